@@ -1,0 +1,69 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "BookstoreCluster",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bookstore", targets: ["BookstoreCLI"]),
+        .executable(name: "bookstore-bench", targets: ["BookstoreBench"]),
+        .library(name: "Causality", targets: ["Causality"]),
+        .library(name: "TraceFormat", targets: ["TraceFormat"]),
+        .library(name: "RPC", targets: ["RPC"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // MARK: C bindings
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
+        .target(
+            name: "CShims",
+            dependencies: ["CMicroHTTPD", "CCurl"],
+            linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("curl")]
+        ),
+
+        // MARK: Pure cores
+        .target(name: "Causality"),
+        .target(name: "TraceFormat", dependencies: ["Causality", "CZlib"]),
+
+        // MARK: IO layers
+        .target(
+            name: "RPC",
+            dependencies: [
+                "Causality", "TraceFormat", "CShims", "CMicroHTTPD", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "BookstoreCLI",
+            dependencies: [
+                "RPC", "TraceFormat", "Causality",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "BookstoreBench",
+            dependencies: [
+                "RPC", "TraceFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "CausalityTests", dependencies: ["Causality"]),
+        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

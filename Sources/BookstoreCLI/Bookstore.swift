@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `bookstore` command: runs the cluster's services and tools.
+@main
+struct Bookstore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bookstore",
+        abstract: "Bookstore Cluster: an observable, fault-tolerant checkout cluster.",
+        subcommands: [DemoCommand.self, DebugCommand.self]
+    )
+}
+
+/// Hidden commands used by tests and investigations.
+struct DebugCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug",
+        abstract: "Tools for tests and investigations.",
+        shouldDisplay: false,
+        subcommands: [EmitEventsCommand.self]
+    )
+}

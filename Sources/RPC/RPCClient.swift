@@ -1,0 +1,197 @@
+import Causality
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import TraceFormat
+
+/// A client for one peer: JSON-RPC calls and plain HTTP requests over persistent keep-alive connections.
+///
+/// Safe to share between threads: each call borrows a libcurl handle (one TCP connection) from a pool and
+/// returns it, so concurrent calls use concurrent connections and sequential calls reuse one. Every call
+/// has a deadline, carries the trace context and the node's vector clock, and is recorded in the trace.
+public final class RPCClient: Sendable {
+    /// The peer's node id (used in errors and trace events).
+    public let peer: String
+    /// Where the peer listens, e.g. `http://127.0.0.1:9101`.
+    public let baseURL: String
+    public let recorder: TraceRecorder
+    public let logger: Logger
+    /// The deadline of calls that do not give their own.
+    public let defaultDeadline: Duration
+    /// The connect part of a deadline is at most this.
+    public let connectTimeout: Duration
+
+    private let pool = Mutex<[UnsafeConnection]>([])
+    private let messageCounter = Atomic<UInt64>(0)
+    private static let asyncQueue = DispatchQueue(label: "rpc-client", attributes: .concurrent)
+
+    public init(
+        peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
+        defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500)
+    ) {
+        self.peer = peer
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.recorder = recorder
+        self.logger = logger
+        self.defaultDeadline = defaultDeadline
+        self.connectTimeout = connectTimeout
+    }
+
+    // MARK: JSON-RPC
+
+    /// Calls `method` and decodes its result. Blocks the calling thread until the reply or the deadline.
+    /// - Parameter context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    public func call<Params: Encodable, Result: Decodable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> Result {
+        let id = messageCounter.add(1, ordering: .relaxed).newValue
+        let body: Data
+        do {
+            body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
+        } catch {
+            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
+        }
+        let exchange = try perform(
+            operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
+            context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
+        let reply: JSONRPCReply<Result>
+        do {
+            reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)
+        } catch {
+            throw RPCCallError(
+                kind: .badReply(status: exchange.status, detail: Self.snippet(exchange.body, error)), peer: peer,
+                method: method)
+        }
+        if let error = reply.error {
+            throw RPCCallError(kind: .remote(error), peer: peer, method: method)
+        }
+        guard let result = reply.result else {
+            throw RPCCallError(
+                kind: .badReply(status: exchange.status, detail: "reply has neither result nor error"), peer: peer,
+                method: method)
+        }
+        return result
+    }
+
+    /// The async form of `call`: the blocking exchange runs off the concurrency pool.
+    public func call<Params: Encodable & Sendable, Result: Decodable & Sendable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) async throws(RPCCallError) -> Result {
+        let outcome: Swift.Result<Result, RPCCallError> = await withCheckedContinuation { continuation in
+            Self.asyncQueue.async {
+                do throws(RPCCallError) {
+                    let value = try self.call(
+                        method, params, returning: Result.self, context: context, deadline: deadline)
+                    continuation.resume(returning: .success(value))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    // MARK: Plain HTTP
+
+    /// A plain HTTP request to the peer (for routes such as `/checkout` or `/healthz`), traced like a call.
+    /// Any HTTP status is returned; only transport failures throw.
+    public func request(
+        _ httpMethod: String, _ path: String, body: Data = Data(), headers: [(String, String)] = [],
+        context: TraceContext? = nil, deadline: Duration? = nil
+    ) throws(RPCCallError) -> HTTPResponse {
+        let id = messageCounter.add(1, ordering: .relaxed).newValue
+        let exchange = try perform(
+            operation: "\(httpMethod) \(path)", httpMethod: httpMethod, path: path, body: body, extraHeaders: headers,
+            context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
+        return HTTPResponse(
+            status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
+    }
+
+    // MARK: Exchange
+
+    private func perform(
+        operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
+        context: TraceContext?, deadline: Duration, messageNumber: UInt64
+    ) throws(RPCCallError) -> CurlConnection.Exchange {
+        let trace = context?.child() ?? TraceContext.newTrace()
+        let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
+        let deadlineMs = deadline.wholeMilliseconds
+        let started = MonotonicClock.nanos()
+        let sendClock = recorder.record(
+            .rpcSend, context: trace,
+            data: ["msg": .string(messageID), "peer": .string(peer), "method": .string(operation)])
+        var headers: [(String, String)] = [
+            (WireHeader.traceparent, trace.traceparent), (WireHeader.vectorClock, sendClock.description),
+            (WireHeader.messageID, messageID), (WireHeader.sender, recorder.node),
+            (WireHeader.deadline, String(deadlineMs)),
+        ]
+        if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
+            headers.append(("Content-Type", "application/json"))
+        }
+        headers += extraHeaders
+
+        let connection = borrow()
+        let result = connection.value.perform(
+            method: httpMethod, url: baseURL + path, headers: headers, body: body, timeoutMilliseconds: deadlineMs,
+            connectTimeoutMilliseconds: connectTimeout.wholeMilliseconds)
+        giveBack(connection)
+        let elapsed = Int64(MonotonicClock.nanos() - started)
+
+        switch result {
+        case .success(let exchange):
+            let replyClock = exchange.headers[WireHeader.vectorClock].flatMap(VectorClock.init(jsonText:))
+            let failed = exchange.status >= 400
+            recorder.record(
+                .rpcReplyReceive, context: trace, merging: replyClock,
+                data: [
+                    "msg": .string(messageID), "peer": .string(peer), "method": .string(operation),
+                    "status": .string(failed ? "error" : "ok"), "http_status": .int(Int64(exchange.status)),
+                    "duration_ns": .int(elapsed),
+                ])
+            return exchange
+        case .failure(let transport):
+            let error = RPCCallError(
+                kind: transport.timedOut ? .deadlineExceeded : .unavailable(transport.message), peer: peer,
+                method: operation, elapsedNanos: elapsed)
+            recorder.record(
+                .rpcFailure, context: trace,
+                data: [
+                    "msg": .string(messageID), "peer": .string(peer), "method": .string(operation),
+                    "status": .string(error.status), "error": .string(error.description),
+                    "duration_ns": .int(elapsed),
+                ])
+            logger.warning(
+                "call failed: \(error)",
+                metadata: ["trace_id": .string(trace.traceID), "peer": .string(peer), "method": .string(operation)])
+            throw error
+        }
+    }
+
+    private func borrow() -> UnsafeConnection {
+        pool.withLock { $0.popLast() } ?? UnsafeConnection(value: CurlConnection())
+    }
+
+    private func giveBack(_ connection: UnsafeConnection) {
+        pool.withLock { $0.append(connection) }
+    }
+
+    private static func snippet(_ body: Data, _ error: any Error) -> String {
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return "cannot decode reply (\(error)); body starts: \(text)"
+    }
+}
+
+/// A connection is used by one thread at a time (borrowed from the pool), so handing it across is safe.
+private struct UnsafeConnection: @unchecked Sendable {
+    let value: CurlConnection
+}
+
+extension Duration {
+    /// The duration in whole milliseconds (rounded down).
+    public var wholeMilliseconds: Int {
+        Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Appends events to one gzip-compressed JSONL file from a background thread (group commit).
+///
+/// `append` only queues the event; the writer thread takes everything queued, encodes it, compresses it and
+/// writes it with one sync flush per batch. A batch reaches the kernel within a few milliseconds of being
+/// queued, so a `kill -9` loses only the last moments, and what was written stays readable up to the cut.
+public final class TraceFileWriter: @unchecked Sendable {
+    /// Counters of the writer, for metrics and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var eventsWritten = 0
+        public var compressedBytesWritten = 0
+        public var uncompressedBytesWritten = 0
+        public var eventsDropped = 0
+        public var batches = 0
+        public var writeErrors = 0
+
+        public init() {}
+    }
+
+    /// Where the file is.
+    public let path: String
+    /// Queued events beyond this are dropped (and counted) rather than growing memory without bound.
+    public let maximumQueuedEvents: Int
+
+    private let fileDescriptor: Int32
+    private let compressor: GzipCompressor
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [TraceEvent] = []
+    private var appended = 0
+    private var persisted = 0
+    private var closing = false
+    private var closed = false
+    private var stats = Statistics()
+    private var thread: Thread?
+
+    /// Opens (appending, as a new gzip member) or creates the file, making its directory if needed.
+    public init(path: String, compressionLevel: Int32 = 1, maximumQueuedEvents: Int = 1_000_000) throws {
+        self.path = path
+        self.maximumQueuedEvents = maximumQueuedEvents
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw TraceReadError.cannotOpen(path, errno) }
+        fileDescriptor = descriptor
+        compressor = try GzipCompressor(level: compressionLevel)
+        // The thread holds the writer until `close()` lets it finish.
+        let thread = Thread { self.run() }
+        thread.name = "trace-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues `event` for writing. Never waits for disk I/O.
+    public func append(_ event: TraceEvent) {
+        condition.lock()
+        if closing || queue.count >= maximumQueuedEvents {
+            stats.eventsDropped += 1
+        } else {
+            queue.append(event)
+            appended += 1
+            if queue.count == 1 { condition.signal() }
+        }
+        condition.unlock()
+    }
+
+    /// Waits until every event queued so far has been written to the file.
+    public func flush() {
+        condition.lock()
+        let target = appended
+        while persisted < target && !closed {
+            condition.wait()
+        }
+        condition.unlock()
+    }
+
+    /// Writes what is queued, ends the gzip member and closes the file. Idempotent.
+    public func close() {
+        condition.lock()
+        if closing {
+            while !closed { condition.wait() }
+            condition.unlock()
+            return
+        }
+        closing = true
+        condition.broadcast()
+        while !closed { condition.wait() }
+        condition.unlock()
+    }
+
+    /// A snapshot of the counters.
+    public var statistics: Statistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    private func run() {
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(1 << 20)
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closing {
+                condition.wait()
+            }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            let finishing = closing
+            condition.unlock()
+
+            encoded.removeAll(keepingCapacity: true)
+            for event in batch {
+                TraceEventEncoder.appendLine(event, to: &encoded)
+            }
+            let compressed = compressor.compress(encoded, finish: finishing)
+            let ok = writeFully(compressed)
+
+            condition.lock()
+            persisted += batch.count
+            stats.batches += 1
+            stats.eventsWritten += batch.count
+            stats.uncompressedBytesWritten += encoded.count
+            stats.compressedBytesWritten += compressed.count
+            if !ok { stats.writeErrors += 1 }
+            if finishing {
+                Foundation.close(fileDescriptor)
+                closed = true
+            }
+            condition.broadcast()
+            condition.unlock()
+            if finishing { return }
+        }
+    }
+
+    private func writeFully(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
+        }
+    }
+}
