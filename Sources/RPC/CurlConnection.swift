@@ -110,13 +110,19 @@ private func curlWriteHeader(
     guard let data, let userdata else { return 0 }
     let length = size * count
     let connection = Unmanaged<CurlConnection>.fromOpaque(userdata).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    if line.hasPrefix("HTTP/") {
+    // Byte-level parsing: Foundation's string trimming here cost more than the rest of the call.
+    let bytes = UnsafeRawBufferPointer(start: data, count: length).bindMemory(to: UInt8.self)
+    if length >= 5 && bytes[0] == UInt8(ascii: "H") && bytes[1] == UInt8(ascii: "T") && bytes[4] == UInt8(ascii: "/") {
         connection.headers.removeAll(keepingCapacity: true)  // a new response (after 1xx) starts
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        connection.headers[name] = value
+        return length
     }
+    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return length }
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+    var start = colon + 1
+    var end = length
+    while start < end && isSpace(bytes[start]) { start += 1 }
+    while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+    let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<colon]), as: UTF8.self).lowercased()
+    connection.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     return length
 }

@@ -72,9 +72,10 @@ public struct ErrorBody: Codable, Sendable, Equatable {
 
 /// Shared JSON coders (thread-safe for concurrent use).
 public enum JSONCoding {
+    /// Compact output in declaration order (sorting keys cost ~10% of a small call).
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }()
     public static let decoder = JSONDecoder()

@@ -22,7 +22,7 @@ public final class RPCClient: Sendable {
     /// The connect part of a deadline is at most this.
     public let connectTimeout: Duration
 
-    private let pool = Mutex<[UnsafeConnection]>([])
+    private let pool = ConnectionPool()
     private let messageCounter = Atomic<UInt64>(0)
     private static let asyncQueue = DispatchQueue(label: "rpc-client", attributes: .concurrent)
 
@@ -134,7 +134,7 @@ public final class RPCClient: Sendable {
         headers += extraHeaders
 
         let connection = borrow()
-        let result = connection.value.perform(
+        let result = connection.perform(
             method: httpMethod, url: baseURL + path, headers: headers, body: body, timeoutMilliseconds: deadlineMs,
             connectTimeoutMilliseconds: connectTimeout.wholeMilliseconds)
         giveBack(connection)
@@ -170,12 +170,12 @@ public final class RPCClient: Sendable {
         }
     }
 
-    private func borrow() -> UnsafeConnection {
-        pool.withLock { $0.popLast() } ?? UnsafeConnection(value: CurlConnection())
+    private func borrow() -> CurlConnection {
+        pool.take() ?? CurlConnection()
     }
 
-    private func giveBack(_ connection: UnsafeConnection) {
-        pool.withLock { $0.append(connection) }
+    private func giveBack(_ connection: CurlConnection) {
+        pool.put(connection)
     }
 
     private static func snippet(_ body: Data, _ error: any Error) -> String {
@@ -184,9 +184,13 @@ public final class RPCClient: Sendable {
     }
 }
 
-/// A connection is used by one thread at a time (borrowed from the pool), so handing it across is safe.
-private struct UnsafeConnection: @unchecked Sendable {
-    let value: CurlConnection
+/// Idle connections. A connection is used by one thread at a time (borrowed, then given back).
+private final class ConnectionPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [CurlConnection] = []
+
+    func take() -> CurlConnection? { lock.withLock { idle.popLast() } }
+    func put(_ connection: CurlConnection) { lock.withLock { idle.append(connection) } }
 }
 
 extension Duration {

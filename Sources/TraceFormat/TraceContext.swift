@@ -18,15 +18,15 @@ public struct TraceContext: Sendable, Hashable {
         TraceContext(traceID: randomHex(bytes: 16, using: &generator), spanID: randomHex(bytes: 8, using: &generator))
     }
 
-    /// A new trace from the system's random source.
+    /// A new trace from the process-wide id source (seeded once from the system's random source).
     public static func newTrace() -> TraceContext {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IDSource()
         return newTrace(using: &generator)
     }
 
     /// A child span of this one, in the same trace.
     public func child() -> TraceContext {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IDSource()
         return TraceContext(
             traceID: traceID, spanID: Self.randomHex(bytes: 8, using: &generator), parentSpanID: spanID)
     }
@@ -37,20 +37,43 @@ public struct TraceContext: Sendable, Hashable {
     /// Parses a `traceparent` header; the parsed span becomes the parent of a new server-side span.
     /// Returns nil for anything malformed (W3C: all-zero ids are invalid too).
     public init?(traceparent: String) {
-        let parts = traceparent.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].count == 2, parts[1].count == 32, parts[2].count == 16,
-            parts.allSatisfy({ $0.allSatisfy(\.isHexDigit) }),
-            parts[1].contains(where: { $0 != "0" }), parts[2].contains(where: { $0 != "0" })
-        else { return nil }
-        self.init(traceID: parts[1].lowercased(), spanID: parts[2].lowercased())
+        // Byte-level: this runs for every request a server receives.
+        var text = traceparent
+        let parsed: (String, String)? = text.withUTF8 { bytes in
+            // version "-" trace(32) "-" span(16) "-" flags(2), then more fields only for versions after 00.
+            guard bytes.count >= 55, bytes[2] == 0x2D, bytes[35] == 0x2D, bytes[52] == 0x2D else { return nil }
+            func isHex(_ range: Range<Int>) -> Bool {
+                range.allSatisfy { index in
+                    let byte = bytes[index]
+                    return (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
+                }
+            }
+            func isZero(_ range: Range<Int>) -> Bool { range.allSatisfy { bytes[$0] == 0x30 } }
+            let version = (bytes[0], bytes[1])
+            guard isHex(0..<2), isHex(3..<35), isHex(36..<52), isHex(53..<55) else { return nil }
+            guard !(version.0 | 0x20 == 0x66 && version.1 | 0x20 == 0x66) else { return nil }  // "ff" is invalid
+            if version == (0x30, 0x30) {
+                guard bytes.count == 55 else { return nil }
+            } else if bytes.count > 55 {
+                guard bytes[55] == 0x2D else { return nil }
+            }
+            guard !isZero(3..<35), !isZero(36..<52) else { return nil }
+            let trace = String(decoding: UnsafeBufferPointer(rebasing: bytes[3..<35]), as: UTF8.self).lowercased()
+            let span = String(decoding: UnsafeBufferPointer(rebasing: bytes[36..<52]), as: UTF8.self).lowercased()
+            return (trace, span)
+        }
+        guard let parsed else { return nil }
+        self.init(traceID: parsed.0, spanID: parsed.1)
     }
 
     static func randomHex<G: RandomNumberGenerator>(bytes: Int, using generator: inout G) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var result = [UInt8]()
         result.reserveCapacity(bytes * 2)
-        for _ in 0..<bytes {
-            let byte = UInt8.random(in: 0...255, using: &generator)
+        var word: UInt64 = 0
+        for index in 0..<bytes {
+            if index % 8 == 0 { word = generator.next() }
+            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
             result.append(digits[Int(byte >> 4)])
             result.append(digits[Int(byte & 0x0F)])
         }

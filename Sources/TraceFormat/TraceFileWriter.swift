@@ -2,9 +2,10 @@ import Foundation
 
 /// Appends events to one gzip-compressed JSONL file from a background thread (group commit).
 ///
-/// `append` only queues the event; the writer thread takes everything queued, encodes it, compresses it and
-/// writes it with one sync flush per batch. A batch reaches the kernel within a few milliseconds of being
-/// queued, so a `kill -9` loses only the last moments, and what was written stays readable up to the cut.
+/// `append` only queues the event; the writer thread wakes every `batchInterval`, takes everything queued,
+/// encodes it, compresses it and writes it with one sync flush per batch. A batch reaches the kernel within
+/// a few milliseconds of being queued, so a `kill -9` loses only the last moments, and what was written stays
+/// readable up to the cut. `append` never signals the writer: waking it per event cost more than the I/O.
 public final class TraceFileWriter: @unchecked Sendable {
     /// Counters of the writer, for metrics and tests.
     public struct Statistics: Sendable, Equatable {
@@ -22,6 +23,8 @@ public final class TraceFileWriter: @unchecked Sendable {
     public let path: String
     /// Queued events beyond this are dropped (and counted) rather than growing memory without bound.
     public let maximumQueuedEvents: Int
+    /// How long the writer waits for more events before writing a batch.
+    public let batchInterval: Duration
 
     private let fileDescriptor: Int32
     private let compressor: GzipCompressor
@@ -32,13 +35,18 @@ public final class TraceFileWriter: @unchecked Sendable {
     private var persisted = 0
     private var closing = false
     private var closed = false
+    private var flushRequested = false
     private var stats = Statistics()
     private var thread: Thread?
 
     /// Opens (appending, as a new gzip member) or creates the file, making its directory if needed.
-    public init(path: String, compressionLevel: Int32 = 1, maximumQueuedEvents: Int = 1_000_000) throws {
+    public init(
+        path: String, compressionLevel: Int32 = 1, maximumQueuedEvents: Int = 1_000_000,
+        batchInterval: Duration = .milliseconds(5)
+    ) throws {
         self.path = path
         self.maximumQueuedEvents = maximumQueuedEvents
+        self.batchInterval = batchInterval
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -62,7 +70,6 @@ public final class TraceFileWriter: @unchecked Sendable {
         } else {
             queue.append(event)
             appended += 1
-            if queue.count == 1 { condition.signal() }
         }
         condition.unlock()
     }
@@ -71,6 +78,8 @@ public final class TraceFileWriter: @unchecked Sendable {
     public func flush() {
         condition.lock()
         let target = appended
+        flushRequested = true
+        condition.broadcast()
         while persisted < target && !closed {
             condition.wait()
         }
@@ -99,16 +108,25 @@ public final class TraceFileWriter: @unchecked Sendable {
     }
 
     private func run() {
+        let interval = Double(batchInterval.components.seconds) + Double(batchInterval.components.attoseconds) / 1e18
         var encoded: [UInt8] = []
         encoded.reserveCapacity(1 << 20)
         while true {
             condition.lock()
-            while queue.isEmpty && !closing {
-                condition.wait()
-            }
+            // Let a batch gather for one interval, and keep waiting while nothing arrives.
+            repeat {
+                if closing || flushRequested { break }
+                condition.wait(until: Date(timeIntervalSinceNow: interval))
+            } while queue.isEmpty
+            flushRequested = false
             let batch = queue
             queue.removeAll(keepingCapacity: true)
             let finishing = closing
+            if batch.isEmpty && !finishing {
+                condition.broadcast()
+                condition.unlock()
+                continue
+            }
             condition.unlock()
 
             encoded.removeAll(keepingCapacity: true)
