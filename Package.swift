@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Causality", targets: ["Causality"]),
         .library(name: "TraceFormat", targets: ["TraceFormat"]),
         .library(name: "RPC", targets: ["RPC"]),
+        .library(name: "Checkout", targets: ["Checkout"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,7 +34,13 @@ let package = Package(
         .target(name: "Causality"),
         .target(name: "TraceFormat", dependencies: ["Causality", "CZlib"]),
 
+        .target(name: "Election"),
+        .target(name: "Checkout"),
+        .target(name: "Catalog", dependencies: ["Checkout"]),
+        .target(name: "OrderQueueCore", dependencies: ["Checkout", "Election"]),
+
         // MARK: IO layers
+        .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost"]),
         .target(
             name: "RPC",
             dependencies: [
@@ -42,11 +49,27 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "Services",
+            dependencies: [
+                "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "FraudModel",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "RPC", "TraceFormat", "Checkout", "Services",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "BookstoreCLI",
             dependencies: [
-                "RPC", "TraceFormat", "Causality",
+                "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +87,14 @@ let package = Package(
         .testTarget(name: "CausalityTests", dependencies: ["Causality"]),
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
+        .testTarget(name: "ElectionTests", dependencies: ["Election"]),
+        .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout"]),
+        .testTarget(name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election"]),
+        .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout"]),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: ["Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,7 +23,8 @@ public final class RPCClient: Sendable {
     public let connectTimeout: Duration
 
     private let pool = ConnectionPool()
-    private let messageCounter = Atomic<UInt64>(0)
+    /// Process-wide, so message ids stay unique across all clients of a node.
+    private static let messageCounter = Atomic<UInt64>(0)
     private static let asyncQueue = DispatchQueue(label: "rpc-client", attributes: .concurrent)
 
     public init(
@@ -46,7 +47,7 @@ public final class RPCClient: Sendable {
         _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
         deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
-        let id = messageCounter.add(1, ordering: .relaxed).newValue
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
         let body: Data
         do {
             body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
@@ -102,9 +103,10 @@ public final class RPCClient: Sendable {
         _ httpMethod: String, _ path: String, body: Data = Data(), headers: [(String, String)] = [],
         context: TraceContext? = nil, deadline: Duration? = nil
     ) throws(RPCCallError) -> HTTPResponse {
-        let id = messageCounter.add(1, ordering: .relaxed).newValue
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         let exchange = try perform(
-            operation: "\(httpMethod) \(path)", httpMethod: httpMethod, path: path, body: body, extraHeaders: headers,
+            operation: "\(httpMethod) \(route)", httpMethod: httpMethod, path: path, body: body, extraHeaders: headers,
             context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
         return HTTPResponse(
             status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
@@ -165,7 +167,10 @@ public final class RPCClient: Sendable {
                 ])
             logger.warning(
                 "call failed: \(error)",
-                metadata: ["trace_id": .string(trace.traceID), "peer": .string(peer), "method": .string(operation)])
+                metadata: [
+                    "trace_id": .string(trace.traceID), "span_id": .string(trace.spanID), "peer": .string(peer),
+                    "method": .string(operation),
+                ])
             throw error
         }
     }

@@ -47,7 +47,10 @@ final class RequestDispatcher: Sendable {
         let parent = connection.header(WireHeader.traceparent).flatMap(TraceContext.init(traceparent:))
         let trace = parent?.child() ?? TraceContext.newTrace()
         let clock = connection.header(WireHeader.vectorClock).flatMap(VectorClock.init(jsonText:))
-        let deadline = connection.header(WireHeader.deadline).flatMap(UInt64.init).map { now + $0 * 1_000_000 }
+        // Clamped: a hostile header must not overflow (a trap would stop the server).
+        let deadline = connection.header(WireHeader.deadline).flatMap(UInt64.init).map {
+            now &+ min($0, 86_400_000) * 1_000_000
+        }
         return Incoming(
             trace: trace, clock: clock, messageID: connection.header(WireHeader.messageID),
             sender: connection.header(WireHeader.sender), deadlineNanos: deadline)

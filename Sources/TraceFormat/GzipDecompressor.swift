@@ -38,25 +38,60 @@ public final class GzipDecompressor {
     }
 
     /// Decompresses the file at `path`, handing each decompressed chunk to `consume`.
-    /// - Returns: the damage that stopped reading, or nil when the file was whole.
+    /// - Returns: the first damage that interrupted reading, or nil when the file was whole.
     public func decompressFile(
         at path: String, _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> GzipDamage? {
+        try decompressFile(at: path, onResume: { _ in }, consume).first
+    }
+
+    /// Decompresses the file at `path`, handing each decompressed chunk to `consume`.
+    ///
+    /// After damage it does not give up: it looks for the next gzip member header (`1f 8b 08`) and resumes
+    /// there, calling `onResume` with its offset first. That is how a node restarted after `kill -9` appends
+    /// a new member behind its predecessor's unfinished one, and how its later events stay readable.
+    /// - Returns: every damage met, in file order (empty when the file was whole).
+    public func decompressFile(
+        at path: String, onResume: (Int) throws -> Void, _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> [GzipDamage] {
         guard let file = fopen(path, "rb") else { throw TraceReadError.cannotOpen(path, errno) }
         defer { fclose(file) }
         var input = [UInt8](repeating: 0, count: 256 * 1024)
-        var consumedTotal = 0
+        var carried = 0  // bytes kept at the start of `input` from the previous read (scanning for a header)
+        var baseOffset = 0  // file offset of input[0]
         var insideMember = false
+        var scanning = false
+        var damages: [GzipDamage] = []
         while true {
-            let count = input.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            let count = input.withUnsafeMutableBytes {
+                fread($0.baseAddress! + carried, 1, $0.count - carried, file)
+            }
             if count == 0 {
                 if ferror(file) != 0 { throw TraceReadError.cannotRead(path, errno) }
-                return insideMember ? .truncated(compressedOffset: consumedTotal) : nil
+                if insideMember && !scanning { damages.append(.truncated(compressedOffset: baseOffset + carried)) }
+                return damages
             }
+            let available = carried + count
             var offset = 0
-            while offset < count {
+            carried = 0
+            while offset < available {
+                if scanning {
+                    guard let header = Self.findMemberHeader(in: input, from: offset, to: available) else {
+                        // Keep the last two bytes: a header may straddle the read boundary.
+                        let keep = min(2, available - offset)
+                        for index in 0..<keep { input[index] = input[available - keep + index] }
+                        carried = keep
+                        offset = available
+                        break
+                    }
+                    scanning = false
+                    offset = header
+                    inflateReset(stream)
+                    try onResume(baseOffset + header)
+                }
+                let start = offset
                 let result = try input.withUnsafeMutableBufferPointer { inputBuffer in
-                    try inflateChunk(inputBuffer.baseAddress! + offset, count - offset, consume)
+                    try inflateChunk(inputBuffer.baseAddress! + start, available - start, consume)
                 }
                 offset += result.consumed
                 switch result.outcome {
@@ -66,11 +101,25 @@ public final class GzipDecompressor {
                     insideMember = false
                     inflateReset(stream)
                 case .failed(let message):
-                    return .corrupt(compressedOffset: consumedTotal + offset, message: message)
+                    damages.append(.corrupt(compressedOffset: baseOffset + offset, message: message))
+                    insideMember = false
+                    scanning = true
+                    // Resume the search one byte on, so a bad header is not found again.
+                    offset = max(offset, start + 1)
                 }
             }
-            consumedTotal += count
+            baseOffset += available - carried
         }
+    }
+
+    /// The index of the next gzip member header (`1f 8b 08`) in `buffer[from..<to]`.
+    private static func findMemberHeader(in buffer: [UInt8], from: Int, to: Int) -> Int? {
+        var index = from
+        while index + 2 < to {
+            if buffer[index] == 0x1F && buffer[index + 1] == 0x8B && buffer[index + 2] == 0x08 { return index }
+            index += 1
+        }
+        return nil
     }
 
     private enum ChunkOutcome {

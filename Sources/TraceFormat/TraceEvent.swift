@@ -61,16 +61,19 @@ public struct EventKind: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let rpcSend = EventKind("rpc.send")
     /// A server receives a request (`data`: msg, peer, method).
     public static let rpcReceive = EventKind("rpc.receive")
-    /// A server sends its reply (`data`: msg, peer, method, status, duration_ns, error?).
+    /// A server sends its reply (`data`: msg?, peer?, method, status = `ok` or an error code name,
+    /// http_status, duration_ns).
     public static let rpcReplySend = EventKind("rpc.reply.send")
-    /// A client receives the reply (`data`: msg, peer, method, status, duration_ns, error?).
+    /// A client receives an HTTP reply, whatever its status (`data`: msg, peer, method, status = `ok`/`error`,
+    /// http_status, duration_ns). A reply that cannot be decoded is still recorded here.
     public static let rpcReplyReceive = EventKind("rpc.reply.receive")
-    /// A client call ends without a reply: timeout, refused, bad reply (`data`: msg, peer, method, status, error).
+    /// A client call ends without any HTTP reply: deadline exceeded or peer unavailable
+    /// (`data`: msg, peer, method, status, error, duration_ns).
     public static let rpcFailure = EventKind("rpc.failure")
     /// A span begins (`data`: name).
     public static let spanStart = EventKind("span.start")
     /// A span ends (`data`: name, duration_ns, status).
     public static let spanEnd = EventKind("span.end")
-    /// A log record (`data`: level, message, attributes?, error?).
+    /// A log record (`data`: level, message, logger, attributes).
     public static let log = EventKind("log")
 }

@@ -15,19 +15,29 @@ public struct TraceFileReport: Sendable, Equatable {
     /// Complete lines read (valid or not).
     public var lines = 0
     public var malformed: [MalformedLine] = []
-    /// Where the compressed stream stopped being readable, if it did.
-    public var damage: GzipDamage?
+    /// Where the compressed stream first stopped being readable, if it did.
+    public var damage: GzipDamage? { damages.first }
+    /// Every damage met; reading resumes at the next gzip member after each (see `resumedAt`).
+    public var damages: [GzipDamage] = []
+    /// Compressed offsets where reading resumed after damage (a restarted node's new member, typically).
+    public var resumedAt: [Int] = []
     /// Bytes of a last line that had no newline (cut by the damage) and were dropped.
     public var droppedTailBytes = 0
 
     /// True when the file was read whole and every line was an event.
-    public var isClean: Bool { malformed.isEmpty && damage == nil && droppedTailBytes == 0 }
+    public var isClean: Bool { malformed.isEmpty && damages.isEmpty && droppedTailBytes == 0 }
 
     /// Human-readable lines describing each problem found.
     public var problems: [String] {
         var result = malformed.map(\.description)
-        if let damage {
-            result.append("\(path): \(damage); read \(lines) lines up to it, dropped \(droppedTailBytes) bytes of a partial line")
+        for damage in damages {
+            result.append("\(path): \(damage)")
+        }
+        for offset in resumedAt {
+            result.append("\(path): resumed reading at the gzip member starting at compressed byte \(offset)")
+        }
+        if !damages.isEmpty {
+            result.append("\(path): read \(lines) lines in all; dropped \(droppedTailBytes) bytes of partial lines")
         } else if droppedTailBytes > 0 {
             result.append("\(path): last line has no newline; dropped \(droppedTailBytes) bytes")
         }
@@ -55,6 +65,15 @@ public struct TraceFileReader {
             if line.isEmpty { return }
             do {
                 let event = try decoder.decode(line)
+                guard event.version == TraceEvent.schemaVersion else {
+                    if report.malformed.count < Self.maximumKeptMalformed {
+                        report.malformed.append(
+                            .init(
+                                path: path, line: report.lines,
+                                reason: "unsupported format version \(event.version) (this reader knows \(TraceEvent.schemaVersion))"))
+                    }
+                    return
+                }
                 report.events += 1
                 try onEvent(event)
             } catch let error as DecodingError {
@@ -64,7 +83,15 @@ public struct TraceFileReader {
             }
         }
 
-        report.damage = try decompressor.decompressFile(at: path) { chunk in
+        report.damages = try decompressor.decompressFile(
+            at: path,
+            onResume: { offset in
+                // The line cut by the damage can never be completed: drop it.
+                report.resumedAt.append(offset)
+                report.droppedTailBytes += pending.count
+                pending.removeAll(keepingCapacity: true)
+            }
+        ) { chunk in
             var start = 0
             for index in 0..<chunk.count where chunk[index] == 0x0A {
                 if pending.isEmpty {
@@ -78,7 +105,7 @@ public struct TraceFileReader {
             }
             pending.append(contentsOf: chunk[start..<chunk.count])
         }
-        report.droppedTailBytes = pending.count
+        report.droppedTailBytes += pending.count
         return report
     }
 

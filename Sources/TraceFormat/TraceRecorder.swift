@@ -35,8 +35,28 @@ public final class TraceRecorder: Sendable {
     }
 
     /// A recorder writing `<directory>/<node>.jsonl.gz`.
+    ///
+    /// When the file already exists (a restarted node), the clock continues from the last event readable
+    /// in it, so the node's own entry never repeats a value that an earlier incarnation already used.
     public static func file(node: String, directory: String) throws -> TraceRecorder {
-        TraceRecorder(node: node, writer: try TraceFileWriter(path: Self.path(node: node, directory: directory)))
+        let path = Self.path(node: node, directory: directory)
+        let previous = Self.lastClock(path: path, node: node)
+        let recorder = TraceRecorder(node: node, writer: try TraceFileWriter(path: path))
+        if let previous {
+            recorder.state.withLock { $0.clock = previous }
+        }
+        return recorder
+    }
+
+    /// The merged clock of every readable event of `node` in an existing file (nil when there is none).
+    static func lastClock(path: String, node: String) -> VectorClock? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var clock: VectorClock?
+        _ = try? TraceFileReader().read(path: path) { event in
+            guard event.node == node else { return }
+            clock = (clock ?? VectorClock()).merged(with: event.clock)
+        }
+        return clock
     }
 
     /// The trace file of `node` in a run directory.

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import RPC
+import Services
+import TraceFormat
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Text or JSON output of a command.
+enum OutputFormat: String, CaseIterable {
+    case text, json
+}
+
+/// `bookstore load`: sends a mix of orders to the orchestrator and prints throughput and latency.
+struct LoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load", abstract: "Send a realistic mix of checkouts and report throughput and latency.")
+
+    @Option(help: "How many orders to send.") var orders: Int = 1000
+    @Option(help: "Concurrent clients (keep-alive connections).") var concurrency: Int = 8
+    @Option(help: "Order mix as kind=weight pairs, e.g. valid=70,badCard=8,expiredCard=7,missingFields=5,fraudulent=10.")
+    var mix: String?
+    @Option(help: "Orchestrator URL (default: from the config).") var url: String?
+    @Option(help: "Cluster config file.") var config: String?
+    @Option(help: "Write the load generator's own trace (node \"load\") into this run directory.") var traces: String?
+    @Option(help: "Seed of the order generator.") var seed: UInt64 = 42
+    @Option(help: "Output: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        guard orders > 0 else { throw ValidationError("--orders must be positive") }
+        guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be 1…512") }
+        if let mix, OrderMix(parsing: mix) == nil { throw ValidationError("--mix: cannot parse \(mix)") }
+    }
+
+    func run() throws {
+        let cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
+        let recorder = try traces.map { try TraceRecorder.file(node: "load", directory: $0) }
+            ?? TraceRecorder(node: "load", writer: nil)
+        let report = LoadRun.execute(
+            url: url ?? cluster.orchestrator.url, orders: orders, concurrency: concurrency,
+            mix: mix.flatMap(OrderMix.init(parsing:)) ?? .standard, seed: seed, recorder: recorder)
+        recorder.close()
+        LoadRun.print(report, format: format)
+        if report.outcomes["transport_error", default: 0] == orders { throw ExitCode(1) }
+    }
+}
+
+/// Runs a load with a progress bar and prints its report (shared by `load` and `demo`).
+enum LoadRun {
+    static func execute(
+        url: String, orders: Int, concurrency: Int, mix: OrderMix, seed: UInt64, recorder: TraceRecorder
+    ) -> LoadGenerator.Report {
+        let generator = LoadGenerator(
+            baseURL: url, orders: orders, concurrency: concurrency, mix: mix, seed: seed,
+            year: CalendarYear.current)
+        let bar = ProgressBar(total: orders)
+        let report = generator.run(recorder: recorder) { done in bar.update(done) }
+        bar.finish()
+        return report
+    }
+
+    static func print(_ report: LoadGenerator.Report, format: OutputFormat) {
+        switch format {
+        case .json:
+            var trimmed = report
+            trimmed.approvedOrderIDs = []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            CLIOutput.line(String(decoding: (try? encoder.encode(trimmed)) ?? Data(), as: UTF8.self))
+        case .text:
+            CLIOutput.line(
+                "\(report.orders) orders in \(String(format: "%.2f", report.seconds)) s with \(report.concurrency) clients: "
+                    + "\(String(format: "%.0f", report.ordersPerSecond)) orders/s")
+            CLIOutput.line(
+                "latency ms: p50 \(String(format: "%.2f", report.p50Ms))  p90 \(String(format: "%.2f", report.p90Ms))  "
+                    + "p99 \(String(format: "%.2f", report.p99Ms))  max \(String(format: "%.2f", report.maxMs))")
+            let outcomes = report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            CLIOutput.line("outcomes: " + outcomes.joined(separator: ", "))
+            let sent = report.sent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            CLIOutput.line("sent: " + sent.joined(separator: ", ") + "; unexpected outcomes: \(report.unexpected)")
+        }
+    }
+}
+
+/// The current UTC year.
+enum CalendarYear {
+    static var current: Int {
+        var seconds = time(nil)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return Int(parts.tm_year) + 1900
+    }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let total: Int
+    private let enabled = isatty(2) == 1
+    private let lock = NSLock()
+    private var lastDrawn = -1
+
+    init(total: Int) { self.total = total }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let percent = done * 100 / max(1, total)
+        lock.withLock {
+            guard percent != lastDrawn else { return }
+            lastDrawn = percent
+            let width = 40
+            let filled = width * done / max(1, total)
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            CLIOutput.errorInline("\r[\(bar)] \(percent)% \(done)/\(total)")
+        }
+    }
+
+    func finish() {
+        guard enabled else { return }
+        CLIOutput.errorInline("\r\u{1B}[2K")
+    }
+}
+
+extension CLIOutput {
+    static func errorInline(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+import RPC
+import Services
+
+/// Options shared by the commands that start a cluster.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Cluster config file (JSON); defaults are used for what it leaves out.")
+    var config: String?
+
+    @Option(help: "Root directory for runs' traces (default: the config's tracesRoot, traces/runs).")
+    var traces: String?
+
+    func load() throws -> (ClusterConfig, String?) {
+        var cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
+        if let traces { cluster.tracesRoot = traces }
+        return (cluster, config)
+    }
+}
+
+/// `bookstore up`: starts every service as a child process and runs until Ctrl-C / SIGTERM.
+struct UpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Start every service on this machine; stop them all on Ctrl-C or SIGTERM.")
+
+    @OptionGroup var options: ClusterOptions
+
+    func run() throws {
+        TerminationSignals.block()
+        let (cluster, configPath) = try options.load()
+        let logger = CLILogger.make(label: "up")
+        let run = try RunDirectory.create(root: cluster.tracesRoot)
+        let supervisor = ClusterSupervisor(
+            executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
+            logger: logger)
+        supervisor.onUnexpectedExit = { role, status in
+            CLIOutput.line("! \(role.rawValue) exited with status \(status); see \(run.path)/\(role.rawValue).log")
+        }
+        do {
+            try supervisor.start()
+            try supervisor.waitUntilHealthy()
+        } catch {
+            CLIOutput.line("cluster did not start: \(error)")
+            supervisor.stop()
+            throw ExitCode(1)
+        }
+        CLIOutput.line("Bookstore cluster is up (run \(run.runID)).")
+        for child in supervisor.children {
+            CLIOutput.line("  \(child.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(cluster.endpoint(of: child.role).url)  pid \(child.pid)")
+        }
+        CLIOutput.line("Checkout page: \(cluster.orchestrator.url)/")
+        CLIOutput.line("Traces and logs: \(run.path)   (Ctrl-C stops the cluster)")
+        _ = TerminationSignals.wait()
+        CLIOutput.line("stopping…")
+        supervisor.stop()
+        CLIOutput.line("stopped; traces in \(run.path)")
+    }
+}
+
+/// Writes whole lines to stdout without Swift 6's shared-stdout restrictions.
+enum CLIOutput {
+    static func line(_ text: String) {
+        var bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+    }
+
+    static func error(_ text: String) {
+        var bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Loggers of the CLI itself (not of services): text on stderr, no trace file.
+enum CLILogger {
+    static func make(label: String, level: Logger.Level = .info) -> Logger {
+        Logger(label: label) { label in TraceLogHandler(label: label, recorder: nil, format: .text, level: level) }
+    }
+}

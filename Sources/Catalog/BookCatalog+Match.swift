@@ -1,0 +1,81 @@
+extension BookCatalog {
+    /// Longest typed title considered; longer input is cut (keeps matching cheap on hostile input).
+    static let maximumTypedLength = 200
+
+    /// The catalog book a customer meant by `typedTitle`, or nil when nothing matches clearly.
+    ///
+    /// Both sides are normalized by `TitleNormalizer` (case, diacritics, punctuation, leading article). Then, in
+    /// order, the first rule that decides wins:
+    /// 1. exact: the normalized title, or the title without spaces, or the title before its subtitle, equals it;
+    /// 2. prefix: at least 6 characters typed (so "Book" alone is no prefix of "The Book Thief") and exactly
+    ///    one title starts with them;
+    /// 3. typo: at least 8 characters typed and exactly one title (or main title) within edit distance 2
+    ///    (3 from 20 characters on) of them, nearer than any other;
+    /// 4. words: at least two meaningful words typed and exactly one title whose meaningful words overlap
+    ///    them best, with a Jaccard overlap of at least 0.6.
+    /// Ambiguous input ("Harry Potter") and gibberish ("Book A") give nil.
+    public func match(_ typedTitle: String) -> Book? {
+        let query = TitleNormalizer.normalize(String(typedTitle.prefix(Self.maximumTypedLength)))
+        guard !query.isEmpty else { return nil }
+        if let position = exactMatch(query) ?? prefixMatch(query) ?? typoMatch(query) ?? wordMatch(query) {
+            return books[position]
+        }
+        return nil
+    }
+
+    private func exactMatch(_ query: String) -> Int? {
+        let compact = query.replacing(" ", with: "")
+        if let position = keys.firstIndex(where: { $0.full == query || $0.compact == compact }) {
+            return position
+        }
+        return unique(keys.indices.filter { keys[$0].main == query })
+    }
+
+    private func prefixMatch(_ query: String) -> Int? {
+        guard query.count >= 6 else { return nil }
+        return unique(keys.indices.filter { keys[$0].full.hasPrefix(query) })
+    }
+
+    private func typoMatch(_ query: String) -> Int? {
+        guard query.count >= 8 else { return nil }
+        let limit = query.count >= 20 ? 3 : 2
+        let typed = Array(query.utf8)
+        var bestDistance = limit
+        var positions: [Int] = []
+        for (position, key) in keys.enumerated() {
+            let distances = [key.fullBytes, key.mainBytes].compactMap {
+                EditDistance.bounded(typed, $0, limit: bestDistance)
+            }
+            guard let distance = distances.min() else { continue }
+            if distance < bestDistance {
+                bestDistance = distance
+                positions = [position]
+            } else {
+                positions.append(position)
+            }
+        }
+        return unique(positions)
+    }
+
+    private func wordMatch(_ query: String) -> Int? {
+        let typed = TitleNormalizer.significantTokens(of: query)
+        guard typed.count >= 2 else { return nil }
+        var best: (overlap: Double, positions: [Int]) = (0.6, [])
+        for (position, key) in keys.enumerated() {
+            let shared = key.tokens.intersection(typed).count
+            guard shared > 0 else { continue }
+            let overlap = Double(shared) / Double(key.tokens.union(typed).count)
+            if overlap > best.overlap {
+                best = (overlap, [position])
+            } else if overlap == best.overlap {
+                best.positions.append(position)
+            }
+        }
+        return unique(best.positions)
+    }
+
+    /// The single position in `positions`, or nil when there are none or several.
+    private func unique(_ positions: [Int]) -> Int? {
+        positions.count == 1 ? positions[0] : nil
+    }
+}

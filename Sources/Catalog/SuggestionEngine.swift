@@ -1,0 +1,99 @@
+import Checkout
+
+/// Recommends catalog books related to what a customer ordered.
+///
+/// The rule: the ordered titles are matched to the catalog (`BookCatalog.match`); every other book gets the
+/// affinity score of its best-related ordered book (`affinity(of:to:)`: a shared author outweighs everything
+/// else, then genre overlap, then closeness of publication years). Only books that share an author or a genre
+/// with an ordered book count as related; they rank by score (high first), then by the smallest year distance
+/// to an ordered book, then by id. When fewer related books than requested exist (or no title matched, as for
+/// the course page's "Book A"), the list is filled from `staffPicks`, then from the catalog in id order. Ordered
+/// books are never suggested. The same titles, in any order, always give the same list.
+public struct SuggestionEngine: Sendable {
+    /// The most suggestions one call returns; `count` is clamped to `0...maximumCount`.
+    public static let maximumCount = 20
+
+    /// Points for sharing an author: more than genre and era can ever add, so same-author books rank first.
+    public static let authorPoints = 1000
+    /// Points for identical genre sets, scaled by the Jaccard overlap of the two sets.
+    public static let genrePoints = 600
+    /// Points per year of closeness inside the era window.
+    public static let eraPointsPerYear = 10
+    /// Books published this many years apart or more get no era points.
+    public static let eraWindowYears = 15
+
+    /// The shipped fallback: a fixed mix of computer science, fiction classics and popular nonfiction.
+    public static let standardStaffPicks = [
+        "b001", "b076", "b173", "b107", "b346", "b002", "b153", "b224", "b267", "b118",
+        "b384", "b415", "b003", "b214", "b249", "b084", "b005", "b205", "b445", "b109",
+    ]
+
+    public let catalog: BookCatalog
+    /// Book ids offered when nothing related is found, in this order; ids not in the catalog are skipped.
+    public let staffPicks: [String]
+
+    public init(catalog: BookCatalog = .standard, staffPicks: [String] = SuggestionEngine.standardStaffPicks) {
+        self.catalog = catalog
+        self.staffPicks = staffPicks
+    }
+
+    /// Up to `count` (clamped to `0...maximumCount`) books for a customer who ordered `orderedTitles`, as
+    /// typed. Never empty when `count > 0` and the catalog has a book that was not ordered.
+    public func suggest(for orderedTitles: [String], count: Int = 3) -> [SuggestedBook] {
+        let limit = min(max(count, 0), Self.maximumCount)
+        guard limit > 0 else { return [] }
+        let ordered = orderedBooks(orderedTitles)
+        let orderedIds = Set(ordered.map(\.id))
+        var chosen = related(to: ordered, excluding: orderedIds).prefix(limit).map(\.id)
+        var taken = orderedIds.union(chosen)
+        let fillers = staffPicks.lazy.compactMap { self.catalog.book(id: $0) } + catalog.books
+        for book in fillers where chosen.count < limit && !taken.contains(book.id) {
+            chosen.append(book.id)
+            taken.insert(book.id)
+        }
+        return chosen.compactMap { catalog.book(id: $0)?.suggested }
+    }
+
+    /// The distinct catalog books matched by `titles`, in catalog order.
+    public func orderedBooks(_ titles: [String]) -> [Book] {
+        let positions = Set(titles.compactMap { catalog.match($0).flatMap { catalog.position(of: $0.id) } })
+        return positions.sorted().map { catalog.books[$0] }
+    }
+
+    /// How strongly `candidate` relates to `ordered`: `authorPoints` when they share an author, plus
+    /// `genrePoints` × Jaccard(genres) (rounded down), plus `eraPointsPerYear` × the years left in the era
+    /// window. Zero when they share neither an author nor a genre (an era alone does not make books related).
+    public static func affinity(of candidate: Book, to ordered: Book) -> Int {
+        let sharesAuthor = !Set(candidate.authors).isDisjoint(with: ordered.authors)
+        let candidateGenres = Set(candidate.genres)
+        let orderedGenres = Set(ordered.genres)
+        let sharedGenres = candidateGenres.intersection(orderedGenres).count
+        guard sharesAuthor || sharedGenres > 0 else { return 0 }
+        let allGenres = candidateGenres.union(orderedGenres).count
+        let genre = allGenres == 0 ? 0 : genrePoints * sharedGenres / allGenres
+        let era = eraPointsPerYear * max(0, eraWindowYears - abs(candidate.year - ordered.year))
+        return (sharesAuthor ? authorPoints : 0) + genre + era
+    }
+
+    /// Every related book not in `excluded`, best first (score, then year distance, then id).
+    private func related(to ordered: [Book], excluding excluded: Set<String>) -> [Book] {
+        guard !ordered.isEmpty else { return [] }
+        struct Ranked {
+            let book: Book
+            let score: Int
+            let yearDistance: Int
+        }
+        let ranked: [Ranked] = catalog.books.compactMap { candidate in
+            guard !excluded.contains(candidate.id) else { return nil }
+            let score = ordered.map { Self.affinity(of: candidate, to: $0) }.max() ?? 0
+            guard score > 0 else { return nil }
+            let distance = ordered.map { abs(candidate.year - $0.year) }.min() ?? 0
+            return Ranked(book: candidate, score: score, yearDistance: distance)
+        }
+        return ranked.sorted { lhs, rhs in
+            if lhs.score != rhs.score { return lhs.score > rhs.score }
+            if lhs.yearDistance != rhs.yearDistance { return lhs.yearDistance < rhs.yearDistance }
+            return lhs.book.id < rhs.book.id
+        }.map(\.book)
+    }
+}

@@ -1,0 +1,179 @@
+import Checkout
+import Foundation
+import Histogram
+import Logging
+import RPC
+import TraceFormat
+
+/// Sends a mix of checkouts to the orchestrator from several threads over keep-alive connections and
+/// measures throughput, latency and outcomes.
+public struct LoadGenerator: Sendable {
+    /// What a run found.
+    public struct Report: Codable, Sendable {
+        public var orders: Int
+        public var concurrency: Int
+        public var seconds: Double
+        public var ordersPerSecond: Double
+        public var p50Ms: Double
+        public var p90Ms: Double
+        public var p99Ms: Double
+        public var maxMs: Double
+        /// Counts by outcome: `approved`, `rejected`, `http_<status>`, `transport_error`.
+        public var outcomes: [String: Int]
+        /// Counts by the kind of order sent.
+        public var sent: [String: Int]
+        /// Orders whose outcome differed from what their kind was built for.
+        public var unexpected: Int
+        /// Ids of approved orders (for checking that each was committed).
+        public var approvedOrderIDs: [String]
+    }
+
+    public var baseURL: String
+    public var orders: Int
+    public var concurrency: Int
+    public var mix: OrderMix
+    public var seed: UInt64
+    public var deadline: Duration
+    public var year: Int
+
+    public init(
+        baseURL: String, orders: Int, concurrency: Int, mix: OrderMix = .standard, seed: UInt64 = 42,
+        deadline: Duration = .seconds(5), year: Int
+    ) {
+        self.baseURL = baseURL
+        self.orders = orders
+        self.concurrency = max(1, concurrency)
+        self.mix = mix
+        self.seed = seed
+        self.deadline = deadline
+        self.year = year
+    }
+
+    /// Runs the load; `progress` is called with the number of finished orders (from worker threads).
+    public func run(recorder: TraceRecorder, progress: @escaping @Sendable (Int) -> Void = { _ in }) -> Report {
+        let logger = Logger(label: "load") { _ in SwiftLogNoOpLogHandler() }
+        let client = RPCClient(
+            peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline)
+        let tally = Tally(threads: concurrency)
+        let next = NextIndex()
+        let started = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: concurrency) { thread in
+            var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+            var local = Tally.Counts()
+            while let index = next.take(limit: orders) {
+                var generator = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                let kind = mix.kind(using: &generator)
+                let order = mix.order(kind, year: year, using: &generator)
+                local.sent[kind.rawValue, default: 0] += 1
+                let body = (try? JSONEncoder().encode(order)) ?? Data()
+                let begin = ContinuousClock.now
+                let outcome: String
+                var approvedID: String?
+                do {
+                    let response = try client.request(
+                        "POST", "/checkout", body: body, headers: [("Content-Type", "application/json")])
+                    if response.status == 200,
+                        let reply = try? JSONDecoder().decode(CheckoutOutcome.self, from: response.body)
+                    {
+                        outcome = reply.status == "Order Approved" ? "approved" : "rejected"
+                        if outcome == "approved" { approvedID = reply.orderId }
+                    } else {
+                        outcome = "http_\(response.status)"
+                    }
+                } catch {
+                    outcome = "transport_error"
+                }
+                let elapsed = ContinuousClock.now - begin
+                _ = histogram.record(UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000)))
+                local.outcomes[outcome, default: 0] += 1
+                if let approvedID { local.approved.append(approvedID) }
+                if (kind == .valid) != (outcome == "approved") { local.unexpected += 1 }
+                progress(tally.finishOne())
+            }
+            tally.store(thread: thread, histogram: histogram, counts: local)
+        }
+        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        let (histogram, counts) = tally.merged()
+        func ms(_ value: UInt64) -> Double { Double(value) / 1e6 }
+        return Report(
+            orders: orders, concurrency: concurrency, seconds: seconds, ordersPerSecond: Double(orders) / seconds,
+            p50Ms: ms(histogram.valueAtPercentile(50)), p90Ms: ms(histogram.valueAtPercentile(90)),
+            p99Ms: ms(histogram.valueAtPercentile(99)), maxMs: ms(histogram.max), outcomes: counts.outcomes,
+            sent: counts.sent, unexpected: counts.unexpected, approvedOrderIDs: counts.approved.sorted())
+    }
+}
+
+/// The fields of an `OrderStatusResponse` the load generator reads.
+private struct CheckoutOutcome: Decodable {
+    var orderId: String
+    var status: String
+}
+
+private final class NextIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    func take(limit: Int) -> Int? {
+        lock.withLock {
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
+
+private final class Tally: @unchecked Sendable {
+    struct Counts {
+        var outcomes: [String: Int] = [:]
+        var sent: [String: Int] = [:]
+        var unexpected = 0
+        var approved: [String] = []
+    }
+
+    private let lock = NSLock()
+    private var finished = 0
+    private var histograms: [Histogram<UInt64>?]
+    private var counts: [Counts?]
+
+    init(threads: Int) {
+        histograms = Array(repeating: nil, count: threads)
+        counts = Array(repeating: nil, count: threads)
+    }
+
+    func finishOne() -> Int { lock.withLock { finished += 1; return finished } }
+
+    func store(thread: Int, histogram: Histogram<UInt64>, counts local: Counts) {
+        lock.withLock {
+            histograms[thread] = histogram
+            counts[thread] = local
+        }
+    }
+
+    func merged() -> (Histogram<UInt64>, Counts) {
+        lock.withLock {
+            var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+            var total = Counts()
+            for item in histograms.compactMap({ $0 }) { histogram.add(item) }
+            for item in counts.compactMap({ $0 }) {
+                total.outcomes.merge(item.outcomes, uniquingKeysWith: +)
+                total.sent.merge(item.sent, uniquingKeysWith: +)
+                total.unexpected += item.unexpected
+                total.approved += item.approved
+            }
+            return (histogram, total)
+        }
+    }
+}
+
+/// SplitMix64: a small seeded generator for reproducible load.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}

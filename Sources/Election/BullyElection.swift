@@ -1,0 +1,178 @@
+/// The Bully election with heartbeats, as a pure state machine.
+///
+/// Inputs are `start`, received messages, fired timers and fencing refusals, each with the current time;
+/// outputs are directives the shell carries out (send, set or cancel a timer, report a leader change).
+/// No clock reads, no IO, no randomness: the same instance runs in real executors and in the simulator.
+///
+/// The rules:
+/// - A node starts by holding an election: it sends `election` to every higher id. With no `answer` within
+///   `electionTimeout` it becomes leader of the next term and sends `coordinator` to everyone.
+/// - A node that receives `election` from a lower id answers it and holds its own election (the bully step);
+///   a leader instead re-announces itself to the sender.
+/// - A node that got an `answer` waits `coordinatorTimeout` for the winner's `coordinator`, else starts over.
+/// - The leader sends `heartbeat` every `heartbeatInterval`. A follower that hears none for `leaderTimeout`
+///   starts an election (this is the failure detector).
+/// - Every leadership has an `Epoch`; a node that hears of a higher epoch adopts it at once, stepping down if
+///   it was leader. A node that hears a stale epoch tells the sender about the newer one. A node that learns
+///   of a leader with a lower id than its own bullies it with a new election, so the highest live id wins.
+public struct BullyElection: Sendable {
+    public enum Role: String, Sendable, Hashable {
+        case follower, candidate, awaitingCoordinator, leader
+    }
+
+    public let id: Int
+    public let peers: [Int]
+    public let configuration: BullyConfiguration
+    public private(set) var role: Role = .follower
+    /// The epoch this node follows or leads (nil before it knows any leader).
+    public private(set) var current: Epoch?
+    /// The highest epoch seen in any message (new terms start above it).
+    public private(set) var highestSeen: Epoch = .none
+    private var lastHeardFromLeader: UInt64 = 0
+
+    public init(id: Int, peers: [Int], configuration: BullyConfiguration = .loopback) {
+        self.id = id
+        self.peers = peers.filter { $0 != id }.sorted()
+        self.configuration = configuration
+    }
+
+    /// True while this node leads.
+    public var isLeader: Bool { role == .leader }
+
+    /// The leader this node believes in (itself when leading).
+    public var leader: Int? { current?.leader }
+
+    // MARK: Inputs
+
+    /// The node starts (or restarts): it holds an election.
+    public mutating func start(now: UInt64) -> [BullyDirective] {
+        startElection(reason: "start", now: now)
+    }
+
+    /// A message arrived from executor `from`.
+    public mutating func onMessage(_ message: BullyMessage, from: Int, now: UInt64) -> [BullyDirective] {
+        switch message {
+        case .heartbeat(let epoch), .coordinator(let epoch):
+            return onLeaderMessage(epoch, from: from, now: now)
+        case .election(let known):
+            learn(known)
+            var directives: [BullyDirective] = [.send(.answer(known: highestSeen), to: from)]
+            switch role {
+            case .leader:
+                directives.append(.send(.coordinator(current!), to: from))
+            case .follower:
+                directives += startElection(reason: "election from \(from)", now: now)
+            case .candidate, .awaitingCoordinator:
+                break
+            }
+            return directives
+        case .answer(let known):
+            learn(known)
+            guard role == .candidate else { return [] }
+            role = .awaitingCoordinator
+            return [
+                .cancelTimer(.electionTimeout),
+                .setTimer(.coordinatorTimeout, deadline: now + configuration.coordinatorTimeout),
+            ]
+        }
+    }
+
+    /// A timer set earlier fired.
+    public mutating func onTimer(_ timer: BullyTimer, now: UInt64) -> [BullyDirective] {
+        switch timer {
+        case .heartbeat:
+            guard role == .leader, let epoch = current else { return [] }
+            return peers.map { .send(.heartbeat(epoch), to: $0) }
+                + [.setTimer(.heartbeat, deadline: now + configuration.heartbeatInterval)]
+        case .leaderTimeout:
+            guard role == .follower else { return [] }
+            let silent = now &- lastHeardFromLeader
+            guard silent >= configuration.leaderTimeout else {
+                // A heartbeat arrived after this timer was set: wait for the rest of the timeout.
+                return [.setTimer(.leaderTimeout, deadline: lastHeardFromLeader + configuration.leaderTimeout)]
+            }
+            let who = current.map { "leader \($0.leader)" } ?? "no leader"
+            return startElection(reason: "\(who) silent for \(silent / 1_000_000) ms", now: now)
+        case .electionTimeout:
+            guard role == .candidate else { return [] }
+            return becomeLeader(now: now)
+        case .coordinatorTimeout:
+            guard role == .awaitingCoordinator else { return [] }
+            return startElection(reason: "no coordinator after an answer", now: now)
+        }
+    }
+
+    /// The Order Queue refused this node's request because it has seen `epoch`, a newer one.
+    public mutating func onFenced(by epoch: Epoch, now: UInt64) -> [BullyDirective] {
+        learn(epoch)
+        guard let current, epoch > current else { return [] }
+        return adopt(epoch, now: now)
+    }
+
+    // MARK: Transitions
+
+    private mutating func onLeaderMessage(_ epoch: Epoch, from: Int, now: UInt64) -> [BullyDirective] {
+        learn(epoch)
+        guard let current else { return adopt(epoch, now: now) }
+        if epoch > current { return adopt(epoch, now: now) }
+        if epoch < current {
+            // A stale leader (or a node that missed the change): tell it who leads now.
+            return [.send(.coordinator(current), to: from)]
+        }
+        // The epoch this node already follows.
+        guard role != .leader else { return [] }
+        lastHeardFromLeader = now
+        if role == .follower {
+            return [.setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout)]
+        }
+        return []
+    }
+
+    private mutating func adopt(_ epoch: Epoch, now: UInt64) -> [BullyDirective] {
+        var directives: [BullyDirective] = []
+        if role == .leader, let current, current != epoch {
+            directives.append(.steppedDown(from: current, newer: epoch))
+            directives.append(.cancelTimer(.heartbeat))
+        }
+        current = epoch
+        role = .follower
+        lastHeardFromLeader = now
+        directives += [
+            .cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout), .leaderChanged(epoch),
+            .setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout),
+        ]
+        if epoch.leader < id {
+            directives += startElection(reason: "lower id \(epoch.leader) leads epoch \(epoch)", now: now)
+        }
+        return directives
+    }
+
+    private mutating func startElection(reason: String, now: UInt64) -> [BullyDirective] {
+        let wasLeader = role == .leader
+        role = .candidate
+        var directives: [BullyDirective] = [
+            .electionStarted(reason: reason), .cancelTimer(.leaderTimeout), .cancelTimer(.coordinatorTimeout),
+        ]
+        if wasLeader { directives.append(.cancelTimer(.heartbeat)) }
+        let higher = peers.filter { $0 > id }
+        guard !higher.isEmpty else { return directives + becomeLeader(now: now) }
+        directives += higher.map { .send(.election(known: highestSeen), to: $0) }
+        directives.append(.setTimer(.electionTimeout, deadline: now + configuration.electionTimeout))
+        return directives
+    }
+
+    private mutating func becomeLeader(now: UInt64) -> [BullyDirective] {
+        let epoch = Epoch(term: highestSeen.term + 1, leader: id)
+        highestSeen = epoch
+        current = epoch
+        role = .leader
+        return [.cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout), .cancelTimer(.leaderTimeout),
+                .leaderChanged(epoch)]
+            + peers.map { .send(.coordinator(epoch), to: $0) }
+            + [.setTimer(.heartbeat, deadline: now + configuration.heartbeatInterval)]
+    }
+
+    private mutating func learn(_ epoch: Epoch) {
+        if epoch > highestSeen { highestSeen = epoch }
+    }
+}

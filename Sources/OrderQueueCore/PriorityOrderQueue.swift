@@ -1,0 +1,82 @@
+import Checkout
+
+/// The Order Queue's waiting orders: a binary max-heap by `QueuedOrder.isServed(before:)` with an index by
+/// order id.
+///
+/// The rule: `dequeue` returns the highest `OrderPriority`, first come first served among equals. Enqueue is
+/// idempotent per order id while the order waits (a retried RPC stores nothing twice); an order that left the
+/// queue (dequeued or removed) can be enqueued again, so remembering executed orders is the caller's job (the
+/// lease layer). `requeue` puts a previously dequeued order back with its original sequence, ahead of later
+/// arrivals of equal priority. Costs: dequeue, remove and requeue O(log n); enqueue O(n) because it reports the
+/// new order's position; contains O(1); snapshot O(n log n). Pure value type: time is passed in, nothing is
+/// read from clocks.
+public struct PriorityOrderQueue: Sendable {
+    /// Heap-ordered: `heap[0]` is served next; children of `i` are `2i+1` and `2i+2`.
+    var heap: [QueuedOrder] = []
+    /// Order id → index in `heap`, kept in step with every move.
+    var slots: [String: Int] = [:]
+    /// The sequence the next new order will get (always above every sequence the queue has seen).
+    public private(set) var nextSequence: UInt64 = 0
+
+    public init() {}
+
+    public var count: Int { heap.count }
+    public var isEmpty: Bool { heap.isEmpty }
+
+    /// The order `dequeue` would return, without removing it.
+    public func peek() -> QueuedOrder? { heap.first }
+
+    public func contains(orderId: String) -> Bool { slots[orderId] != nil }
+
+    /// The waiting order with this id.
+    public func queuedOrder(id orderId: String) -> QueuedOrder? { slots[orderId].map { heap[$0] } }
+
+    /// How many waiting orders are served before `orderId` (0 = next), or nil when it is not queued.
+    public func position(of orderId: String) -> Int? {
+        guard let slot = slots[orderId] else { return nil }
+        let target = heap[slot]
+        return heap.reduce(0) { $0 + ($1.isServed(before: target) ? 1 : 0) }
+    }
+
+    /// Stores `order` under `orderId` with the next sequence, unless that id is already waiting.
+    @discardableResult
+    public mutating func enqueue(
+        orderId: String, order: CheckoutRequest, priority: OrderPriority, nowNanos: Int64
+    ) -> EnqueueOutcome {
+        if let existing = queuedOrder(id: orderId) { return .duplicate(existing) }
+        let queued = QueuedOrder(
+            orderId: orderId, priority: priority, enqueueSequence: nextSequence, enqueuedAtNanos: nowNanos,
+            order: order)
+        nextSequence += 1
+        insert(queued)
+        return .enqueued(queued, position: position(of: orderId) ?? 0)
+    }
+
+    /// Removes and returns the order to serve next.
+    public mutating func dequeue() -> QueuedOrder? {
+        heap.isEmpty ? nil : removeSlot(0)
+    }
+
+    /// Removes the waiting order `orderId` (a cancellation) and returns it.
+    public mutating func remove(orderId: String) -> QueuedOrder? {
+        slots[orderId].map { removeSlot($0) }
+    }
+
+    /// Puts back an order that left the queue, keeping its sequence (and so its place among equals). Returns
+    /// false and changes nothing when an order with that id is already waiting.
+    @discardableResult
+    public mutating func requeue(_ order: QueuedOrder) -> Bool {
+        guard !contains(orderId: order.orderId) else { return false }
+        if order.enqueueSequence >= nextSequence {
+            // An order from before a restart or another instance: later arrivals must still sort after it.
+            nextSequence = order.enqueueSequence == .max ? .max : order.enqueueSequence + 1
+        }
+        insert(order)
+        return true
+    }
+
+    /// Every waiting order, in the order `dequeue` would return them.
+    public func snapshot() -> [QueuedOrder] {
+        heap.sorted { $0.isServed(before: $1) }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import OrderQueueCore
+
+/// The cluster's configuration: where every service listens, deadlines, and service settings.
+/// One file describes the whole cluster; each service reads its own part (so a service can run on
+/// another host by giving it a non-loopback address there).
+public struct ClusterConfig: Codable, Sendable, Equatable {
+    /// A service's node id (its vector-clock entry and trace file name) and its `host:port`.
+    public struct Endpoint: Codable, Sendable, Equatable {
+        public var id: String
+        public var address: String
+        public init(id: String, address: String) {
+            self.id = id
+            self.address = address
+        }
+        /// `http://host:port`.
+        public var url: String { "http://\(address)" }
+    }
+
+    /// Deadlines of the orchestrator's calls, in milliseconds.
+    public struct Deadlines: Codable, Sendable, Equatable {
+        public var verificationMs = 500
+        public var fraudMs = 500
+        public var suggestionsMs = 500
+        public var queueMs = 500
+        public init() {}
+    }
+
+    public var orchestrator = Endpoint(id: "orchestrator", address: "127.0.0.1:8081")
+    public var verification = Endpoint(id: "verification", address: "127.0.0.1:9101")
+    public var fraud = Endpoint(id: "fraud", address: "127.0.0.1:9102")
+    public var suggestions = Endpoint(id: "suggestions", address: "127.0.0.1:9103")
+    public var queue = Endpoint(id: "queue", address: "127.0.0.1:9104")
+    public var deadlines = Deadlines()
+    /// The XGBoost model (JSON); its threshold comes from the `.meta.json` beside it.
+    public var fraudModel = "models/fraud-model.json"
+    /// How the Order Queue orders approved orders.
+    public var priority = PriorityPolicy.default
+    /// Suggestions per order.
+    public var suggestionCount = 3
+    /// Server worker threads (the orchestrator blocks a thread per in-flight checkout, so it gets more).
+    public var serverThreads = 4
+    public var orchestratorThreads = 16
+    /// Where runs' trace directories are created.
+    public var tracesRoot = "traces/runs"
+
+    public init() {}
+
+    /// The endpoint of a service by its role name (`orchestrator`, `verification`, …).
+    public func endpoint(of role: ServiceRole) -> Endpoint {
+        switch role {
+        case .orchestrator: return orchestrator
+        case .verification: return verification
+        case .fraud: return fraud
+        case .suggestions: return suggestions
+        case .queue: return queue
+        }
+    }
+
+    /// Reads a config file; missing keys keep their defaults.
+    public static func load(path: String) throws -> ClusterConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(ClusterConfig.self, from: data)
+        } catch let error as DecodingError {
+            throw ConfigError(path: path, reason: "\(error)")
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let defaults = ClusterConfig()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        orchestrator = try value(.orchestrator, defaults.orchestrator)
+        verification = try value(.verification, defaults.verification)
+        fraud = try value(.fraud, defaults.fraud)
+        suggestions = try value(.suggestions, defaults.suggestions)
+        queue = try value(.queue, defaults.queue)
+        deadlines = try value(.deadlines, defaults.deadlines)
+        fraudModel = try value(.fraudModel, defaults.fraudModel)
+        priority = try value(.priority, defaults.priority)
+        suggestionCount = try value(.suggestionCount, defaults.suggestionCount)
+        serverThreads = try value(.serverThreads, defaults.serverThreads)
+        orchestratorThreads = try value(.orchestratorThreads, defaults.orchestratorThreads)
+        tracesRoot = try value(.tracesRoot, defaults.tracesRoot)
+    }
+}
+
+extension ClusterConfig.Deadlines {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        verificationMs = try container.decodeIfPresent(Int.self, forKey: .verificationMs) ?? verificationMs
+        fraudMs = try container.decodeIfPresent(Int.self, forKey: .fraudMs) ?? fraudMs
+        suggestionsMs = try container.decodeIfPresent(Int.self, forKey: .suggestionsMs) ?? suggestionsMs
+        queueMs = try container.decodeIfPresent(Int.self, forKey: .queueMs) ?? queueMs
+    }
+}
+
+/// A configuration file that cannot be used.
+public struct ConfigError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "config \(path): \(reason)" }
+}
+
+/// The services of the checkout path.
+public enum ServiceRole: String, CaseIterable, Sendable, Codable {
+    case orchestrator, verification, fraud, suggestions, queue
+}
+
+/// `host:port`, parsed.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` (`:port` alone means all interfaces).
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        let host = String(text[..<colon])
+        self.init(host: host.isEmpty ? "0.0.0.0" : host, port: port)
+    }
+
+    public var description: String { "\(host):\(port)" }
+}

@@ -1,0 +1,34 @@
+import Checkout
+import FraudModel
+import RPC
+import TraceFormat
+
+/// Fraud Detection: rules plus the XGBoost model. `assess(OrderEnvelope) -> FraudAssessment`.
+public struct FraudService: Sendable {
+    public let rules: FraudRules
+    public let model: FraudModel
+
+    public init(rules: FraudRules = FraudRules(), model: FraudModel) {
+        self.rules = rules
+        self.model = model
+    }
+
+    public func register(into router: inout Router) {
+        let rules = self.rules
+        let model = self.model
+        router.register("assess", OrderEnvelope.self) { envelope, context in
+            let fired = rules.evaluate(envelope.order)
+            let score = model.score(OrderFeatures(envelope.order))
+            let assessment = FraudAssessment(score: score, threshold: model.threshold, rulesFired: fired)
+            if assessment.fraudulent {
+                context.logger.info(
+                    "order flagged as fraud",
+                    metadata: [
+                        "order_id": .string(envelope.orderId), "score": "\(score)",
+                        "rules": .string(fired.map(\.code).joined(separator: ",")),
+                    ])
+            }
+            return assessment
+        }
+    }
+}

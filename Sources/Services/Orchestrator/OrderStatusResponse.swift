@@ -1,0 +1,23 @@
+import Causality
+import Checkout
+
+/// The reply to `POST /checkout` (`OrderStatusResponse` of the contract, plus our extras).
+public struct OrderStatusResponse: Codable, Sendable, Equatable {
+    public static let approved = "Order Approved"
+    public static let rejected = "Order Rejected"
+
+    public var orderId: String
+    /// "Order Approved" or "Order Rejected".
+    public var status: String
+    /// Always an array; empty when the order is rejected.
+    public var suggestedBooks: [SuggestedBook]
+    /// Why the order was rejected: failed checks and fraud rules (empty when approved).
+    public var reasons: [Finding]
+    /// The fraud model's score and threshold, when it ran.
+    public var fraudScore: Double?
+    public var fraudThreshold: Double?
+    /// The trace of this checkout (the same as the order id).
+    public var traceId: String
+    /// The orchestrator's clock after its decision: it dominates every service's clock for this order.
+    public var vectorClock: VectorClock
+}

@@ -1,0 +1,45 @@
+import Foundation
+import FraudModel
+import RPC
+
+/// Builds the router of each service from the cluster config, so that the `serve` command and tests
+/// start services the same way.
+public enum ServiceFactory {
+    /// The router of `role`, with its dependencies (clients, model, catalog) created on `host`.
+    /// Throws when the service cannot start (for example the fraud model is missing).
+    public static func router(for role: ServiceRole, config: ClusterConfig, host: ServiceHost) throws -> Router {
+        var router = Router()
+        switch role {
+        case .orchestrator:
+            OrchestratorService(config: config, host: host).register(into: &router)
+        case .verification:
+            VerificationService().register(into: &router)
+        case .fraud:
+            let model = try FraudModel.load(modelPath: config.fraudModel)
+            host.logger.info(
+                "fraud model loaded", metadata: ["path": .string(config.fraudModel), "threshold": "\(model.threshold)"])
+            FraudService(model: model).register(into: &router)
+        case .suggestions:
+            SuggestionsService().register(into: &router)
+        case .queue:
+            QueueService(policy: config.priority).register(into: &router)
+        }
+        return router
+    }
+
+    /// Starts `role` on its configured address (or `address`), answering cross-origin requests on the
+    /// orchestrator (the course page is served from another origin).
+    public static func start(
+        _ role: ServiceRole, config: ClusterConfig, host: ServiceHost, address: ListenAddress? = nil
+    ) throws -> RPCServer {
+        let endpoint = config.endpoint(of: role)
+        guard let listen = address ?? ListenAddress(endpoint.address) else {
+            throw ConfigError(path: "-", reason: "\(role.rawValue): bad address \(endpoint.address)")
+        }
+        let router = try router(for: role, config: config, host: host)
+        return try host.startServer(
+            router: router, address: listen,
+            threads: role == .orchestrator ? config.orchestratorThreads : config.serverThreads,
+            allowCrossOrigin: role == .orchestrator)
+    }
+}

@@ -1,0 +1,143 @@
+import Checkout
+import Election
+import Testing
+
+@testable import OrderQueueCore
+
+@Suite("Leases, acknowledgements and fencing")
+struct LeasedOrderQueueTests {
+    let epoch1 = Epoch(term: 1, leader: 3)
+    let epoch2 = Epoch(term: 2, leader: 2)
+    let normal = OrderPriority(shippingWeight: 0, countryRank: 0)
+
+    func queue(_ ids: [String], leaseDuration: UInt64 = 1_000) -> LeasedOrderQueue {
+        var queue = LeasedOrderQueue(leaseDuration: leaseDuration)
+        for (index, id) in ids.enumerated() {
+            _ = queue.enqueue(orderId: id, order: CheckoutRequest(), priority: normal, nowNanos: Int64(index))
+        }
+        return queue
+    }
+
+    func leased(_ outcome: LeasedOrderQueue.DequeueOutcome) -> Lease? {
+        if case .leased(let lease, _, _) = outcome { return lease }
+        return nil
+    }
+
+    @Test func dequeueLeasesInPriorityOrderAndAckCommitsOnce() throws {
+        var queue = queue(["a", "b"])
+        let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))
+        #expect(lease.orderId == "a" && lease.deadlineNanos == 1_010 && lease.delivery == 1)
+        let (ack, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 20)
+        guard case .committed(let commit) = ack else { Issue.record("expected commit, got \(ack)"); return }
+        #expect(commit.executor == 3 && commit.epoch == epoch1)
+        let (again, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 21)
+        #expect(again == .alreadyCommitted(commit))
+        #expect(queue.commits.count == 1)
+    }
+
+    @Test func theLeaderHoldsOneOrderAtATime() throws {
+        var queue = queue(["a", "b"])
+        let first = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))
+        let (second, _) = queue.dequeue(executor: 3, epoch: epoch1, now: 50)
+        guard case .leased(let renewed, _, let isRenewal) = second else { Issue.record("\(second)"); return }
+        #expect(isRenewal && renewed.id == first.id && renewed.deadlineNanos == 1_050)
+        #expect(queue.depth == 1)
+    }
+
+    @Test func anExpiredLeaseIsRedeliveredAheadOfLaterOrders() throws {
+        var queue = queue(["a", "b"], leaseDuration: 100)
+        let first = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 0).0))
+        let (late, events) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: first.id, now: 150)
+        #expect(late == .noLease)
+        #expect(events == [.expired(first)])
+        let again = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 160).0))
+        #expect(again.orderId == "a" && again.delivery == 2 && again.id != first.id)
+    }
+
+    @Test func aLowerEpochIsFencedAndAHigherOneRevokesOlderLeases() throws {
+        var queue = queue(["a", "b"])
+        let old = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 0).0))
+        // A new leader (epoch 2) takes over while the old one is paused with order "a".
+        let (taken, events) = queue.dequeue(executor: 2, epoch: epoch2, now: 10)
+        #expect(events == [.revoked(old, by: epoch2)])
+        let fresh = try #require(leased(taken))
+        #expect(fresh.orderId == "a", "the revoked order is delivered again first")
+        // The old leader wakes up: it can neither ack nor dequeue.
+        let (ack, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: old.id, now: 20)
+        #expect(ack == .fenced(current: epoch2))
+        let (dequeue, _) = queue.dequeue(executor: 3, epoch: epoch1, now: 20)
+        #expect(dequeue == .fenced(current: epoch2))
+        let (commit, _) = queue.ack(orderId: "a", executor: 2, epoch: epoch2, leaseID: fresh.id, now: 30)
+        guard case .committed = commit else { Issue.record("\(commit)"); return }
+        #expect(queue.commits["a"]?.epoch == epoch2)
+    }
+
+    @Test func enqueueIsIdempotentWhileWaitingLeasedOrCommitted() throws {
+        var queue = queue(["a"])
+        guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 5)
+        else { Issue.record("waiting duplicate stored"); return }
+        let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 0).0))
+        guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 6)
+        else { Issue.record("leased duplicate stored"); return }
+        _ = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 1)
+        guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 7)
+        else { Issue.record("committed order stored again"); return }
+        #expect(queue.depth == 0)
+    }
+
+    @Test func randomFailoversNeverCommitAnOrderTwiceOrLoseOne() {
+        // Leaders come and go (each new one with a higher epoch), old leaders keep acking late, leases expire.
+        for seed in UInt64(1)...50 {
+            var random = TestRandom(seed: seed)
+            var queue = LeasedOrderQueue(leaseDuration: 50)
+            let orders = (0..<40).map { "o\($0)" }
+            for (index, id) in orders.enumerated() {
+                _ = queue.enqueue(orderId: id, order: CheckoutRequest(), priority: normal, nowNanos: Int64(index))
+            }
+            var epochs = [Epoch(term: 1, leader: 1)]
+            var held: [Int: Lease] = [:]  // leases executors believe they hold
+            var now: UInt64 = 0
+            var acks = 0
+            for _ in 0..<2_000 {
+                now += UInt64.random(in: 1...20, using: &random)
+                let executor = Int.random(in: 1...3, using: &random)
+                if Int.random(in: 0..<40, using: &random) == 0 {
+                    epochs.append(Epoch(term: epochs.last!.term + 1, leader: executor))
+                }
+                // Executors sometimes act on a stale epoch (paused leaders).
+                let epoch = Bool.random(using: &random) ? epochs.last! : epochs.randomElement(using: &random)!
+                if let lease = held[executor], Bool.random(using: &random) {
+                    let (outcome, _) = queue.ack(
+                        orderId: lease.orderId, executor: executor, epoch: lease.epoch, leaseID: lease.id, now: now)
+                    if case .committed = outcome { acks += 1 }
+                    held[executor] = nil
+                } else if case .leased(let lease, _, _) = queue.dequeue(executor: executor, epoch: epoch, now: now).0 {
+                    held[executor] = lease
+                }
+            }
+            // Drain with a final leader.
+            let final = Epoch(term: epochs.last!.term + 1, leader: 9)
+            while case .leased(let lease, _, _) = queue.dequeue(executor: 9, epoch: final, now: now).0 {
+                if case .committed = queue.ack(orderId: lease.orderId, executor: 9, epoch: final, leaseID: lease.id, now: now).0 {
+                    acks += 1
+                }
+            }
+            #expect(acks == orders.count, "seed \(seed): \(acks) commits for \(orders.count) orders")
+            #expect(Set(queue.commits.keys) == Set(orders), "seed \(seed)")
+            #expect(queue.depth == 0 && queue.leases.isEmpty, "seed \(seed)")
+        }
+    }
+}
+
+/// SplitMix64 for reproducible scenarios.
+struct TestRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}
