@@ -125,7 +125,15 @@ public struct BullyElection: Sendable {
         if role == .follower {
             return [.setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout)]
         }
-        return []
+        // A candidate bullying a lower-id leader keeps campaigning.
+        guard epoch.leader > id else { return [] }
+        // The election was a false suspicion: the higher leader it suspected is alive (it re-announced itself
+        // or sent a heartbeat). No new coordinator will come, so follow it again.
+        role = .follower
+        return [
+            .cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout),
+            .setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout),
+        ]
     }
 
     private mutating func adopt(_ epoch: Epoch, now: UInt64) -> [BullyDirective] {

@@ -30,7 +30,8 @@ public struct FraudModelTrainer: Sendable {
             self.threads = threads
         }
 
-        /// The parameters as XGBoost `name=value` pairs, in the order they are set.
+        /// The parameters as XGBoost `name=value` pairs, in the order they are set. The seed is reduced modulo
+        /// `Int32.max` because XGBoost parses it as a signed integer.
         public var xgboostParameters: [(name: String, value: String)] {
             [
                 ("objective", "binary:logistic"), ("eval_metric", "auc"), ("tree_method", "hist"),

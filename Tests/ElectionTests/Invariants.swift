@@ -38,9 +38,9 @@ extension Simulator {
         for change in leaderChanges {
             if let previous = last[change.node], previous.incarnation == change.incarnation,
                change.epoch <= previous.epoch {
+                let at = change.time / ms
                 Issue.record(
-                    "seed \(seed): node \(change.node) went from epoch \(previous.epoch) to \(change.epoch) "
-                        + "at \(change.time / ms) ms",
+                    "seed \(seed): node \(change.node) went from epoch \(previous.epoch) to \(change.epoch) at \(at) ms",
                     sourceLocation: sourceLocation)
                 held = false
             }
@@ -79,20 +79,33 @@ extension Simulator {
         let notFollowing = live.sorted().filter { !election($0).isLeader && election($0).role != .follower }
         guard restless.isEmpty, notFollowing.isEmpty else {
             let first = restless.first.map { "node \($0.node) at \($0.time / ms) ms (\($0.reason))" } ?? "none"
+            let stuck = notFollowing.map { "\($0)/\(election($0).role)" }
             Issue.record(
-                "seed \(seed): not quiet since \(since / ms) ms: \(restless.count) elections, first \(first); "
-                    + "not following: \(notFollowing.map { "\($0)/\(election($0).role)" })",
+                "seed \(seed): not quiet since \(since / ms) ms: \(restless.count) elections, first \(first); stuck \(stuck)",
                 sourceLocation: sourceLocation)
             return false
         }
         return true
     }
 
-    /// (a) and (b), which must hold at any moment of any run.
+    /// No node settles as a follower of an epoch that names itself: `leader == id` must mean it leads (a
+    /// restarted node told of its previous incarnation's epoch must campaign, not wait for its own heartbeats).
+    @discardableResult
+    func checkNoNodeFollowsItself(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        guard let first = selfFollows.first else { return true }
+        let times = selfFollows.count
+        Issue.record(
+            "seed \(seed): node \(first.node) follows its own epoch \(first.epoch) at \(first.time / ms) ms (\(times)×)",
+            sourceLocation: sourceLocation)
+        return false
+    }
+
+    /// (a), (b) and self-consistency, which must hold at any moment of any run.
     @discardableResult
     func checkSafety(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
         let safe = checkElectionSafety(sourceLocation: sourceLocation)
-        return checkEpochsNeverDecrease(sourceLocation: sourceLocation) && safe
+        let coherent = checkNoNodeFollowsItself(sourceLocation: sourceLocation)
+        return checkEpochsNeverDecrease(sourceLocation: sourceLocation) && safe && coherent
     }
 
     /// Ends all faults, lets the healthy cluster run for `healthy` (2 s by default), then checks safety,

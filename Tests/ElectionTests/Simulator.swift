@@ -123,6 +123,13 @@ final class Simulator {
         var newer: Epoch
     }
 
+    /// A node following, not leading, an epoch that names itself as leader.
+    struct SelfFollow {
+        var time: UInt64
+        var node: Int
+        var epoch: Epoch
+    }
+
     struct Send {
         var time: UInt64
         var from: Int
@@ -163,6 +170,7 @@ final class Simulator {
     private(set) var leadership: [LeadershipChange] = []
     private(set) var electionStarts: [ElectionStart] = []
     private(set) var stepDowns: [StepDown] = []
+    private(set) var selfFollows: [SelfFollow] = []
     private(set) var sends: [Send] = []
     private(set) var delivered = 0
     private(set) var dropped = 0
@@ -328,7 +336,11 @@ final class Simulator {
     private func step(_ id: Int, _ input: (inout BullyElection) -> [BullyDirective]) {
         let directives = input(&nodes[id]!.election)
         for directive in directives { execute(directive, at: id) }
-        noteLeadership(id, isLeader: nodes[id]!.election.isLeader)
+        let election = nodes[id]!.election
+        noteLeadership(id, isLeader: election.isLeader)
+        if election.role == .follower, let epoch = election.current, epoch.leader == id {
+            selfFollows.append(SelfFollow(time: now, node: id, epoch: epoch))
+        }
     }
 
     private func execute(_ directive: BullyDirective, at id: Int) {

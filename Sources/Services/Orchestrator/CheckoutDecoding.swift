@@ -19,13 +19,15 @@ enum CheckoutDecoding {
         do {
             return .success(try JSONDecoder().decode(CheckoutRequest.self, from: body))
         } catch let error as DecodingError {
-            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+            // Valid JSON whose values do not fit (a quantity of 1e30) is a bad order, not a parse error.
+            let isJSON = (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) != nil
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, !isJSON {
                 let first = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
                 let message = first == UInt8(ascii: "{")
                     ? "the request body is not valid JSON" : "the request body must be a JSON object"
                 return .failure(Problem(code: .parseError, message: message))
             }
-            if case .typeMismatch(_, let context) = error, context.codingPath.isEmpty {
+            if case .typeMismatch(_, let context) = error, context.codingPath.isEmpty, isJSON {
                 return .failure(Problem(code: .invalidRequest, message: "the request body must be a JSON object"))
             }
             return .failure(Problem(code: .invalidParams, message: "invalid order: \(DecodingErrorText.describe(error))"))

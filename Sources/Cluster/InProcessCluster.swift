@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import RPC
+import Services
+import TraceFormat
+
+/// Every service of the cluster inside one process, each with its own node id, recorder and server on an
+/// ephemeral loopback port. For tests and benchmarks; `bookstore up` runs them as separate processes.
+public final class InProcessCluster: @unchecked Sendable {
+    public private(set) var config: ClusterConfig
+    public let tracesDirectory: String?
+    private var servers: [ServiceRole: RPCServer] = [:]
+    private var hosts: [ServiceRole: ServiceHost] = [:]
+
+    /// Starts the services in `roles` (leaf services first, then the orchestrator, which needs their ports).
+    /// - Parameters:
+    ///   - tracesDirectory: run directory for the nodes' trace files; nil runs without tracing.
+    ///   - configure: adjusts the config (deadlines, model path, …) before anything starts.
+    public init(
+        tracesDirectory: String?, roles: [ServiceRole] = ServiceRole.allCases,
+        configure: (inout ClusterConfig) -> Void = { _ in }
+    ) throws {
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:0") }
+        configure(&config)
+        self.tracesDirectory = tracesDirectory
+        self.config = config
+        let ordered = roles.filter { $0 != .orchestrator } + roles.filter { $0 == .orchestrator }
+        do {
+            for role in ordered {
+                let host = try ServiceHost(
+                    node: config.endpoint(of: role).id, recorder: Self.recorder(role, config, tracesDirectory),
+                    logger: Logger(label: role.rawValue) { _ in SwiftLogNoOpLogHandler() })
+                let server = try ServiceFactory.start(role, config: self.config, host: host)
+                self.config.set(role, address: "127.0.0.1:\(server.port)")
+                servers[role] = server
+                hosts[role] = host
+            }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private static func recorder(_ role: ServiceRole, _ config: ClusterConfig, _ directory: String?) throws
+        -> TraceRecorder
+    {
+        let node = config.endpoint(of: role).id
+        return try directory.map { try TraceRecorder.file(node: node, directory: $0) }
+            ?? TraceRecorder(node: node, writer: nil)
+    }
+
+    /// The orchestrator's URL, e.g. `http://127.0.0.1:40123`.
+    public var orchestratorURL: String { config.orchestrator.url }
+
+    /// Stops one service (to test what its callers do without it).
+    public func stop(_ role: ServiceRole) {
+        servers[role]?.stop()
+        servers[role] = nil
+    }
+
+    /// Stops every server and closes every trace file.
+    public func stop() {
+        for server in servers.values { server.stop() }
+        servers.removeAll()
+        for host in hosts.values { host.shutdown() }
+    }
+
+    deinit { stop() }
+}
+
+extension ClusterConfig {
+    /// Sets the address of `role`'s endpoint.
+    public mutating func set(_ role: ServiceRole, address: String) {
+        switch role {
+        case .orchestrator: orchestrator.address = address
+        case .verification: verification.address = address
+        case .fraud: fraud.address = address
+        case .suggestions: suggestions.address = address
+        case .queue: queue.address = address
+        }
+    }
+}

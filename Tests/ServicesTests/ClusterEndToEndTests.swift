@@ -1,0 +1,66 @@
+import Causality
+import Checkout
+import Cluster
+import Foundation
+import RPC
+import Services
+import Testing
+import TraceFormat
+
+/// The real cluster: every service its own process, started by the supervisor, traced to files.
+@Suite("Cluster end to end", .serialized)
+struct ClusterEndToEndTests {
+    @Test func everyOrderIsTracedByAllServicesAndTheFinalClockDominatesTheirs() throws {
+        let root = temporaryPath("e2e")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(freePort())") }
+        config.fraudModel = fraudModelPath
+        let configPath = root + ".json"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+
+        let run = try RunDirectory.create(root: root, runID: "e2e")
+        let supervisor = ClusterSupervisor(
+            executable: try locateBookstore(), config: config, configPath: configPath, run: run, logger: quietLogger)
+        defer { supervisor.stop() }
+        try supervisor.start()
+        try supervisor.waitUntilHealthy(timeout: .seconds(30))
+        #expect(supervisor.children.count == 5)
+
+        let recorder = try TraceRecorder.file(node: "load", directory: run.path)
+        let report = LoadGenerator(
+            baseURL: config.orchestrator.url, orders: 60, concurrency: 4, seed: 7, year: CalendarYear.current
+        ).run(recorder: recorder)
+        recorder.close()
+        supervisor.stop()
+        #expect(report.outcomes["approved", default: 0] + report.outcomes["rejected", default: 0] == 60, "\(report)")
+        #expect(report.unexpected == 0, "\(report)")
+
+        let events = try readRun(run.path)
+        #expect(Set(events.keys) == ["orchestrator", "verification", "fraud", "suggestions", "queue", "load"])
+        let decisions = events["orchestrator", default: []].filter { $0.kind == .orderDecision }
+        #expect(decisions.count == 60)
+        for decision in decisions {
+            let order = try #require(decision.traceID)
+            let approved = decision.data["status"] == "approved"
+            for service in ["verification", "fraud", "suggestions"] + (approved ? ["queue"] : []) {
+                let mine = events[service, default: []].filter { $0.traceID == order }
+                #expect(!mine.isEmpty, "\(service) has no event of order \(order)")
+                for event in mine {
+                    #expect(
+                        event.clock.isDominated(by: decision.clock),
+                        "\(service) \(event.handle) \(event.clock) is not before the decision \(decision.clock)")
+                    #expect(event.clock.compare(decision.clock) == .before)
+                }
+            }
+            let enqueued = events["queue", default: []].filter { $0.kind == .queueEnqueue && $0.traceID == order }
+            #expect(enqueued.count == (approved ? 1 : 0), "order \(order) approved=\(approved)")
+        }
+        // Every approved order the client saw is in the queue's trace exactly once.
+        let queued = events["queue", default: []].filter { $0.kind == .queueEnqueue }.compactMap(\.traceID)
+        #expect(Set(queued) == Set(report.approvedOrderIDs))
+        #expect(queued.count == report.approvedOrderIDs.count)
+    }
+}
