@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "BookstoreBench",
             dependencies: [
-                "RPC", "TraceFormat",
+                "RPC", "TraceFormat", "Services", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -11,6 +11,7 @@ struct LoadRunner {
         var seconds: Double
         var callsPerSecond: Double
         var p50Microseconds: Double
+        var p90Microseconds: Double
         var p99Microseconds: Double
         var maxMicroseconds: Double
     }
@@ -59,6 +60,7 @@ struct LoadRunner {
             scenario: scenario, threads: threads, calls: calls, errors: errors, seconds: seconds,
             callsPerSecond: Double(calls) / seconds,
             p50Microseconds: Double(merged.valueAtPercentile(50)) / 1000,
+            p90Microseconds: Double(merged.valueAtPercentile(90)) / 1000,
             p99Microseconds: Double(merged.valueAtPercentile(99)) / 1000,
             maxMicroseconds: Double(merged.max) / 1000)
     }

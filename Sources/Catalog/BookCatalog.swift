@@ -11,6 +11,8 @@ public struct BookCatalog: Sendable {
     private let indexById: [String: Int]
     /// Normalized title forms, parallel to `books`.
     let keys: [TitleKey]
+    /// Author and genre sets, parallel to `books` (the suggestion engine compares them for every book).
+    let profiles: [BookProfile]
 
     /// The shipped catalog (`CatalogData`), decoded once on first use.
     public static let standard: BookCatalog = {
@@ -31,6 +33,7 @@ public struct BookCatalog: Sendable {
         }
         indexById = index
         keys = books.map { TitleKey(title: $0.title) }
+        profiles = books.map(BookProfile.init)
     }
 
     /// The book with identifier `id`, if any.
@@ -63,5 +66,18 @@ struct TitleKey: Sendable {
         tokens = TitleNormalizer.significantTokens(of: full)
         fullBytes = Array(full.utf8)
         mainBytes = Array(main.utf8)
+    }
+}
+
+/// What the suggestion engine compares, computed once per catalog book.
+struct BookProfile: Sendable {
+    let authors: Set<String>
+    let genres: Set<String>
+    let year: Int
+
+    init(_ book: Book) {
+        authors = Set(book.authors)
+        genres = Set(book.genres)
+        year = book.year
     }
 }

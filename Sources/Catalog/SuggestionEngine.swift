@@ -64,12 +64,14 @@ public struct SuggestionEngine: Sendable {
     /// `genrePoints` × Jaccard(genres) (rounded down), plus `eraPointsPerYear` × the years left in the era
     /// window. Zero when they share neither an author nor a genre (an era alone does not make books related).
     public static func affinity(of candidate: Book, to ordered: Book) -> Int {
-        let sharesAuthor = !Set(candidate.authors).isDisjoint(with: ordered.authors)
-        let candidateGenres = Set(candidate.genres)
-        let orderedGenres = Set(ordered.genres)
-        let sharedGenres = candidateGenres.intersection(orderedGenres).count
+        affinity(of: BookProfile(candidate), to: BookProfile(ordered))
+    }
+
+    static func affinity(of candidate: BookProfile, to ordered: BookProfile) -> Int {
+        let sharesAuthor = !candidate.authors.isDisjoint(with: ordered.authors)
+        let sharedGenres = candidate.genres.intersection(ordered.genres).count
         guard sharesAuthor || sharedGenres > 0 else { return 0 }
-        let allGenres = candidateGenres.union(orderedGenres).count
+        let allGenres = candidate.genres.count + ordered.genres.count - sharedGenres
         let genre = allGenres == 0 ? 0 : genrePoints * sharedGenres / allGenres
         let era = eraPointsPerYear * max(0, eraWindowYears - abs(candidate.year - ordered.year))
         return (sharesAuthor ? authorPoints : 0) + genre + era
@@ -83,9 +85,10 @@ public struct SuggestionEngine: Sendable {
             let score: Int
             let yearDistance: Int
         }
-        let ranked: [Ranked] = catalog.books.compactMap { candidate in
+        let orderedProfiles = ordered.map(BookProfile.init)
+        let ranked: [Ranked] = zip(catalog.books, catalog.profiles).compactMap { candidate, profile in
             guard !excluded.contains(candidate.id) else { return nil }
-            let score = ordered.map { Self.affinity(of: candidate, to: $0) }.max() ?? 0
+            let score = orderedProfiles.map { Self.affinity(of: profile, to: $0) }.max() ?? 0
             guard score > 0 else { return nil }
             let distance = ordered.map { abs(candidate.year - $0.year) }.min() ?? 0
             return Ranked(book: candidate, score: score, yearDistance: distance)

@@ -151,6 +151,10 @@ public struct BullyElection: Sendable {
         ]
         if epoch.leader < id {
             directives += startElection(reason: "lower id \(epoch.leader) leads epoch \(epoch)", now: now)
+        } else if epoch.leader == id {
+            // This node's own epoch, from before it restarted: nobody leads it any more, so campaign now rather
+            // than follow itself until the failure detector fires.
+            directives += startElection(reason: "own epoch \(epoch) from before a restart", now: now)
         }
         return directives
     }

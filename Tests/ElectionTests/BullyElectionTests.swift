@@ -251,4 +251,16 @@ struct BullyElectionTests {
         let directives = three.onTimer(.electionTimeout, now: 60 * ms)
         #expect(three.isLeader && directives.contains(.leaderChanged(Epoch(term: 2, leader: 3))))
     }
+
+    /// A restarted node remembers nothing; a follower may tell it about the epoch it led before the crash.
+    @Test func restartedNodeToldOfItsOwnOldEpochCampaignsInsteadOfFollowingItself() {
+        var two = node(2, of: 3)
+        let own = Epoch(term: 4, leader: 2)
+        let directives = two.onMessage(.coordinator(own), from: 1, now: 0)
+        #expect(directives.contains(.leaderChanged(own)))
+        #expect(startedElection(directives) == "own epoch 4.2 from before a restart")
+        #expect(two.role == .candidate && sends(directives) == [.election(known: own): [3]])
+        _ = two.onTimer(.electionTimeout, now: 60 * ms)
+        #expect(two.isLeader && two.current == Epoch(term: 5, leader: 2))
+    }
 }

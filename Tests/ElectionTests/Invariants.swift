@@ -38,10 +38,9 @@ extension Simulator {
         for change in leaderChanges {
             if let previous = last[change.node], previous.incarnation == change.incarnation,
                change.epoch <= previous.epoch {
-                let at = change.time / ms
-                Issue.record(
-                    "seed \(seed): node \(change.node) went from epoch \(previous.epoch) to \(change.epoch) at \(at) ms",
-                    sourceLocation: sourceLocation)
+                let message = "seed \(seed): node \(change.node) went from epoch \(previous.epoch) "
+                    + "to \(change.epoch) at \(change.time / ms) ms"
+                Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
                 held = false
             }
             last[change.node] = (change.incarnation, change.epoch)
@@ -80,9 +79,9 @@ extension Simulator {
         guard restless.isEmpty, notFollowing.isEmpty else {
             let first = restless.first.map { "node \($0.node) at \($0.time / ms) ms (\($0.reason))" } ?? "none"
             let stuck = notFollowing.map { "\($0)/\(election($0).role)" }
-            Issue.record(
-                "seed \(seed): not quiet since \(since / ms) ms: \(restless.count) elections, first \(first); stuck \(stuck)",
-                sourceLocation: sourceLocation)
+            let message = "seed \(seed): not quiet since \(since / ms) ms: \(restless.count) elections, "
+                + "first \(first); stuck \(stuck)"
+            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
             return false
         }
         return true
@@ -93,10 +92,9 @@ extension Simulator {
     @discardableResult
     func checkNoNodeFollowsItself(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
         guard let first = selfFollows.first else { return true }
-        let times = selfFollows.count
-        Issue.record(
-            "seed \(seed): node \(first.node) follows its own epoch \(first.epoch) at \(first.time / ms) ms (\(times)×)",
-            sourceLocation: sourceLocation)
+        let message = "seed \(seed): node \(first.node) follows its own epoch \(first.epoch) "
+            + "at \(first.time / ms) ms (\(selfFollows.count) times)"
+        Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         return false
     }
 

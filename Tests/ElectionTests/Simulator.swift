@@ -204,6 +204,12 @@ final class Simulator {
     /// Live nodes that consider themselves leader right now.
     var currentLeaders: [Int] { liveIDs.filter { election($0).isLeader } }
 
+    /// Adds a fabricated history entry, to show that the invariant checks catch a violation.
+    func inject(_ change: LeaderChange) { leaderChanges.append(change) }
+
+    /// Adds a fabricated leadership change, to show that the invariant checks catch a violation.
+    func inject(_ change: LeadershipChange) { leadership.append(change) }
+
     // MARK: Running
 
     /// Processes every event up to and including `time`, then sets the clock to `time`.
@@ -291,8 +297,10 @@ final class Simulator {
 
     private func dispatch(_ event: Event) {
         switch event {
-        case .deliver(_, _, let to, let incarnation):
+        case .deliver(_, let from, let to, let incarnation):
             guard nodes[to]!.isUp, nodes[to]!.incarnation == incarnation else { dropped += 1; return }
+            // A partition that formed while the message was in flight also loses it.
+            guard canReach(from, to) else { dropped += 1; return }
             handle(event, at: to)
         case .timer(_, let node, _):
             guard nodes[node]!.isUp else { return }
@@ -318,9 +326,7 @@ final class Simulator {
 
     private func process(_ event: Event, at id: Int) {
         switch event {
-        case .deliver(let message, let from, let to, _):
-            // A partition that formed while the message was in flight also loses it.
-            guard canReach(from, to) else { dropped += 1; return }
+        case .deliver(let message, let from, _, _):
             delivered += 1
             step(id) { $0.onMessage(message, from: from, now: now) }
         case .timer(let timer, _, let generation):

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+import RPC
+import Services
+import TraceFormat
+
+/// `bookstore-bench checkout`: checkouts/s and latency against the real cluster (one process per service,
+/// tracing on), next to a baseline of the orchestrator answering `GET /healthz` over the same connections.
+struct CheckoutBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkout", abstract: "Checkout throughput and latency on the real cluster, tracing on.")
+
+    @Option(help: "Orders per measurement.") var orders: Int = 6000
+    @Option(parsing: .upToNextOption, help: "Client counts.") var clients: [Int] = [1, 8]
+    @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+    struct Row: Codable {
+        var scenario: String
+        var clients: Int
+        var requests: Int
+        var perSecond: Double
+        var p50Ms: Double
+        var p90Ms: Double
+        var p99Ms: Double
+        var maxMs: Double
+        var outcomes: [String: Int]
+    }
+
+    func run() throws {
+        let executable = bookstore ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
+            .deletingLastPathComponent().appendingPathComponent("bookstore").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(Self.freePort())") }
+        config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
+        let configPath = root + "/cluster.json"
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
+        let run = try RunDirectory.create(root: root, runID: "bench")
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let supervisor = ClusterSupervisor(
+            executable: executable, config: config, configPath: configPath, run: run, logger: logger)
+        defer { supervisor.stop() }
+        try supervisor.start()
+        try supervisor.waitUntilHealthy(timeout: .seconds(30))
+
+        var rows: [Row] = []
+        let recorder = TraceRecorder(node: "bench", writer: nil)
+        // Warm-up: connections, caches, the model's per-thread state.
+        _ = LoadGenerator(baseURL: config.orchestrator.url, orders: 500, concurrency: 8, year: 2026).run(recorder: recorder)
+        for count in clients {
+            rows.append(baseline(url: config.orchestrator.url, clients: count, requests: orders))
+            let report = LoadGenerator(
+                baseURL: config.orchestrator.url, orders: orders, concurrency: count, seed: UInt64(count),
+                year: Calendar(identifier: .gregorian).component(.year, from: Date())
+            ).run(recorder: recorder)
+            rows.append(
+                Row(
+                    scenario: "POST /checkout (4 services, tracing on)", clients: count, requests: report.orders,
+                    perSecond: report.ordersPerSecond, p50Ms: report.p50Ms, p90Ms: report.p90Ms, p99Ms: report.p99Ms,
+                    maxMs: report.maxMs, outcomes: report.outcomes))
+        }
+        supervisor.stop()
+        switch format {
+        case .json:
+            print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
+        case .text:
+            print("Checkout on the real cluster (5 processes on loopback, tracing on), \(orders) requests per row")
+            print("scenario                                   clients  req/s    vs base  p50 ms  p90 ms  p99 ms  max ms  outcomes")
+            for row in rows {
+                let base = rows.first { $0.clients == row.clients && $0.scenario.hasPrefix("baseline") }
+                let ratio = base.map { row.perSecond / $0.perSecond } ?? 1
+                let outcomes = row.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                print(
+                    row.scenario.padding(toLength: 43, withPad: " ", startingAt: 0)
+                        + String(format: "%-8d %-8.0f %-8.2f %-7.2f %-7.2f %-7.2f %-7.2f ", row.clients, row.perSecond,
+                                 ratio, row.p50Ms, row.p90Ms, row.p99Ms, row.maxMs) + outcomes)
+            }
+        }
+    }
+
+    /// The orchestrator's `GET /healthz` over the same kind of client: the cost of one HTTP round trip.
+    private func baseline(url: String, clients: Int, requests: Int) -> Row {
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let client = RPCClient(
+            peer: "orchestrator", baseURL: url, recorder: TraceRecorder(node: "bench", writer: nil), logger: logger)
+        let runner = LoadRunner(duration: .seconds(2), warmup: .milliseconds(200))
+        let figures = runner.run(scenario: "baseline", threads: clients) { _ in
+            (try? client.request("GET", "/healthz").status) == 200
+        }
+        return Row(
+            scenario: "baseline (GET /healthz, same client)", clients: clients, requests: figures.calls,
+            perSecond: figures.callsPerSecond, p50Ms: figures.p50Microseconds / 1000,
+            p90Ms: figures.p90Microseconds / 1000, p99Ms: figures.p99Microseconds / 1000,
+            maxMs: figures.maxMicroseconds / 1000, outcomes: ["errors": figures.errors])
+    }
+
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(descriptor, $0, length) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
