@@ -52,14 +52,14 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "FraudModel",
+                "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "FraudModel", "Election",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Cluster",
             dependencies: [
-                "RPC", "TraceFormat", "Checkout", "Services",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

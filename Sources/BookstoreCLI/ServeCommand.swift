@@ -3,16 +3,18 @@ import Foundation
 import RPC
 import Services
 
-extension ServiceRole: ExpressibleByArgument {}
 extension TraceLogHandler.Format: ExpressibleByArgument {}
 
-/// `bookstore serve ROLE`: runs one service until SIGINT/SIGTERM.
+/// `bookstore serve SERVICE`: runs one service until SIGINT/SIGTERM.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run one service of the cluster until SIGINT or SIGTERM.")
 
-    @Argument(help: "The service: \(ServiceRole.allCases.map(\.rawValue).joined(separator: "|")).")
-    var role: ServiceRole
+    @Argument(help: "The service: \((ServiceRole.allCases.map(\.rawValue) + ["executor"]).joined(separator: "|")).")
+    var service: String
+
+    @Option(help: "Executor id (for `executor`; also from BOOKSTORE_EXECUTOR_ID).")
+    var id: Int?
 
     @Option(help: "Listen on HOST:PORT (default: the service's address in the config).")
     var listen: String?
@@ -26,27 +28,77 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log format on stderr: text or json.")
     var logFormat: TraceLogHandler.Format = .text
 
+    func validate() throws {
+        guard service == "executor" || ServiceRole(rawValue: service) != nil else {
+            throw ValidationError("unknown service \(service)")
+        }
+        if service == "executor" && executorID == nil {
+            throw ValidationError("an executor needs --id N (or BOOKSTORE_EXECUTOR_ID)")
+        }
+        if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen wants HOST:PORT, got \(listen)") }
+    }
+
+    private var executorID: Int? {
+        id ?? ProcessInfo.processInfo.environment["BOOKSTORE_EXECUTOR_ID"].flatMap(Int.init)
+    }
+
     func run() throws {
         TerminationSignals.block()
         let cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
-        let address = try listen.map { text in
-            guard let address = ListenAddress(text) else { throw ValidationError("--listen wants HOST:PORT, got \(text)") }
-            return address
-        }
-        let endpoint = cluster.endpoint(of: role)
+        let address = listen.flatMap(ListenAddress.init)
         let directory = traces ?? "\(cluster.tracesRoot)/manual"
-        let host = try ServiceHost(node: endpoint.id, tracesDirectory: directory, logFormat: logFormat)
+        let node: String
+        if let role = ServiceRole(rawValue: service) {
+            node = cluster.endpoint(of: role).id
+        } else {
+            guard let replica = cluster.executors.replica(executorID!) else {
+                throw ValidationError("no executor with id \(executorID!) in the config")
+            }
+            node = replica.node
+        }
+        let host = try ServiceHost(node: node, tracesDirectory: directory, logFormat: logFormat)
         let server: RPCServer
+        var executor: ExecutorNode?
         do {
-            server = try ServiceFactory.start(role, config: cluster, host: host, address: address)
+            if let role = ServiceRole(rawValue: service) {
+                server = try ServiceFactory.start(role, config: cluster, host: host, address: address)
+            } else {
+                let started = try ServiceFactory.startExecutor(
+                    id: executorID!, config: cluster, host: host, tracesDirectory: directory, address: address)
+                server = started.server
+                executor = started.node
+            }
         } catch {
-            host.logger.critical("cannot start \(role.rawValue): \(error)")
+            host.logger.critical("cannot start \(node): \(error)")
             host.shutdown()
             throw ExitCode(1)
         }
+        PIDFile.write(node: node, directory: directory)
         let signal = TerminationSignals.wait()
         host.logger.info("stopping on signal \(signal)")
+        if let executor {
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                await executor.stop()
+                done.signal()
+            }
+            done.wait()
+        }
         server.stop()
         host.shutdown()
+        PIDFile.remove(node: node, directory: directory)
+    }
+}
+
+/// `<run>/<node>.pid`: lets tools find a service's process (chaos, a supervisor cleaning up restarts).
+enum PIDFile {
+    static func path(node: String, directory: String) -> String { "\(directory)/\(node).pid" }
+
+    static func write(node: String, directory: String) {
+        try? "\(getpid())\n".write(toFile: path(node: node, directory: directory), atomically: true, encoding: .utf8)
+    }
+
+    static func remove(node: String, directory: String) {
+        try? FileManager.default.removeItem(atPath: path(node: node, directory: directory))
     }
 }

@@ -36,7 +36,7 @@ struct UpCommand: ParsableCommand {
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
             logger: logger)
         supervisor.onUnexpectedExit = { role, status in
-            CLIOutput.line("! \(role.rawValue) exited with status \(status); see \(run.path)/\(role.rawValue).log")
+            CLIOutput.line("! \(role) exited with status \(status); see \(run.path)/\(role).log")
         }
         do {
             try supervisor.start()
@@ -48,7 +48,7 @@ struct UpCommand: ParsableCommand {
         }
         CLIOutput.line("Bookstore cluster is up (run \(run.runID)).")
         for child in supervisor.children {
-            CLIOutput.line("  \(child.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(cluster.endpoint(of: child.role).url)  pid \(child.pid)")
+            CLIOutput.line("  \(child.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(child.url)  pid \(child.pid)")
         }
         CLIOutput.line("Checkout page: \(cluster.orchestrator.url)/")
         CLIOutput.line("Traces and logs: \(run.path)   (Ctrl-C stops the cluster)")

@@ -4,14 +4,24 @@ import RPC
 import Services
 import TraceFormat
 
-/// Starts every service of the cluster as a child process of one executable, waits until all are healthy,
-/// reports children that die, and stops them all (SIGTERM, then SIGKILL after a grace period).
+/// Starts every service of the cluster (and the executor replicas) as child processes of one executable,
+/// waits until all are healthy, reports children that die, applies faults, and stops them all
+/// (SIGTERM, then SIGKILL after a grace period).
 public final class ClusterSupervisor: @unchecked Sendable {
+    /// How to launch one process of the cluster.
+    public struct Launch: Sendable, Hashable {
+        /// The node id: `orchestrator`, `executor-2`, …
+        public var name: String
+        public var arguments: [String]
+        /// Where `/healthz` answers.
+        public var url: String
+    }
+
     /// One running child.
     public struct Child: Sendable {
-        public var role: ServiceRole
+        public var name: String
         public var pid: Int32
-        public var logPath: String
+        public var url: String
     }
 
     public let executable: String
@@ -20,10 +30,11 @@ public final class ClusterSupervisor: @unchecked Sendable {
     public let run: RunDirectory
     private let logger: Logger
     private let lock = NSLock()
-    private var processes: [ServiceRole: Process] = [:]
+    private var processes: [String: Process] = [:]
+    private var expectedExits: Set<Int32> = []
     private var stopping = false
-    /// Called (on a background thread) when a child exits while the cluster is not stopping.
-    public var onUnexpectedExit: (@Sendable (ServiceRole, Int32) -> Void)?
+    /// Called (on a background thread) when a child exits that nobody stopped or killed on purpose.
+    public var onUnexpectedExit: (@Sendable (String, Int32) -> Void)?
 
     public init(executable: String, config: ClusterConfig, configPath: String?, run: RunDirectory, logger: Logger) {
         self.executable = executable
@@ -38,91 +49,133 @@ public final class ClusterSupervisor: @unchecked Sendable {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// Starts every service (queue and leaf services first, the orchestrator last).
-    public func start(roles: [ServiceRole] = [.queue, .verification, .fraud, .suggestions, .orchestrator]) throws {
-        for role in roles {
-            try start(role)
+    /// Every process of the cluster: the queue and leaf services first, then the orchestrator, then executors.
+    public var launches: [Launch] {
+        let roles: [ServiceRole] = [.queue, .verification, .fraud, .suggestions, .orchestrator]
+        return roles.map { Launch(name: $0.rawValue, arguments: ["serve", $0.rawValue], url: config.endpoint(of: $0).url) }
+            + config.executors.replicas.map {
+                Launch(name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: $0.endpoint.url)
+            }
+    }
+
+    /// Starts every process (or only those named).
+    public func start(only names: Set<String>? = nil) throws {
+        for launch in launches where names?.contains(launch.name) ?? true {
+            try start(launch)
         }
     }
 
-    /// Starts one service.
-    public func start(_ role: ServiceRole) throws {
+    /// Starts (or restarts) the process `name`.
+    public func start(name: String) throws {
+        guard let launch = launches.first(where: { $0.name == name }) else {
+            throw SupervisorError.unknown(name)
+        }
+        try start(launch)
+    }
+
+    private func start(_ launch: Launch) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        var arguments = ["serve", role.rawValue, "--traces", run.path]
+        var arguments = launch.arguments + ["--traces", run.path]
         if let configPath { arguments += ["--config", configPath] }
         process.arguments = arguments
-        let logPath = (run.path as NSString).appendingPathComponent("\(role.rawValue).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let logPath = (run.path as NSString).appendingPathComponent("\(launch.name).log")
+        if !FileManager.default.fileExists(atPath: logPath) {
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
         process.standardError = log
         process.standardOutput = log
         process.standardInput = FileHandle.nullDevice
+        let name = launch.name
         process.terminationHandler = { [weak self] finished in
             guard let self else { return }
-            let expected = self.lock.withLock { self.stopping }
+            let expected = self.lock.withLock {
+                self.stopping || self.expectedExits.remove(finished.processIdentifier) != nil
+            }
             if !expected {
                 self.logger.error(
                     "service exited unexpectedly",
-                    metadata: ["service": .string(role.rawValue), "status": "\(finished.terminationStatus)",
-                               "log": .string(logPath)])
-                self.onUnexpectedExit?(role, finished.terminationStatus)
+                    metadata: ["service": .string(name), "status": "\(finished.terminationStatus)", "log": .string(logPath)])
+                self.onUnexpectedExit?(name, finished.terminationStatus)
             }
         }
         try process.run()
-        lock.withLock { processes[role] = process }
-        logger.debug("started", metadata: ["service": .string(role.rawValue), "pid": "\(process.processIdentifier)"])
+        lock.withLock { processes[name] = process }
+        logger.debug("started", metadata: ["service": .string(name), "pid": "\(process.processIdentifier)"])
     }
 
     /// The running children.
     public var children: [Child] {
-        lock.withLock {
-            processes.compactMap { role, process in
+        let launches = Dictionary(uniqueKeysWithValues: self.launches.map { ($0.name, $0) })
+        return lock.withLock {
+            processes.compactMap { name, process in
                 process.isRunning
-                    ? Child(role: role, pid: process.processIdentifier,
-                            logPath: (run.path as NSString).appendingPathComponent("\(role.rawValue).log"))
-                    : nil
-            }.sorted { $0.role.rawValue < $1.role.rawValue }
+                    ? Child(name: name, pid: process.processIdentifier, url: launches[name]?.url ?? "") : nil
+            }.sorted { $0.name < $1.name }
         }
     }
 
-    /// Polls every service's `/healthz` until all answer, a child exits, or `timeout` passes.
-    public func waitUntilHealthy(timeout: Duration = .seconds(20)) throws {
+    /// Sends `signal` to child `name` (a fault on purpose: its exit is not reported as unexpected).
+    @discardableResult
+    public func signal(_ signal: Int32, to name: String) -> Bool {
+        guard let process = lock.withLock({ processes[name] }), process.isRunning else { return false }
+        if signal == SIGKILL || signal == SIGTERM {
+            _ = lock.withLock { expectedExits.insert(process.processIdentifier) }
+        }
+        kill(process.processIdentifier, signal)
+        if signal == SIGKILL { process.waitUntilExit() }
+        return true
+    }
+
+    /// Polls `/healthz` of every child (or those named) until all answer, a child exits, or `timeout` passes.
+    public func waitUntilHealthy(only names: Set<String>? = nil, timeout: Duration = .seconds(20)) throws {
         let recorder = TraceRecorder(node: "supervisor", writer: nil)
         let quiet = Logger(label: "health") { _ in SwiftLogNoOpLogHandler() }
         let deadline = ContinuousClock.now + timeout
-        var pending = Set(lock.withLock { Array(processes.keys) })
+        var pending = Set(lock.withLock { Array(processes.keys) }).filter { names?.contains($0) ?? true }
+        let urls = Dictionary(uniqueKeysWithValues: launches.map { ($0.name, $0.url) })
         while !pending.isEmpty {
-            for role in pending {
-                if let process = lock.withLock({ processes[role] }), !process.isRunning {
-                    throw SupervisorError.childExited(role, process.terminationStatus, logTail(role))
+            for name in pending {
+                if let process = lock.withLock({ processes[name] }), !process.isRunning {
+                    throw SupervisorError.childExited(name, process.terminationStatus, logTail(name))
                 }
                 let client = RPCClient(
-                    peer: role.rawValue, baseURL: config.endpoint(of: role).url, recorder: recorder, logger: quiet,
-                    defaultDeadline: .milliseconds(200), connectTimeout: .milliseconds(100))
+                    peer: name, baseURL: urls[name] ?? "", recorder: recorder, logger: quiet,
+                    defaultDeadline: .milliseconds(200), connectTimeout: .milliseconds(100), propagatesContext: false)
                 if let response = try? client.request("GET", "/healthz"), response.status == 200 {
-                    pending.remove(role)
+                    pending.remove(name)
                 }
             }
             if pending.isEmpty { break }
             if ContinuousClock.now > deadline {
-                throw SupervisorError.notHealthy(pending.map(\.rawValue).sorted())
+                throw SupervisorError.notHealthy(pending.sorted())
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
     }
 
-    /// Stops every child: SIGTERM, then SIGKILL for any still running after `grace`.
+    /// Stops every child: SIGCONT (a paused one cannot stop), SIGTERM, then SIGKILL for any still running
+    /// after `grace`. Processes started by others into this run (`chaos restart`) are found by their pid files.
     public func stop(grace: Duration = .seconds(5)) {
         let running: [Process] = lock.withLock {
             stopping = true
             return Array(processes.values)
         }
+        let adopted = adoptedPIDs(excluding: Set(running.map(\.processIdentifier)))
         for process in running where process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
             kill(process.processIdentifier, SIGTERM)
         }
+        for pid in adopted {
+            kill(pid, SIGCONT)
+            kill(pid, SIGTERM)
+        }
         let deadline = ContinuousClock.now + grace
-        while running.contains(where: \.isRunning) && ContinuousClock.now < deadline {
+        while (running.contains(where: \.isRunning) || adopted.contains(where: { kill($0, 0) == 0 }))
+            && ContinuousClock.now < deadline
+        {
             Thread.sleep(forTimeInterval: 0.02)
         }
         for process in running where process.isRunning {
@@ -130,11 +183,21 @@ public final class ClusterSupervisor: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        for pid in adopted where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+    }
+
+    /// Pids in the run's pid files that are not our children (services restarted by another tool).
+    private func adoptedPIDs(excluding ours: Set<Int32>) -> [Int32] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []
+        return files.filter { $0.hasSuffix(".pid") }.compactMap { file in
+            let text = try? String(contentsOfFile: (run.path as NSString).appendingPathComponent(file), encoding: .utf8)
+            return text.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }.filter { !ours.contains($0) && kill($0, 0) == 0 }
     }
 
     /// The last lines of a service's log (for error messages).
-    public func logTail(_ role: ServiceRole, lines: Int = 5) -> String {
-        let path = (run.path as NSString).appendingPathComponent("\(role.rawValue).log")
+    public func logTail(_ name: String, lines: Int = 5) -> String {
+        let path = (run.path as NSString).appendingPathComponent("\(name).log")
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
@@ -142,15 +205,18 @@ public final class ClusterSupervisor: @unchecked Sendable {
 
 /// Why the cluster did not come up.
 public enum SupervisorError: Error, CustomStringConvertible {
-    case childExited(ServiceRole, Int32, String)
+    case childExited(String, Int32, String)
     case notHealthy([String])
+    case unknown(String)
 
     public var description: String {
         switch self {
-        case .childExited(let role, let status, let tail):
-            return "\(role.rawValue) exited with status \(status) while starting:\n\(tail)"
-        case .notHealthy(let roles):
-            return "not healthy in time: \(roles.joined(separator: ", "))"
+        case .childExited(let name, let status, let tail):
+            return "\(name) exited with status \(status) while starting:\n\(tail)"
+        case .notHealthy(let names):
+            return "not healthy in time: \(names.joined(separator: ", "))"
+        case .unknown(let name):
+            return "no service named \(name)"
         }
     }
 }

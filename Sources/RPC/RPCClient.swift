@@ -21,6 +21,9 @@ public final class RPCClient: Sendable {
     public let defaultDeadline: Duration
     /// The connect part of a deadline is at most this.
     public let connectTimeout: Duration
+    /// False for calls from outside the traced system (health checks): no trace context, clock or message id
+    /// is sent, so the callee's clock does not learn of a node that has no trace file.
+    public let propagatesContext: Bool
 
     private let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
@@ -29,8 +32,10 @@ public final class RPCClient: Sendable {
 
     public init(
         peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
-        defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500)
+        defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500),
+        propagatesContext: Bool = true
     ) {
+        self.propagatesContext = propagatesContext
         self.peer = peer
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.recorder = recorder
@@ -125,11 +130,13 @@ public final class RPCClient: Sendable {
         let sendClock = recorder.record(
             .rpcSend, context: trace,
             data: ["msg": .string(messageID), "peer": .string(peer), "method": .string(operation)])
-        var headers: [(String, String)] = [
-            (WireHeader.traceparent, trace.traceparent), (WireHeader.vectorClock, sendClock.description),
-            (WireHeader.messageID, messageID), (WireHeader.sender, recorder.node),
-            (WireHeader.deadline, String(deadlineMs)),
-        ]
+        var headers: [(String, String)] = [(WireHeader.deadline, String(deadlineMs))]
+        if propagatesContext {
+            headers += [
+                (WireHeader.traceparent, trace.traceparent), (WireHeader.vectorClock, sendClock.description),
+                (WireHeader.messageID, messageID), (WireHeader.sender, recorder.node),
+            ]
+        }
         if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
             headers.append(("Content-Type", "application/json"))
         }
@@ -144,7 +151,8 @@ public final class RPCClient: Sendable {
 
         switch result {
         case .success(let exchange):
-            let replyClock = exchange.headers[WireHeader.vectorClock].flatMap(VectorClock.init(jsonText:))
+            let replyClock = propagatesContext
+                ? exchange.headers[WireHeader.vectorClock].flatMap(VectorClock.init(jsonText:)) : nil
             let failed = exchange.status >= 400
             recorder.record(
                 .rpcReplyReceive, context: trace, merging: replyClock,

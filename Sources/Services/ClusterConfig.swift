@@ -43,6 +43,8 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     public var orchestratorThreads = 16
     /// Where runs' trace directories are created.
     public var tracesRoot = "traces/runs"
+    /// The replicated executors and their timing.
+    public var executors = ExecutorSettings()
 
     public init() {}
 
@@ -90,7 +92,63 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         serverThreads = try value(.serverThreads, defaults.serverThreads)
         orchestratorThreads = try value(.orchestratorThreads, defaults.orchestratorThreads)
         tracesRoot = try value(.tracesRoot, defaults.tracesRoot)
+        executors = try value(.executors, defaults.executors)
     }
+}
+
+/// The executor replicas and the timing of their election, leases and work.
+public struct ExecutorSettings: Codable, Sendable, Equatable {
+    /// One executor: a unique numeric id (higher wins the election) and where it listens.
+    public struct Replica: Codable, Sendable, Equatable {
+        public var id: Int
+        public var address: String
+        public init(id: Int, address: String) {
+            self.id = id
+            self.address = address
+        }
+        /// The node id in traces and clocks.
+        public var node: String { "executor-\(id)" }
+        public var endpoint: ClusterConfig.Endpoint { .init(id: node, address: address) }
+    }
+
+    public var replicas = [
+        Replica(id: 1, address: "127.0.0.1:9201"), Replica(id: 2, address: "127.0.0.1:9202"),
+        Replica(id: 3, address: "127.0.0.1:9203"),
+    ]
+    public var heartbeatMs = 50
+    public var leaderTimeoutMs = 200
+    public var electionTimeoutMs = 60
+    public var coordinatorTimeoutMs = 200
+    /// How long an executor may hold an order before the queue gives it to someone else.
+    public var leaseMs = 1500
+    /// How long "executing" one order takes.
+    public var processingMs = 10
+    /// How long an idle leader waits before asking the queue again.
+    public var pollMs = 10
+    /// Deadline of election messages between executors.
+    public var messageDeadlineMs = 100
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try container.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        replicas = try value(.replicas, replicas)
+        heartbeatMs = try value(.heartbeatMs, heartbeatMs)
+        leaderTimeoutMs = try value(.leaderTimeoutMs, leaderTimeoutMs)
+        electionTimeoutMs = try value(.electionTimeoutMs, electionTimeoutMs)
+        coordinatorTimeoutMs = try value(.coordinatorTimeoutMs, coordinatorTimeoutMs)
+        leaseMs = try value(.leaseMs, leaseMs)
+        processingMs = try value(.processingMs, processingMs)
+        pollMs = try value(.pollMs, pollMs)
+        messageDeadlineMs = try value(.messageDeadlineMs, messageDeadlineMs)
+    }
+
+    /// The replica with `id`.
+    public func replica(_ id: Int) -> Replica? { replicas.first { $0.id == id } }
 }
 
 extension ClusterConfig.Deadlines {

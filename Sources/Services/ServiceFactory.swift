@@ -43,3 +43,28 @@ public enum ServiceFactory {
             allowCrossOrigin: role == .orchestrator)
     }
 }
+
+extension ServiceFactory {
+    /// Starts executor `id`: its server (`bully`, `status`) and then its election.
+    public static func startExecutor(
+        id: Int, config: ClusterConfig, host: ServiceHost, tracesDirectory: String?, address: ListenAddress? = nil
+    ) throws -> (server: RPCServer, node: ExecutorNode) {
+        guard let replica = config.executors.replica(id) else {
+            throw ConfigError(path: "-", reason: "no executor with id \(id) in the config")
+        }
+        guard let listen = address ?? ListenAddress(replica.address) else {
+            throw ConfigError(path: "-", reason: "executor \(id): bad address \(replica.address)")
+        }
+        let node = ExecutorNode(
+            id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory)
+        var router = Router()
+        router.registerAsync("bully", BullyEnvelope.self) { envelope, _ in
+            await node.receive(envelope.message, from: envelope.from)
+            return Empty()
+        }
+        router.registerAsync("status", Empty.self) { _, _ in await node.status() }
+        let server = try host.startServer(router: router, address: listen, threads: 4)
+        Task { await node.start() }
+        return (server, node)
+    }
+}

@@ -104,8 +104,9 @@ public final class GzipDecompressor {
                     damages.append(.corrupt(compressedOffset: baseOffset + offset, message: message))
                     insideMember = false
                     scanning = true
-                    // Resume the search one byte on, so a bad header is not found again.
-                    offset = max(offset, start + 1)
+                    // zlib may have pulled a few bytes past the bad spot into its bit buffer: search again from
+                    // a little before it (but past the start of this attempt, so a bad header is not found again).
+                    offset = max(start + 1, offset - 16)
                 }
             }
             baseOffset += available - carried

@@ -30,15 +30,17 @@ public struct TraceFileReport: Sendable, Equatable {
     /// Human-readable lines describing each problem found.
     public var problems: [String] {
         var result = malformed.map(\.description)
-        for damage in damages {
-            result.append("\(path): \(damage)")
+        for (index, damage) in damages.enumerated() {
+            var line = "\(path): \(damage)"
+            if index < resumedAt.count {
+                line += "; resumed at the gzip member starting at compressed byte \(resumedAt[index])"
+            }
+            if index == damages.count - 1 {
+                line += "; read \(lines) lines in all, dropped \(droppedTailBytes) bytes of partial lines"
+            }
+            result.append(line)
         }
-        for offset in resumedAt {
-            result.append("\(path): resumed reading at the gzip member starting at compressed byte \(offset)")
-        }
-        if !damages.isEmpty {
-            result.append("\(path): read \(lines) lines in all; dropped \(droppedTailBytes) bytes of partial lines")
-        } else if droppedTailBytes > 0 {
+        if damages.isEmpty && droppedTailBytes > 0 {
             result.append("\(path): last line has no newline; dropped \(droppedTailBytes) bytes")
         }
         return result

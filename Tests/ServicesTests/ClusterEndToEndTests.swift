@@ -15,6 +15,9 @@ struct ClusterEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         var config = ClusterConfig()
         for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(freePort())") }
+        for index in config.executors.replicas.indices {
+            config.executors.replicas[index].address = "127.0.0.1:\(freePort())"
+        }
         config.fraudModel = fraudModelPath
         let configPath = root + ".json"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -27,7 +30,7 @@ struct ClusterEndToEndTests {
         defer { supervisor.stop() }
         try supervisor.start()
         try supervisor.waitUntilHealthy(timeout: .seconds(30))
-        #expect(supervisor.children.count == 5)
+        #expect(supervisor.children.count == 8)
 
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)
         let report = LoadGenerator(
@@ -39,7 +42,11 @@ struct ClusterEndToEndTests {
         #expect(report.unexpected == 0, "\(report)")
 
         let events = try readRun(run.path)
-        #expect(Set(events.keys) == ["orchestrator", "verification", "fraud", "suggestions", "queue", "load"])
+        #expect(
+            Set(events.keys) == [
+                "orchestrator", "verification", "fraud", "suggestions", "queue", "load", "executor-1", "executor-2",
+                "executor-3",
+            ])
         let decisions = events["orchestrator", default: []].filter { $0.kind == .orderDecision }
         #expect(decisions.count == 60)
         for decision in decisions {

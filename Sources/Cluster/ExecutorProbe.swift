@@ -1,0 +1,46 @@
+import Election
+import Foundation
+import Logging
+import RPC
+import Services
+import TraceFormat
+
+/// Asks the executors what they believe (`status`), to find the leader from outside the cluster.
+public struct ExecutorProbe: Sendable {
+    public let settings: ExecutorSettings
+
+    public init(settings: ExecutorSettings) { self.settings = settings }
+
+    /// The status of every executor that answers within `deadline`.
+    public func statuses(deadline: Duration = .milliseconds(300)) -> [ExecutorStatus] {
+        let recorder = TraceRecorder(node: "probe", writer: nil)
+        let logger = Logger(label: "probe") { _ in SwiftLogNoOpLogHandler() }
+        return settings.replicas.compactMap { replica in
+            let client = RPCClient(
+                peer: replica.node, baseURL: replica.endpoint.url, recorder: recorder, logger: logger,
+                defaultDeadline: deadline, connectTimeout: deadline, propagatesContext: false)
+            return try? client.call("status", Empty(), returning: ExecutorStatus.self)
+        }
+    }
+
+    /// The executor that leads the highest epoch any executor knows, if one claims it.
+    public func leader(deadline: Duration = .milliseconds(300)) -> ExecutorStatus? {
+        statuses(deadline: deadline).filter { $0.role == "leader" }.max { ($0.epoch ?? .none) < ($1.epoch ?? .none) }
+    }
+
+    /// Polls until a leader other than `excluding` leads an epoch newer than `after`, or `timeout` passes.
+    public func waitForNewLeader(
+        excluding: Int?, after: Epoch?, timeout: Duration, poll: Duration = .milliseconds(20)
+    ) -> ExecutorStatus? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let leader = leader(deadline: .milliseconds(100)), leader.id != excluding,
+                (leader.epoch ?? .none) > (after ?? .none)
+            {
+                return leader
+            }
+            Thread.sleep(forTimeInterval: Double(poll.wholeMilliseconds) / 1000)
+        }
+        return nil
+    }
+}

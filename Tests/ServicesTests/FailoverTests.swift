@@ -1,0 +1,131 @@
+import Cluster
+import Election
+import Foundation
+import RPC
+import Services
+import Testing
+import TraceFormat
+
+/// Real processes: executors elect a leader, the leader is killed and paused under load, and afterwards every
+/// approved order was committed exactly once.
+@Suite("Executor failover", .serialized)
+struct FailoverTests {
+    @Test(.timeLimit(.minutes(3)))
+    func killingAndPausingTheLeaderUnderLoadLosesAndDuplicatesNothing() throws {
+        let root = temporaryPath("failover")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(freePort())") }
+        for index in config.executors.replicas.indices {
+            config.executors.replicas[index].address = "127.0.0.1:\(freePort())"
+        }
+        config.fraudModel = fraudModelPath
+        config.executors.leaseMs = 1000
+        config.executors.processingMs = 5
+        let configPath = root + "/cluster.json"
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
+        let run = try RunDirectory.create(root: root, runID: "failover")
+        let supervisor = ClusterSupervisor(
+            executable: try locateBookstore(), config: config, configPath: configPath, run: run, logger: quietLogger)
+        defer { supervisor.stop() }
+        try supervisor.start()
+        try supervisor.waitUntilHealthy(timeout: .seconds(30))
+        let probe = ExecutorProbe(settings: config.executors)
+        var leader = try #require(probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
+        #expect(leader.id == 3, "the highest id leads at start")
+
+        // Steady load in the background.
+        let recorder = try TraceRecorder.file(node: "load", directory: run.path)
+        let reportBox = ReportBox()
+        let loadDone = DispatchSemaphore(value: 0)
+        let orchestratorURL = config.orchestrator.url
+        Thread.detachNewThread {
+            let generator = LoadGenerator(
+                baseURL: orchestratorURL, orders: 500, concurrency: 2, seed: 11, year: CalendarYear.current)
+            reportBox.report = generator.run(recorder: recorder)
+            loadDone.signal()
+        }
+
+        // Three kills of the leader (each restarted after the failover), then one pause past the timeout.
+        var failovers: [String] = []
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.4)
+            supervisor.signal(SIGKILL, to: leader.node)
+            let next = try #require(
+                probe.waitForNewLeader(excluding: leader.id, after: leader.epoch, timeout: .seconds(5)),
+                "no new leader after killing \(leader.node)")
+            failovers.append("\(leader.node)@\(leader.epoch!) → \(next.node)@\(next.epoch!)")
+            try supervisor.start(name: leader.node)
+            try supervisor.waitUntilHealthy(only: [leader.node], timeout: .seconds(10))
+            leader = try #require(probe.waitForNewLeader(excluding: nil, after: next.epoch, timeout: .seconds(5))
+                ?? probe.leader())
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let paused = try #require(probe.leader())
+        supervisor.signal(SIGSTOP, to: paused.node)
+        let replacement = try #require(
+            probe.waitForNewLeader(excluding: paused.id, after: paused.epoch, timeout: .seconds(5)),
+            "no new leader while \(paused.node) is paused")
+        supervisor.signal(SIGCONT, to: paused.node)
+        failovers.append("\(paused.node)@\(paused.epoch!) paused → \(replacement.node)@\(replacement.epoch!)")
+
+        #expect(loadDone.wait(timeout: .now() + 90) == .success, "the load did not finish")
+        recorder.close()
+        let report = try #require(reportBox.report)
+        #expect(report.unexpected == 0, "\(report.outcomes)")
+
+        // Wait until the queue has nothing waiting or leased, then stop everything and read the traces.
+        let snapshot = try waitUntilDrained(config, timeout: .seconds(30))
+        supervisor.stop()
+        let approved = Set(report.approvedOrderIDs)
+        #expect(approved.count == report.outcomes["approved", default: 0])
+        #expect(Set(snapshot.commits.map(\.orderId)) == approved, "the queue committed exactly the approved orders")
+        #expect(snapshot.commits.count == approved.count)
+
+        let events = try readRun(run.path, damageAllowed: ["executor-1", "executor-2", "executor-3"])
+        let queue = events["queue", default: []]
+        let commits = queue.filter { $0.kind == .queueCommit }.compactMap { $0.data["order"]?.stringValue }
+        #expect(commits.count == approved.count && Set(commits) == approved, "each order committed once in the trace")
+        // No commit by a fenced epoch: along the queue's own history, a commit's term is never below a term seen.
+        var highestTerm: Int64 = 0
+        for event in queue where [.queueLease, .queueCommit, .queueFenced].contains(event.kind) {
+            let term = event.data["term"]?.intValue ?? 0
+            if event.kind == .queueCommit {
+                #expect(term >= highestTerm, "commit of \(event.data["order"]!) by term \(term) after term \(highestTerm)")
+            }
+            highestTerm = max(highestTerm, term)
+        }
+        // Every failover is visible: leaders of at least five distinct epochs, timeouts that detected them.
+        let executorEvents = events.filter { $0.key.hasPrefix("executor-") }.values.flatMap { $0 }
+        let epochs = Set(executorEvents.filter { $0.kind == .electionLeader }.compactMap { $0.data["epoch"]?.stringValue })
+        #expect(epochs.count >= 5, "epochs \(epochs.sorted()); failovers \(failovers)")
+        #expect(executorEvents.contains { $0.kind == .heartbeatTimeout })
+        // Executors' own view: no order executed-and-committed twice. A killed leader may lose its last
+        // events (up to one batch interval before the kill), so its count can fall short by one per kill.
+        let executed = executorEvents.filter { $0.kind == .executorCommit && $0.data["outcome"] == "committed" }
+            .compactMap { $0.data["order"]?.stringValue }
+        #expect(Set(executed).count == executed.count, "an order reported committed twice")
+        #expect(executed.count <= approved.count && executed.count >= approved.count - 3)
+    }
+
+    private func waitUntilDrained(_ config: ClusterConfig, timeout: Duration) throws -> QueueSnapshot {
+        let client = RPCClient(
+            peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "test", writer: nil),
+            logger: quietLogger, propagatesContext: false)
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let snapshot = try client.call("inspect", Empty(), returning: QueueSnapshot.self)
+            if snapshot.waiting.isEmpty && snapshot.leases.isEmpty { return snapshot }
+            if ContinuousClock.now > deadline {
+                Issue.record("queue not drained: \(snapshot.waiting.count) waiting, \(snapshot.leases.count) leased")
+                return snapshot
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+}
+
+final class ReportBox: @unchecked Sendable {
+    var report: LoadGenerator.Report?
+}
