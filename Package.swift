@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "bookstore", targets: ["BookstoreCLI"]),
         .executable(name: "bookstore-bench", targets: ["BookstoreBench"]),
+        .executable(name: "trace-analyzer", targets: ["TraceAnalyzerCLI"]),
         .library(name: "Causality", targets: ["Causality"]),
         .library(name: "TraceFormat", targets: ["TraceFormat"]),
         .library(name: "RPC", targets: ["RPC"]),
@@ -38,6 +39,9 @@ let package = Package(
         .target(name: "Checkout"),
         .target(name: "Catalog", dependencies: ["Checkout"]),
         .target(name: "OrderQueueCore", dependencies: ["Checkout", "Election"]),
+
+        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
+        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
 
         // MARK: IO layers
         .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost"]),
@@ -83,11 +87,21 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "TraceAnalyzerCLI",
+            dependencies: [
+                "TraceAnalysis", "TraceExport", "TraceFormat", "Causality",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: Tests
         .testTarget(name: "CausalityTests", dependencies: ["Causality"]),
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election"]),
+        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
+        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceFormat", "Causality"]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout"]),
         .testTarget(name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election"]),
