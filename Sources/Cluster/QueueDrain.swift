@@ -1,0 +1,25 @@
+import Foundation
+import Logging
+import RPC
+import Services
+import TraceFormat
+
+/// Waits until the Order Queue has nothing waiting or leased (every approved order committed).
+public enum QueueDrain {
+    /// The queue's final snapshot, or nil if it cannot be reached; returns the last snapshot at the timeout.
+    public static func wait(config: ClusterConfig, timeout: Duration) -> QueueSnapshot? {
+        let client = RPCClient(
+            peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "drain", writer: nil),
+            logger: Logger(label: "drain") { _ in SwiftLogNoOpLogHandler() }, propagatesContext: false)
+        let deadline = ContinuousClock.now + timeout
+        var last: QueueSnapshot?
+        while ContinuousClock.now < deadline {
+            if let snapshot = try? client.call("inspect", Empty(), returning: QueueSnapshot.self) {
+                last = snapshot
+                if snapshot.waiting.isEmpty && snapshot.leases.isEmpty { return snapshot }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return last
+    }
+}
