@@ -56,7 +56,8 @@ struct ServeCommand: ParsableCommand {
             }
             node = replica.node
         }
-        let host = try ServiceHost(node: node, tracesDirectory: directory, logFormat: logFormat)
+        let host = try ServiceHost(
+            node: node, tracesDirectory: directory, logFormat: logFormat, metricsEnabled: cluster.metrics)
         let server: RPCServer
         var executor: ExecutorNode?
         do {

@@ -28,9 +28,10 @@ public final class InProcessCluster: @unchecked Sendable {
         let ordered = roles.filter { $0 != .orchestrator } + roles.filter { $0 == .orchestrator }
         do {
             for role in ordered {
-                let host = try ServiceHost(
-                    node: config.endpoint(of: role).id, recorder: Self.recorder(role, config, tracesDirectory),
-                    logger: Logger(label: role.rawValue) { _ in SwiftLogNoOpLogHandler() })
+                let host = ServiceHost(
+                    node: config.endpoint(of: role).id, recorder: try Self.recorder(role, config, tracesDirectory),
+                    logger: Logger(label: role.rawValue) { _ in SwiftLogNoOpLogHandler() },
+                    metricsEnabled: config.metrics)
                 let server = try ServiceFactory.start(role, config: self.config, host: host)
                 self.config.set(role, address: "127.0.0.1:\(server.port)")
                 servers[role] = server

@@ -24,6 +24,8 @@ public final class RPCClient: Sendable {
     /// False for calls from outside the traced system (health checks): no trace context, clock or message id
     /// is sent, so the callee's clock does not learn of a node that has no trace file.
     public let propagatesContext: Bool
+    /// Where call counts and latencies go.
+    public let metrics: RPCMetrics
 
     private let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
@@ -33,9 +35,10 @@ public final class RPCClient: Sendable {
     public init(
         peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
         defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500),
-        propagatesContext: Bool = true
+        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled
     ) {
         self.propagatesContext = propagatesContext
+        self.metrics = metrics
         self.peer = peer
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.recorder = recorder
@@ -154,6 +157,7 @@ public final class RPCClient: Sendable {
             let replyClock = propagatesContext
                 ? exchange.headers[WireHeader.vectorClock].flatMap(VectorClock.init(jsonText:)) : nil
             let failed = exchange.status >= 400
+            metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
             recorder.record(
                 .rpcReplyReceive, context: trace, merging: replyClock,
                 data: [
@@ -166,6 +170,7 @@ public final class RPCClient: Sendable {
             let error = RPCCallError(
                 kind: transport.timedOut ? .deadlineExceeded : .unavailable(transport.message), peer: peer,
                 method: operation, elapsedNanos: elapsed)
+            metrics.clientRequest(peer: peer, operation: operation, outcome: error.status, nanos: elapsed)
             recorder.record(
                 .rpcFailure, context: trace,
                 data: [

@@ -50,13 +50,17 @@ public final class RPCServer: @unchecked Sendable {
     private var boundPort = 0
     private var retainedSelf: Unmanaged<RequestDispatcher>?
 
-    public init(configuration: Configuration, router: Router, recorder: TraceRecorder, logger: Logger) {
+    public init(
+        configuration: Configuration, router: Router, recorder: TraceRecorder, logger: Logger,
+        metrics: RPCMetrics = .disabled
+    ) {
         self.configuration = configuration
         self.router = router
         self.recorder = recorder
         self.logger = logger
         self.dispatcher = RequestDispatcher(
-            router: router, recorder: recorder, logger: logger, allowCrossOrigin: configuration.allowCrossOrigin)
+            router: router, recorder: recorder, logger: logger, allowCrossOrigin: configuration.allowCrossOrigin,
+            metrics: metrics)
     }
 
     /// The port the server listens on (valid after `start`).

@@ -9,12 +9,14 @@ final class RequestDispatcher: Sendable {
     let recorder: TraceRecorder
     let logger: Logger
     let allowCrossOrigin: Bool
+    let metrics: RPCMetrics
 
-    init(router: Router, recorder: TraceRecorder, logger: Logger, allowCrossOrigin: Bool) {
+    init(router: Router, recorder: TraceRecorder, logger: Logger, allowCrossOrigin: Bool, metrics: RPCMetrics) {
         self.router = router
         self.recorder = recorder
         self.logger = logger
         self.allowCrossOrigin = allowCrossOrigin
+        self.metrics = metrics
     }
 
     /// Metadata the caller sent with the request.
@@ -111,7 +113,7 @@ final class RequestDispatcher: Sendable {
         }
         let clock = recordReply(
             operation: operation, incoming: incoming, status: outcome.status, errorCode: outcome.errorCode,
-            started: started)
+            started: started, known: router.methods[name] != nil)
         return ServerReply(
             status: outcome.status, headers: replyHeaders(clock: clock, incoming: incoming, crossOrigin: false),
             body: outcome.body)
@@ -173,7 +175,8 @@ final class RequestDispatcher: Sendable {
         }
         let errorCode = failure?.0 ?? (response.status >= 400 ? .application : nil)
         let clock = recordReply(
-            operation: operation, incoming: incoming, status: response.status, errorCode: errorCode, started: started)
+            operation: operation, incoming: incoming, status: response.status, errorCode: errorCode, started: started,
+            known: router.routeHandler(method: method, path: path) != nil)
         return ServerReply(
             status: response.status,
             headers: response.headers + replyHeaders(clock: clock, incoming: incoming, crossOrigin: allowCrossOrigin),
@@ -190,12 +193,14 @@ final class RequestDispatcher: Sendable {
     }
 
     private func recordReply(
-        operation: String, incoming: Incoming, status: Int, errorCode: RPCErrorCode?, started: UInt64
+        operation: String, incoming: Incoming, status: Int, errorCode: RPCErrorCode?, started: UInt64, known: Bool
     ) -> VectorClock {
+        let duration = Int64(MonotonicClock.nanos() - started)
+        // Unknown paths and methods share one label: metric cardinality must not follow client input.
+        metrics.serverRequest(operation: known ? operation : "unknown", outcome: errorCode?.name ?? "ok", nanos: duration)
         var data: [String: TraceValue] = [
             "method": .string(operation), "http_status": .int(Int64(status)),
-            "status": .string(errorCode?.name ?? "ok"),
-            "duration_ns": .int(Int64(MonotonicClock.nanos() - started)),
+            "status": .string(errorCode?.name ?? "ok"), "duration_ns": .int(duration),
         ]
         if let id = incoming.messageID { data["msg"] = .string(id) }
         if let sender = incoming.sender { data["peer"] = .string(sender) }

@@ -45,6 +45,8 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     public var tracesRoot = "traces/runs"
     /// The replicated executors and their timing.
     public var executors = ExecutorSettings()
+    /// Serve Prometheus metrics at `/metrics` (off only to measure what metrics cost).
+    public var metrics = true
 
     public init() {}
 
@@ -93,6 +95,7 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         orchestratorThreads = try value(.orchestratorThreads, defaults.orchestratorThreads)
         tracesRoot = try value(.tracesRoot, defaults.tracesRoot)
         executors = try value(.executors, defaults.executors)
+        metrics = try value(.metrics, defaults.metrics)
     }
 }
 

@@ -7,19 +7,26 @@ import TraceFormat
 public struct FraudService: Sendable {
     public let rules: FraudRules
     public let model: FraudModel
+    let metrics: RPCMetrics
 
-    public init(rules: FraudRules = FraudRules(), model: FraudModel) {
+    public init(rules: FraudRules = FraudRules(), model: FraudModel, metrics: RPCMetrics = .disabled) {
         self.rules = rules
         self.model = model
+        self.metrics = metrics
     }
 
     public func register(into router: inout Router) {
         let rules = self.rules
         let model = self.model
+        let scores = metrics.histogram("fraud_score")
+        let flagged = metrics.counter("fraud_assessments_total", [("outcome", "fraudulent")])
+        let passed = metrics.counter("fraud_assessments_total", [("outcome", "clean")])
         router.register("assess", OrderEnvelope.self) { envelope, context in
             let fired = rules.evaluate(envelope.order)
             let score = model.score(OrderFeatures(envelope.order))
             let assessment = FraudAssessment(score: score, threshold: model.threshold, rulesFired: fired)
+            scores.record(score)
+            (assessment.fraudulent ? flagged : passed).increment()
             if assessment.fraudulent {
                 context.logger.info(
                     "order flagged as fraud",

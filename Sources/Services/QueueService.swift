@@ -82,9 +82,10 @@ public final class QueueService: Sendable {
     private let state: QueueState
     private let wallClock: @Sendable () -> Int64
     private let monotonic: @Sendable () -> UInt64
+    private let metrics: RPCMetrics
 
     public init(
-        policy: PriorityPolicy, leaseDuration: Duration = .seconds(2),
+        policy: PriorityPolicy, leaseDuration: Duration = .seconds(2), metrics: RPCMetrics = .disabled,
         wallClock: @escaping @Sendable () -> Int64 = TraceRecorder.systemWallClock,
         monotonic: @escaping @Sendable () -> UInt64 = MonotonicClock.nanos
     ) {
@@ -92,6 +93,13 @@ public final class QueueService: Sendable {
         self.state = QueueState(LeasedOrderQueue(leaseDuration: UInt64(leaseDuration.wholeMilliseconds) * 1_000_000))
         self.wallClock = wallClock
         self.monotonic = monotonic
+        self.metrics = metrics
+    }
+
+    /// Publishes the queue's depth and active leases.
+    private func publish(depth: Int, leases: Int) {
+        metrics.gauge("queue_depth").record(depth)
+        metrics.gauge("queue_leases_active").record(leases)
     }
 
     public func register(into router: inout Router) {
@@ -99,10 +107,11 @@ public final class QueueService: Sendable {
             guard !request.orderId.isEmpty else { throw RPCError(.invalidParams, "orderId must not be empty") }
             let priority = policy.priority(for: request.order)
             let now = wallClock()
-            let (outcome, depth) = state.withLock { queue in
+            let (outcome, depth, leases) = state.withLock { queue in
                 (queue.enqueue(orderId: request.orderId, order: request.order, priority: priority, nowNanos: now),
-                 queue.depth)
+                 queue.depth, queue.leases.count)
             }
+            publish(depth: depth, leases: leases)
             var reply = EnqueueReply(stored: false, position: -1, depth: depth)
             if case .enqueued(_, let position) = outcome {
                 reply = EnqueueReply(stored: true, position: position, depth: depth)
@@ -117,21 +126,25 @@ public final class QueueService: Sendable {
         }
         router.register("lease", LeaseRequest.self) { [self] request, context in
             let now = monotonic()
-            let (outcome, events, depth) = state.withLock { queue in
+            let (outcome, events, depth, leases) = state.withLock { queue in
                 let (outcome, events) = queue.dequeue(executor: request.executor, epoch: request.epoch, now: now)
-                return (outcome, events, queue.depth)
+                return (outcome, events, queue.depth, queue.leases.count)
             }
             record(events, context: context)
+            publish(depth: depth, leases: leases)
             switch outcome {
             case .leased(let lease, let order, let renewed):
+                metrics.counter("queue_leases_total", [("outcome", renewed ? "renewed" : "leased")]).increment()
                 context.recorder.record(
                     .queueLease, context: context.trace,
                     data: Self.leaseData(lease, now: now).merging(
                         ["renewed": .bool(renewed), "depth": .int(Int64(depth))], uniquingKeysWith: { $1 }))
                 return LeaseReply(lease: lease, order: order, fencedBy: nil, renewed: renewed, depth: depth)
             case .empty:
+                metrics.counter("queue_leases_total", [("outcome", "empty")]).increment()
                 return LeaseReply(lease: nil, order: nil, fencedBy: nil, renewed: false, depth: depth)
             case .fenced(let current):
+                metrics.counter("queue_leases_total", [("outcome", "fenced")]).increment()
                 context.record(
                     .queueFenced,
                     data: [
@@ -143,12 +156,14 @@ public final class QueueService: Sendable {
         }
         router.register("ack", AckRequest.self) { [self] request, context in
             let now = monotonic()
-            let (outcome, events) = state.withLock { queue in
-                queue.ack(
+            let (outcome, events, depth, leases) = state.withLock { queue in
+                let (outcome, events) = queue.ack(
                     orderId: request.orderId, executor: request.executor, epoch: request.epoch,
                     leaseID: request.leaseId, now: now)
+                return (outcome, events, queue.depth, queue.leases.count)
             }
             record(events, context: context)
+            publish(depth: depth, leases: leases)
             let reply: AckReply
             switch outcome {
             case .committed(let commit): reply = AckReply(outcome: "committed", commit: commit)
@@ -156,6 +171,7 @@ public final class QueueService: Sendable {
             case .fenced(let current): reply = AckReply(outcome: "fenced", fencedBy: current)
             case .noLease: reply = AckReply(outcome: "no_lease")
             }
+            metrics.counter("queue_acks_total", [("outcome", reply.outcome)]).increment()
             context.record(
                 reply.outcome == "committed" ? .queueCommit : .queueAckRefused,
                 data: [
@@ -187,8 +203,12 @@ public final class QueueService: Sendable {
     private func record(_ events: [LeasedOrderQueue.Event], context: RequestContext) {
         for event in events {
             switch event {
-            case .expired: context.record(.queueLeaseExpired, data: Self.eventData(event))
-            case .revoked: context.record(.queueLeaseRevoked, data: Self.eventData(event))
+            case .expired:
+                metrics.counter("queue_lease_expirations_total").increment()
+                context.record(.queueLeaseExpired, data: Self.eventData(event))
+            case .revoked:
+                metrics.counter("queue_lease_revocations_total").increment()
+                context.record(.queueLeaseRevoked, data: Self.eventData(event))
             }
         }
     }

@@ -18,11 +18,13 @@ public enum ServiceFactory {
             let model = try FraudModel.load(modelPath: config.fraudModel)
             host.logger.info(
                 "fraud model loaded", metadata: ["path": .string(config.fraudModel), "threshold": "\(model.threshold)"])
-            FraudService(model: model).register(into: &router)
+            FraudService(model: model, metrics: host.metrics).register(into: &router)
         case .suggestions:
             SuggestionsService().register(into: &router)
         case .queue:
-            QueueService(policy: config.priority).register(into: &router)
+            QueueService(
+                policy: config.priority, leaseDuration: .milliseconds(config.executors.leaseMs), metrics: host.metrics
+            ).register(into: &router)
         }
         return router
     }

@@ -1,39 +1,60 @@
+import CoreMetrics
 import Foundation
 import Logging
+import Prometheus
 import RPC
 import TraceFormat
 
-/// What every service process shares: its node id, trace recorder, logger and server.
+/// What every service process shares: its node id, trace recorder, logger, metrics and server.
 /// The services only add their routes and methods.
 public final class ServiceHost: Sendable {
     public let node: String
     public let recorder: TraceRecorder
     public let logger: Logger
+    /// The node's metrics (no-op when metrics are off).
+    public let metrics: RPCMetrics
+    /// The node's Prometheus registry, served at `GET /metrics` (nil when metrics are off).
+    public let registry: PrometheusCollectorRegistry?
 
     /// - Parameters:
     ///   - tracesDirectory: the run directory for `<node>.jsonl.gz`; nil disables tracing (clocks still run).
     ///   - logFormat: how log lines look on stderr.
-    public init(
+    ///   - metricsEnabled: false makes every metric a no-op (to measure what metrics cost).
+    public convenience init(
         node: String, tracesDirectory: String?, logFormat: TraceLogHandler.Format = .text,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info, metricsEnabled: Bool = true
     ) throws {
-        self.node = node
         let recorder = try tracesDirectory.map { try TraceRecorder.file(node: node, directory: $0) }
             ?? TraceRecorder(node: node, writer: nil)
-        self.recorder = recorder
-        self.logger = Logger(label: node) { label in
+        let logger = Logger(label: node) { label in
             TraceLogHandler(label: label, recorder: recorder, format: logFormat, level: logLevel)
         }
+        self.init(node: node, recorder: recorder, logger: logger, metricsEnabled: metricsEnabled)
     }
 
-    /// A host with an explicit recorder and logger (tests).
-    public init(node: String, recorder: TraceRecorder, logger: Logger) {
+    /// A host with an explicit recorder and logger (tests, in-process clusters).
+    public init(node: String, recorder: TraceRecorder, logger: Logger, metricsEnabled: Bool = true) {
         self.node = node
         self.recorder = recorder
         self.logger = logger
+        if metricsEnabled {
+            let registry = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: registry)
+            factory.defaultDurationHistogramBuckets = [
+                .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+            ]
+            factory.valueHistogramBuckets["fraud_score"] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
+            self.registry = registry
+            self.metrics = RPCMetrics(factory: factory)
+        } else {
+            self.registry = nil
+            self.metrics = .disabled
+        }
     }
 
-    /// Starts a server for `router` (plus `GET /healthz`) on `address`.
+    /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`.
     public func startServer(
         router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false
     ) throws -> RPCServer {
@@ -42,18 +63,36 @@ public final class ServiceHost: Sendable {
         router.route("GET", "/healthz") { _, _ in
             HTTPResponse.json(["status": "ok", "node": node])
         }
+        router.route("GET", "/metrics") { [self] _, _ in
+            HTTPResponse(
+                status: registry == nil ? 404 : 200,
+                headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                body: Data(scrape()))
+        }
         let server = RPCServer(
             configuration: .init(
                 host: address.host, port: address.port, threads: threads, allowCrossOrigin: allowCrossOrigin),
-            router: router, recorder: recorder, logger: logger)
+            router: router, recorder: recorder, logger: logger, metrics: metrics)
         try server.start()
         return server
     }
 
-    /// A client for another service, recording into this node's trace.
+    /// The Prometheus text exposition of this node's metrics, with the trace writer's counters brought up to date.
+    public func scrape() -> [UInt8] {
+        guard let registry else { return Array("# metrics are disabled\n".utf8) }
+        let statistics = recorder.statistics
+        metrics.gauge("trace_events_written").record(statistics.eventsWritten)
+        metrics.gauge("trace_bytes_written").record(statistics.compressedBytesWritten)
+        metrics.gauge("trace_events_dropped").record(statistics.eventsDropped)
+        metrics.gauge("trace_write_errors").record(statistics.writeErrors)
+        return registry.emitToBuffer()
+    }
+
+    /// A client for another service, recording into this node's trace and metrics.
     public func client(for endpoint: ClusterConfig.Endpoint, deadline: Duration) -> RPCClient {
         RPCClient(
-            peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline)
+            peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline,
+            metrics: metrics)
     }
 
     /// Flushes and closes the trace file.

@@ -18,6 +18,7 @@ public actor ExecutorNode {
     private let queue: RPCClient
     private let peers: [Int: RPCClient]
     private let monotonic: @Sendable () -> UInt64
+    private let metrics: RPCMetrics
     private var election: BullyElection
     private var timers: [BullyTimer: (generation: UInt64, task: Task<Void, Never>)] = [:]
     private var generation: UInt64 = 0
@@ -35,13 +36,14 @@ public actor ExecutorNode {
         self.recorder = host.recorder
         self.logger = host.logger
         self.monotonic = monotonic
+        self.metrics = host.metrics
         let deadline = Duration.milliseconds(settings.messageDeadlineMs)
         self.queue = host.client(for: queue, deadline: .milliseconds(max(200, settings.leaseMs / 2)))
         var peers: [Int: RPCClient] = [:]
         for replica in settings.replicas where replica.id != id {
             peers[replica.id] = RPCClient(
                 peer: replica.node, baseURL: replica.endpoint.url, recorder: host.recorder, logger: host.logger,
-                defaultDeadline: deadline, connectTimeout: deadline)
+                defaultDeadline: deadline, connectTimeout: deadline, metrics: host.metrics)
         }
         self.peers = peers
         let ms: (Int) -> UInt64 = { UInt64($0) * 1_000_000 }
@@ -104,7 +106,9 @@ public actor ExecutorNode {
             case .cancelTimer(let timer):
                 timers.removeValue(forKey: timer)?.task.cancel()
             case .electionStarted(let reason):
+                metrics.counter("executor_elections_started_total").increment()
                 if reason.contains("silent") {
+                    metrics.counter("executor_heartbeat_timeouts_total").increment()
                     recorder.record(
                         .heartbeatTimeout,
                         data: ["leader": .int(Int64(election.leader ?? 0)), "reason": .string(reason)])
@@ -114,6 +118,9 @@ public actor ExecutorNode {
                     data: ["reason": .string(reason), "term": .int(Int64(election.highestSeen.term))])
                 logger.info("election started: \(reason)")
             case .leaderChanged(let epoch):
+                metrics.counter("executor_leader_changes_total").increment()
+                metrics.gauge("executor_epoch_term").record(Int64(epoch.term))
+                metrics.gauge("executor_is_leader").record(epoch.leader == id && election.isLeader ? 1 : 0)
                 recorder.record(
                     .electionLeader,
                     data: [
@@ -128,6 +135,7 @@ public actor ExecutorNode {
                 }
             case .steppedDown(let from, let newer):
                 recorder.record(.electionStepDown, data: ["epoch": .string("\(from)"), "newer": .string("\(newer)")])
+                metrics.gauge("executor_is_leader").record(0)
                 logger.notice("stepped down from epoch \(from): epoch \(newer) is newer")
                 stopWorking()
             }
@@ -222,7 +230,10 @@ public actor ExecutorNode {
                 "order": .string(order.orderId), "epoch": .string("\(epoch)"), "term": .int(Int64(epoch.term)),
                 "lease": .int(Int64(lease.id)), "outcome": .string(ack.outcome),
             ])
-        if ack.outcome == "committed" { committed += 1 }
+        if ack.outcome == "committed" {
+            committed += 1
+            metrics.counter("executor_orders_committed_total").increment()
+        }
         if let newer = ack.fencedBy {
             apply(election.onFenced(by: newer, now: monotonic()))
         }

@@ -14,6 +14,7 @@ public final class OrchestratorService: Sendable {
     let fraud: RPCClient
     let suggestions: RPCClient
     let queue: RPCClient
+    let metrics: RPCMetrics
     private static let fanOut = DispatchQueue(label: "orchestrator-fan-out", attributes: .concurrent)
 
     public init(config: ClusterConfig, host: ServiceHost) {
@@ -22,6 +23,7 @@ public final class OrchestratorService: Sendable {
         fraud = host.client(for: config.fraud, deadline: .milliseconds(config.deadlines.fraudMs))
         suggestions = host.client(for: config.suggestions, deadline: .milliseconds(config.deadlines.suggestionsMs))
         queue = host.client(for: config.queue, deadline: .milliseconds(config.deadlines.queueMs))
+        metrics = host.metrics
     }
 
     public func register(into router: inout Router) {
@@ -35,12 +37,17 @@ public final class OrchestratorService: Sendable {
             HTTPResponse.json(CheckoutPage.catalogTitles)
         }
         router.route("POST", "/checkout") { [self] request, context in
-            checkout(request, context: context)
+            let started = MonotonicClock.nanos()
+            let (response, outcome) = checkout(request, context: context)
+            metrics.counter("checkout_orders_total", [("outcome", outcome)]).increment()
+            metrics.timer("checkout_duration_seconds").recordNanoseconds(Int64(MonotonicClock.nanos() - started))
+            return response
         }
     }
 
     /// Handles one checkout. Every outcome is a JSON body: an `OrderStatusResponse` or an `ErrorBody`.
-    func checkout(_ request: HTTPRequest, context: RequestContext) -> HTTPResponse {
+    /// - Returns: the response and the outcome's metric label (approved, rejected, bad_request, unavailable).
+    func checkout(_ request: HTTPRequest, context: RequestContext) -> (HTTPResponse, String) {
         let orderID = context.trace.traceID
         let order: CheckoutRequest
         switch CheckoutDecoding.decode(request.body) {
@@ -50,7 +57,7 @@ public final class OrchestratorService: Sendable {
             context.logger.notice(
                 "checkout refused: \(problem.message)",
                 metadata: ["order_id": .string(orderID), "bytes": "\(request.body.count)"])
-            return .error(problem.code, problem.message, traceID: orderID)
+            return (.error(problem.code, problem.message, traceID: orderID), "bad_request")
         }
         context.logger.info(
             "checkout received",
@@ -84,7 +91,7 @@ public final class OrchestratorService: Sendable {
             assessed = try outcome.fraud!.get()
             suggested = try outcome.suggestions!.get()
         } catch {
-            return downstreamFailure(error, orderID: orderID, context: context)
+            return (downstreamFailure(error, orderID: orderID, context: context), "unavailable")
         }
 
         let reasons = verified.failures + assessed.rulesFired
@@ -97,7 +104,7 @@ public final class OrchestratorService: Sendable {
             do {
                 _ = try queue.call("enqueue", EnqueueRequest(orderId: orderID, order: order), returning: EnqueueReply.self, context: trace)
             } catch {
-                return downstreamFailure(error, orderID: orderID, context: context)
+                return (downstreamFailure(error, orderID: orderID, context: context), "unavailable")
             }
         }
         let status = approved ? OrderStatusResponse.approved : OrderStatusResponse.rejected
@@ -113,10 +120,10 @@ public final class OrchestratorService: Sendable {
                 "order_id": .string(orderID), "status": .string(status),
                 "reasons": .string(reasons.map(\.code).joined(separator: ",")),
             ])
-        return .json(
-            OrderStatusResponse(
-                orderId: orderID, status: status, suggestedBooks: approved ? suggested.books : [], reasons: reasons,
-                fraudScore: assessed.score, fraudThreshold: assessed.threshold, traceId: orderID, vectorClock: clock))
+        let reply = OrderStatusResponse(
+            orderId: orderID, status: status, suggestedBooks: approved ? suggested.books : [], reasons: reasons,
+            fraudScore: assessed.score, fraudThreshold: assessed.threshold, traceId: orderID, vectorClock: clock)
+        return (.json(reply), approved ? "approved" : "rejected")
     }
 
     private func downstreamFailure(_ error: any Error, orderID: String, context: RequestContext) -> HTTPResponse {

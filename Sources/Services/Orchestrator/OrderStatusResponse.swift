@@ -21,3 +21,4 @@ public struct OrderStatusResponse: Codable, Sendable, Equatable {
     /// The orchestrator's clock after its decision: it dominates every service's clock for this order.
     public var vectorClock: VectorClock
 }
+
