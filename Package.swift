@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "BookstoreBench",
             dependencies: [
-                "RPC", "TraceFormat", "Services", "Cluster",
+                "RPC", "TraceFormat", "Services", "Cluster", "Election",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -30,46 +30,32 @@ struct CheckoutBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let executable = bookstore ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
-            .deletingLastPathComponent().appendingPathComponent("bookstore").path
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        var config = ClusterConfig()
-        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(Self.freePort())") }
-        config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
-        let configPath = root + "/cluster.json"
-        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
-        let run = try RunDirectory.create(root: root, runID: "bench")
-        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-        let supervisor = ClusterSupervisor(
-            executable: executable, config: config, configPath: configPath, run: run, logger: logger)
-        defer { supervisor.stop() }
-        try supervisor.start()
-        try supervisor.waitUntilHealthy(timeout: .seconds(30))
-
         var rows: [Row] = []
-        let recorder = TraceRecorder(node: "bench", writer: nil)
-        // Warm-up: connections, caches, the model's per-thread state.
-        _ = LoadGenerator(baseURL: config.orchestrator.url, orders: 500, concurrency: 8, year: 2026).run(recorder: recorder)
-        for count in clients {
-            rows.append(baseline(url: config.orchestrator.url, clients: count, requests: orders))
-            let report = LoadGenerator(
-                baseURL: config.orchestrator.url, orders: orders, concurrency: count, seed: UInt64(count),
-                year: Calendar(identifier: .gregorian).component(.year, from: Date())
-            ).run(recorder: recorder)
-            rows.append(
-                Row(
-                    scenario: "POST /checkout (4 services, tracing on)", clients: count, requests: report.orders,
-                    perSecond: report.ordersPerSecond, p50Ms: report.p50Ms, p90Ms: report.p90Ms, p99Ms: report.p99Ms,
-                    maxMs: report.maxMs, outcomes: report.outcomes))
+        // Metrics on (as deployed), then the same cluster configuration with metrics off, to show their cost.
+        for metrics in [true, false] {
+            try withCluster(metrics: metrics) { url in
+                let recorder = TraceRecorder(node: "bench", writer: nil)
+                // Warm-up: connections, caches, the model's per-thread state.
+                _ = LoadGenerator(baseURL: url, orders: 500, concurrency: 8, year: CalendarYear.current)
+                    .run(recorder: recorder)
+                for count in metrics ? clients : [clients.max() ?? 8] {
+                    if metrics { rows.append(baseline(url: url, clients: count, requests: orders)) }
+                    let report = LoadGenerator(
+                        baseURL: url, orders: orders, concurrency: count, seed: UInt64(count), year: CalendarYear.current
+                    ).run(recorder: recorder)
+                    rows.append(
+                        Row(
+                            scenario: "POST /checkout, tracing on, metrics \(metrics ? "on" : "off")", clients: count,
+                            requests: report.orders, perSecond: report.ordersPerSecond, p50Ms: report.p50Ms,
+                            p90Ms: report.p90Ms, p99Ms: report.p99Ms, maxMs: report.maxMs, outcomes: report.outcomes))
+                }
+            }
         }
-        supervisor.stop()
         switch format {
         case .json:
             print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
         case .text:
-            print("Checkout on the real cluster (5 processes on loopback, tracing on), \(orders) requests per row")
+            print("Checkout on the real cluster (8 processes on loopback, tracing on), \(orders) requests per row")
             print("scenario                                   clients  req/s    vs base  p50 ms  p90 ms  p99 ms  max ms  outcomes")
             for row in rows {
                 let base = rows.first { $0.clients == row.clients && $0.scenario.hasPrefix("baseline") }
@@ -80,7 +66,39 @@ struct CheckoutBenchmark: ParsableCommand {
                         + String(format: "%-8d %-8.0f %-8.2f %-7.2f %-7.2f %-7.2f %-7.2f ", row.clients, row.perSecond,
                                  ratio, row.p50Ms, row.p90Ms, row.p99Ms, row.maxMs) + outcomes)
             }
+            let on = rows.first { $0.scenario.hasSuffix("metrics on") && $0.clients == (clients.max() ?? 8) }
+            let off = rows.first { $0.scenario.hasSuffix("metrics off") }
+            if let on, let off {
+                print(String(format: "metrics cost with %d clients: %.1f%% of throughput", on.clients,
+                             (1 - on.perSecond / off.perSecond) * 100))
+            }
         }
+    }
+
+    /// Runs `body` with a fresh cluster of real processes on free loopback ports.
+    private func withCluster(metrics: Bool, _ body: (String) throws -> Void) throws {
+        let executable = bookstore ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
+            .deletingLastPathComponent().appendingPathComponent("bookstore").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(Self.freePort())") }
+        for index in config.executors.replicas.indices {
+            config.executors.replicas[index].address = "127.0.0.1:\(Self.freePort())"
+        }
+        config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
+        config.metrics = metrics
+        let configPath = root + "/cluster.json"
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
+        let run = try RunDirectory.create(root: root, runID: "bench")
+        let supervisor = ClusterSupervisor(
+            executable: executable, config: config, configPath: configPath, run: run,
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        defer { supervisor.stop() }
+        try supervisor.start()
+        try supervisor.waitUntilHealthy(timeout: .seconds(30))
+        try body(config.orchestrator.url)
     }
 
     /// The orchestrator's `GET /healthz` over the same kind of client: the cost of one HTTP round trip.

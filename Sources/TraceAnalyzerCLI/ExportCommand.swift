@@ -1,7 +1,81 @@
 import ArgumentParser
+import Foundation
+import TraceExport
 
-/// Placeholder: `trace-analyzer export`.
+/// `trace-analyzer export`: writes a run's traces for Perfetto, an OpenTelemetry collector, or ShiViz.
 struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a run's traces for Perfetto, OpenTelemetry (OTLP/JSON) or ShiViz.",
+        discussion: """
+            perfetto  Chrome Trace Event JSON: one process track per node, RPCs and spans as slices, requests \
+            as flow arrows, elections as instants, queue depth as a counter. Open it in https://ui.perfetto.dev.
+            otlp      OTLP/JSON TracesData, one trace (order) per line. POST each line to a collector's \
+            /v1/traces (for example http://localhost:4318/v1/traces).
+            shiviz    ShiViz log: line 1 the parsing regex, line 2 empty, then "host {clock}" and a description \
+            per event. Paste or upload it at https://bestchai.bitbucket.io/shiviz/.
+            ShiViz needs each host's own clock entry to count its logged events 1, 2, 3, … and only hosts in the \
+            log, so the shiviz export RENUMBERS the vector clocks for the exported events (a note is printed to \
+            stderr); seq= in each description names the original event.
+            perfetto and shiviz hold the selected events in memory: use --order and --node to cut big runs.
+            """)
+
+    /// The formats, as the command line spells them.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case perfetto, otlp, shiviz
+
+        var exportFormat: ExportFormat {
+            switch self {
+            case .perfetto: return .perfetto
+            case .otlp: return .otlp
+            case .shiviz: return .shiviz
+            }
+        }
+    }
+
+    @Argument(help: "The run directory holding the <node>.jsonl.gz files.")
+    var runDirectory: String
+
+    @Option(help: "Output format.")
+    var format: Format
+
+    @Option(name: [.short, .customLong("output")], help: "Output file, '-' for standard output.")
+    var output: String = "-"
+
+    @Option(help: "Only this order (trace id), 32 hex digits.")
+    var order: String?
+
+    @Option(name: .customLong("node"), help: "Only events of this node (repeat for several).")
+    var nodes: [String] = []
+
+    func validate() throws {
+        if let order, order.count != 32 || !order.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--order must be a trace id of 32 hexadecimal digits, got '\(order)'")
+        }
+    }
+
+    func run() throws {
+        let summary: ExportSummary
+        do {
+            summary = try TraceExporter.export(
+                runDirectory: runDirectory, format: format.exportFormat,
+                selection: ExportSelection(order: order, nodes: Set(nodes)), output: output)
+        } catch let error as TraceExportError {
+            throw ValidationError(error.description)
+        }
+        var messages = summary.problems.map { "warning: \($0)" } + summary.notes.map { "note: \($0)" }
+        let destination = output == "-" ? "standard output" : output
+        messages.append(
+            "exported \(summary.eventsSelected) events as \(summary.itemsWritten) \(itemName) to \(destination)")
+        if summary.eventsSelected == 0 { messages.append("warning: the selection matched no events") }
+        FileHandle.standardError.write(Data((messages.joined(separator: "\n") + "\n").utf8))
+    }
+
+    private var itemName: String {
+        switch format {
+        case .perfetto: return "trace events"
+        case .otlp: return "spans"
+        case .shiviz: return "log events"
+        }
+    }
 }

@@ -1,0 +1,164 @@
+import Causality
+import TraceFormat
+
+/// Tunables of the checks.
+public struct CheckOptions: Sendable {
+    /// How much earlier than its send a receive may be stamped (wall time) before it is a warning.
+    public var clockSkewToleranceNanos: Int64 = 50_000_000
+    /// Findings kept per check and severity (all are counted).
+    public var keptFindings = 20
+
+    public init(clockSkewToleranceNanos: Int64 = 50_000_000, keptFindings: Int = 20) {
+        self.clockSkewToleranceNanos = clockSkewToleranceNanos
+        self.keptFindings = keptFindings
+    }
+}
+
+/// What the engine knows about one node at a point of the merged stream.
+struct NodeState {
+    var last: RunEvent
+    /// 0 for the first process of the node, +1 at each restart (pid change or seq not increasing).
+    var incarnation = 0
+    /// The own entry of the last event of each earlier incarnation (counters above it may be reused).
+    var restartFloors: [UInt64] = []
+    /// Highest own entry recorded so far.
+    var maxOwn: UInt64
+    /// True once a seq gap was seen (events dropped by the writer).
+    var sawGap = false
+}
+
+/// The shared per-node state that the checks read. Updated by the engine after every check saw the event.
+public final class RunState {
+    /// Nodes that have a trace file; other nodes are external.
+    public let traced: Set<String>
+    var nodes: [String: NodeState] = [:]
+    /// Filled at the end, from the readers.
+    var health: [String: FileHealth] = [:]
+    var examined = 0
+
+    init(traced: Set<String>) { self.traced = traced }
+
+    /// The state of `node` before the event being checked (nil for its first event).
+    func previous(_ node: String) -> NodeState? { nodes[node] }
+
+    /// True when the event starts a new incarnation of its node.
+    func startsIncarnation(_ event: RunEvent) -> Bool {
+        guard let previous = nodes[event.event.node] else { return false }
+        return previous.last.event.pid != event.event.pid || event.event.sequence <= previous.last.event.sequence
+    }
+
+    func update(with event: RunEvent) {
+        let node = event.event.node
+        let own = event.event.clock[node]
+        guard var state = nodes[node] else {
+            nodes[node] = NodeState(last: event, maxOwn: own, sawGap: event.event.sequence > 1)
+            return
+        }
+        if startsIncarnation(event) {
+            state.incarnation += 1
+            state.restartFloors.append(state.last.event.clock[node])
+            if event.event.sequence > 1 { state.sawGap = true }
+        } else if event.event.sequence > state.last.event.sequence + 1 {
+            state.sawGap = true
+        }
+        state.last = event
+        state.maxOwn = max(state.maxOwn, own)
+        nodes[node] = state
+    }
+
+    /// True when events of `node` may be missing from the trace (damaged, truncated, gaps, restarts).
+    func mayHaveLost(_ node: String) -> Bool {
+        guard let state = nodes[node] else { return true }
+        return state.sawGap || !state.restartFloors.isEmpty || health[node]?.mayHaveLostEvents ?? false
+    }
+}
+
+/// One named check of the list in `trace-analyzer check`.
+class RunCheck {
+    let number: Int
+    let name: String
+    let title: String
+    let options: CheckOptions
+    var examined = 0
+    private(set) var kept: [Finding] = []
+    private(set) var violationCount = 0
+    private(set) var warningCount = 0
+    var info: [String: Int] = [:]
+
+    init(number: Int, name: String, title: String, options: CheckOptions) {
+        self.number = number
+        self.name = name
+        self.title = title
+        self.options = options
+    }
+
+    /// Sees one event, before `state` is updated with it.
+    func observe(_ event: RunEvent, _ state: RunState) {}
+
+    /// Called once after the last event (not called for partial reads).
+    func finish(_ state: RunState) {}
+
+    func report(_ finding: Finding) {
+        switch finding.severity {
+        case .violation: violationCount += 1
+        case .warning: warningCount += 1
+        }
+        let sameSeverity = kept.filter { $0.severity == finding.severity }.count
+        if sameSeverity < options.keptFindings { kept.append(finding) }
+    }
+
+    func builder(_ title: String, rule: String, severity: Finding.Severity = .violation) -> FindingBuilder {
+        FindingBuilder(check: name, severity: severity, title: title, rule: rule)
+    }
+
+    var result: CheckResult {
+        CheckResult(
+            number: number, name: name, title: title, examined: examined, violations: violationCount,
+            warnings: warningCount, info: info, findings: kept)
+    }
+}
+
+/// Runs all checks over a merged event stream in one pass.
+public final class CheckEngine {
+    let state: RunState
+    let checks: [RunCheck]
+
+    /// - Parameter traced: the nodes that have a trace file in the run.
+    public init(traced: Set<String>, options: CheckOptions = CheckOptions()) {
+        state = RunState(traced: traced)
+        checks = [
+            OwnClockCheck(options: options), KnowledgeCheck(options: options), MessageCheck(options: options),
+            FutureClockCheck(options: options), CycleCheck(options: options),
+            MutualExclusionCheck(options: options), ElectionCheck(options: options),
+            ExactlyOnceCheck(options: options), RPCCompletionCheck(options: options),
+            WallClockCheck(options: options),
+        ]
+        let messages = checks[2] as! MessageCheck
+        messages.cycles = checks[4] as? CycleCheck
+        messages.wallClock = checks[9] as? WallClockCheck
+    }
+
+    /// Feeds the next event of the merged stream.
+    public func observe(_ event: RunEvent) {
+        state.examined += 1
+        for check in checks { check.observe(event, state) }
+        state.update(with: event)
+    }
+
+    /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
+    public func finish(health: [FileHealth], partial: Bool = false) -> CheckReport {
+        for file in health { state.health[file.node] = file }
+        if !partial { for check in checks { check.finish(state) } }
+        return CheckReport(
+            events: state.examined, files: health, partial: partial, checks: checks.map(\.result))
+    }
+
+    /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.
+    public static func check(
+        _ events: [TraceEvent], traced: Set<String>? = nil, options: CheckOptions = CheckOptions()
+    ) -> CheckReport {
+        let engine = CheckEngine(traced: traced ?? Set(events.map(\.node)), options: options)
+        for event in CausalMerge.merge(events) { engine.observe(event) }
+        return engine.finish(health: [])
+    }
+}

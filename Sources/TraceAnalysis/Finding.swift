@@ -1,0 +1,99 @@
+import Causality
+import TraceFormat
+
+/// An event named in an explanation: `E1 = executor-2#57 dequeue order 4f1c5a2b… vc={…}`.
+public struct EventReference: Sendable, Codable, Equatable {
+    /// `E1`, `E2`, … within one finding.
+    public var label: String
+    public var node: String
+    public var pid: Int32
+    public var seq: UInt64
+    public var kind: String
+    /// A short human description (`dequeue order 4f1c5a2b… lease 74 epoch 2.2`).
+    public var summary: String
+    /// The compact clock.
+    public var clock: String
+    /// `file:line` when known.
+    public var location: String?
+
+    public init(label: String, event: RunEvent) {
+        self.label = label
+        node = event.event.node
+        pid = event.event.pid
+        seq = event.event.sequence
+        kind = event.event.kind.rawValue
+        summary = EventDescriber.summary(event.event)
+        clock = event.event.clock.description
+        location = event.line > 0 ? "\(event.event.node).jsonl.gz:\(event.line)" : nil
+    }
+
+    /// `E1 = executor-2#57 dequeue order 4f1c… vc={…} (executor-2.jsonl.gz:57)`.
+    public var line: String {
+        var text = "\(label) = \(node)#\(seq) \(summary) vc=\(clock)"
+        if let location { text += " (\(location))" }
+        return text
+    }
+}
+
+/// One violation or warning, explained the way Elle explains an anomaly: the events involved, numbered
+/// steps of reasoning, and the rule that broke.
+public struct Finding: Sendable, Codable, Equatable {
+    public enum Severity: String, Sendable, Codable, Comparable {
+        case violation, warning
+
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs == .violation && rhs == .warning }
+    }
+
+    public var check: String
+    public var severity: Severity
+    /// One line: what is wrong.
+    public var title: String
+    public var events: [EventReference]
+    /// "E1 < E2 because …", "However …".
+    public var steps: [String]
+    /// The rule that broke.
+    public var rule: String
+
+    public init(
+        check: String, severity: Severity = .violation, title: String, events: [EventReference] = [],
+        steps: [String] = [], rule: String
+    ) {
+        self.check = check
+        self.severity = severity
+        self.title = title
+        self.events = events
+        self.steps = steps
+        self.rule = rule
+    }
+
+    /// Nodes of the events involved (for `--node` filtering of findings).
+    public var nodes: Set<String> { Set(events.map(\.node)) }
+
+    /// The explanation as indented text lines.
+    public var textLines: [String] {
+        var lines = ["\(severity == .violation ? "VIOLATION" : "warning") [\(check)] \(title)"]
+        lines += events.map { "  \($0.line)" }
+        lines += steps.enumerated().map { "  \($0.offset + 1). \($0.element)" }
+        lines.append("  ⇒ \(rule)")
+        return lines
+    }
+}
+
+/// Builds a finding step by step, numbering the events it names.
+struct FindingBuilder {
+    private(set) var finding: Finding
+
+    init(check: String, severity: Finding.Severity = .violation, title: String, rule: String) {
+        finding = Finding(check: check, severity: severity, title: title, rule: rule)
+    }
+
+    /// Names `event` as the next `E<n>` and returns the label.
+    @discardableResult
+    mutating func name(_ event: RunEvent) -> String {
+        let label = "E\(finding.events.count + 1)"
+        finding.events.append(EventReference(label: label, event: event))
+        return label
+    }
+
+    mutating func step(_ text: String) { finding.steps.append(text) }
+}
