@@ -30,7 +30,10 @@ public struct BullyElection: Sendable {
     public private(set) var highestSeen: Epoch = .none
     private var lastHeardFromLeader: UInt64 = 0
 
-    public init(id: Int, peers: [Int], configuration: BullyConfiguration = .loopback) {
+    /// - Parameter remembered: the highest epoch an earlier incarnation of this node knew (from its own records),
+    ///   so that a restarted node never announces an epoch that was already used.
+    public init(id: Int, peers: [Int], configuration: BullyConfiguration = .loopback, remembered: Epoch = .none) {
+        self.highestSeen = remembered
         self.id = id
         self.peers = peers.filter { $0 != id }.sorted()
         self.configuration = configuration

@@ -57,8 +57,10 @@ extension ServiceFactory {
         guard let listen = address ?? ListenAddress(replica.address) else {
             throw ConfigError(path: "-", reason: "executor \(id): bad address \(replica.address)")
         }
+        let remembered = tracesDirectory.map { ExecutorMemory.highestEpoch(node: replica.node, directory: $0) } ?? .none
         let node = ExecutorNode(
-            id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory)
+            id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,
+            remembered: remembered)
         var router = Router()
         router.registerAsync("bully", BullyEnvelope.self) { envelope, _ in
             await node.receive(envelope.message, from: envelope.from)

@@ -30,14 +30,14 @@ public struct CheckReport: Sendable, Codable, Equatable {
     /// True when no check found a violation (warnings do not fail a run).
     public var passed: Bool { violationCount == 0 }
 
-    /// Keeps only findings that involve `node` and/or an event of `order` (counts are unchanged).
-    public func filteringFindings(node: String?, order: String?) -> CheckReport {
-        guard node != nil || order != nil else { return self }
+    /// Keeps only findings that involve one of `nodes` and/or an event of `order` (counts are unchanged).
+    public func filteringFindings(nodes: Set<String>, order: String?) -> CheckReport {
+        guard !nodes.isEmpty || order != nil else { return self }
         var copy = self
         copy.checks = checks.map { result in
             var result = result
             result.findings = result.findings.filter { finding in
-                (node.map { finding.nodes.contains($0) } ?? true)
+                (nodes.isEmpty || !finding.nodes.isDisjoint(with: nodes))
                     && (order.map { order in finding.events.contains { $0.summary.contains(String(order.prefix(8))) }
                         || finding.title.contains(order) } ?? true)
             }

@@ -105,7 +105,7 @@ enum PerfettoValidator {
             else { continue }
             let enclosing = (slices[Track(pid: pid, tid: tid)] ?? []).filter { $0.start <= ts && ts <= $0.end }
             guard let innermost = enclosing.max(by: { $0.start < $1.start }) else {
-                problems.append("flow \(id): \(end["ph"]!) at \(ts) is inside no slice of its track")
+                problems.append("flow \(id): \(end["ph"]?.stringValue ?? "?") at \(ts) is inside no slice of its track")
                 continue
             }
             if innermost.cat != expected { problems.append("flow \(id): binds to a \(innermost.cat) slice") }

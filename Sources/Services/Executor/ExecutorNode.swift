@@ -28,7 +28,8 @@ public actor ExecutorNode {
 
     public init(
         id: Int, settings: ExecutorSettings, queue: ClusterConfig.Endpoint, host: ServiceHost,
-        tracesDirectory: String?, monotonic: @escaping @Sendable () -> UInt64 = MonotonicClock.nanos
+        tracesDirectory: String?, remembered: Epoch = .none,
+        monotonic: @escaping @Sendable () -> UInt64 = MonotonicClock.nanos
     ) {
         self.id = id
         self.settings = settings
@@ -51,7 +52,8 @@ public actor ExecutorNode {
             id: id, peers: settings.replicas.map(\.id),
             configuration: BullyConfiguration(
                 heartbeatInterval: ms(settings.heartbeatMs), leaderTimeout: ms(settings.leaderTimeoutMs),
-                electionTimeout: ms(settings.electionTimeoutMs), coordinatorTimeout: ms(settings.coordinatorTimeoutMs)))
+                electionTimeout: ms(settings.electionTimeoutMs), coordinatorTimeout: ms(settings.coordinatorTimeoutMs)),
+            remembered: remembered)
     }
 
     // MARK: Inputs

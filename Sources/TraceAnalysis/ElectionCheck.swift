@@ -1,0 +1,106 @@
+import TraceFormat
+
+/// Check 7: election safety. One claimant per epoch, and it is the epoch's leader; the epochs a process
+/// adopts increase; at the end, the live executors agree on the highest live id as leader.
+final class ElectionCheck: RunCheck {
+    private var claims: [String: RunEvent] = [:]
+    /// Per node: last adopted epoch in the current incarnation, and the event.
+    private var adopted: [String: (epoch: Epoch, event: RunEvent, incarnation: Int)] = [:]
+    /// Per node: its last belief (leader id) and the event.
+    private var beliefs: [String: (leader: Int, event: RunEvent)] = [:]
+    private var lastWallTime: Int64 = .min
+
+    /// `term.leader`.
+    struct Epoch: Comparable, CustomStringConvertible {
+        var term: Int
+        var leader: Int
+        init?(_ text: String) {
+            let parts = text.split(separator: ".")
+            guard parts.count == 2, let term = Int(parts[0]), let leader = Int(parts[1]) else { return nil }
+            self.term = term
+            self.leader = leader
+        }
+        static func < (lhs: Epoch, rhs: Epoch) -> Bool { (lhs.term, lhs.leader) < (rhs.term, rhs.leader) }
+        var description: String { "\(term).\(leader)" }
+    }
+
+    init(options: CheckOptions) {
+        super.init(number: 7, name: "election-safety", title: "one leader per epoch; epochs increase; agreement",
+                   options: options)
+    }
+
+    /// The numeric id of an executor node (`executor-3` → 3).
+    static func executorID(_ node: String) -> Int? {
+        node.split(separator: "-").last.flatMap { Int($0) }
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        lastWallTime = max(lastWallTime, event.event.wallTimeNanos)
+        let kind = event.event.kind.rawValue
+        guard kind.hasPrefix("election.") || kind == "heartbeat.timeout" else { return }
+        examined += 1
+        guard kind == "election.leader", let text = event.event.data["epoch"]?.stringValue,
+            let epoch = Epoch(text)
+        else { return }
+        let node = event.event.node
+        let incarnation = (state.previous(node)?.incarnation ?? 0) + (state.startsIncarnation(event) ? 1 : 0)
+        if event.event.data["self"]?.boolValue == true { claim(event, epoch: epoch) }
+        if let previous = adopted[node], previous.incarnation == incarnation, epoch < previous.epoch {
+            var finding = builder(
+                "\(node) adopted epoch \(epoch) after \(previous.epoch)",
+                rule: "the epochs a process adopts increase")
+            let first = finding.name(previous.event), second = finding.name(event)
+            finding.step("\(first) precedes \(second) in \(node)'s trace (same process).")
+            finding.step("However \(second)'s epoch \(epoch) < \(first)'s epoch \(previous.epoch).")
+            report(finding.finding)
+        }
+        adopted[node] = (epoch, event, incarnation)
+        if let leader = event.event.data["leader"]?.intValue { beliefs[node] = (Int(leader), event) }
+    }
+
+    private func claim(_ event: RunEvent, epoch: Epoch) {
+        let node = event.event.node
+        if let id = Self.executorID(node), id != epoch.leader {
+            var finding = builder("\(node) claimed epoch \(epoch), which belongs to executor-\(epoch.leader)",
+                rule: "an epoch t.l can only be led by executor l")
+            let label = finding.name(event)
+            finding.step("\(label) claims leadership (self = true) of epoch \(epoch).")
+            finding.step("However \(node)'s id is \(id), not \(epoch.leader).")
+            report(finding.finding)
+        }
+        let key = epoch.description
+        if let first = claims[key], first.event.node != node {
+            var finding = builder("two leaders claimed epoch \(epoch)", rule: "at most one leader per epoch")
+            let a = finding.name(first), b = finding.name(event)
+            finding.step("\(a) claims epoch \(epoch) for \(first.event.node).")
+            finding.step("However \(b) claims the same epoch for \(node).")
+            report(finding.finding)
+        } else if claims[key] == nil {
+            claims[key] = event
+        }
+    }
+
+    override func finish(_ state: RunState) {
+        info["epochs claimed", default: 0] = claims.count
+        // Live at the end: a cleanly closed trace, or events within the last second of the run.
+        let live = beliefs.keys.sorted().filter { node in
+            guard let last = state.nodes[node]?.last else { return false }
+            let closed = state.health[node].map { !$0.truncated && $0.unreadable == nil } ?? true
+            return closed || last.event.wallTimeNanos >= lastWallTime - 1_000_000_000
+        }
+        guard let highest = live.compactMap({ Self.executorID($0) }).max() else { return }
+        let wrong = live.filter { beliefs[$0]!.leader != highest }
+        guard !wrong.isEmpty else { return }
+        var finding = builder(
+            "at the end, live executors do not all follow executor-\(highest)",
+            rule: "after an election settles, the live nodes agree on the highest live id (Bully)")
+        for node in live {
+            let belief = beliefs[node]!
+            let label = finding.name(belief.event)
+            finding.step("\(label): \(node)'s last belief is executor-\(belief.leader).")
+        }
+        finding.step("However the highest live id is \(highest), and "
+            + wrong.joined(separator: ", ") + " follow" + (wrong.count == 1 ? "s" : "") + " another leader.")
+        report(finding.finding)
+    }
+}

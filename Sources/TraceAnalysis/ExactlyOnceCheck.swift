@@ -1,0 +1,207 @@
+import TraceFormat
+
+/// Check 8: exactly-once, in the manner of Jepsen's queue checkers: every approved order is enqueued once and
+/// committed once (at the queue and by the executor). Reports lost, duplicated, unexpected and recovered
+/// (committed after a redelivery) orders.
+///
+/// Memory: one small record per order still in progress, and a compact set of finished order ids.
+final class ExactlyOnceCheck: RunCheck {
+    private struct OrderState {
+        var decision: RunEvent?
+        var enqueue: RunEvent?
+        var enqueues = 0
+        var queueCommit: RunEvent?
+        var queueCommits = 0
+        var executorCommit: RunEvent?
+        var executorCommits = 0
+        var redelivered = false
+
+        var approved: Bool { decision?.event.data["status"]?.stringValue == "approved" }
+        var complete: Bool { approved && enqueues == 1 && queueCommits == 1 && executorCommits == 1 }
+    }
+
+    private var orders: [String: OrderState] = [:]
+    private var finished = CompactIDSet()
+    private var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
+
+    init(options: CheckOptions) {
+        super.init(number: 8, name: "exactly-once", title: "every approved order enqueued once, committed once",
+                   options: options)
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        let kind = event.event.kind.rawValue
+        guard kind == "order.decision" || kind.hasPrefix("queue.") || kind == "executor.commit",
+            let order = event.event.data["order"]?.stringValue
+        else { return }
+        examined += 1
+        let data = event.event.data
+        if finished.contains(order) {
+            let repeats = (kind == "queue.enqueue" && data["duplicate"]?.boolValue != true) || kind == "queue.commit"
+                || (kind == "executor.commit" && data["outcome"]?.stringValue == "committed")
+            if repeats { duplicate(order, event, what: kind, earlier: nil) }
+            return
+        }
+        var entry = orders[order] ?? OrderState()
+        switch kind {
+        case "order.decision":
+            guard entry.enqueues > 0 || data["status"]?.stringValue == "approved" else { return }
+            entry.decision = event
+        case "queue.enqueue":
+            guard data["duplicate"]?.boolValue != true else {
+                info["idempotent re-enqueues", default: 0] += 1
+                return
+            }
+            entry.enqueues += 1
+            if entry.enqueues == 2 { duplicate(order, event, what: "enqueue", earlier: entry.enqueue) }
+            entry.enqueue = entry.enqueue ?? event
+        case "queue.lease":
+            if (data["delivery"]?.intValue ?? 1) > 1 { entry.redelivered = true }
+        case "queue.lease.expired", "queue.lease.revoked":
+            entry.redelivered = true
+        case "queue.commit":
+            entry.queueCommits += 1
+            if entry.queueCommits == 2 { duplicate(order, event, what: "queue commit", earlier: entry.queueCommit) }
+            entry.queueCommit = entry.queueCommit ?? event
+        case "executor.commit":
+            guard data["outcome"]?.stringValue == "committed" else { return }
+            entry.executorCommits += 1
+            if entry.executorCommits == 2 {
+                duplicate(order, event, what: "execution", earlier: entry.executorCommit)
+            }
+            entry.executorCommit = entry.executorCommit ?? event
+        default:
+            if orders[order] == nil { return }
+        }
+        if entry.complete {
+            counts.ok += 1
+            if entry.redelivered { counts.recovered += 1 }
+            orders[order] = nil
+            finished.insert(order)
+        } else {
+            orders[order] = entry
+        }
+    }
+
+    private func duplicate(_ order: String, _ event: RunEvent, what: String, earlier: RunEvent?) {
+        counts.duplicated += 1
+        var finding = builder("order \(EventDescriber.shortID(order)): duplicated \(what)",
+            rule: "exactly-once: each approved order is enqueued once and committed once")
+        if let earlier {
+            let first = finding.name(earlier), second = finding.name(event)
+            finding.step("\(first) is the first \(what) of order \(order).")
+            finding.step("However \(second) is a second one.")
+        } else {
+            let label = finding.name(event)
+            finding.step("Order \(order) was already approved, enqueued and committed once.")
+            finding.step("However \(label) repeats its \(what).")
+        }
+        report(finding.finding)
+    }
+
+    override func finish(_ state: RunState) {
+        for order in orders.keys.sorted() {
+            let entry = orders[order]!
+            if entry.approved && (entry.enqueues == 0 || entry.queueCommits == 0) {
+                lost(order, entry)
+            } else if !entry.approved && (entry.enqueues > 0 || entry.queueCommits > 0 || entry.executorCommits > 0) {
+                unexpected(order, entry, state)
+            } else if entry.queueCommits != entry.executorCommits {
+                unmatchedCommit(order, entry, state)
+            }
+        }
+        info["ok"] = counts.ok
+        info["lost"] = counts.lost
+        info["duplicated"] = counts.duplicated
+        info["unexpected"] = counts.unexpected
+        info["recovered"] = counts.recovered
+    }
+
+    private func lost(_ order: String, _ entry: OrderState) {
+        counts.lost += 1
+        var finding = builder("order \(EventDescriber.shortID(order)) was lost",
+            rule: "exactly-once: every approved order is committed (lost)")
+        let decision = finding.name(entry.decision!)
+        finding.step("\(decision) approves order \(order).")
+        if let enqueue = entry.enqueue {
+            let label = finding.name(enqueue)
+            finding.step("\(label) stores it in the queue.")
+            finding.step("However the queue never commits it" + (entry.redelivered ? " (it was redelivered)." : "."))
+        } else {
+            finding.step("However the queue never stores it (no queue.enqueue).")
+        }
+        report(finding.finding)
+    }
+
+    private func unexpected(_ order: String, _ entry: OrderState, _ state: RunState) {
+        counts.unexpected += 1
+        let orchestratorLost = entry.decision == nil && state.mayHaveLost("orchestrator")
+        var finding = builder("order \(EventDescriber.shortID(order)) was processed without an approval",
+            rule: "exactly-once: only approved orders are enqueued and committed (unexpected)",
+            severity: orchestratorLost ? .warning : .violation)
+        for event in [entry.enqueue, entry.queueCommit, entry.executorCommit].compactMap({ $0 }) {
+            let label = finding.name(event)
+            finding.step("\(label) handles order \(order).")
+        }
+        if let decision = entry.decision {
+            let label = finding.name(decision)
+            finding.step("However \(label) decided \(decision.event.data["status"]?.stringValue ?? "?").")
+        } else {
+            finding.step("However no order.decision approved it"
+                + (orchestratorLost ? " (the orchestrator's trace is incomplete)." : "."))
+        }
+        report(finding.finding)
+    }
+
+    private func unmatchedCommit(_ order: String, _ entry: OrderState, _ state: RunState) {
+        let executor = entry.queueCommit.flatMap { commit in
+            commit.event.data["executor"]?.intValue.map { "executor-\($0)" }
+        }
+        let killed = entry.executorCommits == 0 && executor.map { state.mayHaveLost($0) } ?? false
+        if !killed { counts.unexpected += 1 }
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)): queue and executor disagree on its commit",
+            rule: killed
+                ? "the executor's process ended between the queue's commit and its own record"
+                : "exactly-once: the queue's commit and the executor's commit match",
+            severity: killed ? .warning : .violation)
+        if let commit = entry.queueCommit {
+            let label = finding.name(commit)
+            finding.step("\(label) commits order \(order) at the queue.")
+        }
+        if let commit = entry.executorCommit {
+            let label = finding.name(commit)
+            finding.step("\(label) records the order as executed.")
+        }
+        finding.step("However the queue committed it \(entry.queueCommits) time(s) and the executor "
+            + "\(entry.executorCommits) time(s).")
+        report(finding.finding)
+    }
+}
+
+/// A set of order ids: 128-bit values for 32-hex-digit ids (16 bytes each), strings otherwise.
+struct CompactIDSet {
+    private struct Pair: Hashable {
+        var high: UInt64
+        var low: UInt64
+    }
+
+    private var pairs: Set<Pair> = []
+    private var others: Set<String> = []
+
+    private static func pair(_ id: String) -> Pair? {
+        let utf8 = id.utf8
+        guard utf8.count == 32, let high = UInt64(id.prefix(16), radix: 16), let low = UInt64(id.suffix(16), radix: 16)
+        else { return nil }
+        return Pair(high: high, low: low)
+    }
+
+    mutating func insert(_ id: String) {
+        if let pair = Self.pair(id) { pairs.insert(pair) } else { others.insert(id) }
+    }
+
+    func contains(_ id: String) -> Bool {
+        if let pair = Self.pair(id) { return pairs.contains(pair) }
+        return others.contains(id)
+    }
+}

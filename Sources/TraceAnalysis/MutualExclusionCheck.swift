@@ -1,0 +1,129 @@
+import Causality
+import TraceFormat
+
+/// Check 6: mutual exclusion. Dequeues by different executors are never concurrent unless the queue's
+/// fencing serialised them (the older lease ended at the queue before the newer one was granted, and the older
+/// executor never committed it); and on the queue's timeline no two leases are active at once.
+final class MutualExclusionCheck: RunCheck {
+    private struct Dequeue {
+        var event: RunEvent
+        var lease: Int64
+        /// Executors whose later dequeues were already compared with this one.
+        var compared: Set<String> = []
+    }
+
+    private var lastDequeue: [String: Dequeue] = [:]
+    /// Active leases on the queue's timeline, by lease id.
+    private var active: [Int64: RunEvent] = [:]
+    private var granted: [Int64: RunEvent] = [:]
+    private var ended: [Int64: RunEvent] = [:]
+    /// Leases whose dequeue was concurrent with a later executor's and excused by fencing.
+    private var excused: [Int64: RunEvent] = [:]
+    private var highestLease: Int64 = 0
+    private static let leaseWindow: Int64 = 50_000
+
+    init(options: CheckOptions) {
+        super.init(number: 6, name: "mutual-exclusion", title: "one executor works at a time; leases never overlap",
+                   options: options)
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        let data = event.event.data
+        guard let lease = data["lease"]?.intValue else { return }
+        switch event.event.kind.rawValue {
+        case "queue.lease":
+            examined += 1
+            if data["renewed"]?.boolValue != true { grant(event, lease: lease) }
+            active[lease] = event
+        case "queue.commit", "queue.lease.expired", "queue.lease.revoked":
+            examined += 1
+            active[lease] = nil
+            ended[lease] = event
+        case "executor.dequeue":
+            examined += 1
+            dequeue(event, lease: lease)
+        case "executor.commit":
+            examined += 1
+            if data["outcome"]?.stringValue == "committed", let dequeue = excused[lease] {
+                var finding = builder(
+                    "\(event.event.node) committed lease \(lease) after the queue had ended it",
+                    rule: "mutual exclusion: a fenced (revoked or expired) lease is never committed")
+                let first = finding.name(dequeue), second = finding.name(event)
+                finding.step("\(first) was concurrent with a later executor's dequeue; that was allowed only "
+                    + "because the queue ended lease \(lease) first.")
+                finding.step("However \(second) reports the order committed under lease \(lease).")
+                report(finding.finding)
+            }
+        default: return
+        }
+    }
+
+    private func grant(_ event: RunEvent, lease: Int64) {
+        for (other, held) in active.sorted(by: { $0.key < $1.key }) where other != lease {
+            var finding = builder(
+                "lease \(lease) granted while lease \(other) was still active",
+                rule: "no two leases overlap on the queue's timeline")
+            let first = finding.name(held), second = finding.name(event)
+            finding.step("\(first) granted lease \(other); no commit, expiry or revocation of it precedes \(second).")
+            finding.step("However \(second) grants lease \(lease) while lease \(other) is still active.")
+            report(finding.finding)
+        }
+        granted[lease] = event
+        if lease > highestLease {
+            highestLease = lease
+            if granted.count > Int(Self.leaseWindow) * 2 { prune() }
+        }
+    }
+
+    private func prune() {
+        let floor = highestLease - Self.leaseWindow
+        granted = granted.filter { $0.key >= floor }
+        ended = ended.filter { $0.key >= floor }
+        excused = excused.filter { $0.key >= floor }
+    }
+
+    private func dequeue(_ event: RunEvent, lease: Int64) {
+        let node = event.event.node
+        for other in lastDequeue.keys.sorted() where other != node {
+            guard var earlier = lastDequeue[other], !earlier.compared.contains(node) else { continue }
+            earlier.compared.insert(node)
+            lastDequeue[other] = earlier
+            guard earlier.event.event.clock.compare(event.event.clock) == .concurrent else { continue }
+            report(concurrent(earlier, event, lease: lease))
+        }
+        lastDequeue[node] = Dequeue(event: event, lease: lease)
+    }
+
+    private func concurrent(_ earlier: Dequeue, _ event: RunEvent, lease: Int64) -> Finding {
+        let a = earlier.event.event, b = event.event
+        let end = ended[earlier.lease], grant = granted[lease]
+        let fenced: Bool = {
+            guard let end, let grant, end.event.node == grant.event.node else { return false }
+            return end.event.clock[end.event.node] < grant.event.clock[grant.event.node]
+                && end.event.kind.rawValue != "queue.commit"
+        }()
+        var finding = builder(
+            "dequeues by \(a.node) and \(b.node) are concurrent" + (fenced ? " (serialised by fencing)" : ""),
+            rule: fenced
+                ? "mutual exclusion held through the queue's fencing token; the deposed leader never learned it"
+                : "mutual exclusion: dequeues by different executors are causally ordered",
+            severity: fenced ? .warning : .violation)
+        let first = finding.name(earlier.event), second = finding.name(event)
+        finding.step("\(first) and \(second) are dequeues by different executors (\(a.node), \(b.node)).")
+        finding.step("\(first) ↛ \(second): vc(\(first))[\(a.node)] = \(a.clock[a.node]) > "
+            + "vc(\(second))[\(a.node)] = \(b.clock[a.node]).")
+        finding.step("\(second) ↛ \(first): vc(\(second))[\(b.node)] = \(b.clock[b.node]) > "
+            + "vc(\(first))[\(b.node)] = \(a.clock[b.node]).")
+        finding.step("So \(first) ∥ \(second): both executors held an order at once, as far as causality shows.")
+        if fenced, let end, let grant {
+            let third = finding.name(end), fourth = finding.name(grant)
+            finding.step("However \(third) ended lease \(earlier.lease) before \(fourth) granted lease \(lease) "
+                + "(\(end.event.node) \(end.event.clock[end.event.node]) < \(grant.event.clock[grant.event.node])): "
+                + "the queue serialised them, and a commit of lease \(earlier.lease) would be refused.")
+            excused[earlier.lease] = earlier.event
+        } else {
+            finding.step("And the queue did not end lease \(earlier.lease) before granting lease \(lease).")
+        }
+        return finding.finding
+    }
+}

@@ -1,0 +1,55 @@
+import TraceFormat
+
+/// Runs the checks over a run directory in one streaming pass (the library side of `trace-analyzer check`).
+public enum RunAnalysis {
+    /// Checks every event of `directory` (or the window that `filter` selects by time and limit).
+    /// - Throws: `RunLoadError` when the directory cannot be read.
+    public static func check(
+        directory: String, filter: EventFilter = EventFilter(), options: CheckOptions = CheckOptions(),
+        progress: ProgressReporter = ProgressReporter()
+    ) throws -> CheckReport {
+        let loader = try RunLoader(directory: directory)
+        let engine = CheckEngine(traced: loader.nodes, options: options)
+        var start: Int64?
+        var count = 0
+        var stopped = false
+        let health = loader.stream { event in
+            start = start ?? event.event.wallTimeNanos
+            progress.tick(count)
+            if filter.from != nil || filter.to != nil, !filter.inTimeWindow(event.event, start: start!) { return true }
+            if let limit = filter.limit, count >= limit {
+                stopped = true
+                return false
+            }
+            count += 1
+            engine.observe(event)
+            return true
+        }
+        progress.done()
+        let partial = stopped || filter.from != nil || filter.to != nil
+        return engine.finish(health: health, partial: partial)
+            .filteringFindings(nodes: filter.nodes, order: filter.order)
+    }
+
+    /// The events of `directory` that `filter` selects, in causal merge order, with the files' health.
+    /// Holds the selected events in memory: meant for one order, one node or a time window.
+    public static func select(
+        directory: String, filter: EventFilter, keep: (TraceEvent) -> Bool = { _ in true },
+        progress: ProgressReporter = ProgressReporter()
+    ) throws -> (events: [RunEvent], health: [FileHealth]) {
+        let loader = try RunLoader(directory: directory)
+        var start: Int64?
+        var selected: [RunEvent] = []
+        var count = 0
+        let health = loader.stream { event in
+            start = start ?? event.event.wallTimeNanos
+            count += 1
+            progress.tick(count)
+            guard filter.matches(event.event, start: start!), keep(event.event) else { return true }
+            selected.append(event)
+            return filter.limit.map { selected.count < $0 } ?? true
+        }
+        progress.done()
+        return (selected, health)
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Services
+import Testing
+
+@Suite("Cluster configuration")
+struct ClusterConfigTests {
+    @Test func theShippedConfigFileSpellsOutTheDefaults() throws {
+        let shipped = try ClusterConfig.load(path: packageRoot.appendingPathComponent("config/cluster.json").path)
+        #expect(shipped == ClusterConfig())
+    }
+
+    @Test func missingKeysKeepTheirDefaults() throws {
+        let path = temporaryPath("config") + ".json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"fraud":{"id":"fraud","address":"10.0.0.7:9102"},"executors":{"leaseMs":900}}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let config = try ClusterConfig.load(path: path)
+        #expect(config.fraud.address == "10.0.0.7:9102")
+        #expect(config.executors.leaseMs == 900)
+        #expect(config.executors.replicas.count == 3)
+        #expect(config.orchestrator.address == "127.0.0.1:8081")
+    }
+
+    @Test func aBrokenFileIsAClearError() throws {
+        let path = temporaryPath("config") + ".json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"deadlines": {"fraudMs": "soon"}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: ConfigError.self) { try ClusterConfig.load(path: path) }
+        #expect(error.description.contains(path))
+    }
+}
