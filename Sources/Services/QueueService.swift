@@ -190,13 +190,6 @@ public final class QueueService: Sendable {
         }
     }
 
-    /// Expires leases whose deadline passed even when no executor is asking (called by a timer of the shell).
-    public func expireLeases(recorder: TraceRecorder) {
-        let now = monotonic()
-        let events = state.withLock { $0.expire(now: now) }
-        for event in events { recorder.record(.queueLeaseExpired, data: Self.eventData(event)) }
-    }
-
     /// Orders waiting now.
     public var depth: Int { state.withLock { $0.depth } }
 

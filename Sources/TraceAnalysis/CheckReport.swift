@@ -50,7 +50,9 @@ public struct CheckReport: Sendable, Codable, Equatable {
     public func text() -> String {
         var lines: [String] = []
         let nodes = files.map(\.node).joined(separator: ", ")
-        lines.append("run: \(files.count) files (\(nodes)), \(events) events" + (partial ? " (partial read)" : ""))
+        lines += TextLayout.wrap(
+            "run: \(files.count) files (\(nodes)), \(events) events" + (partial ? " (partial read)" : ""),
+            width: 120, indent: "     ")
         for file in files where !file.problems.isEmpty {
             lines.append("file \(file.path): " + (file.truncated && !file.corrupt ? "did not close its trace" : "damaged"))
             lines += file.problems.prefix(5).map { "  \($0)" }
@@ -59,15 +61,16 @@ public struct CheckReport: Sendable, Codable, Equatable {
         for check in checks {
             let counts = "\(check.examined) events, \(check.violations) violations, \(check.warnings) warnings"
             let info = check.info.keys.sorted().map { "\($0) \(check.info[$0]!)" }.joined(separator: ", ")
-            lines.append(
-                "\(TextLayout.pad(String(check.number), 2, right: true)). \(TextLayout.pad(check.name, 22)) "
-                    + "\(TextLayout.pad(check.status, 4))  \(counts)" + (info.isEmpty ? "" : "; \(info)"))
+            lines += TextLayout.wrap(
+                "\(TextLayout.pad(String(check.number), 2, right: true)). \(TextLayout.pad(check.name, 24)) "
+                    + "\(TextLayout.pad(check.status, 4))  \(counts)" + (info.isEmpty ? "" : "; \(info)"),
+                width: 120, indent: String(repeating: " ", count: 36))
         }
         for check in checks where !check.findings.isEmpty {
             lines.append("")
             lines.append("== \(check.number). \(check.name): \(check.title)")
             for finding in check.findings {
-                lines += finding.textLines
+                lines += finding.textLines()
                 lines.append("")
             }
             let shown = check.findings.count

@@ -69,12 +69,20 @@ public struct Finding: Sendable, Codable, Equatable {
     /// Nodes of the events involved (for `--node` filtering of findings).
     public var nodes: Set<String> { Set(events.map(\.node)) }
 
-    /// The explanation as indented text lines.
-    public var textLines: [String] {
-        var lines = ["\(severity == .violation ? "VIOLATION" : "warning") [\(check)] \(title)"]
-        lines += events.map { "  \($0.line)" }
-        lines += steps.enumerated().map { "  \($0.offset + 1). \($0.element)" }
-        lines.append("  ⇒ \(rule)")
+    /// The explanation as indented text lines, wrapped to `width` columns.
+    public func textLines(width: Int = 120) -> [String] {
+        var lines = TextLayout.wrap("\(severity == .violation ? "VIOLATION" : "warning") [\(check)] \(title)",
+            width: width, indent: "    ")
+        for event in events {
+            var head = "  \(event.label) = \(event.node)#\(event.seq) \(event.summary)"
+            if let location = event.location { head += "  (\(location))" }
+            lines += TextLayout.wrap(head, width: width, indent: "       ")
+            lines += TextLayout.wrap("       vc=\(event.clock)", width: width, indent: "          ", breakAt: ",")
+        }
+        for (index, step) in steps.enumerated() {
+            lines += TextLayout.wrap("  \(index + 1). \(step)", width: width, indent: "     ")
+        }
+        lines += TextLayout.wrap("  ⇒ \(rule)", width: width, indent: "    ")
         return lines
     }
 }

@@ -19,11 +19,11 @@ final class RPCCompletionCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         let node = event.event.node
         let kind = event.event.kind
-        guard kind.rawValue.hasPrefix("rpc.") || kind == .spanStart || kind == .spanEnd else { return }
-        examined += 1
         if state.startsIncarnation(event), let pending = open.removeValue(forKey: node), !pending.isEmpty {
             died(node, pending, because: "process pid \(state.previous(node)!.last.event.pid) ended (restart)")
         }
+        guard kind.rawValue.hasPrefix("rpc.") || kind == .spanStart || kind == .spanEnd else { return }
+        examined += 1
         let msg = event.event.data["msg"]?.stringValue
         let span = event.event.spanID
         switch kind {

@@ -34,4 +34,24 @@ public enum TextLayout {
         }
         return text
     }
+
+    /// Splits `text` into lines of at most `width` characters, breaking after `breakAt` (spaces by default);
+    /// continuation lines start with `indent`.
+    public static func wrap(_ text: String, width: Int, indent: String, breakAt: Character = " ") -> [String] {
+        var lines: [String] = []
+        var rest = Substring(text)
+        var prefix = ""
+        while prefix.count + rest.count > width {
+            let room = width - prefix.count
+            let window = rest.prefix(room)
+            guard let cut = window.lastIndex(of: breakAt), cut > window.startIndex else { break }
+            let end = breakAt == " " ? cut : rest.index(after: cut)
+            lines.append(prefix + rest[..<end])
+            rest = rest[rest.index(after: cut)...]
+            if breakAt == " " { rest = rest.drop { $0 == " " } }
+            prefix = indent
+        }
+        lines.append(prefix + rest)
+        return lines
+    }
 }

@@ -1,7 +1,39 @@
 import ArgumentParser
+import TraceAnalysis
 
-/// Placeholder: `trace-analyzer failover`.
+/// `trace-analyzer failover RUN_DIR`: a post-mortem of every leader change.
 struct FailoverCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "failover")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Every leader change: timeouts, election, new epoch, first dequeue, orders in flight, durations.")
+
+    @OptionGroup var input: RunOptions
+
+    @Option(help: "Output width in columns.")
+    var width: Int = 120
+
+    func run() throws {
+        let filter = try input.filter()
+        let loader: RunLoader
+        do {
+            loader = try RunLoader(directory: input.runDirectory)
+        } catch {
+            CLIOutput.diagnostic("error: \(error)")
+            throw ExitCode(2)
+        }
+        let analyzer = FailoverAnalyzer()
+        let progress = ProgressReporter()
+        var start: Int64?
+        var count = 0
+        let health = loader.stream { event in
+            start = start ?? event.event.wallTimeNanos
+            count += 1
+            progress.tick(count)
+            if filter.inTimeWindow(event.event, start: start!) { analyzer.observe(event) }
+            return filter.limit.map { count < $0 } ?? true
+        }
+        progress.done()
+        CLIOutput.problems(health)
+        CLIOutput.data(analyzer.text(width: width, start: start))
+    }
 }

@@ -95,7 +95,8 @@ public struct PerfettoExporter {
             if let scope = instantScope(event) {
                 records.append(
                     JSONWriting.object([
-                        ("ph", "\"i\""), ("s", JSONWriting.quoted(scope)), ("name", JSONWriting.quoted(instantName(event))),
+                        ("ph", "\"i\""), ("s", JSONWriting.quoted(scope)),
+                        ("name", JSONWriting.quoted(instantName(event))),
                         ("cat", "\"election\""), ("ts", ts(event.wallTimeNanos)), ("pid", pid), ("tid", "0"),
                         ("args", JSONWriting.object(baseArgs(event) + dataArgs(event))),
                     ]))

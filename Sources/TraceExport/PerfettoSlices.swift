@@ -51,7 +51,9 @@ enum PerfettoSliceBuilder {
                     role: PerfettoSlice.Role(rawValue: key.role)!, node: key.node, start: start, end: end,
                     endNanos: endNanos))
         }
-        result.sort { ($0.node, $0.start.wallTimeNanos, $0.start.sequence) < ($1.node, $1.start.wallTimeNanos, $1.start.sequence) }
+        result.sort {
+            ($0.node, $0.start.wallTimeNanos, $0.start.sequence) < ($1.node, $1.start.wallTimeNanos, $1.start.sequence)
+        }
         return result
     }
 

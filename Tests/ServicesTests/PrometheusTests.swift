@@ -89,7 +89,6 @@ struct PrometheusTests {
             Thread.sleep(forTimeInterval: 0.5)
         } while ContinuousClock.now < deadline
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))\nPrometheus log: \(prometheus.logTail())")
-        #expect(metricNames.count >= 30, "the dashboards query \(metricNames.count) metrics: \(metricNames.sorted())")
     }
 
     @Test func everyPanelQueriesPrometheusThroughTheImportedDataSource() throws {

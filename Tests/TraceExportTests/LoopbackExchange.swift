@@ -156,5 +156,7 @@ final class LoopbackExchange: @unchecked Sendable {
 }
 
 extension Array where Element: Equatable {
-    fileprivate func ends(with suffix: [Element]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
+    fileprivate func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
 }

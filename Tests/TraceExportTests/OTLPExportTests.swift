@@ -41,7 +41,8 @@ import TraceFormat
             let root = try #require(spans["00f067aa0ba902b7"])
             #expect(root["kind"] == .int(2))
             #expect(root["parentSpanId"] == nil)
-            #expect(attribute(root, "bookstore.parent_span_id") == .object(["stringValue": .string(SampleRun.externalParent)]))
+            let external = TraceValue.object(["stringValue": .string(SampleRun.externalParent)])
+            #expect(attribute(root, "bookstore.parent_span_id") == external)
             let call = try #require(spans["b7ad6b7169203331"])
             #expect(call["kind"] == .int(3))
             #expect(call["name"] == "score")
@@ -79,7 +80,8 @@ import TraceFormat
         let span = #"{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"b7ad6b7169203331","name":"x","kind":2,"#
             + #""startTimeUnixNano":5,"endTimeUnixNano":"4","parentSpanId":"00f067aa0ba902b7","attributes":[],"#
             + #""status":{"code":1}}"#
-        let line = #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"#
+        let line = #"{"resourceSpans":[{"resource":{"attributes":["#
+            + #"{"key":"service.name","value":{"stringValue":"a"}}]},"#
             + #""scopeSpans":[{"scope":{"name":"s"},"spans":["# + span + "]}]}]}\n"
         let problems = OTLPValidator.problems(line)
         #expect(problems.contains { $0.contains("times are not decimal strings") })

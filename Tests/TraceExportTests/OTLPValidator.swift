@@ -20,8 +20,8 @@ enum OTLPValidator {
                 problems.append("\(at): not JSON")
                 continue
             }
-            guard root.objectValue?.keys.sorted() == ["resourceSpans"], let resources = root["resourceSpans"]?.arrayValue,
-                !resources.isEmpty
+            guard root.objectValue?.keys.sorted() == ["resourceSpans"],
+                let resources = root["resourceSpans"]?.arrayValue, !resources.isEmpty
             else {
                 problems.append("\(at): expected exactly a non-empty resourceSpans array")
                 continue
@@ -56,7 +56,9 @@ enum OTLPValidator {
                 problems.append("\(name): not an object")
                 continue
             }
-            if let extra = Set(members.keys).subtracting(spanKeys).first { problems.append("\(name): unknown field \(extra)") }
+            if let extra = Set(members.keys).subtracting(spanKeys).first {
+                problems.append("\(name): unknown field \(extra)")
+            }
             if !isHex(span["traceId"], 32) { problems.append("\(name): traceId is not 32 lowercase hex digits") }
             if !isHex(span["spanId"], 16) { problems.append("\(name): spanId is not 16 lowercase hex digits") }
             if let parent = span["parentSpanId"] {

@@ -15,7 +15,8 @@ import TraceFormat
             #expect(PerfettoValidator.problems(text) == [])
             let events = try events(text)
             #expect(events.filter { $0["ph"] == "s" }.count == 3)  // score, enqueue, lease; verify never arrived
-            #expect(events.filter { $0["ph"] == "X" }.count == 9)  // 5 on the orchestrator, 1 fraud, 2 queue, 1 executor
+            // 5 slices on the orchestrator, 1 on fraud, 2 on the queue, 1 on the executor
+            #expect(events.filter { $0["ph"] == "X" }.count == 9)
         }
     }
 

@@ -39,7 +39,9 @@ enum PerfettoValidator {
             switch phase {
             case "M":
                 if event["name"] == "process_name" {
-                    if event["args"]?["name"]?.stringValue == nil { problems.append("\(at): process_name without name") }
+                    if event["args"]?["name"]?.stringValue == nil {
+                        problems.append("\(at): process_name without name")
+                    }
                     named.insert(pid)
                 }
             case "X":
@@ -102,7 +104,10 @@ enum PerfettoValidator {
         if finishes[0]["bp"] != "e" { problems.append("flow \(id): f does not bind to the enclosing slice") }
         for (end, expected) in [(starts[0], "rpc.client"), (finishes[0], "rpc.server")] {
             guard case .int(let pid)? = end["pid"], case .int(let tid)? = end["tid"], let ts = end["ts"]?.numberValue
-            else { continue }
+            else {
+                problems.append("flow \(id): an end lacks pid, tid or ts")
+                continue
+            }
             let enclosing = (slices[Track(pid: pid, tid: tid)] ?? []).filter { $0.start <= ts && ts <= $0.end }
             guard let innermost = enclosing.max(by: { $0.start < $1.start }) else {
                 problems.append("flow \(id): \(end["ph"]?.stringValue ?? "?") at \(ts) is inside no slice of its track")

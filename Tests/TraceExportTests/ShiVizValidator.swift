@@ -10,7 +10,8 @@ enum ShiVizValidator {
 
         /// `key=value` of the description (values without spaces only).
         func field(_ key: String) -> String? {
-            description.split(separator: " ").first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
+            description.split(separator: " ").first { $0.hasPrefix(key + "=") }
+                .map { String($0.dropFirst(key.count + 1)) }
         }
 
         var kind: String { String(description.prefix { $0 != " " }) }
@@ -63,7 +64,8 @@ enum ShiVizValidator {
             if let stranger = Set(entry.clock.entries.keys).subtracting(hosts).first {
                 problems.append("\(at): clock names \(stranger), which has no events in the log")
             }
-            for (other, counter) in entry.clock.entries where other != entry.host && counter > counts[other, default: 0] {
+            for (other, counter) in entry.clock.entries
+            where other != entry.host && counter > counts[other, default: 0] {
                 problems.append("\(at): knows \(other):\(counter) before that event was logged")
             }
             guard let msg = entry.field("msg"), let peer = entry.field("peer") else { continue }
