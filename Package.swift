@@ -106,7 +106,11 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
-        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceFormat", "Causality"]),
+        .testTarget(
+            name: "TraceExportTests",
+            dependencies: [
+                "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout"]),
         .testTarget(name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election"]),

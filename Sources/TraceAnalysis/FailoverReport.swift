@@ -62,15 +62,18 @@ public final class FailoverAnalyzer {
                 changes[index].inFlight.append((order, event))
                 watched[order, default: []].append(index)
             }
-        case "election.send", "election.receive"
-            where leader != nil && e.data["epoch"]?.stringValue == leader!.epoch
-                && ["coordinator", "answer"].contains(e.data["type"]?.stringValue ?? ""):
-            // The current leader's announcement, not the start of a new round.
-            if changes[changes.count - 1].adoptions.count < Self.maximumRound {
-                changes[changes.count - 1].adoptions.append(event)
-            }
         case "heartbeat.timeout", "election.start", "election.send", "election.receive", "election.stepdown":
-            if roundEvents.count < Self.maximumRound { roundEvents.append(event) }
+            let announces = (kind == "election.send" || kind == "election.receive") && leader != nil
+                && e.data["epoch"]?.stringValue == leader!.epoch
+                && ["coordinator", "answer"].contains(e.data["type"]?.stringValue ?? "")
+            if announces, !changes.isEmpty {
+                // The current leader's announcement, not the start of a new round.
+                if changes[changes.count - 1].adoptions.count < Self.maximumRound {
+                    changes[changes.count - 1].adoptions.append(event)
+                }
+            } else if roundEvents.count < Self.maximumRound {
+                roundEvents.append(event)
+            }
         case "election.leader":
             let epoch = e.data["epoch"]?.stringValue ?? "?"
             if e.data["self"]?.boolValue == true {

@@ -1,24 +1,44 @@
 import Foundation
+import Logging
+import RPC
 import Testing
 import TraceExport
 import TraceFormat
 
-/// Exports trace files written by a real exchange over TCP (see `LoopbackExchange`), with real timestamps,
-/// ids and clocks, and validates all three formats.
+/// Exports trace files written by the real RPC layer (an `RPCServer` and an `RPCClient` on 127.0.0.1), with
+/// real timestamps, ids and clocks, and validates all three formats.
 @Suite struct RealExchangeExportTests {
+    struct Numbers: Codable, Sendable {
+        var a: Int
+        var b: Int
+    }
+
     private func recordExchange(in directory: String) throws {
-        let exchange = try LoopbackExchange(directory: directory)
-        exchange.serve(count: 3)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let server = try TraceRecorder.file(node: "beta", directory: directory)
+        let client = try TraceRecorder.file(node: "alpha", directory: directory)
+        var router = Router()
+        router.register("add", Numbers.self) { numbers, _ in numbers.a + numbers.b }
+        router.register("boom", Numbers.self) { _, _ -> Int in throw CocoaError(.fileReadCorruptFile) }
+        let rpc = RPCServer(configuration: .init(port: 0, threads: 2), router: router, recorder: server, logger: logger)
+        try rpc.start()
+        let beta = RPCClient(peer: "beta", baseURL: "http://127.0.0.1:\(rpc.port)", recorder: client, logger: logger)
         let root = TraceContext.newTrace()
-        #expect(exchange.call("add", context: root) == 200)
-        #expect(exchange.call("boom", context: root) == 500)
-        #expect(exchange.call("add") == 200)
-        let closed = try LoopbackExchange(directory: directory + "-closed")
-        let closedPort = closed.port
-        closed.finish()
-        try? FileManager.default.removeItem(atPath: directory + "-closed")
-        #expect(exchange.call("add", context: root, port: closedPort) == nil)
-        exchange.finish()
+        #expect((try? beta.call("add", Numbers(a: 1, b: 2), returning: Int.self, context: root)) == 3)
+        #expect((try? beta.call("boom", Numbers(a: 1, b: 2), returning: Int.self, context: root)) == nil)
+        #expect((try? beta.call("add", Numbers(a: 2, b: 2), returning: Int.self)) == 4)
+        // A refused connection: recorded as rpc.failure, a client span with an error status.
+        let idle = RPCServer(configuration: .init(port: 0), router: Router(), recorder: server, logger: logger)
+        try idle.start()
+        let closedPort = idle.port
+        idle.stop()
+        let ghost = RPCClient(
+            peer: "ghost", baseURL: "http://127.0.0.1:\(closedPort)", recorder: client, logger: logger,
+            defaultDeadline: .seconds(1))
+        #expect((try? ghost.call("add", Numbers(a: 1, b: 1), returning: Int.self, context: root)) == nil)
+        rpc.stop()
+        server.close()
+        client.close()
     }
 
     @Test func realExchangeExportsToValidOTLP() throws {
