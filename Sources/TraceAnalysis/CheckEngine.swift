@@ -154,11 +154,13 @@ public final class CheckEngine {
     }
 
     /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.
+    /// `health` describes the (pretend) files, e.g. a truncated one for a killed node.
     public static func check(
-        _ events: [TraceEvent], traced: Set<String>? = nil, options: CheckOptions = CheckOptions()
+        _ events: [TraceEvent], traced: Set<String>? = nil, health: [FileHealth] = [],
+        options: CheckOptions = CheckOptions()
     ) -> CheckReport {
         let engine = CheckEngine(traced: traced ?? Set(events.map(\.node)), options: options)
         for event in CausalMerge.merge(events) { engine.observe(event) }
-        return engine.finish(health: [])
+        return engine.finish(health: health)
     }
 }

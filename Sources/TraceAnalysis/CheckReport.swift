@@ -30,6 +30,16 @@ public struct CheckReport: Sendable, Codable, Equatable {
     /// True when no check found a violation (warnings do not fail a run).
     public var passed: Bool { violationCount == 0 }
 
+    /// The process exit status of `trace-analyzer check`: 0 when every check holds, 1 on a violation, 2 when no
+    /// file could be read.
+    public var exitStatus: Int32 {
+        if !files.isEmpty && files.allSatisfy({ $0.unreadable != nil }) { return 2 }
+        return passed ? 0 : 1
+    }
+
+    /// The result of the check named `name`.
+    public func result(_ name: String) -> CheckResult? { checks.first { $0.name == name } }
+
     /// Keeps only findings that involve one of `nodes` and/or an event of `order` (counts are unchanged).
     public func filteringFindings(nodes: Set<String>, order: String?) -> CheckReport {
         guard !nodes.isEmpty || order != nil else { return self }

@@ -196,6 +196,6 @@ public final class FailoverAnalyzer {
             lines += durations.compactMap { name, value in value.map { "    \(name): \($0)" } }
             lines.append("")
         }
-        return lines.map { TextLayout.fit($0, width) }.joined(separator: "\n")
+        return lines.map { TextLayout.fit($0, width) }.joined(separator: "\n") + "\n"
     }
 }

@@ -99,7 +99,6 @@ struct CheckCommand: ParsableCommand {
         }
         CLIOutput.problems(report.files)
         CLIOutput.data(format == .json ? report.json() : report.text())
-        if report.files.contains(where: { $0.unreadable != nil }) && report.events == 0 { throw ExitCode(2) }
-        if !report.passed { throw ExitCode(1) }
+        if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
     }
 }
