@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all bootstrap build test run bench clean format
+.PHONY: all bootstrap build test causality-gate run bench clean format
 
 all: build
 
@@ -16,14 +16,24 @@ build: bootstrap
 test: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory causality-gate
+
+# A short real cluster run with a leader kill; its traces must pass every check of the analyzer.
+causality-gate:
+	rm -rf traces/runs/ci
+	$(BIN)/bookstore demo --orders 200 --concurrency 2 --kill-after 0.5 --traces traces/runs/ci
+	$(BIN)/trace-analyzer check traces/runs/ci/latest
 
 run: bootstrap
 	$(SWIFT) build
 	$(BIN)/bookstore demo
 
 bench: bootstrap
-	$(SWIFT) build -c release --product bookstore-bench
+	$(SWIFT) build -c release
 	$(RELEASE_BIN)/bookstore-bench rpc
+	$(RELEASE_BIN)/bookstore-bench checkout
+	$(RELEASE_BIN)/bookstore-bench failover --kills 10
+	$(RELEASE_BIN)/bookstore-bench analyzer
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

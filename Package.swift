@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "BookstoreBench",
             dependencies: [
-                "RPC", "TraceFormat", "Services", "Cluster", "Election",
+                "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

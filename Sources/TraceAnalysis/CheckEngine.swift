@@ -31,44 +31,65 @@ struct NodeState {
 public final class RunState {
     /// Nodes that have a trace file; other nodes are external.
     public let traced: Set<String>
-    var nodes: [String: NodeState] = [:]
+    let index: NodeIndex
+    /// By node number: traced or not, state so far, highest own entry recorded so far.
+    let isTraced: [Bool]
+    var states: [NodeState?]
+    var maxOwn: [UInt64]
     /// Filled at the end, from the readers.
     var health: [String: FileHealth] = [:]
     var examined = 0
 
-    init(traced: Set<String>) { self.traced = traced }
+    init(traced: Set<String>, index: NodeIndex) {
+        self.traced = traced
+        self.index = index
+        isTraced = index.names.map { traced.contains($0) }
+        states = Array(repeating: nil, count: index.names.count)
+        maxOwn = Array(repeating: 0, count: index.names.count)
+    }
+
+    /// Every node's state, by name.
+    var nodes: [String: NodeState] {
+        var result: [String: NodeState] = [:]
+        for (position, state) in states.enumerated() { if let state { result[index.names[position]] = state } }
+        return result
+    }
 
     /// The state of `node` before the event being checked (nil for its first event).
-    func previous(_ node: String) -> NodeState? { nodes[node] }
+    func previous(_ node: String) -> NodeState? { index.position(node).flatMap { states[$0] } }
+
+    /// The highest own entry `node` recorded so far.
+    func recorded(_ node: String) -> UInt64 { index.position(node).map { maxOwn[$0] } ?? 0 }
 
     /// True when the event starts a new incarnation of its node.
     func startsIncarnation(_ event: RunEvent) -> Bool {
-        guard let previous = nodes[event.event.node] else { return false }
+        guard event.node >= 0, let previous = states[event.node] else { return false }
         return previous.last.event.pid != event.event.pid || event.event.sequence <= previous.last.event.sequence
     }
 
     func update(with event: RunEvent) {
-        let node = event.event.node
-        let own = event.event.clock[node]
-        guard var state = nodes[node] else {
-            nodes[node] = NodeState(last: event, maxOwn: own, sawGap: event.event.sequence > 1)
+        guard event.node >= 0 else { return }
+        let own = event.dense[event.node]
+        maxOwn[event.node] = max(maxOwn[event.node], own)
+        guard var state = states[event.node] else {
+            states[event.node] = NodeState(last: event, maxOwn: own, sawGap: event.event.sequence > 1)
             return
         }
         if startsIncarnation(event) {
             state.incarnation += 1
-            state.restartFloors.append(state.last.event.clock[node])
+            state.restartFloors.append(state.last.dense[event.node])
             if event.event.sequence > 1 { state.sawGap = true }
         } else if event.event.sequence > state.last.event.sequence + 1 {
             state.sawGap = true
         }
         state.last = event
         state.maxOwn = max(state.maxOwn, own)
-        nodes[node] = state
+        states[event.node] = state
     }
 
     /// True when events of `node` may be missing from the trace (damaged, truncated, gaps, restarts).
     func mayHaveLost(_ node: String) -> Bool {
-        guard let state = nodes[node] else { return true }
+        guard let state = previous(node) else { return true }
         return state.sawGap || !state.restartFloors.isEmpty || health[node]?.mayHaveLostEvents ?? false
     }
 }
@@ -123,9 +144,11 @@ public final class CheckEngine {
     let state: RunState
     let checks: [RunCheck]
 
-    /// - Parameter traced: the nodes that have a trace file in the run.
-    public init(traced: Set<String>, options: CheckOptions = CheckOptions()) {
-        state = RunState(traced: traced)
+    /// - Parameters:
+    ///   - traced: the nodes that have a trace file in the run.
+    ///   - index: every node whose events will be fed (defaults to `traced`).
+    public init(traced: Set<String>, index: NodeIndex? = nil, options: CheckOptions = CheckOptions()) {
+        state = RunState(traced: traced, index: index ?? NodeIndex(traced))
         checks = [
             OwnClockCheck(options: options), KnowledgeCheck(options: options), MessageCheck(options: options),
             FutureClockCheck(options: options), CycleCheck(options: options),
@@ -159,8 +182,9 @@ public final class CheckEngine {
         _ events: [TraceEvent], traced: Set<String>? = nil, health: [FileHealth] = [],
         options: CheckOptions = CheckOptions()
     ) -> CheckReport {
-        let engine = CheckEngine(traced: traced ?? Set(events.map(\.node)), options: options)
-        for event in CausalMerge.merge(events) { engine.observe(event) }
+        let index = NodeIndex(events.map(\.node) + (traced.map(Array.init) ?? []))
+        let engine = CheckEngine(traced: traced ?? Set(events.map(\.node)), index: index, options: options)
+        for event in CausalMerge.merge(events, index: index) { engine.observe(event) }
         return engine.finish(health: health)
     }
 }

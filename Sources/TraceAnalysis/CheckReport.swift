@@ -48,8 +48,10 @@ public struct CheckReport: Sendable, Codable, Equatable {
             var result = result
             result.findings = result.findings.filter { finding in
                 (nodes.isEmpty || !finding.nodes.isDisjoint(with: nodes))
-                    && (order.map { order in finding.events.contains { $0.summary.contains(String(order.prefix(8))) }
-                        || finding.title.contains(order) } ?? true)
+                    && (order.map { order in
+                        finding.events.contains { $0.summary.contains(String(order.prefix(8))) }
+                            || finding.title.contains(order)
+                    } ?? true)
             }
             return result
         }
@@ -64,7 +66,8 @@ public struct CheckReport: Sendable, Codable, Equatable {
             "run: \(files.count) files (\(nodes)), \(events) events" + (partial ? " (partial read)" : ""),
             width: 120, indent: "     ")
         for file in files where !file.problems.isEmpty {
-            lines.append("file \(file.path): " + (file.truncated && !file.corrupt ? "did not close its trace" : "damaged"))
+            let state = file.truncated && !file.corrupt ? "did not close its trace" : "damaged"
+            lines.append("file \(file.path): \(state)")
             lines += file.problems.prefix(5).map { "  \($0)" }
         }
         lines.append("")

@@ -15,13 +15,14 @@ func fileOrderStep(_ previous: RunEvent, _ event: RunEvent, _ labels: (String, S
 /// Check 1: each node's own clock entry strictly increases along its events (gaps allowed).
 final class OwnClockCheck: RunCheck {
     init(options: CheckOptions) {
-        super.init(number: 1, name: "own-clock-increases", title: "own clock entry strictly increases", options: options)
+        super.init(
+            number: 1, name: "own-clock-increases", title: "own clock entry strictly increases", options: options)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
         let node = event.event.node
-        let own = event.event.clock[node]
+        let own = event.node >= 0 ? event.dense[event.node] : event.event.clock[node]
         if own == 0 {
             var finding = builder("\(node)'s event has no own clock entry", rule: "every event ticks its own entry")
             let label = finding.name(event)
@@ -30,14 +31,15 @@ final class OwnClockCheck: RunCheck {
             report(finding.finding)
             return
         }
-        guard let previous = state.previous(node) else { return }
-        let before = previous.last.event.clock[node]
+        guard event.node >= 0, let previous = state.states[event.node] else { return }
+        let before = previous.last.dense[event.node]
         if previous.last.event.pid == event.event.pid, event.event.sequence <= previous.last.event.sequence {
             var finding = builder(
                 "\(node) seq did not increase within pid \(event.event.pid)",
                 rule: "seq strictly increases within a process (or a second process reuses the node id and pid)",
                 severity: .warning)
-            let first = finding.name(previous.last), second = finding.name(event)
+            let first = finding.name(previous.last)
+            let second = finding.name(event)
             finding.step("\(first) precedes \(second) in the file, both from pid \(event.event.pid).")
             finding.step("However seq goes from \(previous.last.event.sequence) to \(event.event.sequence).")
             report(finding.finding)
@@ -46,7 +48,8 @@ final class OwnClockCheck: RunCheck {
         var finding = builder(
             "\(node)'s own clock entry went from \(before) to \(own)",
             rule: "a node's own clock entry strictly increases along its events (§3.4 rule 2)")
-        let first = finding.name(previous.last), second = finding.name(event)
+        let first = finding.name(previous.last)
+        let second = finding.name(event)
         finding.step(fileOrderStep(previous.last, event, (first, second)))
         finding.step("Every recorded event ticks \(node)'s own entry, so vc(\(second))[\(node)] must exceed \(before).")
         finding.step("However vc(\(second))[\(node)] = \(own).")
@@ -63,7 +66,17 @@ final class KnowledgeCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
         let node = event.event.node
-        guard let previous = state.previous(node) else { return }
+        guard event.node >= 0, let previous = state.states[event.node] else { return }
+        if !previous.last.external && !event.external {
+            let old = previous.last.dense
+            let new = event.dense
+            var shrinks = false
+            for position in old.indices where new[position] < old[position] && position != event.node {
+                shrinks = true
+                break
+            }
+            guard shrinks else { return }
+        }
         let before = previous.last.event.clock
         let now = event.event.clock
         let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] }
@@ -71,9 +84,11 @@ final class KnowledgeCheck: RunCheck {
         var finding = builder(
             "\(node) forgot what it knew about \(shrunk.joined(separator: ", "))",
             rule: "a node's knowledge never shrinks: prev ≤ vc entry by entry (§3.4 rule 3)")
-        let first = finding.name(previous.last), second = finding.name(event)
+        let first = finding.name(previous.last)
+        let second = finding.name(event)
         finding.step(fileOrderStep(previous.last, event, (first, second)))
-        finding.step("\(node) knew everything in vc(\(first)) when it recorded \(second), so vc(\(first)) ≤ vc(\(second)).")
+        finding.step(
+            "\(node) knew everything in vc(\(first)) when it recorded \(second), so vc(\(first)) ≤ vc(\(second)).")
         let details = shrunk.map { "\($0) is \(now[$0]) in \(second) but \(before[$0]) in \(first)" }
         finding.step("However " + details.joined(separator: "; ") + ".")
         report(finding.finding)
@@ -100,9 +115,20 @@ final class FutureClockCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
         let node = event.event.node
-        resolve(node: node, with: event, state)
+        if !pending.isEmpty { resolve(node: node, with: event, state) }
+        if !event.external {
+            var ahead = false
+            for position in event.dense.indices
+            where position != event.node && event.dense[position] > state.maxOwn[position]
+                && state.isTraced[position]
+            {
+                ahead = true
+                break
+            }
+            guard ahead else { return }
+        }
         for (other, counter) in event.event.clock.entries where other != node && state.traced.contains(other) {
-            let recorded = state.previous(other)?.maxOwn ?? 0
+            let recorded = state.recorded(other)
             guard counter > recorded else { continue }
             let incarnation = state.previous(other)?.incarnation ?? 0
             if var reference = pending[other, default: [:]][counter] {
@@ -117,11 +143,17 @@ final class FutureClockCheck: RunCheck {
     /// `event` of `node` arrives: references to counters it reaches are settled now.
     private func resolve(node: String, with event: RunEvent, _ state: RunState) {
         guard let references = pending[node], !references.isEmpty else { return }
+        defer { if pending[node]?.isEmpty == true { pending[node] = nil } }
         let own = event.event.clock[node]
         let restarted = state.startsIncarnation(event)
         for (counter, reference) in references where counter <= own {
             pending[node]![counter] = nil
             let incarnation = (state.previous(node)?.incarnation ?? 0) + (restarted ? 1 : 0)
+            if event.isDominated(by: reference.event) {
+                // E2 did happen before E1: it only reached the merge late, behind an earlier event of its file
+                // whose clock is wrong (that event is reported by the other clock checks).
+                continue
+            }
             if counter == own && incarnation == reference.incarnation && !restarted {
                 report(futureFinding(reference, counter: counter, recorder: event))
             } else {
@@ -141,10 +173,11 @@ final class FutureClockCheck: RunCheck {
                         "\(reference.event.event.node) knows \(node):\(counter), an event \(node) never recorded",
                         rule: "no clock from the future: vc[q] never exceeds what q recorded (§3.4 rule 6)")
                     let label = finding.name(reference.event)
-                    finding.step("vc(\(label))[\(node)] = \(counter): \(label) claims to know \(node)'s event \(counter).")
+                    finding.step(
+                        "vc(\(label))[\(node)] = \(counter): \(label) claims to know \(node)'s event \(counter).")
                     finding.step(
                         "However \(node)'s trace is complete (closed, no damage, no seq gap) and its own entry "
-                            + "never reaches \(counter) before the end (highest: \(state.nodes[node]?.maxOwn ?? 0)).")
+                            + "never reaches \(counter) before the end (highest: \(state.recorded(node))).")
                     if reference.count > 1 { finding.step("\(reference.count) events carry this entry.") }
                     report(finding.finding)
                 }
@@ -157,17 +190,21 @@ final class FutureClockCheck: RunCheck {
         var finding = builder(
             "\(reference.event.event.node) knew \(node):\(counter) before \(node) recorded it",
             rule: "no clock from the future: an entry for q never exceeds what q had recorded by then (§3.4 rule 6)")
-        let knower = finding.name(reference.event), origin = finding.name(recorder)
+        let knower = finding.name(reference.event)
+        let origin = finding.name(recorder)
         finding.step("vc(\(knower))[\(node)] = \(counter), so \(knower) claims \(origin) → \(knower).")
-        let witness = recorder.event.clock.sortedNodes.first { recorder.event.clock[$0] > reference.event.event.clock[$0] }
+        let witness = recorder.event.clock.sortedNodes.first {
+            recorder.event.clock[$0] > reference.event.event.clock[$0]
+        }
         if let witness {
             finding.step(
                 "However vc(\(origin)) ≰ vc(\(knower)): entry \(witness) is \(recorder.event.clock[witness]) in "
                     + "\(origin) but \(reference.event.event.clock[witness]) in \(knower), so \(origin) did not "
                     + "happen before \(knower).")
         } else {
-            finding.step("However \(origin) is ordered after \(knower) (clock sum \(recorder.clockSum) ≥ "
-                + "\(reference.event.clockSum)), so it did not happen before \(knower).")
+            finding.step(
+                "However \(origin) is ordered after \(knower) (clock sum \(recorder.clockSum) ≥ "
+                    + "\(reference.event.clockSum)), so it did not happen before \(knower).")
         }
         if reference.count > 1 { finding.step("\(reference.count) events knew \(node):\(counter) that early.") }
         return finding.finding
@@ -181,8 +218,9 @@ final class FutureClockCheck: RunCheck {
             rule: "referenced event not in the trace: allowed when the node was killed, restarted or dropped events",
             severity: .warning)
         let label = finding.name(reference.event)
-        finding.step("vc(\(label))[\(node)] = \(counter), but \(node) had recorded only up to "
-            + "\(state.previous(node)?.maxOwn ?? 0) in its file at that point.")
+        finding.step(
+            "vc(\(label))[\(node)] = \(counter), but \(node) had recorded only up to "
+                + "\(state.recorded(node)) in its file at that point.")
         finding.step(
             reused
                 ? "\(node) restarted or skipped counters after that: the event was lost with the killed process "

@@ -25,8 +25,9 @@ final class ElectionCheck: RunCheck {
     }
 
     init(options: CheckOptions) {
-        super.init(number: 7, name: "election-safety", title: "one leader per epoch; epochs increase; agreement",
-                   options: options)
+        super.init(
+            number: 7, name: "election-safety", title: "one leader per epoch; epochs increase; agreement",
+            options: options)
     }
 
     /// The numeric id of an executor node (`executor-3` → 3).
@@ -49,7 +50,8 @@ final class ElectionCheck: RunCheck {
             var finding = builder(
                 "\(node) adopted epoch \(epoch) after \(previous.epoch)",
                 rule: "the epochs a process adopts increase")
-            let first = finding.name(previous.event), second = finding.name(event)
+            let first = finding.name(previous.event)
+            let second = finding.name(event)
             finding.step("\(first) precedes \(second) in \(node)'s trace (same process).")
             finding.step("However \(second)'s epoch \(epoch) < \(first)'s epoch \(previous.epoch).")
             report(finding.finding)
@@ -61,7 +63,8 @@ final class ElectionCheck: RunCheck {
     private func claim(_ event: RunEvent, epoch: Epoch) {
         let node = event.event.node
         if let id = Self.executorID(node), id != epoch.leader {
-            var finding = builder("\(node) claimed epoch \(epoch), which belongs to executor-\(epoch.leader)",
+            var finding = builder(
+                "\(node) claimed epoch \(epoch), which belongs to executor-\(epoch.leader)",
                 rule: "an epoch t.l can only be led by executor l")
             let label = finding.name(event)
             finding.step("\(label) claims leadership (self = true) of epoch \(epoch).")
@@ -71,7 +74,8 @@ final class ElectionCheck: RunCheck {
         let key = epoch.description
         if let first = claims[key], first.event.node != node {
             var finding = builder("two leaders claimed epoch \(epoch)", rule: "at most one leader per epoch")
-            let a = finding.name(first), b = finding.name(event)
+            let a = finding.name(first)
+            let b = finding.name(event)
             finding.step("\(a) claims epoch \(epoch) for \(first.event.node).")
             finding.step("However \(b) claims the same epoch for \(node).")
             report(finding.finding)
@@ -84,7 +88,7 @@ final class ElectionCheck: RunCheck {
         info["epochs claimed", default: 0] = claims.count
         // Live at the end: a cleanly closed trace, or events within the last second of the run.
         let live = beliefs.keys.sorted().filter { node in
-            guard let last = state.nodes[node]?.last else { return false }
+            guard let last = state.previous(node)?.last else { return false }
             let closed = state.health[node].map { !$0.truncated && $0.unreadable == nil } ?? true
             return closed || last.event.wallTimeNanos >= lastWallTime - 1_000_000_000
         }
@@ -99,8 +103,9 @@ final class ElectionCheck: RunCheck {
             let label = finding.name(belief.event)
             finding.step("\(label): \(node)'s last belief is executor-\(belief.leader).")
         }
-        finding.step("However the highest live id is \(highest), and "
-            + wrong.joined(separator: ", ") + " follow" + (wrong.count == 1 ? "s" : "") + " another leader.")
+        finding.step(
+            "However the highest live id is \(highest), and "
+                + wrong.joined(separator: ", ") + " follow" + (wrong.count == 1 ? "s" : "") + " another leader.")
         report(finding.finding)
     }
 }

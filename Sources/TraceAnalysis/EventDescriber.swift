@@ -31,7 +31,8 @@ public enum EventDescriber {
         case "rpc.receive":
             return "receive \(field("method"))\(msg)" + (data["peer"] != nil ? " from \(field("peer"))" : "")
         case "rpc.reply.send": return "reply \(field("method")) \(field("status"))\(msg)"
-        case "rpc.reply.receive": return "reply-receive \(field("method")) \(field("status"))\(msg) from \(field("peer"))"
+        case "rpc.reply.receive":
+            return "reply-receive \(field("method")) \(field("status"))\(msg) from \(field("peer"))"
         case "rpc.failure": return "failure \(field("method")) \(field("status"))\(msg) to \(field("peer"))"
         case "order.decision": return "decision \(order) \(field("status"))"
         case "queue.enqueue": return "enqueue \(order)" + (data["duplicate"]?.boolValue == true ? " (duplicate)" : "")
@@ -54,7 +55,8 @@ public enum EventDescriber {
             return "election receive \(field("type")) from executor-\(field("from")) epoch \(field("epoch"))"
         case "election.leader":
             return data["self"]?.boolValue == true
-                ? "leader: self, epoch \(field("epoch"))" : "leader: executor-\(field("leader")) epoch \(field("epoch"))"
+                ? "leader: self, epoch \(field("epoch"))"
+                : "leader: executor-\(field("leader")) epoch \(field("epoch"))"
         case "election.stepdown": return "step down from \(field("epoch")) (newer \(field("newer")))"
         case "heartbeat.timeout": return "heartbeat timeout: \(field("reason"))"
         case "span.start": return "span start \(field("name"))"

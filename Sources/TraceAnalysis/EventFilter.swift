@@ -11,7 +11,8 @@ public enum TimeBound: Sendable, Equatable {
         if text.hasPrefix("+") {
             let body = text.dropFirst()
             let (number, scale): (Substring, Double) =
-                body.hasSuffix("ms") ? (body.dropLast(2), 1e6) : body.hasSuffix("s") ? (body.dropLast(), 1e9) : (body, 1e9)
+                body.hasSuffix("ms")
+                ? (body.dropLast(2), 1e6) : body.hasSuffix("s") ? (body.dropLast(), 1e9) : (body, 1e9)
             guard let value = Double(number), value.isFinite else { return nil }
             self = .offset(Int64(value * scale))
         } else if let nanos = Int64(text) {

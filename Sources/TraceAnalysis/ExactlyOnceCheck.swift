@@ -25,8 +25,9 @@ final class ExactlyOnceCheck: RunCheck {
     private var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
 
     init(options: CheckOptions) {
-        super.init(number: 8, name: "exactly-once", title: "every approved order enqueued once, committed once",
-                   options: options)
+        super.init(
+            number: 8, name: "exactly-once", title: "every approved order enqueued once, committed once",
+            options: options)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
@@ -37,7 +38,8 @@ final class ExactlyOnceCheck: RunCheck {
         examined += 1
         let data = event.event.data
         if finished.contains(order) {
-            let repeats = (kind == "queue.enqueue" && data["duplicate"]?.boolValue != true) || kind == "queue.commit"
+            let repeats =
+                (kind == "queue.enqueue" && data["duplicate"]?.boolValue != true) || kind == "queue.commit"
                 || (kind == "executor.commit" && data["outcome"]?.stringValue == "committed")
             if repeats { duplicate(order, event, what: kind, earlier: nil) }
             return
@@ -85,10 +87,12 @@ final class ExactlyOnceCheck: RunCheck {
 
     private func duplicate(_ order: String, _ event: RunEvent, what: String, earlier: RunEvent?) {
         counts.duplicated += 1
-        var finding = builder("order \(EventDescriber.shortID(order)): duplicated \(what)",
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)): duplicated \(what)",
             rule: "exactly-once: each approved order is enqueued once and committed once")
         if let earlier {
-            let first = finding.name(earlier), second = finding.name(event)
+            let first = finding.name(earlier)
+            let second = finding.name(event)
             finding.step("\(first) is the first \(what) of order \(order).")
             finding.step("However \(second) is a second one.")
         } else {
@@ -119,7 +123,8 @@ final class ExactlyOnceCheck: RunCheck {
 
     private func lost(_ order: String, _ entry: OrderState) {
         counts.lost += 1
-        var finding = builder("order \(EventDescriber.shortID(order)) was lost",
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)) was lost",
             rule: "exactly-once: every approved order is committed (lost)")
         let decision = finding.name(entry.decision!)
         finding.step("\(decision) approves order \(order).")
@@ -136,7 +141,8 @@ final class ExactlyOnceCheck: RunCheck {
     private func unexpected(_ order: String, _ entry: OrderState, _ state: RunState) {
         counts.unexpected += 1
         let orchestratorLost = entry.decision == nil && state.mayHaveLost("orchestrator")
-        var finding = builder("order \(EventDescriber.shortID(order)) was processed without an approval",
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)) was processed without an approval",
             rule: "exactly-once: only approved orders are enqueued and committed (unexpected)",
             severity: orchestratorLost ? .warning : .violation)
         for event in [entry.enqueue, entry.queueCommit, entry.executorCommit].compactMap({ $0 }) {
@@ -147,8 +153,9 @@ final class ExactlyOnceCheck: RunCheck {
             let label = finding.name(decision)
             finding.step("However \(label) decided \(decision.event.data["status"]?.stringValue ?? "?").")
         } else {
-            finding.step("However no order.decision approved it"
-                + (orchestratorLost ? " (the orchestrator's trace is incomplete)." : "."))
+            finding.step(
+                "However no order.decision approved it"
+                    + (orchestratorLost ? " (the orchestrator's trace is incomplete)." : "."))
         }
         report(finding.finding)
     }
@@ -173,8 +180,9 @@ final class ExactlyOnceCheck: RunCheck {
             let label = finding.name(commit)
             finding.step("\(label) records the order as executed.")
         }
-        finding.step("However the queue committed it \(entry.queueCommits) time(s) and the executor "
-            + "\(entry.executorCommits) time(s).")
+        finding.step(
+            "However the queue committed it \(entry.queueCommits) time(s) and the executor "
+                + "\(entry.executorCommits) time(s).")
         report(finding.finding)
     }
 }

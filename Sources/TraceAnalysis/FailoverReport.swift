@@ -63,7 +63,8 @@ public final class FailoverAnalyzer {
                 watched[order, default: []].append(index)
             }
         case "heartbeat.timeout", "election.start", "election.send", "election.receive", "election.stepdown":
-            let announces = (kind == "election.send" || kind == "election.receive") && leader != nil
+            let announces =
+                (kind == "election.send" || kind == "election.receive") && leader != nil
                 && e.data["epoch"]?.stringValue == leader!.epoch
                 && ["coordinator", "answer"].contains(e.data["type"]?.stringValue ?? "")
             if announces, !changes.isEmpty {
@@ -137,16 +138,24 @@ public final class FailoverAnalyzer {
         }
         var lines: [String] = []
         for (number, change) in changes.enumerated() {
-            let heading = change.previousLeader.map { "\($0) (epoch \(change.previousEpoch ?? "?")) → " } ?? "initial: "
+            let heading =
+                change.previousLeader.map { "\($0) (epoch \(change.previousEpoch ?? "?")) → " } ?? "initial: "
             var stale = ""
             if let previous = change.previousEpoch.flatMap(ElectionCheck.Epoch.init),
                 let epoch = ElectionCheck.Epoch(change.epoch), epoch < previous
             {
                 stale = " — stale: lower than \(previous), so the queue fences it"
             }
-            lines.append("leader change \(number + 1): \(heading)\(change.claim.event.node) (epoch \(change.epoch))" + stale)
-            if let old = change.lastHeartbeat { lines.append("  old leader's last heartbeat/election RPC"); lines.append(line(old)) }
-            if let old = change.lastSignOfLife { lines.append("  old leader's last event before the claim"); lines.append(line(old)) }
+            lines.append(
+                "leader change \(number + 1): \(heading)\(change.claim.event.node) (epoch \(change.epoch))" + stale)
+            if let old = change.lastHeartbeat {
+                lines.append("  old leader's last heartbeat/election RPC")
+                lines.append(line(old))
+            }
+            if let old = change.lastSignOfLife {
+                lines.append("  old leader's last event before the claim")
+                lines.append(line(old))
+            }
             let timeouts = change.election.filter { $0.event.kind.rawValue == "heartbeat.timeout" }
             if !timeouts.isEmpty {
                 lines.append("  followers' timeouts")
@@ -173,10 +182,13 @@ public final class FailoverAnalyzer {
                 lines.append("  orders in flight and their fate")
                 for (order, event) in change.inFlight {
                     let fate = change.fates[order] ?? []
-                    let last = fate.last.map { "\($0.event.node)#\($0.event.sequence) \(EventDescriber.summary($0.event))" }
-                    lines.append(TextLayout.fit(
-                        "    order \(EventDescriber.shortID(order)): \(EventDescriber.summary(event.event)) → "
-                            + (last ?? "no later event"), width))
+                    let last = fate.last.map {
+                        "\($0.event.node)#\($0.event.sequence) \(EventDescriber.summary($0.event))"
+                    }
+                    lines.append(
+                        TextLayout.fit(
+                            "    order \(EventDescriber.shortID(order)): \(EventDescriber.summary(event.event)) → "
+                                + (last ?? "no later event"), width))
                     for step in fate.prefix(6) { lines.append("  " + line(step)) }
                     if fate.count > 6 { lines.append("      … \(fate.count - 6) more events") }
                 }
@@ -190,8 +202,10 @@ public final class FailoverAnalyzer {
                 ("first timeout/election start → claim", gap(firstTimeout ?? firstStart, change.claim)),
                 ("claim → last follower adopts", gap(change.claim, adopted)),
                 ("claim → new leader's first dequeue", gap(change.claim, change.firstDequeue)),
-                ("old leader's last dequeue → new leader's first (no work done)",
-                    gap(change.lastOldDequeue, change.firstDequeue)),
+                (
+                    "old leader's last dequeue → new leader's first (no work done)",
+                    gap(change.lastOldDequeue, change.firstDequeue)
+                ),
             ]
             lines += durations.compactMap { name, value in value.map { "    \(name): \($0)" } }
             lines.append("")

@@ -7,55 +7,93 @@ import TraceFormat
 /// type. It gives up (returns nil) on anything it is not sure about, and the caller then falls back to the
 /// reference `TraceEventDecoder`, which also produces the error message for a malformed line.
 /// So the fast path never accepts a line that the reference decoder would reject, except for duplicate keys.
+///
+/// Consecutive events of one file mostly share their clock's keys, and only a few counters change: the decoder
+/// keeps the previous clock and updates a copy of it, instead of building a dictionary per line.
 public struct FastEventDecoder {
+    private var cache = ClockCache()
+
     public init() {}
 
     /// The event in `line` (without its newline), or nil when the fast path cannot decide.
-    public func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        var scanner = JSONScanner(line)
-        return scanner.event()
+    public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+        var scanner = JSONScanner(line, cache: cache)
+        let event = scanner.event()
+        cache = scanner.cache
+        return event
     }
+}
+
+/// The previous clock of a file, with its keys as bytes, for `FastEventDecoder`.
+struct ClockCache {
+    var keys: [[UInt8]] = []
+    var names: [String] = []
+    var values: [UInt64] = []
+    var clock = VectorClock()
 }
 
 /// A cursor over the bytes of one JSON line.
 struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    var cache: ClockCache
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache()) {
+        self.bytes = bytes
+        self.cache = cache
+    }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
 
     mutating func event() -> TraceEvent? {
-        var version: Int?, ts: Int64?, node: String?, pid: Int32?, seq: UInt64?, kind: String?
-        var trace: String?, span: String?, parent: String?, clock: VectorClock?
+        var version: Int?
+        var ts: Int64?
+        var node: String?
+        var pid: Int32?
+        var seq: UInt64?
+        var kind: String?
+        var trace: String?
+        var span: String?
+        var parent: String?
+        var clock: VectorClock?
         var data: [String: TraceValue] = [:]
         guard consume(UInt8(ascii: "{")) else { return nil }
         if !consume(UInt8(ascii: "}")) {
             repeat {
                 guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
                 switch key {
-                case "v": guard let value = integer(), let small = Int(exactly: value) else { return nil }
+                case "v":
+                    guard let value = integer(), let small = Int(exactly: value) else { return nil }
                     version = small
-                case "ts": guard let value = integer(), let small = Int64(exactly: value) else { return nil }
+                case "ts":
+                    guard let value = integer(), let small = Int64(exactly: value) else { return nil }
                     ts = small
-                case "node": guard let value = string() else { return nil }
+                case "node":
+                    guard let value = string() else { return nil }
                     node = value
-                case "pid": guard let value = integer(), let small = Int32(exactly: value) else { return nil }
+                case "pid":
+                    guard let value = integer(), let small = Int32(exactly: value) else { return nil }
                     pid = small
-                case "seq": guard let value = integer(), let small = UInt64(exactly: value) else { return nil }
+                case "seq":
+                    guard let value = integer(), let small = UInt64(exactly: value) else { return nil }
                     seq = small
-                case "kind": guard let value = string() else { return nil }
+                case "kind":
+                    guard let value = string() else { return nil }
                     kind = value
-                case "trace": guard let value = optionalString() else { return nil }
+                case "trace":
+                    guard let value = optionalString() else { return nil }
                     trace = value
-                case "span": guard let value = optionalString() else { return nil }
+                case "span":
+                    guard let value = optionalString() else { return nil }
                     span = value
-                case "parent": guard let value = optionalString() else { return nil }
+                case "parent":
+                    guard let value = optionalString() else { return nil }
                     parent = value
-                case "vc": guard let value = vectorClock() else { return nil }
+                case "vc":
+                    guard let value = vectorClock() else { return nil }
                     clock = value
-                case "data": guard case .object(let value)? = value() else { return nil }
+                case "data":
+                    guard case .object(let value)? = value() else { return nil }
                     data = value
                 default: guard value() != nil else { return nil }
                 }
@@ -197,7 +235,53 @@ struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// The clock, built from the cached previous clock when the keys are the same and no counter went down.
     private mutating func vectorClock() -> VectorClock? {
+        let start = index
+        if let clock = cachedClock() { return clock }
+        index = start
+        guard let clock = fullVectorClock() else { return nil }
+        cache = ClockCache()
+        for node in clock.sortedNodes {
+            cache.keys.append(Array(node.utf8))
+            cache.names.append(node)
+            cache.values.append(clock[node])
+        }
+        cache.clock = clock
+        return clock
+    }
+
+    private mutating func cachedClock() -> VectorClock? {
+        guard !cache.keys.isEmpty, consume(UInt8(ascii: "{")) else { return nil }
+        var position = 0
+        var changed: [(Int, UInt64)] = []
+        repeat {
+            guard position < cache.keys.count, consume(Self.quote) else { return nil }
+            let key = cache.keys[position]
+            guard index + key.count < bytes.count, bytes[index + key.count] == Self.quote else { return nil }
+            for offset in 0..<key.count where bytes[index + offset] != key[offset] { return nil }
+            index += key.count + 1
+            guard consume(UInt8(ascii: ":")), let value = integer(), let counter = UInt64(exactly: value),
+                counter >= cache.values[position], counter > 0
+            else { return nil }
+            if counter != cache.values[position] { changed.append((position, counter)) }
+            position += 1
+        } while consume(UInt8(ascii: ","))
+        guard position == cache.keys.count, consume(UInt8(ascii: "}")) else { return nil }
+        var clock = cache.clock
+        if changed.count == 1 && changed[0].1 == cache.values[changed[0].0] + 1 {
+            clock.tick(cache.names[changed[0].0])
+        } else if !changed.isEmpty {
+            var delta: [String: UInt64] = [:]
+            for (position, counter) in changed { delta[cache.names[position]] = counter }
+            clock.merge(VectorClock(delta))
+        }
+        for (position, counter) in changed { cache.values[position] = counter }
+        cache.clock = clock
+        return clock
+    }
+
+    private mutating func fullVectorClock() -> VectorClock? {
         guard consume(UInt8(ascii: "{")) else { return nil }
         var entries: [String: UInt64] = [:]
         if consume(UInt8(ascii: "}")) { return VectorClock(entries) }

@@ -71,7 +71,8 @@ public struct Finding: Sendable, Codable, Equatable {
 
     /// The explanation as indented text lines, wrapped to `width` columns.
     public func textLines(width: Int = 120) -> [String] {
-        var lines = TextLayout.wrap("\(severity == .violation ? "VIOLATION" : "warning") [\(check)] \(title)",
+        var lines = TextLayout.wrap(
+            "\(severity == .violation ? "VIOLATION" : "warning") [\(check)] \(title)",
             width: width, indent: "    ")
         for event in events {
             var head = "  \(event.label) = \(event.node)#\(event.seq) \(event.summary)"

@@ -13,23 +13,26 @@ struct MessageKey: Hashable {
 final class MessageCheck: RunCheck {
     private var pending: [MessageKey: RunEvent] = [:]
     private var orphans: [MessageKey: RunEvent] = [:]
-    /// Recently matched messages, to recognise a second receive of the same message.
-    private var recent: Set<MessageKey> = []
-    private var recentOrder: [MessageKey] = []
+    /// Hashes of recently matched messages, to recognise a second receive of the same message (a 64-bit hash:
+    /// a false match is astronomically unlikely, and keeping hashes keeps this cheap).
+    private var recent: Set<Int> = []
+    private var recentOrder: [Int] = []
     private var recentStart = 0
     private static let recentWindow = 65_536
     weak var cycles: CycleCheck?
     weak var wallClock: WallClockCheck?
 
     init(options: CheckOptions) {
-        super.init(number: 3, name: "receive-matches-send", title: "receives match sends and merge their clock",
-                   options: options)
+        super.init(
+            number: 3, name: "receive-matches-send", title: "receives match sends and merge their clock",
+            options: options)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         let kind = event.event.kind
-        guard kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
-            || kind == .rpcFailure
+        guard
+            kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
+                || kind == .rpcFailure
         else { return }
         let node = event.event.node
         let msg = event.event.data["msg"]?.stringValue
@@ -44,8 +47,12 @@ final class MessageCheck: RunCheck {
             }
             let key = MessageKey(sender: node, msg: msg, reply: kind == .rpcReplySend)
             if let receive = orphans.removeValue(forKey: key) {
-                cycles?.sendAfterReceive(send: event, receive: receive)
                 remember(key)
+                if receive.compare(event) == .before {
+                    cycles?.sendAfterReceive(send: event, receive: receive)
+                } else {
+                    matched(send: event, receive: receive, state)
+                }
             } else {
                 pending[key] = event
             }
@@ -70,7 +77,7 @@ final class MessageCheck: RunCheck {
             if let send = pending.removeValue(forKey: key) {
                 remember(key)
                 matched(send: send, receive: event, state)
-            } else if recent.contains(key) {
+            } else if recent.contains(key.hashValue) {
                 var finding = builder(
                     "message \(msg) from \(peer) was received twice",
                     rule: "every receive matches exactly one send, and each send is received at most once")
@@ -85,8 +92,9 @@ final class MessageCheck: RunCheck {
     }
 
     private func remember(_ key: MessageKey) {
-        guard recent.insert(key).inserted else { return }
-        recentOrder.append(key)
+        let hash = key.hashValue
+        guard recent.insert(hash).inserted else { return }
+        recentOrder.append(hash)
         if recentOrder.count - recentStart > Self.recentWindow {
             recent.remove(recentOrder[recentStart])
             recentStart += 1
@@ -102,7 +110,7 @@ final class MessageCheck: RunCheck {
         let node = receive.event.node
         let sendClock = send.event.clock
         let clock = receive.event.clock
-        let order = sendClock.compare(clock)
+        let order = send.compare(receive)
         if order != .before {
             if order == .after || order == .equal {
                 cycles?.cycle(send: send, receive: receive)
@@ -111,7 +119,8 @@ final class MessageCheck: RunCheck {
             var finding = builder(
                 "\(node) received \(send.event.data["msg"]?.stringValue ?? "?") without merging the sender's clock",
                 rule: "a receive merges the message's clock: vc(send) < vc(receive) (§3.2)")
-            let first = finding.name(send), second = finding.name(receive)
+            let first = finding.name(send)
+            let second = finding.name(receive)
             finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
             finding.step("So vc(\(first)) < vc(\(second)) must hold.")
             finding.step("However " + entriesWhere(sendClock, exceeds: clock, first, second) + ".")
@@ -121,13 +130,29 @@ final class MessageCheck: RunCheck {
         guard let previous = state.previous(node), !state.startsIncarnation(receive),
             receive.event.sequence == previous.last.event.sequence + 1
         else { return }  // No exact predecessor: only vc(send) < vc(receive), checked above.
+        if !previous.last.external && !send.external && !receive.external {
+            let prior = previous.last.dense
+            let sent = send.dense
+            let received = receive.dense
+            var exact = true
+            for position in prior.indices {
+                let merged = max(prior[position], sent[position]) + (position == receive.node ? 1 : 0)
+                if merged != received[position] {
+                    exact = false
+                    break
+                }
+            }
+            if exact { return }
+        }
         var expected = previous.last.event.clock.merged(with: sendClock)
         expected.tick(node)
         guard expected != clock else { return }
         var finding = builder(
             "\(node)'s receive clock is not merge(previous, message) + tick",
             rule: "receive rule: vc = merge(prev, vc(send)) + tick(receiver) (§3.4 rule 5)")
-        let first = finding.name(send), prior = finding.name(previous.last), second = finding.name(receive)
+        let first = finding.name(send)
+        let prior = finding.name(previous.last)
+        let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
         finding.step("\(prior) is \(node)'s event just before \(second) (seq \(previous.last.event.sequence)).")
         finding.step("So vc(\(second)) must be merge(vc(\(prior)), vc(\(first))) + tick(\(node)) = \(expected).")
@@ -182,7 +207,8 @@ final class CycleCheck: RunCheck {
         var finding = builder(
             "message \(send.event.data["msg"]?.stringValue ?? "?") closes a causal cycle",
             rule: "happened-before is acyclic: a message cannot be received before it is sent")
-        let first = finding.name(send), second = finding.name(receive)
+        let first = finding.name(send)
+        let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
         if receive.event.clock == send.event.clock {
             finding.step("However vc(\(second)) = vc(\(first)): two different events with one clock.")
@@ -198,9 +224,10 @@ final class CycleCheck: RunCheck {
         var finding = builder(
             "message \(send.event.data["msg"]?.stringValue ?? "?") was received before it was sent",
             rule: "happened-before is acyclic: a message cannot be received before it is sent")
-        let first = finding.name(send), second = finding.name(receive)
+        let first = finding.name(send)
+        let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        switch receive.event.clock.compare(send.event.clock) {
+        switch receive.compare(send) {
         case .before:
             finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
             finding.step("So \(first) → \(second) → \(first): a cycle.")
@@ -217,8 +244,9 @@ final class CycleCheck: RunCheck {
 /// Check 10: wall-clock sanity: a receive stamped earlier than its send by more than a tolerance.
 final class WallClockCheck: RunCheck {
     init(options: CheckOptions) {
-        super.init(number: 10, name: "wall-clock-sanity", title: "receives are not stamped before their sends",
-                   options: options)
+        super.init(
+            number: 10, name: "wall-clock-sanity", title: "receives are not stamped before their sends",
+            options: options)
     }
 
     func pair(send: RunEvent, receive: RunEvent) {
@@ -230,7 +258,8 @@ final class WallClockCheck: RunCheck {
             rule: "wall clocks agree within \(TextLayout.duration(options.clockSkewToleranceNanos)) "
                 + "(a warning: causality uses vector clocks, not ts)",
             severity: .warning)
-        let first = finding.name(send), second = finding.name(receive)
+        let first = finding.name(send)
+        let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
         finding.step(
             "However ts(\(second)) is \(TextLayout.duration(skew)) earlier than ts(\(first)) "

@@ -20,11 +20,12 @@ final class MutualExclusionCheck: RunCheck {
     /// Leases whose dequeue was concurrent with a later executor's and excused by fencing.
     private var excused: [Int64: RunEvent] = [:]
     private var highestLease: Int64 = 0
-    private static let leaseWindow: Int64 = 50_000
+    private static let leaseWindow: Int64 = 4_096
 
     init(options: CheckOptions) {
-        super.init(number: 6, name: "mutual-exclusion", title: "one executor works at a time; leases never overlap",
-                   options: options)
+        super.init(
+            number: 6, name: "mutual-exclusion", title: "one executor works at a time; leases never overlap",
+            options: options)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
@@ -48,9 +49,11 @@ final class MutualExclusionCheck: RunCheck {
                 var finding = builder(
                     "\(event.event.node) committed lease \(lease) after the queue had ended it",
                     rule: "mutual exclusion: a fenced (revoked or expired) lease is never committed")
-                let first = finding.name(dequeue), second = finding.name(event)
-                finding.step("\(first) was concurrent with a later executor's dequeue; that was allowed only "
-                    + "because the queue ended lease \(lease) first.")
+                let first = finding.name(dequeue)
+                let second = finding.name(event)
+                finding.step(
+                    "\(first) was concurrent with a later executor's dequeue; that was allowed only "
+                        + "because the queue ended lease \(lease) first.")
                 finding.step("However \(second) reports the order committed under lease \(lease).")
                 report(finding.finding)
             }
@@ -63,7 +66,8 @@ final class MutualExclusionCheck: RunCheck {
             var finding = builder(
                 "lease \(lease) granted while lease \(other) was still active",
                 rule: "no two leases overlap on the queue's timeline")
-            let first = finding.name(held), second = finding.name(event)
+            let first = finding.name(held)
+            let second = finding.name(event)
             finding.step("\(first) granted lease \(other); no commit, expiry or revocation of it precedes \(second).")
             finding.step("However \(second) grants lease \(lease) while lease \(other) is still active.")
             report(finding.finding)
@@ -88,15 +92,17 @@ final class MutualExclusionCheck: RunCheck {
             guard var earlier = lastDequeue[other], !earlier.compared.contains(node) else { continue }
             earlier.compared.insert(node)
             lastDequeue[other] = earlier
-            guard earlier.event.event.clock.compare(event.event.clock) == .concurrent else { continue }
+            guard earlier.event.compare(event) == .concurrent else { continue }
             report(concurrent(earlier, event, lease: lease))
         }
         lastDequeue[node] = Dequeue(event: event, lease: lease)
     }
 
     private func concurrent(_ earlier: Dequeue, _ event: RunEvent, lease: Int64) -> Finding {
-        let a = earlier.event.event, b = event.event
-        let end = ended[earlier.lease], grant = granted[lease]
+        let a = earlier.event.event
+        let b = event.event
+        let end = ended[earlier.lease]
+        let grant = granted[lease]
         let fenced: Bool = {
             guard let end, let grant, end.event.node == grant.event.node else { return false }
             return end.event.clock[end.event.node] < grant.event.clock[grant.event.node]
@@ -108,18 +114,25 @@ final class MutualExclusionCheck: RunCheck {
                 ? "mutual exclusion held through the queue's fencing token; the deposed leader never learned it"
                 : "mutual exclusion: dequeues by different executors are causally ordered",
             severity: fenced ? .warning : .violation)
-        let first = finding.name(earlier.event), second = finding.name(event)
+        let first = finding.name(earlier.event)
+        let second = finding.name(event)
         finding.step("\(first) and \(second) are dequeues by different executors (\(a.node), \(b.node)).")
-        finding.step("\(first) ↛ \(second): vc(\(first))[\(a.node)] = \(a.clock[a.node]) > "
-            + "vc(\(second))[\(a.node)] = \(b.clock[a.node]).")
-        finding.step("\(second) ↛ \(first): vc(\(second))[\(b.node)] = \(b.clock[b.node]) > "
-            + "vc(\(first))[\(b.node)] = \(a.clock[b.node]).")
+        finding.step(
+            "\(first) ↛ \(second): vc(\(first))[\(a.node)] = \(a.clock[a.node]) > "
+                + "vc(\(second))[\(a.node)] = \(b.clock[a.node]).")
+        finding.step(
+            "\(second) ↛ \(first): vc(\(second))[\(b.node)] = \(b.clock[b.node]) > "
+                + "vc(\(first))[\(b.node)] = \(a.clock[b.node]).")
         finding.step("So \(first) ∥ \(second): both executors held an order at once, as far as causality shows.")
         if fenced, let end, let grant {
-            let third = finding.name(end), fourth = finding.name(grant)
-            finding.step("However \(third) ended lease \(earlier.lease) before \(fourth) granted lease \(lease) "
-                + "(\(end.event.node) \(end.event.clock[end.event.node]) < \(grant.event.clock[grant.event.node])): "
-                + "the queue serialised them, and a commit of lease \(earlier.lease) would be refused.")
+            let third = finding.name(end)
+            let fourth = finding.name(grant)
+            let ended = end.event.clock[end.event.node]
+            let started = grant.event.clock[grant.event.node]
+            finding.step(
+                "However \(third) ended lease \(earlier.lease) before \(fourth) granted lease \(lease) "
+                    + "(\(end.event.node) \(ended) < \(started)): "
+                    + "the queue serialised them, and a commit of lease \(earlier.lease) would be refused.")
             excused[earlier.lease] = earlier.event
         } else {
             finding.step("And the queue did not end lease \(earlier.lease) before granting lease \(lease).")

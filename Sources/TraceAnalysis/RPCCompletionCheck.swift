@@ -3,7 +3,11 @@ import TraceFormat
 /// Check 9: every RPC request ends: a client call with a reply or a recorded failure, a served request with
 /// a reply, a span with its end. Calls in flight when a process died are warnings.
 final class RPCCompletionCheck: RunCheck {
-    private enum Role: String { case call = "client call", served = "served request", span = "span" }
+    private enum Role: String {
+        case call = "client call"
+        case served = "served request"
+        case span = "span"
+    }
     private struct Key: Hashable {
         var role: String
         var id: String
@@ -12,8 +16,9 @@ final class RPCCompletionCheck: RunCheck {
     private var open: [String: [Key: RunEvent]] = [:]
 
     init(options: CheckOptions) {
-        super.init(number: 9, name: "requests-end", title: "every request gets a reply or an error; spans end",
-                   options: options)
+        super.init(
+            number: 9, name: "requests-end", title: "every request gets a reply or an error; spans end",
+            options: options)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
@@ -70,9 +75,11 @@ final class RPCCompletionCheck: RunCheck {
                     rule: "every RPC request has a reply or a recorded error/timeout; spans end")
                 let label = finding.name(event)
                 finding.step("\(label) opens a \(what).")
-                finding.step("However \(node)'s trace is complete and records no "
-                    + (what == "call" ? "rpc.reply.receive or rpc.failure" : what == "span" ? "span.end" :
-                        "rpc.reply.send") + " for it.")
+                finding.step(
+                    "However \(node)'s trace is complete and records no "
+                        + (what == "call"
+                            ? "rpc.reply.receive or rpc.failure" : what == "span" ? "span.end" : "rpc.reply.send")
+                        + " for it.")
                 report(finding.finding)
             }
         }

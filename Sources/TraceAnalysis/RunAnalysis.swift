@@ -9,7 +9,7 @@ public enum RunAnalysis {
         progress: ProgressReporter = ProgressReporter()
     ) throws -> CheckReport {
         let loader = try RunLoader(directory: directory)
-        let engine = CheckEngine(traced: loader.nodes, options: options)
+        let engine = CheckEngine(traced: loader.nodes, index: loader.index, options: options)
         var start: Int64?
         var count = 0
         var stopped = false

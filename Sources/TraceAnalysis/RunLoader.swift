@@ -40,18 +40,22 @@ public struct RunLoader {
     /// The nodes that have a file.
     public var nodes: Set<String> { Set(files.map(\.node)) }
 
+    /// The nodes of the run, numbered.
+    public var index: NodeIndex { NodeIndex(files.map(\.node)) }
+
     /// Streams every event in merged order. Return false from `onEvent` to stop early.
     /// - Returns: the health of every file, in node order.
     @discardableResult
     public func stream(onEvent: (RunEvent) -> Bool) -> [FileHealth] {
         let channels = files.map { _ in EventChannel() }
         let healths = HealthBox(count: files.count)
+        let nodeIndex = self.index
         for (index, file) in files.enumerated() {
             let channel = channels[index]
             let thread = Thread {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
-                let health = TraceFileScanner().scan(path: file.path, node: file.node) { event in
+                let health = TraceFileScanner().scan(path: file.path, node: file.node, index: nodeIndex) { event in
                     batch.append(event)
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
@@ -118,11 +122,12 @@ struct KWayMerger {
 /// Orders in-memory events like `RunLoader` orders files: per node in the given order, merged by clock sum.
 public enum CausalMerge {
     /// `events` grouped by node (keeping their order within a node) and merged.
-    public static func merge(_ events: [TraceEvent]) -> [RunEvent] {
+    public static func merge(_ events: [TraceEvent], index: NodeIndex? = nil) -> [RunEvent] {
+        let index = index ?? NodeIndex(events.map(\.node))
         var byNode: [String: [RunEvent]] = [:]
         for event in events {
             var list = byNode[event.node, default: []]
-            list.append(RunEvent(event, line: list.count + 1))
+            list.append(RunEvent(event, line: list.count + 1, index: index))
             byNode[event.node] = list
         }
         var lists = byNode.keys.sorted().map { byNode[$0]! }

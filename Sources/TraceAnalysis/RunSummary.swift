@@ -94,9 +94,12 @@ public final class RunSummary {
         let healthByNode = Dictionary(health.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         for node in nodes.keys.sorted() {
             let stats = nodes[node]!
-            let file = healthByNode[node].map { h in
-                h.corrupt ? "damaged, resumed" : h.truncated ? "not closed" : h.malformedCount > 0 ? "malformed lines" : "clean"
-            } ?? "-"
+            let file =
+                healthByNode[node].map { health in
+                    if health.corrupt { return "damaged, resumed" }
+                    if health.truncated { return "not closed" }
+                    return health.malformedCount > 0 ? "malformed lines" : "clean"
+                } ?? "-"
             lines.append(
                 "  " + TextLayout.pad(node, 18) + TextLayout.pad(String(stats.events), 8, right: true)
                     + TextLayout.pad(String(stats.pids.count), 11, right: true) + "  "
@@ -159,20 +162,40 @@ public final class RunSummary {
                     p99Nanos: histogram.quantile(0.99), maxNanos: histogram.maximum, failures: failures[method] ?? 0)
             },
             leaderTerms: claims.map { .init(epoch: $0.epoch, leader: $0.node, atNanos: $0.at - start) },
-            checks: checks?.checks.map { .init(name: $0.name, status: $0.status, violations: $0.violations,
-                warnings: $0.warnings) } ?? [])
+            checks: checks?.checks.map {
+                .init(
+                    name: $0.name, status: $0.status, violations: $0.violations,
+                    warnings: $0.warnings)
+            } ?? [])
     }
 }
 
 /// `trace-analyzer summary --format json`.
 public struct SummaryData: Codable, Sendable {
-    public struct Node: Codable, Sendable { var node: String; var events: Int; var processes: Int }
+    public struct Node: Codable, Sendable {
+        var node: String
+        var events: Int
+        var processes: Int
+    }
     public struct RPC: Codable, Sendable {
-        var method: String; var calls: Int; var p50Nanos: Int64; var p99Nanos: Int64; var maxNanos: Int64
+        var method: String
+        var calls: Int
+        var p50Nanos: Int64
+        var p99Nanos: Int64
+        var maxNanos: Int64
         var failures: Int
     }
-    public struct Term: Codable, Sendable { var epoch: String; var leader: String; var atNanos: Int64 }
-    public struct Check: Codable, Sendable { var name: String; var status: String; var violations: Int; var warnings: Int }
+    public struct Term: Codable, Sendable {
+        var epoch: String
+        var leader: String
+        var atNanos: Int64
+    }
+    public struct Check: Codable, Sendable {
+        var name: String
+        var status: String
+        var violations: Int
+        var warnings: Int
+    }
     public var events: Int
     public var wallTimeNanos: Int64
     public var nodes: [Node]

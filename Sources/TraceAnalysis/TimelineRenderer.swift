@@ -35,10 +35,12 @@ public struct TimelineRenderer {
             switch row {
             case .event(let event):
                 let index = columns.firstIndex(of: event.event.node)!
-                cells[index] = TextLayout.pad("●\(event.event.clock[event.event.node]) \(Self.label(event.event))", cell)
+                let own = event.event.clock[event.event.node]
+                cells[index] = TextLayout.pad("●\(own) \(Self.label(event.event))", cell)
                 time = "+" + TextLayout.duration(event.event.wallTimeNanos - start)
             case .arrow(let from, let to, let label):
-                let a = columns.firstIndex(of: from)!, b = columns.firstIndex(of: to)!
+                let a = columns.firstIndex(of: from)!
+                let b = columns.firstIndex(of: to)!
                 let (low, high) = (min(a, b), max(a, b))
                 var text = String(repeating: "─", count: (high - low) * cell - 1)
                 let name = " \(label) "
@@ -48,7 +50,8 @@ public struct TimelineRenderer {
                     text = String(chars[0..<offset]) + name + String(chars[(offset + name.count)...])
                 }
                 let arrow = a < b ? "├" + text.dropLast() + "▶" : "◀" + text.dropFirst() + "┤"
-                let merged = cells[0..<low].joined() + arrow
+                let merged =
+                    cells[0..<low].joined() + arrow
                     + (high < columns.count ? String(cells[high].dropFirst(1)) : "")
                     + cells[(min(high + 1, columns.count))...].joined()
                 lines.append(TextLayout.fit(String(repeating: " ", count: margin) + merged, width))
@@ -61,8 +64,9 @@ public struct TimelineRenderer {
             lines.append(TextLayout.fit(line.trailingSpacesRemoved, width))
         }
         lines.append("")
-        lines.append("\(events.count) events on \(columns.count) nodes; ●n = the node's own clock entry; "
-            + "times are wall-clock offsets from the first event shown")
+        lines.append(
+            "\(events.count) events on \(columns.count) nodes; ●n = the node's own clock entry; "
+                + "times are wall-clock offsets from the first event shown")
         return lines.map(\.trailingSpacesRemoved).joined(separator: "\n") + "\n"
     }
 
@@ -71,7 +75,8 @@ public struct TimelineRenderer {
         var rows: [Row] = []
         for event in events {
             let e = event.event
-            let msg = e.data["msg"]?.stringValue, peer = e.data["peer"]?.stringValue
+            let msg = e.data["msg"]?.stringValue
+            let peer = e.data["peer"]?.stringValue
             if let msg, e.kind == .rpcSend || e.kind == .rpcReplySend {
                 sends[MessageKey(sender: e.node, msg: msg, reply: e.kind == .rpcReplySend)] = event
             }

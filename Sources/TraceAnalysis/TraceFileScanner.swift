@@ -1,17 +1,78 @@
+import Causality
 import TraceFormat
 
+/// The nodes of a run, numbered in name order, so clocks can be compared as arrays instead of dictionaries.
+public final class NodeIndex: Sendable {
+    public let names: [String]
+    private let positions: [String: Int]
+
+    public init(_ names: some Sequence<String>) {
+        self.names = Set(names).sorted()
+        positions = Dictionary(uniqueKeysWithValues: self.names.enumerated().map { ($1, $0) })
+    }
+
+    public func position(_ node: String) -> Int? { positions[node] }
+
+    /// The clock as an array by node number, and whether it also names nodes outside the index.
+    func dense(_ clock: VectorClock) -> (values: [UInt64], external: Bool) {
+        var values = [UInt64](repeating: 0, count: names.count)
+        var external = false
+        for (node, counter) in clock.entries {
+            if let position = positions[node] { values[position] = counter } else { external = true }
+        }
+        return (values, external)
+    }
+}
+
 /// One event as read from a run: the event, where it came from, and its merge key.
-public struct RunEvent: Sendable {
-    public var event: TraceEvent
+///
+/// A class, so that handing events through the merge and keeping the last one per node costs one retain.
+public final class RunEvent: Sendable {
+    public let event: TraceEvent
     /// 1-based line in the node's decompressed file (0 for events built in memory).
-    public var line: Int
+    public let line: Int
     /// The sum of the clock's entries: a linear extension of happened-before (`a → b` ⇒ `sum(a) < sum(b)`).
     public let clockSum: UInt64
+    /// The recording node's number in the run's `NodeIndex`.
+    let node: Int
+    /// The clock by node number.
+    let dense: [UInt64]
+    /// True when the clock names nodes outside the index (then the dictionary clock is authoritative).
+    let external: Bool
 
-    public init(_ event: TraceEvent, line: Int = 0) {
+    public init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
         self.event = event
         self.line = line
         clockSum = event.clock.entries.values.reduce(0, &+)
+        node = index.position(event.node) ?? -1
+        (dense, external) = index.dense(event.clock)
+    }
+
+    /// vc(self) ≤ vc(other), entry by entry.
+    func isDominated(by other: RunEvent) -> Bool {
+        if external || other.external { return event.clock.isDominated(by: other.event.clock) }
+        for position in dense.indices where dense[position] > other.dense[position] { return false }
+        return true
+    }
+
+    /// How this event's clock relates to `other`'s.
+    func compare(_ other: RunEvent) -> CausalOrder {
+        if external || other.external { return event.clock.compare(other.event.clock) }
+        var less = false
+        var greater = false
+        for position in dense.indices {
+            if dense[position] < other.dense[position] {
+                less = true
+            } else if dense[position] > other.dense[position] {
+                greater = true
+            }
+        }
+        switch (less, greater) {
+        case (false, false): return .equal
+        case (true, false): return .before
+        case (false, true): return .after
+        case (true, true): return .concurrent
+        }
     }
 }
 
@@ -63,9 +124,11 @@ public struct TraceFileScanner {
     public init() {}
 
     /// Reads `path` (the file of `node`), calling `onEvent` for each valid event in file order.
-    public func scan(path: String, node: String, onEvent: (RunEvent) throws -> Void) -> FileHealth {
+    public func scan(
+        path: String, node: String, index: NodeIndex, onEvent: (RunEvent) throws -> Void
+    ) -> FileHealth {
         var health = FileHealth(node: node, path: path)
-        let fast = FastEventDecoder()
+        var fast = FastEventDecoder()
         let reference = TraceEventDecoder()
         var pending: [UInt8] = []
 
@@ -94,7 +157,7 @@ public struct TraceFileScanner {
                 return
             }
             health.events += 1
-            try onEvent(RunEvent(event, line: health.lines))
+            try onEvent(RunEvent(event, line: health.lines, index: index))
         }
 
         do {
@@ -104,21 +167,21 @@ public struct TraceFileScanner {
                 onResume: { _ in
                     health.droppedTailBytes += pending.count
                     pending.removeAll(keepingCapacity: true)
-                }
-            ) { chunk in
-                var start = 0
-                for index in 0..<chunk.count where chunk[index] == 0x0A {
-                    if pending.isEmpty {
-                        try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]))
-                    } else {
-                        pending.append(contentsOf: chunk[start..<index])
-                        try pending.withUnsafeBufferPointer { try handle($0) }
-                        pending.removeAll(keepingCapacity: true)
+                },
+                { chunk in
+                    var start = 0
+                    for index in 0..<chunk.count where chunk[index] == 0x0A {
+                        if pending.isEmpty {
+                            try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]))
+                        } else {
+                            pending.append(contentsOf: chunk[start..<index])
+                            try pending.withUnsafeBufferPointer { try handle($0) }
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                        start = index + 1
                     }
-                    start = index + 1
-                }
-                pending.append(contentsOf: chunk[start..<chunk.count])
-            }
+                    pending.append(contentsOf: chunk[start..<chunk.count])
+                })
             health.droppedTailBytes += pending.count
             for damage in damages {
                 health.damages.append(damage.description)

@@ -23,7 +23,7 @@ struct SummaryCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let summary = RunSummary()
-        let engine = CheckEngine(traced: loader.nodes)
+        let engine = CheckEngine(traced: loader.nodes, index: loader.index)
         let progress = ProgressReporter()
         var start: Int64?
         var count = 0
@@ -37,7 +37,8 @@ struct SummaryCommand: ParsableCommand {
             return filter.limit.map { count < $0 } ?? true
         }
         progress.done()
-        let partial = filter.limit.map { count >= $0 } ?? false || !filter.nodes.isEmpty || filter.order != nil
+        let partial =
+            filter.limit.map { count >= $0 } ?? false || !filter.nodes.isEmpty || filter.order != nil
             || filter.from != nil || filter.to != nil
         let checks = engine.finish(health: health, partial: partial)
         CLIOutput.problems(health)

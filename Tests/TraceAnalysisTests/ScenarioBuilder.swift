@@ -1,0 +1,163 @@
+import Causality
+import TraceAnalysis
+import TraceFormat
+
+/// Builds event sequences the way the recorders would: every event ticks, receives merge, seq counts,
+/// wall time advances 1 ms per event. Deterministic, so renderers' output can be compared with golden files.
+struct ScenarioBuilder {
+    var clocks: [String: VectorClock] = [:]
+    var sequences: [String: UInt64] = [:]
+    var pids: [String: Int32] = [:]
+    var messageCounters: [String: Int] = [:]
+    var now: Int64 = 1_800_000_000_000_000_000
+    var events: [TraceEvent] = []
+
+    /// Records one event of `node` and returns its index in `events`.
+    @discardableResult
+    mutating func record(
+        _ node: String, _ kind: EventKind, merging remote: VectorClock? = nil, trace: String? = nil,
+        _ data: [String: TraceValue] = [:]
+    ) -> Int {
+        var clock = clocks[node] ?? VectorClock()
+        if let remote { clock.merge(remote) }
+        clock.tick(node)
+        clocks[node] = clock
+        sequences[node, default: 0] += 1
+        now += 1_000_000
+        let pid = pids[node] ?? Int32(1000 + (pids.count + 1) * 11)
+        pids[node] = pid
+        events.append(
+            TraceEvent(
+                wallTimeNanos: now, node: node, pid: pid, sequence: sequences[node]!, kind: kind, traceID: trace,
+                spanID: trace.map { _ in "00f067aa0ba902b7" }, clock: clock, data: data))
+        return events.count - 1
+    }
+
+    /// A whole RPC: send, receive, (handler events), reply send, reply receive. Returns the indexes.
+    @discardableResult
+    mutating func call(
+        _ client: String, _ server: String, _ method: String, trace: String? = nil,
+        handler: (inout ScenarioBuilder) -> Void = { _ in }
+    ) -> (send: Int, receive: Int, replySend: Int, replyReceive: Int) {
+        messageCounters[client, default: 0] += 1
+        let msg = "\(client)-\(pids[client] ?? 0)-\(messageCounters[client]!)"
+        let send = record(
+            client, .rpcSend, trace: trace,
+            [
+                "msg": .string(msg), "peer": .string(server),
+                "method": .string(method),
+            ])
+        let receive = record(
+            server, .rpcReceive, merging: events[send].clock, trace: trace,
+            ["msg": .string(msg), "peer": .string(client), "method": .string(method)])
+        handler(&self)
+        let replySend = record(
+            server, .rpcReplySend, trace: trace,
+            [
+                "msg": .string(msg), "peer": .string(client),
+                "method": .string(method), "status": "ok", "http_status": 200, "duration_ns": 500_000,
+            ])
+        let replyReceive = record(
+            client, .rpcReplyReceive, merging: events[replySend].clock, trace: trace,
+            [
+                "msg": .string(msg), "peer": .string(server), "method": .string(method), "status": "ok",
+                "http_status": 200, "duration_ns": 900_000,
+            ])
+        return (send, receive, replySend, replyReceive)
+    }
+
+    /// One approved order through orchestrator → queue → leader executor.
+    mutating func order(_ id: String, executor: String, epoch: String, lease: Int64, delivery: Int64 = 1) {
+        record("orchestrator", .rpcReceive, trace: id, ["method": "POST /checkout"])
+        call("orchestrator", "queue", "enqueue", trace: id) { builder in
+            builder.record(
+                "queue", EventKind("queue.enqueue"), trace: id,
+                ["order": .string(id), "depth": 1, "duplicate": false])
+        }
+        record("orchestrator", EventKind("order.decision"), trace: id, ["order": .string(id), "status": "approved"])
+        record("orchestrator", .rpcReplySend, trace: id, ["method": "POST /checkout", "status": "ok"])
+        let executorID = Int64(executor.split(separator: "-").last!)!
+        let term = Int64(epoch.split(separator: ".").first!)!
+        call(executor, "queue", "lease") { builder in
+            builder.record(
+                "queue", EventKind("queue.lease"),
+                [
+                    "order": .string(id), "executor": .int(executorID), "epoch": .string(epoch), "term": .int(term),
+                    "lease": .int(lease), "delivery": .int(delivery), "expires_in_ms": 2000, "renewed": false,
+                    "depth": 0,
+                ])
+        }
+        record(
+            executor, EventKind("executor.dequeue"), trace: id,
+            [
+                "order": .string(id), "epoch": .string(epoch), "term": .int(term), "lease": .int(lease),
+                "delivery": .int(delivery),
+            ])
+        call(executor, "queue", "ack", trace: id) { builder in
+            builder.record(
+                "queue", EventKind("queue.commit"), trace: id,
+                [
+                    "order": .string(id), "executor": .int(executorID), "epoch": .string(epoch), "term": .int(term),
+                    "lease": .int(lease), "outcome": "committed",
+                ])
+        }
+        record(
+            executor, EventKind("executor.commit"), trace: id,
+            [
+                "order": .string(id), "epoch": .string(epoch), "term": .int(term), "lease": .int(lease),
+                "outcome": "committed",
+            ])
+    }
+
+    /// `leader` wins an election for `epoch` and tells `follower` (over a bully RPC).
+    mutating func elect(_ leader: String, epoch: String, follower: String, reason: String = "start") {
+        let term = Int64(epoch.split(separator: ".").first!)!
+        let leaderID = Int64(leader.split(separator: "-").last!)!
+        record(leader, EventKind("election.start"), ["reason": .string(reason), "term": .int(term - 1)])
+        record(
+            leader, EventKind("election.leader"),
+            [
+                "leader": .int(leaderID), "epoch": .string(epoch), "term": .int(term), "self": true,
+            ])
+        record(
+            leader, EventKind("election.send"),
+            [
+                "type": "coordinator", "to": .int(Int64(follower.split(separator: "-").last!)!),
+                "epoch": .string(epoch),
+            ])
+        call(leader, follower, "bully") { builder in
+            builder.record(
+                follower, EventKind("election.receive"),
+                [
+                    "type": "coordinator", "from": .int(leaderID), "epoch": .string(epoch),
+                ])
+            builder.record(
+                follower, EventKind("election.leader"),
+                [
+                    "leader": .int(leaderID), "epoch": .string(epoch), "term": .int(term), "self": false,
+                ])
+        }
+    }
+
+    /// A clean run with a failover: executor-2 leads (1.2) and executes two orders, then dies; executor-1 times
+    /// out, takes over (2.1) and executes a third order. Health: executor-2's file is truncated (killed).
+    static func cleanFailover() -> (events: [TraceEvent], health: [FileHealth]) {
+        var builder = ScenarioBuilder()
+        builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+        builder.order("0a1b2c3d4e5f60718293a4b5c6d7e8f9", executor: "executor-2", epoch: "1.2", lease: 1)
+        builder.order("1b2c3d4e5f60718293a4b5c6d7e8f90a", executor: "executor-2", epoch: "1.2", lease: 2)
+        builder.now += 1_500_000_000
+        builder.record(
+            "executor-1", EventKind("heartbeat.timeout"), ["leader": 2, "reason": "leader 2 silent for 200 ms"])
+        builder.record("executor-1", EventKind("election.start"), ["reason": "leader 2 silent for 200 ms", "term": 1])
+        builder.record(
+            "executor-1", EventKind("election.leader"),
+            [
+                "leader": 1, "epoch": "2.1", "term": 2, "self": true,
+            ])
+        builder.order("2c3d4e5f60718293a4b5c6d7e8f90a1b", executor: "executor-1", epoch: "2.1", lease: 3)
+        var killed = FileHealth(node: "executor-2", path: "executor-2.jsonl.gz")
+        killed.truncated = true
+        return (builder.events, [killed])
+    }
+}
