@@ -27,7 +27,9 @@ struct AnalyzerBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let executable = analyzer ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let executable =
+            analyzer
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("trace-analyzer").path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             FileHandle.standardError.write(Data("error: \(executable) not found; build trace-analyzer first\n".utf8))

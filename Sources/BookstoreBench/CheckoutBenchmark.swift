@@ -41,7 +41,8 @@ struct CheckoutBenchmark: ParsableCommand {
                 for count in metrics ? clients : [clients.max() ?? 8] {
                     if metrics { rows.append(baseline(url: url, clients: count, requests: orders)) }
                     let report = LoadGenerator(
-                        baseURL: url, orders: orders, concurrency: count, seed: UInt64(count), year: CalendarYear.current
+                        baseURL: url, orders: orders, concurrency: count, seed: UInt64(count),
+                        year: CalendarYear.current
                     ).run(recorder: recorder)
                     rows.append(
                         Row(
@@ -56,28 +57,36 @@ struct CheckoutBenchmark: ParsableCommand {
             print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
         case .text:
             print("Checkout on the real cluster (8 processes on loopback, tracing on), \(orders) requests per row")
-            print("scenario                                   clients  req/s    vs base  p50 ms  p90 ms  p99 ms  max ms  outcomes")
+            print(
+                "scenario                                   clients  req/s    vs base  p50 ms  p90 ms  p99 ms  max ms  outcomes"
+            )
             for row in rows {
                 let base = rows.first { $0.clients == row.clients && $0.scenario.hasPrefix("baseline") }
                 let ratio = base.map { row.perSecond / $0.perSecond } ?? 1
-                let outcomes = row.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let outcomes = row.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " ")
                 print(
                     row.scenario.padding(toLength: 43, withPad: " ", startingAt: 0)
-                        + String(format: "%-8d %-8.0f %-8.2f %-7.2f %-7.2f %-7.2f %-7.2f ", row.clients, row.perSecond,
-                                 ratio, row.p50Ms, row.p90Ms, row.p99Ms, row.maxMs) + outcomes)
+                        + String(
+                            format: "%-8d %-8.0f %-8.2f %-7.2f %-7.2f %-7.2f %-7.2f ", row.clients, row.perSecond,
+                            ratio, row.p50Ms, row.p90Ms, row.p99Ms, row.maxMs) + outcomes)
             }
             let on = rows.first { $0.scenario.hasSuffix("metrics on") && $0.clients == (clients.max() ?? 8) }
             let off = rows.first { $0.scenario.hasSuffix("metrics off") }
             if let on, let off {
-                print(String(format: "metrics cost with %d clients: %.1f%% of throughput", on.clients,
-                             (1 - on.perSecond / off.perSecond) * 100))
+                print(
+                    String(
+                        format: "metrics cost with %d clients: %.1f%% of throughput", on.clients,
+                        (1 - on.perSecond / off.perSecond) * 100))
             }
         }
     }
 
     /// Runs `body` with a fresh cluster of real processes on free loopback ports.
     private func withCluster(metrics: Bool, _ body: (String) throws -> Void) throws {
-        let executable = bookstore ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
+        let executable =
+            bookstore
+            ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
             .deletingLastPathComponent().appendingPathComponent("bookstore").path
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -38,7 +38,9 @@ struct FailoverBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let executable = bookstore ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
+        let executable =
+            bookstore
+            ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
             .deletingLastPathComponent().appendingPathComponent("bookstore").path
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("failover-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -133,7 +135,9 @@ struct FailoverBenchmark: ParsableCommand {
     private func committedOrders(run: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         _ = try TraceFileReader().read(path: run + "/queue.jsonl.gz") { event in
-            if event.kind == .queueCommit, let order = event.data["order"]?.stringValue { counts[order, default: 0] += 1 }
+            if event.kind == .queueCommit, let order = event.data["order"]?.stringValue {
+                counts[order, default: 0] += 1
+            }
         }
         return counts
     }
@@ -146,14 +150,16 @@ struct FailoverBenchmark: ParsableCommand {
         func stats(_ values: [Double?]) -> String {
             let known = values.compactMap { $0 }.sorted()
             guard !known.isEmpty else { return "n/a" }
-            return String(format: "median %6.0f ms  max %6.0f ms  (n=%d)", known[known.count / 2], known.last!, known.count)
+            return String(
+                format: "median %6.0f ms  max %6.0f ms  (n=%d)", known[known.count / 2], known.last!, known.count)
         }
         print("Leader failover under load: \(result.kills.count) kills (SIGKILL), cluster of 3 executors on loopback")
         print("  kill → first heartbeat timeout:  " + stats(result.kills.map(\.toTimeoutMs)))
         print("  kill → new coordinator:          " + stats(result.kills.map(\.toCoordinatorMs)))
         print("  kill → new leader's first lease: " + stats(result.kills.map(\.toFirstLeaseMs)))
-        print("  orders approved \(result.approved), committed \(result.committed), lost \(result.lost), "
-            + "duplicated \(result.duplicated), still pending \(result.pending)")
+        print(
+            "  orders approved \(result.approved), committed \(result.committed), lost \(result.lost), "
+                + "duplicated \(result.duplicated), still pending \(result.pending)")
     }
 }
 

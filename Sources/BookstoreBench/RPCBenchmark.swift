@@ -36,10 +36,14 @@ struct RPCBenchmark: ParsableCommand {
         var traceEvents = 0
 
         for tracing in [false, true] {
-            let serverRecorder = tracing
-                ? try TraceRecorder.file(node: "server", directory: directory) : TraceRecorder(node: "server", writer: nil)
-            let clientRecorder = tracing
-                ? try TraceRecorder.file(node: "client", directory: directory) : TraceRecorder(node: "client", writer: nil)
+            let serverRecorder =
+                tracing
+                ? try TraceRecorder.file(node: "server", directory: directory)
+                : TraceRecorder(node: "server", writer: nil)
+            let clientRecorder =
+                tracing
+                ? try TraceRecorder.file(node: "client", directory: directory)
+                : TraceRecorder(node: "client", writer: nil)
             var router = Router()
             router.register("add", AddParams.self) { params, _ in Sum(sum: params.a + params.b, note: params.note) }
             let pong = Data("pong".utf8)
@@ -87,13 +91,18 @@ struct RPCBenchmark: ParsableCommand {
 
     private func report(_ figures: LoadRunner.Figures) {
         FileHandle.standardError.write(
-            Data("  measured \(figures.scenario), \(figures.threads) thread(s): \(Int(figures.callsPerSecond)) calls/s\n".utf8))
+            Data(
+                "  measured \(figures.scenario), \(figures.threads) thread(s): \(Int(figures.callsPerSecond)) calls/s\n"
+                    .utf8))
     }
 
     private func printTable(_ all: [LoadRunner.Figures], traceEvents: Int, traceBytes: Int) {
-        print("RPC on loopback: \(seconds) s per scenario, server threads \(serverThreads), client and server in one process")
-        print(pad("scenario", 44) + pad("threads", 8) + pad("calls/s", 10) + pad("vs base", 9) + pad("p50 µs", 9)
-            + pad("p99 µs", 9) + pad("max µs", 9) + "errors")
+        print(
+            "RPC on loopback: \(seconds) s per scenario, server threads \(serverThreads), client and server in one process"
+        )
+        print(
+            pad("scenario", 44) + pad("threads", 8) + pad("calls/s", 10) + pad("vs base", 9) + pad("p50 µs", 9)
+                + pad("p99 µs", 9) + pad("max µs", 9) + "errors")
         for figures in all {
             let baseline = all.first { $0.threads == figures.threads && $0.scenario.hasPrefix("baseline") }
             let ratio = baseline.map { figures.callsPerSecond / $0.callsPerSecond } ?? 1
@@ -112,7 +121,9 @@ struct RPCBenchmark: ParsableCommand {
             }
         }
         if traceEvents > 0 {
-            print("trace output: \(traceEvents) events, \(traceBytes) compressed bytes (\(traceBytes / max(1, traceEvents)) B/event)")
+            print(
+                "trace output: \(traceEvents) events, \(traceBytes) compressed bytes (\(traceBytes / max(1, traceEvents)) B/event)"
+            )
         }
     }
 

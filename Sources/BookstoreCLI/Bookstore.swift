@@ -6,7 +6,10 @@ struct Bookstore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bookstore",
         abstract: "Bookstore Cluster: an observable, fault-tolerant checkout cluster.",
-        subcommands: [ServeCommand.self, UpCommand.self, LoadCommand.self, DemoCommand.self, ChaosCommand.self, FraudCommand.self, DebugCommand.self]
+        subcommands: [
+            ServeCommand.self, UpCommand.self, LoadCommand.self, DemoCommand.self, ChaosCommand.self, FraudCommand.self,
+            DebugCommand.self,
+        ]
     )
 }
 

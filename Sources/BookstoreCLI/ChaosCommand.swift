@@ -41,7 +41,8 @@ struct ChaosCommand: ParsableCommand {
                 throw ChaosError("no executor claims to lead")
             }
             kill(leader.pid, SIGKILL)
-            CLIOutput.line("killed \(leader.node) (pid \(leader.pid), leader of epoch \(leader.epoch.map { "\($0)" } ?? "-"))")
+            CLIOutput.line(
+                "killed \(leader.node) (pid \(leader.pid), leader of epoch \(leader.epoch.map { "\($0)" } ?? "-"))")
         }
     }
 
@@ -52,12 +53,16 @@ struct ChaosCommand: ParsableCommand {
         @Option(help: "How long to pause, e.g. 800ms or 2s.") var duration: String = "1s"
 
         func run() throws {
-            guard let seconds = DurationText.seconds(duration) else { throw ValidationError("bad --duration \(duration)") }
+            guard let seconds = DurationText.seconds(duration) else {
+                throw ValidationError("bad --duration \(duration)")
+            }
             guard let leader = ExecutorProbe(settings: try options.cluster().executors).leader() else {
                 throw ChaosError("no executor claims to lead")
             }
             kill(leader.pid, SIGSTOP)
-            CLIOutput.line("paused \(leader.node) (pid \(leader.pid), epoch \(leader.epoch.map { "\($0)" } ?? "-")) for \(duration)")
+            CLIOutput.line(
+                "paused \(leader.node) (pid \(leader.pid), epoch \(leader.epoch.map { "\($0)" } ?? "-")) for \(duration)"
+            )
             Thread.sleep(forTimeInterval: seconds)
             kill(leader.pid, SIGCONT)
             CLIOutput.line("resumed \(leader.node)")
@@ -71,7 +76,10 @@ struct ChaosCommand: ParsableCommand {
         @Argument(help: "Executor id.") var id: Int
 
         func run() throws {
-            guard let status = ExecutorProbe(settings: try options.cluster().executors).statuses().first(where: { $0.id == id })
+            guard
+                let status = ExecutorProbe(settings: try options.cluster().executors).statuses().first(where: {
+                    $0.id == id
+                })
             else { throw ChaosError("executor-\(id) does not answer") }
             kill(status.pid, SIGKILL)
             CLIOutput.line("killed executor-\(id) (pid \(status.pid))")
@@ -80,9 +88,13 @@ struct ChaosCommand: ParsableCommand {
 
     /// `chaos restart ID`: start executor ID again into the same run.
     struct Restart: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start executor ID again (into the running cluster's run).")
+        static let configuration = CommandConfiguration(
+            abstract: "Start executor ID again (into the running cluster's run).")
         @OptionGroup var options: Options
-        @Option(name: .customLong("run"), help: "Run directory (default: where the other executors trace, else <tracesRoot>/latest).") var runDirectory: String?
+        @Option(
+            name: .customLong("run"),
+            help: "Run directory (default: where the other executors trace, else <tracesRoot>/latest).")
+        var runDirectory: String?
         @Argument(help: "Executor id.") var id: Int
 
         func run() throws {
@@ -92,13 +104,17 @@ struct ChaosCommand: ParsableCommand {
             if let running = statuses.first(where: { $0.id == id }) {
                 throw ChaosError("executor-\(id) is running (pid \(running.pid))")
             }
-            let directory = runDirectory ?? statuses.compactMap(\.tracesDirectory).first ?? "\(cluster.tracesRoot)/latest"
+            let directory =
+                runDirectory ?? statuses.compactMap(\.tracesDirectory).first ?? "\(cluster.tracesRoot)/latest"
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
-            process.arguments = ["serve", "executor", "--id", "\(id)", "--traces", directory]
+            process.arguments =
+                ["serve", "executor", "--id", "\(id)", "--traces", directory]
                 + (options.config.map { ["--config", $0] } ?? [])
             let logPath = "\(directory)/executor-\(id).log"
-            if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+            if !FileManager.default.fileExists(atPath: logPath) {
+                FileManager.default.createFile(atPath: logPath, contents: nil)
+            }
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             log.seekToEndOfFile()
             process.standardOutput = log

@@ -39,7 +39,9 @@ struct DemoCommand: ParsableCommand {
             CLIOutput.line("no executor became leader")
             throw ExitCode(1)
         }
-        CLIOutput.line("Cluster is up: checkout page at \(cluster.orchestrator.url)/, leader \(first.node) (epoch \(first.epoch!))")
+        CLIOutput.line(
+            "Cluster is up: checkout page at \(cluster.orchestrator.url)/, leader \(first.node) (epoch \(first.epoch!))"
+        )
         CLIOutput.line("Sending \(orders) orders with \(concurrency) clients…")
 
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)
@@ -58,11 +60,14 @@ struct DemoCommand: ParsableCommand {
             if let leader = probe.leader() {
                 let killed = ContinuousClock.now
                 supervisor.signal(SIGKILL, to: leader.node)
-                CLIOutput.line("Killed the leader \(leader.node) (pid \(leader.pid), epoch \(leader.epoch!)) with SIGKILL")
+                CLIOutput.line(
+                    "Killed the leader \(leader.node) (pid \(leader.pid), epoch \(leader.epoch!)) with SIGKILL")
                 if let next = probe.waitForNewLeader(excluding: leader.id, after: leader.epoch, timeout: .seconds(5)) {
                     let elapsed = ContinuousClock.now - killed
-                    failover = "\(leader.node) → \(next.node) (epoch \(next.epoch!)), seen by polling after \(elapsed.wholeMilliseconds) ms"
-                    CLIOutput.line("New leader: \(next.node) (epoch \(next.epoch!)) after \(elapsed.wholeMilliseconds) ms")
+                    failover =
+                        "\(leader.node) → \(next.node) (epoch \(next.epoch!)), seen by polling after \(elapsed.wholeMilliseconds) ms"
+                    CLIOutput.line(
+                        "New leader: \(next.node) (epoch \(next.epoch!)) after \(elapsed.wholeMilliseconds) ms")
                 } else {
                     CLIOutput.line("No new leader within 5 s!")
                 }
@@ -81,8 +86,9 @@ struct DemoCommand: ParsableCommand {
         CLIOutput.line("")
         CLIOutput.line("Summary")
         CLIOutput.line("  orders approved:  \(approved.count)")
-        CLIOutput.line("  orders committed: \(committed.count)  (lost: \(approved.subtracting(committed).count), "
-            + "unexpected: \(committed.subtracting(approved).count))")
+        CLIOutput.line(
+            "  orders committed: \(committed.count)  (lost: \(approved.subtracting(committed).count), "
+                + "unexpected: \(committed.subtracting(approved).count))")
         if let failover { CLIOutput.line("  failover:         \(failover)") }
         CLIOutput.line("  traces:           \(run.path)/*.jsonl.gz  (also \(cluster.tracesRoot)/latest)")
         CLIOutput.line("  look at one:      zcat \(run.path)/orchestrator.jsonl.gz | head -3")

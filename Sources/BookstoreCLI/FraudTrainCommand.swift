@@ -45,7 +45,8 @@ struct FraudTrainCommand: ParsableCommand {
             .init(seed: seed, rows: rows, rounds: rounds, outputPath: output))
         let metadata = report.metadata
         let matrix = metadata.holdout.confusion
-        print("""
+        print(
+            """
             rows \(metadata.rows) (fraud labels \(percent(report.labelRate))): train \(report.trainRows), \
             validation \(report.validationRows), holdout \(report.holdoutRows); seed \(metadata.seed), \
             rounds \(metadata.rounds)

@@ -19,7 +19,8 @@ struct LoadCommand: ParsableCommand {
 
     @Option(help: "How many orders to send.") var orders: Int = 1000
     @Option(help: "Concurrent clients (keep-alive connections).") var concurrency: Int = 8
-    @Option(help: "Order mix as kind=weight pairs, e.g. valid=70,badCard=8,expiredCard=7,missingFields=5,fraudulent=10.")
+    @Option(
+        help: "Order mix as kind=weight pairs, e.g. valid=70,badCard=8,expiredCard=7,missingFields=5,fraudulent=10.")
     var mix: String?
     @Option(help: "Orchestrator URL (default: from the config).") var url: String?
     @Option(help: "Cluster config file.") var config: String?
@@ -35,7 +36,8 @@ struct LoadCommand: ParsableCommand {
 
     func run() throws {
         let cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
-        let recorder = try traces.map { try TraceRecorder.file(node: "load", directory: $0) }
+        let recorder =
+            try traces.map { try TraceRecorder.file(node: "load", directory: $0) }
             ?? TraceRecorder(node: "load", writer: nil)
         let report = LoadRun.execute(
             url: url ?? cluster.orchestrator.url, orders: orders, concurrency: concurrency,

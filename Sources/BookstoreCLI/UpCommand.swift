@@ -48,7 +48,8 @@ struct UpCommand: ParsableCommand {
         }
         CLIOutput.line("Bookstore cluster is up (run \(run.runID)).")
         for child in supervisor.children {
-            CLIOutput.line("  \(child.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(child.url)  pid \(child.pid)")
+            CLIOutput.line(
+                "  \(child.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(child.url)  pid \(child.pid)")
         }
         CLIOutput.line("Checkout page: \(cluster.orchestrator.url)/")
         CLIOutput.line("Traces and logs: \(run.path)   (Ctrl-C stops the cluster)")

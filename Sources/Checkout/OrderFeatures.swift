@@ -52,10 +52,11 @@ public struct OrderFeatures: Sendable, Equatable {
         let items = order.items ?? []
         let quantities = items.map { max(0, $0.quantity ?? 0) }
         // Saturating: wrapping would turn Int.max copies into a small or negative total.
-        totalQuantity = Double(quantities.reduce(0) { sum, quantity in
-            let (next, overflow) = sum.addingReportingOverflow(quantity)
-            return overflow ? Int.max : next
-        })
+        totalQuantity = Double(
+            quantities.reduce(0) { sum, quantity in
+                let (next, overflow) = sum.addingReportingOverflow(quantity)
+                return overflow ? Int.max : next
+            })
         distinctItems = Double(
             Set(items.compactMap { CheckoutRequest.nonEmpty($0.name)?.trimmingWhitespace.lowercased() }).count)
         maxQuantity = Double(quantities.max() ?? 0)

@@ -52,7 +52,9 @@ public final class ClusterSupervisor: @unchecked Sendable {
     /// Every process of the cluster: the queue and leaf services first, then the orchestrator, then executors.
     public var launches: [Launch] {
         let roles: [ServiceRole] = [.queue, .verification, .fraud, .suggestions, .orchestrator]
-        return roles.map { Launch(name: $0.rawValue, arguments: ["serve", $0.rawValue], url: config.endpoint(of: $0).url) }
+        return roles.map {
+            Launch(name: $0.rawValue, arguments: ["serve", $0.rawValue], url: config.endpoint(of: $0).url)
+        }
             + config.executors.replicas.map {
                 Launch(name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: $0.endpoint.url)
             }
@@ -97,7 +99,9 @@ public final class ClusterSupervisor: @unchecked Sendable {
             if !expected {
                 self.logger.error(
                     "service exited unexpectedly",
-                    metadata: ["service": .string(name), "status": "\(finished.terminationStatus)", "log": .string(logPath)])
+                    metadata: [
+                        "service": .string(name), "status": "\(finished.terminationStatus)", "log": .string(logPath),
+                    ])
                 self.onUnexpectedExit?(name, finished.terminationStatus)
             }
         }

@@ -43,7 +43,9 @@ public final class InProcessCluster: @unchecked Sendable {
         }
     }
 
-    private static func recorder(_ role: ServiceRole, _ config: ClusterConfig, _ directory: String?) throws
+    private static func recorder(
+        _ role: ServiceRole, _ config: ClusterConfig, _ directory: String?
+    ) throws
         -> TraceRecorder
     {
         let node = config.endpoint(of: role).id

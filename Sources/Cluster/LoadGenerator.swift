@@ -84,7 +84,12 @@ public struct LoadGenerator: Sendable {
                     outcome = "transport_error"
                 }
                 let elapsed = ContinuousClock.now - begin
-                _ = histogram.record(UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000)))
+                _ = histogram.record(
+                    UInt64(
+                        max(
+                            0,
+                            elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000)
+                    ))
                 local.outcomes[outcome, default: 0] += 1
                 if let approvedID { local.approved.append(approvedID) }
                 if (kind == .valid) != (outcome == "approved") { local.unexpected += 1 }
@@ -92,7 +97,8 @@ public struct LoadGenerator: Sendable {
             }
             tally.store(thread: thread, histogram: histogram, counts: local)
         }
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        let seconds =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         let (histogram, counts) = tally.merged()
         func ms(_ value: UInt64) -> Double { Double(value) / 1e6 }
@@ -140,7 +146,12 @@ private final class Tally: @unchecked Sendable {
         counts = Array(repeating: nil, count: threads)
     }
 
-    func finishOne() -> Int { lock.withLock { finished += 1; return finished } }
+    func finishOne() -> Int {
+        lock.withLock {
+            finished += 1
+            return finished
+        }
+    }
 
     func store(thread: Int, histogram: Histogram<UInt64>, counts local: Counts) {
         lock.withLock {

@@ -91,7 +91,8 @@ public struct OrderMix: Sendable, Equatable {
             order.user?.contact = nil
             order.termsAccepted = false
         case .fraudulent:
-            order.user = .init(name: "xzq qwrtp", contact: "k\(Int.random(in: 100...999, using: &generator))@mailinator.com")
+            order.user = .init(
+                name: "xzq qwrtp", contact: "k\(Int.random(in: 100...999, using: &generator))@mailinator.com")
             order.items = [.init(name: "The Hobbit", quantity: 40)]
             order.shippingAddress = .init(street: "9 Dock Rd", city: "Lagos", zip: "100001", country: "Nigeria")
             order.shippingMethod = "Next-Day"

@@ -181,8 +181,10 @@ public struct BullyElection: Sendable {
         highestSeen = epoch
         current = epoch
         role = .leader
-        return [.cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout), .cancelTimer(.leaderTimeout),
-                .leaderChanged(epoch)]
+        return [
+            .cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout), .cancelTimer(.leaderTimeout),
+            .leaderChanged(epoch),
+        ]
             + peers.map { .send(.coordinator(epoch), to: $0) }
             + [.setTimer(.heartbeat, deadline: now + configuration.heartbeatInterval)]
     }

@@ -42,10 +42,11 @@ extension SyntheticOrders {
     /// (which `PersonName.isPlausible` accepts: overlap on purpose).
     static func implausibleName<G: RandomNumberGenerator>(using generator: inout G) -> String {
         func word(_ length: Int, vowels: Bool) -> String {
-            String((0..<length).map { index in
-                vowels && index % 2 == 1
-                    ? generator.pick(SyntheticVocabulary.vowels) : generator.pick(SyntheticVocabulary.consonants)
-            })
+            String(
+                (0..<length).map { index in
+                    vowels && index % 2 == 1
+                        ? generator.pick(SyntheticVocabulary.vowels) : generator.pick(SyntheticVocabulary.consonants)
+                })
         }
         func capitalized(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
         switch weightedIndex([35, 20, 15, 15, 15], using: &generator) {

@@ -68,14 +68,20 @@ public struct SyntheticOrders: Sendable {
         let person = Self.person(from: culture, using: &generator)
         let name = generator.chance(0.02) ? person.given : person.display
         let local = generator.chance(0.06) ? Self.handle(using: &generator) : Self.localPart(person, using: &generator)
-        let domains = generator.chance(0.01)
+        let domains =
+            generator.chance(0.01)
             ? SyntheticVocabulary.disposableDomains : SyntheticVocabulary.commonDomains
         let contact = local + "@" + generator.pick(domains)
 
         var items: [CheckoutRequest.Item]
         if generator.chance(0.015) {
-            items = [.init(name: generator.pick(SyntheticVocabulary.titles), quantity: Int.random(in: 8...30,
-                                                                                                using: &generator))]
+            items = [
+                .init(
+                    name: generator.pick(SyntheticVocabulary.titles),
+                    quantity: Int.random(
+                        in: 8...30,
+                        using: &generator))
+            ]
         } else {
             let distinct = Self.weightedIndex([45, 28, 15, 8, 4], using: &generator) + 1
             items = Self.titles(distinct, using: &generator).map {
@@ -87,13 +93,15 @@ public struct SyntheticOrders: Sendable {
         var shippingCountry: String? = generator.chance(0.5) ? nil : generator.pick(culture.countries)
         if generator.chance(0.05) {
             // A present for family abroad.
-            shippingCountry = generator.pick(SyntheticVocabulary.cultures.filter { $0.countries != culture.countries })
+            shippingCountry =
+                generator.pick(SyntheticVocabulary.cultures.filter { $0.countries != culture.countries })
                 .countries[0]
         }
         let method = ["Standard", "Express", "Next-Day"][Self.weightedIndex([80, 14, 6], using: &generator)]
         let gift = generator.chance(0.10) ? generator.pick(SyntheticVocabulary.giftMessages) : nil
         let comment = generator.chance(0.35) ? generator.pick(SyntheticVocabulary.comments) : nil
-        let card = generator.chance(0.007)
+        let card =
+            generator.chance(0.007)
             ? Self.oddCard(using: &generator) : Self.mainstreamCard(using: &generator)
         return Self.order(
             name: name, contact: contact, card: card, items: items, comment: comment, gift: gift, method: method,
@@ -113,24 +121,30 @@ public struct SyntheticOrders: Sendable {
         } else {
             local = implausible ? Self.fold(name) : Self.localPart(person, using: &generator)
         }
-        let domains = generator.chance(0.40)
+        let domains =
+            generator.chance(0.40)
             ? SyntheticVocabulary.disposableDomains : SyntheticVocabulary.commonDomains
         let contact = (local.isEmpty ? "x" : local) + "@" + generator.pick(domains)
 
         let items: [CheckoutRequest.Item]
         if generator.chance(0.40) {
-            items = [.init(name: generator.pick(SyntheticVocabulary.titles),
-                           quantity: Int.random(in: 8...60, using: &generator))]
+            items = [
+                .init(
+                    name: generator.pick(SyntheticVocabulary.titles),
+                    quantity: Int.random(in: 8...60, using: &generator))
+            ]
         } else {
             items = Self.titles(Int.random(in: 1...4, using: &generator), using: &generator).map {
                 .init(name: $0, quantity: Int.random(in: 1...3, using: &generator))
             }
         }
         let billingCountry = generator.pick(culture.countries)
-        let shippingCountry = generator.chance(0.45)
-            ? generator.pick(SyntheticVocabulary.dropCountries.filter {
-                Country.normalized($0) != Country.normalized(billingCountry)
-            })
+        let shippingCountry =
+            generator.chance(0.45)
+            ? generator.pick(
+                SyntheticVocabulary.dropCountries.filter {
+                    Country.normalized($0) != Country.normalized(billingCountry)
+                })
             : (generator.chance(0.5) ? nil : billingCountry)
         let method = generator.chance(0.60) ? generator.pick(["Express", "Next-Day"]) : "Standard"
         let gift = generator.chance(0.30) ? generator.pick(SyntheticVocabulary.giftMessages) : nil

@@ -12,10 +12,14 @@ enum SyntheticVocabulary {
 
     static let cultures: [Culture] = [
         Culture(
-            givenNames: ["James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda", "Emily",
-                         "Daniel", "Sarah", "Matthew", "Olivia", "Chris"],
-            familyNames: ["Smith", "Johnson", "Williams", "Brown", "Miller", "Davis", "O'Connor", "Taylor",
-                          "Anderson", "Thompson", "Walker", "Harris"],
+            givenNames: [
+                "James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda", "Emily",
+                "Daniel", "Sarah", "Matthew", "Olivia", "Chris",
+            ],
+            familyNames: [
+                "Smith", "Johnson", "Williams", "Brown", "Miller", "Davis", "O'Connor", "Taylor",
+                "Anderson", "Thompson", "Walker", "Harris",
+            ],
             countries: ["USA", "United States", "US"],
             cities: ["Springfield", "Austin", "Portland", "Denver", "Boston"]),
         Culture(
@@ -65,8 +69,10 @@ enum SyntheticVocabulary {
             cities: ["Shanghai", "Chengdu", "Hangzhou"]),
         Culture(
             givenNames: ["Иван|ivan", "Анна|anna", "Дмитрий|dmitry", "Ольга|olga", "Сергей|sergey", "Мария|maria"],
-            familyNames: ["Петров|petrov", "Иванова|ivanova", "Смирнов|smirnov", "Кузнецова|kuznetsova",
-                          "Соколов|sokolov"],
+            familyNames: [
+                "Петров|petrov", "Иванова|ivanova", "Смирнов|smirnov", "Кузнецова|kuznetsova",
+                "Соколов|sokolov",
+            ],
             countries: ["Latvia", "LV", "Ukraine", "UA"],
             cities: ["Riga", "Kyiv", "Daugavpils", "Lviv"]),
         Culture(

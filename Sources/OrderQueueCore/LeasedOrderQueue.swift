@@ -107,7 +107,9 @@ public struct LeasedOrderQueue: Sendable {
     }
 
     /// `executor` reports `orderId` done under `leaseID`.
-    public mutating func ack(orderId: String, executor: Int, epoch: Epoch, leaseID: UInt64, now: UInt64)
+    public mutating func ack(
+        orderId: String, executor: Int, epoch: Epoch, leaseID: UInt64, now: UInt64
+    )
         -> (AckOutcome, [Event])
     {
         var events = expire(now: now)

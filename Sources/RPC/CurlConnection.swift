@@ -66,7 +66,8 @@ final class CurlConnection {
         bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
         bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list)
         bs_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeoutMilliseconds))
-        bs_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(timeoutMilliseconds, connectTimeoutMilliseconds)))
+        bs_curl_setopt_long(
+            handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(timeoutMilliseconds, connectTimeoutMilliseconds)))
         errorBuffer[0] = 0
 
         let code: CURLcode = requestBody.withUnsafeBytes { buffer in
@@ -74,7 +75,8 @@ final class CurlConnection {
                 bs_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
             } else {
                 bs_curl_setopt_long(handle, CURLOPT_POST, 1)
-                bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+                bs_curl_setopt_pointer(
+                    handle, CURLOPT_POSTFIELDS, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
                 bs_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
                 if method != "POST" { bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, method) }
             }
@@ -95,7 +97,9 @@ final class CurlConnection {
     }
 }
 
-private func curlWriteBody(data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?)
+private func curlWriteBody(
+    data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?
+)
     -> Int
 {
     guard let data, let userdata else { return 0 }

@@ -11,7 +11,9 @@ public struct HTTPRequest: Sendable {
     public var headers: [String: String]
     public var body: Data
 
-    public init(method: String, path: String, query: String? = nil, headers: [String: String] = [:], body: Data = Data()) {
+    public init(
+        method: String, path: String, query: String? = nil, headers: [String: String] = [:], body: Data = Data()
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -36,7 +38,9 @@ public struct HTTPResponse: Sendable {
     }
 
     /// A JSON response of an `Encodable` value.
-    public static func json<T: Encodable>(_ value: T, status: Int = 200, headers: [(String, String)] = []) -> HTTPResponse {
+    public static func json<T: Encodable>(
+        _ value: T, status: Int = 200, headers: [(String, String)] = []
+    ) -> HTTPResponse {
         let body = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
         return HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
     }
@@ -52,7 +56,9 @@ public struct HTTPResponse: Sendable {
     }
 
     /// A text response.
-    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8")
+    public static func text(
+        _ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8"
+    )
         -> HTTPResponse
     {
         HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Data(text.utf8))

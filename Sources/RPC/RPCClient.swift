@@ -154,7 +154,8 @@ public final class RPCClient: Sendable {
 
         switch result {
         case .success(let exchange):
-            let replyClock = propagatesContext
+            let replyClock =
+                propagatesContext
                 ? exchange.headers[WireHeader.vectorClock].flatMap(VectorClock.init(jsonText:)) : nil
             let failed = exchange.status >= 400
             metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)

@@ -51,7 +51,9 @@ public struct RequestContext: Sendable {
             let result = try body(context)
             recorder.record(
                 .spanEnd, context: child,
-                data: ["name": .string(name), "status": "ok", "duration_ns": .int(Int64(MonotonicClock.nanos() - start))])
+                data: [
+                    "name": .string(name), "status": "ok", "duration_ns": .int(Int64(MonotonicClock.nanos() - start)),
+                ])
             return result
         } catch {
             recorder.record(

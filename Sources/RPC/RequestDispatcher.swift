@@ -28,7 +28,9 @@ final class RequestDispatcher: Sendable {
         var deadlineNanos: UInt64?
     }
 
-    func handle(connection: IncomingConnection, method: String, url: String, body: Data, bodyTooLarge: Bool)
+    func handle(
+        connection: IncomingConnection, method: String, url: String, body: Data, bodyTooLarge: Bool
+    )
         -> ServerReply
     {
         let started = MonotonicClock.nanos()
@@ -197,7 +199,8 @@ final class RequestDispatcher: Sendable {
     ) -> VectorClock {
         let duration = Int64(MonotonicClock.nanos() - started)
         // Unknown paths and methods share one label: metric cardinality must not follow client input.
-        metrics.serverRequest(operation: known ? operation : "unknown", outcome: errorCode?.name ?? "ok", nanos: duration)
+        metrics.serverRequest(
+            operation: known ? operation : "unknown", outcome: errorCode?.name ?? "ok", nanos: duration)
         var data: [String: TraceValue] = [
             "method": .string(operation), "http_status": .int(Int64(status)),
             "status": .string(errorCode?.name ?? "ok"), "duration_ns": .int(duration),
@@ -215,10 +218,11 @@ final class RequestDispatcher: Sendable {
         if let id = incoming.messageID { headers.append((WireHeader.messageID, id)) }
         if crossOrigin {
             headers.append(("Access-Control-Allow-Origin", "*"))
-            headers.append((
-                "Access-Control-Expose-Headers",
-                "\(WireHeader.vectorClock), \(WireHeader.traceparent), \(WireHeader.sender)"
-            ))
+            headers.append(
+                (
+                    "Access-Control-Expose-Headers",
+                    "\(WireHeader.vectorClock), \(WireHeader.traceparent), \(WireHeader.sender)"
+                ))
         }
         return headers
     }

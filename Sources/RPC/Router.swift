@@ -63,7 +63,8 @@ public struct Router: Sendable {
 
     /// Registers a plain HTTP route, e.g. `route("POST", "/checkout")`.
     public mutating func route(
-        _ method: String, _ path: String, handler: @escaping @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
+        _ method: String, _ path: String,
+        handler: @escaping @Sendable (HTTPRequest, RequestContext) throws -> HTTPResponse
     ) {
         routes["\(method.uppercased()) \(path)"] = handler
     }

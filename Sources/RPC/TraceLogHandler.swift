@@ -58,7 +58,8 @@ public struct TraceLogHandler: LogHandler {
         case .text:
             let keys = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
             let node = recorder.map { " \($0.node)" } ?? ""
-            line = "\(Self.timestamp())\(node) \(event.level.rawValue.uppercased()) \(label): \(event.message)"
+            line =
+                "\(Self.timestamp())\(node) \(event.level.rawValue.uppercased()) \(label): \(event.message)"
                 + (keys.isEmpty ? "" : " [\(keys)]") + "\n"
         case .json:
             var fields: [String: String] = [:]

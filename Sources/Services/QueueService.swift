@@ -108,8 +108,10 @@ public final class QueueService: Sendable {
             let priority = policy.priority(for: request.order)
             let now = wallClock()
             let (outcome, depth, leases) = state.withLock { queue in
-                (queue.enqueue(orderId: request.orderId, order: request.order, priority: priority, nowNanos: now),
-                 queue.depth, queue.leases.count)
+                (
+                    queue.enqueue(orderId: request.orderId, order: request.order, priority: priority, nowNanos: now),
+                    queue.depth, queue.leases.count
+                )
             }
             publish(depth: depth, leases: leases)
             var reply = EnqueueReply(stored: false, position: -1, depth: depth)
@@ -184,7 +186,8 @@ public final class QueueService: Sendable {
         router.register("inspect", Empty.self) { [self] _, _ in
             state.withLock { queue in
                 QueueSnapshot(
-                    waiting: queue.waiting.snapshot(), leases: queue.leases.values.map(\.lease).sorted { $0.id < $1.id },
+                    waiting: queue.waiting.snapshot(),
+                    leases: queue.leases.values.map(\.lease).sorted { $0.id < $1.id },
                     commits: queue.commits.values.sorted { $0.orderId < $1.orderId }, highestEpoch: queue.highestEpoch)
             }
         }

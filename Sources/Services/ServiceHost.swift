@@ -24,7 +24,8 @@ public final class ServiceHost: Sendable {
         node: String, tracesDirectory: String?, logFormat: TraceLogHandler.Format = .text,
         logLevel: Logger.Level = .info, metricsEnabled: Bool = true
     ) throws {
-        let recorder = try tracesDirectory.map { try TraceRecorder.file(node: node, directory: $0) }
+        let recorder =
+            try tracesDirectory.map { try TraceRecorder.file(node: node, directory: $0) }
             ?? TraceRecorder(node: node, writer: nil)
         let logger = Logger(label: node) { label in
             TraceLogHandler(label: label, recorder: recorder, format: logFormat, level: logLevel)

@@ -9,7 +9,10 @@ public struct VerificationService: Sendable {
     /// Today's year and month (injected so tests can fix the date).
     public let today: @Sendable () -> CalendarDate
 
-    public init(verifier: TransactionVerifier = TransactionVerifier(), today: @escaping @Sendable () -> CalendarDate = CalendarDate.utcNow) {
+    public init(
+        verifier: TransactionVerifier = TransactionVerifier(),
+        today: @escaping @Sendable () -> CalendarDate = CalendarDate.utcNow
+    ) {
         self.verifier = verifier
         self.today = today
     }

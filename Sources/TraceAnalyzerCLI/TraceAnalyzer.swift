@@ -8,8 +8,10 @@ struct TraceAnalyzer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace-analyzer",
         abstract: "Check and explain the traces of a Bookstore Cluster run.",
-        subcommands: [CheckCommand.self, TimelineCommand.self, FailoverCommand.self, SummaryCommand.self,
-                      ExportCommand.self]
+        subcommands: [
+            CheckCommand.self, TimelineCommand.self, FailoverCommand.self, SummaryCommand.self,
+            ExportCommand.self,
+        ]
     )
 
     /// Like ArgumentParser's `main`, but a usage error exits 2 (the analyzer's contract: 0 ok, 1 violations,

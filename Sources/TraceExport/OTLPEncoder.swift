@@ -17,9 +17,11 @@ enum OTLPEncoder {
             let resource = JSONWriting.object([
                 (
                     "attributes",
-                    JSONWriting.array([
-                        attribute("service.name", .string(key.node)), attribute("process.pid", .int(Int64(key.pid))),
-                    ].compactMap { $0 })
+                    JSONWriting.array(
+                        [
+                            attribute("service.name", .string(key.node)),
+                            attribute("process.pid", .int(Int64(key.pid))),
+                        ].compactMap { $0 })
                 )
             ])
             let scope = JSONWriting.object([("name", JSONWriting.quoted(scopeName))])
@@ -80,10 +82,11 @@ enum OTLPEncoder {
 
     /// A span event: name = the event kind, with its clock, sequence number and data.
     static func encodeEvent(_ event: TraceEvent) -> String {
-        let attributes = [
-            attribute("bookstore.seq", .int(Int64(clamping: event.sequence))),
-            attribute("bookstore.vector_clock", .string(event.clock.description)),
-        ] + dataAttributes(event.data)
+        let attributes =
+            [
+                attribute("bookstore.seq", .int(Int64(clamping: event.sequence))),
+                attribute("bookstore.vector_clock", .string(event.clock.description)),
+            ] + dataAttributes(event.data)
         return JSONWriting.object([
             ("timeUnixNano", JSONWriting.quoted(String(event.wallTimeNanos))),
             ("name", JSONWriting.quoted(event.kind.rawValue)),
@@ -108,8 +111,12 @@ enum OTLPEncoder {
         case .int(let number): return JSONWriting.object([("intValue", JSONWriting.quoted(String(number)))])
         case .bool(let flag): return JSONWriting.object([("boolValue", flag ? "true" : "false")])
         case .double(let number):
-            let text = number.isNaN ? "\"NaN\"" : number.isInfinite ? (number > 0 ? "\"Infinity\"" : "\"-Infinity\"")
-                : JSONWriting.number(number)
+            let text =
+                number.isNaN
+                ? "\"NaN\""
+                : number.isInfinite
+                    ? (number > 0 ? "\"Infinity\"" : "\"-Infinity\"")
+                    : JSONWriting.number(number)
             return JSONWriting.object([("doubleValue", text)])
         case .null: return nil
         case .array(let items):

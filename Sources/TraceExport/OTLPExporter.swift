@@ -21,7 +21,9 @@ public struct OTLPExporter {
     }
 
     /// Exports the selected events of `source` to `sink`.
-    public func export(_ source: TraceRunSource, selection: ExportSelection, to sink: TextSink) throws
+    public func export(
+        _ source: TraceRunSource, selection: ExportSelection, to sink: TextSink
+    ) throws
         -> ExportSummary
     {
         var summary = ExportSummary()

@@ -26,7 +26,9 @@ public struct ShiVizExporter {
     public init() {}
 
     /// Exports the selected events of `source` to `sink`.
-    public func export(_ source: TraceRunSource, selection: ExportSelection, to sink: TextSink) throws
+    public func export(
+        _ source: TraceRunSource, selection: ExportSelection, to sink: TextSink
+    ) throws
         -> ExportSummary
     {
         var summary = ExportSummary()

@@ -12,7 +12,8 @@ public final class GzipCompressor {
         stream.initialize(to: z_stream())
         // windowBits 15 + 16 asks for the gzip wrapper instead of the zlib one.
         let status = deflateInit2_(
-            stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)
+        )
         guard status == Z_OK else {
             stream.deallocate()
             throw GzipError.zlib(status, "deflateInit2")

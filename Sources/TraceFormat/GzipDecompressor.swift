@@ -147,7 +147,9 @@ public final class GzipDecompressor {
                 case Z_STREAM_END:
                     return (consumed, .memberEnded)
                 case Z_OK:
-                    if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return (consumed, .needMoreInput) }
+                    if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 {
+                        return (consumed, .needMoreInput)
+                    }
                 case Z_BUF_ERROR:
                     return (consumed, .needMoreInput)
                 default:

@@ -72,7 +72,9 @@ public struct TraceFileReader {
                         report.malformed.append(
                             .init(
                                 path: path, line: report.lines,
-                                reason: "unsupported format version \(event.version) (this reader knows \(TraceEvent.schemaVersion))"))
+                                reason:
+                                    "unsupported format version \(event.version) (this reader knows \(TraceEvent.schemaVersion))"
+                            ))
                     }
                     return
                 }

@@ -55,8 +55,9 @@ import Testing
     }
 
     @Test func affinityScoreFollowsTheDocumentedFormula() {
-        let ordered = Book(id: "o", title: "O", author: "Ann Author and Bob Writer", year: 2000,
-                           genres: ["fantasy", "humor"])
+        let ordered = Book(
+            id: "o", title: "O", author: "Ann Author and Bob Writer", year: 2000,
+            genres: ["fantasy", "humor"])
         let candidate = Book(id: "c", title: "C", author: "Bob Writer", year: 2005, genres: ["fantasy", "horror"])
         // Author 1000 + genre 600 × 1/3 = 200 + era 10 × (15 − 5) = 100.
         #expect(SuggestionEngine.affinity(of: candidate, to: ordered) == 1300)
@@ -120,7 +121,7 @@ import Testing
 
     @Test func fallbackIsNonEmptyWhileAnyUnorderedBookExists() {
         let catalog = BookCatalog(books: [
-            Book(id: "x", title: "Only Book", author: "A", year: 2000, genres: ["drama"]),
+            Book(id: "x", title: "Only Book", author: "A", year: 2000, genres: ["drama"])
         ])
         let engine = SuggestionEngine(catalog: catalog, staffPicks: [])
         #expect(engine.suggest(for: ["Book A"], count: 3).map(\.bookId) == ["x"])
@@ -129,8 +130,11 @@ import Testing
 
     @Test func suggestionsCarryTheContractFields() throws {
         let first = try #require(engine.suggest(for: ["Book A"], count: 1).first)
-        #expect(first == SuggestedBook(bookId: "b001", title: "Designing Data-Intensive Applications",
-                                       author: "Martin Kleppmann"))
+        #expect(
+            first
+                == SuggestedBook(
+                    bookId: "b001", title: "Designing Data-Intensive Applications",
+                    author: "Martin Kleppmann"))
     }
 }
 

@@ -104,7 +104,10 @@ import Testing
 }
 
 @Test func clockNestedInAStructRoundTripsThroughJSON() throws {
-    struct Envelope: Codable, Equatable { var vc: VectorClock; var name: String }
+    struct Envelope: Codable, Equatable {
+        var vc: VectorClock
+        var name: String
+    }
     let value = Envelope(vc: VectorClock(["orchestrator": 3, "fraud": 1]), name: "x")
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -242,7 +245,8 @@ func clockTriples(seed: UInt64, count: Int) -> [(VectorClock, VectorClock, Vecto
             }
         }
     }
-    #expect(transitiveChains > 10, "too few a ≤ b ≤ c chains generated (seed \(propertySeed &+ 1)): \(transitiveChains)")
+    #expect(
+        transitiveChains > 10, "too few a ≤ b ≤ c chains generated (seed \(propertySeed &+ 1)): \(transitiveChains)")
     #expect(antisymmetricPairs > 0, "no equal pairs generated (seed \(propertySeed &+ 1))")
 }
 
@@ -264,9 +268,13 @@ func clockTriples(seed: UInt64, count: Int) -> [(VectorClock, VectorClock, Vecto
     var generator = SplitMix64(seed: propertySeed &+ 3)
     // Every clock over the node set with counters 0...2: the candidates for an upper bound c.
     var universe: [VectorClock] = []
-    for x in UInt64(0)...2 { for y in UInt64(0)...2 { for z in UInt64(0)...2 {
-        universe.append(VectorClock(["a": x, "b": y, "c": z]))
-    } } }
+    for x in UInt64(0)...2 {
+        for y in UInt64(0)...2 {
+            for z in UInt64(0)...2 {
+                universe.append(VectorClock(["a": x, "b": y, "c": z]))
+            }
+        }
+    }
     var upperBoundsChecked = 0
     for index in 0..<propertyCases {
         let a = randomClock(using: &generator)

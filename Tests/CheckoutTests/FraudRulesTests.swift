@@ -15,20 +15,29 @@ struct FraudRulesTests {
     static let triggers: [(FraudRuleCode, String, CheckoutRequest)] = [
         (.implausibleName, "user.name", Fixtures.validOrder { $0.user?.name = "John Doe3" }),
         (.implausibleName, "user.name", Fixtures.validOrder { $0.user = .init(name: "Jdoe", contact: "jdoe@x.com") }),
-        (.contactNameMismatch, "user.contact", Fixtures.validOrder {
-            $0.user = .init(name: "Maria Garcia", contact: "xk92@example.com")
-        }),
+        (
+            .contactNameMismatch, "user.contact",
+            Fixtures.validOrder {
+                $0.user = .init(name: "Maria Garcia", contact: "xk92@example.com")
+            }
+        ),
         (.disposableEmailDomain, "user.contact", Fixtures.validOrder { $0.user?.contact = "john.doe@mailinator.com" }),
         (.disposableEmailDomain, "user.contact", Fixtures.validOrder { $0.user?.contact = "jdoe@eu.YOPMAIL.com" }),
         (.bulkQuantity, "items[1].quantity", Fixtures.validOrder { $0.items?[1].quantity = 20 }),
-        (.countryMismatch, "shippingAddress.country", Fixtures.validOrder {
-            $0.shippingAddress = .init(street: "123 Main St", city: "Springfield", zip: "62701", country: "Germany")
-        }),
-        (.rushGiftToOtherAddress, "shippingAddress", Fixtures.validOrder {
-            $0.giftMessage = "Happy birthday!"
-            $0.shippingMethod = "Next-Day"
-            $0.shippingAddress = .init(street: "9 Elm Road", city: "Chicago", zip: "60601", country: "US")
-        }),
+        (
+            .countryMismatch, "shippingAddress.country",
+            Fixtures.validOrder {
+                $0.shippingAddress = .init(street: "123 Main St", city: "Springfield", zip: "62701", country: "Germany")
+            }
+        ),
+        (
+            .rushGiftToOtherAddress, "shippingAddress",
+            Fixtures.validOrder {
+                $0.giftMessage = "Happy birthday!"
+                $0.shippingMethod = "Next-Day"
+                $0.shippingAddress = .init(street: "9 Elm Road", city: "Chicago", zip: "60601", country: "US")
+            }
+        ),
     ]
 
     @Test(arguments: triggers)
@@ -41,8 +50,9 @@ struct FraudRulesTests {
     @Test func bulkRuleRespectsItsThreshold() {
         let nineteen = Fixtures.validOrder { $0.items?[0].quantity = 19 }
         #expect(rules.evaluate(nineteen) == [])
-        #expect(Fixtures.codes(FraudRules(bulkQuantity: 5).evaluate(Fixtures.validOrder { $0.items?[0].quantity = 5 }))
-            == ["bulk_quantity"])
+        #expect(
+            Fixtures.codes(FraudRules(bulkQuantity: 5).evaluate(Fixtures.validOrder { $0.items?[0].quantity = 5 }))
+                == ["bulk_quantity"])
     }
 
     @Test func sameCountrySpelledDifferentlyIsNoMismatch() {

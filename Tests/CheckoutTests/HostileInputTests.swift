@@ -47,9 +47,12 @@ struct HostileInputTests {
         let failures = result.0.failures
         #expect(Set(failures.map(\.code)) == ["field_too_long"])
         let fields = Set(failures.compactMap(\.field))
-        #expect(fields.isSuperset(of: ["user.name", "user.contact", "creditCard.number", "items[0].name",
-                                       "billingAddress.zip", "shippingAddress.country", "userComment",
-                                       "notificationPreferences[0]", "referrer"]))
+        #expect(
+            fields.isSuperset(of: [
+                "user.name", "user.contact", "creditCard.number", "items[0].name",
+                "billingAddress.zip", "shippingAddress.country", "userComment",
+                "notificationPreferences[0]", "referrer",
+            ]))
         #expect(Fixtures.codes(result.1).contains("implausible_name"))
         #expect(result.2.commentLength == 1_000)
         #expect(elapsed < .seconds(1))
@@ -76,7 +79,8 @@ struct HostileInputTests {
 
     @Test func decodedJunkIsHandled() throws {
         // What the JSON decoder hands over after replacing invalid UTF-8 and accepting odd but typed values.
-        let order = try Fixtures.decode("""
+        let order = try Fixtures.decode(
+            """
             {"user": {"name": "\u{FFFD}\u{FFFD}", "contact": "@@@"},
              "creditCard": {"number": "4111\u{FFFD}1111", "expirationDate": "\u{FFFD}/\u{FFFD}", "cvv": "😀😀😀"},
              "items": [{"name": "", "quantity": 0}, {}], "billingAddress": {}, "shippingMethod": "🚀",

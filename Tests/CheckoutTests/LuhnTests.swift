@@ -37,8 +37,10 @@ struct LuhnTests {
 }
 
 struct CardNumberTests {
-    @Test(arguments: ["4111111111111111", "5555 5555 5555 4444", "378282246310005", "6011111111111117",
-                      "4222222222222", "79927398713000000"])
+    @Test(arguments: [
+        "4111111111111111", "5555 5555 5555 4444", "378282246310005", "6011111111111117",
+        "4222222222222", "79927398713000000",
+    ])
     func plausibleNumbersHaveNoProblem(number: String) {
         #expect(CardNumber.problem(with: number) == nil)
     }

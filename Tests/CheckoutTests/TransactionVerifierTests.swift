@@ -134,13 +134,19 @@ struct TransactionVerifierTests {
         ("phone contact", Fixtures.validOrder { $0.user?.contact = "+372 5123 4567" }),
         ("US phone contact", Fixtures.validOrder { $0.user?.contact = "(217) 555-0134" }),
         ("x@y.z contact", Fixtures.validOrder { $0.user?.contact = "x@y.z" }),
-        ("terms under the contract's name", Fixtures.validOrder {
-            $0.termsAccepted = nil
-            $0.termsAndConditionsAccepted = true
-        }),
-        ("Amex with 4-digit CVV", Fixtures.validOrder {
-            $0.creditCard = .init(number: "3782 822463 10005", expirationDate: "03/26", cvv: "1234")
-        }),
+        (
+            "terms under the contract's name",
+            Fixtures.validOrder {
+                $0.termsAccepted = nil
+                $0.termsAndConditionsAccepted = true
+            }
+        ),
+        (
+            "Amex with 4-digit CVV",
+            Fixtures.validOrder {
+                $0.creditCard = .init(number: "3782 822463 10005", expirationDate: "03/26", cvv: "1234")
+            }
+        ),
         ("Mastercard", Fixtures.validOrder { $0.creditCard?.number = "5555-5555-5555-4444" }),
         ("current month", Fixtures.validOrder { $0.creditCard?.expirationDate = "03/26" }),
         ("MM/YYYY", Fixtures.validOrder { $0.creditCard?.expirationDate = "03/2046" }),

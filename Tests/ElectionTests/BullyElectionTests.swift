@@ -103,10 +103,11 @@ struct BullyElectionTests {
         var two = leaderTwoOfThree()
         let directives = two.onTimer(.heartbeat, now: 110 * ms)
         let epoch = Epoch(term: 1, leader: 2)
-        #expect(directives == [
-            .send(.heartbeat(epoch), to: 1), .send(.heartbeat(epoch), to: 3),
-            .setTimer(.heartbeat, deadline: 160 * ms),
-        ])
+        #expect(
+            directives == [
+                .send(.heartbeat(epoch), to: 1), .send(.heartbeat(epoch), to: 3),
+                .setTimer(.heartbeat, deadline: 160 * ms),
+            ])
     }
 
     @Test func heartbeatTimerOfAFollowerDoesNothing() {
@@ -126,9 +127,10 @@ struct BullyElectionTests {
     @Test func heartbeatAfterTheTimerWasArmedReArmsInsteadOfElecting() {
         let epoch = Epoch(term: 1, leader: 3)
         var one = follower(1, of: 3, following: epoch, at: 0)
-        #expect(one.onMessage(.heartbeat(epoch), from: 3, now: 120 * ms) == [
-            .setTimer(.leaderTimeout, deadline: 320 * ms),
-        ])
+        #expect(
+            one.onMessage(.heartbeat(epoch), from: 3, now: 120 * ms) == [
+                .setTimer(.leaderTimeout, deadline: 320 * ms)
+            ])
         // The timer armed at adoption fires anyway (a shell that did not replace it).
         let directives = one.onTimer(.leaderTimeout, now: 200 * ms)
         #expect(directives == [.setTimer(.leaderTimeout, deadline: 320 * ms)])
@@ -137,7 +139,8 @@ struct BullyElectionTests {
 
     @Test func leaderHearingAHigherEpochStepsDownAndCancelsItsHeartbeat() {
         var two = leaderTwoOfThree()
-        let old = Epoch(term: 1, leader: 2), newer = Epoch(term: 2, leader: 3)
+        let old = Epoch(term: 1, leader: 2)
+        let newer = Epoch(term: 2, leader: 3)
         let directives = two.onMessage(.coordinator(newer), from: 3, now: 100 * ms)
         #expect(!two.isLeader && two.role == .follower && two.current == newer)
         #expect(directives.contains(.steppedDown(from: old, newer: newer)))
@@ -175,7 +178,8 @@ struct BullyElectionTests {
 
     @Test func fencingByAHigherEpochMakesALeaderStepDown() {
         var two = leaderTwoOfThree()
-        let old = Epoch(term: 1, leader: 2), newer = Epoch(term: 7, leader: 3)
+        let old = Epoch(term: 1, leader: 2)
+        let newer = Epoch(term: 7, leader: 3)
         let directives = two.onFenced(by: newer, now: 100 * ms)
         #expect(!two.isLeader && two.current == newer && two.highestSeen == newer)
         #expect(directives.contains(.steppedDown(from: old, newer: newer)))

@@ -37,8 +37,10 @@ extension Simulator {
         var held = true
         for change in leaderChanges {
             if let previous = last[change.node], previous.incarnation == change.incarnation,
-               change.epoch <= previous.epoch {
-                let message = "seed \(seed): node \(change.node) went from epoch \(previous.epoch) "
+                change.epoch <= previous.epoch
+            {
+                let message =
+                    "seed \(seed): node \(change.node) went from epoch \(previous.epoch) "
                     + "to \(change.epoch) at \(change.time / ms) ms"
                 Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
                 held = false
@@ -79,7 +81,8 @@ extension Simulator {
         guard restless.isEmpty, notFollowing.isEmpty else {
             let first = restless.first.map { "node \($0.node) at \($0.time / ms) ms (\($0.reason))" } ?? "none"
             let stuck = notFollowing.map { "\($0)/\(election($0).role)" }
-            let message = "seed \(seed): not quiet since \(since / ms) ms: \(restless.count) elections, "
+            let message =
+                "seed \(seed): not quiet since \(since / ms) ms: \(restless.count) elections, "
                 + "first \(first); stuck \(stuck)"
             Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
             return false
@@ -92,7 +95,8 @@ extension Simulator {
     @discardableResult
     func checkNoNodeFollowsItself(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
         guard let first = selfFollows.first else { return true }
-        let message = "seed \(seed): node \(first.node) follows its own epoch \(first.epoch) "
+        let message =
+            "seed \(seed): node \(first.node) follows its own epoch \(first.epoch) "
             + "at \(first.time / ms) ms (\(selfFollows.count) times)"
         Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         return false

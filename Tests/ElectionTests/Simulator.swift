@@ -66,7 +66,8 @@ struct EventQueue<Payload> {
         let top = heap.removeLast()
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var first = parent
             if left < heap.count, heap[left].precedes(heap[first]) { first = left }
             if right < heap.count, heap[right].precedes(heap[first]) { first = right }
@@ -298,16 +299,22 @@ final class Simulator {
     private func dispatch(_ event: Event) {
         switch event {
         case .deliver(_, let from, let to, let incarnation):
-            guard nodes[to]!.isUp, nodes[to]!.incarnation == incarnation else { dropped += 1; return }
+            guard nodes[to]!.isUp, nodes[to]!.incarnation == incarnation else {
+                dropped += 1
+                return
+            }
             // A partition that formed while the message was in flight also loses it.
-            guard canReach(from, to) else { dropped += 1; return }
+            guard canReach(from, to) else {
+                dropped += 1
+                return
+            }
             handle(event, at: to)
         case .timer(_, let node, _):
             guard nodes[node]!.isUp else { return }
             handle(event, at: node)
         case .resume(let id, let incarnation):
             guard nodes[id]!.isUp, nodes[id]!.incarnation == incarnation,
-                  let until = nodes[id]!.pausedUntil, until <= now
+                let until = nodes[id]!.pausedUntil, until <= now
             else { return }
             nodes[id]!.pausedUntil = nil
             let backlog = nodes[id]!.buffered
@@ -354,7 +361,10 @@ final class Simulator {
         case .send(let message, let to):
             guard nodes[to] != nil else { return }
             sends.append(Send(time: now, from: id, to: to, message: message))
-            guard canReach(id, to), !rng.chance(dropProbability) else { dropped += 1; return }
+            guard canReach(id, to), !rng.chance(dropProbability) else {
+                dropped += 1
+                return
+            }
             let arrival = now + rng.next(in: delay)
             queue.push(.deliver(message, from: id, to: to, incarnation: nodes[to]!.incarnation), at: arrival)
         case .setTimer(let timer, let deadline):

@@ -22,9 +22,11 @@ extension Simulator {
     func timeAllLiveNodesLearned(_ leader: Int, after since: UInt64) -> UInt64? {
         var latest = since
         for id in liveIDs {
-            guard let change = leaderChanges.first(where: {
-                $0.node == id && $0.time >= since && $0.epoch.leader == leader
-            }) else { return nil }
+            guard
+                let change = leaderChanges.first(where: {
+                    $0.node == id && $0.time >= since && $0.epoch.leader == leader
+                })
+            else { return nil }
             latest = max(latest, change.time)
         }
         return latest
@@ -73,7 +75,8 @@ struct SimulatorScenarioTests {
             times.append(learned - crashedAt)
         }
         times.sort()
-        let median = times[times.count / 2], worst = times[times.count - 1]
+        let median = times[times.count / 2]
+        let worst = times[times.count - 1]
         // The floor: followers notice after leaderTimeout minus one heartbeat interval, plus the election timeout.
         #expect(times[0] >= 150 * ms + 60 * ms, "fastest failover \(times[0] / ms) ms is faster than possible")
         #expect(worst < failoverBound, "worst failover \(worst / ms) ms, median \(median / ms) ms")

@@ -53,7 +53,8 @@ import Testing
         #expect(abs(threshold - 0.55) < 1e-12)
         let strict = try #require(ClassificationMetrics.thresholdReachingPrecision(1, scores: scores, labels: labels))
         #expect(abs(strict - 0.75) < 1e-12)
-        #expect(ClassificationMetrics.thresholdReachingPrecision(0.9, scores: [0.9, 0.8], labels: [false, true])
-            == nil)
+        #expect(
+            ClassificationMetrics.thresholdReachingPrecision(0.9, scores: [0.9, 0.8], labels: [false, true])
+                == nil)
     }
 }

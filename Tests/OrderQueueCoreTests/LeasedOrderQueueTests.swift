@@ -28,7 +28,10 @@ struct LeasedOrderQueueTests {
         let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))
         #expect(lease.orderId == "a" && lease.deadlineNanos == 1_010 && lease.delivery == 1)
         let (ack, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 20)
-        guard case .committed(let commit) = ack else { Issue.record("expected commit, got \(ack)"); return }
+        guard case .committed(let commit) = ack else {
+            Issue.record("expected commit, got \(ack)")
+            return
+        }
         #expect(commit.executor == 3 && commit.epoch == epoch1)
         let (again, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 21)
         #expect(again == .alreadyCommitted(commit))
@@ -39,7 +42,10 @@ struct LeasedOrderQueueTests {
         var queue = queue(["a", "b"])
         let first = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))
         let (second, _) = queue.dequeue(executor: 3, epoch: epoch1, now: 50)
-        guard case .leased(let renewed, _, let isRenewal) = second else { Issue.record("\(second)"); return }
+        guard case .leased(let renewed, _, let isRenewal) = second else {
+            Issue.record("\(second)")
+            return
+        }
         #expect(isRenewal && renewed.id == first.id && renewed.deadlineNanos == 1_050)
         #expect(queue.depth == 1)
     }
@@ -68,20 +74,32 @@ struct LeasedOrderQueueTests {
         let (dequeue, _) = queue.dequeue(executor: 3, epoch: epoch1, now: 20)
         #expect(dequeue == .fenced(current: epoch2))
         let (commit, _) = queue.ack(orderId: "a", executor: 2, epoch: epoch2, leaseID: fresh.id, now: 30)
-        guard case .committed = commit else { Issue.record("\(commit)"); return }
+        guard case .committed = commit else {
+            Issue.record("\(commit)")
+            return
+        }
         #expect(queue.commits["a"]?.epoch == epoch2)
     }
 
     @Test func enqueueIsIdempotentWhileWaitingLeasedOrCommitted() throws {
         var queue = queue(["a"])
         guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 5)
-        else { Issue.record("waiting duplicate stored"); return }
+        else {
+            Issue.record("waiting duplicate stored")
+            return
+        }
         let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 0).0))
         guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 6)
-        else { Issue.record("leased duplicate stored"); return }
+        else {
+            Issue.record("leased duplicate stored")
+            return
+        }
         _ = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 1)
         guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 7)
-        else { Issue.record("committed order stored again"); return }
+        else {
+            Issue.record("committed order stored again")
+            return
+        }
         #expect(queue.depth == 0)
     }
 
@@ -118,7 +136,9 @@ struct LeasedOrderQueueTests {
             // Drain with a final leader.
             let final = Epoch(term: epochs.last!.term + 1, leader: 9)
             while case .leased(let lease, _, _) = queue.dequeue(executor: 9, epoch: final, now: now).0 {
-                if case .committed = queue.ack(orderId: lease.orderId, executor: 9, epoch: final, leaseID: lease.id, now: now).0 {
+                if case .committed = queue.ack(
+                    orderId: lease.orderId, executor: 9, epoch: final, leaseID: lease.id, now: now
+                ).0 {
                     acks += 1
                 }
             }

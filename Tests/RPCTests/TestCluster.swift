@@ -26,11 +26,16 @@ final class TestPair: @unchecked Sendable {
     let client: RPCClient
 
     init(tracing: Bool = true, maximumBodyBytes: Int = 1 << 20, configure: (inout Router) -> Void = { _ in }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rpc-tests-\(UUID().uuidString)")
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("rpc-tests-\(UUID().uuidString)")
             .path
-        serverRecorder = tracing ? try TraceRecorder.file(node: "beta", directory: directory)
+        serverRecorder =
+            tracing
+            ? try TraceRecorder.file(node: "beta", directory: directory)
             : TraceRecorder(node: "beta", writer: nil)
-        clientRecorder = tracing ? try TraceRecorder.file(node: "alpha", directory: directory)
+        clientRecorder =
+            tracing
+            ? try TraceRecorder.file(node: "alpha", directory: directory)
             : TraceRecorder(node: "alpha", writer: nil)
         var router = Router()
         router.register("add", AddParams.self) { params, _ in Sum(sum: params.a + params.b) }

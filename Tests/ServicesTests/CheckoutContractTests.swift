@@ -60,8 +60,10 @@ final class CheckoutContractTests {
         #expect(response.headers.contains { $0.0.lowercased() == "access-control-allow-origin" && $0.1 == "*" })
         let preflight = try client.request(
             "OPTIONS", "/checkout",
-            headers: [("Origin", "http://localhost:8080"), ("Access-Control-Request-Method", "POST"),
-                      ("Access-Control-Request-Headers", "content-type")])
+            headers: [
+                ("Origin", "http://localhost:8080"), ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type"),
+            ])
         #expect(preflight.status == 204)
         let headers = Dictionary(preflight.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { a, _ in a })
         #expect(headers["access-control-allow-origin"] == "*")
@@ -70,7 +72,8 @@ final class CheckoutContractTests {
     }
 
     @Test(arguments: [
-        ("", "invalid_request"), ("   ", "invalid_request"), ("{\"user\": ", "parse_error"), ("[1,2]", "invalid_request"),
+        ("", "invalid_request"), ("   ", "invalid_request"), ("{\"user\": ", "parse_error"),
+        ("[1,2]", "invalid_request"),
         ("\"just a string\"", "invalid_request"), ("{\"items\": \"many\"}", "invalid_params"),
         ("{\"items\":[{\"name\":\"Dune\",\"quantity\":1e30}]}", "invalid_params"),
         ("{\"user\":{\"name\":42}}", "invalid_params"),

@@ -58,8 +58,9 @@ struct FailoverTests {
             failovers.append("\(leader.node)@\(leader.epoch!) → \(next.node)@\(next.epoch!)")
             try supervisor.start(name: leader.node)
             try supervisor.waitUntilHealthy(only: [leader.node], timeout: .seconds(10))
-            leader = try #require(probe.waitForNewLeader(excluding: nil, after: next.epoch, timeout: .seconds(5))
-                ?? probe.leader())
+            leader = try #require(
+                probe.waitForNewLeader(excluding: nil, after: next.epoch, timeout: .seconds(5))
+                    ?? probe.leader())
         }
         Thread.sleep(forTimeInterval: 0.3)
         let paused = try #require(probe.leader())
@@ -92,13 +93,15 @@ struct FailoverTests {
         for event in queue where [.queueLease, .queueCommit, .queueFenced].contains(event.kind) {
             let term = event.data["term"]?.intValue ?? 0
             if event.kind == .queueCommit {
-                #expect(term >= highestTerm, "commit of \(event.data["order"]!) by term \(term) after term \(highestTerm)")
+                #expect(
+                    term >= highestTerm, "commit of \(event.data["order"]!) by term \(term) after term \(highestTerm)")
             }
             highestTerm = max(highestTerm, term)
         }
         // Every failover is visible: leaders of at least five distinct epochs, timeouts that detected them.
         let executorEvents = events.filter { $0.key.hasPrefix("executor-") }.values.flatMap { $0 }
-        let epochs = Set(executorEvents.filter { $0.kind == .electionLeader }.compactMap { $0.data["epoch"]?.stringValue })
+        let epochs = Set(
+            executorEvents.filter { $0.kind == .electionLeader }.compactMap { $0.data["epoch"]?.stringValue })
         #expect(epochs.count >= 5, "epochs \(epochs.sorted()); failovers \(failovers)")
         #expect(executorEvents.contains { $0.kind == .heartbeatTimeout })
         // Executors' own view: no order executed-and-committed twice. A killed leader may lose its last

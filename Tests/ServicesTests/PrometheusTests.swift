@@ -25,7 +25,8 @@ struct PrometheusTests {
         .timeLimit(.minutes(1)))
     func prometheusScrapesEveryServiceAndStoresEveryMetricTheDashboardsQuery() throws {
         let defaults = ClusterConfig()
-        let addresses = ServiceRole.allCases.map { defaults.endpoint(of: $0).address }
+        let addresses =
+            ServiceRole.allCases.map { defaults.endpoint(of: $0).address }
             + defaults.executors.replicas.map(\.address)
         let busy = addresses.filter { !canListen(on: $0) }
         try #require(
@@ -73,7 +74,8 @@ struct PrometheusTests {
         var problems: [String] = []
         let deadline = ContinuousClock.now + .seconds(20)
         repeat {
-            problems = try prometheus.targetProblems(expected: Set(addresses))
+            problems =
+                try prometheus.targetProblems(expected: Set(addresses))
                 + metricNames.sorted().compactMap { name in
                     try prometheus.query("count({__name__=\"\(name)\"})").isEmpty
                         ? "metric \(name) is not in Prometheus" : nil
@@ -134,7 +136,8 @@ struct PrometheusTests {
         let targets = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }
             .flatMap { line in line.split(whereSeparator: { "[]\", ".contains($0) }).filter { $0.hasPrefix("127.") } }
         let defaults = ClusterConfig()
-        let expected = ServiceRole.allCases.map { defaults.endpoint(of: $0).address }
+        let expected =
+            ServiceRole.allCases.map { defaults.endpoint(of: $0).address }
             + defaults.executors.replicas.map(\.address)
         #expect(targets.map(String.init).sorted() == expected.sorted())
         #expect(text.contains("scrape_interval: 1s"))

@@ -22,7 +22,9 @@ func temporaryPath(_ name: String) -> String {
 }
 
 /// A client of the orchestrator at `url`.
-func orchestratorClient(_ url: String, recorder: TraceRecorder = TraceRecorder(node: "test", writer: nil))
+func orchestratorClient(
+    _ url: String, recorder: TraceRecorder = TraceRecorder(node: "test", writer: nil)
+)
     -> RPCClient
 {
     RPCClient(peer: "orchestrator", baseURL: url, recorder: recorder, logger: quietLogger, defaultDeadline: .seconds(5))

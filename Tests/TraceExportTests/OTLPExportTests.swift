@@ -77,10 +77,12 @@ import TraceFormat
     }
 
     @Test func validatorRejectsNumericTimesAndForeignParents() {
-        let span = #"{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"b7ad6b7169203331","name":"x","kind":2,"#
+        let span =
+            #"{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"b7ad6b7169203331","name":"x","kind":2,"#
             + #""startTimeUnixNano":5,"endTimeUnixNano":"4","parentSpanId":"00f067aa0ba902b7","attributes":[],"#
             + #""status":{"code":1}}"#
-        let line = #"{"resourceSpans":[{"resource":{"attributes":["#
+        let line =
+            #"{"resourceSpans":[{"resource":{"attributes":["#
             + #"{"key":"service.name","value":{"stringValue":"a"}}]},"#
             + #""scopeSpans":[{"scope":{"name":"s"},"spans":["# + span + "]}]}]}\n"
         let problems = OTLPValidator.problems(line)

@@ -67,7 +67,8 @@ enum OTLPValidator {
                 }
             }
             if span["name"]?.stringValue?.isEmpty != false { problems.append("\(name): no name") }
-            if case .int(let kind)? = span["kind"], (1...5).contains(kind) {} else {
+            if case .int(let kind)? = span["kind"], (1...5).contains(kind) {
+            } else {
                 problems.append("\(name): kind is not an integer in 1...5")
             }
             let start = nanos(span["startTimeUnixNano"])
@@ -86,7 +87,8 @@ enum OTLPValidator {
                 if event["name"]?.stringValue == nil { problems.append("\(name): event without name") }
                 problems += (event["attributes"]?.arrayValue ?? []).flatMap { attributeProblems($0, at: name) }
             }
-            if case .int(let code)? = span["status"]?["code"], (0...2).contains(code) {} else {
+            if case .int(let code)? = span["status"]?["code"], (0...2).contains(code) {
+            } else {
                 problems.append("\(name): status.code is not an integer in 0...2")
             }
         }

@@ -64,7 +64,8 @@ import TraceFormat
     }
 
     @Test func validatorRejectsAFlowOutsideAnySlice() {
-        let text = #"{"displayTimeUnit":"ms","traceEvents":["#
+        let text =
+            #"{"displayTimeUnit":"ms","traceEvents":["#
             + #"{"ph":"M","name":"process_name","pid":1,"tid":0,"args":{"name":"a"}},"#
             + #"{"ph":"X","name":"call","cat":"rpc.client","ts":1.0,"dur":2.0,"pid":1,"tid":1},"#
             + #"{"ph":"s","id":1,"name":"call","cat":"rpc.flow","ts":1.5,"pid":1,"tid":1},"#

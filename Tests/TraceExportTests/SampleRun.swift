@@ -28,8 +28,10 @@ enum SampleRun {
         let checkout = TraceContext(traceID: order, spanID: "00f067aa0ba902b7", parentSpanID: externalParent)
         orchestrator.record(.rpcReceive, context: checkout, data: ["method": "POST /checkout"])
 
-        call(from: orchestrator, to: fraud, method: "score", msg: "orchestrator-101-1", parent: checkout,
-             spans: ("b7ad6b7169203331", "e457b5a2e4d86bd1")) { server in
+        call(
+            from: orchestrator, to: fraud, method: "score", msg: "orchestrator-101-1", parent: checkout,
+            spans: ("b7ad6b7169203331", "e457b5a2e4d86bd1")
+        ) { server in
             fraud.record(.log, context: server, data: ["level": "info", "message": "scored"])
         }
         let verify = TraceContext(traceID: order, spanID: "c1c1c1c1c1c1c1c1", parentSpanID: checkout.spanID)
@@ -46,8 +48,10 @@ enum SampleRun {
         orchestrator.record(EventKind("order.decision"), context: decide, data: ["order": .string(order)])
         orchestrator.record(.spanEnd, context: decide, data: ["name": "decide", "status": "ok", "duration_ns": 2_000])
 
-        call(from: orchestrator, to: queue, method: "enqueue", msg: "orchestrator-101-3", parent: checkout,
-             spans: ("e3e3e3e3e3e3e3e3", "f4f4f4f4f4f4f4f4")) { server in
+        call(
+            from: orchestrator, to: queue, method: "enqueue", msg: "orchestrator-101-3", parent: checkout,
+            spans: ("e3e3e3e3e3e3e3e3", "f4f4f4f4f4f4f4f4")
+        ) { server in
             queue.record(EventKind("queue.enqueue"), context: server, data: ["order": .string(order), "depth": 1])
         }
         orchestrator.record(
@@ -57,8 +61,10 @@ enum SampleRun {
         executor.record(EventKind("election.start"), merging: VectorClock(["ghost": 5]), data: ["reason": "start"])
         executor.record(EventKind("election.leader"), data: ["leader": 1, "epoch": "1.1", "self": true])
         let lease = TraceContext(traceID: leaseTrace, spanID: "a5a5a5a5a5a5a5a5")
-        call(from: executor, to: queue, method: "lease", msg: "executor-1-104-1", parent: nil,
-             spans: (lease.spanID, "b6b6b6b6b6b6b6b6"), trace: leaseTrace) { server in
+        call(
+            from: executor, to: queue, method: "lease", msg: "executor-1-104-1", parent: nil,
+            spans: (lease.spanID, "b6b6b6b6b6b6b6b6"), trace: leaseTrace
+        ) { server in
             queue.record(EventKind("queue.lease"), context: server, data: ["order": .string(order), "depth": 0])
         }
         let work = TraceContext(traceID: order, spanID: "c7c7c7c7c7c7c7c7")

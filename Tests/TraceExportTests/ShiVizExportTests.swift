@@ -1,8 +1,9 @@
 import Causality
 import Foundation
 import Testing
-@testable import TraceExport
 import TraceFormat
+
+@testable import TraceExport
 
 @Suite struct ShiVizExportTests {
     @Test func sampleRunExportFollowsShiVizRules() throws {
@@ -48,7 +49,8 @@ import TraceFormat
     }
 
     @Test func validatorRejectsAClockThatSkipsOrNamesStrangers() {
-        let text = ShiVizExporter.parserRegex + "\n\n"
+        let text =
+            ShiVizExporter.parserRegex + "\n\n"
             + "a {\"a\":1}\nrpc.send msg=m peer=b\n"
             + "b {\"a\":1,\"b\":1,\"c\":4}\nrpc.receive msg=m peer=a\n"
             + "a {\"a\":3}\nlog\n"

@@ -1,6 +1,6 @@
 import Foundation
-import TraceFormat
 import Testing
+import TraceFormat
 
 /// Text-like and incompressible sample input, larger than the compressor's 64 KiB output buffer.
 private func sampleInput(seed: UInt64) -> (text: [UInt8], noise: [UInt8]) {

@@ -1,6 +1,6 @@
 import Foundation
-import TraceFormat
 import Testing
+import TraceFormat
 
 #if canImport(Glibc)
     import Glibc
@@ -40,7 +40,8 @@ private func locateBookstore() throws -> String {
     let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     return try #require(
         found,
-        "the bookstore executable was not found (build it with `swift build`, or set BOOKSTORE_BIN); tried: \(candidates)")
+        "the bookstore executable was not found (build it with `swift build`, or set BOOKSTORE_BIN); tried: \(candidates)"
+    )
 }
 
 /// Collects the child's stdout lines (`<seq> <nanos>`) on a background thread.
@@ -139,7 +140,9 @@ private func startEmitter(directory: URL, node: String, extraArguments: [String]
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    return Child(process: process, collector: ReportCollector(handle: stdout.fileHandleForReading), stdout: stdout, stderrPath: stderrPath)
+    return Child(
+        process: process, collector: ReportCollector(handle: stdout.fileHandleForReading), stdout: stdout,
+        stderrPath: stderrPath)
 }
 
 @Test(.timeLimit(.minutes(1)))
@@ -168,7 +171,9 @@ func killNineLosesOnlyTheLastMomentsAndLeavesAReadablePrefix() throws {
 
         let (reports, badLines, _, _) = child.collector.snapshot
         #expect(badLines.isEmpty, "unexpected stdout lines: \(badLines.prefix(5))")
-        #expect(difference(reports.map(\.sequence), 1...UInt64(reports.count)) == nil, "the child reported sequence numbers out of order")
+        #expect(
+            difference(reports.map(\.sequence), 1...UInt64(reports.count)) == nil,
+            "the child reported sequence numbers out of order")
         let lastReported = reports.last?.sequence ?? 0
 
         let path = TraceRecorder.path(node: node, directory: directory.path)

@@ -14,7 +14,8 @@ struct RestartTests {
             for _ in 0..<50 { first.record(EventKind("test.tick")) }
             first.record(EventKind("test.tick"), merging: VectorClock(["queue": 7]))
             first.flush()
-            let unfinished = try Data(contentsOf: URL(fileURLWithPath: TraceRecorder.path(node: "executor-1", directory: scratch)))
+            let unfinished = try Data(
+                contentsOf: URL(fileURLWithPath: TraceRecorder.path(node: "executor-1", directory: scratch)))
             try unfinished.write(to: URL(fileURLWithPath: path))
             first.close()
 

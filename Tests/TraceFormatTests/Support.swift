@@ -1,7 +1,7 @@
 import Causality
 import Foundation
-import TraceFormat
 import Testing
+import TraceFormat
 
 /// A fresh directory under the system temporary directory, removed when `body` returns.
 func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
@@ -152,7 +152,8 @@ where C1.Element == C2.Element, C1.Element: Equatable {
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
     for (index, (got, want)) in zip(actual, expected).enumerated() where got != want {
-        return "first difference at index \(index) (of \(actual.count) vs \(expected.count)): got \(short(got)), expected \(short(want))"
+        return
+            "first difference at index \(index) (of \(actual.count) vs \(expected.count)): got \(short(got)), expected \(short(want))"
     }
     if actual.count != expected.count {
         return "count differs: got \(actual.count), expected \(expected.count) (the shorter is a prefix of the longer)"

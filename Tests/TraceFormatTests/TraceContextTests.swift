@@ -1,5 +1,5 @@
-import TraceFormat
 import Testing
+import TraceFormat
 
 private let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 private let spanID = "00f067aa0ba902b7"

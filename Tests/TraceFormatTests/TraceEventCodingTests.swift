@@ -1,7 +1,7 @@
 import Causality
 import Foundation
-import TraceFormat
 import Testing
+import TraceFormat
 
 private let richEvent = TraceEvent(
     wallTimeNanos: 1_712_345_678_901_234_567, node: "orchestrator", pid: 31337, sequence: 42,
@@ -96,9 +96,15 @@ private let richEvent = TraceEvent(
     let decoder = TraceEventDecoder()
     let valid = String(decoding: TraceEventEncoder.line(sampleEvent(1)).dropLast(), as: UTF8.self)
     #expect(throws: DecodingError.self) { try decoder.decode(Array("{not json".utf8)) }
-    #expect(throws: DecodingError.self) { try decoder.decode(Array(valid.replacingOccurrences(of: #""node""#, with: #""nope""#).utf8)) }
-    #expect(throws: DecodingError.self) { try decoder.decode(Array(valid.replacingOccurrences(of: #""seq":1"#, with: #""seq":-1"#).utf8)) }
-    #expect(throws: DecodingError.self) { try decoder.decode(Array(valid.replacingOccurrences(of: #""vc":{"#, with: #""vc":{"x":"1","#).utf8)) }
+    #expect(throws: DecodingError.self) {
+        try decoder.decode(Array(valid.replacingOccurrences(of: #""node""#, with: #""nope""#).utf8))
+    }
+    #expect(throws: DecodingError.self) {
+        try decoder.decode(Array(valid.replacingOccurrences(of: #""seq":1"#, with: #""seq":-1"#).utf8))
+    }
+    #expect(throws: DecodingError.self) {
+        try decoder.decode(Array(valid.replacingOccurrences(of: #""vc":{"#, with: #""vc":{"x":"1","#).utf8))
+    }
     #expect(throws: DecodingError.self) { try decoder.decode(Array("[]".utf8)) }
     #expect(throws: Never.self) { try decoder.decode(Array(valid.utf8)) }
 }

@@ -1,7 +1,7 @@
 import Causality
 import Foundation
-import TraceFormat
 import Testing
+import TraceFormat
 
 @Test func tenThousandEventsRoundTripWithMatchingStatistics() throws {
     let events = sampleEvents(1...10_000)
@@ -117,7 +117,10 @@ import Testing
         let path = directory.appendingPathComponent("whole.jsonl.gz").path
         _ = try writeTrace(events, to: path)
         let whole = try readBytes(path)
-        let cuts = [5, 10, whole.count / 3, whole.count / 2, whole.count * 9 / 10, whole.count - 9, whole.count - 7, whole.count - 1]
+        let cuts = [
+            5, 10, whole.count / 3, whole.count / 2, whole.count * 9 / 10, whole.count - 9, whole.count - 7,
+            whole.count - 1,
+        ]
         var previousCount = -1
         for cut in cuts {
             let cutPath = directory.appendingPathComponent("cut-\(cut).jsonl.gz").path
@@ -277,7 +280,8 @@ func corruptedFileReadsUpToTheDamageAndReportsIt(position: Double, length: Int, 
         .replacingOccurrences(of: #""node":"orchestrator","#, with: "")
     #expect(!missingNode.contains("\"node\""))
     let content =
-        TraceEventEncoder.line(first) + Array("{not json\n".utf8) + Array(missingNode.utf8) + TraceEventEncoder.line(last)
+        TraceEventEncoder.line(first) + Array("{not json\n".utf8) + Array(missingNode.utf8)
+        + TraceEventEncoder.line(last)
     try withTemporaryDirectory { directory in
         let path = directory.appendingPathComponent("bad-lines.jsonl.gz").path
         // Split mid-line across two sync-flushed chunks so that a line spans decompressed chunks.

@@ -2,8 +2,8 @@ import Causality
 import Dispatch
 import Foundation
 import Synchronization
-import TraceFormat
 import Testing
+import TraceFormat
 
 /// A fake wall clock that advances by one microsecond per reading.
 private final class FakeClock: Sendable {
@@ -19,7 +19,8 @@ private final class FakeClock: Sendable {
         let recorder = TraceRecorder(
             node: "fraud", writer: try TraceFileWriter(path: path), pid: 777, wallClock: { clock.read() })
         #expect(recorder.isTracing)
-        let context = TraceContext(traceID: "4bf92f3577b34da6a3ce929d0e0e4736", spanID: "00f067aa0ba902b7", parentSpanID: "b7ad6b7169203331")
+        let context = TraceContext(
+            traceID: "4bf92f3577b34da6a3ce929d0e0e4736", spanID: "00f067aa0ba902b7", parentSpanID: "b7ad6b7169203331")
         let returned = [
             recorder.record(.spanStart, context: context, data: ["name": "score"]),
             recorder.record(.log, data: ["level": "info", "message": "hello"]),
@@ -78,7 +79,8 @@ private final class FakeClock: Sendable {
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             for index in 0..<perThread {
                 recorder.record(
-                    EventKind("test.tick"), merging: index % 10 == 0 ? VectorClock(["peer\(thread)": UInt64(index)]) : nil,
+                    EventKind("test.tick"),
+                    merging: index % 10 == 0 ? VectorClock(["peer\(thread)": UInt64(index)]) : nil,
                     data: ["thread": .int(Int64(thread)), "i": .int(Int64(index))])
             }
         }

@@ -66,7 +66,8 @@ public actor ExecutorNode {
     /// An election message from executor `from`.
     public func receive(_ message: BullyMessage, from: Int) {
         guard !stopped else { return }
-        if case .heartbeat = message {} else {
+        if case .heartbeat = message {
+        } else {
             recorder.record(
                 .electionReceive,
                 data: ["type": .string(message.name), "from": .int(Int64(from)), "epoch": .string("\(message.epoch)")])
@@ -146,7 +147,8 @@ public actor ExecutorNode {
 
     private func send(_ message: BullyMessage, to: Int) {
         guard let peer = peers[to] else { return }
-        if case .heartbeat = message {} else {
+        if case .heartbeat = message {
+        } else {
             recorder.record(
                 .electionSend,
                 data: ["type": .string(message.name), "to": .int(Int64(to)), "epoch": .string("\(message.epoch)")])

@@ -11,7 +11,8 @@ enum CheckoutDecoding {
 
     static func decode(_ body: Data) -> Result<CheckoutRequest, Problem> {
         guard !body.isEmpty, body.contains(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
-            return .failure(Problem(code: .invalidRequest, message: "the request body is empty; send the order as JSON"))
+            return .failure(
+                Problem(code: .invalidRequest, message: "the request body is empty; send the order as JSON"))
         }
         guard String(validating: body, as: UTF8.self) != nil else {
             return .failure(Problem(code: .parseError, message: "the request body is not valid UTF-8"))
@@ -23,14 +24,16 @@ enum CheckoutDecoding {
             let isJSON = (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) != nil
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, !isJSON {
                 let first = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
-                let message = first == UInt8(ascii: "{")
+                let message =
+                    first == UInt8(ascii: "{")
                     ? "the request body is not valid JSON" : "the request body must be a JSON object"
                 return .failure(Problem(code: .parseError, message: message))
             }
             if case .typeMismatch(_, let context) = error, context.codingPath.isEmpty, isJSON {
                 return .failure(Problem(code: .invalidRequest, message: "the request body must be a JSON object"))
             }
-            return .failure(Problem(code: .invalidParams, message: "invalid order: \(DecodingErrorText.describe(error))"))
+            return .failure(
+                Problem(code: .invalidParams, message: "invalid order: \(DecodingErrorText.describe(error))"))
         } catch {
             return .failure(Problem(code: .parseError, message: "the request body is not valid JSON"))
         }

@@ -69,17 +69,23 @@ public final class OrchestratorService: Sendable {
         let group = DispatchGroup()
         let trace = context.trace
         Self.fanOut.async(group: group) { [self] in
-            calls.set(verification: Result { try verification.call("verify", envelope, returning: VerificationResult.self, context: trace) })
+            calls.set(
+                verification: Result {
+                    try verification.call("verify", envelope, returning: VerificationResult.self, context: trace)
+                })
         }
         Self.fanOut.async(group: group) { [self] in
-            calls.set(fraud: Result { try fraud.call("assess", envelope, returning: FraudAssessment.self, context: trace) })
+            calls.set(
+                fraud: Result { try fraud.call("assess", envelope, returning: FraudAssessment.self, context: trace) })
         }
         // The third call runs on this thread: one fewer hop.
-        calls.set(suggestions: Result {
-            try suggestions.call(
-                "suggest", SuggestionRequest(orderId: orderID, orderedTitles: Array(titles), count: config.suggestionCount),
-                returning: SuggestionResult.self, context: trace)
-        })
+        calls.set(
+            suggestions: Result {
+                try suggestions.call(
+                    "suggest",
+                    SuggestionRequest(orderId: orderID, orderedTitles: Array(titles), count: config.suggestionCount),
+                    returning: SuggestionResult.self, context: trace)
+            })
         group.wait()
 
         let outcome = calls.snapshot()
@@ -94,15 +100,23 @@ public final class OrchestratorService: Sendable {
             return (downstreamFailure(error, orderID: orderID, context: context), "unavailable")
         }
 
-        let reasons = verified.failures + assessed.rulesFired
+        let reasons =
+            verified.failures + assessed.rulesFired
             + (assessed.score >= assessed.threshold
-                ? [Finding(code: "fraud_model_score", message: String(
-                    format: "fraud model score %.3f is at or above the threshold %.3f", assessed.score, assessed.threshold))]
+                ? [
+                    Finding(
+                        code: "fraud_model_score",
+                        message: String(
+                            format: "fraud model score %.3f is at or above the threshold %.3f", assessed.score,
+                            assessed.threshold))
+                ]
                 : [])
         let approved = verified.valid && !assessed.fraudulent
         if approved {
             do {
-                _ = try queue.call("enqueue", EnqueueRequest(orderId: orderID, order: order), returning: EnqueueReply.self, context: trace)
+                _ = try queue.call(
+                    "enqueue", EnqueueRequest(orderId: orderID, order: order), returning: EnqueueReply.self,
+                    context: trace)
             } catch {
                 return (downstreamFailure(error, orderID: orderID, context: context), "unavailable")
             }
@@ -158,7 +172,9 @@ private final class FanOut: @unchecked Sendable {
     private let lock = NSLock()
     private var results = Results()
 
-    func set(verification: Result<VerificationResult, any Error>) { lock.withLock { results.verification = verification } }
+    func set(verification: Result<VerificationResult, any Error>) {
+        lock.withLock { results.verification = verification }
+    }
     func set(fraud: Result<FraudAssessment, any Error>) { lock.withLock { results.fraud = fraud } }
     func set(suggestions: Result<SuggestionResult, any Error>) { lock.withLock { results.suggestions = suggestions } }
     func snapshot() -> Results { lock.withLock { results } }

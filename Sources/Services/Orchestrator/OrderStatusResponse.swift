@@ -21,4 +21,3 @@ public struct OrderStatusResponse: Codable, Sendable, Equatable {
     /// The orchestrator's clock after its decision: it dominates every service's clock for this order.
     public var vectorClock: VectorClock
 }
-
