@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "Causality"),
         .target(name: "TraceFormat", dependencies: ["Causality", "CZlib"]),
 
+        .target(name: "SeededRandom"),
         .target(name: "Election"),
         .target(name: "Checkout"),
         .target(name: "Catalog", dependencies: ["Checkout"]),
@@ -46,7 +47,7 @@ let package = Package(
         .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
 
         // MARK: IO layers
-        .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost"]),
+        .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
         .target(
             name: "RPC",
             dependencies: [
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "RPC", "TraceFormat", "Checkout", "Services", "Election",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -101,10 +102,10 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "CausalityTests", dependencies: ["Causality"]),
-        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality"]),
+        .testTarget(name: "CausalityTests", dependencies: ["Causality", "SeededRandom"]),
+        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
-        .testTarget(name: "ElectionTests", dependencies: ["Election"]),
+        .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
         .testTarget(
             name: "TraceExportTests",
@@ -112,9 +113,10 @@ let package = Package(
                 "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout"]),
-        .testTarget(name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election"]),
-        .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
+        .testTarget(
+            name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
+        .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "ServicesTests",
             dependencies: ["Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog"]),

@@ -84,30 +84,17 @@ struct CheckoutBenchmark: ParsableCommand {
 
     /// Runs `body` with a fresh cluster of real processes on free loopback ports.
     private func withCluster(metrics: Bool, _ body: (String) throws -> Void) throws {
-        let executable =
-            bookstore
-            ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
-            .deletingLastPathComponent().appendingPathComponent("bookstore").path
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        var config = ClusterConfig()
-        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(Self.freePort())") }
-        for index in config.executors.replicas.indices {
-            config.executors.replicas[index].address = "127.0.0.1:\(Self.freePort())"
+        let cluster = try LocalCluster.launch(
+            executable: BenchExecutables.bookstore(bookstore), root: root, runID: "bench",
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        ) { config in
+            config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
+            config.metrics = metrics
         }
-        config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
-        config.metrics = metrics
-        let configPath = root + "/cluster.json"
-        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
-        let run = try RunDirectory.create(root: root, runID: "bench")
-        let supervisor = ClusterSupervisor(
-            executable: executable, config: config, configPath: configPath, run: run,
-            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
-        defer { supervisor.stop() }
-        try supervisor.start()
-        try supervisor.waitUntilHealthy(timeout: .seconds(30))
-        try body(config.orchestrator.url)
+        defer { cluster.supervisor.stop() }
+        try body(cluster.config.orchestrator.url)
     }
 
     /// The orchestrator's `GET /healthz` over the same kind of client: the cost of one HTTP round trip.
@@ -125,18 +112,14 @@ struct CheckoutBenchmark: ParsableCommand {
             p90Ms: figures.p90Microseconds / 1000, p99Ms: figures.p99Microseconds / 1000,
             maxMs: figures.maxMicroseconds / 1000, outcomes: ["errors": figures.errors])
     }
+}
 
-    static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(descriptor, $0, length) }
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(descriptor, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+/// Where the executables the benchmarks start are.
+enum BenchExecutables {
+    /// `override`, else the `bookstore` built next to this benchmark binary.
+    static func bookstore(_ override: String?) -> String {
+        override
+            ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable).deletingLastPathComponent()
+            .appendingPathComponent("bookstore").path
     }
 }

@@ -38,29 +38,17 @@ struct FailoverBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let executable =
-            bookstore
-            ?? URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
-            .deletingLastPathComponent().appendingPathComponent("bookstore").path
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("failover-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        var config = ClusterConfig()
-        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(CheckoutBenchmark.freePort())") }
-        for index in config.executors.replicas.indices {
-            config.executors.replicas[index].address = "127.0.0.1:\(CheckoutBenchmark.freePort())"
+        let cluster = try LocalCluster.launch(
+            executable: BenchExecutables.bookstore(bookstore), root: root, runID: "failover",
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        ) { config in
+            config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
+            config.executors.processingMs = 2
         }
-        config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
-        config.executors.processingMs = 2
-        let configPath = root + "/cluster.json"
-        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
-        let run = try RunDirectory.create(root: root, runID: "failover")
-        let supervisor = ClusterSupervisor(
-            executable: executable, config: config, configPath: configPath, run: run,
-            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
         defer { supervisor.stop() }
-        try supervisor.start()
-        try supervisor.waitUntilHealthy(timeout: .seconds(30))
         let probe = ExecutorProbe(settings: config.executors)
         guard probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)) != nil else {
             throw ValidationError("no leader at start")

@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import RPC
 
 /// Runs one operation from several threads for a fixed time and measures throughput and latency.
 struct LoadRunner {
@@ -80,10 +81,4 @@ private final class ResultsBox: @unchecked Sendable {
         lock.withLock { items[index] = (histogram, errors, seconds) }
     }
     var all: [(Histogram<UInt64>, Int, Double)] { lock.withLock { items.compactMap { $0 } } }
-}
-
-extension Duration {
-    var wholeNanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Histogram
 import Logging
 import RPC
+import SeededRandom
 import TraceFormat
 
 /// Sends a mix of checkouts to the orchestrator from several threads over keep-alive connections and
@@ -61,7 +62,7 @@ public struct LoadGenerator: Sendable {
             var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
             var local = Tally.Counts()
             while let index = next.take(limit: orders) {
-                var generator = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                var generator = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
                 let kind = mix.kind(using: &generator)
                 let order = mix.order(kind, year: year, using: &generator)
                 local.sent[kind.rawValue, default: 0] += 1
@@ -84,12 +85,7 @@ public struct LoadGenerator: Sendable {
                     outcome = "transport_error"
                 }
                 let elapsed = ContinuousClock.now - begin
-                _ = histogram.record(
-                    UInt64(
-                        max(
-                            0,
-                            elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000)
-                    ))
+                _ = histogram.record(UInt64(max(0, elapsed.wholeNanoseconds)))
                 local.outcomes[outcome, default: 0] += 1
                 if let approvedID { local.approved.append(approvedID) }
                 if (kind == .valid) != (outcome == "approved") { local.unexpected += 1 }
@@ -173,18 +169,5 @@ private final class Tally: @unchecked Sendable {
             }
             return (histogram, total)
         }
-    }
-}
-
-/// SplitMix64: a small seeded generator for reproducible load.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -28,5 +28,9 @@ final class DMatrix {
         }
     }
 
-    deinit { XGDMatrixFree(handle) }
+    deinit {
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
+        XGDMatrixFree(handle)
+    }
 }

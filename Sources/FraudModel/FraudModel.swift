@@ -42,6 +42,8 @@ public final class FraudModel: Sendable {
         guard threshold.isFinite, (0...1).contains(threshold) else {
             throw .invalidModel(path: modelPath, reason: "threshold \(threshold) is not within 0…1")
         }
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
         var raw: BoosterHandle?
         try checkXGBoost(XGBoosterCreate(nil, 0, &raw), "XGBoosterCreate")
         guard let raw else { throw .xgboost(call: "XGBoosterCreate", message: "returned no booster") }
@@ -79,6 +81,8 @@ public final class FraudModel: Sendable {
     }
 
     deinit {
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
         proxies.withLock { pool in
             for proxy in pool { XGDMatrixFree(proxy.raw) }
             pool.removeAll()

@@ -50,6 +50,8 @@ public struct FraudModelTrainer: Sendable {
 
     /// Trains on `rows` (each `OrderFeatures.vector`-shaped) with labels (true = fraud).
     public func train(rows: [[Float]], labels: [Bool]) throws(FraudModelError) -> TrainedBooster {
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
         guard parameters.rounds > 0 else { throw .invalidTrainingData("rounds must be positive") }
         guard labels.contains(true), labels.contains(false) else {
             throw .invalidTrainingData("labels must contain both classes")
@@ -84,7 +86,11 @@ public final class TrainedBooster {
         self.training = training
     }
 
-    deinit { XGBoosterFree(handle) }
+    deinit {
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
+        XGBoosterFree(handle)
+    }
 
     /// Boosting rounds in the model.
     public var rounds: Int {
@@ -94,6 +100,8 @@ public final class TrainedBooster {
 
     /// Fraud probabilities (0…1) for `rows`, in order.
     public func predict(_ rows: [[Float]]) throws(FraudModelError) -> [Double] {
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
         guard !rows.isEmpty else { return [] }
         let matrix = try DMatrix(rows: rows)
         var length: UInt64 = 0
@@ -108,6 +116,8 @@ public final class TrainedBooster {
 
     /// Writes the model to `path`; a `.json` extension selects XGBoost's JSON format.
     public func save(to path: String) throws(FraudModelError) {
+        XGBoostAPI.lock.lock()
+        defer { XGBoostAPI.lock.unlock() }
         try checkXGBoost(XGBoosterSaveModel(handle, path), "XGBoosterSaveModel(\(path))")
     }
 }

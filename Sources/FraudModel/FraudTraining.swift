@@ -1,5 +1,6 @@
 import Checkout
 import Foundation
+import SeededRandom
 
 /// The whole training run behind `bookstore fraud train`: generate, split, train, choose the threshold,
 /// evaluate on the holdout through the serving path, write the model and its metadata.

@@ -1,4 +1,5 @@
 import Checkout
+import SeededRandom
 
 /// A synthetic order with its label.
 public struct LabelledOrder: Sendable, Equatable {

@@ -213,6 +213,11 @@ private final class ConnectionPool: @unchecked Sendable {
 }
 
 extension Duration {
+    /// The duration in whole nanoseconds (rounded down).
+    public var wholeNanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+
     /// The duration in whole milliseconds (rounded down).
     public var wholeMilliseconds: Int {
         Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)

@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import SeededRandom
 import Testing
 
 // MARK: - Unit tests
@@ -136,19 +137,6 @@ import Testing
 }
 
 // MARK: - Property tests
-
-/// SplitMix64: a tiny deterministic generator, so a failing case can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random clocks over a small node set with small counters, so that every relation occurs often.
 func randomClock(using generator: inout SplitMix64) -> VectorClock {

@@ -1,22 +1,10 @@
 import Election
+import SeededRandom
 
 /// One millisecond in the simulator's nanosecond clock.
 let ms: UInt64 = 1_000_000
 
-/// SplitMix64: a tiny, fast, seedable generator, so a run is replayed exactly from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A value in `range`, by our own arithmetic (the standard library's algorithm is not a stability promise).
     mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
         let width = range.upperBound &- range.lowerBound

@@ -1,4 +1,5 @@
 import Election
+import SeededRandom
 import Testing
 
 /// The fixed seeds every scenario runs with; a failure message names its seed.

@@ -1,4 +1,5 @@
 import Election
+import SeededRandom
 import Testing
 
 /// The simulator's own machinery: if it were wrong, the scenarios would prove nothing.

@@ -1,4 +1,5 @@
 import Checkout
+import SeededRandom
 import Testing
 
 @testable import FraudModel

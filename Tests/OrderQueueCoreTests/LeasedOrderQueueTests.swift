@@ -1,5 +1,6 @@
 import Checkout
 import Election
+import SeededRandom
 import Testing
 
 @testable import OrderQueueCore
@@ -106,7 +107,7 @@ struct LeasedOrderQueueTests {
     @Test func randomFailoversNeverCommitAnOrderTwiceOrLoseOne() {
         // Leaders come and go (each new one with a higher epoch), old leaders keep acking late, leases expire.
         for seed in UInt64(1)...50 {
-            var random = TestRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var queue = LeasedOrderQueue(leaseDuration: 50)
             let orders = (0..<40).map { "o\($0)" }
             for (index, id) in orders.enumerated() {
@@ -146,18 +147,5 @@ struct LeasedOrderQueueTests {
             #expect(Set(queue.commits.keys) == Set(orders), "seed \(seed)")
             #expect(queue.depth == 0 && queue.leases.isEmpty, "seed \(seed)")
         }
-    }
-}
-
-/// SplitMix64 for reproducible scenarios.
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Checkout
 import Foundation
+import SeededRandom
 import Testing
 
 @testable import OrderQueueCore
@@ -225,18 +226,5 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
             orderId: "a", priority: high, enqueueSequence: 3, enqueuedAtNanos: -7, order: makeOrder(copies: 4))
         let data = try JSONEncoder().encode(queued)
         #expect(try JSONDecoder().decode(QueuedOrder.self, from: data) == queued)
-    }
-}
-
-/// A small seeded generator so random operations are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

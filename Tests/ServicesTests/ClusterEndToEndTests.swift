@@ -13,23 +13,11 @@ struct ClusterEndToEndTests {
     @Test func everyOrderIsTracedByAllServicesAndTheFinalClockDominatesTheirs() throws {
         let root = temporaryPath("e2e")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var config = ClusterConfig()
-        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(freePort())") }
-        for index in config.executors.replicas.indices {
-            config.executors.replicas[index].address = "127.0.0.1:\(freePort())"
-        }
-        config.fraudModel = fraudModelPath
-        let configPath = root + ".json"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
-
-        let run = try RunDirectory.create(root: root, runID: "e2e")
-        let supervisor = ClusterSupervisor(
-            executable: try locateBookstore(), config: config, configPath: configPath, run: run, logger: quietLogger)
+        let cluster = try LocalCluster.launch(
+            executable: try locateBookstore(), root: root, runID: "e2e", logger: quietLogger
+        ) { $0.fraudModel = fraudModelPath }
+        let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
         defer { supervisor.stop() }
-        try supervisor.start()
-        try supervisor.waitUntilHealthy(timeout: .seconds(30))
         #expect(supervisor.children.count == 8)
 
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)

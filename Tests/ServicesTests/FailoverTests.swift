@@ -14,23 +14,15 @@ struct FailoverTests {
     func killingAndPausingTheLeaderUnderLoadLosesAndDuplicatesNothing() throws {
         let root = temporaryPath("failover")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        var config = ClusterConfig()
-        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(freePort())") }
-        for index in config.executors.replicas.indices {
-            config.executors.replicas[index].address = "127.0.0.1:\(freePort())"
+        let cluster = try LocalCluster.launch(
+            executable: try locateBookstore(), root: root, runID: "failover", logger: quietLogger
+        ) { config in
+            config.fraudModel = fraudModelPath
+            config.executors.leaseMs = 1000
+            config.executors.processingMs = 5
         }
-        config.fraudModel = fraudModelPath
-        config.executors.leaseMs = 1000
-        config.executors.processingMs = 5
-        let configPath = root + "/cluster.json"
-        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
-        let run = try RunDirectory.create(root: root, runID: "failover")
-        let supervisor = ClusterSupervisor(
-            executable: try locateBookstore(), config: config, configPath: configPath, run: run, logger: quietLogger)
+        let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
         defer { supervisor.stop() }
-        try supervisor.start()
-        try supervisor.waitUntilHealthy(timeout: .seconds(30))
         let probe = ExecutorProbe(settings: config.executors)
         var leader = try #require(probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
         #expect(leader.id == 3, "the highest id leads at start")

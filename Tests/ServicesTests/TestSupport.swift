@@ -66,19 +66,7 @@ func locateBookstore() throws -> String {
 }
 
 /// A loopback port that was free a moment ago.
-func freePort() -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(descriptor, $0, length) }
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(descriptor, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+func freePort() -> Int { LoopbackPort.free() }
 
 /// Reads every event of every trace file in a run directory, by node. Files of nodes in `damageAllowed`
 /// (killed with -9) may end in a cut; every other file must be clean.

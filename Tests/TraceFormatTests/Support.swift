@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import SeededRandom
 import Testing
 import TraceFormat
 
@@ -10,19 +11,6 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: url) }
     return try body(url)
-}
-
-/// SplitMix64: a tiny deterministic generator for reproducible test data.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// A deterministic event number `index` (1-based) of a sample node.

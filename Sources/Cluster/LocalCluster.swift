@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import Services
+
+/// A whole cluster of real processes on free loopback ports, with its config written to a file and its traces in
+/// a fresh run directory: what tests and benchmarks start (`bookstore up` uses the configured addresses instead).
+public struct LocalCluster: Sendable {
+    public let supervisor: ClusterSupervisor
+    public let config: ClusterConfig
+    public let configPath: String
+    public let run: RunDirectory
+
+    /// Writes a config with every service and executor on a free loopback port (adjusted by `configure`) to
+    /// `<root>/cluster.json`, starts every process of `executable`, and waits until all answer `/healthz`.
+    public static func launch(
+        executable: String, root: String, runID: String = "run", logger: Logger,
+        configure: (inout ClusterConfig) -> Void = { _ in }
+    ) throws -> LocalCluster {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(LoopbackPort.free())") }
+        for index in config.executors.replicas.indices {
+            config.executors.replicas[index].address = "127.0.0.1:\(LoopbackPort.free())"
+        }
+        configure(&config)
+        let configPath = (root as NSString).appendingPathComponent("cluster.json")
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
+        let run = try RunDirectory.create(root: root, runID: runID)
+        let supervisor = ClusterSupervisor(
+            executable: executable, config: config, configPath: configPath, run: run, logger: logger)
+        do {
+            try supervisor.start()
+            try supervisor.waitUntilHealthy(timeout: .seconds(30))
+        } catch {
+            supervisor.stop()
+            throw error
+        }
+        return LocalCluster(supervisor: supervisor, config: config, configPath: configPath, run: run)
+    }
+}
+
+/// Loopback ports.
+public enum LoopbackPort {
+    /// A port on 127.0.0.1 that was free a moment ago (the kernel's choice for an ephemeral bind).
+    public static func free() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(descriptor, $0, length) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

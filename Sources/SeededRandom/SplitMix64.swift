@@ -1,0 +1,20 @@
+/// A small, fast, seedable random number generator (Steele, Lea and Flood's SplitMix64).
+///
+/// The standard library's `SystemRandomNumberGenerator` cannot be seeded; training data, load mixes, simulations
+/// and property tests need the same sequence for the same seed on every platform, so they all use this one.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator whose sequence is fully determined by `seed`.
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
