@@ -95,7 +95,8 @@ public struct BullyElection: Sendable {
                 return [.setTimer(.leaderTimeout, deadline: lastHeardFromLeader + configuration.leaderTimeout)]
             }
             let who = current.map { "leader \($0.leader)" } ?? "no leader"
-            return startElection(reason: "\(who) silent for \(silent / 1_000_000) ms", now: now)
+            return [.leaderTimedOut(leader: current?.leader, silentNanos: silent)]
+                + startElection(reason: "\(who) silent for \(silent / 1_000_000) ms", now: now)
         case .electionTimeout:
             guard role == .candidate else { return [] }
             return becomeLeader(now: now)

@@ -47,6 +47,8 @@ public enum BullyDirective: Sendable, Hashable {
     case setTimer(BullyTimer, deadline: UInt64)
     /// Disarm `timer`.
     case cancelTimer(BullyTimer)
+    /// The failure detector fired: no heartbeat from `leader` (nil: none known) for `silentNanos`.
+    case leaderTimedOut(leader: Int?, silentNanos: UInt64)
     /// An election began (for traces and metrics): `reason` says why.
     case electionStarted(reason: String)
     /// This node now knows `epoch`'s leader (another node, or itself).

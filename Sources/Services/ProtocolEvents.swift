@@ -30,7 +30,7 @@ extension EventKind {
     public static let electionLeader = EventKind("election.leader")
     /// A leader stepped down (`data`: epoch, newer).
     public static let electionStepDown = EventKind("election.stepdown")
-    /// A follower's failure detector fired (`data`: leader, silent_ms).
+    /// A follower's failure detector fired (`data`: leader, silent_ms, reason).
     public static let heartbeatTimeout = EventKind("heartbeat.timeout")
     /// The leader took an order (`data`: order, epoch, term, lease).
     public static let executorDequeue = EventKind("executor.dequeue")

@@ -39,7 +39,7 @@ public struct SyntheticRun {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for node in Self.nodes {
             let path = directory + "/\(node).jsonl.gz"
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             handles[node] = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             compressors[node] = try GzipCompressor()
             buffers[node] = []

@@ -116,7 +116,7 @@ public final class TraceFileWriter: @unchecked Sendable {
             // Let a batch gather for one interval, and keep waiting while nothing arrives.
             repeat {
                 if closing || flushRequested { break }
-                condition.wait(until: Date(timeIntervalSinceNow: interval))
+                _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
             } while queue.isEmpty
             flushRequested = false
             let batch = queue

@@ -120,6 +120,7 @@ struct BullyElectionTests {
         let directives = one.onTimer(.leaderTimeout, now: 210 * ms)
         #expect(one.role == .candidate)
         #expect(startedElection(directives) == "leader 3 silent for 200 ms")
+        #expect(directives.first == .leaderTimedOut(leader: 3, silentNanos: 200 * ms), "the detector speaks first")
         #expect(sends(directives) == [.election(known: Epoch(term: 1, leader: 3)): [2, 3]])
         #expect(directives.contains(.setTimer(.electionTimeout, deadline: 270 * ms)))
     }

@@ -361,6 +361,8 @@ final class Simulator {
             queue.push(.timer(timer, node: id, generation: nextGeneration), at: max(deadline, now))
         case .cancelTimer(let timer):
             nodes[id]!.timers[timer] = nil
+        case .leaderTimedOut:
+            break
         case .electionStarted(let reason):
             electionStarts.append(ElectionStart(time: now, node: id, reason: reason))
         case .leaderChanged(let epoch):

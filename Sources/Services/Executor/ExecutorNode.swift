@@ -108,14 +108,16 @@ public actor ExecutorNode {
                 arm(timer, deadline: deadline)
             case .cancelTimer(let timer):
                 timers.removeValue(forKey: timer)?.task.cancel()
+            case .leaderTimedOut(let leader, let silent):
+                metrics.counter("executor_heartbeat_timeouts_total").increment()
+                recorder.record(
+                    .heartbeatTimeout,
+                    data: [
+                        "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(silent / 1_000_000)),
+                        "reason": .string("\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"),
+                    ])
             case .electionStarted(let reason):
                 metrics.counter("executor_elections_started_total").increment()
-                if reason.contains("silent") {
-                    metrics.counter("executor_heartbeat_timeouts_total").increment()
-                    recorder.record(
-                        .heartbeatTimeout,
-                        data: ["leader": .int(Int64(election.leader ?? 0)), "reason": .string(reason)])
-                }
                 recorder.record(
                     .electionStart,
                     data: ["reason": .string(reason), "term": .int(Int64(election.highestSeen.term))])
