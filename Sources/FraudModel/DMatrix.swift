@@ -29,8 +29,6 @@ final class DMatrix {
     }
 
     deinit {
-        XGBoostAPI.lock.lock()
-        defer { XGBoostAPI.lock.unlock() }
-        XGDMatrixFree(handle)
+        XGBoostAPI.freeMatrices([FreeableHandle(raw: handle)])
     }
 }

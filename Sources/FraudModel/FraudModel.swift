@@ -81,13 +81,12 @@ public final class FraudModel: Sendable {
     }
 
     deinit {
-        XGBoostAPI.lock.lock()
-        defer { XGBoostAPI.lock.unlock() }
-        proxies.withLock { pool in
-            for proxy in pool { XGDMatrixFree(proxy.raw) }
-            pool.removeAll()
+        let pooled = proxies.withLock { pool in
+            defer { pool.removeAll() }
+            return pool.map { FreeableHandle(raw: $0.raw) }
         }
-        XGBoosterFree(booster.raw)
+        XGBoostAPI.freeMatrices(pooled)
+        XGBoostAPI.freeBooster(FreeableHandle(raw: booster.raw))
     }
 
     /// The probability (0…1) that the order with these features is fraud.

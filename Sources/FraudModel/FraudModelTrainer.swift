@@ -87,9 +87,7 @@ public final class TrainedBooster {
     }
 
     deinit {
-        XGBoostAPI.lock.lock()
-        defer { XGBoostAPI.lock.unlock() }
-        XGBoosterFree(handle)
+        XGBoostAPI.freeBooster(FreeableHandle(raw: handle))
     }
 
     /// Boosting rounds in the model.
