@@ -92,6 +92,8 @@ struct DemoCommand: ParsableCommand {
         if let failover { CLIOutput.line("  failover:         \(failover)") }
         CLIOutput.line("  traces:           \(run.path)/*.jsonl.gz  (also \(cluster.tracesRoot)/latest)")
         CLIOutput.line("  look at one:      zcat \(run.path)/orchestrator.jsonl.gz | head -3")
+        CLIOutput.line("  check them:       trace-analyzer check \(run.path)")
+        CLIOutput.line("  the failover:     trace-analyzer failover \(run.path)")
         if approved != committed { throw ExitCode(1) }
     }
 }

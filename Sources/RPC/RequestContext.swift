@@ -15,8 +15,17 @@ public struct RequestContext: Sendable {
     public let deadlineNanos: UInt64?
     /// The node's recorder: clock and trace file.
     public let recorder: TraceRecorder
-    /// A logger whose records carry this request's trace id.
-    public var logger: Logger
+    /// The node's logger; `logger` adds this request's trace and span ids.
+    private let baseLogger: Logger
+
+    /// A logger whose records carry this request's trace id. Built on use: most requests never log, and
+    /// adding metadata to every request's logger showed in profiles.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "trace_id"] = .string(trace.traceID)
+        logger[metadataKey: "span_id"] = .string(trace.spanID)
+        return logger
+    }
 
     public init(
         trace: TraceContext, operation: String, peer: String?, deadlineNanos: UInt64?, recorder: TraceRecorder,
@@ -27,10 +36,7 @@ public struct RequestContext: Sendable {
         self.peer = peer
         self.deadlineNanos = deadlineNanos
         self.recorder = recorder
-        var logger = logger
-        logger[metadataKey: "trace_id"] = .string(trace.traceID)
-        logger[metadataKey: "span_id"] = .string(trace.spanID)
-        self.logger = logger
+        self.baseLogger = logger
     }
 
     /// Records a protocol event of this request's trace; returns the node's clock after it.
@@ -44,7 +50,7 @@ public struct RequestContext: Sendable {
         let child = trace.child()
         let context = RequestContext(
             trace: child, operation: operation, peer: peer, deadlineNanos: deadlineNanos, recorder: recorder,
-            logger: logger)
+            logger: baseLogger)
         let start = MonotonicClock.nanos()
         recorder.record(.spanStart, context: child, data: ["name": .string(name)])
         do {
