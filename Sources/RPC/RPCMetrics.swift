@@ -6,23 +6,32 @@ import Foundation
 public final class RPCMetrics: Sendable {
     /// The factory every metric of this node is made with.
     public let factory: any MetricsFactory
+    /// False for `disabled`: the per-request helpers return at once (no cache lookups).
+    public let isEnabled: Bool
     private let cache = MetricCache()
 
     /// Metrics that go nowhere.
-    public static let disabled = RPCMetrics(factory: NOOPMetricsHandler.instance)
+    public static let disabled = RPCMetrics(factory: NOOPMetricsHandler.instance, isEnabled: false)
 
-    public init(factory: any MetricsFactory) {
+    public convenience init(factory: any MetricsFactory) {
+        self.init(factory: factory, isEnabled: true)
+    }
+
+    private init(factory: any MetricsFactory, isEnabled: Bool) {
         self.factory = factory
+        self.isEnabled = isEnabled
     }
 
     /// A server answered `operation` with `outcome` (`ok` or an error code name) after `nanos`.
     public func serverRequest(operation: String, outcome: String, nanos: Int64) {
+        guard isEnabled else { return }
         counter("rpc_server_requests_total", [("method", operation), ("outcome", outcome)]).increment()
         timer("rpc_server_duration_seconds", [("method", operation)]).recordNanoseconds(nanos)
     }
 
     /// A client call to `peer`'s `operation` ended with `outcome` after `nanos`.
     public func clientRequest(peer: String, operation: String, outcome: String, nanos: Int64) {
+        guard isEnabled else { return }
         counter("rpc_client_requests_total", [("peer", peer), ("method", operation), ("outcome", outcome)]).increment()
         timer("rpc_client_duration_seconds", [("peer", peer), ("method", operation)]).recordNanoseconds(nanos)
     }

@@ -50,30 +50,78 @@ extension TraceEvent: Codable {
 /// it is several times faster than `JSONEncoder` and its key order is fixed, so output is deterministic.
 public enum TraceEventEncoder {
     /// Appends `event` as one JSON line (with its trailing newline) to `buffer`.
+    /// Writes bytes directly (no intermediate strings): this runs on the writer thread for every event.
     public static func appendLine(_ event: TraceEvent, to buffer: inout [UInt8]) {
-        buffer.append(contentsOf: "{\"v\":\(event.version),\"ts\":\(event.wallTimeNanos),\"node\":".utf8)
+        appendLiteral("{\"v\":", to: &buffer)
+        appendInteger(Int64(event.version), to: &buffer)
+        appendLiteral(",\"ts\":", to: &buffer)
+        appendInteger(event.wallTimeNanos, to: &buffer)
+        appendLiteral(",\"node\":", to: &buffer)
         appendString(event.node, to: &buffer)
-        buffer.append(contentsOf: ",\"pid\":\(event.pid),\"seq\":\(event.sequence),\"kind\":".utf8)
+        appendLiteral(",\"pid\":", to: &buffer)
+        appendInteger(Int64(event.pid), to: &buffer)
+        appendLiteral(",\"seq\":", to: &buffer)
+        appendUnsigned(event.sequence, to: &buffer)
+        appendLiteral(",\"kind\":", to: &buffer)
         appendString(event.kind.rawValue, to: &buffer)
         if let trace = event.traceID {
-            buffer.append(contentsOf: ",\"trace\":".utf8)
+            appendLiteral(",\"trace\":", to: &buffer)
             appendString(trace, to: &buffer)
         }
         if let span = event.spanID {
-            buffer.append(contentsOf: ",\"span\":".utf8)
+            appendLiteral(",\"span\":", to: &buffer)
             appendString(span, to: &buffer)
         }
         if let parent = event.parentSpanID {
-            buffer.append(contentsOf: ",\"parent\":".utf8)
+            appendLiteral(",\"parent\":", to: &buffer)
             appendString(parent, to: &buffer)
         }
-        buffer.append(contentsOf: ",\"vc\":".utf8)
-        buffer.append(contentsOf: event.clock.description.utf8)
+        appendLiteral(",\"vc\":{", to: &buffer)
+        for (index, node) in event.clock.sortedNodes.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            appendString(node, to: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            appendUnsigned(event.clock[node], to: &buffer)
+        }
+        buffer.append(UInt8(ascii: "}"))
         if !event.data.isEmpty {
-            buffer.append(contentsOf: ",\"data\":".utf8)
+            appendLiteral(",\"data\":", to: &buffer)
             appendObject(event.data, to: &buffer)
         }
-        buffer.append(contentsOf: "}\n".utf8)
+        appendLiteral("}\n", to: &buffer)
+    }
+
+    @inline(__always)
+    static func appendLiteral(_ literal: StaticString, to buffer: inout [UInt8]) {
+        literal.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    }
+
+    /// Decimal digits of `value`, without allocating a string.
+    static func appendUnsigned(_ value: UInt64, to buffer: inout [UInt8]) {
+        if value < 10 {
+            buffer.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            while rest > 0 {
+                scratch[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(scratch[index]) }
+        }
+    }
+
+    static func appendInteger(_ value: Int64, to buffer: inout [UInt8]) {
+        if value < 0 {
+            buffer.append(UInt8(ascii: "-"))
+            appendUnsigned(value == .min ? UInt64(Int64.max) + 1 : UInt64(-value), to: &buffer)
+        } else {
+            appendUnsigned(UInt64(value), to: &buffer)
+        }
     }
 
     /// One event as a JSON line (with its trailing newline).
@@ -86,7 +134,14 @@ public enum TraceEventEncoder {
 
     static func appendString(_ text: String, to buffer: inout [UInt8]) {
         buffer.append(0x22)
-        buffer.append(contentsOf: JSONText.escaped(text).utf8)
+        var text = text
+        let clean: Bool = text.withUTF8 { bytes in
+            // Most strings (ids, node names, kinds, methods) need no escaping: copy their bytes as they are.
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if !clean { buffer.append(contentsOf: JSONText.escaped(text).utf8) }
         buffer.append(0x22)
     }
 
@@ -104,7 +159,7 @@ public enum TraceEventEncoder {
     static func appendValue(_ value: TraceValue, to buffer: inout [UInt8]) {
         switch value {
         case .string(let text): appendString(text, to: &buffer)
-        case .int(let number): buffer.append(contentsOf: String(number).utf8)
+        case .int(let number): appendInteger(number, to: &buffer)
         case .double(let number):
             buffer.append(contentsOf: (number.isFinite ? "\(number)" : "null").utf8)
         case .bool(let flag): buffer.append(contentsOf: (flag ? "true" : "false").utf8)
