@@ -62,9 +62,34 @@ public final class RPCClient: Sendable {
         } catch {
             throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
         }
+        return try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            deadline: deadline)
+    }
+
+    /// Calls `method` with params that are already JSON (for example one order sent to several services:
+    /// encoded once, not once per call). `encodedParams` must be a JSON value; it is sent as it is.
+    public func call<Result: Decodable>(
+        _ method: String, encodedParams: Data, returning: Result.Type = Result.self, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> Result {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        var body = Data("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"\(JSONText.escaped(method))\",\"params\":".utf8)
+        body.append(encodedParams)
+        body.append(UInt8(ascii: "}"))
+        return try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            deadline: deadline)
+    }
+
+    /// Sends a JSON-RPC request body and decodes its reply.
+    private func exchange<Result: Decodable>(
+        _ method: String, body: Data, messageNumber: UInt64, returning: Result.Type, context: TraceContext?,
+        deadline: Duration?
+    ) throws(RPCCallError) -> Result {
         let exchange = try perform(
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
-            context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
+            context: context, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         let reply: JSONRPCReply<Result>
         do {
             reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)

@@ -11,6 +11,20 @@ struct RPCRoundTripTests {
         #expect(result == Sum(sum: 42))
     }
 
+    @Test func preEncodedParamsAreSentAsTheyAre() throws {
+        let pair = try TestPair()
+        let params = Data(#"{"b": 40, "a": 2, "extra": [1, 2]}"#.utf8)
+        #expect(try pair.client.call("add", encodedParams: params, returning: Sum.self) == Sum(sum: 42))
+        let error = try #require(throws: RPCCallError.self) {
+            try pair.client.call("add", encodedParams: Data(#"{"a": 1}"#.utf8), returning: Sum.self)
+        }
+        guard case .remote(let remote) = error.kind else {
+            Issue.record("expected a remote error, got \(error)")
+            return
+        }
+        #expect(remote.knownCode == .invalidParams)
+    }
+
     @Test func handlerErrorArrivesAsTypedRemoteError() throws {
         let pair = try TestPair()
         let error = try #require(throws: RPCCallError.self) {

@@ -50,7 +50,8 @@ import TraceFormat
             let (text, summary) = try export(directory, .shiviz, selection: selection)
             #expect(ShiVizValidator.problems(text).isEmpty, "\(ShiVizValidator.problems(text).prefix(5))")
             let hosts = Set(ShiVizValidator.parse(text).entries.map(\.host))
-            #expect(hosts.isSuperset(of: ["orchestrator", "verification", "fraud", "suggestions", "queue"]), "\(hosts)")
+            #expect(
+                hosts.isSuperset(of: ["orchestrator", "verification", "fraud", "suggestions", "queue"]), "\(hosts)")
             #expect(summary.eventsSelected > 10)
         }
     }

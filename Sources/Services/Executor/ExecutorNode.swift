@@ -114,7 +114,8 @@ public actor ExecutorNode {
                     .heartbeatTimeout,
                     data: [
                         "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(silent / 1_000_000)),
-                        "reason": .string("\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"),
+                        "reason": .string(
+                            "\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"),
                     ])
             case .electionStarted(let reason):
                 metrics.counter("executor_elections_started_total").increment()
