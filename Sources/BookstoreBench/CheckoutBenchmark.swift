@@ -1,3 +1,4 @@
+import Checkout
 import ArgumentParser
 import Cluster
 import Foundation
@@ -36,13 +37,13 @@ struct CheckoutBenchmark: ParsableCommand {
             try withCluster(metrics: metrics) { url in
                 let recorder = TraceRecorder(node: "bench", writer: nil)
                 // Warm-up: connections, caches, the model's per-thread state.
-                _ = LoadGenerator(baseURL: url, orders: 500, concurrency: 8, year: CalendarYear.current)
+                _ = LoadGenerator(baseURL: url, orders: 500, concurrency: 8, year: CalendarDate.utcNow().year)
                     .run(recorder: recorder)
                 for count in metrics ? clients : [clients.max() ?? 8] {
                     if metrics { rows.append(baseline(url: url, clients: count, requests: orders)) }
                     let report = LoadGenerator(
                         baseURL: url, orders: orders, concurrency: count, seed: UInt64(count),
-                        year: CalendarYear.current
+                        year: CalendarDate.utcNow().year
                     ).run(recorder: recorder)
                     rows.append(
                         Row(

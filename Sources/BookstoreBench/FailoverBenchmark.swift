@@ -1,3 +1,4 @@
+import Checkout
 import ArgumentParser
 import Cluster
 import Election
@@ -167,7 +168,7 @@ final class SteadyLoad: @unchecked Sendable {
             while lock.withLock({ running }) {
                 batch += 1
                 let report = LoadGenerator(
-                    baseURL: url, orders: 40, concurrency: 1, seed: batch, year: CalendarYear.current
+                    baseURL: url, orders: 40, concurrency: 1, seed: batch, year: CalendarDate.utcNow().year
                 ).run(recorder: TraceRecorder(node: "bench-load", writer: nil))
                 lock.withLock { approved.formUnion(report.approvedOrderIDs) }
             }
@@ -180,14 +181,5 @@ final class SteadyLoad: @unchecked Sendable {
         lock.withLock { running = false }
         done.wait()
         return lock.withLock { approved }
-    }
-}
-
-enum CalendarYear {
-    static var current: Int {
-        var seconds = time(nil)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return Int(parts.tm_year) + 1900
     }
 }

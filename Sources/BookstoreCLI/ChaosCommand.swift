@@ -111,15 +111,7 @@ struct ChaosCommand: ParsableCommand {
             process.arguments =
                 ["serve", "executor", "--id", "\(id)", "--traces", directory]
                 + (options.config.map { ["--config", $0] } ?? [])
-            let logPath = "\(directory)/executor-\(id).log"
-            if !FileManager.default.fileExists(atPath: logPath) {
-                FileManager.default.createFile(atPath: logPath, contents: nil)
-            }
-            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-            log.seekToEndOfFile()
-            process.standardOutput = log
-            process.standardError = log
-            process.standardInput = FileHandle.nullDevice
+            try ClusterSupervisor.sendOutput(of: process, toLog: "\(directory)/executor-\(id).log")
             try process.run()
             CLIOutput.line("started executor-\(id) (pid \(process.processIdentifier)) tracing into \(directory)")
         }

@@ -1,3 +1,4 @@
+import Checkout
 import ArgumentParser
 import Cluster
 import Foundation
@@ -55,7 +56,7 @@ enum LoadRun {
     ) -> LoadGenerator.Report {
         let generator = LoadGenerator(
             baseURL: url, orders: orders, concurrency: concurrency, mix: mix, seed: seed,
-            year: CalendarYear.current)
+            year: CalendarDate.utcNow().year)
         let bar = ProgressBar(total: orders)
         let report = generator.run(recorder: recorder) { done in bar.update(done) }
         bar.finish()
@@ -82,16 +83,6 @@ enum LoadRun {
             let sent = report.sent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             CLIOutput.line("sent: " + sent.joined(separator: ", ") + "; unexpected outcomes: \(report.unexpected)")
         }
-    }
-}
-
-/// The current UTC year.
-enum CalendarYear {
-    static var current: Int {
-        var seconds = time(nil)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return Int(parts.tm_year) + 1900
     }
 }
 

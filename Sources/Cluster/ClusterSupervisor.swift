@@ -82,14 +82,7 @@ public final class ClusterSupervisor: @unchecked Sendable {
         if let configPath { arguments += ["--config", configPath] }
         process.arguments = arguments
         let logPath = (run.path as NSString).appendingPathComponent("\(launch.name).log")
-        if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardError = log
-        process.standardOutput = log
-        process.standardInput = FileHandle.nullDevice
+        try Self.sendOutput(of: process, toLog: logPath)
         let name = launch.name
         process.terminationHandler = { [weak self] finished in
             guard let self else { return }
@@ -108,6 +101,18 @@ public final class ClusterSupervisor: @unchecked Sendable {
         try process.run()
         lock.withLock { processes[name] = process }
         logger.debug("started", metadata: ["service": .string(name), "pid": "\(process.processIdentifier)"])
+    }
+
+    /// Points a child's stdout and stderr at the end of `path` (created if needed); stdin at /dev/null.
+    public static func sendOutput(of process: Process, toLog path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        process.standardInput = FileHandle.nullDevice
     }
 
     /// The running children.

@@ -5,16 +5,6 @@ import OrderQueueCore
 import RPC
 import TraceFormat
 
-/// `enqueue` params.
-public struct EnqueueRequest: Codable, Sendable {
-    public var orderId: String
-    public var order: CheckoutRequest
-    public init(orderId: String, order: CheckoutRequest) {
-        self.orderId = orderId
-        self.order = order
-    }
-}
-
 /// `enqueue` result.
 public struct EnqueueReply: Codable, Sendable, Equatable {
     /// False when the order id was already known (enqueue is idempotent).
@@ -103,7 +93,7 @@ public final class QueueService: Sendable {
     }
 
     public func register(into router: inout Router) {
-        router.register("enqueue", EnqueueRequest.self) { [self] request, context in
+        router.register("enqueue", OrderEnvelope.self) { [self] request, context in
             guard !request.orderId.isEmpty else { throw RPCError(.invalidParams, "orderId must not be empty") }
             let priority = policy.priority(for: request.order)
             let now = wallClock()

@@ -22,7 +22,7 @@ struct ClusterEndToEndTests {
 
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)
         let report = LoadGenerator(
-            baseURL: config.orchestrator.url, orders: 60, concurrency: 4, seed: 7, year: CalendarYear.current
+            baseURL: config.orchestrator.url, orders: 60, concurrency: 4, seed: 7, year: CalendarDate.utcNow().year
         ).run(recorder: recorder)
         recorder.close()
         supervisor.stop()

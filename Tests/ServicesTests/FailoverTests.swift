@@ -1,3 +1,4 @@
+import Checkout
 import Cluster
 import Election
 import Foundation
@@ -34,7 +35,7 @@ struct FailoverTests {
         let orchestratorURL = config.orchestrator.url
         Thread.detachNewThread {
             let generator = LoadGenerator(
-                baseURL: orchestratorURL, orders: 500, concurrency: 2, seed: 11, year: CalendarYear.current)
+                baseURL: orchestratorURL, orders: 500, concurrency: 2, seed: 11, year: CalendarDate.utcNow().year)
             reportBox.report = generator.run(recorder: recorder)
             loadDone.signal()
         }
@@ -69,7 +70,8 @@ struct FailoverTests {
         #expect(report.unexpected == 0, "\(report.outcomes)")
 
         // Wait until the queue has nothing waiting or leased, then stop everything and read the traces.
-        let snapshot = try waitUntilDrained(config, timeout: .seconds(30))
+        let snapshot = try #require(QueueDrain.wait(config: config, timeout: .seconds(30)), "the queue does not answer")
+        #expect(snapshot.waiting.isEmpty && snapshot.leases.isEmpty, "queue not drained")
         supervisor.stop()
         let approved = Set(report.approvedOrderIDs)
         #expect(approved.count == report.outcomes["approved", default: 0])
@@ -102,22 +104,6 @@ struct FailoverTests {
             .compactMap { $0.data["order"]?.stringValue }
         #expect(Set(executed).count == executed.count, "an order reported committed twice")
         #expect(executed.count <= approved.count && executed.count >= approved.count - 3)
-    }
-
-    private func waitUntilDrained(_ config: ClusterConfig, timeout: Duration) throws -> QueueSnapshot {
-        let client = RPCClient(
-            peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "test", writer: nil),
-            logger: quietLogger, propagatesContext: false)
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let snapshot = try client.call("inspect", Empty(), returning: QueueSnapshot.self)
-            if snapshot.waiting.isEmpty && snapshot.leases.isEmpty { return snapshot }
-            if ContinuousClock.now > deadline {
-                Issue.record("queue not drained: \(snapshot.waiting.count) waiting, \(snapshot.leases.count) leased")
-                return snapshot
-            }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Checkout
 import Cluster
 import Foundation
 import RPC
@@ -302,7 +303,7 @@ private func canListen(on address: String) -> Bool {
 /// Sends `orders` checkouts and expects each to be decided as its kind was built for.
 private func sendLoad(_ config: ClusterConfig, orders: Int, seed: UInt64) throws {
     let report = LoadGenerator(
-        baseURL: config.orchestrator.url, orders: orders, concurrency: 4, seed: seed, year: CalendarYear.current
+        baseURL: config.orchestrator.url, orders: orders, concurrency: 4, seed: seed, year: CalendarDate.utcNow().year
     ).run(recorder: TraceRecorder(node: "load", writer: nil))
     #expect(report.outcomes["approved", default: 0] + report.outcomes["rejected", default: 0] == orders, "\(report)")
     #expect(report.unexpected == 0, "\(report.outcomes)")

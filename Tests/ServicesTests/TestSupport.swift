@@ -31,7 +31,7 @@ func orchestratorClient(
 }
 
 /// The course page's default body (checkout-contract.md) with an expiry that is still valid.
-func courseBody(expiry: String = "12/\((CalendarYear.current + 2) % 100)") -> String {
+func courseBody(expiry: String = "12/\((CalendarDate.utcNow().year + 2) % 100)") -> String {
     """
     {"user":{"name":"John Doe","contact":"john.doe@example.com"},
      "creditCard":{"number":"4111111111111111","expirationDate":"\(expiry)","cvv":"123"},
@@ -40,10 +40,6 @@ func courseBody(expiry: String = "12/\((CalendarYear.current + 2) % 100)") -> St
      "billingAddress":{"street":"123 Main St","city":"Springfield","state":"IL","zip":"62701","country":"USA"},
      "shippingMethod":"Standard","giftWrapping":true,"termsAccepted":true}
     """
-}
-
-enum CalendarYear {
-    static var current: Int { CalendarDate.utcNow().year }
 }
 
 /// Decodes a JSON object body loosely.
