@@ -90,10 +90,14 @@ public final class ServiceHost: Sendable {
     }
 
     /// A client for another service, recording into this node's trace and metrics.
-    public func client(for endpoint: ClusterConfig.Endpoint, deadline: Duration) -> RPCClient {
+    /// Every internal client of a service is made here, so that cluster-wide client settings (such as the
+    /// cluster credential) apply to all of them.
+    public func client(
+        for endpoint: ClusterConfig.Endpoint, deadline: Duration, connectTimeout: Duration = .milliseconds(500)
+    ) -> RPCClient {
         RPCClient(
             peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline,
-            metrics: metrics)
+            connectTimeout: min(connectTimeout, deadline), metrics: metrics)
     }
 
     /// Flushes and closes the trace file.

@@ -42,9 +42,7 @@ public actor ExecutorNode {
         self.queue = host.client(for: queue, deadline: .milliseconds(max(200, settings.leaseMs / 2)))
         var peers: [Int: RPCClient] = [:]
         for replica in settings.replicas where replica.id != id {
-            peers[replica.id] = RPCClient(
-                peer: replica.node, baseURL: replica.endpoint.url, recorder: host.recorder, logger: host.logger,
-                defaultDeadline: deadline, connectTimeout: deadline, metrics: host.metrics)
+            peers[replica.id] = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
         }
         self.peers = peers
         let ms: (Int) -> UInt64 = { UInt64($0) * 1_000_000 }

@@ -1,0 +1,25 @@
+/// What the Order Queue and the executors get of an approved order: its id and what ordering and execution need
+/// (items, shipping method, country), never the card number, CVV or the customer's contact details.
+public struct OrderTicket: Codable, Sendable, Equatable {
+    /// The order id the orchestrator generated (not the client's trace id).
+    public var orderId: String
+    public var items: [CheckoutRequest.Item]
+    /// As the customer chose it ("Standard" | "Express" | "Next-Day"), for priority.
+    public var shippingMethod: String?
+    /// The shipping country (the shipping address's, else the billing address's), for priority.
+    public var country: String?
+
+    public init(orderId: String, items: [CheckoutRequest.Item], shippingMethod: String?, country: String?) {
+        self.orderId = orderId
+        self.items = items
+        self.shippingMethod = shippingMethod
+        self.country = country
+    }
+
+    /// The ticket of an approved `order`: card and contact data stay behind.
+    public init(orderId: String, order: CheckoutRequest) {
+        self.init(
+            orderId: orderId, items: order.items ?? [], shippingMethod: order.shippingMethod,
+            country: order.shippingCountry)
+    }
+}
