@@ -10,6 +10,12 @@ public enum RPCErrorCode: Int, Sendable, Codable, CaseIterable {
     case deadlineExceeded = -32001
     case unavailable = -32002
     case payloadTooLarge = -32003
+    /// The caller did not present the cluster credential (HTTP 401).
+    case unauthorized = -32004
+    /// The service is at a bound (queue full, too many connections): try again later (HTTP 503).
+    case overloaded = -32005
+    /// The same idempotency key was used with another request (HTTP 409).
+    case conflict = -32006
     /// A handler's own refusal (bad input the handler understood, a business rule): see `data`.
     case application = -32010
 
@@ -19,6 +25,9 @@ public enum RPCErrorCode: Int, Sendable, Codable, CaseIterable {
         case .parseError, .invalidRequest, .invalidParams: return 400
         case .methodNotFound: return 404
         case .payloadTooLarge: return 413
+        case .unauthorized: return 401
+        case .overloaded: return 503
+        case .conflict: return 409
         case .application: return 422
         case .unavailable: return 503
         case .deadlineExceeded: return 504
@@ -37,6 +46,9 @@ public enum RPCErrorCode: Int, Sendable, Codable, CaseIterable {
         case .deadlineExceeded: return "deadline_exceeded"
         case .unavailable: return "unavailable"
         case .payloadTooLarge: return "payload_too_large"
+        case .unauthorized: return "unauthorized"
+        case .overloaded: return "overloaded"
+        case .conflict: return "conflict"
         case .application: return "rejected"
         }
     }

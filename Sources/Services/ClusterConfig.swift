@@ -47,6 +47,12 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     public var executors = ExecutorSettings()
     /// Serve Prometheus metrics at `/metrics` (off only to measure what metrics cost).
     public var metrics = true
+    /// Credential, clock bounds, connection limits and TLS of every server and client.
+    public var security = SecuritySettings()
+    /// The Order Queue's write-ahead log and bound.
+    public var queueStore = QueueStoreSettings()
+    /// Restarts by `bookstore up` and trace rotation.
+    public var supervision = SupervisionSettings()
 
     public init() {}
 
@@ -96,6 +102,9 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         tracesRoot = try value(.tracesRoot, defaults.tracesRoot)
         executors = try value(.executors, defaults.executors)
         metrics = try value(.metrics, defaults.metrics)
+        security = try value(.security, defaults.security)
+        queueStore = try value(.queueStore, defaults.queueStore)
+        supervision = try value(.supervision, defaults.supervision)
     }
 }
 
@@ -130,6 +139,8 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
     public var pollMs = 10
     /// Deadline of election messages between executors.
     public var messageDeadlineMs = 100
+    /// Orders the leader works on at once (each under its own fenced lease).
+    public var executorConcurrency = 8
 
     public init() {}
 
@@ -148,6 +159,7 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         processingMs = try value(.processingMs, processingMs)
         pollMs = try value(.pollMs, pollMs)
         messageDeadlineMs = try value(.messageDeadlineMs, messageDeadlineMs)
+        executorConcurrency = try value(.executorConcurrency, executorConcurrency)
     }
 
     /// The replica with `id`.

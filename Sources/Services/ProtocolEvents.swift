@@ -37,3 +37,24 @@ extension EventKind {
     /// The leader executed an order and the queue committed it (`data`: order, epoch, term, lease, outcome).
     public static let executorCommit = EventKind("executor.commit")
 }
+
+/// Event kinds of the durable queue, supervision and clean stop (see docs/queue-durability.md).
+extension EventKind {
+    /// The queue finished replaying its write-ahead log at start (`data`: records, waiting, committed,
+    /// revoked, highest_epoch, replay_ms, orders = ids waiting after recovery).
+    public static let queueRecovered = EventKind("queue.recovered")
+    /// The queue is stopping cleanly (`data`: waiting, orders = ids still waiting, durable).
+    public static let queueStopped = EventKind("queue.stopped")
+    /// The queue refused an order because `maxWaiting` orders wait (`data`: order, depth, max).
+    public static let queueOverloaded = EventKind("queue.overloaded")
+    /// A leader gave a lease back without executing it (clean stop) (`data`: order, executor, epoch, lease).
+    public static let queueLeaseReleased = EventKind("queue.lease.released")
+    /// The orchestrator went on without suggestions (`data`: order, reason).
+    public static let suggestionsSkipped = EventKind("suggestions.skipped")
+    /// The supervisor restarted a service that exited unexpectedly (`data`: service, status, restarts, backoff_ms).
+    public static let serviceRestarted = EventKind("service.restarted")
+    /// The supervisor gave up restarting a service (`data`: service, restarts, window_s).
+    public static let serviceGaveUp = EventKind("service.gave_up")
+    /// A node begins a clean stop (`data`: signal).
+    public static let nodeStopping = EventKind("node.stopping")
+}

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Prometheus
+import Synchronization
 import RPC
 import TraceFormat
 
@@ -15,6 +16,7 @@ public final class ServiceHost: Sendable {
     public let metrics: RPCMetrics
     /// The node's Prometheus registry, served at `GET /metrics` (nil when metrics are off).
     public let registry: PrometheusCollectorRegistry?
+    private let draining = Mutex(false)
 
     /// - Parameters:
     ///   - tracesDirectory: the run directory for `<node>.jsonl.gz`; nil disables tracing (clocks still run).
@@ -99,6 +101,13 @@ public final class ServiceHost: Sendable {
             peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline,
             connectTimeout: min(connectTimeout, deadline), metrics: metrics)
     }
+
+    /// Starts a clean stop: services that take new work (the orchestrator's checkout) refuse it from now on
+    /// with 503 and `Retry-After`, while requests in flight finish.
+    public func beginDraining() { draining.withLock { $0 = true } }
+
+    /// True once `beginDraining()` was called.
+    public var isDraining: Bool { draining.withLock { $0 } }
 
     /// Flushes and closes the trace file.
     public func shutdown() {
