@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "Checkout"),
         .target(name: "Catalog", dependencies: ["Checkout"]),
         .target(name: "OrderQueueCore", dependencies: ["Checkout", "Election"]),
+        .target(name: "QueueStore", dependencies: ["OrderQueueCore", "Checkout", "Election", "CZlib"]),
 
         .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
         .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
@@ -60,7 +61,8 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "FraudModel", "Election",
+                "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
+                "Election",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -87,7 +89,8 @@ let package = Package(
         .executableTarget(
             name: "BookstoreBench",
             dependencies: [
-                "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis",
+                "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore", "QueueStore",
+                "Checkout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -116,6 +119,8 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
+        .testTarget(
+            name: "QueueStoreTests", dependencies: ["QueueStore", "OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
         .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "ServicesTests",

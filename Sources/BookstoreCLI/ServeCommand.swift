@@ -25,6 +25,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Run directory for this node's trace file (default: <tracesRoot>/manual).")
     var traces: String?
 
+    @Option(help: "The queue's data directory (for `queue`; default: queueStore.dataDir of the config, else data/queue).")
+    var data: String?
+
     @Option(help: "Log format on stderr: text or json.")
     var logFormat: TraceLogHandler.Format = .text
 
@@ -60,8 +63,15 @@ struct ServeCommand: ParsableCommand {
             node: node, tracesDirectory: directory, logFormat: logFormat, metricsEnabled: cluster.metrics)
         let server: RPCServer
         var executor: ExecutorNode?
+        var queue: QueueService?
         do {
-            if let role = ServiceRole(rawValue: service) {
+            if service == ServiceRole.queue.rawValue {
+                let started = try ServiceFactory.startQueue(
+                    config: cluster, host: host, dataDirectory: data ?? cluster.queueStore.dataDir ?? "data/queue",
+                    address: address)
+                server = started.server
+                queue = started.queue
+            } else if let role = ServiceRole(rawValue: service) {
                 server = try ServiceFactory.start(role, config: cluster, host: host, address: address)
             } else {
                 let started = try ServiceFactory.startExecutor(
@@ -86,6 +96,7 @@ struct ServeCommand: ParsableCommand {
             done.wait()
         }
         server.stop()
+        queue?.close()
         host.shutdown()
         PIDFile.remove(node: node, directory: directory)
     }

@@ -52,8 +52,12 @@ public final class ClusterSupervisor: @unchecked Sendable {
     /// Every process of the cluster: the queue and leaf services first, then the orchestrator, then executors.
     public var launches: [Launch] {
         let roles: [ServiceRole] = [.queue, .verification, .fraud, .suggestions, .orchestrator]
+        // The queue's log goes into the run unless the config names a data directory.
+        let queueData = config.queueStore.dataDir == nil ? ["--data", "\(run.path)/queue-data"] : []
         return roles.map {
-            Launch(name: $0.rawValue, arguments: ["serve", $0.rawValue], url: config.endpoint(of: $0).url)
+            Launch(
+                name: $0.rawValue, arguments: ["serve", $0.rawValue] + ($0 == .queue ? queueData : []),
+                url: config.endpoint(of: $0).url)
         }
             + config.executors.replicas.map {
                 Launch(name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: $0.endpoint.url)

@@ -33,7 +33,8 @@ public struct BullyElection: Sendable {
     /// - Parameter remembered: the highest epoch an earlier incarnation of this node knew (from its own records),
     ///   so that a restarted node never announces an epoch that was already used.
     public init(id: Int, peers: [Int], configuration: BullyConfiguration = .loopback, remembered: Epoch = .none) {
-        self.highestSeen = remembered
+        // A remembered epoch out of range (a damaged record) is not trusted.
+        self.highestSeen = remembered.term <= Epoch.maxTerm ? remembered : .none
         self.id = id
         self.peers = peers.filter { $0 != id }.sorted()
         self.configuration = configuration
@@ -44,6 +45,27 @@ public struct BullyElection: Sendable {
 
     /// The leader this node believes in (itself when leading).
     public var leader: Int? { current?.leader }
+
+    // MARK: Validation
+
+    /// Why `message` from `from` must be dropped before it reaches `onMessage`, or nil when it is acceptable:
+    /// the sender must be a configured peer, the epoch's term at most `Epoch.maxTerm`, and its leader a configured
+    /// node (this one or a peer), except for `Epoch.none` in election and answer messages.
+    public func problem(with message: BullyMessage, from: Int) -> String? {
+        guard peers.contains(from) else { return "sender \(from) is not a configured peer" }
+        let epoch = message.epoch
+        guard epoch.term <= Epoch.maxTerm else { return "epoch term \(epoch.term) is beyond \(Epoch.maxTerm)" }
+        switch message {
+        case .election, .answer:
+            if epoch == .none { return nil }
+        case .coordinator, .heartbeat:
+            guard epoch.term >= 1 else { return "a leader's epoch has term 0" }
+        }
+        guard epoch.leader == id || peers.contains(epoch.leader) else {
+            return "epoch \(epoch) names leader \(epoch.leader), not a configured node"
+        }
+        return nil
+    }
 
     // MARK: Inputs
 
@@ -191,6 +213,7 @@ public struct BullyElection: Sendable {
     }
 
     private mutating func learn(_ epoch: Epoch) {
-        if epoch > highestSeen { highestSeen = epoch }
+        // Out-of-range epochs never get here through `problem(with:from:)`; this keeps the term arithmetic safe.
+        if epoch > highestSeen, epoch.term <= Epoch.maxTerm { highestSeen = epoch }
     }
 }

@@ -16,6 +16,10 @@ public struct Epoch: Sendable, Hashable, Codable, Comparable, CustomStringConver
     /// The epoch before any leader.
     public static let none = Epoch(term: 0, leader: 0)
 
+    /// The highest term any node accepts from the wire or its records (2^53: exact in every JSON number
+    /// implementation, and far from overflowing when a new term is taken).
+    public static let maxTerm: UInt64 = 1 << 53
+
     public static func < (lhs: Epoch, rhs: Epoch) -> Bool {
         (lhs.term, lhs.leader) < (rhs.term, rhs.leader)
     }

@@ -38,15 +38,15 @@ public struct PriorityOrderQueue: Sendable {
         return heap.reduce(0) { $0 + ($1.isServed(before: target) ? 1 : 0) }
     }
 
-    /// Stores `order` under `orderId` with the next sequence, unless that id is already waiting.
+    /// Stores `ticket` under `orderId` with the next sequence, unless that id is already waiting.
     @discardableResult
     public mutating func enqueue(
-        orderId: String, order: CheckoutRequest, priority: OrderPriority, nowNanos: Int64
+        orderId: String, ticket: OrderTicket, priority: OrderPriority, nowNanos: Int64
     ) -> EnqueueOutcome {
         if let existing = queuedOrder(id: orderId) { return .duplicate(existing) }
         let queued = QueuedOrder(
             orderId: orderId, priority: priority, enqueueSequence: nextSequence, enqueuedAtNanos: nowNanos,
-            order: order)
+            ticket: ticket)
         nextSequence += 1
         insert(queued)
         return .enqueued(queued, position: position(of: orderId) ?? 0)
@@ -73,6 +73,11 @@ public struct PriorityOrderQueue: Sendable {
         }
         insert(order)
         return true
+    }
+
+    /// Raises the sequence the next new order gets to at least `sequence` (restoring a snapshot).
+    public mutating func raiseNextSequence(to sequence: UInt64) {
+        nextSequence = max(nextSequence, sequence)
     }
 
     /// Every waiting order, in the order `dequeue` would return them.

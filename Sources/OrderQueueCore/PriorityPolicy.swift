@@ -50,12 +50,18 @@ public struct PriorityPolicy: Sendable, Codable, Equatable {
             largeOrderMinimumQuantity: try container.decodeIfPresent(Int.self, forKey: .largeOrderMinimumQuantity))
     }
 
-    /// The priority of `order`.
-    public func priority(for order: CheckoutRequest) -> OrderPriority {
+    /// The priority of an order shipped with `shippingMethod` to `country`, of `items`.
+    public func priority(
+        shippingMethod: String?, country: String?, items: [CheckoutRequest.Item]
+    ) -> OrderPriority {
         OrderPriority(
-            shippingWeight: shippingWeight(of: order.shippingMethod),
-            countryRank: countryRank(of: order.shippingCountry),
-            sizeBonus: sizeBonus(forTotalQuantity: Self.totalQuantity(of: order)))
+            shippingWeight: shippingWeight(of: shippingMethod), countryRank: countryRank(of: country),
+            sizeBonus: sizeBonus(forTotalQuantity: Self.totalQuantity(of: items)))
+    }
+
+    /// The priority of the order `ticket` describes.
+    public func priority(for ticket: OrderTicket) -> OrderPriority {
+        priority(shippingMethod: ticket.shippingMethod, country: ticket.country, items: ticket.items)
     }
 
     /// The rank of `country` (0 = most favoured); `countryRanking.count` when unlisted or nil.
@@ -87,8 +93,8 @@ public struct PriorityPolicy: Sendable, Codable, Equatable {
     }
 
     /// Copies ordered in total (missing or negative quantities count as 0; saturates instead of overflowing).
-    static func totalQuantity(of order: CheckoutRequest) -> Int {
-        (order.items ?? []).reduce(0) { total, item in
+    static func totalQuantity(of items: [CheckoutRequest.Item]) -> Int {
+        items.reduce(0) { total, item in
             let (sum, overflow) = total.addingReportingOverflow(max(0, item.quantity ?? 0))
             return overflow ? Int.max : sum
         }

@@ -11,17 +11,18 @@ public struct QueuedOrder: Codable, Sendable, Equatable {
     public var enqueueSequence: UInt64
     /// The caller's clock at first enqueue (nanoseconds), for waiting-time metrics.
     public var enqueuedAtNanos: Int64
-    public var order: CheckoutRequest
+    /// What the executors need of the order (no card data).
+    public var ticket: OrderTicket
 
     public init(
         orderId: String, priority: OrderPriority, enqueueSequence: UInt64, enqueuedAtNanos: Int64,
-        order: CheckoutRequest
+        ticket: OrderTicket
     ) {
         self.orderId = orderId
         self.priority = priority
         self.enqueueSequence = enqueueSequence
         self.enqueuedAtNanos = enqueuedAtNanos
-        self.order = order
+        self.ticket = ticket
     }
 
     /// True when `self` is to be served before `other`.

@@ -22,9 +22,9 @@ public enum ServiceFactory {
         case .suggestions:
             SuggestionsService().register(into: &router)
         case .queue:
-            QueueService(
-                policy: config.priority, leaseDuration: .milliseconds(config.executors.leaseMs), metrics: host.metrics
-            ).register(into: &router)
+            // Durable only with a data directory (`startQueue` and `serve queue` always give one).
+            try QueueService.open(config: config, dataDirectory: config.queueStore.dataDir, host: host)
+                .register(into: &router)
         }
         return router
     }
@@ -47,6 +47,27 @@ public enum ServiceFactory {
 }
 
 extension ServiceFactory {
+    /// Starts the Order Queue with its write-ahead log in `dataDirectory` (when `queueStore.durable`); the caller
+    /// closes the returned service after stopping the server (a clean stop records `queue.stopped`).
+    public static func startQueue(
+        config: ClusterConfig, host: ServiceHost, dataDirectory: String, address: ListenAddress? = nil
+    ) throws -> (server: RPCServer, queue: QueueService) {
+        guard let listen = address ?? ListenAddress(config.queue.address) else {
+            throw ConfigError(path: "-", reason: "queue: bad address \(config.queue.address)")
+        }
+        let queue = try QueueService.open(config: config, dataDirectory: dataDirectory, host: host)
+        var router = Router()
+        queue.register(into: &router)
+        do {
+            // Callers block while their records are fsynced: more threads let more appends share one fsync.
+            let server = try host.startServer(router: router, address: listen, threads: max(config.serverThreads, 16))
+            return (server, queue)
+        } catch {
+            queue.close()
+            throw error
+        }
+    }
+
     /// Starts executor `id`: its server (`bully`, `status`) and then its election.
     public static func startExecutor(
         id: Int, config: ClusterConfig, host: ServiceHost, tracesDirectory: String?, address: ListenAddress? = nil
@@ -63,7 +84,7 @@ extension ServiceFactory {
             remembered: remembered)
         var router = Router()
         router.registerAsync("bully", BullyEnvelope.self) { envelope, _ in
-            await node.receive(envelope.message, from: envelope.from)
+            try await node.receive(envelope.message, from: envelope.from)
             return Empty()
         }
         router.registerAsync("status", Empty.self) { _, _ in await node.status() }

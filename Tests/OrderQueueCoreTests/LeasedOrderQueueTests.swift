@@ -14,7 +14,7 @@ struct LeasedOrderQueueTests {
     func queue(_ ids: [String], leaseDuration: UInt64 = 1_000) -> LeasedOrderQueue {
         var queue = LeasedOrderQueue(leaseDuration: leaseDuration)
         for (index, id) in ids.enumerated() {
-            _ = queue.enqueue(orderId: id, order: CheckoutRequest(), priority: normal, nowNanos: Int64(index))
+            _ = queue.enqueue(orderId: id, ticket: makeOrder(), priority: normal, nowNanos: Int64(index))
         }
         return queue
     }
@@ -39,16 +39,84 @@ struct LeasedOrderQueueTests {
         #expect(queue.commits.count == 1)
     }
 
-    @Test func theLeaderHoldsOneOrderAtATime() throws {
+    @Test func aRepeatedRequestForTheSameSlotRenewsTheSameLease() throws {
         var queue = queue(["a", "b"])
-        let first = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))
-        let (second, _) = queue.dequeue(executor: 3, epoch: epoch1, now: 50)
+        let first = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 10).0))
+        let (second, _) = queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 50)
         guard case .leased(let renewed, _, let isRenewal) = second else {
             Issue.record("\(second)")
             return
         }
         #expect(isRenewal && renewed.id == first.id && renewed.deadlineNanos == 1_050)
         #expect(queue.depth == 1)
+    }
+
+    @Test func eachSlotHoldsItsOwnLeaseAndEachIsAckedOnce() throws {
+        var queue = queue(["a", "b", "c"])
+        let zero = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 10).0))
+        let one = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 1, now: 11).0))
+        #expect(zero.orderId == "a" && one.orderId == "b" && zero.id != one.id)
+        #expect(zero.slot == 0 && one.slot == 1 && queue.leases.count == 2 && queue.depth == 1)
+        // Acks in any order; a second ack of the same lease commits nothing more.
+        let (ackOne, _) = queue.ack(orderId: "b", executor: 3, epoch: epoch1, leaseID: one.id, now: 20)
+        let (ackZero, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: zero.id, now: 21)
+        guard case .committed = ackOne, case .committed = ackZero else {
+            Issue.record("\(ackOne) \(ackZero)")
+            return
+        }
+        let (again, _) = queue.ack(orderId: "b", executor: 3, epoch: epoch1, leaseID: one.id, now: 22)
+        guard case .alreadyCommitted = again else {
+            Issue.record("\(again)")
+            return
+        }
+        // The freed slot takes the next order.
+        let next = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 1, now: 30).0))
+        #expect(next.orderId == "c" && queue.commits.count == 2)
+    }
+
+    @Test func aNewerEpochRevokesTheLeasesOfEverySlot() throws {
+        var queue = queue(["a", "b", "c"])
+        let zero = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 0).0))
+        let one = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 1, now: 0).0))
+        let (taken, events) = queue.dequeue(executor: 2, epoch: epoch2, slot: 0, now: 5)
+        #expect(events == [.revoked(zero, by: epoch2), .revoked(one, by: epoch2)])
+        #expect(try #require(leased(taken)).orderId == "a")
+    }
+
+    @Test func aReleasedLeaseWaitsAgainInItsPlaceAndCannotBeAcked() throws {
+        var queue = queue(["a", "b"])
+        let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 0).0))
+        let (released, _) = queue.release(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 1)
+        #expect(released == .released(lease))
+        #expect(queue.waiting.peek()?.orderId == "a" && queue.leases.isEmpty)
+        let (ack, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 2)
+        #expect(ack == .noLease)
+        let (twice, _) = queue.release(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 3)
+        #expect(twice == .noLease)
+        let (stale, _) = queue.release(
+            orderId: "a", executor: 3, epoch: Epoch(term: 0, leader: 1), leaseID: lease.id, now: 4)
+        #expect(stale == .fenced(current: epoch1))
+        let again = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 5).0))
+        #expect(again.orderId == "a" && again.delivery == 2)
+    }
+
+    @Test func replayingTheJournalRebuildsTheSameState() throws {
+        var queue = LeasedOrderQueue(leaseDuration: 100, journaling: true)
+        for (index, id) in ["a", "b", "c", "d"].enumerated() {
+            _ = queue.enqueue(orderId: id, ticket: makeOrder(), priority: normal, nowNanos: Int64(index))
+        }
+        let a = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 0).0))
+        _ = queue.dequeue(executor: 3, epoch: epoch1, slot: 1, now: 0)
+        _ = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: a.id, now: 10)
+        _ = queue.dequeue(executor: 2, epoch: epoch2, slot: 0, now: 20)
+        _ = queue.expire(now: 500)
+        var replayed = LeasedOrderQueue(leaseDuration: 100)
+        for record in queue.takeJournal() { #expect(replayed.apply(record)) }
+        #expect(replayed.image == queue.image)
+        var restored = LeasedOrderQueue(leaseDuration: 100)
+        for record in queue.snapshotRecords() { #expect(restored.apply(record)) }
+        #expect(restored.image == queue.image)
+        #expect(queue.takeJournal().isEmpty)
     }
 
     @Test func anExpiredLeaseIsRedeliveredAheadOfLaterOrders() throws {
@@ -84,19 +152,19 @@ struct LeasedOrderQueueTests {
 
     @Test func enqueueIsIdempotentWhileWaitingLeasedOrCommitted() throws {
         var queue = queue(["a"])
-        guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 5)
+        guard case .duplicate = queue.enqueue(orderId: "a", ticket: makeOrder(), priority: normal, nowNanos: 5)
         else {
             Issue.record("waiting duplicate stored")
             return
         }
         let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 0).0))
-        guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 6)
+        guard case .duplicate = queue.enqueue(orderId: "a", ticket: makeOrder(), priority: normal, nowNanos: 6)
         else {
             Issue.record("leased duplicate stored")
             return
         }
         _ = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: lease.id, now: 1)
-        guard case .duplicate = queue.enqueue(orderId: "a", order: CheckoutRequest(), priority: normal, nowNanos: 7)
+        guard case .duplicate = queue.enqueue(orderId: "a", ticket: makeOrder(), priority: normal, nowNanos: 7)
         else {
             Issue.record("committed order stored again")
             return
@@ -111,7 +179,7 @@ struct LeasedOrderQueueTests {
             var queue = LeasedOrderQueue(leaseDuration: 50)
             let orders = (0..<40).map { "o\($0)" }
             for (index, id) in orders.enumerated() {
-                _ = queue.enqueue(orderId: id, order: CheckoutRequest(), priority: normal, nowNanos: Int64(index))
+                _ = queue.enqueue(orderId: id, ticket: makeOrder(), priority: normal, nowNanos: Int64(index))
             }
             var epochs = [Epoch(term: 1, leader: 1)]
             var held: [Int: Lease] = [:]  // leases executors believe they hold

@@ -27,9 +27,9 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
 
     @Test func higherPriorityIsDequeuedFirst() {
         var queue = PriorityOrderQueue()
-        queue.enqueue(orderId: "low", order: makeOrder(), priority: low, nowNanos: 1)
-        queue.enqueue(orderId: "high", order: makeOrder(), priority: high, nowNanos: 2)
-        queue.enqueue(orderId: "mid", order: makeOrder(), priority: mid, nowNanos: 3)
+        queue.enqueue(orderId: "low", ticket: makeOrder(), priority: low, nowNanos: 1)
+        queue.enqueue(orderId: "high", ticket: makeOrder(), priority: high, nowNanos: 2)
+        queue.enqueue(orderId: "mid", ticket: makeOrder(), priority: mid, nowNanos: 3)
         #expect(queue.peek()?.orderId == "high")
         #expect(queue.count == 3)
         #expect(drain(&queue) == ["high", "mid", "low"])
@@ -38,16 +38,16 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
     @Test func equalPrioritiesAreFirstInFirstOutOverManyOrders() {
         var queue = PriorityOrderQueue()
         for index in 0..<1_000 {
-            queue.enqueue(orderId: "o\(index)", order: makeOrder(), priority: mid, nowNanos: Int64(index))
+            queue.enqueue(orderId: "o\(index)", ticket: makeOrder(), priority: mid, nowNanos: Int64(index))
         }
         #expect(drain(&queue) == (0..<1_000).map { "o\($0)" })
     }
 
     @Test func enqueueRecordsSequenceTimeAndPosition() {
         var queue = PriorityOrderQueue()
-        let first = queue.enqueue(orderId: "a", order: makeOrder(), priority: low, nowNanos: 100)
-        let second = queue.enqueue(orderId: "b", order: makeOrder(), priority: high, nowNanos: 200)
-        let third = queue.enqueue(orderId: "c", order: makeOrder(), priority: low, nowNanos: 300)
+        let first = queue.enqueue(orderId: "a", ticket: makeOrder(), priority: low, nowNanos: 100)
+        let second = queue.enqueue(orderId: "b", ticket: makeOrder(), priority: high, nowNanos: 200)
+        let third = queue.enqueue(orderId: "c", ticket: makeOrder(), priority: low, nowNanos: 300)
         guard case .enqueued(let a, let positionA) = first, case .enqueued(_, let positionB) = second,
             case .enqueued(let c, let positionC) = third
         else {
@@ -64,11 +64,11 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
     @Test func duplicateEnqueueIsIdempotent() {
         var queue = PriorityOrderQueue()
         let original = makeOrder(country: "EE")
-        let first = queue.enqueue(orderId: "a", order: original, priority: low, nowNanos: 1)
-        let again = queue.enqueue(orderId: "a", order: makeOrder(country: "GB"), priority: high, nowNanos: 2)
+        let first = queue.enqueue(orderId: "a", ticket: original, priority: low, nowNanos: 1)
+        let again = queue.enqueue(orderId: "a", ticket: makeOrder(country: "GB"), priority: high, nowNanos: 2)
         #expect(!first.isDuplicate)
         #expect(again == .duplicate(first.queuedOrder))
-        #expect(again.queuedOrder.order == original)
+        #expect(again.queuedOrder.ticket == original)
         #expect(queue.count == 1)
         #expect(queue.nextSequence == 1, "a duplicate does not use up a sequence")
         #expect(drain(&queue) == ["a"])
@@ -76,9 +76,9 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
 
     @Test func dequeuedOrderCanBeEnqueuedAgainAsNew() {
         var queue = PriorityOrderQueue()
-        queue.enqueue(orderId: "a", order: makeOrder(), priority: low, nowNanos: 1)
+        queue.enqueue(orderId: "a", ticket: makeOrder(), priority: low, nowNanos: 1)
         _ = queue.dequeue()
-        let again = queue.enqueue(orderId: "a", order: makeOrder(), priority: low, nowNanos: 2)
+        let again = queue.enqueue(orderId: "a", ticket: makeOrder(), priority: low, nowNanos: 2)
         #expect(!again.isDuplicate)
         #expect(again.queuedOrder.enqueueSequence == 1)
     }
@@ -86,25 +86,25 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
     @Test func requeueKeepsItsPlaceAheadOfLaterEqualOrders() throws {
         var queue = PriorityOrderQueue()
         for id in ["a", "b", "c"] {
-            queue.enqueue(orderId: id, order: makeOrder(), priority: mid, nowNanos: 0)
+            queue.enqueue(orderId: id, ticket: makeOrder(), priority: mid, nowNanos: 0)
         }
         let dequeued = queue.dequeue()
         let leased = try #require(dequeued)
         #expect(leased.orderId == "a")
-        queue.enqueue(orderId: "d", order: makeOrder(), priority: mid, nowNanos: 0)
+        queue.enqueue(orderId: "d", ticket: makeOrder(), priority: mid, nowNanos: 0)
         // The lease expires: "a" comes back first, before "b", "c" and the later "d".
         let accepted = queue.requeue(leased)
         #expect(accepted)
         #expect(queue.snapshot().map(\.orderId) == ["a", "b", "c", "d"])
         #expect(queue.peek() == leased)
         // Higher priority still goes first.
-        queue.enqueue(orderId: "urgent", order: makeOrder(), priority: high, nowNanos: 0)
+        queue.enqueue(orderId: "urgent", ticket: makeOrder(), priority: high, nowNanos: 0)
         #expect(drain(&queue) == ["urgent", "a", "b", "c", "d"])
     }
 
     @Test func requeueOfAWaitingOrderChangesNothing() throws {
         var queue = PriorityOrderQueue()
-        queue.enqueue(orderId: "a", order: makeOrder(), priority: low, nowNanos: 0)
+        queue.enqueue(orderId: "a", ticket: makeOrder(), priority: low, nowNanos: 0)
         let waiting = try #require(queue.peek())
         var altered = waiting
         altered.priority = high
@@ -116,11 +116,11 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
     @Test func requeueOfAForeignOrderAdvancesTheSequence() {
         var queue = PriorityOrderQueue()
         let restored = QueuedOrder(
-            orderId: "old", priority: mid, enqueueSequence: 41, enqueuedAtNanos: 5, order: makeOrder())
+            orderId: "old", priority: mid, enqueueSequence: 41, enqueuedAtNanos: 5, ticket: makeOrder())
         let accepted = queue.requeue(restored)
         #expect(accepted)
         #expect(queue.nextSequence == 42)
-        let next = queue.enqueue(orderId: "new", order: makeOrder(), priority: mid, nowNanos: 6)
+        let next = queue.enqueue(orderId: "new", ticket: makeOrder(), priority: mid, nowNanos: 6)
         #expect(next.queuedOrder.enqueueSequence == 42)
         #expect(drain(&queue) == ["old", "new"])
     }
@@ -128,7 +128,7 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
     @Test func removeTakesOutOnlyThatOrder() {
         var queue = PriorityOrderQueue()
         for (index, priority) in [low, high, mid, high, low].enumerated() {
-            queue.enqueue(orderId: "o\(index)", order: makeOrder(), priority: priority, nowNanos: 0)
+            queue.enqueue(orderId: "o\(index)", ticket: makeOrder(), priority: priority, nowNanos: 0)
         }
         let first = queue.remove(orderId: "o3")
         let second = queue.remove(orderId: "o3")
@@ -144,7 +144,7 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
         let priorities = [low, mid, high]
         for index in 0..<200 {
             let priority = priorities[Int(generator.next() % 3)]
-            queue.enqueue(orderId: "o\(index)", order: makeOrder(), priority: priority, nowNanos: 0)
+            queue.enqueue(orderId: "o\(index)", ticket: makeOrder(), priority: priority, nowNanos: 0)
         }
         let snapshot = queue.snapshot().map(\.orderId)
         #expect(queue.count == 200)
@@ -182,7 +182,7 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
             case 0...3:
                 let reuse = !model.isEmpty && generator.next() % 8 == 0
                 let id = reuse ? model[Int(generator.next() % UInt64(model.count))].orderId : "o\(nextId)"
-                let outcome = queue.enqueue(orderId: id, order: order, priority: randomPriority(), nowNanos: 0)
+                let outcome = queue.enqueue(orderId: id, ticket: order, priority: randomPriority(), nowNanos: 0)
                 #expect(outcome.isDuplicate == reuse, "step \(step)")
                 if !reuse {
                     nextId += 1
@@ -223,7 +223,7 @@ private let high = OrderPriority(shippingWeight: 2, countryRank: 0)
 
     @Test func queuedOrderRoundTripsThroughJSON() throws {
         let queued = QueuedOrder(
-            orderId: "a", priority: high, enqueueSequence: 3, enqueuedAtNanos: -7, order: makeOrder(copies: 4))
+            orderId: "a", priority: high, enqueueSequence: 3, enqueuedAtNanos: -7, ticket: makeOrder(copies: 4))
         let data = try JSONEncoder().encode(queued)
         #expect(try JSONDecoder().decode(QueuedOrder.self, from: data) == queued)
     }

@@ -4,11 +4,12 @@ import Testing
 
 @testable import OrderQueueCore
 
-/// An order shipped to `country` with `method` and `copies` books in total.
-func makeOrder(country: String? = "EE", method: String? = "Standard", copies: Int = 1) -> CheckoutRequest {
-    CheckoutRequest(
-        items: [.init(name: "Dune", quantity: copies)], shippingMethod: method,
-        billingAddress: country.map { .init(country: $0) })
+/// The ticket of an order shipped to `country` with `method` and `copies` books in total.
+func makeOrder(country: String? = "EE", method: String? = "Standard", copies: Int = 1) -> OrderTicket {
+    OrderTicket(
+        orderId: "o", order: CheckoutRequest(
+            items: [.init(name: "Dune", quantity: copies)], shippingMethod: method,
+            billingAddress: country.map { .init(country: $0) }))
 }
 
 @Suite struct PriorityPolicyTests {
@@ -99,10 +100,10 @@ func makeOrder(country: String? = "EE", method: String? = "Standard", copies: In
         let noBonus = PriorityPolicy(countryRanking: ["EE"])
         #expect(noBonus.priority(for: makeOrder(copies: 1_000)).sizeBonus == 0)
         var order = makeOrder(copies: Int.max)
-        order.items?.append(.init(name: "Emma", quantity: 5))
-        order.items?.append(.init(name: "Odd", quantity: -50))
-        #expect(PriorityPolicy.totalQuantity(of: order) == Int.max)
-        #expect(PriorityPolicy.totalQuantity(of: CheckoutRequest()) == 0)
+        order.items.append(.init(name: "Emma", quantity: 5))
+        order.items.append(.init(name: "Odd", quantity: -50))
+        #expect(PriorityPolicy.totalQuantity(of: order.items) == Int.max)
+        #expect(PriorityPolicy.totalQuantity(of: []) == 0)
     }
 
     @Test func priorityDescribesItsComponents() {

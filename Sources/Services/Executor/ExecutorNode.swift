@@ -7,24 +7,33 @@ import RPC
 import TraceFormat
 
 /// An executor replica: the IO shell around the pure `BullyElection`. It carries out the election's directives
-/// (messages over JSON-RPC, timers as tasks), and while it leads it takes orders from the queue under leases,
-/// executes them one at a time and acknowledges them with its epoch as the fencing token.
+/// (messages over JSON-RPC, timers as tasks), and while it leads it works on up to `executorConcurrency` orders
+/// at once, each under its own lease (one per slot), acknowledging each with its epoch as the fencing token.
 public actor ExecutorNode {
     public let id: Int
     public let settings: ExecutorSettings
     public let tracesDirectory: String?
-    private let recorder: TraceRecorder
-    private let logger: Logger
-    private let queue: RPCClient
+    let recorder: TraceRecorder
+    let logger: Logger
+    let queue: RPCClient
     private let peers: [Int: RPCClient]
-    private let monotonic: @Sendable () -> UInt64
-    private let metrics: RPCMetrics
-    private var election: BullyElection
+    let monotonic: @Sendable () -> UInt64
+    let metrics: RPCMetrics
+    var election: BullyElection
     private var timers: [BullyTimer: (generation: UInt64, task: Task<Void, Never>)] = [:]
     private var generation: UInt64 = 0
-    private var worker: Task<Void, Never>?
-    private var committed = 0
-    private var stopped = false
+    /// One task per work slot while leading.
+    var workers: [Task<Void, Never>] = []
+    /// Orders being executed, by slot.
+    var inFlight: [Int: (lease: Lease, order: QueuedOrder, epoch: Epoch)] = [:]
+    /// Slots inside their work loop.
+    var activeSlots = 0
+    /// Bumped when a slot learns more orders wait, to wake idle slots.
+    var wakeups: UInt64 = 0
+    /// A clean stop began: take no new leases.
+    var draining = false
+    var committed = 0
+    var stopped = false
 
     public init(
         id: Int, settings: ExecutorSettings, queue: ClusterConfig.Endpoint, host: ServiceHost,
@@ -45,7 +54,7 @@ public actor ExecutorNode {
             peers[replica.id] = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
         }
         self.peers = peers
-        let ms: (Int) -> UInt64 = { UInt64($0) * 1_000_000 }
+        let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
         election = BullyElection(
             id: id, peers: settings.replicas.map(\.id),
             configuration: BullyConfiguration(
@@ -61,9 +70,17 @@ public actor ExecutorNode {
         apply(election.start(now: monotonic()))
     }
 
-    /// An election message from executor `from`.
-    public func receive(_ message: BullyMessage, from: Int) {
+    /// An election message from executor `from`. A message from an id that is not a configured replica, or with
+    /// an epoch out of range, is dropped (counted and logged) and refused with `invalidParams`.
+    public func receive(_ message: BullyMessage, from: Int) throws {
         guard !stopped else { return }
+        if let problem = election.problem(with: message, from: from) {
+            metrics.counter("executor_bully_dropped_total").increment()
+            logger.warning(
+                "dropped an election message",
+                metadata: ["from": "\(from)", "type": .string(message.name), "cause": .string(problem)])
+            throw RPCError(.invalidParams, problem)
+        }
         if case .heartbeat = message {
         } else {
             recorder.record(
@@ -80,24 +97,30 @@ public actor ExecutorNode {
             leader: election.leader, committed: committed, tracesDirectory: tracesDirectory)
     }
 
-    /// Stops timers and work (on shutdown).
-    public func stop() {
-        stopped = true
-        for timer in timers.values { timer.task.cancel() }
-        timers.removeAll()
-        worker?.cancel()
-        worker = nil
-    }
-
     private func fire(_ timer: BullyTimer, generation expected: UInt64) {
         guard !stopped, timers[timer]?.generation == expected else { return }
         timers[timer] = nil
         apply(election.onTimer(timer, now: monotonic()))
     }
 
+    /// Stops every timer (the last step of a stop).
+    func cancelTimers() {
+        for timer in timers.values { timer.task.cancel() }
+        timers.removeAll()
+    }
+
+    /// The queue says `epoch` is newer than ours; ignored when out of range or naming an unknown leader.
+    func fenced(by epoch: Epoch) {
+        guard epoch.term <= Epoch.maxTerm, settings.replica(epoch.leader) != nil else {
+            logger.warning("ignored an out-of-range fencing epoch from the queue", metadata: ["epoch": "\(epoch)"])
+            return
+        }
+        apply(election.onFenced(by: epoch, now: monotonic()))
+    }
+
     // MARK: Directives
 
-    private func apply(_ directives: [BullyDirective]) {
+    func apply(_ directives: [BullyDirective]) {
         for directive in directives {
             switch directive {
             case .send(let message, let to):
@@ -111,7 +134,7 @@ public actor ExecutorNode {
                 recorder.record(
                     .heartbeatTimeout,
                     data: [
-                        "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(silent / 1_000_000)),
+                        "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(clamping: silent / 1_000_000)),
                         "reason": .string(
                             "\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"),
                     ])
@@ -119,24 +142,10 @@ public actor ExecutorNode {
                 metrics.counter("executor_elections_started_total").increment()
                 recorder.record(
                     .electionStart,
-                    data: ["reason": .string(reason), "term": .int(Int64(election.highestSeen.term))])
+                    data: ["reason": .string(reason), "term": .int(Int64(clamping: election.highestSeen.term))])
                 logger.info("election started: \(reason)")
             case .leaderChanged(let epoch):
-                metrics.counter("executor_leader_changes_total").increment()
-                metrics.gauge("executor_epoch_term").record(Int64(epoch.term))
-                metrics.gauge("executor_is_leader").record(epoch.leader == id && election.isLeader ? 1 : 0)
-                recorder.record(
-                    .electionLeader,
-                    data: [
-                        "leader": .int(Int64(epoch.leader)), "epoch": .string("\(epoch)"),
-                        "term": .int(Int64(epoch.term)), "self": .bool(epoch.leader == id && election.isLeader),
-                    ])
-                logger.info("leader is executor-\(epoch.leader) (epoch \(epoch))")
-                if epoch.leader == id && election.isLeader {
-                    startWorking(epoch)
-                } else {
-                    stopWorking()
-                }
+                leaderChanged(epoch)
             case .steppedDown(let from, let newer):
                 recorder.record(.electionStepDown, data: ["epoch": .string("\(from)"), "newer": .string("\(newer)")])
                 metrics.gauge("executor_is_leader").record(0)
@@ -144,6 +153,21 @@ public actor ExecutorNode {
                 stopWorking()
             }
         }
+    }
+
+    private func leaderChanged(_ epoch: Epoch) {
+        let leading = epoch.leader == id && election.isLeader
+        metrics.counter("executor_leader_changes_total").increment()
+        metrics.gauge("executor_epoch_term").record(Int64(clamping: epoch.term))
+        metrics.gauge("executor_is_leader").record(leading ? 1 : 0)
+        recorder.record(
+            .electionLeader,
+            data: [
+                "leader": .int(Int64(epoch.leader)), "epoch": .string("\(epoch)"),
+                "term": .int(Int64(clamping: epoch.term)), "self": .bool(leading),
+            ])
+        logger.info("leader is executor-\(epoch.leader) (epoch \(epoch))")
+        if leading { startWorking(epoch) } else { stopWorking() }
     }
 
     private func send(_ message: BullyMessage, to: Int) {
@@ -163,84 +187,13 @@ public actor ExecutorNode {
         timers.removeValue(forKey: timer)?.task.cancel()
         generation += 1
         let expected = generation
-        let delay = deadline > monotonic() ? deadline - monotonic() : 0
+        let now = monotonic()
+        let delay = deadline > now ? deadline - now : 0
         let task = Task { [weak self] in
             try? await Task.sleep(nanoseconds: delay)
             guard !Task.isCancelled else { return }
             await self?.fire(timer, generation: expected)
         }
         timers[timer] = (expected, task)
-    }
-
-    // MARK: Work
-
-    private func startWorking(_ epoch: Epoch) {
-        worker?.cancel()
-        worker = Task { [weak self] in await self?.work(epoch) }
-    }
-
-    private func stopWorking() {
-        worker?.cancel()
-        worker = nil
-    }
-
-    /// While leading `epoch`: lease, execute, acknowledge — one order at a time.
-    private func work(_ epoch: Epoch) async {
-        let loop = TraceContext.newTrace()
-        let poll = UInt64(settings.pollMs) * 1_000_000
-        while !Task.isCancelled, election.isLeader, election.current == epoch {
-            let reply: LeaseReply
-            do {
-                reply = try await queue.call(
-                    "lease", LeaseRequest(executor: id, epoch: epoch), returning: LeaseReply.self, context: loop)
-            } catch {
-                logger.warning("cannot lease from the queue: \(error)")
-                try? await Task.sleep(nanoseconds: poll)
-                continue
-            }
-            if let newer = reply.fencedBy {
-                apply(election.onFenced(by: newer, now: monotonic()))
-                return
-            }
-            guard let lease = reply.lease, let order = reply.order else {
-                try? await Task.sleep(nanoseconds: poll)
-                continue
-            }
-            await execute(order, lease: lease, epoch: epoch)
-        }
-    }
-
-    private func execute(_ order: QueuedOrder, lease: Lease, epoch: Epoch) async {
-        let trace = TraceContext(traceID: order.orderId, spanID: TraceContext.newTrace().spanID)
-        recorder.record(
-            .executorDequeue, context: trace,
-            data: [
-                "order": .string(order.orderId), "epoch": .string("\(epoch)"), "term": .int(Int64(epoch.term)),
-                "lease": .int(Int64(lease.id)), "delivery": .int(Int64(lease.delivery)),
-            ])
-        try? await Task.sleep(nanoseconds: UInt64(settings.processingMs) * 1_000_000)
-        let ack: AckReply
-        do {
-            ack = try await queue.call(
-                "ack", AckRequest(orderId: order.orderId, executor: id, epoch: epoch, leaseId: lease.id),
-                returning: AckReply.self, context: trace)
-        } catch {
-            // The lease will expire and the order will be delivered again; its ack is idempotent.
-            logger.warning("ack failed", metadata: ["order_id": .string(order.orderId), "cause": "\(error)"])
-            return
-        }
-        recorder.record(
-            .executorCommit, context: trace,
-            data: [
-                "order": .string(order.orderId), "epoch": .string("\(epoch)"), "term": .int(Int64(epoch.term)),
-                "lease": .int(Int64(lease.id)), "outcome": .string(ack.outcome),
-            ])
-        if ack.outcome == "committed" {
-            committed += 1
-            metrics.counter("executor_orders_committed_total").increment()
-        }
-        if let newer = ack.fencedBy {
-            apply(election.onFenced(by: newer, now: monotonic()))
-        }
     }
 }

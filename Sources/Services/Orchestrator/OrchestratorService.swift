@@ -126,7 +126,9 @@ public final class OrchestratorService: Sendable {
         let approved = verified.valid && !assessed.fraudulent
         if approved {
             do {
-                _ = try queue.call("enqueue", encodedParams: envelope, returning: EnqueueReply.self, context: trace)
+                _ = try queue.call(
+                    "enqueue", OrderTicket(orderId: orderID, order: order, traceId: orderID),
+                    returning: EnqueueReply.self, context: trace)
             } catch {
                 return (downstreamFailure(error, orderID: orderID, context: context), "unavailable")
             }

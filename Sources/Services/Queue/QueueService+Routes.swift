@@ -1,0 +1,172 @@
+import Checkout
+import Election
+import OrderQueueCore
+import RPC
+import TraceFormat
+
+extension QueueService {
+    /// Registers `enqueue`, `lease`, `ack`, `release` and `inspect`.
+    public func register(into router: inout Router) {
+        router.register("enqueue", OrderTicket.self) { [self] ticket, context in try enqueue(ticket, context: context) }
+        router.register("lease", LeaseRequest.self) { [self] request, context in try lease(request, context: context) }
+        router.register("ack", AckRequest.self) { [self] request, context in try ack(request, context: context) }
+        router.register("release", AckRequest.self) { [self] request, context in
+            try release(request, context: context)
+        }
+        router.register("inspect", Empty.self) { [self] _, _ in snapshot }
+    }
+
+    func enqueue(_ ticket: OrderTicket, context: RequestContext) throws -> EnqueueReply {
+        try validation.check(ticket)
+        let priority = policy.priority(for: ticket)
+        let now = wallClock()
+        let max = settings.maxWaiting
+        let (outcome, depth, _) = try mutate { queue -> EnqueueOutcome? in
+            guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return nil }
+            return queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
+        }
+        guard let outcome else {
+            metrics.counter("queue_overloaded_total").increment()
+            context.record(
+                .queueOverloaded,
+                data: ["order": .string(ticket.orderId), "depth": .int(Int64(depth)), "max": .int(Int64(max))])
+            throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
+        }
+        var reply = EnqueueReply(stored: false, position: -1, depth: depth)
+        if case .enqueued(_, let position) = outcome { reply = EnqueueReply(stored: true, position: position, depth: depth) }
+        context.record(
+            .queueEnqueue,
+            data: [
+                "order": .string(ticket.orderId), "priority": .string("\(priority)"), "depth": .int(Int64(depth)),
+                "duplicate": .bool(!reply.stored),
+            ])
+        return reply
+    }
+
+    func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
+        try validation.check(request)
+        let now = monotonic()
+        let ((outcome, events), depth, _) = try mutate { queue in
+            queue.dequeue(executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
+        }
+        record(events, context: context)
+        switch outcome {
+        case .leased(let lease, let order, let renewed):
+            metrics.counter("queue_leases_total", [("outcome", renewed ? "renewed" : "leased")]).increment()
+            var data = Self.leaseData(lease, now: now)
+            data["renewed"] = .bool(renewed)
+            data["depth"] = .int(Int64(depth))
+            context.record(.queueLease, data: data)
+            return LeaseReply(lease: lease, order: order, fencedBy: nil, renewed: renewed, depth: depth)
+        case .empty:
+            metrics.counter("queue_leases_total", [("outcome", "empty")]).increment()
+            return LeaseReply(lease: nil, order: nil, fencedBy: nil, renewed: false, depth: depth)
+        case .fenced(let current):
+            metrics.counter("queue_leases_total", [("outcome", "fenced")]).increment()
+            recordFenced("lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
+            return LeaseReply(lease: nil, order: nil, fencedBy: current, renewed: false, depth: depth)
+        }
+    }
+
+    func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
+        try validation.check(request)
+        let now = monotonic()
+        let ((outcome, events), _, _) = try mutate { queue in
+            queue.ack(
+                orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
+                now: now)
+        }
+        record(events, context: context)
+        let reply: AckReply
+        switch outcome {
+        case .committed(let commit): reply = AckReply(outcome: "committed", commit: commit)
+        case .alreadyCommitted(let commit): reply = AckReply(outcome: "already_committed", commit: commit)
+        case .fenced(let current): reply = AckReply(outcome: "fenced", fencedBy: current)
+        case .noLease: reply = AckReply(outcome: "no_lease")
+        }
+        metrics.counter("queue_acks_total", [("outcome", reply.outcome)]).increment()
+        context.record(
+            reply.outcome == "committed" ? .queueCommit : .queueAckRefused, data: Self.ackData(request, reply.outcome))
+        return reply
+    }
+
+    func release(_ request: AckRequest, context: RequestContext) throws -> AckReply {
+        try validation.check(request)
+        let now = monotonic()
+        let ((outcome, events), _, _) = try mutate { queue in
+            queue.release(
+                orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
+                now: now)
+        }
+        record(events, context: context)
+        switch outcome {
+        case .released(let lease):
+            metrics.counter("queue_releases_total").increment()
+            context.record(.queueLeaseReleased, data: Self.eventData(.expired(lease)))
+            return AckReply(outcome: "released")
+        case .fenced(let current):
+            recordFenced("release", executor: request.executor, epoch: request.epoch, current: current, context: context)
+            return AckReply(outcome: "fenced", fencedBy: current)
+        case .noLease:
+            return AckReply(outcome: "no_lease")
+        }
+    }
+
+    private func recordFenced(
+        _ operation: String, executor: Int, epoch: Epoch, current: Epoch, context: RequestContext
+    ) {
+        context.record(
+            .queueFenced,
+            data: [
+                "operation": .string(operation), "executor": .int(Int64(executor)), "epoch": .string("\(epoch)"),
+                "current": .string("\(current)"),
+            ])
+    }
+
+    private func record(_ events: [LeasedOrderQueue.Event], context: RequestContext) {
+        for event in events {
+            switch event {
+            case .expired:
+                metrics.counter("queue_lease_expirations_total").increment()
+                context.record(.queueLeaseExpired, data: Self.eventData(event))
+            case .revoked:
+                metrics.counter("queue_lease_revocations_total").increment()
+                context.record(.queueLeaseRevoked, data: Self.eventData(event))
+            }
+        }
+    }
+
+    static func leaseData(_ lease: Lease, now: UInt64) -> [String: TraceValue] {
+        [
+            "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
+            "epoch": .string("\(lease.epoch)"), "term": .int(Int64(clamping: lease.epoch.term)),
+            "lease": .int(Int64(clamping: lease.id)), "delivery": .int(Int64(lease.delivery)),
+            "slot": .int(Int64(lease.slot)),
+            "expires_in_ms": .int(Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000)),
+        ]
+    }
+
+    static func ackData(_ request: AckRequest, _ outcome: String) -> [String: TraceValue] {
+        [
+            "order": .string(request.orderId), "executor": .int(Int64(request.executor)),
+            "epoch": .string("\(request.epoch)"), "term": .int(Int64(clamping: request.epoch.term)),
+            "lease": .int(Int64(clamping: request.leaseId)), "outcome": .string(outcome),
+        ]
+    }
+
+    static func eventData(_ event: LeasedOrderQueue.Event) -> [String: TraceValue] {
+        switch event {
+        case .expired(let lease):
+            return [
+                "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
+                "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
+            ]
+        case .revoked(let lease, let epoch):
+            return [
+                "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
+                "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
+                "by": .string("\(epoch)"),
+            ]
+        }
+    }
+}
