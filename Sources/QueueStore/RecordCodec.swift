@@ -66,7 +66,7 @@ public enum RecordCodec {
 
     private static func encode(_ ticket: OrderTicket, into writer: inout ByteWriter) {
         writer.string(ticket.orderId)
-        writer.uvarint(UInt64(ticket.items.count))
+        writer.int(ticket.items.count)
         for item in ticket.items {
             writer.optionalString(item.name)
             writer.optionalInt(item.quantity)

@@ -36,7 +36,7 @@ final class MutualExclusionCheck: RunCheck {
             examined += 1
             if data["renewed"]?.boolValue != true { grant(event, lease: lease) }
             active[lease] = event
-        case "queue.commit", "queue.lease.expired", "queue.lease.revoked":
+        case "queue.commit", "queue.lease.expired", "queue.lease.revoked", "queue.lease.released":
             examined += 1
             active[lease] = nil
             ended[lease] = event
@@ -62,7 +62,15 @@ final class MutualExclusionCheck: RunCheck {
     }
 
     private func grant(_ event: RunEvent, lease: Int64) {
+        let data = event.event.data
+        // One leader works on several orders at once (one lease per slot): only leases of another executor or
+        // epoch may not overlap.
+        let holder = (data["executor"]?.intValue, data["epoch"]?.stringValue)
         for (other, held) in active.sorted(by: { $0.key < $1.key }) where other != lease {
+            let heldData = held.event.data
+            if holder.0 != nil, heldData["executor"]?.intValue == holder.0, heldData["epoch"]?.stringValue == holder.1 {
+                continue
+            }
             var finding = builder(
                 "lease \(lease) granted while lease \(other) was still active",
                 rule: "no two leases overlap on the queue's timeline")

@@ -111,10 +111,16 @@ struct LeasedOrderQueueTests {
         _ = queue.dequeue(executor: 2, epoch: epoch2, slot: 0, now: 20)
         _ = queue.expire(now: 500)
         var replayed = LeasedOrderQueue(leaseDuration: 100)
-        for record in queue.takeJournal() { #expect(replayed.apply(record)) }
+        for record in queue.takeJournal() {
+            let applied = replayed.apply(record)
+            #expect(applied, "\(record)")
+        }
         #expect(replayed.image == queue.image)
         var restored = LeasedOrderQueue(leaseDuration: 100)
-        for record in queue.snapshotRecords() { #expect(restored.apply(record)) }
+        for record in queue.snapshotRecords() {
+            let applied = restored.apply(record)
+            #expect(applied, "\(record)")
+        }
         #expect(restored.image == queue.image)
         #expect(queue.takeJournal().isEmpty)
     }

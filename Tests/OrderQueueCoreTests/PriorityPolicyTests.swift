@@ -48,9 +48,9 @@ func makeOrder(country: String? = "EE", method: String? = "Standard", copies: In
     }
 
     @Test func shippingAddressCountryWinsOverBilling() {
-        var order = makeOrder(country: "GB")
+        var order = CheckoutRequest(items: [.init(name: "Dune", quantity: 1)], billingAddress: .init(country: "GB"))
         order.shippingAddress = .init(country: "EE")
-        #expect(policy.priority(for: order).countryRank == 0)
+        #expect(policy.priority(for: OrderTicket(orderId: "o", order: order)).countryRank == 0)
     }
 
     @Test func nextDayBeatsExpressBeatsStandard() {
