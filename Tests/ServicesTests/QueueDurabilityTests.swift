@@ -1,0 +1,149 @@
+import Checkout
+import Election
+import Foundation
+import Logging
+import OrderQueueCore
+import RPC
+import Services
+import Testing
+import TraceFormat
+
+/// The Order Queue service over its write-ahead log, on a loopback port: durability across restarts, the bound,
+/// releases, and the refusals of what no configured executor could send.
+@Suite("Durable order queue service", .serialized)
+struct QueueDurabilityTests {
+    /// A queue server on a free port over `data`, tracing into `traces`.
+    final class Running {
+        let server: RPCServer
+        let queue: QueueService
+        let host: ServiceHost
+        let client: RPCClient
+
+        init(data: String, traces: String, configure: (inout ClusterConfig) -> Void = { _ in }) throws {
+            var config = ClusterConfig()
+            config.queue.address = "127.0.0.1:0"
+            configure(&config)
+            host = try ServiceHost(node: "queue", tracesDirectory: traces)
+            (server, queue) = try ServiceFactory.startQueue(config: config, host: host, dataDirectory: data)
+            client = RPCClient(
+                peer: "queue", baseURL: "http://127.0.0.1:\(server.port)", recorder: TraceRecorder(node: "t", writer: nil),
+                logger: quietLogger, defaultDeadline: .seconds(5))
+        }
+
+        func stop() {
+            server.stop()
+            queue.close()
+            host.shutdown()
+        }
+    }
+
+    let epoch = Epoch(term: 3, leader: 2)
+
+    func ticket(_ id: String) -> OrderTicket {
+        OrderTicket(orderId: id, items: [.init(name: "Dune", quantity: 1)], shippingMethod: "Express", country: "EE")
+    }
+
+    /// The JSON-RPC error code of a refused call (nil when it succeeded).
+    func refusal<P: Encodable & Sendable>(_ client: RPCClient, _ method: String, _ params: P) -> Int? {
+        do {
+            _ = try client.call(method, params, returning: AckReply?.self)
+            return nil
+        } catch {
+            if case .remote(let remote) = error.kind { return remote.code }
+            return -1
+        }
+    }
+
+    @Test func waitingOrdersCommitsAndTheEpochSurviveARestartAndOldLeasesAreRevoked() throws {
+        let data = temporaryPath("queue-data")
+        let traces = temporaryPath("queue-traces")
+        defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
+        var running = try Running(data: data, traces: traces)
+        for id in ["a", "b", "c"] { _ = try running.client.call("enqueue", ticket(id), returning: EnqueueReply.self) }
+        let first = try running.client.call(
+            "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 0), returning: LeaseReply.self)
+        let second = try running.client.call(
+            "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 1), returning: LeaseReply.self)
+        let lease = try #require(second.lease)
+        let ack = try running.client.call(
+            "ack", AckRequest(orderId: lease.orderId, executor: 2, epoch: epoch, leaseId: lease.id),
+            returning: AckReply.self)
+        #expect(ack.outcome == "committed" && first.lease?.orderId == "a")
+        running.stop()
+
+        running = try Running(data: data, traces: traces)
+        let state = try running.client.call("inspect", Empty(), returning: QueueSnapshot.self)
+        #expect(state.waiting.map(\.orderId) == ["a", "c"], "the leased order waits again, in its place")
+        #expect(state.leases.isEmpty && state.commits.map(\.orderId) == ["b"] && state.highestEpoch == epoch)
+        let again = try running.client.call("enqueue", ticket("b"), returning: EnqueueReply.self)
+        #expect(!again.stored, "a committed id is refused after the restart")
+        let stale = try running.client.call(
+            "lease", LeaseRequest(executor: 1, epoch: Epoch(term: 2, leader: 1)), returning: LeaseReply.self)
+        #expect(stale.fencedBy == epoch, "the highest epoch still fences")
+        running.stop()
+
+        let events = try readRun(traces)["queue", default: []]
+        let recovered = events.filter { $0.kind == .queueRecovered }
+        #expect(recovered.count == 2)
+        #expect(recovered.last?.data["revoked"]?.intValue == 1 && recovered.last?.data["committed"]?.intValue == 1)
+        #expect(recovered.last?.data["orders"] == .array([.string("a"), .string("c")]))
+        let stopped = events.filter { $0.kind == .queueStopped }
+        #expect(stopped.count == 2 && stopped.last?.data["durable"] == .bool(true))
+    }
+
+    @Test func pastMaxWaitingEnqueueIsRefusedAsOverloadedButDuplicatesStillAnswer() throws {
+        let data = temporaryPath("queue-data")
+        let traces = temporaryPath("queue-traces")
+        defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
+        let running = try Running(data: data, traces: traces) { $0.queueStore.maxWaiting = 2 }
+        defer { running.stop() }
+        for id in ["a", "b"] { _ = try running.client.call("enqueue", ticket(id), returning: EnqueueReply.self) }
+        #expect(refusal(running.client, "enqueue", ticket("c")) == RPCErrorCode.overloaded.rawValue)
+        let duplicate = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
+        #expect(!duplicate.stored)
+        #expect(running.queue.depth == 2)
+    }
+
+    @Test func aReleasedLeaseWaitsAgainAndIsTraced() throws {
+        let data = temporaryPath("queue-data")
+        let traces = temporaryPath("queue-traces")
+        defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
+        let running = try Running(data: data, traces: traces)
+        _ = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
+        let lease = try #require(
+            try running.client.call("lease", LeaseRequest(executor: 3, epoch: epoch), returning: LeaseReply.self).lease)
+        let reply = try running.client.call(
+            "release", AckRequest(orderId: "a", executor: 3, epoch: epoch, leaseId: lease.id), returning: AckReply.self)
+        #expect(reply.outcome == "released" && running.queue.depth == 1)
+        running.stop()
+        let released = try readRun(traces)["queue", default: []].filter { $0.kind == .queueLeaseReleased }
+        #expect(released.count == 1 && released.first?.data["order"] == .string("a"))
+    }
+
+    /// Nothing a configured executor could not send reaches the queue's state, and nothing traps.
+    @Test func unknownExecutorsForeignLeadersAndAbsurdTermsAreRefused() throws {
+        let data = temporaryPath("queue-data")
+        let traces = temporaryPath("queue-traces")
+        defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
+        let running = try Running(data: data, traces: traces)
+        defer { running.stop() }
+        _ = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
+        let invalid = RPCErrorCode.invalidParams.rawValue
+        #expect(refusal(running.client, "lease", LeaseRequest(executor: 9, epoch: Epoch(term: 1, leader: 9))) == invalid)
+        #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: 5, leader: 7))) == invalid)
+        #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: .max, leader: 2))) == invalid)
+        #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 99)) == invalid)
+        for term: UInt64 in [1 << 63, .max, 0] {
+            let ack = AckRequest(orderId: "a", executor: 2, epoch: Epoch(term: term, leader: 2), leaseId: .max)
+            #expect(refusal(running.client, "ack", ack) == invalid, "term \(term)")
+            #expect(refusal(running.client, "release", ack) == invalid, "term \(term)")
+        }
+        #expect(refusal(running.client, "ack", AckRequest(orderId: "a b", executor: 2, epoch: epoch, leaseId: 1)) == invalid)
+        #expect(refusal(running.client, "enqueue", ticket(String(repeating: "x", count: 65))) == invalid)
+        let state = try running.client.call("inspect", Empty(), returning: QueueSnapshot.self)
+        #expect(state.highestEpoch == .none && state.leases.isEmpty && state.waiting.count == 1)
+        // A lease id beyond Int64 is traced without trapping.
+        let ack = AckRequest(orderId: "a", executor: 2, epoch: epoch, leaseId: .max)
+        #expect(try running.client.call("ack", ack, returning: AckReply.self).outcome == "no_lease")
+    }
+}
