@@ -21,9 +21,17 @@ extension QueueService {
         let priority = policy.priority(for: ticket)
         let now = wallClock()
         let max = settings.maxWaiting
+        // Trace events are recorded under the queue's lock, so the trace shows them in the state's order.
         let (outcome, depth, _) = try mutate { queue -> EnqueueOutcome? in
             guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return nil }
-            return queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
+            let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
+            context.record(
+                .queueEnqueue,
+                data: [
+                    "order": .string(ticket.orderId), "priority": .string("\(priority)"),
+                    "depth": .int(Int64(queue.depth)), "duplicate": .bool(outcome.isDuplicate),
+                ])
+            return outcome
         }
         guard let outcome else {
             metrics.counter("queue_overloaded_total").increment()
@@ -32,38 +40,39 @@ extension QueueService {
                 data: ["order": .string(ticket.orderId), "depth": .int(Int64(depth)), "max": .int(Int64(max))])
             throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
         }
-        var reply = EnqueueReply(stored: false, position: -1, depth: depth)
-        if case .enqueued(_, let position) = outcome { reply = EnqueueReply(stored: true, position: position, depth: depth) }
-        context.record(
-            .queueEnqueue,
-            data: [
-                "order": .string(ticket.orderId), "priority": .string("\(priority)"), "depth": .int(Int64(depth)),
-                "duplicate": .bool(!reply.stored),
-            ])
-        return reply
+        if case .enqueued(_, let position) = outcome { return EnqueueReply(stored: true, position: position, depth: depth) }
+        return EnqueueReply(stored: false, position: -1, depth: depth)
     }
 
     func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
         try validation.check(request)
         let now = monotonic()
-        let ((outcome, events), depth, _) = try mutate { queue in
-            queue.dequeue(executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
+        let (outcome, depth, _) = try mutate { queue in
+            let (outcome, events) = queue.dequeue(
+                executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
+            record(events, context: context)
+            switch outcome {
+            case .leased(let lease, _, let renewed):
+                var data = Self.leaseData(lease, now: now)
+                data["renewed"] = .bool(renewed)
+                data["depth"] = .int(Int64(queue.depth))
+                context.record(.queueLease, data: data)
+            case .fenced(let current):
+                recordFenced("lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
+            case .empty:
+                break
+            }
+            return outcome
         }
-        record(events, context: context)
         switch outcome {
         case .leased(let lease, let order, let renewed):
             metrics.counter("queue_leases_total", [("outcome", renewed ? "renewed" : "leased")]).increment()
-            var data = Self.leaseData(lease, now: now)
-            data["renewed"] = .bool(renewed)
-            data["depth"] = .int(Int64(depth))
-            context.record(.queueLease, data: data)
             return LeaseReply(lease: lease, order: order, fencedBy: nil, renewed: renewed, depth: depth)
         case .empty:
             metrics.counter("queue_leases_total", [("outcome", "empty")]).increment()
             return LeaseReply(lease: nil, order: nil, fencedBy: nil, renewed: false, depth: depth)
         case .fenced(let current):
             metrics.counter("queue_leases_total", [("outcome", "fenced")]).increment()
-            recordFenced("lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
             return LeaseReply(lease: nil, order: nil, fencedBy: current, renewed: false, depth: depth)
         }
     }
@@ -71,41 +80,49 @@ extension QueueService {
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
         try validation.check(request)
         let now = monotonic()
-        let ((outcome, events), _, _) = try mutate { queue in
-            queue.ack(
+        let (reply, _, _) = try mutate { queue in
+            let (outcome, events) = queue.ack(
                 orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
                 now: now)
-        }
-        record(events, context: context)
-        let reply: AckReply
-        switch outcome {
-        case .committed(let commit): reply = AckReply(outcome: "committed", commit: commit)
-        case .alreadyCommitted(let commit): reply = AckReply(outcome: "already_committed", commit: commit)
-        case .fenced(let current): reply = AckReply(outcome: "fenced", fencedBy: current)
-        case .noLease: reply = AckReply(outcome: "no_lease")
+            record(events, context: context)
+            let reply: AckReply
+            switch outcome {
+            case .committed(let commit): reply = AckReply(outcome: "committed", commit: commit)
+            case .alreadyCommitted(let commit): reply = AckReply(outcome: "already_committed", commit: commit)
+            case .fenced(let current): reply = AckReply(outcome: "fenced", fencedBy: current)
+            case .noLease: reply = AckReply(outcome: "no_lease")
+            }
+            context.record(
+                reply.outcome == "committed" ? .queueCommit : .queueAckRefused, data: Self.ackData(request, reply.outcome))
+            return reply
         }
         metrics.counter("queue_acks_total", [("outcome", reply.outcome)]).increment()
-        context.record(
-            reply.outcome == "committed" ? .queueCommit : .queueAckRefused, data: Self.ackData(request, reply.outcome))
         return reply
     }
 
     func release(_ request: AckRequest, context: RequestContext) throws -> AckReply {
         try validation.check(request)
         let now = monotonic()
-        let ((outcome, events), _, _) = try mutate { queue in
-            queue.release(
+        let (outcome, _, _) = try mutate { queue in
+            let (outcome, events) = queue.release(
                 orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
                 now: now)
+            record(events, context: context)
+            switch outcome {
+            case .released(let lease):
+                context.record(.queueLeaseReleased, data: Self.leaseEndData(lease))
+            case .fenced(let current):
+                recordFenced("release", executor: request.executor, epoch: request.epoch, current: current, context: context)
+            case .noLease:
+                break
+            }
+            return outcome
         }
-        record(events, context: context)
         switch outcome {
-        case .released(let lease):
+        case .released:
             metrics.counter("queue_releases_total").increment()
-            context.record(.queueLeaseReleased, data: Self.eventData(.expired(lease)))
             return AckReply(outcome: "released")
         case .fenced(let current):
-            recordFenced("release", executor: request.executor, epoch: request.epoch, current: current, context: context)
             return AckReply(outcome: "fenced", fencedBy: current)
         case .noLease:
             return AckReply(outcome: "no_lease")
@@ -154,19 +171,20 @@ extension QueueService {
         ]
     }
 
+    /// A lease that ended without a commit: order, executor, epoch, lease.
+    static func leaseEndData(_ lease: Lease) -> [String: TraceValue] {
+        [
+            "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
+            "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
+        ]
+    }
+
     static func eventData(_ event: LeasedOrderQueue.Event) -> [String: TraceValue] {
         switch event {
         case .expired(let lease):
-            return [
-                "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
-                "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
-            ]
+            return leaseEndData(lease)
         case .revoked(let lease, let epoch):
-            return [
-                "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
-                "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
-                "by": .string("\(epoch)"),
-            ]
+            return leaseEndData(lease).merging(["by": .string("\(epoch)")]) { $1 }
         }
     }
 }
