@@ -6,6 +6,9 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bookstore-bench",
         abstract: "Benchmarks of Bookstore Cluster, each with a baseline measured in the same run.",
-        subcommands: [RPCBenchmark.self, CheckoutBenchmark.self, FailoverBenchmark.self, AnalyzerBenchmark.self]
+        subcommands: [
+            RPCBenchmark.self, CheckoutBenchmark.self, FailoverBenchmark.self, AnalyzerBenchmark.self,
+            DurabilityBenchmark.self,
+        ]
     )
 }

@@ -99,9 +99,12 @@ struct ByteReader {
         guard count <= UInt64(maxBytes), let length = Int(exactly: count), length <= end - offset else {
             throw DecodeFailure("string of \(count) bytes is too long")
         }
-        let slice = bytes[offset..<(offset + length)]
+        let range = offset..<(offset + length)
         offset += length
-        guard let text = String(validating: slice, as: UTF8.self) else { throw DecodeFailure("invalid UTF-8") }
+        let text = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+        }
+        guard let text else { throw DecodeFailure("invalid UTF-8") }
         return text
     }
 
