@@ -1,0 +1,65 @@
+import Checkout
+import Cluster
+import Foundation
+import RPC
+import Services
+import Testing
+import TraceFormat
+
+/// Real processes: the Order Queue is killed with -9 under load and restarted on its data directory; every order
+/// the client saw approved is still committed, exactly once.
+@Suite("Order queue crash", .serialized)
+struct QueueCrashTests {
+    @Test(.timeLimit(.minutes(3)))
+    func killingTheQueueUnderLoadLosesNoApprovedOrder() throws {
+        let root = temporaryPath("queue-crash")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try LocalCluster.launch(
+            executable: try locateBookstore(), root: root, runID: "queue-crash", logger: quietLogger
+        ) { config in
+            config.fraudModel = fraudModelPath
+            config.executors.leaseMs = 1000
+            config.executors.processingMs = 60  // a backlog builds up, so the kill finds orders waiting and leased
+        }
+        let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
+        defer { supervisor.stop() }
+        let recorder = try TraceRecorder.file(node: "load", directory: run.path)
+        let reportBox = ReportBox()
+        let loadDone = DispatchSemaphore(value: 0)
+        let url = config.orchestrator.url
+        Thread.detachNewThread {
+            reportBox.report = LoadGenerator(
+                baseURL: url, orders: 400, concurrency: 8, seed: 5, year: CalendarDate.utcNow().year
+            ).run(recorder: recorder)
+            loadDone.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(supervisor.signal(SIGKILL, to: "queue"))
+        try supervisor.start(name: "queue")
+        try supervisor.waitUntilHealthy(only: ["queue"], timeout: .seconds(10))
+        #expect(loadDone.wait(timeout: .now() + 90) == .success, "the load did not finish")
+        recorder.close()
+        let report = try #require(reportBox.report)
+        let approved = Set(report.approvedOrderIDs)
+        #expect(approved.count > 50, "\(report.outcomes)")
+
+        let snapshot = try #require(QueueDrain.wait(config: config, timeout: .seconds(60)), "the queue does not answer")
+        #expect(snapshot.waiting.isEmpty && snapshot.leases.isEmpty, "queue not drained")
+        let committed = Set(snapshot.commits.map(\.orderId))
+        #expect(approved.subtracting(committed).isEmpty, "approved but never committed: \(approved.subtracting(committed))")
+        supervisor.stop()
+
+        let events = try readRun(run.path, damageAllowed: ["queue"])
+        let executed = events.filter { $0.key.hasPrefix("executor-") }.values.joined()
+            .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
+            .compactMap { $0.data["order"]?.stringValue }
+        #expect(executed.count == Set(executed).count, "an order was executed and committed twice")
+        let recovered = events["queue", default: []].filter { $0.kind == .queueRecovered }
+        #expect(recovered.count == 2, "the restarted queue replayed its log")
+        let after = recovered.last?.data ?? [:]
+        #expect((after["records"]?.intValue ?? 0) > 0)
+        #expect(
+            (after["waiting"]?.intValue ?? 0) + (after["revoked"]?.intValue ?? 0) > 0,
+            "the kill found orders waiting or leased: \(after)")
+    }
+}
