@@ -62,4 +62,52 @@ struct QueueCrashTests {
             (after["waiting"]?.intValue ?? 0) + (after["revoked"]?.intValue ?? 0) > 0,
             "the kill found orders waiting or leased: \(after)")
     }
+
+    /// SIGTERM to the leader while it works on several orders: it finishes and acknowledges them (or gives them
+    /// back) before it exits, so no lease of it is left to expire at the queue.
+    @Test(.timeLimit(.minutes(2)))
+    func aLeaderStoppedCleanlyLeavesNoLeaseBehind() throws {
+        let root = temporaryPath("leader-stop")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try LocalCluster.launch(
+            executable: try locateBookstore(), root: root, runID: "leader-stop", logger: quietLogger
+        ) { config in
+            config.fraudModel = fraudModelPath
+            config.executors.leaseMs = 5000
+            config.executors.processingMs = 150
+        }
+        let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
+        defer { supervisor.stop() }
+        let probe = ExecutorProbe(settings: config.executors)
+        let leader = try #require(probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
+        let recorder = TraceRecorder(node: "load", writer: nil)
+        let report = LoadGenerator(
+            baseURL: config.orchestrator.url, orders: 60, concurrency: 8, seed: 3, year: CalendarDate.utcNow().year
+        ).run(recorder: recorder)
+        #expect(report.outcomes["approved", default: 0] > 10)
+        let queue = RPCClient(
+            peer: "queue", baseURL: config.queue.url, recorder: recorder, logger: quietLogger,
+            defaultDeadline: .seconds(2))
+        let held = try queue.call("inspect", Empty(), returning: QueueSnapshot.self).leases
+            .filter { $0.executor == leader.id }
+        #expect(held.count > 1, "the leader works on several orders at once")
+        #expect(supervisor.signal(SIGTERM, to: leader.node))
+        // Well within the lease time: the stopped leader's leases ended by ack or release, not by expiry.
+        let deadline = ContinuousClock.now + .seconds(3)
+        var leftover = held
+        while ContinuousClock.now < deadline {
+            leftover = try queue.call("inspect", Empty(), returning: QueueSnapshot.self).leases
+                .filter { $0.executor == leader.id && $0.epoch == leader.epoch }
+            if leftover.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(leftover.isEmpty, "leases of the stopped leader remain: \(leftover.map(\.orderId))")
+        _ = QueueDrain.wait(config: config, timeout: .seconds(30))
+        supervisor.stop()
+        let events = try readRun(run.path)
+        let expired = events["queue", default: []].filter {
+            $0.kind == .queueLeaseExpired && $0.data["executor"]?.intValue == Int64(leader.id)
+        }
+        #expect(expired.isEmpty, "a lease of the stopped leader expired")
+    }
 }
