@@ -89,8 +89,8 @@ let package = Package(
         .executableTarget(
             name: "BookstoreBench",
             dependencies: [
-                "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore", "QueueStore",
-                "Checkout",
+                "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
+                "QueueStore", "Checkout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -120,7 +120,8 @@ let package = Package(
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
         .testTarget(
-            name: "QueueStoreTests", dependencies: ["QueueStore", "OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
+            name: "QueueStoreTests",
+            dependencies: ["QueueStore", "OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
         .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "ServicesTests",

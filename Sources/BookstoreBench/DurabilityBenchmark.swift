@@ -86,7 +86,8 @@ struct DurabilityBenchmark: ParsableCommand {
         let duringLoad = commits(cluster.config) - before
         _ = QueueDrain.wait(config: cluster.config, timeout: .seconds(120))
         let drained = ContinuousClock.now - loadEnd
-        let seconds = Double((loadEnd - started).components.attoseconds) / 1e18
+        let seconds =
+            Double((loadEnd - started).components.attoseconds) / 1e18
             + Double((loadEnd - started).components.seconds)
         let approved = report.outcomes["approved", default: 0]
         return CheckoutRow(
@@ -122,9 +123,11 @@ struct DurabilityBenchmark: ParsableCommand {
                     country: "EE", traceId: id)
                 _ = queue.enqueue(
                     ticket: ticket, priority: OrderPriority(shippingWeight: 1, countryRank: next % 5), nowNanos: 0)
-                if queue.depth > 1_000, case .leased(let lease, _, _) = queue.dequeue(
-                    executor: 3, epoch: epoch, slot: 0, now: 0
-                ).0 {
+                if queue.depth > 1_000,
+                    case .leased(let lease, _, _) = queue.dequeue(
+                        executor: 3, epoch: epoch, slot: 0, now: 0
+                    ).0
+                {
                     _ = queue.ack(orderId: lease.orderId, executor: 3, epoch: epoch, leaseID: lease.id, now: 0)
                 }
                 batch = queue.journal.count

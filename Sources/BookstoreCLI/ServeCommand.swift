@@ -25,7 +25,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Run directory for this node's trace file (default: <tracesRoot>/manual).")
     var traces: String?
 
-    @Option(help: "The queue's data directory (for `queue`; default: queueStore.dataDir of the config, else data/queue).")
+    @Option(help: "The queue's data directory (for `queue`; default: config queueStore.dataDir, else data/queue).")
     var data: String?
 
     @Option(help: "Log format on stderr: text or json.")

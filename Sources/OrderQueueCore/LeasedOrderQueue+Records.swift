@@ -69,8 +69,9 @@ extension LeasedOrderQueue {
         QueueImage(
             waiting: waiting.snapshot(),
             leases: leases.values.map(\.lease).sorted { $0.id < $1.id }.map {
-                .init(id: $0.id, orderId: $0.orderId, executor: $0.executor, epoch: $0.epoch, slot: $0.slot,
-                      delivery: $0.delivery)
+                .init(
+                    id: $0.id, orderId: $0.orderId, executor: $0.executor, epoch: $0.epoch, slot: $0.slot,
+                    delivery: $0.delivery)
             },
             commits: commits.values.sorted { $0.orderId < $1.orderId }, highestEpoch: highestEpoch,
             nextSequence: waiting.nextSequence, nextLeaseID: nextLeaseID,

@@ -31,7 +31,8 @@ public struct Lease: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            id: try container.decode(UInt64.self, forKey: .id), orderId: try container.decode(String.self, forKey: .orderId),
+            id: try container.decode(UInt64.self, forKey: .id),
+            orderId: try container.decode(String.self, forKey: .orderId),
             executor: try container.decode(Int.self, forKey: .executor),
             epoch: try container.decode(Epoch.self, forKey: .epoch),
             grantedAtNanos: try container.decode(UInt64.self, forKey: .grantedAtNanos),

@@ -41,7 +41,9 @@ public enum QueueBounds {
             }
         }
         for field in [ticket.shippingMethod, ticket.country, ticket.traceId] {
-            if let field, field.utf8.count > maxFieldBytes { return "a ticket field is longer than \(maxFieldBytes) bytes" }
+            if let field, field.utf8.count > maxFieldBytes {
+                return "a ticket field is longer than \(maxFieldBytes) bytes"
+            }
         }
         return nil
     }

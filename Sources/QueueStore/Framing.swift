@@ -62,7 +62,8 @@ public enum Framing {
             do {
                 body(try RecordCodec.decode(&reader))
             } catch let failure as DecodeFailure {
-                return Scan(records: records, validEnd: offset, damage: "invalid record at byte \(offset): \(failure.reason)")
+                return Scan(
+                    records: records, validEnd: offset, damage: "invalid record at byte \(offset): \(failure.reason)")
             } catch {
                 return Scan(records: records, validEnd: offset, damage: "invalid record at byte \(offset)")
             }

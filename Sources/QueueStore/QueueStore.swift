@@ -101,7 +101,9 @@ public final class QueueStore: @unchecked Sendable {
         if let newest = snapshots.last {
             let path = layout.snapshot(newest)
             let scan = Framing.scan(try FileIO.read(path)) { if !queue.apply($0) { recovery.skippedRecords += 1 } }
-            if let damage = scan.damage { throw StoreError(operation: "snapshot damaged (\(damage))", path: path, code: 0) }
+            if let damage = scan.damage {
+                throw StoreError(operation: "snapshot damaged (\(damage))", path: path, code: 0)
+            }
             recovery.snapshotRecords = scan.records
             base = newest
         }
@@ -112,7 +114,8 @@ public final class QueueStore: @unchecked Sendable {
             let scan = Framing.scan(bytes) { if !queue.apply($0) { recovery.skippedRecords += 1 } }
             recovery.logRecords += scan.records
             if let damage = scan.damage {
-                recovery.damage.append("\((path as NSString).lastPathComponent): \(damage), cut at byte \(scan.validEnd)")
+                recovery.damage.append(
+                    "\((path as NSString).lastPathComponent): \(damage), cut at byte \(scan.validEnd)")
                 try FileIO.truncate(path, to: scan.validEnd)
             }
         }

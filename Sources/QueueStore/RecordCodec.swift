@@ -110,7 +110,8 @@ public enum RecordCodec {
             let orderId = try orderID(&reader)
             let executor = try executorID(&reader)
             let epoch = try decodeEpoch(&reader)
-            record = .committed(Commit(orderId: orderId, executor: executor, epoch: epoch, leaseID: try reader.uvarint()))
+            record = .committed(
+                Commit(orderId: orderId, executor: executor, epoch: epoch, leaseID: try reader.uvarint()))
         case .returned:
             let orderId = try orderID(&reader)
             let leaseID = try reader.uvarint()

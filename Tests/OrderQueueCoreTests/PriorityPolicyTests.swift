@@ -7,7 +7,8 @@ import Testing
 /// The ticket of an order shipped to `country` with `method` and `copies` books in total.
 func makeOrder(country: String? = "EE", method: String? = "Standard", copies: Int = 1) -> OrderTicket {
     OrderTicket(
-        orderId: "o", order: CheckoutRequest(
+        orderId: "o",
+        order: CheckoutRequest(
             items: [.init(name: "Dune", quantity: copies)], shippingMethod: method,
             billingAddress: country.map { .init(country: $0) }))
 }

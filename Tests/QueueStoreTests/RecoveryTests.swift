@@ -61,7 +61,8 @@ struct RecoveryTests {
         var queue = LeasedOrderQueue(leaseDuration: 40, journaling: true)
         var (store, recovery) = try QueueStore.open(directory: directory, into: &queue)
         #expect(recovery.damage.count == 1 && fileSize(segmentPath(directory)) == bytes.count)
-        _ = queue.enqueue(ticket: ticket("after-cut"), priority: OrderPriority(shippingWeight: 0, countryRank: 0), nowNanos: 1)
+        _ = queue.enqueue(
+            ticket: ticket("after-cut"), priority: OrderPriority(shippingWeight: 0, countryRank: 0), nowNanos: 1)
         try store.waitDurable(try store.append(queue.takeJournal()))
         store.close()
         var reopened = LeasedOrderQueue(leaseDuration: 40)

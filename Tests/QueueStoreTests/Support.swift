@@ -44,14 +44,16 @@ struct RandomWorkload {
             let id = "order-\(nextOrder)"
             nextOrder += 1
             let priority = OrderPriority(
-                shippingWeight: Int.random(in: 0...2, using: &random), countryRank: Int.random(in: 0...3, using: &random))
+                shippingWeight: Int.random(in: 0...2, using: &random),
+                countryRank: Int.random(in: 0...3, using: &random))
             _ = queue.enqueue(
                 ticket: ticket(id, copies: Int.random(in: 1...20, using: &random)), priority: priority,
                 nowNanos: Int64(now))
         } else if choice < 43 {
             epochs.append(Epoch(term: epochs.last!.term + 1, leader: Int.random(in: 1...3, using: &random)))
         } else if choice < 70 {
-            let epoch = Int.random(in: 0..<5, using: &random) == 0 ? epochs.randomElement(using: &random)! : epochs.last!
+            let epoch =
+                Int.random(in: 0..<5, using: &random) == 0 ? epochs.randomElement(using: &random)! : epochs.last!
             let slot = Int.random(in: 0..<4, using: &random)
             if case .leased(let lease, _, false) = queue.dequeue(
                 executor: epoch.leader, epoch: epoch, slot: slot, now: now
@@ -60,7 +62,8 @@ struct RandomWorkload {
             }
         } else if choice < 92, !held.isEmpty {
             let lease = held.remove(at: Int.random(in: 0..<held.count, using: &random))
-            _ = queue.ack(orderId: lease.orderId, executor: lease.executor, epoch: lease.epoch, leaseID: lease.id, now: now)
+            _ = queue.ack(
+                orderId: lease.orderId, executor: lease.executor, epoch: lease.epoch, leaseID: lease.id, now: now)
         } else if !held.isEmpty {
             let lease = held.remove(at: Int.random(in: 0..<held.count, using: &random))
             _ = queue.release(

@@ -46,7 +46,8 @@ struct QueueCrashTests {
         let snapshot = try #require(QueueDrain.wait(config: config, timeout: .seconds(60)), "the queue does not answer")
         #expect(snapshot.waiting.isEmpty && snapshot.leases.isEmpty, "queue not drained")
         let committed = Set(snapshot.commits.map(\.orderId))
-        #expect(approved.subtracting(committed).isEmpty, "approved but never committed: \(approved.subtracting(committed))")
+        #expect(
+            approved.subtracting(committed).isEmpty, "approved but never committed: \(approved.subtracting(committed))")
         supervisor.stop()
 
         let events = try readRun(run.path, damageAllowed: ["queue"])

@@ -26,7 +26,8 @@ struct QueueDurabilityTests {
             host = try ServiceHost(node: "queue", tracesDirectory: traces)
             (server, queue) = try ServiceFactory.startQueue(config: config, host: host, dataDirectory: data)
             client = RPCClient(
-                peer: "queue", baseURL: "http://127.0.0.1:\(server.port)", recorder: TraceRecorder(node: "t", writer: nil),
+                peer: "queue", baseURL: "http://127.0.0.1:\(server.port)",
+                recorder: TraceRecorder(node: "t", writer: nil),
                 logger: quietLogger, defaultDeadline: .seconds(5))
         }
 
@@ -129,16 +130,21 @@ struct QueueDurabilityTests {
         defer { running.stop() }
         _ = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
         let invalid = RPCErrorCode.invalidParams.rawValue
-        #expect(refusal(running.client, "lease", LeaseRequest(executor: 9, epoch: Epoch(term: 1, leader: 9))) == invalid)
-        #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: 5, leader: 7))) == invalid)
-        #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: .max, leader: 2))) == invalid)
+        #expect(
+            refusal(running.client, "lease", LeaseRequest(executor: 9, epoch: Epoch(term: 1, leader: 9))) == invalid)
+        #expect(
+            refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: 5, leader: 7))) == invalid)
+        #expect(
+            refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: .max, leader: 2))) == invalid)
         #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 99)) == invalid)
         for term: UInt64 in [1 << 63, .max, 0] {
             let ack = AckRequest(orderId: "a", executor: 2, epoch: Epoch(term: term, leader: 2), leaseId: .max)
             #expect(refusal(running.client, "ack", ack) == invalid, "term \(term)")
             #expect(refusal(running.client, "release", ack) == invalid, "term \(term)")
         }
-        #expect(refusal(running.client, "ack", AckRequest(orderId: "a b", executor: 2, epoch: epoch, leaseId: 1)) == invalid)
+        #expect(
+            refusal(running.client, "ack", AckRequest(orderId: "a b", executor: 2, epoch: epoch, leaseId: 1)) == invalid
+        )
         #expect(refusal(running.client, "enqueue", ticket(String(repeating: "x", count: 65))) == invalid)
         let state = try running.client.call("inspect", Empty(), returning: QueueSnapshot.self)
         #expect(state.highestEpoch == .none && state.leases.isEmpty && state.waiting.count == 1)

@@ -118,10 +118,12 @@ extension ExecutorNode {
             let reply = try await queue.call(
                 "release", AckRequest(orderId: order.orderId, executor: id, epoch: epoch, leaseId: lease.id),
                 returning: AckReply.self, context: Self.trace(of: order))
-            logger.info("gave a lease back", metadata: ["order_id": .string(order.orderId), "outcome": .string(reply.outcome)])
+            logger.info(
+                "gave a lease back", metadata: ["order_id": .string(order.orderId), "outcome": .string(reply.outcome)])
         } catch {
             logger.warning(
-                "cannot give a lease back; it will expire", metadata: ["order_id": .string(order.orderId), "cause": "\(error)"])
+                "cannot give a lease back; it will expire",
+                metadata: ["order_id": .string(order.orderId), "cause": "\(error)"])
         }
     }
 

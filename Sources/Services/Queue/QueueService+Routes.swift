@@ -40,7 +40,9 @@ extension QueueService {
                 data: ["order": .string(ticket.orderId), "depth": .int(Int64(depth)), "max": .int(Int64(max))])
             throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
         }
-        if case .enqueued(_, let position) = outcome { return EnqueueReply(stored: true, position: position, depth: depth) }
+        if case .enqueued(_, let position) = outcome {
+            return EnqueueReply(stored: true, position: position, depth: depth)
+        }
         return EnqueueReply(stored: false, position: -1, depth: depth)
     }
 
@@ -58,7 +60,8 @@ extension QueueService {
                 data["depth"] = .int(Int64(queue.depth))
                 context.record(.queueLease, data: data)
             case .fenced(let current):
-                recordFenced("lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
+                recordFenced(
+                    "lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
             case .empty:
                 break
             }
@@ -93,7 +96,8 @@ extension QueueService {
             case .noLease: reply = AckReply(outcome: "no_lease")
             }
             context.record(
-                reply.outcome == "committed" ? .queueCommit : .queueAckRefused, data: Self.ackData(request, reply.outcome))
+                reply.outcome == "committed" ? .queueCommit : .queueAckRefused,
+                data: Self.ackData(request, reply.outcome))
             return reply
         }
         metrics.counter("queue_acks_total", [("outcome", reply.outcome)]).increment()
@@ -112,7 +116,8 @@ extension QueueService {
             case .released(let lease):
                 context.record(.queueLeaseReleased, data: Self.leaseEndData(lease))
             case .fenced(let current):
-                recordFenced("release", executor: request.executor, epoch: request.epoch, current: current, context: context)
+                recordFenced(
+                    "release", executor: request.executor, epoch: request.epoch, current: current, context: context)
             case .noLease:
                 break
             }
