@@ -50,7 +50,7 @@ extension LeasedOrderQueue {
             .counters(nextSequence: waiting.nextSequence, nextLeaseID: nextLeaseID), .epoch(highestEpoch),
         ]
         records.reserveCapacity(waiting.count + 2 * leases.count + commits.count + 2)
-        for order in waiting.heap {
+        for order in waiting.unordered {
             records.append(.enqueued(order))
             if let count = deliveries[order.orderId], count > 0 {
                 records.append(.deliveries(orderId: order.orderId, count: count))

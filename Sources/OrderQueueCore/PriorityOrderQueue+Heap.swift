@@ -1,23 +1,48 @@
-/// The heap mechanics behind `PriorityOrderQueue`, kept apart from the queue's rules.
+/// The heap mechanics behind `PriorityOrderQueue`, kept apart from the queue's rules. The heap holds handles;
+/// a move updates two integers, never an order or a dictionary.
 extension PriorityOrderQueue {
-    /// Appends `order` and restores the heap.
+    /// True when the order with handle `a` is served before the one with handle `b` (`QueuedOrder.isServed`).
+    func isServed(_ a: Int, before b: Int) -> Bool {
+        let (left, right) = (keys[a], keys[b])
+        if left.priority != right.priority { return left.priority > right.priority }
+        if left.sequence != right.sequence { return left.sequence < right.sequence }
+        return (orders[a]?.orderId ?? "") < (orders[b]?.orderId ?? "")
+    }
+
+    /// Stores `order` under a free handle and restores the heap.
     mutating func insert(_ order: QueuedOrder) {
-        heap.append(order)
-        slots[order.orderId] = heap.count - 1
+        let key = ServingKey(priority: order.priority, sequence: order.enqueueSequence)
+        let handle: Int
+        if let reused = freeHandles.popLast() {
+            handle = reused
+            orders[handle] = order
+            keys[handle] = key
+        } else {
+            handle = orders.count
+            orders.append(order)
+            keys.append(key)
+            positions.append(0)
+        }
+        slots[order.orderId] = handle
+        heap.append(handle)
+        positions[handle] = heap.count - 1
         siftUp(heap.count - 1)
     }
 
-    /// Removes the element at `slot`: the last element takes its place and moves up or down as needed.
-    mutating func removeSlot(_ slot: Int) -> QueuedOrder {
-        let removed = heap[slot]
+    /// Removes the order at heap index `index`: the last element takes its place and moves up or down as needed.
+    mutating func removeAt(_ index: Int) -> QueuedOrder {
+        let handle = heap[index]
         let last = heap.count - 1
-        if slot != last { swapSlots(slot, last) }
+        if index != last { swapAt(index, last) }
         heap.removeLast()
-        slots[removed.orderId] = nil
-        if slot < heap.count {
-            siftDown(slot)
-            siftUp(slot)
+        if index < heap.count {
+            siftDown(index)
+            siftUp(index)
         }
+        let removed = orders[handle]!
+        orders[handle] = nil
+        slots[removed.orderId] = nil
+        freeHandles.append(handle)
         return removed
     }
 
@@ -25,8 +50,8 @@ extension PriorityOrderQueue {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].isServed(before: heap[parent]) else { return }
-            swapSlots(child, parent)
+            guard isServed(heap[child], before: heap[parent]) else { return }
+            swapAt(child, parent)
             child = parent
         }
     }
@@ -37,17 +62,17 @@ extension PriorityOrderQueue {
             var first = parent
             let left = 2 * parent + 1
             let right = left + 1
-            if left < heap.count, heap[left].isServed(before: heap[first]) { first = left }
-            if right < heap.count, heap[right].isServed(before: heap[first]) { first = right }
+            if left < heap.count, isServed(heap[left], before: heap[first]) { first = left }
+            if right < heap.count, isServed(heap[right], before: heap[first]) { first = right }
             guard first != parent else { return }
-            swapSlots(parent, first)
+            swapAt(parent, first)
             parent = first
         }
     }
 
-    private mutating func swapSlots(_ i: Int, _ j: Int) {
+    private mutating func swapAt(_ i: Int, _ j: Int) {
         heap.swapAt(i, j)
-        slots[heap[i].orderId] = i
-        slots[heap[j].orderId] = j
+        positions[heap[i]] = i
+        positions[heap[j]] = j
     }
 }

@@ -11,12 +11,24 @@ import Checkout
 /// new order's position; contains O(1); snapshot O(n log n). Pure value type: time is passed in, nothing is
 /// read from clocks.
 public struct PriorityOrderQueue: Sendable {
-    /// Heap-ordered: `heap[0]` is served next; children of `i` are `2i+1` and `2i+2`.
-    var heap: [QueuedOrder] = []
-    /// Order id → index in `heap`, kept in step with every move.
+    /// Heap-ordered handles: `heap[0]` is served next; children of `i` are `2i+1` and `2i+2`. The heap moves
+    /// only small integers; the orders stay where they were stored.
+    var heap: [Int] = []
+    /// By handle: the stored order (nil for a free handle), its serving key, and its index in `heap`.
+    var orders: [QueuedOrder?] = []
+    var keys: [ServingKey] = []
+    var positions: [Int] = []
+    var freeHandles: [Int] = []
+    /// Order id → handle.
     var slots: [String: Int] = [:]
     /// The sequence the next new order will get (always above every sequence the queue has seen).
     public private(set) var nextSequence: UInt64 = 0
+
+    /// What decides the serving order, kept apart from the order for cheap comparisons.
+    struct ServingKey: Sendable {
+        var priority: OrderPriority
+        var sequence: UInt64
+    }
 
     public init() {}
 
@@ -24,18 +36,20 @@ public struct PriorityOrderQueue: Sendable {
     public var isEmpty: Bool { heap.isEmpty }
 
     /// The order `dequeue` would return, without removing it.
-    public func peek() -> QueuedOrder? { heap.first }
+    public func peek() -> QueuedOrder? { heap.first.flatMap { orders[$0] } }
 
     public func contains(orderId: String) -> Bool { slots[orderId] != nil }
 
     /// The waiting order with this id.
-    public func queuedOrder(id orderId: String) -> QueuedOrder? { slots[orderId].map { heap[$0] } }
+    public func queuedOrder(id orderId: String) -> QueuedOrder? { slots[orderId].flatMap { orders[$0] } }
+
+    /// Every waiting order, in no particular order (cheaper than `snapshot()`).
+    public var unordered: [QueuedOrder] { heap.compactMap { orders[$0] } }
 
     /// How many waiting orders are served before `orderId` (0 = next), or nil when it is not queued.
     public func position(of orderId: String) -> Int? {
-        guard let slot = slots[orderId] else { return nil }
-        let target = heap[slot]
-        return heap.reduce(0) { $0 + ($1.isServed(before: target) ? 1 : 0) }
+        guard let target = slots[orderId] else { return nil }
+        return heap.reduce(0) { $0 + (isServed($1, before: target) ? 1 : 0) }
     }
 
     /// Stores `ticket` under `orderId` with the next sequence, unless that id is already waiting.
@@ -54,12 +68,12 @@ public struct PriorityOrderQueue: Sendable {
 
     /// Removes and returns the order to serve next.
     public mutating func dequeue() -> QueuedOrder? {
-        heap.isEmpty ? nil : removeSlot(0)
+        heap.isEmpty ? nil : removeAt(0)
     }
 
     /// Removes the waiting order `orderId` (a cancellation) and returns it.
     public mutating func remove(orderId: String) -> QueuedOrder? {
-        slots[orderId].map { removeSlot($0) }
+        slots[orderId].map { removeAt(positions[$0]) }
     }
 
     /// Puts back an order that left the queue, keeping its sequence (and so its place among equals). Returns
@@ -82,6 +96,6 @@ public struct PriorityOrderQueue: Sendable {
 
     /// Every waiting order, in the order `dequeue` would return them.
     public func snapshot() -> [QueuedOrder] {
-        heap.sorted { $0.isServed(before: $1) }
+        heap.sorted { isServed($0, before: $1) }.compactMap { orders[$0] }
     }
 }
