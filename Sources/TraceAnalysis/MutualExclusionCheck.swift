@@ -109,8 +109,11 @@ final class MutualExclusionCheck: RunCheck {
     private func concurrent(_ earlier: Dequeue, _ event: RunEvent, lease: Int64) -> Finding {
         let a = earlier.event.event
         let b = event.event
-        let end = ended[earlier.lease]
-        let grant = granted[lease]
+        // The lease granted first must have ended before the other was granted (whichever dequeue was traced first).
+        let olderFirst = earlier.lease <= lease
+        let (older, newer) = olderFirst ? (earlier.lease, lease) : (lease, earlier.lease)
+        let end = ended[older]
+        let grant = granted[newer]
         let fenced: Bool = {
             guard let end, let grant, end.event.node == grant.event.node else { return false }
             return end.event.clock[end.event.node] < grant.event.clock[grant.event.node]
@@ -138,12 +141,12 @@ final class MutualExclusionCheck: RunCheck {
             let ended = end.event.clock[end.event.node]
             let started = grant.event.clock[grant.event.node]
             finding.step(
-                "However \(third) ended lease \(earlier.lease) before \(fourth) granted lease \(lease) "
+                "However \(third) ended lease \(older) before \(fourth) granted lease \(newer) "
                     + "(\(end.event.node) \(ended) < \(started)): "
-                    + "the queue serialised them, and a commit of lease \(earlier.lease) would be refused.")
-            excused[earlier.lease] = earlier.event
+                    + "the queue serialised them, and a commit of lease \(older) would be refused.")
+            excused[older] = olderFirst ? earlier.event : event
         } else {
-            finding.step("And the queue did not end lease \(earlier.lease) before granting lease \(lease).")
+            finding.step("And the queue did not end lease \(older) before granting lease \(newer).")
         }
         return finding.finding
     }
