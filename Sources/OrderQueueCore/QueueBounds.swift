@@ -23,11 +23,16 @@ public enum QueueBounds {
         let bytes = orderId.utf8
         guard !bytes.isEmpty else { return "orderId must not be empty" }
         guard bytes.count <= maxOrderIdLength else { return "orderId is longer than \(maxOrderIdLength) bytes" }
-        let allowed = bytes.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x3A
-        }
-        return allowed ? nil : "orderId may hold only letters, digits, '-', '_', '.' and ':'"
+        return bytes.allSatisfy(isOrderIdByte) ? nil : orderIdCharacters
+    }
+
+    static let orderIdCharacters = "orderId may hold only letters, digits, '-', '_', '.' and ':'"
+
+    /// True for the bytes an order id may hold (ASCII letters, digits, `-`, `_`, `.`, `:`).
+    @inlinable
+    public static func isOrderIdByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x3A
     }
 
     /// Nil when `ticket` is acceptable, else why not.

@@ -108,6 +108,20 @@ struct ByteReader {
         return text
     }
 
+    /// A non-empty string of at most `maxBytes` bytes that all satisfy `allowed` (an ASCII set); nil otherwise.
+    mutating func asciiString(maxBytes: Int, where allowed: (UInt8) -> Bool) throws -> String? {
+        let count = try uvarint()
+        guard count >= 1, count <= UInt64(maxBytes), let length = Int(exactly: count), length <= end - offset else {
+            return nil
+        }
+        let range = offset..<(offset + length)
+        offset += length
+        return bytes.withUnsafeBufferPointer { buffer in
+            let slice = UnsafeBufferPointer(rebasing: buffer[range])
+            return slice.allSatisfy(allowed) ? String(decoding: slice, as: UTF8.self) : nil
+        }
+    }
+
     mutating func optionalString(maxBytes: Int) throws -> String? {
         switch try byte() {
         case 0: return nil

@@ -131,8 +131,9 @@ public enum RecordCodec {
     }
 
     private static func orderID(_ reader: inout ByteReader) throws -> String {
-        let id = try reader.string(maxBytes: QueueBounds.maxOrderIdLength)
-        if let problem = QueueBounds.problem(orderId: id) { throw DecodeFailure(problem) }
+        // Checked on the bytes (ASCII only), the same rule as `QueueBounds.problem(orderId:)`.
+        guard let id = try reader.asciiString(maxBytes: QueueBounds.maxOrderIdLength, where: QueueBounds.isOrderIdByte)
+        else { throw DecodeFailure("malformed order id") }
         return id
     }
 
