@@ -263,6 +263,6 @@ public enum MonotonicNanos {
     public static func now() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+        return UInt64(clamping: spec.tv_sec) &* 1_000_000_000 &+ UInt64(clamping: spec.tv_nsec)
     }
 }
