@@ -173,4 +173,56 @@ struct RecoveryTests {
         again.close()
         #expect(recovery.logRecords == 400 && reopened.depth == 400)
     }
+
+    /// A crash during a snapshot leaves either the old snapshot with both segments, or the new snapshot with the
+    /// old segment not yet deleted: both replay to the same state, and what the new snapshot covers is removed.
+    @Test func aCrashAtAnyStepOfASnapshotReplaysToTheSameState() throws {
+        var workload = RandomWorkload(seed: 21)
+        for _ in 0..<200 { workload.step() }
+        let records = workload.records
+        let split = records.count / 2
+        let expected = image(of: records)
+        var before = LeasedOrderQueue(leaseDuration: 40)
+        for record in records.prefix(split) { before.apply(record) }
+        var snapshot: [UInt8] = []
+        for record in before.snapshotRecords() { Framing.append(record, to: &snapshot) }
+        let first = framed(Array(records.prefix(split))).bytes
+        let second = framed(Array(records.dropFirst(split))).bytes
+        let layout = { (directory: String) in StoreLayout(directory: directory) }
+
+        // Crash after the new segment was started, before the snapshot was renamed into place.
+        let early = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: early) }
+        try write(first, to: layout(early).segment(0))
+        try write(second, to: layout(early).segment(1))
+        try write(snapshot, to: layout(early).snapshot(1) + ".tmp")
+        var queue = LeasedOrderQueue(leaseDuration: 40)
+        var (store, recovery) = try QueueStore.open(directory: early, into: &queue)
+        store.close()
+        #expect(queue.image == expected && recovery.logRecords == records.count && recovery.snapshotRecords == 0)
+        #expect(!FileManager.default.fileExists(atPath: layout(early).snapshot(1) + ".tmp"))
+
+        // Crash after the rename, before the covered segment was deleted.
+        let late = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: late) }
+        try write(first, to: layout(late).segment(0))
+        try write(second, to: layout(late).segment(1))
+        try write(snapshot, to: layout(late).snapshot(1))
+        queue = LeasedOrderQueue(leaseDuration: 40)
+        (store, recovery) = try QueueStore.open(directory: late, into: &queue)
+        store.close()
+        #expect(queue.image == expected && recovery.logRecords == records.count - split)
+        #expect(!FileManager.default.fileExists(atPath: layout(late).segment(0)), "the covered segment is removed")
+    }
+
+    @Test func aDamagedSnapshotStopsTheQueueFromStarting() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var bytes: [UInt8] = []
+        Framing.append(.epoch(Epoch(term: 2, leader: 1)), to: &bytes)
+        bytes[bytes.count - 1] ^= 0xFF
+        try write(bytes, to: StoreLayout(directory: directory).snapshot(3))
+        var queue = LeasedOrderQueue()
+        #expect(throws: StoreError.self) { _ = try QueueStore.open(directory: directory, into: &queue) }
+    }
 }
