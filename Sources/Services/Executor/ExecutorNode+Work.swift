@@ -35,8 +35,10 @@ extension ExecutorNode {
                     "lease", LeaseRequest(executor: id, epoch: epoch, slot: slot), returning: LeaseReply.self,
                     context: loop)
             } catch {
-                logger.warning("cannot lease from the queue", metadata: ["slot": "\(slot)", "cause": "\(error)"])
-                await sleep(milliseconds: settings.pollMs)
+                // Slot 0 reports and retries every poll; the others wait like idle slots (no storm of calls and
+                // warnings while the queue is down).
+                if slot == 0 { logger.warning("cannot lease from the queue", metadata: ["cause": "\(error)"]) }
+                await idle(slot: slot)
                 continue
             }
             if let newer = reply.fencedBy {
