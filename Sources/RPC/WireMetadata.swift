@@ -25,8 +25,10 @@ struct WireMetadata: Sendable {
     static let maxDeadlineMilliseconds: UInt64 = 86_400_000
 
     /// Reads the metadata headers through `header` (case-insensitive lookup). Every present header is checked
-    /// whether or not the caller is authenticated, so hostile metadata always gets its error; an
-    /// unauthenticated caller's clock, message id and sender are then dropped.
+    /// against its size and value bounds whether or not the caller is authenticated, so hostile metadata always
+    /// gets its error. Membership (clock entries and `x-sender` naming nodes of this cluster) is checked only
+    /// for authenticated callers: an unauthenticated caller's clock, message id and sender are dropped anyway
+    /// (a traced outside client such as a test or a browser tool keeps working, untraced by the cluster).
     static func read(
         header: (String) -> String?, policy: AdmissionPolicy, now: UInt64
     ) -> Result<WireMetadata, MetadataRejection> {
@@ -39,7 +41,9 @@ struct WireMetadata: Sendable {
         }
         var clock: VectorClock?
         if let text = header(WireHeader.vectorClock) {
-            switch VectorClock.parse(wireText: text, limits: policy.clockLimits) {
+            var limits = policy.clockLimits
+            if !authenticated { limits.knownNodes = nil }
+            switch VectorClock.parse(wireText: text, limits: limits) {
             case .success(let parsed): clock = parsed
             case .failure(let rejection): return .failure(MetadataRejection(reason: rejection.reason, message: "\(rejection)"))
             }
@@ -55,7 +59,7 @@ struct WireMetadata: Sendable {
             guard WireClockLimits.isWellFormedNodeID(sender) else {
                 return .failure(MetadataRejection(reason: "sender", message: "x-sender is not a well-formed node id"))
             }
-            if let known = policy.clockLimits.knownNodes, !known.contains(sender) {
+            if authenticated, let known = policy.clockLimits.knownNodes, !known.contains(sender) {
                 return .failure(
                     MetadataRejection(reason: "sender", message: "x-sender \(sender) is not a node of this cluster"))
             }

@@ -78,7 +78,7 @@ struct WireMetadataTests {
 
     @Test func unauthenticatedCallerLosesClockMessageIDAndSender() throws {
         let metadata = try read([
-            "x-vector-clock": #"{"fraud":3}"#, "x-message-id": "fraud-12-7", "x-sender": "fraud",
+            "x-vector-clock": #"{"fraud":3,"browser-tool":2}"#, "x-message-id": "fraud-12-7", "x-sender": "tool",
         ]).get()
         #expect(!metadata.authenticated)
         #expect(metadata.clock == nil && metadata.messageID == nil && metadata.sender == nil)
@@ -88,12 +88,13 @@ struct WireMetadataTests {
         let cases: [([String: String], String)] = [
             (["x-vector-clock": #"{"fraud":9007199254740993}"#], "clock_counter_out_of_range"),
             (["x-vector-clock": #"{"fraud":18446744073709551616}"#], "clock_counter_out_of_range"),
-            (["x-vector-clock": #"{"ghost":1}"#], "clock_unknown_node"),
+            (["x-vector-clock": #"{"ghost":1}"#, "authorization": "Bearer metadata-secret-0001"], "clock_unknown_node"),
             (["x-vector-clock": #"{"fraud":1,"fraud":2}"#], "clock_duplicate_node"),
             (["x-vector-clock": #"{"fr aud":1}"#], "clock_bad_node_id"),
             (["x-vector-clock": "[1]"], "clock_malformed"),
             (["x-vector-clock": String(repeating: " ", count: 70_000)], "clock_too_long"),
-            (["x-message-id": ""], "message_id"), (["x-sender": "ghost"], "sender"),
+            (["x-message-id": ""], "message_id"), (["x-sender": "ghost", "authorization": "Bearer metadata-secret-0001"], "sender"),
+            (["x-sender": "a/b"], "sender"),
             (["x-deadline-ms": "12345678901"], "deadline"), (["x-deadline-ms": "1e3"], "deadline"),
         ]
         for (headers, reason) in cases {
