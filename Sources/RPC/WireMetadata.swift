@@ -4,7 +4,7 @@ import TraceFormat
 /// The protocol metadata of one request, read and checked against an `AdmissionPolicy` before anything of it
 /// reaches the node's clock or trace.
 struct WireMetadata: Sendable {
-    /// This server-side span: a child of a valid `traceparent`, else a new trace.
+    /// This server-side span: a child of an authenticated caller's valid `traceparent`, else a new trace.
     var trace: TraceContext
     /// True when the caller presented the cluster credential (or none is required).
     var authenticated: Bool
@@ -72,9 +72,11 @@ struct WireMetadata: Sendable {
             }
             deadline = now &+ min(milliseconds, maxDeadlineMilliseconds) * 1_000_000
         }
+        // An outsider's trace id is not adopted either: the orchestrator's order id is the trace id, and no
+        // outside input may choose it (two checkouts under one id would look like one order handled twice).
         var metadata = WireMetadata(
-            trace: parent?.child() ?? TraceContext.newTrace(), authenticated: authenticated, deadlineNanos: deadline,
-            ignoredTraceparent: ignoredTraceparent)
+            trace: (authenticated ? parent?.child() : nil) ?? TraceContext.newTrace(), authenticated: authenticated,
+            deadlineNanos: deadline, ignoredTraceparent: ignoredTraceparent)
         if authenticated {
             metadata.clock = clock
             metadata.messageID = messageID

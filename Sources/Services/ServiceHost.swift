@@ -40,7 +40,16 @@ public final class ServiceHost: Sendable {
             TraceLogHandler(label: label, recorder: recorder, format: logFormat, level: logLevel)
         }
         self.init(node: node, recorder: recorder, logger: logger, metricsEnabled: metricsEnabled)
+        runDirectory = tracesDirectory
     }
+
+    /// The run directory this node traces into: its `cluster.secret` (written by `bookstore up`) is the
+    /// credential of last resort, so that a service restarted into a run (`chaos restart`) joins it.
+    private var runDirectory: String? {
+        get { runDirectoryStorage.withLock { $0 } }
+        set { runDirectoryStorage.withLock { $0 = newValue } }
+    }
+    private let runDirectoryStorage = Mutex<String?>(nil)
 
     /// A host with an explicit recorder and logger (tests, in-process clusters).
     public init(node: String, recorder: TraceRecorder, logger: Logger, metricsEnabled: Bool = true) {
@@ -72,7 +81,7 @@ public final class ServiceHost: Sendable {
     /// this process's own secret when none is), the known node ids and the clock bounds. Call before clients
     /// are made and servers started (`ServiceFactory` does). Throws when a configured secret is unusable.
     public func adopt(_ config: ClusterConfig) throws(CredentialError) {
-        let configured = try config.security.credential()
+        let configured = try config.security.credential(runDirectory: runDirectory)
         if configured == nil {
             logger.warning(
                 """

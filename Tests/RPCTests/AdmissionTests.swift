@@ -102,17 +102,20 @@ struct AdmissionTests {
         #expect(reply.data["msg"] == nil, "the client does not pair a reply the server did not take as a message")
     }
 
-    @Test func invalidTraceparentStartsANewTrace() throws {
-        let (pair, _) = try guardedPair()
-        let outsider = RPCClient(
-            peer: "beta", baseURL: "http://127.0.0.1:\(pair.server.port)", recorder: TraceRecorder(node: "x", writer: nil),
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, propagatesContext: false)
+    @Test func onlyAnAuthenticatedCallersValidTraceparentIsAdopted() throws {
+        let (pair, credential) = try guardedPair()
         let valid = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-        let kept = try outsider.request("POST", "/echo", body: Data(), headers: [("traceparent", valid)])
-        let bad = try outsider.request(
-            "POST", "/echo", body: Data(), headers: [("traceparent", "00-" + String(repeating: "a", count: 400))])
-        #expect(kept.headers.first { $0.0 == "traceparent" }?.1.contains("0af7651916cd43dd8448eb211c80319c") == true)
-        #expect(bad.status == 200)
-        #expect(bad.headers.first { $0.0 == "traceparent" }.map { TraceContext(traceparent: $0.1) != nil } == true)
+        func traceID(_ headers: [(String, String)]) throws -> String? {
+            let response = try rawRequest(port: pair.server.port, "/echo", headers: headers, body: "{}")
+            #expect(response.status == 200)
+            return response.headers.first { $0.0 == "traceparent" }.flatMap { TraceContext(traceparent: $0.1) }?.traceID
+        }
+        #expect(try traceID([credential.authorizationHeader, ("traceparent", valid)]) == "0af7651916cd43dd8448eb211c80319c")
+        let outsider = try traceID([("traceparent", valid)])
+        #expect(outsider != nil && outsider != "0af7651916cd43dd8448eb211c80319c", "an outsider starts a new trace")
+        let long = try traceID([credential.authorizationHeader, ("traceparent", "01" + valid.dropFirst(2) + "-" + String(repeating: "a", count: 400))])
+        #expect(long != nil && long != "0af7651916cd43dd8448eb211c80319c", "an over-long traceparent is ignored")
+        let malformed = try traceID([credential.authorizationHeader, ("traceparent", "00-zz-b7ad6b7169203331-01")])
+        #expect(malformed != nil)
     }
 }
