@@ -33,7 +33,9 @@ public struct ClusterCredential: Sendable, Equatable, CustomStringConvertible {
         var text: [UInt8] = []
         for _ in 0..<4 {
             let word = generator.next()
-            for shift in stride(from: 60, through: 0, by: -4) { text.append(digits[Int((word >> UInt64(shift)) & 0xF)]) }
+            for shift in stride(from: 60, through: 0, by: -4) {
+                text.append(digits[Int((word >> UInt64(shift)) & 0xF)])
+            }
         }
         // 64 hex digits always satisfy the rules above.
         return try! ClusterCredential(secret: String(decoding: text, as: UTF8.self))

@@ -45,11 +45,13 @@ extension RequestDispatcher {
         let context = self.context(operation: operation, trace: incoming.trace, incoming: incoming)
         recordReceive(operation: operation, incoming: incoming)
         let outcome = early ?? run(name, body: body, context: context)
-        return reply(to: outcome, operation: operation, known: router.methods[name] != nil, incoming: incoming,
+        return reply(
+            to: outcome, operation: operation, known: router.methods[name] != nil, incoming: incoming,
             started: started, context: context)
     }
 
-    /// Records the reply (the receive is recorded before the handler runs) and builds the HTTP reply: no body for a notification, else JSON.
+    /// Records the reply (the receive is recorded before the handler runs) and builds the HTTP reply: no body
+    /// for a notification, else JSON.
     private func reply(
         to outcome: Router.MethodOutcome, operation: String, known: Bool, incoming: Incoming, started: UInt64,
         context: RequestContext? = nil

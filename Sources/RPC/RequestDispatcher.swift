@@ -71,7 +71,8 @@ final class RequestDispatcher: Sendable {
         logger.notice(
             "request refused: \(rejection.message)",
             metadata: [
-                "path": .string(String(path.prefix(80))), "code": "invalid_request", "reason": .string(rejection.reason),
+                "path": .string(String(path.prefix(80))), "code": "invalid_request",
+                "reason": .string(rejection.reason),
                 "http_status": "400",
             ])
         let traceID = TraceContext.newTrace().traceID

@@ -45,7 +45,8 @@ struct WireMetadata: Sendable {
             if !authenticated { limits.knownNodes = nil }
             switch VectorClock.parse(wireText: text, limits: limits) {
             case .success(let parsed): clock = parsed
-            case .failure(let rejection): return .failure(MetadataRejection(reason: rejection.reason, message: "\(rejection)"))
+            case .failure(let rejection):
+                return .failure(MetadataRejection(reason: rejection.reason, message: "\(rejection)"))
             }
         }
         let messageID = header(WireHeader.messageID)

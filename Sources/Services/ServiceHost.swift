@@ -3,8 +3,8 @@ import CoreMetrics
 import Foundation
 import Logging
 import Prometheus
-import Synchronization
 import RPC
+import Synchronization
 import TraceFormat
 
 /// What every service process shares: its node id, trace recorder, logger, metrics and server.

@@ -55,7 +55,8 @@ struct AdmissionTests {
         ]
         for clock in hostile {
             let response = try rawRequest(
-                port: pair.server.port, "/rpc/add", headers: [credential.authorizationHeader, (WireHeader.vectorClock, clock)],
+                port: pair.server.port, "/rpc/add",
+                headers: [credential.authorizationHeader, (WireHeader.vectorClock, clock)],
                 body: body)
             #expect(response.status == 400, "\(clock.prefix(60))")
             #expect(try errorCode(response) == RPCErrorCode.invalidRequest.rawValue)
@@ -110,10 +111,14 @@ struct AdmissionTests {
             #expect(response.status == 200)
             return response.headers.first { $0.0 == "traceparent" }.flatMap { TraceContext(traceparent: $0.1) }?.traceID
         }
-        #expect(try traceID([credential.authorizationHeader, ("traceparent", valid)]) == "0af7651916cd43dd8448eb211c80319c")
+        #expect(
+            try traceID([credential.authorizationHeader, ("traceparent", valid)]) == "0af7651916cd43dd8448eb211c80319c")
         let outsider = try traceID([("traceparent", valid)])
         #expect(outsider != nil && outsider != "0af7651916cd43dd8448eb211c80319c", "an outsider starts a new trace")
-        let long = try traceID([credential.authorizationHeader, ("traceparent", "01" + valid.dropFirst(2) + "-" + String(repeating: "a", count: 400))])
+        let long = try traceID([
+            credential.authorizationHeader,
+            ("traceparent", "01" + valid.dropFirst(2) + "-" + String(repeating: "a", count: 400)),
+        ])
         #expect(long != nil && long != "0af7651916cd43dd8448eb211c80319c", "an over-long traceparent is ignored")
         let malformed = try traceID([credential.authorizationHeader, ("traceparent", "00-zz-b7ad6b7169203331-01")])
         #expect(malformed != nil)

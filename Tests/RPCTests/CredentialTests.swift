@@ -1,3 +1,4 @@
+import Causality
 import Foundation
 import Testing
 
@@ -23,7 +24,8 @@ struct CredentialTests {
         #expect(credential.authorizationHeader.1 == "Bearer s3cret-s3cret-s3cret")
         for presented in [
             nil, "", "Bearer", "Bearer ", "bearer s3cret-s3cret-s3cret", "Basic s3cret-s3cret-s3cret",
-            "Bearer s3cret-s3cret-s3cre", "Bearer s3cret-s3cret-s3crett", "Bearer " + String(repeating: "s", count: 5000),
+            "Bearer s3cret-s3cret-s3cre", "Bearer s3cret-s3cret-s3crett",
+            "Bearer " + String(repeating: "s", count: 5000),
         ] {
             #expect(!credential.accepts(authorization: presented), "\(presented?.prefix(30) ?? "nil")")
         }
@@ -88,12 +90,16 @@ struct WireMetadataTests {
         let cases: [([String: String], String)] = [
             (["x-vector-clock": #"{"fraud":9007199254740993}"#], "clock_counter_out_of_range"),
             (["x-vector-clock": #"{"fraud":18446744073709551616}"#], "clock_counter_out_of_range"),
-            (["x-vector-clock": #"{"ghost":1}"#, "authorization": "Bearer metadata-secret-0001"], "clock_unknown_node"),
+            (
+                ["x-vector-clock": #"{"ghost":1}"#, "authorization": "Bearer metadata-secret-0001"],
+                "clock_unknown_node"
+            ),
             (["x-vector-clock": #"{"fraud":1,"fraud":2}"#], "clock_duplicate_node"),
             (["x-vector-clock": #"{"fr aud":1}"#], "clock_bad_node_id"),
             (["x-vector-clock": "[1]"], "clock_malformed"),
             (["x-vector-clock": String(repeating: " ", count: 70_000)], "clock_too_long"),
-            (["x-message-id": ""], "message_id"), (["x-sender": "ghost", "authorization": "Bearer metadata-secret-0001"], "sender"),
+            (["x-message-id": ""], "message_id"),
+            (["x-sender": "ghost", "authorization": "Bearer metadata-secret-0001"], "sender"),
             (["x-sender": "a/b"], "sender"),
             (["x-deadline-ms": "12345678901"], "deadline"), (["x-deadline-ms": "1e3"], "deadline"),
         ]
@@ -115,8 +121,6 @@ struct WireMetadataTests {
         #expect(metadata.deadlineNanos == 1_000 + WireMetadata.maxDeadlineMilliseconds * 1_000_000)
     }
 }
-
-import Causality
 
 extension Result where Failure == WireClockRejection {
     fileprivate var failureReason: String? {

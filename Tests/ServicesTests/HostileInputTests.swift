@@ -71,7 +71,8 @@ struct HostileInputTests {
                 expectRPCError(wrong, status: 401, code: RPCErrorCode.unauthorized.rawValue, "\(method) wrong secret")
             }
             // Counted: 4 queue methods, each refused 3 times.
-            let metrics = String(decoding: try outsider(config.queue.url).request("GET", "/metrics").body, as: UTF8.self)
+            let metrics = String(
+                decoding: try outsider(config.queue.url).request("GET", "/metrics").body, as: UTF8.self)
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("rpc_unauthorized_total ") }
             #expect(line == "rpc_unauthorized_total 12", "\(line ?? "no rpc_unauthorized_total")")
         } afterStop: { events in
@@ -100,7 +101,8 @@ struct HostileInputTests {
             let batch = try queue.request(
                 "POST", "/rpc",
                 body: Data(
-                    #"[{"jsonrpc":"2.0","id":1,"method":"inspect","params":{}},{"jsonrpc":"2.0","method":"inspect","params":{}},{"jsonrpc":"2.0","id":2,"method":"nope"}]"#
+                    (#"[{"jsonrpc":"2.0","id":1,"method":"inspect","params":{}},"#
+                        + #"{"jsonrpc":"2.0","method":"inspect","params":{}},{"jsonrpc":"2.0","id":2,"method":"nope"}]"#)
                         .utf8))
             #expect(batch.status == 200)
             let replies = (try? JSONSerialization.jsonObject(with: batch.body)) as? [[String: Any]]
@@ -110,7 +112,8 @@ struct HostileInputTests {
             let notification = try queue.request(
                 "POST", "/rpc", body: Data(#"{"jsonrpc":"2.0","method":"inspect","params":{}}"#.utf8))
             #expect(notification.status == 204 && notification.body.isEmpty)
-        } afterStop: { _ in }
+        } afterStop: { _ in
+        }
     }
 
     /// The queue validates epochs and executor ids (work of the queue's own change): forged values from a caller
@@ -121,17 +124,18 @@ struct HostileInputTests {
             let lease = try queue.request(
                 "POST", "/rpc/lease",
                 body: Data(
-                    #"{"jsonrpc":"2.0","id":1,"params":{"executor":9,"epoch":{"term":18446744073709551615,"leader":9}}}"#
-                        .utf8))
+                    (#"{"jsonrpc":"2.0","id":1,"params":{"executor":9,"#
+                        + #""epoch":{"term":18446744073709551615,"leader":9}}}"#).utf8))
             expectRPCFailure(lease, "lease with term 2^64-1")
             let ack = try queue.request(
                 "POST", "/rpc/ack",
                 body: Data(
-                    #"{"jsonrpc":"2.0","id":2,"params":{"orderId":"x","executor":3,"epoch":{"term":9223372036854775808,"leader":3},"leaseId":1}}"#
-                        .utf8))
+                    (#"{"jsonrpc":"2.0","id":2,"params":{"orderId":"x","executor":3,"#
+                        + #""epoch":{"term":9223372036854775808,"leader":3},"leaseId":1}}"#).utf8))
             expectRPCFailure(ack, "ack with term 2^63")
             Thread.sleep(forTimeInterval: 0.5)  // executors poll the queue: give a poisoned epoch time to hurt
-        } afterStop: { _ in }
+        } afterStop: { _ in
+        }
     }
 }
 
@@ -197,11 +201,13 @@ private func member(_ url: String, _ credential: ClusterCredential) -> RPCClient
 }
 
 private func expectPlainError(
-    _ response: HTTPResponse, status: Int, code: String, _ label: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ response: HTTPResponse, status: Int, code: String, _ label: String,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(response.status == status, "\(label)", sourceLocation: sourceLocation)
     let error = jsonObject(response.body)?["error"] as? [String: Any]
-    #expect(error?["code"] as? String == code, "\(label): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
+    #expect(
+        error?["code"] as? String == code, "\(label): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
         sourceLocation: sourceLocation)
 }
 
@@ -213,12 +219,15 @@ private func expectRPCError(
         response.headers.contains { $0.0 == "content-type" && $0.1.hasPrefix("application/json") }, "\(label)",
         sourceLocation: sourceLocation)
     let error = jsonObject(response.body)?["error"] as? [String: Any]
-    #expect(error?["code"] as? Int == code, "\(label): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
+    #expect(
+        error?["code"] as? Int == code, "\(label): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
         sourceLocation: sourceLocation)
 }
 
 /// Any JSON-RPC error with a 4xx status (the queue decides which code).
-private func expectRPCFailure(_ response: HTTPResponse, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectRPCFailure(
+    _ response: HTTPResponse, _ label: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect((400..<500).contains(response.status), "\(label): HTTP \(response.status)", sourceLocation: sourceLocation)
     #expect(
         (jsonObject(response.body)?["error"] as? [String: Any])?["code"] is Int,
