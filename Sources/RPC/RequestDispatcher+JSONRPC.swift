@@ -41,7 +41,8 @@ extension RequestDispatcher {
                 }
             }
         }
-        let operation = name.isEmpty ? "?" : name
+        // An unknown name goes into the trace bounded (a known one is short by construction).
+        let operation = name.isEmpty ? "?" : router.methods[name] != nil ? name : String(name.prefix(64))
         let context = self.context(operation: operation, trace: incoming.trace, incoming: incoming)
         recordReceive(operation: operation, incoming: incoming)
         let outcome = early ?? run(name, body: body, context: context)

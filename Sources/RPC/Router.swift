@@ -71,7 +71,11 @@ public struct Router: Sendable {
                 RPCError(.invalidRequest, "\"jsonrpc\" must be \"2.0\""), id: id, traceID: context.trace.traceID)
         }
         var outcome: MethodOutcome
-        if let error = error as? DecodingError {
+        if let error = error as? DecodingError, Self.isAboutTheID(error) {
+            outcome = failure(
+                RPCError(.invalidRequest, "\"id\" must be a string, an integer or null"), id: .null,
+                traceID: context.trace.traceID)
+        } else if let error = error as? DecodingError {
             outcome = failure(classify(error, method: method), id: id, traceID: context.trace.traceID)
         } else {
             outcome = failure(RPCError(.parseError, "body is not valid JSON"), id: id, traceID: context.trace.traceID)
@@ -131,6 +135,18 @@ public struct Router: Sendable {
             id: id, traceID: context.trace.traceID)
         outcome.errorMessage = ErrorCause.chain(error)
         return outcome
+    }
+
+    /// True when decoding failed on the envelope's `id` member.
+    private static func isAboutTheID(_ error: DecodingError) -> Bool {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        case .keyNotFound(_, let context): path = context.codingPath
+        @unknown default: return false
+        }
+        return path.count == 1 && path[0].stringValue == "id"
     }
 
     /// Tells malformed JSON (parse error) from well-formed JSON of the wrong shape (invalid params).

@@ -19,8 +19,6 @@ struct WireMetadata: Sendable {
 
     /// The longest `x-message-id`.
     static let maxMessageIDBytes = 128
-    /// The longest `traceparent` read (version 00 is 55 bytes; later versions may append fields).
-    static let maxTraceparentBytes = 256
     /// The longest deadline a caller may give: one day.
     static let maxDeadlineMilliseconds: UInt64 = 86_400_000
 
@@ -36,7 +34,7 @@ struct WireMetadata: Sendable {
         var ignoredTraceparent = false
         var parent: TraceContext?
         if let text = header(WireHeader.traceparent) {
-            parent = text.utf8.count <= maxTraceparentBytes ? TraceContext(traceparent: text) : nil
+            parent = TraceContext(traceparent: text)
             ignoredTraceparent = parent == nil
         }
         var clock: VectorClock?

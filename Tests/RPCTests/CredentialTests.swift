@@ -1,6 +1,7 @@
 import Causality
 import Foundation
 import Testing
+import TraceFormat
 
 @testable import RPC
 
@@ -114,6 +115,21 @@ struct WireMetadataTests {
         let limits = WireClockLimits(maxEntries: 8)
         #expect(
             VectorClock.parse(wireText: "{\(many)}", limits: limits).failureReason == "clock_too_many_entries")
+    }
+
+    @Test func traceparentParserIsBoundedAndStrict() {
+        let valid = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        #expect(TraceContext(traceparent: valid)?.traceID == "0af7651916cd43dd8448eb211c80319c")
+        let future = "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-"
+        #expect(TraceContext(traceparent: future + String(repeating: "x", count: 100)) != nil)
+        #expect(TraceContext(traceparent: future + String(repeating: "x", count: 300)) == nil)
+        for bad in [
+            "", valid + "-", "ff" + valid.dropFirst(2), "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+            "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",
+        ] {
+            #expect(TraceContext(traceparent: String(bad)) == nil, "\(bad)")
+        }
     }
 
     @Test func deadlineIsClampedToADay() throws {

@@ -23,6 +23,17 @@ struct JSONRPCConformanceTests {
         }
     }
 
+    @Test func anIDThatIsNeitherStringNorIntegerIsAnInvalidRequest() throws {
+        let pair = try TestPair()
+        for id in ["1.5", "true", "{}"] {
+            let response = try pair.client.request(
+                "POST", "/rpc/add", body: Data(#"{"jsonrpc":"2.0","id":\#(id),"params":{"a":1,"b":2}}"#.utf8))
+            #expect(response.status == 400)
+            #expect(
+                try JSONDecoder().decode(JSONRPCFailure.self, from: response.body).error.knownCode == .invalidRequest)
+        }
+    }
+
     @Test func errorRepliesCarryTheRequestID() throws {
         let pair = try TestPair()
         let unknown = try pair.client.request(
