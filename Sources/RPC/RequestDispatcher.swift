@@ -10,6 +10,8 @@ final class RequestDispatcher: Sendable {
     let logger: Logger
     let allowCrossOrigin: Bool
     let metrics: RPCMetrics
+    /// Log lines of refused requests (401, bad metadata): at most one a second.
+    private let refusals = RefusalLog()
 
     init(router: Router, recorder: TraceRecorder, logger: Logger, allowCrossOrigin: Bool, metrics: RPCMetrics) {
         self.router = router
@@ -55,9 +57,14 @@ final class RequestDispatcher: Sendable {
     /// 401 for an internal RPC without the cluster credential: counted and logged, never traced as a message.
     private func unauthorized(path: String) -> ServerReply {
         metrics.counter("rpc_unauthorized_total").increment()
-        logger.notice(
-            "internal RPC refused: no valid cluster credential",
-            metadata: ["path": .string(String(path.prefix(80))), "code": "unauthorized", "http_status": "401"])
+        if let suppressed = refusals.admit(now: MonotonicClock.nanos()) {
+            logger.notice(
+                "internal RPC refused: no valid cluster credential",
+                metadata: [
+                    "path": .string(String(path.prefix(80))), "code": "unauthorized", "http_status": "401",
+                    "refusals_not_logged": "\(suppressed)",
+                ])
+        }
         let outcome = Router.failure(
             RPCError(.unauthorized, "internal RPCs need the cluster credential (Authorization: Bearer …)"), id: .null,
             traceID: TraceContext.newTrace().traceID)
@@ -68,13 +75,14 @@ final class RequestDispatcher: Sendable {
     /// 400 for metadata outside its bounds: refused before it reaches the clock, counted and logged.
     private func refused(_ rejection: MetadataRejection, path: String, isRPC: Bool) -> ServerReply {
         metrics.counter("rpc_rejected_metadata_total", [("reason", rejection.reason)]).increment()
-        logger.notice(
-            "request refused: \(rejection.message)",
-            metadata: [
-                "path": .string(String(path.prefix(80))), "code": "invalid_request",
-                "reason": .string(rejection.reason),
-                "http_status": "400",
-            ])
+        if let suppressed = refusals.admit(now: MonotonicClock.nanos()) {
+            logger.notice(
+                "request refused: \(rejection.message)",
+                metadata: [
+                    "path": .string(String(path.prefix(80))), "code": "invalid_request",
+                    "reason": .string(rejection.reason), "http_status": "400", "refusals_not_logged": "\(suppressed)",
+                ])
+        }
         let traceID = TraceContext.newTrace().traceID
         if isRPC {
             let outcome = Router.failure(RPCError(.invalidRequest, rejection.message), id: .null, traceID: traceID)

@@ -144,3 +144,12 @@ extension Result where Failure == WireClockRejection {
         return nil
     }
 }
+
+@Test func refusalLogLetsOneLinePerIntervalThroughAndCountsTheRest() {
+    let log = RefusalLog(intervalNanos: 1_000)
+    #expect(log.admit(now: 10_000) == 0)
+    #expect(log.admit(now: 10_500) == nil)
+    #expect(log.admit(now: 10_999) == nil)
+    #expect(log.admit(now: 11_000) == 2)
+    #expect(log.admit(now: 11_001) == nil)
+}
