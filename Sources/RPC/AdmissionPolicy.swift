@@ -20,12 +20,14 @@ public struct AdmissionPolicy: Sendable {
     /// No credential and any well-formed node id, with the default bounds: the RPC layer's own tests.
     public static let permissive = AdmissionPolicy(credential: nil, clockLimits: WireClockLimits(maxEntries: 64))
 
-    /// A cluster's policy: `credential` required; clocks of at most `maxClockEntries` entries naming `knownNodes`.
+    /// A cluster's policy: `credential` required; clocks naming only `knownNodes`, with at most `maxClockEntries`
+    /// entries (never fewer than there are known nodes: a clock of the whole cluster is always admitted).
     public static func cluster(
         credential: ClusterCredential, knownNodes: Set<String>, maxClockEntries: Int
     ) -> AdmissionPolicy {
-        AdmissionPolicy(
-            credential: credential, clockLimits: WireClockLimits(maxEntries: maxClockEntries, knownNodes: knownNodes))
+        let entries = max(maxClockEntries, knownNodes.count)
+        return AdmissionPolicy(
+            credential: credential, clockLimits: WireClockLimits(maxEntries: entries, knownNodes: knownNodes))
     }
 
     /// True when the `Authorization` header presents the credential (always, when none is required).

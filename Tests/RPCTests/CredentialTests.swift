@@ -153,3 +153,12 @@ extension Result where Failure == WireClockRejection {
     #expect(log.admit(now: 11_000) == 2)
     #expect(log.admit(now: 11_001) == nil)
 }
+
+@Test func aClusterPolicyAlwaysAdmitsAClockOfTheWholeCluster() throws {
+    let nodes: Set<String> = ["a", "b", "c", "d"]
+    let policy = AdmissionPolicy.cluster(
+        credential: try ClusterCredential(secret: "policy-secret-000001"), knownNodes: nodes, maxClockEntries: 2)
+    #expect(policy.clockLimits.maxEntries == 4)
+    let clock = VectorClock(["a": 1, "b": 2, "c": 3, "d": 4])
+    #expect((try? VectorClock.parse(wireText: clock.description, limits: policy.clockLimits).get()) == clock)
+}
