@@ -89,7 +89,8 @@ final class RequestDispatcher: Sendable {
             return ServerReply(status: 400, headers: [Self.jsonContentType], body: outcome.body)
         }
         let response = HTTPResponse.error(.invalidRequest, rejection.message, traceID: traceID, status: 400)
-        return ServerReply(status: 400, headers: response.headers, body: response.body)
+        let crossOrigin = allowCrossOrigin ? [("Access-Control-Allow-Origin", "*")] : []
+        return ServerReply(status: 400, headers: response.headers + crossOrigin, body: response.body)
     }
 
     static let jsonContentType = ("Content-Type", "application/json")
