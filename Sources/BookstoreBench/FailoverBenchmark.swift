@@ -50,7 +50,7 @@ struct FailoverBenchmark: ParsableCommand {
         }
         let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
         defer { supervisor.stop() }
-        let probe = ExecutorProbe(settings: config.executors)
+        let probe = ExecutorProbe(config: config)
         guard probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)) != nil else {
             throw ValidationError("no leader at start")
         }

@@ -13,6 +13,15 @@ struct ChaosCommand: ParsableCommand {
         @Option(help: "Cluster config file.") var config: String?
 
         func cluster() throws -> ClusterConfig { try config.map(ClusterConfig.load(path:)) ?? ClusterConfig() }
+
+        /// A probe that presents the cluster credential: the configured one, else the newest run's
+        /// `<tracesRoot>/latest/cluster.secret` (what `bookstore up` generated).
+        func probe() throws -> ExecutorProbe {
+            let cluster = try cluster()
+            let credential = try cluster.security.credential(runDirectory: "\(cluster.tracesRoot)/latest")
+            if credential == nil { CLIOutput.line("warning: no cluster credential found; executors will refuse") }
+            return ExecutorProbe(settings: cluster.executors, credential: credential)
+        }
     }
 
     /// `chaos status`: what each executor believes.
@@ -21,7 +30,7 @@ struct ChaosCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let statuses = ExecutorProbe(settings: try options.cluster().executors).statuses()
+            let statuses = try options.probe().statuses()
             guard !statuses.isEmpty else { throw ChaosError("no executor answers") }
             for status in statuses {
                 CLIOutput.line(
@@ -37,7 +46,7 @@ struct ChaosCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            guard let leader = ExecutorProbe(settings: try options.cluster().executors).leader() else {
+            guard let leader = try options.probe().leader() else {
                 throw ChaosError("no executor claims to lead")
             }
             kill(leader.pid, SIGKILL)
@@ -56,7 +65,7 @@ struct ChaosCommand: ParsableCommand {
             guard let seconds = DurationText.seconds(duration) else {
                 throw ValidationError("bad --duration \(duration)")
             }
-            guard let leader = ExecutorProbe(settings: try options.cluster().executors).leader() else {
+            guard let leader = try options.probe().leader() else {
                 throw ChaosError("no executor claims to lead")
             }
             kill(leader.pid, SIGSTOP)
@@ -77,7 +86,7 @@ struct ChaosCommand: ParsableCommand {
 
         func run() throws {
             guard
-                let status = ExecutorProbe(settings: try options.cluster().executors).statuses().first(where: {
+                let status = try options.probe().statuses().first(where: {
                     $0.id == id
                 })
             else { throw ChaosError("executor-\(id) does not answer") }
@@ -99,7 +108,7 @@ struct ChaosCommand: ParsableCommand {
 
         func run() throws {
             let cluster = try options.cluster()
-            let probe = ExecutorProbe(settings: cluster.executors)
+            let probe = try options.probe()
             let statuses = probe.statuses()
             if let running = statuses.first(where: { $0.id == id }) {
                 throw ChaosError("executor-\(id) is running (pid \(running.pid))")

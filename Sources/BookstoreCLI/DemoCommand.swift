@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(1)
         }
         defer { supervisor.stop() }
-        let probe = ExecutorProbe(settings: cluster.executors)
+        let probe = ExecutorProbe(settings: cluster.executors, credential: supervisor.credential)
         guard let first = probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)) else {
             CLIOutput.line("no executor became leader")
             throw ExitCode(1)
@@ -47,10 +47,11 @@ struct DemoCommand: ParsableCommand {
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)
         let box = DemoReport()
         let done = DispatchSemaphore(value: 0)
-        let (url, count, clients) = (cluster.orchestrator.url, orders, concurrency)
+        let (url, count, clients, credential) = (cluster.orchestrator.url, orders, concurrency, supervisor.credential)
         Thread.detachNewThread {
             box.report = LoadRun.execute(
-                url: url, orders: count, concurrency: clients, mix: .standard, seed: 42, recorder: recorder)
+                url: url, orders: count, concurrency: clients, mix: .standard, seed: 42, recorder: recorder,
+                credential: credential)
             done.signal()
         }
 
@@ -79,7 +80,7 @@ struct DemoCommand: ParsableCommand {
         recorder.close()
         let report = box.report!
         LoadRun.print(report, format: .text)
-        let snapshot = QueueDrain.wait(config: cluster, timeout: .seconds(20))
+        let snapshot = QueueDrain.wait(config: cluster, timeout: .seconds(20), credential: supervisor.credential)
         let committed = Set(snapshot?.commits.map(\.orderId) ?? [])
         let approved = Set(report.approvedOrderIDs)
         supervisor.stop()

@@ -42,7 +42,8 @@ struct LoadCommand: ParsableCommand {
             ?? TraceRecorder(node: "load", writer: nil)
         let report = LoadRun.execute(
             url: url ?? cluster.orchestrator.url, orders: orders, concurrency: concurrency,
-            mix: mix.flatMap(OrderMix.init(parsing:)) ?? .standard, seed: seed, recorder: recorder)
+            mix: mix.flatMap(OrderMix.init(parsing:)) ?? .standard, seed: seed, recorder: recorder,
+            credential: traces == nil ? nil : try cluster.security.credential(runDirectory: traces))
         recorder.close()
         LoadRun.print(report, format: format)
         if report.outcomes["transport_error", default: 0] == orders { throw ExitCode(1) }
@@ -52,11 +53,13 @@ struct LoadCommand: ParsableCommand {
 /// Runs a load with a progress bar and prints its report (shared by `load` and `demo`).
 enum LoadRun {
     static func execute(
-        url: String, orders: Int, concurrency: Int, mix: OrderMix, seed: UInt64, recorder: TraceRecorder
+        url: String, orders: Int, concurrency: Int, mix: OrderMix, seed: UInt64, recorder: TraceRecorder,
+        credential: ClusterCredential?
     ) -> LoadGenerator.Report {
+        // A traced generator presents the credential (when it has one) so that its messages are honoured.
         let generator = LoadGenerator(
             baseURL: url, orders: orders, concurrency: concurrency, mix: mix, seed: seed,
-            year: CalendarDate.utcNow().year)
+            year: CalendarDate.utcNow().year, credential: credential)
         let bar = ProgressBar(total: orders)
         let report = generator.run(recorder: recorder) { done in bar.update(done) }
         bar.finish()

@@ -53,6 +53,10 @@ struct UpCommand: ParsableCommand {
         }
         CLIOutput.line("Checkout page: \(cluster.orchestrator.url)/")
         CLIOutput.line("Traces and logs: \(run.path)   (Ctrl-C stops the cluster)")
+        let secret = "\(run.path)/\(SecuritySettings.runSecretFileName)"
+        if FileManager.default.fileExists(atPath: secret) {
+            CLIOutput.line("Internal RPCs need this run's secret: \(secret) (chaos finds it; see docs/security.md)")
+        }
         _ = TerminationSignals.wait()
         CLIOutput.line("stopping…")
         supervisor.stop()

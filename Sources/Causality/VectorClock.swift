@@ -19,9 +19,16 @@ public struct VectorClock: Sendable, Hashable {
         entries[node] ?? 0
     }
 
-    /// Records one local event of `node`: its own counter grows by one.
+    /// Records one local event of `node`: its own counter grows by one. Never traps: a counter at
+    /// `UInt64.max` stays there (see `canTick`; servers refuse wire clocks long before, see `WireClockLimits`).
     public mutating func tick(_ node: String) {
-        entries[node, default: 0] += 1
+        let current = entries[node] ?? 0
+        entries[node] = current == .max ? .max : current + 1
+    }
+
+    /// True when `node`'s own counter can still grow: a node whose entry would overflow must refuse the event.
+    public func canTick(_ node: String) -> Bool {
+        self[node] < .max
     }
 
     /// Takes the entry-wise maximum with `other` (the least upper bound of both clocks).

@@ -28,6 +28,10 @@ public final class ClusterSupervisor: @unchecked Sendable {
     public let config: ClusterConfig
     public let configPath: String?
     public let run: RunDirectory
+    /// The cluster credential the children share: the configured one, else a random one generated for this run
+    /// into `<run>/cluster.secret` (mode 0600) and given to the children as `BOOKSTORE_CLUSTER_SECRET_FILE`.
+    public let credential: ClusterCredential
+    private let childEnvironment: [String: String]?
     private let logger: Logger
     private let lock = NSLock()
     private var processes: [String: Process] = [:]
@@ -42,6 +46,29 @@ public final class ClusterSupervisor: @unchecked Sendable {
         self.configPath = configPath
         self.run = run
         self.logger = logger
+        var configured: ClusterCredential?
+        do {
+            configured = try config.security.credential(runDirectory: run.path)
+        } catch {
+            logger.error("the configured cluster secret is unusable; children will refuse to start: \(error)")
+        }
+        if let configured {
+            credential = configured
+            childEnvironment = nil
+        } else {
+            let generated = ClusterCredential.generate()
+            let path = (run.path as NSString).appendingPathComponent(SecuritySettings.runSecretFileName)
+            do {
+                try generated.write(to: path)
+            } catch {
+                logger.error("cannot write the run's cluster secret to \(path): \(error)")
+            }
+            credential = generated
+            var environment = ProcessInfo.processInfo.environment
+            environment[ClusterCredential.secretFileEnvironment] = path
+            environment[ClusterCredential.secretEnvironment] = nil
+            childEnvironment = environment
+        }
     }
 
     /// The path of the running executable (to start children of the same build).
@@ -85,6 +112,7 @@ public final class ClusterSupervisor: @unchecked Sendable {
         var arguments = launch.arguments + ["--traces", run.path]
         if let configPath { arguments += ["--config", configPath] }
         process.arguments = arguments
+        if let childEnvironment { process.environment = childEnvironment }
         let logPath = (run.path as NSString).appendingPathComponent("\(launch.name).log")
         try Self.sendOutput(of: process, toLog: logPath)
         let name = launch.name

@@ -8,8 +8,18 @@ import TraceFormat
 /// Asks the executors what they believe (`status`), to find the leader from outside the cluster.
 public struct ExecutorProbe: Sendable {
     public let settings: ExecutorSettings
+    /// Presented to the executors (`status` is an internal RPC).
+    public let credential: ClusterCredential?
 
-    public init(settings: ExecutorSettings) { self.settings = settings }
+    public init(settings: ExecutorSettings, credential: ClusterCredential?) {
+        self.settings = settings
+        self.credential = credential
+    }
+
+    /// A probe of `config`'s executors with its configured credential (see `SecuritySettings.credential`).
+    public init(config: ClusterConfig, runDirectory: String? = nil) {
+        self.init(settings: config.executors, credential: try? config.security.credential(runDirectory: runDirectory))
+    }
 
     /// The status of every executor that answers within `deadline`.
     public func statuses(deadline: Duration = .milliseconds(300)) -> [ExecutorStatus] {
@@ -18,7 +28,7 @@ public struct ExecutorProbe: Sendable {
         return settings.replicas.compactMap { replica in
             let client = RPCClient(
                 peer: replica.node, baseURL: replica.endpoint.url, recorder: recorder, logger: logger,
-                defaultDeadline: deadline, connectTimeout: deadline, propagatesContext: false)
+                defaultDeadline: deadline, connectTimeout: deadline, propagatesContext: false, credential: credential)
             return try? client.call("status", Empty(), returning: ExecutorStatus.self)
         }
     }

@@ -36,11 +36,15 @@ public struct LoadGenerator: Sendable {
     public var seed: UInt64
     public var deadline: Duration
     public var year: Int
+    /// Presented with every request, so that a traced load generator's messages are honoured (without it the
+    /// orchestrator treats the generator as an outside client and ignores its trace metadata).
+    public var credential: ClusterCredential?
 
     public init(
         baseURL: String, orders: Int, concurrency: Int, mix: OrderMix = .standard, seed: UInt64 = 42,
-        deadline: Duration = .seconds(5), year: Int
+        deadline: Duration = .seconds(5), year: Int, credential: ClusterCredential? = nil
     ) {
+        self.credential = credential
         self.baseURL = baseURL
         self.orders = orders
         self.concurrency = max(1, concurrency)
@@ -54,7 +58,8 @@ public struct LoadGenerator: Sendable {
     public func run(recorder: TraceRecorder, progress: @escaping @Sendable (Int) -> Void = { _ in }) -> Report {
         let logger = Logger(label: "load") { _ in SwiftLogNoOpLogHandler() }
         let client = RPCClient(
-            peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline)
+            peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline,
+            credential: credential)
         let tally = Tally(threads: concurrency)
         let next = NextIndex()
         let started = ContinuousClock.now

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RPC
 import Services
 
 /// A whole cluster of real processes on free loopback ports, with its config written to a file and its traces in
@@ -9,6 +10,9 @@ public struct LocalCluster: Sendable {
     public let config: ClusterConfig
     public let configPath: String
     public let run: RunDirectory
+
+    /// The credential of this cluster's internal RPCs.
+    public var credential: ClusterCredential { supervisor.credential }
 
     /// Writes a config with every service and executor on a free loopback port (adjusted by `configure`) to
     /// `<root>/cluster.json`, starts every process of `executable`, and waits until all answer `/healthz`.
@@ -22,10 +26,14 @@ public struct LocalCluster: Sendable {
         for index in config.executors.replicas.indices {
             config.executors.replicas[index].address = "127.0.0.1:\(LoopbackPort.free())"
         }
+        let run = try RunDirectory.create(root: root, runID: runID)
+        // A secret for this cluster alone, named in its config so that every tool given the config can speak.
+        let secretPath = (run.path as NSString).appendingPathComponent(SecuritySettings.runSecretFileName)
+        try ClusterCredential.generate().write(to: secretPath)
+        config.security.secretFile = secretPath
         configure(&config)
         let configPath = (root as NSString).appendingPathComponent("cluster.json")
         try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
-        let run = try RunDirectory.create(root: root, runID: runID)
         let supervisor = ClusterSupervisor(
             executable: executable, config: config, configPath: configPath, run: run, logger: logger)
         do {

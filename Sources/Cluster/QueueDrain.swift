@@ -7,10 +7,14 @@ import TraceFormat
 /// Waits until the Order Queue has nothing waiting or leased (every approved order committed).
 public enum QueueDrain {
     /// The queue's final snapshot, or nil if it cannot be reached; returns the last snapshot at the timeout.
-    public static func wait(config: ClusterConfig, timeout: Duration) -> QueueSnapshot? {
+    /// `credential` defaults to the one `config` names (see `SecuritySettings.credential`).
+    public static func wait(
+        config: ClusterConfig, timeout: Duration, credential: ClusterCredential? = nil
+    ) -> QueueSnapshot? {
         let client = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "drain", writer: nil),
-            logger: Logger(label: "drain") { _ in SwiftLogNoOpLogHandler() }, propagatesContext: false)
+            logger: Logger(label: "drain") { _ in SwiftLogNoOpLogHandler() }, propagatesContext: false,
+            credential: credential ?? (try? config.security.credential()))
         let deadline = ContinuousClock.now + timeout
         var last: QueueSnapshot?
         while ContinuousClock.now < deadline {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON-RPC request id: a number, a string, or absent.
 public enum JSONRPCID: Sendable, Codable, Equatable {
     case number(Int64)
@@ -33,17 +35,53 @@ struct JSONRPCRequest<Params: Encodable>: Encodable {
     var params: Params
 }
 
-/// The envelope without its params: read first when the method is not known from the URL.
+/// The envelope without its params: read first when the method is not known from the URL, and to find the
+/// id of a request that failed before its handler ran. `hasID` tells a notification (no `id` member) from
+/// `"id": null`.
 struct JSONRPCRequestHead: Decodable {
     var jsonrpc: String?
     var id: JSONRPCID?
+    var hasID: Bool
     var method: String?
+
+    private enum CodingKeys: String, CodingKey { case jsonrpc, id, method }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        jsonrpc = try? container.decodeIfPresent(String.self, forKey: .jsonrpc)
+        hasID = container.contains(.id)
+        id = hasID ? ((try? container.decode(JSONRPCID.self, forKey: .id)) ?? .null) : nil
+        method = try? container.decodeIfPresent(String.self, forKey: .method)
+    }
+
+    /// The head of `body`, nil when it is not a JSON object.
+    static func peek(_ body: Data) -> JSONRPCRequestHead? {
+        try? JSONCoding.decoder.decode(JSONRPCRequestHead.self, from: body)
+    }
+
+    /// The id to answer an error with (`null` when unknown).
+    var replyID: JSONRPCID { id ?? .null }
+
+    /// True for `"jsonrpc": "2.0"`.
+    var isVersion2: Bool { jsonrpc == "2.0" }
 }
 
 /// The envelope with typed params.
 struct JSONRPCTypedRequest<Params: Decodable>: Decodable {
+    var jsonrpc: String?
     var id: JSONRPCID?
+    var hasID: Bool
     var params: Params
+
+    private enum CodingKeys: String, CodingKey { case jsonrpc, id, params }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        jsonrpc = try container.decodeIfPresent(String.self, forKey: .jsonrpc)
+        hasID = container.contains(.id)
+        id = try container.decodeIfPresent(JSONRPCID.self, forKey: .id)
+        params = try container.decode(Params.self, forKey: .params)
+    }
 }
 
 /// `{"jsonrpc":"2.0","id":…,"result":…}`.

@@ -26,6 +26,10 @@ public final class RPCClient: Sendable {
     public let propagatesContext: Bool
     /// Where call counts and latencies go.
     public let metrics: RPCMetrics
+    /// The cluster credential sent as `Authorization: Bearer …` on every request (nil: none is sent).
+    public let credential: ClusterCredential?
+    /// Bounds on the clocks peers send back (a reply clock outside them is not merged).
+    private static let replyClockLimits = WireClockLimits(maxEntries: 256)
 
     private let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
@@ -35,8 +39,9 @@ public final class RPCClient: Sendable {
     public init(
         peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
         defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500),
-        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled
+        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled, credential: ClusterCredential? = nil
     ) {
+        self.credential = credential
         self.propagatesContext = propagatesContext
         self.metrics = metrics
         self.peer = peer
@@ -165,6 +170,7 @@ public final class RPCClient: Sendable {
                 (WireHeader.messageID, messageID), (WireHeader.sender, recorder.node),
             ]
         }
+        if let credential { headers.append(credential.authorizationHeader) }
         if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
             headers.append(("Content-Type", "application/json"))
         }
@@ -179,18 +185,18 @@ public final class RPCClient: Sendable {
 
         switch result {
         case .success(let exchange):
-            let replyClock =
-                propagatesContext
-                ? exchange.headers[WireHeader.vectorClock].flatMap(VectorClock.init(jsonText:)) : nil
+            // The reply belongs to the traced message only when the server took it as one (it echoes the id):
+            // a server that ignored our metadata (we are not authenticated to it) answered an external request.
+            let accepted = propagatesContext && exchange.headers[WireHeader.messageID] == messageID
+            let replyClock = accepted ? boundedReplyClock(exchange.headers[WireHeader.vectorClock]) : nil
             let failed = exchange.status >= 400
             metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
-            recorder.record(
-                .rpcReplyReceive, context: trace, merging: replyClock,
-                data: [
-                    "msg": .string(messageID), "peer": .string(peer), "method": .string(operation),
-                    "status": .string(failed ? "error" : "ok"), "http_status": .int(Int64(exchange.status)),
-                    "duration_ns": .int(elapsed),
-                ])
+            var data: [String: TraceValue] = [
+                "peer": .string(peer), "method": .string(operation), "status": .string(failed ? "error" : "ok"),
+                "http_status": .int(Int64(exchange.status)), "duration_ns": .int(elapsed),
+            ]
+            if accepted { data["msg"] = .string(messageID) }
+            recorder.record(.rpcReplyReceive, context: trace, merging: replyClock, data: data)
             return exchange
         case .failure(let transport):
             let error = RPCCallError(
@@ -211,6 +217,18 @@ public final class RPCClient: Sendable {
                     "method": .string(operation),
                 ])
             throw error
+        }
+    }
+
+    /// The reply's clock if it is within bounds; nil (not merged, logged) otherwise.
+    private func boundedReplyClock(_ text: String?) -> VectorClock? {
+        guard let text else { return nil }
+        switch VectorClock.parse(wireText: text, limits: Self.replyClockLimits) {
+        case .success(let clock): return clock
+        case .failure(let rejection):
+            metrics.counter("rpc_rejected_metadata_total", [("reason", "reply_" + rejection.reason)]).increment()
+            logger.warning("reply clock ignored: \(rejection)", metadata: ["peer": .string(peer)])
+            return nil
         }
     }
 

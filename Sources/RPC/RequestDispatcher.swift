@@ -10,6 +10,8 @@ final class RequestDispatcher: Sendable {
     let logger: Logger
     let allowCrossOrigin: Bool
     let metrics: RPCMetrics
+    /// Log lines of refused requests (401, bad metadata): at most one a second.
+    private let refusals = RefusalLog()
 
     init(router: Router, recorder: TraceRecorder, logger: Logger, allowCrossOrigin: Bool, metrics: RPCMetrics) {
         self.router = router
@@ -19,14 +21,7 @@ final class RequestDispatcher: Sendable {
         self.metrics = metrics
     }
 
-    /// Metadata the caller sent with the request.
-    private struct Incoming {
-        var trace: TraceContext
-        var clock: VectorClock?
-        var messageID: String?
-        var sender: String?
-        var deadlineNanos: UInt64?
-    }
+    typealias Incoming = WireMetadata
 
     func handle(
         connection: IncomingConnection, method: String, url: String, body: Data, bodyTooLarge: Bool
@@ -34,10 +29,22 @@ final class RequestDispatcher: Sendable {
         -> ServerReply
     {
         let started = MonotonicClock.nanos()
-        let incoming = readMetadata(connection, now: started)
         let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-
-        if path == "/rpc" || path.hasPrefix("/rpc/") {
+        let isRPC = path == "/rpc" || path.hasPrefix("/rpc/")
+        let policy = router.admission
+        // Internal RPCs: the credential first, before anything of the request is read or recorded.
+        if isRPC && !policy.authenticates(connection.header("authorization")) {
+            return unauthorized(path: path)
+        }
+        let incoming: Incoming
+        switch WireMetadata.read(header: { connection.header($0) }, policy: policy, now: started) {
+        case .success(let metadata): incoming = metadata
+        case .failure(let rejection): return refused(rejection, path: path, isRPC: isRPC)
+        }
+        if incoming.ignoredTraceparent {
+            metrics.counter("rpc_ignored_metadata_total", [("reason", "traceparent")]).increment()
+        }
+        if isRPC {
             return handleRPC(
                 method: method, path: path, body: body, bodyTooLarge: bodyTooLarge, incoming: incoming,
                 started: started)
@@ -47,79 +54,46 @@ final class RequestDispatcher: Sendable {
             incoming: incoming, started: started)
     }
 
-    private func readMetadata(_ connection: IncomingConnection, now: UInt64) -> Incoming {
-        let parent = connection.header(WireHeader.traceparent).flatMap(TraceContext.init(traceparent:))
-        let trace = parent?.child() ?? TraceContext.newTrace()
-        let clock = connection.header(WireHeader.vectorClock).flatMap(VectorClock.init(jsonText:))
-        // Clamped: a hostile header must not overflow (a trap would stop the server).
-        let deadline = connection.header(WireHeader.deadline).flatMap(UInt64.init).map {
-            now &+ min($0, 86_400_000) * 1_000_000
+    /// 401 for an internal RPC without the cluster credential: counted and logged, never traced as a message.
+    private func unauthorized(path: String) -> ServerReply {
+        metrics.counter("rpc_unauthorized_total").increment()
+        if let suppressed = refusals.admit(now: MonotonicClock.nanos()) {
+            logger.notice(
+                "internal RPC refused: no valid cluster credential",
+                metadata: [
+                    "path": .string(String(path.prefix(80))), "code": "unauthorized", "http_status": "401",
+                    "refusals_not_logged": "\(suppressed)",
+                ])
         }
-        return Incoming(
-            trace: trace, clock: clock, messageID: connection.header(WireHeader.messageID),
-            sender: connection.header(WireHeader.sender), deadlineNanos: deadline)
-    }
-
-    // MARK: JSON-RPC
-
-    private func handleRPC(
-        method httpMethod: String, path: String, body: Data, bodyTooLarge: Bool, incoming: Incoming, started: UInt64
-    ) -> ServerReply {
-        var name = path.count > 5 ? String(path.dropFirst(5)) : ""
-        var early: Router.MethodOutcome?
-        if httpMethod != "POST" {
-            early = Router.failure(
-                RPCError(.invalidRequest, "JSON-RPC needs POST, not \(httpMethod)"), id: .null,
-                traceID: incoming.trace.traceID)
-            early?.status = 405
-        } else if bodyTooLarge {
-            early = Router.failure(
-                RPCError(.payloadTooLarge, "request body over the server's limit"), id: .null,
-                traceID: incoming.trace.traceID)
-        } else if name.isEmpty {
-            switch Result(catching: { try JSONCoding.decoder.decode(JSONRPCRequestHead.self, from: body) }) {
-            case .success(let head) where head.method != nil:
-                name = head.method!
-            case .success:
-                early = Router.failure(
-                    RPCError(.invalidRequest, "missing \"method\""), id: .null, traceID: incoming.trace.traceID)
-            case .failure:
-                early = Router.failure(
-                    RPCError(.parseError, "body is not a valid JSON-RPC object"), id: .null,
-                    traceID: incoming.trace.traceID)
-            }
-        }
-        let operation = name.isEmpty ? "?" : name
-        recordReceive(operation: operation, incoming: incoming)
-        let context = RequestContext(
-            trace: incoming.trace, operation: operation, peer: incoming.sender, deadlineNanos: incoming.deadlineNanos,
-            recorder: recorder, logger: logger)
-
-        let outcome: Router.MethodOutcome
-        if let early {
-            outcome = early
-        } else if let handler = router.methods[name] {
-            if let deadline = incoming.deadlineNanos, MonotonicClock.nanos() >= deadline {
-                outcome = Router.failure(
-                    RPCError(.deadlineExceeded, "\(name): deadline passed before the handler ran"), id: .null,
-                    traceID: incoming.trace.traceID)
-            } else {
-                outcome = handler(body, context)
-            }
-        } else {
-            outcome = Router.failure(
-                RPCError(.methodNotFound, "no method \"\(name)\""), id: .null, traceID: incoming.trace.traceID)
-        }
-        if let code = outcome.errorCode {
-            log(code: code, message: outcome.errorMessage ?? "", context: context, status: outcome.status)
-        }
-        let clock = recordReply(
-            operation: operation, incoming: incoming, status: outcome.status, errorCode: outcome.errorCode,
-            started: started, known: router.methods[name] != nil)
+        let outcome = Router.failure(
+            RPCError(.unauthorized, "internal RPCs need the cluster credential (Authorization: Bearer …)"), id: .null,
+            traceID: TraceContext.newTrace().traceID)
         return ServerReply(
-            status: outcome.status, headers: replyHeaders(clock: clock, incoming: incoming, crossOrigin: false),
-            body: outcome.body)
+            status: 401, headers: [Self.jsonContentType, ("WWW-Authenticate", "Bearer")], body: outcome.body)
     }
+
+    /// 400 for metadata outside its bounds: refused before it reaches the clock, counted and logged.
+    private func refused(_ rejection: MetadataRejection, path: String, isRPC: Bool) -> ServerReply {
+        metrics.counter("rpc_rejected_metadata_total", [("reason", rejection.reason)]).increment()
+        if let suppressed = refusals.admit(now: MonotonicClock.nanos()) {
+            logger.notice(
+                "request refused: \(rejection.message)",
+                metadata: [
+                    "path": .string(String(path.prefix(80))), "code": "invalid_request",
+                    "reason": .string(rejection.reason), "http_status": "400", "refusals_not_logged": "\(suppressed)",
+                ])
+        }
+        let traceID = TraceContext.newTrace().traceID
+        if isRPC {
+            let outcome = Router.failure(RPCError(.invalidRequest, rejection.message), id: .null, traceID: traceID)
+            return ServerReply(status: 400, headers: [Self.jsonContentType], body: outcome.body)
+        }
+        let response = HTTPResponse.error(.invalidRequest, rejection.message, traceID: traceID, status: 400)
+        let crossOrigin = allowCrossOrigin ? [("Access-Control-Allow-Origin", "*")] : []
+        return ServerReply(status: 400, headers: response.headers + crossOrigin, body: response.body)
+    }
+
+    static let jsonContentType = ("Content-Type", "application/json")
 
     // MARK: Plain routes
 
@@ -187,14 +161,14 @@ final class RequestDispatcher: Sendable {
 
     // MARK: Tracing
 
-    private func recordReceive(operation: String, incoming: Incoming) {
+    func recordReceive(operation: String, incoming: Incoming) {
         var data: [String: TraceValue] = ["method": .string(operation)]
         if let id = incoming.messageID { data["msg"] = .string(id) }
         if let sender = incoming.sender { data["peer"] = .string(sender) }
         recorder.record(.rpcReceive, context: incoming.trace, merging: incoming.clock, data: data)
     }
 
-    private func recordReply(
+    func recordReply(
         operation: String, incoming: Incoming, status: Int, errorCode: RPCErrorCode?, started: UInt64, known: Bool
     ) -> VectorClock {
         let duration = Int64(MonotonicClock.nanos() - started)
@@ -210,7 +184,7 @@ final class RequestDispatcher: Sendable {
         return recorder.record(.rpcReplySend, context: incoming.trace, data: data)
     }
 
-    private func replyHeaders(clock: VectorClock, incoming: Incoming, crossOrigin: Bool) -> [(String, String)] {
+    func replyHeaders(clock: VectorClock, incoming: Incoming, crossOrigin: Bool) -> [(String, String)] {
         var headers: [(String, String)] = [
             (WireHeader.vectorClock, clock.description), (WireHeader.sender, recorder.node),
             (WireHeader.traceparent, incoming.trace.traceparent),
@@ -227,7 +201,7 @@ final class RequestDispatcher: Sendable {
         return headers
     }
 
-    private func log(code: RPCErrorCode, message: String, context: RequestContext, status: Int) {
+    func log(code: RPCErrorCode, message: String, context: RequestContext, status: Int) {
         let metadata: Logger.Metadata = [
             "operation": .string(context.operation), "code": .string(code.name), "http_status": "\(status)",
             "peer": .string(context.peer ?? "external"),

@@ -11,6 +11,8 @@ public struct Router: Sendable {
         /// Set when the reply is an error: its code and, for internal errors, the cause to log.
         var errorCode: RPCErrorCode?
         var errorMessage: String?
+        /// The request had no `id`: the reply is sent without a body (HTTP 204).
+        var isNotification = false
     }
 
     typealias MethodHandler = @Sendable (Data, RequestContext) -> MethodOutcome
@@ -18,6 +20,9 @@ public struct Router: Sendable {
 
     private(set) var methods: [String: MethodHandler] = [:]
     private(set) var routes: [String: RouteHandler] = [:]
+    /// Who may call the internal RPCs and which metadata is accepted. `ServiceHost` sets the cluster's policy;
+    /// the default (`.permissive`) requires no credential and is meant for tests of the RPC layer.
+    public var admission: AdmissionPolicy = .permissive
 
     public init() {}
 
@@ -31,23 +36,53 @@ public struct Router: Sendable {
             let request: JSONRPCTypedRequest<Params>
             do {
                 request = try JSONCoding.decoder.decode(JSONRPCTypedRequest<Params>.self, from: body)
-            } catch let error as DecodingError {
-                return Self.failure(Self.classify(error, method: method), id: .null, traceID: context.trace.traceID)
             } catch {
-                return Self.failure(
-                    RPCError(.parseError, "\(error)"), id: .null, traceID: context.trace.traceID)
+                return Self.undecodable(body, error: error, method: method, context: context)
             }
             let id = request.id ?? .null
+            guard request.jsonrpc == "2.0" else {
+                return Self.failure(
+                    RPCError(.invalidRequest, "\"jsonrpc\" must be \"2.0\""), id: id, traceID: context.trace.traceID)
+            }
+            var outcome: MethodOutcome
             do {
                 let result = try handler(request.params, context)
                 let body = try JSONCoding.encoder.encode(JSONRPCSuccess(id: id, result: result))
-                return MethodOutcome(status: 200, body: body)
+                outcome = MethodOutcome(status: 200, body: body)
             } catch let error as RPCError {
-                return Self.failure(error, id: id, traceID: context.trace.traceID)
+                outcome = Self.failure(error, id: id, traceID: context.trace.traceID)
             } catch {
-                return Self.internalFailure(error, id: id, context: context)
+                outcome = Self.internalFailure(error, id: id, context: context)
             }
+            outcome.isNotification = !request.hasID
+            return outcome
         }
+    }
+
+    /// The reply to a body that did not decode as this method's request: an invalid request when the
+    /// envelope is wrong (with the id when it could be read), else a parse error or invalid params.
+    private static func undecodable(
+        _ body: Data, error: any Error, method: String, context: RequestContext
+    ) -> MethodOutcome {
+        let head = JSONRPCRequestHead.peek(body)
+        let id = head?.replyID ?? .null
+        if let head, !head.isVersion2 {
+            return failure(
+                RPCError(.invalidRequest, "\"jsonrpc\" must be \"2.0\""), id: id, traceID: context.trace.traceID)
+        }
+        var outcome: MethodOutcome
+        if let error = error as? DecodingError, Self.isAboutTheID(error) {
+            outcome = failure(
+                RPCError(.invalidRequest, "\"id\" must be a string, an integer or null"), id: .null,
+                traceID: context.trace.traceID)
+        } else if let error = error as? DecodingError {
+            outcome = failure(classify(error, method: method), id: id, traceID: context.trace.traceID)
+        } else {
+            outcome = failure(RPCError(.parseError, "body is not valid JSON"), id: id, traceID: context.trace.traceID)
+        }
+        // A well-formed notification gets no reply, even when its params are wrong (JSON-RPC 2.0 §4.1).
+        outcome.isNotification = head.map { !$0.hasID } ?? false
+        return outcome
     }
 
     /// Registers a JSON-RPC method whose handler is async (for example one that talks to an actor).
@@ -100,6 +135,18 @@ public struct Router: Sendable {
             id: id, traceID: context.trace.traceID)
         outcome.errorMessage = ErrorCause.chain(error)
         return outcome
+    }
+
+    /// True when decoding failed on the envelope's `id` member.
+    private static func isAboutTheID(_ error: DecodingError) -> Bool {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        case .keyNotFound(_, let context): path = context.codingPath
+        @unknown default: return false
+        }
+        return path.count == 1 && path[0].stringValue == "id"
     }
 
     /// Tells malformed JSON (parse error) from well-formed JSON of the wrong shape (invalid params).

@@ -8,6 +8,7 @@ public enum ServiceFactory {
     /// The router of `role`, with its dependencies (clients, model, catalog) created on `host`.
     /// Throws when the service cannot start (for example the fraud model is missing).
     public static func router(for role: ServiceRole, config: ClusterConfig, host: ServiceHost) throws -> Router {
+        try host.adopt(config)
         var router = Router()
         switch role {
         case .orchestrator:
@@ -78,6 +79,7 @@ extension ServiceFactory {
         guard let listen = address ?? ListenAddress(replica.address) else {
             throw ConfigError(path: "-", reason: "executor \(id): bad address \(replica.address)")
         }
+        try host.adopt(config)
         let remembered = tracesDirectory.map { ExecutorMemory.highestEpoch(node: replica.node, directory: $0) } ?? .none
         let node = ExecutorNode(
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,

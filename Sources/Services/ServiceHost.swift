@@ -1,9 +1,10 @@
+import Causality
 import CoreMetrics
 import Foundation
 import Logging
 import Prometheus
-import Synchronization
 import RPC
+import Synchronization
 import TraceFormat
 
 /// What every service process shares: its node id, trace recorder, logger, metrics and server.
@@ -17,6 +18,12 @@ public final class ServiceHost: Sendable {
     /// The node's Prometheus registry, served at `GET /metrics` (nil when metrics are off).
     public let registry: PrometheusCollectorRegistry?
     private let draining = Mutex(false)
+    /// The admission policy of this node's servers and the credential of its clients (see `adopt`).
+    private let security: Mutex<AdmissionPolicy>
+
+    /// A secret known only to this process: used when no cluster secret is configured, so that internal RPCs
+    /// work between services of one process (in-process clusters) and every other caller is refused.
+    public static let processCredential = ClusterCredential.generate()
 
     /// - Parameters:
     ///   - tracesDirectory: the run directory for `<node>.jsonl.gz`; nil disables tracing (clocks still run).
@@ -33,13 +40,26 @@ public final class ServiceHost: Sendable {
             TraceLogHandler(label: label, recorder: recorder, format: logFormat, level: logLevel)
         }
         self.init(node: node, recorder: recorder, logger: logger, metricsEnabled: metricsEnabled)
+        runDirectory = tracesDirectory
     }
+
+    /// The run directory this node traces into: its `cluster.secret` (written by `bookstore up`) is the
+    /// credential of last resort, so that a service restarted into a run (`chaos restart`) joins it.
+    private var runDirectory: String? {
+        get { runDirectoryStorage.withLock { $0 } }
+        set { runDirectoryStorage.withLock { $0 = newValue } }
+    }
+    private let runDirectoryStorage = Mutex<String?>(nil)
 
     /// A host with an explicit recorder and logger (tests, in-process clusters).
     public init(node: String, recorder: TraceRecorder, logger: Logger, metricsEnabled: Bool = true) {
         self.node = node
         self.recorder = recorder
         self.logger = logger
+        self.security = Mutex(
+            AdmissionPolicy(
+                credential: Self.processCredential,
+                clockLimits: WireClockLimits(maxEntries: SecuritySettings().maxClockEntries)))
         if metricsEnabled {
             let registry = PrometheusCollectorRegistry()
             var factory = PrometheusMetricsFactory(registry: registry)
@@ -57,11 +77,33 @@ public final class ServiceHost: Sendable {
         }
     }
 
+    /// Takes the cluster's security settings: the credential (configured, see `SecuritySettings.credential`, or
+    /// this process's own secret when none is), the known node ids and the clock bounds. Call before clients
+    /// are made and servers started (`ServiceFactory` does). Throws when a configured secret is unusable.
+    public func adopt(_ config: ClusterConfig) throws(CredentialError) {
+        let configured = try config.security.credential(runDirectory: runDirectory)
+        if configured == nil {
+            logger.warning(
+                """
+                no cluster secret configured (BOOKSTORE_CLUSTER_SECRET, BOOKSTORE_CLUSTER_SECRET_FILE or \
+                security.secretFile): internal RPCs from other processes will be refused
+                """)
+        }
+        let policy = AdmissionPolicy.cluster(
+            credential: configured ?? Self.processCredential, knownNodes: config.knownNodes,
+            maxClockEntries: config.security.maxClockEntries)
+        security.withLock { $0 = policy }
+    }
+
+    /// The credential this node's clients present.
+    public var credential: ClusterCredential? { security.withLock { $0.credential } }
+
     /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`.
     public func startServer(
         router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false
     ) throws -> RPCServer {
         var router = router
+        router.admission = security.withLock { $0 }
         let node = self.node
         router.route("GET", "/healthz") { _, _ in
             HTTPResponse.json(["status": "ok", "node": node])
@@ -99,7 +141,7 @@ public final class ServiceHost: Sendable {
     ) -> RPCClient {
         RPCClient(
             peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline,
-            connectTimeout: min(connectTimeout, deadline), metrics: metrics)
+            connectTimeout: min(connectTimeout, deadline), metrics: metrics, credential: credential)
     }
 
     /// Starts a clean stop: services that take new work (the orchestrator's checkout) refuse it from now on

@@ -31,12 +31,17 @@ public struct TraceContext: Sendable, Hashable {
             traceID: traceID, spanID: Self.randomHex(bytes: 8, using: &generator), parentSpanID: spanID)
     }
 
+    /// The longest `traceparent` accepted: version 00 is 55 bytes; later versions may append fields.
+    public static let maxTraceparentBytes = 256
+
     /// The `traceparent` header value: `00-<trace>-<span>-01`.
     public var traceparent: String { "00-\(traceID)-\(spanID)-01" }
 
     /// Parses a `traceparent` header; the parsed span becomes the parent of a new server-side span.
-    /// Returns nil for anything malformed (W3C: all-zero ids are invalid too).
+    /// Returns nil for anything malformed (W3C: all-zero ids are invalid too) or longer than
+    /// `maxTraceparentBytes`.
     public init?(traceparent: String) {
+        guard traceparent.utf8.count <= Self.maxTraceparentBytes else { return nil }
         // Byte-level: this runs for every request a server receives.
         var text = traceparent
         let parsed: (String, String)? = text.withUTF8 { bytes in

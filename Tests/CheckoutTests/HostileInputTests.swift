@@ -2,7 +2,7 @@ import Checkout
 import Testing
 
 /// Orders built to hurt: every result must be findings, quickly, never a crash.
-struct HostileInputTests {
+struct HostileOrderTests {
     let verifier = TransactionVerifier()
     let rules = FraudRules()
 

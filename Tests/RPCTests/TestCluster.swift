@@ -101,3 +101,19 @@ func closedPort() -> Int {
     close(descriptor)
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// One request with exactly `headers` (no metadata of a client), as an attacker would send it.
+func rawRequest(
+    port: Int, _ path: String, method: String = "POST", headers: [(String, String)], body: String
+) throws -> HTTPResponse {
+    let result = CurlConnection().perform(
+        method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: Data(body.utf8),
+        timeoutMilliseconds: 5000, connectTimeoutMilliseconds: 1000)
+    switch result {
+    case .success(let exchange):
+        return HTTPResponse(
+            status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
+    case .failure(let error):
+        throw RPCCallError(kind: .unavailable(error.message), peer: "raw", method: path)
+    }
+}

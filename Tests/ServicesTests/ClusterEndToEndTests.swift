@@ -22,7 +22,8 @@ struct ClusterEndToEndTests {
 
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)
         let report = LoadGenerator(
-            baseURL: config.orchestrator.url, orders: 60, concurrency: 4, seed: 7, year: CalendarDate.utcNow().year
+            baseURL: config.orchestrator.url, orders: 60, concurrency: 4, seed: 7, year: CalendarDate.utcNow().year,
+            credential: cluster.credential
         ).run(recorder: recorder)
         recorder.close()
         supervisor.stop()

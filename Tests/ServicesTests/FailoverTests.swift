@@ -24,7 +24,7 @@ struct FailoverTests {
         }
         let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
         defer { supervisor.stop() }
-        let probe = ExecutorProbe(settings: config.executors)
+        let probe = ExecutorProbe(config: config)
         var leader = try #require(probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
         #expect(leader.id == 3, "the highest id leads at start")
 
@@ -32,10 +32,11 @@ struct FailoverTests {
         let recorder = try TraceRecorder.file(node: "load", directory: run.path)
         let reportBox = ReportBox()
         let loadDone = DispatchSemaphore(value: 0)
-        let orchestratorURL = config.orchestrator.url
+        let (orchestratorURL, credential) = (config.orchestrator.url, cluster.credential)
         Thread.detachNewThread {
             let generator = LoadGenerator(
-                baseURL: orchestratorURL, orders: 500, concurrency: 2, seed: 11, year: CalendarDate.utcNow().year)
+                baseURL: orchestratorURL, orders: 500, concurrency: 2, seed: 11, year: CalendarDate.utcNow().year,
+                credential: credential)
             reportBox.report = generator.run(recorder: recorder)
             loadDone.signal()
         }

@@ -319,10 +319,11 @@ private struct ExecutorFaults {
     init(supervisor: ClusterSupervisor, config: ClusterConfig) {
         self.supervisor = supervisor
         self.config = config
-        self.probe = ExecutorProbe(settings: config.executors)
+        self.probe = ExecutorProbe(settings: config.executors, credential: supervisor.credential)
         self.queue = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "test", writer: nil),
-            logger: quietLogger, defaultDeadline: .seconds(2), propagatesContext: false)
+            logger: quietLogger, defaultDeadline: .seconds(2), propagatesContext: false,
+            credential: supervisor.credential)
     }
 
     /// Every executor paused past the lease duration: the next lease or ack call finds the lease expired.
