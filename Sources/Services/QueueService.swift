@@ -93,13 +93,17 @@ public final class QueueService: Sendable {
     }
 
     public func register(into router: inout Router) {
-        router.register("enqueue", OrderEnvelope.self) { [self] request, context in
+        router.register("enqueue", OrderTicket.self) { [self] request, context in
             guard !request.orderId.isEmpty else { throw RPCError(.invalidParams, "orderId must not be empty") }
-            let priority = policy.priority(for: request.order)
+            // The queue gets a card-free ticket; the in-memory queue still keeps the CheckoutRequest shape.
+            let order = CheckoutRequest(
+                items: request.items, shippingMethod: request.shippingMethod,
+                shippingAddress: request.country.map { CheckoutRequest.Address(country: $0) })
+            let priority = policy.priority(for: order)
             let now = wallClock()
             let (outcome, depth, leases) = state.withLock { queue in
                 (
-                    queue.enqueue(orderId: request.orderId, order: request.order, priority: priority, nowNanos: now),
+                    queue.enqueue(orderId: request.orderId, order: order, priority: priority, nowNanos: now),
                     queue.depth, queue.leases.count
                 )
             }
