@@ -1,5 +1,5 @@
-import Checkout
 import ArgumentParser
+import Checkout
 import Cluster
 import Foundation
 import RPC

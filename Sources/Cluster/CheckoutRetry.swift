@@ -51,7 +51,8 @@ public struct CheckoutRetry: Sendable {
                 answer = Answer(outcome: "transport_error", orderID: nil, retryable: true)
             }
             guard answer.retryable, retries < maxRetries else {
-                return Sent(outcome: answer.outcome, orderID: answer.orderID, retries: retries, gaveUp: answer.retryable)
+                return Sent(
+                    outcome: answer.outcome, orderID: answer.orderID, retries: retries, gaveUp: answer.retryable)
             }
             let pause = delay(beforeRetry: retries, jitter: Double.random(in: 0..<1, using: &jitter))
             Thread.sleep(forTimeInterval: Double(pause.wholeNanoseconds) / 1e9)

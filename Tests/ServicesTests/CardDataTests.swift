@@ -39,7 +39,8 @@ struct CardDataTests {
         cluster.stop()
 
         let files = try Self.regularFiles(under: cluster.root)
-        #expect(files.contains { $0.hasSuffix("orchestrator.jsonl.gz") } && files.contains { $0.hasSuffix("queue.log") })
+        #expect(
+            files.contains { $0.hasSuffix("orchestrator.jsonl.gz") } && files.contains { $0.hasSuffix("queue.log") })
         // A 4-digit CVV turns up by chance among timestamps and pids, so it is looked for as the JSON string it was
         // sent as, and as the value of a `cvv` field.
         let needles = [Self.number, "\"\(Self.cvv)\"", "\"cvv\":", "cvv=", "\"number\":"]

@@ -23,7 +23,8 @@ struct CheckoutCluster {
                 config.queueStore.dataDir = (root as NSString).appendingPathComponent("queue-data")
                 configure(&config)
             }
-            return CheckoutCluster(root: root, cluster: cluster, client: orchestratorClient(cluster.config.orchestrator.url))
+            return CheckoutCluster(
+                root: root, cluster: cluster, client: orchestratorClient(cluster.config.orchestrator.url))
         } catch {
             try? FileManager.default.removeItem(atPath: root)
             throw error

@@ -16,7 +16,8 @@ struct IdempotencyTableTests {
         }
         #expect(id == "order-1")
         table.finish(key: "k1", state: .final(reply), now: 1)
-        guard case .replay(let again, let orderID) = table.admit(key: "k1", digest: "d1", freshOrderID: "order-2", now: 2)
+        guard
+            case .replay(let again, let orderID) = table.admit(key: "k1", digest: "d1", freshOrderID: "order-2", now: 2)
         else {
             Issue.record("a finished key was not replayed")
             return

@@ -20,7 +20,8 @@ struct CheckoutDecision: Sendable, Equatable {
     /// The decision from the verification result and the fraud assessment. The order is approved when it passed
     /// verification and the assessment is not `fraudulent` (the fraud service's own rule, not repeated here).
     static func decide(
-        verification: VerificationResult, fraud: FraudAssessment, suggestions: Result<[SuggestedBook], SuggestionsSkipped>
+        verification: VerificationResult, fraud: FraudAssessment,
+        suggestions: Result<[SuggestedBook], SuggestionsSkipped>
     ) -> CheckoutDecision {
         let approved = verification.valid && !fraud.fraudulent
         var skipped: String?
@@ -33,7 +34,8 @@ struct CheckoutDecision: Sendable, Equatable {
         }
         return CheckoutDecision(
             approved: approved, reasons: verification.failures + fraud.rulesFired + modelFindings(fraud),
-            suggestedBooks: books, suggestionsSkipped: skipped, fraudScore: fraud.score, fraudThreshold: fraud.threshold)
+            suggestedBooks: books, suggestionsSkipped: skipped, fraudScore: fraud.score, fraudThreshold: fraud.threshold
+        )
     }
 
     /// The model's part of a fraudulent assessment: flagged, yet no rule explains it, or the score also crossed.

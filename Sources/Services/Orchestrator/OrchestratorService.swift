@@ -87,7 +87,8 @@ public final class OrchestratorService: Sendable {
         let outcome: Attempt
         switch keys.admit(key: key, body: body, freshOrderID: OrderID.generate()) {
         case .replay(let reply, let orderID):
-            context.logger.info("checkout repeated: the first reply is sent again", metadata: ["order_id": "\(orderID)"])
+            context.logger.info(
+                "checkout repeated: the first reply is sent again", metadata: ["order_id": "\(orderID)"])
             let response = HTTPResponse(
                 status: reply.status, headers: [("Content-Type", "application/json")], body: Data(reply.body))
             return (response, "replayed")
@@ -96,7 +97,8 @@ public final class OrchestratorService: Sendable {
                 code: .conflict,
                 message: "this Idempotency-Key was already used with another request body (order \(orderID))",
                 status: 409)
-            context.logger.notice("checkout refused: key reused with another body", metadata: ["order_id": "\(orderID)"])
+            context.logger.notice(
+                "checkout refused: key reused with another body", metadata: ["order_id": "\(orderID)"])
             return (failure.response(traceID: traceID, orderID: orderID), "conflict")
         case .busy(let orderID):
             let failure = CheckoutFailure(
