@@ -35,6 +35,12 @@ public struct CheckoutRetry: Sendable {
         public var outcome: String
         public var orderID: String?
         public var retryable: Bool
+
+        public init(outcome: String, orderID: String?, retryable: Bool) {
+            self.outcome = outcome
+            self.orderID = orderID
+            self.retryable = retryable
+        }
     }
 
     /// Sends `body` with `key` until it gets a final answer or runs out of retries.

@@ -126,4 +126,17 @@ final class CheckoutRefusalTests {
         #expect(third.body == retried.body)
         #expect(slow.received.withLock { $0 }.count == 2)
     }
+
+    @Test func theLoadGeneratorRetriesA503WithTheSameKeyAndReportsTheOrderApprovedOnce() throws {
+        let slow = try CheckoutRefusalTests(behaviour: .slowFirstAnswer)
+        let report = LoadGenerator(
+            baseURL: "http://127.0.0.1:\(slow.orchestrator.port)", orders: 1, concurrency: 1,
+            mix: OrderMix(weights: [.valid: 1]), year: CalendarDate.utcNow().year
+        ).run(recorder: TraceRecorder(node: "load", writer: nil))
+        #expect(report.outcomes == ["approved": 1], "\(report.outcomes)")
+        #expect(report.retries == 1 && report.retriedOrders == 1 && report.gaveUp == 0)
+        let ids = slow.received.withLock { $0 }
+        #expect(ids.count == 2 && Set(ids).count == 1, "one order, enqueued twice under its id: \(ids)")
+        #expect(report.approvedOrderIDs == [ids[0]])
+    }
 }
