@@ -104,6 +104,8 @@ public final class OrchestratorService: Sendable {
             let failure = CheckoutFailure(
                 code: .conflict, message: "a request with this Idempotency-Key is still being handled; retry later",
                 status: 409, retryAfter: CheckoutFailure.retryAfterSeconds)
+            context.logger.notice(
+                "checkout refused: its key's first request is still in flight", metadata: ["order_id": "\(orderID)"])
             return (failure.response(traceID: traceID, orderID: orderID), "conflict")
         case .fresh(let orderID):
             outcome = attempt(order, orderID: orderID, decided: nil, context: context)
@@ -112,6 +114,7 @@ public final class OrchestratorService: Sendable {
             outcome = attempt(order, orderID: orderID, decided: decided, context: context)
         }
         keys.finish(key: key, state: outcome.state)
+        metrics.gauge("checkout_idempotency_keys").record(keys.count)
         return outcome.result
     }
 
