@@ -1,5 +1,5 @@
-import Checkout
 import ArgumentParser
+import Checkout
 import Cluster
 import Foundation
 import RPC
@@ -27,11 +27,15 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Cluster config file.") var config: String?
     @Option(help: "Write the load generator's own trace (node \"load\") into this run directory.") var traces: String?
     @Option(help: "Seed of the order generator.") var seed: UInt64 = 42
-    @Option(help: "Output: text or json.") var format: OutputFormat = .text
+    @Option(help: "Output: text or json (json lists every approved order id).") var format: OutputFormat = .text
+    @Option(help: "Retries per order after a 503, a 409 asking to retry, or a transport failure (same key).")
+    var retries: Int = 5
+    @Flag(help: "Text output: also list the approved order ids, one a line.") var listIds = false
 
     func validate() throws {
         guard orders > 0 else { throw ValidationError("--orders must be positive") }
         guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be 1…512") }
+        guard (0...20).contains(retries) else { throw ValidationError("--retries must be 0…20") }
         if let mix, OrderMix(parsing: mix) == nil { throw ValidationError("--mix: cannot parse \(mix)") }
     }
 
@@ -43,9 +47,10 @@ struct LoadCommand: ParsableCommand {
         let report = LoadRun.execute(
             url: url ?? cluster.orchestrator.url, orders: orders, concurrency: concurrency,
             mix: mix.flatMap(OrderMix.init(parsing:)) ?? .standard, seed: seed, recorder: recorder,
-            credential: traces == nil ? nil : try cluster.security.credential(runDirectory: traces))
+            credential: traces == nil ? nil : try cluster.security.credential(runDirectory: traces),
+            retry: CheckoutRetry(maxRetries: retries))
         recorder.close()
-        LoadRun.print(report, format: format)
+        LoadRun.print(report, format: format, listIDs: listIds)
         if report.outcomes["transport_error", default: 0] == orders { throw ExitCode(1) }
     }
 }
@@ -54,26 +59,24 @@ struct LoadCommand: ParsableCommand {
 enum LoadRun {
     static func execute(
         url: String, orders: Int, concurrency: Int, mix: OrderMix, seed: UInt64, recorder: TraceRecorder,
-        credential: ClusterCredential?
+        credential: ClusterCredential?, retry: CheckoutRetry = CheckoutRetry()
     ) -> LoadGenerator.Report {
         // A traced generator presents the credential (when it has one) so that its messages are honoured.
         let generator = LoadGenerator(
             baseURL: url, orders: orders, concurrency: concurrency, mix: mix, seed: seed,
-            year: CalendarDate.utcNow().year, credential: credential)
+            year: CalendarDate.utcNow().year, credential: credential, retry: retry)
         let bar = ProgressBar(total: orders)
         let report = generator.run(recorder: recorder) { done in bar.update(done) }
         bar.finish()
         return report
     }
 
-    static func print(_ report: LoadGenerator.Report, format: OutputFormat) {
+    static func print(_ report: LoadGenerator.Report, format: OutputFormat, listIDs: Bool = false) {
         switch format {
         case .json:
-            var trimmed = report
-            trimmed.approvedOrderIDs = []
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            CLIOutput.line(String(decoding: (try? encoder.encode(trimmed)) ?? Data(), as: UTF8.self))
+            CLIOutput.line(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
         case .text:
             CLIOutput.line(
                 "\(report.orders) orders in \(String(format: "%.2f", report.seconds)) s with \(report.concurrency) clients: "
@@ -85,6 +88,11 @@ enum LoadRun {
             CLIOutput.line("outcomes: " + outcomes.joined(separator: ", "))
             let sent = report.sent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             CLIOutput.line("sent: " + sent.joined(separator: ", ") + "; unexpected outcomes: \(report.unexpected)")
+            CLIOutput.line(
+                "retries: \(report.retries) (orders retried \(report.retriedOrders), gave up \(report.gaveUp)); "
+                    + "approved order ids: \(report.approvedOrderIDs.count)"
+                    + (listIDs ? "" : " (--list-ids or --format json lists them)"))
+            if listIDs { for id in report.approvedOrderIDs { CLIOutput.line(id) } }
         }
     }
 }

@@ -27,6 +27,12 @@ public struct LoadGenerator: Sendable {
         public var unexpected: Int
         /// Ids of approved orders (for checking that each was committed).
         public var approvedOrderIDs: [String]
+        /// Requests sent again after a 503, a 409 "still in progress" or a transport failure (same key).
+        public var retries: Int
+        /// Orders that needed at least one retry.
+        public var retriedOrders: Int
+        /// Orders still without a decision after the last retry (their outcome is the last failure).
+        public var gaveUp: Int
     }
 
     public var baseURL: String
@@ -39,12 +45,16 @@ public struct LoadGenerator: Sendable {
     /// Presented with every request, so that a traced load generator's messages are honoured (without it the
     /// orchestrator treats the generator as an outside client and ignores its trace metadata).
     public var credential: ClusterCredential?
+    /// How a refused or failed checkout is sent again.
+    public var retry: CheckoutRetry
 
     public init(
         baseURL: String, orders: Int, concurrency: Int, mix: OrderMix = .standard, seed: UInt64 = 42,
-        deadline: Duration = .seconds(5), year: Int, credential: ClusterCredential? = nil
+        deadline: Duration = .seconds(5), year: Int, credential: ClusterCredential? = nil,
+        retry: CheckoutRetry = CheckoutRetry()
     ) {
         self.credential = credential
+        self.retry = retry
         self.baseURL = baseURL
         self.orders = orders
         self.concurrency = max(1, concurrency)
@@ -61,6 +71,8 @@ public struct LoadGenerator: Sendable {
             peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline,
             credential: credential)
         let tally = Tally(threads: concurrency)
+        // One Idempotency-Key per order: unique to this run, the same for every retry of the order.
+        let runKey = "load-" + UUID().uuidString.lowercased()
         let next = NextIndex()
         let started = ContinuousClock.now
         DispatchQueue.concurrentPerform(iterations: concurrency) { thread in
@@ -73,22 +85,13 @@ public struct LoadGenerator: Sendable {
                 local.sent[kind.rawValue, default: 0] += 1
                 let body = (try? JSONEncoder().encode(order)) ?? Data()
                 let begin = ContinuousClock.now
-                let outcome: String
-                var approvedID: String?
-                do {
-                    let response = try client.request(
-                        "POST", "/checkout", body: body, headers: [("Content-Type", "application/json")])
-                    if response.status == 200,
-                        let reply = try? JSONDecoder().decode(CheckoutOutcome.self, from: response.body)
-                    {
-                        outcome = reply.status == "Order Approved" ? "approved" : "rejected"
-                        if outcome == "approved" { approvedID = reply.orderId }
-                    } else {
-                        outcome = "http_\(response.status)"
-                    }
-                } catch {
-                    outcome = "transport_error"
-                }
+                let sent = retry.send(
+                    body: body, key: "\(runKey)-\(index)", client: client, jitter: &generator)
+                let outcome = sent.outcome
+                local.retries += sent.retries
+                if sent.retries > 0 { local.retriedOrders += 1 }
+                if sent.gaveUp { local.gaveUp += 1 }
+                let approvedID = outcome == "approved" ? sent.orderID : nil
                 let elapsed = ContinuousClock.now - begin
                 _ = histogram.record(UInt64(max(0, elapsed.wholeNanoseconds)))
                 local.outcomes[outcome, default: 0] += 1
@@ -107,14 +110,9 @@ public struct LoadGenerator: Sendable {
             orders: orders, concurrency: concurrency, seconds: seconds, ordersPerSecond: Double(orders) / seconds,
             p50Ms: ms(histogram.valueAtPercentile(50)), p90Ms: ms(histogram.valueAtPercentile(90)),
             p99Ms: ms(histogram.valueAtPercentile(99)), maxMs: ms(histogram.max), outcomes: counts.outcomes,
-            sent: counts.sent, unexpected: counts.unexpected, approvedOrderIDs: counts.approved.sorted())
+            sent: counts.sent, unexpected: counts.unexpected, approvedOrderIDs: counts.approved.sorted(),
+            retries: counts.retries, retriedOrders: counts.retriedOrders, gaveUp: counts.gaveUp)
     }
-}
-
-/// The fields of an `OrderStatusResponse` the load generator reads.
-private struct CheckoutOutcome: Decodable {
-    var orderId: String
-    var status: String
 }
 
 private final class NextIndex: @unchecked Sendable {
@@ -135,6 +133,9 @@ private final class Tally: @unchecked Sendable {
         var sent: [String: Int] = [:]
         var unexpected = 0
         var approved: [String] = []
+        var retries = 0
+        var retriedOrders = 0
+        var gaveUp = 0
     }
 
     private let lock = NSLock()
@@ -171,6 +172,9 @@ private final class Tally: @unchecked Sendable {
                 total.sent.merge(item.sent, uniquingKeysWith: +)
                 total.unexpected += item.unexpected
                 total.approved += item.approved
+                total.retries += item.retries
+                total.retriedOrders += item.retriedOrders
+                total.gaveUp += item.gaveUp
             }
             return (histogram, total)
         }

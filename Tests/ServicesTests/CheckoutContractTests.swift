@@ -30,8 +30,10 @@ final class CheckoutContractTests {
         let books = try #require(body["suggestedBooks"] as? [[String: Any]])
         #expect(books.count == 3)
         #expect(books.allSatisfy { $0["bookId"] is String && $0["title"] is String && $0["author"] is String })
-        #expect((body["orderId"] as? String)?.count == 32)
-        #expect(body["traceId"] as? String == body["orderId"] as? String)
+        let orderID = try #require(body["orderId"] as? String)
+        #expect(OrderID.isValid(orderID), "a UUIDv7 in 32 lowercase hex digits: \(orderID)")
+        #expect((body["traceId"] as? String)?.count == 32)
+        #expect(body["traceId"] as? String != orderID, "the order id is not the trace id")
         let clock = try #require(body["vectorClock"] as? [String: Int])
         for node in ["orchestrator", "verification", "fraud", "suggestions", "queue"] {
             #expect((clock[node] ?? 0) > 0, "the merged clock knows \(node): \(clock)")
@@ -84,6 +86,22 @@ final class CheckoutContractTests {
         let error = try #require(jsonObject(response.body)?["error"] as? [String: Any], "\(body)")
         #expect(error["code"] as? String == code, "\(body): \(error)")
         #expect((error["message"] as? String)?.isEmpty == false)
+    }
+
+    @Test(arguments: [
+        ("1e308", "items[0].quantity is out of range"), ("-1e308", "items[0].quantity is out of range"),
+        ("9223372036854775808", "items[0].quantity is out of range"),
+        ("99999999999999999999999", "items[0].quantity is out of range"),
+        ("2.5", "items[0].quantity is not a whole number"),
+    ])
+    func aQuantityThatIsValidJSONButNoIntegerIsNamedNotCalledInvalidJSON(quantity: String, expected: String) throws {
+        let response = try post("{\"items\":[{\"name\":\"Dune\",\"quantity\":\(quantity)}],\"termsAccepted\":true}")
+        #expect(response.status == 400)
+        let error = try #require(jsonObject(response.body)?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "invalid_params")
+        let message = try #require(error["message"] as? String)
+        #expect(message.contains(expected), "\(quantity): \(message)")
+        #expect(!message.contains("not valid JSON"))
     }
 
     @Test func invalidUTF8GetsAClearError() throws {

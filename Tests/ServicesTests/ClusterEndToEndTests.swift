@@ -39,16 +39,19 @@ struct ClusterEndToEndTests {
         let decisions = events["orchestrator", default: []].filter { $0.kind == .orderDecision }
         #expect(decisions.count == 60)
         for decision in decisions {
-            let order = try #require(decision.traceID)
+            // The orchestrator names the order; the checkout's trace id is another id.
+            let order = try #require(decision.data["order"]?.stringValue)
+            let trace = try #require(decision.traceID)
+            #expect(OrderID.isValid(order) && order != trace, "order \(order), trace \(trace)")
             let approved = decision.data["status"] == "approved"
             for service in ["verification", "fraud", "suggestions"] + (approved ? ["queue"] : []) {
                 // The part of the order that happens for the orchestrator (the queue's later leasing and
                 // committing to an executor comes after the decision).
                 let mine = events[service, default: []].filter {
-                    $0.traceID == order && ![EventKind.queueLease, .queueCommit, .queueAckRefused].contains($0.kind)
+                    $0.traceID == trace && ![EventKind.queueLease, .queueCommit, .queueAckRefused].contains($0.kind)
                         && !["lease", "ack"].contains($0.data["method"]?.stringValue ?? "")
                 }
-                #expect(!mine.isEmpty, "\(service) has no event of order \(order)")
+                #expect(!mine.isEmpty, "\(service) has no event of order \(order) (trace \(trace))")
                 for event in mine {
                     #expect(
                         event.clock.isDominated(by: decision.clock),
@@ -56,11 +59,15 @@ struct ClusterEndToEndTests {
                     #expect(event.clock.compare(decision.clock) == .before)
                 }
             }
-            let enqueued = events["queue", default: []].filter { $0.kind == .queueEnqueue && $0.traceID == order }
+            let enqueued = events["queue", default: []].filter {
+                $0.kind == .queueEnqueue && $0.data["order"]?.stringValue == order && $0.traceID == trace
+            }
             #expect(enqueued.count == (approved ? 1 : 0), "order \(order) approved=\(approved)")
         }
         // Every approved order the client saw is in the queue's trace exactly once.
-        let queued = events["queue", default: []].filter { $0.kind == .queueEnqueue }.compactMap(\.traceID)
+        let queued = events["queue", default: []].filter { $0.kind == .queueEnqueue }.compactMap {
+            $0.data["order"]?.stringValue
+        }
         #expect(Set(queued) == Set(report.approvedOrderIDs))
         #expect(queued.count == report.approvedOrderIDs.count)
     }

@@ -29,6 +29,13 @@ enum CheckoutDecoding {
                     ? "the request body is not valid JSON" : "the request body must be a JSON object"
                 return .failure(Problem(code: .parseError, message: message))
             }
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, isJSON {
+                // Foundation's decoder reports a number that does not fit an Int (1e308, 2^63, 1.5) as
+                // "not valid JSON" with no path: find the field and say what is wrong with it.
+                let misfit = (try? JSONSerialization.jsonObject(with: body)).flatMap(NumberRange.firstMisfit(in:))
+                let detail = misfit.map { "\($0.path) is \($0.problem)" } ?? "a number is out of range"
+                return .failure(Problem(code: .invalidParams, message: "invalid order: \(detail)"))
+            }
             if case .typeMismatch(_, let context) = error, context.codingPath.isEmpty, isJSON {
                 return .failure(Problem(code: .invalidRequest, message: "the request body must be a JSON object"))
             }
@@ -37,5 +44,41 @@ enum CheckoutDecoding {
         } catch {
             return .failure(Problem(code: .parseError, message: "the request body is not valid JSON"))
         }
+    }
+}
+
+/// Finds the integer field of a checkout body whose number does not fit (pure).
+enum NumberRange {
+    /// What is wrong with a number, and where.
+    struct Misfit: Equatable {
+        var path: String
+        var problem: String
+    }
+
+    /// The first `items[i].quantity` that is not an integer in Int's range (the contract's only integer field).
+    static func firstMisfit(in object: Any) -> Misfit? {
+        guard let body = object as? [String: Any], let items = body["items"] as? [Any] else { return nil }
+        for (index, item) in items.enumerated() {
+            guard let fields = item as? [String: Any], let number = fields["quantity"] as? NSNumber,
+                let problem = problem(with: number)
+            else { continue }
+            return Misfit(path: "items[\(index)].quantity", problem: problem)
+        }
+        return nil
+    }
+
+    /// Nil when `number` is an integer that fits in Int.
+    static func problem(with number: NSNumber) -> String? {
+        let range = "out of range (an integer from \(Int.min) to \(Int.max))"
+        let type = String(cString: number.objCType)
+        if ["d", "f"].contains(type) {
+            let value = number.doubleValue
+            guard value.isFinite, value.rounded(.towardZero) == value else {
+                return value.isFinite ? "not a whole number" : range
+            }
+            return Int(exactly: value) == nil ? range : nil
+        }
+        if type == "Q" { return number.uint64Value > UInt64(Int.max) ? range : nil }
+        return nil
     }
 }

@@ -6,6 +6,7 @@ public struct OrderStatusResponse: Codable, Sendable, Equatable {
     public static let approved = "Order Approved"
     public static let rejected = "Order Rejected"
 
+    /// The id the orchestrator gave the order: a UUIDv7 as 32 lowercase hex digits (see `OrderID`).
     public var orderId: String
     /// "Order Approved" or "Order Rejected".
     public var status: String
@@ -16,7 +17,7 @@ public struct OrderStatusResponse: Codable, Sendable, Equatable {
     /// The fraud model's score and threshold, when it ran.
     public var fraudScore: Double?
     public var fraudThreshold: Double?
-    /// The trace of this checkout (the same as the order id).
+    /// The W3C trace id of this checkout (the client's, when it sent a `traceparent`); not the order id.
     public var traceId: String
     /// The orchestrator's clock after its decision: it dominates every service's clock for this order.
     public var vectorClock: VectorClock
