@@ -26,6 +26,8 @@ public final class RPCClient: Sendable {
     public let propagatesContext: Bool
     /// Where call counts and latencies go.
     public let metrics: RPCMetrics
+    /// The CA (PEM file) an https:// peer's certificate must be signed by (nil: the system's CAs).
+    public let caFile: String?
 
     private let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
@@ -35,8 +37,9 @@ public final class RPCClient: Sendable {
     public init(
         peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
         defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500),
-        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled
+        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled, caFile: String? = nil
     ) {
+        self.caFile = caFile
         self.propagatesContext = propagatesContext
         self.metrics = metrics
         self.peer = peer
@@ -215,7 +218,7 @@ public final class RPCClient: Sendable {
     }
 
     private func borrow() -> CurlConnection {
-        pool.take() ?? CurlConnection()
+        pool.take() ?? CurlConnection(caFile: caFile)
     }
 
     private func giveBack(_ connection: CurlConnection) {

@@ -8,6 +8,7 @@ public enum ServiceFactory {
     /// The router of `role`, with its dependencies (clients, model, catalog) created on `host`.
     /// Throws when the service cannot start (for example the fraud model is missing).
     public static func router(for role: ServiceRole, config: ClusterConfig, host: ServiceHost) throws -> Router {
+        host.configureTransport(config.security)
         var router = Router()
         switch role {
         case .orchestrator:
@@ -42,7 +43,7 @@ public enum ServiceFactory {
         return try host.startServer(
             router: router, address: listen,
             threads: role == .orchestrator ? config.orchestratorThreads : config.serverThreads,
-            allowCrossOrigin: role == .orchestrator)
+            allowCrossOrigin: role == .orchestrator, tls: role != .orchestrator)
     }
 }
 
@@ -57,6 +58,7 @@ extension ServiceFactory {
         guard let listen = address ?? ListenAddress(replica.address) else {
             throw ConfigError(path: "-", reason: "executor \(id): bad address \(replica.address)")
         }
+        host.configureTransport(config.security)
         let remembered = tracesDirectory.map { ExecutorMemory.highestEpoch(node: replica.node, directory: $0) } ?? .none
         let node = ExecutorNode(
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,

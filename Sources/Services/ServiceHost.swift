@@ -17,6 +17,8 @@ public final class ServiceHost: Sendable {
     /// The node's Prometheus registry, served at `GET /metrics` (nil when metrics are off).
     public let registry: PrometheusCollectorRegistry?
     private let draining = Mutex(false)
+    /// Connection limits and TLS of this node's server and clients (see `configureTransport`).
+    private let transport = Mutex(SecuritySettings())
 
     /// - Parameters:
     ///   - tracesDirectory: the run directory for `<node>.jsonl.gz`; nil disables tracing (clocks still run).
@@ -57,10 +59,12 @@ public final class ServiceHost: Sendable {
         }
     }
 
-    /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`.
+    /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`, with the connection
+    /// limits of `configureTransport`, and its TLS unless `tls` is false (the public orchestrator).
     public func startServer(
-        router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false
+        router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false, tls: Bool = true
     ) throws -> RPCServer {
+        let security = transport.withLock { $0 }
         var router = router
         let node = self.node
         router.route("GET", "/healthz") { _, _ in
@@ -74,7 +78,12 @@ public final class ServiceHost: Sendable {
         }
         let server = RPCServer(
             configuration: .init(
-                host: address.host, port: address.port, threads: threads, allowCrossOrigin: allowCrossOrigin),
+                host: address.host, port: address.port, threads: threads,
+                connectionTimeoutSeconds: security.requestTimeoutSeconds, allowCrossOrigin: allowCrossOrigin,
+                maximumConnections: security.maxConnections, connectionsPerIP: security.connectionsPerIP,
+                tls: try security.tls.flatMap {
+                    tls ? try TLSIdentity.load(certificateFile: $0.certificateFile, keyFile: $0.keyFile) : nil
+                }),
             router: router, recorder: recorder, logger: logger, metrics: metrics)
         try server.start()
         return server
@@ -97,10 +106,16 @@ public final class ServiceHost: Sendable {
     public func client(
         for endpoint: ClusterConfig.Endpoint, deadline: Duration, connectTimeout: Duration = .milliseconds(500)
     ) -> RPCClient {
-        RPCClient(
-            peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline,
-            connectTimeout: min(connectTimeout, deadline), metrics: metrics)
+        let tls = transport.withLock { $0.tls }
+        return RPCClient(
+            peer: endpoint.id, baseURL: tls == nil ? endpoint.url : "https://\(endpoint.address)", recorder: recorder,
+            logger: logger, defaultDeadline: deadline, connectTimeout: min(connectTimeout, deadline), metrics: metrics,
+            caFile: tls?.caFile)
     }
+
+    /// Sets the connection limits and TLS of the servers and clients made from now on (the cluster config's
+    /// `security`). Without it, `SecuritySettings()`'s defaults apply (limits on, no TLS).
+    public func configureTransport(_ security: SecuritySettings) { transport.withLock { $0 = security } }
 
     /// Starts a clean stop: services that take new work (the orchestrator's checkout) refuse it from now on
     /// with 503 and `Retry-After`, while requests in flight finish.
