@@ -1,9 +1,19 @@
+import Cluster
 import Foundation
 import Logging
+import RPC
+import Services
 import Testing
 import TraceFormat
 
-@testable import RPC
+private struct Operands: Codable, Sendable {
+    var a: Int
+    var b: Int
+}
+
+private struct Total: Codable, Sendable, Equatable {
+    var sum: Int
+}
 
 /// HTTPS between RPCServer (libmicrohttpd + GnuTLS) and RPCClient (libcurl), with a throwaway CA made by
 /// `openssl` for the test.
@@ -68,7 +78,7 @@ struct TLSTests {
         defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         var router = Router()
-        router.register("add", AddParams.self) { params, _ in Sum(sum: params.a &+ params.b) }
+        router.register("add", Operands.self) { params, _ in Total(sum: params.a &+ params.b) }
         let identity = try TLSIdentity.load(
             certificateFile: certificates.certificateFile, keyFile: certificates.keyFile)
         let server = RPCServer(
@@ -81,16 +91,46 @@ struct TLSTests {
         let trusted = RPCClient(
             peer: "secure", baseURL: "https://127.0.0.1:\(server.port)", recorder: recorder, logger: logger,
             caFile: certificates.caFile)
-        #expect(try trusted.call("add", AddParams(a: 2, b: 3), returning: Sum.self) == Sum(sum: 5))
+        #expect(try trusted.call("add", Operands(a: 2, b: 3), returning: Total.self) == Total(sum: 5))
 
         let untrusting = RPCClient(
             peer: "secure", baseURL: "https://127.0.0.1:\(server.port)", recorder: recorder, logger: logger,
             caFile: "/dev/null")
-        #expect(throws: RPCCallError.self) { try untrusting.call("add", AddParams(a: 2, b: 3), returning: Sum.self) }
+        #expect(throws: RPCCallError.self) { try untrusting.call("add", Operands(a: 2, b: 3), returning: Total.self) }
 
         let plain = RPCClient(
             peer: "secure", baseURL: "http://127.0.0.1:\(server.port)", recorder: recorder, logger: logger)
-        #expect(throws: RPCCallError.self) { try plain.call("add", AddParams(a: 2, b: 3), returning: Sum.self) }
+        #expect(throws: RPCCallError.self) { try plain.call("add", Operands(a: 2, b: 3), returning: Total.self) }
+    }
+
+    @Test(
+        "with security.tls set, the internal services serve HTTPS and a checkout goes through them",
+        .enabled(if: opensslAvailable))
+    func checkoutOverTLS() throws {
+        let certificates = try Certificates.make()
+        defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+        let cluster = try InProcessCluster(tracesDirectory: nil) { config in
+            config.fraudModel = fraudModelPath
+            config.security.tls = TLSSettings(
+                certificateFile: certificates.certificateFile, keyFile: certificates.keyFile,
+                caFile: certificates.caFile)
+        }
+        defer { cluster.stop() }
+        let response = try orchestratorClient(cluster.orchestratorURL).request(
+            "POST", "/checkout", body: Data(courseBody().utf8))
+        #expect(response.status == 200)
+        #expect(jsonObject(response.body)?["status"] as? String == "Order Approved")
+        // The verification service answers HTTPS only.
+        let verification = cluster.config.verification.address
+        let recorder = TraceRecorder(node: "probe", writer: nil)
+        let plain = RPCClient(
+            peer: "verification", baseURL: "http://\(verification)", recorder: recorder, logger: quietLogger,
+            propagatesContext: false)
+        #expect(throws: RPCCallError.self) { try plain.request("GET", "/healthz") }
+        let secure = RPCClient(
+            peer: "verification", baseURL: "https://\(verification)", recorder: recorder, logger: quietLogger,
+            propagatesContext: false, caFile: certificates.caFile)
+        #expect(try secure.request("GET", "/healthz").status == 200)
     }
 
     @Test("a missing or non-PEM identity file is refused with its path")
