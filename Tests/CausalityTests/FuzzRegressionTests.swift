@@ -11,6 +11,7 @@ struct VectorClockFuzzRegressionTests {
     static let acceptedButUnprintable: [String] = [
         "{\"a\u{06}\u{06}\u{06}\":1,\"a\":2}",  // crash-0877f712…: control characters in a node id
         "{\"orchestra@tor\":12,\"queu4,\u{02}exec\u{FFFD}aor-1\":7}",  // crash-580c996d…
+        "{\"e\":3,\"exec\tutor-1\":7}",  // a tab: printed as \t, which the parser does not read either
     ]
 
     @Test("a parsed clock prints back to the same clock", arguments: acceptedButUnprintable)
