@@ -139,8 +139,8 @@ if Context.environment["BOOKSTORE_FUZZ"] == "1" {
     for target in fuzzTargets {
         package.targets.append(
             .executableTarget(
-                name: target.name, dependencies: target.dependencies + ["FuzzSupport"], path: "Sources/Fuzz/\(target.name)"
-            ))
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                path: "Sources/Fuzz/\(target.name)"))
         package.products.append(.executable(name: target.name, targets: [target.name]))
     }
 }

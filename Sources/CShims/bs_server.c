@@ -198,7 +198,8 @@ static void bs_completed(void *cls, struct MHD_Connection *connection, void **co
     }
     // A kept-alive connection must bring its next request within the timeout too.
     struct bs_tracked *tracked = bs_tracked_of(connection);
-    if (tracked != NULL && context->timeout_ms > 0) atomic_store(&tracked->deadline_ms, bs_now_ms() + context->timeout_ms);
+    if (tracked != NULL && context->timeout_ms > 0)
+        atomic_store(&tracked->deadline_ms, bs_now_ms() + context->timeout_ms);
 }
 
 static void bs_silent_logger(void *cls, const char *format, va_list ap) {

@@ -5,7 +5,8 @@ import TraceFormat
 
 /// Trace lines as the analyzer reads them: every line of the input goes through the fast decoder (one decoder
 /// per input, so its clock cache is exercised across lines) and the reference decoder. Any bytes, no crash; a
-/// line both accept decodes to the same event (lines with duplicate keys excepted, as FastEventDecoder documents); an accepted event written by the trace encoder reads back equal.
+/// line both accept decodes to the same event (lines with duplicate keys excepted, as FastEventDecoder
+/// documents); an accepted event written by the trace encoder reads back equal.
 @_cdecl("LLVMFuzzerTestOneInput")
 func testOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = FuzzDriver.bytes(start, count)
