@@ -159,6 +159,22 @@ struct SlowClientTests {
         #expect(RawSocket.get("/ping", port: server.port, from: "127.0.0.1")?.hasPrefix("HTTP/1.1 200") == true)
     }
 
+    @Test("a kept-alive connection cut after the timeout is replaced by the client's next call")
+    func idleKeepAliveConnectionIsReplaced() throws {
+        let server = try Self.server(.init(threads: 1, connectionTimeoutSeconds: 1))
+        defer { server.stop() }
+        let client = RPCClient(
+            peer: "limits", baseURL: "http://127.0.0.1:\(server.port)",
+            recorder: TraceRecorder(node: "caller", writer: nil), logger: Self.logger)
+        let first: [String: Int] = try client.call("add", Operands(a: 1, b: 2))
+        #expect(first["sum"] == 3)
+        Thread.sleep(forTimeInterval: 1.8)
+        // Cut by libmicrohttpd's inactivity timeout or the request deadline, whichever looks first.
+        #expect(server.statistics.activeConnections == 0, "the idle connection should have been closed")
+        let second: [String: Int] = try client.call("add", Operands(a: 2, b: 2))
+        #expect(second["sum"] == 4)
+    }
+
     @Test("past the overload threshold a request is answered 503 overloaded with Retry-After")
     func overThresholdAnswers503() throws {
         let server = try Self.server(.init(threads: 1, connectionTimeoutSeconds: 30, overloadThreshold: 4))
