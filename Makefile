@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all bootstrap build test causality-gate run bench clean format
+.PHONY: all bootstrap build test causality-gate run bench fuzz clean format
 
 all: build
 
@@ -35,8 +35,12 @@ bench: bootstrap
 	$(RELEASE_BIN)/bookstore-bench failover --kills 10
 	$(RELEASE_BIN)/bookstore-bench analyzer
 
+# libFuzzer targets of the wire decoders, FUZZ_SECONDS (default 30) each; fails on a crash (docs/fuzzing.md).
+fuzz: bootstrap
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} scripts/fuzz
+
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build traces/runs
+	rm -rf .build .build-fuzz traces/runs

@@ -129,3 +129,24 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: Fuzzing
+// libFuzzer targets, declared only when BOOKSTORE_FUZZ=1 so that normal builds and tests never see them.
+// `make fuzz` builds them with `-sanitize=fuzzer -parse-as-library` in .build-fuzz (see docs/fuzzing.md).
+if Context.environment["BOOKSTORE_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzSupport", path: "Sources/Fuzz/FuzzSupport"))
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzCheckoutDecoder", ["Services", "Checkout"]),
+        ("FuzzJSONRPCEnvelope", ["RPC", "TraceFormat", .product(name: "Logging", package: "swift-log")]),
+        ("FuzzVectorClock", ["Causality"]),
+        ("FuzzTraceparent", ["TraceFormat"]),
+        ("FuzzTraceEvent", ["TraceAnalysis", "TraceFormat"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                path: "Sources/Fuzz/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

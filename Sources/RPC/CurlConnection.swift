@@ -27,7 +27,8 @@ final class CurlConnection {
         curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
 
-    init() {
+    /// - Parameter caFile: PEM file of the CA that https:// peers must be signed by (nil: the system's CAs).
+    init(caFile: String? = nil) {
         _ = Self.globalInit
         handle = curl_easy_init()
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -38,9 +39,15 @@ final class CurlConnection {
         bs_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
         bs_curl_setopt_header_function(handle, curlWriteHeader)
         bs_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, me)
-        // Plain HTTP on loopback or a private network: no proxies from the environment.
+        // Loopback or a private network: no proxies from the environment.
         bs_curl_setopt_pointer(handle, CURLOPT_NOPROXY, "*")
         bs_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        if let caFile {
+            // libcurl copies string options. Peers are verified by certificate and host name.
+            bs_curl_setopt_pointer(handle, CURLOPT_CAINFO, caFile)
+            bs_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            bs_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        }
     }
 
     deinit {

@@ -30,6 +30,8 @@ public final class RPCClient: Sendable {
     public let credential: ClusterCredential?
     /// Bounds on the clocks peers send back (a reply clock outside them is not merged).
     private static let replyClockLimits = WireClockLimits(maxEntries: 256)
+    /// The CA (PEM file) an https:// peer's certificate must be signed by (nil: the system's CAs).
+    public let caFile: String?
 
     private let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
@@ -39,9 +41,11 @@ public final class RPCClient: Sendable {
     public init(
         peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
         defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500),
-        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled, credential: ClusterCredential? = nil
+        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled, credential: ClusterCredential? = nil,
+        caFile: String? = nil
     ) {
         self.credential = credential
+        self.caFile = caFile
         self.propagatesContext = propagatesContext
         self.metrics = metrics
         self.peer = peer
@@ -233,7 +237,7 @@ public final class RPCClient: Sendable {
     }
 
     private func borrow() -> CurlConnection {
-        pool.take() ?? CurlConnection()
+        pool.take() ?? CurlConnection(caFile: caFile)
     }
 
     private func giveBack(_ connection: CurlConnection) {

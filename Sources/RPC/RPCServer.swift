@@ -15,13 +15,28 @@ public final class RPCServer: @unchecked Sendable {
         public var port: Int
         public var threads: Int
         public var maximumBodyBytes: Int
+        /// A request's headers and body must arrive within this many seconds of its first byte (or of the
+        /// previous reply on a kept-alive connection); slower connections are cut. 0: no bound.
         public var connectionTimeoutSeconds: Int
         /// Answer plain routes with `Access-Control-Allow-Origin: *` and handle `OPTIONS` preflight.
         public var allowCrossOrigin: Bool
+        /// Connections held open at most; more are closed right after accept. 0: libmicrohttpd's default.
+        public var maximumConnections: Int
+        /// Connections one source address may hold; more are closed right after accept. 0: no limit.
+        public var connectionsPerIP: Int
+        /// Past this many open connections requests get 503 `overloaded` with `Retry-After` (0: never).
+        /// Defaults to 7/8 of `maximumConnections` when that is set.
+        public var overloadThreshold: Int?
+        /// Per-connection memory for the request line and headers; a request over it gets 431.
+        public var connectionMemoryBytes: Int
+        /// Serve HTTPS with this identity (nil: plain HTTP).
+        public var tls: TLSIdentity?
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, threads: Int = 4, maximumBodyBytes: Int = 1 << 20,
-            connectionTimeoutSeconds: Int = 60, allowCrossOrigin: Bool = false
+            connectionTimeoutSeconds: Int = 60, allowCrossOrigin: Bool = false, maximumConnections: Int = 0,
+            connectionsPerIP: Int = 0, overloadThreshold: Int? = nil, connectionMemoryBytes: Int = 32 * 1024,
+            tls: TLSIdentity? = nil
         ) {
             self.host = host
             self.port = port
@@ -29,7 +44,27 @@ public final class RPCServer: @unchecked Sendable {
             self.maximumBodyBytes = maximumBodyBytes
             self.connectionTimeoutSeconds = connectionTimeoutSeconds
             self.allowCrossOrigin = allowCrossOrigin
+            self.maximumConnections = maximumConnections
+            self.connectionsPerIP = connectionsPerIP
+            self.overloadThreshold = overloadThreshold
+            self.connectionMemoryBytes = connectionMemoryBytes
+            self.tls = tls
         }
+
+        /// The connection count past which requests are answered 503.
+        var effectiveOverloadThreshold: Int {
+            overloadThreshold ?? (maximumConnections > 0 ? max(1, maximumConnections - maximumConnections / 8) : 0)
+        }
+    }
+
+    /// Counters of a running server.
+    public struct Statistics: Sendable, Equatable {
+        /// Connections open now.
+        public var activeConnections: Int
+        /// Requests answered 503 because the overload threshold was passed.
+        public var overloadReplies: Int
+        /// Connections cut because a request did not arrive within `connectionTimeoutSeconds`.
+        public var requestTimeouts: Int
     }
 
     /// Why the server did not start.
@@ -72,20 +107,63 @@ public final class RPCServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard server == nil else { return }
         let context = Unmanaged.passRetained(dispatcher)
-        let started = bs_server_start(
-            configuration.host, UInt16(clamping: configuration.port), UInt32(max(1, configuration.threads)),
-            configuration.maximumBodyBytes, UInt32(configuration.connectionTimeoutSeconds), rpcServerAccessHandler,
-            context.toOpaque())
+        let openFiles = bs_raise_open_file_limit()
+        if configuration.tls != nil && bs_server_tls_supported() == 0 {
+            context.release()
+            throw StartError(
+                host: configuration.host, port: configuration.port,
+                reason: "TLS is configured but this libmicrohttpd was built without TLS support")
+        }
+        errno = 0
+        let started = Self.startDaemon(configuration, context: context.toOpaque())
         guard let started else {
             let reason = errno != 0 ? String(cString: strerror(errno)) : "libmicrohttpd refused to start"
             context.release()
             throw StartError(host: configuration.host, port: configuration.port, reason: reason)
+        }
+        if configuration.maximumConnections > 0, openFiles < UInt64(configuration.maximumConnections) + 64 {
+            logger.warning(
+                "open-file limit is below the connection limit",
+                metadata: ["nofile": "\(openFiles)", "max_connections": "\(configuration.maximumConnections)"])
         }
         server = started
         retainedSelf = context
         boundPort = Int(bs_server_port(started))
         logger.info(
             "listening", metadata: ["address": "\(configuration.host):\(boundPort)", "node": "\(recorder.node)"])
+    }
+
+    /// The server's counters (zero before `start` and after `stop`).
+    public var statistics: Statistics {
+        lock.withLock {
+            guard let server else { return Statistics(activeConnections: 0, overloadReplies: 0, requestTimeouts: 0) }
+            let stats = bs_server_statistics(server)
+            return Statistics(
+                activeConnections: Int(clamping: stats.active_connections),
+                overloadReplies: Int(clamping: stats.overload_replies),
+                requestTimeouts: Int(clamping: stats.request_timeouts))
+        }
+    }
+
+    private static func startDaemon(_ configuration: Configuration, context: UnsafeMutableRawPointer) -> OpaquePointer?
+    {
+        func count(_ value: Int) -> UInt32 { UInt32(clamping: max(0, value)) }
+        return configuration.host.withCString { host in
+            withOptionalCString(configuration.tls?.certificatePEM) { certificate in
+                withOptionalCString(configuration.tls?.privateKeyPEM) { key in
+                    var options = bs_server_options(
+                        host: host, port: UInt16(clamping: configuration.port), threads: count(configuration.threads),
+                        max_body: max(0, configuration.maximumBodyBytes),
+                        request_timeout_seconds: count(configuration.connectionTimeoutSeconds),
+                        connection_limit: count(configuration.maximumConnections),
+                        per_ip_limit: count(configuration.connectionsPerIP),
+                        soft_limit: count(configuration.effectiveOverloadThreshold),
+                        connection_memory_limit: max(0, configuration.connectionMemoryBytes),
+                        tls_cert_pem: certificate, tls_key_pem: key)
+                    return bs_server_start_with(&options, rpcServerAccessHandler, context)
+                }
+            }
+        }
     }
 
     /// Stops accepting, waits for in-flight requests, and releases the server. Idempotent.
@@ -115,4 +193,9 @@ private func rpcServerAccessHandler(
         connection: IncomingConnection(raw: connection), method: String(cString: method),
         url: String(cString: url), body: payload, bodyTooLarge: tooLarge != 0)
     return reply.send(on: connection)
+}
+
+private func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

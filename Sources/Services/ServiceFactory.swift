@@ -9,6 +9,7 @@ public enum ServiceFactory {
     /// Throws when the service cannot start (for example the fraud model is missing).
     public static func router(for role: ServiceRole, config: ClusterConfig, host: ServiceHost) throws -> Router {
         try host.adopt(config)
+        host.configureTransport(config.security)
         var router = Router()
         switch role {
         case .orchestrator:
@@ -43,7 +44,7 @@ public enum ServiceFactory {
         return try host.startServer(
             router: router, address: listen,
             threads: role == .orchestrator ? config.orchestratorThreads : config.serverThreads,
-            allowCrossOrigin: role == .orchestrator)
+            allowCrossOrigin: role == .orchestrator, tls: role != .orchestrator)
     }
 }
 
@@ -80,6 +81,7 @@ extension ServiceFactory {
             throw ConfigError(path: "-", reason: "executor \(id): bad address \(replica.address)")
         }
         try host.adopt(config)
+        host.configureTransport(config.security)
         let remembered = tracesDirectory.map { ExecutorMemory.highestEpoch(node: replica.node, directory: $0) } ?? .none
         let node = ExecutorNode(
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,

@@ -19,11 +19,13 @@ public final class ServiceHost: Sendable {
     public let registry: PrometheusCollectorRegistry?
     private let draining = Mutex(false)
     /// The admission policy of this node's servers and the credential of its clients (see `adopt`).
-    private let security: Mutex<AdmissionPolicy>
+    private let admission: Mutex<AdmissionPolicy>
 
     /// A secret known only to this process: used when no cluster secret is configured, so that internal RPCs
     /// work between services of one process (in-process clusters) and every other caller is refused.
     public static let processCredential = ClusterCredential.generate()
+    /// Connection limits and TLS of this node's server and clients (see `configureTransport`).
+    private let transport = Mutex(SecuritySettings())
 
     /// - Parameters:
     ///   - tracesDirectory: the run directory for `<node>.jsonl.gz`; nil disables tracing (clocks still run).
@@ -56,7 +58,7 @@ public final class ServiceHost: Sendable {
         self.node = node
         self.recorder = recorder
         self.logger = logger
-        self.security = Mutex(
+        self.admission = Mutex(
             AdmissionPolicy(
                 credential: Self.processCredential,
                 clockLimits: WireClockLimits(maxEntries: SecuritySettings().maxClockEntries)))
@@ -92,18 +94,20 @@ public final class ServiceHost: Sendable {
         let policy = AdmissionPolicy.cluster(
             credential: configured ?? Self.processCredential, knownNodes: config.knownNodes,
             maxClockEntries: config.security.maxClockEntries)
-        security.withLock { $0 = policy }
+        admission.withLock { $0 = policy }
     }
 
     /// The credential this node's clients present.
-    public var credential: ClusterCredential? { security.withLock { $0.credential } }
+    public var credential: ClusterCredential? { admission.withLock { $0.credential } }
 
-    /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`.
+    /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`, with the connection
+    /// limits of `configureTransport`, and its TLS unless `tls` is false (the public orchestrator).
     public func startServer(
-        router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false
+        router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false, tls: Bool = true
     ) throws -> RPCServer {
+        let security = transport.withLock { $0 }
         var router = router
-        router.admission = security.withLock { $0 }
+        router.admission = admission.withLock { $0 }
         let node = self.node
         router.route("GET", "/healthz") { _, _ in
             HTTPResponse.json(["status": "ok", "node": node])
@@ -116,7 +120,12 @@ public final class ServiceHost: Sendable {
         }
         let server = RPCServer(
             configuration: .init(
-                host: address.host, port: address.port, threads: threads, allowCrossOrigin: allowCrossOrigin),
+                host: address.host, port: address.port, threads: threads,
+                connectionTimeoutSeconds: security.requestTimeoutSeconds, allowCrossOrigin: allowCrossOrigin,
+                maximumConnections: security.maxConnections, connectionsPerIP: security.connectionsPerIP,
+                tls: try security.tls.flatMap {
+                    tls ? try TLSIdentity.load(certificateFile: $0.certificateFile, keyFile: $0.keyFile) : nil
+                }),
             router: router, recorder: recorder, logger: logger, metrics: metrics)
         try server.start()
         return server
@@ -139,10 +148,16 @@ public final class ServiceHost: Sendable {
     public func client(
         for endpoint: ClusterConfig.Endpoint, deadline: Duration, connectTimeout: Duration = .milliseconds(500)
     ) -> RPCClient {
-        RPCClient(
-            peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: logger, defaultDeadline: deadline,
-            connectTimeout: min(connectTimeout, deadline), metrics: metrics, credential: credential)
+        let tls = transport.withLock { $0.tls }
+        return RPCClient(
+            peer: endpoint.id, baseURL: tls == nil ? endpoint.url : "https://\(endpoint.address)", recorder: recorder,
+            logger: logger, defaultDeadline: deadline, connectTimeout: min(connectTimeout, deadline), metrics: metrics,
+            credential: credential, caFile: tls?.caFile)
     }
+
+    /// Sets the connection limits and TLS of the servers and clients made from now on (the cluster config's
+    /// `security`). Without it, `SecuritySettings()`'s defaults apply (limits on, no TLS).
+    public func configureTransport(_ security: SecuritySettings) { transport.withLock { $0 = security } }
 
     /// Starts a clean stop: services that take new work (the orchestrator's checkout) refuse it from now on
     /// with 503 and `Retry-After`, while requests in flight finish.

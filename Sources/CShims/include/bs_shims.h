@@ -17,16 +17,53 @@ typedef enum MHD_Result (*bs_request_handler)(void *cls, struct MHD_Connection *
 /// A running libmicrohttpd daemon together with the context its callbacks use.
 typedef struct bs_server bs_server;
 
-/// Starts an epoll daemon with an internal thread pool, listening on host:port (IPv4; port 0 = ephemeral).
-/// Returns NULL on failure (errno tells why when the bind failed).
+/// Everything a server is started with. Zero limits mean "libmicrohttpd's default".
+typedef struct bs_server_options {
+    const char *host;            ///< IPv4 address or host name; NULL or "0.0.0.0" = every interface.
+    uint16_t port;               ///< 0 = an ephemeral port.
+    unsigned int threads;        ///< Worker threads (epoll each).
+    size_t max_body;             ///< Larger uploads are discarded and flagged `body_too_large`.
+    /// A request's headers and body must arrive within this many seconds of its first byte (or of the previous
+    /// reply on a kept-alive connection); libmicrohttpd's own inactivity timeout is set to it as well.
+    unsigned int request_timeout_seconds;
+    unsigned int connection_limit;  ///< Connections held at most (beyond: closed right after accept).
+    unsigned int per_ip_limit;      ///< Connections one source address may hold (beyond: closed after accept).
+    /// Past this many open connections, requests are answered 503 `overloaded` with `Retry-After` (0 = never).
+    unsigned int soft_limit;
+    size_t connection_memory_limit;  ///< Per-connection buffer for headers (a request over it gets 431).
+    const char *tls_cert_pem;        ///< PEM certificate chain; NULL = plain HTTP.
+    const char *tls_key_pem;         ///< PEM private key (with `tls_cert_pem`).
+} bs_server_options;
+
+/// Counters of one server.
+typedef struct bs_server_stats {
+    uint64_t active_connections;  ///< Open now.
+    uint64_t overload_replies;    ///< Requests answered 503 because `soft_limit` was passed.
+    uint64_t request_timeouts;    ///< Connections cut because a request did not arrive within the timeout.
+} bs_server_stats;
+
+/// Starts an epoll daemon with an internal thread pool. Returns NULL on failure (errno tells why when the bind
+/// failed).
+bs_server *bs_server_start_with(const bs_server_options *options, bs_request_handler handler, void *cls);
+
+/// The plain-HTTP form of `bs_server_start_with` (no limits besides the timeout).
 bs_server *bs_server_start(const char *host, uint16_t port, unsigned int threads, size_t max_body,
-                                unsigned int connection_timeout_seconds, bs_request_handler handler, void *cls);
+                           unsigned int connection_timeout_seconds, bs_request_handler handler, void *cls);
 
 /// The port the daemon actually listens on (useful after binding port 0).
 uint16_t bs_server_port(bs_server *server);
 
+/// The server's counters.
+bs_server_stats bs_server_statistics(bs_server *server);
+
 /// Stops the daemon (waits for its threads) and frees everything.
 void bs_server_stop(bs_server *server);
+
+/// 1 when the linked libmicrohttpd was built with TLS support.
+int bs_server_tls_supported(void);
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit in effect afterwards.
+uint64_t bs_raise_open_file_limit(void);
 
 typedef size_t (*bs_curl_data_callback)(char *data, size_t size, size_t count, void *userdata);
 
