@@ -5,11 +5,17 @@ import RPC
 /// Builds the router of each service from the cluster config, so that the `serve` command and tests
 /// start services the same way.
 public enum ServiceFactory {
+    /// Gives `host` the cluster's credential, clock bounds, connection limits and TLS: every service and executor
+    /// goes through here before it makes a client or starts its server.
+    static func prepare(_ host: ServiceHost, config: ClusterConfig) throws {
+        try host.adopt(config)
+        host.configureTransport(config.security)
+    }
+
     /// The router of `role`, with its dependencies (clients, model, catalog) created on `host`.
     /// Throws when the service cannot start (for example the fraud model is missing).
     public static func router(for role: ServiceRole, config: ClusterConfig, host: ServiceHost) throws -> Router {
-        try host.adopt(config)
-        host.configureTransport(config.security)
+        try prepare(host, config: config)
         var router = Router()
         switch role {
         case .orchestrator:
@@ -57,6 +63,7 @@ extension ServiceFactory {
         guard let listen = address ?? ListenAddress(config.queue.address) else {
             throw ConfigError(path: "-", reason: "queue: bad address \(config.queue.address)")
         }
+        try prepare(host, config: config)
         let queue = try QueueService.open(config: config, dataDirectory: dataDirectory, host: host)
         var router = Router()
         queue.register(into: &router)
@@ -80,8 +87,7 @@ extension ServiceFactory {
         guard let listen = address ?? ListenAddress(replica.address) else {
             throw ConfigError(path: "-", reason: "executor \(id): bad address \(replica.address)")
         }
-        try host.adopt(config)
-        host.configureTransport(config.security)
+        try prepare(host, config: config)
         let remembered = tracesDirectory.map { ExecutorMemory.highestEpoch(node: replica.node, directory: $0) } ?? .none
         let node = ExecutorNode(
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,

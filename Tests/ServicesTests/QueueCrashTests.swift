@@ -79,16 +79,17 @@ struct QueueCrashTests {
         }
         let (supervisor, config, run) = (cluster.supervisor, cluster.config, cluster.run)
         defer { supervisor.stop() }
-        let probe = ExecutorProbe(settings: config.executors)
+        let probe = ExecutorProbe(config: config)
         let leader = try #require(probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
         let recorder = TraceRecorder(node: "load", writer: nil)
         let report = LoadGenerator(
-            baseURL: config.orchestrator.url, orders: 60, concurrency: 8, seed: 3, year: CalendarDate.utcNow().year
+            baseURL: config.orchestrator.url, orders: 60, concurrency: 8, seed: 3, year: CalendarDate.utcNow().year,
+            credential: cluster.credential
         ).run(recorder: recorder)
         #expect(report.outcomes["approved", default: 0] > 10)
         let queue = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: recorder, logger: quietLogger,
-            defaultDeadline: .seconds(2))
+            defaultDeadline: .seconds(2), credential: cluster.credential)
         let held = try queue.call("inspect", Empty(), returning: QueueSnapshot.self).leases
             .filter { $0.executor == leader.id }
         #expect(held.count > 1, "the leader works on several orders at once")
