@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RPC
 import Services
+import Synchronization
 
 /// A whole cluster of real processes on free loopback ports, with its config written to a file and its traces in
 /// a fresh run directory: what tests and benchmarks start (`bookstore up` uses the configured addresses instead).
@@ -49,18 +50,34 @@ public struct LocalCluster: Sendable {
 
 /// Loopback ports.
 public enum LoopbackPort {
-    /// A port on 127.0.0.1 that was free a moment ago (the kernel's choice for an ephemeral bind).
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// A port on 127.0.0.1 that is free now and was not handed out before by this process. Picked below the
+    /// kernel's ephemeral range (32768 and up), so that no outgoing connection's local port takes it before the
+    /// service binds it; tests start many clusters at once, and two services sharing a port would answer for each
+    /// other.
     public static func free() -> Int {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            let port = Int.random(in: 20_000..<32_000, using: &generator)
+            let fresh = handedOut.withLock { $0.insert(port).inserted }
+            if fresh && canBind(port) { return port }
+        }
+        return 0
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(descriptor, $0, length) }
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(descriptor, $0, &length) }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -28,7 +28,7 @@ struct QueueDurabilityTests {
             client = RPCClient(
                 peer: "queue", baseURL: "http://127.0.0.1:\(server.port)",
                 recorder: TraceRecorder(node: "t", writer: nil),
-                logger: quietLogger, defaultDeadline: .seconds(5))
+                logger: quietLogger, defaultDeadline: .seconds(5), credential: ServiceHost.processCredential)
         }
 
         func stop() {
