@@ -27,7 +27,7 @@ struct QueueDurabilityTests {
             (server, queue) = try ServiceFactory.startQueue(config: config, host: host, dataDirectory: data)
             client = RPCClient(
                 peer: "queue", baseURL: "http://127.0.0.1:\(server.port)",
-                recorder: TraceRecorder(node: "t", writer: nil),
+                recorder: TraceRecorder(node: "orchestrator", writer: nil),
                 logger: quietLogger, defaultDeadline: .seconds(5), credential: ServiceHost.processCredential)
         }
 
