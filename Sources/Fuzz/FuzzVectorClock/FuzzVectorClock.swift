@@ -6,6 +6,13 @@ import FuzzSupport
 @_cdecl("LLVMFuzzerTestOneInput")
 func testOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let text = String(decoding: FuzzDriver.bytes(start, count), as: UTF8.self)
+    // The servers' bounded parser: what it accepts prints back to the same clock, within the same bounds.
+    let limits = WireClockLimits(maxEntries: 32)
+    if case .success(let bounded) = VectorClock.parse(wireText: text, limits: limits) {
+        guard case .success(let again) = VectorClock.parse(wireText: bounded.description, limits: limits),
+            again == bounded
+        else { FuzzDriver.fail("bounded clock does not round-trip: \(bounded.description)") }
+    }
     guard let clock = VectorClock(jsonText: text) else { return 0 }
     guard let again = VectorClock(jsonText: clock.description) else {
         FuzzDriver.fail("description of a parsed clock does not parse: \(clock.description)")
