@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RPC
 import Services
+import TraceFormat
 
 extension TraceLogHandler.Format: ExpressibleByArgument {}
 
@@ -24,6 +25,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Run directory for this node's trace file (default: <tracesRoot>/manual).")
     var traces: String?
+
+    @Option(help: "The queue's data directory for its write-ahead log (queue only).")
+    var data: String?
 
     @Option(help: "Log format on stderr: text or json.")
     var logFormat: TraceLogHandler.Format = .text
@@ -56,6 +60,7 @@ struct ServeCommand: ParsableCommand {
             }
             node = replica.node
         }
+        Self.configureTraces(cluster: cluster, executor: ServiceRole(rawValue: service) == nil)
         let host = try ServiceHost(
             node: node, tracesDirectory: directory, logFormat: logFormat, metricsEnabled: cluster.metrics)
         let server: RPCServer
@@ -77,6 +82,12 @@ struct ServeCommand: ParsableCommand {
         PIDFile.write(node: node, directory: directory)
         let signal = TerminationSignals.wait()
         host.logger.info("stopping on signal \(signal)")
+        host.recorder.record(.nodeStopping, data: ["signal": .int(Int64(signal))])
+        if ServiceRole(rawValue: service) == .orchestrator {
+            // Intake first: checkout answers 503 + Retry-After while the requests in flight finish.
+            host.beginDraining()
+            Thread.sleep(forTimeInterval: Double(Self.drainMilliseconds) / 1000)
+        }
         if let executor {
             let done = DispatchSemaphore(value: 0)
             Task {
@@ -88,6 +99,26 @@ struct ServeCommand: ParsableCommand {
         server.stop()
         host.shutdown()
         PIDFile.remove(node: node, directory: directory)
+    }
+}
+
+extension ServeCommand {
+    /// How long the orchestrator answers 503 before it stops listening (its in-flight requests then finish
+    /// inside `server.stop()`).
+    static let drainMilliseconds = 300
+
+    /// Trace rotation, the clock bounds a restored clock must meet, and (for executors) the epoch the state file
+    /// remembers.
+    static func configureTraces(cluster: ClusterConfig, executor: Bool) {
+        var settings = TraceFileSettings.current
+        settings.segmentBytes = cluster.supervision.traceSegmentBytes
+        var known = Set(ServiceRole.allCases.map { cluster.endpoint(of: $0).id })
+        known.formUnion(cluster.executors.replicas.map(\.node))
+        known.formUnion(cluster.security.externalNodes)
+        known.insert("supervisor")
+        settings.knownNodes = known
+        settings.watches = executor ? [ExecutorMemory.epochWatch] : []
+        TraceFileSettings.current = settings
     }
 }
 
