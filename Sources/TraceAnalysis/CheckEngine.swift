@@ -173,7 +173,8 @@ public final class CheckEngine {
         for file in health { state.health[file.node] = file }
         if !partial { for check in checks { check.finish(state) } }
         return CheckReport(
-            events: state.examined, files: health, partial: partial, checks: checks.map(\.result))
+            events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
+            ledger: (checks[7] as? ExactlyOnceCheck)?.ledger ?? OrderLedger())
     }
 
     /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.
