@@ -45,11 +45,12 @@ final class TraceStateStore: @unchecked Sendable {
             if !settings.watches.isEmpty {
                 for event in batch { TraceStateWatch.fold(event, into: &state.highest, watches: settings.watches) }
             }
-            let rotated = position.segment != state.segment
+            // A new member or segment is saved at once: a restart then reads at most about one member of trace.
+            let moved = position.segment != state.segment || position.memberOffset != state.memberOffset
             state.segment = position.segment
             state.memberOffset = position.memberOffset
             let now = Self.monotonic()
-            if rotated || now &- lastSave >= settings.stateIntervalNanos { saveLocked(now: now) }
+            if moved || now &- lastSave >= settings.stateIntervalNanos { saveLocked(now: now) }
         }
     }
 
