@@ -70,7 +70,7 @@ public final class TraceFileWriter: @unchecked Sendable {
         self.path = path
         self.maximumQueuedEvents = maximumQueuedEvents
         self.batchInterval = batchInterval
-        self.segmentBytes = segmentBytes.map { max(4096, $0) }
+        self.segmentBytes = segmentBytes.map { max(1024, $0) }
         self.memberBytes = memberBytes.map { max(1024, $0) }
         self.onBatch = onBatch
         let directory = (path as NSString).deletingLastPathComponent
