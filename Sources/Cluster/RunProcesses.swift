@@ -86,10 +86,12 @@ public struct RunProcesses: Sendable {
         return arguments[2] == node
     }
 
-    /// `path` made absolute with symbolic links resolved.
+    /// `path` made absolute with symbolic links resolved (relative paths against `base`, default the cwd).
     public static func resolve(_ path: String, from base: String? = nil) -> String {
         let base = base ?? FileManager.default.currentDirectoryPath
         let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
-        return (absolute as NSString).resolvingSymlinksInPath
+        guard let resolved = realpath(absolute, nil) else { return (absolute as NSString).standardizingPath }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -60,6 +60,7 @@ public final class TraceRecorder: Sendable {
     public static func file(
         node: String, directory: String, settings: TraceFileSettings = .current
     ) throws -> TraceRecorder {
+        let lock = try TraceStateStore.lock(node: node, directory: directory)
         let recovery = TraceRecovery.recover(node: node, directory: directory, settings: settings)
         if let ignored = recovery.ignoredState {
             var line = Array("trace state ignored for \(node): \(ignored); reading the whole trace\n".utf8)
@@ -74,9 +75,16 @@ public final class TraceRecorder: Sendable {
                 memberOffset: 0, highest: recovery.highest),
             settings: settings)
         let path = TraceSegments.path(node: node, segment: recovery.segment, directory: directory)
-        let writer = try TraceFileWriter(
-            path: path, segmentBytes: settings.segmentBytes, memberBytes: settings.memberBytes,
-            onBatch: { [store] batch, position in store.batchWritten(batch, position: position) })
+        let writer: TraceFileWriter
+        do {
+            writer = try TraceFileWriter(
+                path: path, segmentBytes: settings.segmentBytes, memberBytes: settings.memberBytes,
+                onBatch: { [store] batch, position in store.batchWritten(batch, position: position) })
+        } catch {
+            Foundation.close(lock)
+            throw error
+        }
+        store.lockDescriptor = lock
         store.batchWritten([], position: writer.startPosition)
         store.saveNow()
         return TraceRecorder(node: node, writer: writer, store: store, clock: recovery.clock)
@@ -132,6 +140,7 @@ public final class TraceRecorder: Sendable {
     public func close() {
         writer?.close()
         store?.saveNow()
+        store?.unlock()
     }
 
     /// The writer's counters (zero when not tracing).

@@ -11,6 +11,12 @@ final class TraceStateStore: @unchecked Sendable {
     private var state: TraceNodeState
     private var lastSave: UInt64 = 0
     private(set) var saveErrors = 0
+    /// The held `<node>.lock` (−1 when none).
+    var lockDescriptor: Int32 {
+        get { lock.withLock { heldLock } }
+        set { lock.withLock { heldLock = newValue } }
+    }
+    private var heldLock: Int32 = -1
 
     init(path: String, state: TraceNodeState, settings: TraceFileSettings) {
         self.path = path
@@ -23,6 +29,14 @@ final class TraceStateStore: @unchecked Sendable {
 
     /// A snapshot of the state (tests).
     var snapshot: TraceNodeState { lock.withLock { state } }
+
+    /// Releases `<node>.lock` (at close). Idempotent.
+    func unlock() {
+        lock.withLock {
+            if heldLock >= 0 { Foundation.close(heldLock) }
+            heldLock = -1
+        }
+    }
 
     /// Writes the state now.
     func saveNow() {
@@ -59,9 +73,30 @@ final class TraceStateStore: @unchecked Sendable {
         do { try state.save(to: path) } catch { saveErrors += 1 }
     }
 
+    /// Takes `<directory>/<node>.lock` for this process (released at close or when the process ends), so that two
+    /// processes never write one node's trace at once.
+    static func lock(node: String, directory: String) throws -> Int32 {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("\(node).lock")
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw TraceReadError.cannotOpen(path, errno) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw TraceLockError(node: node, path: path)
+        }
+        return descriptor
+    }
+
     static func monotonic() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
+}
+
+/// Another live process already writes this node's trace in this run directory.
+public struct TraceLockError: Error, CustomStringConvertible {
+    public var node: String
+    public var path: String
+    public var description: String { "\(node) is already tracing into this run (\(path) is locked by a live process)" }
 }
