@@ -31,7 +31,7 @@ extension ClusterSupervisor {
             let others = adopted.filter { Self.phase(of: $0.node) == phase }.map(\.pid)
             stop(children: children, adopted: others, grace: grace)
         }
-        recorder?.close()
+        openedRecorder?.close()
     }
 
     private func stop(children: [Process], adopted: [Int32], grace: Duration) {

@@ -38,8 +38,16 @@ public final class ClusterSupervisor: @unchecked Sendable {
     var stopping = false
     private var policy: RestartPolicy
     private var gaveUp: Set<String> = []
-    /// The supervisor's own trace (`supervisor.jsonl.gz`): restarts and give-ups. Nil when it cannot be opened.
-    let recorder: TraceRecorder?
+    /// The supervisor's own trace (`supervisor.jsonl.gz`): restarts and give-ups, opened at the first one.
+    private var traceRecorder: TraceRecorder?
+    var recorder: TraceRecorder? {
+        lock.withLock {
+            if traceRecorder == nil { traceRecorder = try? TraceRecorder.file(node: "supervisor", directory: run.path) }
+            return traceRecorder
+        }
+    }
+    /// The supervisor's trace if it was opened (closed at the end of `stop`).
+    var openedRecorder: TraceRecorder? { lock.withLock { traceRecorder } }
     /// False turns automatic restarts off (a child's unexpected exit is then only reported).
     public var restartsEnabled = true
     /// Called (on a background thread) when a child exits that nobody stopped or killed on purpose.
@@ -56,7 +64,6 @@ public final class ClusterSupervisor: @unchecked Sendable {
         self.logger = logger
         self.dataDirectory = dataDirectory
         policy = RestartPolicy(settings: config.supervision)
-        recorder = try? TraceRecorder.file(node: "supervisor", directory: run.path)
     }
 
     /// The path of the running executable (to start children of the same build).
