@@ -98,7 +98,9 @@ struct ChaosCommand: ParsableCommand {
             let cluster = try options.cluster()
             let node = try ServiceName.node(service, cluster: cluster)
             let run = try options.run(cluster)
-            guard let pid = run.pidFile(node: node) else { throw ChaosError("\(node) has no pid file in \(run.directory)") }
+            guard let pid = run.pidFile(node: node) else {
+                throw ChaosError("\(node) has no pid file in \(run.directory)")
+            }
             try Signals.send(SIGKILL, to: pid, node: node, run: run)
             CLIOutput.line("killed \(node) (pid \(pid))")
         }

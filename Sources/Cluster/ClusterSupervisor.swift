@@ -76,7 +76,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
         let roles: [ServiceRole] = [.queue, .verification, .fraud, .suggestions, .orchestrator]
         return roles.map {
             let data = $0 == .queue ? (dataDirectory.map { ["--data", $0] } ?? []) : []
-            return Launch(name: $0.rawValue, arguments: ["serve", $0.rawValue] + data, url: config.endpoint(of: $0).url)
+            return Launch(
+                name: $0.rawValue, arguments: ["serve", $0.rawValue] + data, url: config.endpoint(of: $0).url)
         }
             + config.executors.replicas.map {
                 Launch(name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: $0.endpoint.url)
@@ -138,7 +139,10 @@ public final class ClusterSupervisor: @unchecked Sendable {
             lock.withLock { _ = gaveUp.insert(launch.name) }
             logger.critical(
                 "giving up on a service",
-                metadata: ["service": .string(launch.name), "restarts": "\(restarts)", "window_s": "\(policy.settings.windowSeconds)"])
+                metadata: [
+                    "service": .string(launch.name), "restarts": "\(restarts)",
+                    "window_s": "\(policy.settings.windowSeconds)",
+                ])
             recorder?.record(
                 .serviceGaveUp,
                 data: [
@@ -152,7 +156,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
                 guard let self, !self.lock.withLock({ self.stopping }) else { return }
                 if let adopted = RunProcesses(directory: self.run.path).livePID(node: launch.name) {
                     self.logger.notice(
-                        "not restarting: another process runs it", metadata: ["service": .string(launch.name), "pid": "\(adopted)"])
+                        "not restarting: another process runs it",
+                        metadata: ["service": .string(launch.name), "pid": "\(adopted)"])
                     return
                 }
                 do {
@@ -164,7 +169,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
                             "restarts": .int(Int64(restarts)), "backoff_ms": .int(Int64(delayMs)),
                         ])
                 } catch {
-                    self.logger.error("restart failed", metadata: ["service": .string(launch.name), "cause": "\(error)"])
+                    self.logger.error(
+                        "restart failed", metadata: ["service": .string(launch.name), "cause": "\(error)"])
                 }
             }
         }

@@ -105,7 +105,11 @@ final class ExactlyOnceCheck: RunCheck {
     private func durability(_ event: RunEvent, recovered: Bool) {
         examined += 1
         let ids: [String]
-        if case .array(let values)? = event.event.data["orders"] { ids = values.compactMap(\.stringValue) } else { ids = [] }
+        if case .array(let values)? = event.event.data["orders"] {
+            ids = values.compactMap(\.stringValue)
+        } else {
+            ids = []
+        }
         durableWaiting = Set(ids)
         guard recovered else { return }
         for order in ids where !finished.contains(order) {

@@ -28,7 +28,8 @@ public struct TraceNodeState: Codable, Sendable, Equatable {
     public var highest: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case version = "v", node, clock, reserved, segment
+        case version = "v"
+        case node, clock, reserved, segment
         case memberOffset = "member_offset"
         case highest
     }
@@ -87,7 +88,9 @@ public struct TraceNodeState: Codable, Sendable, Equatable {
         if let bad = clock.first(where: { $0.value > Self.maximumCounter }) {
             return "clock entry \(bad.key) = \(bad.value) exceeds 2^53"
         }
-        if let known = settings.knownNodes, let stranger = clock.keys.first(where: { $0 != node && !known.contains($0) }) {
+        if let known = settings.knownNodes,
+            let stranger = clock.keys.first(where: { $0 != node && !known.contains($0) })
+        {
             return "clock names unknown node \(stranger)"
         }
         guard reserved <= Self.maximumCounter else { return "reservation \(reserved) exceeds 2^53" }

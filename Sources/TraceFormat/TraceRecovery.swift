@@ -29,7 +29,8 @@ public struct TraceRecovery: Sendable {
             recovery.ignoredState = error.description
         }
         if let loaded = state, !segments.contains(loaded.segment) || !recovery.offsetFits(loaded, node, directory) {
-            recovery.ignoredState = "state names segment \(loaded.segment) offset \(loaded.memberOffset), not in the trace"
+            recovery.ignoredState =
+                "state names segment \(loaded.segment) offset \(loaded.memberOffset), not in the trace"
             state = nil
         }
         if let state {
@@ -38,7 +39,8 @@ public struct TraceRecovery: Sendable {
             recovery.highest = state.highest
             for segment in segments where segment >= state.segment {
                 let offset = segment == state.segment ? state.memberOffset : 0
-                recovery.fold(node, TraceSegments.path(node: node, segment: segment, directory: directory), offset, settings)
+                recovery.fold(
+                    node, TraceSegments.path(node: node, segment: segment, directory: directory), offset, settings)
             }
             recovery.raiseOwn(node, to: state.reserved)
         } else if !segments.isEmpty {

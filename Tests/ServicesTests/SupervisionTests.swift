@@ -15,7 +15,9 @@ struct SupervisionTests {
         let root = temporaryPath("supervision")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let executable = try locateBookstore()
-        let cluster = try LocalCluster.launch(executable: executable, root: root, runID: "supervised", logger: quietLogger) {
+        let cluster = try LocalCluster.launch(
+            executable: executable, root: root, runID: "supervised", logger: quietLogger
+        ) {
             config in
             config.fraudModel = fraudModelPath
             config.supervision.backoffMs = 50
@@ -31,11 +33,13 @@ struct SupervisionTests {
 
         // A kill nobody announced: the supervisor restarts the service after its backoff.
         kill(fraud.pid, SIGKILL)
-        let restarted = try #require(waitFor(seconds: 10) { supervisor.children.first { $0.name == "fraud" && $0.pid != fraud.pid } })
+        let restarted = try #require(
+            waitFor(seconds: 10) { supervisor.children.first { $0.name == "fraud" && $0.pid != fraud.pid } })
         try supervisor.waitUntilHealthy(only: ["fraud"], timeout: .seconds(20))
 
         // chaos kill through the CLI: proven pid, killed; the second death exceeds maxRestarts = 1.
-        let chaos = try runCLI(executable, ["chaos", "kill", "fraud", "--run", cluster.run.path, "--config", cluster.configPath])
+        let chaos = try runCLI(
+            executable, ["chaos", "kill", "fraud", "--run", cluster.run.path, "--config", cluster.configPath])
         #expect(chaos.status == 0, "\(chaos.output)")
         #expect(chaos.output.contains("killed fraud (pid \(restarted.pid))"))
         #expect(waitFor(seconds: 10) { supervisor.abandoned.contains("fraud") ? true : nil } == true)
@@ -59,7 +63,9 @@ struct SupervisionTests {
         #expect(waitFor(seconds: 5) { kill(adopted, 0) != 0 ? true : nil } == true, "the adopted fraud was stopped")
 
         var kinds: [String] = []
-        _ = try TraceFileReader().read(node: "supervisor", directory: cluster.run.path) { kinds.append($0.kind.rawValue) }
+        _ = try TraceFileReader().read(node: "supervisor", directory: cluster.run.path) {
+            kinds.append($0.kind.rawValue)
+        }
         #expect(kinds == ["service.restarted", "service.gave_up"])
         var stopping = 0
         _ = try TraceFileReader().read(node: "queue", directory: cluster.run.path) {
@@ -91,7 +97,8 @@ extension SupervisionTests {
         let url = cluster.config.orchestrator.url
         let loadDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            _ = LoadGenerator(baseURL: url, orders: 150, concurrency: 2, seed: 5, year: CalendarDate.utcNow().year).run(recorder: recorder)
+            _ = LoadGenerator(baseURL: url, orders: 150, concurrency: 2, seed: 5, year: CalendarDate.utcNow().year).run(
+                recorder: recorder)
             loadDone.signal()
         }
         Thread.sleep(forTimeInterval: 0.6)
@@ -111,9 +118,10 @@ extension SupervisionTests {
         _ = loadDone.wait(timeout: .now() + 30)
         recorder.close()
         let report = try RunAnalysis.check(directory: cluster.run.path)
-        for check in ["receive-matches-send", "election-safety", "own-clock-increases", "knowledge-never-shrinks",
-            "no-future-clocks", "mutual-exclusion"]
-        {
+        for check in [
+            "receive-matches-send", "election-safety", "own-clock-increases", "knowledge-never-shrinks",
+            "no-future-clocks", "mutual-exclusion",
+        ] {
             #expect(report.result(check)?.violations == 0, "\(check): \(report.text())")
         }
         let leftovers = RunProcesses(directory: cluster.run.path).live()

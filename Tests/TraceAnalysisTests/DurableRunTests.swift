@@ -161,7 +161,8 @@ private let orderD = "dddddddddddddddddddddddddddddddd"
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
         builder.record("supervisor", EventKind("service.restarted"), ["service": "fraud", "status": 9, "restarts": 1])
         builder.order(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
-        builder.record("supervisor", EventKind("service.gave_up"), ["service": "fraud", "restarts": 10, "window_s": 60])
+        builder.record(
+            "supervisor", EventKind("service.gave_up"), ["service": "fraud", "restarts": 10, "window_s": 60])
         let directory = RunFiles.temporaryDirectory("supervisor")
         try RunFiles.write(builder.events, to: directory)
         let report = try RunAnalysis.check(directory: directory)

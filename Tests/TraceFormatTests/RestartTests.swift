@@ -22,7 +22,8 @@ struct RestartTests {
             // Second incarnation appends to the same file.
             let second = try TraceRecorder.file(node: "executor-1", directory: directory.path)
             // No state file in this directory: the whole trace is read, and a reservation's worth is skipped.
-            #expect(second.clock["executor-1"] == 51 + TraceFileSettings().reservation, "the clock continues from the file")
+            #expect(
+                second.clock["executor-1"] == 51 + TraceFileSettings().reservation, "the clock continues from the file")
             #expect(second.clock["queue"] == 7)
             for _ in 0..<20 { second.record(EventKind("test.tick")) }
             second.close()

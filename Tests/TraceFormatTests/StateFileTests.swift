@@ -36,7 +36,9 @@ struct StateFileTests {
             var settings = TraceFileSettings()
             settings.stateIntervalNanos = UInt64.max  // never saved while running: only at start
             let recorder = try TraceRecorder.file(node: "fraud", directory: directory.path, settings: settings)
-            for index in 1...300 { recorder.record(EventKind("test.tick"), merging: VectorClock(["queue": UInt64(index)])) }
+            for index in 1...300 {
+                recorder.record(EventKind("test.tick"), merging: VectorClock(["queue": UInt64(index)]))
+            }
             recorder.flush()
             // No close: as after kill -9, the state file still holds the clock from the start.
             let recovery = TraceRecovery.recover(node: "fraud", directory: directory.path, settings: settings)
@@ -111,7 +113,8 @@ struct StateFileTests {
             for _ in 0..<2 {
                 let recorder = try TraceRecorder.file(node: "executor-1", directory: directory.path, settings: settings)
                 for index in 0..<400 {
-                    recorder.record(EventKind("test.tick"), data: ["i": .int(Int64(index)), "pad": .string(filler(index))])
+                    recorder.record(
+                        EventKind("test.tick"), data: ["i": .int(Int64(index)), "pad": .string(filler(index))])
                     if index % 50 == 0 { recorder.flush() }
                 }
                 total += 400
@@ -190,7 +193,9 @@ struct StateFileTests {
                 try FileManager.default.removeItem(atPath: statePath)
                 let fullStart = ContinuousClock.now
                 let full = TraceRecovery.recover(node: "executor-2", directory: directory.path, settings: settings)
-                print("without a state file: \(full.source), \(full.eventsRead) events read in \(ContinuousClock.now - fullStart)")
+                print(
+                    "without a state file: \(full.source), \(full.eventsRead) events read in \(ContinuousClock.now - fullStart)"
+                )
             }
         }
     }
