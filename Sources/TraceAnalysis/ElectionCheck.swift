@@ -108,7 +108,8 @@ final class ElectionCheck: RunCheck {
             "at the end, live executors do not all follow executor-\(highest)"
                 + (settling ? " (the election had not settled)" : ""),
             rule: settling
-                ? "the run ended within \(Self.settleNanos / 1_000_000_000) s of election activity: agreement was not due"
+                ? "the run ended within \(Self.settleNanos / 1_000_000_000) s of election activity: "
+                    + "agreement was not due"
                 : "after an election settles, the live nodes agree on the highest live id (Bully)",
             severity: settling ? .warning : .violation)
         for node in live {

@@ -210,3 +210,13 @@ private let orderD = "dddddddddddddddddddddddddddddddd"
         #expect(fromFiles.files.allSatisfy { $0.problems.isEmpty }, "\(fromFiles.files.flatMap(\.problems))")
     }
 }
+
+extension DurableRunTests {
+    @Test func theSummaryReportsOrdersWaitingInTheDurableQueue() {
+        let events = Self.firstRun()
+        let summary = RunSummary()
+        for event in CausalMerge.merge(events) { summary.observe(event) }
+        let text = summary.text(directory: "scenario", health: [], checks: CheckEngine.check(events))
+        #expect(text.contains("at the end: 1 waiting in the durable queue, 1 lost"), "\(text)")
+    }
+}

@@ -57,7 +57,8 @@ struct StateFileTests {
     @Test func invalidStateFilesAreIgnoredAndTheWholeTraceIsRead() throws {
         let bad = [
             "not json",
-            #"{"v":1,"node":"n","clock":{"n":9007199254740993},"reserved":5,"segment":0,"member_offset":0,"highest":{}}"#,
+            #"{"v":1,"node":"n","clock":{"n":9007199254740993},"reserved":5,"segment":0,"member_offset":0,"#
+                + #""highest":{}}"#,
             #"{"v":1,"node":"n","clock":{"intruder":3},"reserved":5,"segment":0,"member_offset":0,"highest":{}}"#,
             #"{"v":1,"node":"other","clock":{},"reserved":5,"segment":0,"member_offset":0,"highest":{}}"#,
             #"{"v":1,"node":"n","clock":{},"reserved":5,"segment":7,"member_offset":0,"highest":{}}"#,
@@ -194,7 +195,8 @@ struct StateFileTests {
                 let fullStart = ContinuousClock.now
                 let full = TraceRecovery.recover(node: "executor-2", directory: directory.path, settings: settings)
                 print(
-                    "without a state file: \(full.source), \(full.eventsRead) events read in \(ContinuousClock.now - fullStart)"
+                    "without a state file: \(full.source), \(full.eventsRead) events read in "
+                        + "\(ContinuousClock.now - fullStart)"
                 )
             }
         }
