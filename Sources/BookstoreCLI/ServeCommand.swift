@@ -95,6 +95,8 @@ struct ServeCommand: ParsableCommand {
                 done.signal()
             }
             done.wait()
+            // Calls already under way when the work stopped (an ack, a lease) finish into the trace, not after it.
+            Thread.sleep(forTimeInterval: Double(Self.settleMilliseconds) / 1000)
         }
         server.stop()
         host.shutdown()
@@ -106,6 +108,8 @@ extension ServeCommand {
     /// How long the orchestrator answers 503 before it stops listening (its in-flight requests then finish
     /// inside `server.stop()`).
     static let drainMilliseconds = 300
+    /// How long a stopping executor lets its in-flight calls finish before its trace writer closes.
+    static let settleMilliseconds = 150
 
     /// Trace rotation, the clock bounds a restored clock must meet, and (for executors) the epoch the state file
     /// remembers.

@@ -220,3 +220,31 @@ extension DurableRunTests {
         #expect(text.contains("at the end: 1 waiting in the durable queue, 1 lost"), "\(text)")
     }
 }
+
+extension DurableRunTests {
+    /// An executor's ack sent while it stopped, after its trace writer closed: the queue's receive has no send in
+    /// the executor's (cleanly closed) trace. A warning, not a violation; without `node.stopping` it stays one.
+    @Test func aSendRecordedAfterTheSendersCleanStopIsAWarning() {
+        for stopping in [true, false] {
+            var builder = ScenarioBuilder()
+            builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+            builder.order(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
+            if stopping { builder.record("executor-2", EventKind("node.stopping"), ["signal": 15]) }
+            var late = builder
+            late.call("executor-2", "queue", "ack", trace: orderA)
+            // Drop the executor's events of that call, as a closed writer does.
+            let events = late.events.enumerated().filter { index, event in
+                index < builder.events.count || event.node != "executor-2"
+            }.map(\.element)
+            let report = CheckEngine.check(events, health: [])
+            let messages = report.result("receive-matches-send")!
+            let future = report.result("no-future-clocks")!
+            if stopping {
+                #expect(messages.violations == 0 && messages.warnings >= 1, "\(report.text())")
+                #expect(future.violations == 0, "\(report.text())")
+            } else {
+                #expect(messages.violations == 1, "\(report.text())")
+            }
+        }
+    }
+}
