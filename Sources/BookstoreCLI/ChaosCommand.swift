@@ -111,7 +111,8 @@ struct ChaosCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start a service again into the running cluster's run (e.g. after `chaos kill`).")
         @OptionGroup var options: Options
-        @Option(help: "The queue's data directory (default: <run>/queue-data).") var data: String?
+        @Option(help: "The queue's data directory (default: as the supervisor started it, else <run>/queue-data).")
+        var data: String?
         @Argument(help: "The service (an executor also by its id).") var service: String
 
         func run() throws {
@@ -119,16 +120,9 @@ struct ChaosCommand: ParsableCommand {
             let node = try ServiceName.node(service, cluster: cluster)
             let run = try options.run(cluster)
             if let pid = run.livePID(node: node) { throw ChaosError("\(node) is running (pid \(pid))") }
-            var arguments = ["serve"]
-            if node.hasPrefix("executor-") {
-                arguments += ["executor", "--id", String(node.dropFirst("executor-".count))]
-            } else {
-                arguments.append(node)
-            }
-            if node == ServiceRole.queue.rawValue {
-                arguments += ["--data", data ?? (run.directory as NSString).appendingPathComponent("queue-data")]
-            }
-            arguments += ["--traces", run.directory] + (options.config.map { ["--config", $0] } ?? [])
+            // As the supervisor started it (same data directory and config), unless told otherwise.
+            let recorded = data == nil ? run.recordedArguments(node: node) : nil
+            let arguments = recorded ?? defaultArguments(node, run)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ClusterSupervisor.currentExecutable)
             process.arguments = arguments
@@ -138,6 +132,20 @@ struct ChaosCommand: ParsableCommand {
             try? "\(process.processIdentifier)\n".write(
                 toFile: "\(run.directory)/\(node).pid", atomically: true, encoding: .utf8)
             CLIOutput.line("started \(node) (pid \(process.processIdentifier)) tracing into \(run.directory)")
+        }
+
+        /// `serve <service> … --traces <run>` when the supervisor left no record of how it started the node.
+        private func defaultArguments(_ node: String, _ run: RunProcesses) -> [String] {
+            var arguments = ["serve"]
+            if node.hasPrefix("executor-") {
+                arguments += ["executor", "--id", String(node.dropFirst("executor-".count))]
+            } else {
+                arguments.append(node)
+            }
+            if node == ServiceRole.queue.rawValue {
+                arguments += ["--data", data ?? (run.directory as NSString).appendingPathComponent("queue-data")]
+            }
+            return arguments + ["--traces", run.directory] + (options.config.map { ["--config", $0] } ?? [])
         }
     }
 }

@@ -103,8 +103,9 @@ public final class ClusterSupervisor: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         var arguments = launch.arguments + ["--traces", RunProcesses.resolve(run.path)]
-        if let configPath { arguments += ["--config", configPath] }
+        if let configPath { arguments += ["--config", RunProcesses.resolve(configPath)] }
         process.arguments = arguments
+        RunProcesses(directory: run.path).recordArguments(arguments, node: launch.name)
         let logPath = (run.path as NSString).appendingPathComponent("\(launch.name).log")
         try Self.sendOutput(of: process, toLog: logPath)
         let name = launch.name

@@ -60,6 +60,26 @@ public struct RunProcesses: Sendable {
         }
     }
 
+    /// Remembers how `node` was started (`<run>/<node>.args.json`), so that `chaos restart` starts it the same way
+    /// (same data directory and config).
+    public func recordArguments(_ arguments: [String], node: String) {
+        guard let data = try? JSONEncoder().encode(arguments) else { return }
+        try? data.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("\(node).args.json")))
+    }
+
+    /// The arguments `node` was last started with by the supervisor, when they are a `serve` of that node into
+    /// this run (nil otherwise).
+    public func recordedArguments(node: String) -> [String]? {
+        let path = (directory as NSString).appendingPathComponent("\(node).args.json")
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 64 * 1024), data.count < 64 * 1024,
+            let arguments = try? JSONDecoder().decode([String].self, from: data), arguments.count <= 64,
+            Self.isServe(["bookstore"] + arguments, node: node, run: directory, cwd: nil)
+        else { return nil }
+        return arguments
+    }
+
     /// The arguments of a process from `/proc/PID/cmdline` (nil when it does not exist).
     public static func commandLine(pid: Int32) -> [String]? {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else {
