@@ -152,3 +152,24 @@ private func runCLI(_ executable: String, _ arguments: [String]) throws -> (stat
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+@Suite struct RestartPolicyTests {
+    @Test func backoffDoublesUpToTheCeilingAndTheSupervisorGivesUpAfterMaxRestartsInTheWindow() {
+        var settings = SupervisionSettings()
+        settings.backoffMs = 100
+        settings.maxBackoffMs = 350
+        settings.maxRestarts = 4
+        settings.windowSeconds = 10
+        var policy = RestartPolicy(settings: settings)
+        let second: UInt64 = 1_000_000_000
+        let decisions = (1...5).map { policy.onExit("queue", now: UInt64($0) * second) }
+        #expect(
+            decisions == [
+                .restart(delayMs: 100, restarts: 1), .restart(delayMs: 200, restarts: 2),
+                .restart(delayMs: 350, restarts: 3), .restart(delayMs: 350, restarts: 4), .giveUp(restarts: 4),
+            ])
+        #expect(policy.onExit("fraud", now: 5 * second) == .restart(delayMs: 100, restarts: 1), "per service")
+        // Restarts older than the window no longer count.
+        #expect(policy.onExit("queue", now: 30 * second) == .restart(delayMs: 100, restarts: 1))
+    }
+}
