@@ -48,7 +48,7 @@ struct UpCommand: ParsableCommand {
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
             logger: logger, dataDirectory: options.dataDirectory(cluster: cluster, run: run))
         supervisor.onUnexpectedExit = { role, status in
-            CLIOutput.line("! \(role) exited with status \(status); see \(run.path)/\(role).log (restarting)")
+            CLIOutput.line("! \(role) exited with status \(status); see \(run.path)/\(role).log")
         }
         do {
             try supervisor.start()

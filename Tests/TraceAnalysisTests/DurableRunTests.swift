@@ -248,3 +248,28 @@ extension DurableRunTests {
         }
     }
 }
+
+extension DurableRunTests {
+    @Test func leasesOfAQueueProcessEndWithItAndANewProcessMayReuseTheirIds() {
+        var builder = ScenarioBuilder()
+        builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+        builder.approve(orderA)
+        // Lease 1 granted, then the queue process dies before any commit (supervisor restarts it).
+        builder.call("executor-2", "queue", "lease") { builder in
+            builder.record(
+                "queue", EventKind("queue.lease"),
+                ["order": .string(orderA), "executor": 2, "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
+        }
+        builder.pids["queue"] = 4_242
+        builder.sequences["queue"] = 0
+        builder.queueRecovered([])
+        builder.approve(orderB)
+        builder.execute(orderB, executor: "executor-2", epoch: "1.2", lease: 1)
+        var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+        killed.truncated = true
+        let report = CheckEngine.check(builder.events, health: [killed])
+        let exclusion = report.result("mutual-exclusion")!
+        #expect(exclusion.violations == 0, "\(report.text())")
+        #expect(exclusion.info["queue restarts"] == 1)
+    }
+}
