@@ -23,7 +23,7 @@ struct DemoCommand: ParsableCommand {
         let run = try RunDirectory.create(root: cluster.tracesRoot)
         let supervisor = ClusterSupervisor(
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
-            logger: CLILogger.make(label: "demo"))
+            logger: CLILogger.make(label: "demo"), dataDirectory: options.dataDirectory(cluster: cluster, run: run))
         CLIOutput.line("Starting the cluster (run \(run.runID))…")
         do {
             try supervisor.start()

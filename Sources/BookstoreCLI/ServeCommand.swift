@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RPC
 import Services
+import TraceFormat
 
 extension TraceLogHandler.Format: ExpressibleByArgument {}
 
@@ -59,6 +60,7 @@ struct ServeCommand: ParsableCommand {
             }
             node = replica.node
         }
+        Self.configureTraces(cluster: cluster, executor: ServiceRole(rawValue: service) == nil)
         let host = try ServiceHost(
             node: node, tracesDirectory: directory, logFormat: logFormat, metricsEnabled: cluster.metrics)
         let server: RPCServer
@@ -87,6 +89,12 @@ struct ServeCommand: ParsableCommand {
         PIDFile.write(node: node, directory: directory)
         let signal = TerminationSignals.wait()
         host.logger.info("stopping on signal \(signal)")
+        host.recorder.record(.nodeStopping, data: ["signal": .int(Int64(signal))])
+        if ServiceRole(rawValue: service) == .orchestrator {
+            // Intake first: checkout answers 503 + Retry-After while the requests in flight finish.
+            host.beginDraining()
+            Thread.sleep(forTimeInterval: Double(Self.drainMilliseconds) / 1000)
+        }
         if let executor {
             let done = DispatchSemaphore(value: 0)
             Task {
@@ -94,11 +102,35 @@ struct ServeCommand: ParsableCommand {
                 done.signal()
             }
             done.wait()
+            // Calls already under way when the work stopped (an ack, a lease) finish into the trace, not after it.
+            Thread.sleep(forTimeInterval: Double(Self.settleMilliseconds) / 1000)
         }
         server.stop()
         queue?.close()
         host.shutdown()
         PIDFile.remove(node: node, directory: directory)
+    }
+}
+
+extension ServeCommand {
+    /// How long the orchestrator answers 503 before it stops listening (its in-flight requests then finish
+    /// inside `server.stop()`).
+    static let drainMilliseconds = 300
+    /// How long a stopping executor lets its in-flight calls finish before its trace writer closes.
+    static let settleMilliseconds = 150
+
+    /// Trace rotation, the clock bounds a restored clock must meet, and (for executors) the epoch the state file
+    /// remembers.
+    static func configureTraces(cluster: ClusterConfig, executor: Bool) {
+        var settings = TraceFileSettings.current
+        settings.segmentBytes = cluster.supervision.traceSegmentBytes
+        var known = Set(ServiceRole.allCases.map { cluster.endpoint(of: $0).id })
+        known.formUnion(cluster.executors.replicas.map(\.node))
+        known.formUnion(cluster.security.externalNodes)
+        known.insert("supervisor")
+        settings.knownNodes = known
+        settings.watches = executor ? [ExecutorMemory.epochWatch] : []
+        TraceFileSettings.current = settings
     }
 }
 

@@ -13,6 +13,18 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Root directory for runs' traces (default: the config's tracesRoot, traces/runs).")
     var traces: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The queue's data directory (default: the config's queueStore.dataDir, else <run>/queue-data).",
+            discussion: "Start again on the same directory to execute the orders left waiting."))
+    var data: String?
+
+    /// The queue's data directory for a run.
+    func dataDirectory(cluster: ClusterConfig, run: RunDirectory) -> String {
+        RunProcesses.resolve(
+            data ?? cluster.queueStore.dataDir ?? (run.path as NSString).appendingPathComponent("queue-data"))
+    }
+
     func load() throws -> (ClusterConfig, String?) {
         var cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
         if let traces { cluster.tracesRoot = traces }
@@ -34,7 +46,7 @@ struct UpCommand: ParsableCommand {
         let run = try RunDirectory.create(root: cluster.tracesRoot)
         let supervisor = ClusterSupervisor(
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
-            logger: logger)
+            logger: logger, dataDirectory: options.dataDirectory(cluster: cluster, run: run))
         supervisor.onUnexpectedExit = { role, status in
             CLIOutput.line("! \(role) exited with status \(status); see \(run.path)/\(role).log")
         }
@@ -57,6 +69,7 @@ struct UpCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: secret) {
             CLIOutput.line("Internal RPCs need this run's secret: \(secret) (chaos finds it; see docs/security.md)")
         }
+        CLIOutput.line("Queue data: \(supervisor.dataDirectory ?? "-")   (`up --data` on it resumes waiting orders)")
         _ = TerminationSignals.wait()
         CLIOutput.line("stopping…")
         supervisor.stop()

@@ -5,8 +5,9 @@ import Services
 import TraceFormat
 
 /// Starts every service of the cluster (and the executor replicas) as child processes of one executable,
-/// waits until all are healthy, reports children that die, applies faults, and stops them all
-/// (SIGTERM, then SIGKILL after a grace period).
+/// waits until all are healthy, restarts children that die unexpectedly (with backoff, giving up after
+/// `maxRestarts` in `windowSeconds`, recorded in the `supervisor` node's trace), applies faults, and stops them
+/// all in dependency order (see `stop(grace:)`).
 public final class ClusterSupervisor: @unchecked Sendable {
     /// How to launch one process of the cluster.
     public struct Launch: Sendable, Hashable {
@@ -32,15 +33,34 @@ public final class ClusterSupervisor: @unchecked Sendable {
     /// into `<run>/cluster.secret` (mode 0600) and given to the children as `BOOKSTORE_CLUSTER_SECRET_FILE`.
     public let credential: ClusterCredential
     private let childEnvironment: [String: String]?
-    private let logger: Logger
-    private let lock = NSLock()
-    private var processes: [String: Process] = [:]
-    private var expectedExits: Set<Int32> = []
-    private var stopping = false
+    /// The queue's data directory (`--data`); nil lets the queue choose.
+    public let dataDirectory: String?
+    let logger: Logger
+    let lock = NSLock()
+    var processes: [String: Process] = [:]
+    var expectedExits: Set<Int32> = []
+    var stopping = false
+    private var policy: RestartPolicy
+    private var gaveUp: Set<String> = []
+    /// The supervisor's own trace (`supervisor.jsonl.gz`): restarts and give-ups, opened at the first one.
+    private var traceRecorder: TraceRecorder?
+    var recorder: TraceRecorder? {
+        lock.withLock {
+            if traceRecorder == nil { traceRecorder = try? TraceRecorder.file(node: "supervisor", directory: run.path) }
+            return traceRecorder
+        }
+    }
+    /// The supervisor's trace if it was opened (closed at the end of `stop`).
+    var openedRecorder: TraceRecorder? { lock.withLock { traceRecorder } }
+    /// False turns automatic restarts off (a child's unexpected exit is then only reported).
+    public var restartsEnabled = true
     /// Called (on a background thread) when a child exits that nobody stopped or killed on purpose.
     public var onUnexpectedExit: (@Sendable (String, Int32) -> Void)?
 
-    public init(executable: String, config: ClusterConfig, configPath: String?, run: RunDirectory, logger: Logger) {
+    public init(
+        executable: String, config: ClusterConfig, configPath: String?, run: RunDirectory, logger: Logger,
+        dataDirectory: String? = nil
+    ) {
         self.executable = executable
         self.config = config
         self.configPath = configPath
@@ -69,6 +89,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
             environment[ClusterCredential.secretEnvironment] = nil
             childEnvironment = environment
         }
+        self.dataDirectory = dataDirectory
+        policy = RestartPolicy(settings: config.supervision)
     }
 
     /// The path of the running executable (to start children of the same build).
@@ -79,12 +101,12 @@ public final class ClusterSupervisor: @unchecked Sendable {
     /// Every process of the cluster: the queue and leaf services first, then the orchestrator, then executors.
     public var launches: [Launch] {
         let roles: [ServiceRole] = [.queue, .verification, .fraud, .suggestions, .orchestrator]
-        // The queue's log goes into the run unless the config names a data directory.
-        let queueData = config.queueStore.dataDir == nil ? ["--data", "\(run.path)/queue-data"] : []
         return roles.map {
-            Launch(
-                name: $0.rawValue, arguments: ["serve", $0.rawValue] + ($0 == .queue ? queueData : []),
-                url: config.endpoint(of: $0).url)
+            // The queue's log goes into the run unless `--data` or the config names a data directory.
+            let directory = dataDirectory ?? (config.queueStore.dataDir == nil ? "\(run.path)/queue-data" : nil)
+            let data = $0 == .queue ? (directory.map { ["--data", $0] } ?? []) : []
+            return Launch(
+                name: $0.rawValue, arguments: ["serve", $0.rawValue] + data, url: config.endpoint(of: $0).url)
         }
             + config.executors.replicas.map {
                 Launch(name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: $0.endpoint.url)
@@ -109,10 +131,11 @@ public final class ClusterSupervisor: @unchecked Sendable {
     private func start(_ launch: Launch) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        var arguments = launch.arguments + ["--traces", run.path]
-        if let configPath { arguments += ["--config", configPath] }
+        var arguments = launch.arguments + ["--traces", RunProcesses.resolve(run.path)]
+        if let configPath { arguments += ["--config", RunProcesses.resolve(configPath)] }
         process.arguments = arguments
         if let childEnvironment { process.environment = childEnvironment }
+        RunProcesses(directory: run.path).recordArguments(arguments, node: launch.name)
         let logPath = (run.path as NSString).appendingPathComponent("\(launch.name).log")
         try Self.sendOutput(of: process, toLog: logPath)
         let name = launch.name
@@ -128,11 +151,69 @@ public final class ClusterSupervisor: @unchecked Sendable {
                         "service": .string(name), "status": "\(finished.terminationStatus)", "log": .string(logPath),
                     ])
                 self.onUnexpectedExit?(name, finished.terminationStatus)
+                self.exitedUnexpectedly(launch, status: finished.terminationStatus)
             }
         }
         try process.run()
         lock.withLock { processes[name] = process }
         logger.debug("started", metadata: ["service": .string(name), "pid": "\(process.processIdentifier)"])
+    }
+
+    /// Restarts `launch` after the policy's backoff, or gives up on it; both are logged and traced.
+    private func exitedUnexpectedly(_ launch: Launch, status: Int32) {
+        guard restartsEnabled else { return }
+        let decision = lock.withLock { stopping ? nil : policy.onExit(launch.name, now: Self.monotonicNanos()) }
+        switch decision {
+        case nil:
+            return
+        case .giveUp(let restarts):
+            lock.withLock { _ = gaveUp.insert(launch.name) }
+            logger.critical(
+                "giving up on a service",
+                metadata: [
+                    "service": .string(launch.name), "restarts": "\(restarts)",
+                    "window_s": "\(policy.settings.windowSeconds)",
+                ])
+            recorder?.record(
+                .serviceGaveUp,
+                data: [
+                    "service": .string(launch.name), "restarts": .int(Int64(restarts)),
+                    "window_s": .int(Int64(policy.settings.windowSeconds)),
+                ])
+        case .restart(let delayMs, let restarts):
+            logger.warning(
+                "restarting a service", metadata: ["service": .string(launch.name), "backoff_ms": "\(delayMs)"])
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delayMs)) { [weak self] in
+                guard let self, !self.lock.withLock({ self.stopping }) else { return }
+                if let adopted = RunProcesses(directory: self.run.path).livePID(node: launch.name) {
+                    self.logger.notice(
+                        "not restarting: another process runs it",
+                        metadata: ["service": .string(launch.name), "pid": "\(adopted)"])
+                    return
+                }
+                do {
+                    try self.start(launch)
+                    self.recorder?.record(
+                        .serviceRestarted,
+                        data: [
+                            "service": .string(launch.name), "status": .int(Int64(status)),
+                            "restarts": .int(Int64(restarts)), "backoff_ms": .int(Int64(delayMs)),
+                        ])
+                } catch {
+                    self.logger.error(
+                        "restart failed", metadata: ["service": .string(launch.name), "cause": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Services the supervisor gave up restarting.
+    public var abandoned: Set<String> { lock.withLock { gaveUp } }
+
+    static func monotonicNanos() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
     /// Points a child's stdout and stderr at the end of `path` (created if needed); stdin at /dev/null.
@@ -195,45 +276,6 @@ public final class ClusterSupervisor: @unchecked Sendable {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-    }
-
-    /// Stops every child: SIGCONT (a paused one cannot stop), SIGTERM, then SIGKILL for any still running
-    /// after `grace`. Processes started by others into this run (`chaos restart`) are found by their pid files.
-    public func stop(grace: Duration = .seconds(5)) {
-        let running: [Process] = lock.withLock {
-            stopping = true
-            return Array(processes.values)
-        }
-        let adopted = adoptedPIDs(excluding: Set(running.map(\.processIdentifier)))
-        for process in running where process.isRunning {
-            kill(process.processIdentifier, SIGCONT)
-            kill(process.processIdentifier, SIGTERM)
-        }
-        for pid in adopted {
-            kill(pid, SIGCONT)
-            kill(pid, SIGTERM)
-        }
-        let deadline = ContinuousClock.now + grace
-        while (running.contains(where: \.isRunning) || adopted.contains(where: { kill($0, 0) == 0 }))
-            && ContinuousClock.now < deadline
-        {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        for process in running where process.isRunning {
-            logger.warning("service did not stop in time; killing", metadata: ["pid": "\(process.processIdentifier)"])
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        for pid in adopted where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-    }
-
-    /// Pids in the run's pid files that are not our children (services restarted by another tool).
-    private func adoptedPIDs(excluding ours: Set<Int32>) -> [Int32] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? []
-        return files.filter { $0.hasSuffix(".pid") }.compactMap { file in
-            let text = try? String(contentsOfFile: (run.path as NSString).appendingPathComponent(file), encoding: .utf8)
-            return text.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }.filter { !ours.contains($0) && kill($0, 0) == 0 }
     }
 
     /// The last lines of a service's log (for error messages).

@@ -25,6 +25,8 @@ struct NodeState {
     var maxOwn: UInt64
     /// True once a seq gap was seen (events dropped by the writer).
     var sawGap = false
+    /// True once the current incarnation recorded `node.stopping` (a clean stop began).
+    var stopping = false
 }
 
 /// The shared per-node state that the checks read. Updated by the engine after every check saw the event.
@@ -72,10 +74,13 @@ public final class RunState {
         let own = event.dense[event.node]
         maxOwn[event.node] = max(maxOwn[event.node], own)
         guard var state = states[event.node] else {
-            states[event.node] = NodeState(last: event, maxOwn: own, sawGap: event.event.sequence > 1)
+            states[event.node] = NodeState(
+                last: event, maxOwn: own, sawGap: event.event.sequence > 1,
+                stopping: event.event.kind.rawValue == "node.stopping")
             return
         }
         if startsIncarnation(event) {
+            state.stopping = false
             state.incarnation += 1
             state.restartFloors.append(state.last.dense[event.node])
             if event.event.sequence > 1 { state.sawGap = true }
@@ -84,8 +89,13 @@ public final class RunState {
         }
         state.last = event
         state.maxOwn = max(state.maxOwn, own)
+        if event.event.kind.rawValue == "node.stopping" { state.stopping = true }
         states[event.node] = state
     }
+
+    /// True when `node`'s last incarnation began a clean stop (`node.stopping`): events it recorded after its
+    /// trace writer closed were dropped (§1.6), so references beyond its last event are "lost", not violations.
+    func stoppedAtEnd(_ node: String) -> Bool { previous(node)?.stopping ?? false }
 
     /// True when events of `node` may be missing from the trace (damaged, truncated, gaps, restarts).
     func mayHaveLost(_ node: String) -> Bool {
@@ -173,7 +183,8 @@ public final class CheckEngine {
         for file in health { state.health[file.node] = file }
         if !partial { for check in checks { check.finish(state) } }
         return CheckReport(
-            events: state.examined, files: health, partial: partial, checks: checks.map(\.result))
+            events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
+            ledger: (checks[7] as? ExactlyOnceCheck)?.ledger ?? OrderLedger())
     }
 
     /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.

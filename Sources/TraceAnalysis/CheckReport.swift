@@ -24,6 +24,20 @@ public struct CheckReport: Sendable, Codable, Equatable {
     /// True when reading stopped early (`--limit`): end-of-run checks were skipped.
     public var partial: Bool
     public var checks: [CheckResult]
+    /// The orders as the durable queue saw them (for `RunsTogether`); not part of the JSON report.
+    public var ledger = OrderLedger()
+
+    enum CodingKeys: String, CodingKey {
+        case events, files, partial, checks
+    }
+
+    public init(events: Int, files: [FileHealth], partial: Bool, checks: [CheckResult], ledger: OrderLedger = .init()) {
+        self.events = events
+        self.files = files
+        self.partial = partial
+        self.checks = checks
+        self.ledger = ledger
+    }
 
     public var violationCount: Int { checks.reduce(0) { $0 + $1.violations } }
     public var warningCount: Int { checks.reduce(0) { $0 + $1.warnings } }

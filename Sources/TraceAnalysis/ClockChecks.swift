@@ -166,7 +166,7 @@ final class FutureClockCheck: RunCheck {
         for node in pending.keys.sorted() {
             for counter in pending[node]!.keys.sorted() {
                 let reference = pending[node]![counter]!
-                if state.mayHaveLost(node) {
+                if state.mayHaveLost(node) || state.stoppedAtEnd(node) {
                     report(lostFinding(reference, node: node, counter: counter, state: state, reused: false))
                 } else {
                     var finding = builder(

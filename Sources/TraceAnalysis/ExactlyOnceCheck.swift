@@ -15,14 +15,23 @@ final class ExactlyOnceCheck: RunCheck {
         var executorCommit: RunEvent?
         var executorCommits = 0
         var redelivered = false
+        /// Approved and stored in an earlier run: the durable queue recovered it waiting.
+        var carried = false
 
-        var approved: Bool { decision?.event.data["status"]?.stringValue == "approved" }
-        var complete: Bool { approved && enqueues == 1 && queueCommits == 1 && executorCommits == 1 }
+        var approved: Bool { decision?.event.data["status"]?.stringValue == "approved" || carried }
+        var complete: Bool {
+            approved && enqueues == (carried && decision == nil ? 0 : 1) && queueCommits == 1 && executorCommits == 1
+        }
     }
 
     private var orders: [String: OrderState] = [:]
     private var finished = CompactIDSet()
     private var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
+    /// What the durable queue holds, from its last `queue.recovered` or `queue.stopped` plus later enqueues minus
+    /// commits; nil while the queue recorded neither (an in-memory queue: whatever was not committed is lost).
+    private var durableWaiting: Set<String>?
+    /// The run's order ledger (for checking two runs together).
+    private(set) var ledger = OrderLedger()
 
     init(options: CheckOptions) {
         super.init(
@@ -32,6 +41,10 @@ final class ExactlyOnceCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         let kind = event.event.kind.rawValue
+        if kind == "queue.recovered" || kind == "queue.stopped" {
+            durability(event, recovered: kind == "queue.recovered")
+            return
+        }
         guard kind == "order.decision" || kind.hasPrefix("queue.") || kind == "executor.commit",
             let order = event.event.data["order"]?.stringValue
         else { return }
@@ -55,6 +68,7 @@ final class ExactlyOnceCheck: RunCheck {
                 return
             }
             entry.enqueues += 1
+            durableWaiting?.insert(order)
             if entry.enqueues == 2 { duplicate(order, event, what: "enqueue", earlier: entry.enqueue) }
             entry.enqueue = entry.enqueue ?? event
         case "queue.lease":
@@ -62,6 +76,8 @@ final class ExactlyOnceCheck: RunCheck {
         case "queue.lease.expired", "queue.lease.revoked":
             entry.redelivered = true
         case "queue.commit":
+            durableWaiting?.remove(order)
+            ledger.committed.append(order)
             entry.queueCommits += 1
             if entry.queueCommits == 2 { duplicate(order, event, what: "queue commit", earlier: entry.queueCommit) }
             entry.queueCommit = entry.queueCommit ?? event
@@ -85,6 +101,27 @@ final class ExactlyOnceCheck: RunCheck {
         }
     }
 
+    /// The queue's snapshot of what waits: at start after replaying its log, or at a clean stop.
+    private func durability(_ event: RunEvent, recovered: Bool) {
+        examined += 1
+        let ids: [String]
+        if case .array(let values)? = event.event.data["orders"] {
+            ids = values.compactMap(\.stringValue)
+        } else {
+            ids = []
+        }
+        durableWaiting = Set(ids)
+        guard recovered else { return }
+        for order in ids where !finished.contains(order) {
+            var entry = orders[order] ?? OrderState()
+            if entry.decision == nil && !entry.carried {
+                entry.carried = true
+                ledger.carried.append(order)
+            }
+            orders[order] = entry
+        }
+    }
+
     private func duplicate(_ order: String, _ event: RunEvent, what: String, earlier: RunEvent?) {
         counts.duplicated += 1
         var finding = builder(
@@ -104,9 +141,13 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     override func finish(_ state: RunState) {
+        var waiting = 0
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            if entry.approved && (entry.enqueues == 0 || entry.queueCommits == 0) {
+            if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
+                waiting += 1
+                ledger.waiting.append(order)
+            } else if entry.approved && ((entry.enqueues == 0 && !entry.carried) || entry.queueCommits == 0) {
                 lost(order, entry)
             } else if !entry.approved && (entry.enqueues > 0 || entry.queueCommits > 0 || entry.executorCommits > 0) {
                 unexpected(order, entry, state)
@@ -119,6 +160,10 @@ final class ExactlyOnceCheck: RunCheck {
         info["duplicated"] = counts.duplicated
         info["unexpected"] = counts.unexpected
         info["recovered"] = counts.recovered
+        if durableWaiting != nil {
+            info["waiting in the durable queue"] = waiting
+            info["carried from an earlier run"] = ledger.carried.count
+        }
     }
 
     private func lost(_ order: String, _ entry: OrderState) {
@@ -126,8 +171,12 @@ final class ExactlyOnceCheck: RunCheck {
         var finding = builder(
             "order \(EventDescriber.shortID(order)) was lost",
             rule: "exactly-once: every approved order is committed (lost)")
-        let decision = finding.name(entry.decision!)
-        finding.step("\(decision) approves order \(order).")
+        if let decision = entry.decision {
+            let label = finding.name(decision)
+            finding.step("\(label) approves order \(order).")
+        } else {
+            finding.step("The queue recovered order \(order) from an earlier run, waiting.")
+        }
         if let enqueue = entry.enqueue {
             let label = finding.name(enqueue)
             finding.step("\(label) stores it in the queue.")
@@ -185,6 +234,18 @@ final class ExactlyOnceCheck: RunCheck {
                 + "\(entry.executorCommits) time(s).")
         report(finding.finding)
     }
+}
+
+/// The orders of one run as the durable queue saw them, for checking consecutive runs together.
+public struct OrderLedger: Sendable, Codable, Equatable {
+    /// Approved orders not committed that the durable queue still held at the end of the run.
+    public var waiting: [String] = []
+    /// Orders committed at the queue in this run (repeats included).
+    public var committed: [String] = []
+    /// Orders the queue recovered at start that this run did not approve (left waiting by an earlier run).
+    public var carried: [String] = []
+
+    public init() {}
 }
 
 /// A set of order ids: 128-bit values for 32-hex-digit ids (16 bytes each), strings otherwise.

@@ -166,13 +166,18 @@ final class MessageCheck: RunCheck {
     override func finish(_ state: RunState) {
         for key in orphans.keys.sorted(by: { ($0.sender, $0.msg) < ($1.sender, $1.msg) }) {
             let receive = orphans[key]!
-            let lost = state.mayHaveLost(key.sender)
+            // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
+            let afterStop =
+                state.stoppedAtEnd(key.sender) && receive.event.clock[key.sender] > state.recorded(key.sender)
+            let lost = state.mayHaveLost(key.sender) || afterStop
             var finding = builder(
                 "\(receive.event.node) received \(key.msg) but \(key.sender) has no matching send"
                     + (lost ? " (lost?)" : ""),
-                rule: lost
-                    ? "the sender's trace is incomplete: its send may be in the lost part"
-                    : "every receive matches exactly one send (§4.3)",
+                rule: afterStop
+                    ? "sent while the sender stopped, after its trace writer closed: the send was dropped (§1.6)"
+                    : lost
+                        ? "the sender's trace is incomplete: its send may be in the lost part"
+                        : "every receive matches exactly one send (§4.3)",
                 severity: lost ? .warning : .violation)
             let label = finding.name(receive)
             finding.step("\(label) receives message \(key.msg) from \(key.sender).")

@@ -20,6 +20,8 @@ final class MutualExclusionCheck: RunCheck {
     /// Leases whose dequeue was concurrent with a later executor's and excused by fencing.
     private var excused: [Int64: RunEvent] = [:]
     private var highestLease: Int64 = 0
+    /// The node that grants leases (the queue), once seen.
+    private var queueNode: String?
     private static let leaseWindow: Int64 = 4_096
 
     init(options: CheckOptions) {
@@ -29,8 +31,10 @@ final class MutualExclusionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
+        if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted() }
         let data = event.event.data
         guard let lease = data["lease"]?.intValue else { return }
+        if queueNode == nil, event.event.kind.rawValue == "queue.lease" { queueNode = event.event.node }
         switch event.event.kind.rawValue {
         case "queue.lease":
             examined += 1
@@ -59,6 +63,17 @@ final class MutualExclusionCheck: RunCheck {
             }
         default: return
         }
+    }
+
+    /// A new queue process: the leases of the old one ended with it (an in-memory queue forgets them and may reuse
+    /// their ids; a durable queue revokes them when it replays its log).
+    private func queueRestarted() {
+        info["queue restarts", default: 0] += 1
+        active.removeAll()
+        granted.removeAll()
+        ended.removeAll()
+        excused.removeAll()
+        lastDequeue.removeAll()
     }
 
     private func grant(_ event: RunEvent, lease: Int64) {

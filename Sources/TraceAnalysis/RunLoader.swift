@@ -21,18 +21,18 @@ public enum RunLoadError: Error, CustomStringConvertible {
 /// send is delivered before its receive.
 public struct RunLoader {
     public let directory: String
-    /// `(node, path)` of every `*.jsonl.gz` in the directory, sorted by node.
+    /// `(node, path)` of every node's first segment in the directory, sorted by node.
     public let files: [(node: String, path: String)]
+    /// Every node's segments in order (`<node>.jsonl.gz`, `<node>.1.jsonl.gz`, …), same order as `files`.
+    public let segments: [(node: String, paths: [String])]
 
     public init(directory: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-            let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
+            (try? FileManager.default.contentsOfDirectory(atPath: directory)) != nil
         else { throw RunLoadError.notADirectory(directory) }
-        let suffix = ".jsonl.gz"
-        files = names.filter { $0.hasSuffix(suffix) }.sorted().map {
-            (String($0.dropLast(suffix.count)), (directory as NSString).appendingPathComponent($0))
-        }
+        segments = TraceSegments.nodes(in: directory)
+        files = segments.map { ($0.node, $0.paths[0]) }
         guard !files.isEmpty else { throw RunLoadError.noTraceFiles(directory) }
         self.directory = directory
     }
@@ -50,12 +50,12 @@ public struct RunLoader {
         let channels = files.map { _ in EventChannel() }
         let healths = HealthBox(count: files.count)
         let nodeIndex = self.index
-        for (index, file) in files.enumerated() {
+        for (index, file) in segments.enumerated() {
             let channel = channels[index]
             let thread = Thread {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
-                let health = TraceFileScanner().scan(path: file.path, node: file.node, index: nodeIndex) { event in
+                let health = TraceFileScanner().scan(paths: file.paths, node: file.node, index: nodeIndex) { event in
                     batch.append(event)
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }

@@ -112,6 +112,11 @@ public final class RunSummary {
         lines.append("orders: \(decided) decided (\(byStatus.isEmpty ? "none" : byStatus))")
         let outcomes = executed.keys.sorted().map { "\($0) \(executed[$0]!)" }.joined(separator: ", ")
         lines.append("        executed: \(outcomes.isEmpty ? "none" : outcomes); redeliveries \(redelivered)")
+        if let info = checks?.result("exactly-once")?.info, let waiting = info["waiting in the durable queue"] {
+            lines.append(
+                "        at the end: \(waiting) waiting in the durable queue, \(info["lost"] ?? 0) lost; "
+                    + "\(info["carried from an earlier run"] ?? 0) carried from an earlier run")
+        }
         lines.append("")
         lines.append("rpc latency (client side)      calls         p50         p99         max  failures")
         for method in Set(latency.keys).union(failures.keys).sorted() {

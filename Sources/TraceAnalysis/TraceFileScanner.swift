@@ -123,6 +123,32 @@ public struct TraceFileScanner {
 
     public init() {}
 
+    /// Reads the segments `paths` of `node` in order as one stream (line numbers continue across segments),
+    /// calling `onEvent` for each valid event. The health names the first segment and sums the others' problems.
+    public func scan(
+        paths: [String], node: String, index: NodeIndex, onEvent: (RunEvent) throws -> Void
+    ) -> FileHealth {
+        guard paths.count > 1 else { return scan(path: paths.first ?? "", node: node, index: index, onEvent: onEvent) }
+        var total = FileHealth(node: node, path: paths[0])
+        for path in paths {
+            let lineBase = total.lines
+            let health = scan(path: path, node: node, index: index) { event in
+                try onEvent(RunEvent(event.event, line: lineBase + event.line, index: index))
+            }
+            total.events += health.events
+            total.lines += health.lines
+            total.malformed += health.malformed
+            total.malformedCount += health.malformedCount
+            total.damages += health.damages.map { "\(path.split(separator: "/").last.map(String.init) ?? path): \($0)" }
+            // Only the last segment may be cut by a kill; an earlier one ends where rotation ended it.
+            total.truncated = health.truncated
+            total.corrupt = total.corrupt || health.corrupt
+            total.droppedTailBytes += health.droppedTailBytes
+            if let unreadable = health.unreadable { total.unreadable = unreadable }
+        }
+        return total
+    }
+
     /// Reads `path` (the file of `node`), calling `onEvent` for each valid event in file order.
     public func scan(
         path: String, node: String, index: NodeIndex, onEvent: (RunEvent) throws -> Void

@@ -76,6 +76,12 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var input: RunOptions
 
+    @Argument(
+        help: ArgumentHelp(
+            "A later run on the same queue data directory, checked together with the first.",
+            discussion: "Orders waiting at the end of the first run must be committed once in the later one."))
+    var laterRun: String?
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -86,19 +92,41 @@ struct CheckCommand: ParsableCommand {
     var maxFindings: Int = 20
 
     func run() throws {
-        let filter = try input.filter()
-        let report: CheckReport
+        let report = try check(input.runDirectory)
+        guard let laterRun else {
+            CLIOutput.problems(report.files)
+            CLIOutput.data(format == .json ? report.json() : report.text())
+            if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+            return
+        }
+        var later = try check(laterRun)
+        let together = RunsTogether.check(report, then: later, keptFindings: maxFindings)
+        CLIOutput.problems(report.files + later.files)
+        if format == .json {
+            later.checks.append(together)
+            CLIOutput.data(report.json() + later.json())
+        } else {
+            CLIOutput.data("== run \(input.runDirectory)\n" + report.text() + "\n== run \(laterRun)\n" + later.text())
+            var summary = "\n== both runs: \(together.name) \(together.status); "
+            summary += together.info.keys.sorted().map { "\($0) \(together.info[$0]!)" }.joined(separator: ", ") + "\n"
+            for finding in together.findings { summary += finding.textLines().joined(separator: "\n") + "\n" }
+            CLIOutput.data(summary)
+        }
+        let status = max(report.exitStatus, later.exitStatus, together.violations > 0 ? 1 : 0)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    private func check(_ directory: String) throws -> CheckReport {
         do {
-            report = try RunAnalysis.check(
-                directory: input.runDirectory, filter: filter,
+            return try RunAnalysis.check(
+                directory: directory, filter: try input.filter(),
                 options: CheckOptions(
                     clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: maxFindings))
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             CLIOutput.diagnostic("error: \(error)")
             throw ExitCode(2)
         }
-        CLIOutput.problems(report.files)
-        CLIOutput.data(format == .json ? report.json() : report.text())
-        if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
     }
 }

@@ -7,25 +7,24 @@ import TraceFormat
 public struct TraceRunSource: Sendable {
     /// The run directory.
     public let directory: String
-    /// The trace files, sorted by path.
+    /// The trace files: by node, each node's segments in order (`<node>.jsonl.gz`, `<node>.1.jsonl.gz`, …).
     public let paths: [String]
+    private let nodes: [String]
 
     /// Lists the `*.jsonl.gz` files of `directory`.
     public init(directory: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw TraceExportError.notADirectory(directory) }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        let files = names.filter { $0.hasSuffix(".jsonl.gz") }.sorted()
-        guard !files.isEmpty else { throw TraceExportError.noTraceFiles(directory) }
+        let segments = TraceSegments.nodes(in: directory)
+        guard !segments.isEmpty else { throw TraceExportError.noTraceFiles(directory) }
         self.directory = directory
-        self.paths = files.map { (directory as NSString).appendingPathComponent($0) }
+        self.paths = segments.flatMap(\.paths)
+        self.nodes = segments.map(\.node)
     }
 
     /// The node ids named by the files (file name without `.jsonl.gz`), sorted.
-    public var fileNodes: [String] {
-        paths.map { String(($0 as NSString).lastPathComponent.dropLast(".jsonl.gz".count)) }.sorted()
-    }
+    public var fileNodes: [String] { nodes }
 
     /// Streams every valid event, file by file, each file in its own order.
     /// - Returns: the problems found (damage, malformed lines), one line each; reading goes on past them.

@@ -25,6 +25,11 @@ public final class GzipCompressor {
         stream.deallocate()
     }
 
+    /// Starts a new gzip member after `compress(_:finish: true)` ended the previous one.
+    public func reset() {
+        deflateReset(stream)
+    }
+
     /// Compresses `input` and returns the bytes that are ready.
     /// - Parameter finish: false ends with a sync flush (everything so far is decodable by a reader);
     ///   true ends the gzip member (trailer with CRC and length).

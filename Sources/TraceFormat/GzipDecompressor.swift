@@ -51,14 +51,18 @@ public final class GzipDecompressor {
     /// there, calling `onResume` with its offset first. That is how a node restarted after `kill -9` appends
     /// a new member behind its predecessor's unfinished one, and how its later events stay readable.
     /// - Returns: every damage met, in file order (empty when the file was whole).
+    /// - Parameter startOffset: where to start: 0, or the offset of a member header (a restart's tail read).
     public func decompressFile(
-        at path: String, onResume: (Int) throws -> Void, _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
+        at path: String, startOffset: Int = 0, onResume: (Int) throws -> Void,
+        _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [GzipDamage] {
         guard let file = fopen(path, "rb") else { throw TraceReadError.cannotOpen(path, errno) }
         defer { fclose(file) }
+        if startOffset > 0 && fseek(file, startOffset, SEEK_SET) != 0 { throw TraceReadError.cannotRead(path, errno) }
+        inflateReset(stream)
         var input = [UInt8](repeating: 0, count: 256 * 1024)
         var carried = 0  // bytes kept at the start of `input` from the previous read (scanning for a header)
-        var baseOffset = 0  // file offset of input[0]
+        var baseOffset = max(0, startOffset)  // file offset of input[0]
         var insideMember = false
         var scanning = false
         var damages: [GzipDamage] = []

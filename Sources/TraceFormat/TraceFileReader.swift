@@ -57,6 +57,19 @@ public struct TraceFileReader {
     /// Reads `path`, calling `onEvent` for every valid event in file order.
     /// Damage and malformed lines are reported in the result; only an unreadable file throws.
     public func read(path: String, onEvent: (TraceEvent) throws -> Void) throws -> TraceFileReport {
+        try read(path: path, from: 0, onEvent: onEvent)
+    }
+
+    /// Reads every segment of `node` in `directory` in order (`<node>.jsonl.gz`, `<node>.1.jsonl.gz`, …).
+    /// - Returns: one report per segment.
+    public func read(
+        node: String, directory: String, onEvent: (TraceEvent) throws -> Void
+    ) throws -> [TraceFileReport] {
+        try TraceSegments.paths(node: node, directory: directory).map { try read(path: $0, onEvent: onEvent) }
+    }
+
+    /// Reads `path` from compressed offset `offset` (0, or where a gzip member starts).
+    public func read(path: String, from offset: Int, onEvent: (TraceEvent) throws -> Void) throws -> TraceFileReport {
         var report = TraceFileReport(path: path)
         let decoder = TraceEventDecoder()
         var pending: [UInt8] = []
@@ -88,7 +101,7 @@ public struct TraceFileReader {
         }
 
         report.damages = try decompressor.decompressFile(
-            at: path,
+            at: path, startOffset: offset,
             onResume: { offset in
                 // The line cut by the damage can never be completed: drop it.
                 report.resumedAt.append(offset)

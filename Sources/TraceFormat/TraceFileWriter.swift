@@ -19,14 +19,32 @@ public final class TraceFileWriter: @unchecked Sendable {
         public init() {}
     }
 
-    /// Where the file is.
+    /// Where the writer is in its node's trace: the segment and the compressed offset of the current member.
+    public struct Position: Sendable, Equatable {
+        public var segment: Int
+        public var memberOffset: Int
+    }
+
+    /// Where the file is (the first segment this writer opened).
     public let path: String
+    /// Rotate to the next segment past this many compressed bytes (nil: one file, never rotated).
+    public let segmentBytes: Int?
+    /// End the gzip member and start a new one past this many uncompressed bytes (nil: one member).
+    public let memberBytes: Int?
+    /// Called on the writer thread after each batch reached the file, with the batch and the position.
+    private let onBatch: (@Sendable ([TraceEvent], Position) -> Void)?
+    private let rotation: (node: String, directory: String)?
+    // Owned by the writer thread (and `init`).
+    private var segment: Int
+    private var fileBytes = 0
+    private var memberStart = 0
+    private var memberUncompressed = 0
     /// Queued events beyond this are dropped (and counted) rather than growing memory without bound.
     public let maximumQueuedEvents: Int
     /// How long the writer waits for more events before writing a batch.
     public let batchInterval: Duration
 
-    private let fileDescriptor: Int32
+    private var fileDescriptor: Int32
     private let compressor: GzipCompressor
     private let condition = NSCondition()
     // Guarded by `condition`.
@@ -40,20 +58,31 @@ public final class TraceFileWriter: @unchecked Sendable {
     private var thread: Thread?
 
     /// Opens (appending, as a new gzip member) or creates the file, making its directory if needed.
+    /// - Parameters:
+    ///   - segmentBytes: rotate to `<node>.<n+1>.jsonl.gz` past this size (the path must be a segment's).
+    ///   - memberBytes: start a new gzip member past this many uncompressed bytes.
+    ///   - onBatch: told (on the writer thread) about every batch written and where the writer is.
     public init(
         path: String, compressionLevel: Int32 = 1, maximumQueuedEvents: Int = 1_000_000,
-        batchInterval: Duration = .milliseconds(5)
+        batchInterval: Duration = .milliseconds(5), segmentBytes: Int? = nil, memberBytes: Int? = nil,
+        onBatch: (@Sendable ([TraceEvent], Position) -> Void)? = nil
     ) throws {
         self.path = path
         self.maximumQueuedEvents = maximumQueuedEvents
         self.batchInterval = batchInterval
+        self.segmentBytes = segmentBytes.map { max(1024, $0) }
+        self.memberBytes = memberBytes.map { max(1024, $0) }
+        self.onBatch = onBatch
         let directory = (path as NSString).deletingLastPathComponent
+        let parsed = TraceSegments.parse(fileName: (path as NSString).lastPathComponent)
+        segment = parsed?.segment ?? 0
+        rotation = parsed.map { ($0.node, directory) }
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw TraceReadError.cannotOpen(path, errno) }
-        fileDescriptor = descriptor
+        fileDescriptor = try Self.open(path)
+        fileBytes = max(0, Int(lseek(fileDescriptor, 0, SEEK_END)))
+        memberStart = fileBytes
         compressor = try GzipCompressor(level: compressionLevel)
         // The thread holds the writer until `close()` lets it finish.
         let thread = Thread { self.run() }
@@ -61,6 +90,15 @@ public final class TraceFileWriter: @unchecked Sendable {
         self.thread = thread
         thread.start()
     }
+
+    private static func open(_ path: String) throws -> Int32 {
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw TraceReadError.cannotOpen(path, errno) }
+        return descriptor
+    }
+
+    /// The position before the first batch (the member the next batch starts).
+    public var startPosition: Position { Position(segment: segment, memberOffset: memberStart) }
 
     /// Queues `event` for writing. Never waits for disk I/O.
     public func append(_ event: TraceEvent) {
@@ -134,7 +172,12 @@ public final class TraceFileWriter: @unchecked Sendable {
                 TraceEventEncoder.appendLine(event, to: &encoded)
             }
             let compressed = compressor.compress(encoded, finish: finishing)
-            let ok = writeFully(compressed)
+            var ok = writeFully(compressed)
+            fileBytes += compressed.count
+            memberUncompressed += encoded.count
+            if !finishing { ok = endMemberIfDue() && ok }
+            if finishing { memberStart = fileBytes }
+            onBatch?(batch, Position(segment: segment, memberOffset: memberStart))
 
             condition.lock()
             persisted += batch.count
@@ -151,6 +194,30 @@ public final class TraceFileWriter: @unchecked Sendable {
             condition.unlock()
             if finishing { return }
         }
+    }
+
+    /// Ends the gzip member past `memberBytes`, and moves to the next segment past `segmentBytes`.
+    private func endMemberIfDue() -> Bool {
+        let rotate = segmentBytes.map { fileBytes >= $0 } ?? false
+        guard rotate || memberBytes.map({ memberUncompressed >= $0 }) ?? false else { return true }
+        let trailer = compressor.compress([], finish: true)
+        var ok = writeFully(trailer)
+        fileBytes += trailer.count
+        compressor.reset()
+        memberUncompressed = 0
+        if rotate, let rotation {
+            let next = TraceSegments.path(node: rotation.node, segment: segment + 1, directory: rotation.directory)
+            if let descriptor = try? Self.open(next) {
+                Foundation.close(fileDescriptor)
+                fileDescriptor = descriptor
+                segment += 1
+                fileBytes = max(0, Int(lseek(descriptor, 0, SEEK_END)))
+            } else {
+                ok = false
+            }
+        }
+        memberStart = fileBytes
+        return ok
     }
 
     private func writeFully(_ bytes: [UInt8]) -> Bool {

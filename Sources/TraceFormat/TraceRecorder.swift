@@ -9,6 +9,8 @@ public final class TraceRecorder: Sendable {
     private struct State {
         var clock = VectorClock()
         var sequence: UInt64 = 0
+        /// The own entry may reach this without saving a new reservation (max: no state file).
+        var reserved = UInt64.max
     }
 
     /// This node's id: its entry in every vector clock.
@@ -16,6 +18,7 @@ public final class TraceRecorder: Sendable {
     /// The recording process's id.
     public let pid: Int32
     private let writer: TraceFileWriter?
+    private let store: TraceStateStore?
     private let wallClock: @Sendable () -> Int64
     // A pthread mutex rather than `Synchronization.Mutex`: on 2 cores with many request threads the latter's
     // spinning showed up as the top user-space cost of tracing.
@@ -32,32 +35,67 @@ public final class TraceRecorder: Sendable {
         self.writer = writer
         self.pid = pid
         self.wallClock = wallClock
+        self.store = nil
     }
 
-    /// A recorder writing `<directory>/<node>.jsonl.gz`.
+    private init(node: String, writer: TraceFileWriter, store: TraceStateStore, clock: VectorClock) {
+        self.node = node
+        self.writer = writer
+        self.pid = getpid()
+        self.wallClock = TraceRecorder.systemWallClock
+        self.store = store
+        state.withLock {
+            $0.clock = clock
+            $0.reserved = store.reserved
+        }
+    }
+
+    /// A recorder writing `<directory>/<node>.jsonl.gz` (rotated to `<node>.1.jsonl.gz`, … by size) and keeping
+    /// `<directory>/<node>.state`.
     ///
-    /// When the file already exists (a restarted node), the clock continues from the last event readable
-    /// in it, so the node's own entry never repeats a value that an earlier incarnation already used.
-    public static func file(node: String, directory: String) throws -> TraceRecorder {
-        let path = Self.path(node: node, directory: directory)
-        let previous = Self.lastClock(path: path, node: node)
-        let recorder = TraceRecorder(node: node, writer: try TraceFileWriter(path: path))
-        if let previous {
-            recorder.state.withLock { $0.clock = previous }
+    /// A restarted node continues its clock from the state file and the trace behind the state's last member
+    /// offset (never the whole trace while the state file is valid), above the reservation of the earlier
+    /// incarnation, so its own entry never repeats a value that one used. An invalid state file is ignored
+    /// with a line on stderr, and the whole trace is read instead.
+    public static func file(
+        node: String, directory: String, settings: TraceFileSettings = .current
+    ) throws -> TraceRecorder {
+        let lock = try TraceStateStore.lock(node: node, directory: directory)
+        let recovery = TraceRecovery.recover(node: node, directory: directory, settings: settings)
+        if let ignored = recovery.ignoredState {
+            var line = Array("trace state ignored for \(node): \(ignored); reading the whole trace\n".utf8)
+            _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
         }
-        return recorder
+        let own = recovery.clock[node]
+        let store = TraceStateStore(
+            path: TraceNodeState.path(node: node, directory: directory),
+            state: TraceNodeState(
+                node: node, clock: recovery.clock.entries,
+                reserved: min(own &+ settings.reservation, TraceNodeState.maximumCounter), segment: recovery.segment,
+                memberOffset: 0, highest: recovery.highest),
+            settings: settings)
+        let path = TraceSegments.path(node: node, segment: recovery.segment, directory: directory)
+        let writer: TraceFileWriter
+        do {
+            writer = try TraceFileWriter(
+                path: path, segmentBytes: settings.segmentBytes, memberBytes: settings.memberBytes,
+                onBatch: { [store] batch, position in store.batchWritten(batch, position: position) })
+        } catch {
+            Foundation.close(lock)
+            throw error
+        }
+        store.lockDescriptor = lock
+        store.batchWritten([], position: writer.startPosition)
+        store.saveNow()
+        return TraceRecorder(node: node, writer: writer, store: store, clock: recovery.clock)
     }
 
-    /// The merged clock of every readable event of `node` in an existing file (nil when there is none).
-    static func lastClock(path: String, node: String) -> VectorClock? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        var clock: VectorClock?
-        _ = try? TraceFileReader().read(path: path) { event in
-            guard event.node == node else { return }
-            clock = (clock ?? VectorClock()).merged(with: event.clock)
-        }
-        return clock
-    }
+    /// The remembered highest value of a watched field (`TraceFileSettings.watches`), as recovered at start
+    /// and updated as events are written.
+    public func remembered(_ name: String) -> String? { store?.snapshot.highest[name] }
+
+    /// The state this recorder keeps in its state file (nil without one).
+    public var nodeState: TraceNodeState? { store?.snapshot }
 
     /// The trace file of `node` in a run directory.
     public static func path(node: String, directory: String) -> String {
@@ -80,6 +118,9 @@ public final class TraceRecorder: Sendable {
         state.withLock { state in
             if let remote { state.clock.merge(remote) }
             state.clock.tick(node)
+            if state.clock[node] > state.reserved, let store {
+                state.reserved = store.reserve(above: state.clock[node])
+            }
             state.sequence += 1
             if let writer {
                 writer.append(
@@ -96,7 +137,11 @@ public final class TraceRecorder: Sendable {
     public func flush() { writer?.flush() }
 
     /// Flushes and closes the file; later events are dropped (and counted).
-    public func close() { writer?.close() }
+    public func close() {
+        writer?.close()
+        store?.saveNow()
+        store?.unlock()
+    }
 
     /// The writer's counters (zero when not tracing).
     public var statistics: TraceFileWriter.Statistics { writer?.statistics ?? .init() }

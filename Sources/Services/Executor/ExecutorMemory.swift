@@ -1,15 +1,40 @@
 import Election
+import Foundation
 import TraceFormat
 
-/// What a restarted executor remembers of its earlier incarnations: its own trace file is its durable record.
-enum ExecutorMemory {
-    /// The highest epoch named in the node's earlier election events (`.none` for a first start).
-    static func highestEpoch(node: String, directory: String) -> Epoch {
+/// What a restarted executor remembers of its earlier incarnations: the highest epoch it named, kept in its
+/// trace state file (`<run>/<node>.state`, `highest.epoch`) by the trace writer, so a restart never reads the
+/// whole trace.
+public enum ExecutorMemory {
+    /// The state-file watch that remembers the highest epoch of the election and work events
+    /// (add it to `TraceFileSettings.watches` before the executor's recorder is made).
+    public static let epochWatch = TraceStateWatch(
+        name: "epoch",
+        kinds: [.electionLeader, .electionReceive, .electionSend, .electionStepDown, .executorDequeue],
+        field: "epoch", isValid: { Epoch(validating: $0) != nil },
+        isHigher: { lhs, rhs in
+            guard let lhs = Epoch(validating: lhs) else { return false }
+            guard let rhs = Epoch(validating: rhs) else { return true }
+            return lhs > rhs
+        })
+
+    /// The highest epoch the node's earlier incarnations named (`.none` for a first start), from its state file.
+    /// Without a state file that remembers one (a run from before state files, or no epoch watch configured),
+    /// the node's trace segments are read as before.
+    public static func highestEpoch(node: String, directory: String) -> Epoch {
+        let settings = TraceFileSettings.current
+        if let state = try? TraceNodeState.load(node: node, directory: directory, settings: settings),
+            let text = state.highest["epoch"], let epoch = Epoch(validating: text)
+        {
+            return epoch
+        }
+        if settings.watches.contains(where: { $0.name == epochWatch.name }) {
+            // The recorder already read what the trace holds and found no epoch: a first start.
+            return .none
+        }
         var highest = Epoch.none
-        let path = TraceRecorder.path(node: node, directory: directory)
-        _ = try? TraceFileReader().read(path: path) { event in
-            guard event.kind == .electionLeader || event.kind == .electionReceive || event.kind == .electionSend,
-                let text = event.data["epoch"]?.stringValue, let epoch = Epoch(text)
+        _ = try? TraceFileReader().read(node: node, directory: directory) { event in
+            guard event.node == node, let text = epochWatch.value(in: event), let epoch = Epoch(validating: text)
             else { return }
             if epoch > highest { highest = epoch }
         }
@@ -23,5 +48,12 @@ extension Epoch {
         let parts = text.split(separator: ".")
         guard parts.count == 2, let term = UInt64(parts[0]), let leader = Int(parts[1]) else { return nil }
         self.init(term: term, leader: leader)
+    }
+
+    /// Parses `term.leader` with the wire's bounds: term ≤ 2^53, leader id 1…1024.
+    public init?(validating text: String) {
+        guard text.utf8.count <= 40, let epoch = Epoch(text), epoch.term <= 1 << 53, (1...1024).contains(epoch.leader)
+        else { return nil }
+        self = epoch
     }
 }
