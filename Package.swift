@@ -126,7 +126,10 @@ let package = Package(
         .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "ServicesTests",
-            dependencies: ["Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog"]),
+            dependencies: [
+                "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
+                "SeededRandom",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,11 +17,14 @@ final class ExactlyOnceCheck: RunCheck {
         var redelivered = false
         /// Approved and stored in an earlier run: the durable queue recovered it waiting.
         var carried = false
+        /// The queue recovered it from its log before any traced enqueue: stored, though the enqueue event was in
+        /// the part of the queue's trace that a kill cut off.
+        var recoveredUntraced = false
 
         var approved: Bool { decision?.event.data["status"]?.stringValue == "approved" || carried }
-        var complete: Bool {
-            approved && enqueues == (carried && decision == nil ? 0 : 1) && queueCommits == 1 && executorCommits == 1
-        }
+        /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
+        var stored: Bool { enqueues == 1 || (enqueues == 0 && (carried || recoveredUntraced)) }
+        var complete: Bool { approved && stored && queueCommits == 1 && executorCommits == 1 }
     }
 
     private var orders: [String: OrderState] = [:]
@@ -62,6 +65,12 @@ final class ExactlyOnceCheck: RunCheck {
         case "order.decision":
             guard entry.enqueues > 0 || data["status"]?.stringValue == "approved" else { return }
             entry.decision = event
+            if entry.carried {
+                // Recovered before its decision in the merge (its enqueue event lost with a killed queue): an order
+                // of this run, not of an earlier one.
+                entry.carried = false
+                ledger.carried.removeAll { $0 == order }
+            }
         case "queue.enqueue":
             guard data["duplicate"]?.boolValue != true else {
                 info["idempotent re-enqueues", default: 0] += 1
@@ -114,6 +123,7 @@ final class ExactlyOnceCheck: RunCheck {
         guard recovered else { return }
         for order in ids where !finished.contains(order) {
             var entry = orders[order] ?? OrderState()
+            if entry.enqueues == 0 { entry.recoveredUntraced = true }
             if entry.decision == nil && !entry.carried {
                 entry.carried = true
                 ledger.carried.append(order)
@@ -144,10 +154,14 @@ final class ExactlyOnceCheck: RunCheck {
         var waiting = 0
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
+            if entry.approved && entry.queueCommits == 0 && entry.executorCommits == 1 && state.mayHaveLost("queue") {
+                commitOnlyTracedByTheExecutor(order, entry)
+            } else if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
                 waiting += 1
                 ledger.waiting.append(order)
-            } else if entry.approved && ((entry.enqueues == 0 && !entry.carried) || entry.queueCommits == 0) {
+            } else if entry.approved
+                && ((entry.enqueues == 0 && !entry.carried && !entry.recoveredUntraced) || entry.queueCommits == 0)
+            {
                 lost(order, entry)
             } else if !entry.approved && (entry.enqueues > 0 || entry.queueCommits > 0 || entry.executorCommits > 0) {
                 unexpected(order, entry, state)
@@ -184,6 +198,26 @@ final class ExactlyOnceCheck: RunCheck {
         } else {
             finding.step("However the queue never stores it (no queue.enqueue).")
         }
+        report(finding.finding)
+    }
+
+    /// The executor recorded the queue's "committed" answer to its ack (given only once the commit is durable), but
+    /// the queue's trace, cut by a kill, lost its `queue.commit`: committed, the evidence in the executor's trace.
+    private func commitOnlyTracedByTheExecutor(_ order: String, _ entry: OrderState) {
+        ledger.committed.append(order)
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)): committed, but the queue's trace lost its commit",
+            rule: "the queue's process ended between its durable commit and its trace record",
+            severity: .warning)
+        if let decision = entry.decision {
+            let label = finding.name(decision)
+            finding.step("\(label) approves order \(order).")
+        }
+        if let commit = entry.executorCommit {
+            let label = finding.name(commit)
+            finding.step("\(label) records the queue's answer to its ack: committed.")
+        }
+        finding.step("However the queue's trace, incomplete after a kill, has no queue.commit of it.")
         report(finding.finding)
     }
 

@@ -13,6 +13,8 @@ struct MessageKey: Hashable {
 final class MessageCheck: RunCheck {
     private var pending: [MessageKey: RunEvent] = [:]
     private var orphans: [MessageKey: RunEvent] = [:]
+    /// Pending requests whose call failed `unavailable`: counted as never delivered if nothing receives them.
+    private var unavailable: Set<MessageKey> = []
     /// Hashes of recently matched messages, to recognise a second receive of the same message (a 64-bit hash:
     /// a false match is astronomically unlikely, and keeping hashes keeps this cheap).
     private var recent: Set<Int> = []
@@ -57,11 +59,11 @@ final class MessageCheck: RunCheck {
                 pending[key] = event
             }
         case .rpcFailure:
-            // Nothing can arrive when the connection failed; a timed-out request may still be received.
+            // A failed connection usually delivered nothing, but one reset after the request went out (the peer
+            // killed while handling it) may have: the send stays matchable, like a timed-out one.
             if let msg, event.event.data["status"]?.stringValue == "unavailable" {
-                if pending.removeValue(forKey: MessageKey(sender: node, msg: msg, reply: false)) != nil {
-                    info["requests never delivered (unavailable)", default: 0] += 1
-                }
+                let key = MessageKey(sender: node, msg: msg, reply: false)
+                if pending[key] != nil { unavailable.insert(key) }
             }
         default:
             examined += 1
@@ -75,6 +77,7 @@ final class MessageCheck: RunCheck {
             }
             let key = MessageKey(sender: peer, msg: msg, reply: kind == .rpcReplyReceive)
             if let send = pending.removeValue(forKey: key) {
+                unavailable.remove(key)
                 remember(key)
                 matched(send: send, receive: event, state)
             } else if recent.contains(key.hashValue) {
@@ -186,7 +189,9 @@ final class MessageCheck: RunCheck {
                     + (lost ? ", and that trace is truncated, damaged, restarted or has seq gaps." : "."))
             report(finding.finding)
         }
-        if !pending.isEmpty { info["sends never received", default: 0] += pending.count }
+        let undelivered = unavailable.count
+        if undelivered > 0 { info["requests never delivered (unavailable)", default: 0] += undelivered }
+        if pending.count > undelivered { info["sends never received", default: 0] += pending.count - undelivered }
     }
 
     private func entriesWhere(_ left: VectorClock, exceeds right: VectorClock, _ l: String, _ r: String) -> String {

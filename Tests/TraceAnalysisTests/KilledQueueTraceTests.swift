@@ -1,0 +1,113 @@
+import Causality
+import Foundation
+import Testing
+import TraceAnalysis
+import TraceFormat
+
+private let orderA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+
+extension ScenarioBuilder {
+    /// The queue process starts again (new pid, seq from 1, own entry above the old incarnation's reservation).
+    mutating func restartQueue() {
+        pids["queue"] = (pids["queue"] ?? 0) + 7_000
+        sequences["queue"] = 0
+        var entries = clocks["queue"]?.entries ?? [:]
+        entries["queue", default: 0] += 100_000
+        clocks["queue"] = VectorClock(entries)
+    }
+}
+
+/// What a `kill -9` of the queue leaves in its trace: the last few milliseconds of events are gone, though the
+/// queue's write-ahead log holds what they recorded (the queue answers only once a record is durable).
+@Suite struct KilledQueueTraceTests {
+    /// The executor records the queue's "committed" answer, but the queue's `queue.commit` is not in its trace.
+    static func commitTracedOnlyByTheExecutor() -> [TraceEvent] {
+        var builder = ScenarioBuilder()
+        builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+        builder.approve(orderA)
+        builder.call("executor-2", "queue", "lease") { builder in
+            builder.record(
+                "queue", EventKind("queue.lease"),
+                ["order": .string(orderA), "executor": 2, "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
+        }
+        builder.call("executor-2", "queue", "ack", trace: orderA)
+        builder.record(
+            "executor-2", EventKind("executor.commit"), trace: orderA,
+            ["order": .string(orderA), "epoch": "1.2", "term": 1, "lease": 1, "outcome": "committed"])
+        return builder.events
+    }
+
+    @Test func aCommitTheKilledQueuesTraceLostButTheExecutorRecordedIsAWarningNotALostOrder() {
+        var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+        killed.truncated = true
+        let report = CheckEngine.check(Self.commitTracedOnlyByTheExecutor(), health: [killed])
+        let exactlyOnce = report.result("exactly-once")!
+        #expect(exactlyOnce.violations == 0 && exactlyOnce.warnings == 1, "\(report.text())")
+        #expect(exactlyOnce.info["lost"] == 0)
+        #expect(report.ledger.committed == [orderA], "committed in this run (for checking the next run)")
+        #expect(report.ledger.waiting.isEmpty)
+
+        // The same events with a complete queue trace: the queue never committed it, whatever the executor says.
+        let complete = CheckEngine.check(Self.commitTracedOnlyByTheExecutor(), health: [])
+        #expect(complete.result("exactly-once")!.violations == 1, "\(complete.text())")
+        #expect(complete.ledger.committed.isEmpty)
+    }
+
+    /// The queue stored an order and was killed before its `queue.enqueue` reached the trace; the restarted queue
+    /// recovers it waiting from its log and the leader executes it. Whether the recovery or the orchestrator's
+    /// decision comes first in the merge, the order is this run's, stored once and committed once.
+    @Test(arguments: [false, true])
+    func anOrderWhoseEnqueueEventALostTraceDroppedButTheLogRecoveredIsCommittedOnce(recoveredFirst: Bool) {
+        var builder = ScenarioBuilder()
+        builder.queueRecovered([])
+        builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+        builder.record("orchestrator", .rpcReceive, trace: orderA, ["method": "POST /checkout"])
+        builder.call("orchestrator", "queue", "enqueue", trace: orderA)  // its queue.enqueue is lost
+        let decide = { (builder: inout ScenarioBuilder) in
+            builder.record(
+                "orchestrator", EventKind("order.decision"), trace: orderA,
+                ["order": .string(orderA), "status": "approved"])
+        }
+        if !recoveredFirst { decide(&builder) }
+        builder.restartQueue()
+        builder.queueRecovered([orderA])
+        if recoveredFirst { decide(&builder) }
+        builder.execute(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
+        var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+        killed.truncated = true
+        let report = CheckEngine.check(builder.events, health: [killed])
+        let exactlyOnce = report.result("exactly-once")!
+        #expect(exactlyOnce.violations == 0, "\(report.text())")
+        #expect(exactlyOnce.info["ok"] == 1 && exactlyOnce.info["lost"] == 0, "\(exactlyOnce.info)")
+        #expect(report.ledger.carried.isEmpty, "approved in this run, not carried from an earlier one")
+        #expect(report.ledger.committed == [orderA])
+    }
+
+    /// The orchestrator's enqueue reached the queue, which was killed while handling it: the call fails
+    /// `unavailable` (connection reset) although the request was received. That receive matches the send.
+    @Test func aRequestReceivedByAServerKilledBeforeItRepliedMatchesItsSendThoughTheCallFailedUnavailable() {
+        var builder = ScenarioBuilder()
+        builder.messageCounters["orchestrator"] = 1
+        let msg = "orchestrator-\(builder.pids["orchestrator"] ?? 0)-1"
+        let data: [String: TraceValue] = ["msg": .string(msg), "peer": "queue", "method": "enqueue"]
+        let send = builder.record("orchestrator", .rpcSend, trace: orderA, data)
+        var failure = data
+        failure["status"] = "unavailable"
+        failure["error"] = "queue.enqueue: unavailable: Recv failure: Connection reset by peer"
+        builder.record("orchestrator", .rpcFailure, trace: orderA, failure)
+        var received = data
+        received["peer"] = "orchestrator"
+        builder.record("queue", .rpcReceive, merging: builder.events[send].clock, trace: orderA, received)
+        // A second request fails before reaching anyone: counted as never delivered.
+        builder.record("orchestrator", .rpcSend, ["msg": "orchestrator-x-2", "peer": "queue"])
+        builder.record(
+            "orchestrator", .rpcFailure, ["msg": "orchestrator-x-2", "peer": "queue", "status": "unavailable"])
+        var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+        killed.truncated = true
+        let report = CheckEngine.check(builder.events, health: [killed])
+        let messages = report.result("receive-matches-send")!
+        #expect(messages.violations == 0 && messages.warnings == 0, "\(report.text())")
+        #expect(messages.info["requests never delivered (unavailable)"] == 1, "\(messages.info)")
+        #expect(messages.info["sends never received"] == nil)
+    }
+}
