@@ -35,6 +35,8 @@ final class ExactlyOnceCheck: RunCheck {
     private var durableWaiting: Set<String>?
     /// The run's order ledger (for checking two runs together).
     private(set) var ledger = OrderLedger()
+    /// `ledger.carried` as a set.
+    private var carriedIDs: Set<String> = []
 
     init(options: CheckOptions) {
         super.init(
@@ -54,6 +56,9 @@ final class ExactlyOnceCheck: RunCheck {
         examined += 1
         let data = event.event.data
         if finished.contains(order) {
+            // Finished before its decision arrived in the merge: recovered and executed while the orchestrator's
+            // retried enqueue was still being answered. An order of this run, not of an earlier one.
+            if kind == "order.decision" && carriedIDs.contains(order) { uncarry(order) }
             let repeats =
                 (kind == "queue.enqueue" && data["duplicate"]?.boolValue != true) || kind == "queue.commit"
                 || (kind == "executor.commit" && data["outcome"]?.stringValue == "committed")
@@ -69,7 +74,7 @@ final class ExactlyOnceCheck: RunCheck {
                 // Recovered before its decision in the merge (its enqueue event lost with a killed queue): an order
                 // of this run, not of an earlier one.
                 entry.carried = false
-                ledger.carried.removeAll { $0 == order }
+                uncarry(order)
             }
         case "queue.enqueue":
             guard data["duplicate"]?.boolValue != true else {
@@ -124,8 +129,10 @@ final class ExactlyOnceCheck: RunCheck {
         for order in ids where !finished.contains(order) {
             var entry = orders[order] ?? OrderState()
             if entry.enqueues == 0 { entry.recoveredUntraced = true }
-            if entry.decision == nil && !entry.carried {
+            // Nothing of this run seen yet: left waiting by an earlier run (unless its decision comes later).
+            if entry.decision == nil && entry.enqueues == 0 && !entry.carried {
                 entry.carried = true
+                carriedIDs.insert(order)
                 ledger.carried.append(order)
             }
             orders[order] = entry
@@ -199,6 +206,12 @@ final class ExactlyOnceCheck: RunCheck {
             finding.step("However the queue never stores it (no queue.enqueue).")
         }
         report(finding.finding)
+    }
+
+    /// `order`, recovered by the queue before anything of it was seen, turned out to be approved in this run.
+    private func uncarry(_ order: String) {
+        carriedIDs.remove(order)
+        ledger.carried.removeAll { $0 == order }
     }
 
     /// The executor recorded the queue's "committed" answer to its ack (given only once the commit is durable), but

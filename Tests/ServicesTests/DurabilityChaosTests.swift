@@ -88,6 +88,7 @@ struct DurabilityChaosTests {
         #expect(analysis.violationCount == 0, "\(analysis.text())\n\(context)")
         #expect(exactlyOnce.info["lost"] == 0 && exactlyOnce.info["duplicated"] == 0, "\(exactlyOnce.info)")
         #expect(analysis.ledger.waiting.isEmpty, "drained, yet the analyzer sees orders waiting; \(context)")
+        #expect(analysis.ledger.carried.isEmpty, "a fresh data directory carries nothing; \(context)")
         #expect(analysis.ledger.committed.count == approved.count && Set(analysis.ledger.committed) == approved)
     }
 

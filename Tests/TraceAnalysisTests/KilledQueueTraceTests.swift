@@ -83,6 +83,42 @@ extension ScenarioBuilder {
         #expect(report.ledger.committed == [orderA])
     }
 
+    /// The queue stored an order and was killed before it answered; the restarted queue recovers it and the leader
+    /// commits it while the orchestrator retries its enqueue (a duplicate) and only then approves. The order is
+    /// this run's (not carried from an earlier one), committed once, whether the first enqueue reached the trace.
+    @Test(arguments: [true, false])
+    func anOrderCommittedBeforeItsDecisionAfterAQueueRestartIsThisRunsOrder(enqueueTraced: Bool) {
+        var builder = ScenarioBuilder()
+        builder.queueRecovered([])
+        builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+        builder.record("orchestrator", .rpcReceive, trace: orderA, ["method": "POST /checkout"])
+        builder.call("orchestrator", "queue", "enqueue", trace: orderA) { builder in
+            guard enqueueTraced else { return }
+            builder.record(
+                "queue", EventKind("queue.enqueue"), trace: orderA,
+                ["order": .string(orderA), "depth": 1, "duplicate": false])
+        }
+        builder.restartQueue()
+        builder.queueRecovered([orderA])
+        builder.execute(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
+        builder.call("orchestrator", "queue", "enqueue", trace: orderA) { builder in
+            builder.record(
+                "queue", EventKind("queue.enqueue"), trace: orderA,
+                ["order": .string(orderA), "depth": 0, "duplicate": true])
+        }
+        builder.record(
+            "orchestrator", EventKind("order.decision"), trace: orderA,
+            ["order": .string(orderA), "status": "approved"])
+        var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+        killed.truncated = true
+        let report = CheckEngine.check(builder.events, health: [killed])
+        let exactlyOnce = report.result("exactly-once")!
+        #expect(exactlyOnce.violations == 0, "\(report.text())")
+        #expect(exactlyOnce.info["ok"] == 1, "\(exactlyOnce.info)")
+        #expect(report.ledger.carried.isEmpty, "approved in this run, not carried from an earlier one")
+        #expect(report.ledger.committed == [orderA])
+    }
+
     /// The orchestrator's enqueue reached the queue, which was killed while handling it: the call fails
     /// `unavailable` (connection reset) although the request was received. That receive matches the send.
     @Test func aRequestReceivedByAServerKilledBeforeItRepliedMatchesItsSendThoughTheCallFailedUnavailable() {
