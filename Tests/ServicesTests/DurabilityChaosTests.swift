@@ -69,12 +69,19 @@ struct DurabilityChaosTests {
             QueueDrain.wait(config: cluster.config, timeout: .seconds(60)), "the queue does not answer; \(context)")
         #expect(snapshot.waiting.isEmpty && snapshot.leases.isEmpty, "queue not drained; \(context)")
         #expect(Set(snapshot.commits.map(\.orderId)) == approved, "the queue committed exactly the approved orders")
+        #expect(snapshot.commits.count == approved.count, "the queue's log holds one commit per order; \(context)")
         supervisor.stop()
         #expect(RunProcesses(directory: cluster.run.path).live().isEmpty, "processes left after the stop")
 
         // The queue's own trace: each approved order committed once, nothing else; every restart replayed the log.
         let queue = try nodeEvents("queue", cluster.run.path)
-        expectCommittedOnce(queue.filter { $0.kind == .queueCommit }, approved: approved, context)
+        let executed = try (1...3).flatMap { try nodeEvents("executor-\($0)", cluster.run.path) }
+            .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
+            .compactMap { $0.data["order"]?.stringValue }
+        #expect(Set(executed).count == executed.count, "an executor recorded an order committed twice; \(context)")
+        let untraced = expectCommittedOnce(
+            queue.filter { $0.kind == .queueCommit }, approved: approved, tracedByExecutors: Set(executed), context)
+        #expect(untraced <= 5 * cluster.config.executors.executorConcurrency, "commits cut from the queue's trace")
         #expect(queue.filter { $0.kind == .queueRecovered }.count == 6, "start + 5 restarts; \(context)")
         let restarted = try nodeEvents("supervisor", cluster.run.path).filter { $0.kind == .serviceRestarted }
             .compactMap { $0.data["service"]?.stringValue }
@@ -163,15 +170,23 @@ private func removeUnlessKept(_ root: String) {
 }
 
 /// Each approved order has exactly one `queue.commit` among `commits`, and no other order has one.
-private func expectCommittedOnce(_ commits: [TraceEvent], approved: Set<String>, _ context: String) {
+/// A `kill -9` of the queue loses the last milliseconds of its trace (the write-ahead log keeps them): a commit
+/// missing from the trace is accepted only when it is in `tracedByExecutors`, the orders whose executor recorded the
+/// queue's "committed" answer to its ack (given once the commit is durable). Returns how many were missing.
+@discardableResult
+private func expectCommittedOnce(
+    _ commits: [TraceEvent], approved: Set<String>, tracedByExecutors: Set<String> = [], _ context: String
+) -> Int {
     var counts: [String: Int] = [:]
     for commit in commits { counts[commit.data["order"]?.stringValue ?? "?", default: 0] += 1 }
     let twice = counts.filter { $0.value > 1 }.keys.sorted()
-    let missing = approved.filter { counts[$0] == nil }.sorted()
+    let missing = approved.filter { counts[$0] == nil }
+    let unexplained = missing.subtracting(tracedByExecutors).sorted()
     let unapproved = Set(counts.keys).subtracting(approved).sorted()
     #expect(twice.isEmpty, "committed more than once: \(twice); \(context)")
-    #expect(missing.isEmpty, "approved, never committed: \(missing); \(context)")
+    #expect(unexplained.isEmpty, "approved, never committed: \(unexplained); \(context)")
     #expect(unapproved.isEmpty, "committed, never approved: \(unapproved); \(context)")
+    return missing.count
 }
 
 /// Every event of `node`'s trace in `directory` (all segments); a file cut by a kill may end early.
