@@ -97,6 +97,9 @@ struct DurabilityChaosTests {
         #expect(analysis.ledger.waiting.isEmpty, "drained, yet the analyzer sees orders waiting; \(context)")
         #expect(analysis.ledger.carried.isEmpty, "a fresh data directory carries nothing; \(context)")
         #expect(analysis.ledger.committed.count == approved.count && Set(analysis.ledger.committed) == approved)
+        print(
+            "durability chaos: \(report.orders) orders, \(approved.count) approved, \(report.retries) retries, "
+                + "\(untraced) commits cut from the queue's trace; \(context)")
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -157,6 +160,7 @@ struct DurabilityChaosTests {
         expectCommittedOnce(commits, approved: approved, "seed \(Self.seed)")
         let ledger = before.ledger.committed + after.ledger.committed
         #expect(ledger.count == approved.count && Set(ledger) == approved, "the analyzer's commits of both runs")
+        print("durability resume: \(approved.count) approved, \(waiting.count) waiting at the stop, resumed")
     }
 }
 
