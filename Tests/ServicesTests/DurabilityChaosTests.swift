@@ -40,17 +40,17 @@ struct DurabilityChaosTests {
         }
         let supervisor = cluster.supervisor
         defer { supervisor.stop() }
-        var chaos = Chaos(cluster: cluster, random: SplitMix64(seed: seed))
+        var chaos = ChaosSchedule(cluster: cluster, random: SplitMix64(seed: seed))
         _ = try #require(chaos.probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
 
         let recorder = try TraceRecorder.file(node: "load", directory: cluster.run.path)
-        let load = SteadyLoad(
+        let load = SteadyChaosLoad(
             cluster: cluster, seed: seed, minimum: Self.minimumOrders, maximum: Self.minimumOrders * 4,
             recorder: recorder)
         Thread.sleep(forTimeInterval: 0.5)
         var actions =
-            Array(repeating: Chaos.Action.killQueue, count: 5)
-            + Array(repeating: Chaos.Action.killLeader, count: 5) + [.pauseLeader, .pauseLeader]
+            Array(repeating: ChaosSchedule.Action.killQueue, count: 5)
+            + Array(repeating: ChaosSchedule.Action.killLeader, count: 5) + [.pauseLeader, .pauseLeader]
         actions.shuffle(using: &chaos.random)
         for action in actions {
             try chaos.perform(action)
@@ -73,30 +73,8 @@ struct DurabilityChaosTests {
         supervisor.stop()
         #expect(RunProcesses(directory: cluster.run.path).live().isEmpty, "processes left after the stop")
 
-        // The queue's own trace: each approved order committed once, nothing else; every restart replayed the log.
-        let queue = try nodeEvents("queue", cluster.run.path)
-        let executed = try (1...3).flatMap { try nodeEvents("executor-\($0)", cluster.run.path) }
-            .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
-            .compactMap { $0.data["order"]?.stringValue }
-        #expect(Set(executed).count == executed.count, "an executor recorded an order committed twice; \(context)")
-        let untraced = expectCommittedOnce(
-            queue.filter { $0.kind == .queueCommit }, approved: approved, tracedByExecutors: Set(executed), context)
-        #expect(untraced <= 5 * cluster.config.executors.executorConcurrency, "commits cut from the queue's trace")
-        #expect(queue.filter { $0.kind == .queueRecovered }.count == 6, "start + 5 restarts; \(context)")
-        let restarted = try nodeEvents("supervisor", cluster.run.path).filter { $0.kind == .serviceRestarted }
-            .compactMap { $0.data["service"]?.stringValue }
-        #expect(restarted.filter { $0 == "queue" }.count == 5, "the supervisor restarted the queue; \(context)")
-        #expect(restarted.filter { $0.hasPrefix("executor-") }.count == 5, "\(restarted); \(context)")
-
-        // The analyzer over the whole run: no violation of any check, exactly-once in particular.
-        let analysis = try RunAnalysis.check(directory: cluster.run.path)
-        let exactlyOnce = try #require(analysis.result("exactly-once"))
-        #expect(exactlyOnce.violations == 0, "\(analysis.text())\n\(context)")
-        #expect(analysis.violationCount == 0, "\(analysis.text())\n\(context)")
-        #expect(exactlyOnce.info["lost"] == 0 && exactlyOnce.info["duplicated"] == 0, "\(exactlyOnce.info)")
-        #expect(analysis.ledger.waiting.isEmpty, "drained, yet the analyzer sees orders waiting; \(context)")
-        #expect(analysis.ledger.carried.isEmpty, "a fresh data directory carries nothing; \(context)")
-        #expect(analysis.ledger.committed.count == approved.count && Set(analysis.ledger.committed) == approved)
+        let untraced = try expectQueueTraces(cluster, approved: approved, context)
+        try expectAnalyzerPasses(cluster.run.path, approved: approved, context)
         print(
             "durability chaos: \(report.orders) orders, \(approved.count) approved, \(report.retries) retries, "
                 + "\(untraced) commits cut from the queue's trace; \(context)")
@@ -164,6 +142,41 @@ struct DurabilityChaosTests {
     }
 }
 
+extension DurabilityChaosTests {
+    /// The queue's own trace: each approved order committed once, nothing else (a commit cut off by a kill must be
+    /// one an executor recorded); every restart replayed the log; the supervisor restarted the killed services.
+    /// Returns how many commits the queue's trace lost.
+    func expectQueueTraces(_ cluster: LocalCluster, approved: Set<String>, _ context: String) throws -> Int {
+        let queue = try nodeEvents("queue", cluster.run.path)
+        let executed = try (1...3).flatMap { try nodeEvents("executor-\($0)", cluster.run.path) }
+            .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
+            .compactMap { $0.data["order"]?.stringValue }
+        #expect(Set(executed).count == executed.count, "an executor recorded an order committed twice; \(context)")
+        let untraced = expectCommittedOnce(
+            queue.filter { $0.kind == .queueCommit }, approved: approved, tracedByExecutors: Set(executed), context)
+        #expect(untraced <= 5 * cluster.config.executors.executorConcurrency, "commits cut from the queue's trace")
+        #expect(queue.filter { $0.kind == .queueRecovered }.count == 6, "start + 5 restarts; \(context)")
+        let restarted = try nodeEvents("supervisor", cluster.run.path).filter { $0.kind == .serviceRestarted }
+            .compactMap { $0.data["service"]?.stringValue }
+        #expect(restarted.filter { $0 == "queue" }.count == 5, "the supervisor restarted the queue; \(context)")
+        #expect(restarted.filter { $0.hasPrefix("executor-") }.count == 5, "\(restarted); \(context)")
+        return untraced
+    }
+
+    /// The analyzer over the whole run: no violation of any check; exactly-once sees each approved order
+    /// committed once, nothing waiting, nothing carried.
+    func expectAnalyzerPasses(_ run: String, approved: Set<String>, _ context: String) throws {
+        let analysis = try RunAnalysis.check(directory: run)
+        let exactlyOnce = try #require(analysis.result("exactly-once"))
+        #expect(exactlyOnce.violations == 0, "\(analysis.text())\n\(context)")
+        #expect(analysis.violationCount == 0, "\(analysis.text())\n\(context)")
+        #expect(exactlyOnce.info["lost"] == 0 && exactlyOnce.info["duplicated"] == 0, "\(exactlyOnce.info)")
+        #expect(analysis.ledger.waiting.isEmpty, "drained, yet the analyzer sees orders waiting; \(context)")
+        #expect(analysis.ledger.carried.isEmpty, "a fresh data directory carries nothing; \(context)")
+        #expect(analysis.ledger.committed.count == approved.count && Set(analysis.ledger.committed) == approved)
+    }
+}
+
 /// Removes a test's directory, unless `BOOKSTORE_CHAOS_KEEP` is set (then prints where it is, for the analyzer).
 private func removeUnlessKept(_ root: String) {
     if ProcessInfo.processInfo.environment["BOOKSTORE_CHAOS_KEEP"] != nil {
@@ -199,134 +212,4 @@ private func nodeEvents(_ node: String, _ directory: String) throws -> [TraceEve
     let reports = try TraceFileReader().read(node: node, directory: directory) { events.append($0) }
     for report in reports { #expect(report.malformed.isEmpty, "\(report.problems)") }
     return events
-}
-
-/// The faults of the chaos test, applied to a live cluster one at a time.
-private struct Chaos {
-    enum Action { case killQueue, killLeader, pauseLeader }
-
-    let supervisor: ClusterSupervisor
-    let probe: ExecutorProbe
-    let leaderTimeoutMs: Int
-    var random: SplitMix64
-    /// What was done, for failure messages.
-    var log: [String] = []
-
-    init(cluster: LocalCluster, random: SplitMix64) {
-        supervisor = cluster.supervisor
-        probe = ExecutorProbe(config: cluster.config)
-        leaderTimeoutMs = cluster.config.executors.leaderTimeoutMs
-        self.random = random
-    }
-
-    /// Waits a random moment (100–600 ms), then applies `action` and waits until the cluster is whole again.
-    mutating func perform(_ action: Action) throws {
-        Thread.sleep(forTimeInterval: Double.random(in: 0.1..<0.6, using: &random))
-        switch action {
-        case .killQueue: try killQueue()
-        case .killLeader: try killLeader()
-        case .pauseLeader: try pauseLeader()
-        }
-    }
-
-    /// `kill -9` of the queue, unannounced: the supervisor must restart it on its own.
-    private mutating func killQueue() throws {
-        let queue = try #require(supervisor.children.first { $0.name == "queue" }, "no queue; \(log)")
-        kill(queue.pid, SIGKILL)
-        log.append("kill -9 queue \(queue.pid)")
-        try awaitRestart(of: "queue", replacing: queue.pid)
-    }
-
-    /// `kill -9` of the leader (its pid proven to be the supervisor's child), restarted by the supervisor.
-    private mutating func killLeader() throws {
-        let leader = try currentLeader()
-        let child = try #require(supervisor.children.first { $0.name == leader.node })
-        try #require(child.pid == leader.pid, "the leader's pid \(leader.pid) is not the run's \(leader.node)")
-        kill(child.pid, SIGKILL)
-        // Whoever leads a newer epoch: the supervisor may have restarted the killed one, and it may win again.
-        let next = try #require(
-            probe.waitForNewLeader(excluding: nil, after: leader.epoch, timeout: .seconds(5)),
-            "no new leader after killing \(leader.node); \(log)")
-        log.append("kill -9 \(leader.node)@\(leader.epoch!) → \(next.node)@\(next.epoch!)")
-        try awaitRestart(of: leader.node, replacing: child.pid)
-    }
-
-    /// SIGSTOP of the leader past the leader timeout (until another leads a newer epoch), then SIGCONT.
-    private mutating func pauseLeader() throws {
-        let leader = try currentLeader()
-        kill(leader.pid, SIGSTOP)
-        let next = probe.waitForNewLeader(excluding: leader.id, after: leader.epoch, timeout: .seconds(5))
-        Thread.sleep(forTimeInterval: Double(leaderTimeoutMs) / 1000)
-        kill(leader.pid, SIGCONT)
-        let replacement = try #require(next, "no new leader while \(leader.node) was paused; \(log)")
-        log.append("pause \(leader.node)@\(leader.epoch!) → \(replacement.node)@\(replacement.epoch!)")
-    }
-
-    private func currentLeader() throws -> ExecutorStatus {
-        try #require(
-            probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)), "no leader; \(log)")
-    }
-
-    /// Waits until the supervisor has started `node` again (a new pid) and it answers `/healthz`.
-    private func awaitRestart(of node: String, replacing pid: Int32) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, !supervisor.children.contains(where: { $0.name == node && $0.pid != pid }) {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        try #require(
-            supervisor.children.contains { $0.name == node && $0.pid != pid },
-            "the supervisor did not restart \(node); \(log)")
-        try supervisor.waitUntilHealthy(only: [node], timeout: .seconds(10))
-    }
-}
-
-/// Load in batches on a background thread until the chaos is over and at least `minimum` orders were sent (or
-/// `maximum` were): so every fault lands under load, and the run stays bounded.
-private final class SteadyLoad: @unchecked Sendable {
-    private let lock = NSLock()
-    private var over = false
-    private var reports: [LoadGenerator.Report] = []
-    private let done = DispatchSemaphore(value: 0)
-
-    init(cluster: LocalCluster, seed: UInt64, minimum: Int, maximum: Int, recorder: TraceRecorder) {
-        let (url, credential) = (cluster.config.orchestrator.url, cluster.credential)
-        // Enough retries (same key) to outlast a queue restart: about 2.5 to 5 s of backoff.
-        let retry = CheckoutRetry(maxRetries: 12, initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500))
-        Thread.detachNewThread { [self] in
-            var sent = 0
-            var batch: UInt64 = 0
-            while sent < maximum && !(lock.withLock { over } && sent >= minimum) {
-                let report = LoadGenerator(
-                    baseURL: url, orders: 25, concurrency: 4, seed: seed &+ batch &* 1_000_003,
-                    year: CalendarDate.utcNow().year, credential: credential, retry: retry
-                ).run(recorder: recorder)
-                lock.withLock { reports.append(report) }
-                sent += report.orders
-                batch += 1
-            }
-            done.signal()
-        }
-    }
-
-    func chaosIsOver() { lock.withLock { over = true } }
-
-    /// The batches' reports merged, or nil if the load is still running after `seconds`.
-    func wait(seconds: Double) -> LoadGenerator.Report? {
-        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        return lock.withLock {
-            guard var total = reports.first else { return nil }
-            for report in reports.dropFirst() {
-                total.orders += report.orders
-                total.seconds += report.seconds
-                total.outcomes.merge(report.outcomes, uniquingKeysWith: +)
-                total.sent.merge(report.sent, uniquingKeysWith: +)
-                total.unexpected += report.unexpected
-                total.approvedOrderIDs += report.approvedOrderIDs
-                total.retries += report.retries
-                total.retriedOrders += report.retriedOrders
-                total.gaveUp += report.gaveUp
-            }
-            return total
-        }
-    }
 }
