@@ -73,8 +73,9 @@ struct DurabilityChaosTests {
         supervisor.stop()
         #expect(RunProcesses(directory: cluster.run.path).live().isEmpty, "processes left after the stop")
 
-        let untraced = try expectQueueTraces(cluster, approved: approved, context)
-        try expectAnalyzerPasses(cluster.run.path, approved: approved, context)
+        let logged = Set(snapshot.commits.map(\.orderId))
+        let untraced = try expectQueueTraces(cluster, approved: approved, logged: logged, context)
+        try expectAnalyzerPasses(cluster.run.path, approved: approved, logged: logged, context)
         print(
             "durability chaos: \(report.orders) orders, \(approved.count) approved, \(report.retries) retries, "
                 + "\(untraced) commits cut from the queue's trace; \(context)")
@@ -135,7 +136,8 @@ struct DurabilityChaosTests {
         let commits = try [first.run.path, second.run.path].flatMap {
             try nodeEvents("queue", $0).filter { $0.kind == .queueCommit }
         }
-        expectCommittedOnce(commits, approved: approved, "seed \(Self.seed)")
+        let (missing, _) = expectCommittedOnce(commits, approved: approved, "seed \(Self.seed)")
+        #expect(missing == 0, "approved orders without a queue.commit in either run (no queue was killed)")
         let ledger = before.ledger.committed + after.ledger.committed
         #expect(ledger.count == approved.count && Set(ledger) == approved, "the analyzer's commits of both runs")
         print("durability resume: \(approved.count) approved, \(waiting.count) waiting at the stop, resumed")
@@ -144,17 +146,20 @@ struct DurabilityChaosTests {
 
 extension DurabilityChaosTests {
     /// The queue's own trace: each approved order committed once, nothing else (a commit cut off by a kill must be
-    /// one an executor recorded); every restart replayed the log; the supervisor restarted the killed services.
-    /// Returns how many commits the queue's trace lost.
-    func expectQueueTraces(_ cluster: LocalCluster, approved: Set<String>, _ context: String) throws -> Int {
+    /// one an executor recorded, or else one in the queue's log: see `expectKnownTraceGap`); every restart replayed
+    /// the log; the supervisor restarted the killed services. Returns how many commits the queue's trace lost.
+    func expectQueueTraces(
+        _ cluster: LocalCluster, approved: Set<String>, logged: Set<String>, _ context: String
+    ) throws -> Int {
         let queue = try nodeEvents("queue", cluster.run.path)
         let executed = try (1...3).flatMap { try nodeEvents("executor-\($0)", cluster.run.path) }
             .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
             .compactMap { $0.data["order"]?.stringValue }
         #expect(Set(executed).count == executed.count, "an executor recorded an order committed twice; \(context)")
-        let untraced = expectCommittedOnce(
+        let (untraced, unexplained) = expectCommittedOnce(
             queue.filter { $0.kind == .queueCommit }, approved: approved, tracedByExecutors: Set(executed), context)
         #expect(untraced <= 5 * cluster.config.executors.executorConcurrency, "commits cut from the queue's trace")
+        expectKnownTraceGap(unexplained, logged: logged, context)
         #expect(queue.filter { $0.kind == .queueRecovered }.count == 6, "start + 5 restarts; \(context)")
         let restarted = try nodeEvents("supervisor", cluster.run.path).filter { $0.kind == .serviceRestarted }
             .compactMap { $0.data["service"]?.stringValue }
@@ -164,16 +169,35 @@ extension DurabilityChaosTests {
     }
 
     /// The analyzer over the whole run: no violation of any check; exactly-once sees each approved order
-    /// committed once, nothing waiting, nothing carried.
-    func expectAnalyzerPasses(_ run: String, approved: Set<String>, _ context: String) throws {
+    /// committed once, nothing waiting, nothing carried. (Its only tolerated finding is the known trace gap.)
+    func expectAnalyzerPasses(_ run: String, approved: Set<String>, logged: Set<String>, _ context: String) throws {
         let analysis = try RunAnalysis.check(directory: run)
         let exactlyOnce = try #require(analysis.result("exactly-once"))
-        #expect(exactlyOnce.violations == 0, "\(analysis.text())\n\(context)")
-        #expect(analysis.violationCount == 0, "\(analysis.text())\n\(context)")
-        #expect(exactlyOnce.info["lost"] == 0 && exactlyOnce.info["duplicated"] == 0, "\(exactlyOnce.info)")
+        let unseen = approved.subtracting(analysis.ledger.committed)
+        let lost = exactlyOnce.info["lost"] ?? 0
+        #expect(lost == unseen.count, "\(exactlyOnce.info); not committed in the traces: \(unseen.sorted())")
+        #expect(analysis.violationCount == lost, "\(analysis.text())\n\(context)")
+        #expect(exactlyOnce.info["duplicated"] == 0 && exactlyOnce.info["unexpected"] == 0, "\(exactlyOnce.info)")
+        expectKnownTraceGap(unseen, logged: logged, context)
         #expect(analysis.ledger.waiting.isEmpty, "drained, yet the analyzer sees orders waiting; \(context)")
         #expect(analysis.ledger.carried.isEmpty, "a fresh data directory carries nothing; \(context)")
-        #expect(analysis.ledger.committed.count == approved.count && Set(analysis.ledger.committed) == approved)
+        let committed = analysis.ledger.committed
+        #expect(committed.count == Set(committed).count && Set(committed).isSubset(of: approved), "\(context)")
+    }
+
+    /// Known gap (analyzer, not durability): the queue killed after its commit was durable but before it replied
+    /// and before its trace writer flushed (5 ms batches) leaves the commit in the log only: no `queue.commit` in
+    /// its trace, no `executor.commit` (the executor's ack failed, connection reset), and the restarted queue's
+    /// `queue.recovered` lists the waiting orders, not the committed ones. The analyzer then reports the order lost.
+    /// Such orders must be committed in the queue's log (`logged`, checked strictly above); any other is a failure.
+    func expectKnownTraceGap(_ orders: Set<String>, logged: Set<String>, _ context: String) {
+        let notLogged = orders.subtracting(logged).sorted()
+        #expect(notLogged.isEmpty, "approved, never committed, not in the queue's log: \(notLogged); \(context)")
+        let gap = orders.intersection(logged).sorted()
+        guard !gap.isEmpty else { return }
+        withKnownIssue("commits kept only by the killed queue's log: no trace shows them", isIntermittent: true) {
+            Issue.record("committed in the queue's log, in no trace: \(gap); \(context)")
+        }
     }
 }
 
@@ -187,23 +211,22 @@ private func removeUnlessKept(_ root: String) {
 }
 
 /// Each approved order has exactly one `queue.commit` among `commits`, and no other order has one.
-/// A `kill -9` of the queue loses the last milliseconds of its trace (the write-ahead log keeps them): a commit
-/// missing from the trace is accepted only when it is in `tracedByExecutors`, the orders whose executor recorded the
-/// queue's "committed" answer to its ack (given once the commit is durable). Returns how many were missing.
-@discardableResult
+/// No order has two `queue.commit` among `commits`, none an unapproved one. A `kill -9` of the queue loses the last
+/// milliseconds of its trace (the write-ahead log keeps them), so an approved order may have none: returns how many,
+/// and those of them that no executor recorded committed either (`tracedByExecutors`: the executor records the
+/// queue's "committed" answer to its ack, given once the commit is durable).
 private func expectCommittedOnce(
     _ commits: [TraceEvent], approved: Set<String>, tracedByExecutors: Set<String> = [], _ context: String
-) -> Int {
+) -> (missing: Int, unexplained: Set<String>) {
     var counts: [String: Int] = [:]
     for commit in commits { counts[commit.data["order"]?.stringValue ?? "?", default: 0] += 1 }
     let twice = counts.filter { $0.value > 1 }.keys.sorted()
     let missing = approved.filter { counts[$0] == nil }
-    let unexplained = missing.subtracting(tracedByExecutors).sorted()
+    let unexplained = missing.subtracting(tracedByExecutors)
     let unapproved = Set(counts.keys).subtracting(approved).sorted()
     #expect(twice.isEmpty, "committed more than once: \(twice); \(context)")
-    #expect(unexplained.isEmpty, "approved, never committed: \(unexplained); \(context)")
     #expect(unapproved.isEmpty, "committed, never approved: \(unapproved); \(context)")
-    return missing.count
+    return (missing.count, unexplained)
 }
 
 /// Every event of `node`'s trace in `directory` (all segments); a file cut by a kill may end early.
