@@ -99,7 +99,8 @@ struct DurabilityBenchmark: ParsableCommand {
     private func commits(_ config: ClusterConfig) -> Int {
         let client = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "bench", writer: nil),
-            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(10))
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(10),
+            propagatesContext: false, credential: try? config.security.credential())
         return (try? client.call("inspect", Empty(), returning: QueueSnapshot.self).commits.count) ?? 0
     }
 
