@@ -42,6 +42,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
     var processes: [String: Process] = [:]
     var expectedExits: Set<Int32> = []
     var stopping = false
+    /// Serialises automatic restarts with `stop` (see `exitedUnexpectedly`).
+    let restartLock = NSLock()
     private var policy: RestartPolicy
     private var gaveUp: Set<String> = []
     /// The supervisor's own trace (`supervisor.jsonl.gz`): restarts and give-ups, opened at the first one.
@@ -195,7 +197,12 @@ public final class ClusterSupervisor: @unchecked Sendable {
             logger.warning(
                 "restarting a service", metadata: ["service": .string(launch.name), "backoff_ms": "\(delayMs)"])
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delayMs)) { [weak self] in
-                guard let self, !self.lock.withLock({ self.stopping }) else { return }
+                guard let self else { return }
+                // Held until the restarted child is registered: a `stop` that begins meanwhile waits for it and
+                // then stops it too, instead of leaving it running.
+                self.restartLock.lock()
+                defer { self.restartLock.unlock() }
+                guard !self.lock.withLock({ self.stopping }) else { return }
                 if let adopted = RunProcesses(directory: self.run.path).livePID(node: launch.name) {
                     self.logger.notice(
                         "not restarting: another process runs it",
