@@ -34,6 +34,7 @@ bench: bootstrap
 	$(RELEASE_BIN)/bookstore-bench checkout
 	$(RELEASE_BIN)/bookstore-bench failover --kills 10
 	$(RELEASE_BIN)/bookstore-bench analyzer
+	$(RELEASE_BIN)/bookstore-bench durability
 
 # libFuzzer targets of the wire decoders, FUZZ_SECONDS (default 30) each; fails on a crash (docs/fuzzing.md).
 fuzz: bootstrap

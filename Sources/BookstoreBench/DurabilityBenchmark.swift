@@ -97,9 +97,11 @@ struct DurabilityBenchmark: ParsableCommand {
     }
 
     private func commits(_ config: ClusterConfig) -> Int {
+        let target = config.security.target(of: config.queue)
         let client = RPCClient(
-            peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "bench", writer: nil),
-            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(10))
+            peer: "queue", baseURL: target.baseURL, recorder: TraceRecorder(node: "bench", writer: nil),
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(10),
+            propagatesContext: false, credential: try? config.security.credential(), caFile: target.caFile)
         return (try? client.call("inspect", Empty(), returning: QueueSnapshot.self).commits.count) ?? 0
     }
 

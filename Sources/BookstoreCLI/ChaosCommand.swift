@@ -24,7 +24,7 @@ struct ChaosCommand: ParsableCommand {
             let directory = runDirectory ?? (cluster.tracesRoot as NSString).appendingPathComponent("latest")
             let credential = try cluster.security.credential(runDirectory: directory)
             if credential == nil { CLIOutput.error("warning: no cluster credential found; executors will refuse") }
-            return ExecutorProbe(settings: cluster.executors, credential: credential)
+            return ExecutorProbe(settings: cluster.executors, credential: credential, security: cluster.security)
         }
 
         /// The run's processes (its directory must exist).

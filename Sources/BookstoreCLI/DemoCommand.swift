@@ -34,7 +34,8 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(1)
         }
         defer { supervisor.stop() }
-        let probe = ExecutorProbe(settings: cluster.executors, credential: supervisor.credential)
+        let probe = ExecutorProbe(
+            settings: cluster.executors, credential: supervisor.credential, security: cluster.security)
         guard let first = probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)) else {
             CLIOutput.line("no executor became leader")
             throw ExitCode(1)

@@ -108,8 +108,8 @@ static void *bs_watchdog_main(void *argument) {
             int64_t deadline = atomic_load(&entry->deadline_ms);
             if (deadline != 0 && now > deadline && entry->fd >= 0) {
                 atomic_store(&entry->deadline_ms, 0);
+                atomic_fetch_add(&context->timeouts, 1);  // counted before the peer can see the cut
                 shutdown(entry->fd, SHUT_RDWR);
-                atomic_fetch_add(&context->timeouts, 1);
             }
         }
     }

@@ -20,9 +20,11 @@ extension ClusterSupervisor {
     /// for any still running after `grace`. Processes started into this run by others (`chaos restart`) are found
     /// by their pid files, proven to belong to the run, and stopped in their phase too.
     public func stop(grace: Duration = .seconds(5)) {
-        let ours: [String: Process] = lock.withLock {
-            stopping = true
-            return processes
+        let ours: [String: Process] = restartLock.withLock {
+            lock.withLock {
+                stopping = true
+                return processes
+            }
         }
         let ourPIDs = Set(ours.values.map(\.processIdentifier))
         let adopted = RunProcesses(directory: run.path).live().filter { !ourPIDs.contains($0.pid) }

@@ -14,8 +14,10 @@ public final class ClusterSupervisor: @unchecked Sendable {
         /// The node id: `orchestrator`, `executor-2`, …
         public var name: String
         public var arguments: [String]
-        /// Where `/healthz` answers.
+        /// Where `/healthz` answers: `https://…` for internal services when `security.tls` is set.
         public var url: String
+        /// The CA `url`'s certificate is verified against (nil for plain HTTP).
+        public var caFile: String? = nil
     }
 
     /// One running child.
@@ -40,6 +42,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
     var processes: [String: Process] = [:]
     var expectedExits: Set<Int32> = []
     var stopping = false
+    /// Serialises automatic restarts with `stop` (see `exitedUnexpectedly`).
+    let restartLock = NSLock()
     private var policy: RestartPolicy
     private var gaveUp: Set<String> = []
     /// The supervisor's own trace (`supervisor.jsonl.gz`): restarts and give-ups, opened at the first one.
@@ -105,11 +109,20 @@ public final class ClusterSupervisor: @unchecked Sendable {
             // The queue's log goes into the run unless `--data` or the config names a data directory.
             let directory = dataDirectory ?? (config.queueStore.dataDir == nil ? "\(run.path)/queue-data" : nil)
             let data = $0 == .queue ? (directory.map { ["--data", $0] } ?? []) : []
+            // The orchestrator serves plain HTTP (public); the others HTTPS when `security.tls` is set.
+            let endpoint = config.endpoint(of: $0)
+            let target =
+                $0 == .orchestrator
+                ? InternalTarget(baseURL: endpoint.url, caFile: nil) : config.security.target(of: endpoint)
             return Launch(
-                name: $0.rawValue, arguments: ["serve", $0.rawValue] + data, url: config.endpoint(of: $0).url)
+                name: $0.rawValue, arguments: ["serve", $0.rawValue] + data, url: target.baseURL,
+                caFile: target.caFile)
         }
             + config.executors.replicas.map {
-                Launch(name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: $0.endpoint.url)
+                let target = config.security.target(of: $0.endpoint)
+                return Launch(
+                    name: $0.node, arguments: ["serve", "executor", "--id", "\($0.id)"], url: target.baseURL,
+                    caFile: target.caFile)
             }
     }
 
@@ -184,7 +197,12 @@ public final class ClusterSupervisor: @unchecked Sendable {
             logger.warning(
                 "restarting a service", metadata: ["service": .string(launch.name), "backoff_ms": "\(delayMs)"])
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delayMs)) { [weak self] in
-                guard let self, !self.lock.withLock({ self.stopping }) else { return }
+                guard let self else { return }
+                // Held until the restarted child is registered: a `stop` that begins meanwhile waits for it and
+                // then stops it too, instead of leaving it running.
+                self.restartLock.lock()
+                defer { self.restartLock.unlock() }
+                guard !self.lock.withLock({ self.stopping }) else { return }
                 if let adopted = RunProcesses(directory: self.run.path).livePID(node: launch.name) {
                     self.logger.notice(
                         "not restarting: another process runs it",
@@ -257,15 +275,16 @@ public final class ClusterSupervisor: @unchecked Sendable {
         let quiet = Logger(label: "health") { _ in SwiftLogNoOpLogHandler() }
         let deadline = ContinuousClock.now + timeout
         var pending = Set(lock.withLock { Array(processes.keys) }).filter { names?.contains($0) ?? true }
-        let urls = Dictionary(uniqueKeysWithValues: launches.map { ($0.name, $0.url) })
+        let launches = Dictionary(uniqueKeysWithValues: self.launches.map { ($0.name, $0) })
         while !pending.isEmpty {
             for name in pending {
                 if let process = lock.withLock({ processes[name] }), !process.isRunning {
                     throw SupervisorError.childExited(name, process.terminationStatus, logTail(name))
                 }
                 let client = RPCClient(
-                    peer: name, baseURL: urls[name] ?? "", recorder: recorder, logger: quiet,
-                    defaultDeadline: .milliseconds(200), connectTimeout: .milliseconds(100), propagatesContext: false)
+                    peer: name, baseURL: launches[name]?.url ?? "", recorder: recorder, logger: quiet,
+                    defaultDeadline: .milliseconds(200), connectTimeout: .milliseconds(100), propagatesContext: false,
+                    caFile: launches[name]?.caFile)
                 if let response = try? client.request("GET", "/healthz"), response.status == 200 {
                     pending.remove(name)
                 }

@@ -10,15 +10,21 @@ public struct ExecutorProbe: Sendable {
     public let settings: ExecutorSettings
     /// Presented to the executors (`status` is an internal RPC).
     public let credential: ClusterCredential?
+    /// The cluster's transport settings: with `tls` set, the executors are called over HTTPS (see
+    /// `SecuritySettings.target(of:)`).
+    public let security: SecuritySettings
 
-    public init(settings: ExecutorSettings, credential: ClusterCredential?) {
+    public init(settings: ExecutorSettings, credential: ClusterCredential?, security: SecuritySettings = .init()) {
         self.settings = settings
         self.credential = credential
+        self.security = security
     }
 
-    /// A probe of `config`'s executors with its configured credential (see `SecuritySettings.credential`).
+    /// A probe of `config`'s executors with its configured credential (see `SecuritySettings.credential`) and TLS.
     public init(config: ClusterConfig, runDirectory: String? = nil) {
-        self.init(settings: config.executors, credential: try? config.security.credential(runDirectory: runDirectory))
+        self.init(
+            settings: config.executors, credential: try? config.security.credential(runDirectory: runDirectory),
+            security: config.security)
     }
 
     /// The status of every executor that answers within `deadline`.
@@ -26,9 +32,11 @@ public struct ExecutorProbe: Sendable {
         let recorder = TraceRecorder(node: "probe", writer: nil)
         let logger = Logger(label: "probe") { _ in SwiftLogNoOpLogHandler() }
         return settings.replicas.compactMap { replica in
+            let target = security.target(of: replica.endpoint)
             let client = RPCClient(
-                peer: replica.node, baseURL: replica.endpoint.url, recorder: recorder, logger: logger,
-                defaultDeadline: deadline, connectTimeout: deadline, propagatesContext: false, credential: credential)
+                peer: replica.node, baseURL: target.baseURL, recorder: recorder, logger: logger,
+                defaultDeadline: deadline, connectTimeout: deadline, propagatesContext: false, credential: credential,
+                caFile: target.caFile)
             return try? client.call("status", Empty(), returning: ExecutorStatus.self)
         }
     }

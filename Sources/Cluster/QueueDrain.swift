@@ -11,10 +11,11 @@ public enum QueueDrain {
     public static func wait(
         config: ClusterConfig, timeout: Duration, credential: ClusterCredential? = nil
     ) -> QueueSnapshot? {
+        let target = config.security.target(of: config.queue)
         let client = RPCClient(
-            peer: "queue", baseURL: config.queue.url, recorder: TraceRecorder(node: "drain", writer: nil),
+            peer: "queue", baseURL: target.baseURL, recorder: TraceRecorder(node: "drain", writer: nil),
             logger: Logger(label: "drain") { _ in SwiftLogNoOpLogHandler() }, propagatesContext: false,
-            credential: credential ?? (try? config.security.credential()))
+            credential: credential ?? (try? config.security.credential()), caFile: target.caFile)
         let deadline = ContinuousClock.now + timeout
         var last: QueueSnapshot?
         while ContinuousClock.now < deadline {

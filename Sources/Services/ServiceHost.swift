@@ -148,11 +148,11 @@ public final class ServiceHost: Sendable {
     public func client(
         for endpoint: ClusterConfig.Endpoint, deadline: Duration, connectTimeout: Duration = .milliseconds(500)
     ) -> RPCClient {
-        let tls = transport.withLock { $0.tls }
+        let target = transport.withLock { $0.target(of: endpoint) }
         return RPCClient(
-            peer: endpoint.id, baseURL: tls == nil ? endpoint.url : "https://\(endpoint.address)", recorder: recorder,
-            logger: logger, defaultDeadline: deadline, connectTimeout: min(connectTimeout, deadline), metrics: metrics,
-            credential: credential, caFile: tls?.caFile)
+            peer: endpoint.id, baseURL: target.baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline,
+            connectTimeout: min(connectTimeout, deadline), metrics: metrics, credential: credential,
+            caFile: target.caFile)
     }
 
     /// Sets the connection limits and TLS of the servers and clients made from now on (the cluster config's
@@ -169,5 +169,28 @@ public final class ServiceHost: Sendable {
     /// Flushes and closes the trace file.
     public func shutdown() {
         recorder.close()
+    }
+}
+
+/// How a client reaches an internal service: its base URL and the CA its certificate must chain to.
+public struct InternalTarget: Sendable, Equatable {
+    /// `http://host:port`, or `https://host:port` with TLS.
+    public var baseURL: String
+    /// The cluster CA (`security.tls.caFile`) the server is verified against; nil for plain HTTP.
+    public var caFile: String?
+
+    public init(baseURL: String, caFile: String?) {
+        self.baseURL = baseURL
+        self.caFile = caFile
+    }
+}
+
+extension SecuritySettings {
+    /// Where an internal service at `endpoint` answers: `https://<address>` verified against `tls.caFile` when
+    /// `tls` is set, else `http://<address>`. Every internal client (services, supervisor, probes, drains) uses it;
+    /// the public orchestrator is always plain HTTP (`endpoint.url`).
+    public func target(of endpoint: ClusterConfig.Endpoint) -> InternalTarget {
+        guard let tls else { return InternalTarget(baseURL: endpoint.url, caFile: nil) }
+        return InternalTarget(baseURL: "https://\(endpoint.address)", caFile: tls.caFile)
     }
 }

@@ -80,6 +80,18 @@ final class RawSocket {
         return reply.isEmpty ? nil : reply
     }
 
+    /// `POST /checkout` with a JSON `body` from `source` on one connection; the whole reply (nil when none came).
+    static func checkout(_ body: String, port: Int, from source: String, timeoutSeconds: Int = 5) -> String? {
+        guard let socket = RawSocket(from: source, toPort: port, timeoutSeconds: timeoutSeconds) else { return nil }
+        defer { socket.closeNow() }
+        let request =
+            "POST /checkout HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        guard socket.send(request) else { return nil }
+        let reply = socket.receiveAll()
+        return reply.isEmpty ? nil : reply
+    }
+
     private static func withAddress(
         _ host: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32
     ) -> Int32 {

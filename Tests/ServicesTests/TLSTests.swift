@@ -133,6 +133,65 @@ struct TLSTests {
         #expect(try secure.request("GET", "/healthz").status == 200)
     }
 
+    @Test(
+        "a LocalCluster with security.tls set comes up, commits approved checkouts, and refuses plain HTTP inside",
+        .enabled(if: opensslAvailable), .timeLimit(.minutes(2)))
+    func localClusterOverTLS() throws {
+        let certificates = try Certificates.make()
+        defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+        let root = temporaryPath("tls-cluster")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // `launch` waits for every child's /healthz: over HTTPS for all but the orchestrator.
+        let cluster = try LocalCluster.launch(
+            executable: try locateBookstore(), root: root, runID: "tls", logger: quietLogger
+        ) { config in
+            config.fraudModel = fraudModelPath
+            config.executors.processingMs = 5
+            config.security.tls = TLSSettings(
+                certificateFile: certificates.certificateFile, keyFile: certificates.keyFile,
+                caFile: certificates.caFile)
+        }
+        defer { cluster.supervisor.stop() }
+        let config = cluster.config
+        #expect(cluster.supervisor.launches.filter { $0.url.hasPrefix("https://") }.count == 4 + 3)
+        let leader = ExecutorProbe(config: config).waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5))
+        #expect(leader != nil, "the probe reaches the executors over HTTPS")
+
+        // The orchestrator stays plain HTTP; its calls to the services and the executors' queue calls are HTTPS.
+        var approved: Set<String> = []
+        for index in 0..<4 {
+            let response = try orchestratorClient(config.orchestrator.url).request(
+                "POST", "/checkout", body: Data(courseBody(comment: "tls order \(index)").utf8))
+            #expect(response.status == 200)
+            let reply = try JSONDecoder().decode(CheckoutReply.self, from: response.body)
+            #expect(reply.status == "Order Approved")
+            approved.insert(reply.orderId)
+        }
+        #expect(approved.count == 4)
+        let snapshot = try #require(QueueDrain.wait(config: config, timeout: .seconds(30)), "queue unreachable")
+        #expect(snapshot.waiting.isEmpty && snapshot.leases.isEmpty, "queue not drained")
+        #expect(Set(snapshot.commits.map(\.orderId)) == approved, "every approved order committed")
+
+        // A plain-HTTP caller, even with the cluster credential, gets nowhere inside; the same call over HTTPS works.
+        let recorder = TraceRecorder(node: "plain", writer: nil)
+        let queueTarget = config.security.target(of: config.queue)
+        for endpoint in [config.queue, config.executors.replicas[0].endpoint] {
+            let plain = RPCClient(
+                peer: endpoint.id, baseURL: endpoint.url, recorder: recorder, logger: quietLogger,
+                defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential)
+            #expect(throws: RPCCallError.self) { try plain.request("GET", "/healthz") }
+        }
+        let plainQueue = RPCClient(
+            peer: "queue", baseURL: config.queue.url, recorder: recorder, logger: quietLogger,
+            defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential)
+        #expect(throws: RPCCallError.self) { try plainQueue.call("inspect", Empty(), returning: QueueSnapshot.self) }
+        let secureQueue = RPCClient(
+            peer: "queue", baseURL: queueTarget.baseURL, recorder: recorder, logger: quietLogger,
+            defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential,
+            caFile: queueTarget.caFile)
+        #expect(try secureQueue.call("inspect", Empty(), returning: QueueSnapshot.self).commits.count == 4)
+    }
+
     @Test("a missing or non-PEM identity file is refused with its path")
     func badIdentityFilesAreRefused() throws {
         #expect(throws: TLSIdentity.LoadError.self) {

@@ -5,48 +5,6 @@ import TraceAnalysis
 import TraceFormat
 
 extension ScenarioBuilder {
-    /// An order approved and stored in the queue, not executed.
-    mutating func approve(_ id: String) {
-        record("orchestrator", .rpcReceive, trace: id, ["method": "POST /checkout"])
-        call("orchestrator", "queue", "enqueue", trace: id) { builder in
-            builder.record(
-                "queue", EventKind("queue.enqueue"), trace: id, ["order": .string(id), "depth": 1, "duplicate": false])
-        }
-        record("orchestrator", EventKind("order.decision"), trace: id, ["order": .string(id), "status": "approved"])
-        record("orchestrator", .rpcReplySend, trace: id, ["method": "POST /checkout", "status": "ok"])
-    }
-
-    /// The leader leases, executes and acks an order already in the queue.
-    mutating func execute(_ id: String, executor: String, epoch: String, lease: Int64) {
-        let executorID = Int64(executor.split(separator: "-").last!)!
-        let term = Int64(epoch.split(separator: ".").first!)!
-        call(executor, "queue", "lease") { builder in
-            builder.record(
-                "queue", EventKind("queue.lease"),
-                [
-                    "order": .string(id), "executor": .int(executorID), "epoch": .string(epoch), "term": .int(term),
-                    "lease": .int(lease), "delivery": 1, "expires_in_ms": 2000, "renewed": false, "depth": 0,
-                ])
-        }
-        record(
-            executor, EventKind("executor.dequeue"), trace: id,
-            ["order": .string(id), "epoch": .string(epoch), "term": .int(term), "lease": .int(lease), "delivery": 1])
-        call(executor, "queue", "ack", trace: id) { builder in
-            builder.record(
-                "queue", EventKind("queue.commit"), trace: id,
-                [
-                    "order": .string(id), "executor": .int(executorID), "epoch": .string(epoch), "term": .int(term),
-                    "lease": .int(lease), "outcome": "committed",
-                ])
-        }
-        record(
-            executor, EventKind("executor.commit"), trace: id,
-            [
-                "order": .string(id), "epoch": .string(epoch), "term": .int(term), "lease": .int(lease),
-                "outcome": "committed",
-            ])
-    }
-
     mutating func queueRecovered(_ orders: [String]) {
         record(
             "queue", EventKind("queue.recovered"),

@@ -68,14 +68,23 @@ struct ScenarioBuilder {
 
     /// One approved order through orchestrator → queue → leader executor.
     mutating func order(_ id: String, executor: String, epoch: String, lease: Int64, delivery: Int64 = 1) {
+        approve(id)
+        execute(id, executor: executor, epoch: epoch, lease: lease, delivery: delivery)
+    }
+
+    /// An order approved and stored in the queue, not executed.
+    mutating func approve(_ id: String) {
         record("orchestrator", .rpcReceive, trace: id, ["method": "POST /checkout"])
         call("orchestrator", "queue", "enqueue", trace: id) { builder in
             builder.record(
-                "queue", EventKind("queue.enqueue"), trace: id,
-                ["order": .string(id), "depth": 1, "duplicate": false])
+                "queue", EventKind("queue.enqueue"), trace: id, ["order": .string(id), "depth": 1, "duplicate": false])
         }
         record("orchestrator", EventKind("order.decision"), trace: id, ["order": .string(id), "status": "approved"])
         record("orchestrator", .rpcReplySend, trace: id, ["method": "POST /checkout", "status": "ok"])
+    }
+
+    /// The leader leases, executes and acks an order already in the queue.
+    mutating func execute(_ id: String, executor: String, epoch: String, lease: Int64, delivery: Int64 = 1) {
         let executorID = Int64(executor.split(separator: "-").last!)!
         let term = Int64(epoch.split(separator: ".").first!)!
         call(executor, "queue", "lease") { builder in
