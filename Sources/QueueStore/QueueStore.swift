@@ -18,6 +18,20 @@ public final class QueueStore: @unchecked Sendable {
         /// Torn or damaged tails that were cut (file and reason).
         public var damage: [String] = []
         public var replayNanos: UInt64 = 0
+        /// The orders of the last `recentCommitLimit` commits of the log (oldest first): a kill can take the
+        /// newest commits' trace records with it, and these tell the analyzer that the log kept them.
+        public var recentCommits: [String] = []
+        public static let recentCommitLimit = 1024
+
+        mutating func noteCommit(_ order: String) {
+            recentCommits.append(order)
+            if recentCommits.count >= 2 * Self.recentCommitLimit {
+                recentCommits.removeFirst(recentCommits.count - Self.recentCommitLimit)
+            }
+        }
+
+        /// The newest commits, at most `recentCommitLimit`.
+        public var newestCommits: [String] { Array(recentCommits.suffix(Self.recentCommitLimit)) }
     }
 
     /// Counters, for metrics and benchmarks.
@@ -111,7 +125,13 @@ public final class QueueStore: @unchecked Sendable {
         for generation in live {
             let path = layout.segment(generation)
             let bytes = try FileIO.read(path)
-            let scan = Framing.scan(bytes) { if !queue.apply($0) { recovery.skippedRecords += 1 } }
+            let scan = Framing.scan(bytes) { record in
+                if !queue.apply(record) {
+                    recovery.skippedRecords += 1
+                } else if case .committed(let commit) = record {
+                    recovery.noteCommit(commit.orderId)
+                }
+            }
             recovery.logRecords += scan.records
             if let damage = scan.damage {
                 recovery.damage.append(

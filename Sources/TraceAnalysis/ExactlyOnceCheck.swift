@@ -20,6 +20,9 @@ final class ExactlyOnceCheck: RunCheck {
         /// The queue recovered it from its log before any traced enqueue: stored, though the enqueue event was in
         /// the part of the queue's trace that a kill cut off.
         var recoveredUntraced = false
+        /// A restarted queue listed it among the newest commits of its log (`recent_commits`): committed durably,
+        /// though the kill may have cut its `queue.commit` from the trace.
+        var loggedCommit: RunEvent?
 
         var approved: Bool { decision?.event.data["status"]?.stringValue == "approved" || carried }
         /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
@@ -126,6 +129,13 @@ final class ExactlyOnceCheck: RunCheck {
         }
         durableWaiting = Set(ids)
         guard recovered else { return }
+        if case .array(let values)? = event.event.data["recent_commits"] {
+            for order in values.compactMap(\.stringValue) {
+                var entry = orders[order] ?? OrderState()
+                entry.loggedCommit = entry.loggedCommit ?? event
+                orders[order] = entry
+            }
+        }
         for order in ids where !finished.contains(order) {
             var entry = orders[order] ?? OrderState()
             if entry.enqueues == 0 { entry.recoveredUntraced = true }
@@ -161,8 +171,10 @@ final class ExactlyOnceCheck: RunCheck {
         var waiting = 0
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            if entry.approved && entry.queueCommits == 0 && entry.executorCommits == 1 && state.mayHaveLost("queue") {
-                commitOnlyTracedByTheExecutor(order, entry)
+            if entry.approved && entry.queueCommits == 0
+                && ((entry.executorCommits == 1 && state.mayHaveLost("queue")) || entry.loggedCommit != nil)
+            {
+                commitMissingFromTheQueueTrace(order, entry)
             } else if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
                 waiting += 1
                 ledger.waiting.append(order)
@@ -214,9 +226,10 @@ final class ExactlyOnceCheck: RunCheck {
         ledger.carried.removeAll { $0 == order }
     }
 
-    /// The executor recorded the queue's "committed" answer to its ack (given only once the commit is durable), but
-    /// the queue's trace, cut by a kill, lost its `queue.commit`: committed, the evidence in the executor's trace.
-    private func commitOnlyTracedByTheExecutor(_ order: String, _ entry: OrderState) {
+    /// The executor recorded the queue's "committed" answer to its ack (given only once the commit is durable), or the
+    /// restarted queue replayed the commit from its log, but the queue's trace, cut by a kill, lost its
+    /// `queue.commit`: committed, with the evidence in the executor's trace or the queue's recovery.
+    private func commitMissingFromTheQueueTrace(_ order: String, _ entry: OrderState) {
         ledger.committed.append(order)
         var finding = builder(
             "order \(EventDescriber.shortID(order)): committed, but the queue's trace lost its commit",
@@ -229,6 +242,10 @@ final class ExactlyOnceCheck: RunCheck {
         if let commit = entry.executorCommit {
             let label = finding.name(commit)
             finding.step("\(label) records the queue's answer to its ack: committed.")
+        }
+        if let recovered = entry.loggedCommit {
+            let label = finding.name(recovered)
+            finding.step("\(label): the restarted queue replayed its commit from the log (recent_commits).")
         }
         finding.step("However the queue's trace, incomplete after a kill, has no queue.commit of it.")
         report(finding.finding)

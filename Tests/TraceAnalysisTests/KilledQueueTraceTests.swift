@@ -53,6 +53,41 @@ extension ScenarioBuilder {
         #expect(complete.ledger.committed.isEmpty)
     }
 
+    /// The queue committed an order durably and was killed before it replied or traced the commit: neither the
+    /// queue's nor the executor's trace shows the commit; the restarted queue lists it among the commits it
+    /// replayed from its log (`recent_commits`). Committed (a warning naming that evidence), not lost.
+    @Test func aCommitOnlyTheRestartedQueuesLogKeptIsAWarningNotALostOrder() {
+        func run(recentCommits: [String]) -> CheckReport {
+            var builder = ScenarioBuilder()
+            builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+            builder.approve(orderA)
+            builder.call("executor-2", "queue", "lease") { builder in
+                builder.record(
+                    "queue", EventKind("queue.lease"),
+                    ["order": .string(orderA), "executor": 2, "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
+            }
+            builder.restartQueue()
+            builder.record(
+                "queue", EventKind("queue.recovered"),
+                [
+                    "records": 3, "waiting": 0, "orders": .array([]),
+                    "recent_commits": .array(recentCommits.map { .string($0) }),
+                ])
+            var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+            killed.truncated = true
+            return CheckEngine.check(builder.events, health: [killed])
+        }
+        let replayed = run(recentCommits: [orderA])
+        let exactlyOnce = replayed.result("exactly-once")!
+        #expect(exactlyOnce.violations == 0 && exactlyOnce.warnings == 1, "\(replayed.text())")
+        #expect(replayed.ledger.committed == [orderA])
+        #expect(replayed.text().contains("recent_commits"))
+
+        // Without the log's word for it, the order is lost.
+        let silent = run(recentCommits: [])
+        #expect(silent.result("exactly-once")!.info["lost"] == 1, "\(silent.text())")
+    }
+
     /// The queue stored an order and was killed before its `queue.enqueue` reached the trace; the restarted queue
     /// recovers it waiting from its log and the leader executes it. Whether the recovery or the orchestrator's
     /// decision comes first in the merge, the order is this run's, stored once and committed once.

@@ -39,6 +39,7 @@ extension QueueService {
                 "revoked": .int(Int64(revoked.count)), "highest_epoch": .string("\(queue.highestEpoch)"),
                 "replay_ms": .double(replayMs), "orders": .array(waiting.map { .string($0) }),
                 "damaged": .int(Int64(recovery.damage.count)),
+                "recent_commits": .array(recovery.newestCommits.map { .string($0) }),
             ])
         host.logger.info(
             "queue recovered",
