@@ -41,7 +41,8 @@ extension EventKind {
 /// Event kinds of the durable queue, supervision and clean stop (see docs/queue-durability.md).
 extension EventKind {
     /// The queue finished replaying its write-ahead log at start (`data`: records, waiting, committed,
-    /// revoked, highest_epoch, replay_ms, orders = ids waiting after recovery).
+    /// revoked, highest_epoch, replay_ms, damaged, orders = ids waiting after recovery, recent_commits = the orders of
+    /// the newest commits replayed from the log).
     public static let queueRecovered = EventKind("queue.recovered")
     /// The queue is stopping cleanly (`data`: waiting, orders = ids still waiting, durable).
     public static let queueStopped = EventKind("queue.stopped")
