@@ -213,11 +213,7 @@ extension DurableRunTests {
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
         builder.approve(orderA)
         // Lease 1 granted, then the queue process dies before any commit (supervisor restarts it).
-        builder.call("executor-2", "queue", "lease") { builder in
-            builder.record(
-                "queue", EventKind("queue.lease"),
-                ["order": .string(orderA), "executor": 2, "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
-        }
+        builder.lease(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
         builder.pids["queue"] = 4_242
         builder.sequences["queue"] = 0
         builder.queueRecovered([])

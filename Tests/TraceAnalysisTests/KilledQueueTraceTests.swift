@@ -25,11 +25,7 @@ extension ScenarioBuilder {
         var builder = ScenarioBuilder()
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
         builder.approve(orderA)
-        builder.call("executor-2", "queue", "lease") { builder in
-            builder.record(
-                "queue", EventKind("queue.lease"),
-                ["order": .string(orderA), "executor": 2, "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
-        }
+        builder.lease(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
         builder.call("executor-2", "queue", "ack", trace: orderA)
         builder.record(
             "executor-2", EventKind("executor.commit"), trace: orderA,
@@ -61,11 +57,7 @@ extension ScenarioBuilder {
             var builder = ScenarioBuilder()
             builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
             builder.approve(orderA)
-            builder.call("executor-2", "queue", "lease") { builder in
-                builder.record(
-                    "queue", EventKind("queue.lease"),
-                    ["order": .string(orderA), "executor": 2, "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
-            }
+            builder.lease(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
             builder.restartQueue()
             builder.record(
                 "queue", EventKind("queue.recovered"),

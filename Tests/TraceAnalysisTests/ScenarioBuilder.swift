@@ -83,8 +83,8 @@ struct ScenarioBuilder {
         record("orchestrator", .rpcReplySend, trace: id, ["method": "POST /checkout", "status": "ok"])
     }
 
-    /// The leader leases, executes and acks an order already in the queue.
-    mutating func execute(_ id: String, executor: String, epoch: String, lease: Int64, delivery: Int64 = 1) {
+    /// `executor` leases order `id` from the queue (a `lease` call answered with `queue.lease`).
+    mutating func lease(_ id: String, executor: String, epoch: String, lease: Int64, delivery: Int64 = 1) {
         let executorID = Int64(executor.split(separator: "-").last!)!
         let term = Int64(epoch.split(separator: ".").first!)!
         call(executor, "queue", "lease") { builder in
@@ -96,6 +96,13 @@ struct ScenarioBuilder {
                     "depth": 0,
                 ])
         }
+    }
+
+    /// The leader leases, executes and acks an order already in the queue.
+    mutating func execute(_ id: String, executor: String, epoch: String, lease: Int64, delivery: Int64 = 1) {
+        let executorID = Int64(executor.split(separator: "-").last!)!
+        let term = Int64(epoch.split(separator: ".").first!)!
+        self.lease(id, executor: executor, epoch: epoch, lease: lease, delivery: delivery)
         record(
             executor, EventKind("executor.dequeue"), trace: id,
             [
