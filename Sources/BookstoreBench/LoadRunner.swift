@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Histogram
 import RPC
@@ -25,29 +26,22 @@ struct LoadRunner {
         let deadline = UInt64(duration.wholeNanoseconds)
         let warmupNanos = UInt64(warmup.wholeNanoseconds)
         let results = ResultsBox(count: threads)
-        let group = DispatchGroup()
-        for thread in 0..<threads {
-            group.enter()
-            let worker = Thread {
-                var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
-                var errors = 0
-                let begin = Self.nanos()
-                while Self.nanos() - begin < warmupNanos { _ = operation(thread) }
-                let start = Self.nanos()
-                var now = start
-                while now - start < deadline {
-                    let ok = operation(thread)
-                    let after = Self.nanos()
-                    _ = histogram.record(after - now)
-                    if !ok { errors += 1 }
-                    now = after
-                }
-                results.store(thread, histogram, errors, Double(now - start) / 1e9)
-                group.leave()
+        ConcurrentClients.run(threads) { thread in
+            var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+            var errors = 0
+            let begin = Self.nanos()
+            while Self.nanos() - begin < warmupNanos { _ = operation(thread) }
+            let start = Self.nanos()
+            var now = start
+            while now - start < deadline {
+                let ok = operation(thread)
+                let after = Self.nanos()
+                _ = histogram.record(after - now)
+                if !ok { errors += 1 }
+                now = after
             }
-            worker.start()
+            results.store(thread, histogram, errors, Double(now - start) / 1e9)
         }
-        group.wait()
         var merged = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
         var errors = 0
         var seconds = 0.0

@@ -75,7 +75,7 @@ public struct LoadGenerator: Sendable {
         let runKey = "load-" + UUID().uuidString.lowercased()
         let next = NextIndex()
         let started = ContinuousClock.now
-        DispatchQueue.concurrentPerform(iterations: concurrency) { thread in
+        ConcurrentClients.run(concurrency) { thread in
             var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
             var local = Tally.Counts()
             while let index = next.take(limit: orders) {
