@@ -138,7 +138,12 @@ public final class ClusterSupervisor: @unchecked Sendable {
         guard let launch = launches.first(where: { $0.name == name }) else {
             throw SupervisorError.unknown(name)
         }
-        try start(launch)
+        // Like an automatic restart: serialised with `stop`, and never a second process for one node.
+        try restartLock.withLock {
+            guard !lock.withLock({ stopping }) else { throw SupervisorError.stopping(name) }
+            if lock.withLock({ processes[name]?.isRunning ?? false }) { throw SupervisorError.running(name) }
+            try start(launch)
+        }
     }
 
     private func start(_ launch: Launch) throws {
@@ -310,6 +315,8 @@ public enum SupervisorError: Error, CustomStringConvertible {
     case childExited(String, Int32, String)
     case notHealthy([String])
     case unknown(String)
+    case stopping(String)
+    case running(String)
 
     public var description: String {
         switch self {
@@ -319,6 +326,10 @@ public enum SupervisorError: Error, CustomStringConvertible {
             return "not healthy in time: \(names.joined(separator: ", "))"
         case .unknown(let name):
             return "no service named \(name)"
+        case .stopping(let name):
+            return "not starting \(name): the cluster is stopping"
+        case .running(let name):
+            return "\(name) is running already"
         }
     }
 }

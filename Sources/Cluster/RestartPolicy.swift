@@ -20,14 +20,14 @@ public struct RestartPolicy: Sendable {
 
     /// `service` exited unexpectedly at `now` (monotonic nanoseconds).
     public mutating func onExit(_ service: String, now: UInt64) -> Decision {
-        let window = UInt64(max(1, settings.windowSeconds)) * 1_000_000_000
+        let window = UInt64(clamping: min(max(1, settings.windowSeconds), 86_400)) * 1_000_000_000
         var recent = history[service, default: []].filter { now < window || $0 > now - window }
         guard recent.count < max(0, settings.maxRestarts) else {
             history[service] = recent
             return .giveUp(restarts: recent.count)
         }
-        let base = max(1, settings.backoffMs)
-        let ceiling = max(base, settings.maxBackoffMs)
+        let base = min(max(1, settings.backoffMs), 600_000)
+        let ceiling = min(max(base, settings.maxBackoffMs), 600_000)
         var delay = base
         for _ in 0..<recent.count where delay < ceiling { delay = min(ceiling, delay * 2) }
         recent.append(now)

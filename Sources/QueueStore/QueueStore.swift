@@ -134,6 +134,11 @@ public final class QueueStore: @unchecked Sendable {
             }
             recovery.logRecords += scan.records
             if let damage = scan.damage {
+                // Only the newest segment can end torn (a segment is fsynced before the next one opens): damage
+                // anywhere else would drop acknowledged records, so the queue refuses to start, as for a snapshot.
+                guard generation == live.last else {
+                    throw StoreError(operation: "log segment damaged (\(damage))", path: path, code: 0)
+                }
                 recovery.damage.append(
                     "\((path as NSString).lastPathComponent): \(damage), cut at byte \(scan.validEnd)")
                 try FileIO.truncate(path, to: scan.validEnd)

@@ -184,7 +184,7 @@ public final class CheckEngine {
         if !partial { for check in checks { check.finish(state) } }
         return CheckReport(
             events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
-            ledger: (checks[7] as? ExactlyOnceCheck)?.ledger ?? OrderLedger())
+            ledger: checks.lazy.compactMap { $0 as? ExactlyOnceCheck }.first?.ledger ?? OrderLedger())
     }
 
     /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.

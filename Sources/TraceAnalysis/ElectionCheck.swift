@@ -14,6 +14,12 @@ final class ElectionCheck: RunCheck {
     /// An election that changed something less than this before the end of the run had not settled.
     static let settleNanos: Int64 = 2_000_000_000
 
+    /// `time - nanos`, saturating at `Int64.min`.
+    static func before(_ time: Int64, _ nanos: Int64) -> Int64 {
+        let (result, overflow) = time.subtractingReportingOverflow(nanos)
+        return overflow ? .min : result
+    }
+
     /// `term.leader`.
     struct Epoch: Comparable, CustomStringConvertible {
         var term: Int
@@ -97,13 +103,15 @@ final class ElectionCheck: RunCheck {
         let live = beliefs.keys.sorted().filter { node in
             guard let last = state.previous(node)?.last else { return false }
             let closed = state.health[node].map { !$0.truncated && $0.unreadable == nil } ?? true
-            return closed || last.event.wallTimeNanos >= lastWallTime - 1_000_000_000
+            return closed || last.event.wallTimeNanos >= Self.before(lastWallTime, 1_000_000_000)
         }
         guard let highest = live.compactMap({ Self.executorID($0) }).max() else { return }
         let wrong = live.filter { beliefs[$0]!.leader != highest }
         guard !wrong.isEmpty else { return }
         // A run stopped (or a node restarted) while an election was under way: agreement is not due yet.
-        let settling = lastWallTime &- lastElectionWallTime < Self.settleNanos
+        // Saturating: wall times come from trace files and must not wrap a hostile value into an excuse.
+        let settling =
+            lastElectionWallTime != .min && lastElectionWallTime > Self.before(lastWallTime, Self.settleNanos)
         var finding = builder(
             "at the end, live executors do not all follow executor-\(highest)"
                 + (settling ? " (the election had not settled)" : ""),

@@ -31,6 +31,7 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     private var orders: [String: OrderState] = [:]
+    private var queueIncarnations = QueueIncarnations()
     private var finished = CompactIDSet()
     private var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
     /// What the durable queue holds, from its last `queue.recovered` or `queue.stopped` plus later enqueues minus
@@ -49,6 +50,7 @@ final class ExactlyOnceCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         let kind = event.event.kind.rawValue
+        if event.event.node == "queue" { queueIncarnations.observe(event.event) }
         if kind == "queue.recovered" || kind == "queue.stopped" {
             durability(event, recovered: kind == "queue.recovered")
             return
@@ -171,8 +173,11 @@ final class ExactlyOnceCheck: RunCheck {
         var waiting = 0
         for order in orders.keys.sorted() {
             let entry = orders[order]!
+            let answeredFromALostTail =
+                entry.executorCommit.map { queueIncarnations.isInLostTail($0.event.clock["queue"]) } ?? false
             if entry.approved && entry.queueCommits == 0
-                && ((entry.executorCommits == 1 && state.mayHaveLost("queue")) || entry.loggedCommit != nil)
+                && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && answeredFromALostTail)
+                    || entry.loggedCommit != nil)
             {
                 commitMissingFromTheQueueTrace(order, entry)
             } else if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
@@ -336,5 +341,27 @@ struct CompactIDSet {
     func contains(_ id: String) -> Bool {
         if let pair = Self.pair(id) { return pairs.contains(pair) }
         return others.contains(id)
+    }
+}
+
+/// The queue's own clock entries recorded by each of its processes. A restarted queue continues above a reserved
+/// range, so each process's entries form an interval; a counter above its interval's highest recorded value was
+/// sent by that process but its trace no longer holds it (the tail a kill cut off).
+struct QueueIncarnations {
+    private var ranges: [Int32: (lowest: UInt64, highest: UInt64)] = [:]
+
+    mutating func observe(_ event: TraceEvent) {
+        let own = event.clock["queue"]
+        let range = ranges[event.pid] ?? (own, own)
+        ranges[event.pid] = (min(range.lowest, own), max(range.highest, own))
+    }
+
+    /// True when the queue's counter `own` (as another node learned it) lies beyond what the process that used it
+    /// recorded: evidence the queue's trace lost that event, not that it never happened.
+    func isInLostTail(_ own: UInt64) -> Bool {
+        guard let process = ranges.values.filter({ $0.lowest <= own }).max(by: { $0.lowest < $1.lowest }) else {
+            return false
+        }
+        return own > process.highest
     }
 }

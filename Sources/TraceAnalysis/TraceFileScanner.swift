@@ -140,8 +140,8 @@ public struct TraceFileScanner {
             total.malformed += health.malformed
             total.malformedCount += health.malformedCount
             total.damages += health.damages.map { "\(path.split(separator: "/").last.map(String.init) ?? path): \($0)" }
-            // Only the last segment may be cut by a kill; an earlier one ends where rotation ended it.
-            total.truncated = health.truncated
+            // Only the last segment is cut by a kill; a cut earlier segment is damage too (events are missing).
+            total.truncated = total.truncated || health.truncated
             total.corrupt = total.corrupt || health.corrupt
             total.droppedTailBytes += health.droppedTailBytes
             if let unreadable = health.unreadable { total.unreadable = unreadable }
