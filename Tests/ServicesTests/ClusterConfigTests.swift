@@ -28,4 +28,14 @@ struct ClusterConfigTests {
         let error = try #require(throws: ConfigError.self) { try ClusterConfig.load(path: path) }
         #expect(error.description.contains(path))
     }
+
+    @Test func aQueueRefusesSettingsItsLogCouldNotReadBack() {
+        #expect(QueueService.Settings.problem(config: ClusterConfig()) == nil)
+        var slots = ClusterConfig()
+        slots.executors.executorConcurrency = 2_000
+        #expect(QueueService.Settings.problem(config: slots)?.contains("executorConcurrency") == true)
+        var ids = ClusterConfig()
+        ids.executors.replicas[0].id = 0
+        #expect(QueueService.Settings.problem(config: ids) != nil)
+    }
 }

@@ -9,6 +9,7 @@ extension QueueService {
     /// opened and replayed (leases of the old process revoked, durably), and `queue.recovered` is recorded;
     /// otherwise the queue lives in memory only.
     public static func open(config: ClusterConfig, dataDirectory: String?, host: ServiceHost) throws -> QueueService {
+        if let problem = Settings.problem(config: config) { throw ConfigError(path: "-", reason: "queue: \(problem)") }
         let settings = Settings(config: config)
         guard config.queueStore.durable, let dataDirectory else {
             host.logger.notice("the order queue is in memory only: orders do not survive a restart")
