@@ -13,7 +13,10 @@ extension QueueService {
         router.register("release", AckRequest.self) { [self] request, context in
             try release(request, context: context)
         }
-        router.register("inspect", Empty.self) { [self] _, _ in snapshot }
+        router.register("inspect", Empty.self) { [self] _, _ in
+            guard !stopped.withLock({ $0 }) else { throw RPCError(.unavailable, "the order queue is stopped") }
+            return snapshot
+        }
     }
 
     func enqueue(_ ticket: OrderTicket, context: RequestContext) throws -> EnqueueReply {

@@ -53,7 +53,7 @@ public final class QueueService: Sendable {
     let wallClock: @Sendable () -> Int64
     let monotonic: @Sendable () -> UInt64
     let metrics: RPCMetrics
-    private let stopped = Mutex(false)
+    let stopped = Mutex(false)
 
     /// A queue over `recovered` (an empty one by default); with `store`, every change is logged durably.
     public init(
@@ -130,12 +130,16 @@ public final class QueueService: Sendable {
         return (result, depth, leases)
     }
 
-    /// Turns a log failure into an `unavailable` refusal (logged with its cause).
+    /// Turns a log failure into an `unavailable` refusal (logged with its cause). The change that failed to log is
+    /// already in memory, so from then on the queue refuses everything (fail-stop): it never answers from state its
+    /// log does not hold; a restart recovers from the log.
     private func logged<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {
-            logger.critical("the queue's write-ahead log failed", metadata: ["cause": "\(error)"])
+            stopped.withLock { $0 = true }
+            logger.critical(
+                "the queue's write-ahead log failed; refusing all requests", metadata: ["cause": "\(error)"])
             metrics.counter("queue_log_failures_total").increment()
             throw RPCError(.unavailable, "the order queue cannot write its log")
         }
