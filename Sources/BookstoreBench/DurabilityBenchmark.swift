@@ -26,7 +26,7 @@ struct DurabilityBenchmark: ParsableCommand {
 
     func run() throws {
         print("Checkout with the durable queue vs in memory (\(orders) orders, \(clients) clients, 8 processes)")
-        print("queue      req/s   p50 ms  p99 ms  approved  approved/s  committed/s in load  ratio  drained after")
+        print("queue      orders/s p50 ms p99 ms  approved  approved/s  committed/s in load  ratio  drained after")
         var rates: [Bool: Double] = [:]
         for durable in [true, false] {
             let row = try checkout(durable: durable)
@@ -86,14 +86,12 @@ struct DurabilityBenchmark: ParsableCommand {
         let duringLoad = commits(cluster.config) - before
         _ = QueueDrain.wait(config: cluster.config, timeout: .seconds(120))
         let drained = ContinuousClock.now - loadEnd
-        let seconds =
-            Double((loadEnd - started).components.attoseconds) / 1e18
-            + Double((loadEnd - started).components.seconds)
+        let seconds = (loadEnd - started).secondsValue
         let approved = report.outcomes["approved", default: 0]
         return CheckoutRow(
             perSecond: report.ordersPerSecond, p50Ms: report.p50Ms, p99Ms: report.p99Ms, approved: approved,
             approvedPerSecond: Double(approved) / seconds, committedPerSecond: Double(duringLoad) / seconds,
-            drainSeconds: Double(drained.components.seconds) + Double(drained.components.attoseconds) / 1e18)
+            drainSeconds: drained.secondsValue)
     }
 
     private func commits(_ config: ClusterConfig) -> Int {

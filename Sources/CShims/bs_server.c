@@ -313,18 +313,6 @@ bs_server *bs_server_start_with(const bs_server_options *options, bs_request_han
     return server;
 }
 
-bs_server *bs_server_start(const char *host, uint16_t port, unsigned int threads, size_t max_body,
-                           unsigned int connection_timeout_seconds, bs_request_handler handler, void *cls) {
-    bs_server_options options;
-    memset(&options, 0, sizeof(options));
-    options.host = host;
-    options.port = port;
-    options.threads = threads;
-    options.max_body = max_body;
-    options.request_timeout_seconds = connection_timeout_seconds;
-    return bs_server_start_with(&options, handler, cls);
-}
-
 uint16_t bs_server_port(bs_server *server) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info ? info->port : 0;

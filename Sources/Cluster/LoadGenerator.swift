@@ -101,9 +101,7 @@ public struct LoadGenerator: Sendable {
             }
             tally.store(thread: thread, histogram: histogram, counts: local)
         }
-        let seconds =
-            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let seconds = (ContinuousClock.now - started).secondsValue
         let (histogram, counts) = tally.merged()
         func ms(_ value: UInt64) -> Double { Double(value) / 1e6 }
         return Report(

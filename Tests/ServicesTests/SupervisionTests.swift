@@ -118,7 +118,7 @@ extension SupervisionTests {
             Thread.sleep(forTimeInterval: 0.1)
         }
         supervisor.stop()
-        _ = loadDone.wait(timeout: .now() + 30)
+        #expect(loadDone.wait(timeout: .now() + 30) == .success, "the load did not finish")
         recorder.close()
         let report = try RunAnalysis.check(directory: cluster.run.path)
         for check in [

@@ -46,10 +46,6 @@ typedef struct bs_server_stats {
 /// failed).
 bs_server *bs_server_start_with(const bs_server_options *options, bs_request_handler handler, void *cls);
 
-/// The plain-HTTP form of `bs_server_start_with` (no limits besides the timeout).
-bs_server *bs_server_start(const char *host, uint16_t port, unsigned int threads, size_t max_body,
-                           unsigned int connection_timeout_seconds, bs_request_handler handler, void *cls);
-
 /// The port the daemon actually listens on (useful after binding port 0).
 uint16_t bs_server_port(bs_server *server);
 
