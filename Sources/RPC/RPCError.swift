@@ -139,6 +139,17 @@ public struct RPCCallError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The failure as a sentence about `subject` (the peer as the caller names it, e.g. "the order queue").
+    public func problem(subject: String) -> String {
+        switch kind {
+        case .deadlineExceeded: return "\(subject) did not answer in time"
+        case .unavailable(let reason): return "\(subject) is unavailable: \(reason)"
+        case .remote(let remote): return "\(subject) failed: \(remote.message)"
+        case .badReply(let status, _): return "\(subject) gave a bad reply (HTTP \(status))"
+        case .encoding(let reason): return "cannot send to \(subject): \(reason)"
+        }
+    }
+
     /// A short name of the failure class, as recorded in traces.
     public var status: String {
         switch kind {

@@ -75,15 +75,7 @@ struct CheckoutDecision: Sendable, Equatable {
     }
 
     /// Why suggestions are missing, in a line for the log and the trace.
-    static func skipReason(_ failure: RPCCallError) -> String {
-        switch failure.kind {
-        case .deadlineExceeded: return "\(failure.peer) did not answer in time"
-        case .unavailable(let reason): return "\(failure.peer) is unavailable: \(reason)"
-        case .remote(let remote): return "\(failure.peer) failed: \(remote.message)"
-        case .badReply(let status, _): return "\(failure.peer) gave a bad reply (HTTP \(status))"
-        case .encoding(let reason): return "cannot ask \(failure.peer): \(reason)"
-        }
-    }
+    static func skipReason(_ failure: RPCCallError) -> String { failure.problem(subject: failure.peer) }
 }
 
 /// Why an order goes on without suggestions.

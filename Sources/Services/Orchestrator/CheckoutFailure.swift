@@ -46,14 +46,7 @@ struct CheckoutFailure: Error, Sendable, Equatable {
     }
 
     private static func decideFailure(_ failure: RPCCallError) -> CheckoutFailure {
-        let message: String
-        switch failure.kind {
-        case .deadlineExceeded: message = "\(failure.peer) service did not answer in time (\(failure.method))"
-        case .unavailable(let reason): message = "\(failure.peer) service is unavailable: \(reason)"
-        case .remote(let remote): message = "\(failure.peer) service failed: \(remote.message)"
-        case .badReply(let status, _): message = "\(failure.peer) service gave a bad reply (HTTP \(status))"
-        case .encoding(let reason): message = "cannot send the order to \(failure.peer): \(reason)"
-        }
+        let message = failure.problem(subject: "\(failure.peer) service") + " (\(failure.method))"
         let code: RPCErrorCode = failure.kind == .deadlineExceeded ? .deadlineExceeded : .unavailable
         return CheckoutFailure(code: code, message: message, status: 503, retryAfter: retryAfterSeconds)
     }
@@ -65,14 +58,7 @@ struct CheckoutFailure: Error, Sendable, Equatable {
                 code: .overloaded, message: "the order queue is full (\(remote.message)); \(retry) later",
                 status: 503, retryAfter: retryAfterSeconds)
         }
-        let cause: String
-        switch failure.kind {
-        case .deadlineExceeded: cause = "the order queue did not answer in time"
-        case .unavailable(let reason): cause = "the order queue is unavailable: \(reason)"
-        case .remote(let remote): cause = "the order queue failed: \(remote.message)"
-        case .badReply(let status, _): cause = "the order queue gave a bad reply (HTTP \(status))"
-        case .encoding(let reason): cause = "cannot send the order to the order queue: \(reason)"
-        }
+        let cause = failure.problem(subject: "the order queue")
         return CheckoutFailure(
             code: .unavailable, message: "\(cause); \(retry)", status: 503, retryAfter: retryAfterSeconds)
     }
