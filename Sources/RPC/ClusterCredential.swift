@@ -81,12 +81,14 @@ public struct ClusterCredential: Sendable, Equatable, CustomStringConvertible {
         ("Authorization", "Bearer " + String(decoding: secret, as: UTF8.self))
     }
 
+    private static let bearerScheme = Array("Bearer ".utf8)
+
     /// True when `authorization` is `Bearer <this secret>`. The comparison of the secret takes the same time
     /// whatever the presented bytes are (it never stops at the first difference).
     public func accepts(authorization: String?) -> Bool {
         guard let authorization else { return false }
         let bytes = Array(authorization.utf8.prefix(Self.maxHeaderBytes + 1))
-        let scheme = Array("Bearer ".utf8)
+        let scheme = Self.bearerScheme
         guard bytes.count <= Self.maxHeaderBytes, bytes.count >= scheme.count,
             bytes[..<scheme.count].elementsEqual(scheme)
         else { return false }

@@ -33,11 +33,14 @@ final class RequestDispatcher: Sendable {
         let isRPC = path == "/rpc" || path.hasPrefix("/rpc/")
         let policy = router.admission
         // Internal RPCs: the credential first, before anything of the request is read or recorded.
-        if isRPC && !policy.authenticates(connection.header("authorization")) {
+        let authenticated = policy.authenticates(connection.header("authorization"))
+        if isRPC && !authenticated {
             return unauthorized(path: path)
         }
         let incoming: Incoming
-        switch WireMetadata.read(header: { connection.header($0) }, policy: policy, now: started) {
+        switch WireMetadata.read(
+            header: { connection.header($0) }, policy: policy, authenticated: authenticated, now: started)
+        {
         case .success(let metadata): incoming = metadata
         case .failure(let rejection): return refused(rejection, path: path, isRPC: isRPC)
         }

@@ -28,9 +28,8 @@ struct WireMetadata: Sendable {
     /// for authenticated callers: an unauthenticated caller's clock, message id and sender are dropped anyway
     /// (a traced outside client such as a test or a browser tool keeps working, untraced by the cluster).
     static func read(
-        header: (String) -> String?, policy: AdmissionPolicy, now: UInt64
+        header: (String) -> String?, policy: AdmissionPolicy, authenticated: Bool, now: UInt64
     ) -> Result<WireMetadata, MetadataRejection> {
-        let authenticated = policy.authenticates(header("authorization"))
         var ignoredTraceparent = false
         var parent: TraceContext?
         if let text = header(WireHeader.traceparent) {

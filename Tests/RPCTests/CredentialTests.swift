@@ -66,7 +66,9 @@ struct WireMetadataTests {
         maxClockEntries: 8)
 
     private func read(_ headers: [String: String]) -> Result<WireMetadata, MetadataRejection> {
-        WireMetadata.read(header: { headers[$0] }, policy: policy, now: 1_000)
+        WireMetadata.read(
+            header: { headers[$0] }, policy: policy, authenticated: policy.authenticates(headers["authorization"]),
+            now: 1_000)
     }
 
     @Test func authenticatedCallerKeepsItsMetadata() throws {
