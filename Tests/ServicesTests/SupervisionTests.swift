@@ -118,7 +118,9 @@ extension SupervisionTests {
             Thread.sleep(forTimeInterval: 0.1)
         }
         supervisor.stop()
-        #expect(loadDone.wait(timeout: .now() + 30) == .success, "the load did not finish")
+        // The stop cuts the load short on purpose: its clients retry against a stopped cluster until their retries
+        // run out, which may outlast this wait; only the traces written until the stop are checked.
+        _ = loadDone.wait(timeout: .now() + 30)
         recorder.close()
         let report = try RunAnalysis.check(directory: cluster.run.path)
         for check in [
