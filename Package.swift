@@ -36,7 +36,7 @@ let package = Package(
 
         // MARK: Pure cores
         .target(name: "Causality"),
-        .target(name: "TraceFormat", dependencies: ["Causality", "CZlib"]),
+        .target(name: "TraceModel", dependencies: ["Causality"]),
 
         .target(name: "SeededRandom"),
         .target(name: "Election"),
@@ -45,6 +45,13 @@ let package = Package(
         .target(name: "OrderQueueCore", dependencies: ["Checkout", "Election"]),
         .target(name: "QueueStore", dependencies: ["OrderQueueCore", "Checkout", "Election", "CZlib"]),
 
+        // MARK: Protocol (pure): every RPC method and trace event kind, declared once
+        .target(
+            name: "ClusterProtocol",
+            dependencies: ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore"]),
+
+        // MARK: Runtime libraries (threads, files, sockets)
+        .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
         .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
         .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
 
