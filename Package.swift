@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["Checkout"]),
         .target(name: "OrderQueueCore", dependencies: ["Checkout", "Election"]),
         .target(name: "QueueStore", dependencies: ["OrderQueueCore", "Checkout", "Election", "CZlib"]),
+        // The orchestrator's checkout as a state machine returning directives (the Services shell does the IO).
+        .target(name: "OrchestratorCore", dependencies: ["Checkout"]),
 
         // MARK: Protocol (pure): every RPC method and trace event kind, declared once
         .target(
@@ -70,7 +72,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "CCrypto",
+                "Election", "CCrypto", "OrchestratorCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -131,11 +133,12 @@ let package = Package(
             name: "QueueStoreTests",
             dependencies: ["QueueStore", "OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
         .testTarget(name: "FraudModelTests", dependencies: ["FraudModel", "Checkout", "SeededRandom"]),
+        .testTarget(name: "OrchestratorCoreTests", dependencies: ["OrchestratorCore", "Checkout"]),
         .testTarget(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom",
+                "SeededRandom", "OrchestratorCore",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -34,7 +34,23 @@ public struct FraudAssessment: Codable, Sendable, Equatable {
         self.score = score
         self.threshold = threshold
         self.rulesFired = rulesFired
-        self.fraudulent = !rulesFired.isEmpty || score >= threshold
+        self.fraudulent = !rulesFired.isEmpty || Self.modelFlags(score: score, threshold: threshold)
+    }
+
+    /// The model's own verdict: a score at or above the threshold flags the order (one of the two reasons an
+    /// assessment is `fraudulent`; the other is a rule that fired).
+    public static func modelFlags(score: Double, threshold: Double) -> Bool { score >= threshold }
+
+    /// True when this assessment's score flags the order by itself.
+    public var modelFlagged: Bool { Self.modelFlags(score: score, threshold: threshold) }
+}
+
+/// The one rule for approving an order: it passed verification and the fraud service did not mark it
+/// `fraudulent` (the service's own verdict, as sent on the wire, is not recomputed here).
+public enum OrderApproval {
+    /// True when `verification` is valid and `fraud` is not fraudulent.
+    public static func approves(verification: VerificationResult, fraud: FraudAssessment) -> Bool {
+        verification.valid && !fraud.fraudulent
     }
 }
 

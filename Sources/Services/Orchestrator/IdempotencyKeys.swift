@@ -1,11 +1,12 @@
 import Foundation
+import OrchestratorCore
 import RPC
 import Synchronization
 
 /// The orchestrator's `Idempotency-Key` table behind a lock, with the monotonic clock (the thin shell around
 /// `IdempotencyTable`). It lives in the orchestrator process only.
 final class IdempotencyKeys: Sendable {
-    typealias Table = IdempotencyTable<OrderStatusResponse>
+    typealias Table = IdempotencyTable<CheckoutDecision>
     private let table: Mutex<Table>
     private let clock: @Sendable () -> UInt64
 

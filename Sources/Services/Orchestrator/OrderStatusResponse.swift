@@ -1,10 +1,11 @@
 import Causality
 import Checkout
+import OrchestratorCore
 
 /// The reply to `POST /checkout` (`OrderStatusResponse` of the contract, plus our extras).
 public struct OrderStatusResponse: Codable, Sendable, Equatable {
-    public static let approved = "Order Approved"
-    public static let rejected = "Order Rejected"
+    public static let approved = CheckoutDecision.approvedStatus
+    public static let rejected = CheckoutDecision.rejectedStatus
 
     /// The id the orchestrator gave the order: a UUIDv7 as 32 lowercase hex digits (see `OrderID`).
     public var orderId: String

@@ -10,35 +10,49 @@
 /// Bounded: keys are 1…`maxKeyLength` visible ASCII characters; at most `maxEntries` entries, the oldest evicted
 /// first; an entry lives `ttlNanos` from its creation. The table lives in the orchestrator process only: it is
 /// lost when the orchestrator restarts (then a retry gets a new order id).
-struct IdempotencyTable<Decided: Sendable>: Sendable {
-    struct Limits: Sendable {
-        var maxKeyLength = 255
-        var maxEntries = 50_000
-        var ttlNanos: UInt64 = 10 * 60 * 1_000_000_000
+public struct IdempotencyTable<Decided: Sendable>: Sendable {
+    /// The table's bounds.
+    public struct Limits: Sendable {
+        public var maxKeyLength = 255
+        public var maxEntries = 50_000
+        public var ttlNanos: UInt64 = 10 * 60 * 1_000_000_000
+
+        public init(maxKeyLength: Int = 255, maxEntries: Int = 50_000, ttlNanos: UInt64 = 10 * 60 * 1_000_000_000) {
+            self.maxKeyLength = maxKeyLength
+            self.maxEntries = maxEntries
+            self.ttlNanos = ttlNanos
+        }
     }
 
     /// A final reply, as it was sent.
-    struct StoredReply: Sendable, Equatable {
-        var status: Int
-        var body: [UInt8]
+    public struct StoredReply: Sendable, Equatable {
+        public var status: Int
+        public var body: [UInt8]
+
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
     }
 
-    enum State: Sendable {
+    /// Where a key's order stands.
+    public enum State: Sendable {
         case inFlight
         case retryable(decided: Decided?)
         case final(StoredReply)
     }
 
-    struct Entry: Sendable {
-        var digest: String
-        var orderID: String
-        var state: State
-        var createdNanos: UInt64
-        var generation: UInt64
+    /// One remembered key.
+    public struct Entry: Sendable {
+        public var digest: String
+        public var orderID: String
+        public var state: State
+        public var createdNanos: UInt64
+        public var generation: UInt64
     }
 
     /// What to do with a request that carries a key.
-    enum Admission: Sendable {
+    public enum Admission: Sendable {
         /// A new key: handle the request as order `orderID` (the caller's fresh id).
         case fresh(orderID: String)
         /// A retry after a 503: handle it again as the same order; `decided` is the approval, if one was made.
@@ -51,17 +65,17 @@ struct IdempotencyTable<Decided: Sendable>: Sendable {
         case busy(orderID: String)
     }
 
-    let limits: Limits
-    private(set) var entries: [String: Entry] = [:]
+    public let limits: Limits
+    public private(set) var entries: [String: Entry] = [:]
     /// Keys in creation order with their entry's generation (stale pairs are skipped).
     private var order: [(key: String, generation: UInt64)] = []
     private var orderStart = 0
     private var nextGeneration: UInt64 = 0
 
-    init(limits: Limits = Limits()) { self.limits = limits }
+    public init(limits: Limits = Limits()) { self.limits = limits }
 
     /// Nil when `key` is acceptable, else why not.
-    func problem(withKey key: String) -> String? {
+    public func problem(withKey key: String) -> String? {
         let utf8 = key.utf8
         if utf8.isEmpty { return "Idempotency-Key must not be empty" }
         if utf8.count > limits.maxKeyLength {
@@ -74,7 +88,7 @@ struct IdempotencyTable<Decided: Sendable>: Sendable {
     }
 
     /// Admits a request with `key` and body `digest`; `freshOrderID` is used when the key is new.
-    mutating func admit(key: String, digest: String, freshOrderID: String, now: UInt64) -> Admission {
+    public mutating func admit(key: String, digest: String, freshOrderID: String, now: UInt64) -> Admission {
         expire(now: now)
         if var entry = entries[key] {
             guard entry.digest == digest else { return .otherBody(orderID: entry.orderID) }
@@ -98,7 +112,7 @@ struct IdempotencyTable<Decided: Sendable>: Sendable {
     }
 
     /// Records how the request with `key` ended: `.final` replies are replayed, `.retryable` ones handled again.
-    mutating func finish(key: String, state: State, now: UInt64) {
+    public mutating func finish(key: String, state: State, now: UInt64) {
         guard var entry = entries[key], case .inFlight = entry.state else { return }
         entry.state = state
         entries[key] = entry
@@ -106,7 +120,7 @@ struct IdempotencyTable<Decided: Sendable>: Sendable {
     }
 
     /// Forgets entries older than the TTL.
-    mutating func expire(now: UInt64) {
+    public mutating func expire(now: UInt64) {
         while orderStart < order.count {
             let (key, generation) = order[orderStart]
             if let entry = entries[key], entry.generation == generation {
@@ -135,5 +149,6 @@ struct IdempotencyTable<Decided: Sendable>: Sendable {
         }
     }
 
-    var count: Int { entries.count }
+    /// Keys remembered now.
+    public var count: Int { entries.count }
 }

@@ -1,29 +1,47 @@
 import Checkout
 import Foundation
-import RPC
 
 /// The orchestrator's decision on one order from its services' answers (pure).
 ///
 /// Verification and fraud detection are required: without either answer there is no decision. Suggestions are
 /// optional: when they failed, an approved order goes on with no suggested books and the reason is kept.
-struct CheckoutDecision: Sendable, Equatable {
-    var approved: Bool
+public struct CheckoutDecision: Sendable, Equatable {
+    public var approved: Bool
     /// Why the order was rejected: failed checks, fraud rules, the model's score (empty when approved).
-    var reasons: [Finding]
+    public var reasons: [Finding]
     /// The books to suggest (empty when rejected or when suggestions were skipped).
-    var suggestedBooks: [SuggestedBook]
+    public var suggestedBooks: [SuggestedBook]
     /// Why suggestions were left out (nil when they came, or were not needed).
-    var suggestionsSkipped: String?
-    var fraudScore: Double
-    var fraudThreshold: Double
+    public var suggestionsSkipped: String?
+    public var fraudScore: Double
+    public var fraudThreshold: Double
 
-    /// The decision from the verification result and the fraud assessment. The order is approved when it passed
-    /// verification and the assessment is not `fraudulent` (the fraud service's own rule, not repeated here).
-    static func decide(
+    public init(
+        approved: Bool, reasons: [Finding], suggestedBooks: [SuggestedBook], suggestionsSkipped: String?,
+        fraudScore: Double, fraudThreshold: Double
+    ) {
+        self.approved = approved
+        self.reasons = reasons
+        self.suggestedBooks = suggestedBooks
+        self.suggestionsSkipped = suggestionsSkipped
+        self.fraudScore = fraudScore
+        self.fraudThreshold = fraudThreshold
+    }
+
+    /// The contract's `status` of an approved order.
+    public static let approvedStatus = "Order Approved"
+    /// The contract's `status` of a rejected order.
+    public static let rejectedStatus = "Order Rejected"
+
+    /// "Order Approved" or "Order Rejected".
+    public var status: String { approved ? Self.approvedStatus : Self.rejectedStatus }
+
+    /// The decision from the verification result and the fraud assessment, approved by `OrderApproval`'s rule.
+    public static func decide(
         verification: VerificationResult, fraud: FraudAssessment,
         suggestions: Result<[SuggestedBook], SuggestionsSkipped>
     ) -> CheckoutDecision {
-        let approved = verification.valid && !fraud.fraudulent
+        let approved = OrderApproval.approves(verification: verification, fraud: fraud)
         var skipped: String?
         var books: [SuggestedBook] = []
         if approved {
@@ -40,7 +58,7 @@ struct CheckoutDecision: Sendable, Equatable {
 
     /// The model's part of a fraudulent assessment: flagged, yet no rule explains it, or the score also crossed.
     private static func modelFindings(_ fraud: FraudAssessment) -> [Finding] {
-        guard fraud.fraudulent, fraud.score >= fraud.threshold else { return [] }
+        guard fraud.fraudulent, fraud.modelFlagged else { return [] }
         return [
             Finding(
                 code: "fraud_model_score",
@@ -50,13 +68,13 @@ struct CheckoutDecision: Sendable, Equatable {
     }
 
     /// What the three concurrent calls gave: a decision, or the failure of a required service.
-    enum Verdict: Sendable {
+    public enum Verdict: Sendable {
         case decided(CheckoutDecision)
         case failed(any Error)
     }
 
     /// Combines the calls' results: verification and fraud must have answered; suggestions may have failed.
-    static func evaluate(
+    public static func evaluate(
         verification: Result<VerificationResult, any Error>, fraud: Result<FraudAssessment, any Error>,
         suggestions: Result<SuggestionResult, any Error>
     ) -> Verdict {
@@ -68,17 +86,20 @@ struct CheckoutDecision: Sendable, Equatable {
         case (.success(let first), .success(let second)):
             (verified, assessed) = (first, second)
         }
-        let books = suggestions.map(\.books).mapError { error in
-            SuggestionsSkipped(reason: (error as? RPCCallError).map(skipReason) ?? "suggestions failed: \(error)")
-        }
+        let books = suggestions.map(\.books).mapError { SuggestionsSkipped(reason: skipReason($0)) }
         return .decided(decide(verification: verified, fraud: assessed, suggestions: books))
     }
 
     /// Why suggestions are missing, in a line for the log and the trace.
-    static func skipReason(_ failure: RPCCallError) -> String { failure.problem(subject: failure.peer) }
+    public static func skipReason(_ error: any Error) -> String {
+        guard let failure = error as? any ServiceCallFailure else { return "suggestions failed: \(error)" }
+        return failure.problem(subject: failure.peer)
+    }
 }
 
 /// Why an order goes on without suggestions.
-struct SuggestionsSkipped: Error, Sendable, Equatable {
-    var reason: String
+public struct SuggestionsSkipped: Error, Sendable, Equatable {
+    public var reason: String
+
+    public init(reason: String) { self.reason = reason }
 }
