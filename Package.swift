@@ -70,7 +70,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "CCrypto",
+                "Election", "ClusterProtocol", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "RPC", "TraceFormat", "Checkout", "Services", "Election", "SeededRandom",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election", "ClusterProtocol", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -90,6 +90,7 @@ let package = Package(
             name: "BookstoreCLI",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
+                "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,7 +99,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout",
+                "QueueStore", "Checkout", "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -124,6 +125,9 @@ let package = Package(
                 "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
+        .testTarget(
+            name: "ClusterProtocolTests",
+            dependencies: ["ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
@@ -135,7 +139,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom",
+                "SeededRandom", "ClusterProtocol",
             ]),
     ],
     swiftLanguageModes: [.v6]
