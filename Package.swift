@@ -72,7 +72,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "CCrypto", "OrchestratorCore",
+                "Election", "ClusterProtocol", "CCrypto", "OrchestratorCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "RPC", "TraceFormat", "Checkout", "Services", "Election", "SeededRandom",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election", "ClusterProtocol", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -92,6 +92,7 @@ let package = Package(
             name: "BookstoreCLI",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
+                "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +101,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout",
+                "QueueStore", "Checkout", "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -126,6 +127,9 @@ let package = Package(
                 "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
+        .testTarget(
+            name: "ClusterProtocolTests",
+            dependencies: ["ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
@@ -138,7 +142,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom", "OrchestratorCore",
+                "SeededRandom", "ClusterProtocol", "OrchestratorCore",
             ]),
     ],
     swiftLanguageModes: [.v6]

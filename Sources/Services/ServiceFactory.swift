@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import FraudModel
 import RPC
@@ -93,11 +94,11 @@ extension ServiceFactory {
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,
             remembered: remembered)
         var router = Router()
-        router.registerAsync("bully", BullyEnvelope.self) { envelope, _ in
+        router.registerAsync(ExecutorRPC.bully) { envelope, _ in
             try await node.receive(envelope.message, from: envelope.from)
-            return Empty()
+            return NoPayload()
         }
-        router.registerAsync("status", Empty.self) { _, _ in await node.status() }
+        router.registerAsync(ExecutorRPC.status) { _, _ in await node.status() }
         let server = try host.startServer(router: router, address: listen, threads: 4)
         Task { await node.start() }
         return (server, node)

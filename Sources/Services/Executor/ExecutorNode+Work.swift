@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import Foundation
 import OrderQueueCore
@@ -32,8 +33,7 @@ extension ExecutorNode {
             let reply: LeaseReply
             do {
                 reply = try await queue.call(
-                    "lease", LeaseRequest(executor: id, epoch: epoch, slot: slot), returning: LeaseReply.self,
-                    context: loop)
+                    QueueRPC.lease, LeaseRequest(executor: id, epoch: epoch, slot: slot), context: loop)
             } catch {
                 // Slot 0 reports and retries every poll; the others wait like idle slots (no storm of calls and
                 // warnings while the queue is down).
@@ -41,15 +41,15 @@ extension ExecutorNode {
                 await idle(slot: slot)
                 continue
             }
-            if let newer = reply.fencedBy {
-                fenced(by: newer)
-                return
-            }
-            guard let lease = reply.lease, let order = reply.order else {
+            guard case .leased(let lease, let order, _, let depth) = reply else {
+                if case .fenced(let newer) = reply {
+                    fenced(by: newer)
+                    return
+                }
                 await idle(slot: slot)
                 continue
             }
-            if reply.depth > 0 { wakeups &+= 1 }
+            if depth > 0 { wakeups &+= 1 }
             if draining {
                 await release(lease, order: order, epoch: epoch)
                 return
@@ -99,29 +99,31 @@ extension ExecutorNode {
         let ack: AckReply
         do {
             ack = try await queue.call(
-                "ack", AckRequest(orderId: order.orderId, executor: id, epoch: epoch, leaseId: lease.id),
-                returning: AckReply.self, context: trace)
+                QueueRPC.ack, AckRequest(orderId: order.orderId, executor: id, epoch: epoch, leaseId: lease.id),
+                context: trace)
         } catch {
             // The lease will expire and the order will be delivered again; its ack is idempotent.
             logger.warning("ack failed", metadata: ["order_id": .string(order.orderId), "cause": "\(error)"])
             return
         }
-        recorder.record(.executorCommit, context: trace, data: data.merging(["outcome": .string(ack.outcome)]) { $1 })
-        if ack.outcome == "committed" {
+        recorder.record(
+            .executorCommit, context: trace, data: data.merging(["outcome": .string(ack.outcome.rawValue)]) { $1 })
+        if ack.outcome == .committed {
             committed += 1
             metrics.counter("executor_orders_committed_total").increment()
         }
-        if let newer = ack.fencedBy { fenced(by: newer) }
+        if case .fenced(let newer) = ack { fenced(by: newer) }
     }
 
     /// Gives a lease back unexecuted (clean stop).
     private func release(_ lease: Lease, order: QueuedOrder, epoch: Epoch) async {
         do {
             let reply = try await queue.call(
-                "release", AckRequest(orderId: order.orderId, executor: id, epoch: epoch, leaseId: lease.id),
-                returning: AckReply.self, context: Self.trace(of: order))
+                QueueRPC.release, AckRequest(orderId: order.orderId, executor: id, epoch: epoch, leaseId: lease.id),
+                context: Self.trace(of: order))
             logger.info(
-                "gave a lease back", metadata: ["order_id": .string(order.orderId), "outcome": .string(reply.outcome)])
+                "gave a lease back",
+                metadata: ["order_id": .string(order.orderId), "outcome": .string(reply.outcome.rawValue)])
         } catch {
             logger.warning(
                 "cannot give a lease back; it will expire",

@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Election
 import Foundation
 import Logging
@@ -93,7 +94,7 @@ public actor ExecutorNode {
     /// What this executor believes now.
     public func status() -> ExecutorStatus {
         ExecutorStatus(
-            id: id, node: recorder.node, pid: getpid(), role: election.role.rawValue, epoch: election.current,
+            id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
             leader: election.leader, committed: committed, tracesDirectory: tracesDirectory)
     }
 
@@ -180,7 +181,7 @@ public actor ExecutorNode {
         }
         let envelope = BullyEnvelope(from: id, message: message)
         // Fire and forget: a lost message is what the election's timers are for.
-        Task.detached { _ = try? await peer.call("bully", envelope, returning: Empty.self) }
+        Task.detached { _ = try? await peer.call(ExecutorRPC.bully, envelope) }
     }
 
     private func arm(_ timer: BullyTimer, deadline: UInt64) {

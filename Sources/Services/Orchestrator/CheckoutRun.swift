@@ -1,5 +1,6 @@
 import Causality
 import Checkout
+import ClusterProtocol
 import Foundation
 import Logging
 import OrchestratorCore
@@ -47,7 +48,7 @@ struct CheckoutRun {
             return ask(orderID: orderID, order: order)
         case .enqueue(let ticket):
             let result = Result<Void, any Error> {
-                _ = try service.queue.call("enqueue", ticket, returning: EnqueueReply.self, context: context.trace)
+                _ = try service.queue.call(QueueRPC.enqueue, ticket, context: context.trace)
             }
             return flow.onEnqueue(result)
         case .recordSuggestionsSkipped(let orderID, let reason):

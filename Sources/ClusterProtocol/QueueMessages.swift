@@ -1,17 +1,23 @@
 import Election
 import OrderQueueCore
 
-/// `enqueue` result.
+/// `queue.enqueue` result.
 public struct EnqueueReply: Codable, Sendable, Equatable {
     /// False when the order id was already known (enqueue is idempotent).
     public var stored: Bool
     /// 0-based position in dequeue order (-1 for a duplicate).
     public var position: Int
     public var depth: Int
+
+    public init(stored: Bool, position: Int, depth: Int) {
+        self.stored = stored
+        self.position = position
+        self.depth = depth
+    }
 }
 
-/// `lease` params: the leader asks for work for one of its slots.
-public struct LeaseRequest: Codable, Sendable {
+/// `queue.lease` params: the leader asks for work for one of its slots.
+public struct LeaseRequest: Codable, Sendable, Equatable {
     public var executor: Int
     public var epoch: Epoch
     /// The leader's work slot (0 ..< executorConcurrency); one lease per executor, epoch and slot.
@@ -32,24 +38,13 @@ public struct LeaseRequest: Codable, Sendable {
     }
 }
 
-/// `lease` result: an order under a lease, nothing to do, or a refusal naming the newer epoch.
-public struct LeaseReply: Codable, Sendable {
-    public var lease: Lease?
-    public var order: QueuedOrder?
-    /// Set when the request's epoch is stale: the epoch the queue has seen.
-    public var fencedBy: Epoch?
-    /// True when this is a lease the executor already held (a repeated request).
-    public var renewed: Bool
-    /// Orders still waiting after this lease.
-    public var depth: Int
-}
-
-/// `ack` and `release` params: the leader finished an order, or gives it back.
-public struct AckRequest: Codable, Sendable {
+/// `queue.ack` and `queue.release` params: the leader finished an order, or gives it back.
+public struct AckRequest: Codable, Sendable, Equatable {
     public var orderId: String
     public var executor: Int
     public var epoch: Epoch
     public var leaseId: UInt64
+
     public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64) {
         self.orderId = orderId
         self.executor = executor
@@ -58,18 +53,17 @@ public struct AckRequest: Codable, Sendable {
     }
 }
 
-/// `ack` and `release` result.
-public struct AckReply: Codable, Sendable, Equatable {
-    /// `committed`, `already_committed`, `released`, `fenced` or `no_lease`.
-    public var outcome: String
-    public var commit: Commit?
-    public var fencedBy: Epoch?
-}
-
-/// `inspect` result: the queue's state (tickets only: no card data ever reaches the queue).
-public struct QueueSnapshot: Codable, Sendable {
+/// `queue.inspect` result: the queue's state (tickets only: no card data ever reaches the queue).
+public struct QueueSnapshot: Codable, Sendable, Equatable {
     public var waiting: [QueuedOrder]
     public var leases: [Lease]
     public var commits: [Commit]
     public var highestEpoch: Epoch
+
+    public init(waiting: [QueuedOrder], leases: [Lease], commits: [Commit], highestEpoch: Epoch) {
+        self.waiting = waiting
+        self.leases = leases
+        self.commits = commits
+        self.highestEpoch = highestEpoch
+    }
 }
