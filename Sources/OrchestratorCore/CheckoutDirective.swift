@@ -48,6 +48,7 @@ public enum CheckoutMemory: Sendable, Equatable {
 
 /// A log line the flow asks for.
 public struct CheckoutLogLine: Sendable, Equatable {
+    /// The log level.
     public enum Level: Sendable, Equatable {
         case info
         case notice
@@ -56,6 +57,7 @@ public struct CheckoutLogLine: Sendable, Equatable {
 
     public var level: Level
     public var message: String
+    /// Extra fields of the line (the shell adds `order_id`).
     public var metadata: [String: String]
 
     public init(_ level: Level, _ message: String, _ metadata: [String: String] = [:]) {

@@ -13,8 +13,11 @@ public struct CheckoutFailure: Error, Sendable, Equatable {
         case conflict
     }
 
+    /// The body's error code.
     public var code: Code
+    /// A sentence for the client (never a stack or an internal cause).
     public var message: String
+    /// The HTTP status.
     public var status: Int
     /// Set on 503s (and on 409 "in progress"): the answer is not final, retry after this many seconds.
     public var retryAfter: Int?

@@ -29,9 +29,13 @@ public struct CheckoutFlow: Sendable {
         case done
     }
 
+    /// The decoded order.
     public let order: CheckoutRequest
+    /// The checkout's W3C trace id (the client's, when it sent a `traceparent`).
     public let traceID: String
+    /// Where the checkout stands.
     public private(set) var phase = Phase.idle
+    /// The order's id, once the request was admitted (a replayed or refused key names its first order).
     public private(set) var orderID: String?
     private var keyed = false
     private var retried = false
@@ -157,7 +161,8 @@ public struct CheckoutFlow: Sendable {
             return conclude(approval)
         case .failure(let error):
             let failure = CheckoutFailure.of(error, step: .enqueue)
-            return fail(failure, log: "checkout not confirmed: \(failure.message)", cause: "\(error)", decided: approval)
+            return fail(
+                failure, log: "checkout not confirmed: \(failure.message)", cause: "\(error)", decided: approval)
         }
     }
 

@@ -18,7 +18,8 @@ struct StrangeError: Error {}
 /// The services' answers a test scripts, and a driver that feeds them to a flow as its shell would.
 struct Script {
     var verification: Result<VerificationResult, any Error> = .success(VerificationResult(failures: []))
-    var fraud: Result<FraudAssessment, any Error> = .success(FraudAssessment(score: 0.1, threshold: 0.5, rulesFired: []))
+    var fraud: Result<FraudAssessment, any Error> = .success(
+        FraudAssessment(score: 0.1, threshold: 0.5, rulesFired: []))
     var suggestions: Result<SuggestionResult, any Error> = .success(SuggestionResult(books: Fixtures.books))
     var enqueue: Result<Void, any Error> = .success(())
 
@@ -84,7 +85,9 @@ extension [CheckoutDirective] {
 
     var decisionsRecorded: [(orderID: String, decision: CheckoutDecision, retried: Bool)] {
         compactMap {
-            if case .recordDecision(let orderID, let decision, let retried) = $0 { (orderID, decision, retried) } else {
+            if case .recordDecision(let orderID, let decision, let retried) = $0 {
+                (orderID, decision, retried)
+            } else {
                 nil
             }
         }

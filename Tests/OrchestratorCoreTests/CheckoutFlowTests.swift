@@ -9,7 +9,10 @@ struct CheckoutFlowTests {
         var flow = Fixtures.flow()
         let directives = Script().run(&flow, .unkeyed(orderID: Fixtures.orderID))
         #expect(directives.asks == 1)
-        #expect(directives.tickets == [OrderTicket(orderId: Fixtures.orderID, order: Fixtures.order, traceId: Fixtures.traceID)])
+        #expect(
+            directives.tickets == [
+                OrderTicket(orderId: Fixtures.orderID, order: Fixtures.order, traceId: Fixtures.traceID)
+            ])
         let kinds = directives.map(Self.kind)
         #expect(kinds == ["log", "ask", "enqueue", "record", "log", "reply"], "\(kinds)")
         guard case .decided(let orderID, let decision) = directives.replies.first else {
@@ -149,7 +152,8 @@ struct CheckoutFlowTests {
         script.suggestions = .failure(FakeCallFailure(peer: "suggestions", method: "suggest"))
         var flow = Fixtures.flow()
         let directives = script.run(&flow, .unkeyed(orderID: Fixtures.orderID))
-        #expect(directives.contains(.recordSuggestionsSkipped(orderID: Fixtures.orderID, reason: "suggestions is down")))
+        #expect(
+            directives.contains(.recordSuggestionsSkipped(orderID: Fixtures.orderID, reason: "suggestions is down")))
         #expect(directives.logLines.contains { $0.level == .notice && $0.message.hasSuffix("suggestions is down") })
         #expect(directives.tickets.count == 1)
         guard case .decided(_, let decision) = directives.replies.first else {
