@@ -95,6 +95,21 @@ struct RPCRepliesCodingTests {
         #expect(LeaseReply(.fenced(current: epoch), depth: 3) == .fenced(by: epoch))
     }
 
+    @Test("an enqueue reply keeps the earlier spelling, -1 as the position of a duplicate")
+    func enqueueReplyShape() throws {
+        let stored = try json(EnqueueReply.stored(position: 2, depth: 5))
+        #expect(stored["stored"] as? Bool == true && stored["position"] as? Int == 2 && stored["depth"] as? Int == 5)
+        let duplicate = try json(EnqueueReply.duplicate(depth: 5))
+        #expect(duplicate["stored"] as? Bool == false && duplicate["position"] as? Int == -1)
+        for reply in [EnqueueReply.stored(position: 0, depth: 1), .duplicate(depth: 3)] {
+            #expect(try JSONDecoder().decode(EnqueueReply.self, from: JSONEncoder().encode(reply)) == reply)
+        }
+        #expect(throws: DecodingError.self) {
+            try decode(EnqueueReply.self, #"{"stored":true,"position":-1,"depth":1}"#)
+        }
+        #expect(throws: DecodingError.self) { try decode(EnqueueReply.self, #"{"stored":true,"depth":1}"#) }
+    }
+
     @Test("an executor's role is spelled as before and an unknown role is refused")
     func executorRole() throws {
         let status = ExecutorStatus(

@@ -55,7 +55,7 @@ final class CheckoutRefusalTests {
                 throw RPCError(.overloaded, "10000 orders wait (maxWaiting)")
             case .slowFirstAnswer:
                 if calls == 1 { Thread.sleep(forTimeInterval: 0.6) }
-                return EnqueueReply(stored: calls == 1, position: 0, depth: 1)
+                return calls == 1 ? .stored(position: 0, depth: 1) : .duplicate(depth: 1)
             }
         }
         let queueHost = ServiceHost(

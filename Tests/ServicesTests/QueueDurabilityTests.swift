@@ -85,7 +85,7 @@ struct QueueDurabilityTests {
         #expect(state.waiting.map(\.orderId) == ["a", "c"], "the leased order waits again, in its place")
         #expect(state.leases.isEmpty && state.commits.map(\.orderId) == ["b"] && state.highestEpoch == epoch)
         let again = try running.client.call(QueueRPC.enqueue, ticket("b"))
-        #expect(!again.stored, "a committed id is refused after the restart")
+        #expect(!again.isStored, "a committed id is refused after the restart")
         let stale = try running.client.call(QueueRPC.lease, LeaseRequest(executor: 1, epoch: Epoch(term: 2, leader: 1)))
         #expect(stale == .fenced(by: epoch), "the highest epoch still fences")
         running.stop()
@@ -108,7 +108,7 @@ struct QueueDurabilityTests {
         for id in ["a", "b"] { _ = try running.client.call(QueueRPC.enqueue, ticket(id)) }
         #expect(refusal(running.client, QueueRPC.enqueue, ticket("c")) == RPCErrorCode.overloaded.rawValue)
         let duplicate = try running.client.call(QueueRPC.enqueue, ticket("a"))
-        #expect(!duplicate.stored)
+        #expect(duplicate == .duplicate(depth: 2))
         #expect(running.queue.depth == 2)
     }
 

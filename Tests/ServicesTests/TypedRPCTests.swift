@@ -75,20 +75,4 @@ struct TypedRPCTests {
             #expect(answer == NoPayload())
         }
     }
-
-    @Test("an async handler registered with a descriptor answers typed calls")
-    func asyncHandler() async throws {
-        let status = ExecutorRPC.status
-        try await withServer({ router in
-            router.registerAsync(status) { _, _ in
-                await Task.yield()
-                return ExecutorStatus(
-                    id: 2, node: "executor-2", pid: 9, role: .candidate, epoch: nil, leader: nil, committed: 0,
-                    tracesDirectory: nil)
-            }
-        }) { client in
-            let reply = try await client.call(status, NoPayload())
-            #expect(reply.role == .candidate && reply.node == "executor-2")
-        }
-    }
 }

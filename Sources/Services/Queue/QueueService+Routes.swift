@@ -43,9 +43,9 @@ extension QueueService {
             throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
         }
         if case .enqueued(_, let position) = outcome {
-            return EnqueueReply(stored: true, position: position, depth: depth)
+            return .stored(position: position, depth: depth)
         }
-        return EnqueueReply(stored: false, position: -1, depth: depth)
+        return .duplicate(depth: depth)
     }
 
     func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
