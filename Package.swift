@@ -92,7 +92,6 @@ let package = Package(
             name: "BookstoreCLI",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
-                "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -6,7 +6,7 @@ import RPC
 import TraceFormat
 
 extension QueueService {
-    /// Registers `enqueue`, `lease`, `ack`, `release` and `inspect`.
+    /// Registers every `QueueRPC` method.
     public func register(into router: inout Router) {
         router.register(QueueRPC.enqueue) { [self] ticket, context in try enqueue(ticket, context: context) }
         router.register(QueueRPC.lease) { [self] request, context in try lease(request, context: context) }

@@ -1,5 +1,13 @@
 import Election
 
+/// Each executor replica's methods (`ExecutorNode`; callers: the other replicas, tools).
+public enum ExecutorRPC {
+    /// An election message from another replica.
+    public static let bully = RPCMethod<BullyEnvelope, NoPayload>("bully")
+    /// What the replica believes now: role, epoch, leader, orders committed.
+    public static let status = RPCMethod<NoPayload, ExecutorStatus>("status")
+}
+
 /// `executor.bully` params: an election message between executors.
 public struct BullyEnvelope: Codable, Sendable, Equatable {
     public var from: Int

@@ -1,6 +1,3 @@
-import Election
-import OrderQueueCore
-
 /// `queue.enqueue` result: stored, or already known (enqueue is idempotent by order id).
 ///
 /// On the wire (the spelling of the earlier struct): `{"stored":true,"position":0,"depth":3}`, and for a known id
@@ -57,57 +54,5 @@ extension EnqueueReply: Codable {
             try container.encode(-1, forKey: .position)
             try container.encode(depth, forKey: .depth)
         }
-    }
-}
-
-/// `queue.lease` params: the leader asks for work for one of its slots.
-public struct LeaseRequest: Codable, Sendable, Equatable {
-    public var executor: Int
-    public var epoch: Epoch
-    /// The leader's work slot (0 ..< executorConcurrency); one lease per executor, epoch and slot.
-    public var slot: Int
-
-    public init(executor: Int, epoch: Epoch, slot: Int = 0) {
-        self.executor = executor
-        self.epoch = epoch
-        self.slot = slot
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            executor: try container.decode(Int.self, forKey: .executor),
-            epoch: try container.decode(Epoch.self, forKey: .epoch),
-            slot: try container.decodeIfPresent(Int.self, forKey: .slot) ?? 0)
-    }
-}
-
-/// `queue.ack` and `queue.release` params: the leader finished an order, or gives it back.
-public struct AckRequest: Codable, Sendable, Equatable {
-    public var orderId: String
-    public var executor: Int
-    public var epoch: Epoch
-    public var leaseId: UInt64
-
-    public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64) {
-        self.orderId = orderId
-        self.executor = executor
-        self.epoch = epoch
-        self.leaseId = leaseId
-    }
-}
-
-/// `queue.inspect` result: the queue's state (tickets only: no card data ever reaches the queue).
-public struct QueueSnapshot: Codable, Sendable, Equatable {
-    public var waiting: [QueuedOrder]
-    public var leases: [Lease]
-    public var commits: [Commit]
-    public var highestEpoch: Epoch
-
-    public init(waiting: [QueuedOrder], leases: [Lease], commits: [Commit], highestEpoch: Epoch) {
-        self.waiting = waiting
-        self.leases = leases
-        self.commits = commits
-        self.highestEpoch = highestEpoch
     }
 }
