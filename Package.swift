@@ -50,6 +50,10 @@ let package = Package(
             name: "ClusterProtocol",
             dependencies: ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore"]),
 
+        // MARK: Executor core (pure): the Bully election and the leader's work loop composed, for the real executor
+        // and the simulator
+        .target(name: "ExecutorCore", dependencies: ["Election", "OrderQueueCore", "ClusterProtocol", "TraceModel"]),
+
         // MARK: Runtime libraries (threads, files, sockets)
         .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
         .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
@@ -70,7 +74,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "CCrypto",
+                "Election", "ExecutorCore", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -124,6 +128,8 @@ let package = Package(
                 "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
+        .testTarget(
+            name: "ExecutorCoreTests", dependencies: ["ExecutorCore", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),

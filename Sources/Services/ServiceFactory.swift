@@ -93,11 +93,12 @@ extension ServiceFactory {
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,
             remembered: remembered)
         var router = Router()
-        router.registerAsync("bully", BullyEnvelope.self) { envelope, _ in
-            try await node.receive(envelope.message, from: envelope.from)
+        // Neither method waits for the node: a message is validated here and handed over; status is its last snapshot.
+        router.register("bully", BullyEnvelope.self) { envelope, _ in
+            try node.deliver(envelope.message, from: envelope.from)
             return Empty()
         }
-        router.registerAsync("status", Empty.self) { _, _ in await node.status() }
+        router.register("status", Empty.self) { _, _ in node.currentStatus }
         let server = try host.startServer(router: router, address: listen, threads: 4)
         Task { await node.start() }
         return (server, node)
