@@ -89,6 +89,15 @@ let package = Package(
             ]
         ),
 
+        // MARK: Tools: the deterministic simulator of the order pipeline (the same pure cores as the services, on a
+        // simulated clock and network; judged by TraceAnalysis's checks)
+        .target(
+            name: "PipelineSimulator",
+            dependencies: [
+                "ExecutorCore", "Election", "OrderQueueCore", "Checkout", "SeededRandom", "Causality", "TraceModel",
+                "TraceFormat", "TraceAnalysis",
+            ]),
+
         // MARK: Executables
         .executableTarget(
             name: "BookstoreCLI",
@@ -128,6 +137,7 @@ let package = Package(
                 "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
+        .testTarget(name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
         .testTarget(
             name: "ExecutorCoreTests", dependencies: ["ExecutorCore", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),

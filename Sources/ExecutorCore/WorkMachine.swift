@@ -13,6 +13,8 @@ import OrderQueueCore
 /// - While leading epoch `e`, every slot asks for a lease under `e`. A lease is processed, then acknowledged.
 /// - Nothing to lease: slot 0 asks again after `pollNanos`; the others wait up to `idlePolls` polls, or until a
 ///   slot learns that more orders wait (a lease reply with depth > 0), so an idle leader costs one call per poll.
+/// - An ack answered `already_committed` under the slot's own lease (a retried ack whose first copy committed)
+///   counts as committed.
 /// - A failed lease call waits like an empty one; a failed ack is not retried (the lease expires and the order is
 ///   delivered again; its ack is idempotent) and the slot leases again.
 /// - A refusal naming a newer epoch ends the slot and is reported (`fenced`) for the election.
@@ -129,8 +131,12 @@ public struct WorkMachine: Sendable {
             return []
         }
         slots[call.slot] = .off
-        var directives: [WorkDirective] = [.record(.acknowledged(held, outcome: answer.outcome))]
-        if answer.outcome == .committed { committed += 1 }
+        // A repeated ack of a lease whose first ack committed it (a retried request) is answered `already_committed`
+        // with that lease: this slot's ack did commit the order.
+        let own = answer.outcome == .alreadyCommitted && answer.committedLease == held.lease.id
+        let outcome = own ? AckOutcome.committed : answer.outcome
+        var directives: [WorkDirective] = [.record(.acknowledged(held, outcome: outcome))]
+        if outcome == .committed { committed += 1 }
         if let newer = answer.fencedBy { directives.append(.fenced(by: newer)) }
         return directives + next(call.slot, now: now)
     }
@@ -255,13 +261,14 @@ public struct WorkMachine: Sendable {
         return WorkCall(id: nextCall, slot: slot)
     }
 
-    /// Every held order is held under a lease of this executor; no two slots hold the same order or call.
+    /// Every held order is held under a lease of this executor for that order and slot, and only while leading or
+    /// acknowledging; a stopped machine holds nothing.
     func invariantsHold() -> Bool {
-        let held = inFlight.values
-        guard held.allSatisfy({ $0.lease.executor == executor && $0.lease.orderId == $0.order.orderId }) else {
-            return false
+        for (slot, held) in inFlight {
+            guard held.lease.executor == executor, held.lease.orderId == held.order.orderId, held.lease.slot == slot
+            else { return false }
         }
-        return Set(held.map(\.order.orderId)).count == held.count
+        return !stopped || activeSlots == 0
     }
 }
 

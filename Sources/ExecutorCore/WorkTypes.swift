@@ -136,10 +136,13 @@ public struct AckAnswer: Sendable, Hashable {
     public var outcome: AckOutcome
     /// Set with `fenced`: the newer epoch the queue has seen.
     public var fencedBy: Epoch?
+    /// Set with `already_committed`: the lease the order was committed under.
+    public var committedLease: UInt64?
 
-    public init(outcome: AckOutcome, fencedBy: Epoch? = nil) {
+    public init(outcome: AckOutcome, fencedBy: Epoch? = nil, committedLease: UInt64? = nil) {
         self.outcome = outcome
         self.fencedBy = fencedBy
+        self.committedLease = committedLease
     }
 }
 

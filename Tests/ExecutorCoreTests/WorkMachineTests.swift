@@ -139,3 +139,20 @@ struct WorkMachineTests {
         #expect(machine.onReleaseDone(release, now: 1_003) == [.drained])
     }
 }
+
+@Suite("WorkMachine acknowledgements")
+struct WorkMachineAckTests {
+    @Test func aRepeatedAckOfTheSlotsOwnCommittedLeaseCountsAsCommittedAndAnotherLeasesDoesNot() {
+        for (committedLease, expected) in [(UInt64(1), AckOutcome.committed), (UInt64(9), .alreadyCommitted)] {
+            var machine = WorkMachine(
+                executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000))
+            let call = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
+            let a = HeldOrder(lease: lease(1, "a", slot: 0), order: order("a"), epoch: epoch)
+            _ = machine.onLeaseReply(call, .leased(a.lease, a.order, depth: 0), now: 1)
+            let ack = ackCalls(machine.onTimer(.processing(slot: 0), now: 101))[0]
+            let answer = AckAnswer(outcome: .alreadyCommitted, committedLease: committedLease)
+            #expect(machine.onAckReply(ack, answer, now: 102).first == .record(.acknowledged(a, outcome: expected)))
+            #expect(machine.committed == (expected == .committed ? 1 : 0))
+        }
+    }
+}

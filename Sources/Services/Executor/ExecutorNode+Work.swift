@@ -130,7 +130,7 @@ extension ExecutorNode {
             apply(instance.onAckFailed(call, now: monotonic()))
             return
         }
-        apply(instance.onAckReply(call, AckAnswer(outcome: outcome, fencedBy: reply.fencedBy), now: monotonic()))
+        apply(instance.onAckReply(call, AckAnswer(outcome: outcome, fencedBy: reply.fencedBy, committedLease: reply.commit?.leaseID), now: monotonic()))
     }
 
     private func ackFailed(_ call: WorkCall, orderId: String, _ error: any Error) {

@@ -1,0 +1,168 @@
+import Checkout
+import Election
+import ExecutorCore
+import OrderQueueCore
+import TraceModel
+
+/// The simulated Order Queue: the pure `LeasedOrderQueue` the real `QueueService` runs, with a durable record log
+/// kept in memory. Every change is journaled and appended to the log before the answer leaves; a restart replays
+/// the log through the same reducer (`LeasedOrderQueue.apply`) the real `QueueStore` replays, then revokes the
+/// leases of the old process. Trace events have the real queue's kinds and fields.
+struct SimQueue {
+    typealias Record = (EventKind, [String: TraceValue], String?)
+
+    private(set) var state: LeasedOrderQueue
+    /// The durable log (what survives a crash).
+    private(set) var log: [QueueRecord] = []
+    let bug: InjectedBug
+
+    init(leaseDuration: UInt64, bug: InjectedBug) {
+        state = LeasedOrderQueue(leaseDuration: leaseDuration, journaling: true)
+        self.bug = bug
+    }
+
+    /// A restart: the state is rebuilt from the log, leases of the old process are revoked (durably).
+    /// Returns the `queue.recovered` event. `lostTail` records of the log are lost first (an injected bug).
+    mutating func restart(lostTail: Int) -> Record {
+        if lostTail > 0 { log.removeLast(min(lostTail, log.count)) }
+        var queue = LeasedOrderQueue(leaseDuration: state.leaseDuration, journaling: true)
+        for record in log { queue.apply(record) }
+        let revoked = queue.revokeAllLeases()
+        state = queue
+        let replayed = log.count
+        log += state.takeJournal()
+        let waiting = state.waiting.snapshot().map(\.orderId)
+        let recent = log.suffix(256).compactMap { record -> String? in
+            if case .committed(let commit) = record { return commit.orderId }
+            return nil
+        }
+        return (
+            EventKind("queue.recovered"),
+            [
+                "records": .int(Int64(replayed)), "waiting": .int(Int64(waiting.count)),
+                "committed": .int(Int64(state.commits.count)), "revoked": .int(Int64(revoked.count)),
+                "highest_epoch": .string("\(state.highestEpoch)"), "replay_ms": .double(0),
+                "orders": .array(waiting.map { .string($0) }), "damaged": .int(0),
+                "recent_commits": .array(recent.map { .string($0) }),
+            ], nil
+        )
+    }
+
+    /// Makes the records of the last operation durable.
+    private mutating func sync() {
+        log += state.takeJournal()
+        assert(state.leases.values.allSatisfy { !state.waiting.contains(orderId: $0.lease.orderId) })
+        assert(state.leases.keys.allSatisfy { state.commits[$0] == nil })
+    }
+
+    /// The epoch a request is judged by (the fencing bug takes every epoch as current).
+    private func judged(_ epoch: Epoch) -> Epoch { bug == .queueIgnoresFencing ? max(epoch, state.highestEpoch) : epoch }
+
+    mutating func enqueue(_ ticket: OrderTicket, priority: OrderPriority, now: UInt64, records: inout [Record]) -> Bool {
+        let outcome = state.enqueue(ticket: ticket, priority: priority, nowNanos: Int64(clamping: now))
+        sync()
+        records.append(
+            (
+                EventKind("queue.enqueue"),
+                [
+                    "order": .string(ticket.orderId), "priority": .string("\(priority)"),
+                    "depth": .int(Int64(state.depth)), "duplicate": .bool(outcome.isDuplicate),
+                ], ticket.orderId
+            ))
+        return !outcome.isDuplicate
+    }
+
+    mutating func lease(_ params: LeaseParams, now: UInt64, records: inout [Record]) -> LeaseAnswer {
+        let (outcome, events) = state.dequeue(
+            executor: params.executor, epoch: judged(params.epoch), slot: params.slot, now: now)
+        sync()
+        records += events.map(Self.record)
+        switch outcome {
+        case .leased(let lease, let order, let renewed):
+            var data = Self.leaseEnd(lease)
+            data["term"] = .int(Int64(clamping: lease.epoch.term))
+            data["delivery"] = .int(Int64(lease.delivery))
+            data["slot"] = .int(Int64(lease.slot))
+            data["expires_in_ms"] = .int(Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000))
+            data["renewed"] = .bool(renewed)
+            data["depth"] = .int(Int64(state.depth))
+            records.append((EventKind("queue.lease"), data, nil))
+            return .leased(lease, order, depth: state.depth)
+        case .empty:
+            return .empty
+        case .fenced(let current):
+            records.append(Self.fenced("lease", params.executor, params.epoch, current))
+            return .fenced(by: current)
+        }
+    }
+
+    mutating func ack(_ params: AckParams, now: UInt64, records: inout [Record]) -> AckAnswer {
+        let (outcome, events) = state.ack(
+            orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
+            now: now)
+        sync()
+        records += events.map(Self.record)
+        let answer: AckAnswer
+        switch outcome {
+        case .committed: answer = AckAnswer(outcome: .committed)
+        case .alreadyCommitted(let commit):
+            answer = AckAnswer(outcome: .alreadyCommitted, committedLease: commit.leaseID)
+        case .fenced(let current): answer = AckAnswer(outcome: .fenced, fencedBy: current)
+        case .noLease: answer = AckAnswer(outcome: .noLease)
+        }
+        let data: [String: TraceValue] = [
+            "order": .string(params.orderId), "executor": .int(Int64(params.executor)),
+            "epoch": .string("\(params.epoch)"), "term": .int(Int64(clamping: params.epoch.term)),
+            "lease": .int(Int64(clamping: params.leaseId)), "outcome": .string(answer.outcome.rawValue),
+        ]
+        records.append(
+            (EventKind(answer.outcome == .committed ? "queue.commit" : "queue.ack.refused"), data, params.orderId))
+        return answer
+    }
+
+    mutating func release(_ params: AckParams, now: UInt64, records: inout [Record]) -> AckAnswer {
+        let (outcome, events) = state.release(
+            orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
+            now: now)
+        sync()
+        records += events.map(Self.record)
+        switch outcome {
+        case .released(let lease):
+            records.append((EventKind("queue.lease.released"), Self.leaseEnd(lease), params.orderId))
+            return AckAnswer(outcome: .released)
+        case .fenced(let current):
+            records.append(Self.fenced("release", params.executor, params.epoch, current))
+            return AckAnswer(outcome: .fenced, fencedBy: current)
+        case .noLease:
+            return AckAnswer(outcome: .noLease)
+        }
+    }
+
+    private static func fenced(_ operation: String, _ executor: Int, _ epoch: Epoch, _ current: Epoch) -> Record {
+        (
+            EventKind("queue.fenced"),
+            [
+                "operation": .string(operation), "executor": .int(Int64(executor)), "epoch": .string("\(epoch)"),
+                "current": .string("\(current)"),
+            ], nil
+        )
+    }
+
+    private static func leaseEnd(_ lease: Lease) -> [String: TraceValue] {
+        [
+            "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
+            "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
+        ]
+    }
+
+    private static func record(_ event: LeasedOrderQueue.Event) -> Record {
+        switch event {
+        case .expired(let lease):
+            return (EventKind("queue.lease.expired"), leaseEnd(lease), nil)
+        case .revoked(let lease, let epoch):
+            var data = leaseEnd(lease)
+            data["by"] = .string("\(epoch)")
+            return (EventKind("queue.lease.revoked"), data, nil)
+        }
+    }
+}
