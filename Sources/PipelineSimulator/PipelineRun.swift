@@ -54,7 +54,7 @@ public final class PipelineRun {
         let count = 3 + Int(rng.next() % 3)
         ids = Array(1...count)
         work = WorkSettings(
-            slots: 1 + Int(rng.next() % 3), pollNanos: 20_000_000, processingNanos: 10_000_000,
+            slots: 1 + Int(rng.next() % 3), pollNanos: 20_000_000, processingNanos: options.processingNanos,
             drainNanos: Self.leaseNanos)
         queue = SimQueue(leaseDuration: Self.leaseNanos, bug: options.bug)
     }

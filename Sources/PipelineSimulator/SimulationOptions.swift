@@ -13,6 +13,8 @@ public struct SimulationOptions: Sendable {
     public var faults: FaultOptions
     /// A known bug to inject (to prove the checks can fail).
     public var bug: InjectedBug
+    /// How long an executor processes one order.
+    public var processingNanos: UInt64 = 10_000_000
 
     public init(
         seed: UInt64, orders: Int = 12, faultPhaseNanos: UInt64 = 4_000_000_000,
