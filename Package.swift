@@ -74,7 +74,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "ExecutorCore", "CCrypto",
+                "Election", "ClusterProtocol", "ExecutorCore", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "RPC", "TraceFormat", "Checkout", "Services", "Election", "SeededRandom",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election", "ClusterProtocol", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -103,6 +103,7 @@ let package = Package(
             name: "BookstoreCLI",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
+                "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -111,7 +112,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout",
+                "QueueStore", "Checkout", "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -139,7 +140,11 @@ let package = Package(
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
         .testTarget(
-            name: "ExecutorCoreTests", dependencies: ["ExecutorCore", "Election", "OrderQueueCore", "Checkout"]),
+            name: "ExecutorCoreTests",
+            dependencies: ["ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
+        .testTarget(
+            name: "ClusterProtocolTests",
+            dependencies: ["ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
@@ -151,7 +156,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom",
+                "SeededRandom", "ClusterProtocol",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkout
 import Cluster
+import ClusterProtocol
 import Election
 import Foundation
 import Logging
@@ -100,7 +101,7 @@ struct DurabilityBenchmark: ParsableCommand {
             peer: "queue", baseURL: target.baseURL, recorder: TraceRecorder(node: "bench", writer: nil),
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(10),
             propagatesContext: false, credential: try? config.security.credential(), caFile: target.caFile)
-        return (try? client.call("inspect", Empty(), returning: QueueSnapshot.self).commits.count) ?? 0
+        return (try? client.call(QueueRPC.inspect, NoPayload()).commits.count) ?? 0
     }
 
     /// Writes a log of `count` records (orders enqueued, leased and committed, a backlog of about 1,000), then

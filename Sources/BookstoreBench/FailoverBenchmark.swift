@@ -111,7 +111,7 @@ struct FailoverBenchmark: ParsableCommand {
         }
         return kills.map { kill in
             var kill = kill
-            let oldTerm = UInt64(kill.epoch.split(separator: ".").first.flatMap { UInt64($0) } ?? 0)
+            let oldTerm = Epoch(kill.epoch)?.term ?? 0
             func ms(_ nanos: Int64?) -> Double? { nanos.map { Double($0 - kill.wallNanos) / 1e6 } }
             kill.toTimeoutMs = ms(timeouts.filter { $0 > kill.wallNanos }.min())
             kill.toCoordinatorMs = ms(coordinators.filter { $0.0 > kill.wallNanos && $0.1 > oldTerm }.map(\.0).min())

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import Foundation
 import Logging
@@ -37,13 +38,13 @@ public struct ExecutorProbe: Sendable {
                 peer: replica.node, baseURL: target.baseURL, recorder: recorder, logger: logger,
                 defaultDeadline: deadline, connectTimeout: deadline, propagatesContext: false, credential: credential,
                 caFile: target.caFile)
-            return try? client.call("status", Empty(), returning: ExecutorStatus.self)
+            return try? client.call(ExecutorRPC.status, NoPayload())
         }
     }
 
     /// The executor that leads the highest epoch any executor knows, if one claims it.
     public func leader(deadline: Duration = .milliseconds(300)) -> ExecutorStatus? {
-        statuses(deadline: deadline).filter { $0.role == "leader" }.max { ($0.epoch ?? .none) < ($1.epoch ?? .none) }
+        statuses(deadline: deadline).filter { $0.role == .leader }.max { ($0.epoch ?? .none) < ($1.epoch ?? .none) }
     }
 
     /// Polls until a leader other than `excluding` leads an epoch newer than `after`, or `timeout` passes.

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
@@ -19,7 +20,7 @@ public enum QueueDrain {
         let deadline = ContinuousClock.now + timeout
         var last: QueueSnapshot?
         while ContinuousClock.now < deadline {
-            if let snapshot = try? client.call("inspect", Empty(), returning: QueueSnapshot.self) {
+            if let snapshot = try? client.call(QueueRPC.inspect, NoPayload()) {
                 last = snapshot
                 if snapshot.waiting.isEmpty && snapshot.leases.isEmpty { return snapshot }
             }

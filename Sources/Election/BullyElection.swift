@@ -16,7 +16,7 @@
 ///   it was leader. A node that hears a stale epoch tells the sender about the newer one. A node that learns
 ///   of a leader with a lower id than its own bullies it with a new election, so the highest live id wins.
 public struct BullyElection: Sendable {
-    public enum Role: String, Sendable, Hashable {
+    public enum Role: String, Sendable, Hashable, Codable {
         case follower, candidate, awaitingCoordinator, leader
     }
 

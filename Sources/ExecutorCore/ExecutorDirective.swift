@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import OrderQueueCore
 
@@ -30,7 +31,7 @@ public enum ExecutorEvent: Sendable, Hashable {
 }
 
 /// What the executor's shell must do after an input.
-public enum ExecutorDirective: Sendable, Hashable {
+public enum ExecutorDirective: Sendable, Equatable {
     /// Send an election message to executor `to` (fire and forget).
     case send(BullyMessage, to: Int)
     /// (Re)arm a timer for `deadline` (the shell's monotonic nanoseconds), replacing an earlier one.
@@ -40,8 +41,8 @@ public enum ExecutorDirective: Sendable, Hashable {
     /// Record an event.
     case record(ExecutorEvent)
     /// Call the queue's `lease`.
-    case lease(WorkCall, LeaseParams)
-    /// Call the queue's `ack` for an order held (params: `AckParams(held, executor:)`).
+    case lease(WorkCall, LeaseRequest)
+    /// Call the queue's `ack` for an order held (params: `AckRequest(held, executor:)`).
     case ack(WorkCall, HeldOrder)
     /// Call the queue's `release` for an order held.
     case release(WorkCall, HeldOrder)

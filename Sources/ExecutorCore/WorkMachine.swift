@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import OrderQueueCore
 
@@ -219,7 +220,7 @@ public struct WorkMachine: Sendable {
         guard let epoch = leading else { return [] }
         let call = newCall(slot)
         slots[slot] = .leasing(call, epoch: epoch)
-        return [.lease(call, LeaseParams(executor: executor, epoch: epoch, slot: slot))]
+        return [.lease(call, LeaseRequest(executor: executor, epoch: epoch, slot: slot))]
     }
 
     private mutating func idle(_ slot: Int, now: UInt64) -> [WorkDirective] {

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import OrderQueueCore
 
@@ -79,33 +80,7 @@ public enum WorkTimer: Sendable, Hashable {
     case drainDeadline
 }
 
-/// `lease` params.
-public struct LeaseParams: Sendable, Hashable {
-    public var executor: Int
-    public var epoch: Epoch
-    public var slot: Int
-
-    public init(executor: Int, epoch: Epoch, slot: Int) {
-        self.executor = executor
-        self.epoch = epoch
-        self.slot = slot
-    }
-}
-
-/// `ack` and `release` params.
-public struct AckParams: Sendable, Hashable {
-    public var orderId: String
-    public var executor: Int
-    public var epoch: Epoch
-    public var leaseId: UInt64
-
-    public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64) {
-        self.orderId = orderId
-        self.executor = executor
-        self.epoch = epoch
-        self.leaseId = leaseId
-    }
-
+extension AckRequest {
     /// The params that acknowledge or give back `held` for `executor`.
     public init(_ held: HeldOrder, executor: Int) {
         self.init(orderId: held.order.orderId, executor: executor, epoch: held.epoch, leaseId: held.lease.id)
@@ -120,15 +95,15 @@ public enum LeaseAnswer: Sendable, Equatable {
     case empty
     /// The request's epoch is stale: the queue has seen `by`.
     case fenced(by: Epoch)
-}
 
-/// The outcome of an ack or release, as the wire and the trace spell it.
-public enum AckOutcome: String, Sendable, Hashable, CaseIterable {
-    case committed
-    case alreadyCommitted = "already_committed"
-    case released
-    case fenced
-    case noLease = "no_lease"
+    /// The answer a queue's `lease` reply carries.
+    public init(_ reply: LeaseReply) {
+        switch reply {
+        case .leased(let lease, let order, _, let depth): self = .leased(lease, order, depth: depth)
+        case .empty: self = .empty
+        case .fenced(let epoch): self = .fenced(by: epoch)
+        }
+    }
 }
 
 /// The queue's answer to an ack or release call.
@@ -144,6 +119,17 @@ public struct AckAnswer: Sendable, Hashable {
         self.fencedBy = fencedBy
         self.committedLease = committedLease
     }
+
+    /// The answer a queue's `ack` or `release` reply carries.
+    public init(_ reply: AckReply) {
+        switch reply {
+        case .committed(let commit): self.init(outcome: .committed, committedLease: commit.leaseID)
+        case .alreadyCommitted(let commit): self.init(outcome: .alreadyCommitted, committedLease: commit.leaseID)
+        case .released: self.init(outcome: .released)
+        case .fenced(let epoch): self.init(outcome: .fenced, fencedBy: epoch)
+        case .noLease: self.init(outcome: .noLease)
+        }
+    }
 }
 
 /// What happened in the work loop, for the trace.
@@ -155,10 +141,10 @@ public enum WorkEvent: Sendable, Hashable {
 }
 
 /// What the shell must do after an input of the work loop.
-public enum WorkDirective: Sendable, Hashable {
+public enum WorkDirective: Sendable, Equatable {
     /// Call the queue's `lease`; answer with `onLeaseReply` or `onLeaseFailed`.
-    case lease(WorkCall, LeaseParams)
-    /// Call the queue's `ack` for the order held (params: `AckParams(held, executor:)`); answer with `onAckReply` or
+    case lease(WorkCall, LeaseRequest)
+    /// Call the queue's `ack` for the order held (params: `AckRequest(held, executor:)`); answer with `onAckReply` or
     /// `onAckFailed`.
     case ack(WorkCall, HeldOrder)
     /// Call the queue's `release` for the order held; answer with `onReleaseDone`.

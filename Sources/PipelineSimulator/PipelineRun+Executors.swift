@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import ExecutorCore
 import TraceModel
@@ -45,10 +46,10 @@ extension PipelineRun {
             case .lease(let work, let params):
                 call(node, to: "queue", .lease(params), purpose: .lease(work), deadline: Self.queueDeadline)
             case .ack(let work, let held):
-                let params = AckParams(held, executor: id)
+                let params = AckRequest(held, executor: id)
                 call(node, to: "queue", .ack(params), purpose: .ack(work), deadline: Self.queueDeadline)
             case .release(let work, let held):
-                let params = AckParams(held, executor: id)
+                let params = AckRequest(held, executor: id)
                 call(node, to: "queue", .release(params), purpose: .release(work), deadline: Self.queueDeadline)
             case .drained:
                 executors[id]!.timers.removeAll()

@@ -1,5 +1,6 @@
 import Causality
 import Checkout
+import ClusterProtocol
 import Election
 import ExecutorCore
 import OrderQueueCore
@@ -8,9 +9,9 @@ import OrderQueueCore
 enum RequestPayload {
     case bully(BullyMessage, from: Int)
     case enqueue(OrderTicket, OrderPriority)
-    case lease(LeaseParams)
-    case ack(AckParams)
-    case release(AckParams)
+    case lease(LeaseRequest)
+    case ack(AckRequest)
+    case release(AckRequest)
 
     var method: String {
         switch self {

@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Election
 import ExecutorCore
 import OrderQueueCore
@@ -72,7 +73,7 @@ struct SimQueue {
         return !outcome.isDuplicate
     }
 
-    mutating func lease(_ params: LeaseParams, now: UInt64, records: inout [Record]) -> LeaseAnswer {
+    mutating func lease(_ params: LeaseRequest, now: UInt64, records: inout [Record]) -> LeaseAnswer {
         let (outcome, events) = state.dequeue(
             executor: params.executor, epoch: judged(params.epoch), slot: params.slot, now: now)
         sync()
@@ -96,7 +97,7 @@ struct SimQueue {
         }
     }
 
-    mutating func ack(_ params: AckParams, now: UInt64, records: inout [Record]) -> AckAnswer {
+    mutating func ack(_ params: AckRequest, now: UInt64, records: inout [Record]) -> AckAnswer {
         let (outcome, events) = state.ack(
             orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
             now: now)
@@ -120,7 +121,7 @@ struct SimQueue {
         return answer
     }
 
-    mutating func release(_ params: AckParams, now: UInt64, records: inout [Record]) -> AckAnswer {
+    mutating func release(_ params: AckRequest, now: UInt64, records: inout [Record]) -> AckAnswer {
         let (outcome, events) = state.release(
             orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
             now: now)

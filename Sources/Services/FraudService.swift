@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import FraudModel
 import RPC
 import TraceFormat
@@ -21,7 +22,7 @@ public struct FraudService: Sendable {
         let scores = metrics.histogram("fraud_score")
         let flagged = metrics.counter("fraud_assessments_total", [("outcome", "fraudulent")])
         let passed = metrics.counter("fraud_assessments_total", [("outcome", "clean")])
-        router.register("assess", OrderEnvelope.self) { envelope, context in
+        router.register(FraudRPC.assess) { envelope, context in
             let fired = rules.evaluate(envelope.order)
             let score = model.score(OrderFeatures(envelope.order))
             let assessment = FraudAssessment(score: score, threshold: model.threshold, rulesFired: fired)

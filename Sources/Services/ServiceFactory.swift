@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import FraudModel
 import RPC
@@ -94,11 +95,11 @@ extension ServiceFactory {
             remembered: remembered)
         var router = Router()
         // Neither method waits for the node: a message is validated here and handed over; status is its last snapshot.
-        router.register("bully", BullyEnvelope.self) { envelope, _ in
+        router.register(ExecutorRPC.bully) { envelope, _ in
             try node.deliver(envelope.message, from: envelope.from)
-            return Empty()
+            return NoPayload()
         }
-        router.register("status", Empty.self) { _, _ in node.currentStatus }
+        router.register(ExecutorRPC.status) { _, _ in node.currentStatus }
         let server = try host.startServer(router: router, address: listen, threads: 4)
         Task { await node.start() }
         return (server, node)

@@ -1,5 +1,6 @@
 import Catalog
 import Checkout
+import ClusterProtocol
 import RPC
 
 /// Suggestions: `suggest(SuggestionRequest) -> SuggestionResult` from the shipped catalog.
@@ -12,7 +13,7 @@ public struct SuggestionsService: Sendable {
 
     public func register(into router: inout Router) {
         let engine = self.engine
-        router.register("suggest", SuggestionRequest.self) { request, _ in
+        router.register(SuggestionsRPC.suggest) { request, _ in
             SuggestionResult(books: engine.suggest(for: request.orderedTitles, count: request.count))
         }
     }

@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Foundation
 import RPC
 import TraceFormat
@@ -20,7 +21,7 @@ public struct VerificationService: Sendable {
     public func register(into router: inout Router) {
         let verifier = self.verifier
         let today = self.today
-        router.register("verify", OrderEnvelope.self) { envelope, context in
+        router.register(VerificationRPC.verify) { envelope, context in
             let result = verifier.verify(envelope.order, today: today())
             if !result.valid {
                 context.logger.info(

@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Election
 import ExecutorCore
 import OrderQueueCore
@@ -34,8 +35,8 @@ struct WorkMachineTests {
         let directives = machine.onLeadershipGained(epoch, now: 0)
         #expect(
             directives == [
-                .lease(WorkCall(id: 1, slot: 0), LeaseParams(executor: 3, epoch: epoch, slot: 0)),
-                .lease(WorkCall(id: 2, slot: 1), LeaseParams(executor: 3, epoch: epoch, slot: 1)),
+                .lease(WorkCall(id: 1, slot: 0), LeaseRequest(executor: 3, epoch: epoch, slot: 0)),
+                .lease(WorkCall(id: 2, slot: 1), LeaseRequest(executor: 3, epoch: epoch, slot: 1)),
             ])
     }
 

@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
@@ -44,7 +45,7 @@ final class CheckoutRefusalTests {
         ) { $0.fraudModel = fraudModelPath }
         var router = Router()
         let received = self.received
-        router.register("enqueue", OrderTicket.self) { ticket, _ -> EnqueueReply in
+        router.register(QueueRPC.enqueue) { ticket, _ in
             let calls = received.withLock { ids in
                 ids.append(ticket.orderId)
                 return ids.count
@@ -54,7 +55,7 @@ final class CheckoutRefusalTests {
                 throw RPCError(.overloaded, "10000 orders wait (maxWaiting)")
             case .slowFirstAnswer:
                 if calls == 1 { Thread.sleep(forTimeInterval: 0.6) }
-                return EnqueueReply(stored: calls == 1, position: 0, depth: 1)
+                return calls == 1 ? .stored(position: 0, depth: 1) : .duplicate(depth: 1)
             }
         }
         let queueHost = ServiceHost(

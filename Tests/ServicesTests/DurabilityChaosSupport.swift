@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import SeededRandom
 import Services

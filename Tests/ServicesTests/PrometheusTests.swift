@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -352,7 +353,7 @@ private struct ExecutorFaults {
     private func pauseWhileLeased(_ nodes: [String], holder: (Int) -> Bool) throws {
         for _ in 0..<300 {
             for node in nodes { supervisor.signal(SIGSTOP, to: node) }
-            let snapshot = try queue.call("inspect", Empty(), returning: QueueSnapshot.self)
+            let snapshot = try queue.call(QueueRPC.inspect, NoPayload())
             if snapshot.leases.contains(where: { holder($0.executor) }) { return }
             for node in nodes { supervisor.signal(SIGCONT, to: node) }
             Thread.sleep(forTimeInterval: 0.01)

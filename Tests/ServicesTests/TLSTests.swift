@@ -1,4 +1,5 @@
 import Cluster
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
@@ -184,12 +185,12 @@ struct TLSTests {
         let plainQueue = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: recorder, logger: quietLogger,
             defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential)
-        #expect(throws: RPCCallError.self) { try plainQueue.call("inspect", Empty(), returning: QueueSnapshot.self) }
+        #expect(throws: RPCCallError.self) { try plainQueue.call(QueueRPC.inspect, NoPayload()) }
         let secureQueue = RPCClient(
             peer: "queue", baseURL: queueTarget.baseURL, recorder: recorder, logger: quietLogger,
             defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential,
             caFile: queueTarget.caFile)
-        #expect(try secureQueue.call("inspect", Empty(), returning: QueueSnapshot.self).commits.count == 4)
+        #expect(try secureQueue.call(QueueRPC.inspect, NoPayload()).commits.count == 4)
     }
 
     @Test("a missing or non-PEM identity file is refused with its path")

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import ExecutorCore
 import Foundation
@@ -72,13 +73,12 @@ extension ExecutorNode {
     // MARK: Queue calls
 
     /// The work loop's lease calls share one trace per leadership, as before.
-    private func lease(_ call: WorkCall, _ params: LeaseParams) {
+    private func lease(_ call: WorkCall, _ request: LeaseRequest) {
         let queue = self.queue
-        let request = LeaseRequest(executor: params.executor, epoch: params.epoch, slot: params.slot)
-        let context = leaseTrace(for: params.epoch)
+        let context = leaseTrace(for: request.epoch)
         calls[call.id] = Task { [weak self] in
             do {
-                let reply = try await queue.call("lease", request, returning: LeaseReply.self, context: context)
+                let reply = try await queue.call(QueueRPC.lease, request, context: context)
                 await self?.leased(call, reply)
             } catch {
                 await self?.leaseFailed(call, error)
@@ -88,15 +88,7 @@ extension ExecutorNode {
 
     private func leased(_ call: WorkCall, _ reply: LeaseReply) {
         calls[call.id] = nil
-        let answer: LeaseAnswer
-        if let newer = reply.fencedBy {
-            answer = .fenced(by: newer)
-        } else if let lease = reply.lease, let order = reply.order {
-            answer = .leased(lease, order, depth: reply.depth)
-        } else {
-            answer = .empty
-        }
-        apply(instance.onLeaseReply(call, answer, now: monotonic()))
+        apply(instance.onLeaseReply(call, LeaseAnswer(reply), now: monotonic()))
     }
 
     private func leaseFailed(_ call: WorkCall, _ error: any Error) {
@@ -110,27 +102,20 @@ extension ExecutorNode {
     private func ack(_ call: WorkCall, _ held: HeldOrder) {
         let queue = self.queue
         let context = Self.trace(of: held.order)
-        let params = AckParams(held, executor: id)
-        let request = AckRequest(
-            orderId: params.orderId, executor: params.executor, epoch: params.epoch, leaseId: params.leaseId)
+        let request = AckRequest(held, executor: id)
         calls[call.id] = Task { [weak self] in
             do {
-                let reply = try await queue.call("ack", request, returning: AckReply.self, context: context)
+                let reply = try await queue.call(QueueRPC.ack, request, context: context)
                 await self?.acked(call, reply)
             } catch {
-                await self?.ackFailed(call, orderId: params.orderId, error)
+                await self?.ackFailed(call, orderId: request.orderId, error)
             }
         }
     }
 
     private func acked(_ call: WorkCall, _ reply: AckReply) {
         calls[call.id] = nil
-        guard let outcome = AckOutcome(rawValue: reply.outcome) else {
-            logger.warning("the queue answered an ack with an unknown outcome", metadata: ["outcome": "\(reply.outcome)"])
-            apply(instance.onAckFailed(call, now: monotonic()))
-            return
-        }
-        apply(instance.onAckReply(call, AckAnswer(outcome: outcome, fencedBy: reply.fencedBy, committedLease: reply.commit?.leaseID), now: monotonic()))
+        apply(instance.onAckReply(call, AckAnswer(reply), now: monotonic()))
     }
 
     private func ackFailed(_ call: WorkCall, orderId: String, _ error: any Error) {
@@ -145,15 +130,13 @@ extension ExecutorNode {
         let queue = self.queue
         let logger = self.logger
         let context = Self.trace(of: held.order)
-        let params = AckParams(held, executor: id)
-        let request = AckRequest(
-            orderId: params.orderId, executor: params.executor, epoch: params.epoch, leaseId: params.leaseId)
+        let params = AckRequest(held, executor: id)
         calls[call.id] = Task { [weak self] in
             do {
-                let reply = try await queue.call("release", request, returning: AckReply.self, context: context)
+                let reply = try await queue.call(QueueRPC.release, params, context: context)
                 logger.info(
                     "gave a lease back",
-                    metadata: ["order_id": .string(params.orderId), "outcome": .string(reply.outcome)])
+                    metadata: ["order_id": .string(params.orderId), "outcome": .string(reply.outcome.rawValue)])
             } catch {
                 logger.warning(
                     "cannot give a lease back; it will expire",

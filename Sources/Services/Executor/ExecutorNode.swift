@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Election
 import ExecutorCore
 import Foundation
@@ -81,7 +82,7 @@ public actor ExecutorNode {
         validator = instance.election
         published = Mutex(
             ExecutorStatus(
-                id: id, node: host.recorder.node, pid: getpid(), role: BullyElection.Role.follower.rawValue, epoch: nil,
+                id: id, node: host.recorder.node, pid: getpid(), role: .follower, epoch: nil,
                 leader: nil, committed: 0, tracesDirectory: tracesDirectory))
     }
 
@@ -104,7 +105,7 @@ public actor ExecutorNode {
                 Task {
                     for await envelope in stream {
                         // Fire and forget: a lost message is what the election's timers are for.
-                        _ = try? await client.call("bully", envelope, returning: Empty.self)
+                        _ = try? await client.call(ExecutorRPC.bully, envelope)
                     }
                 })
             _ = peer
@@ -147,7 +148,7 @@ public actor ExecutorNode {
     func publish() {
         let election = instance.election
         let status = ExecutorStatus(
-            id: id, node: recorder.node, pid: getpid(), role: election.role.rawValue, epoch: election.current,
+            id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
             leader: election.leader, committed: instance.work.committed, tracesDirectory: tracesDirectory)
         published.withLock { $0 = status }
     }

@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Dispatch
 import Foundation
 import RPC
@@ -25,22 +26,21 @@ struct CheckoutFanOut: Sendable {
         let group = DispatchGroup()
         Self.queue.async(group: group) { [verification] in
             let result = Result<VerificationResult, any Error> {
-                try verification.call(
-                    "verify", encodedParams: envelope, returning: VerificationResult.self, context: trace)
+                try verification.call(VerificationRPC.verify, encodedParams: envelope, context: trace)
             }
             results.withLock { $0.verification = result }
         }
         Self.queue.async(group: group) { [fraud] in
             let result = Result<FraudAssessment, any Error> {
-                try fraud.call("assess", encodedParams: envelope, returning: FraudAssessment.self, context: trace)
+                try fraud.call(FraudRPC.assess, encodedParams: envelope, context: trace)
             }
             results.withLock { $0.fraud = result }
         }
         // The third call runs on this thread: one fewer hop.
         let suggested = Result<SuggestionResult, any Error> {
             try suggestions.call(
-                "suggest", SuggestionRequest(orderId: orderID, orderedTitles: titles, count: suggestionCount),
-                returning: SuggestionResult.self, context: trace)
+                SuggestionsRPC.suggest,
+                SuggestionRequest(orderId: orderID, orderedTitles: titles, count: suggestionCount), context: trace)
         }
         group.wait()
         let done = results.withLock { $0 }

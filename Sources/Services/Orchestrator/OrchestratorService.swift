@@ -1,5 +1,6 @@
 import Causality
 import Checkout
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
@@ -147,7 +148,7 @@ public final class OrchestratorService: Sendable {
         if reply.status == OrderStatusResponse.approved {
             let ticket = OrderTicket(orderId: orderID, order: order, traceId: traceID)
             do {
-                _ = try queue.call("enqueue", ticket, returning: EnqueueReply.self, context: context.trace)
+                _ = try queue.call(QueueRPC.enqueue, ticket, context: context.trace)
             } catch {
                 let failure = CheckoutFailure.of(error, step: .enqueue)
                 log.error("checkout not confirmed: \(failure.message)", ["cause": "\(error)"])

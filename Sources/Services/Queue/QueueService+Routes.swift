@@ -1,19 +1,18 @@
 import Checkout
+import ClusterProtocol
 import Election
 import OrderQueueCore
 import RPC
 import TraceFormat
 
 extension QueueService {
-    /// Registers `enqueue`, `lease`, `ack`, `release` and `inspect`.
+    /// Registers every `QueueRPC` method.
     public func register(into router: inout Router) {
-        router.register("enqueue", OrderTicket.self) { [self] ticket, context in try enqueue(ticket, context: context) }
-        router.register("lease", LeaseRequest.self) { [self] request, context in try lease(request, context: context) }
-        router.register("ack", AckRequest.self) { [self] request, context in try ack(request, context: context) }
-        router.register("release", AckRequest.self) { [self] request, context in
-            try release(request, context: context)
-        }
-        router.register("inspect", Empty.self) { [self] _, _ in
+        router.register(QueueRPC.enqueue) { [self] ticket, context in try enqueue(ticket, context: context) }
+        router.register(QueueRPC.lease) { [self] request, context in try lease(request, context: context) }
+        router.register(QueueRPC.ack) { [self] request, context in try ack(request, context: context) }
+        router.register(QueueRPC.release) { [self] request, context in try release(request, context: context) }
+        router.register(QueueRPC.inspect) { [self] _, _ in
             guard !stopped.withLock({ $0 }) else { throw RPCError(.unavailable, "the order queue is stopped") }
             return snapshot
         }
@@ -44,9 +43,9 @@ extension QueueService {
             throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
         }
         if case .enqueued(_, let position) = outcome {
-            return EnqueueReply(stored: true, position: position, depth: depth)
+            return .stored(position: position, depth: depth)
         }
-        return EnqueueReply(stored: false, position: -1, depth: depth)
+        return .duplicate(depth: depth)
     }
 
     func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
@@ -70,17 +69,10 @@ extension QueueService {
             }
             return outcome
         }
-        switch outcome {
-        case .leased(let lease, let order, let renewed):
-            metrics.counter("queue_leases_total", [("outcome", renewed ? "renewed" : "leased")]).increment()
-            return LeaseReply(lease: lease, order: order, fencedBy: nil, renewed: renewed, depth: depth)
-        case .empty:
-            metrics.counter("queue_leases_total", [("outcome", "empty")]).increment()
-            return LeaseReply(lease: nil, order: nil, fencedBy: nil, renewed: false, depth: depth)
-        case .fenced(let current):
-            metrics.counter("queue_leases_total", [("outcome", "fenced")]).increment()
-            return LeaseReply(lease: nil, order: nil, fencedBy: current, renewed: false, depth: depth)
-        }
+        let reply = LeaseReply(outcome, depth: depth)
+        let label = if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
+        metrics.counter("queue_leases_total", [("outcome", label)]).increment()
+        return reply
     }
 
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
@@ -91,19 +83,13 @@ extension QueueService {
                 orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
                 now: now)
             record(events, context: context)
-            let reply: AckReply
-            switch outcome {
-            case .committed(let commit): reply = AckReply(outcome: "committed", commit: commit)
-            case .alreadyCommitted(let commit): reply = AckReply(outcome: "already_committed", commit: commit)
-            case .fenced(let current): reply = AckReply(outcome: "fenced", fencedBy: current)
-            case .noLease: reply = AckReply(outcome: "no_lease")
-            }
+            let reply = AckReply(outcome)
             context.record(
-                reply.outcome == "committed" ? .queueCommit : .queueAckRefused,
-                data: Self.ackData(request, reply.outcome))
+                reply.outcome == .committed ? .queueCommit : .queueAckRefused,
+                data: Self.ackData(request, reply.outcome.rawValue))
             return reply
         }
-        metrics.counter("queue_acks_total", [("outcome", reply.outcome)]).increment()
+        metrics.counter("queue_acks_total", [("outcome", reply.outcome.rawValue)]).increment()
         return reply
     }
 
@@ -126,15 +112,9 @@ extension QueueService {
             }
             return outcome
         }
-        switch outcome {
-        case .released:
-            metrics.counter("queue_releases_total").increment()
-            return AckReply(outcome: "released")
-        case .fenced(let current):
-            return AckReply(outcome: "fenced", fencedBy: current)
-        case .noLease:
-            return AckReply(outcome: "no_lease")
-        }
+        let reply = AckReply(outcome)
+        if reply == .released { metrics.counter("queue_releases_total").increment() }
+        return reply
     }
 
     private func recordFenced(
