@@ -52,8 +52,8 @@ let package = Package(
 
         // MARK: Runtime libraries (threads, files, sockets)
         .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
-        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
-        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
+        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
+        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality", "ClusterProtocol"]),
 
         // MARK: IO layers
         .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
@@ -70,7 +70,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "CCrypto",
+                "Election", "CCrypto", "ClusterProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "RPC", "TraceFormat", "Checkout", "Services", "Election", "SeededRandom",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election", "SeededRandom", "ClusterProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -90,6 +90,7 @@ let package = Package(
             name: "BookstoreCLI",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
+                "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,7 +99,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout",
+                "QueueStore", "Checkout", "ClusterProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -115,9 +116,12 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CausalityTests", dependencies: ["Causality", "SeededRandom"]),
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
+        .testTarget(name: "ClusterProtocolTests", dependencies: ["ClusterProtocol", "TraceModel", "Election"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
-        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
+        .testTarget(
+            name: "TraceAnalysisTests",
+            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election"]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
@@ -135,7 +139,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom",
+                "SeededRandom", "ClusterProtocol", "Election",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Causality
 import Checkout
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC

@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Election
 import OrderQueueCore
 import RPC
