@@ -56,8 +56,8 @@ let package = Package(
 
         // MARK: Runtime libraries (threads, files, sockets)
         .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
-        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
-        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
+        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
+        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality", "ClusterProtocol"]),
 
         // MARK: IO layers
         .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
@@ -94,8 +94,8 @@ let package = Package(
         .target(
             name: "PipelineSimulator",
             dependencies: [
-                "ExecutorCore", "Election", "OrderQueueCore", "Checkout", "SeededRandom", "Causality", "TraceModel",
-                "TraceFormat", "TraceAnalysis",
+                "ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout", "SeededRandom", "Causality",
+                "TraceModel", "TraceFormat", "TraceAnalysis",
             ]),
 
         // MARK: Executables
@@ -131,7 +131,9 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
-        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
+        .testTarget(
+            name: "TraceAnalysisTests",
+            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election"]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
@@ -144,7 +146,7 @@ let package = Package(
             dependencies: ["ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(
             name: "ClusterProtocolTests",
-            dependencies: ["ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
+            dependencies: ["ClusterProtocol", "TraceModel", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
@@ -156,7 +158,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom", "ClusterProtocol",
+                "SeededRandom", "ClusterProtocol", "Election",
             ]),
     ],
     swiftLanguageModes: [.v6]

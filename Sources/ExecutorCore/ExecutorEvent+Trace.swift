@@ -1,62 +1,51 @@
+import ClusterProtocol
 import OrderQueueCore
 import TraceModel
 
-/// The trace form of an executor's events: kinds and `data` fields as docs/trace-format.md describes them. One
-/// place for the real executor and the simulator (an adapter until the typed payloads of ClusterProtocol land).
+/// The trace form of an executor's events: ClusterProtocol's typed payloads, so the real executor and the
+/// simulator write the fields the analyzer decodes.
 extension ExecutorEvent {
-    /// The event's kind and fields, and the order whose trace it belongs to (nil: no trace context); nil for
-    /// `ignoredFencing`, which is a log line.
-    public var trace: (kind: EventKind, data: [String: TraceValue], order: QueuedOrder?)? {
+    /// The event's typed payload; nil for `ignoredFencing`, which is a log line.
+    public var payload: (any TraceEventPayload)? {
         switch self {
         case .electionReceived(let message, let from):
-            return (
-                EventKind("election.receive"),
-                ["type": .string(message.name), "from": .int(Int64(from)), "epoch": .string("\(message.epoch)")], nil
-            )
+            return ElectionReceive(ElectionMessage(type: message.name, peer: from, epoch: message.epoch))
         case .electionSent(let message, let to):
-            return (
-                EventKind("election.send"),
-                ["type": .string(message.name), "to": .int(Int64(to)), "epoch": .string("\(message.epoch)")], nil
-            )
+            return ElectionSend(ElectionMessage(type: message.name, peer: to, epoch: message.epoch))
         case .heartbeatTimeout(let leader, let silent):
             let ms = silent / 1_000_000
-            return (
-                EventKind("heartbeat.timeout"),
-                [
-                    "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(clamping: ms)),
-                    "reason": .string("\(leader.map { "leader \($0)" } ?? "no leader") silent for \(ms) ms"),
-                ], nil
-            )
+            return HeartbeatTimeout(
+                leader: leader ?? 0, silentMs: Int64(clamping: ms),
+                reason: "\(leader.map { "leader \($0)" } ?? "no leader") silent for \(ms) ms")
         case .electionStarted(let reason, let term):
-            return (EventKind("election.start"), ["reason": .string(reason), "term": .int(Int64(clamping: term))], nil)
+            return ElectionStart(reason: reason, term: term)
         case .leader(let epoch, let leading):
-            return (
-                EventKind("election.leader"),
-                [
-                    "leader": .int(Int64(epoch.leader)), "epoch": .string("\(epoch)"),
-                    "term": .int(Int64(clamping: epoch.term)), "self": .bool(leading),
-                ], nil
-            )
+            return ElectionLeader(leader: epoch.leader, epoch: epoch, isSelf: leading)
         case .steppedDown(let from, let newer):
-            return (EventKind("election.stepdown"), ["epoch": .string("\(from)"), "newer": .string("\(newer)")], nil)
+            return ElectionStepDown(epoch: from, newer: newer)
         case .dequeued(let held):
-            var data = Self.orderData(held)
-            data["delivery"] = .int(Int64(held.lease.delivery))
-            data["slot"] = .int(Int64(held.lease.slot))
-            return (EventKind("executor.dequeue"), data, held.order)
+            return ExecutorDequeue(
+                order: held.order.orderId, epoch: held.epoch, lease: held.lease.id, delivery: held.lease.delivery,
+                slot: held.lease.slot)
         case .acknowledged(let held, let outcome):
-            var data = Self.orderData(held)
-            data["outcome"] = .string(outcome.rawValue)
-            return (EventKind("executor.commit"), data, held.order)
+            return ExecutorCommit(
+                order: held.order.orderId, epoch: held.epoch, lease: held.lease.id, outcome: outcome.rawValue)
         case .ignoredFencing:
             return nil
         }
     }
 
-    private static func orderData(_ held: HeldOrder) -> [String: TraceValue] {
-        [
-            "order": .string(held.order.orderId), "epoch": .string("\(held.epoch)"),
-            "term": .int(Int64(clamping: held.epoch.term)), "lease": .int(Int64(clamping: held.lease.id)),
-        ]
+    /// The order whose trace the event belongs to (nil: no trace context).
+    public var order: QueuedOrder? {
+        switch self {
+        case .dequeued(let held), .acknowledged(let held, _): held.order
+        default: nil
+        }
+    }
+
+    /// The event's kind and `data` fields, and its order; nil for `ignoredFencing`.
+    public var trace: (kind: EventKind, data: [String: TraceValue], order: QueuedOrder?)? {
+        guard let payload else { return nil }
+        return (type(of: payload).kind, payload.encoded(), order)
     }
 }

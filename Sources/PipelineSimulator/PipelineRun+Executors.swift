@@ -1,4 +1,5 @@
 import ClusterProtocol
+import ClusterProtocol
 import Election
 import ExecutorCore
 import TraceModel
@@ -148,7 +149,7 @@ extension PipelineRun {
         }
         drainedAt = scheduler.now
         for id in ids {
-            record(Self.node(id), EventKind("node.stopping"), ["signal": 15])
+            record(Self.node(id), NodeStopping(signal: 15))
             feed(id) { $0.onDrain(now: $1) }
         }
     }

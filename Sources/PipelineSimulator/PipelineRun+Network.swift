@@ -1,5 +1,6 @@
 import Causality
 import Checkout
+import ClusterProtocol
 import Election
 import ExecutorCore
 import OrderQueueCore
@@ -29,8 +30,7 @@ extension PipelineRun {
         messageNumbers[node, default: 0] += 1
         let msg = "\(node)-\(pid)-\(messageNumbers[node]!)"
         let method = payload.method
-        let clock = record(
-            node, EventKind("rpc.send"), ["msg": .string(msg), "peer": .string(peer), "method": .string(method)])
+        let clock = record(node, RPCSend(msg: msg, peer: peer, method: method))
         pending[msg] = PendingCall(
             node: node, incarnation: incarnation(of: node), peer: peer, method: method, purpose: purpose,
             sentAt: scheduler.now, logical: logical ?? msg)
@@ -61,9 +61,7 @@ extension PipelineRun {
             }
         }
         let method = request.payload.method
-        record(
-            server, EventKind("rpc.receive"), merging: request.clock,
-            ["msg": .string(request.msg), "peer": .string(request.from), "method": .string(method)])
+        record(server, RPCReceive(msg: request.msg, peer: request.from, method: method), merging: request.clock)
         var after: (() -> Void)?
         let payload: ReplyPayload
         switch request.payload {
@@ -89,11 +87,10 @@ extension PipelineRun {
             write(records)
         }
         let clock = record(
-            server, EventKind("rpc.reply.send"),
-            [
-                "msg": .string(request.msg), "peer": .string(request.from), "method": .string(method),
-                "status": "ok", "http_status": 200, "duration_ns": 50_000,
-            ])
+            server,
+            RPCReplySend(
+                msg: request.msg, peer: request.from, method: method, status: "ok", httpStatus: 200,
+                durationNanos: 50_000))
         let reply = SimReply(
             msg: request.msg, from: server, to: request.from, method: method, payload: payload, clock: clock,
             sentAt: scheduler.now)
@@ -117,11 +114,11 @@ extension PipelineRun {
         }
         pending[reply.msg] = nil
         record(
-            reply.to, EventKind("rpc.reply.receive"), merging: reply.clock,
-            [
-                "msg": .string(reply.msg), "peer": .string(reply.from), "method": .string(reply.method),
-                "status": "ok", "http_status": 200, "duration_ns": .int(Int64(clamping: scheduler.now &- call.sentAt)),
-            ])
+            reply.to,
+            RPCReplyReceive(
+                msg: reply.msg, peer: reply.from, method: reply.method, status: "ok", httpStatus: 200,
+                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)),
+            merging: reply.clock)
         outcome(call, reply.payload)
     }
 
@@ -141,12 +138,11 @@ extension PipelineRun {
         }
         pending[msg] = nil
         record(
-            call.node, EventKind("rpc.failure"),
-            [
-                "msg": .string(msg), "peer": .string(call.peer), "method": .string(call.method),
-                "status": "deadline_exceeded", "error": .string("\(call.method) to \(call.peer): deadline exceeded"),
-                "duration_ns": .int(Int64(clamping: scheduler.now &- call.sentAt)),
-            ])
+            call.node,
+            RPCFailure(
+                msg: msg, peer: call.peer, method: call.method, status: "deadline_exceeded",
+                error: "\(call.method) to \(call.peer): deadline exceeded",
+                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)))
         outcome(call, nil)
     }
 
@@ -176,11 +172,7 @@ extension PipelineRun {
                 decided.insert(order)
                 let id = orders[order].id
                 record(
-                    "orchestrator", EventKind("order.decision"), trace: id,
-                    [
-                        "order": .string(id), "status": "approved", "reasons": .array([]),
-                        "fraud_score": .double(0.1),
-                    ])
+                    "orchestrator", OrderDecision(order: id, status: "approved", reasons: [], fraudScore: 0.1), trace: id)
             }
         case .lease(let work):
             guard let id = ElectionID.of(call.node) else { return }

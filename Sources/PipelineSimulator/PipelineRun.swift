@@ -98,6 +98,14 @@ public final class PipelineRun {
             data: data, into: &events)
     }
 
+    /// Records a typed payload on `node`.
+    @discardableResult
+    func record(
+        _ node: String, _ payload: some TraceEventPayload, merging remote: VectorClock? = nil, trace: String? = nil
+    ) -> VectorClock {
+        record(node, type(of: payload).kind, merging: remote, trace: trace, payload.encoded())
+    }
+
     // MARK: Start and loop
 
     private func start() {

@@ -12,6 +12,11 @@ import TraceModel
 struct SimQueue {
     typealias Record = (EventKind, [String: TraceValue], String?)
 
+    /// A trace record from a typed payload, in the trace of `order` (nil: none).
+    static func record(_ payload: some TraceEventPayload, order: String? = nil) -> Record {
+        (type(of: payload).kind, payload.encoded(), order)
+    }
+
     private(set) var state: LeasedOrderQueue
     /// The durable log (what survives a crash).
     private(set) var log: [QueueRecord] = []
@@ -37,16 +42,10 @@ struct SimQueue {
             if case .committed(let commit) = record { return commit.orderId }
             return nil
         }
-        return (
-            EventKind("queue.recovered"),
-            [
-                "records": .int(Int64(replayed)), "waiting": .int(Int64(waiting.count)),
-                "committed": .int(Int64(state.commits.count)), "revoked": .int(Int64(revoked.count)),
-                "highest_epoch": .string("\(state.highestEpoch)"), "replay_ms": .double(0),
-                "orders": .array(waiting.map { .string($0) }), "damaged": .int(0),
-                "recent_commits": .array(recent.map { .string($0) }),
-            ], nil
-        )
+        return Self.record(
+            QueueRecovered(
+                records: replayed, waiting: waiting.count, committed: state.commits.count, revoked: revoked.count,
+                highestEpoch: state.highestEpoch, replayMs: 0, damaged: 0, orders: waiting, recentCommits: recent))
     }
 
     /// Makes the records of the last operation durable.
@@ -63,13 +62,10 @@ struct SimQueue {
         let outcome = state.enqueue(ticket: ticket, priority: priority, nowNanos: Int64(clamping: now))
         sync()
         records.append(
-            (
-                EventKind("queue.enqueue"),
-                [
-                    "order": .string(ticket.orderId), "priority": .string("\(priority)"),
-                    "depth": .int(Int64(state.depth)), "duplicate": .bool(outcome.isDuplicate),
-                ], ticket.orderId
-            ))
+            Self.record(
+                QueueEnqueue(
+                    order: ticket.orderId, priority: "\(priority)", depth: state.depth, duplicate: outcome.isDuplicate),
+                order: ticket.orderId))
         return !outcome.isDuplicate
     }
 
@@ -80,14 +76,13 @@ struct SimQueue {
         records += events.map(Self.record)
         switch outcome {
         case .leased(let lease, let order, let renewed):
-            var data = Self.leaseEnd(lease)
-            data["term"] = .int(Int64(clamping: lease.epoch.term))
-            data["delivery"] = .int(Int64(lease.delivery))
-            data["slot"] = .int(Int64(lease.slot))
-            data["expires_in_ms"] = .int(Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000))
-            data["renewed"] = .bool(renewed)
-            data["depth"] = .int(Int64(state.depth))
-            records.append((EventKind("queue.lease"), data, nil))
+            records.append(
+                Self.record(
+                    QueueLease(
+                        order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id,
+                        delivery: lease.delivery, slot: lease.slot,
+                        expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed,
+                        depth: state.depth)))
             return .leased(lease, order, depth: state.depth)
         case .empty:
             return .empty
@@ -111,13 +106,13 @@ struct SimQueue {
         case .fenced(let current): answer = AckAnswer(outcome: .fenced, fencedBy: current)
         case .noLease: answer = AckAnswer(outcome: .noLease)
         }
-        let data: [String: TraceValue] = [
-            "order": .string(params.orderId), "executor": .int(Int64(params.executor)),
-            "epoch": .string("\(params.epoch)"), "term": .int(Int64(clamping: params.epoch.term)),
-            "lease": .int(Int64(clamping: params.leaseId)), "outcome": .string(answer.outcome.rawValue),
-        ]
+        let ack = QueueAck(
+            order: params.orderId, executor: params.executor, epoch: params.epoch, lease: params.leaseId,
+            outcome: answer.outcome.rawValue)
         records.append(
-            (EventKind(answer.outcome == .committed ? "queue.commit" : "queue.ack.refused"), data, params.orderId))
+            answer.outcome == .committed
+                ? Self.record(QueueCommit(ack), order: params.orderId)
+                : Self.record(QueueAckRefused(ack), order: params.orderId))
         return answer
     }
 
@@ -129,7 +124,7 @@ struct SimQueue {
         records += events.map(Self.record)
         switch outcome {
         case .released(let lease):
-            records.append((EventKind("queue.lease.released"), Self.leaseEnd(lease), params.orderId))
+            records.append(Self.record(QueueLeaseReleased(Self.leaseEnd(lease)), order: params.orderId))
             return AckAnswer(outcome: .released)
         case .fenced(let current):
             records.append(Self.fenced("release", params.executor, params.epoch, current))
@@ -140,30 +135,17 @@ struct SimQueue {
     }
 
     private static func fenced(_ operation: String, _ executor: Int, _ epoch: Epoch, _ current: Epoch) -> Record {
-        (
-            EventKind("queue.fenced"),
-            [
-                "operation": .string(operation), "executor": .int(Int64(executor)), "epoch": .string("\(epoch)"),
-                "current": .string("\(current)"),
-            ], nil
-        )
+        record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
     }
 
-    private static func leaseEnd(_ lease: Lease) -> [String: TraceValue] {
-        [
-            "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
-            "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
-        ]
+    private static func leaseEnd(_ lease: Lease) -> LeaseEnd {
+        LeaseEnd(order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id)
     }
 
     private static func record(_ event: LeasedOrderQueue.Event) -> Record {
         switch event {
-        case .expired(let lease):
-            return (EventKind("queue.lease.expired"), leaseEnd(lease), nil)
-        case .revoked(let lease, let epoch):
-            var data = leaseEnd(lease)
-            data["by"] = .string("\(epoch)")
-            return (EventKind("queue.lease.revoked"), data, nil)
+        case .expired(let lease): record(QueueLeaseExpired(leaseEnd(lease)))
+        case .revoked(let lease, let epoch): record(QueueLeaseRevoked(leaseEnd(lease), by: epoch))
         }
     }
 }
