@@ -94,8 +94,8 @@ let package = Package(
         .target(
             name: "PipelineSimulator",
             dependencies: [
-                "ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout", "SeededRandom", "Causality",
-                "TraceModel", "TraceFormat", "TraceAnalysis",
+                "ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout", "SeededRandom",
+                "Causality", "TraceModel", "TraceFormat", "TraceAnalysis",
             ]),
 
         // MARK: Executables
@@ -140,7 +140,8 @@ let package = Package(
                 "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
-        .testTarget(name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
+        .testTarget(
+            name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
         .testTarget(
             name: "ExecutorCoreTests",
             dependencies: ["ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),

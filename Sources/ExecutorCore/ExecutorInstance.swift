@@ -114,7 +114,8 @@ public struct ExecutorInstance: Sendable {
             case .leaderChanged(let epoch):
                 let leading = epoch.leader == id && election.isLeader
                 result.append(.record(.leader(epoch, leading: leading)))
-                let work = leading ? self.work.onLeadershipGained(epoch, now: now) : self.work.onLeadershipLost(now: now)
+                let work =
+                    leading ? self.work.onLeadershipGained(epoch, now: now) : self.work.onLeadershipLost(now: now)
                 result += apply(work, now: now)
             case .steppedDown(let from, let newer):
                 result.append(.record(.steppedDown(from: from, newer: newer)))

@@ -43,7 +43,6 @@ public struct HeldOrder: Sendable, Hashable {
     }
 }
 
-
 /// What one slot is doing.
 public enum WorkSlot: Sendable, Hashable {
     /// Not in the work loop.

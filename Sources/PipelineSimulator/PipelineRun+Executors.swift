@@ -1,5 +1,4 @@
 import ClusterProtocol
-import ClusterProtocol
 import Election
 import ExecutorCore
 import TraceModel

@@ -12,7 +12,9 @@ import TraceModel
 /// see `SimulationOptions`).
 extension PipelineRun {
     func delay() -> UInt64 {
-        if faulty && options.faults.delays && chance(0.05) { return random(2_000_000...options.faults.maximumDelayNanos) }
+        if faulty && options.faults.delays && chance(0.05) {
+            return random(2_000_000...options.faults.maximumDelayNanos)
+        }
         return random(100_000...2_000_000)
     }
 
@@ -172,7 +174,8 @@ extension PipelineRun {
                 decided.insert(order)
                 let id = orders[order].id
                 record(
-                    "orchestrator", OrderDecision(order: id, status: "approved", reasons: [], fraudScore: 0.1), trace: id)
+                    "orchestrator", OrderDecision(order: id, status: "approved", reasons: [], fraudScore: 0.1),
+                    trace: id)
             }
         case .lease(let work):
             guard let id = ElectionID.of(call.node) else { return }

@@ -56,9 +56,12 @@ struct SimQueue {
     }
 
     /// The epoch a request is judged by (the fencing bug takes every epoch as current).
-    private func judged(_ epoch: Epoch) -> Epoch { bug == .queueIgnoresFencing ? max(epoch, state.highestEpoch) : epoch }
+    private func judged(_ epoch: Epoch) -> Epoch {
+        bug == .queueIgnoresFencing ? max(epoch, state.highestEpoch) : epoch
+    }
 
-    mutating func enqueue(_ ticket: OrderTicket, priority: OrderPriority, now: UInt64, records: inout [Record]) -> Bool {
+    mutating func enqueue(_ ticket: OrderTicket, priority: OrderPriority, now: UInt64, records: inout [Record]) -> Bool
+    {
         let outcome = state.enqueue(ticket: ticket, priority: priority, nowNanos: Int64(clamping: now))
         sync()
         records.append(

@@ -41,7 +41,8 @@ public struct SimulationResult: Sendable {
         var writers: [String: TraceFileWriter] = [:]
         for event in events {
             if writers[event.node] == nil {
-                writers[event.node] = try TraceFileWriter(path: TraceRecorder.path(node: event.node, directory: directory))
+                writers[event.node] = try TraceFileWriter(
+                    path: TraceRecorder.path(node: event.node, directory: directory))
             }
             writers[event.node]!.append(event)
         }

@@ -113,7 +113,8 @@ struct WorkMachineTests {
     }
 
     @Test func aLeaseArrivingDuringADrainIsGivenBack() {
-        var machine = WorkMachine(executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000))
+        var machine = WorkMachine(
+            executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000))
         let call = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
         _ = machine.onDrain(now: 1)
         let a = HeldOrder(lease: lease(1, "a", slot: 0), order: order("a"), epoch: epoch)
@@ -127,7 +128,8 @@ struct WorkMachineTests {
     }
 
     @Test func theDrainDeadlineGivesBackWhatIsStillHeld() {
-        var machine = WorkMachine(executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 5_000, drainNanos: 1_000))
+        var machine = WorkMachine(
+            executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 5_000, drainNanos: 1_000))
         let call = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
         let a = HeldOrder(lease: lease(1, "a", slot: 0), order: order("a"), epoch: epoch)
         _ = machine.onLeaseReply(call, .leased(a.lease, a.order, depth: 0), now: 1)

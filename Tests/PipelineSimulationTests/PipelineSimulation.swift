@@ -3,13 +3,13 @@ import PipelineSimulator
 import Testing
 
 /// The deterministic simulator of the order pipeline, judged by the trace checks: `SIM_SEEDS=N` runs N seeds
-/// (default 40), `SIM_SEED=N` replays one.
+/// (default 150), `SIM_SEED=N` replays one.
 @Suite("PipelineSimulation")
 struct PipelineSimulation {
     static var seeds: [UInt64] {
         let environment = ProcessInfo.processInfo.environment
         if let text = environment["SIM_SEED"], let seed = UInt64(text) { return [seed] }
-        let count = environment["SIM_SEEDS"].flatMap { Int($0) }.map { max(1, $0) } ?? 40
+        let count = environment["SIM_SEEDS"].flatMap { Int($0) }.map { max(1, $0) } ?? 150
         return (1...UInt64(count)).map { $0 }
     }
 

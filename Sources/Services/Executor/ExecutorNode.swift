@@ -62,13 +62,15 @@ public actor ExecutorNode {
         for replica in settings.replicas where replica.id != id {
             let client = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
             // A peer that cannot keep up loses the oldest messages: the election's timers cover lost ones.
-            let (stream, continuation) = AsyncStream.makeStream(of: BullyEnvelope.self, bufferingPolicy: .bufferingNewest(64))
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: BullyEnvelope.self, bufferingPolicy: .bufferingNewest(64))
             outboxes[replica.id] = continuation
             streams[replica.id] = (stream, client)
         }
         self.outboxes = outboxes
         self.outboxStreams = streams.mapValues { (stream: $0.0, client: $0.1) }
-        (inboxStream, inbox) = AsyncStream.makeStream(of: (BullyMessage, Int).self, bufferingPolicy: .bufferingNewest(256))
+        (inboxStream, inbox) = AsyncStream.makeStream(
+            of: (BullyMessage, Int).self, bufferingPolicy: .bufferingNewest(256))
         let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
         instance = ExecutorInstance(
             id: id, peers: settings.replicas.map(\.id),
