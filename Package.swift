@@ -52,10 +52,14 @@ let package = Package(
             name: "ClusterProtocol",
             dependencies: ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore"]),
 
+        // MARK: Executor core (pure): the Bully election and the leader's work loop composed, for the real executor
+        // and the simulator
+        .target(name: "ExecutorCore", dependencies: ["Election", "OrderQueueCore", "ClusterProtocol", "TraceModel"]),
+
         // MARK: Runtime libraries (threads, files, sockets)
         .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
-        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
-        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
+        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
+        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality", "ClusterProtocol"]),
 
         // MARK: IO layers
         .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
@@ -72,7 +76,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "ClusterProtocol", "CCrypto", "OrchestratorCore",
+                "Election", "ClusterProtocol", "ExecutorCore", "CCrypto", "OrchestratorCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,6 +90,15 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+
+        // MARK: Tools: the deterministic simulator of the order pipeline (the same pure cores as the services, on a
+        // simulated clock and network; judged by TraceAnalysis's checks)
+        .target(
+            name: "PipelineSimulator",
+            dependencies: [
+                "ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout", "SeededRandom",
+                "Causality", "TraceModel", "TraceFormat", "TraceAnalysis",
+            ]),
 
         // MARK: Executables
         .executableTarget(
@@ -119,7 +132,9 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
-        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
+        .testTarget(
+            name: "TraceAnalysisTests",
+            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election"]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
@@ -127,8 +142,13 @@ let package = Package(
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(
+            name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
+        .testTarget(
+            name: "ExecutorCoreTests",
+            dependencies: ["ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
+        .testTarget(
             name: "ClusterProtocolTests",
-            dependencies: ["ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
+            dependencies: ["ClusterProtocol", "TraceModel", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
@@ -141,7 +161,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom", "ClusterProtocol", "OrchestratorCore",
+                "SeededRandom", "ClusterProtocol", "OrchestratorCore", "Election",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
-import Checkout
 import ArgumentParser
+import Checkout
 import Cluster
+import ClusterProtocol
 import Election
 import Foundation
 import Logging

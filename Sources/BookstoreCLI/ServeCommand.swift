@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterProtocol
 import Foundation
 import RPC
 import Services

@@ -71,11 +71,13 @@ public struct BullyElection: Sendable {
 
     /// The node starts (or restarts): it holds an election.
     public mutating func start(now: UInt64) -> [BullyDirective] {
-        startElection(reason: "start", now: now)
+        defer { assert(invariantsHold, "Bully invariants") }
+        return startElection(reason: "start", now: now)
     }
 
     /// A message arrived from executor `from`.
     public mutating func onMessage(_ message: BullyMessage, from: Int, now: UInt64) -> [BullyDirective] {
+        defer { assert(invariantsHold, "Bully invariants") }
         switch message {
         case .heartbeat(let epoch), .coordinator(let epoch):
             return onLeaderMessage(epoch, from: from, now: now)
@@ -104,6 +106,7 @@ public struct BullyElection: Sendable {
 
     /// A timer set earlier fired.
     public mutating func onTimer(_ timer: BullyTimer, now: UInt64) -> [BullyDirective] {
+        defer { assert(invariantsHold, "Bully invariants") }
         switch timer {
         case .heartbeat:
             guard role == .leader, let epoch = current else { return [] }
@@ -130,6 +133,7 @@ public struct BullyElection: Sendable {
 
     /// The Order Queue refused this node's request because it has seen `epoch`, a newer one.
     public mutating func onFenced(by epoch: Epoch, now: UInt64) -> [BullyDirective] {
+        defer { assert(invariantsHold, "Bully invariants") }
         learn(epoch)
         guard let current, epoch > current else { return [] }
         return adopt(epoch, now: now)
@@ -163,6 +167,7 @@ public struct BullyElection: Sendable {
     }
 
     private mutating func adopt(_ epoch: Epoch, now: UInt64) -> [BullyDirective] {
+        assert(current.map { epoch > $0 } ?? true, "the epochs a node follows increase")
         var directives: [BullyDirective] = []
         if role == .leader, let current, current != epoch {
             directives.append(.steppedDown(from: current, newer: epoch))
@@ -201,6 +206,7 @@ public struct BullyElection: Sendable {
 
     private mutating func becomeLeader(now: UInt64) -> [BullyDirective] {
         let epoch = Epoch(term: highestSeen.term + 1, leader: id)
+        assert(current.map { epoch > $0 } ?? true, "a new leadership's epoch is above every epoch this node followed")
         highestSeen = epoch
         current = epoch
         role = .leader
@@ -210,6 +216,13 @@ public struct BullyElection: Sendable {
         ]
             + peers.map { .send(.coordinator(epoch), to: $0) }
             + [.setTimer(.heartbeat, deadline: now + configuration.heartbeatInterval)]
+    }
+
+    /// TigerBeetle-style invariants (checked with `assert`, so in debug builds only): a leader leads its own epoch
+    /// (one leader per epoch it knows), and no epoch it follows is above the highest it has seen.
+    var invariantsHold: Bool {
+        guard role != .leader || (current?.leader == id) else { return false }
+        return current.map { $0 <= highestSeen } ?? true
     }
 
     private mutating func learn(_ epoch: Epoch) {

@@ -242,7 +242,23 @@ public struct LeasedOrderQueue: Sendable {
 
     /// Applies `record` and keeps it in the journal.
     private mutating func record(_ record: QueueRecord) {
-        apply(record)
+        let applied = apply(record)
+        assert(applied, "an operation's record fits the state it was made for")
+        assert(invariantsHold(after: record), "leased order invariants")
         if journaling { journal.append(record) }
+    }
+
+    /// TigerBeetle-style invariants (checked with `assert`, so in debug builds only) of the order `record` touched:
+    /// a leased order is neither waiting nor committed, and a committed order is neither waiting nor leased.
+    func invariantsHold(after record: QueueRecord) -> Bool {
+        switch record {
+        case .leased(let lease):
+            return !waiting.contains(orderId: lease.orderId) && commits[lease.orderId] == nil
+                && leases[lease.orderId]?.lease.id == lease.id
+        case .committed(let commit):
+            return !waiting.contains(orderId: commit.orderId) && leases[commit.orderId] == nil
+        case .enqueued, .returned, .epoch, .counters, .deliveries:
+            return true
+        }
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TraceFormat
 
@@ -83,17 +82,6 @@ public struct Router: Sendable {
         // A well-formed notification gets no reply, even when its params are wrong (JSON-RPC 2.0 §4.1).
         outcome.isNotification = head.map { !$0.hasID } ?? false
         return outcome
-    }
-
-    /// Registers a JSON-RPC method whose handler is async (for example one that talks to an actor).
-    /// The server thread waits for it; the caller's deadline still bounds the wait on the client side.
-    public mutating func registerAsync<Params: Decodable & Sendable, Result: Encodable & Sendable>(
-        _ method: String, _ params: Params.Type = Params.self,
-        handler: @escaping @Sendable (Params, RequestContext) async throws -> Result
-    ) {
-        register(method, params) { params, context in
-            try AsyncBridge.wait { try await handler(params, context) }
-        }
     }
 
     /// Registers a plain HTTP route, e.g. `route("POST", "/checkout")`.
@@ -204,23 +192,5 @@ public enum ErrorCause {
             current = underlying
         }
         return parts.joined(separator: " ← ")
-    }
-}
-
-/// Runs async work from a synchronous server thread (never from the concurrency pool).
-enum AsyncBridge {
-    static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let semaphore = DispatchSemaphore(value: 0)
-        Task {
-            do { box.result = .success(try await work()) } catch { box.result = .failure(error) }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        return try box.result!.get()
-    }
-
-    private final class ResultBox<T>: @unchecked Sendable {
-        var result: Result<T, any Error>?
     }
 }

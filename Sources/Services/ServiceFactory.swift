@@ -94,11 +94,12 @@ extension ServiceFactory {
             id: id, settings: config.executors, queue: config.queue, host: host, tracesDirectory: tracesDirectory,
             remembered: remembered)
         var router = Router()
-        router.registerAsync(ExecutorRPC.bully) { envelope, _ in
-            try await node.receive(envelope.message, from: envelope.from)
+        // Neither method waits for the node: a message is validated here and handed over; status is its last snapshot.
+        router.register(ExecutorRPC.bully) { envelope, _ in
+            try node.deliver(envelope.message, from: envelope.from)
             return NoPayload()
         }
-        router.registerAsync(ExecutorRPC.status) { _, _ in await node.status() }
+        router.register(ExecutorRPC.status) { _, _ in node.currentStatus }
         let server = try host.startServer(router: router, address: listen, threads: 4)
         Task { await node.start() }
         return (server, node)

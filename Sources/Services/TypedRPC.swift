@@ -15,14 +15,6 @@ extension Router {
     ) {
         register(method.name, Params.self, handler: handler)
     }
-
-    /// Registers `method`'s async handler (for example one that talks to an actor); the server thread waits.
-    public mutating func registerAsync<Params, Result>(
-        _ method: RPCMethod<Params, Result>,
-        handler: @escaping @Sendable (Params, RequestContext) async throws -> Result
-    ) {
-        registerAsync(method.name, Params.self, handler: handler)
-    }
 }
 
 extension RPCClient {

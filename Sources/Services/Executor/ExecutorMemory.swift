@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import Foundation
 import TraceFormat

@@ -1,15 +1,17 @@
 import Checkout
 import ClusterProtocol
 import Election
+import ExecutorCore
 import Foundation
 import Logging
 import OrderQueueCore
 import RPC
+import Synchronization
 import TraceFormat
 
-/// An executor replica: the IO shell around the pure `BullyElection`. It carries out the election's directives
-/// (messages over JSON-RPC, timers as tasks), and while it leads it works on up to `executorConcurrency` orders
-/// at once, each under its own lease (one per slot), acknowledging each with its epoch as the fencing token.
+/// An executor replica: the IO shell around the pure `ExecutorInstance` (the Bully election and the leader's work
+/// loop). It carries out the instance's directives: election messages over JSON-RPC through one send queue per
+/// peer, queue calls (`lease`, `ack`, `release`) and timers as tasks it owns, trace events through its recorder.
 public actor ExecutorNode {
     public let id: Int
     public let settings: ExecutorSettings
@@ -17,23 +19,28 @@ public actor ExecutorNode {
     let recorder: TraceRecorder
     let logger: Logger
     let queue: RPCClient
-    private let peers: [Int: RPCClient]
     let monotonic: @Sendable () -> UInt64
     let metrics: RPCMetrics
-    var election: BullyElection
-    private var timers: [BullyTimer: (generation: UInt64, task: Task<Void, Never>)] = [:]
-    private var generation: UInt64 = 0
-    /// One task per work slot while leading.
-    var workers: [Task<Void, Never>] = []
-    /// Orders being executed, by slot.
-    var inFlight: [Int: (lease: Lease, order: QueuedOrder, epoch: Epoch)] = [:]
-    /// Slots inside their work loop.
-    var activeSlots = 0
-    /// Bumped when a slot learns more orders wait, to wake idle slots.
-    var wakeups: UInt64 = 0
-    /// A clean stop began: take no new leases.
-    var draining = false
-    var committed = 0
+    var instance: ExecutorInstance
+    var timers: [ExecutorTimer: (generation: UInt64, task: Task<Void, Never>)] = [:]
+    var generation: UInt64 = 0
+    /// Queue calls under way, by call id (each an owned task that feeds its outcome back).
+    var calls: [UInt64: Task<Void, Never>] = [:]
+    /// One send queue per peer, drained by one owned task each.
+    let outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation]
+    private let outboxStreams: [Int: (stream: AsyncStream<BullyEnvelope>, client: RPCClient)]
+    var senders: [Task<Void, Never>] = []
+    /// Election messages handed over by server threads, consumed in order by one owned task.
+    private let inbox: AsyncStream<(BullyMessage, Int)>.Continuation
+    private let inboxStream: AsyncStream<(BullyMessage, Int)>
+    private var receiver: Task<Void, Never>?
+    /// A copy of the election at its configuration, for validating messages on a server thread.
+    private let validator: BullyElection
+    /// What `status` answers, published after every step.
+    private let published: Mutex<ExecutorStatus>
+    /// The trace the lease calls of the current leadership share.
+    var leaseTraces: [Epoch: TraceContext] = [:]
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
     var stopped = false
 
     public init(
@@ -50,151 +57,112 @@ public actor ExecutorNode {
         self.metrics = host.metrics
         let deadline = Duration.milliseconds(settings.messageDeadlineMs)
         self.queue = host.client(for: queue, deadline: .milliseconds(max(200, settings.leaseMs / 2)))
-        var peers: [Int: RPCClient] = [:]
+        var outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation] = [:]
+        var streams: [Int: (AsyncStream<BullyEnvelope>, RPCClient)] = [:]
         for replica in settings.replicas where replica.id != id {
-            peers[replica.id] = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
+            let client = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
+            // A peer that cannot keep up loses the oldest messages: the election's timers cover lost ones.
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: BullyEnvelope.self, bufferingPolicy: .bufferingNewest(64))
+            outboxes[replica.id] = continuation
+            streams[replica.id] = (stream, client)
         }
-        self.peers = peers
+        self.outboxes = outboxes
+        self.outboxStreams = streams.mapValues { (stream: $0.0, client: $0.1) }
+        (inboxStream, inbox) = AsyncStream.makeStream(
+            of: (BullyMessage, Int).self, bufferingPolicy: .bufferingNewest(256))
         let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
-        election = BullyElection(
+        instance = ExecutorInstance(
             id: id, peers: settings.replicas.map(\.id),
-            configuration: BullyConfiguration(
+            election: BullyConfiguration(
                 heartbeatInterval: ms(settings.heartbeatMs), leaderTimeout: ms(settings.leaderTimeoutMs),
                 electionTimeout: ms(settings.electionTimeoutMs), coordinatorTimeout: ms(settings.coordinatorTimeoutMs)),
+            work: WorkSettings(
+                slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
+                processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs)),
             remembered: remembered)
+        validator = instance.election
+        published = Mutex(
+            ExecutorStatus(
+                id: id, node: host.recorder.node, pid: getpid(), role: .follower, epoch: nil,
+                leader: nil, committed: 0, tracesDirectory: tracesDirectory))
     }
 
     // MARK: Inputs
 
-    /// Starts the election.
+    /// Starts the election, the election inbox and the send queues.
     public func start() {
-        apply(election.start(now: monotonic()))
+        guard receiver == nil, !stopped else { return }
+        let stream = inboxStream
+        receiver = Task { [weak self] in
+            for await (message, from) in stream {
+                guard let self else { return }
+                await self.receive(message, from: from)
+            }
+        }
+        for (peer, outbox) in outboxStreams.sorted(by: { $0.key < $1.key }) {
+            let client = outbox.client
+            let stream = outbox.stream
+            senders.append(
+                Task {
+                    for await envelope in stream {
+                        // Fire and forget: a lost message is what the election's timers are for.
+                        _ = try? await client.call(ExecutorRPC.bully, envelope)
+                    }
+                })
+            _ = peer
+        }
+        apply(instance.start(now: monotonic()))
     }
 
-    /// An election message from executor `from`. A message from an id that is not a configured replica, or with
-    /// an epoch out of range, is dropped (counted and logged) and refused with `invalidParams`.
-    public func receive(_ message: BullyMessage, from: Int) throws {
-        guard !stopped else { return }
-        if let problem = election.problem(with: message, from: from) {
+    /// Validates an election message from executor `from` on the caller's thread and hands it to the node without
+    /// waiting. A message from an id that is not a configured replica, or with an epoch out of range, is dropped
+    /// (counted and logged) and refused with `invalidParams`.
+    public nonisolated func deliver(_ message: BullyMessage, from: Int) throws {
+        if let problem = validator.problem(with: message, from: from) {
             metrics.counter("executor_bully_dropped_total").increment()
             logger.warning(
                 "dropped an election message",
                 metadata: ["from": "\(from)", "type": .string(message.name), "cause": .string(problem)])
             throw RPCError(.invalidParams, problem)
         }
-        if case .heartbeat = message {
-        } else {
-            recorder.record(
-                .electionReceive,
-                data: ["type": .string(message.name), "from": .int(Int64(from)), "epoch": .string("\(message.epoch)")])
-        }
-        apply(election.onMessage(message, from: from, now: monotonic()))
+        inbox.yield((message, from))
     }
+
+    /// What this executor believed after its last step (answered without waiting for the node).
+    public nonisolated var currentStatus: ExecutorStatus { published.withLock { $0 } }
 
     /// What this executor believes now.
-    public func status() -> ExecutorStatus {
-        ExecutorStatus(
-            id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
-            leader: election.leader, committed: committed, tracesDirectory: tracesDirectory)
+    public func status() -> ExecutorStatus { currentStatus }
+
+    private func receive(_ message: BullyMessage, from: Int) {
+        guard !stopped else { return }
+        apply(instance.onMessage(message, from: from, now: monotonic()))
     }
 
-    private func fire(_ timer: BullyTimer, generation expected: UInt64) {
+    func fire(_ timer: ExecutorTimer, generation expected: UInt64) {
         guard !stopped, timers[timer]?.generation == expected else { return }
         timers[timer] = nil
-        apply(election.onTimer(timer, now: monotonic()))
+        apply(instance.onTimer(timer, now: monotonic()))
     }
 
-    /// Stops every timer (the last step of a stop).
-    func cancelTimers() {
+    /// Publishes what `status` answers.
+    func publish() {
+        let election = instance.election
+        let status = ExecutorStatus(
+            id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
+            leader: election.leader, committed: instance.work.committed, tracesDirectory: tracesDirectory)
+        published.withLock { $0 = status }
+    }
+
+    /// Stops every timer, queue and task (the last step of a stop); queue calls under way finish on their own.
+    func cancelEverything() {
         for timer in timers.values { timer.task.cancel() }
         timers.removeAll()
-    }
-
-    /// The queue says `epoch` is newer than ours; ignored when out of range or naming an unknown leader.
-    func fenced(by epoch: Epoch) {
-        guard epoch.term <= Epoch.maxTerm, settings.replica(epoch.leader) != nil else {
-            logger.warning("ignored an out-of-range fencing epoch from the queue", metadata: ["epoch": "\(epoch)"])
-            return
-        }
-        apply(election.onFenced(by: epoch, now: monotonic()))
-    }
-
-    // MARK: Directives
-
-    func apply(_ directives: [BullyDirective]) {
-        for directive in directives {
-            switch directive {
-            case .send(let message, let to):
-                send(message, to: to)
-            case .setTimer(let timer, let deadline):
-                arm(timer, deadline: deadline)
-            case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.task.cancel()
-            case .leaderTimedOut(let leader, let silent):
-                metrics.counter("executor_heartbeat_timeouts_total").increment()
-                recorder.record(
-                    .heartbeatTimeout,
-                    data: [
-                        "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(clamping: silent / 1_000_000)),
-                        "reason": .string(
-                            "\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"),
-                    ])
-            case .electionStarted(let reason):
-                metrics.counter("executor_elections_started_total").increment()
-                recorder.record(
-                    .electionStart,
-                    data: ["reason": .string(reason), "term": .int(Int64(clamping: election.highestSeen.term))])
-                logger.info("election started: \(reason)")
-            case .leaderChanged(let epoch):
-                leaderChanged(epoch)
-            case .steppedDown(let from, let newer):
-                recorder.record(.electionStepDown, data: ["epoch": .string("\(from)"), "newer": .string("\(newer)")])
-                metrics.gauge("executor_is_leader").record(0)
-                logger.notice("stepped down from epoch \(from): epoch \(newer) is newer")
-                stopWorking()
-            }
-        }
-    }
-
-    private func leaderChanged(_ epoch: Epoch) {
-        let leading = epoch.leader == id && election.isLeader
-        metrics.counter("executor_leader_changes_total").increment()
-        metrics.gauge("executor_epoch_term").record(Int64(clamping: epoch.term))
-        metrics.gauge("executor_is_leader").record(leading ? 1 : 0)
-        recorder.record(
-            .electionLeader,
-            data: [
-                "leader": .int(Int64(epoch.leader)), "epoch": .string("\(epoch)"),
-                "term": .int(Int64(clamping: epoch.term)), "self": .bool(leading),
-            ])
-        logger.info("leader is executor-\(epoch.leader) (epoch \(epoch))")
-        if leading { startWorking(epoch) } else { stopWorking() }
-    }
-
-    private func send(_ message: BullyMessage, to: Int) {
-        guard let peer = peers[to] else { return }
-        if case .heartbeat = message {
-        } else {
-            recorder.record(
-                .electionSend,
-                data: ["type": .string(message.name), "to": .int(Int64(to)), "epoch": .string("\(message.epoch)")])
-        }
-        let envelope = BullyEnvelope(from: id, message: message)
-        // Fire and forget: a lost message is what the election's timers are for.
-        Task.detached { _ = try? await peer.call(ExecutorRPC.bully, envelope) }
-    }
-
-    private func arm(_ timer: BullyTimer, deadline: UInt64) {
-        timers.removeValue(forKey: timer)?.task.cancel()
-        generation += 1
-        let expected = generation
-        let now = monotonic()
-        let delay = deadline > now ? deadline - now : 0
-        let task = Task { [weak self] in
-            try? await Task.sleep(nanoseconds: delay)
-            guard !Task.isCancelled else { return }
-            await self?.fire(timer, generation: expected)
-        }
-        timers[timer] = (expected, task)
+        inbox.finish()
+        for outbox in outboxes.values { outbox.finish() }
+        receiver?.cancel()
+        for sender in senders { sender.cancel() }
+        senders.removeAll()
     }
 }

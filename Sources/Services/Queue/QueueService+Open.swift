@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import OrderQueueCore
 import QueueStore

@@ -1,12 +1,13 @@
-import TraceFormat
+import TraceModel
 
-/// Trace event kinds recorded by the checkout and executor services (see docs/trace-format.md).
+/// Trace event kinds recorded by the checkout and executor services (see docs/trace-format.md §4.7). Each has one
+/// payload type next to it (`QueueLease` for `queue.lease`, …): the fields listed here are that payload's.
 extension EventKind {
-    /// The orchestrator's decision on an order (`data`: order, status, reasons, fraud_score).
+    /// The orchestrator's decision on an order (`data`: order, status, reasons, fraud_score, retried).
     public static let orderDecision = EventKind("order.decision")
     /// The queue stored an approved order (`data`: order, priority, depth, duplicate).
     public static let queueEnqueue = EventKind("queue.enqueue")
-    /// The queue leased an order to an executor (`data`: order, executor, epoch, term, lease, delivery,
+    /// The queue leased an order to an executor (`data`: order, executor, epoch, term, lease, delivery, slot,
     /// expires_in_ms, renewed, depth).
     public static let queueLease = EventKind("queue.lease")
     /// The queue committed an order (`data`: order, executor, epoch, term, lease, outcome).
@@ -32,9 +33,9 @@ extension EventKind {
     public static let electionStepDown = EventKind("election.stepdown")
     /// A follower's failure detector fired (`data`: leader, silent_ms, reason).
     public static let heartbeatTimeout = EventKind("heartbeat.timeout")
-    /// The leader took an order (`data`: order, epoch, term, lease).
+    /// The leader took an order (`data`: order, epoch, term, lease, delivery, slot).
     public static let executorDequeue = EventKind("executor.dequeue")
-    /// The leader executed an order and the queue committed it (`data`: order, epoch, term, lease, outcome).
+    /// The leader executed an order and the queue answered its ack (`data`: order, epoch, term, lease, outcome).
     public static let executorCommit = EventKind("executor.commit")
 }
 
