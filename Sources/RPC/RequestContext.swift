@@ -52,22 +52,18 @@ public struct RequestContext: Sendable {
             trace: child, operation: operation, peer: peer, deadlineNanos: deadlineNanos, recorder: recorder,
             logger: baseLogger)
         let start = MonotonicClock.nanos()
-        recorder.record(.spanStart, context: child, data: ["name": .string(name)])
+        recorder.record(SpanStart(name: name), context: child)
         do {
             let result = try body(context)
             recorder.record(
-                .spanEnd, context: child,
-                data: [
-                    "name": .string(name), "status": "ok", "duration_ns": .int(Int64(MonotonicClock.nanos() - start)),
-                ])
+                SpanEnd(name: name, status: "ok", durationNanos: Int64(MonotonicClock.nanos() - start)), context: child)
             return result
         } catch {
             recorder.record(
-                .spanEnd, context: child,
-                data: [
-                    "name": .string(name), "status": "error", "error": .string("\(error)"),
-                    "duration_ns": .int(Int64(MonotonicClock.nanos() - start)),
-                ])
+                SpanEnd(
+                    name: name, status: "error", error: "\(error)", durationNanos: Int64(MonotonicClock.nanos() - start)
+                ),
+                context: child)
             throw error
         }
     }

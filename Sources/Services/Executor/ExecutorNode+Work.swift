@@ -89,13 +89,10 @@ extension ExecutorNode {
 
     private func execute(_ order: QueuedOrder, lease: Lease, epoch: Epoch) async {
         let trace = Self.trace(of: order)
-        let data: [String: TraceValue] = [
-            "order": .string(order.orderId), "epoch": .string("\(epoch)"), "term": .int(Int64(clamping: epoch.term)),
-            "lease": .int(Int64(clamping: lease.id)),
-        ]
         recorder.record(
-            .executorDequeue, context: trace,
-            data: data.merging(["delivery": .int(Int64(lease.delivery)), "slot": .int(Int64(lease.slot))]) { $1 })
+            ExecutorDequeue(
+                order: order.orderId, epoch: epoch, lease: lease.id, delivery: lease.delivery, slot: lease.slot),
+            context: trace)
         await sleep(milliseconds: settings.processingMs)
         let ack: AckReply
         do {
@@ -107,7 +104,8 @@ extension ExecutorNode {
             logger.warning("ack failed", metadata: ["order_id": .string(order.orderId), "cause": "\(error)"])
             return
         }
-        recorder.record(.executorCommit, context: trace, data: data.merging(["outcome": .string(ack.outcome)]) { $1 })
+        recorder.record(
+            ExecutorCommit(order: order.orderId, epoch: epoch, lease: lease.id, outcome: ack.outcome), context: trace)
         if ack.outcome == "committed" {
             committed += 1
             metrics.counter("executor_orders_committed_total").increment()

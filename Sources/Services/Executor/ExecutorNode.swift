@@ -84,9 +84,7 @@ public actor ExecutorNode {
         }
         if case .heartbeat = message {
         } else {
-            recorder.record(
-                .electionReceive,
-                data: ["type": .string(message.name), "from": .int(Int64(from)), "epoch": .string("\(message.epoch)")])
+            recorder.record(ElectionReceive(ElectionMessage(type: message.name, peer: from, epoch: message.epoch)))
         }
         apply(election.onMessage(message, from: from, now: monotonic()))
     }
@@ -133,22 +131,17 @@ public actor ExecutorNode {
             case .leaderTimedOut(let leader, let silent):
                 metrics.counter("executor_heartbeat_timeouts_total").increment()
                 recorder.record(
-                    .heartbeatTimeout,
-                    data: [
-                        "leader": .int(Int64(leader ?? 0)), "silent_ms": .int(Int64(clamping: silent / 1_000_000)),
-                        "reason": .string(
-                            "\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"),
-                    ])
+                    HeartbeatTimeout(
+                        leader: leader ?? 0, silentMs: Int64(clamping: silent / 1_000_000),
+                        reason: "\(leader.map { "leader \($0)" } ?? "no leader") silent for \(silent / 1_000_000) ms"))
             case .electionStarted(let reason):
                 metrics.counter("executor_elections_started_total").increment()
-                recorder.record(
-                    .electionStart,
-                    data: ["reason": .string(reason), "term": .int(Int64(clamping: election.highestSeen.term))])
+                recorder.record(ElectionStart(reason: reason, term: election.highestSeen.term))
                 logger.info("election started: \(reason)")
             case .leaderChanged(let epoch):
                 leaderChanged(epoch)
             case .steppedDown(let from, let newer):
-                recorder.record(.electionStepDown, data: ["epoch": .string("\(from)"), "newer": .string("\(newer)")])
+                recorder.record(ElectionStepDown(epoch: from, newer: newer))
                 metrics.gauge("executor_is_leader").record(0)
                 logger.notice("stepped down from epoch \(from): epoch \(newer) is newer")
                 stopWorking()
@@ -161,12 +154,7 @@ public actor ExecutorNode {
         metrics.counter("executor_leader_changes_total").increment()
         metrics.gauge("executor_epoch_term").record(Int64(clamping: epoch.term))
         metrics.gauge("executor_is_leader").record(leading ? 1 : 0)
-        recorder.record(
-            .electionLeader,
-            data: [
-                "leader": .int(Int64(epoch.leader)), "epoch": .string("\(epoch)"),
-                "term": .int(Int64(clamping: epoch.term)), "self": .bool(leading),
-            ])
+        recorder.record(ElectionLeader(leader: epoch.leader, epoch: epoch, isSelf: leading))
         logger.info("leader is executor-\(epoch.leader) (epoch \(epoch))")
         if leading { startWorking(epoch) } else { stopWorking() }
     }
@@ -175,9 +163,7 @@ public actor ExecutorNode {
         guard let peer = peers[to] else { return }
         if case .heartbeat = message {
         } else {
-            recorder.record(
-                .electionSend,
-                data: ["type": .string(message.name), "to": .int(Int64(to)), "epoch": .string("\(message.epoch)")])
+            recorder.record(ElectionSend(ElectionMessage(type: message.name, peer: to, epoch: message.epoch)))
         }
         let envelope = BullyEnvelope(from: id, message: message)
         // Fire and forget: a lost message is what the election's timers are for.

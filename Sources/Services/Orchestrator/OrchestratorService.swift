@@ -196,7 +196,7 @@ public final class OrchestratorService: Sendable {
         case .decided(let decision):
             if let reason = decision.suggestionsSkipped {
                 log.notice("checkout goes on without suggestions: \(reason)", [:])
-                log.context.record(.suggestionsSkipped, data: ["order": .string(orderID), "reason": .string(reason)])
+                log.context.record(ClusterProtocol.SuggestionsSkipped(order: orderID, reason: reason))
             }
             return .success(
                 OrderStatusResponse(
@@ -212,14 +212,12 @@ public final class OrchestratorService: Sendable {
     private func recordDecision(
         _ reply: OrderStatusResponse, orderID: String, retried: Bool, context: RequestContext
     ) -> VectorClock {
-        var data: [String: TraceValue] = [
-            "order": .string(orderID),
-            "status": .string(reply.status == OrderStatusResponse.approved ? "approved" : "rejected"),
-            "reasons": .array(reply.reasons.map { .string($0.code) }),
-            "fraud_score": .double(reply.fraudScore ?? 0),
-        ]
-        if retried { data["retried"] = .bool(true) }
-        return context.record(.orderDecision, data: data)
+        context.record(
+            OrderDecision(
+                order: orderID,
+                status: reply.status == OrderStatusResponse.approved
+                    ? OrderDecision.approvedStatus : OrderDecision.rejectedStatus,
+                reasons: reply.reasons.map(\.code), fraudScore: reply.fraudScore ?? 0, retried: retried))
     }
 }
 
