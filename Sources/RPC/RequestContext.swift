@@ -39,7 +39,8 @@ public struct RequestContext: Sendable {
         self.baseLogger = logger
     }
 
-    /// Records a protocol event of this request's trace; returns the node's clock after it.
+    /// Records an event of a kind without a typed payload (tests, experiments) in this request's trace; returns the
+    /// node's clock after it. Kinds with a payload are recorded with `record(_ payload:)`.
     @discardableResult
     public func record(_ kind: EventKind, data: [String: TraceValue] = [:]) -> VectorClock {
         recorder.record(kind, context: trace, data: data)
