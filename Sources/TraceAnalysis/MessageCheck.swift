@@ -124,7 +124,7 @@ final class MessageCheck: RunCheck {
                 return
             }
             var finding = builder(
-                "\(node) received \(MessageKey.messageID(send) ?? "?") without merging the sender's clock",
+                "\(node) received \(MessageKey.messageID(send)) without merging the sender's clock",
                 rule: "a receive merges the message's clock: vc(send) < vc(receive) (§3.2)")
             let first = finding.name(send)
             let second = finding.name(receive)
@@ -219,7 +219,7 @@ final class CycleCheck: RunCheck {
     /// A matched message whose receive clock is not above the send clock.
     func cycle(send: RunEvent, receive: RunEvent) {
         var finding = builder(
-            "message \(MessageKey.messageID(send) ?? "?") closes a causal cycle",
+            "message \(MessageKey.messageID(send)) closes a causal cycle",
             rule: "happened-before is acyclic: a message cannot be received before it is sent")
         let first = finding.name(send)
         let second = finding.name(receive)
@@ -236,7 +236,7 @@ final class CycleCheck: RunCheck {
     /// A send met only after its receive in the causal merge order.
     func sendAfterReceive(send: RunEvent, receive: RunEvent) {
         var finding = builder(
-            "message \(MessageKey.messageID(send) ?? "?") was received before it was sent",
+            "message \(MessageKey.messageID(send)) was received before it was sent",
             rule: "happened-before is acyclic: a message cannot be received before it is sent")
         let first = finding.name(send)
         let second = finding.name(receive)
