@@ -138,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
-                "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
+                "TraceExport", "TraceFormat", "Causality", "RPC", "ClusterProtocol",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(

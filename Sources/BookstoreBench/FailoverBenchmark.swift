@@ -95,28 +95,29 @@ struct FailoverBenchmark: ParsableCommand {
     private func measure(_ kills: [Kill], run: String) throws -> [Kill] {
         var timeouts: [Int64] = []
         var coordinators: [(Int64, UInt64)] = []
-        var leases: [(Int64, Int64)] = []
+        var leases: [(Int64, UInt64)] = []
         let files = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasSuffix(".jsonl.gz") }
         for file in files where file.hasPrefix("executor-") || file == "queue.jsonl.gz" {
             _ = try TraceFileReader().read(path: run + "/" + file) { event in
                 switch event.kind {
                 case .heartbeatTimeout: timeouts.append(event.wallTimeNanos)
-                case .electionLeader where event.data["self"] == .bool(true):
-                    let term = UInt64(event.data["term"]?.intValue ?? 0)
-                    coordinators.append((event.wallTimeNanos, term))
-                case .queueLease where event.data["renewed"] != .bool(true):
-                    leases.append((event.wallTimeNanos, event.data["term"]?.intValue ?? 0))
+                case .electionLeader:
+                    guard let leader = event.payload(ElectionLeader.self), leader.isSelf == true else { break }
+                    coordinators.append((event.wallTimeNanos, leader.epoch?.term ?? 0))
+                case .queueLease:
+                    guard let lease = event.payload(QueueLease.self), lease.renewed != true else { break }
+                    leases.append((event.wallTimeNanos, lease.epoch?.term ?? 0))
                 default: break
                 }
             }
         }
         return kills.map { kill in
             var kill = kill
-            let oldTerm = Epoch(kill.epoch)?.term ?? 0
+            let oldTerm = Epoch(validating: kill.epoch)?.term ?? 0
             func ms(_ nanos: Int64?) -> Double? { nanos.map { Double($0 - kill.wallNanos) / 1e6 } }
             kill.toTimeoutMs = ms(timeouts.filter { $0 > kill.wallNanos }.min())
             kill.toCoordinatorMs = ms(coordinators.filter { $0.0 > kill.wallNanos && $0.1 > oldTerm }.map(\.0).min())
-            kill.toFirstLeaseMs = ms(leases.filter { $0.0 > kill.wallNanos && $0.1 > Int64(oldTerm) }.map(\.0).min())
+            kill.toFirstLeaseMs = ms(leases.filter { $0.0 > kill.wallNanos && $0.1 > oldTerm }.map(\.0).min())
             return kill
         }
     }
@@ -125,9 +126,7 @@ struct FailoverBenchmark: ParsableCommand {
     private func committedOrders(run: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         _ = try TraceFileReader().read(path: run + "/queue.jsonl.gz") { event in
-            if event.kind == .queueCommit, let order = event.data["order"]?.stringValue {
-                counts[order, default: 0] += 1
-            }
+            if let commit = event.payload(QueueCommit.self) { counts[commit.ack.order, default: 0] += 1 }
         }
         return counts
     }

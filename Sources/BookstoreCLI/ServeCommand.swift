@@ -90,7 +90,7 @@ struct ServeCommand: ParsableCommand {
         PIDFile.write(node: node, directory: directory)
         let signal = TerminationSignals.wait()
         host.logger.info("stopping on signal \(signal)")
-        host.recorder.record(.nodeStopping, data: ["signal": .int(Int64(signal))])
+        host.recorder.record(NodeStopping(signal: Int32(signal)))
         if ServiceRole(rawValue: service) == .orchestrator {
             // Intake first: checkout answers 503 + Retry-After while the requests in flight finish.
             host.beginDraining()

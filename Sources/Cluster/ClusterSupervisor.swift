@@ -194,11 +194,7 @@ public final class ClusterSupervisor: @unchecked Sendable {
                     "window_s": "\(policy.settings.windowSeconds)",
                 ])
             recorder?.record(
-                .serviceGaveUp,
-                data: [
-                    "service": .string(launch.name), "restarts": .int(Int64(restarts)),
-                    "window_s": .int(Int64(policy.settings.windowSeconds)),
-                ])
+                ServiceGaveUp(service: launch.name, restarts: restarts, windowSeconds: policy.settings.windowSeconds))
         case .restart(let delayMs, let restarts):
             logger.warning(
                 "restarting a service", metadata: ["service": .string(launch.name), "backoff_ms": "\(delayMs)"])
@@ -218,11 +214,7 @@ public final class ClusterSupervisor: @unchecked Sendable {
                 do {
                     try self.start(launch)
                     self.recorder?.record(
-                        .serviceRestarted,
-                        data: [
-                            "service": .string(launch.name), "status": .int(Int64(status)),
-                            "restarts": .int(Int64(restarts)), "backoff_ms": .int(Int64(delayMs)),
-                        ])
+                        ServiceRestarted(service: launch.name, status: status, restarts: restarts, backoffMs: delayMs))
                 } catch {
                     self.logger.error(
                         "restart failed", metadata: ["service": .string(launch.name), "cause": "\(error)"])

@@ -3,8 +3,12 @@
 extension Epoch: LosslessStringConvertible {
     /// Parses `term.leader` as printed by `description`.
     public init?(_ text: String) {
-        let parts = text.split(separator: ".")
-        guard parts.count == 2, let term = UInt64(parts[0]), let leader = Int(parts[1]) else { return nil }
+        // Split on the bytes, not on Characters: the same parts for this ASCII separator, without grapheme breaking
+        // (the analyzer parses an epoch for most protocol events it reads).
+        let parts = text.utf8.split(separator: UInt8(ascii: "."))
+        guard parts.count == 2, let term = UInt64(Substring(parts[0])), let leader = Int(Substring(parts[1])) else {
+            return nil
+        }
         self.init(term: term, leader: leader)
     }
 

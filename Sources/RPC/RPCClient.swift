@@ -164,9 +164,7 @@ public final class RPCClient: Sendable {
         let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
         let deadlineMs = deadline.wholeMilliseconds
         let started = MonotonicClock.nanos()
-        let sendClock = recorder.record(
-            .rpcSend, context: trace,
-            data: ["msg": .string(messageID), "peer": .string(peer), "method": .string(operation)])
+        let sendClock = recorder.record(RPCSend(msg: messageID, peer: peer, method: operation), context: trace)
         var headers: [(String, String)] = [(WireHeader.deadline, String(deadlineMs))]
         if propagatesContext {
             headers += [
@@ -195,12 +193,11 @@ public final class RPCClient: Sendable {
             let replyClock = accepted ? boundedReplyClock(exchange.headers[WireHeader.vectorClock]) : nil
             let failed = exchange.status >= 400
             metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
-            var data: [String: TraceValue] = [
-                "peer": .string(peer), "method": .string(operation), "status": .string(failed ? "error" : "ok"),
-                "http_status": .int(Int64(exchange.status)), "duration_ns": .int(elapsed),
-            ]
-            if accepted { data["msg"] = .string(messageID) }
-            recorder.record(.rpcReplyReceive, context: trace, merging: replyClock, data: data)
+            recorder.record(
+                RPCReplyReceive(
+                    msg: accepted ? messageID : nil, peer: peer, method: operation, status: failed ? "error" : "ok",
+                    httpStatus: exchange.status, durationNanos: elapsed),
+                context: trace, merging: replyClock)
             return exchange
         case .failure(let transport):
             let error = RPCCallError(
@@ -208,12 +205,10 @@ public final class RPCClient: Sendable {
                 method: operation, elapsedNanos: elapsed)
             metrics.clientRequest(peer: peer, operation: operation, outcome: error.status, nanos: elapsed)
             recorder.record(
-                .rpcFailure, context: trace,
-                data: [
-                    "msg": .string(messageID), "peer": .string(peer), "method": .string(operation),
-                    "status": .string(error.status), "error": .string(error.description),
-                    "duration_ns": .int(elapsed),
-                ])
+                RPCFailure(
+                    msg: messageID, peer: peer, method: operation, status: error.status, error: error.description,
+                    durationNanos: elapsed),
+                context: trace)
             logger.warning(
                 "call failed: \(error)",
                 metadata: [

@@ -39,7 +39,8 @@ public struct RequestContext: Sendable {
         self.baseLogger = logger
     }
 
-    /// Records a protocol event of this request's trace; returns the node's clock after it.
+    /// Records an event of a kind without a typed payload (tests, experiments) in this request's trace; returns the
+    /// node's clock after it. Kinds with a payload are recorded with `record(_ payload:)`.
     @discardableResult
     public func record(_ kind: EventKind, data: [String: TraceValue] = [:]) -> VectorClock {
         recorder.record(kind, context: trace, data: data)
@@ -52,22 +53,18 @@ public struct RequestContext: Sendable {
             trace: child, operation: operation, peer: peer, deadlineNanos: deadlineNanos, recorder: recorder,
             logger: baseLogger)
         let start = MonotonicClock.nanos()
-        recorder.record(.spanStart, context: child, data: ["name": .string(name)])
+        recorder.record(SpanStart(name: name), context: child)
         do {
             let result = try body(context)
             recorder.record(
-                .spanEnd, context: child,
-                data: [
-                    "name": .string(name), "status": "ok", "duration_ns": .int(Int64(MonotonicClock.nanos() - start)),
-                ])
+                SpanEnd(name: name, status: "ok", durationNanos: Int64(MonotonicClock.nanos() - start)), context: child)
             return result
         } catch {
             recorder.record(
-                .spanEnd, context: child,
-                data: [
-                    "name": .string(name), "status": "error", "error": .string("\(error)"),
-                    "duration_ns": .int(Int64(MonotonicClock.nanos() - start)),
-                ])
+                SpanEnd(
+                    name: name, status: "error", error: "\(error)", durationNanos: Int64(MonotonicClock.nanos() - start)
+                ),
+                context: child)
             throw error
         }
     }

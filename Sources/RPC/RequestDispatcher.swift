@@ -165,10 +165,9 @@ final class RequestDispatcher: Sendable {
     // MARK: Tracing
 
     func recordReceive(operation: String, incoming: Incoming) {
-        var data: [String: TraceValue] = ["method": .string(operation)]
-        if let id = incoming.messageID { data["msg"] = .string(id) }
-        if let sender = incoming.sender { data["peer"] = .string(sender) }
-        recorder.record(.rpcReceive, context: incoming.trace, merging: incoming.clock, data: data)
+        recorder.record(
+            RPCReceive(msg: incoming.messageID, peer: incoming.sender, method: operation), context: incoming.trace,
+            merging: incoming.clock)
     }
 
     func recordReply(
@@ -178,13 +177,11 @@ final class RequestDispatcher: Sendable {
         // Unknown paths and methods share one label: metric cardinality must not follow client input.
         metrics.serverRequest(
             operation: known ? operation : "unknown", outcome: errorCode?.name ?? "ok", nanos: duration)
-        var data: [String: TraceValue] = [
-            "method": .string(operation), "http_status": .int(Int64(status)),
-            "status": .string(errorCode?.name ?? "ok"), "duration_ns": .int(duration),
-        ]
-        if let id = incoming.messageID { data["msg"] = .string(id) }
-        if let sender = incoming.sender { data["peer"] = .string(sender) }
-        return recorder.record(.rpcReplySend, context: incoming.trace, data: data)
+        return recorder.record(
+            RPCReplySend(
+                msg: incoming.messageID, peer: incoming.sender, method: operation, status: errorCode?.name ?? "ok",
+                httpStatus: status, durationNanos: duration),
+            context: incoming.trace)
     }
 
     func replyHeaders(clock: VectorClock, incoming: Incoming, crossOrigin: Bool) -> [(String, String)] {

@@ -38,20 +38,18 @@ public struct TraceLogHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         if let recorder, event.level >= traceLevel {
-            var attributes: [String: TraceValue] = [:]
+            var attributes: [String: String] = [:]
             for (key, value) in merged where key != "trace_id" && key != "span_id" {
-                attributes[key] = .string("\(value)")
+                attributes[key] = "\(value)"
             }
             var context: TraceContext?
             if case .string(let trace)? = merged["trace_id"], case .string(let span)? = merged["span_id"] {
                 context = TraceContext(traceID: trace, spanID: span)
             }
             recorder.record(
-                .log, context: context,
-                data: [
-                    "level": .string(event.level.rawValue), "message": .string("\(event.message)"),
-                    "logger": .string(label), "attributes": .object(attributes),
-                ])
+                LogRecord(
+                    level: event.level.rawValue, message: "\(event.message)", logger: label, attributes: attributes),
+                context: context)
         }
         let line: String
         switch format {

@@ -1,3 +1,5 @@
+import ClusterProtocol
+import Election
 import TraceFormat
 
 /// Check 7: election safety. One claimant per epoch, and it is the epoch's leader; the epochs a process
@@ -20,20 +22,6 @@ final class ElectionCheck: RunCheck {
         return overflow ? .min : result
     }
 
-    /// `term.leader`.
-    struct Epoch: Comparable, CustomStringConvertible {
-        var term: Int
-        var leader: Int
-        init?(_ text: String) {
-            let parts = text.split(separator: ".")
-            guard parts.count == 2, let term = Int(parts[0]), let leader = Int(parts[1]) else { return nil }
-            self.term = term
-            self.leader = leader
-        }
-        static func < (lhs: Epoch, rhs: Epoch) -> Bool { (lhs.term, lhs.leader) < (rhs.term, rhs.leader) }
-        var description: String { "\(term).\(leader)" }
-    }
-
     init(options: CheckOptions) {
         super.init(
             number: 7, name: "election-safety", title: "one leader per epoch; epochs increase; agreement",
@@ -47,18 +35,16 @@ final class ElectionCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         lastWallTime = max(lastWallTime, event.event.wallTimeNanos)
-        let kind = event.event.kind.rawValue
-        guard kind.hasPrefix("election.") || kind == "heartbeat.timeout" else { return }
+        let kind = event.event.kind
+        guard kind.rawValue.hasPrefix("election.") || kind == .heartbeatTimeout else { return }
         examined += 1
-        if kind != "election.send" && kind != "election.receive" {
+        if kind != .electionSend && kind != .electionReceive {
             lastElectionWallTime = max(lastElectionWallTime, event.event.wallTimeNanos)
         }
-        guard kind == "election.leader", let text = event.event.data["epoch"]?.stringValue,
-            let epoch = Epoch(text)
-        else { return }
+        guard let leader = event.event.payload(ElectionLeader.self), let epoch = leader.epoch else { return }
         let node = event.event.node
         let incarnation = (state.previous(node)?.incarnation ?? 0) + (state.startsIncarnation(event) ? 1 : 0)
-        if event.event.data["self"]?.boolValue == true { claim(event, epoch: epoch) }
+        if leader.isSelf == true { claim(event, epoch: epoch) }
         if let previous = adopted[node], previous.incarnation == incarnation, epoch < previous.epoch {
             var finding = builder(
                 "\(node) adopted epoch \(epoch) after \(previous.epoch)",
@@ -70,7 +56,7 @@ final class ElectionCheck: RunCheck {
             report(finding.finding)
         }
         adopted[node] = (epoch, event, incarnation)
-        if let leader = event.event.data["leader"]?.intValue { beliefs[node] = (Int(leader), event) }
+        if let id = leader.leader { beliefs[node] = (id, event) }
     }
 
     private func claim(_ event: RunEvent, epoch: Epoch) {

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import TraceFormat
 
 /// Short, human descriptions of events for explanations and timelines.
@@ -7,62 +8,88 @@ public enum EventDescriber {
         id.count > length + 1 ? String(id.prefix(length)) + "…" : id
     }
 
-    static func string(_ event: TraceEvent, _ key: String) -> String? { event.data[key]?.stringValue }
+    /// A field for a description: its value, or `?` when absent.
+    private static func show(_ value: (any CustomStringConvertible)?) -> String { value.map { "\($0)" } ?? "?" }
 
-    static func int(_ event: TraceEvent, _ key: String) -> Int64? { event.data[key]?.intValue }
+    private static func order(_ id: String) -> String { "order \(shortID(id))" }
 
-    /// One line without node, seq or clock: `dequeue order 4f1c5a2b… lease 74 epoch 2.2`.
+    /// One line without node, seq or clock: `dequeue order 4f1c5a2b… lease 74 epoch 2.2`. Events that do not
+    /// decode (malformed, or of an unknown kind) are described by their kind.
     public static func summary(_ event: TraceEvent) -> String {
-        let data = event.data
-        func field(_ key: String) -> String {
-            guard let value = data[key] else { return "?" }
-            switch value {
-            case .string(let text): return text
-            case .int(let number): return String(number)
-            case .bool(let flag): return String(flag)
-            case .double(let number): return String(number)
-            default: return "…"
-            }
+        if let rpc = RPCEvent.decoded(event) { return summary(rpc) }
+        if let decoded = (try? ProtocolEvent(event)) ?? nil, let text = summary(decoded) { return text }
+        switch event.kind {
+        case .spanStart: if let span = event.payload(SpanStart.self) { return "span start \(span.name)" }
+        case .spanEnd: if let span = event.payload(SpanEnd.self) { return "span end \(span.name) \(show(span.status))" }
+        case .log:
+            if let log = event.payload(LogRecord.self) { return "log \(show(log.level)): \(log.message.prefix(60))" }
+        default: break
         }
-        let order = string(event, "order").map { "order \(shortID($0))" } ?? ""
-        let msg = string(event, "msg").map { " msg \($0)" } ?? ""
-        switch event.kind.rawValue {
-        case "rpc.send": return "send \(field("method"))\(msg) to \(field("peer"))"
-        case "rpc.receive":
-            return "receive \(field("method"))\(msg)" + (data["peer"] != nil ? " from \(field("peer"))" : "")
-        case "rpc.reply.send": return "reply \(field("method")) \(field("status"))\(msg)"
-        case "rpc.reply.receive":
-            return "reply-receive \(field("method")) \(field("status"))\(msg) from \(field("peer"))"
-        case "rpc.failure": return "failure \(field("method")) \(field("status"))\(msg) to \(field("peer"))"
-        case "order.decision": return "decision \(order) \(field("status"))"
-        case "queue.enqueue": return "enqueue \(order)" + (data["duplicate"]?.boolValue == true ? " (duplicate)" : "")
-        case "queue.lease":
-            return "lease \(order) to executor-\(field("executor")) lease \(field("lease")) epoch \(field("epoch"))"
-                + " delivery \(field("delivery"))" + (data["renewed"]?.boolValue == true ? " (renewed)" : "")
-        case "queue.commit":
-            return "commit \(order) by executor-\(field("executor")) lease \(field("lease")) epoch \(field("epoch"))"
-        case "queue.ack.refused": return "ack refused \(order) lease \(field("lease")): \(field("outcome"))"
-        case "queue.lease.expired": return "lease \(field("lease")) expired \(order)"
-        case "queue.lease.revoked": return "lease \(field("lease")) revoked \(order) by epoch \(field("by"))"
-        case "queue.fenced": return "fenced \(field("operation")) epoch \(field("epoch")) < \(field("current"))"
-        case "executor.dequeue":
-            return "dequeue \(order) lease \(field("lease")) epoch \(field("epoch"))"
-        case "executor.commit":
-            return "execute \(order) lease \(field("lease")) epoch \(field("epoch")): \(field("outcome"))"
-        case "election.start": return "election start (\(field("reason")))"
-        case "election.send": return "election send \(field("type")) to executor-\(field("to")) epoch \(field("epoch"))"
-        case "election.receive":
-            return "election receive \(field("type")) from executor-\(field("from")) epoch \(field("epoch"))"
-        case "election.leader":
-            return data["self"]?.boolValue == true
-                ? "leader: self, epoch \(field("epoch"))"
-                : "leader: executor-\(field("leader")) epoch \(field("epoch"))"
-        case "election.stepdown": return "step down from \(field("epoch")) (newer \(field("newer")))"
-        case "heartbeat.timeout": return "heartbeat timeout: \(field("reason"))"
-        case "span.start": return "span start \(field("name"))"
-        case "span.end": return "span end \(field("name")) \(field("status"))"
-        case "log": return "log \(field("level")): \(String(field("message").prefix(60)))"
-        default: return event.kind.rawValue
+        return event.kind.rawValue
+    }
+
+    private static func summary(_ rpc: RPCEvent) -> String {
+        let msg = rpc.msg.map { " msg \($0)" } ?? ""
+        let method = show(rpc.method)
+        switch rpc {
+        case .send(let send): return "send \(method)\(msg) to \(show(send.peer))"
+        case .receive(let receive): return "receive \(method)\(msg)" + (receive.peer.map { " from \($0)" } ?? "")
+        case .replySend(let reply): return "reply \(method) \(show(reply.status))\(msg)"
+        case .replyReceive(let reply):
+            return "reply-receive \(method) \(show(reply.status))\(msg) from \(show(reply.peer))"
+        case .failure(let failure): return "failure \(method) \(show(failure.status))\(msg) to \(show(failure.peer))"
+        }
+    }
+
+    private static func summary(_ event: ProtocolEvent) -> String? {
+        switch event {
+        case .orderDecision(let decision): return "decision \(order(decision.order)) \(show(decision.status))"
+        case .queueEnqueue(let enqueue):
+            return "enqueue \(order(enqueue.order))" + (enqueue.duplicate == true ? " (duplicate)" : "")
+        case .queueLease(let lease):
+            return "lease \(order(lease.order)) to executor-\(show(lease.executor)) lease \(show(lease.lease)) "
+                + "epoch \(show(lease.epoch)) delivery \(show(lease.delivery))"
+                + (lease.renewed == true ? " (renewed)" : "")
+        case .queueCommit(let commit):
+            let ack = commit.ack
+            return "commit \(order(ack.order)) by executor-\(show(ack.executor)) lease \(show(ack.lease)) "
+                + "epoch \(show(ack.epoch))"
+        case .queueAckRefused(let refused):
+            return
+                "ack refused \(order(refused.ack.order)) lease \(show(refused.ack.lease)): \(show(refused.ack.outcome))"
+        case .queueLeaseExpired(let expired):
+            return "lease \(show(expired.end.lease)) expired \(order(expired.end.order))"
+        case .queueLeaseRevoked(let revoked):
+            return "lease \(show(revoked.end.lease)) revoked \(order(revoked.end.order)) by epoch \(show(revoked.by))"
+        case .queueFenced(let fenced):
+            return "fenced \(show(fenced.operation)) epoch \(show(fenced.epoch)) < \(show(fenced.current))"
+        case .executorDequeue(let dequeue):
+            return "dequeue \(order(dequeue.order)) lease \(show(dequeue.lease)) epoch \(show(dequeue.epoch))"
+        case .executorCommit(let commit):
+            return "execute \(order(commit.order)) lease \(show(commit.lease)) epoch \(show(commit.epoch)): "
+                + show(commit.outcome)
+        default: return electionSummary(event)
+        }
+    }
+
+    private static func electionSummary(_ event: ProtocolEvent) -> String? {
+        switch event {
+        case .electionStart(let start): return "election start (\(show(start.reason)))"
+        case .electionSend(let send):
+            let message = send.message
+            return "election send \(show(message.type)) to executor-\(show(message.peer)) epoch \(show(message.epoch))"
+        case .electionReceive(let receive):
+            let message = receive.message
+            return "election receive \(show(message.type)) from executor-\(show(message.peer)) "
+                + "epoch \(show(message.epoch))"
+        case .electionLeader(let leader):
+            return leader.isSelf == true
+                ? "leader: self, epoch \(show(leader.epoch))"
+                : "leader: executor-\(show(leader.leader)) epoch \(show(leader.epoch))"
+        case .electionStepDown(let stepDown):
+            return "step down from \(show(stepDown.epoch)) (newer \(show(stepDown.newer)))"
+        case .heartbeatTimeout(let timeout): return "heartbeat timeout: \(show(timeout.reason))"
+        default: return nil
         }
     }
 }

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import TraceFormat
 
@@ -58,15 +59,15 @@ public struct EventFilter: Sendable {
     /// True when the filter restricts which events are read (so a check of them is partial).
     public var restrictsEvents: Bool { from != nil || to != nil || limit != nil }
 
-    /// The order id of an event: `data.order`, else its trace id.
+    /// The order id of an event: its payload's `order`, for the kinds about one order.
     public static func orderID(of event: TraceEvent) -> String? {
-        event.data["order"]?.stringValue
+        ProtocolEvent.order(of: event)
     }
 
-    /// True when `event` belongs to `order` (its trace or its `data.order`, prefix match).
+    /// True when `event` belongs to `order` (its trace or its payload's `order`, prefix match).
     public static func belongs(_ event: TraceEvent, to order: String) -> Bool {
-        if let id = event.data["order"]?.stringValue, id.hasPrefix(order) { return true }
         if let trace = event.traceID, trace.hasPrefix(order) { return true }
+        if let id = orderID(of: event), id.hasPrefix(order) { return true }
         return false
     }
 

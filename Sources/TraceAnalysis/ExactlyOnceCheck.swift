@@ -1,3 +1,4 @@
+import ClusterProtocol
 import TraceFormat
 
 /// Check 8: exactly-once, in the manner of Jepsen's queue checkers: every approved order is enqueued once and
@@ -8,6 +9,8 @@ import TraceFormat
 final class ExactlyOnceCheck: RunCheck {
     private struct OrderState {
         var decision: RunEvent?
+        /// The decision's `status`.
+        var decisionStatus: String?
         var enqueue: RunEvent?
         var enqueues = 0
         var queueCommit: RunEvent?
@@ -24,7 +27,7 @@ final class ExactlyOnceCheck: RunCheck {
         /// though the kill may have cut its `queue.commit` from the trace.
         var loggedCommit: RunEvent?
 
-        var approved: Bool { decision?.event.data["status"]?.stringValue == "approved" || carried }
+        var approved: Bool { decisionStatus == OrderDecision.approvedStatus || carried }
         /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
         var stored: Bool { enqueues == 1 || (enqueues == 0 && (carried || recoveredUntraced)) }
         var complete: Bool { approved && stored && queueCommits == 1 && executorCommits == 1 }
@@ -48,66 +51,108 @@ final class ExactlyOnceCheck: RunCheck {
             options: options)
     }
 
-    override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.event.kind.rawValue
-        if event.event.node == "queue" { queueIncarnations.observe(event.event) }
-        if kind == "queue.recovered" || kind == "queue.stopped" {
-            durability(event, recovered: kind == "queue.recovered")
-            return
+    /// What an event of one order means to this check, decoded from its payload.
+    private enum Step {
+        case decision(OrderDecision)
+        case enqueue(duplicate: Bool)
+        case lease(delivery: Int)
+        case leaseEnded
+        case queueCommit
+        case executorCommit(committed: Bool)
+        /// Another queue event about the order (refused ack, released lease, overload).
+        case other
+    }
+
+    /// The order `event` is about and what it means; nil for events of no order (and malformed ones).
+    private static func step(_ event: TraceEvent) -> (order: String, step: Step)? {
+        switch event.kind {
+        case .orderDecision: event.payload(OrderDecision.self).map { ($0.order, .decision($0)) }
+        case .queueEnqueue:
+            event.payload(QueueEnqueue.self).map { ($0.order, .enqueue(duplicate: $0.duplicate == true)) }
+        case .queueLease: event.payload(QueueLease.self).map { ($0.order, .lease(delivery: $0.delivery ?? 1)) }
+        case .queueLeaseExpired: event.payload(QueueLeaseExpired.self).map { ($0.end.order, .leaseEnded) }
+        case .queueLeaseRevoked: event.payload(QueueLeaseRevoked.self).map { ($0.end.order, .leaseEnded) }
+        case .queueCommit: event.payload(QueueCommit.self).map { ($0.ack.order, .queueCommit) }
+        case .executorCommit:
+            event.payload(ExecutorCommit.self).map { ($0.order, .executorCommit(committed: $0.committed)) }
+        case .queueAckRefused: event.payload(QueueAckRefused.self).map { ($0.ack.order, .other) }
+        case .queueLeaseReleased: event.payload(QueueLeaseReleased.self).map { ($0.end.order, .other) }
+        case .queueOverloaded: event.payload(QueueOverloaded.self).map { ($0.order, .other) }
+        default: nil
         }
-        guard kind == "order.decision" || kind.hasPrefix("queue.") || kind == "executor.commit",
-            let order = event.event.data["order"]?.stringValue
-        else { return }
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        if event.event.node == "queue" { queueIncarnations.observe(event.event) }
+        switch event.event.kind {
+        case .queueRecovered:
+            if let recovered = event.event.payload(QueueRecovered.self) {
+                durability(event, waiting: recovered.orders, recentCommits: recovered.recentCommits)
+            }
+            return
+        case .queueStopped:
+            if let stopped = event.event.payload(QueueStopped.self) {
+                durability(event, waiting: stopped.orders, recentCommits: nil)
+            }
+            return
+        default:
+            break
+        }
+        guard let (order, step) = Self.step(event.event) else { return }
         examined += 1
-        let data = event.event.data
         if finished.contains(order) {
             // Finished before its decision arrived in the merge: recovered and executed while the orchestrator's
             // retried enqueue was still being answered. An order of this run, not of an earlier one.
-            if kind == "order.decision" && carriedIDs.contains(order) { uncarry(order) }
-            let repeats =
-                (kind == "queue.enqueue" && data["duplicate"]?.boolValue != true) || kind == "queue.commit"
-                || (kind == "executor.commit" && data["outcome"]?.stringValue == "committed")
-            if repeats { duplicate(order, event, what: kind, earlier: nil) }
+            if case .decision = step, carriedIDs.contains(order) { uncarry(order) }
+            let repeats: Bool
+            switch step {
+            case .enqueue(let duplicate): repeats = !duplicate
+            case .queueCommit: repeats = true
+            case .executorCommit(let committed): repeats = committed
+            default: repeats = false
+            }
+            if repeats { duplicate(order, event, what: event.event.kind.rawValue, earlier: nil) }
             return
         }
         var entry = orders[order] ?? OrderState()
-        switch kind {
-        case "order.decision":
-            guard entry.enqueues > 0 || data["status"]?.stringValue == "approved" else { return }
+        switch step {
+        case .decision(let decision):
+            guard entry.enqueues > 0 || decision.approved else { return }
             entry.decision = event
+            entry.decisionStatus = decision.status
             if entry.carried {
                 // Recovered before its decision in the merge (its enqueue event lost with a killed queue): an order
                 // of this run, not of an earlier one.
                 entry.carried = false
                 uncarry(order)
             }
-        case "queue.enqueue":
-            guard data["duplicate"]?.boolValue != true else {
+        case .enqueue(let duplicate):
+            guard !duplicate else {
                 info["idempotent re-enqueues", default: 0] += 1
                 return
             }
             entry.enqueues += 1
             durableWaiting?.insert(order)
-            if entry.enqueues == 2 { duplicate(order, event, what: "enqueue", earlier: entry.enqueue) }
+            if entry.enqueues == 2 { self.duplicate(order, event, what: "enqueue", earlier: entry.enqueue) }
             entry.enqueue = entry.enqueue ?? event
-        case "queue.lease":
-            if (data["delivery"]?.intValue ?? 1) > 1 { entry.redelivered = true }
-        case "queue.lease.expired", "queue.lease.revoked":
+        case .lease(let delivery):
+            if delivery > 1 { entry.redelivered = true }
+        case .leaseEnded:
             entry.redelivered = true
-        case "queue.commit":
+        case .queueCommit:
             durableWaiting?.remove(order)
             ledger.committed.append(order)
             entry.queueCommits += 1
             if entry.queueCommits == 2 { duplicate(order, event, what: "queue commit", earlier: entry.queueCommit) }
             entry.queueCommit = entry.queueCommit ?? event
-        case "executor.commit":
-            guard data["outcome"]?.stringValue == "committed" else { return }
+        case .executorCommit(let committed):
+            guard committed else { return }
             entry.executorCommits += 1
             if entry.executorCommits == 2 {
                 duplicate(order, event, what: "execution", earlier: entry.executorCommit)
             }
             entry.executorCommit = entry.executorCommit ?? event
-        default:
+        case .other:
             if orders[order] == nil { return }
         }
         if entry.complete {
@@ -121,24 +166,16 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     /// The queue's snapshot of what waits: at start after replaying its log, or at a clean stop.
-    private func durability(_ event: RunEvent, recovered: Bool) {
+    private func durability(_ event: RunEvent, waiting: [String], recentCommits: [String]?) {
         examined += 1
-        let ids: [String]
-        if case .array(let values)? = event.event.data["orders"] {
-            ids = values.compactMap(\.stringValue)
-        } else {
-            ids = []
+        durableWaiting = Set(waiting)
+        guard let recentCommits else { return }
+        for order in recentCommits {
+            var entry = orders[order] ?? OrderState()
+            entry.loggedCommit = entry.loggedCommit ?? event
+            orders[order] = entry
         }
-        durableWaiting = Set(ids)
-        guard recovered else { return }
-        if case .array(let values)? = event.event.data["recent_commits"] {
-            for order in values.compactMap(\.stringValue) {
-                var entry = orders[order] ?? OrderState()
-                entry.loggedCommit = entry.loggedCommit ?? event
-                orders[order] = entry
-            }
-        }
-        for order in ids where !finished.contains(order) {
+        for order in waiting where !finished.contains(order) {
             var entry = orders[order] ?? OrderState()
             if entry.enqueues == 0 { entry.recoveredUntraced = true }
             // Nothing of this run seen yet: left waiting by an earlier run (unless its decision comes later).
@@ -269,7 +306,7 @@ final class ExactlyOnceCheck: RunCheck {
         }
         if let decision = entry.decision {
             let label = finding.name(decision)
-            finding.step("However \(label) decided \(decision.event.data["status"]?.stringValue ?? "?").")
+            finding.step("However \(label) decided \(entry.decisionStatus ?? "?").")
         } else {
             finding.step(
                 "However no order.decision approved it"
@@ -280,7 +317,7 @@ final class ExactlyOnceCheck: RunCheck {
 
     private func unmatchedCommit(_ order: String, _ entry: OrderState, _ state: RunState) {
         let executor = entry.queueCommit.flatMap { commit in
-            commit.event.data["executor"]?.intValue.map { "executor-\($0)" }
+            commit.event.payload(QueueCommit.self)?.ack.executor.map { "executor-\($0)" }
         }
         let killed = entry.executorCommits == 0 && executor.map { state.mayHaveLost($0) } ?? false
         if !killed { counts.unexpected += 1 }

@@ -1,3 +1,5 @@
+import ClusterProtocol
+import Election
 import TraceFormat
 
 /// Reconstructs every leader change of a run from its protocol events, in one streaming pass: the old
@@ -41,14 +43,15 @@ public final class FailoverAnalyzer {
     public func observe(_ event: RunEvent) {
         let e = event.event
         let kind = e.kind.rawValue
-        let order = e.data["order"]?.stringValue
-        if let order, let indexes = watched[order], kind.hasPrefix("queue.") || kind.hasPrefix("executor.") {
+        let decoded = kind.hasPrefix("queue.") || kind.hasPrefix("executor.") ? (try? ProtocolEvent(e)) ?? nil : nil
+        let order = decoded?.order
+        if let order, let indexes = watched[order] {
             for index in indexes { changes[index].fates[order, default: []].append(event) }
-            if kind == "executor.commit" && e.data["outcome"]?.stringValue == "committed" { watched[order] = nil }
+            if case .executorCommit(let commit)? = decoded, commit.committed { watched[order] = nil }
         }
         followOldLeader(event)
         switch kind {
-        case "rpc.send" where e.data["method"]?.stringValue == "bully": lastBully[e.node] = event
+        case "rpc.send" where e.payload(RPCSend.self)?.method == "bully": lastBully[e.node] = event
         case "executor.dequeue":
             openDequeue[e.node] = event
             lastDequeue[e.node] = event
@@ -58,15 +61,16 @@ public final class FailoverAnalyzer {
             }
         case "executor.commit": openDequeue[e.node] = nil
         case "queue.lease.revoked":
-            if let order, let index = changes.lastIndex(where: { $0.epoch == e.data["by"]?.stringValue }) {
+            guard case .queueLeaseRevoked(let revoked)? = decoded, let by = revoked.by?.description else { break }
+            if let order, let index = changes.lastIndex(where: { $0.epoch == by }) {
                 changes[index].inFlight.append((order, event))
                 watched[order, default: []].append(index)
             }
         case "heartbeat.timeout", "election.start", "election.send", "election.receive", "election.stepdown":
+            let message = e.payload(ElectionSend.self)?.message ?? e.payload(ElectionReceive.self)?.message
             let announces =
-                (kind == "election.send" || kind == "election.receive") && leader != nil
-                && e.data["epoch"]?.stringValue == leader!.epoch
-                && ["coordinator", "answer"].contains(e.data["type"]?.stringValue ?? "")
+                message != nil && leader != nil && message?.epoch?.description == leader!.epoch
+                && ["coordinator", "answer"].contains(message?.type ?? "")
             if announces, !changes.isEmpty {
                 // The current leader's announcement, not the start of a new round.
                 if changes[changes.count - 1].adoptions.count < Self.maximumRound {
@@ -76,8 +80,9 @@ public final class FailoverAnalyzer {
                 roundEvents.append(event)
             }
         case "election.leader":
-            let epoch = e.data["epoch"]?.stringValue ?? "?"
-            if e.data["self"]?.boolValue == true {
+            let adopted = e.payload(ElectionLeader.self)
+            let epoch = adopted?.epoch?.description ?? "?"
+            if adopted?.isSelf == true {
                 claim(event, epoch: epoch)
             } else if let index = changes.lastIndex(where: { $0.epoch == epoch }) {
                 changes[index].adoptions.append(event)
@@ -96,7 +101,7 @@ public final class FailoverAnalyzer {
                 changes[index].lastSignOfLife.map({ $0.event.pid == e.pid }) ?? true
             else { continue }
             changes[index].lastSignOfLife = event
-            if e.kind == .rpcSend && e.data["method"]?.stringValue == "bully" { changes[index].lastHeartbeat = event }
+            if e.payload(RPCSend.self)?.method == "bully" { changes[index].lastHeartbeat = event }
             if e.kind.rawValue == "executor.dequeue" { changes[index].lastOldDequeue = event }
         }
     }
@@ -109,7 +114,7 @@ public final class FailoverAnalyzer {
             change.lastHeartbeat = lastBully[leader.node]
             change.lastSignOfLife = lastEvent[leader.node]
             change.lastOldDequeue = lastDequeue[leader.node]
-            if let open = openDequeue[leader.node], let order = open.event.data["order"]?.stringValue {
+            if let open = openDequeue[leader.node], let order = open.event.payload(ExecutorDequeue.self)?.order {
                 change.inFlight.append((order, open))
                 watched[order, default: []].append(changes.count)
                 openDequeue[leader.node] = nil
@@ -141,8 +146,8 @@ public final class FailoverAnalyzer {
             let heading =
                 change.previousLeader.map { "\($0) (epoch \(change.previousEpoch ?? "?")) → " } ?? "initial: "
             var stale = ""
-            if let previous = change.previousEpoch.flatMap(ElectionCheck.Epoch.init),
-                let epoch = ElectionCheck.Epoch(change.epoch), epoch < previous
+            if let previous = change.previousEpoch.flatMap({ Epoch($0) }), let epoch = Epoch(change.epoch),
+                epoch < previous
             {
                 stale = " — stale: lower than \(previous), so the queue fences it"
             }

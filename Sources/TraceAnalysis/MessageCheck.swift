@@ -6,6 +6,9 @@ struct MessageKey: Hashable {
     var sender: String
     var msg: String
     var reply: Bool
+
+    /// The message id of an RPC event, `?` when it has none.
+    static func messageID(_ event: RunEvent) -> String { RPCEvent.decoded(event.event)?.msg ?? "?" }
 }
 
 /// Check 3: every receive matches exactly one send (by sender and message id), the send happened before it,
@@ -36,9 +39,10 @@ final class MessageCheck: RunCheck {
             kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
                 || kind == .rpcFailure
         else { return }
+        guard let rpc = RPCEvent.decoded(event.event) else { return }
         let node = event.event.node
-        let msg = event.event.data["msg"]?.stringValue
-        let peer = event.event.data["peer"]?.stringValue
+        let msg = rpc.msg
+        let peer = rpc.peer
         switch kind {
         case .rpcSend, .rpcReplySend:
             examined += 1
@@ -61,7 +65,7 @@ final class MessageCheck: RunCheck {
         case .rpcFailure:
             // A failed connection usually delivered nothing, but one reset after the request went out (the peer
             // killed while handling it) may have: the send stays matchable, like a timed-out one.
-            if let msg, event.event.data["status"]?.stringValue == "unavailable" {
+            if let msg, rpc.status == "unavailable" {
                 let key = MessageKey(sender: node, msg: msg, reply: false)
                 if pending[key] != nil { unavailable.insert(key) }
             }
@@ -120,7 +124,7 @@ final class MessageCheck: RunCheck {
                 return
             }
             var finding = builder(
-                "\(node) received \(send.event.data["msg"]?.stringValue ?? "?") without merging the sender's clock",
+                "\(node) received \(MessageKey.messageID(send)) without merging the sender's clock",
                 rule: "a receive merges the message's clock: vc(send) < vc(receive) (§3.2)")
             let first = finding.name(send)
             let second = finding.name(receive)
@@ -215,7 +219,7 @@ final class CycleCheck: RunCheck {
     /// A matched message whose receive clock is not above the send clock.
     func cycle(send: RunEvent, receive: RunEvent) {
         var finding = builder(
-            "message \(send.event.data["msg"]?.stringValue ?? "?") closes a causal cycle",
+            "message \(MessageKey.messageID(send)) closes a causal cycle",
             rule: "happened-before is acyclic: a message cannot be received before it is sent")
         let first = finding.name(send)
         let second = finding.name(receive)
@@ -232,7 +236,7 @@ final class CycleCheck: RunCheck {
     /// A send met only after its receive in the causal merge order.
     func sendAfterReceive(send: RunEvent, receive: RunEvent) {
         var finding = builder(
-            "message \(send.event.data["msg"]?.stringValue ?? "?") was received before it was sent",
+            "message \(MessageKey.messageID(send)) was received before it was sent",
             rule: "happened-before is acyclic: a message cannot be received before it is sent")
         let first = finding.name(send)
         let second = finding.name(receive)

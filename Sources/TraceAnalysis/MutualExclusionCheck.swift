@@ -1,4 +1,6 @@
 import Causality
+import ClusterProtocol
+import Election
 import TraceFormat
 
 /// Check 6: mutual exclusion. Dequeues by different executors are never concurrent unless the queue's
@@ -14,7 +16,7 @@ final class MutualExclusionCheck: RunCheck {
 
     private var lastDequeue: [String: Dequeue] = [:]
     /// Active leases on the queue's timeline, by lease id.
-    private var active: [Int64: RunEvent] = [:]
+    private var active: [Int64: (event: RunEvent, holder: Holder)] = [:]
     private var granted: [Int64: RunEvent] = [:]
     private var ended: [Int64: RunEvent] = [:]
     /// Leases whose dequeue was concurrent with a later executor's and excused by fencing.
@@ -24,6 +26,43 @@ final class MutualExclusionCheck: RunCheck {
     private var queueNode: String?
     private static let leaseWindow: Int64 = 4_096
 
+    /// Who holds a lease: its executor and epoch.
+    private struct Holder: Equatable {
+        var executor: Int?
+        var epoch: Epoch?
+    }
+
+    /// What a lease event means to this check, decoded from its payload.
+    private enum Step {
+        case lease(renewed: Bool, holder: Holder)
+        case ended
+        case dequeue
+        case executorCommit(committed: Bool)
+    }
+
+    /// The lease `event` is about and what it means; nil for other events (and malformed ones).
+    private static func step(_ event: TraceEvent) -> (lease: UInt64, step: Step)? {
+        func ended(_ lease: UInt64?) -> (UInt64, Step)? { lease.map { ($0, .ended) } }
+        switch event.kind {
+        case .queueLease:
+            guard let payload = event.payload(QueueLease.self), let lease = payload.lease else { return nil }
+            return (
+                lease,
+                .lease(
+                    renewed: payload.renewed == true, holder: Holder(executor: payload.executor, epoch: payload.epoch))
+            )
+        case .queueCommit: return ended(event.payload(QueueCommit.self)?.ack.lease)
+        case .queueLeaseExpired: return ended(event.payload(QueueLeaseExpired.self)?.end.lease)
+        case .queueLeaseRevoked: return ended(event.payload(QueueLeaseRevoked.self)?.end.lease)
+        case .queueLeaseReleased: return ended(event.payload(QueueLeaseReleased.self)?.end.lease)
+        case .executorDequeue: return event.payload(ExecutorDequeue.self)?.lease.map { ($0, .dequeue) }
+        case .executorCommit:
+            guard let payload = event.payload(ExecutorCommit.self), let lease = payload.lease else { return nil }
+            return (lease, .executorCommit(committed: payload.committed))
+        default: return nil
+        }
+    }
+
     init(options: CheckOptions) {
         super.init(
             number: 6, name: "mutual-exclusion", title: "one executor works at a time; leases never overlap",
@@ -32,24 +71,21 @@ final class MutualExclusionCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted() }
-        let data = event.event.data
-        guard let lease = data["lease"]?.intValue else { return }
-        if queueNode == nil, event.event.kind.rawValue == "queue.lease" { queueNode = event.event.node }
-        switch event.event.kind.rawValue {
-        case "queue.lease":
-            examined += 1
-            if data["renewed"]?.boolValue != true { grant(event, lease: lease) }
-            active[lease] = event
-        case "queue.commit", "queue.lease.expired", "queue.lease.revoked", "queue.lease.released":
-            examined += 1
+        guard let (id, step) = Self.step(event.event) else { return }
+        let lease = Int64(clamping: id)
+        examined += 1
+        switch step {
+        case .lease(let renewed, let holder):
+            if queueNode == nil { queueNode = event.event.node }
+            if !renewed { grant(event, lease: lease, holder: holder) }
+            active[lease] = (event, holder)
+        case .ended:
             active[lease] = nil
             ended[lease] = event
-        case "executor.dequeue":
-            examined += 1
+        case .dequeue:
             dequeue(event, lease: lease)
-        case "executor.commit":
-            examined += 1
-            if data["outcome"]?.stringValue == "committed", let dequeue = excused[lease] {
+        case .executorCommit(let committed):
+            if committed, let dequeue = excused[lease] {
                 var finding = builder(
                     "\(event.event.node) committed lease \(lease) after the queue had ended it",
                     rule: "mutual exclusion: a fenced (revoked or expired) lease is never committed")
@@ -61,7 +97,6 @@ final class MutualExclusionCheck: RunCheck {
                 finding.step("However \(second) reports the order committed under lease \(lease).")
                 report(finding.finding)
             }
-        default: return
         }
     }
 
@@ -76,16 +111,11 @@ final class MutualExclusionCheck: RunCheck {
         lastDequeue.removeAll()
     }
 
-    private func grant(_ event: RunEvent, lease: Int64) {
-        let data = event.event.data
+    private func grant(_ event: RunEvent, lease: Int64, holder: Holder) {
         // One leader works on several orders at once (one lease per slot): only leases of another executor or
         // epoch may not overlap.
-        let holder = (data["executor"]?.intValue, data["epoch"]?.stringValue)
-        for (other, held) in active.sorted(by: { $0.key < $1.key }) where other != lease {
-            let heldData = held.event.data
-            if holder.0 != nil, heldData["executor"]?.intValue == holder.0, heldData["epoch"]?.stringValue == holder.1 {
-                continue
-            }
+        for (other, (held, heldBy)) in active.sorted(by: { $0.key < $1.key }) where other != lease {
+            if holder.executor != nil, heldBy == holder { continue }
             var finding = builder(
                 "lease \(lease) granted while lease \(other) was still active",
                 rule: "no two leases overlap on the queue's timeline")

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import TraceFormat
 
@@ -67,18 +68,18 @@ public final class RunSummary {
         stats.last = max(stats.last, e.wallTimeNanos)
         nodes[e.node] = stats
         kinds[e.kind.rawValue, default: 0] += 1
-        switch e.kind.rawValue {
-        case "order.decision": decisions[e.data["status"]?.stringValue ?? "?", default: 0] += 1
-        case "executor.commit": executed[e.data["outcome"]?.stringValue ?? "?", default: 0] += 1
-        case "queue.lease": if (e.data["delivery"]?.intValue ?? 1) > 1 { redelivered += 1 }
-        case "rpc.reply.receive":
-            if let method = e.data["method"]?.stringValue, let nanos = e.data["duration_ns"]?.intValue {
+        switch e.kind {
+        case .orderDecision: decisions[e.payload(OrderDecision.self)?.status ?? "?", default: 0] += 1
+        case .executorCommit: executed[e.payload(ExecutorCommit.self)?.outcome ?? "?", default: 0] += 1
+        case .queueLease: if (e.payload(QueueLease.self)?.delivery ?? 1) > 1 { redelivered += 1 }
+        case .rpcReplyReceive:
+            if let reply = e.payload(RPCReplyReceive.self), let method = reply.method, let nanos = reply.durationNanos {
                 latency[method, default: LatencyHistogram()].add(nanos)
             }
-        case "rpc.failure": failures[e.data["method"]?.stringValue ?? "?", default: 0] += 1
-        case "election.leader":
-            if e.data["self"]?.boolValue == true, let epoch = e.data["epoch"]?.stringValue {
-                claims.append((epoch, e.node, e.wallTimeNanos))
+        case .rpcFailure: failures[e.payload(RPCFailure.self)?.method ?? "?", default: 0] += 1
+        case .electionLeader:
+            if let leader = e.payload(ElectionLeader.self), leader.isSelf == true, let epoch = leader.epoch {
+                claims.append((epoch.description, e.node, e.wallTimeNanos))
             }
         default: break
         }

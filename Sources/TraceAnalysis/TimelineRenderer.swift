@@ -1,3 +1,4 @@
+import ClusterProtocol
 import TraceFormat
 
 /// Renders events as a text sequence diagram (Lamport diagram): one column per node, one row per event in a
@@ -75,15 +76,16 @@ public struct TimelineRenderer {
         var rows: [Row] = []
         for event in events {
             let e = event.event
-            let msg = e.data["msg"]?.stringValue
-            let peer = e.data["peer"]?.stringValue
+            let rpc = RPCEvent.decoded(e)
+            let msg = rpc?.msg
+            let peer = rpc?.peer
             if let msg, e.kind == .rpcSend || e.kind == .rpcReplySend {
                 sends[MessageKey(sender: e.node, msg: msg, reply: e.kind == .rpcReplySend)] = event
             }
             if let msg, let peer, e.kind == .rpcReceive || e.kind == .rpcReplyReceive,
                 sends[MessageKey(sender: peer, msg: msg, reply: e.kind == .rpcReplyReceive)] != nil
             {
-                let method = e.data["method"]?.stringValue ?? "?"
+                let method = rpc?.method ?? "?"
                 rows.append(.arrow(from: peer, to: e.node, label: e.kind == .rpcReceive ? method : "\(method) reply"))
             }
             rows.append(.event(event))
@@ -124,25 +126,26 @@ public struct TimelineRenderer {
 
     /// A very short label for a diagram cell.
     static func label(_ event: TraceEvent) -> String {
-        let data = event.data
-        let method = data["method"]?.stringValue ?? ""
-        switch event.kind.rawValue {
-        case "rpc.send": return "send \(method)"
-        case "rpc.receive": return "recv \(method)"
-        case "rpc.reply.send": return "reply \(data["status"]?.stringValue ?? "")"
-        case "rpc.reply.receive": return "got \(data["status"]?.stringValue ?? "")"
-        case "rpc.failure": return "FAIL \(data["status"]?.stringValue ?? "")"
-        case "order.decision": return data["status"]?.stringValue ?? "decision"
-        case "queue.enqueue": return "enqueue"
-        case "queue.lease": return "lease \(data["lease"]?.intValue.map(String.init) ?? "")"
-        case "queue.commit": return "commit"
-        case "queue.ack.refused": return "refused"
-        case "queue.lease.expired": return "expired"
-        case "queue.lease.revoked": return "revoked"
-        case "executor.dequeue": return "dequeue \(data["epoch"]?.stringValue ?? "")"
-        case "executor.commit": return "done \(data["outcome"]?.stringValue ?? "")"
-        case "log": return "log"
-        default: return event.kind.rawValue
+        if let rpc = RPCEvent.decoded(event) {
+            switch rpc {
+            case .send(let send): return "send \(send.method ?? "")"
+            case .receive(let receive): return "recv \(receive.method ?? "")"
+            case .replySend(let reply): return "reply \(reply.status ?? "")"
+            case .replyReceive(let reply): return "got \(reply.status ?? "")"
+            case .failure(let failure): return "FAIL \(failure.status ?? "")"
+            }
+        }
+        switch (try? ProtocolEvent(event)) ?? nil {
+        case .orderDecision(let decision): return decision.status ?? "decision"
+        case .queueEnqueue: return "enqueue"
+        case .queueLease(let lease): return "lease \(lease.lease.map(String.init) ?? "")"
+        case .queueCommit: return "commit"
+        case .queueAckRefused: return "refused"
+        case .queueLeaseExpired: return "expired"
+        case .queueLeaseRevoked: return "revoked"
+        case .executorDequeue(let dequeue): return "dequeue \(dequeue.epoch?.description ?? "")"
+        case .executorCommit(let commit): return "done \(commit.outcome ?? "")"
+        default: return event.kind == .log ? "log" : event.kind.rawValue
         }
     }
 }

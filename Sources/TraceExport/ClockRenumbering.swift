@@ -70,7 +70,7 @@ enum ClockRenumbering {
     }
 
     private static func sendKey(_ event: TraceEvent, host: (String) -> String) -> MessageKey? {
-        guard let message = event.data["msg"]?.stringValue, let peer = event.data["peer"]?.stringValue else {
+        guard let rpc = RPCEvent.decoded(event), let message = rpc.msg, let peer = rpc.peer else {
             return nil
         }
         switch event.kind {
@@ -83,7 +83,7 @@ enum ClockRenumbering {
     }
 
     private static func receiveKey(_ event: TraceEvent, host: (String) -> String) -> MessageKey? {
-        guard let message = event.data["msg"]?.stringValue, let peer = event.data["peer"]?.stringValue else {
+        guard let rpc = RPCEvent.decoded(event), let message = rpc.msg, let peer = rpc.peer else {
             return nil
         }
         switch event.kind {

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import TraceFormat
 
 /// The file formats `TraceExporter` writes.
@@ -27,7 +28,7 @@ public struct ExportSelection: Sendable, Equatable {
     public func includes(_ event: TraceEvent) -> Bool {
         if !nodes.isEmpty && !nodes.contains(event.node) { return false }
         guard let order else { return true }
-        return event.traceID == order || event.data["order"]?.stringValue?.lowercased() == order
+        return event.traceID == order || ProtocolEvent.order(of: event)?.lowercased() == order
     }
 }
 

@@ -50,8 +50,8 @@ enum OTLPEncoder {
         if let end = span.end {
             attributes.append(attribute("bookstore.vector_clock.end", .string(end.clock.description)))
         }
-        if span.kind != .internal, let method = span.start.data["method"] {
-            attributes.append(attribute("rpc.method", method))
+        if span.kind != .internal, let method = RPCEvent.decoded(span.start)?.method {
+            attributes.append(attribute("rpc.method", .string(method)))
         }
         var data = span.start.data
         if let end = span.end { data.merge(end.data) { _, new in new } }

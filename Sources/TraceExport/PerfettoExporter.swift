@@ -1,3 +1,4 @@
+import ClusterProtocol
 import TraceFormat
 
 /// Writes a run as Chrome Trace Event JSON (`{"traceEvents":[…],"displayTimeUnit":"ms"}`) for ui.perfetto.dev.
@@ -60,9 +61,7 @@ public struct PerfettoExporter {
         for slice in slices {
             var args = baseArgs(slice.start)
             if let end = slice.end {
-                for key in ["status", "http_status", "error", "duration_ns"] {
-                    if let value = end.data[key] { args.append((key, JSONWriting.value(value))) }
-                }
+                for (key, value) in SpanEventFields.outcomeArgs(end) { args.append((key, JSONWriting.value(value))) }
                 args.append(("vc_end", JSONWriting.quoted(end.clock.description)))
             } else {
                 args.append(("incomplete", "true"))
@@ -102,7 +101,7 @@ public struct PerfettoExporter {
                         ("cat", "\"election\""), ("ts", ts(event.wallTimeNanos)), ("pid", pid), ("tid", "0"),
                         ("args", JSONWriting.object(baseArgs(event) + dataArgs(event))),
                     ]))
-            } else if event.kind.rawValue.hasPrefix("queue."), let depth = event.data["depth"]?.intValue {
+            } else if let depth = Self.queueDepth(event) {
                 records.append(
                     JSONWriting.object([
                         ("ph", "\"C\""), ("name", "\"queue depth\""), ("ts", ts(event.wallTimeNanos)), ("pid", pid),
@@ -132,9 +131,7 @@ public struct PerfettoExporter {
         ]
         if let trace = event.traceID { args.append(("trace", JSONWriting.quoted(trace))) }
         if let span = event.spanID { args.append(("span", JSONWriting.quoted(span))) }
-        for key in ["method", "msg", "peer"] {
-            if let value = event.data[key] { args.append((key, JSONWriting.value(value))) }
-        }
+        for (key, value) in SpanEventFields.messageArgs(event) { args.append((key, JSONWriting.value(value))) }
         return args
     }
 
@@ -146,17 +143,29 @@ public struct PerfettoExporter {
     private func instantScope(_ event: TraceEvent) -> String? {
         let kind = event.kind.rawValue
         guard kind.hasPrefix("election.") || kind.hasPrefix("heartbeat.") else { return nil }
-        if kind == "election.leader" && event.data["self"]?.boolValue == true { return "g" }
+        if event.payload(ElectionLeader.self)?.isSelf == true { return "g" }
         return kind == "election.stepdown" ? "g" : "p"
+    }
+
+    /// The queue's depth after a queue event that reports it (enqueue, lease, overload).
+    private static func queueDepth(_ event: TraceEvent) -> Int? {
+        switch event.kind {
+        case .queueEnqueue: event.payload(QueueEnqueue.self)?.depth
+        case .queueLease: event.payload(QueueLease.self)?.depth
+        case .queueOverloaded: event.payload(QueueOverloaded.self)?.depth
+        default: nil
+        }
     }
 
     private func instantName(_ event: TraceEvent) -> String {
         switch event.kind.rawValue {
         case "election.leader":
-            let leader = event.data["leader"].map(JSONWriting.value) ?? "?"
-            return event.data["self"]?.boolValue == true ? "\(event.node) becomes leader" : "leader is \(leader)"
+            let payload = event.payload(ElectionLeader.self)
+            let leader = payload?.leader.map(String.init) ?? "?"
+            return payload?.isSelf == true ? "\(event.node) becomes leader" : "leader is \(leader)"
         case "election.send", "election.receive":
-            return "\(event.kind.rawValue) \(event.data["type"]?.stringValue ?? "")"
+            let message = event.payload(ElectionSend.self)?.message ?? event.payload(ElectionReceive.self)?.message
+            return "\(event.kind.rawValue) \(message?.type ?? "")"
         default:
             return event.kind.rawValue
         }

@@ -18,7 +18,7 @@ struct PerfettoSlice {
     var lane = 0
 
     var name: String {
-        role == .span ? start.data["name"]?.stringValue ?? "span" : start.data["method"]?.stringValue ?? "rpc"
+        SpanEventFields.name(start) ?? (role == .span ? "span" : "rpc")
     }
 }
 
@@ -38,7 +38,7 @@ enum PerfettoSliceBuilder {
         var ends: [Key: TraceEvent] = [:]
         for event in events {
             guard let (role, opens) = classify(event.kind) else { continue }
-            let id = event.spanID ?? event.data["msg"]?.stringValue ?? "seq-\(event.sequence)"
+            let id = event.spanID ?? RPCEvent.decoded(event)?.msg ?? "seq-\(event.sequence)"
             let key = Key(node: event.node, pid: event.pid, role: role.rawValue, id: id)
             if opens { starts[key] = event } else { ends[key] = event }
         }

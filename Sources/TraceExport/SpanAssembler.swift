@@ -30,14 +30,14 @@ struct AssembledSpan {
     var statusCode: Int {
         guard let end else { return 0 }
         if end.kind == .rpcFailure { return 2 }
-        guard let status = end.data["status"]?.stringValue else { return 0 }
+        guard let status = SpanEventFields.status(end) else { return 0 }
         return status == "ok" ? 1 : 2
     }
 
     /// A short reason for an ERROR status.
     var statusMessage: String? {
         guard statusCode == 2, let end else { return nil }
-        return end.data["error"]?.stringValue ?? end.data["status"]?.stringValue
+        return SpanEventFields.error(end) ?? SpanEventFields.status(end)
     }
 }
 
@@ -79,13 +79,13 @@ enum SpanAssembler {
         switch start.kind {
         case .rpcSend:
             kind = .client
-            name = start.data["method"]?.stringValue ?? "rpc"
+            name = SpanEventFields.name(start) ?? "rpc"
         case .rpcReceive:
             kind = .server
-            name = start.data["method"]?.stringValue ?? "rpc"
+            name = SpanEventFields.name(start) ?? "rpc"
         case .spanStart:
             kind = .internal
-            name = start.data["name"]?.stringValue ?? "span"
+            name = SpanEventFields.name(start) ?? "span"
         default:
             kind = .internal
             name = start.kind.rawValue

@@ -30,32 +30,43 @@ public struct TraceFileSettings: Sendable {
     }
 }
 
-/// A field the state file remembers the highest value of: `field` of events of `kinds`, compared by `isHigher`.
+/// A value the state file remembers the highest of: what `extract` reads from events of `kinds` (normally one field
+/// of their typed payload), compared by `isHigher`.
 public struct TraceStateWatch: Sendable {
     /// The key in the state file's `highest` object.
     public var name: String
     public var kinds: Set<EventKind>
-    /// The `data` field holding the value (a string).
-    public var field: String
+    /// Reads the value from an event of one of `kinds` (nil when it has none).
+    public var extract: @Sendable (TraceEvent) -> String?
     /// Validates a value read back (from the state file or a trace): refused values are ignored.
     public var isValid: @Sendable (String) -> Bool
     /// True when the first value is higher than the second.
     public var isHigher: @Sendable (String, String) -> Bool
 
+    /// A watch of the string field `field` of events of `kinds` (kinds without a typed payload).
     public init(
         name: String, kinds: Set<EventKind>, field: String, isValid: @escaping @Sendable (String) -> Bool,
         isHigher: @escaping @Sendable (String, String) -> Bool
     ) {
+        self.init(
+            name: name, kinds: kinds, extract: { $0.data[field]?.stringValue }, isValid: isValid, isHigher: isHigher)
+    }
+
+    /// A watch of the value `extract` reads from events of `kinds`.
+    public init(
+        name: String, kinds: Set<EventKind>, extract: @escaping @Sendable (TraceEvent) -> String?,
+        isValid: @escaping @Sendable (String) -> Bool, isHigher: @escaping @Sendable (String, String) -> Bool
+    ) {
         self.name = name
         self.kinds = kinds
-        self.field = field
+        self.extract = extract
         self.isValid = isValid
         self.isHigher = isHigher
     }
 
     /// The value `event` carries for this watch, if it is one of its kinds and the value is valid.
     public func value(in event: TraceEvent) -> String? {
-        guard kinds.contains(event.kind), let value = event.data[field]?.stringValue, isValid(value) else {
+        guard kinds.contains(event.kind), let value = extract(event), isValid(value) else {
             return nil
         }
         return value

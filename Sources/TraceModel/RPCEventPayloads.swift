@@ -7,17 +7,18 @@ public struct RPCSend: TraceEventPayload {
     public var msg: String?
     /// The server's node name.
     public var peer: String?
-    /// The operation: JSON-RPC method, or `"<HTTP method> <path>"`.
-    public var method: String
+    /// The operation: JSON-RPC method, or `"<HTTP method> <path>"` (always written; optional for old files).
+    public var method: String?
 
-    public init(msg: String?, peer: String?, method: String) {
+    public init(msg: String?, peer: String?, method: String?) {
         self.msg = msg
         self.peer = peer
         self.method = method
     }
 
     public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["method": .string(method)]
+        var data: [String: TraceValue] = [:]
+        data.put("method", method)
         data.put("msg", msg)
         data.put("peer", peer)
         return data
@@ -35,9 +36,9 @@ public struct RPCReceive: TraceEventPayload {
     public var msg: String?
     /// The request's `x-sender`.
     public var peer: String?
-    public var method: String
+    public var method: String?
 
-    public init(msg: String?, peer: String?, method: String) {
+    public init(msg: String?, peer: String?, method: String?) {
         self.msg = msg
         self.peer = peer
         self.method = method
@@ -56,13 +57,14 @@ public struct RPCReplySend: TraceEventPayload {
     public static let kind = EventKind.rpcReplySend
     public var msg: String?
     public var peer: String?
-    public var method: String
+    public var method: String?
     /// `ok` or an error code name.
     public var status: String?
     public var httpStatus: Int?
     public var durationNanos: Int64?
 
-    public init(msg: String?, peer: String?, method: String, status: String?, httpStatus: Int?, durationNanos: Int64?) {
+    public init(msg: String?, peer: String?, method: String?, status: String?, httpStatus: Int?, durationNanos: Int64?)
+    {
         self.msg = msg
         self.peer = peer
         self.method = method
@@ -91,13 +93,14 @@ public struct RPCReplyReceive: TraceEventPayload {
     public static let kind = EventKind.rpcReplyReceive
     public var msg: String?
     public var peer: String?
-    public var method: String
+    public var method: String?
     /// `ok` or `error`.
     public var status: String?
     public var httpStatus: Int?
     public var durationNanos: Int64?
 
-    public init(msg: String?, peer: String?, method: String, status: String?, httpStatus: Int?, durationNanos: Int64?) {
+    public init(msg: String?, peer: String?, method: String?, status: String?, httpStatus: Int?, durationNanos: Int64?)
+    {
         self.msg = msg
         self.peer = peer
         self.method = method
@@ -126,14 +129,14 @@ public struct RPCFailure: TraceEventPayload {
     public static let kind = EventKind.rpcFailure
     public var msg: String?
     public var peer: String?
-    public var method: String
+    public var method: String?
     /// `deadline_exceeded` or `unavailable`.
     public var status: String?
     /// What went wrong, in words.
     public var error: String?
     public var durationNanos: Int64?
 
-    public init(msg: String?, peer: String?, method: String, status: String?, error: String?, durationNanos: Int64?) {
+    public init(msg: String?, peer: String?, method: String?, status: String?, error: String?, durationNanos: Int64?) {
         self.msg = msg
         self.peer = peer
         self.method = method
@@ -162,12 +165,12 @@ public struct RPCFailure: TraceEventPayload {
 struct RPCMessageFields {
     var msg: String?
     var peer: String?
-    var method: String
+    var method: String?
 
     init(_ fields: PayloadFields) throws(PayloadError) {
         msg = try fields.string("msg", maxBytes: 1024)
         peer = try fields.string("peer", maxBytes: 1024)
-        method = try fields.required("method") { key throws(PayloadError) in try fields.string(key) }
+        method = try fields.string("method")
     }
 }
 
@@ -187,5 +190,73 @@ struct RPCOutcomeFields {
         data.put("status", status)
         data.put("http_status", httpStatus)
         data.put("duration_ns", durationNanos)
+    }
+}
+
+/// A decoded RPC event: one case per RPC kind, carrying its payload.
+public enum RPCEvent: Sendable, Equatable {
+    case send(RPCSend)
+    case receive(RPCReceive)
+    case replySend(RPCReplySend)
+    case replyReceive(RPCReplyReceive)
+    case failure(RPCFailure)
+
+    /// Decodes `event`: nil when it is not an RPC event; throws when it is but its `data` does not decode.
+    public init?(_ event: TraceEvent) throws(PayloadError) {
+        let fields = PayloadFields(event.data, kind: event.kind)
+        switch event.kind {
+        case .rpcSend: self = .send(try RPCSend(decoding: fields))
+        case .rpcReceive: self = .receive(try RPCReceive(decoding: fields))
+        case .rpcReplySend: self = .replySend(try RPCReplySend(decoding: fields))
+        case .rpcReplyReceive: self = .replyReceive(try RPCReplyReceive(decoding: fields))
+        case .rpcFailure: self = .failure(try RPCFailure(decoding: fields))
+        default: return nil
+        }
+    }
+
+    /// `event` decoded, or nil when it is not an RPC event or is malformed.
+    public static func decoded(_ event: TraceEvent) -> RPCEvent? { (try? RPCEvent(event)) ?? nil }
+
+    /// The message id, when the event has one.
+    public var msg: String? {
+        switch self {
+        case .send(let event): event.msg
+        case .receive(let event): event.msg
+        case .replySend(let event): event.msg
+        case .replyReceive(let event): event.msg
+        case .failure(let event): event.msg
+        }
+    }
+
+    /// The other node, when the event names it.
+    public var peer: String? {
+        switch self {
+        case .send(let event): event.peer
+        case .receive(let event): event.peer
+        case .replySend(let event): event.peer
+        case .replyReceive(let event): event.peer
+        case .failure(let event): event.peer
+        }
+    }
+
+    /// The operation.
+    public var method: String? {
+        switch self {
+        case .send(let event): event.method
+        case .receive(let event): event.method
+        case .replySend(let event): event.method
+        case .replyReceive(let event): event.method
+        case .failure(let event): event.method
+        }
+    }
+
+    /// The outcome class (`ok`, an error code name, …), for the kinds that end an exchange.
+    public var status: String? {
+        switch self {
+        case .send, .receive: nil
+        case .replySend(let event): event.status
+        case .replyReceive(let event): event.status
+        case .failure(let event): event.status
+        }
     }
 }

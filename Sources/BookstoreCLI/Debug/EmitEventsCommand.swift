@@ -39,13 +39,12 @@ struct EmitEventsCommand: ParsableCommand {
 
     func run() throws {
         let recorder = try TraceRecorder.file(node: node, directory: traces)
-        let kind = EventKind("test.tick")
         let start = Self.monotonicNanos()
         let nanosPerEvent = 1_000_000_000.0 / Double(ratePerSecond)
         var index = 0
         while count == 0 || index < count {
             index += 1
-            let clock = recorder.record(kind, data: ["i": .int(Int64(index))])
+            let clock = recorder.record(TestTick(index: Int64(index)))
             let now = TraceRecorder.systemWallClock()
             // One recorder, one thread: the sequence number is the own clock entry.
             guard Self.writeToStandardOutput("\(clock[node]) \(now)\n") else { throw ExitCode.failure }

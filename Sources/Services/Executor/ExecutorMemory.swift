@@ -12,12 +12,24 @@ public enum ExecutorMemory {
     public static let epochWatch = TraceStateWatch(
         name: "epoch",
         kinds: [.electionLeader, .electionReceive, .electionSend, .electionStepDown, .executorDequeue],
-        field: "epoch", isValid: { Epoch(validating: $0) != nil },
+        extract: { event in epoch(of: event).map(\.description) }, isValid: { Epoch(validating: $0) != nil },
         isHigher: { lhs, rhs in
             guard let lhs = Epoch(validating: lhs) else { return false }
             guard let rhs = Epoch(validating: rhs) else { return true }
             return lhs > rhs
         })
+
+    /// The epoch an election or work event names (its payload's `epoch`), nil for other kinds or malformed events.
+    static func epoch(of event: TraceEvent) -> Epoch? {
+        switch event.kind {
+        case .electionLeader: event.payload(ElectionLeader.self)?.epoch
+        case .electionReceive: event.payload(ElectionReceive.self)?.message.epoch
+        case .electionSend: event.payload(ElectionSend.self)?.message.epoch
+        case .electionStepDown: event.payload(ElectionStepDown.self)?.epoch
+        case .executorDequeue: event.payload(ExecutorDequeue.self)?.epoch
+        default: nil
+        }
+    }
 
     /// The highest epoch the node's earlier incarnations named (`.none` for a first start), from its state file.
     /// Without a state file that remembers one (a run from before state files, or no epoch watch configured),
@@ -35,8 +47,9 @@ public enum ExecutorMemory {
         }
         var highest = Epoch.none
         _ = try? TraceFileReader().read(node: node, directory: directory) { event in
-            guard event.node == node, let text = epochWatch.value(in: event), let epoch = Epoch(validating: text)
-            else { return }
+            guard event.node == node, epochWatch.kinds.contains(event.kind), let epoch = epoch(of: event) else {
+                return
+            }
             if epoch > highest { highest = epoch }
         }
         return highest

@@ -121,18 +121,15 @@ struct CheckoutRun {
 
     /// Records `suggestions.skipped`.
     private func recordSuggestionsSkipped(orderID: String, reason: String) {
-        context.record(.suggestionsSkipped, data: ["order": .string(orderID), "reason": .string(reason)])
+        context.record(ClusterProtocol.SuggestionsSkipped(order: orderID, reason: reason))
     }
 
     /// Records `order.decision` (order id in `data.order`, the checkout's trace id in the event's `trace`).
     private func recordDecision(_ decision: CheckoutDecision, orderID: String, retried: Bool) -> VectorClock {
-        var data: [String: TraceValue] = [
-            "order": .string(orderID),
-            "status": .string(decision.approved ? "approved" : "rejected"),
-            "reasons": .array(decision.reasons.map { .string($0.code) }),
-            "fraud_score": .double(decision.fraudScore),
-        ]
-        if retried { data["retried"] = .bool(true) }
-        return context.record(.orderDecision, data: data)
+        context.record(
+            OrderDecision(
+                order: orderID,
+                status: decision.approved ? OrderDecision.approvedStatus : OrderDecision.rejectedStatus,
+                reasons: decision.reasons.map(\.code), fraudScore: decision.fraudScore, retried: retried))
     }
 }

@@ -34,15 +34,11 @@ extension QueueService {
         let waiting = queue.waiting.snapshot().map(\.orderId)
         let replayMs = Double(recovery.replayNanos) / 1e6
         host.recorder.record(
-            .queueRecovered,
-            data: [
-                "records": .int(Int64(recovery.snapshotRecords + recovery.logRecords)),
-                "waiting": .int(Int64(waiting.count)), "committed": .int(Int64(queue.commits.count)),
-                "revoked": .int(Int64(revoked.count)), "highest_epoch": .string("\(queue.highestEpoch)"),
-                "replay_ms": .double(replayMs), "orders": .array(waiting.map { .string($0) }),
-                "damaged": .int(Int64(recovery.damage.count)),
-                "recent_commits": .array(recovery.newestCommits.map { .string($0) }),
-            ])
+            QueueRecovered(
+                records: recovery.snapshotRecords + recovery.logRecords, waiting: waiting.count,
+                committed: queue.commits.count, revoked: revoked.count, highestEpoch: queue.highestEpoch,
+                replayMs: replayMs, damaged: recovery.damage.count, orders: waiting,
+                recentCommits: recovery.newestCommits))
         host.logger.info(
             "queue recovered",
             metadata: [

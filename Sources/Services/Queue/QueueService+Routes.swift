@@ -28,18 +28,13 @@ extension QueueService {
             guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return nil }
             let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
             context.record(
-                .queueEnqueue,
-                data: [
-                    "order": .string(ticket.orderId), "priority": .string("\(priority)"),
-                    "depth": .int(Int64(queue.depth)), "duplicate": .bool(outcome.isDuplicate),
-                ])
+                QueueEnqueue(
+                    order: ticket.orderId, priority: "\(priority)", depth: queue.depth, duplicate: outcome.isDuplicate))
             return outcome
         }
         guard let outcome else {
             metrics.counter("queue_overloaded_total").increment()
-            context.record(
-                .queueOverloaded,
-                data: ["order": .string(ticket.orderId), "depth": .int(Int64(depth)), "max": .int(Int64(max))])
+            context.record(QueueOverloaded(order: ticket.orderId, depth: depth, max: max))
             throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
         }
         if case .enqueued(_, let position) = outcome {
@@ -57,10 +52,7 @@ extension QueueService {
             record(events, context: context)
             switch outcome {
             case .leased(let lease, _, let renewed):
-                var data = Self.leaseData(lease, now: now)
-                data["renewed"] = .bool(renewed)
-                data["depth"] = .int(Int64(queue.depth))
-                context.record(.queueLease, data: data)
+                context.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth))
             case .fenced(let current):
                 recordFenced(
                     "lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
@@ -84,9 +76,12 @@ extension QueueService {
                 now: now)
             record(events, context: context)
             let reply = AckReply(outcome)
-            context.record(
-                reply.outcome == .committed ? .queueCommit : .queueAckRefused,
-                data: Self.ackData(request, reply.outcome.rawValue))
+            let ack = Self.ackEvent(request, reply.outcome.rawValue)
+            if reply.outcome == .committed {
+                context.record(QueueCommit(ack))
+            } else {
+                context.record(QueueAckRefused(ack))
+            }
             return reply
         }
         metrics.counter("queue_acks_total", [("outcome", reply.outcome.rawValue)]).increment()
@@ -103,7 +98,7 @@ extension QueueService {
             record(events, context: context)
             switch outcome {
             case .released(let lease):
-                context.record(.queueLeaseReleased, data: Self.leaseEndData(lease))
+                context.record(QueueLeaseReleased(Self.leaseEnd(lease)))
             case .fenced(let current):
                 recordFenced(
                     "release", executor: request.executor, epoch: request.epoch, current: current, context: context)
@@ -120,59 +115,37 @@ extension QueueService {
     private func recordFenced(
         _ operation: String, executor: Int, epoch: Epoch, current: Epoch, context: RequestContext
     ) {
-        context.record(
-            .queueFenced,
-            data: [
-                "operation": .string(operation), "executor": .int(Int64(executor)), "epoch": .string("\(epoch)"),
-                "current": .string("\(current)"),
-            ])
+        context.record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
     }
 
     private func record(_ events: [LeasedOrderQueue.Event], context: RequestContext) {
         for event in events {
             switch event {
-            case .expired:
+            case .expired(let lease):
                 metrics.counter("queue_lease_expirations_total").increment()
-                context.record(.queueLeaseExpired, data: Self.eventData(event))
-            case .revoked:
+                context.record(QueueLeaseExpired(Self.leaseEnd(lease)))
+            case .revoked(let lease, let epoch):
                 metrics.counter("queue_lease_revocations_total").increment()
-                context.record(.queueLeaseRevoked, data: Self.eventData(event))
+                context.record(QueueLeaseRevoked(Self.leaseEnd(lease), by: epoch))
             }
         }
     }
 
-    static func leaseData(_ lease: Lease, now: UInt64) -> [String: TraceValue] {
-        [
-            "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
-            "epoch": .string("\(lease.epoch)"), "term": .int(Int64(clamping: lease.epoch.term)),
-            "lease": .int(Int64(clamping: lease.id)), "delivery": .int(Int64(lease.delivery)),
-            "slot": .int(Int64(lease.slot)),
-            "expires_in_ms": .int(Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000)),
-        ]
+    static func leaseEvent(_ lease: Lease, now: UInt64, renewed: Bool, depth: Int) -> QueueLease {
+        QueueLease(
+            order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id,
+            delivery: lease.delivery, slot: lease.slot,
+            expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed, depth: depth)
     }
 
-    static func ackData(_ request: AckRequest, _ outcome: String) -> [String: TraceValue] {
-        [
-            "order": .string(request.orderId), "executor": .int(Int64(request.executor)),
-            "epoch": .string("\(request.epoch)"), "term": .int(Int64(clamping: request.epoch.term)),
-            "lease": .int(Int64(clamping: request.leaseId)), "outcome": .string(outcome),
-        ]
+    static func ackEvent(_ request: AckRequest, _ outcome: String) -> QueueAck {
+        QueueAck(
+            order: request.orderId, executor: request.executor, epoch: request.epoch, lease: request.leaseId,
+            outcome: outcome)
     }
 
     /// A lease that ended without a commit: order, executor, epoch, lease.
-    static func leaseEndData(_ lease: Lease) -> [String: TraceValue] {
-        [
-            "order": .string(lease.orderId), "executor": .int(Int64(lease.executor)),
-            "epoch": .string("\(lease.epoch)"), "lease": .int(Int64(clamping: lease.id)),
-        ]
-    }
-
-    static func eventData(_ event: LeasedOrderQueue.Event) -> [String: TraceValue] {
-        switch event {
-        case .expired(let lease):
-            return leaseEndData(lease)
-        case .revoked(let lease, let epoch):
-            return leaseEndData(lease).merging(["by": .string("\(epoch)")]) { $1 }
-        }
+    static func leaseEnd(_ lease: Lease) -> LeaseEnd {
+        LeaseEnd(order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id)
     }
 }

@@ -100,12 +100,7 @@ public final class QueueService: Sendable {
         guard first else { return }
         let waiting = state.withLock { queue in queue.waiting.snapshot().map(\.orderId) }
         store?.close()
-        recorder.record(
-            .queueStopped,
-            data: [
-                "waiting": .int(Int64(waiting.count)), "orders": .array(waiting.map { .string($0) }),
-                "durable": .bool(store != nil),
-            ])
+        recorder.record(QueueStopped(waiting: waiting.count, orders: waiting, durable: store != nil))
         logger.info("queue stopped", metadata: ["waiting": "\(waiting.count)", "durable": "\(store != nil)"])
     }
 
