@@ -53,7 +53,7 @@ let package = Package(
         // MARK: Runtime libraries (threads, files, sockets)
         .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
         .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality"]),
-        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality"]),
+        .target(name: "TraceExport", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
 
         // MARK: IO layers
         .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
@@ -121,7 +121,8 @@ let package = Package(
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
-                "TraceExport", "TraceFormat", "Causality", "RPC", .product(name: "Logging", package: "swift-log"),
+                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceFormat
 
 /// `text` or `json`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

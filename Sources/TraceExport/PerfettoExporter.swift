@@ -1,3 +1,4 @@
+import TraceAnalysis
 import TraceFormat
 
 /// Writes a run as Chrome Trace Event JSON (`{"traceEvents":[…],"displayTimeUnit":"ms"}`) for ui.perfetto.dev.
@@ -21,7 +22,7 @@ public struct PerfettoExporter {
 
     /// Exports the selected events of `source` to `sink`.
     public func export(
-        _ source: TraceRunSource, selection: ExportSelection, to sink: TextSink
+        _ source: RunLoader, selection: ExportSelection, to sink: TextSink
     ) throws
         -> ExportSummary
     {

@@ -29,7 +29,7 @@ func sampleEvents(_ range: ClosedRange<Int>, node: String = "orchestrator") -> [
 }
 
 /// Reads every event of a trace file.
-func readTrace(_ path: String) throws -> (events: [TraceEvent], report: TraceFileReport) {
+func readTrace(_ path: String) throws -> (events: [TraceEvent], report: FileHealth) {
     var events: [TraceEvent] = []
     let report = try TraceFileReader().read(path: path) { events.append($0) }
     return (events, report)
