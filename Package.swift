@@ -98,7 +98,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout",
+                "QueueStore", "Checkout", "TraceTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -112,16 +112,22 @@ let package = Package(
             ]
         ),
 
+        // MARK: Test support (not in any library product)
+        // The one synthetic-run builder (`ScenarioBuilder`) and the scenarios built with it, for the test targets
+        // and for `bookstore-bench analyzer`'s generated runs.
+        .target(name: "TraceTestSupport", dependencies: ["TraceFormat", "Causality"], path: "Tests/TraceTestSupport"),
+
         // MARK: Tests
         .testTarget(name: "CausalityTests", dependencies: ["Causality", "SeededRandom"]),
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
-        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality"]),
+        .testTarget(
+            name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "TraceTestSupport"]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
-                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC",
+                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "TraceTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
