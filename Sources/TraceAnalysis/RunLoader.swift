@@ -17,9 +17,10 @@ public enum RunLoadError: Error, CustomStringConvertible {
 
 /// The one loader of a run directory: the analyzer, the exporters and the tests read runs through it.
 ///
-/// `stream` delivers all node files' events in one causally consistent order: each file is decoded on its own thread into a small bounded buffer, and the calling thread merges the
-/// files by clock sum (ties by node, then line), so memory stays bounded however long the run is, and every
-/// send is delivered before its receive.
+/// `stream` delivers all node files' events in one causally consistent order: each file is decoded on its own
+/// thread into a small bounded buffer, and the calling thread merges the files by clock sum (ties by node, then
+/// line), so memory stays bounded however long the run is, and every send is delivered before its receive.
+/// `forEachEventInFileOrder` reads the files one after the other, unmerged.
 public struct RunLoader {
     public let directory: String
     /// `(node, path)` of every node's first segment in the directory, sorted by node.

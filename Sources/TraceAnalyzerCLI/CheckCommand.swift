@@ -45,6 +45,16 @@ struct RunOptions: ParsableArguments {
         return EventFilter(
             nodes: Set(nodes), order: order, from: try bound(from, "from"), to: try bound(to, "to"), limit: limit)
     }
+
+    /// The run's loader, or exit status 2 with a message on stderr when the directory cannot be read.
+    func loader() throws -> RunLoader {
+        do {
+            return try RunLoader(directory: runDirectory)
+        } catch {
+            CLIOutput.diagnostic("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
 }
 
 /// stdout for data, stderr for diagnostics.

@@ -11,12 +11,6 @@ public struct FileHealth: Sendable, Equatable, Encodable {
         public var line: Int
         public var reason: String
 
-        public init(path: String, line: Int, reason: String) {
-            self.path = path
-            self.line = line
-            self.reason = reason
-        }
-
         public var description: String { "\(path):\(line): malformed event: \(reason)" }
     }
 
@@ -119,24 +113,26 @@ public struct FileHealth: Sendable, Equatable, Encodable {
         if let unreadable = other.unreadable { self.unreadable = unreadable }
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case node, path, events, lines, malformed, malformedCount, damages, truncated, corrupt, droppedTailBytes
-        case unreadable
+    /// The form `trace-analyzer`'s JSON outputs have always shown: malformed lines and damage as text.
+    private struct Encoded: Encodable {
+        var node: String
+        var path: String
+        var events: Int
+        var lines: Int
+        var malformed: [String]
+        var malformedCount: Int
+        var damages: [String]
+        var truncated: Bool
+        var corrupt: Bool
+        var droppedTailBytes: Int
+        var unreadable: String?
     }
 
-    /// The form `trace-analyzer`'s JSON outputs have always shown: malformed lines and damage as text.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(node, forKey: .node)
-        try container.encode(path, forKey: .path)
-        try container.encode(events, forKey: .events)
-        try container.encode(lines, forKey: .lines)
-        try container.encode(malformed.map(\.description), forKey: .malformed)
-        try container.encode(malformedCount, forKey: .malformedCount)
-        try container.encode(damages.map(\.description), forKey: .damages)
-        try container.encode(truncated, forKey: .truncated)
-        try container.encode(corrupt, forKey: .corrupt)
-        try container.encode(droppedTailBytes, forKey: .droppedTailBytes)
-        try container.encodeIfPresent(unreadable, forKey: .unreadable)
+        try Encoded(
+            node: node, path: path, events: events, lines: lines, malformed: malformed.map(\.description),
+            malformedCount: malformedCount, damages: damages.map(\.description), truncated: truncated,
+            corrupt: corrupt, droppedTailBytes: droppedTailBytes, unreadable: unreadable
+        ).encode(to: encoder)
     }
 }
