@@ -59,7 +59,7 @@ let package = Package(
         // MARK: Runtime libraries (threads, files, sockets)
         .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
         .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
-        .target(name: "TraceExport", dependencies: ["TraceFormat", "Causality", "ClusterProtocol"]),
+        .target(name: "TraceExport", dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol"]),
 
         // MARK: IO layers
         .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
@@ -113,7 +113,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout", "ClusterProtocol",
+                "QueueStore", "Checkout", "ClusterProtocol", "TraceTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -127,6 +127,11 @@ let package = Package(
             ]
         ),
 
+        // MARK: Test support (not in any library product)
+        // The one synthetic-run builder (`ScenarioBuilder`) and the scenarios built with it, for the test targets
+        // and for `bookstore-bench analyzer`'s generated runs.
+        .target(name: "TraceTestSupport", dependencies: ["TraceFormat", "Causality"], path: "Tests/TraceTestSupport"),
+
         // MARK: Tests
         .testTarget(name: "CausalityTests", dependencies: ["Causality", "SeededRandom"]),
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
@@ -134,11 +139,11 @@ let package = Package(
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
         .testTarget(
             name: "TraceAnalysisTests",
-            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election"]),
+            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election", "TraceTestSupport"]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
-                "TraceExport", "TraceFormat", "Causality", "RPC", "ClusterProtocol",
+                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "ClusterProtocol", "TraceTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceTestSupport
 
 /// `bookstore-bench analyzer`: `trace-analyzer check` throughput on a generated run, next to
 /// `zcat RUN/*.gz > /dev/null` on the same files in the same run, and its peak memory at two run sizes

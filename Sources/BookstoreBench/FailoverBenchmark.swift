@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import RPC
 import Services
+import Synchronization
 import TraceFormat
 
 /// `bookstore-bench failover`: kills the leader executor repeatedly under load and measures, from the trace
@@ -153,11 +154,10 @@ struct FailoverBenchmark: ParsableCommand {
 }
 
 /// Orders sent in small batches from a background thread until stopped; collects approved order ids.
-final class SteadyLoad: @unchecked Sendable {
+final class SteadyLoad: Sendable {
     private let url: String
-    private let lock = NSLock()
-    private var running = true
-    private var approved: Set<String> = []
+    private let running = Mutex(true)
+    private let approved = Mutex<Set<String>>([])
     private let done = DispatchSemaphore(value: 0)
 
     init(url: String) { self.url = url }
@@ -165,12 +165,12 @@ final class SteadyLoad: @unchecked Sendable {
     func start() {
         Thread.detachNewThread { [self] in
             var batch: UInt64 = 0
-            while lock.withLock({ running }) {
+            while running.withLock({ $0 }) {
                 batch += 1
                 let report = LoadGenerator(
                     baseURL: url, orders: 40, concurrency: 1, seed: batch, year: CalendarDate.utcNow().year
                 ).run(recorder: TraceRecorder(node: "bench-load", writer: nil))
-                lock.withLock { approved.formUnion(report.approvedOrderIDs) }
+                approved.withLock { $0.formUnion(report.approvedOrderIDs) }
             }
             done.signal()
         }
@@ -178,8 +178,8 @@ final class SteadyLoad: @unchecked Sendable {
 
     /// Stops after the current batch; returns every approved order id.
     func stop() -> Set<String> {
-        lock.withLock { running = false }
+        running.withLock { $0 = false }
         done.wait()
-        return lock.withLock { approved }
+        return approved.withLock { $0 }
     }
 }

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import Histogram
 import RPC
+import Synchronization
 
 /// Runs one operation from several threads for a fixed time and measures throughput and latency.
 struct LoadRunner {
@@ -67,12 +68,11 @@ struct LoadRunner {
     }
 }
 
-private final class ResultsBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [(Histogram<UInt64>, Int, Double)?]
-    init(count: Int) { items = Array(repeating: nil, count: count) }
+private final class ResultsBox: Sendable {
+    private let items: Mutex<[(Histogram<UInt64>, Int, Double)?]>
+    init(count: Int) { items = Mutex(Array(repeating: nil, count: count)) }
     func store(_ index: Int, _ histogram: Histogram<UInt64>, _ errors: Int, _ seconds: Double) {
-        lock.withLock { items[index] = (histogram, errors, seconds) }
+        items.withLock { $0[index] = (histogram, errors, seconds) }
     }
-    var all: [(Histogram<UInt64>, Int, Double)] { lock.withLock { items.compactMap { $0 } } }
+    var all: [(Histogram<UInt64>, Int, Double)] { items.withLock { $0.compactMap { $0 } } }
 }

@@ -3,6 +3,7 @@ import Cluster
 import Foundation
 import RPC
 import Services
+import Synchronization
 import TraceFormat
 
 /// `bookstore demo` (what `make run` runs): cluster up, orders flowing, the leader killed mid-run, a new leader
@@ -100,6 +101,10 @@ struct DemoCommand: ParsableCommand {
     }
 }
 
-private final class DemoReport: @unchecked Sendable {
-    var report: LoadGenerator.Report?
+private final class DemoReport: Sendable {
+    private let value = Mutex<LoadGenerator.Report?>(nil)
+    var report: LoadGenerator.Report? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

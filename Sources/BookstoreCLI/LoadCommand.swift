@@ -4,6 +4,7 @@ import Cluster
 import Foundation
 import RPC
 import Services
+import Synchronization
 import TraceFormat
 
 extension OutputFormat: ExpressibleByArgument {}
@@ -98,18 +99,17 @@ enum LoadRun {
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     private let total: Int
     private let enabled = isatty(2) == 1
-    private let lock = NSLock()
-    private var lastDrawn = -1
+    private let lastDrawn = Mutex(-1)
 
     init(total: Int) { self.total = total }
 
     func update(_ done: Int) {
         guard enabled else { return }
         let percent = done * 100 / max(1, total)
-        lock.withLock {
+        lastDrawn.withLock { lastDrawn in
             guard percent != lastDrawn else { return }
             lastDrawn = percent
             let width = 40

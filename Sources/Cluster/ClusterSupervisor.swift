@@ -9,6 +9,9 @@ import TraceFormat
 /// waits until all are healthy, restarts children that die unexpectedly (with backoff, giving up after
 /// `maxRestarts` in `windowSeconds`, recorded in the `supervisor` node's trace), applies faults, and stops them
 /// all in dependency order (see `stop(grace:)`).
+///
+/// `@unchecked Sendable` is sound: every stored `var` is read and written only while holding `lock` (the public
+/// settable properties are computed over lock-guarded storage); `restartLock` only orders restarts with `stop`.
 public final class ClusterSupervisor: @unchecked Sendable {
     /// How to launch one process of the cluster.
     public struct Launch: Sendable, Hashable {
@@ -57,10 +60,18 @@ public final class ClusterSupervisor: @unchecked Sendable {
     }
     /// The supervisor's trace if it was opened (closed at the end of `stop`).
     var openedRecorder: TraceRecorder? { lock.withLock { traceRecorder } }
+    private var restarts = true
+    private var unexpectedExitHandler: (@Sendable (String, Int32) -> Void)?
     /// False turns automatic restarts off (a child's unexpected exit is then only reported).
-    public var restartsEnabled = true
+    public var restartsEnabled: Bool {
+        get { lock.withLock { restarts } }
+        set { lock.withLock { restarts = newValue } }
+    }
     /// Called (on a background thread) when a child exits that nobody stopped or killed on purpose.
-    public var onUnexpectedExit: (@Sendable (String, Int32) -> Void)?
+    public var onUnexpectedExit: (@Sendable (String, Int32) -> Void)? {
+        get { lock.withLock { unexpectedExitHandler } }
+        set { lock.withLock { unexpectedExitHandler = newValue } }
+    }
 
     public init(
         executable: String, config: ClusterConfig, configPath: String?, run: RunDirectory, logger: Logger,
@@ -160,8 +171,11 @@ public final class ClusterSupervisor: @unchecked Sendable {
         let name = launch.name
         process.terminationHandler = { [weak self] finished in
             guard let self else { return }
-            let expected = self.lock.withLock {
-                self.stopping || self.expectedExits.remove(finished.processIdentifier) != nil
+            let (expected, onUnexpectedExit) = self.lock.withLock {
+                (
+                    self.stopping || self.expectedExits.remove(finished.processIdentifier) != nil,
+                    self.unexpectedExitHandler
+                )
             }
             if !expected {
                 self.logger.error(
@@ -169,7 +183,7 @@ public final class ClusterSupervisor: @unchecked Sendable {
                     metadata: [
                         "service": .string(name), "status": "\(finished.terminationStatus)", "log": .string(logPath),
                     ])
-                self.onUnexpectedExit?(name, finished.terminationStatus)
+                onUnexpectedExit?(name, finished.terminationStatus)
                 self.exitedUnexpectedly(launch, status: finished.terminationStatus)
             }
         }
@@ -186,7 +200,10 @@ public final class ClusterSupervisor: @unchecked Sendable {
         case nil:
             return
         case .giveUp(let restarts):
-            lock.withLock { _ = gaveUp.insert(launch.name) }
+            let policy = lock.withLock {
+                _ = gaveUp.insert(launch.name)
+                return self.policy
+            }
             logger.critical(
                 "giving up on a service",
                 metadata: [

@@ -2,15 +2,20 @@ import Foundation
 import Logging
 import RPC
 import Services
+import Synchronization
 import TraceFormat
 
 /// Every service of the cluster inside one process, each with its own node id, recorder and server on an
 /// ephemeral loopback port. For tests and benchmarks; `bookstore up` runs them as separate processes.
-public final class InProcessCluster: @unchecked Sendable {
-    public private(set) var config: ClusterConfig
+///
+/// Safe to share between threads: the config and the hosts are fixed once started, and the running servers
+/// (which `stop(_:)` removes) are guarded by a `Mutex`.
+public final class InProcessCluster: Sendable {
+    /// The config the services run with (their actual ports filled in).
+    public let config: ClusterConfig
     public let tracesDirectory: String?
-    private var servers: [ServiceRole: RPCServer] = [:]
-    private var hosts: [ServiceRole: ServiceHost] = [:]
+    private let servers: Mutex<[ServiceRole: RPCServer]>
+    private let hosts: [ServiceRole: ServiceHost]
 
     /// Starts the services in `roles` (leaf services first, then the orchestrator, which needs their ports).
     /// - Parameters:
@@ -23,8 +28,8 @@ public final class InProcessCluster: @unchecked Sendable {
         var config = ClusterConfig()
         for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:0") }
         configure(&config)
-        self.tracesDirectory = tracesDirectory
-        self.config = config
+        var servers: [ServiceRole: RPCServer] = [:]
+        var hosts: [ServiceRole: ServiceHost] = [:]
         let ordered = roles.filter { $0 != .orchestrator } + roles.filter { $0 == .orchestrator }
         do {
             for role in ordered {
@@ -32,15 +37,19 @@ public final class InProcessCluster: @unchecked Sendable {
                     node: config.endpoint(of: role).id, recorder: try Self.recorder(role, config, tracesDirectory),
                     logger: Logger(label: role.rawValue) { _ in SwiftLogNoOpLogHandler() },
                     metricsEnabled: config.metrics)
-                let server = try ServiceFactory.start(role, config: self.config, host: host)
-                self.config.set(role, address: "127.0.0.1:\(server.port)")
-                servers[role] = server
                 hosts[role] = host
+                let server = try ServiceFactory.start(role, config: config, host: host)
+                config.set(role, address: "127.0.0.1:\(server.port)")
+                servers[role] = server
             }
         } catch {
-            stop()
+            Self.stop(servers: servers.values, hosts: hosts.values)
             throw error
         }
+        self.tracesDirectory = tracesDirectory
+        self.config = config
+        self.servers = Mutex(servers)
+        self.hosts = hosts
     }
 
     private static func recorder(
@@ -58,15 +67,21 @@ public final class InProcessCluster: @unchecked Sendable {
 
     /// Stops one service (to test what its callers do without it).
     public func stop(_ role: ServiceRole) {
-        servers[role]?.stop()
-        servers[role] = nil
+        servers.withLock { $0.removeValue(forKey: role) }?.stop()
     }
 
     /// Stops every server and closes every trace file.
     public func stop() {
-        for server in servers.values { server.stop() }
-        servers.removeAll()
-        for host in hosts.values { host.shutdown() }
+        Self.stop(
+            servers: servers.withLock { servers in
+                defer { servers.removeAll() }
+                return Array(servers.values)
+            }, hosts: hosts.values)
+    }
+
+    private static func stop(servers: some Sequence<RPCServer>, hosts: some Sequence<ServiceHost>) {
+        for server in servers { server.stop() }
+        for host in hosts { host.shutdown() }
     }
 
     deinit { stop() }

@@ -4,6 +4,7 @@ import Histogram
 import Logging
 import RPC
 import SeededRandom
+import Synchronization
 import TraceFormat
 
 /// Sends a mix of checkouts to the orchestrator from several threads over keep-alive connections and
@@ -113,11 +114,10 @@ public struct LoadGenerator: Sendable {
     }
 }
 
-private final class NextIndex: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+private final class NextIndex: Sendable {
+    private let next = Mutex(0)
     func take(limit: Int) -> Int? {
-        lock.withLock {
+        next.withLock { next in
             guard next < limit else { return nil }
             defer { next += 1 }
             return next
@@ -125,7 +125,7 @@ private final class NextIndex: @unchecked Sendable {
     }
 }
 
-private final class Tally: @unchecked Sendable {
+private final class Tally: Sendable {
     struct Counts {
         var outcomes: [String: Int] = [:]
         var sent: [String: Int] = [:]
@@ -136,32 +136,35 @@ private final class Tally: @unchecked Sendable {
         var gaveUp = 0
     }
 
-    private let lock = NSLock()
-    private var finished = 0
-    private var histograms: [Histogram<UInt64>?]
-    private var counts: [Counts?]
+    private struct Slots {
+        var finished = 0
+        var histograms: [Histogram<UInt64>?]
+        var counts: [Counts?]
+    }
+
+    private let slots: Mutex<Slots>
 
     init(threads: Int) {
-        histograms = Array(repeating: nil, count: threads)
-        counts = Array(repeating: nil, count: threads)
+        slots = Mutex(Slots(histograms: Array(repeating: nil, count: threads), counts: Array(repeating: nil, count: threads)))
     }
 
     func finishOne() -> Int {
-        lock.withLock {
-            finished += 1
-            return finished
+        slots.withLock { slots in
+            slots.finished += 1
+            return slots.finished
         }
     }
 
     func store(thread: Int, histogram: Histogram<UInt64>, counts local: Counts) {
-        lock.withLock {
-            histograms[thread] = histogram
-            counts[thread] = local
+        slots.withLock { slots in
+            slots.histograms[thread] = histogram
+            slots.counts[thread] = local
         }
     }
 
     func merged() -> (Histogram<UInt64>, Counts) {
-        lock.withLock {
+        slots.withLock { slots in
+            let (histograms, counts) = (slots.histograms, slots.counts)
             var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
             var total = Counts()
             for item in histograms.compactMap({ $0 }) { histogram.add(item) }

@@ -36,7 +36,8 @@ enum XGBoostAPI {
     }
 }
 
-/// A C handle handed to the reaper queue.
+/// A C handle handed to the reaper queue. `@unchecked Sendable` is sound: raw pointers are not `Sendable`, but
+/// the handle is moved to the reaper once, its owner no longer uses it, and it is freed under `XGBoostAPI.lock`.
 struct FreeableHandle: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
 }

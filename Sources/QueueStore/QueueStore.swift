@@ -7,6 +7,10 @@ import OrderQueueCore
 ///
 /// `append` only encodes and queues (call it under the caller's state lock, so the log keeps the state's order);
 /// `waitDurable` blocks until the batch holding that append is on disk. Concurrent appends share one fsync.
+///
+/// `@unchecked Sendable` is sound: the queued chunks, counters and flags are touched only while holding
+/// `condition`'s lock, and the open segment (descriptor, generation) only by the committer thread.
+/// Waiting for durability needs a condition variable, which `Mutex` does not offer.
 public final class QueueStore: @unchecked Sendable {
     /// What `open` found and did.
     public struct Recovery: Sendable, Equatable {

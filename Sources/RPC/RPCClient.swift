@@ -36,7 +36,11 @@ public final class RPCClient: Sendable {
     private let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
     private static let messageCounter = Atomic<UInt64>(0)
-    private static let asyncQueue = DispatchQueue(label: "rpc-client", attributes: .concurrent)
+    /// Runs the blocking exchanges of async calls: at most `asyncCallThreads` threads in the process, never a
+    /// thread of the cooperative pool. Calls beyond that wait their turn (their deadline starts when they run).
+    static let asyncCalls = BlockingWorkPool(label: "rpc-client-async", maximumThreads: asyncCallThreads)
+    /// The bound on the threads that carry async calls.
+    static let asyncCallThreads = 16
 
     public init(
         peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
@@ -123,15 +127,12 @@ public final class RPCClient: Sendable {
         _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
         deadline: Duration? = nil
     ) async throws(RPCCallError) -> Result {
-        let outcome: Swift.Result<Result, RPCCallError> = await withCheckedContinuation { continuation in
-            Self.asyncQueue.async {
-                do throws(RPCCallError) {
-                    let value = try self.call(
-                        method, params, returning: Result.self, context: context, deadline: deadline)
-                    continuation.resume(returning: .success(value))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
+        let outcome: Swift.Result<Result, RPCCallError> = await Self.asyncCalls.run {
+            do throws(RPCCallError) {
+                return .success(
+                    try self.call(method, params, returning: Result.self, context: context, deadline: deadline))
+            } catch {
+                return .failure(error)
             }
         }
         return try outcome.get()
@@ -246,6 +247,10 @@ public final class RPCClient: Sendable {
 }
 
 /// Idle connections. A connection is used by one thread at a time (borrowed, then given back).
+///
+/// `@unchecked Sendable` is sound: `idle` is only touched inside `lock.withLock`, and a `CurlConnection` (not
+/// `Sendable`: it wraps a libcurl easy handle) is handed from one thread to the next only through it, never
+/// used by two threads at once. (A `Mutex` would need `CurlConnection` to be `Sendable` to hand it out.)
 private final class ConnectionPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [CurlConnection] = []

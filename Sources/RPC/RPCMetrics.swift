@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Synchronization
 
 /// The RPC layer's metrics, through the swift-metrics API with a factory chosen by the process (a Prometheus
 /// registry per node, or no-op). Metric objects are created once per label set and cached.
@@ -59,18 +60,19 @@ public final class RPCMetrics: Sendable {
     }
 }
 
-private final class MetricCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String: AnyObject] = [:]
+private final class MetricCache: Sendable {
+    private let items = Mutex<[String: any AnyObject & Sendable]>([:])
 
-    func get<T: AnyObject>(_ kind: String, _ label: String, _ dimensions: [(String, String)], make: () -> T) -> T {
+    func get<T: AnyObject & Sendable>(
+        _ kind: String, _ label: String, _ dimensions: [(String, String)], make: () -> T
+    ) -> T {
         var key = kind + "|" + label
         for (name, value) in dimensions { key += "|" + name + "=" + value }
-        lock.lock()
-        defer { lock.unlock() }
-        if let existing = items[key] as? T { return existing }
-        let created = make()
-        items[key] = created
-        return created
+        return items.withLock { items in
+            if let existing = items[key] as? T { return existing }
+            let created = make()
+            items[key] = created
+            return created
+        }
     }
 }

@@ -7,6 +7,9 @@ import TraceFormat
 /// The cluster's server: JSON-RPC methods at `POST /rpc` (or `/rpc/<method>`) and plain routes,
 /// on libmicrohttpd (epoll, internal thread pool). Every request is traced by the server itself:
 /// it merges the caller's clock, ticks, records receive and reply events, and sends its clock back.
+///
+/// `@unchecked Sendable` is sound: the mutable state (the C server handle, its port, the retained dispatcher) is
+/// read and written only while holding `lock`; everything else is `let`.
 public final class RPCServer: @unchecked Sendable {
     /// Listening and resource settings.
     public struct Configuration: Sendable {

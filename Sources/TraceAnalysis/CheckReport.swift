@@ -1,4 +1,5 @@
 import Foundation
+import TraceFormat
 
 /// The outcome of one check.
 public struct CheckResult: Sendable, Codable, Equatable {
@@ -18,7 +19,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
 }
 
 /// Everything `trace-analyzer check` found.
-public struct CheckReport: Sendable, Codable, Equatable {
+public struct CheckReport: Sendable, Encodable, Equatable {
     public var events: Int
     public var files: [FileHealth]
     /// True when reading stopped early (`--limit`): end-of-run checks were skipped.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TraceFormat
 
 /// Why a run cannot be analysed at all (exit status 2).
@@ -14,11 +15,12 @@ public enum RunLoadError: Error, CustomStringConvertible {
     }
 }
 
-/// Reads all node files of a run and delivers their events in one causally consistent order.
+/// The one loader of a run directory: the analyzer, the exporters and the tests read runs through it.
 ///
-/// Each file is decoded on its own thread into a small bounded buffer, and the calling thread merges the
-/// files by clock sum (ties by node, then line), so memory stays bounded however long the run is, and every
-/// send is delivered before its receive.
+/// `stream` delivers all node files' events in one causally consistent order: each file is decoded on its own
+/// thread into a small bounded buffer, and the calling thread merges the files by clock sum (ties by node, then
+/// line), so memory stays bounded however long the run is, and every send is delivered before its receive.
+/// `forEachEventInFileOrder` reads the files one after the other, unmerged.
 public struct RunLoader {
     public let directory: String
     /// `(node, path)` of every node's first segment in the directory, sorted by node.
@@ -48,15 +50,15 @@ public struct RunLoader {
     @discardableResult
     public func stream(onEvent: (RunEvent) -> Bool) -> [FileHealth] {
         let channels = files.map { _ in EventChannel() }
-        let healths = HealthBox(count: files.count)
+        let healths = HealthSlots(count: files.count)
         let nodeIndex = self.index
         for (index, file) in segments.enumerated() {
             let channel = channels[index]
             let thread = Thread {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
-                let health = TraceFileScanner().scan(paths: file.paths, node: file.node, index: nodeIndex) { event in
-                    batch.append(event)
+                let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, line in
+                    batch.append(RunEvent(event, line: line, index: nodeIndex))
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
                         batch.removeAll(keepingCapacity: true)
@@ -76,6 +78,31 @@ public struct RunLoader {
         for channel in channels { channel.cancel() }
         for channel in channels { channel.waitClosed() }
         return healths.values
+    }
+
+    /// Streams every event file by file, without merging: node by node in name order, each node's segments in
+    /// order, on the calling thread. The cheap pass for readers that order events themselves (the exporters, tests).
+    /// An error thrown by `body` stops the pass and is rethrown; a file that cannot be read is reported in its health.
+    /// - Returns: the health of every node's file, in node order.
+    @discardableResult
+    public func forEachEventInFileOrder(
+        _ body: (_ node: String, _ event: TraceEvent) throws -> Void
+    ) throws
+        -> [FileHealth]
+    {
+        var healths: [FileHealth] = []
+        for file in segments {
+            var failure: (any Error)?
+            let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, _ in
+                do { try body(file.node, event) } catch {
+                    failure = error
+                    throw error
+                }
+            }
+            if let failure { throw failure }
+            healths.append(health)
+        }
+        return healths
     }
 }
 
@@ -145,6 +172,9 @@ public enum CausalMerge {
 }
 
 /// A bounded hand-over of event batches from one reader thread to the merging thread.
+///
+/// `@unchecked Sendable` is sound: every stored `var` is read and written only between `condition.lock()` and
+/// `condition.unlock()`; a condition variable (waiting while full / empty) is what `Mutex` does not offer.
 final class EventChannel: @unchecked Sendable {
     static let batchSize = 512
     private static let capacity = 4
@@ -198,21 +228,12 @@ final class EventChannel: @unchecked Sendable {
 }
 
 /// The file healths, written by reader threads.
-final class HealthBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [FileHealth?]
+final class HealthSlots: Sendable {
+    private let slots: Mutex<[FileHealth?]>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
 
-    func set(_ index: Int, _ health: FileHealth) {
-        lock.lock()
-        slots[index] = health
-        lock.unlock()
-    }
+    func set(_ index: Int, _ health: FileHealth) { slots.withLock { $0[index] = health } }
 
-    var values: [FileHealth] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.compactMap { $0 }
-    }
+    var values: [FileHealth] { slots.withLock { $0.compactMap { $0 } } }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TraceAnalysis
+import TraceFormat
 
 /// `text` or `json`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -43,6 +44,16 @@ struct RunOptions: ParsableArguments {
         }
         return EventFilter(
             nodes: Set(nodes), order: order, from: try bound(from, "from"), to: try bound(to, "to"), limit: limit)
+    }
+
+    /// The run's loader, or exit status 2 with a message on stderr when the directory cannot be read.
+    func loader() throws -> RunLoader {
+        do {
+            return try RunLoader(directory: runDirectory)
+        } catch {
+            CLIOutput.diagnostic("error: \(error)")
+            throw ExitCode(2)
+        }
     }
 }
 

@@ -14,13 +14,7 @@ struct FailoverCommand: ParsableCommand {
 
     func run() throws {
         let filter = try input.filter()
-        let loader: RunLoader
-        do {
-            loader = try RunLoader(directory: input.runDirectory)
-        } catch {
-            CLIOutput.diagnostic("error: \(error)")
-            throw ExitCode(2)
-        }
+        let loader = try input.loader()
         let analyzer = FailoverAnalyzer()
         let progress = ProgressReporter()
         var start: Int64?

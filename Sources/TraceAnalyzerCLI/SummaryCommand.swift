@@ -15,13 +15,7 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         let filter = try input.filter()
-        let loader: RunLoader
-        do {
-            loader = try RunLoader(directory: input.runDirectory)
-        } catch {
-            CLIOutput.diagnostic("error: \(error)")
-            throw ExitCode(2)
-        }
+        let loader = try input.loader()
         let summary = RunSummary()
         let engine = CheckEngine(traced: loader.nodes, index: loader.index)
         let progress = ProgressReporter()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraceAnalysis
+import TraceFormat
 
 /// `trace-analyzer timeline RUN_DIR --order ID`: a Lamport diagram of one order across the services.
 struct TimelineCommand: ParsableCommand {

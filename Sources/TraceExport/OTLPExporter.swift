@@ -1,3 +1,4 @@
+import TraceAnalysis
 import TraceFormat
 
 /// Writes a run as OTLP/JSON: one `TracesData` object per line, one trace (order) per line, ready to POST to a
@@ -22,7 +23,7 @@ public struct OTLPExporter {
 
     /// Exports the selected events of `source` to `sink`.
     public func export(
-        _ source: TraceRunSource, selection: ExportSelection, to sink: TextSink
+        _ source: RunLoader, selection: ExportSelection, to sink: TextSink
     ) throws
         -> ExportSummary
     {

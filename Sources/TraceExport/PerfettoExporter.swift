@@ -1,4 +1,5 @@
 import ClusterProtocol
+import TraceAnalysis
 import TraceFormat
 
 /// Writes a run as Chrome Trace Event JSON (`{"traceEvents":[…],"displayTimeUnit":"ms"}`) for ui.perfetto.dev.
@@ -22,7 +23,7 @@ public struct PerfettoExporter {
 
     /// Exports the selected events of `source` to `sink`.
     public func export(
-        _ source: TraceRunSource, selection: ExportSelection, to sink: TextSink
+        _ source: RunLoader, selection: ExportSelection, to sink: TextSink
     ) throws
         -> ExportSummary
     {

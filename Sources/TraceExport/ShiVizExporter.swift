@@ -1,4 +1,5 @@
 import Causality
+import TraceAnalysis
 import TraceFormat
 
 /// Writes a run in the ShiViz / GoVector log format, for https://bestchai.bitbucket.io/shiviz/ .
@@ -27,7 +28,7 @@ public struct ShiVizExporter {
 
     /// Exports the selected events of `source` to `sink`.
     public func export(
-        _ source: TraceRunSource, selection: ExportSelection, to sink: TextSink
+        _ source: RunLoader, selection: ExportSelection, to sink: TextSink
     ) throws
         -> ExportSummary
     {

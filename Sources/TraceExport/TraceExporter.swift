@@ -1,3 +1,5 @@
+import TraceAnalysis
+
 /// Exports a run directory in one of the `ExportFormat`s: the entry point of `trace-analyzer export`.
 public enum TraceExporter {
     /// Reads the run at `directory`, writes the selected events in `format` to `output` (`-` for standard output)
@@ -6,7 +8,7 @@ public enum TraceExporter {
         runDirectory directory: String, format: ExportFormat, selection: ExportSelection = ExportSelection(),
         output: String
     ) throws -> ExportSummary {
-        let source = try TraceRunSource(directory: directory)
+        let source = try RunLoader.forExport(directory: directory)
         let sink = try TextSink(path: output)
         let summary: ExportSummary
         switch format {

@@ -6,6 +6,10 @@ import Foundation
 /// encodes it, compresses it and writes it with one sync flush per batch. A batch reaches the kernel within
 /// a few milliseconds of being queued, so a `kill -9` loses only the last moments, and what was written stays
 /// readable up to the cut. `append` never signals the writer: waking it per event cost more than the I/O.
+///
+/// `@unchecked Sendable` is sound: the queue, counters and flags are touched only while holding `condition`'s
+/// lock, and the file state (descriptor, segment, member offsets, compressor) only by the writer thread (and by
+/// `close` after that thread has finished). A condition variable is what `Mutex` does not offer.
 public final class TraceFileWriter: @unchecked Sendable {
     /// Counters of the writer, for metrics and tests.
     public struct Statistics: Sendable, Equatable {

@@ -4,6 +4,7 @@ import ClusterProtocol
 import Foundation
 import Logging
 import RPC
+import Synchronization
 import Testing
 import TraceFormat
 
@@ -29,14 +30,9 @@ final class CheckoutRefusalTests {
     let received = Received()
 
     /// The order ids a stand-in queue received, in order.
-    final class Received: @unchecked Sendable {
-        private let lock = NSLock()
-        private var ids: [String] = []
-        func withLock<T>(_ body: (inout [String]) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&ids)
-        }
+    final class Received: Sendable {
+        private let ids = Mutex<[String]>([])
+        func withLock<T: Sendable>(_ body: (inout [String]) -> T) -> T { ids.withLock { body(&$0) } }
     }
 
     init(behaviour: Behaviour) throws {

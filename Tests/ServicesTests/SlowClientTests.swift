@@ -48,6 +48,8 @@ struct SlowClientTests {
     }
 
     /// Sends one more header byte on every open socket, once a second, until stopped.
+    /// `@unchecked Sendable` is sound: `sockets` and `running` are touched only under `lock`, and `thread` only
+    /// by the test's thread (set in `start`).
     final class Dribbler: @unchecked Sendable {
         private let lock = NSLock()
         private var sockets: [RawSocket]

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 private let orderA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
 

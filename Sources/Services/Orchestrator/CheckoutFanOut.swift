@@ -3,6 +3,7 @@ import ClusterProtocol
 import Dispatch
 import Foundation
 import RPC
+import Synchronization
 import TraceFormat
 
 /// Asks verification, fraud detection and suggestions about one order at the same time.
@@ -54,15 +55,15 @@ struct CheckoutFanOut: Sendable {
 
     private struct Missing: Error {}
 
-    private final class Results: @unchecked Sendable {
+    /// The two answers that arrive on the fan-out queue's threads.
+    private struct Answers {
         var verification: Result<VerificationResult, any Error>?
         var fraud: Result<FraudAssessment, any Error>?
-        private let lock = NSLock()
+    }
 
-        func withLock<T>(_ body: (Results) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(self)
-        }
+    private final class Results: Sendable {
+        private let answers = Mutex(Answers())
+
+        func withLock<T: Sendable>(_ body: (inout Answers) -> T) -> T { answers.withLock { body(&$0) } }
     }
 }

@@ -1,5 +1,4 @@
 import Causality
-import TraceFormat
 
 /// Decodes one trace line into a `TraceEvent` without `JSONDecoder`.
 ///

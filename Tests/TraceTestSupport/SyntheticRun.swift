@@ -1,19 +1,16 @@
-import Causality
 import Foundation
 import TraceFormat
 
 /// Writes a synthetic but realistic run for benchmarks: the cluster's nine nodes exchanging the same kinds of
-/// events as a real checkout (about 34 events per order, with clocks that obey the rules), gzip-compressed in
-/// sync-flushed batches like `TraceFileWriter`. Deterministic for a given size.
+/// events as a real checkout (about 34 events per order, with clocks that obey the rules), built with
+/// `ScenarioBuilder` and gzip-compressed in sync-flushed batches like `TraceFileWriter`, a few orders at a time so
+/// memory stays flat however large the run. Deterministic for a given size.
 public struct SyntheticRun {
     public let directory: String
-    private var clocks: [String: VectorClock] = [:]
-    private var sequences: [String: UInt64] = [:]
+    private var builder: ScenarioBuilder
     private var buffers: [String: [UInt8]] = [:]
     private var compressors: [String: GzipCompressor] = [:]
     private var handles: [String: FileHandle] = [:]
-    private var now: Int64 = 1_800_000_000_000_000_000
-    private var messages = 0
     public private(set) var events = 0
 
     static let nodes = [
@@ -27,7 +24,8 @@ public struct SyntheticRun {
         var run = try SyntheticRun(directory: directory)
         var order = 0
         while run.events < target {
-            run.order(number: order)
+            run.builder.order(number: order)
+            run.drain()
             order += 1
         }
         try run.finish()
@@ -36,6 +34,8 @@ public struct SyntheticRun {
 
     private init(directory: String) throws {
         self.directory = directory
+        let pids = Dictionary(uniqueKeysWithValues: Self.nodes.enumerated().map { ($1, 4000 + Int32($0)) })
+        builder = ScenarioBuilder(now: 1_800_000_000_000_000_000, step: 37_000, pids: pids, spanID: nil)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for node in Self.nodes {
             let path = directory + "/\(node).jsonl.gz"
@@ -46,25 +46,14 @@ public struct SyntheticRun {
         }
     }
 
-    @discardableResult
-    private mutating func record(
-        _ node: String, _ kind: EventKind, merging remote: VectorClock? = nil, trace: String? = nil,
-        _ data: [String: TraceValue] = [:]
-    ) -> VectorClock {
-        var clock = clocks[node] ?? VectorClock()
-        if let remote { clock.merge(remote) }
-        clock.tick(node)
-        clocks[node] = clock
-        sequences[node, default: 0] += 1
-        now += 37_000
-        let event = TraceEvent(
-            wallTimeNanos: now, node: node, pid: 4000 + Int32(Self.nodes.firstIndex(of: node)!),
-            sequence: sequences[node]!, kind: kind, traceID: trace, spanID: trace.map { String($0.prefix(16)) },
-            clock: clock, data: data)
-        TraceEventEncoder.appendLine(event, to: &buffers[node]!)
-        events += 1
-        if buffers[node]!.count > 1 << 20 { flush(node, finish: false) }
-        return clock
+    /// Moves the builder's events into the nodes' buffers, compressing a buffer when it passes 1 MiB.
+    private mutating func drain() {
+        for event in builder.events {
+            TraceEventEncoder.appendLine(event, to: &buffers[event.node]!)
+            if buffers[event.node]!.count > 1 << 20 { flush(event.node, finish: false) }
+        }
+        events += builder.events.count
+        builder.events.removeAll(keepingCapacity: true)
     }
 
     private mutating func flush(_ node: String, finish: Bool) {
@@ -73,40 +62,23 @@ public struct SyntheticRun {
         buffers[node]!.removeAll(keepingCapacity: true)
     }
 
-    private mutating func call(
-        _ client: String, _ server: String, _ method: String, trace: String?, handler: (inout SyntheticRun) -> Void
-    ) {
-        messages += 1
-        let msg = "\(client)-4000-\(messages)"
-        let sent = record(
-            client, .rpcSend, trace: trace,
-            [
-                "msg": .string(msg), "peer": .string(server),
-                "method": .string(method),
-            ])
-        record(
-            server, .rpcReceive, merging: sent, trace: trace,
-            [
-                "msg": .string(msg), "peer": .string(client),
-                "method": .string(method),
-            ])
-        handler(&self)
-        let reply = record(
-            server, .rpcReplySend, trace: trace,
-            [
-                "msg": .string(msg), "peer": .string(client),
-                "method": .string(method), "status": "ok", "http_status": 200, "duration_ns": 431_000,
-            ])
-        record(
-            client, .rpcReplyReceive, merging: reply, trace: trace,
-            [
-                "msg": .string(msg),
-                "peer": .string(server), "method": .string(method), "status": "ok", "http_status": 200,
-                "duration_ns": 1_105_000,
-            ])
+    private mutating func finish() throws {
+        if events == 0 { builder.record("executor-3", .log, ["message": "idle"]) }
+        for node in Self.nodes where builder.sequences[node] == nil {
+            builder.record(node, .log, ["level": "info", "message": "listening"])
+        }
+        drain()
+        for node in Self.nodes {
+            flush(node, finish: true)
+            try handles[node]!.close()
+        }
     }
+}
 
-    private mutating func order(number: Int) {
+extension ScenarioBuilder {
+    /// One order of the benchmark's run: checkout with its three service calls and an enqueue, the leader's
+    /// lease, execution and ack; every 50th order also a round of leader heartbeats.
+    mutating func order(number: Int) {
         let id = String(format: "%032x", number &* 2_654_435_761 &+ 97)
         call("load", "orchestrator", "POST /checkout", trace: id) { run in
             run.record(
@@ -153,17 +125,6 @@ public struct SyntheticRun {
             for follower in ["executor-1", "executor-2"] {
                 call("executor-3", follower, "bully", trace: nil) { _ in }
             }
-        }
-    }
-
-    private mutating func finish() throws {
-        if events == 0 { record("executor-3", .log, ["message": "idle"]) }
-        for node in Self.nodes {
-            if sequences[node] == nil { record(node, .log, ["level": "info", "message": "listening"]) }
-        }
-        for node in Self.nodes {
-            flush(node, finish: true)
-            try handles[node]!.close()
         }
     }
 }
