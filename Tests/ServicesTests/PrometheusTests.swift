@@ -50,8 +50,10 @@ struct PrometheusTests {
 
         var config = ClusterConfig()
         config.fraudModel = fraudModelPath
-        // Slow execution leaves a backlog after the load, so the leader holds a lease when it is paused.
+        // Slow execution by one slot leaves a backlog after the load (25 orders/s, well below what the load sends
+        // even on a busy machine), so the leader holds a lease when it is paused.
         config.executors.processingMs = 40
+        config.executors.executorConcurrency = 1
         let configPath = root + "/cluster.json"
         try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
         let run = try RunDirectory.create(root: root, runID: "prometheus")
