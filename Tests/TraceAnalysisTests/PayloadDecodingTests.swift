@@ -3,6 +3,7 @@ import Election
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 /// The checks read events through their typed payloads: a protocol event whose `data` does not decode is not
 /// trusted (skipped like an unknown kind), and a well-formed one is read whatever other checks read it first.
