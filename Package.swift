@@ -130,7 +130,9 @@ let package = Package(
         // MARK: Test support (not in any library product)
         // The one synthetic-run builder (`ScenarioBuilder`) and the scenarios built with it, for the test targets
         // and for `bookstore-bench analyzer`'s generated runs.
-        .target(name: "TraceTestSupport", dependencies: ["TraceFormat", "Causality"], path: "Tests/TraceTestSupport"),
+        .target(
+            name: "TraceTestSupport", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"],
+            path: "Tests/TraceTestSupport"),
 
         // MARK: Tests
         .testTarget(name: "CausalityTests", dependencies: ["Causality", "SeededRandom"]),

@@ -166,7 +166,7 @@ public final class CheckEngine {
             FutureClockCheck(options: options), CycleCheck(options: options),
             MutualExclusionCheck(options: options), ElectionCheck(options: options),
             ExactlyOnceCheck(options: options), RPCCompletionCheck(options: options),
-            WallClockCheck(options: options),
+            WallClockCheck(options: options), PayloadCheck(options: options),
         ]
         let messages = checks[2] as! MessageCheck
         messages.cycles = checks[4] as? CycleCheck

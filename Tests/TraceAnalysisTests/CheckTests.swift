@@ -1,4 +1,5 @@
 import Causality
+import ClusterProtocol
 import Testing
 import TraceAnalysis
 import TraceFormat
@@ -147,8 +148,9 @@ enum Scenario {
     @Test func concurrentDequeuesWithoutFencingViolateMutualExclusion() {
         var builder = ScenarioBuilder()
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
-        builder.record("executor-2", EventKind("executor.dequeue"), ["order": "a1", "epoch": "1.2", "lease": 1])
-        builder.record("executor-1", EventKind("executor.dequeue"), ["order": "a2", "epoch": "1.2", "lease": 2])
+        let epoch = ScenarioBuilder.epoch("1.2")
+        builder.record("executor-2", ExecutorDequeue(order: "a1", epoch: epoch, lease: 1, delivery: nil, slot: nil))
+        builder.record("executor-1", ExecutorDequeue(order: "a2", epoch: epoch, lease: 2, delivery: nil, slot: nil))
         let report = Scenario.check(builder.events, health: [])
         let result = report.result("mutual-exclusion")!
         #expect(result.violations == 1)
@@ -159,8 +161,13 @@ enum Scenario {
 
     @Test func overlappingLeasesOnTheQueueAreAViolation() {
         var builder = ScenarioBuilder()
-        builder.record("queue", EventKind("queue.lease"), ["order": "a1", "executor": 2, "epoch": "1.2", "lease": 1])
-        builder.record("queue", EventKind("queue.lease"), ["order": "a2", "executor": 1, "epoch": "1.2", "lease": 2])
+        func lease(_ order: String, executor: Int, lease: UInt64) -> QueueLease {
+            QueueLease(
+                order: order, executor: executor, epoch: ScenarioBuilder.epoch("1.2"), lease: lease, delivery: nil,
+                slot: nil, expiresInMs: nil, renewed: nil, depth: nil)
+        }
+        builder.record("queue", lease("a1", executor: 2, lease: 1))
+        builder.record("queue", lease("a2", executor: 1, lease: 2))
         let report = Scenario.check(builder.events, health: [])
         #expect(report.result("mutual-exclusion")!.violations == 1)
         #expect(Scenario.text(report, "mutual-exclusion").contains("lease 2 granted while lease 1 was still active"))
@@ -168,8 +175,9 @@ enum Scenario {
 
     @Test func twoClaimantsOfOneEpochBreakElectionSafety() {
         var builder = ScenarioBuilder()
-        builder.record("executor-2", EventKind("election.leader"), ["leader": 2, "epoch": "1.2", "self": true])
-        builder.record("executor-1", EventKind("election.leader"), ["leader": 1, "epoch": "1.2", "self": true])
+        let epoch = ScenarioBuilder.epoch("1.2")
+        builder.record("executor-2", ElectionLeader(leader: 2, epoch: epoch, isSelf: true))
+        builder.record("executor-1", ElectionLeader(leader: 1, epoch: epoch, isSelf: true))
         let report = Scenario.check(builder.events, health: [])
         let text = Scenario.text(report, "election-safety")
         #expect(text.contains("two leaders claimed epoch 1.2"))
@@ -179,9 +187,9 @@ enum Scenario {
 
     @Test func epochsGoingBackwardsAndLowerLeaderAtTheEndAreViolations() {
         var builder = ScenarioBuilder()
-        builder.record("executor-1", EventKind("election.leader"), ["leader": 2, "epoch": "2.2", "self": false])
-        builder.record("executor-1", EventKind("election.leader"), ["leader": 1, "epoch": "1.1", "self": true])
-        builder.record("executor-2", EventKind("election.leader"), ["leader": 2, "epoch": "2.2", "self": true])
+        builder.record("executor-1", ElectionLeader(leader: 2, epoch: ScenarioBuilder.epoch("2.2"), isSelf: false))
+        builder.record("executor-1", ElectionLeader(leader: 1, epoch: ScenarioBuilder.epoch("1.1"), isSelf: true))
+        builder.record("executor-2", ElectionLeader(leader: 2, epoch: ScenarioBuilder.epoch("2.2"), isSelf: true))
         let report = Scenario.check(builder.events, health: [])
         let text = Scenario.text(report, "election-safety")
         #expect(text.contains("executor-1 adopted epoch 1.1 after 2.2"))
@@ -233,10 +241,10 @@ enum Scenario {
 
     @Test func callsInFlightWhenAProcessDiesAreWarnings() {
         var builder = ScenarioBuilder()
-        builder.record("executor-1", .rpcSend, ["msg": "executor-1-7-1", "peer": "queue", "method": "lease"])
+        builder.record("executor-1", RPCSend(msg: "executor-1-7-1", peer: "queue", method: "lease"))
         builder.pids["executor-1"] = 99
         builder.sequences["executor-1"] = 0
-        builder.record("executor-1", .log, ["level": "info", "message": "listening"])
+        builder.record("executor-1", LogRecord(level: "info", message: "listening", logger: nil, attributes: nil))
         let report = Scenario.check(builder.events, health: [])
         #expect(report.result("requests-end")!.violations == 0)
         #expect(report.result("requests-end")!.warnings == 1)

@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import ClusterProtocol
 import Testing
 import TraceAnalysis
 import TraceFormat
@@ -8,14 +9,14 @@ import TraceTestSupport
 extension ScenarioBuilder {
     mutating func queueRecovered(_ orders: [String]) {
         record(
-            "queue", EventKind("queue.recovered"),
-            ["records": 0, "waiting": .int(Int64(orders.count)), "orders": .array(orders.map { .string($0) })])
+            "queue",
+            QueueRecovered(
+                records: 0, waiting: orders.count, committed: nil, revoked: nil, highestEpoch: nil, replayMs: nil,
+                damaged: nil, orders: orders, recentCommits: []))
     }
 
     mutating func queueStopped(_ orders: [String]) {
-        record(
-            "queue", EventKind("queue.stopped"),
-            ["waiting": .int(Int64(orders.count)), "orders": .array(orders.map { .string($0) }), "durable": true])
+        record("queue", QueueStopped(waiting: orders.count, orders: orders, durable: true))
     }
 }
 
@@ -34,7 +35,7 @@ private let orderD = "dddddddddddddddddddddddddddddddd"
         builder.approve(orderB)
         builder.approve(orderC)
         builder.execute(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
-        builder.record("queue", EventKind("node.stopping"), ["signal": 15])
+        builder.record("queue", NodeStopping(signal: 15))
         builder.queueStopped([orderB])
         return builder.events
     }
@@ -118,10 +119,9 @@ private let orderD = "dddddddddddddddddddddddddddddddd"
     @Test func aSupervisorNodeWithOnlyLocalEventsIsAccepted() throws {
         var builder = ScenarioBuilder()
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
-        builder.record("supervisor", EventKind("service.restarted"), ["service": "fraud", "status": 9, "restarts": 1])
+        builder.record("supervisor", ServiceRestarted(service: "fraud", status: 9, restarts: 1, backoffMs: nil))
         builder.order(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
-        builder.record(
-            "supervisor", EventKind("service.gave_up"), ["service": "fraud", "restarts": 10, "window_s": 60])
+        builder.record("supervisor", ServiceGaveUp(service: "fraud", restarts: 10, windowSeconds: 60))
         let directory = RunFiles.temporaryDirectory("supervisor")
         try RunFiles.write(builder.events, to: directory)
         let report = try RunAnalysis.check(directory: directory)
@@ -188,7 +188,7 @@ extension DurableRunTests {
             var builder = ScenarioBuilder()
             builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
             builder.order(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
-            if stopping { builder.record("executor-2", EventKind("node.stopping"), ["signal": 15]) }
+            if stopping { builder.record("executor-2", NodeStopping(signal: 15)) }
             var late = builder
             late.call("executor-2", "queue", "ack", trace: orderA)
             // Drop the executor's events of that call, as a closed writer does.

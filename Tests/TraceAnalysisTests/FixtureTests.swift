@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import ClusterProtocol
 import Testing
 import TraceAnalysis
 import TraceFormat
@@ -70,9 +71,11 @@ enum Fixtures {
             build: {
                 var builder = ScenarioBuilder()
                 builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
-                let dequeue = EventKind("executor.dequeue")
-                builder.record("executor-2", dequeue, ["order": "a1", "epoch": "1.2", "lease": 1])
-                builder.record("executor-1", dequeue, ["order": "a2", "epoch": "1.2", "lease": 2])
+                let epoch = ScenarioBuilder.epoch("1.2")
+                builder.record(
+                    "executor-2", ExecutorDequeue(order: "a1", epoch: epoch, lease: 1, delivery: nil, slot: nil))
+                builder.record(
+                    "executor-1", ExecutorDequeue(order: "a2", epoch: epoch, lease: 2, delivery: nil, slot: nil))
                 return builder.events
             }),
         Planted(

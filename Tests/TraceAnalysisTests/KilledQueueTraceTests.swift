@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import ClusterProtocol
 import Testing
 import TraceAnalysis
 import TraceFormat
@@ -29,8 +30,9 @@ extension ScenarioBuilder {
         builder.lease(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
         let ack = builder.call("executor-2", "queue", "ack", trace: orderA)
         builder.record(
-            "executor-2", EventKind("executor.commit"), trace: orderA,
-            ["order": .string(orderA), "epoch": "1.2", "term": 1, "lease": 1, "outcome": "committed"])
+            "executor-2",
+            ExecutorCommit(order: orderA, epoch: ScenarioBuilder.epoch("1.2"), lease: 1, outcome: QueueAck.committed),
+            trace: orderA)
         // The kill took the queue's last events: its receive of the ack and its reply (the commit went with them).
         if !queueKeptTheAck {
             builder.events.remove(at: ack.replySend)
@@ -71,11 +73,10 @@ extension ScenarioBuilder {
             builder.lease(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
             builder.restartQueue()
             builder.record(
-                "queue", EventKind("queue.recovered"),
-                [
-                    "records": 3, "waiting": 0, "orders": .array([]),
-                    "recent_commits": .array(recentCommits.map { .string($0) }),
-                ])
+                "queue",
+                QueueRecovered(
+                    records: 3, waiting: 0, committed: nil, revoked: nil, highestEpoch: nil, replayMs: nil,
+                    damaged: nil, orders: [], recentCommits: recentCommits))
             var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
             killed.truncated = true
             return CheckEngine.check(builder.events, health: [killed])
@@ -99,12 +100,12 @@ extension ScenarioBuilder {
         var builder = ScenarioBuilder()
         builder.queueRecovered([])
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
-        builder.record("orchestrator", .rpcReceive, trace: orderA, ["method": "POST /checkout"])
+        builder.record("orchestrator", RPCReceive(msg: nil, peer: nil, method: "POST /checkout"), trace: orderA)
         builder.call("orchestrator", "queue", "enqueue", trace: orderA)  // its queue.enqueue is lost
         let decide = { (builder: inout ScenarioBuilder) in
             builder.record(
-                "orchestrator", EventKind("order.decision"), trace: orderA,
-                ["order": .string(orderA), "status": "approved"])
+                "orchestrator", OrderDecision(order: orderA, status: "approved", reasons: nil, fraudScore: nil),
+                trace: orderA)
         }
         if !recoveredFirst { decide(&builder) }
         builder.restartQueue()
@@ -129,24 +130,22 @@ extension ScenarioBuilder {
         var builder = ScenarioBuilder()
         builder.queueRecovered([])
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
-        builder.record("orchestrator", .rpcReceive, trace: orderA, ["method": "POST /checkout"])
+        builder.record("orchestrator", RPCReceive(msg: nil, peer: nil, method: "POST /checkout"), trace: orderA)
         builder.call("orchestrator", "queue", "enqueue", trace: orderA) { builder in
             guard enqueueTraced else { return }
             builder.record(
-                "queue", EventKind("queue.enqueue"), trace: orderA,
-                ["order": .string(orderA), "depth": 1, "duplicate": false])
+                "queue", QueueEnqueue(order: orderA, priority: nil, depth: 1, duplicate: false), trace: orderA)
         }
         builder.restartQueue()
         builder.queueRecovered([orderA])
         builder.execute(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
         builder.call("orchestrator", "queue", "enqueue", trace: orderA) { builder in
             builder.record(
-                "queue", EventKind("queue.enqueue"), trace: orderA,
-                ["order": .string(orderA), "depth": 0, "duplicate": true])
+                "queue", QueueEnqueue(order: orderA, priority: nil, depth: 0, duplicate: true), trace: orderA)
         }
         builder.record(
-            "orchestrator", EventKind("order.decision"), trace: orderA,
-            ["order": .string(orderA), "status": "approved"])
+            "orchestrator", OrderDecision(order: orderA, status: "approved", reasons: nil, fraudScore: nil),
+            trace: orderA)
         var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
         killed.truncated = true
         let report = CheckEngine.check(builder.events, health: [killed])
@@ -163,19 +162,21 @@ extension ScenarioBuilder {
         var builder = ScenarioBuilder()
         builder.messageCounters["orchestrator"] = 1
         let msg = "orchestrator-\(builder.pids["orchestrator"] ?? 0)-1"
-        let data: [String: TraceValue] = ["msg": .string(msg), "peer": "queue", "method": "enqueue"]
-        let send = builder.record("orchestrator", .rpcSend, trace: orderA, data)
-        var failure = data
-        failure["status"] = "unavailable"
-        failure["error"] = "queue.enqueue: unavailable: Recv failure: Connection reset by peer"
-        builder.record("orchestrator", .rpcFailure, trace: orderA, failure)
-        var received = data
-        received["peer"] = "orchestrator"
-        builder.record("queue", .rpcReceive, merging: builder.events[send].clock, trace: orderA, received)
-        // A second request fails before reaching anyone: counted as never delivered.
-        builder.record("orchestrator", .rpcSend, ["msg": "orchestrator-x-2", "peer": "queue"])
+        let send = builder.record("orchestrator", RPCSend(msg: msg, peer: "queue", method: "enqueue"), trace: orderA)
+        let failure = RPCFailure(
+            msg: msg, peer: "queue", method: "enqueue", status: "unavailable",
+            error: "queue.enqueue: unavailable: Recv failure: Connection reset by peer", durationNanos: nil)
+        builder.record("orchestrator", failure, trace: orderA)
         builder.record(
-            "orchestrator", .rpcFailure, ["msg": "orchestrator-x-2", "peer": "queue", "status": "unavailable"])
+            "queue", RPCReceive(msg: msg, peer: "orchestrator", method: "enqueue"), merging: builder.events[send].clock,
+            trace: orderA)
+        // A second request fails before reaching anyone: counted as never delivered.
+        builder.record("orchestrator", RPCSend(msg: "orchestrator-x-2", peer: "queue", method: nil))
+        builder.record(
+            "orchestrator",
+            RPCFailure(
+                msg: "orchestrator-x-2", peer: "queue", method: nil, status: "unavailable", error: nil,
+                durationNanos: nil))
         var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
         killed.truncated = true
         let report = CheckEngine.check(builder.events, health: [killed])

@@ -56,7 +56,9 @@ enum RunFiles {
     @Test func malformedLinesAreReportedWithFileAndLineAndReadingGoesOn() throws {
         let directory = RunFiles.temporaryDirectory("malformed")
         var builder = ScenarioBuilder()
-        for _ in 0..<3 { builder.record("fraud", .log, ["level": "info", "message": "hello"]) }
+        for _ in 0..<3 {
+            builder.record("fraud", LogRecord(level: "info", message: "hello", logger: nil, attributes: nil))
+        }
         var bytes: [UInt8] = []
         TraceEventEncoder.appendLine(builder.events[0], to: &bytes)
         bytes += Array("{\"v\":1,\"ts\":oops}\n".utf8)
@@ -82,7 +84,9 @@ enum RunFiles {
     @Test func truncatedTailKeepsEverythingBeforeTheCut() throws {
         let directory = RunFiles.temporaryDirectory("truncated")
         var builder = ScenarioBuilder()
-        for index in 0..<50 { builder.record("queue", .log, ["level": "info", "message": .string("line \(index)")]) }
+        for index in 0..<50 {
+            builder.record("queue", LogRecord(level: "info", message: "line \(index)", logger: nil, attributes: nil))
+        }
         var first: [UInt8] = []
         var second: [UInt8] = []
         for event in builder.events.prefix(40) { TraceEventEncoder.appendLine(event, to: &first) }

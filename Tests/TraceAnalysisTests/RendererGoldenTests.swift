@@ -47,7 +47,10 @@ enum Golden {
 
     @Test func timelineElidesLongRunsWithACount() {
         var builder = ScenarioBuilder()
-        for index in 0..<30 { builder.record("fraud", .log, trace: "t", ["message": .string("m\(index)")]) }
+        for index in 0..<30 {
+            builder.record(
+                "fraud", LogRecord(level: nil, message: "m\(index)", logger: nil, attributes: nil), trace: "t")
+        }
         let text = TimelineRenderer().render(CausalMerge.merge(builder.events), title: "t")
         #expect(text.contains("⋮ 24 more"))
         #expect(text.split(separator: "\n").count < 20)

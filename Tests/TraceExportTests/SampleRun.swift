@@ -1,4 +1,5 @@
 import Causality
+import ClusterProtocol
 import Foundation
 import TraceFormat
 import TraceTestSupport
@@ -21,51 +22,56 @@ enum SampleRun {
             pids: ["orchestrator": 101, "fraud": 102, "queue": 103, "executor-1": 104])
 
         let checkout = TraceContext(traceID: order, spanID: "00f067aa0ba902b7", parentSpanID: externalParent)
-        run.record("orchestrator", .rpcReceive, context: checkout, ["method": "POST /checkout"])
+        run.record("orchestrator", RPCReceive(msg: nil, peer: nil, method: "POST /checkout"), context: checkout)
 
         call(
             &run, from: "orchestrator", to: "fraud", method: "score", msg: "orchestrator-101-1", parent: checkout,
             spans: ("b7ad6b7169203331", "e457b5a2e4d86bd1")
         ) { run, server in
-            run.record("fraud", .log, context: server, ["level": "info", "message": "scored"])
+            run.record("fraud", LogRecord(level: "info", message: "scored", logger: nil, attributes: nil), context: server)
         }
         let verify = TraceContext(traceID: order, spanID: "c1c1c1c1c1c1c1c1", parentSpanID: checkout.spanID)
-        let verifyData: [String: TraceValue] = [
-            "method": "verify", "msg": "orchestrator-101-2", "peer": "verification",
-        ]
-        run.record("orchestrator", .rpcSend, context: verify, verifyData)
-        var failure = verifyData
-        failure.merge(["status": "unavailable", "error": "connection refused", "duration_ns": 5_000]) { $1 }
-        run.record("orchestrator", .rpcFailure, context: verify, failure)
+        let verifySend = RPCSend(msg: "orchestrator-101-2", peer: "verification", method: "verify")
+        run.record("orchestrator", verifySend, context: verify)
+        let failure = RPCFailure(
+            msg: verifySend.msg, peer: verifySend.peer, method: verifySend.method, status: "unavailable",
+            error: "connection refused", durationNanos: 5_000)
+        run.record("orchestrator", failure, context: verify)
 
         let decide = TraceContext(traceID: order, spanID: "d2d2d2d2d2d2d2d2", parentSpanID: checkout.spanID)
-        run.record("orchestrator", .spanStart, context: decide, ["name": "decide"])
-        run.record("orchestrator", EventKind("order.decision"), context: decide, ["order": .string(order)])
+        run.record("orchestrator", SpanStart(name: "decide"), context: decide)
         run.record(
-            "orchestrator", .spanEnd, context: decide, ["name": "decide", "status": "ok", "duration_ns": 2_000])
+            "orchestrator", OrderDecision(order: order, status: nil, reasons: nil, fraudScore: nil), context: decide)
+        run.record("orchestrator", SpanEnd(name: "decide", status: "ok", durationNanos: 2_000), context: decide)
 
         call(
             &run, from: "orchestrator", to: "queue", method: "enqueue", msg: "orchestrator-101-3", parent: checkout,
             spans: ("e3e3e3e3e3e3e3e3", "f4f4f4f4f4f4f4f4")
         ) { run, server in
-            run.record("queue", EventKind("queue.enqueue"), context: server, ["order": .string(order), "depth": 1])
+            run.record("queue", QueueEnqueue(order: order, priority: nil, depth: 1, duplicate: nil), context: server)
         }
         run.record(
-            "orchestrator", .rpcReplySend, context: checkout,
-            ["method": "POST /checkout", "status": "ok", "http_status": 200, "duration_ns": 90_000])
+            "orchestrator",
+            RPCReplySend(
+                msg: nil, peer: nil, method: "POST /checkout", status: "ok", httpStatus: 200, durationNanos: 90_000),
+            context: checkout)
 
-        run.record("executor-1", EventKind("election.start"), merging: VectorClock(["ghost": 5]), ["reason": "start"])
-        run.record("executor-1", EventKind("election.leader"), ["leader": 1, "epoch": "1.1", "self": true])
+        run.record("executor-1", ElectionStart(reason: "start", term: nil), merging: VectorClock(["ghost": 5]))
+        run.record("executor-1", ElectionLeader(leader: 1, epoch: ScenarioBuilder.epoch("1.1"), isSelf: true))
         let lease = TraceContext(traceID: leaseTrace, spanID: "a5a5a5a5a5a5a5a5")
         call(
             &run, from: "executor-1", to: "queue", method: "lease", msg: "executor-1-104-1", parent: nil,
             spans: (lease.spanID, "b6b6b6b6b6b6b6b6"), trace: leaseTrace
         ) { run, server in
-            run.record("queue", EventKind("queue.lease"), context: server, ["order": .string(order), "depth": 0])
+            let lease = QueueLease(
+                order: order, executor: nil, epoch: nil, lease: nil, delivery: nil, slot: nil, expiresInMs: nil,
+                renewed: nil, depth: 0)
+            run.record("queue", lease, context: server)
         }
         let work = TraceContext(traceID: order, spanID: "c7c7c7c7c7c7c7c7")
-        run.record("executor-1", EventKind("executor.dequeue"), context: work, ["order": .string(order)])
-        run.record("executor-1", EventKind("executor.commit"), context: work, ["order": .string(order)])
+        run.record(
+            "executor-1", ExecutorDequeue(order: order, epoch: nil, lease: nil, delivery: nil, slot: nil), context: work)
+        run.record("executor-1", ExecutorCommit(order: order, epoch: nil, lease: nil, outcome: nil), context: work)
         try run.write(to: directory)
     }
 
@@ -77,18 +83,19 @@ enum SampleRun {
     ) {
         let callSpan = TraceContext(traceID: trace, spanID: spans.client, parentSpanID: parent?.spanID)
         let serverSpan = TraceContext(traceID: trace, spanID: spans.server, parentSpanID: spans.client)
-        let sent = run.record(
-            client, .rpcSend, context: callSpan,
-            ["method": .string(method), "msg": .string(msg), "peer": .string(server)])
-        let serverData: [String: TraceValue] = [
-            "method": .string(method), "msg": .string(msg), "peer": .string(client),
-        ]
-        run.record(server, .rpcReceive, merging: run.events[sent].clock, context: serverSpan, serverData)
+        let sent = run.record(client, RPCSend(msg: msg, peer: server, method: method), context: callSpan)
+        run.record(
+            server, RPCReceive(msg: msg, peer: client, method: method), merging: run.events[sent].clock,
+            context: serverSpan)
         handler(&run, serverSpan)
-        var reply = serverData
-        reply.merge(["status": "ok", "http_status": 200, "duration_ns": 3_000]) { $1 }
-        let replied = run.record(server, .rpcReplySend, context: serverSpan, reply)
-        reply["peer"] = .string(server)
-        run.record(client, .rpcReplyReceive, merging: run.events[replied].clock, context: callSpan, reply)
+        let replied = run.record(
+            server,
+            RPCReplySend(msg: msg, peer: client, method: method, status: "ok", httpStatus: 200, durationNanos: 3_000),
+            context: serverSpan)
+        run.record(
+            client,
+            RPCReplyReceive(
+                msg: msg, peer: server, method: method, status: "ok", httpStatus: 200, durationNanos: 3_000),
+            merging: run.events[replied].clock, context: callSpan)
     }
 }

@@ -1,3 +1,5 @@
+import ClusterProtocol
+import Election
 import Foundation
 import TraceFormat
 
@@ -63,9 +65,11 @@ public struct SyntheticRun {
     }
 
     private mutating func finish() throws {
-        if events == 0 { builder.record("executor-3", .log, ["message": "idle"]) }
+        if events == 0 {
+            builder.record("executor-3", LogRecord(level: nil, message: "idle", logger: nil, attributes: nil))
+        }
         for node in Self.nodes where builder.sequences[node] == nil {
-            builder.record(node, .log, ["level": "info", "message": "listening"])
+            builder.record(node, LogRecord(level: "info", message: "listening", logger: nil, attributes: nil))
         }
         drain()
         for node in Self.nodes {
@@ -82,45 +86,37 @@ extension ScenarioBuilder {
         let id = String(format: "%032x", number &* 2_654_435_761 &+ 97)
         call("load", "orchestrator", "POST /checkout", trace: id) { run in
             run.record(
-                "orchestrator", .log, trace: id,
-                [
-                    "level": "info", "message": "checkout", "logger": "orchestrator", "attributes": .object([:]),
-                ])
+                "orchestrator", LogRecord(level: "info", message: "checkout", logger: "orchestrator", attributes: [:]),
+                trace: id)
             for (service, method) in [("verification", "verify"), ("fraud", "assess"), ("suggestions", "suggest")] {
                 run.call("orchestrator", service, method, trace: id) { _ in }
             }
             run.call("orchestrator", "queue", "enqueue", trace: id) { inner in
                 inner.record(
-                    "queue", EventKind("queue.enqueue"), trace: id,
-                    ["order": .string(id), "depth": 1, "duplicate": false, "priority": "countryRank=5"])
+                    "queue", QueueEnqueue(order: id, priority: "countryRank=5", depth: 1, duplicate: false), trace: id)
             }
             run.record(
-                "orchestrator", EventKind("order.decision"), trace: id,
-                ["order": .string(id), "status": "approved", "reasons": .array([]), "fraud_score": .double(0.0276)])
+                "orchestrator", OrderDecision(order: id, status: "approved", reasons: [], fraudScore: 0.0276),
+                trace: id)
         }
-        let lease = Int64(number + 1)
+        let lease = UInt64(number + 1)
+        let epoch = Epoch(term: 1, leader: 3)
         call("executor-3", "queue", "lease", trace: nil) { run in
             run.record(
-                "queue", EventKind("queue.lease"),
-                [
-                    "order": .string(id), "executor": 3, "epoch": "1.3",
-                    "term": 1, "lease": .int(lease), "delivery": 1, "expires_in_ms": 2000, "renewed": false, "depth": 0,
-                ])
+                "queue",
+                QueueLease(
+                    order: id, executor: 3, epoch: epoch, lease: lease, delivery: 1, slot: nil, expiresInMs: 2000,
+                    renewed: false, depth: 0))
         }
-        record(
-            "executor-3", EventKind("executor.dequeue"), trace: id,
-            ["order": .string(id), "epoch": "1.3", "term": 1, "lease": .int(lease), "delivery": 1])
+        record("executor-3", ExecutorDequeue(order: id, epoch: epoch, lease: lease, delivery: 1, slot: nil), trace: id)
         call("executor-3", "queue", "ack", trace: id) { run in
             run.record(
-                "queue", EventKind("queue.commit"), trace: id,
-                [
-                    "order": .string(id), "executor": 3,
-                    "epoch": "1.3", "term": 1, "lease": .int(lease), "outcome": "committed",
-                ])
+                "queue",
+                QueueCommit(QueueAck(order: id, executor: 3, epoch: epoch, lease: lease, outcome: QueueAck.committed)),
+                trace: id)
         }
         record(
-            "executor-3", EventKind("executor.commit"), trace: id,
-            ["order": .string(id), "epoch": "1.3", "term": 1, "lease": .int(lease), "outcome": "committed"])
+            "executor-3", ExecutorCommit(order: id, epoch: epoch, lease: lease, outcome: QueueAck.committed), trace: id)
         if number % 50 == 0 {
             for follower in ["executor-1", "executor-2"] {
                 call("executor-3", follower, "bully", trace: nil) { _ in }
