@@ -16,7 +16,8 @@ final class PayloadCheck: RunCheck {
         guard let error = state.payloadError(event) else { return }
         info["malformed-event", default: 0] += 1
         var finding = builder(
-            "malformed-event \(event.event.node)#\(event.event.sequence) \(event.event.kind.rawValue): \(error)",
+            // The error names the kind: `queue.commit: data.lease is not an integer`.
+            "malformed-event \(event.event.node)#\(event.event.sequence) \(error)",
             rule: "An event of a known kind must carry the payload docs/trace-format.md §4 gives it; the checks skip "
                 + "an event whose data does not decode, so their verdict does not cover it.",
             severity: .warning)

@@ -96,11 +96,12 @@ struct AdmissionTests {
         #expect(response.status == 200)
         #expect(response.headers.allSatisfy { $0.0 != WireHeader.messageID }, "no message id is echoed")
         pair.stop()
-        let receive = try #require(try pair.events(of: "beta").first { $0.kind == .rpcReceive })
-        #expect(receive.data["msg"] == nil && receive.data["peer"] == nil)
-        #expect(receive.clock["alpha"] == 0, "the outsider's clock was not merged")
+        let receiveEvent = try #require(try pair.events(of: "beta").first { $0.kind == .rpcReceive })
+        let receive = try receiveEvent.decodePayload(RPCReceive.self)
+        #expect(receive.msg == nil && receive.peer == nil)
+        #expect(receiveEvent.clock["alpha"] == 0, "the outsider's clock was not merged")
         let reply = try #require(try pair.events(of: "alpha").first { $0.kind == .rpcReplyReceive })
-        #expect(reply.data["msg"] == nil, "the client does not pair a reply the server did not take as a message")
+        #expect(try reply.decodePayload(RPCReplyReceive.self).msg == nil, "the client does not pair a reply the server did not take as a message")
     }
 
     @Test func onlyAnAuthenticatedCallersValidTraceparentIsAdopted() throws {

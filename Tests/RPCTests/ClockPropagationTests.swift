@@ -25,14 +25,15 @@ struct ClockPropagationTests {
                 #expect(event.clock[event.node] == UInt64(index + 1))
             }
         }
-        let sends = Dictionary(uniqueKeysWithValues: alpha.filter { $0.kind == .rpcSend }.map { ($0.data["msg"]!, $0) })
+        let sends = Dictionary(uniqueKeysWithValues: alpha.compactMap { e in e.payload(RPCSend.self).map { ($0.msg!, e) } })
         let replies = Dictionary(
-            uniqueKeysWithValues: beta.filter { $0.kind == .rpcReplySend }.map { ($0.data["msg"]!, $0) })
+            uniqueKeysWithValues: beta.compactMap { e in e.payload(RPCReplySend.self).map { ($0.msg!, e) } })
         #expect(sends.count == 21 && replies.count == 21)
 
         // Receive rule at the server: receive.vc = merge(previous beta clock, send.vc) + tick(beta).
         for (index, receive) in beta.enumerated() where receive.kind == .rpcReceive {
-            let send = try #require(sends[receive.data["msg"]!])
+            let msg = try #require(receive.payload(RPCReceive.self)?.msg)
+            let send = try #require(sends[msg])
             var expected = index > 0 ? beta[index - 1].clock : VectorClock()
             expected.receive(send.clock, at: "beta")
             #expect(receive.clock == expected, "receive \(receive.handle)")
@@ -42,13 +43,14 @@ struct ClockPropagationTests {
         }
         // And at the client for replies.
         for (index, received) in alpha.enumerated() where received.kind == .rpcReplyReceive {
-            let reply = try #require(replies[received.data["msg"]!])
+            let msg = try #require(received.payload(RPCReplyReceive.self)?.msg)
+            let reply = try #require(replies[msg])
             var expected = alpha[index - 1].clock
             expected.receive(reply.clock, at: "alpha")
             #expect(received.clock == expected, "reply receive \(received.handle)")
         }
-        let errorReply = beta.first { $0.kind == .rpcReplySend && $0.data["method"] == "divide" }
-        #expect(errorReply?.data["status"] == "rejected")
+        let errorReply = beta.compactMap { $0.payload(RPCReplySend.self) }.first { $0.method == "divide" }
+        #expect(errorReply?.status == "rejected")
     }
 
     @Test func failedCallIsRecordedAsFailure() throws {
@@ -57,9 +59,9 @@ struct ClockPropagationTests {
             "sleep", SleepParams(milliseconds: 300), returning: Empty.self, deadline: .milliseconds(50))
         pair.stop()
         let alpha = try pair.events(of: "alpha")
-        let failure = try #require(alpha.first { $0.kind == .rpcFailure })
-        #expect(failure.data["status"] == "deadline_exceeded")
-        #expect(failure.data["msg"] == alpha.first { $0.kind == .rpcSend }?.data["msg"])
+        let failure = try #require(alpha.lazy.compactMap { $0.payload(RPCFailure.self) }.first)
+        #expect(failure.status == "deadline_exceeded")
+        #expect(failure.msg != nil && failure.msg == alpha.lazy.compactMap { $0.payload(RPCSend.self) }.first?.msg)
     }
 
     @Test func tracingOffStillCarriesClocks() throws {

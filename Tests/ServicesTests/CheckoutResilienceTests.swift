@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -69,8 +70,9 @@ struct CheckoutResilienceTests {
         let events = try readRun(cluster.runPath)
         let skipped = events["orchestrator", default: []].filter { $0.kind == .suggestionsSkipped }
         #expect(skipped.count == 1, "one approved order went on without suggestions")
-        #expect(skipped.first?.data["order"]?.stringValue == reply.orderId)
-        #expect(skipped.first?.data["reason"]?.stringValue?.contains("suggestions") == true)
+        let skip = skipped.first?.payload(SuggestionsSkipped.self)
+        #expect(skip?.order == reply.orderId)
+        #expect(skip?.reason?.contains("suggestions") == true)
         let log = try String(
             contentsOfFile: (cluster.runPath as NSString).appendingPathComponent("orchestrator.log"), encoding: .utf8)
         #expect(log.contains("without suggestions") && log.contains(reply.orderId), "the log says why")

@@ -1,6 +1,7 @@
 import Causality
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -40,16 +41,17 @@ struct ClusterEndToEndTests {
         #expect(decisions.count == 60)
         for decision in decisions {
             // The orchestrator names the order; the checkout's trace id is another id.
-            let order = try #require(decision.data["order"]?.stringValue)
+            let payload = try #require(decision.payload(OrderDecision.self))
+            let order = payload.order
             let trace = try #require(decision.traceID)
             #expect(OrderID.isValid(order) && order != trace, "order \(order), trace \(trace)")
-            let approved = decision.data["status"] == "approved"
+            let approved = payload.approved
             for service in ["verification", "fraud", "suggestions"] + (approved ? ["queue"] : []) {
                 // The part of the order that happens for the orchestrator (the queue's later leasing and
                 // committing to an executor comes after the decision).
                 let mine = events[service, default: []].filter {
                     $0.traceID == trace && ![EventKind.queueLease, .queueCommit, .queueAckRefused].contains($0.kind)
-                        && !["lease", "ack"].contains($0.data["method"]?.stringValue ?? "")
+                        && !["lease", "ack"].contains(RPCEvent.decoded($0)?.method ?? "")
                 }
                 #expect(!mine.isEmpty, "\(service) has no event of order \(order) (trace \(trace))")
                 for event in mine {
@@ -60,13 +62,13 @@ struct ClusterEndToEndTests {
                 }
             }
             let enqueued = events["queue", default: []].filter {
-                $0.kind == .queueEnqueue && $0.data["order"]?.stringValue == order && $0.traceID == trace
+                $0.payload(QueueEnqueue.self)?.order == order && $0.traceID == trace
             }
             #expect(enqueued.count == (approved ? 1 : 0), "order \(order) approved=\(approved)")
         }
         // Every approved order the client saw is in the queue's trace exactly once.
-        let queued = events["queue", default: []].filter { $0.kind == .queueEnqueue }.compactMap {
-            $0.data["order"]?.stringValue
+        let queued = events["queue", default: []].compactMap {
+            $0.payload(QueueEnqueue.self)?.order
         }
         #expect(Set(queued) == Set(report.approvedOrderIDs))
         #expect(queued.count == report.approvedOrderIDs.count)

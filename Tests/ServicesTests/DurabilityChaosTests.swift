@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import SeededRandom
 import Services
@@ -153,21 +154,16 @@ extension DurabilityChaosTests {
     ) throws -> Int {
         let queue = try nodeEvents("queue", cluster.run.path)
         let executed = try (1...3).flatMap { try nodeEvents("executor-\($0)", cluster.run.path) }
-            .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
-            .compactMap { $0.data["order"]?.stringValue }
+            .compactMap { $0.payload(ExecutorCommit.self) }.filter(\.committed).map(\.order)
         #expect(Set(executed).count == executed.count, "an executor recorded an order committed twice; \(context)")
         let (untraced, unexplained) = expectCommittedOnce(
             queue.filter { $0.kind == .queueCommit }, approved: approved, tracedByExecutors: Set(executed), context)
         #expect(untraced <= 5 * cluster.config.executors.executorConcurrency, "commits cut from the queue's trace")
         let recovered = Set(
-            queue.filter { $0.kind == .queueRecovered }.flatMap { event -> [String] in
-                guard case .array(let values)? = event.data["recent_commits"] else { return [] }
-                return values.compactMap(\.stringValue)
-            })
+            queue.compactMap { $0.payload(QueueRecovered.self) }.flatMap(\.recentCommits))
         expectRecoveredFromTheLog(unexplained, logged: logged, recovered: recovered, context)
         #expect(queue.filter { $0.kind == .queueRecovered }.count == 6, "start + 5 restarts; \(context)")
-        let restarted = try nodeEvents("supervisor", cluster.run.path).filter { $0.kind == .serviceRestarted }
-            .compactMap { $0.data["service"]?.stringValue }
+        let restarted = try nodeEvents("supervisor", cluster.run.path).compactMap { $0.payload(ServiceRestarted.self)?.service }
         #expect(restarted.filter { $0 == "queue" }.count == 5, "the supervisor restarted the queue; \(context)")
         #expect(restarted.filter { $0.hasPrefix("executor-") }.count == 5, "\(restarted); \(context)")
         return untraced
@@ -222,7 +218,7 @@ private func expectCommittedOnce(
     _ commits: [TraceEvent], approved: Set<String>, tracedByExecutors: Set<String> = [], _ context: String
 ) -> (missing: Int, unexplained: Set<String>) {
     var counts: [String: Int] = [:]
-    for commit in commits { counts[commit.data["order"]?.stringValue ?? "?", default: 0] += 1 }
+    for commit in commits { counts[commit.payload(QueueCommit.self)?.ack.order ?? "?", default: 0] += 1 }
     let twice = counts.filter { $0.value > 1 }.keys.sorted()
     let missing = approved.filter { counts[$0] == nil }
     let unexplained = missing.subtracting(tracedByExecutors)

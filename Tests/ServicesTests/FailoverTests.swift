@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Election
 import Foundation
 import RPC
@@ -82,7 +83,7 @@ struct FailoverTests {
 
         let events = try readRun(run.path, damageAllowed: ["executor-1", "executor-2", "executor-3"])
         let queue = events["queue", default: []]
-        let commits = queue.filter { $0.kind == .queueCommit }.compactMap { $0.data["order"]?.stringValue }
+        let commits = queue.compactMap { $0.payload(QueueCommit.self)?.ack.order }
         #expect(commits.count == approved.count && Set(commits) == approved, "each order committed once in the trace")
         // No commit by a fenced epoch: along the queue's own history, a commit's term is never below a term seen.
         var highestTerm: Int64 = 0
@@ -97,14 +98,13 @@ struct FailoverTests {
         // Every failover is visible: leaders of at least five distinct epochs, timeouts that detected them.
         let executorEvents = events.filter { $0.key.hasPrefix("executor-") }.values.flatMap { $0 }
         let epochs = Set(
-            executorEvents.filter { $0.kind == .electionLeader }.compactMap { $0.data["epoch"]?.stringValue })
+            executorEvents.compactMap { $0.payload(ElectionLeader.self)?.epoch?.description })
         #expect(epochs.count >= 5, "epochs \(epochs.sorted()); failovers \(failovers)")
         #expect(executorEvents.contains { $0.kind == .heartbeatTimeout })
         // Executors' own view: no order executed-and-committed twice, and only approved orders. A killed leader
         // may lose its last events (up to one batch interval before the kill, with up to `executorConcurrency`
         // orders in flight), so its count can fall short of the queue's: the queue's commits above are the record.
-        let executed = executorEvents.filter { $0.kind == .executorCommit && $0.data["outcome"] == "committed" }
-            .compactMap { $0.data["order"]?.stringValue }
+        let executed = executorEvents.compactMap { $0.payload(ExecutorCommit.self) }.filter(\.committed).map(\.order)
         #expect(Set(executed).count == executed.count, "an order reported committed twice")
         #expect(Set(executed).isSubset(of: approved), "an executor committed an order nobody approved")
         #expect(executed.count >= approved.count / 2, "executors traced \(executed.count) of \(approved.count) commits")

@@ -1,4 +1,5 @@
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -44,7 +45,7 @@ struct HostileInputTests {
                 }
             }
             let receives = events["orchestrator", default: []].filter { $0.kind == .rpcReceive }
-            #expect(!receives.contains { $0.data["msg"] == "queue-1-1" }, "a forged message id became a message")
+            #expect(!receives.contains { $0.payload(RPCReceive.self)?.msg == "queue-1-1" }, "a forged message id became a message")
         }
     }
 
@@ -80,14 +81,14 @@ struct HostileInputTests {
             // The only enqueue, lease and ack messages the queue took are the cluster's own (the checkout's
             // enqueue, the leader's lease and ack): none from the attacker.
             let queueReceives = events["queue", default: []].filter {
-                $0.kind == .rpcReceive && ["enqueue", "lease", "ack"].contains($0.data["method"]?.stringValue ?? "")
+                ["enqueue", "lease", "ack"].contains($0.payload(RPCReceive.self)?.method ?? "")
             }
             for receive in queueReceives {
-                let peer = receive.data["peer"]?.stringValue ?? "none"
+                let peer = receive.payload(RPCReceive.self)?.peer ?? "none"
                 #expect(["orchestrator", "executor-1", "executor-2", "executor-3"].contains(peer), "\(receive.handle)")
             }
             let bullies = events.values.joined().filter {
-                $0.kind == .rpcReceive && $0.data["peer"]?.stringValue == "executor-9"
+                $0.payload(RPCReceive.self)?.peer == "executor-9"
             }
             #expect(bullies.isEmpty)
         }

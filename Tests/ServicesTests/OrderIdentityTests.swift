@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -35,15 +36,15 @@ struct OrderIdentityTests {
 
         let events = try readRun(cluster.runPath)
         let decisions = events["orchestrator", default: []].filter { $0.kind == .orderDecision }
-        #expect(Set(decisions.compactMap { $0.data["order"]?.stringValue }) == Set(ids))
+        #expect(Set(decisions.compactMap { $0.payload(OrderDecision.self)?.order }) == Set(ids))
         for reply in replies {
-            let decision = decisions.first { $0.data["order"]?.stringValue == reply.orderId }
+            let decision = decisions.first { $0.payload(OrderDecision.self)?.order == reply.orderId }
             #expect(decision?.traceID == reply.traceId, "the decision carries the order id and the trace id")
         }
         let enqueues = events["queue", default: []].filter {
-            $0.kind == .queueEnqueue && $0.data["duplicate"]?.boolValue == false
+            $0.payload(QueueEnqueue.self)?.duplicate == false
         }
-        #expect(enqueues.compactMap { $0.data["order"]?.stringValue }.sorted() == ids.sorted())
+        #expect(enqueues.compactMap { $0.payload(QueueEnqueue.self)?.order }.sorted() == ids.sorted())
     }
 
     @Test(.timeLimit(.minutes(2)))

@@ -53,8 +53,7 @@ struct QueueCrashTests {
 
         let events = try readRun(run.path, damageAllowed: ["queue"])
         let executed = events.filter { $0.key.hasPrefix("executor-") }.values.joined()
-            .filter { $0.kind == .executorCommit && $0.data["outcome"]?.stringValue == "committed" }
-            .compactMap { $0.data["order"]?.stringValue }
+            .compactMap { $0.payload(ExecutorCommit.self) }.filter(\.committed).map(\.order)
         #expect(executed.count == Set(executed).count, "an order was executed and committed twice")
         let recovered = events["queue", default: []].filter { $0.kind == .queueRecovered }
         #expect(recovered.count == 2, "the restarted queue replayed its log")
@@ -109,7 +108,7 @@ struct QueueCrashTests {
         supervisor.stop()
         let events = try readRun(run.path)
         let expired = events["queue", default: []].filter {
-            $0.kind == .queueLeaseExpired && $0.data["executor"]?.intValue == Int64(leader.id)
+            $0.payload(QueueLeaseExpired.self)?.end.executor == leader.id
         }
         #expect(expired.isEmpty, "a lease of the stopped leader expired")
     }

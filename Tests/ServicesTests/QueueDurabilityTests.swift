@@ -93,10 +93,11 @@ struct QueueDurabilityTests {
         let events = try readRun(traces)["queue", default: []]
         let recovered = events.filter { $0.kind == .queueRecovered }
         #expect(recovered.count == 2)
-        #expect(recovered.last?.data["revoked"]?.intValue == 1 && recovered.last?.data["committed"]?.intValue == 1)
-        #expect(recovered.last?.data["orders"] == .array([.string("a"), .string("c")]))
+        let last = recovered.last?.payload(QueueRecovered.self)
+        #expect(last?.revoked == 1 && last?.committed == 1)
+        #expect(last?.orders == ["a", "c"])
         let stopped = events.filter { $0.kind == .queueStopped }
-        #expect(stopped.count == 2 && stopped.last?.data["durable"] == .bool(true))
+        #expect(stopped.count == 2 && stopped.last?.payload(QueueStopped.self)?.durable == true)
     }
 
     @Test func pastMaxWaitingEnqueueIsRefusedAsOverloadedButDuplicatesStillAnswer() throws {
@@ -124,7 +125,7 @@ struct QueueDurabilityTests {
         #expect(reply == .released && running.queue.depth == 1)
         running.stop()
         let released = try readRun(traces)["queue", default: []].filter { $0.kind == .queueLeaseReleased }
-        #expect(released.count == 1 && released.first?.data["order"] == .string("a"))
+        #expect(released.count == 1 && released.first?.payload(QueueLeaseReleased.self)?.end.order == "a")
     }
 
     /// Nothing a configured executor could not send reaches the queue's state, and nothing traps.

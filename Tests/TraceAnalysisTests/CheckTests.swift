@@ -40,7 +40,7 @@ enum Scenario {
             #expect(check.warnings == 0, "\(check.name): \(check.findings.map(\.title))")
             #expect(check.examined > 0 || check.name == "wall-clock-sanity" && check.examined >= 0)
         }
-        #expect(report.checks.count == 10)
+        #expect(report.checks.count == 11)
         #expect(report.exitStatus == 0)
         #expect(report.result("exactly-once")!.info["ok"] == 3)
     }
@@ -200,8 +200,8 @@ enum Scenario {
         var events = ScenarioBuilder.cleanFailover().events
         // Lose the last order's queue commit and executor commit.
         events.removeAll {
-            ($0.kind.rawValue == "queue.commit" || $0.kind.rawValue == "executor.commit")
-                && $0.data["order"]?.stringValue == "2c3d4e5f60718293a4b5c6d7e8f90a1b"
+            ($0.payload(QueueCommit.self)?.ack.order ?? $0.payload(ExecutorCommit.self)?.order)
+                == "2c3d4e5f60718293a4b5c6d7e8f90a1b"
         }
         var report = Scenario.check(events)
         var result = report.result("exactly-once")!
@@ -230,7 +230,7 @@ enum Scenario {
     @Test func callWithoutReplyInACompleteTraceIsAViolation() {
         var events = ScenarioBuilder.cleanFailover().events
         let reply = Scenario.index(events) { $0.node == "executor-1" && $0.kind == .rpcReplyReceive }
-        let msg = events[reply].data["msg"]!.stringValue!
+        let msg = events[reply].payload(RPCReplyReceive.self)!.msg!
         events.remove(at: reply)
         let report = Scenario.check(events)
         let result = report.result("requests-end")!

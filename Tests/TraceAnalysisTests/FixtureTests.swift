@@ -96,8 +96,8 @@ enum Fixtures {
             explanation: "However the queue never commits it",
             build: mutate { events in
                 events.removeAll {
-                    ["queue.commit", "executor.commit"].contains($0.kind.rawValue)
-                        && $0.data["order"]?.stringValue == "2c3d4e5f60718293a4b5c6d7e8f90a1b"
+                    ($0.payload(QueueCommit.self)?.ack.order ?? $0.payload(ExecutorCommit.self)?.order)
+                        == "2c3d4e5f60718293a4b5c6d7e8f90a1b"
                 }
             }),
         Planted(

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import Testing
 import TraceExport
@@ -44,7 +45,7 @@ import TraceFormat
         try withSample { directory in
             var order: String?
             _ = try TraceFileReader().read(path: directory + "/queue.jsonl.gz") { event in
-                if order == nil, event.kind.rawValue == "queue.commit" { order = event.data["order"]?.stringValue }
+                if order == nil, let commit = event.payload(QueueCommit.self) { order = commit.ack.order }
             }
             let selection = ExportSelection(order: try #require(order))
             let (text, summary) = try export(directory, .shiviz, selection: selection)
