@@ -87,11 +87,12 @@ struct FailoverTests {
         #expect(commits.count == approved.count && Set(commits) == approved, "each order committed once in the trace")
         // No commit by a fenced epoch: along the queue's own history, a commit's term is never below a term seen.
         var highestTerm: Int64 = 0
-        for event in queue where [.queueLease, .queueCommit, .queueFenced].contains(event.kind) {
-            let term = event.data["term"]?.intValue ?? 0
-            if event.kind == .queueCommit {
-                #expect(
-                    term >= highestTerm, "commit of \(event.data["order"]!) by term \(term) after term \(highestTerm)")
+        for event in queue {
+            let commit = event.payload(QueueCommit.self)
+            let epoch = event.payload(QueueLease.self)?.epoch ?? commit?.ack.epoch
+            let term = Int64(clamping: epoch?.term ?? 0)
+            if let commit {
+                #expect(term >= highestTerm, "commit of \(commit.ack.order) by term \(term) after term \(highestTerm)")
             }
             highestTerm = max(highestTerm, term)
         }

@@ -88,8 +88,9 @@ enum Fixtures {
                 events.append(
                     TraceEvent(
                         wallTimeNanos: last.wallTimeNanos + 1, node: "executor-2", pid: last.pid,
-                        sequence: last.sequence + 1, kind: EventKind("election.leader"), clock: clock,
-                        data: ["leader": 1, "epoch": "2.1", "term": 2, "self": true]))
+                        sequence: last.sequence + 1,
+                        payload: ElectionLeader(leader: 1, epoch: ScenarioBuilder.epoch("2.1"), isSelf: true),
+                        clock: clock))
             }),
         Planted(
             name: "08-lost-order", check: "exactly-once", severity: .violation,

@@ -28,7 +28,8 @@ enum SampleRun {
             &run, from: "orchestrator", to: "fraud", method: "score", msg: "orchestrator-101-1", parent: checkout,
             spans: ("b7ad6b7169203331", "e457b5a2e4d86bd1")
         ) { run, server in
-            run.record("fraud", LogRecord(level: "info", message: "scored", logger: nil, attributes: nil), context: server)
+            run.record(
+                "fraud", LogRecord(level: "info", message: "scored", logger: nil, attributes: nil), context: server)
         }
         let verify = TraceContext(traceID: order, spanID: "c1c1c1c1c1c1c1c1", parentSpanID: checkout.spanID)
         let verifySend = RPCSend(msg: "orchestrator-101-2", peer: "verification", method: "verify")
@@ -70,7 +71,8 @@ enum SampleRun {
         }
         let work = TraceContext(traceID: order, spanID: "c7c7c7c7c7c7c7c7")
         run.record(
-            "executor-1", ExecutorDequeue(order: order, epoch: nil, lease: nil, delivery: nil, slot: nil), context: work)
+            "executor-1", ExecutorDequeue(order: order, epoch: nil, lease: nil, delivery: nil, slot: nil), context: work
+        )
         run.record("executor-1", ExecutorCommit(order: order, epoch: nil, lease: nil, outcome: nil), context: work)
         try run.write(to: directory)
     }
