@@ -168,6 +168,7 @@ final class ExactlyOnceCheck: RunCheck {
         examined += 1
         durableWaiting = Set(waiting)
         guard let recentCommits else { return }
+        forgetUnsyncedEnqueues(recovered: event, waiting: durableWaiting ?? [], recentCommits: Set(recentCommits))
         for order in recentCommits {
             var entry = orders[order] ?? OrderState()
             entry.loggedCommit = entry.loggedCommit ?? event
@@ -183,6 +184,24 @@ final class ExactlyOnceCheck: RunCheck {
                 ledger.carried.append(order)
             }
             orders[order] = entry
+        }
+    }
+
+    /// A restarted queue that neither holds nor lists as committed an order an earlier process traced as enqueued
+    /// lost that enqueue with the unsynced tail of its log: the process was killed after tracing the enqueue and
+    /// before its record was durable, so it never acknowledged it. The orchestrator's retry then stores the order
+    /// again, which is not a duplicate. (An acknowledged order the queue lost is still reported: nothing enqueues
+    /// it again, so it ends lost.)
+    private func forgetUnsyncedEnqueues(recovered: RunEvent, waiting: Set<String>, recentCommits: Set<String>) {
+        for (order, entry) in orders
+        where entry.enqueues > 0 && entry.queueCommits == 0 && !waiting.contains(order)
+            && !recentCommits.contains(order) && entry.enqueue?.event.pid != recovered.event.pid
+        {
+            var forgotten = entry
+            forgotten.enqueues = 0
+            forgotten.enqueue = nil
+            orders[order] = forgotten
+            info["enqueues lost with a killed queue's unsynced log tail", default: 0] += 1
         }
     }
 
