@@ -106,8 +106,7 @@ extension ScenarioBuilder {
         if retried {
             builder.call("orchestrator", "queue", "enqueue", trace: orderA) { builder in
                 builder.record(
-                    "queue", EventKind("queue.enqueue"), trace: orderA,
-                    ["order": .string(orderA), "depth": 1, "duplicate": false])
+                    "queue", QueueEnqueue(order: orderA, priority: nil, depth: 1, duplicate: false), trace: orderA)
             }
             builder.execute(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
         }
