@@ -38,6 +38,10 @@ rootfs-check:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "rootfs-check: SKIPPED, needs root (chroot, mmdebstrap)"; \
 	else BIN=$(BIN) OUT=.build/rootfs-debug scripts/build-rootfs; fi
 
+# compose.yaml, deploy/k8s and the Containerfile checked offline (schemas, the cluster configs, planted mistakes).
+deploy-check:
+	scripts/check-deploy
+
 run: bootstrap
 	$(SWIFT) build
 	$(BIN)/bookstore demo

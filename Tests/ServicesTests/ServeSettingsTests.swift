@@ -111,4 +111,19 @@ struct ServeSettingsTests {
         let error = try #require(throws: ConfigError.self) { try ClusterConfig.load(path: path) }
         #expect(error.reason.contains("queue.address"))
     }
+
+    @Test(arguments: ["deploy/cluster.json", "deploy/k8s/cluster.json"])
+    func theContainerConfigsLoadAndEveryNodeBindsAllInterfacesOnItsAdvertisedPort(file: String) throws {
+        let config = try ClusterConfig.load(path: packageRoot.appendingPathComponent(file).path)
+        #expect(config.fraudModel == "/opt/bookstore/models/fraud-model.json")
+        for service in ServiceRole.allCases.map(\.rawValue) + ["executor"] {
+            let ids = service == "executor" ? config.executors.replicas.map(\.id) : [nil]
+            for id in ids {
+                let settings = try resolve(service, id: id, config: config)
+                let advertised = try #require(ListenAddress(settings.config.allAdvertised[settings.node] ?? ""))
+                #expect(!AddressText.isIPLiteral(advertised.host), "\(settings.node) is advertised by name")
+                #expect(settings.listen == ListenAddress(host: "0.0.0.0", port: advertised.port))
+            }
+        }
+    }
 }
