@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all bootstrap build test causality-gate run bench fuzz clean format rootfs rootfs-check deploy-check multihost
+.PHONY: all bootstrap build test causality-gate run bench fuzz clean format rootfs rootfs-check deploy-check multihost multihost-if-allowed
 
 all: build
 
@@ -41,6 +41,15 @@ rootfs-check:
 # compose.yaml, deploy/k8s and the Containerfile checked offline (schemas, the cluster configs, planted mistakes).
 deploy-check:
 	scripts/check-deploy
+
+# The cluster on network namespaces through partitions, a host kill and skewed clocks (needs root; docs/deploy.md).
+multihost: bootstrap
+	$(SWIFT) build
+	scripts/multihost
+
+# In `make test`: runs where namespaces are allowed, else prints why it skipped.
+multihost-if-allowed:
+	scripts/multihost --skip-if-unsupported
 
 run: bootstrap
 	$(SWIFT) build
