@@ -211,6 +211,40 @@ def containerfile_problems(text):
     return problems
 
 
+# ---- trace collection ---------------------------------------------------------------------------------------------
+
+def collect_traces_problems(root):
+    """scripts/collect-traces merge: joins one run's host folders; refuses mixed run ids and a node held twice."""
+    import gzip
+    import subprocess
+    import tempfile
+
+    problems = []
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        for host, run, node in [("a", "r1", "queue"), ("b", "r1", "executor-1"), ("c", "r2", "fraud"),
+                                ("d", "r1", "queue")]:
+            (base / host / run).mkdir(parents=True)
+            with gzip.open(base / host / run / f"{node}.jsonl.gz", "wt") as file:
+                file.write("{}\n")
+
+        def merge(*hosts):
+            return subprocess.run([str(root / "scripts/collect-traces"), "merge", str(base / "out"),
+                                   *[str(base / h) for h in hosts]], capture_output=True, text=True)
+
+        joined = merge("a/r1", "b/r1")
+        names = sorted(p.name for p in (base / "out/run/r1").glob("*.jsonl.gz"))
+        if joined.returncode != 0 or names != ["executor-1.jsonl.gz", "queue.jsonl.gz"]:
+            problems.append(f"collect-traces: two hosts of run r1 did not join: {joined.stderr.strip()} {names}")
+        if merge("a/r1", "c/r2").returncode != 2:
+            problems.append("collect-traces: folders of two run ids were joined")
+        if merge("a/r1", "d/r1").returncode != 2:
+            problems.append("collect-traces: two hosts holding one node's file were joined")
+        if sorted(p.name for p in (base / "out/run/r1").glob("*")) != names:
+            problems.append("collect-traces: a refused join changed the run folder")
+    return problems
+
+
 # ---- planted mistakes -------------------------------------------------------------------------------------------
 
 def self_test(compose, config, schema, manifests, kustomization, k8s_config, containerfile):
@@ -268,6 +302,7 @@ def main():
     problems = compose_problems(compose, config, schema)
     problems += kubernetes_problems(manifests, kustomization, k8s_config, json.loads(configmap["data"]["cluster.json"]))
     problems += containerfile_problems(containerfile)
+    problems += collect_traces_problems(root)
     for problem in problems:
         print(f"check-deploy: {problem}", file=sys.stderr)
     uncaught = self_test(compose, config, schema, manifests, kustomization, k8s_config, containerfile)
@@ -278,6 +313,7 @@ def main():
         sys.exit(1)
     print(f"check-deploy: ok (compose.yaml: {len(compose['services'])} services against the Compose schema; "
           f"deploy/k8s: {count} objects against Kubernetes {KUBERNETES_VERSION}, strict; Containerfile; "
+          f"collect-traces merge; "
           f"10 planted mistakes caught)")
 
 

@@ -54,7 +54,8 @@ public struct ServeSettings: Sendable, Equatable {
         return path
     }
 
-    /// Resolves the settings of one node. Pure apart from reading nothing: `environment` is passed in.
+    /// Resolves the settings of one node. `environment` is passed in; nothing is read but the current directory's
+    /// path (relative paths from flags and variables are made absolute against it).
     public static func resolve(
         flags: Flags, config base: ClusterConfig, environment: [String: String]
     ) throws -> ServeSettings {
@@ -70,7 +71,7 @@ public struct ServeSettings: Sendable, Equatable {
         }
         let endpoint = role.map { config.endpoint(of: $0) } ?? config.executors.replica(executorID!)!.endpoint
         guard let listen = endpoint.listenAddress else {
-            throw ConfigError(path: "-", reason: "\(node): no usable listen address in \(endpoint.address)")
+            throw ConfigError(path: "serve", reason: "\(node): no usable listen address in \(endpoint.address)")
         }
         let runID = try env.runID() ?? config.runID ?? "manual"
         config.runID = runID
@@ -110,7 +111,7 @@ public struct ServeSettings: Sendable, Equatable {
             return (role, nil, node)
         }
         guard flags.service == "executor" else {
-            throw ConfigError(path: "-", reason: "unknown service \(flags.service.debugDescription)")
+            throw ConfigError(path: "serve", reason: "unknown service \(flags.service.debugDescription)")
         }
         let fromNode = try named.map { name -> Int in
             guard let replica = config.executors.replicas.first(where: { $0.node == name }) else {
@@ -120,13 +121,14 @@ public struct ServeSettings: Sendable, Equatable {
         }
         let candidates = [flags.executorID, try env.executorID(), fromNode].compactMap { $0 }
         guard let id = candidates.first else {
-            throw ConfigError(path: "-", reason: "an executor needs --id N, BOOKSTORE_EXECUTOR_ID or BOOKSTORE_NODE")
+            throw ConfigError(
+                path: "serve", reason: "an executor needs --id N, BOOKSTORE_EXECUTOR_ID or BOOKSTORE_NODE")
         }
         if let other = candidates.first(where: { $0 != id }) {
-            throw ConfigError(path: "-", reason: "the executor id is given twice and differs: \(id) and \(other)")
+            throw ConfigError(path: "serve", reason: "the executor id is given twice and differs: \(id) and \(other)")
         }
         guard let replica = config.executors.replica(id) else {
-            throw ConfigError(path: "-", reason: "no executor with id \(id) in the config")
+            throw ConfigError(path: "serve", reason: "no executor with id \(id) in the config")
         }
         return (nil, id, replica.node)
     }
