@@ -18,7 +18,7 @@ struct SleepParams: Codable, Sendable {
 }
 
 /// A server and a client on loopback, with trace files in a fresh temporary directory.
-final class TestPair: @unchecked Sendable {
+final class TestPair: Sendable {
     let directory: String
     let serverRecorder: TraceRecorder
     let clientRecorder: TraceRecorder

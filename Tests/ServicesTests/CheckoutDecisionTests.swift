@@ -1,6 +1,7 @@
 import Checkout
 import Foundation
 import RPC
+import OrchestratorCore
 import Testing
 
 @testable import Services

@@ -1,8 +1,10 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
+import Synchronization
 import Testing
 import TraceFormat
 
@@ -28,14 +30,9 @@ final class CheckoutRefusalTests {
     let received = Received()
 
     /// The order ids a stand-in queue received, in order.
-    final class Received: @unchecked Sendable {
-        private let lock = NSLock()
-        private var ids: [String] = []
-        func withLock<T>(_ body: (inout [String]) -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&ids)
-        }
+    final class Received: Sendable {
+        private let ids = Mutex<[String]>([])
+        func withLock<T: Sendable>(_ body: (inout [String]) -> T) -> T { ids.withLock { body(&$0) } }
     }
 
     init(behaviour: Behaviour) throws {
@@ -44,7 +41,7 @@ final class CheckoutRefusalTests {
         ) { $0.fraudModel = fraudModelPath }
         var router = Router()
         let received = self.received
-        router.register("enqueue", OrderTicket.self) { ticket, _ -> EnqueueReply in
+        router.register(QueueRPC.enqueue) { ticket, _ in
             let calls = received.withLock { ids in
                 ids.append(ticket.orderId)
                 return ids.count
@@ -54,7 +51,7 @@ final class CheckoutRefusalTests {
                 throw RPCError(.overloaded, "10000 orders wait (maxWaiting)")
             case .slowFirstAnswer:
                 if calls == 1 { Thread.sleep(forTimeInterval: 0.6) }
-                return EnqueueReply(stored: calls == 1, position: 0, depth: 1)
+                return calls == 1 ? .stored(position: 0, depth: 1) : .duplicate(depth: 1)
             }
         }
         let queueHost = ServiceHost(

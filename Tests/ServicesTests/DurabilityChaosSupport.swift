@@ -1,8 +1,10 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import SeededRandom
 import Services
+import Synchronization
 import Testing
 import TraceFormat
 
@@ -87,10 +89,9 @@ struct ChaosSchedule {
 
 /// Load in batches on a background thread until the chaos is over and at least `minimum` orders were sent (or
 /// `maximum` were): so every fault lands under load, and the run stays bounded.
-final class SteadyChaosLoad: @unchecked Sendable {
-    private let lock = NSLock()
-    private var over = false
-    private var reports: [LoadGenerator.Report] = []
+final class SteadyChaosLoad: Sendable {
+    private let over = Mutex(false)
+    private let reports = Mutex<[LoadGenerator.Report]>([])
     private let done = DispatchSemaphore(value: 0)
 
     init(cluster: LocalCluster, seed: UInt64, minimum: Int, maximum: Int, recorder: TraceRecorder) {
@@ -100,12 +101,12 @@ final class SteadyChaosLoad: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             var sent = 0
             var batch: UInt64 = 0
-            while sent < maximum && !(lock.withLock { over } && sent >= minimum) {
+            while sent < maximum && !(over.withLock { $0 } && sent >= minimum) {
                 let report = LoadGenerator(
                     baseURL: url, orders: 25, concurrency: 4, seed: seed &+ batch &* 1_000_003,
                     year: CalendarDate.utcNow().year, credential: credential, retry: retry
                 ).run(recorder: recorder)
-                lock.withLock { reports.append(report) }
+                reports.withLock { $0.append(report) }
                 sent += report.orders
                 batch += 1
             }
@@ -113,12 +114,12 @@ final class SteadyChaosLoad: @unchecked Sendable {
         }
     }
 
-    func chaosIsOver() { lock.withLock { over = true } }
+    func chaosIsOver() { over.withLock { $0 = true } }
 
     /// The batches' reports merged, or nil if the load is still running after `seconds`.
     func wait(seconds: Double) -> LoadGenerator.Report? {
         guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        return lock.withLock {
+        return reports.withLock { reports in
             guard var total = reports.first else { return nil }
             for report in reports.dropFirst() {
                 total.orders += report.orders

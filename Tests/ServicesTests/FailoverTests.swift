@@ -4,6 +4,7 @@ import Election
 import Foundation
 import RPC
 import Services
+import Synchronization
 import Testing
 import TraceFormat
 
@@ -110,6 +111,10 @@ struct FailoverTests {
     }
 }
 
-final class ReportBox: @unchecked Sendable {
-    var report: LoadGenerator.Report?
+final class ReportBox: Sendable {
+    private let value = Mutex<LoadGenerator.Report?>(nil)
+    var report: LoadGenerator.Report? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import RPC
 import Services
+import Synchronization
 import Testing
 import TraceFormat
 
@@ -262,9 +263,8 @@ private func expectRPCFailure(
         "\(label): \(String(decoding: response.body.prefix(300), as: UTF8.self))", sourceLocation: sourceLocation)
 }
 
-private final class ExitLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func add(_ entry: String) { lock.withLock { items.append(entry) } }
-    var entries: [String] { lock.withLock { items } }
+private final class ExitLog: Sendable {
+    private let items = Mutex<[String]>([])
+    func add(_ entry: String) { items.withLock { $0.append(entry) } }
+    var entries: [String] { items.withLock { $0 } }
 }

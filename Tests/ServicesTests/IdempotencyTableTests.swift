@@ -1,3 +1,4 @@
+import OrchestratorCore
 import Testing
 
 @testable import Services

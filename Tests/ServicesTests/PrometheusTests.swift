@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -49,8 +50,10 @@ struct PrometheusTests {
 
         var config = ClusterConfig()
         config.fraudModel = fraudModelPath
-        // Slow execution leaves a backlog after the load, so the leader holds a lease when it is paused.
+        // Slow execution by one slot leaves a backlog after the load (25 orders/s, well below what the load sends
+        // even on a busy machine), so the leader holds a lease when it is paused.
         config.executors.processingMs = 40
+        config.executors.executorConcurrency = 1
         let configPath = root + "/cluster.json"
         try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
         let run = try RunDirectory.create(root: root, runID: "prometheus")
@@ -352,7 +355,7 @@ private struct ExecutorFaults {
     private func pauseWhileLeased(_ nodes: [String], holder: (Int) -> Bool) throws {
         for _ in 0..<300 {
             for node in nodes { supervisor.signal(SIGSTOP, to: node) }
-            let snapshot = try queue.call("inspect", Empty(), returning: QueueSnapshot.self)
+            let snapshot = try queue.call(QueueRPC.inspect, NoPayload())
             if snapshot.leases.contains(where: { holder($0.executor) }) { return }
             for node in nodes { supervisor.signal(SIGCONT, to: node) }
             Thread.sleep(forTimeInterval: 0.01)

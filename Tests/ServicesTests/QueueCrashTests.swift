@@ -1,5 +1,6 @@
 import Checkout
 import Cluster
+import ClusterProtocol
 import Foundation
 import RPC
 import Services
@@ -90,7 +91,7 @@ struct QueueCrashTests {
         let queue = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: recorder, logger: quietLogger,
             defaultDeadline: .seconds(2), credential: cluster.credential)
-        let held = try queue.call("inspect", Empty(), returning: QueueSnapshot.self).leases
+        let held = try queue.call(QueueRPC.inspect, NoPayload()).leases
             .filter { $0.executor == leader.id }
         #expect(held.count > 1, "the leader works on several orders at once")
         #expect(supervisor.signal(SIGTERM, to: leader.node))
@@ -98,7 +99,7 @@ struct QueueCrashTests {
         let deadline = ContinuousClock.now + .seconds(3)
         var leftover = held
         while ContinuousClock.now < deadline {
-            leftover = try queue.call("inspect", Empty(), returning: QueueSnapshot.self).leases
+            leftover = try queue.call(QueueRPC.inspect, NoPayload()).leases
                 .filter { $0.executor == leader.id && $0.epoch == leader.epoch }
             if leftover.isEmpty { break }
             Thread.sleep(forTimeInterval: 0.05)

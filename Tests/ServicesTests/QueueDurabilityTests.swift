@@ -1,4 +1,5 @@
 import Checkout
+import ClusterProtocol
 import Election
 import Foundation
 import Logging
@@ -45,9 +46,9 @@ struct QueueDurabilityTests {
     }
 
     /// The JSON-RPC error code of a refused call (nil when it succeeded).
-    func refusal<P: Encodable & Sendable>(_ client: RPCClient, _ method: String, _ params: P) -> Int? {
+    func refusal<P, R>(_ client: RPCClient, _ method: RPCMethod<P, R>, _ params: P) -> Int? {
         do {
-            _ = try client.call(method, params, returning: AckReply?.self)
+            _ = try client.call(method, params)
             return nil
         } catch {
             if case .remote(let remote) = error.kind { return remote.code }
@@ -55,32 +56,38 @@ struct QueueDurabilityTests {
         }
     }
 
+    /// The lease of a `leased` reply.
+    func lease(of reply: LeaseReply) throws -> Lease {
+        guard case .leased(let lease, _, _, _) = reply else { throw Unexpected(reply: reply) }
+        return lease
+    }
+
+    struct Unexpected: Error {
+        var reply: LeaseReply
+    }
+
     @Test func waitingOrdersCommitsAndTheEpochSurviveARestartAndOldLeasesAreRevoked() throws {
         let data = temporaryPath("queue-data")
         let traces = temporaryPath("queue-traces")
         defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
         var running = try Running(data: data, traces: traces)
-        for id in ["a", "b", "c"] { _ = try running.client.call("enqueue", ticket(id), returning: EnqueueReply.self) }
-        let first = try running.client.call(
-            "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 0), returning: LeaseReply.self)
-        let second = try running.client.call(
-            "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 1), returning: LeaseReply.self)
-        let lease = try #require(second.lease)
+        for id in ["a", "b", "c"] { _ = try running.client.call(QueueRPC.enqueue, ticket(id)) }
+        let first = try running.client.call(QueueRPC.lease, LeaseRequest(executor: 2, epoch: epoch, slot: 0))
+        let second = try running.client.call(QueueRPC.lease, LeaseRequest(executor: 2, epoch: epoch, slot: 1))
+        let lease = try lease(of: second)
         let ack = try running.client.call(
-            "ack", AckRequest(orderId: lease.orderId, executor: 2, epoch: epoch, leaseId: lease.id),
-            returning: AckReply.self)
-        #expect(ack.outcome == "committed" && first.lease?.orderId == "a")
+            QueueRPC.ack, AckRequest(orderId: lease.orderId, executor: 2, epoch: epoch, leaseId: lease.id))
+        #expect(ack.outcome == .committed && (try? self.lease(of: first).orderId) == "a")
         running.stop()
 
         running = try Running(data: data, traces: traces)
-        let state = try running.client.call("inspect", Empty(), returning: QueueSnapshot.self)
+        let state = try running.client.call(QueueRPC.inspect, NoPayload())
         #expect(state.waiting.map(\.orderId) == ["a", "c"], "the leased order waits again, in its place")
         #expect(state.leases.isEmpty && state.commits.map(\.orderId) == ["b"] && state.highestEpoch == epoch)
-        let again = try running.client.call("enqueue", ticket("b"), returning: EnqueueReply.self)
-        #expect(!again.stored, "a committed id is refused after the restart")
-        let stale = try running.client.call(
-            "lease", LeaseRequest(executor: 1, epoch: Epoch(term: 2, leader: 1)), returning: LeaseReply.self)
-        #expect(stale.fencedBy == epoch, "the highest epoch still fences")
+        let again = try running.client.call(QueueRPC.enqueue, ticket("b"))
+        #expect(!again.isStored, "a committed id is refused after the restart")
+        let stale = try running.client.call(QueueRPC.lease, LeaseRequest(executor: 1, epoch: Epoch(term: 2, leader: 1)))
+        #expect(stale == .fenced(by: epoch), "the highest epoch still fences")
         running.stop()
 
         let events = try readRun(traces)["queue", default: []]
@@ -98,10 +105,10 @@ struct QueueDurabilityTests {
         defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
         let running = try Running(data: data, traces: traces) { $0.queueStore.maxWaiting = 2 }
         defer { running.stop() }
-        for id in ["a", "b"] { _ = try running.client.call("enqueue", ticket(id), returning: EnqueueReply.self) }
-        #expect(refusal(running.client, "enqueue", ticket("c")) == RPCErrorCode.overloaded.rawValue)
-        let duplicate = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
-        #expect(!duplicate.stored)
+        for id in ["a", "b"] { _ = try running.client.call(QueueRPC.enqueue, ticket(id)) }
+        #expect(refusal(running.client, QueueRPC.enqueue, ticket("c")) == RPCErrorCode.overloaded.rawValue)
+        let duplicate = try running.client.call(QueueRPC.enqueue, ticket("a"))
+        #expect(duplicate == .duplicate(depth: 2))
         #expect(running.queue.depth == 2)
     }
 
@@ -110,12 +117,11 @@ struct QueueDurabilityTests {
         let traces = temporaryPath("queue-traces")
         defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
         let running = try Running(data: data, traces: traces)
-        _ = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
-        let lease = try #require(
-            try running.client.call("lease", LeaseRequest(executor: 3, epoch: epoch), returning: LeaseReply.self).lease)
+        _ = try running.client.call(QueueRPC.enqueue, ticket("a"))
+        let lease = try lease(of: running.client.call(QueueRPC.lease, LeaseRequest(executor: 3, epoch: epoch)))
         let reply = try running.client.call(
-            "release", AckRequest(orderId: "a", executor: 3, epoch: epoch, leaseId: lease.id), returning: AckReply.self)
-        #expect(reply.outcome == "released" && running.queue.depth == 1)
+            QueueRPC.release, AckRequest(orderId: "a", executor: 3, epoch: epoch, leaseId: lease.id))
+        #expect(reply == .released && running.queue.depth == 1)
         running.stop()
         let released = try readRun(traces)["queue", default: []].filter { $0.kind == .queueLeaseReleased }
         #expect(released.count == 1 && released.first?.data["order"] == .string("a"))
@@ -128,28 +134,32 @@ struct QueueDurabilityTests {
         defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
         let running = try Running(data: data, traces: traces)
         defer { running.stop() }
-        _ = try running.client.call("enqueue", ticket("a"), returning: EnqueueReply.self)
+        _ = try running.client.call(QueueRPC.enqueue, ticket("a"))
         let invalid = RPCErrorCode.invalidParams.rawValue
         #expect(
-            refusal(running.client, "lease", LeaseRequest(executor: 9, epoch: Epoch(term: 1, leader: 9))) == invalid)
+            refusal(running.client, QueueRPC.lease, LeaseRequest(executor: 9, epoch: Epoch(term: 1, leader: 9)))
+                == invalid)
         #expect(
-            refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: 5, leader: 7))) == invalid)
+            refusal(running.client, QueueRPC.lease, LeaseRequest(executor: 2, epoch: Epoch(term: 5, leader: 7)))
+                == invalid)
         #expect(
-            refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: Epoch(term: .max, leader: 2))) == invalid)
-        #expect(refusal(running.client, "lease", LeaseRequest(executor: 2, epoch: epoch, slot: 99)) == invalid)
+            refusal(running.client, QueueRPC.lease, LeaseRequest(executor: 2, epoch: Epoch(term: .max, leader: 2)))
+                == invalid)
+        #expect(refusal(running.client, QueueRPC.lease, LeaseRequest(executor: 2, epoch: epoch, slot: 99)) == invalid)
         for term: UInt64 in [1 << 63, .max, 0] {
             let ack = AckRequest(orderId: "a", executor: 2, epoch: Epoch(term: term, leader: 2), leaseId: .max)
-            #expect(refusal(running.client, "ack", ack) == invalid, "term \(term)")
-            #expect(refusal(running.client, "release", ack) == invalid, "term \(term)")
+            #expect(refusal(running.client, QueueRPC.ack, ack) == invalid, "term \(term)")
+            #expect(refusal(running.client, QueueRPC.release, ack) == invalid, "term \(term)")
         }
         #expect(
-            refusal(running.client, "ack", AckRequest(orderId: "a b", executor: 2, epoch: epoch, leaseId: 1)) == invalid
+            refusal(running.client, QueueRPC.ack, AckRequest(orderId: "a b", executor: 2, epoch: epoch, leaseId: 1))
+                == invalid
         )
-        #expect(refusal(running.client, "enqueue", ticket(String(repeating: "x", count: 65))) == invalid)
-        let state = try running.client.call("inspect", Empty(), returning: QueueSnapshot.self)
+        #expect(refusal(running.client, QueueRPC.enqueue, ticket(String(repeating: "x", count: 65))) == invalid)
+        let state = try running.client.call(QueueRPC.inspect, NoPayload())
         #expect(state.highestEpoch == .none && state.leases.isEmpty && state.waiting.count == 1)
         // A lease id beyond Int64 is traced without trapping.
         let ack = AckRequest(orderId: "a", executor: 2, epoch: epoch, leaseId: .max)
-        #expect(try running.client.call("ack", ack, returning: AckReply.self).outcome == "no_lease")
+        #expect(try running.client.call(QueueRPC.ack, ack) == .noLease)
     }
 }

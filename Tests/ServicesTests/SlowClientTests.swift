@@ -1,4 +1,5 @@
 import Cluster
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
@@ -10,6 +11,9 @@ private struct Operands: Codable, Sendable {
     var a: Int
     var b: Int
 }
+
+/// The test's own method (not one of the cluster's).
+private let addMethod = RPCMethod<Operands, [String: Int]>("add")
 
 /// Connection limits: slow or idle clients from one address cannot take a server from another.
 /// `BOOKSTORE_SLOW_CLIENTS` sets how many slow clients the first test opens (default 300; the case is 2000).
@@ -35,7 +39,7 @@ struct SlowClientTests {
     static func server(_ configuration: RPCServer.Configuration) throws -> RPCServer {
         var router = Router()
         router.route("GET", "/ping") { _, _ in HTTPResponse.json(["pong": true]) }
-        router.register("add", Operands.self) { params, _ in ["sum": params.a &+ params.b] }
+        router.register(addMethod) { params, _ in ["sum": params.a &+ params.b] }
         let server = RPCServer(
             configuration: configuration, router: router, recorder: TraceRecorder(node: "limits", writer: nil),
             logger: logger)
@@ -44,6 +48,8 @@ struct SlowClientTests {
     }
 
     /// Sends one more header byte on every open socket, once a second, until stopped.
+    /// `@unchecked Sendable` is sound: `sockets` and `running` are touched only under `lock`, and `thread` only
+    /// by the test's thread (set in `start`).
     final class Dribbler: @unchecked Sendable {
         private let lock = NSLock()
         private var sockets: [RawSocket]
@@ -161,12 +167,12 @@ struct SlowClientTests {
         let client = RPCClient(
             peer: "limits", baseURL: "http://127.0.0.1:\(server.port)",
             recorder: TraceRecorder(node: "caller", writer: nil), logger: Self.logger)
-        let first: [String: Int] = try client.call("add", Operands(a: 1, b: 2))
+        let first = try client.call(addMethod, Operands(a: 1, b: 2))
         #expect(first["sum"] == 3)
         Thread.sleep(forTimeInterval: 1.8)
         // Cut by libmicrohttpd's inactivity timeout or the request deadline, whichever looks first.
         #expect(server.statistics.activeConnections == 0, "the idle connection should have been closed")
-        let second: [String: Int] = try client.call("add", Operands(a: 2, b: 2))
+        let second = try client.call(addMethod, Operands(a: 2, b: 2))
         #expect(second["sum"] == 4)
     }
 

@@ -1,4 +1,5 @@
 import Cluster
+import ClusterProtocol
 import Foundation
 import Logging
 import RPC
@@ -14,6 +15,9 @@ private struct Operands: Codable, Sendable {
 private struct Total: Codable, Sendable, Equatable {
     var sum: Int
 }
+
+/// The test's own method (not one of the cluster's): TLS is checked on the smallest exchange.
+private let addMethod = RPCMethod<Operands, Total>("add")
 
 /// HTTPS between RPCServer (libmicrohttpd + GnuTLS) and RPCClient (libcurl), with a throwaway CA made by
 /// `openssl` for the test.
@@ -78,7 +82,7 @@ struct TLSTests {
         defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         var router = Router()
-        router.register("add", Operands.self) { params, _ in Total(sum: params.a &+ params.b) }
+        router.register(addMethod) { params, _ in Total(sum: params.a &+ params.b) }
         let identity = try TLSIdentity.load(
             certificateFile: certificates.certificateFile, keyFile: certificates.keyFile)
         let server = RPCServer(
@@ -91,16 +95,16 @@ struct TLSTests {
         let trusted = RPCClient(
             peer: "secure", baseURL: "https://127.0.0.1:\(server.port)", recorder: recorder, logger: logger,
             caFile: certificates.caFile)
-        #expect(try trusted.call("add", Operands(a: 2, b: 3), returning: Total.self) == Total(sum: 5))
+        #expect(try trusted.call(addMethod, Operands(a: 2, b: 3)) == Total(sum: 5))
 
         let untrusting = RPCClient(
             peer: "secure", baseURL: "https://127.0.0.1:\(server.port)", recorder: recorder, logger: logger,
             caFile: "/dev/null")
-        #expect(throws: RPCCallError.self) { try untrusting.call("add", Operands(a: 2, b: 3), returning: Total.self) }
+        #expect(throws: RPCCallError.self) { try untrusting.call(addMethod, Operands(a: 2, b: 3)) }
 
         let plain = RPCClient(
             peer: "secure", baseURL: "http://127.0.0.1:\(server.port)", recorder: recorder, logger: logger)
-        #expect(throws: RPCCallError.self) { try plain.call("add", Operands(a: 2, b: 3), returning: Total.self) }
+        #expect(throws: RPCCallError.self) { try plain.call(addMethod, Operands(a: 2, b: 3)) }
     }
 
     @Test(
@@ -184,12 +188,12 @@ struct TLSTests {
         let plainQueue = RPCClient(
             peer: "queue", baseURL: config.queue.url, recorder: recorder, logger: quietLogger,
             defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential)
-        #expect(throws: RPCCallError.self) { try plainQueue.call("inspect", Empty(), returning: QueueSnapshot.self) }
+        #expect(throws: RPCCallError.self) { try plainQueue.call(QueueRPC.inspect, NoPayload()) }
         let secureQueue = RPCClient(
             peer: "queue", baseURL: queueTarget.baseURL, recorder: recorder, logger: quietLogger,
             defaultDeadline: .seconds(2), propagatesContext: false, credential: cluster.credential,
             caFile: queueTarget.caFile)
-        #expect(try secureQueue.call("inspect", Empty(), returning: QueueSnapshot.self).commits.count == 4)
+        #expect(try secureQueue.call(QueueRPC.inspect, NoPayload()).commits.count == 4)
     }
 
     @Test("a missing or non-PEM identity file is refused with its path")

@@ -5,6 +5,7 @@ import Logging
 import RPC
 import Services
 import Testing
+import TraceAnalysis
 import TraceFormat
 
 /// The package root, found from this file's path.
@@ -64,22 +65,20 @@ func locateBookstore() throws -> String {
 /// A loopback port that was free a moment ago.
 func freePort() -> Int { LoopbackPort.free() }
 
-/// Reads every event of every trace file in a run directory, by node. Files of nodes in `damageAllowed`
-/// (killed with -9) may end in a cut; every other file must be clean.
+/// Reads every event of every trace file in a run directory, by node (each node's segments in order). Files of
+/// nodes in `damageAllowed` (killed with -9) may end in a cut; every other file must be clean.
 func readRun(_ directory: String, damageAllowed: Set<String> = []) throws -> [String: [TraceEvent]] {
     var byNode: [String: [TraceEvent]] = [:]
-    for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasSuffix(".jsonl.gz") {
-        var events: [TraceEvent] = []
-        let report = try TraceFileReader().read(path: (directory as NSString).appendingPathComponent(file)) {
-            events.append($0)
-        }
-        let node = String(file.dropLast(".jsonl.gz".count))
-        if damageAllowed.contains(node) {
-            #expect(report.malformed.isEmpty, "\(report.problems)")
+    let healths = try RunLoader(directory: directory).forEachEventInFileOrder { node, event in
+        byNode[node, default: []].append(event)
+    }
+    for health in healths {
+        byNode[health.node] = byNode[health.node] ?? []
+        if damageAllowed.contains(health.node) {
+            #expect(health.malformed.isEmpty, "\(health.problems)")
         } else {
-            #expect(report.isClean, "\(report.problems)")
+            #expect(health.isClean, "\(health.problems)")
         }
-        byNode[node] = events
     }
     return byNode
 }

@@ -2,6 +2,7 @@ import Causality
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 /// Shared helpers for the check tests.
 enum Scenario {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 extension ScenarioBuilder {
     mutating func queueRecovered(_ orders: [String]) {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 /// The curated runs under `traces/samples/`: a real clean run with a failover, and one planted violation per
 /// check. Regenerate the planted ones with `REGENERATE_FIXTURES=1 swift test --filter FixtureTests`.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 /// Writes run directories for loader tests.
 enum RunFiles {
@@ -69,9 +70,12 @@ enum RunFiles {
         let file = report.files[0]
         #expect(report.events == 3)
         #expect(file.malformedCount == 3)
-        #expect(file.malformed[0] == "\(directory)/fraud.jsonl.gz:2: malformed event: invalid JSON")
-        #expect(file.malformed[1].hasPrefix("\(directory)/fraud.jsonl.gz:5: malformed event: trace format version 2"))
-        #expect(file.malformed[2] == "\(directory)/fraud.jsonl.gz:6: malformed event: missing field \"seq\"")
+        #expect(file.malformed[0].description == "\(directory)/fraud.jsonl.gz:2: malformed event: invalid JSON")
+        #expect(
+            file.malformed[1].description.hasPrefix(
+                "\(directory)/fraud.jsonl.gz:5: malformed event: trace format version 2"))
+        #expect(
+            file.malformed[2].description == "\(directory)/fraud.jsonl.gz:6: malformed event: missing field \"seq\"")
         #expect(report.exitStatus == 0)
     }
 

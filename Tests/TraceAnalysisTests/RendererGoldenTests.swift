@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TraceTestSupport
 
 /// Compares renderer output with `Golden/<name>.txt`, byte for byte.
 /// Regenerate after an intended change with `UPDATE_GOLDEN=1 swift test --filter RendererGoldenTests`.

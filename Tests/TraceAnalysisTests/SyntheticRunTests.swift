@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TraceAnalysis
+import TraceTestSupport
 
 @Suite struct SyntheticRunTests {
     @Test func generatedRunIsCleanAndHasTheRequestedSize() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TraceAnalysis
 import TraceExport
 import TraceFormat
 
@@ -62,7 +63,7 @@ import TraceFormat
     @Test func smallBatchesWriteTheSameLinesAsOneBatch() throws {
         try withTemporaryDirectory { directory in
             try SampleRun.write(to: directory)
-            let source = try TraceRunSource(directory: directory)
+            let source = try RunLoader(directory: directory)
             var outputs: [String] = []
             for limit in [1, 1_000] {
                 let path = (directory as NSString).appendingPathComponent("out-\(limit).txt")

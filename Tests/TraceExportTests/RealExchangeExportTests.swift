@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RPC
 import Testing
+import TraceAnalysis
 import TraceExport
 import TraceFormat
 
@@ -81,9 +82,9 @@ import TraceFormat
     @Test func orderSelectionKeepsOnlyThatTrace() throws {
         try withTemporaryDirectory { directory in
             try recordExchange(in: directory)
-            let source = try TraceRunSource(directory: directory)
+            let source = try RunLoader(directory: directory)
             var traces: [String: Int] = [:]
-            try source.forEachEvent { event in traces[event.traceID ?? "", default: 0] += 1 }
+            try source.forEachEventInFileOrder { _, event in traces[event.traceID ?? "", default: 0] += 1 }
             let (busiest, count) = try #require(traces.max { $0.value < $1.value })
             let (text, summary) = try export(directory, .otlp, selection: ExportSelection(order: busiest.uppercased()))
             #expect(summary.eventsSelected == count)

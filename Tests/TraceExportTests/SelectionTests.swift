@@ -1,13 +1,21 @@
 import Causality
+import ClusterProtocol
 import Testing
 import TraceExport
 import TraceFormat
 
 @Suite struct SelectionTests {
+    /// A log event, or with `order` an event about that order (a `queue.enqueue`).
     private func event(node: String, trace: String?, order: String? = nil) -> TraceEvent {
-        TraceEvent(
+        if let order {
+            return TraceEvent(
+                wallTimeNanos: 1, node: node, pid: 1, sequence: 1,
+                payload: QueueEnqueue(order: order, priority: nil, depth: 1, duplicate: false), traceID: trace,
+                clock: VectorClock([node: 1]))
+        }
+        return TraceEvent(
             wallTimeNanos: 1, node: node, pid: 1, sequence: 1, kind: .log, traceID: trace,
-            clock: VectorClock([node: 1]), data: order.map { ["order": .string($0)] } ?? [:])
+            clock: VectorClock([node: 1]))
     }
 
     @Test func orderMatchesTheTraceOrTheOrderFieldCaseInsensitively() {

@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import Synchronization
 import TraceExport
 import TraceFormat
 
@@ -51,14 +52,13 @@ extension TraceValue {
 }
 
 /// A deterministic wall clock for recorders: every reading is 1 µs after the previous one.
-final class SteppingClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var now: Int64 = 1_733_000_000_000_000_000
+final class SteppingClock: Sendable {
+    private let now = Mutex<Int64>(1_733_000_000_000_000_000)
 
     func read() -> Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        now += 1_000
-        return now
+        now.withLock { now in
+            now += 1_000
+            return now
+        }
     }
 }

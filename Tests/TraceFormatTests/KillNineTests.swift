@@ -44,7 +44,8 @@ private func locateBookstore() throws -> String {
     )
 }
 
-/// Collects the child's stdout lines (`<seq> <nanos>`) on a background thread.
+/// Collects the child's stdout lines (`<seq> <nanos>`) on a background thread. `@unchecked Sendable` is sound:
+/// the collected state is touched only while holding `condition`'s lock (a condition variable: readers wait).
 private final class ReportCollector: @unchecked Sendable {
     private let condition = NSCondition()
     private var reports: [(sequence: UInt64, nanos: Int64)] = []

@@ -29,7 +29,7 @@ func sampleEvents(_ range: ClosedRange<Int>, node: String = "orchestrator") -> [
 }
 
 /// Reads every event of a trace file.
-func readTrace(_ path: String) throws -> (events: [TraceEvent], report: TraceFileReport) {
+func readTrace(_ path: String) throws -> (events: [TraceEvent], report: FileHealth) {
     var events: [TraceEvent] = []
     let report = try TraceFileReader().read(path: path) { events.append($0) }
     return (events, report)
@@ -101,7 +101,8 @@ func systemGunzip(_ path: String) throws -> (status: Int32, output: [UInt8], err
     return (process.terminationStatus, [UInt8](data), String(decoding: errorData.value, as: UTF8.self))
 }
 
-/// A value shared between threads under a lock.
+/// A value shared between threads under a lock. `@unchecked Sendable` is sound: `stored` is only reached between
+/// `lock()` and `unlock()`. (Not a `Mutex`: the tests keep non-`Sendable` values in it and read them out.)
 final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value

@@ -1,0 +1,68 @@
+import TraceModel
+
+/// The orchestrator's decision on an order (`order.decision`).
+public struct OrderDecision: TraceEventPayload {
+    public static let kind = EventKind.orderDecision
+    /// The `status` of an approved order.
+    public static let approvedStatus = "approved"
+    /// The `status` of a rejected order.
+    public static let rejectedStatus = "rejected"
+
+    public var order: String
+    /// `approved` or `rejected`.
+    public var status: String?
+    /// The findings' codes.
+    public var reasons: [String]?
+    public var fraudScore: Double?
+    /// True when an approval was confirmed by a retry with its `Idempotency-Key` (written only when true).
+    public var retried: Bool
+
+    public init(order: String, status: String?, reasons: [String]?, fraudScore: Double?, retried: Bool = false) {
+        self.order = order
+        self.status = status
+        self.reasons = reasons
+        self.fraudScore = fraudScore
+        self.retried = retried
+    }
+
+    /// True when the order was approved.
+    public var approved: Bool { status == Self.approvedStatus }
+
+    public func encoded() -> [String: TraceValue] {
+        var data: [String: TraceValue] = ["order": .string(order)]
+        data.put("status", status)
+        data.put("reasons", reasons)
+        data.put("fraud_score", fraudScore)
+        if retried { data["retried"] = .bool(true) }
+        return data
+    }
+
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
+        self.init(
+            order: try fields.order(), status: try fields.string("status", maxBytes: 64),
+            reasons: try fields.strings("reasons", maxCount: 1024), fraudScore: try fields.double("fraud_score"),
+            retried: try fields.bool("retried") ?? false)
+    }
+}
+
+/// The orchestrator went on without suggestions (`suggestions.skipped`).
+public struct SuggestionsSkipped: TraceEventPayload {
+    public static let kind = EventKind.suggestionsSkipped
+    public var order: String
+    public var reason: String?
+
+    public init(order: String, reason: String?) {
+        self.order = order
+        self.reason = reason
+    }
+
+    public func encoded() -> [String: TraceValue] {
+        var data: [String: TraceValue] = ["order": .string(order)]
+        data.put("reason", reason)
+        return data
+    }
+
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
+        self.init(order: try fields.order(), reason: try fields.string("reason"))
+    }
+}

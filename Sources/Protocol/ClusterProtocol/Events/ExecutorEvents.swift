@@ -1,0 +1,70 @@
+import Election
+import TraceModel
+
+/// The leader took an order (`executor.dequeue`).
+public struct ExecutorDequeue: TraceEventPayload {
+    public static let kind = EventKind.executorDequeue
+    public var order: String
+    /// The lease's epoch (written as `epoch` and `term`).
+    public var epoch: Epoch?
+    public var lease: UInt64?
+    public var delivery: Int?
+    public var slot: Int?
+
+    public init(order: String, epoch: Epoch?, lease: UInt64?, delivery: Int?, slot: Int?) {
+        self.order = order
+        self.epoch = epoch
+        self.lease = lease
+        self.delivery = delivery
+        self.slot = slot
+    }
+
+    public func encoded() -> [String: TraceValue] {
+        var data: [String: TraceValue] = ["order": .string(order)]
+        data.put(epoch: epoch)
+        data.put("lease", lease)
+        data.put("delivery", delivery)
+        data.put("slot", slot)
+        return data
+    }
+
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
+        self.init(
+            order: try fields.order(), epoch: try fields.epoch("epoch"), lease: try fields.leaseID(),
+            delivery: try fields.count("delivery"), slot: try fields.count("slot"))
+    }
+}
+
+/// The leader executed an order and the queue answered its ack (`executor.commit`).
+public struct ExecutorCommit: TraceEventPayload {
+    public static let kind = EventKind.executorCommit
+    public var order: String
+    public var epoch: Epoch?
+    public var lease: UInt64?
+    /// The queue's answer to the ack (`committed`, …).
+    public var outcome: String?
+
+    public init(order: String, epoch: Epoch?, lease: UInt64?, outcome: String?) {
+        self.order = order
+        self.epoch = epoch
+        self.lease = lease
+        self.outcome = outcome
+    }
+
+    /// True when the queue committed the order on this ack.
+    public var committed: Bool { outcome == QueueAck.committed }
+
+    public func encoded() -> [String: TraceValue] {
+        var data: [String: TraceValue] = ["order": .string(order)]
+        data.put(epoch: epoch)
+        data.put("lease", lease)
+        data.put("outcome", outcome)
+        return data
+    }
+
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
+        self.init(
+            order: try fields.order(), epoch: try fields.epoch("epoch"), lease: try fields.leaseID(),
+            outcome: try fields.string("outcome", maxBytes: 64))
+    }
+}

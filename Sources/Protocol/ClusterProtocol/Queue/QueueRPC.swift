@@ -1,0 +1,69 @@
+import Checkout
+import Election
+import OrderQueueCore
+
+/// The Order Queue's methods (`QueueService`; callers: the orchestrator, the executors' leader, tools).
+public enum QueueRPC {
+    /// Stores an approved order (idempotent by order id).
+    public static let enqueue = RPCMethod<OrderTicket, EnqueueReply>("enqueue")
+    /// The leader asks for an order for one of its slots, with its epoch as the fencing token.
+    public static let lease = RPCMethod<LeaseRequest, LeaseReply>("lease")
+    /// The leader executed a leased order: commit it.
+    public static let ack = RPCMethod<AckRequest, AckReply>("ack")
+    /// The leader gives a leased order back unexecuted (clean stop).
+    public static let release = RPCMethod<AckRequest, AckReply>("release")
+    /// The queue's state: waiting orders, leases, commits, highest epoch.
+    public static let inspect = RPCMethod<NoPayload, QueueSnapshot>("inspect")
+}
+
+/// `queue.lease` params: the leader asks for work for one of its slots.
+public struct LeaseRequest: Codable, Sendable, Equatable {
+    public var executor: Int
+    public var epoch: Epoch
+    /// The leader's work slot (0 ..< executorConcurrency); one lease per executor, epoch and slot.
+    public var slot: Int
+
+    public init(executor: Int, epoch: Epoch, slot: Int = 0) {
+        self.executor = executor
+        self.epoch = epoch
+        self.slot = slot
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            executor: try container.decode(Int.self, forKey: .executor),
+            epoch: try container.decode(Epoch.self, forKey: .epoch),
+            slot: try container.decodeIfPresent(Int.self, forKey: .slot) ?? 0)
+    }
+}
+
+/// `queue.ack` and `queue.release` params: the leader finished an order, or gives it back.
+public struct AckRequest: Codable, Sendable, Equatable {
+    public var orderId: String
+    public var executor: Int
+    public var epoch: Epoch
+    public var leaseId: UInt64
+
+    public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64) {
+        self.orderId = orderId
+        self.executor = executor
+        self.epoch = epoch
+        self.leaseId = leaseId
+    }
+}
+
+/// `queue.inspect` result: the queue's state (tickets only: no card data ever reaches the queue).
+public struct QueueSnapshot: Codable, Sendable, Equatable {
+    public var waiting: [QueuedOrder]
+    public var leases: [Lease]
+    public var commits: [Commit]
+    public var highestEpoch: Epoch
+
+    public init(waiting: [QueuedOrder], leases: [Lease], commits: [Commit], highestEpoch: Epoch) {
+        self.waiting = waiting
+        self.leases = leases
+        self.commits = commits
+        self.highestEpoch = highestEpoch
+    }
+}

@@ -1,0 +1,51 @@
+import ClusterProtocol
+import Election
+import OrderQueueCore
+
+/// The timers of an executor: the election's and the work loop's.
+public enum ExecutorTimer: Sendable, Hashable {
+    case election(BullyTimer)
+    case work(WorkTimer)
+}
+
+/// What an executor writes to its trace (or, for `ignoredFencing`, to its log), in order.
+public enum ExecutorEvent: Sendable, Hashable {
+    /// An election message arrived (heartbeats are not recorded).
+    case electionReceived(BullyMessage, from: Int)
+    /// An election message is sent (heartbeats are not recorded).
+    case electionSent(BullyMessage, to: Int)
+    /// The failure detector fired.
+    case heartbeatTimeout(leader: Int?, silentNanos: UInt64)
+    /// An election began; `term` is the highest term known after the step.
+    case electionStarted(reason: String, term: UInt64)
+    /// A leader is known: this node (`leading`) or another.
+    case leader(Epoch, leading: Bool)
+    /// This node stopped leading `from`.
+    case steppedDown(from: Epoch, newer: Epoch)
+    /// The leader took an order.
+    case dequeued(HeldOrder)
+    /// The queue answered the ack of an order.
+    case acknowledged(HeldOrder, AckOutcome)
+    /// The queue named an out-of-range fencing epoch: ignored (a log line, not a trace event).
+    case ignoredFencing(Epoch)
+}
+
+/// What the executor's shell must do after an input.
+public enum ExecutorDirective: Sendable, Equatable {
+    /// Send an election message to executor `to` (fire and forget).
+    case send(BullyMessage, to: Int)
+    /// (Re)arm a timer for `deadline` (the shell's monotonic nanoseconds), replacing an earlier one.
+    case setTimer(ExecutorTimer, deadline: UInt64)
+    /// Disarm a timer.
+    case cancelTimer(ExecutorTimer)
+    /// Record an event.
+    case record(ExecutorEvent)
+    /// Call the queue's `lease`.
+    case lease(WorkCall, LeaseRequest)
+    /// Call the queue's `ack` for an order held (params: `AckRequest(held, executor:)`).
+    case ack(WorkCall, HeldOrder)
+    /// Call the queue's `release` for an order held.
+    case release(WorkCall, HeldOrder)
+    /// The clean stop is complete: stop every timer.
+    case drained
+}

@@ -1,0 +1,278 @@
+import ClusterProtocol
+import Election
+import OrderQueueCore
+
+/// The leader's work loop as a pure state machine: `slots` slots, each leasing an order from the queue, processing
+/// it for `processingNanos` and acknowledging it with the leadership's epoch as the fencing token; idle polling;
+/// and the clean stop (drain).
+///
+/// Inputs are leadership changes, call outcomes, fired timers and the drain request, each with the time; outputs
+/// are `WorkDirective`s for the shell. No IO, clock reads or randomness: the real executor and the simulator run
+/// the same code.
+///
+/// The rules (as the executor's loop always had them):
+/// - While leading epoch `e`, every slot asks for a lease under `e`. A lease is processed, then acknowledged.
+/// - Nothing to lease: slot 0 asks again after `pollNanos`; the others wait up to `idlePolls` polls, or until a
+///   slot learns that more orders wait (a lease reply with depth > 0), so an idle leader costs one call per poll.
+/// - An ack answered `already_committed` under the slot's own lease (a retried ack whose first copy committed)
+///   counts as committed.
+/// - A failed lease call waits like an empty one; a failed ack is not retried (the lease expires and the order is
+///   delivered again; its ack is idempotent) and the slot leases again.
+/// - A refusal naming a newer epoch ends the slot and is reported (`fenced`) for the election.
+/// - Losing leadership abandons leases being processed (they expire or are revoked); an ack under way still
+///   reports its outcome.
+/// - Drain: no new leases (a lease that arrives is released), in-flight orders finish and are acknowledged within
+///   `drainNanos`; whatever is still held then is released; `drained` ends it.
+public struct WorkMachine: Sendable {
+    public let executor: Int
+    public let settings: WorkSettings
+    /// The epoch this machine works under (nil when not leading).
+    public private(set) var leading: Epoch?
+    public private(set) var slots: [WorkSlot]
+    /// A clean stop began: no new leases.
+    public private(set) var draining = false
+    /// The clean stop ended (`drained` was emitted): inputs are ignored.
+    public private(set) var stopped = false
+    /// Orders this machine saw committed by the queue.
+    public private(set) var committed = 0
+    private var nextCall: UInt64 = 1
+    private var drainDeadlinePassed = false
+
+    public init(executor: Int, settings: WorkSettings) {
+        self.executor = executor
+        self.settings = settings
+        self.slots = Array(repeating: .off, count: max(1, settings.slots))
+    }
+
+    /// Slots inside their work loop (not `off`).
+    public var activeSlots: Int { slots.filter { $0 != .off }.count }
+
+    /// Orders being processed or acknowledged, by slot.
+    public var inFlight: [Int: HeldOrder] {
+        var held: [Int: HeldOrder] = [:]
+        for (slot, state) in slots.enumerated() {
+            switch state {
+            case .processing(let order), .acking(let order, _): held[slot] = order
+            default: break
+            }
+        }
+        return held
+    }
+
+    // MARK: Inputs
+
+    /// This node now leads `epoch`: every slot starts leasing under it.
+    public mutating func onLeadershipGained(_ epoch: Epoch, now: UInt64) -> [WorkDirective] {
+        var directives = onLeadershipLost(now: now)
+        guard !draining, !stopped else { return directives }
+        leading = epoch
+        for slot in slots.indices where slots[slot] == .off { directives += lease(slot) }
+        return directives
+    }
+
+    /// This node no longer leads: idle and processing slots stop (their leases are abandoned).
+    public mutating func onLeadershipLost(now: UInt64) -> [WorkDirective] {
+        guard !stopped else { return [] }
+        leading = nil
+        var directives: [WorkDirective] = []
+        for slot in slots.indices {
+            switch slots[slot] {
+            case .idle:
+                directives.append(.cancelTimer(.idle(slot: slot)))
+                slots[slot] = .off
+            case .processing:
+                directives.append(.cancelTimer(.processing(slot: slot)))
+                slots[slot] = .off
+            case .leasing:
+                slots[slot] = .off
+            case .off, .acking, .releasing:
+                break
+            }
+        }
+        return directives + drainProgress()
+    }
+
+    /// The queue answered a lease call.
+    public mutating func onLeaseReply(_ call: WorkCall, _ answer: LeaseAnswer, now: UInt64) -> [WorkDirective] {
+        guard !stopped, case .leasing(let pending, let epoch) = slots[safe: call.slot], pending == call else {
+            return []
+        }
+        let slot = call.slot
+        switch answer {
+        case .fenced(let newer):
+            slots[slot] = .off
+            return [.fenced(by: newer)] + drainProgress()
+        case .empty:
+            return idle(slot, now: now)
+        case .leased(let lease, let order, let depth):
+            let held = HeldOrder(lease: lease, order: order, epoch: epoch)
+            if draining { return release(slot, held) }
+            guard leading == epoch else {
+                slots[slot] = .off
+                return next(slot, now: now)
+            }
+            var directives = depth > 0 ? wakeIdleSlots() : []
+            slots[slot] = .processing(held)
+            directives.append(.record(.dequeued(held)))
+            directives.append(.setTimer(.processing(slot: slot), deadline: now &+ settings.processingNanos))
+            assert(invariantsHold(), "work machine invariants")
+            return directives
+        }
+    }
+
+    /// A lease call failed (no answer): the slot waits like an idle one.
+    public mutating func onLeaseFailed(_ call: WorkCall, now: UInt64) -> [WorkDirective] {
+        guard !stopped, case .leasing(let pending, _) = slots[safe: call.slot], pending == call else { return [] }
+        return idle(call.slot, now: now)
+    }
+
+    /// The queue answered an ack.
+    public mutating func onAckReply(_ call: WorkCall, _ answer: AckAnswer, now: UInt64) -> [WorkDirective] {
+        guard !stopped, case .acking(let held, let pending) = slots[safe: call.slot], pending == call else {
+            return []
+        }
+        slots[call.slot] = .off
+        // A repeated ack of a lease whose first ack committed it (a retried request) is answered `already_committed`
+        // with that lease: this slot's ack did commit the order.
+        let own = answer.outcome == .alreadyCommitted && answer.committedLease == held.lease.id
+        let outcome = own ? AckOutcome.committed : answer.outcome
+        var directives: [WorkDirective] = [.record(.acknowledged(held, outcome: outcome))]
+        if outcome == .committed { committed += 1 }
+        if let newer = answer.fencedBy { directives.append(.fenced(by: newer)) }
+        return directives + next(call.slot, now: now)
+    }
+
+    /// An ack call failed (no answer): the lease will expire and the order be delivered again.
+    public mutating func onAckFailed(_ call: WorkCall, now: UInt64) -> [WorkDirective] {
+        guard !stopped, case .acking(_, let pending) = slots[safe: call.slot], pending == call else { return [] }
+        slots[call.slot] = .off
+        return next(call.slot, now: now)
+    }
+
+    /// A release call ended (answered or failed: an unreleased lease expires).
+    public mutating func onReleaseDone(_ call: WorkCall, now: UInt64) -> [WorkDirective] {
+        guard !stopped, case .releasing(let pending) = slots[safe: call.slot], pending == call else { return [] }
+        slots[call.slot] = .off
+        return drainProgress()
+    }
+
+    /// A timer set earlier fired.
+    public mutating func onTimer(_ timer: WorkTimer, now: UInt64) -> [WorkDirective] {
+        guard !stopped else { return [] }
+        switch timer {
+        case .idle(let slot):
+            guard slots[safe: slot] == .idle else { return [] }
+            slots[slot] = .off
+            return next(slot, now: now)
+        case .processing(let slot):
+            guard case .processing(let held) = slots[safe: slot] else { return [] }
+            let call = newCall(slot)
+            slots[slot] = .acking(held, call)
+            return [.ack(call, held)]
+        case .drainDeadline:
+            guard draining, !drainDeadlinePassed else { return [] }
+            drainDeadlinePassed = true
+            var directives: [WorkDirective] = []
+            for slot in slots.indices {
+                switch slots[slot] {
+                case .processing(let held):
+                    directives.append(.cancelTimer(.processing(slot: slot)))
+                    directives += release(slot, held)
+                case .acking(let held, _):
+                    directives += release(slot, held)
+                case .leasing, .idle:
+                    slots[slot] = .off
+                case .off, .releasing:
+                    break
+                }
+            }
+            return directives + drainProgress()
+        }
+    }
+
+    /// A clean stop: no new leases; orders in flight finish within `drainNanos`, the rest are given back.
+    public mutating func onDrain(now: UInt64) -> [WorkDirective] {
+        guard !draining, !stopped else { return [] }
+        draining = true
+        var directives: [WorkDirective] = []
+        for slot in slots.indices where slots[slot] == .idle {
+            directives.append(.cancelTimer(.idle(slot: slot)))
+            slots[slot] = .off
+        }
+        if activeSlots > 0 {
+            directives.append(.setTimer(.drainDeadline, deadline: now &+ settings.drainNanos))
+        }
+        return directives + drainProgress()
+    }
+
+    // MARK: Steps
+
+    /// What a slot does after finishing a step: lease again while leading, else stop.
+    private mutating func next(_ slot: Int, now: UInt64) -> [WorkDirective] {
+        guard leading != nil, !draining else {
+            slots[slot] = .off
+            return drainProgress()
+        }
+        return lease(slot)
+    }
+
+    private mutating func lease(_ slot: Int) -> [WorkDirective] {
+        guard let epoch = leading else { return [] }
+        let call = newCall(slot)
+        slots[slot] = .leasing(call, epoch: epoch)
+        return [.lease(call, LeaseRequest(executor: executor, epoch: epoch, slot: slot))]
+    }
+
+    private mutating func idle(_ slot: Int, now: UInt64) -> [WorkDirective] {
+        guard leading != nil, !draining else {
+            slots[slot] = .off
+            return drainProgress()
+        }
+        slots[slot] = .idle
+        let polls = slot == 0 ? 1 : UInt64(max(1, settings.idlePolls))
+        return [.setTimer(.idle(slot: slot), deadline: now &+ settings.pollNanos &* polls)]
+    }
+
+    /// More orders wait: idle slots other than 0 lease now.
+    private mutating func wakeIdleSlots() -> [WorkDirective] {
+        var directives: [WorkDirective] = []
+        for slot in slots.indices where slot > 0 && slots[slot] == .idle {
+            directives.append(.cancelTimer(.idle(slot: slot)))
+            directives += lease(slot)
+        }
+        return directives
+    }
+
+    private mutating func release(_ slot: Int, _ held: HeldOrder) -> [WorkDirective] {
+        let call = newCall(slot)
+        slots[slot] = .releasing(call)
+        return [.release(call, held)]
+    }
+
+    /// While draining: once every slot is off, the stop is complete.
+    private mutating func drainProgress() -> [WorkDirective] {
+        guard draining, !stopped, activeSlots == 0 else { return [] }
+        stopped = true
+        leading = nil
+        return drainDeadlinePassed ? [.drained] : [.cancelTimer(.drainDeadline), .drained]
+    }
+
+    private mutating func newCall(_ slot: Int) -> WorkCall {
+        defer { nextCall &+= 1 }
+        return WorkCall(id: nextCall, slot: slot)
+    }
+
+    /// Every held order is held under a lease of this executor for that order and slot, and only while leading or
+    /// acknowledging; a stopped machine holds nothing.
+    func invariantsHold() -> Bool {
+        for (slot, held) in inFlight {
+            guard held.lease.executor == executor, held.lease.orderId == held.order.orderId, held.lease.slot == slot
+            else { return false }
+        }
+        return !stopped || activeSlots == 0
+    }
+}
+
+extension Array {
+    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,161 @@
+import ClusterProtocol
+import Election
+import OrderQueueCore
+
+/// Timing and size of the work loop (nanoseconds).
+public struct WorkSettings: Sendable, Hashable {
+    /// Orders the leader works on at once (one lease per slot).
+    public var slots: Int
+    /// How often slot 0 asks for work when there is none.
+    public var pollNanos: UInt64
+    /// How long processing one order takes.
+    public var processingNanos: UInt64
+    /// How long a clean stop waits for orders in flight before giving them back.
+    public var drainNanos: UInt64
+    /// Polls an idle slot other than 0 waits before asking again (unless woken).
+    public var idlePolls: Int
+
+    public init(slots: Int, pollNanos: UInt64, processingNanos: UInt64, drainNanos: UInt64, idlePolls: Int = 20) {
+        self.slots = slots
+        self.pollNanos = pollNanos
+        self.processingNanos = processingNanos
+        self.drainNanos = drainNanos
+        self.idlePolls = idlePolls
+    }
+}
+
+/// An order a slot holds under a lease, with the epoch it was leased under.
+public struct HeldOrder: Sendable, Hashable {
+    public var lease: Lease
+    public var order: QueuedOrder
+    public var epoch: Epoch
+
+    public init(lease: Lease, order: QueuedOrder, epoch: Epoch) {
+        self.lease = lease
+        self.order = order
+        self.epoch = epoch
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(lease)
+        hasher.combine(order.orderId)
+        hasher.combine(epoch)
+    }
+}
+
+/// What one slot is doing.
+public enum WorkSlot: Sendable, Hashable {
+    /// Not in the work loop.
+    case off
+    /// Waiting for the answer to lease call `WorkCall` made under `epoch`.
+    case leasing(WorkCall, epoch: Epoch)
+    /// Nothing to lease: waiting for its idle timer or a wakeup.
+    case idle
+    /// Processing an order.
+    case processing(HeldOrder)
+    /// Waiting for the answer to the ack of an order.
+    case acking(HeldOrder, WorkCall)
+    /// Giving a lease back (clean stop).
+    case releasing(WorkCall)
+}
+
+/// One call to the queue, named so its answer finds its slot (answers to calls the machine forgot are ignored).
+public struct WorkCall: Sendable, Hashable {
+    public var id: UInt64
+    public var slot: Int
+    public init(id: UInt64, slot: Int) {
+        self.id = id
+        self.slot = slot
+    }
+}
+
+/// The timers of the work loop.
+public enum WorkTimer: Sendable, Hashable {
+    /// An idle slot asks again.
+    case idle(slot: Int)
+    /// A slot finished processing its order.
+    case processing(slot: Int)
+    /// A clean stop stops waiting for orders in flight.
+    case drainDeadline
+}
+
+extension AckRequest {
+    /// The params that acknowledge or give back `held` for `executor`.
+    public init(_ held: HeldOrder, executor: Int) {
+        self.init(orderId: held.order.orderId, executor: executor, epoch: held.epoch, leaseId: held.lease.id)
+    }
+}
+
+/// The queue's answer to a lease call.
+public enum LeaseAnswer: Sendable, Equatable {
+    /// An order under a lease; `depth` orders still wait.
+    case leased(Lease, QueuedOrder, depth: Int)
+    /// Nothing waits.
+    case empty
+    /// The request's epoch is stale: the queue has seen `by`.
+    case fenced(by: Epoch)
+
+    /// The answer a queue's `lease` reply carries.
+    public init(_ reply: LeaseReply) {
+        switch reply {
+        case .leased(let lease, let order, _, let depth): self = .leased(lease, order, depth: depth)
+        case .empty: self = .empty
+        case .fenced(let epoch): self = .fenced(by: epoch)
+        }
+    }
+}
+
+/// The queue's answer to an ack or release call.
+public struct AckAnswer: Sendable, Hashable {
+    public var outcome: AckOutcome
+    /// Set with `fenced`: the newer epoch the queue has seen.
+    public var fencedBy: Epoch?
+    /// Set with `already_committed`: the lease the order was committed under.
+    public var committedLease: UInt64?
+
+    public init(outcome: AckOutcome, fencedBy: Epoch? = nil, committedLease: UInt64? = nil) {
+        self.outcome = outcome
+        self.fencedBy = fencedBy
+        self.committedLease = committedLease
+    }
+
+    /// The answer a queue's `ack` or `release` reply carries.
+    public init(_ reply: AckReply) {
+        switch reply {
+        case .committed(let commit): self.init(outcome: .committed, committedLease: commit.leaseID)
+        case .alreadyCommitted(let commit): self.init(outcome: .alreadyCommitted, committedLease: commit.leaseID)
+        case .released: self.init(outcome: .released)
+        case .fenced(let epoch): self.init(outcome: .fenced, fencedBy: epoch)
+        case .noLease: self.init(outcome: .noLease)
+        }
+    }
+}
+
+/// What happened in the work loop, for the trace.
+public enum WorkEvent: Sendable, Hashable {
+    /// A slot took an order (`executor.dequeue`).
+    case dequeued(HeldOrder)
+    /// The queue answered an order's ack (`executor.commit`).
+    case acknowledged(HeldOrder, outcome: AckOutcome)
+}
+
+/// What the shell must do after an input of the work loop.
+public enum WorkDirective: Sendable, Equatable {
+    /// Call the queue's `lease`; answer with `onLeaseReply` or `onLeaseFailed`.
+    case lease(WorkCall, LeaseRequest)
+    /// Call the queue's `ack` for the order held (params: `AckRequest(held, executor:)`); answer with `onAckReply` or
+    /// `onAckFailed`.
+    case ack(WorkCall, HeldOrder)
+    /// Call the queue's `release` for the order held; answer with `onReleaseDone`.
+    case release(WorkCall, HeldOrder)
+    /// (Re)arm `timer` for `deadline`, replacing an earlier one.
+    case setTimer(WorkTimer, deadline: UInt64)
+    /// Disarm `timer`.
+    case cancelTimer(WorkTimer)
+    /// Record `event` in the trace.
+    case record(WorkEvent)
+    /// The queue named a newer epoch: the election must learn it.
+    case fenced(by: Epoch)
+    /// The clean stop is complete.
+    case drained
+}

@@ -1,0 +1,297 @@
+import Foundation
+import OrderQueueCore
+
+/// The Order Queue's write-ahead log: records framed with length and CRC-32, appended by a background
+/// committer that writes every queued batch with one `fsync` (group commit), snapshots with log truncation,
+/// and recovery by replay (see docs/queue-durability.md).
+///
+/// `append` only encodes and queues (call it under the caller's state lock, so the log keeps the state's order);
+/// `waitDurable` blocks until the batch holding that append is on disk. Concurrent appends share one fsync.
+///
+/// `@unchecked Sendable` is sound: the queued chunks, counters and flags are touched only while holding
+/// `condition`'s lock, and the open segment (descriptor, generation) only by the committer thread.
+/// Waiting for durability needs a condition variable, which `Mutex` does not offer.
+public final class QueueStore: @unchecked Sendable {
+    /// What `open` found and did.
+    public struct Recovery: Sendable, Equatable {
+        /// Records replayed from the snapshot and from the log segments.
+        public var snapshotRecords = 0
+        public var logRecords = 0
+        /// Records that did not fit the state (a valid log has none).
+        public var skippedRecords = 0
+        /// Torn or damaged tails that were cut (file and reason).
+        public var damage: [String] = []
+        public var replayNanos: UInt64 = 0
+        /// The orders of the last `recentCommitLimit` commits of the log (oldest first): a kill can take the
+        /// newest commits' trace records with it, and these tell the analyzer that the log kept them.
+        public var recentCommits: [String] = []
+        public static let recentCommitLimit = 1024
+
+        mutating func noteCommit(_ order: String) {
+            recentCommits.append(order)
+            if recentCommits.count >= 2 * Self.recentCommitLimit {
+                recentCommits.removeFirst(recentCommits.count - Self.recentCommitLimit)
+            }
+        }
+
+        /// The newest commits, at most `recentCommitLimit`.
+        public var newestCommits: [String] { Array(recentCommits.suffix(Self.recentCommitLimit)) }
+    }
+
+    /// Counters, for metrics and benchmarks.
+    public struct Statistics: Sendable, Equatable {
+        public var records = 0
+        public var batches = 0
+        public var bytes = 0
+        public var snapshots = 0
+    }
+
+    public let directory: String
+    private let layout: StoreLayout
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var chunks: [Chunk] = []
+    private var appended: UInt64 = 0
+    private var durable: UInt64 = 0
+    private var failure: StoreError?
+    private var closing = false
+    private var finished = false
+    private var stats = Statistics()
+    private var sinceSnapshot: Int
+    /// Holds the directory's `LOCK` (flock): one queue process per data directory.
+    private let lockDescriptor: Int32
+    // Owned by the committer thread.
+    private var descriptor: Int32
+    private var generation: UInt64
+
+    private enum Chunk {
+        case bytes([UInt8], records: Int)
+        case snapshot(LeasedOrderQueue)
+    }
+
+    private init(
+        directory: String, layout: StoreLayout, lock: Int32, descriptor: Int32, generation: UInt64, sinceSnapshot: Int
+    ) {
+        self.lockDescriptor = lock
+        self.directory = directory
+        self.layout = layout
+        self.descriptor = descriptor
+        self.generation = generation
+        self.sinceSnapshot = sinceSnapshot
+    }
+
+    /// Opens (creating) the store in `directory` and replays it into `queue` (which should be empty): the newest
+    /// snapshot, then every later log segment. A torn or damaged tail is cut where the last good record ends.
+    public static func open(
+        directory: String, into queue: inout LeasedOrderQueue, clock: () -> UInt64 = { MonotonicNanos.now() }
+    ) throws -> (QueueStore, Recovery) {
+        let started = clock()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = try lockDirectory(directory)
+        do {
+            return try replay(directory: directory, lock: lock, into: &queue, started: started, clock: clock)
+        } catch {
+            Glibc.close(lock)
+            throw error
+        }
+    }
+
+    /// Takes the directory's lock, so that a second queue on the same data cannot corrupt it.
+    private static func lockDirectory(_ directory: String) throws -> Int32 {
+        let path = (directory as NSString).appendingPathComponent("LOCK")
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileIO.fail("open", path) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let error = StoreError(operation: "lock (is another queue using this directory?)", path: path, code: errno)
+            Glibc.close(descriptor)
+            throw error
+        }
+        return descriptor
+    }
+
+    private static func replay(
+        directory: String, lock: Int32, into queue: inout LeasedOrderQueue, started: UInt64, clock: () -> UInt64
+    ) throws -> (QueueStore, Recovery) {
+        let layout = StoreLayout(directory: directory)
+        let (segments, snapshots) = try layout.scan()
+        var recovery = Recovery()
+        var base: UInt64 = 0
+        if let newest = snapshots.last {
+            let path = layout.snapshot(newest)
+            let scan = Framing.scan(try FileIO.read(path)) { if !queue.apply($0) { recovery.skippedRecords += 1 } }
+            if let damage = scan.damage {
+                throw StoreError(operation: "snapshot damaged (\(damage))", path: path, code: 0)
+            }
+            recovery.snapshotRecords = scan.records
+            base = newest
+        }
+        let live = segments.filter { $0 >= base }
+        for generation in live {
+            let path = layout.segment(generation)
+            let bytes = try FileIO.read(path)
+            let scan = Framing.scan(bytes) { record in
+                if !queue.apply(record) {
+                    recovery.skippedRecords += 1
+                } else if case .committed(let commit) = record {
+                    recovery.noteCommit(commit.orderId)
+                }
+            }
+            recovery.logRecords += scan.records
+            if let damage = scan.damage {
+                // Only the newest segment can end torn (a segment is fsynced before the next one opens): damage
+                // anywhere else would drop acknowledged records, so the queue refuses to start, as for a snapshot.
+                guard generation == live.last else {
+                    throw StoreError(operation: "log segment damaged (\(damage))", path: path, code: 0)
+                }
+                recovery.damage.append(
+                    "\((path as NSString).lastPathComponent): \(damage), cut at byte \(scan.validEnd)")
+                try FileIO.truncate(path, to: scan.validEnd)
+            }
+        }
+        try layout.removeBefore(base)
+        let generation = live.last ?? base
+        let descriptor = try FileIO.openAppend(layout.segment(generation))
+        try FileIO.syncDirectory(directory)
+        recovery.replayNanos = clock() &- started
+        let store = QueueStore(
+            directory: directory, layout: layout, lock: lock, descriptor: descriptor, generation: generation,
+            sinceSnapshot: recovery.logRecords)
+        let thread = Thread { store.run() }
+        thread.name = "queue-wal"
+        thread.start()
+        return (store, recovery)
+    }
+
+    /// Encodes and queues `records`; returns the ticket to wait for. Throws once the log has failed.
+    public func append(_ records: [QueueRecord]) throws -> UInt64 {
+        var bytes: [UInt8] = []
+        for record in records { Framing.append(record, to: &bytes) }
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        guard !closing else { throw StoreError(operation: "append after close", path: directory, code: 0) }
+        guard !records.isEmpty else { return appended }
+        appended += 1
+        sinceSnapshot += records.count
+        chunks.append(.bytes(bytes, records: records.count))
+        condition.signal()
+        return appended
+    }
+
+    /// Blocks until the append with `ticket` (and every earlier one) is on disk; throws if the log failed.
+    public func waitDurable(_ ticket: UInt64) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while durable < ticket && failure == nil { condition.wait() }
+        if durable < ticket, let failure { throw failure }
+    }
+
+    /// Records appended since the last snapshot was queued.
+    public var recordsSinceSnapshot: Int { condition.withLock { sinceSnapshot } }
+
+    /// Queues a snapshot of `queue` (its state after every append so far): the committer starts a new log
+    /// segment here, writes the snapshot atomically, then deletes what it covers.
+    public func snapshot(_ queue: LeasedOrderQueue) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard failure == nil, !closing else { return }
+        sinceSnapshot = 0
+        chunks.append(.snapshot(queue))
+        condition.signal()
+    }
+
+    public var statistics: Statistics { condition.withLock { stats } }
+
+    /// Writes what is queued, syncs and stops the committer.
+    public func close() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    // MARK: The committer
+
+    private func run() {
+        while true {
+            condition.lock()
+            while chunks.isEmpty && !closing { condition.wait() }
+            let batch = chunks
+            chunks.removeAll()
+            let target = appended
+            let done = closing && batch.isEmpty
+            condition.unlock()
+            if done { break }
+            do {
+                let written = try commit(batch)
+                condition.lock()
+                durable = target
+                stats.batches += 1
+                stats.records += written.records
+                stats.bytes += written.bytes
+                condition.broadcast()
+                condition.unlock()
+            } catch {
+                condition.lock()
+                failure = error as? StoreError ?? StoreError(operation: "\(error)", path: directory, code: 0)
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+        Glibc.close(descriptor)
+        Glibc.close(lockDescriptor)
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Writes one batch in order (snapshots switch the segment), then fsyncs the current segment.
+    private func commit(_ batch: [Chunk]) throws -> (records: Int, bytes: Int) {
+        var records = 0
+        var bytes = 0
+        var pending: [UInt8] = []
+        for chunk in batch {
+            switch chunk {
+            case .bytes(let data, let count):
+                pending += data
+                records += count
+                bytes += data.count
+            case .snapshot(let queue):
+                try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
+                pending.removeAll()
+                try writeSnapshot(of: queue)
+            }
+        }
+        try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
+        try FileIO.sync(descriptor, path: layout.segment(generation))
+        return (records, bytes)
+    }
+
+    /// Ends the current segment, starts the next, and writes snapshot `next` (the state before it).
+    private func writeSnapshot(of queue: LeasedOrderQueue) throws {
+        let old = layout.segment(generation)
+        try FileIO.sync(descriptor, path: old)
+        let next = generation + 1
+        let fresh = try FileIO.openAppend(layout.segment(next))
+        try FileIO.syncDirectory(directory)
+        Glibc.close(descriptor)
+        descriptor = fresh
+        generation = next
+        var bytes: [UInt8] = []
+        for record in queue.snapshotRecords() { Framing.append(record, to: &bytes) }
+        try FileIO.replace(layout.snapshot(next), with: bytes, directory: directory)
+        try layout.removeBefore(next)
+        condition.withLock { stats.snapshots += 1 }
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+public enum MonotonicNanos {
+    public static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(clamping: spec.tv_sec) &* 1_000_000_000 &+ UInt64(clamping: spec.tv_nsec)
+    }
+}

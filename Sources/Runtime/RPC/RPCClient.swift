@@ -1,0 +1,277 @@
+import Causality
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import TraceFormat
+
+/// A client for one peer: JSON-RPC calls and plain HTTP requests over persistent keep-alive connections.
+///
+/// Safe to share between threads: each call borrows a libcurl handle (one TCP connection) from a pool and
+/// returns it, so concurrent calls use concurrent connections and sequential calls reuse one. Every call
+/// has a deadline, carries the trace context and the node's vector clock, and is recorded in the trace.
+public final class RPCClient: Sendable {
+    /// The peer's node id (used in errors and trace events).
+    public let peer: String
+    /// Where the peer listens, e.g. `http://127.0.0.1:9101`.
+    public let baseURL: String
+    public let recorder: TraceRecorder
+    public let logger: Logger
+    /// The deadline of calls that do not give their own.
+    public let defaultDeadline: Duration
+    /// The connect part of a deadline is at most this.
+    public let connectTimeout: Duration
+    /// False for calls from outside the traced system (health checks): no trace context, clock or message id
+    /// is sent, so the callee's clock does not learn of a node that has no trace file.
+    public let propagatesContext: Bool
+    /// Where call counts and latencies go.
+    public let metrics: RPCMetrics
+    /// The cluster credential sent as `Authorization: Bearer …` on every request (nil: none is sent).
+    public let credential: ClusterCredential?
+    /// Bounds on the clocks peers send back (a reply clock outside them is not merged).
+    private static let replyClockLimits = WireClockLimits(maxEntries: 256)
+    /// The CA (PEM file) an https:// peer's certificate must be signed by (nil: the system's CAs).
+    public let caFile: String?
+
+    private let pool = ConnectionPool()
+    /// Process-wide, so message ids stay unique across all clients of a node.
+    private static let messageCounter = Atomic<UInt64>(0)
+    /// Runs the blocking exchanges of async calls: at most `asyncCallThreads` threads in the process, never a
+    /// thread of the cooperative pool. Calls beyond that wait their turn (their deadline starts when they run).
+    static let asyncCalls = BlockingWorkPool(label: "rpc-client-async", maximumThreads: asyncCallThreads)
+    /// The bound on the threads that carry async calls.
+    static let asyncCallThreads = 16
+
+    public init(
+        peer: String, baseURL: String, recorder: TraceRecorder, logger: Logger,
+        defaultDeadline: Duration = .seconds(2), connectTimeout: Duration = .milliseconds(500),
+        propagatesContext: Bool = true, metrics: RPCMetrics = .disabled, credential: ClusterCredential? = nil,
+        caFile: String? = nil
+    ) {
+        self.credential = credential
+        self.caFile = caFile
+        self.propagatesContext = propagatesContext
+        self.metrics = metrics
+        self.peer = peer
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.recorder = recorder
+        self.logger = logger
+        self.defaultDeadline = defaultDeadline
+        self.connectTimeout = connectTimeout
+    }
+
+    // MARK: JSON-RPC
+
+    /// Calls `method` and decodes its result. Blocks the calling thread until the reply or the deadline.
+    /// - Parameter context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    public func call<Params: Encodable, Result: Decodable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> Result {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        let body: Data
+        do {
+            body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
+        } catch {
+            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
+        }
+        return try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            deadline: deadline)
+    }
+
+    /// Calls `method` with params that are already JSON (for example one order sent to several services:
+    /// encoded once, not once per call). `encodedParams` must be a JSON value; it is sent as it is.
+    public func call<Result: Decodable>(
+        _ method: String, encodedParams: Data, returning: Result.Type = Result.self, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> Result {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        var body = Data("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"\(JSONText.escaped(method))\",\"params\":".utf8)
+        body.append(encodedParams)
+        body.append(UInt8(ascii: "}"))
+        return try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            deadline: deadline)
+    }
+
+    /// Sends a JSON-RPC request body and decodes its reply.
+    private func exchange<Result: Decodable>(
+        _ method: String, body: Data, messageNumber: UInt64, returning: Result.Type, context: TraceContext?,
+        deadline: Duration?
+    ) throws(RPCCallError) -> Result {
+        let exchange = try perform(
+            operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
+            context: context, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
+        let reply: JSONRPCReply<Result>
+        do {
+            reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)
+        } catch {
+            throw RPCCallError(
+                kind: .badReply(status: exchange.status, detail: Self.snippet(exchange.body, error)), peer: peer,
+                method: method)
+        }
+        if let error = reply.error {
+            throw RPCCallError(kind: .remote(error), peer: peer, method: method)
+        }
+        guard let result = reply.result else {
+            throw RPCCallError(
+                kind: .badReply(status: exchange.status, detail: "reply has neither result nor error"), peer: peer,
+                method: method)
+        }
+        return result
+    }
+
+    /// The async form of `call`: the blocking exchange runs off the concurrency pool.
+    public func call<Params: Encodable & Sendable, Result: Decodable & Sendable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) async throws(RPCCallError) -> Result {
+        let outcome: Swift.Result<Result, RPCCallError> = await Self.asyncCalls.run {
+            do throws(RPCCallError) {
+                return .success(
+                    try self.call(method, params, returning: Result.self, context: context, deadline: deadline))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    // MARK: Plain HTTP
+
+    /// A plain HTTP request to the peer (for routes such as `/checkout` or `/healthz`), traced like a call.
+    /// Any HTTP status is returned; only transport failures throw.
+    public func request(
+        _ httpMethod: String, _ path: String, body: Data = Data(), headers: [(String, String)] = [],
+        context: TraceContext? = nil, deadline: Duration? = nil
+    ) throws(RPCCallError) -> HTTPResponse {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        let exchange = try perform(
+            operation: "\(httpMethod) \(route)", httpMethod: httpMethod, path: path, body: body, extraHeaders: headers,
+            context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
+        return HTTPResponse(
+            status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
+    }
+
+    // MARK: Exchange
+
+    private func perform(
+        operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
+        context: TraceContext?, deadline: Duration, messageNumber: UInt64
+    ) throws(RPCCallError) -> CurlConnection.Exchange {
+        let trace = context?.child() ?? TraceContext.newTrace()
+        let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
+        let deadlineMs = deadline.wholeMilliseconds
+        let started = MonotonicClock.nanos()
+        let sendClock = recorder.record(RPCSend(msg: messageID, peer: peer, method: operation), context: trace)
+        var headers: [(String, String)] = [(WireHeader.deadline, String(deadlineMs))]
+        if propagatesContext {
+            headers += [
+                (WireHeader.traceparent, trace.traceparent), (WireHeader.vectorClock, sendClock.description),
+                (WireHeader.messageID, messageID), (WireHeader.sender, recorder.node),
+            ]
+        }
+        if let credential { headers.append(credential.authorizationHeader) }
+        if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
+            headers.append(("Content-Type", "application/json"))
+        }
+        headers += extraHeaders
+
+        let connection = borrow()
+        let result = connection.perform(
+            method: httpMethod, url: baseURL + path, headers: headers, body: body, timeoutMilliseconds: deadlineMs,
+            connectTimeoutMilliseconds: connectTimeout.wholeMilliseconds)
+        giveBack(connection)
+        let elapsed = Int64(MonotonicClock.nanos() - started)
+
+        switch result {
+        case .success(let exchange):
+            // The reply belongs to the traced message only when the server took it as one (it echoes the id):
+            // a server that ignored our metadata (we are not authenticated to it) answered an external request.
+            let accepted = propagatesContext && exchange.headers[WireHeader.messageID] == messageID
+            let replyClock = accepted ? boundedReplyClock(exchange.headers[WireHeader.vectorClock]) : nil
+            let failed = exchange.status >= 400
+            metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
+            recorder.record(
+                RPCReplyReceive(
+                    msg: accepted ? messageID : nil, peer: peer, method: operation, status: failed ? "error" : "ok",
+                    httpStatus: exchange.status, durationNanos: elapsed),
+                context: trace, merging: replyClock)
+            return exchange
+        case .failure(let transport):
+            let error = RPCCallError(
+                kind: transport.timedOut ? .deadlineExceeded : .unavailable(transport.message), peer: peer,
+                method: operation, elapsedNanos: elapsed)
+            metrics.clientRequest(peer: peer, operation: operation, outcome: error.status, nanos: elapsed)
+            recorder.record(
+                RPCFailure(
+                    msg: messageID, peer: peer, method: operation, status: error.status, error: error.description,
+                    durationNanos: elapsed),
+                context: trace)
+            logger.warning(
+                "call failed: \(error)",
+                metadata: [
+                    "trace_id": .string(trace.traceID), "span_id": .string(trace.spanID), "peer": .string(peer),
+                    "method": .string(operation),
+                ])
+            throw error
+        }
+    }
+
+    /// The reply's clock if it is within bounds; nil (not merged, logged) otherwise.
+    private func boundedReplyClock(_ text: String?) -> VectorClock? {
+        guard let text else { return nil }
+        switch VectorClock.parse(wireText: text, limits: Self.replyClockLimits) {
+        case .success(let clock): return clock
+        case .failure(let rejection):
+            metrics.counter("rpc_rejected_metadata_total", [("reason", "reply_" + rejection.reason)]).increment()
+            logger.warning("reply clock ignored: \(rejection)", metadata: ["peer": .string(peer)])
+            return nil
+        }
+    }
+
+    private func borrow() -> CurlConnection {
+        pool.take() ?? CurlConnection(caFile: caFile)
+    }
+
+    private func giveBack(_ connection: CurlConnection) {
+        pool.put(connection)
+    }
+
+    private static func snippet(_ body: Data, _ error: any Error) -> String {
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return "cannot decode reply (\(error)); body starts: \(text)"
+    }
+}
+
+/// Idle connections. A connection is used by one thread at a time (borrowed, then given back).
+///
+/// `@unchecked Sendable` is sound: `idle` is only touched inside `lock.withLock`, and a `CurlConnection` (not
+/// `Sendable`: it wraps a libcurl easy handle) is handed from one thread to the next only through it, never
+/// used by two threads at once. (A `Mutex` would need `CurlConnection` to be `Sendable` to hand it out.)
+private final class ConnectionPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [CurlConnection] = []
+
+    func take() -> CurlConnection? { lock.withLock { idle.popLast() } }
+    func put(_ connection: CurlConnection) { lock.withLock { idle.append(connection) } }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (rounded down).
+    public var wholeNanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+
+    /// The duration in seconds, as a `Double`.
+    public var secondsValue: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// The duration in whole milliseconds (rounded down).
+    public var wholeMilliseconds: Int {
+        Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,78 @@
+import CoreMetrics
+import Foundation
+import Synchronization
+
+/// The RPC layer's metrics, through the swift-metrics API with a factory chosen by the process (a Prometheus
+/// registry per node, or no-op). Metric objects are created once per label set and cached.
+public final class RPCMetrics: Sendable {
+    /// The factory every metric of this node is made with.
+    public let factory: any MetricsFactory
+    /// False for `disabled`: the per-request helpers return at once (no cache lookups).
+    public let isEnabled: Bool
+    private let cache = MetricCache()
+
+    /// Metrics that go nowhere.
+    public static let disabled = RPCMetrics(factory: NOOPMetricsHandler.instance, isEnabled: false)
+
+    public convenience init(factory: any MetricsFactory) {
+        self.init(factory: factory, isEnabled: true)
+    }
+
+    private init(factory: any MetricsFactory, isEnabled: Bool) {
+        self.factory = factory
+        self.isEnabled = isEnabled
+    }
+
+    /// A server answered `operation` with `outcome` (`ok` or an error code name) after `nanos`.
+    public func serverRequest(operation: String, outcome: String, nanos: Int64) {
+        guard isEnabled else { return }
+        counter("rpc_server_requests_total", [("method", operation), ("outcome", outcome)]).increment()
+        timer("rpc_server_duration_seconds", [("method", operation)]).recordNanoseconds(nanos)
+    }
+
+    /// A client call to `peer`'s `operation` ended with `outcome` after `nanos`.
+    public func clientRequest(peer: String, operation: String, outcome: String, nanos: Int64) {
+        guard isEnabled else { return }
+        counter("rpc_client_requests_total", [("peer", peer), ("method", operation), ("outcome", outcome)]).increment()
+        timer("rpc_client_duration_seconds", [("peer", peer), ("method", operation)]).recordNanoseconds(nanos)
+    }
+
+    /// A cached counter.
+    public func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
+        cache.get("c", label, dimensions) { Counter(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// A cached timer (a duration histogram in Prometheus).
+    public func timer(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Timer {
+        cache.get("t", label, dimensions) { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// A cached gauge.
+    public func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Gauge {
+        cache.get("g", label, dimensions) { Gauge(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// A cached value histogram (an aggregating recorder).
+    public func histogram(_ label: String, _ dimensions: [(String, String)] = []) -> Recorder {
+        cache.get("h", label, dimensions) {
+            Recorder(label: label, dimensions: dimensions, aggregate: true, factory: factory)
+        }
+    }
+}
+
+private final class MetricCache: Sendable {
+    private let items = Mutex<[String: any AnyObject & Sendable]>([:])
+
+    func get<T: AnyObject & Sendable>(
+        _ kind: String, _ label: String, _ dimensions: [(String, String)], make: () -> T
+    ) -> T {
+        var key = kind + "|" + label
+        for (name, value) in dimensions { key += "|" + name + "=" + value }
+        return items.withLock { items in
+            if let existing = items[key] as? T { return existing }
+            let created = make()
+            items[key] = created
+            return created
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import ClusterProtocol
+import Election
+import ExecutorCore
+import Foundation
+import OrderQueueCore
+import RPC
+import TraceFormat
+
+/// Carrying out the instance's directives: trace events, election messages, queue calls, timers; and the clean stop.
+extension ExecutorNode {
+    func apply(_ directives: [ExecutorDirective]) {
+        for directive in directives {
+            switch directive {
+            case .send(let message, let to):
+                outboxes[to]?.yield(BullyEnvelope(from: id, message: message))
+            case .setTimer(let timer, let deadline):
+                arm(timer, deadline: deadline)
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.task.cancel()
+            case .record(let event):
+                record(event)
+            case .lease(let call, let params):
+                lease(call, params)
+            case .ack(let call, let params):
+                ack(call, params)
+            case .release(let call, let params):
+                release(call, params)
+            case .drained:
+                drained()
+            }
+        }
+        publish()
+    }
+
+    /// Writes an event to the trace, with the metrics and log lines that go with it.
+    private func record(_ event: ExecutorEvent) {
+        switch event {
+        case .heartbeatTimeout:
+            metrics.counter("executor_heartbeat_timeouts_total").increment()
+        case .electionStarted(let reason, _):
+            metrics.counter("executor_elections_started_total").increment()
+            logger.info("election started: \(reason)")
+        case .leader(let epoch, let leading):
+            metrics.counter("executor_leader_changes_total").increment()
+            metrics.gauge("executor_epoch_term").record(Int64(clamping: epoch.term))
+            metrics.gauge("executor_is_leader").record(leading ? 1 : 0)
+            logger.info("leader is executor-\(epoch.leader) (epoch \(epoch))")
+        case .steppedDown(let from, let newer):
+            metrics.gauge("executor_is_leader").record(0)
+            logger.notice("stepped down from epoch \(from): epoch \(newer) is newer")
+        case .acknowledged(_, let outcome):
+            if outcome == .committed { metrics.counter("executor_orders_committed_total").increment() }
+        case .ignoredFencing(let epoch):
+            logger.warning("ignored an out-of-range fencing epoch from the queue", metadata: ["epoch": "\(epoch)"])
+        case .electionReceived, .electionSent, .dequeued:
+            break
+        }
+        guard let trace = event.trace else { return }
+        recorder.record(trace.kind, context: trace.order.map(Self.trace(of:)), data: trace.data)
+    }
+
+    /// The trace of an order's execution: the checkout's trace id from the ticket when it is one.
+    static func trace(of order: QueuedOrder) -> TraceContext {
+        let span = TraceContext.newTrace().spanID
+        for candidate in [order.ticket.traceId, order.orderId].compactMap({ $0 }) {
+            if let parent = TraceContext(traceparent: "00-\(candidate)-\(span)-01") {
+                return TraceContext(traceID: parent.traceID, spanID: span)
+            }
+        }
+        return TraceContext.newTrace()
+    }
+
+    // MARK: Queue calls
+
+    /// The work loop's lease calls share one trace per leadership, as before.
+    private func lease(_ call: WorkCall, _ request: LeaseRequest) {
+        let queue = self.queue
+        let context = leaseTrace(for: request.epoch)
+        calls[call.id] = Task { [weak self] in
+            do {
+                let reply = try await queue.call(QueueRPC.lease, request, context: context)
+                await self?.leased(call, reply)
+            } catch {
+                await self?.leaseFailed(call, error)
+            }
+        }
+    }
+
+    private func leased(_ call: WorkCall, _ reply: LeaseReply) {
+        calls[call.id] = nil
+        apply(instance.onLeaseReply(call, LeaseAnswer(reply), now: monotonic()))
+    }
+
+    private func leaseFailed(_ call: WorkCall, _ error: any Error) {
+        calls[call.id] = nil
+        // Slot 0 reports and retries every poll; the others wait like idle slots (no storm of calls and warnings
+        // while the queue is down).
+        if call.slot == 0 { logger.warning("cannot lease from the queue", metadata: ["cause": "\(error)"]) }
+        apply(instance.onLeaseFailed(call, now: monotonic()))
+    }
+
+    private func ack(_ call: WorkCall, _ held: HeldOrder) {
+        let queue = self.queue
+        let context = Self.trace(of: held.order)
+        let request = AckRequest(held, executor: id)
+        calls[call.id] = Task { [weak self] in
+            do {
+                let reply = try await queue.call(QueueRPC.ack, request, context: context)
+                await self?.acked(call, reply)
+            } catch {
+                await self?.ackFailed(call, orderId: request.orderId, error)
+            }
+        }
+    }
+
+    private func acked(_ call: WorkCall, _ reply: AckReply) {
+        calls[call.id] = nil
+        apply(instance.onAckReply(call, AckAnswer(reply), now: monotonic()))
+    }
+
+    private func ackFailed(_ call: WorkCall, orderId: String, _ error: any Error) {
+        calls[call.id] = nil
+        // The lease will expire and the order will be delivered again; its ack is idempotent.
+        logger.warning("ack failed", metadata: ["order_id": .string(orderId), "cause": "\(error)"])
+        apply(instance.onAckFailed(call, now: monotonic()))
+    }
+
+    /// Gives a lease back unexecuted (clean stop).
+    private func release(_ call: WorkCall, _ held: HeldOrder) {
+        let queue = self.queue
+        let logger = self.logger
+        let context = Self.trace(of: held.order)
+        let params = AckRequest(held, executor: id)
+        calls[call.id] = Task { [weak self] in
+            do {
+                let reply = try await queue.call(QueueRPC.release, params, context: context)
+                logger.info(
+                    "gave a lease back",
+                    metadata: ["order_id": .string(params.orderId), "outcome": .string(reply.outcome.rawValue)])
+            } catch {
+                logger.warning(
+                    "cannot give a lease back; it will expire",
+                    metadata: ["order_id": .string(params.orderId), "cause": "\(error)"])
+            }
+            await self?.released(call)
+        }
+    }
+
+    private func released(_ call: WorkCall) {
+        calls[call.id] = nil
+        apply(instance.onReleaseDone(call, now: monotonic()))
+    }
+
+    private func leaseTrace(for epoch: Epoch) -> TraceContext {
+        if let trace = leaseTraces[epoch] { return trace }
+        let trace = TraceContext.newTrace()
+        leaseTraces = [epoch: trace]
+        return trace
+    }
+
+    // MARK: Timers
+
+    private func arm(_ timer: ExecutorTimer, deadline: UInt64) {
+        timers.removeValue(forKey: timer)?.task.cancel()
+        generation += 1
+        let expected = generation
+        let now = monotonic()
+        let delay = deadline > now ? deadline - now : 0
+        let task = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: delay)
+            guard !Task.isCancelled else { return }
+            await self?.fire(timer, generation: expected)
+        }
+        timers[timer] = (expected, task)
+    }
+
+    // MARK: Clean stop
+
+    /// Stops cleanly: takes no new leases, lets the orders in flight finish and be acknowledged (waiting at most
+    /// `leaseMs`), gives back any still running, then stops work and timers.
+    public func stop() async {
+        guard !stopped else { return }
+        await withCheckedContinuation { continuation in
+            drainWaiters.append(continuation)
+            apply(instance.onDrain(now: monotonic()))
+        }
+    }
+
+    private func drained() {
+        stopped = true
+        cancelEverything()
+        for waiter in drainWaiters { waiter.resume() }
+        drainWaiters.removeAll()
+    }
+}

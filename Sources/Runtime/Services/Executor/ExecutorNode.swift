@@ -1,0 +1,168 @@
+import Checkout
+import ClusterProtocol
+import Election
+import ExecutorCore
+import Foundation
+import Logging
+import OrderQueueCore
+import RPC
+import Synchronization
+import TraceFormat
+
+/// An executor replica: the IO shell around the pure `ExecutorInstance` (the Bully election and the leader's work
+/// loop). It carries out the instance's directives: election messages over JSON-RPC through one send queue per
+/// peer, queue calls (`lease`, `ack`, `release`) and timers as tasks it owns, trace events through its recorder.
+public actor ExecutorNode {
+    public let id: Int
+    public let settings: ExecutorSettings
+    public let tracesDirectory: String?
+    let recorder: TraceRecorder
+    let logger: Logger
+    let queue: RPCClient
+    let monotonic: @Sendable () -> UInt64
+    let metrics: RPCMetrics
+    var instance: ExecutorInstance
+    var timers: [ExecutorTimer: (generation: UInt64, task: Task<Void, Never>)] = [:]
+    var generation: UInt64 = 0
+    /// Queue calls under way, by call id (each an owned task that feeds its outcome back).
+    var calls: [UInt64: Task<Void, Never>] = [:]
+    /// One send queue per peer, drained by one owned task each.
+    let outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation]
+    private let outboxStreams: [Int: (stream: AsyncStream<BullyEnvelope>, client: RPCClient)]
+    var senders: [Task<Void, Never>] = []
+    /// Election messages handed over by server threads, consumed in order by one owned task.
+    private let inbox: AsyncStream<(BullyMessage, Int)>.Continuation
+    private let inboxStream: AsyncStream<(BullyMessage, Int)>
+    private var receiver: Task<Void, Never>?
+    /// A copy of the election at its configuration, for validating messages on a server thread.
+    private let validator: BullyElection
+    /// What `status` answers, published after every step.
+    private let published: Mutex<ExecutorStatus>
+    /// The trace the lease calls of the current leadership share.
+    var leaseTraces: [Epoch: TraceContext] = [:]
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    var stopped = false
+
+    public init(
+        id: Int, settings: ExecutorSettings, queue: ClusterConfig.Endpoint, host: ServiceHost,
+        tracesDirectory: String?, remembered: Epoch = .none,
+        monotonic: @escaping @Sendable () -> UInt64 = MonotonicClock.nanos
+    ) {
+        self.id = id
+        self.settings = settings
+        self.tracesDirectory = tracesDirectory
+        self.recorder = host.recorder
+        self.logger = host.logger
+        self.monotonic = monotonic
+        self.metrics = host.metrics
+        let deadline = Duration.milliseconds(settings.messageDeadlineMs)
+        self.queue = host.client(for: queue, deadline: .milliseconds(max(200, settings.leaseMs / 2)))
+        var outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation] = [:]
+        var streams: [Int: (AsyncStream<BullyEnvelope>, RPCClient)] = [:]
+        for replica in settings.replicas where replica.id != id {
+            let client = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
+            // A peer that cannot keep up loses the oldest messages: the election's timers cover lost ones.
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: BullyEnvelope.self, bufferingPolicy: .bufferingNewest(64))
+            outboxes[replica.id] = continuation
+            streams[replica.id] = (stream, client)
+        }
+        self.outboxes = outboxes
+        self.outboxStreams = streams.mapValues { (stream: $0.0, client: $0.1) }
+        (inboxStream, inbox) = AsyncStream.makeStream(
+            of: (BullyMessage, Int).self, bufferingPolicy: .bufferingNewest(256))
+        let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
+        instance = ExecutorInstance(
+            id: id, peers: settings.replicas.map(\.id),
+            election: BullyConfiguration(
+                heartbeatInterval: ms(settings.heartbeatMs), leaderTimeout: ms(settings.leaderTimeoutMs),
+                electionTimeout: ms(settings.electionTimeoutMs), coordinatorTimeout: ms(settings.coordinatorTimeoutMs)),
+            work: WorkSettings(
+                slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
+                processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs)),
+            remembered: remembered)
+        validator = instance.election
+        published = Mutex(
+            ExecutorStatus(
+                id: id, node: host.recorder.node, pid: getpid(), role: .follower, epoch: nil,
+                leader: nil, committed: 0, tracesDirectory: tracesDirectory))
+    }
+
+    // MARK: Inputs
+
+    /// Starts the election, the election inbox and the send queues.
+    public func start() {
+        guard receiver == nil, !stopped else { return }
+        let stream = inboxStream
+        receiver = Task { [weak self] in
+            for await (message, from) in stream {
+                guard let self else { return }
+                await self.receive(message, from: from)
+            }
+        }
+        for (peer, outbox) in outboxStreams.sorted(by: { $0.key < $1.key }) {
+            let client = outbox.client
+            let stream = outbox.stream
+            senders.append(
+                Task {
+                    for await envelope in stream {
+                        // Fire and forget: a lost message is what the election's timers are for.
+                        _ = try? await client.call(ExecutorRPC.bully, envelope)
+                    }
+                })
+            _ = peer
+        }
+        apply(instance.start(now: monotonic()))
+    }
+
+    /// Validates an election message from executor `from` on the caller's thread and hands it to the node without
+    /// waiting. A message from an id that is not a configured replica, or with an epoch out of range, is dropped
+    /// (counted and logged) and refused with `invalidParams`.
+    public nonisolated func deliver(_ message: BullyMessage, from: Int) throws {
+        if let problem = validator.problem(with: message, from: from) {
+            metrics.counter("executor_bully_dropped_total").increment()
+            logger.warning(
+                "dropped an election message",
+                metadata: ["from": "\(from)", "type": .string(message.name), "cause": .string(problem)])
+            throw RPCError(.invalidParams, problem)
+        }
+        inbox.yield((message, from))
+    }
+
+    /// What this executor believed after its last step (answered without waiting for the node).
+    public nonisolated var currentStatus: ExecutorStatus { published.withLock { $0 } }
+
+    /// What this executor believes now.
+    public func status() -> ExecutorStatus { currentStatus }
+
+    private func receive(_ message: BullyMessage, from: Int) {
+        guard !stopped else { return }
+        apply(instance.onMessage(message, from: from, now: monotonic()))
+    }
+
+    func fire(_ timer: ExecutorTimer, generation expected: UInt64) {
+        guard !stopped, timers[timer]?.generation == expected else { return }
+        timers[timer] = nil
+        apply(instance.onTimer(timer, now: monotonic()))
+    }
+
+    /// Publishes what `status` answers.
+    func publish() {
+        let election = instance.election
+        let status = ExecutorStatus(
+            id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
+            leader: election.leader, committed: instance.work.committed, tracesDirectory: tracesDirectory)
+        published.withLock { $0 = status }
+    }
+
+    /// Stops every timer, queue and task (the last step of a stop); queue calls under way finish on their own.
+    func cancelEverything() {
+        for timer in timers.values { timer.task.cancel() }
+        timers.removeAll()
+        inbox.finish()
+        for outbox in outboxes.values { outbox.finish() }
+        receiver?.cancel()
+        for sender in senders { sender.cancel() }
+        senders.removeAll()
+    }
+}

@@ -1,0 +1,135 @@
+import Causality
+import Checkout
+import ClusterProtocol
+import Foundation
+import Logging
+import OrchestratorCore
+import RPC
+import TraceFormat
+
+/// The thin shell around one `CheckoutFlow`: it carries out the flow's directives (the services' calls, the
+/// enqueue, the trace records, the log lines, the reply, the key's memory) and feeds the answers back.
+struct CheckoutRun {
+    let service: OrchestratorService
+    var flow: CheckoutFlow
+    let context: RequestContext
+    /// The request's `Idempotency-Key`, when it has one.
+    var key: String?
+    /// The clock of the recorded decision, for the reply.
+    private var decisionClock = VectorClock()
+    private var reply: (response: HTTPResponse, label: String)?
+    private var replyBody: [UInt8] = []
+
+    init(service: OrchestratorService, flow: CheckoutFlow, context: RequestContext) {
+        self.service = service
+        self.flow = flow
+        self.context = context
+    }
+
+    /// Runs the flow from its admission to its reply.
+    mutating func carryOut(_ admission: CheckoutFlow.Admission) -> (HTTPResponse, String) {
+        var pending = flow.onRequest(admission)
+        while !pending.isEmpty {
+            pending = carry(pending.removeFirst()) + pending
+        }
+        guard let reply else {
+            log(.init(.error, "checkout ended without a reply"))
+            return (CheckoutFailure.internalError.response(traceID: flow.traceID, orderID: flow.orderID), "error")
+        }
+        return reply
+    }
+
+    /// Carries out one directive; returns the flow's directives in answer to what it did.
+    private mutating func carry(_ directive: CheckoutDirective) -> [CheckoutDirective] {
+        switch directive {
+        case .log(let line):
+            log(line)
+        case .askServices(let orderID, let order):
+            return ask(orderID: orderID, order: order)
+        case .enqueue(let ticket):
+            let result = Result<Void, any Error> {
+                _ = try service.queue.call(QueueRPC.enqueue, ticket, context: context.trace)
+            }
+            return flow.onEnqueue(result)
+        case .recordSuggestionsSkipped(let orderID, let reason):
+            recordSuggestionsSkipped(orderID: orderID, reason: reason)
+        case .recordDecision(let orderID, let decision, let retried):
+            decisionClock = recordDecision(decision, orderID: orderID, retried: retried)
+        case .reply(let answer):
+            reply = (response(to: answer), answer.outcomeLabel)
+        case .remember(let memory):
+            remember(memory)
+        }
+        return []
+    }
+
+    /// Asks the three services at once and feeds their answers to the flow.
+    private mutating func ask(orderID: String, order: CheckoutRequest) -> [CheckoutDirective] {
+        // Encoded once, sent twice (verification and fraud). The queue gets an `OrderTicket`: no card data.
+        let envelope: Data
+        do {
+            envelope = try JSONCoding.encoder.encode(OrderEnvelope(orderId: orderID, order: order))
+        } catch {
+            return flow.onEncodingFailure("\(error)")
+        }
+        let results = service.fanOut.ask(
+            envelope: envelope, titles: CheckoutFanOut.titles(of: order), orderID: orderID, trace: context.trace)
+        return flow.onVerification(results.verification) + flow.onFraud(results.fraud)
+            + flow.onSuggestions(results.suggestions)
+    }
+
+    /// The HTTP response of the flow's answer.
+    private mutating func response(to answer: CheckoutReply) -> HTTPResponse {
+        switch answer {
+        case .replayed(let stored):
+            return HTTPResponse(
+                status: stored.status, headers: [("Content-Type", "application/json")], body: Data(stored.body))
+        case .failed(let failure, let orderID):
+            return failure.response(traceID: flow.traceID, orderID: orderID)
+        case .decided(let orderID, let decision):
+            let status = OrderStatusResponse(
+                orderId: orderID, status: decision.status, suggestedBooks: decision.suggestedBooks,
+                reasons: decision.reasons, fraudScore: decision.fraudScore, fraudThreshold: decision.fraudThreshold,
+                traceId: flow.traceID, vectorClock: decisionClock)
+            let body = (try? JSONCoding.encoder.encode(status)) ?? Data("{}".utf8)
+            replyBody = [UInt8](body)
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+        }
+    }
+
+    /// Tells the key's entry how the request ended.
+    private func remember(_ memory: CheckoutMemory) {
+        guard let key else { return }
+        switch memory {
+        case .retryable(let decided):
+            service.keys.finish(key: key, state: .retryable(decided: decided))
+        case .finalReply:
+            service.keys.finish(key: key, state: .final(.init(status: 200, body: replyBody)))
+        }
+        service.metrics.gauge("checkout_idempotency_keys").record(service.keys.count)
+    }
+
+    private func log(_ line: CheckoutLogLine) {
+        let log = OrderLog(context: context, orderID: flow.orderID ?? "")
+        let metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
+        switch line.level {
+        case .info: log.info(line.message, metadata)
+        case .notice: log.notice(line.message, metadata)
+        case .error: log.error(line.message, metadata)
+        }
+    }
+
+    /// Records `suggestions.skipped`.
+    private func recordSuggestionsSkipped(orderID: String, reason: String) {
+        context.record(ClusterProtocol.SuggestionsSkipped(order: orderID, reason: reason))
+    }
+
+    /// Records `order.decision` (order id in `data.order`, the checkout's trace id in the event's `trace`).
+    private func recordDecision(_ decision: CheckoutDecision, orderID: String, retried: Bool) -> VectorClock {
+        context.record(
+            OrderDecision(
+                order: orderID,
+                status: decision.approved ? OrderDecision.approvedStatus : OrderDecision.rejectedStatus,
+                reasons: decision.reasons.map(\.code), fraudScore: decision.fraudScore, retried: retried))
+    }
+}

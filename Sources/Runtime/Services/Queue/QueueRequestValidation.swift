@@ -1,0 +1,43 @@
+import Checkout
+import ClusterProtocol
+import Election
+import OrderQueueCore
+import RPC
+
+/// The Order Queue's checks of what executors send, before anything reaches the queue's state: the executor
+/// must be a configured replica, the epoch's leader too, the term within `QueueBounds.maxTerm`, the slot within
+/// the configured concurrency, the order id well formed. Refusals are `invalidParams`.
+struct QueueRequestValidation: Sendable {
+    /// The configured executor replica ids.
+    let replicas: Set<Int>
+    /// Slots per leader (`executorConcurrency`).
+    let slots: Int
+
+    func check(executor: Int, epoch: Epoch) throws {
+        guard replicas.contains(executor) else {
+            throw RPCError(.invalidParams, "executor \(executor) is not a configured replica")
+        }
+        guard epoch.term >= 1, epoch.term <= QueueBounds.maxTerm else {
+            throw RPCError(.invalidParams, "epoch term \(epoch.term) is outside 1...\(QueueBounds.maxTerm)")
+        }
+        guard replicas.contains(epoch.leader) else {
+            throw RPCError(.invalidParams, "epoch \(epoch) names a leader that is not a configured replica")
+        }
+    }
+
+    func check(_ request: LeaseRequest) throws {
+        try check(executor: request.executor, epoch: request.epoch)
+        guard request.slot >= 0, request.slot < slots else {
+            throw RPCError(.invalidParams, "slot \(request.slot) is outside 0..<\(slots)")
+        }
+    }
+
+    func check(_ request: AckRequest) throws {
+        try check(executor: request.executor, epoch: request.epoch)
+        if let problem = QueueBounds.problem(orderId: request.orderId) { throw RPCError(.invalidParams, problem) }
+    }
+
+    func check(_ ticket: OrderTicket) throws {
+        if let problem = QueueBounds.problem(ticket: ticket) { throw RPCError(.invalidParams, problem) }
+    }
+}

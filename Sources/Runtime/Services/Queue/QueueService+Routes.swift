@@ -1,0 +1,151 @@
+import Checkout
+import ClusterProtocol
+import Election
+import OrderQueueCore
+import RPC
+import TraceFormat
+
+extension QueueService {
+    /// Registers every `QueueRPC` method.
+    public func register(into router: inout Router) {
+        router.register(QueueRPC.enqueue) { [self] ticket, context in try enqueue(ticket, context: context) }
+        router.register(QueueRPC.lease) { [self] request, context in try lease(request, context: context) }
+        router.register(QueueRPC.ack) { [self] request, context in try ack(request, context: context) }
+        router.register(QueueRPC.release) { [self] request, context in try release(request, context: context) }
+        router.register(QueueRPC.inspect) { [self] _, _ in
+            guard !stopped.withLock({ $0 }) else { throw RPCError(.unavailable, "the order queue is stopped") }
+            return snapshot
+        }
+    }
+
+    func enqueue(_ ticket: OrderTicket, context: RequestContext) throws -> EnqueueReply {
+        try validation.check(ticket)
+        let priority = policy.priority(for: ticket)
+        let now = wallClock()
+        let max = settings.maxWaiting
+        // Trace events are recorded under the queue's lock, so the trace shows them in the state's order.
+        let (outcome, depth, _) = try mutate { queue -> EnqueueOutcome? in
+            guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return nil }
+            let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
+            context.record(
+                QueueEnqueue(
+                    order: ticket.orderId, priority: "\(priority)", depth: queue.depth, duplicate: outcome.isDuplicate))
+            return outcome
+        }
+        guard let outcome else {
+            metrics.counter("queue_overloaded_total").increment()
+            context.record(QueueOverloaded(order: ticket.orderId, depth: depth, max: max))
+            throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
+        }
+        if case .enqueued(_, let position) = outcome {
+            return .stored(position: position, depth: depth)
+        }
+        return .duplicate(depth: depth)
+    }
+
+    func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
+        try validation.check(request)
+        let now = monotonic()
+        let (outcome, depth, _) = try mutate { queue in
+            let (outcome, events) = queue.dequeue(
+                executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
+            record(events, context: context)
+            switch outcome {
+            case .leased(let lease, _, let renewed):
+                context.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth))
+            case .fenced(let current):
+                recordFenced(
+                    "lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
+            case .empty:
+                break
+            }
+            return outcome
+        }
+        let reply = LeaseReply(outcome, depth: depth)
+        let label = if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
+        metrics.counter("queue_leases_total", [("outcome", label)]).increment()
+        return reply
+    }
+
+    func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
+        try validation.check(request)
+        let now = monotonic()
+        let (reply, _, _) = try mutate { queue in
+            let (outcome, events) = queue.ack(
+                orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
+                now: now)
+            record(events, context: context)
+            let reply = AckReply(outcome)
+            let ack = Self.ackEvent(request, reply.outcome.rawValue)
+            if reply.outcome == .committed {
+                context.record(QueueCommit(ack))
+            } else {
+                context.record(QueueAckRefused(ack))
+            }
+            return reply
+        }
+        metrics.counter("queue_acks_total", [("outcome", reply.outcome.rawValue)]).increment()
+        return reply
+    }
+
+    func release(_ request: AckRequest, context: RequestContext) throws -> AckReply {
+        try validation.check(request)
+        let now = monotonic()
+        let (outcome, _, _) = try mutate { queue in
+            let (outcome, events) = queue.release(
+                orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
+                now: now)
+            record(events, context: context)
+            switch outcome {
+            case .released(let lease):
+                context.record(QueueLeaseReleased(Self.leaseEnd(lease)))
+            case .fenced(let current):
+                recordFenced(
+                    "release", executor: request.executor, epoch: request.epoch, current: current, context: context)
+            case .noLease:
+                break
+            }
+            return outcome
+        }
+        let reply = AckReply(outcome)
+        if reply == .released { metrics.counter("queue_releases_total").increment() }
+        return reply
+    }
+
+    private func recordFenced(
+        _ operation: String, executor: Int, epoch: Epoch, current: Epoch, context: RequestContext
+    ) {
+        context.record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
+    }
+
+    private func record(_ events: [LeasedOrderQueue.Event], context: RequestContext) {
+        for event in events {
+            switch event {
+            case .expired(let lease):
+                metrics.counter("queue_lease_expirations_total").increment()
+                context.record(QueueLeaseExpired(Self.leaseEnd(lease)))
+            case .revoked(let lease, let epoch):
+                metrics.counter("queue_lease_revocations_total").increment()
+                context.record(QueueLeaseRevoked(Self.leaseEnd(lease), by: epoch))
+            }
+        }
+    }
+
+    static func leaseEvent(_ lease: Lease, now: UInt64, renewed: Bool, depth: Int) -> QueueLease {
+        QueueLease(
+            order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id,
+            delivery: lease.delivery, slot: lease.slot,
+            expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed, depth: depth)
+    }
+
+    static func ackEvent(_ request: AckRequest, _ outcome: String) -> QueueAck {
+        QueueAck(
+            order: request.orderId, executor: request.executor, epoch: request.epoch, lease: request.leaseId,
+            outcome: outcome)
+    }
+
+    /// A lease that ended without a commit: order, executor, epoch, lease.
+    static func leaseEnd(_ lease: Lease) -> LeaseEnd {
+        LeaseEnd(order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id)
+    }
+}

@@ -1,0 +1,49 @@
+import ClusterProtocol
+import Foundation
+import RPC
+import TraceFormat
+
+// The cluster's methods through their `RPCMethod` descriptors (ClusterProtocol): the name, the params type and
+// the result type come from one declaration, so the two ends cannot disagree. The string-named API underneath
+// stays in RPC, a generic layer that knows nothing of the cluster.
+
+extension Router {
+    /// Registers `method`'s handler. It runs on a server thread; throw `RPCError` for a structured error.
+    public mutating func register<Params, Result>(
+        _ method: RPCMethod<Params, Result>,
+        handler: @escaping @Sendable (Params, RequestContext) throws -> Result
+    ) {
+        register(method.name, Params.self, handler: handler)
+    }
+}
+
+extension RPCClient {
+    /// Calls `method` and decodes its result, blocking the calling thread until the reply or the deadline.
+    /// - Parameters:
+    ///   - context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    ///   - deadline: the client's default deadline when nil.
+    public func call<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ params: Params, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> Result {
+        try call(method.name, params, returning: Result.self, context: context, deadline: deadline)
+    }
+
+    /// Calls `method` with its params already encoded (one order sent to several services, encoded once).
+    /// `encodedParams` must be the JSON of a `Params`; it is sent as it is.
+    public func call<Params, Result>(
+        _ method: RPCMethod<Params, Result>, encodedParams: Data, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> Result {
+        try call(
+            method.name, encodedParams: encodedParams, returning: Result.self, context: context, deadline: deadline)
+    }
+
+    /// The async form of `call(_:_:context:deadline:)`.
+    public func call<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ params: Params, context: TraceContext? = nil,
+        deadline: Duration? = nil
+    ) async throws(RPCCallError) -> Result {
+        try await call(method.name, params, returning: Result.self, context: context, deadline: deadline)
+    }
+}

@@ -1,0 +1,138 @@
+/// Streams the events of `.jsonl.gz` trace files without holding a file in memory: the one trace read path
+/// (the analyzer's run loader, the exporters, recovery, the tests all read through it).
+///
+/// Lines are decoded by `FastEventDecoder`, with the reference `TraceEventDecoder` as fallback (which also names
+/// what is wrong with a malformed line). Damage is recorded in the `FileHealth` and reading resumes at the next
+/// gzip member; a line cut by the damage is dropped.
+public struct TraceFileReader {
+    /// At most this many malformed lines are kept in a health report (the count keeps growing).
+    public static let maximumKeptMalformed = 100
+
+    public init() {}
+
+    /// Reads `path` from compressed offset `offset` (0, or where a gzip member starts), calling `onEvent` for
+    /// every valid event in file order. Damage and malformed lines are reported in the result; only a file that
+    /// cannot be opened or read throws (and so does `onEvent`).
+    public func read(path: String, from offset: Int = 0, onEvent: (TraceEvent) throws -> Void) throws -> FileHealth {
+        let node = TraceSegments.parse(fileName: path.split(separator: "/").last.map(String.init) ?? path)?.node
+        return try read(path: path, from: offset, node: node ?? "", lineBase: 0) { event, _ in try onEvent(event) }
+    }
+
+    /// Reads every segment of `node` in `directory` in order (`<node>.jsonl.gz`, `<node>.1.jsonl.gz`, …).
+    /// - Returns: one report per segment.
+    public func read(
+        node: String, directory: String, onEvent: (TraceEvent) throws -> Void
+    ) throws -> [FileHealth] {
+        try TraceSegments.paths(node: node, directory: directory).map { path in
+            try read(path: path, from: 0, node: node, lineBase: 0) { event, _ in try onEvent(event) }
+        }
+    }
+
+    /// Reads the segments `paths` of `node` in order as one stream, calling `onEvent` with each valid event and
+    /// its line number (1-based; numbering continues across segments). Never throws: a file that cannot be read,
+    /// or an error thrown by `onEvent` (which stops reading), is recorded in `unreadable`. The health names the
+    /// first segment and sums the others' problems.
+    public func read(
+        segments paths: [String], node: String, onEvent: (_ event: TraceEvent, _ line: Int) throws -> Void
+    ) -> FileHealth {
+        guard paths.count > 1 else { return readRecording(path: paths.first ?? "", node: node, 0, onEvent) }
+        var total = FileHealth(node: node, path: paths[0])
+        for path in paths {
+            total.append(segment: readRecording(path: path, node: node, total.lines, onEvent))
+        }
+        return total
+    }
+
+    private func readRecording(
+        path: String, node: String, _ lineBase: Int, _ onEvent: (TraceEvent, Int) throws -> Void
+    ) -> FileHealth {
+        var (health, error) = scan(path: path, from: 0, node: node, lineBase: lineBase, onEvent: onEvent)
+        if let error { health.unreadable = "\(error)" }
+        return health
+    }
+
+    private func read(
+        path: String, from offset: Int, node: String, lineBase: Int, onEvent: (TraceEvent, Int) throws -> Void
+    ) throws -> FileHealth {
+        let (health, error) = scan(path: path, from: offset, node: node, lineBase: lineBase, onEvent: onEvent)
+        if let error { throw error }
+        return health
+    }
+
+    /// The reading itself: what was found, and the error that stopped it (the file's, or `onEvent`'s), if any.
+    private func scan(
+        path: String, from offset: Int, node: String, lineBase: Int, onEvent: (TraceEvent, Int) throws -> Void
+    ) -> (FileHealth, (any Error)?) {
+        var health = FileHealth(node: node, path: path)
+        var fast = FastEventDecoder()
+        let reference = TraceEventDecoder()
+        var pending: [UInt8] = []
+
+        func handle(_ line: UnsafeBufferPointer<UInt8>) throws {
+            health.lines += 1
+            if line.isEmpty { return }
+            var decoded = fast.decode(line)
+            if decoded == nil {
+                do {
+                    decoded = try reference.decode(line)
+                } catch {
+                    health.recordMalformed(line: health.lines, path: path, reason: Self.reason(error))
+                    return
+                }
+            }
+            guard let event = decoded else { return }
+            guard event.version == TraceEvent.schemaVersion else {
+                let reason =
+                    "trace format version \(event.version) is not supported "
+                    + "(this reader supports \(TraceEvent.schemaVersion))"
+                health.recordMalformed(line: health.lines, path: path, reason: reason)
+                return
+            }
+            health.events += 1
+            try onEvent(event, lineBase + health.lines)
+        }
+
+        do {
+            let decompressor = try GzipDecompressor()
+            let damages = try decompressor.decompressFile(
+                at: path, startOffset: offset,
+                onResume: { offset in
+                    // The line cut by the damage can never be completed: drop it.
+                    health.resumedAt.append(offset)
+                    health.droppedTailBytes += pending.count
+                    pending.removeAll(keepingCapacity: true)
+                },
+                { chunk in
+                    var start = 0
+                    for index in 0..<chunk.count where chunk[index] == 0x0A {
+                        if pending.isEmpty {
+                            try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]))
+                        } else {
+                            pending.append(contentsOf: chunk[start..<index])
+                            try pending.withUnsafeBufferPointer { try handle($0) }
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                        start = index + 1
+                    }
+                    pending.append(contentsOf: chunk[start..<chunk.count])
+                })
+            health.droppedTailBytes += pending.count
+            for damage in damages { health.record(damage) }
+        } catch {
+            return (health, error)
+        }
+        return (health, nil)
+    }
+
+    /// A short reason for a line the reference decoder refused.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .dataCorrupted: return "invalid JSON"
+        case .keyNotFound(let key, _): return "missing field \"\(key.stringValue)\""
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\""
+        @unknown default: return "\(error)"
+        }
+    }
+}

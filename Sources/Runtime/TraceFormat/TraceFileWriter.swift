@@ -1,0 +1,241 @@
+import Foundation
+
+/// Appends events to one gzip-compressed JSONL file from a background thread (group commit).
+///
+/// `append` only queues the event; the writer thread wakes every `batchInterval`, takes everything queued,
+/// encodes it, compresses it and writes it with one sync flush per batch. A batch reaches the kernel within
+/// a few milliseconds of being queued, so a `kill -9` loses only the last moments, and what was written stays
+/// readable up to the cut. `append` never signals the writer: waking it per event cost more than the I/O.
+///
+/// `@unchecked Sendable` is sound: the queue, counters and flags are touched only while holding `condition`'s
+/// lock, and the file state (descriptor, segment, member offsets, compressor) only by the writer thread (and by
+/// `close` after that thread has finished). A condition variable is what `Mutex` does not offer.
+public final class TraceFileWriter: @unchecked Sendable {
+    /// Counters of the writer, for metrics and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var eventsWritten = 0
+        public var compressedBytesWritten = 0
+        public var uncompressedBytesWritten = 0
+        public var eventsDropped = 0
+        public var batches = 0
+        public var writeErrors = 0
+
+        public init() {}
+    }
+
+    /// Where the writer is in its node's trace: the segment and the compressed offset of the current member.
+    public struct Position: Sendable, Equatable {
+        public var segment: Int
+        public var memberOffset: Int
+    }
+
+    /// Where the file is (the first segment this writer opened).
+    public let path: String
+    /// Rotate to the next segment past this many compressed bytes (nil: one file, never rotated).
+    public let segmentBytes: Int?
+    /// End the gzip member and start a new one past this many uncompressed bytes (nil: one member).
+    public let memberBytes: Int?
+    /// Called on the writer thread after each batch reached the file, with the batch and the position.
+    private let onBatch: (@Sendable ([TraceEvent], Position) -> Void)?
+    private let rotation: (node: String, directory: String)?
+    // Owned by the writer thread (and `init`).
+    private var segment: Int
+    private var fileBytes = 0
+    private var memberStart = 0
+    private var memberUncompressed = 0
+    /// Queued events beyond this are dropped (and counted) rather than growing memory without bound.
+    public let maximumQueuedEvents: Int
+    /// How long the writer waits for more events before writing a batch.
+    public let batchInterval: Duration
+
+    private var fileDescriptor: Int32
+    private let compressor: GzipCompressor
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [TraceEvent] = []
+    private var appended = 0
+    private var persisted = 0
+    private var closing = false
+    private var closed = false
+    private var flushRequested = false
+    private var stats = Statistics()
+    private var thread: Thread?
+
+    /// Opens (appending, as a new gzip member) or creates the file, making its directory if needed.
+    /// - Parameters:
+    ///   - segmentBytes: rotate to `<node>.<n+1>.jsonl.gz` past this size (the path must be a segment's).
+    ///   - memberBytes: start a new gzip member past this many uncompressed bytes.
+    ///   - onBatch: told (on the writer thread) about every batch written and where the writer is.
+    public init(
+        path: String, compressionLevel: Int32 = 1, maximumQueuedEvents: Int = 1_000_000,
+        batchInterval: Duration = .milliseconds(5), segmentBytes: Int? = nil, memberBytes: Int? = nil,
+        onBatch: (@Sendable ([TraceEvent], Position) -> Void)? = nil
+    ) throws {
+        self.path = path
+        self.maximumQueuedEvents = maximumQueuedEvents
+        self.batchInterval = batchInterval
+        self.segmentBytes = segmentBytes.map { max(1024, $0) }
+        self.memberBytes = memberBytes.map { max(1024, $0) }
+        self.onBatch = onBatch
+        let directory = (path as NSString).deletingLastPathComponent
+        let parsed = TraceSegments.parse(fileName: (path as NSString).lastPathComponent)
+        segment = parsed?.segment ?? 0
+        rotation = parsed.map { ($0.node, directory) }
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        fileDescriptor = try Self.open(path)
+        fileBytes = max(0, Int(lseek(fileDescriptor, 0, SEEK_END)))
+        memberStart = fileBytes
+        compressor = try GzipCompressor(level: compressionLevel)
+        // The thread holds the writer until `close()` lets it finish.
+        let thread = Thread { self.run() }
+        thread.name = "trace-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    private static func open(_ path: String) throws -> Int32 {
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw TraceReadError.cannotOpen(path, errno) }
+        return descriptor
+    }
+
+    /// The position before the first batch (the member the next batch starts).
+    public var startPosition: Position { Position(segment: segment, memberOffset: memberStart) }
+
+    /// Queues `event` for writing. Never waits for disk I/O.
+    public func append(_ event: TraceEvent) {
+        condition.lock()
+        if closing || queue.count >= maximumQueuedEvents {
+            stats.eventsDropped += 1
+        } else {
+            queue.append(event)
+            appended += 1
+        }
+        condition.unlock()
+    }
+
+    /// Waits until every event queued so far has been written to the file.
+    public func flush() {
+        condition.lock()
+        let target = appended
+        flushRequested = true
+        condition.broadcast()
+        while persisted < target && !closed {
+            condition.wait()
+        }
+        condition.unlock()
+    }
+
+    /// Writes what is queued, ends the gzip member and closes the file. Idempotent.
+    public func close() {
+        condition.lock()
+        if closing {
+            while !closed { condition.wait() }
+            condition.unlock()
+            return
+        }
+        closing = true
+        condition.broadcast()
+        while !closed { condition.wait() }
+        condition.unlock()
+    }
+
+    /// A snapshot of the counters.
+    public var statistics: Statistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    private func run() {
+        let interval = Double(batchInterval.components.seconds) + Double(batchInterval.components.attoseconds) / 1e18
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(1 << 20)
+        while true {
+            condition.lock()
+            // Let a batch gather for one interval, and keep waiting while nothing arrives.
+            repeat {
+                if closing || flushRequested { break }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
+            } while queue.isEmpty
+            flushRequested = false
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            let finishing = closing
+            if batch.isEmpty && !finishing {
+                condition.broadcast()
+                condition.unlock()
+                continue
+            }
+            condition.unlock()
+
+            encoded.removeAll(keepingCapacity: true)
+            for event in batch {
+                TraceEventEncoder.appendLine(event, to: &encoded)
+            }
+            let compressed = compressor.compress(encoded, finish: finishing)
+            var ok = writeFully(compressed)
+            fileBytes += compressed.count
+            memberUncompressed += encoded.count
+            if !finishing { ok = endMemberIfDue() && ok }
+            if finishing { memberStart = fileBytes }
+            onBatch?(batch, Position(segment: segment, memberOffset: memberStart))
+
+            condition.lock()
+            persisted += batch.count
+            stats.batches += 1
+            stats.eventsWritten += batch.count
+            stats.uncompressedBytesWritten += encoded.count
+            stats.compressedBytesWritten += compressed.count
+            if !ok { stats.writeErrors += 1 }
+            if finishing {
+                Foundation.close(fileDescriptor)
+                closed = true
+            }
+            condition.broadcast()
+            condition.unlock()
+            if finishing { return }
+        }
+    }
+
+    /// Ends the gzip member past `memberBytes`, and moves to the next segment past `segmentBytes`.
+    private func endMemberIfDue() -> Bool {
+        let rotate = segmentBytes.map { fileBytes >= $0 } ?? false
+        guard rotate || memberBytes.map({ memberUncompressed >= $0 }) ?? false else { return true }
+        let trailer = compressor.compress([], finish: true)
+        var ok = writeFully(trailer)
+        fileBytes += trailer.count
+        compressor.reset()
+        memberUncompressed = 0
+        if rotate, let rotation {
+            let next = TraceSegments.path(node: rotation.node, segment: segment + 1, directory: rotation.directory)
+            if let descriptor = try? Self.open(next) {
+                Foundation.close(fileDescriptor)
+                fileDescriptor = descriptor
+                segment += 1
+                fileBytes = max(0, Int(lseek(descriptor, 0, SEEK_END)))
+            } else {
+                ok = false
+            }
+        }
+        memberStart = fileBytes
+        return ok
+    }
+
+    private func writeFully(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import Causality
+
+extension TraceRecorder {
+    /// Records one event carrying `payload` (its kind and `data`): the typed form of
+    /// `record(_:context:merging:data:)`, which every writer of a known kind uses.
+    @discardableResult
+    public func record<P: TraceEventPayload>(
+        _ payload: P, context: TraceContext? = nil, merging remote: VectorClock? = nil
+    ) -> VectorClock {
+        record(P.kind, context: context, merging: remote, data: payload.encoded())
+    }
+}

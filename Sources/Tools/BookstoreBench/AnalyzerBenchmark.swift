@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import TraceAnalysis
+import TraceTestSupport
+
+/// `bookstore-bench analyzer`: `trace-analyzer check` throughput on a generated run, next to
+/// `zcat RUN/*.gz > /dev/null` on the same files in the same run, and its peak memory at two run sizes
+/// (bounded memory shows as a peak that does not grow with the run).
+struct AnalyzerBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyzer", abstract: "trace-analyzer check vs zcat on generated runs; peak memory by size.")
+
+    @Option(help: "Events in the first generated run.") var events: Int = 1_000_000
+    @Option(help: "Events in the second, larger run (0 to skip).") var largeEvents: Int = 5_000_000
+    @Option(help: "The trace-analyzer executable (default: next to this one).") var analyzer: String?
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+    struct Measurement: Codable {
+        var events: Int
+        var compressedBytes: Int
+        var zcatSeconds: Double
+        var checkSeconds: Double
+        var checkEventsPerSecond: Double
+        /// check's speed as a fraction of zcat's on the same files.
+        var relativeToZcat: Double
+        var checkPeakRSSMegabytes: Double
+        var checkExitStatus: Int32
+    }
+
+    func run() throws {
+        let executable =
+            analyzer
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("trace-analyzer").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            FileHandle.standardError.write(Data("error: \(executable) not found; build trace-analyzer first\n".utf8))
+            throw ExitCode(2)
+        }
+        var results: [Measurement] = []
+        for size in [events, largeEvents] where size > 0 {
+            let directory = NSTemporaryDirectory() + "analyzer-bench-\(getpid())-\(size)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let written = try SyntheticRun.write(events: size, to: directory)
+            let bytes = try FileManager.default.contentsOfDirectory(atPath: directory).reduce(0) { total, name in
+                let size = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int
+                return total + (size ?? 0)
+            }
+            let zcat = try ChildProcess.run(["/bin/sh", "-c", "zcat '\(directory)'/*.gz > /dev/null"])
+            let check = try ChildProcess.run([executable, "check", directory, "--format", "json"])
+            results.append(
+                Measurement(
+                    events: written, compressedBytes: bytes, zcatSeconds: zcat.seconds, checkSeconds: check.seconds,
+                    checkEventsPerSecond: Double(written) / check.seconds, relativeToZcat: zcat.seconds / check.seconds,
+                    checkPeakRSSMegabytes: Double(check.maxRSSKilobytes) / 1024, checkExitStatus: check.status))
+        }
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            return
+        }
+        print("trace-analyzer check vs zcat, same generated files, same run (aim: check ≥ 25% of zcat's speed)")
+        print("    events   gz MB   zcat s  check s   check ev/s  vs zcat  check peak RSS  exit")
+        for result in results {
+            print(
+                String(
+                    format: "%10d %7.1f %8.2f %8.2f %12.0f %7.0f%% %12.1f MB  %4d", result.events,
+                    Double(result.compressedBytes) / 1e6, result.zcatSeconds, result.checkSeconds,
+                    result.checkEventsPerSecond, result.relativeToZcat * 100, result.checkPeakRSSMegabytes,
+                    result.checkExitStatus))
+        }
+    }
+}
+
+/// Runs a child process to completion and reports its wall time and peak memory (wait4's rusage).
+enum ChildProcess {
+    struct Outcome {
+        var seconds: Double
+        var maxRSSKilobytes: Int
+        var status: Int32
+    }
+
+    static func run(_ arguments: [String]) throws -> Outcome {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw ExitCode(2) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Outcome(seconds: seconds, maxRSSKilobytes: Int(usage.ru_maxrss), status: exitStatus)
+    }
+}

@@ -1,0 +1,219 @@
+import Causality
+import Checkout
+import ClusterProtocol
+import Election
+import ExecutorCore
+import OrderQueueCore
+import TraceModel
+
+/// The simulated network and RPC layer: the same rpc.* events, message ids and clock rules as `RPCClient` and the
+/// request dispatcher. Requests can be delayed, dropped, duplicated (a client retry with a new message id) and
+/// cut by a partition; replies are only delayed (a reply lost after the server acted is a gap the checks report:
+/// see `SimulationOptions`).
+extension PipelineRun {
+    func delay() -> UInt64 {
+        if faulty && options.faults.delays && chance(0.05) {
+            return random(2_000_000...options.faults.maximumDelayNanos)
+        }
+        return random(100_000...2_000_000)
+    }
+
+    func incarnation(of node: String) -> Int {
+        guard let id = ElectionID.of(node) else { return 0 }
+        return executors[id]?.incarnation ?? 0
+    }
+
+    /// Sends a request from `node`; its outcome goes to `purpose` (or nowhere).
+    func call(
+        _ node: String, to peer: String, _ payload: RequestPayload, purpose: CallPurpose, deadline: UInt64,
+        copyOf logical: String? = nil
+    ) {
+        let pid = recorders[node]!.pid
+        messageNumbers[node, default: 0] += 1
+        let msg = "\(node)-\(pid)-\(messageNumbers[node]!)"
+        let method = payload.method
+        let clock = record(node, RPCSend(msg: msg, peer: peer, method: method))
+        pending[msg] = PendingCall(
+            node: node, incarnation: incarnation(of: node), peer: peer, method: method, purpose: purpose,
+            sentAt: scheduler.now, logical: logical ?? msg)
+        copies[logical ?? msg, default: 0] += 1
+        scheduler.schedule(.deadline(msg: msg), at: scheduler.now &+ deadline)
+        let cut = isolated.contains(node) || isolated.contains(peer)
+        let dropped = faulty && chance(dropRate)
+        if !cut && !dropped {
+            scheduler.schedule(
+                .request(SimRequest(msg: msg, from: node, to: peer, payload: payload, clock: clock)),
+                at: scheduler.now &+ delay())
+        }
+        if logical == nil && faulty && chance(duplicateRate) {
+            call(node, to: peer, payload, purpose: purpose, deadline: deadline, copyOf: msg)
+        }
+    }
+
+    /// A request arrives at its server.
+    func serve(_ request: SimRequest) {
+        let server = request.to
+        if server == "queue" {
+            guard queueUp else { return }
+        } else if let id = ElectionID.of(server) {
+            guard let executor = executors[id], executor.up else { return }
+            if let until = executor.pausedUntil, until > scheduler.now {
+                scheduler.schedule(.request(request), at: until)
+                return
+            }
+        }
+        let method = request.payload.method
+        record(server, RPCReceive(msg: request.msg, peer: request.from, method: method), merging: request.clock)
+        var after: (() -> Void)?
+        let payload: ReplyPayload
+        switch request.payload {
+        case .bully(let message, let from):
+            payload = .empty
+            if let id = ElectionID.of(server) { after = { self.onMessage(id, message, from: from) } }
+        case .enqueue(let ticket, let priority):
+            var records: [SimQueue.Record] = []
+            _ = queue.enqueue(ticket, priority: priority, now: scheduler.now, records: &records)
+            write(records)
+            payload = .enqueued
+        case .lease(let params):
+            var records: [SimQueue.Record] = []
+            payload = .lease(queue.lease(params, now: scheduler.now, records: &records))
+            write(records)
+        case .ack(let params):
+            var records: [SimQueue.Record] = []
+            payload = .ack(queue.ack(params, now: scheduler.now, records: &records))
+            write(records)
+        case .release(let params):
+            var records: [SimQueue.Record] = []
+            payload = .ack(queue.release(params, now: scheduler.now, records: &records))
+            write(records)
+        }
+        let clock = record(
+            server,
+            RPCReplySend(
+                msg: request.msg, peer: request.from, method: method, status: "ok", httpStatus: 200,
+                durationNanos: 50_000))
+        let reply = SimReply(
+            msg: request.msg, from: server, to: request.from, method: method, payload: payload, clock: clock,
+            sentAt: scheduler.now)
+        scheduler.schedule(.reply(reply), at: scheduler.now &+ delay())
+        after?()
+    }
+
+    private func write(_ records: [SimQueue.Record]) {
+        for (kind, data, order) in records { record("queue", kind, trace: order, data) }
+    }
+
+    /// A reply arrives at its client.
+    func receive(_ reply: SimReply) {
+        guard let call = pending[reply.msg] else { return }
+        if let id = ElectionID.of(reply.to), let executor = executors[id] {
+            guard executor.up, executor.incarnation == call.incarnation else { return }
+            if let until = executor.pausedUntil, until > scheduler.now {
+                scheduler.schedule(.reply(reply), at: until)
+                return
+            }
+        }
+        pending[reply.msg] = nil
+        record(
+            reply.to,
+            RPCReplyReceive(
+                msg: reply.msg, peer: reply.from, method: reply.method, status: "ok", httpStatus: 200,
+                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)),
+            merging: reply.clock)
+        outcome(call, reply.payload)
+    }
+
+    /// A call's deadline passed: the client records the failure (unless the reply came first).
+    func expire(_ msg: String) {
+        guard let call = pending[msg] else { return }
+        if let id = ElectionID.of(call.node), let executor = executors[id] {
+            guard executor.up, executor.incarnation == call.incarnation else {
+                pending[msg] = nil
+                return
+            }
+            if let until = executor.pausedUntil, until > scheduler.now {
+                // The process was stopped: its timeout runs out after it resumes.
+                scheduler.schedule(.deadline(msg: msg), at: until &+ Self.bullyDeadline)
+                return
+            }
+        }
+        pending[msg] = nil
+        record(
+            call.node,
+            RPCFailure(
+                msg: msg, peer: call.peer, method: call.method, status: "deadline_exceeded",
+                error: "\(call.method) to \(call.peer): deadline exceeded",
+                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)))
+        outcome(call, nil)
+    }
+
+    /// Feeds a call's outcome (nil: failed) to whoever waits for it: the first reply of any copy, or the failure of
+    /// the last copy.
+    private func outcome(_ call: PendingCall, _ payload: ReplyPayload?) {
+        copies[call.logical, default: 1] -= 1
+        let last = copies[call.logical]! <= 0
+        if last { copies[call.logical] = nil }
+        guard !answered.contains(call.logical) else {
+            if last { answered.remove(call.logical) }
+            return
+        }
+        if payload != nil {
+            if !last { answered.insert(call.logical) }
+        } else if !last {
+            return
+        }
+        switch call.purpose {
+        case .ignored:
+            return
+        case .enqueue(let order):
+            enqueueing.remove(order)
+            if payload == nil {
+                scheduler.schedule(.enqueue(order: order), at: scheduler.now &+ 50_000_000)
+            } else if !decided.contains(order) {
+                decided.insert(order)
+                let id = orders[order].id
+                record(
+                    "orchestrator", OrderDecision(order: id, status: "approved", reasons: [], fraudScore: 0.1),
+                    trace: id)
+            }
+        case .lease(let work):
+            guard let id = ElectionID.of(call.node) else { return }
+            if case .lease(let answer)? = payload {
+                feed(id) { $0.onLeaseReply(work, answer, now: $1) }
+            } else {
+                feed(id) { $0.onLeaseFailed(work, now: $1) }
+            }
+        case .ack(let work):
+            guard let id = ElectionID.of(call.node) else { return }
+            if case .ack(let answer)? = payload {
+                feed(id) { $0.onAckReply(work, answer, now: $1) }
+            } else {
+                feed(id) { $0.onAckFailed(work, now: $1) }
+            }
+        case .release(let work):
+            guard let id = ElectionID.of(call.node) else { return }
+            feed(id) { $0.onReleaseDone(work, now: $1) }
+        }
+    }
+
+    /// The orchestrator stores order `index` (again, until the queue answers), then records its approval.
+    func enqueue(_ index: Int) {
+        guard !decided.contains(index), !enqueueing.contains(index) else { return }
+        enqueueing.insert(index)
+        let order = orders[index]
+        let ticket = OrderTicket(
+            orderId: order.id, items: [], shippingMethod: "Standard", country: nil, traceId: order.id)
+        call(
+            "orchestrator", to: "queue", .enqueue(ticket, order.priority), purpose: .enqueue(order: index),
+            deadline: 500_000_000)
+    }
+}
+
+/// Executor ids from node names (`executor-3` → 3).
+enum ElectionID {
+    static func of(_ node: String) -> Int? {
+        guard node.hasPrefix("executor-") else { return nil }
+        return Int(node.dropFirst("executor-".count))
+    }
+}

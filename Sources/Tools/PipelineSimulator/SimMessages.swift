@@ -1,0 +1,104 @@
+import Causality
+import Checkout
+import ClusterProtocol
+import Election
+import ExecutorCore
+import OrderQueueCore
+
+/// What a simulated request carries.
+enum RequestPayload {
+    case bully(BullyMessage, from: Int)
+    case enqueue(OrderTicket, OrderPriority)
+    case lease(LeaseRequest)
+    case ack(AckRequest)
+    case release(AckRequest)
+
+    var method: String {
+        switch self {
+        case .bully: "bully"
+        case .enqueue: "enqueue"
+        case .lease: "lease"
+        case .ack: "ack"
+        case .release: "release"
+        }
+    }
+}
+
+/// What a simulated reply carries.
+enum ReplyPayload {
+    case empty
+    case enqueued
+    case lease(LeaseAnswer)
+    case ack(AckAnswer)
+}
+
+/// What the caller does with the outcome of a call.
+enum CallPurpose {
+    /// Fire and forget (election messages), or a duplicate sent by a retrying client.
+    case ignored
+    case enqueue(order: Int)
+    case lease(WorkCall)
+    case ack(WorkCall)
+    case release(WorkCall)
+}
+
+/// A request on the simulated network.
+struct SimRequest {
+    var msg: String
+    var from: String
+    var to: String
+    var payload: RequestPayload
+    var clock: VectorClock
+}
+
+/// A reply on the simulated network.
+struct SimReply {
+    var msg: String
+    var from: String
+    var to: String
+    var method: String
+    var payload: ReplyPayload
+    var clock: VectorClock
+    var sentAt: UInt64
+}
+
+/// A call a node waits on.
+struct PendingCall {
+    var node: String
+    var incarnation: Int
+    var peer: String
+    var method: String
+    var purpose: CallPurpose
+    var sentAt: UInt64
+    /// The first message id of the logical call (a retried copy shares it): the first reply answers the caller.
+    var logical: String
+}
+
+/// One simulated executor process.
+struct SimExecutor {
+    var instance: ExecutorInstance
+    var incarnation: Int
+    var up = true
+    var pausedUntil: UInt64?
+    var timers: [ExecutorTimer: UInt64] = [:]
+    var timerGeneration: UInt64 = 0
+    var drained = false
+}
+
+/// Everything that happens in a run, at a time.
+enum SimAction {
+    case request(SimRequest)
+    case reply(SimReply)
+    case deadline(msg: String)
+    case timer(executor: Int, incarnation: Int, ExecutorTimer, generation: UInt64)
+    case enqueue(order: Int)
+    case crash(executor: Int)
+    case restart(executor: Int)
+    case pause(executor: Int, nanos: UInt64)
+    case isolate(node: String, nanos: UInt64)
+    case rejoin(node: String)
+    case queueCrash(nanos: UInt64)
+    case queueRestart
+    case heal
+    case settleCheck
+}

@@ -1,0 +1,154 @@
+import Checkout
+import ClusterProtocol
+import Election
+import ExecutorCore
+import OrderQueueCore
+import TraceModel
+
+/// The simulated Order Queue: the pure `LeasedOrderQueue` the real `QueueService` runs, with a durable record log
+/// kept in memory. Every change is journaled and appended to the log before the answer leaves; a restart replays
+/// the log through the same reducer (`LeasedOrderQueue.apply`) the real `QueueStore` replays, then revokes the
+/// leases of the old process. Trace events have the real queue's kinds and fields.
+struct SimQueue {
+    typealias Record = (EventKind, [String: TraceValue], String?)
+
+    /// A trace record from a typed payload, in the trace of `order` (nil: none).
+    static func record(_ payload: some TraceEventPayload, order: String? = nil) -> Record {
+        (type(of: payload).kind, payload.encoded(), order)
+    }
+
+    private(set) var state: LeasedOrderQueue
+    /// The durable log (what survives a crash).
+    private(set) var log: [QueueRecord] = []
+    let bug: InjectedBug
+
+    init(leaseDuration: UInt64, bug: InjectedBug) {
+        state = LeasedOrderQueue(leaseDuration: leaseDuration, journaling: true)
+        self.bug = bug
+    }
+
+    /// A restart: the state is rebuilt from the log, leases of the old process are revoked (durably).
+    /// Returns the `queue.recovered` event. `lostTail` records of the log are lost first (an injected bug).
+    mutating func restart(lostTail: Int) -> Record {
+        if lostTail > 0 { log.removeLast(min(lostTail, log.count)) }
+        var queue = LeasedOrderQueue(leaseDuration: state.leaseDuration, journaling: true)
+        for record in log { queue.apply(record) }
+        let revoked = queue.revokeAllLeases()
+        state = queue
+        let replayed = log.count
+        log += state.takeJournal()
+        let waiting = state.waiting.snapshot().map(\.orderId)
+        let recent = log.suffix(256).compactMap { record -> String? in
+            if case .committed(let commit) = record { return commit.orderId }
+            return nil
+        }
+        return Self.record(
+            QueueRecovered(
+                records: replayed, waiting: waiting.count, committed: state.commits.count, revoked: revoked.count,
+                highestEpoch: state.highestEpoch, replayMs: 0, damaged: 0, orders: waiting, recentCommits: recent))
+    }
+
+    /// Makes the records of the last operation durable.
+    private mutating func sync() {
+        log += state.takeJournal()
+        assert(state.leases.values.allSatisfy { !state.waiting.contains(orderId: $0.lease.orderId) })
+        assert(state.leases.keys.allSatisfy { state.commits[$0] == nil })
+    }
+
+    /// The epoch a request is judged by (the fencing bug takes every epoch as current).
+    private func judged(_ epoch: Epoch) -> Epoch {
+        bug == .queueIgnoresFencing ? max(epoch, state.highestEpoch) : epoch
+    }
+
+    mutating func enqueue(_ ticket: OrderTicket, priority: OrderPriority, now: UInt64, records: inout [Record]) -> Bool
+    {
+        let outcome = state.enqueue(ticket: ticket, priority: priority, nowNanos: Int64(clamping: now))
+        sync()
+        records.append(
+            Self.record(
+                QueueEnqueue(
+                    order: ticket.orderId, priority: "\(priority)", depth: state.depth, duplicate: outcome.isDuplicate),
+                order: ticket.orderId))
+        return !outcome.isDuplicate
+    }
+
+    mutating func lease(_ params: LeaseRequest, now: UInt64, records: inout [Record]) -> LeaseAnswer {
+        let (outcome, events) = state.dequeue(
+            executor: params.executor, epoch: judged(params.epoch), slot: params.slot, now: now)
+        sync()
+        records += events.map(Self.record)
+        switch outcome {
+        case .leased(let lease, let order, let renewed):
+            records.append(
+                Self.record(
+                    QueueLease(
+                        order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id,
+                        delivery: lease.delivery, slot: lease.slot,
+                        expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed,
+                        depth: state.depth)))
+            return .leased(lease, order, depth: state.depth)
+        case .empty:
+            return .empty
+        case .fenced(let current):
+            records.append(Self.fenced("lease", params.executor, params.epoch, current))
+            return .fenced(by: current)
+        }
+    }
+
+    mutating func ack(_ params: AckRequest, now: UInt64, records: inout [Record]) -> AckAnswer {
+        let (outcome, events) = state.ack(
+            orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
+            now: now)
+        sync()
+        records += events.map(Self.record)
+        let answer: AckAnswer
+        switch outcome {
+        case .committed: answer = AckAnswer(outcome: .committed)
+        case .alreadyCommitted(let commit):
+            answer = AckAnswer(outcome: .alreadyCommitted, committedLease: commit.leaseID)
+        case .fenced(let current): answer = AckAnswer(outcome: .fenced, fencedBy: current)
+        case .noLease: answer = AckAnswer(outcome: .noLease)
+        }
+        let ack = QueueAck(
+            order: params.orderId, executor: params.executor, epoch: params.epoch, lease: params.leaseId,
+            outcome: answer.outcome.rawValue)
+        records.append(
+            answer.outcome == .committed
+                ? Self.record(QueueCommit(ack), order: params.orderId)
+                : Self.record(QueueAckRefused(ack), order: params.orderId))
+        return answer
+    }
+
+    mutating func release(_ params: AckRequest, now: UInt64, records: inout [Record]) -> AckAnswer {
+        let (outcome, events) = state.release(
+            orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
+            now: now)
+        sync()
+        records += events.map(Self.record)
+        switch outcome {
+        case .released(let lease):
+            records.append(Self.record(QueueLeaseReleased(Self.leaseEnd(lease)), order: params.orderId))
+            return AckAnswer(outcome: .released)
+        case .fenced(let current):
+            records.append(Self.fenced("release", params.executor, params.epoch, current))
+            return AckAnswer(outcome: .fenced, fencedBy: current)
+        case .noLease:
+            return AckAnswer(outcome: .noLease)
+        }
+    }
+
+    private static func fenced(_ operation: String, _ executor: Int, _ epoch: Epoch, _ current: Epoch) -> Record {
+        record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
+    }
+
+    private static func leaseEnd(_ lease: Lease) -> LeaseEnd {
+        LeaseEnd(order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id)
+    }
+
+    private static func record(_ event: LeasedOrderQueue.Event) -> Record {
+        switch event {
+        case .expired(let lease): record(QueueLeaseExpired(leaseEnd(lease)))
+        case .revoked(let lease, let epoch): record(QueueLeaseRevoked(leaseEnd(lease), by: epoch))
+        }
+    }
+}

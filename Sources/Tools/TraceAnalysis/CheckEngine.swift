@@ -1,0 +1,203 @@
+import Causality
+import TraceFormat
+
+/// Tunables of the checks.
+public struct CheckOptions: Sendable {
+    /// How much earlier than its send a receive may be stamped (wall time) before it is a warning.
+    public var clockSkewToleranceNanos: Int64 = 50_000_000
+    /// Findings kept per check and severity (all are counted).
+    public var keptFindings = 20
+
+    public init(clockSkewToleranceNanos: Int64 = 50_000_000, keptFindings: Int = 20) {
+        self.clockSkewToleranceNanos = clockSkewToleranceNanos
+        self.keptFindings = keptFindings
+    }
+}
+
+/// What the engine knows about one node at a point of the merged stream.
+struct NodeState {
+    var last: RunEvent
+    /// 0 for the first process of the node, +1 at each restart (pid change or seq not increasing).
+    var incarnation = 0
+    /// The own entry of the last event of each earlier incarnation (counters above it may be reused).
+    var restartFloors: [UInt64] = []
+    /// Highest own entry recorded so far.
+    var maxOwn: UInt64
+    /// True once a seq gap was seen (events dropped by the writer).
+    var sawGap = false
+    /// True once the current incarnation recorded `node.stopping` (a clean stop began).
+    var stopping = false
+}
+
+/// The shared per-node state that the checks read. Updated by the engine after every check saw the event.
+public final class RunState {
+    /// Nodes that have a trace file; other nodes are external.
+    public let traced: Set<String>
+    let index: NodeIndex
+    /// By node number: traced or not, state so far, highest own entry recorded so far.
+    let isTraced: [Bool]
+    var states: [NodeState?]
+    var maxOwn: [UInt64]
+    /// Filled at the end, from the readers.
+    var health: [String: FileHealth] = [:]
+    var examined = 0
+    /// The payloads of the event the checks are looking at, decoded once for all of them (`RunState+Payloads`).
+    var decoded = DecodedPayloads()
+
+    init(traced: Set<String>, index: NodeIndex) {
+        self.traced = traced
+        self.index = index
+        isTraced = index.names.map { traced.contains($0) }
+        states = Array(repeating: nil, count: index.names.count)
+        maxOwn = Array(repeating: 0, count: index.names.count)
+    }
+
+    /// Every node's state, by name.
+    var nodes: [String: NodeState] {
+        var result: [String: NodeState] = [:]
+        for (position, state) in states.enumerated() { if let state { result[index.names[position]] = state } }
+        return result
+    }
+
+    /// The state of `node` before the event being checked (nil for its first event).
+    func previous(_ node: String) -> NodeState? { index.position(node).flatMap { states[$0] } }
+
+    /// The highest own entry `node` recorded so far.
+    func recorded(_ node: String) -> UInt64 { index.position(node).map { maxOwn[$0] } ?? 0 }
+
+    /// True when the event starts a new incarnation of its node.
+    func startsIncarnation(_ event: RunEvent) -> Bool {
+        guard event.node >= 0, let previous = states[event.node] else { return false }
+        return previous.last.event.pid != event.event.pid || event.event.sequence <= previous.last.event.sequence
+    }
+
+    func update(with event: RunEvent) {
+        guard event.node >= 0 else { return }
+        let own = event.dense[event.node]
+        maxOwn[event.node] = max(maxOwn[event.node], own)
+        guard var state = states[event.node] else {
+            states[event.node] = NodeState(
+                last: event, maxOwn: own, sawGap: event.event.sequence > 1,
+                stopping: event.event.kind.rawValue == "node.stopping")
+            return
+        }
+        if startsIncarnation(event) {
+            state.stopping = false
+            state.incarnation += 1
+            state.restartFloors.append(state.last.dense[event.node])
+            if event.event.sequence > 1 { state.sawGap = true }
+        } else if event.event.sequence > state.last.event.sequence + 1 {
+            state.sawGap = true
+        }
+        state.last = event
+        state.maxOwn = max(state.maxOwn, own)
+        if event.event.kind.rawValue == "node.stopping" { state.stopping = true }
+        states[event.node] = state
+    }
+
+    /// True when `node`'s last incarnation began a clean stop (`node.stopping`): events it recorded after its
+    /// trace writer closed were dropped (§1.6), so references beyond its last event are "lost", not violations.
+    func stoppedAtEnd(_ node: String) -> Bool { previous(node)?.stopping ?? false }
+
+    /// True when events of `node` may be missing from the trace (damaged, truncated, gaps, restarts).
+    func mayHaveLost(_ node: String) -> Bool {
+        guard let state = previous(node) else { return true }
+        return state.sawGap || !state.restartFloors.isEmpty || health[node]?.mayHaveLostEvents ?? false
+    }
+}
+
+/// One named check of the list in `trace-analyzer check`.
+class RunCheck {
+    let number: Int
+    let name: String
+    let title: String
+    let options: CheckOptions
+    var examined = 0
+    private(set) var kept: [Finding] = []
+    private(set) var violationCount = 0
+    private(set) var warningCount = 0
+    var info: [String: Int] = [:]
+
+    init(number: Int, name: String, title: String, options: CheckOptions) {
+        self.number = number
+        self.name = name
+        self.title = title
+        self.options = options
+    }
+
+    /// Sees one event, before `state` is updated with it.
+    func observe(_ event: RunEvent, _ state: RunState) {}
+
+    /// Called once after the last event (not called for partial reads).
+    func finish(_ state: RunState) {}
+
+    func report(_ finding: Finding) {
+        switch finding.severity {
+        case .violation: violationCount += 1
+        case .warning: warningCount += 1
+        }
+        let sameSeverity = kept.filter { $0.severity == finding.severity }.count
+        if sameSeverity < options.keptFindings { kept.append(finding) }
+    }
+
+    func builder(_ title: String, rule: String, severity: Finding.Severity = .violation) -> FindingBuilder {
+        FindingBuilder(check: name, severity: severity, title: title, rule: rule)
+    }
+
+    var result: CheckResult {
+        CheckResult(
+            number: number, name: name, title: title, examined: examined, violations: violationCount,
+            warnings: warningCount, info: info, findings: kept)
+    }
+}
+
+/// Runs all checks over a merged event stream in one pass.
+public final class CheckEngine {
+    let state: RunState
+    let checks: [RunCheck]
+
+    /// - Parameters:
+    ///   - traced: the nodes that have a trace file in the run.
+    ///   - index: every node whose events will be fed (defaults to `traced`).
+    public init(traced: Set<String>, index: NodeIndex? = nil, options: CheckOptions = CheckOptions()) {
+        state = RunState(traced: traced, index: index ?? NodeIndex(traced))
+        checks = [
+            OwnClockCheck(options: options), KnowledgeCheck(options: options), MessageCheck(options: options),
+            FutureClockCheck(options: options), CycleCheck(options: options),
+            MutualExclusionCheck(options: options), ElectionCheck(options: options),
+            ExactlyOnceCheck(options: options), RPCCompletionCheck(options: options),
+            WallClockCheck(options: options),
+        ]
+        let messages = checks[2] as! MessageCheck
+        messages.cycles = checks[4] as? CycleCheck
+        messages.wallClock = checks[9] as? WallClockCheck
+    }
+
+    /// Feeds the next event of the merged stream.
+    public func observe(_ event: RunEvent) {
+        state.examined += 1
+        for check in checks { check.observe(event, state) }
+        state.update(with: event)
+    }
+
+    /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
+    public func finish(health: [FileHealth], partial: Bool = false) -> CheckReport {
+        for file in health { state.health[file.node] = file }
+        if !partial { for check in checks { check.finish(state) } }
+        return CheckReport(
+            events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
+            ledger: checks.lazy.compactMap { $0 as? ExactlyOnceCheck }.first?.ledger ?? OrderLedger())
+    }
+
+    /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.
+    /// `health` describes the (pretend) files, e.g. a truncated one for a killed node.
+    public static func check(
+        _ events: [TraceEvent], traced: Set<String>? = nil, health: [FileHealth] = [],
+        options: CheckOptions = CheckOptions()
+    ) -> CheckReport {
+        let index = NodeIndex(events.map(\.node) + (traced.map(Array.init) ?? []))
+        let engine = CheckEngine(traced: traced ?? Set(events.map(\.node)), index: index, options: options)
+        for event in CausalMerge.merge(events, index: index) { engine.observe(event) }
+        return engine.finish(health: health)
+    }
+}

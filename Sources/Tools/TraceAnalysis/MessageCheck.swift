@@ -1,0 +1,283 @@
+import Causality
+import TraceFormat
+
+/// Identifies one message: its sender, its id, and whether it is a reply.
+struct MessageKey: Hashable {
+    var sender: String
+    var msg: String
+    var reply: Bool
+
+    /// The message id of an RPC event, `?` when it has none.
+    static func messageID(_ event: RunEvent) -> String { RPCEvent.decoded(event.event)?.msg ?? "?" }
+}
+
+/// Check 3: every receive matches exactly one send (by sender and message id), the send happened before it,
+/// and the receive's clock is merge(previous clock, message clock) + tick.
+final class MessageCheck: RunCheck {
+    private var pending: [MessageKey: RunEvent] = [:]
+    private var orphans: [MessageKey: RunEvent] = [:]
+    /// Pending requests whose call failed `unavailable`: counted as never delivered if nothing receives them.
+    private var unavailable: Set<MessageKey> = []
+    /// Hashes of recently matched messages, to recognise a second receive of the same message (a 64-bit hash:
+    /// a false match is astronomically unlikely, and keeping hashes keeps this cheap).
+    private var recent: Set<Int> = []
+    private var recentOrder: [Int] = []
+    private var recentStart = 0
+    private static let recentWindow = 65_536
+    weak var cycles: CycleCheck?
+    weak var wallClock: WallClockCheck?
+
+    init(options: CheckOptions) {
+        super.init(
+            number: 3, name: "receive-matches-send", title: "receives match sends and merge their clock",
+            options: options)
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        let kind = event.event.kind
+        guard
+            kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
+                || kind == .rpcFailure
+        else { return }
+        guard let rpc = state.rpc(event) else { return }
+        let node = event.event.node
+        let msg = rpc.msg
+        let peer = rpc.peer
+        switch kind {
+        case .rpcSend, .rpcReplySend:
+            examined += 1
+            guard let msg, let peer else { return }
+            guard state.traced.contains(peer) else {
+                info["sends to untraced nodes", default: 0] += 1
+                return
+            }
+            let key = MessageKey(sender: node, msg: msg, reply: kind == .rpcReplySend)
+            if let receive = orphans.removeValue(forKey: key) {
+                remember(key)
+                if receive.compare(event) == .before {
+                    cycles?.sendAfterReceive(send: event, receive: receive)
+                } else {
+                    matched(send: event, receive: receive, state)
+                }
+            } else {
+                pending[key] = event
+            }
+        case .rpcFailure:
+            // A failed connection usually delivered nothing, but one reset after the request went out (the peer
+            // killed while handling it) may have: the send stays matchable, like a timed-out one.
+            if let msg, rpc.status == "unavailable" {
+                let key = MessageKey(sender: node, msg: msg, reply: false)
+                if pending[key] != nil { unavailable.insert(key) }
+            }
+        default:
+            examined += 1
+            guard let msg, let peer else {
+                info["receives without message id (external)", default: 0] += 1
+                return
+            }
+            guard state.traced.contains(peer) else {
+                info["receives from untraced nodes", default: 0] += 1
+                return
+            }
+            let key = MessageKey(sender: peer, msg: msg, reply: kind == .rpcReplyReceive)
+            if let send = pending.removeValue(forKey: key) {
+                unavailable.remove(key)
+                remember(key)
+                matched(send: send, receive: event, state)
+            } else if recent.contains(key.hashValue) {
+                var finding = builder(
+                    "message \(msg) from \(peer) was received twice",
+                    rule: "every receive matches exactly one send, and each send is received at most once")
+                let label = finding.name(event)
+                finding.step("\(label) receives message \(msg) from \(peer).")
+                finding.step("However an earlier receive already matched the only send of \(msg) by \(peer).")
+                report(finding.finding)
+            } else {
+                orphans[key] = event
+            }
+        }
+    }
+
+    private func remember(_ key: MessageKey) {
+        let hash = key.hashValue
+        guard recent.insert(hash).inserted else { return }
+        recentOrder.append(hash)
+        if recentOrder.count - recentStart > Self.recentWindow {
+            recent.remove(recentOrder[recentStart])
+            recentStart += 1
+            if recentStart > Self.recentWindow {
+                recentOrder.removeFirst(recentStart)
+                recentStart = 0
+            }
+        }
+    }
+
+    private func matched(send: RunEvent, receive: RunEvent, _ state: RunState) {
+        wallClock?.pair(send: send, receive: receive)
+        let node = receive.event.node
+        let sendClock = send.event.clock
+        let clock = receive.event.clock
+        let order = send.compare(receive)
+        if order != .before {
+            if order == .after || order == .equal {
+                cycles?.cycle(send: send, receive: receive)
+                return
+            }
+            var finding = builder(
+                "\(node) received \(MessageKey.messageID(send)) without merging the sender's clock",
+                rule: "a receive merges the message's clock: vc(send) < vc(receive) (§3.2)")
+            let first = finding.name(send)
+            let second = finding.name(receive)
+            finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
+            finding.step("So vc(\(first)) < vc(\(second)) must hold.")
+            finding.step("However " + entriesWhere(sendClock, exceeds: clock, first, second) + ".")
+            report(finding.finding)
+            return
+        }
+        guard let previous = state.previous(node), !state.startsIncarnation(receive),
+            receive.event.sequence == previous.last.event.sequence + 1
+        else { return }  // No exact predecessor: only vc(send) < vc(receive), checked above.
+        if !previous.last.external && !send.external && !receive.external {
+            let prior = previous.last.dense
+            let sent = send.dense
+            let received = receive.dense
+            var exact = true
+            for position in prior.indices {
+                let merged = max(prior[position], sent[position]) + (position == receive.node ? 1 : 0)
+                if merged != received[position] {
+                    exact = false
+                    break
+                }
+            }
+            if exact { return }
+        }
+        var expected = previous.last.event.clock.merged(with: sendClock)
+        expected.tick(node)
+        guard expected != clock else { return }
+        var finding = builder(
+            "\(node)'s receive clock is not merge(previous, message) + tick",
+            rule: "receive rule: vc = merge(prev, vc(send)) + tick(receiver) (§3.4 rule 5)")
+        let first = finding.name(send)
+        let prior = finding.name(previous.last)
+        let second = finding.name(receive)
+        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
+        finding.step("\(prior) is \(node)'s event just before \(second) (seq \(previous.last.event.sequence)).")
+        finding.step("So vc(\(second)) must be merge(vc(\(prior)), vc(\(first))) + tick(\(node)) = \(expected).")
+        let differences = Set(expected.entries.keys).union(clock.entries.keys).sorted()
+            .filter { expected[$0] != clock[$0] }
+            .map { "\($0) is \(clock[$0]), expected \(expected[$0])" }
+        finding.step("However vc(\(second)) = \(clock): " + differences.joined(separator: "; ") + ".")
+        report(finding.finding)
+    }
+
+    override func finish(_ state: RunState) {
+        for key in orphans.keys.sorted(by: { ($0.sender, $0.msg) < ($1.sender, $1.msg) }) {
+            let receive = orphans[key]!
+            // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
+            let afterStop =
+                state.stoppedAtEnd(key.sender) && receive.event.clock[key.sender] > state.recorded(key.sender)
+            let lost = state.mayHaveLost(key.sender) || afterStop
+            var finding = builder(
+                "\(receive.event.node) received \(key.msg) but \(key.sender) has no matching send"
+                    + (lost ? " (lost?)" : ""),
+                rule: afterStop
+                    ? "sent while the sender stopped, after its trace writer closed: the send was dropped (§1.6)"
+                    : lost
+                        ? "the sender's trace is incomplete: its send may be in the lost part"
+                        : "every receive matches exactly one send (§4.3)",
+                severity: lost ? .warning : .violation)
+            let label = finding.name(receive)
+            finding.step("\(label) receives message \(key.msg) from \(key.sender).")
+            finding.step(
+                "However \(key.sender)'s trace has no \(key.reply ? "rpc.reply.send" : "rpc.send") with msg \(key.msg)"
+                    + (lost ? ", and that trace is truncated, damaged, restarted or has seq gaps." : "."))
+            report(finding.finding)
+        }
+        let undelivered = unavailable.count
+        if undelivered > 0 { info["requests never delivered (unavailable)", default: 0] += undelivered }
+        if pending.count > undelivered { info["sends never received", default: 0] += pending.count - undelivered }
+    }
+
+    private func entriesWhere(_ left: VectorClock, exceeds right: VectorClock, _ l: String, _ r: String) -> String {
+        left.sortedNodes.filter { left[$0] > right[$0] }
+            .map { "entry \($0) is \(left[$0]) in \(l) but only \(right[$0]) in \(r)" }
+            .joined(separator: "; ")
+    }
+}
+
+/// Check 5: no causal cycle: no message goes backwards in happened-before.
+final class CycleCheck: RunCheck {
+    init(options: CheckOptions) {
+        super.init(number: 5, name: "no-causal-cycle", title: "happened-before has no cycle", options: options)
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        let kind = event.event.kind
+        if kind == .rpcReceive || kind == .rpcReplyReceive { examined += 1 }
+    }
+
+    /// A matched message whose receive clock is not above the send clock.
+    func cycle(send: RunEvent, receive: RunEvent) {
+        var finding = builder(
+            "message \(MessageKey.messageID(send)) closes a causal cycle",
+            rule: "happened-before is acyclic: a message cannot be received before it is sent")
+        let first = finding.name(send)
+        let second = finding.name(receive)
+        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
+        if receive.event.clock == send.event.clock {
+            finding.step("However vc(\(second)) = vc(\(first)): two different events with one clock.")
+        } else {
+            finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
+        }
+        finding.step("So \(first) → \(second) → \(first): a cycle.")
+        report(finding.finding)
+    }
+
+    /// A send met only after its receive in the causal merge order.
+    func sendAfterReceive(send: RunEvent, receive: RunEvent) {
+        var finding = builder(
+            "message \(MessageKey.messageID(send)) was received before it was sent",
+            rule: "happened-before is acyclic: a message cannot be received before it is sent")
+        let first = finding.name(send)
+        let second = finding.name(receive)
+        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
+        switch receive.compare(send) {
+        case .before:
+            finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
+            finding.step("So \(first) → \(second) → \(first): a cycle.")
+        default:
+            finding.step(
+                "However vc(\(second)) does not include vc(\(first)) (clock sum \(receive.clockSum) < "
+                    + "\(send.clockSum)): \(second) cannot have merged the message's clock.")
+            finding.step("So \(second) claims an effect of \(first) without being after it.")
+        }
+        report(finding.finding)
+    }
+}
+
+/// Check 10: wall-clock sanity: a receive stamped earlier than its send by more than a tolerance.
+final class WallClockCheck: RunCheck {
+    init(options: CheckOptions) {
+        super.init(
+            number: 10, name: "wall-clock-sanity", title: "receives are not stamped before their sends",
+            options: options)
+    }
+
+    func pair(send: RunEvent, receive: RunEvent) {
+        examined += 1
+        let skew = send.event.wallTimeNanos - receive.event.wallTimeNanos
+        guard skew > options.clockSkewToleranceNanos else { return }
+        var finding = builder(
+            "\(receive.event.node)'s clock is \(TextLayout.duration(skew)) behind \(send.event.node)'s",
+            rule: "wall clocks agree within \(TextLayout.duration(options.clockSkewToleranceNanos)) "
+                + "(a warning: causality uses vector clocks, not ts)",
+            severity: .warning)
+        let first = finding.name(send)
+        let second = finding.name(receive)
+        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
+        finding.step(
+            "However ts(\(second)) is \(TextLayout.duration(skew)) earlier than ts(\(first)) "
+                + "(tolerance \(TextLayout.duration(options.clockSkewToleranceNanos))).")
+        report(finding.finding)
+    }
+}

@@ -1,0 +1,195 @@
+import Causality
+import ClusterProtocol
+import Election
+import TraceFormat
+
+/// Check 6: mutual exclusion. Dequeues by different executors are never concurrent unless the queue's
+/// fencing serialised them (the older lease ended at the queue before the newer one was granted, and the older
+/// executor never committed it); and on the queue's timeline no two leases are active at once.
+final class MutualExclusionCheck: RunCheck {
+    private struct Dequeue {
+        var event: RunEvent
+        var lease: Int64
+        /// Executors whose later dequeues were already compared with this one.
+        var compared: Set<String> = []
+    }
+
+    private var lastDequeue: [String: Dequeue] = [:]
+    /// Active leases on the queue's timeline, by lease id.
+    private var active: [Int64: (event: RunEvent, holder: Holder)] = [:]
+    private var granted: [Int64: RunEvent] = [:]
+    private var ended: [Int64: RunEvent] = [:]
+    /// Leases whose dequeue was concurrent with a later executor's and excused by fencing.
+    private var excused: [Int64: RunEvent] = [:]
+    private var highestLease: Int64 = 0
+    /// The node that grants leases (the queue), once seen.
+    private var queueNode: String?
+    private static let leaseWindow: Int64 = 4_096
+
+    /// Who holds a lease: its executor and epoch.
+    private struct Holder: Equatable {
+        var executor: Int?
+        var epoch: Epoch?
+    }
+
+    /// What a lease event means to this check, decoded from its payload.
+    private enum Step {
+        case lease(renewed: Bool, holder: Holder)
+        case ended
+        case dequeue
+        case executorCommit(committed: Bool)
+    }
+
+    /// The lease an event is about and what it means; nil for other events.
+    private static func step(_ event: ProtocolEvent) -> (lease: UInt64, step: Step)? {
+        func ended(_ lease: UInt64?) -> (UInt64, Step)? { lease.map { ($0, .ended) } }
+        switch event {
+        case .queueLease(let payload):
+            let holder = Holder(executor: payload.executor, epoch: payload.epoch)
+            return payload.lease.map { ($0, .lease(renewed: payload.renewed == true, holder: holder)) }
+        case .queueCommit(let commit): return ended(commit.ack.lease)
+        case .queueLeaseExpired(let expired): return ended(expired.end.lease)
+        case .queueLeaseRevoked(let revoked): return ended(revoked.end.lease)
+        case .queueLeaseReleased(let released): return ended(released.end.lease)
+        case .executorDequeue(let dequeue): return dequeue.lease.map { ($0, .dequeue) }
+        case .executorCommit(let commit): return commit.lease.map { ($0, .executorCommit(committed: commit.committed)) }
+        default: return nil
+        }
+    }
+
+    init(options: CheckOptions) {
+        super.init(
+            number: 6, name: "mutual-exclusion", title: "one executor works at a time; leases never overlap",
+            options: options)
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted() }
+        let kind = event.event.kind.rawValue
+        guard kind.hasPrefix("queue.") || kind.hasPrefix("executor."), let decoded = state.protocolEvent(event),
+            let (id, step) = Self.step(decoded)
+        else { return }
+        let lease = Int64(clamping: id)
+        examined += 1
+        switch step {
+        case .lease(let renewed, let holder):
+            if queueNode == nil { queueNode = event.event.node }
+            if !renewed { grant(event, lease: lease, holder: holder) }
+            active[lease] = (event, holder)
+        case .ended:
+            active[lease] = nil
+            ended[lease] = event
+        case .dequeue:
+            dequeue(event, lease: lease)
+        case .executorCommit(let committed):
+            if committed, let dequeue = excused[lease] {
+                var finding = builder(
+                    "\(event.event.node) committed lease \(lease) after the queue had ended it",
+                    rule: "mutual exclusion: a fenced (revoked or expired) lease is never committed")
+                let first = finding.name(dequeue)
+                let second = finding.name(event)
+                finding.step(
+                    "\(first) was concurrent with a later executor's dequeue; that was allowed only "
+                        + "because the queue ended lease \(lease) first.")
+                finding.step("However \(second) reports the order committed under lease \(lease).")
+                report(finding.finding)
+            }
+        }
+    }
+
+    /// A new queue process: the leases of the old one ended with it (an in-memory queue forgets them and may reuse
+    /// their ids; a durable queue revokes them when it replays its log).
+    private func queueRestarted() {
+        info["queue restarts", default: 0] += 1
+        active.removeAll()
+        granted.removeAll()
+        ended.removeAll()
+        excused.removeAll()
+        lastDequeue.removeAll()
+    }
+
+    private func grant(_ event: RunEvent, lease: Int64, holder: Holder) {
+        // One leader works on several orders at once (one lease per slot): only leases of another executor or
+        // epoch may not overlap.
+        for (other, (held, heldBy)) in active.sorted(by: { $0.key < $1.key }) where other != lease {
+            if holder.executor != nil, heldBy == holder { continue }
+            var finding = builder(
+                "lease \(lease) granted while lease \(other) was still active",
+                rule: "no two leases overlap on the queue's timeline")
+            let first = finding.name(held)
+            let second = finding.name(event)
+            finding.step("\(first) granted lease \(other); no commit, expiry or revocation of it precedes \(second).")
+            finding.step("However \(second) grants lease \(lease) while lease \(other) is still active.")
+            report(finding.finding)
+        }
+        granted[lease] = event
+        if lease > highestLease {
+            highestLease = lease
+            if granted.count > Int(Self.leaseWindow) * 2 { prune() }
+        }
+    }
+
+    private func prune() {
+        let floor = highestLease - Self.leaseWindow
+        granted = granted.filter { $0.key >= floor }
+        ended = ended.filter { $0.key >= floor }
+        excused = excused.filter { $0.key >= floor }
+    }
+
+    private func dequeue(_ event: RunEvent, lease: Int64) {
+        let node = event.event.node
+        for other in lastDequeue.keys.sorted() where other != node {
+            guard var earlier = lastDequeue[other], !earlier.compared.contains(node) else { continue }
+            earlier.compared.insert(node)
+            lastDequeue[other] = earlier
+            guard earlier.event.compare(event) == .concurrent else { continue }
+            report(concurrent(earlier, event, lease: lease))
+        }
+        lastDequeue[node] = Dequeue(event: event, lease: lease)
+    }
+
+    private func concurrent(_ earlier: Dequeue, _ event: RunEvent, lease: Int64) -> Finding {
+        let a = earlier.event.event
+        let b = event.event
+        // The lease granted first must have ended before the other was granted (whichever dequeue was traced first).
+        let olderFirst = earlier.lease <= lease
+        let (older, newer) = olderFirst ? (earlier.lease, lease) : (lease, earlier.lease)
+        let end = ended[older]
+        let grant = granted[newer]
+        let fenced: Bool = {
+            guard let end, let grant, end.event.node == grant.event.node else { return false }
+            return end.event.clock[end.event.node] < grant.event.clock[grant.event.node]
+                && end.event.kind.rawValue != "queue.commit"
+        }()
+        var finding = builder(
+            "dequeues by \(a.node) and \(b.node) are concurrent" + (fenced ? " (serialised by fencing)" : ""),
+            rule: fenced
+                ? "mutual exclusion held through the queue's fencing token; the deposed leader never learned it"
+                : "mutual exclusion: dequeues by different executors are causally ordered",
+            severity: fenced ? .warning : .violation)
+        let first = finding.name(earlier.event)
+        let second = finding.name(event)
+        finding.step("\(first) and \(second) are dequeues by different executors (\(a.node), \(b.node)).")
+        finding.step(
+            "\(first) ↛ \(second): vc(\(first))[\(a.node)] = \(a.clock[a.node]) > "
+                + "vc(\(second))[\(a.node)] = \(b.clock[a.node]).")
+        finding.step(
+            "\(second) ↛ \(first): vc(\(second))[\(b.node)] = \(b.clock[b.node]) > "
+                + "vc(\(first))[\(b.node)] = \(a.clock[b.node]).")
+        finding.step("So \(first) ∥ \(second): both executors held an order at once, as far as causality shows.")
+        if fenced, let end, let grant {
+            let third = finding.name(end)
+            let fourth = finding.name(grant)
+            let ended = end.event.clock[end.event.node]
+            let started = grant.event.clock[grant.event.node]
+            finding.step(
+                "However \(third) ended lease \(older) before \(fourth) granted lease \(newer) "
+                    + "(\(end.event.node) \(ended) < \(started)): "
+                    + "the queue serialised them, and a commit of lease \(older) would be refused.")
+            excused[older] = olderFirst ? earlier.event : event
+        } else {
+            finding.step("And the queue did not end lease \(older) before granting lease \(newer).")
+        }
+        return finding.finding
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Synchronization
+import TraceFormat
+
+/// Why a run cannot be analysed at all (exit status 2).
+public enum RunLoadError: Error, CustomStringConvertible {
+    case notADirectory(String)
+    case noTraceFiles(String)
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let path): return "\(path): not a readable directory"
+        case .noTraceFiles(let path): return "\(path): no *.jsonl.gz trace files"
+        }
+    }
+}
+
+/// The one loader of a run directory: the analyzer, the exporters and the tests read runs through it.
+///
+/// `stream` delivers all node files' events in one causally consistent order: each file is decoded on its own
+/// thread into a small bounded buffer, and the calling thread merges the files by clock sum (ties by node, then
+/// line), so memory stays bounded however long the run is, and every send is delivered before its receive.
+/// `forEachEventInFileOrder` reads the files one after the other, unmerged.
+public struct RunLoader {
+    public let directory: String
+    /// `(node, path)` of every node's first segment in the directory, sorted by node.
+    public let files: [(node: String, path: String)]
+    /// Every node's segments in order (`<node>.jsonl.gz`, `<node>.1.jsonl.gz`, …), same order as `files`.
+    public let segments: [(node: String, paths: [String])]
+
+    public init(directory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+            (try? FileManager.default.contentsOfDirectory(atPath: directory)) != nil
+        else { throw RunLoadError.notADirectory(directory) }
+        segments = TraceSegments.nodes(in: directory)
+        files = segments.map { ($0.node, $0.paths[0]) }
+        guard !files.isEmpty else { throw RunLoadError.noTraceFiles(directory) }
+        self.directory = directory
+    }
+
+    /// The nodes that have a file.
+    public var nodes: Set<String> { Set(files.map(\.node)) }
+
+    /// The nodes of the run, numbered.
+    public var index: NodeIndex { NodeIndex(files.map(\.node)) }
+
+    /// Streams every event in merged order. Return false from `onEvent` to stop early.
+    /// - Returns: the health of every file, in node order.
+    @discardableResult
+    public func stream(onEvent: (RunEvent) -> Bool) -> [FileHealth] {
+        let channels = files.map { _ in EventChannel() }
+        let healths = HealthSlots(count: files.count)
+        let nodeIndex = self.index
+        for (index, file) in segments.enumerated() {
+            let channel = channels[index]
+            let thread = Thread {
+                var batch: [RunEvent] = []
+                batch.reserveCapacity(EventChannel.batchSize)
+                let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, line in
+                    batch.append(RunEvent(event, line: line, index: nodeIndex))
+                    if batch.count == EventChannel.batchSize {
+                        guard channel.put(batch) else { throw CancellationError() }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { _ = channel.put(batch) }
+                healths.set(index, health)
+                channel.close()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        var merger = KWayMerger(sources: channels.map { channel in { channel.take() } })
+        while let event = merger.next() {
+            if !onEvent(event) { break }
+        }
+        for channel in channels { channel.cancel() }
+        for channel in channels { channel.waitClosed() }
+        return healths.values
+    }
+
+    /// Streams every event file by file, without merging: node by node in name order, each node's segments in
+    /// order, on the calling thread. The cheap pass for readers that order events themselves (the exporters, tests).
+    /// An error thrown by `body` stops the pass and is rethrown; a file that cannot be read is reported in its health.
+    /// - Returns: the health of every node's file, in node order.
+    @discardableResult
+    public func forEachEventInFileOrder(
+        _ body: (_ node: String, _ event: TraceEvent) throws -> Void
+    ) throws
+        -> [FileHealth]
+    {
+        var healths: [FileHealth] = []
+        for file in segments {
+            var failure: (any Error)?
+            let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, _ in
+                do { try body(file.node, event) } catch {
+                    failure = error
+                    throw error
+                }
+            }
+            if let failure { throw failure }
+            healths.append(health)
+        }
+        return healths
+    }
+}
+
+/// Merges per-node streams, each already in file order, by (clock sum, node, line).
+struct KWayMerger {
+    private var sources: [() -> [RunEvent]?]
+    private var buffers: [[RunEvent]]
+    private var positions: [Int]
+
+    init(sources: [() -> [RunEvent]?]) {
+        self.sources = sources
+        buffers = Array(repeating: [], count: sources.count)
+        positions = Array(repeating: 0, count: sources.count)
+        for index in sources.indices { refill(index) }
+    }
+
+    private mutating func refill(_ index: Int) {
+        buffers[index] = sources[index]() ?? []
+        positions[index] = 0
+    }
+
+    mutating func next() -> RunEvent? {
+        var best = -1
+        for index in buffers.indices where positions[index] < buffers[index].count {
+            if best < 0 || Self.precedes(buffers[index][positions[index]], buffers[best][positions[best]]) {
+                best = index
+            }
+        }
+        guard best >= 0 else { return nil }
+        let event = buffers[best][positions[best]]
+        positions[best] += 1
+        if positions[best] == buffers[best].count { refill(best) }
+        return event
+    }
+
+    /// The merge order: a linear extension of happened-before, deterministic for a given run.
+    static func precedes(_ lhs: RunEvent, _ rhs: RunEvent) -> Bool {
+        if lhs.clockSum != rhs.clockSum { return lhs.clockSum < rhs.clockSum }
+        if lhs.event.node != rhs.event.node { return lhs.event.node < rhs.event.node }
+        return lhs.line < rhs.line
+    }
+}
+
+/// Orders in-memory events like `RunLoader` orders files: per node in the given order, merged by clock sum.
+public enum CausalMerge {
+    /// `events` grouped by node (keeping their order within a node) and merged.
+    public static func merge(_ events: [TraceEvent], index: NodeIndex? = nil) -> [RunEvent] {
+        let index = index ?? NodeIndex(events.map(\.node))
+        var byNode: [String: [RunEvent]] = [:]
+        for event in events {
+            var list = byNode[event.node, default: []]
+            list.append(RunEvent(event, line: list.count + 1, index: index))
+            byNode[event.node] = list
+        }
+        var lists = byNode.keys.sorted().map { byNode[$0]! }
+        var merger = KWayMerger(
+            sources: lists.indices.map { index in
+                {
+                    defer { lists[index] = [] }
+                    return lists[index].isEmpty ? nil : lists[index]
+                }
+            })
+        var result: [RunEvent] = []
+        while let event = merger.next() { result.append(event) }
+        return result
+    }
+}
+
+/// A bounded hand-over of event batches from one reader thread to the merging thread.
+///
+/// `@unchecked Sendable` is sound: every stored `var` is read and written only between `condition.lock()` and
+/// `condition.unlock()`; a condition variable (waiting while full / empty) is what `Mutex` does not offer.
+final class EventChannel: @unchecked Sendable {
+    static let batchSize = 512
+    private static let capacity = 4
+    private let condition = NSCondition()
+    private var queue: [[RunEvent]] = []
+    private var closed = false
+    private var cancelled = false
+
+    /// Blocks while full. Returns false when the consumer went away.
+    func put(_ batch: [RunEvent]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        queue.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, or nil at the end of the file.
+    func take() -> [RunEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !closed { condition.wait() }
+        guard !queue.isEmpty else { return nil }
+        let batch = queue.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitClosed() {
+        condition.lock()
+        while !closed { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// The file healths, written by reader threads.
+final class HealthSlots: Sendable {
+    private let slots: Mutex<[FileHealth?]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+
+    func set(_ index: Int, _ health: FileHealth) { slots.withLock { $0[index] = health } }
+
+    var values: [FileHealth] { slots.withLock { $0.compactMap { $0 } } }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import TraceAnalysis
+
+/// `trace-analyzer failover RUN_DIR`: a post-mortem of every leader change.
+struct FailoverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Every leader change: timeouts, election, new epoch, first dequeue, orders in flight, durations.")
+
+    @OptionGroup var input: RunOptions
+
+    @Option(help: "Output width in columns.")
+    var width: Int = 120
+
+    func run() throws {
+        let filter = try input.filter()
+        let loader = try input.loader()
+        let analyzer = FailoverAnalyzer()
+        let progress = ProgressReporter()
+        var start: Int64?
+        var count = 0
+        let health = loader.stream { event in
+            start = start ?? event.event.wallTimeNanos
+            count += 1
+            progress.tick(count)
+            if filter.inTimeWindow(event.event, start: start!) { analyzer.observe(event) }
+            return filter.limit.map { count < $0 } ?? true
+        }
+        progress.done()
+        CLIOutput.problems(health)
+        CLIOutput.data(analyzer.text(width: width, start: start))
+    }
+}

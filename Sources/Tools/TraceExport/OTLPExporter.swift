@@ -1,0 +1,82 @@
+import TraceAnalysis
+import TraceFormat
+
+/// Writes a run as OTLP/JSON: one `TracesData` object per line, one trace (order) per line, ready to POST to a
+/// collector's `/v1/traces`.
+///
+/// Memory: a first pass counts the selected events of every trace (one small entry per trace). Traces are then
+/// exported in batches of at most `maximumEventsPerBatch` events (a bigger single trace forms its own batch);
+/// each batch re-reads the run and holds only its own traces' events. Events without a valid trace id (for
+/// example elections outside any request) are not exported.
+public struct OTLPExporter {
+    /// How many events one batch may hold before the run is read again for the next batch.
+    public var maximumEventsPerBatch: Int
+
+    public init(maximumEventsPerBatch: Int = 200_000) {
+        self.maximumEventsPerBatch = max(1, maximumEventsPerBatch)
+    }
+
+    private struct TraceTally {
+        var events = 0
+        var firstNanos = Int64.max
+    }
+
+    /// Exports the selected events of `source` to `sink`.
+    public func export(
+        _ source: RunLoader, selection: ExportSelection, to sink: TextSink
+    ) throws
+        -> ExportSummary
+    {
+        var summary = ExportSummary()
+        var tallies: [String: TraceTally] = [:]
+        var withoutTrace = 0
+        summary.problems = try source.forEachEvent { event in
+            guard selection.includes(event) else { return }
+            summary.eventsSelected += 1
+            guard HexID.isValid(event.traceID, length: 32) else {
+                withoutTrace += 1
+                return
+            }
+            tallies[event.traceID!, default: TraceTally()].events += 1
+            tallies[event.traceID!]!.firstNanos = min(tallies[event.traceID!]!.firstNanos, event.wallTimeNanos)
+        }
+        let order = tallies.keys.sorted { (tallies[$0]!.firstNanos, $0) < (tallies[$1]!.firstNanos, $1) }
+        for batch in batches(order, tallies: tallies) {
+            let wanted = Set(batch)
+            var events: [String: [TraceEvent]] = [:]
+            try source.forEachEvent { event in
+                guard selection.includes(event), let trace = event.traceID, wanted.contains(trace) else { return }
+                events[trace, default: []].append(event)
+            }
+            for trace in batch {
+                let spans = SpanAssembler.assemble(traceID: trace, events: events[trace] ?? [])
+                guard !spans.isEmpty else { continue }
+                try sink.write(OTLPEncoder.tracesData(spans) + "\n")
+                summary.linesWritten += 1
+                summary.itemsWritten += spans.count
+            }
+        }
+        if withoutTrace > 0 {
+            summary.notes.append("\(withoutTrace) selected events carry no trace id and are not in the OTLP export")
+        }
+        return summary
+    }
+
+    private func batches(_ order: [String], tallies: [String: TraceTally]) -> [[String]] {
+        var result: [[String]] = []
+        var current: [String] = []
+        var size = 0
+        for trace in order {
+            let count = tallies[trace]!.events
+            if !current.isEmpty && size + count > maximumEventsPerBatch {
+                result.append(current)
+                current = []
+                size = 0
+            }
+            current.append(trace)
+            size += count
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+}

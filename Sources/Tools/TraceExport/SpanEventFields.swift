@@ -1,0 +1,58 @@
+import TraceFormat
+
+/// The typed fields exporters read from the events that open and close spans (their payloads).
+enum SpanEventFields {
+    /// The operation of an RPC event, or the name of a `span.start`/`span.end`.
+    static func name(_ event: TraceEvent) -> String? {
+        if let rpc = RPCEvent.decoded(event) { return rpc.method }
+        return event.payload(SpanStart.self)?.name ?? event.payload(SpanEnd.self)?.name
+    }
+
+    /// The `status` of an event that closes an exchange or a span.
+    static func status(_ event: TraceEvent) -> String? {
+        RPCEvent.decoded(event)?.status ?? event.payload(SpanEnd.self)?.status
+    }
+
+    /// The `error` of an `rpc.failure` or `span.end`.
+    static func error(_ event: TraceEvent) -> String? {
+        event.payload(RPCFailure.self)?.error ?? event.payload(SpanEnd.self)?.error
+    }
+}
+
+extension SpanEventFields {
+    /// `method`, `msg`, `peer` of an RPC event, as JSON values, in that order (absent ones left out).
+    static func messageArgs(_ event: TraceEvent) -> [(String, TraceValue)] {
+        guard let rpc = RPCEvent.decoded(event) else { return [] }
+        var args: [(String, TraceValue)] = []
+        if let method = rpc.method { args.append(("method", .string(method))) }
+        if let msg = rpc.msg { args.append(("msg", .string(msg))) }
+        if let peer = rpc.peer { args.append(("peer", .string(peer))) }
+        return args
+    }
+
+    /// `status`, `http_status`, `error`, `duration_ns` of an event that closes an exchange or a span, in that order
+    /// (absent ones left out).
+    static func outcomeArgs(_ event: TraceEvent) -> [(String, TraceValue)] {
+        var status: String?
+        var httpStatus: Int?
+        var error: String?
+        var duration: Int64?
+        switch RPCEvent.decoded(event) {
+        case .replySend(let reply)?:
+            (status, httpStatus, duration) = (reply.status, reply.httpStatus, reply.durationNanos)
+        case .replyReceive(let reply)?:
+            (status, httpStatus, duration) = (reply.status, reply.httpStatus, reply.durationNanos)
+        case .failure(let failure)?: (status, error, duration) = (failure.status, failure.error, failure.durationNanos)
+        default:
+            if let end = event.payload(SpanEnd.self) {
+                (status, error, duration) = (end.status, end.error, end.durationNanos)
+            }
+        }
+        var args: [(String, TraceValue)] = []
+        if let status { args.append(("status", .string(status))) }
+        if let httpStatus { args.append(("http_status", .int(Int64(httpStatus)))) }
+        if let error { args.append(("error", .string(error))) }
+        if let duration { args.append(("duration_ns", .int(duration))) }
+        return args
+    }
+}
