@@ -33,6 +33,8 @@ public struct LocalCluster: Sendable {
         try ClusterCredential.generate().write(to: secretPath)
         config.security.secretFile = secretPath
         configure(&config)
+        // The file's relative paths would be read against its folder: write them absolute (from here).
+        config = config.resolvingPaths(against: FileManager.default.currentDirectoryPath)
         let configPath = (root as NSString).appendingPathComponent("cluster.json")
         try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
         let supervisor = ClusterSupervisor(

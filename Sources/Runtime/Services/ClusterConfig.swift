@@ -5,13 +5,19 @@ import OrderQueueCore
 /// One file describes the whole cluster; each service reads its own part (so a service can run on
 /// another host by giving it a non-loopback address there).
 public struct ClusterConfig: Codable, Sendable, Equatable {
-    /// A service's node id (its vector-clock entry and trace file name) and its `host:port`.
+    /// A service's node id (its vector-clock entry and trace file name), the `host:port` others reach it at
+    /// (its advertised address: an IP or a DNS name) and, optionally, the `host:port` it binds.
     public struct Endpoint: Codable, Sendable, Equatable {
         public var id: String
+        /// The advertised address: what clients dial (libcurl resolves DNS names).
         public var address: String
-        public init(id: String, address: String) {
+        /// Where the server binds; nil: the advertised address when its host is an IP literal, else all
+        /// interfaces on its port (see `listenAddress`).
+        public var listen: String?
+        public init(id: String, address: String, listen: String? = nil) {
             self.id = id
             self.address = address
+            self.listen = listen
         }
         /// `http://host:port`.
         public var url: String { "http://\(address)" }
@@ -53,6 +59,9 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     public var queueStore = QueueStoreSettings()
     /// Restarts by `bookstore up` and trace rotation.
     public var supervision = SupervisionSettings()
+    /// The run every host of a cluster traces into (`<tracesRoot>/<runID>/`); `BOOKSTORE_RUN_ID` overrides it.
+    /// nil: `bookstore up` makes a new id, `bookstore serve` uses `manual`.
+    public var runID: String?
 
     public init() {}
 
@@ -67,7 +76,8 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// Reads a config file; missing keys keep their defaults.
+    /// Reads a config file; missing keys keep their defaults, and relative paths in it (the fraud model, the
+    /// traces root, the queue's data directory, the secret and TLS files) are taken from the file's folder.
     public static func load(path: String) throws -> ClusterConfig {
         let data: Data
         do {
@@ -76,7 +86,10 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
             throw ConfigError(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
         do {
-            return try JSONDecoder().decode(ClusterConfig.self, from: data)
+            let folder = (ConfigPaths.absolute(path) as NSString).deletingLastPathComponent
+            let config = try JSONDecoder().decode(ClusterConfig.self, from: data).resolvingPaths(against: folder)
+            if let problem = config.addressProblem() { throw ConfigError(path: path, reason: problem) }
+            return config
         } catch let error as DecodingError {
             throw ConfigError(path: path, reason: "\(error)")
         }
@@ -105,6 +118,7 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         security = try value(.security, defaults.security)
         queueStore = try value(.queueStore, defaults.queueStore)
         supervision = try value(.supervision, defaults.supervision)
+        runID = try container.decodeIfPresent(String.self, forKey: .runID)
     }
 }
 
@@ -113,14 +127,18 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
     /// One executor: a unique numeric id (higher wins the election) and where it listens.
     public struct Replica: Codable, Sendable, Equatable {
         public var id: Int
+        /// The advertised address (what peers and the queue dial).
         public var address: String
-        public init(id: Int, address: String) {
+        /// Where it binds (nil: see `ClusterConfig.Endpoint.listen`).
+        public var listen: String?
+        public init(id: Int, address: String, listen: String? = nil) {
             self.id = id
             self.address = address
+            self.listen = listen
         }
         /// The node id in traces and clocks.
         public var node: String { "executor-\(id)" }
-        public var endpoint: ClusterConfig.Endpoint { .init(id: node, address: address) }
+        public var endpoint: ClusterConfig.Endpoint { .init(id: node, address: address, listen: listen) }
     }
 
     public var replicas = [
@@ -177,10 +195,14 @@ extension ClusterConfig.Deadlines {
     }
 }
 
-/// A configuration file that cannot be used.
-public struct ConfigError: Error, CustomStringConvertible {
+/// A configuration file (or an environment variable overriding it, named `$NAME` in `path`) that cannot be used.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
     public var description: String { "config \(path): \(reason)" }
 }
 

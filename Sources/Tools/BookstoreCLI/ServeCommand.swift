@@ -15,19 +15,19 @@ struct ServeCommand: ParsableCommand {
     @Argument(help: "The service: \((ServiceRole.allCases.map(\.rawValue) + ["executor"]).joined(separator: "|")).")
     var service: String
 
-    @Option(help: "Executor id (for `executor`; also from BOOKSTORE_EXECUTOR_ID).")
+    @Option(help: "Executor id (for `executor`; also from BOOKSTORE_EXECUTOR_ID or BOOKSTORE_NODE).")
     var id: Int?
 
-    @Option(help: "Listen on HOST:PORT (default: the service's address in the config).")
+    @Option(help: "Listen on HOST:PORT or :PORT (default: BOOKSTORE_LISTEN, else the config's listen/address).")
     var listen: String?
 
-    @Option(help: "Cluster config file (JSON); defaults are used for what it leaves out.")
+    @Option(help: "Cluster config file (JSON; default: BOOKSTORE_CONFIG); relative paths in it are from its folder.")
     var config: String?
 
-    @Option(help: "Run directory for this node's trace file (default: <tracesRoot>/manual).")
+    @Option(help: "Run directory for this node's trace file (default: <BOOKSTORE_TRACES_DIR or tracesRoot>/<run id>).")
     var traces: String?
 
-    @Option(help: "The queue's data directory (for `queue`; default: config queueStore.dataDir, else data/queue).")
+    @Option(help: "The queue's data directory (default: BOOKSTORE_DATA_DIR, else queueStore.dataDir, else data/queue).")
     var data: String?
 
     @Option(help: "Log format on stderr: text or json.")
@@ -37,48 +37,53 @@ struct ServeCommand: ParsableCommand {
         guard service == "executor" || ServiceRole(rawValue: service) != nil else {
             throw ValidationError("unknown service \(service)")
         }
-        if service == "executor" && executorID == nil {
-            throw ValidationError("an executor needs --id N (or BOOKSTORE_EXECUTOR_ID)")
+        if let listen, AddressText.problem(listen, listen: true) != nil {
+            throw ValidationError("--listen wants HOST:PORT or :PORT, got \(listen)")
         }
-        if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen wants HOST:PORT, got \(listen)") }
     }
 
-    private var executorID: Int? {
-        id ?? ProcessInfo.processInfo.environment["BOOKSTORE_EXECUTOR_ID"].flatMap(Int.init)
+    /// The settings of this node, or exit status 1 with the config error on stderr.
+    private func settings() throws -> ServeSettings {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let path = try ServeSettings.configPath(flag: config, environment: environment)
+            let cluster = try path.map(ClusterConfig.load(path:)) ?? ClusterConfig()
+            return try ServeSettings.resolve(
+                flags: .init(service: service, executorID: id, listen: listen, traces: traces, data: data),
+                config: cluster, environment: environment)
+        } catch let error as ConfigError {
+            CLIOutput.error("error: \(error)")
+            throw ExitCode(1)
+        }
     }
 
     func run() throws {
         TerminationSignals.block()
-        let cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
-        let address = listen.flatMap(ListenAddress.init)
-        let directory = traces ?? "\(cluster.tracesRoot)/manual"
-        let node: String
-        if let role = ServiceRole(rawValue: service) {
-            node = cluster.endpoint(of: role).id
-        } else {
-            guard let replica = cluster.executors.replica(executorID!) else {
-                throw ValidationError("no executor with id \(executorID!) in the config")
-            }
-            node = replica.node
-        }
-        Self.configureTraces(cluster: cluster, executor: ServiceRole(rawValue: service) == nil)
+        let settings = try settings()
+        let cluster = settings.config
+        let address = settings.listen
+        let directory = settings.tracesDirectory
+        let node = settings.node
+        Self.configureTraces(cluster: cluster, executor: settings.role == nil)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let host = try ServiceHost(
             node: node, tracesDirectory: directory, logFormat: logFormat, metricsEnabled: cluster.metrics)
         let server: RPCServer
         var executor: ExecutorNode?
         var queue: QueueService?
         do {
-            if service == ServiceRole.queue.rawValue {
+            if settings.role == .queue {
                 let started = try ServiceFactory.startQueue(
-                    config: cluster, host: host, dataDirectory: data ?? cluster.queueStore.dataDir ?? "data/queue",
+                    config: cluster, host: host, dataDirectory: settings.dataDirectory ?? "data/queue",
                     address: address)
                 server = started.server
                 queue = started.queue
-            } else if let role = ServiceRole(rawValue: service) {
+            } else if let role = settings.role {
                 server = try ServiceFactory.start(role, config: cluster, host: host, address: address)
             } else {
                 let started = try ServiceFactory.startExecutor(
-                    id: executorID!, config: cluster, host: host, tracesDirectory: directory, address: address)
+                    id: settings.executorID!, config: cluster, host: host, tracesDirectory: directory,
+                    address: address)
                 server = started.server
                 executor = started.node
             }
@@ -87,6 +92,12 @@ struct ServeCommand: ParsableCommand {
             host.shutdown()
             throw ExitCode(1)
         }
+        host.logger.info(
+            "serving",
+            metadata: [
+                "listen": "\(address)", "advertise": "\(cluster.allAdvertised[node] ?? "-")",
+                "run": "\(settings.runID)", "traces": "\(directory)",
+            ])
         PIDFile.write(node: node, directory: directory)
         let signal = TerminationSignals.wait()
         host.logger.info("stopping on signal \(signal)")

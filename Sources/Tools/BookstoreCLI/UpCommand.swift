@@ -43,7 +43,14 @@ struct UpCommand: ParsableCommand {
         TerminationSignals.block()
         let (cluster, configPath) = try options.load()
         let logger = CLILogger.make(label: "up")
-        let run = try RunDirectory.create(root: cluster.tracesRoot)
+        let runID: String?
+        do {
+            runID = try cluster.sharedRunID(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            CLIOutput.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        let run = try RunDirectory.create(root: cluster.tracesRoot, runID: runID)
         let supervisor = ClusterSupervisor(
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
             logger: logger, dataDirectory: options.dataDirectory(cluster: cluster, run: run))
