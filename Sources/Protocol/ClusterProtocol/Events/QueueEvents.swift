@@ -67,10 +67,7 @@ public struct QueueLease: TraceEventPayload {
     }
 
     public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["order": .string(order)]
-        data.put("executor", executor)
-        data.put(epoch: epoch)
-        data.put("lease", lease)
+        var data = [String: TraceValue].lease(order: order, executor: executor, epoch: epoch, lease: lease)
         data.put("delivery", delivery)
         data.put("slot", slot)
         data.put("expires_in_ms", expiresInMs)
@@ -109,10 +106,7 @@ public struct QueueAck: Sendable, Equatable {
     }
 
     func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["order": .string(order)]
-        data.put("executor", executor)
-        data.put(epoch: epoch)
-        data.put("lease", lease)
+        var data = [String: TraceValue].lease(order: order, executor: executor, epoch: epoch, lease: lease)
         data.put("outcome", outcome)
         return data
     }
@@ -124,24 +118,31 @@ public struct QueueAck: Sendable, Equatable {
     }
 }
 
+/// A payload that is one `QueueAck` and nothing else.
+public protocol QueueAckPayload: TraceEventPayload {
+    var ack: QueueAck { get }
+    init(_ ack: QueueAck)
+}
+
+extension QueueAckPayload {
+    public func encoded() -> [String: TraceValue] { ack.encoded() }
+    public init(decoding fields: PayloadFields) throws(PayloadError) { self.init(try QueueAck(decoding: fields)) }
+}
+
 /// The queue committed an order (`queue.commit`).
-public struct QueueCommit: TraceEventPayload {
+public struct QueueCommit: QueueAckPayload {
     public static let kind = EventKind.queueCommit
     public var ack: QueueAck
 
     public init(_ ack: QueueAck) { self.ack = ack }
-    public func encoded() -> [String: TraceValue] { ack.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { ack = try QueueAck(decoding: fields) }
 }
 
 /// The queue refused an ack (`queue.ack.refused`): outcome `fenced`, `no_lease` or `already_committed`.
-public struct QueueAckRefused: TraceEventPayload {
+public struct QueueAckRefused: QueueAckPayload {
     public static let kind = EventKind.queueAckRefused
     public var ack: QueueAck
 
     public init(_ ack: QueueAck) { self.ack = ack }
-    public func encoded() -> [String: TraceValue] { ack.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { ack = try QueueAck(decoding: fields) }
 }
 
 /// A request with a stale epoch was refused (`queue.fenced`).

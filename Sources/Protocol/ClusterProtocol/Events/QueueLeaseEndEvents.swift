@@ -30,24 +30,31 @@ public struct LeaseEnd: Sendable, Equatable {
     }
 }
 
+/// A payload that is one `LeaseEnd` and nothing else.
+public protocol LeaseEndPayload: TraceEventPayload {
+    var end: LeaseEnd { get }
+    init(_ end: LeaseEnd)
+}
+
+extension LeaseEndPayload {
+    public func encoded() -> [String: TraceValue] { end.encoded() }
+    public init(decoding fields: PayloadFields) throws(PayloadError) { self.init(try LeaseEnd(decoding: fields)) }
+}
+
 /// A lease ran out (`queue.lease.expired`).
-public struct QueueLeaseExpired: TraceEventPayload {
+public struct QueueLeaseExpired: LeaseEndPayload {
     public static let kind = EventKind.queueLeaseExpired
     public var end: LeaseEnd
 
     public init(_ end: LeaseEnd) { self.end = end }
-    public func encoded() -> [String: TraceValue] { end.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { end = try LeaseEnd(decoding: fields) }
 }
 
 /// A stopping leader gave a lease back (`queue.lease.released`).
-public struct QueueLeaseReleased: TraceEventPayload {
+public struct QueueLeaseReleased: LeaseEndPayload {
     public static let kind = EventKind.queueLeaseReleased
     public var end: LeaseEnd
 
     public init(_ end: LeaseEnd) { self.end = end }
-    public func encoded() -> [String: TraceValue] { end.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { end = try LeaseEnd(decoding: fields) }
 }
 
 /// A newer epoch revoked an older lease (`queue.lease.revoked`).
