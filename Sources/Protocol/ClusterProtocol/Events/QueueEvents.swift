@@ -86,7 +86,7 @@ public struct QueueLease: TraceEventPayload {
 }
 
 /// An ack as the queue recorded it: `queue.commit` (outcome `committed`) or `queue.ack.refused`.
-public struct QueueAck: Sendable, Equatable {
+public struct QueueAck: PayloadPart {
     /// The `outcome` of a commit.
     public static let committed = "committed"
 
@@ -105,43 +105,34 @@ public struct QueueAck: Sendable, Equatable {
         self.outcome = outcome
     }
 
-    func encoded() -> [String: TraceValue] {
+    public func encoded() -> [String: TraceValue] {
         var data = [String: TraceValue].lease(order: order, executor: executor, epoch: epoch, lease: lease)
         data.put("outcome", outcome)
         return data
     }
 
-    init(decoding fields: PayloadFields) throws(PayloadError) {
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(
             order: try fields.order(), executor: try fields.executorID("executor"), epoch: try fields.epoch("epoch"),
             lease: try fields.leaseID(), outcome: try fields.string("outcome", maxBytes: 64))
     }
 }
 
-/// A payload that is one `QueueAck` and nothing else.
-public protocol QueueAckPayload: TraceEventPayload {
-    var ack: QueueAck { get }
-    init(_ ack: QueueAck)
-}
-
-extension QueueAckPayload {
-    public func encoded() -> [String: TraceValue] { ack.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { self.init(try QueueAck(decoding: fields)) }
-}
-
 /// The queue committed an order (`queue.commit`).
-public struct QueueCommit: QueueAckPayload {
+public struct QueueCommit: PartPayload {
     public static let kind = EventKind.queueCommit
     public var ack: QueueAck
 
+    public var part: QueueAck { ack }
     public init(_ ack: QueueAck) { self.ack = ack }
 }
 
 /// The queue refused an ack (`queue.ack.refused`): outcome `fenced`, `no_lease` or `already_committed`.
-public struct QueueAckRefused: QueueAckPayload {
+public struct QueueAckRefused: PartPayload {
     public static let kind = EventKind.queueAckRefused
     public var ack: QueueAck
 
+    public var part: QueueAck { ack }
     public init(_ ack: QueueAck) { self.ack = ack }
 }
 

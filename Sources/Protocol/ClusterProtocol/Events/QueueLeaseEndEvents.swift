@@ -2,7 +2,7 @@ import Election
 import TraceModel
 
 /// A lease that ended without a commit, as the queue recorded it: its order went back to the queue.
-public struct LeaseEnd: Sendable, Equatable {
+public struct LeaseEnd: PayloadPart {
     public var order: String
     public var executor: Int?
     public var epoch: Epoch?
@@ -15,7 +15,7 @@ public struct LeaseEnd: Sendable, Equatable {
         self.lease = lease
     }
 
-    func encoded() -> [String: TraceValue] {
+    public func encoded() -> [String: TraceValue] {
         var data: [String: TraceValue] = ["order": .string(order)]
         data.put("executor", executor)
         data.put("epoch", epoch)
@@ -23,37 +23,28 @@ public struct LeaseEnd: Sendable, Equatable {
         return data
     }
 
-    init(decoding fields: PayloadFields) throws(PayloadError) {
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(
             order: try fields.order(), executor: try fields.executorID("executor"), epoch: try fields.epoch("epoch"),
             lease: try fields.leaseID())
     }
 }
 
-/// A payload that is one `LeaseEnd` and nothing else.
-public protocol LeaseEndPayload: TraceEventPayload {
-    var end: LeaseEnd { get }
-    init(_ end: LeaseEnd)
-}
-
-extension LeaseEndPayload {
-    public func encoded() -> [String: TraceValue] { end.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { self.init(try LeaseEnd(decoding: fields)) }
-}
-
 /// A lease ran out (`queue.lease.expired`).
-public struct QueueLeaseExpired: LeaseEndPayload {
+public struct QueueLeaseExpired: PartPayload {
     public static let kind = EventKind.queueLeaseExpired
     public var end: LeaseEnd
 
+    public var part: LeaseEnd { end }
     public init(_ end: LeaseEnd) { self.end = end }
 }
 
 /// A stopping leader gave a lease back (`queue.lease.released`).
-public struct QueueLeaseReleased: LeaseEndPayload {
+public struct QueueLeaseReleased: PartPayload {
     public static let kind = EventKind.queueLeaseReleased
     public var end: LeaseEnd
 
+    public var part: LeaseEnd { end }
     public init(_ end: LeaseEnd) { self.end = end }
 }
 
