@@ -1,135 +1,53 @@
 /// Payloads of the RPC events (`docs/trace-format.md` §4.2), recorded by `RPCClient` and `RequestDispatcher`.
 
 /// A client sends a request (`rpc.send`).
-public struct RPCSend: TraceEventPayload {
+public struct RPCSend: RPCRequestPayload {
     public static let kind = EventKind.rpcSend
-    /// Message id, `<node>-<pid>-<n>`.
-    public var msg: String?
-    /// The server's node name.
-    public var peer: String?
-    /// The operation: JSON-RPC method, or `"<HTTP method> <path>"` (always written; optional for old files).
-    public var method: String?
+    /// `msg` (`<node>-<pid>-<n>`), `peer` (the server's node name) and `method` (always written; optional for old
+    /// files).
+    public var message: RPCMessageFields
 
-    public init(msg: String?, peer: String?, method: String?) {
-        self.msg = msg
-        self.peer = peer
-        self.method = method
-    }
-
-    public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = [:]
-        data.put("method", method)
-        data.put("msg", msg)
-        data.put("peer", peer)
-        return data
-    }
-
-    public init(decoding fields: PayloadFields) throws(PayloadError) {
-        let message = try RPCMessageFields(fields)
-        self.init(msg: message.msg, peer: message.peer, method: message.method)
-    }
+    public init(message: RPCMessageFields) { self.message = message }
 }
 
-/// A server receives a request (`rpc.receive`); `msg` and `peer` only when the caller sent them.
-public struct RPCReceive: TraceEventPayload {
+/// A server receives a request (`rpc.receive`); `msg` and `peer` (the request's `x-sender`) only when the caller
+/// sent them.
+public struct RPCReceive: RPCRequestPayload {
     public static let kind = EventKind.rpcReceive
-    public var msg: String?
-    /// The request's `x-sender`.
-    public var peer: String?
-    public var method: String?
+    public var message: RPCMessageFields
 
-    public init(msg: String?, peer: String?, method: String?) {
-        self.msg = msg
-        self.peer = peer
-        self.method = method
-    }
-
-    public func encoded() -> [String: TraceValue] { RPCSend(msg: msg, peer: peer, method: method).encoded() }
-
-    public init(decoding fields: PayloadFields) throws(PayloadError) {
-        let message = try RPCMessageFields(fields)
-        self.init(msg: message.msg, peer: message.peer, method: message.method)
-    }
+    public init(message: RPCMessageFields) { self.message = message }
 }
 
-/// A server sends its reply (`rpc.reply.send`).
-public struct RPCReplySend: TraceEventPayload {
+/// A server sends its reply (`rpc.reply.send`); `status` is `ok` or an error code name.
+public struct RPCReplySend: RPCReplyPayload {
     public static let kind = EventKind.rpcReplySend
-    public var msg: String?
-    public var peer: String?
-    public var method: String?
-    /// `ok` or an error code name.
-    public var status: String?
-    public var httpStatus: Int?
-    public var durationNanos: Int64?
+    public var message: RPCMessageFields
+    public var outcome: RPCOutcomeFields
 
-    public init(msg: String?, peer: String?, method: String?, status: String?, httpStatus: Int?, durationNanos: Int64?)
-    {
-        self.msg = msg
-        self.peer = peer
-        self.method = method
-        self.status = status
-        self.httpStatus = httpStatus
-        self.durationNanos = durationNanos
-    }
-
-    public func encoded() -> [String: TraceValue] {
-        var data = RPCSend(msg: msg, peer: peer, method: method).encoded()
-        RPCOutcomeFields.put(status: status, httpStatus: httpStatus, durationNanos: durationNanos, into: &data)
-        return data
-    }
-
-    public init(decoding fields: PayloadFields) throws(PayloadError) {
-        let message = try RPCMessageFields(fields)
-        let outcome = try RPCOutcomeFields(fields)
-        self.init(
-            msg: message.msg, peer: message.peer, method: message.method, status: outcome.status,
-            httpStatus: outcome.httpStatus, durationNanos: outcome.durationNanos)
+    public init(message: RPCMessageFields, outcome: RPCOutcomeFields) {
+        self.message = message
+        self.outcome = outcome
     }
 }
 
-/// A client receives an HTTP reply, whatever its status (`rpc.reply.receive`); `msg` only when the server echoed it.
-public struct RPCReplyReceive: TraceEventPayload {
+/// A client receives an HTTP reply, whatever its status (`rpc.reply.receive`); `msg` only when the server echoed it;
+/// `status` is `ok` or `error`.
+public struct RPCReplyReceive: RPCReplyPayload {
     public static let kind = EventKind.rpcReplyReceive
-    public var msg: String?
-    public var peer: String?
-    public var method: String?
-    /// `ok` or `error`.
-    public var status: String?
-    public var httpStatus: Int?
-    public var durationNanos: Int64?
+    public var message: RPCMessageFields
+    public var outcome: RPCOutcomeFields
 
-    public init(msg: String?, peer: String?, method: String?, status: String?, httpStatus: Int?, durationNanos: Int64?)
-    {
-        self.msg = msg
-        self.peer = peer
-        self.method = method
-        self.status = status
-        self.httpStatus = httpStatus
-        self.durationNanos = durationNanos
-    }
-
-    public func encoded() -> [String: TraceValue] {
-        RPCReplySend(
-            msg: msg, peer: peer, method: method, status: status, httpStatus: httpStatus, durationNanos: durationNanos
-        ).encoded()
-    }
-
-    public init(decoding fields: PayloadFields) throws(PayloadError) {
-        let message = try RPCMessageFields(fields)
-        let outcome = try RPCOutcomeFields(fields)
-        self.init(
-            msg: message.msg, peer: message.peer, method: message.method, status: outcome.status,
-            httpStatus: outcome.httpStatus, durationNanos: outcome.durationNanos)
+    public init(message: RPCMessageFields, outcome: RPCOutcomeFields) {
+        self.message = message
+        self.outcome = outcome
     }
 }
 
 /// A client call ends without any HTTP reply (`rpc.failure`): deadline exceeded or peer unavailable.
-public struct RPCFailure: TraceEventPayload {
+public struct RPCFailure: RPCMessagePayload {
     public static let kind = EventKind.rpcFailure
-    public var msg: String?
-    public var peer: String?
-    public var method: String?
+    public var message: RPCMessageFields
     /// `deadline_exceeded` or `unavailable`.
     public var status: String?
     /// What went wrong, in words.
@@ -137,48 +55,69 @@ public struct RPCFailure: TraceEventPayload {
     public var durationNanos: Int64?
 
     public init(msg: String?, peer: String?, method: String?, status: String?, error: String?, durationNanos: Int64?) {
-        self.msg = msg
-        self.peer = peer
-        self.method = method
+        message = RPCMessageFields(msg: msg, peer: peer, method: method)
         self.status = status
         self.error = error
         self.durationNanos = durationNanos
     }
 
     public func encoded() -> [String: TraceValue] {
-        var data = RPCSend(msg: msg, peer: peer, method: method).encoded()
-        RPCOutcomeFields.put(status: status, httpStatus: nil, durationNanos: durationNanos, into: &data)
+        var data = message.encoded()
+        RPCOutcomeFields(status: status, httpStatus: nil, durationNanos: durationNanos).put(into: &data)
         data.put("error", error)
         return data
     }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
-        let message = try RPCMessageFields(fields)
+        message = try RPCMessageFields(fields)
         let outcome = try RPCOutcomeFields(fields)
-        self.init(
-            msg: message.msg, peer: message.peer, method: message.method, status: outcome.status,
-            error: try fields.string("error"), durationNanos: outcome.durationNanos)
+        status = outcome.status
+        durationNanos = outcome.durationNanos
+        error = try fields.string("error")
     }
 }
 
 /// `msg`, `peer`, `method`: the fields every RPC event shares.
-struct RPCMessageFields {
-    var msg: String?
-    var peer: String?
-    var method: String?
+public struct RPCMessageFields: Sendable, Equatable {
+    /// Message id, `<node>-<pid>-<n>`.
+    public var msg: String?
+    /// The other node's name.
+    public var peer: String?
+    /// The operation: JSON-RPC method, or `"<HTTP method> <path>"`.
+    public var method: String?
+
+    public init(msg: String?, peer: String?, method: String?) {
+        self.msg = msg
+        self.peer = peer
+        self.method = method
+    }
 
     init(_ fields: PayloadFields) throws(PayloadError) {
         msg = try fields.string("msg", maxBytes: 1024)
         peer = try fields.string("peer", maxBytes: 1024)
         method = try fields.string("method")
     }
+
+    func encoded() -> [String: TraceValue] {
+        var data: [String: TraceValue] = [:]
+        data.put("method", method)
+        data.put("msg", msg)
+        data.put("peer", peer)
+        return data
+    }
 }
 
 /// `status`, `http_status`, `duration_ns`: how an exchange ended.
-struct RPCOutcomeFields {
-    var status: String?
-    var httpStatus: Int?
-    var durationNanos: Int64?
+public struct RPCOutcomeFields: Sendable, Equatable {
+    public var status: String?
+    public var httpStatus: Int?
+    public var durationNanos: Int64?
+
+    public init(status: String?, httpStatus: Int?, durationNanos: Int64?) {
+        self.status = status
+        self.httpStatus = httpStatus
+        self.durationNanos = durationNanos
+    }
 
     init(_ fields: PayloadFields) throws(PayloadError) {
         status = try fields.string("status", maxBytes: 256)
@@ -186,10 +125,89 @@ struct RPCOutcomeFields {
         durationNanos = try fields.integer("duration_ns", Int64.self, in: 0...Int64.max)
     }
 
-    static func put(status: String?, httpStatus: Int?, durationNanos: Int64?, into data: inout [String: TraceValue]) {
+    func put(into data: inout [String: TraceValue]) {
         data.put("status", status)
         data.put("http_status", httpStatus)
         data.put("duration_ns", durationNanos)
+    }
+}
+
+/// An RPC event payload: its `msg`, `peer` and `method` live in one `RPCMessageFields`.
+public protocol RPCMessagePayload: TraceEventPayload {
+    var message: RPCMessageFields { get set }
+}
+
+extension RPCMessagePayload {
+    /// Message id, `<node>-<pid>-<n>`.
+    public var msg: String? {
+        get { message.msg }
+        set { message.msg = newValue }
+    }
+    /// The other node's name.
+    public var peer: String? {
+        get { message.peer }
+        set { message.peer = newValue }
+    }
+    /// The operation: JSON-RPC method, or `"<HTTP method> <path>"`.
+    public var method: String? {
+        get { message.method }
+        set { message.method = newValue }
+    }
+}
+
+/// A request payload (`rpc.send`, `rpc.receive`): the message fields, nothing else.
+public protocol RPCRequestPayload: RPCMessagePayload {
+    init(message: RPCMessageFields)
+}
+
+extension RPCRequestPayload {
+    public init(msg: String?, peer: String?, method: String?) {
+        self.init(message: RPCMessageFields(msg: msg, peer: peer, method: method))
+    }
+
+    public func encoded() -> [String: TraceValue] { message.encoded() }
+
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
+        self.init(message: try RPCMessageFields(fields))
+    }
+}
+
+/// A reply payload (`rpc.reply.send`, `rpc.reply.receive`): the message fields and how the exchange ended.
+public protocol RPCReplyPayload: RPCMessagePayload {
+    var outcome: RPCOutcomeFields { get set }
+    init(message: RPCMessageFields, outcome: RPCOutcomeFields)
+}
+
+extension RPCReplyPayload {
+    public init(msg: String?, peer: String?, method: String?, status: String?, httpStatus: Int?, durationNanos: Int64?)
+    {
+        self.init(
+            message: RPCMessageFields(msg: msg, peer: peer, method: method),
+            outcome: RPCOutcomeFields(status: status, httpStatus: httpStatus, durationNanos: durationNanos))
+    }
+
+    public func encoded() -> [String: TraceValue] {
+        var data = message.encoded()
+        outcome.put(into: &data)
+        return data
+    }
+
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
+        self.init(message: try RPCMessageFields(fields), outcome: try RPCOutcomeFields(fields))
+    }
+
+    /// `ok`, or how the exchange failed.
+    public var status: String? {
+        get { outcome.status }
+        set { outcome.status = newValue }
+    }
+    public var httpStatus: Int? {
+        get { outcome.httpStatus }
+        set { outcome.httpStatus = newValue }
+    }
+    public var durationNanos: Int64? {
+        get { outcome.durationNanos }
+        set { outcome.durationNanos = newValue }
     }
 }
 
@@ -217,38 +235,23 @@ public enum RPCEvent: Sendable, Equatable {
     /// `event` decoded, or nil when it is not an RPC event or is malformed.
     public static func decoded(_ event: TraceEvent) -> RPCEvent? { (try? RPCEvent(event)) ?? nil }
 
+    /// The fields every RPC event shares.
+    public var message: RPCMessageFields {
+        switch self {
+        case .send(let event): event.message
+        case .receive(let event): event.message
+        case .replySend(let event): event.message
+        case .replyReceive(let event): event.message
+        case .failure(let event): event.message
+        }
+    }
+
     /// The message id, when the event has one.
-    public var msg: String? {
-        switch self {
-        case .send(let event): event.msg
-        case .receive(let event): event.msg
-        case .replySend(let event): event.msg
-        case .replyReceive(let event): event.msg
-        case .failure(let event): event.msg
-        }
-    }
-
+    public var msg: String? { message.msg }
     /// The other node, when the event names it.
-    public var peer: String? {
-        switch self {
-        case .send(let event): event.peer
-        case .receive(let event): event.peer
-        case .replySend(let event): event.peer
-        case .replyReceive(let event): event.peer
-        case .failure(let event): event.peer
-        }
-    }
-
+    public var peer: String? { message.peer }
     /// The operation.
-    public var method: String? {
-        switch self {
-        case .send(let event): event.method
-        case .receive(let event): event.method
-        case .replySend(let event): event.method
-        case .replyReceive(let event): event.method
-        case .failure(let event): event.method
-        }
-    }
+    public var method: String? { message.method }
 
     /// The outcome class (`ok`, an error code name, …), for the kinds that end an exchange.
     public var status: String? {

@@ -20,9 +20,7 @@ public struct ExecutorDequeue: TraceEventPayload {
     }
 
     public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["order": .string(order)]
-        data.put(epoch: epoch)
-        data.put("lease", lease)
+        var data = [String: TraceValue].lease(order: order, epoch: epoch, lease: lease)
         data.put("delivery", delivery)
         data.put("slot", slot)
         return data
@@ -55,9 +53,7 @@ public struct ExecutorCommit: TraceEventPayload {
     public var committed: Bool { outcome == QueueAck.committed }
 
     public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["order": .string(order)]
-        data.put(epoch: epoch)
-        data.put("lease", lease)
+        var data = [String: TraceValue].lease(order: order, epoch: epoch, lease: lease)
         data.put("outcome", outcome)
         return data
     }

@@ -45,4 +45,14 @@ extension [String: TraceValue] {
         self["epoch"] = .string(epoch.description)
         self["term"] = .int(Int64(clamping: epoch.term))
     }
+
+    /// The fields naming a lease in the executor's and queue's events: `order`, `executor` (when given), `epoch`
+    /// (with `term`) and `lease`.
+    static func lease(order: String, executor: Int? = nil, epoch: Epoch?, lease: UInt64?) -> Self {
+        var data: Self = ["order": .string(order)]
+        data.put("executor", executor)
+        data.put(epoch: epoch)
+        data.put("lease", lease)
+        return data
+    }
 }

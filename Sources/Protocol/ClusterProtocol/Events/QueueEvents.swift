@@ -67,10 +67,7 @@ public struct QueueLease: TraceEventPayload {
     }
 
     public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["order": .string(order)]
-        data.put("executor", executor)
-        data.put(epoch: epoch)
-        data.put("lease", lease)
+        var data = [String: TraceValue].lease(order: order, executor: executor, epoch: epoch, lease: lease)
         data.put("delivery", delivery)
         data.put("slot", slot)
         data.put("expires_in_ms", expiresInMs)
@@ -89,7 +86,7 @@ public struct QueueLease: TraceEventPayload {
 }
 
 /// An ack as the queue recorded it: `queue.commit` (outcome `committed`) or `queue.ack.refused`.
-public struct QueueAck: Sendable, Equatable {
+public struct QueueAck: PayloadPart {
     /// The `outcome` of a commit.
     public static let committed = "committed"
 
@@ -108,16 +105,13 @@ public struct QueueAck: Sendable, Equatable {
         self.outcome = outcome
     }
 
-    func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["order": .string(order)]
-        data.put("executor", executor)
-        data.put(epoch: epoch)
-        data.put("lease", lease)
+    public func encoded() -> [String: TraceValue] {
+        var data = [String: TraceValue].lease(order: order, executor: executor, epoch: epoch, lease: lease)
         data.put("outcome", outcome)
         return data
     }
 
-    init(decoding fields: PayloadFields) throws(PayloadError) {
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(
             order: try fields.order(), executor: try fields.executorID("executor"), epoch: try fields.epoch("epoch"),
             lease: try fields.leaseID(), outcome: try fields.string("outcome", maxBytes: 64))
@@ -125,23 +119,21 @@ public struct QueueAck: Sendable, Equatable {
 }
 
 /// The queue committed an order (`queue.commit`).
-public struct QueueCommit: TraceEventPayload {
+public struct QueueCommit: PartPayload {
     public static let kind = EventKind.queueCommit
     public var ack: QueueAck
 
+    public var part: QueueAck { ack }
     public init(_ ack: QueueAck) { self.ack = ack }
-    public func encoded() -> [String: TraceValue] { ack.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { ack = try QueueAck(decoding: fields) }
 }
 
 /// The queue refused an ack (`queue.ack.refused`): outcome `fenced`, `no_lease` or `already_committed`.
-public struct QueueAckRefused: TraceEventPayload {
+public struct QueueAckRefused: PartPayload {
     public static let kind = EventKind.queueAckRefused
     public var ack: QueueAck
 
+    public var part: QueueAck { ack }
     public init(_ ack: QueueAck) { self.ack = ack }
-    public func encoded() -> [String: TraceValue] { ack.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { ack = try QueueAck(decoding: fields) }
 }
 
 /// A request with a stale epoch was refused (`queue.fenced`).

@@ -2,7 +2,7 @@ import Election
 import TraceModel
 
 /// A lease that ended without a commit, as the queue recorded it: its order went back to the queue.
-public struct LeaseEnd: Sendable, Equatable {
+public struct LeaseEnd: PayloadPart {
     public var order: String
     public var executor: Int?
     public var epoch: Epoch?
@@ -15,7 +15,7 @@ public struct LeaseEnd: Sendable, Equatable {
         self.lease = lease
     }
 
-    func encoded() -> [String: TraceValue] {
+    public func encoded() -> [String: TraceValue] {
         var data: [String: TraceValue] = ["order": .string(order)]
         data.put("executor", executor)
         data.put("epoch", epoch)
@@ -23,7 +23,7 @@ public struct LeaseEnd: Sendable, Equatable {
         return data
     }
 
-    init(decoding fields: PayloadFields) throws(PayloadError) {
+    public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(
             order: try fields.order(), executor: try fields.executorID("executor"), epoch: try fields.epoch("epoch"),
             lease: try fields.leaseID())
@@ -31,23 +31,21 @@ public struct LeaseEnd: Sendable, Equatable {
 }
 
 /// A lease ran out (`queue.lease.expired`).
-public struct QueueLeaseExpired: TraceEventPayload {
+public struct QueueLeaseExpired: PartPayload {
     public static let kind = EventKind.queueLeaseExpired
     public var end: LeaseEnd
 
+    public var part: LeaseEnd { end }
     public init(_ end: LeaseEnd) { self.end = end }
-    public func encoded() -> [String: TraceValue] { end.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { end = try LeaseEnd(decoding: fields) }
 }
 
 /// A stopping leader gave a lease back (`queue.lease.released`).
-public struct QueueLeaseReleased: TraceEventPayload {
+public struct QueueLeaseReleased: PartPayload {
     public static let kind = EventKind.queueLeaseReleased
     public var end: LeaseEnd
 
+    public var part: LeaseEnd { end }
     public init(_ end: LeaseEnd) { self.end = end }
-    public func encoded() -> [String: TraceValue] { end.encoded() }
-    public init(decoding fields: PayloadFields) throws(PayloadError) { end = try LeaseEnd(decoding: fields) }
 }
 
 /// A newer epoch revoked an older lease (`queue.lease.revoked`).

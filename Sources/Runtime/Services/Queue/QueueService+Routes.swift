@@ -68,13 +68,7 @@ extension QueueService {
     }
 
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
-        try validation.check(request)
-        let now = monotonic()
-        let (reply, _, _) = try mutate { queue in
-            let (outcome, events) = queue.ack(
-                orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
-                now: now)
-            record(events, context: context)
+        let reply = try settle(request, context: context, { $0.ack(request, now: $1) }) { outcome in
             let reply = AckReply(outcome)
             let ack = Self.ackEvent(request, reply.outcome.rawValue)
             if reply.outcome == .committed {
@@ -89,13 +83,7 @@ extension QueueService {
     }
 
     func release(_ request: AckRequest, context: RequestContext) throws -> AckReply {
-        try validation.check(request)
-        let now = monotonic()
-        let (outcome, _, _) = try mutate { queue in
-            let (outcome, events) = queue.release(
-                orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
-                now: now)
-            record(events, context: context)
+        let outcome = try settle(request, context: context, { $0.release(request, now: $1) }) { outcome in
             switch outcome {
             case .released(let lease):
                 context.record(QueueLeaseReleased(Self.leaseEnd(lease)))
@@ -110,6 +98,23 @@ extension QueueService {
         let reply = AckReply(outcome)
         if reply == .released { metrics.counter("queue_releases_total").increment() }
         return reply
+    }
+
+    /// Validates `request`, then, under the queue's lock, runs `operation` (`ack` or `release`) for its lease,
+    /// traces the leases it expired or revoked on the way and hands its outcome to `body`.
+    private func settle<Outcome, T>(
+        _ request: AckRequest, context: RequestContext,
+        _ operation: (inout LeasedOrderQueue, _ now: UInt64) -> (Outcome, [LeasedOrderQueue.Event]),
+        _ body: (Outcome) -> T
+    ) throws -> T {
+        try validation.check(request)
+        let now = monotonic()
+        let (result, _, _) = try mutate { queue in
+            let (outcome, events) = operation(&queue, now)
+            record(events, context: context)
+            return body(outcome)
+        }
+        return result
     }
 
     private func recordFenced(
@@ -147,5 +152,21 @@ extension QueueService {
     /// A lease that ended without a commit: order, executor, epoch, lease.
     static func leaseEnd(_ lease: Lease) -> LeaseEnd {
         LeaseEnd(order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id)
+    }
+}
+
+extension LeasedOrderQueue {
+    /// Acknowledges the lease `request` names.
+    fileprivate mutating func ack(_ request: AckRequest, now: UInt64) -> (AckOutcome, [Event]) {
+        ack(
+            orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
+            now: now)
+    }
+
+    /// Gives back the lease `request` names.
+    fileprivate mutating func release(_ request: AckRequest, now: UInt64) -> (ReleaseOutcome, [Event]) {
+        release(
+            orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
+            now: now)
     }
 }
