@@ -17,6 +17,8 @@ final class ExactlyOnceCheck: RunCheck {
         var queueCommits = 0
         var executorCommit: RunEvent?
         var executorCommits = 0
+        /// Leases whose executor recorded that none of its acks got an answer (`unanswered`).
+        var unanswered: [UInt64: RunEvent] = [:]
         var redelivered = false
         /// Approved and stored in an earlier run: the durable queue recovered it waiting.
         var carried = false
@@ -31,6 +33,8 @@ final class ExactlyOnceCheck: RunCheck {
         /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
         var stored: Bool { enqueues == 1 || (enqueues == 0 && (carried || recoveredUntraced)) }
         var complete: Bool { approved && stored && queueCommits == 1 && executorCommits == 1 }
+        /// The lease of the queue's (first) commit.
+        var committedLease: UInt64? { queueCommit?.event.payload(QueueCommit.self)?.ack.lease }
     }
 
     private var orders: [String: OrderState] = [:]
@@ -59,6 +63,8 @@ final class ExactlyOnceCheck: RunCheck {
         case leaseEnded
         case queueCommit
         case executorCommit(committed: Bool)
+        /// The executor stopped retrying the ack of `lease` without an answer.
+        case executorUnanswered(lease: UInt64?)
         /// Another queue event about the order (refused ack, released lease, overload).
         case other
     }
@@ -74,7 +80,12 @@ final class ExactlyOnceCheck: RunCheck {
         case .queueLeaseRevoked: event.payload(QueueLeaseRevoked.self).map { ($0.end.order, .leaseEnded) }
         case .queueCommit: event.payload(QueueCommit.self).map { ($0.ack.order, .queueCommit) }
         case .executorCommit:
-            event.payload(ExecutorCommit.self).map { ($0.order, .executorCommit(committed: $0.committed)) }
+            event.payload(ExecutorCommit.self).map { commit in
+                let step: Step =
+                    commit.isUnanswered
+                    ? .executorUnanswered(lease: commit.lease) : .executorCommit(committed: commit.committed)
+                return (commit.order, step)
+            }
         case .queueAckRefused: event.payload(QueueAckRefused.self).map { ($0.ack.order, .other) }
         case .queueLeaseReleased: event.payload(QueueLeaseReleased.self).map { ($0.end.order, .other) }
         case .queueOverloaded: event.payload(QueueOverloaded.self).map { ($0.order, .other) }
@@ -152,6 +163,8 @@ final class ExactlyOnceCheck: RunCheck {
                 duplicate(order, event, what: "execution", earlier: entry.executorCommit)
             }
             entry.executorCommit = entry.executorCommit ?? event
+        case .executorUnanswered(let lease):
+            if let lease { entry.unanswered[lease] = event }
         case .other:
             if orders[order] == nil { return }
         }
@@ -226,6 +239,10 @@ final class ExactlyOnceCheck: RunCheck {
                 lost(order, entry)
             } else if !entry.approved && (entry.enqueues > 0 || entry.queueCommits > 0 || entry.executorCommits > 0) {
                 unexpected(order, entry, state)
+            } else if entry.queueCommits == 1 && entry.executorCommits == 0, let lease = entry.committedLease,
+                let unanswered = entry.unanswered[lease]
+            {
+                commitNeverHeardOf(order, entry, unanswered)
             } else if entry.queueCommits != entry.executorCommits {
                 unmatchedCommit(order, entry, state)
             }
@@ -312,6 +329,23 @@ final class ExactlyOnceCheck: RunCheck {
                 "However no order.decision approved it"
                     + (orchestratorLost ? " (the orchestrator's trace is incomplete)." : "."))
         }
+        report(finding.finding)
+    }
+
+    /// The queue committed the order once, under a lease whose executor recorded that none of its acks got an answer
+    /// (the replies were lost): executed and committed once; only the executor's own record of it is missing.
+    private func commitNeverHeardOf(_ order: String, _ entry: OrderState, _ unanswered: RunEvent) {
+        counts.ok += 1
+        info["committed, the executor never heard back", default: 0] += 1
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)): committed, but its executor never heard back",
+            rule: "the replies to every ack of the lease were lost; the commit happened once", severity: .warning)
+        if let commit = entry.queueCommit {
+            let label = finding.name(commit)
+            finding.step("\(label) commits order \(order) at the queue.")
+        }
+        let label = finding.name(unanswered)
+        finding.step("However \(label): no ack of that lease got an answer, so the executor has no commit record.")
         report(finding.finding)
     }
 
