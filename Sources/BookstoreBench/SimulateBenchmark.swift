@@ -22,9 +22,12 @@ struct SimulateBenchmark: ParsableCommand {
         let started = Date()
         var events = 0
         var failed: [UInt64] = []
+        var acks = (alreadyCommitted: 0, unanswered: 0)
         for seed in firstSeed..<(firstSeed + UInt64(seeds)) {
             let result = PipelineRun.run(SimulationOptions(seed: seed))
             events += result.events.count
+            let tally = result.ackTally
+            acks = (acks.alreadyCommitted + tally.alreadyCommitted, acks.unanswered + tally.unanswered)
             guard !result.passed else { continue }
             failed.append(seed)
             let directory = "\(traces)/sim-seed-\(seed)"
@@ -43,7 +46,8 @@ struct SimulateBenchmark: ParsableCommand {
         print(
             "simulate: \(seeds) seeds (\(firstSeed)…\(firstSeed + UInt64(seeds) - 1)) in "
                 + String(format: "%.1f s", seconds) + ": \(perMinute) seeds/min, "
-                + "\(Int(Double(events) / seconds)) events/s, \(failed.count) failed")
+                + "\(Int(Double(events) / seconds)) events/s, \(failed.count) failed; acks answered already_committed: "
+                + "\(acks.alreadyCommitted), given up unanswered: \(acks.unanswered)")
         if !failed.isEmpty {
             print("failed seeds: \(failed.map(String.init).joined(separator: " "))")
             throw ExitCode(1)
