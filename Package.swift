@@ -21,94 +21,94 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
-        // MARK: C bindings
+        // Sources/ has four tiers; a target depends only on its own tier and the tiers above it in this list.
+
+        // MARK: Core (pure): value types and state machines; no IO, no clock reads, no randomness, no threads
+        core("Causality"),  // the vector clock and its bounded wire form
+        core("TraceModel", ["Causality"]),  // trace events, their JSON coding, the typed payload protocol
+        core("SeededRandom"),  // SplitMix64, the one seeded generator
+        core("Election"),  // the Bully election with heartbeats and epochs (`BullyElection` returns directives)
+        core("Checkout"),  // the checkout contract's types, verification checks, fraud rules
+        core("Catalog", ["Checkout"]),  // the book catalog and the suggestion engine
+        core("OrderQueueCore", ["Checkout", "Election"]),  // priority heap, fenced leases, the queue's record reducer
+        core("OrchestratorCore", ["Checkout"]),  // the checkout as a state machine (`CheckoutFlow`)
+
+        // MARK: Protocol (pure): every RPC method and trace event kind declared once, and the executor's machine
+        protocolTarget(
+            "ClusterProtocol", ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore"]),
+        // The Bully election and the leader's work loop composed (`ExecutorInstance`), for the executor and the
+        // simulator.
+        protocolTarget("ExecutorCore", ["Election", "OrderQueueCore", "ClusterProtocol", "TraceModel"]),
+
+        // MARK: Runtime: C bindings and the libraries that do IO (threads, files, sockets, processes)
         .systemLibrary(
-            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
+            name: "CMicroHTTPD", path: "Sources/Runtime/CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/Runtime/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/Runtime/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", path: "Sources/Runtime/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CXGBoost", path: "Sources/Runtime/CXGBoost", providers: [.apt(["libxgboost-dev"])]),
+        // Typed C wrappers for the variadic APIs (MHD daemon start, curl setopt/getinfo).
         .target(
-            name: "CShims",
-            dependencies: ["CMicroHTTPD", "CCurl"],
-            linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("curl")]
-        ),
-
-        // MARK: Pure cores
-        .target(name: "Causality"),
-        .target(name: "TraceModel", dependencies: ["Causality"]),
-
-        .target(name: "SeededRandom"),
-        .target(name: "Election"),
-        .target(name: "Checkout"),
-        .target(name: "Catalog", dependencies: ["Checkout"]),
-        .target(name: "OrderQueueCore", dependencies: ["Checkout", "Election"]),
-        .target(name: "QueueStore", dependencies: ["OrderQueueCore", "Checkout", "Election", "CZlib"]),
-        // The orchestrator's checkout as a state machine returning directives (the Services shell does the IO).
-        .target(name: "OrchestratorCore", dependencies: ["Checkout"]),
-
-        // MARK: Protocol (pure): every RPC method and trace event kind, declared once
-        .target(
-            name: "ClusterProtocol",
-            dependencies: ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore"]),
-
-        // MARK: Executor core (pure): the Bully election and the leader's work loop composed, for the real executor
-        // and the simulator
-        .target(name: "ExecutorCore", dependencies: ["Election", "OrderQueueCore", "ClusterProtocol", "TraceModel"]),
-
-        // MARK: Runtime libraries (threads, files, sockets)
-        .target(name: "TraceFormat", dependencies: ["TraceModel", "Causality", "CZlib"]),
-        .target(name: "TraceAnalysis", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
-        .target(name: "TraceExport", dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol"]),
-
-        // MARK: IO layers
-        .target(name: "FraudModel", dependencies: ["Checkout", "CXGBoost", "SeededRandom"]),
-        .target(
-            name: "RPC",
-            dependencies: [
+            name: "CShims", dependencies: ["CMicroHTTPD", "CCurl"], path: "Sources/Runtime/CShims",
+            linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("curl")]),
+        // The trace files: gzip group-commit writer (a thread), the one reader, recorder, state files.
+        runtime("TraceFormat", ["TraceModel", "Causality", "CZlib"]),
+        // The Order Queue's write-ahead log: framed records, fsync on a thread, snapshots, recovery.
+        runtime("QueueStore", ["OrderQueueCore", "Checkout", "Election", "CZlib"]),
+        // XGBoost training and serving through the C API.
+        runtime("FraudModel", ["Checkout", "CXGBoost", "SeededRandom"]),
+        // JSON-RPC over HTTP/1.1: libmicrohttpd server, libcurl client, tracing hooks (generic: no cluster types).
+        runtime(
+            "RPC",
+            [
                 "Causality", "TraceFormat", "CShims", "CMicroHTTPD", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
-        ),
-
-        .target(
-            name: "Services",
-            dependencies: [
+            ]),
+        // The services: thin shells that carry out the cores' directives over RPC and trace files.
+        runtime(
+            "Services",
+            [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
                 "Election", "ClusterProtocol", "ExecutorCore", "CCrypto", "OrchestratorCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
-        ),
-        .target(
-            name: "Cluster",
-            dependencies: [
+            ]),
+        // Running clusters of processes: supervisor, local clusters for tests and tools, the load generator.
+        runtime(
+            "Cluster",
+            [
                 "RPC", "TraceFormat", "Checkout", "Services", "Election", "ClusterProtocol", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
-        ),
+            ]),
 
-        // MARK: Tools: the deterministic simulator of the order pipeline (the same pure cores as the services, on a
-        // simulated clock and network; judged by TraceAnalysis's checks)
-        .target(
-            name: "PipelineSimulator",
-            dependencies: [
+        // MARK: Tools: the analyzer and exporters (they read files with threads), the simulator, the executables
+        tool("TraceAnalysis", ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
+        tool("TraceExport", ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol"]),
+        // The deterministic simulator of the order pipeline: the same pure cores as the services on a simulated
+        // clock and network, judged by TraceAnalysis's checks.
+        tool(
+            "PipelineSimulator",
+            [
                 "ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout", "SeededRandom",
                 "Causality", "TraceModel", "TraceFormat", "TraceAnalysis", "QueueStore",
             ]),
-
-        // MARK: Executables
         .executableTarget(
             name: "BookstoreCLI",
             dependencies: [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "FraudModel", "Services", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+            ],
+            path: "Sources/Tools/BookstoreCLI"),
         .executableTarget(
             name: "BookstoreBench",
             dependencies: [
@@ -116,16 +116,15 @@ let package = Package(
                 "QueueStore", "Checkout", "ClusterProtocol", "TraceTestSupport", "PipelineSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
-        ),
-
+            ],
+            path: "Sources/Tools/BookstoreBench"),
         .executableTarget(
             name: "TraceAnalyzerCLI",
             dependencies: [
                 "TraceAnalysis", "TraceExport", "TraceFormat", "Causality",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
+            ],
+            path: "Sources/Tools/TraceAnalyzerCLI"),
 
         // MARK: Test support (not in any library product)
         // The one synthetic-run builder (`ScenarioBuilder`) and the scenarios built with it, for the test targets
@@ -177,7 +176,7 @@ let package = Package(
 // libFuzzer targets, declared only when BOOKSTORE_FUZZ=1 so that normal builds and tests never see them.
 // `make fuzz` builds them with `-sanitize=fuzzer -parse-as-library` in .build-fuzz (see docs/fuzzing.md).
 if Context.environment["BOOKSTORE_FUZZ"] == "1" {
-    package.targets.append(.target(name: "FuzzSupport", path: "Sources/Fuzz/FuzzSupport"))
+    package.targets.append(.target(name: "FuzzSupport", path: "Sources/Tools/Fuzz/FuzzSupport"))
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzCheckoutDecoder", ["Services", "Checkout"]),
         ("FuzzJSONRPCEnvelope", ["RPC", "TraceFormat", .product(name: "Logging", package: "swift-log")]),
@@ -189,7 +188,28 @@ if Context.environment["BOOKSTORE_FUZZ"] == "1" {
         package.targets.append(
             .executableTarget(
                 name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
-                path: "Sources/Fuzz/\(target.name)"))
+                path: "Sources/Tools/Fuzz/\(target.name)"))
         package.products.append(.executable(name: target.name, targets: [target.name]))
     }
+}
+
+// MARK: Tiers
+/// A target of the pure core tier (`Sources/Core/<name>`).
+func core(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/Core/\(name)")
+}
+
+/// A target of the pure protocol tier (`Sources/Protocol/<name>`).
+func protocolTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/Protocol/\(name)")
+}
+
+/// A library of the runtime tier (`Sources/Runtime/<name>`): it does IO.
+func runtime(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/Runtime/\(name)")
+}
+
+/// A library of the tools tier (`Sources/Tools/<name>`).
+func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/Tools/\(name)")
 }

@@ -91,6 +91,38 @@ extension ScenarioBuilder {
         #expect(silent.result("exactly-once")!.info["lost"] == 1, "\(silent.text())")
     }
 
+    /// The queue traced an enqueue and was killed before the record was durable, so it never answered; the
+    /// restarted queue neither holds nor lists the order. When the orchestrator's retry stores it again, that is
+    /// one order committed once (not a duplicated enqueue); when nothing stores it again, it is lost.
+    @Test(arguments: [true, false])
+    func anEnqueueLostWithTheKilledQueuesUnsyncedLogTailIsNotADuplicate(retried: Bool) {
+        var builder = ScenarioBuilder()
+        builder.queueRecovered([])
+        builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
+        builder.approve(orderA)
+        builder.restartQueue()
+        builder.queueRecovered([])
+        if retried {
+            builder.call("orchestrator", "queue", "enqueue", trace: orderA) { builder in
+                builder.record(
+                    "queue", EventKind("queue.enqueue"), trace: orderA,
+                    ["order": .string(orderA), "depth": 1, "duplicate": false])
+            }
+            builder.execute(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
+        }
+        var killed = FileHealth(node: "queue", path: "queue.jsonl.gz")
+        killed.truncated = true
+        let report = CheckEngine.check(builder.events, health: [killed])
+        let exactlyOnce = report.result("exactly-once")!
+        #expect(exactlyOnce.info["enqueues lost with a killed queue's unsynced log tail"] == 1, "\(exactlyOnce.info)")
+        if retried {
+            #expect(exactlyOnce.violations == 0, "\(report.text())")
+            #expect(exactlyOnce.info["ok"] == 1 && exactlyOnce.info["duplicated"] == 0, "\(exactlyOnce.info)")
+        } else {
+            #expect(exactlyOnce.info["lost"] == 1 && exactlyOnce.violations == 1, "\(report.text())")
+        }
+    }
+
     /// The queue stored an order and was killed before its `queue.enqueue` reached the trace; the restarted queue
     /// recovers it waiting from its log and the leader executes it. Whether the recovery or the orchestrator's
     /// decision comes first in the merge, the order is this run's, stored once and committed once.

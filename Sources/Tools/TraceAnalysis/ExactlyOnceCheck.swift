@@ -69,47 +69,45 @@ final class ExactlyOnceCheck: RunCheck {
         case other
     }
 
-    /// The order `event` is about and what it means; nil for events of no order (and malformed ones).
-    private static func step(_ event: TraceEvent) -> (order: String, step: Step)? {
-        switch event.kind {
-        case .orderDecision: event.payload(OrderDecision.self).map { ($0.order, .decision($0)) }
-        case .queueEnqueue:
-            event.payload(QueueEnqueue.self).map { ($0.order, .enqueue(duplicate: $0.duplicate == true)) }
-        case .queueLease: event.payload(QueueLease.self).map { ($0.order, .lease(delivery: $0.delivery ?? 1)) }
-        case .queueLeaseExpired: event.payload(QueueLeaseExpired.self).map { ($0.end.order, .leaseEnded) }
-        case .queueLeaseRevoked: event.payload(QueueLeaseRevoked.self).map { ($0.end.order, .leaseEnded) }
-        case .queueCommit: event.payload(QueueCommit.self).map { ($0.ack.order, .queueCommit) }
-        case .executorCommit:
-            event.payload(ExecutorCommit.self).map { commit in
-                let step: Step =
-                    commit.isUnanswered
-                    ? .executorUnanswered(lease: commit.lease) : .executorCommit(committed: commit.committed)
-                return (commit.order, step)
-            }
-        case .queueAckRefused: event.payload(QueueAckRefused.self).map { ($0.ack.order, .other) }
-        case .queueLeaseReleased: event.payload(QueueLeaseReleased.self).map { ($0.end.order, .other) }
-        case .queueOverloaded: event.payload(QueueOverloaded.self).map { ($0.order, .other) }
+    /// The order an event is about and what it means; nil for events of no order (and malformed ones).
+    private static func step(_ event: ProtocolEvent) -> (order: String, step: Step)? {
+        switch event {
+        case .orderDecision(let decision): (decision.order, .decision(decision))
+        case .queueEnqueue(let enqueue): (enqueue.order, .enqueue(duplicate: enqueue.duplicate == true))
+        case .queueLease(let lease): (lease.order, .lease(delivery: lease.delivery ?? 1))
+        case .queueLeaseExpired(let expired): (expired.end.order, .leaseEnded)
+        case .queueLeaseRevoked(let revoked): (revoked.end.order, .leaseEnded)
+        case .queueCommit(let commit): (commit.ack.order, .queueCommit)
+        case .executorCommit(let commit): (commit.order, executorStep(commit))
+        case .queueAckRefused(let refused): (refused.ack.order, .other)
+        case .queueLeaseReleased(let released): (released.end.order, .other)
+        case .queueOverloaded(let overloaded): (overloaded.order, .other)
         default: nil
         }
     }
 
+    /// An executor's record of an ack: the queue's answer, or that no ack of the lease got one.
+    private static func executorStep(_ commit: ExecutorCommit) -> Step {
+        commit.isUnanswered ? .executorUnanswered(lease: commit.lease) : .executorCommit(committed: commit.committed)
+    }
+
     override func observe(_ event: RunEvent, _ state: RunState) {
         if event.event.node == "queue" { queueIncarnations.observe(event.event) }
-        switch event.event.kind {
-        case .queueRecovered:
-            if let recovered = event.event.payload(QueueRecovered.self) {
-                durability(event, waiting: recovered.orders, recentCommits: recovered.recentCommits)
-            }
+        let kind = event.event.kind
+        guard kind == .orderDecision || kind.rawValue.hasPrefix("queue.") || kind == .executorCommit,
+            let decoded = state.protocolEvent(event)
+        else { return }
+        switch decoded {
+        case .queueRecovered(let recovered):
+            durability(event, waiting: recovered.orders, recentCommits: recovered.recentCommits)
             return
-        case .queueStopped:
-            if let stopped = event.event.payload(QueueStopped.self) {
-                durability(event, waiting: stopped.orders, recentCommits: nil)
-            }
+        case .queueStopped(let stopped):
+            durability(event, waiting: stopped.orders, recentCommits: nil)
             return
         default:
             break
         }
-        guard let (order, step) = Self.step(event.event) else { return }
+        guard let (order, step) = Self.step(decoded) else { return }
         examined += 1
         if finished.contains(order) {
             // Finished before its decision arrived in the merge: recovered and executed while the orchestrator's
@@ -183,6 +181,7 @@ final class ExactlyOnceCheck: RunCheck {
         examined += 1
         durableWaiting = Set(waiting)
         guard let recentCommits else { return }
+        forgetUnsyncedEnqueues(recovered: event, waiting: durableWaiting ?? [], recentCommits: Set(recentCommits))
         for order in recentCommits {
             var entry = orders[order] ?? OrderState()
             entry.loggedCommit = entry.loggedCommit ?? event
@@ -198,6 +197,24 @@ final class ExactlyOnceCheck: RunCheck {
                 ledger.carried.append(order)
             }
             orders[order] = entry
+        }
+    }
+
+    /// A restarted queue that neither holds nor lists as committed an order an earlier process traced as enqueued
+    /// lost that enqueue with the unsynced tail of its log: the process was killed after tracing the enqueue and
+    /// before its record was durable, so it never acknowledged it. The orchestrator's retry then stores the order
+    /// again, which is not a duplicate. (An acknowledged order the queue lost is still reported: nothing enqueues
+    /// it again, so it ends lost.)
+    private func forgetUnsyncedEnqueues(recovered: RunEvent, waiting: Set<String>, recentCommits: Set<String>) {
+        for (order, entry) in orders
+        where entry.enqueues > 0 && entry.queueCommits == 0 && !waiting.contains(order)
+            && !recentCommits.contains(order) && entry.enqueue?.event.pid != recovered.event.pid
+        {
+            var forgotten = entry
+            forgotten.enqueues = 0
+            forgotten.enqueue = nil
+            orders[order] = forgotten
+            info["enqueues lost with a killed queue's unsynced log tail", default: 0] += 1
         }
     }
 

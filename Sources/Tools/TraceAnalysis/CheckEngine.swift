@@ -41,6 +41,8 @@ public final class RunState {
     /// Filled at the end, from the readers.
     var health: [String: FileHealth] = [:]
     var examined = 0
+    /// The payloads of the event the checks are looking at, decoded once for all of them (`RunState+Payloads`).
+    var decoded = DecodedPayloads()
 
     init(traced: Set<String>, index: NodeIndex) {
         self.traced = traced

@@ -42,25 +42,19 @@ final class MutualExclusionCheck: RunCheck {
         case executorCommit(committed: Bool)
     }
 
-    /// The lease `event` is about and what it means; nil for other events (and malformed ones).
-    private static func step(_ event: TraceEvent) -> (lease: UInt64, step: Step)? {
+    /// The lease an event is about and what it means; nil for other events.
+    private static func step(_ event: ProtocolEvent) -> (lease: UInt64, step: Step)? {
         func ended(_ lease: UInt64?) -> (UInt64, Step)? { lease.map { ($0, .ended) } }
-        switch event.kind {
-        case .queueLease:
-            guard let payload = event.payload(QueueLease.self), let lease = payload.lease else { return nil }
-            return (
-                lease,
-                .lease(
-                    renewed: payload.renewed == true, holder: Holder(executor: payload.executor, epoch: payload.epoch))
-            )
-        case .queueCommit: return ended(event.payload(QueueCommit.self)?.ack.lease)
-        case .queueLeaseExpired: return ended(event.payload(QueueLeaseExpired.self)?.end.lease)
-        case .queueLeaseRevoked: return ended(event.payload(QueueLeaseRevoked.self)?.end.lease)
-        case .queueLeaseReleased: return ended(event.payload(QueueLeaseReleased.self)?.end.lease)
-        case .executorDequeue: return event.payload(ExecutorDequeue.self)?.lease.map { ($0, .dequeue) }
-        case .executorCommit:
-            guard let payload = event.payload(ExecutorCommit.self), let lease = payload.lease else { return nil }
-            return (lease, .executorCommit(committed: payload.committed))
+        switch event {
+        case .queueLease(let payload):
+            let holder = Holder(executor: payload.executor, epoch: payload.epoch)
+            return payload.lease.map { ($0, .lease(renewed: payload.renewed == true, holder: holder)) }
+        case .queueCommit(let commit): return ended(commit.ack.lease)
+        case .queueLeaseExpired(let expired): return ended(expired.end.lease)
+        case .queueLeaseRevoked(let revoked): return ended(revoked.end.lease)
+        case .queueLeaseReleased(let released): return ended(released.end.lease)
+        case .executorDequeue(let dequeue): return dequeue.lease.map { ($0, .dequeue) }
+        case .executorCommit(let commit): return commit.lease.map { ($0, .executorCommit(committed: commit.committed)) }
         default: return nil
         }
     }
@@ -73,7 +67,10 @@ final class MutualExclusionCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted(event) }
-        guard let (id, step) = Self.step(event.event) else { return }
+        let kind = event.event.kind.rawValue
+        guard kind.hasPrefix("queue.") || kind.hasPrefix("executor."), let decoded = state.protocolEvent(event),
+            let (id, step) = Self.step(decoded)
+        else { return }
         let lease = Int64(clamping: id)
         examined += 1
         switch step {

@@ -29,7 +29,7 @@ final class RPCCompletionCheck: RunCheck {
         }
         guard kind.rawValue.hasPrefix("rpc.") || kind == .spanStart || kind == .spanEnd else { return }
         examined += 1
-        let msg = RPCEvent.decoded(event.event)?.msg
+        let msg = state.rpc(event)?.msg
         let span = event.event.spanID
         switch kind {
         case .rpcSend: if let msg { open[node, default: [:]][Key(role: Role.call.rawValue, id: msg)] = event }

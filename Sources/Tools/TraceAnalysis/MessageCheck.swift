@@ -39,7 +39,7 @@ final class MessageCheck: RunCheck {
             kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
                 || kind == .rpcFailure
         else { return }
-        guard let rpc = RPCEvent.decoded(event.event) else { return }
+        guard let rpc = state.rpc(event) else { return }
         let node = event.event.node
         let msg = rpc.msg
         let peer = rpc.peer
