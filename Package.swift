@@ -99,7 +99,7 @@ let package = Package(
             "PipelineSimulator",
             [
                 "ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout", "SeededRandom",
-                "Causality", "TraceModel", "TraceFormat", "TraceAnalysis",
+                "Causality", "TraceModel", "TraceFormat", "TraceAnalysis", "QueueStore",
             ]),
         .executableTarget(
             name: "BookstoreCLI",
@@ -113,7 +113,7 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout", "ClusterProtocol", "TraceTestSupport",
+                "QueueStore", "Checkout", "ClusterProtocol", "TraceTestSupport", "PipelineSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

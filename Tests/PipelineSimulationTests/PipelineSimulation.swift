@@ -31,15 +31,24 @@ struct PipelineSimulation {
         let seeds = Self.seeds
         let started = Date()
         var events = 0
+        var acks = (alreadyCommitted: 0, unanswered: 0)
         for seed in seeds {
             let result = PipelineRun.run(SimulationOptions(seed: seed))
             events += result.events.count
+            let tally = result.ackTally
+            acks = (acks.alreadyCommitted + tally.alreadyCommitted, acks.unanswered + tally.unanswered)
             if !result.passed { Issue.record(Comment(rawValue: Self.report(result))) }
         }
         let seconds = Date().timeIntervalSince(started)
         print(
             "PipelineSimulation: \(seeds.count) seeds in \(String(format: "%.1f", seconds)) s "
-                + "(\(Int(Double(seeds.count) / max(seconds, 0.001) * 60)) seeds/min, \(events) events)")
+                + "(\(Int(Double(seeds.count) / max(seconds, 0.001) * 60)) seeds/min, \(events) events; acks answered "
+                + "already_committed: \(acks.alreadyCommitted), acks given up unanswered: \(acks.unanswered))")
+        // Lost and late replies must happen (an ack retried into `already_committed`, an ack given up) for the runs
+        // to test the ack retry at all.
+        if seeds.count >= 100 {
+            #expect(acks.alreadyCommitted > 0 && acks.unanswered > 0, "the reply faults never hit an ack")
+        }
     }
 
     @Test func aRunWithoutFaultsCommitsEveryOrderWithoutAWarning() {

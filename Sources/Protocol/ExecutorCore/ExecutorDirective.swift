@@ -26,6 +26,8 @@ public enum ExecutorEvent: Sendable, Hashable {
     case dequeued(HeldOrder)
     /// The queue answered the ack of an order.
     case acknowledged(HeldOrder, AckOutcome)
+    /// No ack of an order got an answer and the slot stopped retrying (the shell also logs it with the cause).
+    case ackUnanswered(HeldOrder, attempts: Int, reason: AckGiveUp)
     /// The queue named an out-of-range fencing epoch: ignored (a log line, not a trace event).
     case ignoredFencing(Epoch)
 }

@@ -30,6 +30,9 @@ extension ExecutorEvent {
         case .acknowledged(let held, let outcome):
             return ExecutorCommit(
                 order: held.order.orderId, epoch: held.epoch, lease: held.lease.id, outcome: outcome.rawValue)
+        case .ackUnanswered(let held, _, _):
+            return ExecutorCommit(
+                order: held.order.orderId, epoch: held.epoch, lease: held.lease.id, outcome: ExecutorCommit.unanswered)
         case .ignoredFencing:
             return nil
         }
@@ -38,7 +41,7 @@ extension ExecutorEvent {
     /// The order whose trace the event belongs to (nil: no trace context).
     public var order: QueuedOrder? {
         switch self {
-        case .dequeued(let held), .acknowledged(let held, _): held.order
+        case .dequeued(let held), .acknowledged(let held, _), .ackUnanswered(let held, _, _): held.order
         default: nil
         }
     }

@@ -136,6 +136,8 @@ public struct ExecutorInstance: Sendable {
             case .cancelTimer(let timer): result.append(.cancelTimer(.work(timer)))
             case .record(.dequeued(let held)): result.append(.record(.dequeued(held)))
             case .record(.acknowledged(let held, let outcome)): result.append(.record(.acknowledged(held, outcome)))
+            case .record(.ackUnanswered(let held, let attempts, let reason)):
+                result.append(.record(.ackUnanswered(held, attempts: attempts, reason: reason)))
             case .fenced(let epoch): result += fenced(by: epoch, now: now)
             case .drained: result.append(.drained)
             }

@@ -16,8 +16,12 @@ import OrderQueueCore
 ///   slot learns that more orders wait (a lease reply with depth > 0), so an idle leader costs one call per poll.
 /// - An ack answered `already_committed` under the slot's own lease (a retried ack whose first copy committed)
 ///   counts as committed.
-/// - A failed lease call waits like an empty one; a failed ack is not retried (the lease expires and the order is
-///   delivered again; its ack is idempotent) and the slot leases again.
+/// - A failed lease call waits like an empty one.
+/// - A failed ack is sent again after a backoff (`WorkSettings.ackAttempts`, `ackBackoff(after:)`) while the node
+///   still leads the order's epoch and the lease may still be valid: the queue may have committed it and lost only
+///   the reply, and answers the repeat `already_committed` with the slot's own lease. When the retries end, the slot
+///   records `ackUnanswered` (with the cause) and leases again; an order the queue did not commit is delivered again
+///   once its lease expires.
 /// - A refusal naming a newer epoch ends the slot and is reported (`fenced`) for the election.
 /// - Losing leadership abandons leases being processed (they expire or are revoked); an ack under way still
 ///   reports its outcome.
@@ -37,6 +41,8 @@ public struct WorkMachine: Sendable {
     public private(set) var committed = 0
     private var nextCall: UInt64 = 1
     private var drainDeadlinePassed = false
+    /// By slot: until when (this machine's clock) the lease of the order held may be valid at the queue.
+    private var leaseEnds: [Int: UInt64] = [:]
 
     public init(executor: Int, settings: WorkSettings) {
         self.executor = executor
@@ -52,7 +58,7 @@ public struct WorkMachine: Sendable {
         var held: [Int: HeldOrder] = [:]
         for (slot, state) in slots.enumerated() {
             switch state {
-            case .processing(let order), .acking(let order, _): held[slot] = order
+            case .processing(let order), .acking(let order, _, _), .ackBackoff(let order, _): held[slot] = order
             default: break
             }
         }
@@ -77,6 +83,10 @@ public struct WorkMachine: Sendable {
         var directives: [WorkDirective] = []
         for slot in slots.indices {
             switch slots[slot] {
+            case .ackBackoff(let held, let attempt):
+                directives.append(.cancelTimer(.ackRetry(slot: slot)))
+                directives.append(.record(.ackUnanswered(held, attempts: attempt, reason: .leadershipLost)))
+                slots[slot] = .off
             case .idle:
                 directives.append(.cancelTimer(.idle(slot: slot)))
                 slots[slot] = .off
@@ -113,6 +123,8 @@ public struct WorkMachine: Sendable {
             }
             var directives = depth > 0 ? wakeIdleSlots() : []
             slots[slot] = .processing(held)
+            let duration = lease.deadlineNanos > lease.grantedAtNanos ? lease.deadlineNanos - lease.grantedAtNanos : 0
+            leaseEnds[slot] = now &+ duration
             directives.append(.record(.dequeued(held)))
             directives.append(.setTimer(.processing(slot: slot), deadline: now &+ settings.processingNanos))
             assert(invariantsHold(), "work machine invariants")
@@ -128,7 +140,7 @@ public struct WorkMachine: Sendable {
 
     /// The queue answered an ack.
     public mutating func onAckReply(_ call: WorkCall, _ answer: AckAnswer, now: UInt64) -> [WorkDirective] {
-        guard !stopped, case .acking(let held, let pending) = slots[safe: call.slot], pending == call else {
+        guard !stopped, case .acking(let held, let pending, _) = slots[safe: call.slot], pending == call else {
             return []
         }
         slots[call.slot] = .off
@@ -142,11 +154,29 @@ public struct WorkMachine: Sendable {
         return directives + next(call.slot, now: now)
     }
 
-    /// An ack call failed (no answer): the lease will expire and the order be delivered again.
+    /// An ack call failed (no answer; the queue may or may not have committed): retried after a backoff while the
+    /// node leads the order's epoch, attempts remain and the lease may still be valid; else the slot gives up.
     public mutating func onAckFailed(_ call: WorkCall, now: UInt64) -> [WorkDirective] {
-        guard !stopped, case .acking(_, let pending) = slots[safe: call.slot], pending == call else { return [] }
-        slots[call.slot] = .off
-        return next(call.slot, now: now)
+        guard !stopped, case .acking(let held, let pending, let attempt) = slots[safe: call.slot], pending == call
+        else { return [] }
+        let slot = call.slot
+        let retryAt = now &+ settings.ackBackoff(after: attempt)
+        let reason: AckGiveUp?
+        if leading != held.epoch {
+            reason = .leadershipLost
+        } else if attempt >= max(1, settings.ackAttempts) {
+            reason = .attemptsExhausted
+        } else if retryAt >= leaseEnds[slot] ?? 0 {
+            reason = .leaseMayHaveExpired
+        } else {
+            reason = nil
+        }
+        guard let reason else {
+            slots[slot] = .ackBackoff(held, attempt: attempt)
+            return [.setTimer(.ackRetry(slot: slot), deadline: retryAt)]
+        }
+        slots[slot] = .off
+        return [.record(.ackUnanswered(held, attempts: attempt, reason: reason))] + next(slot, now: now)
     }
 
     /// A release call ended (answered or failed: an unreleased lease expires).
@@ -167,7 +197,12 @@ public struct WorkMachine: Sendable {
         case .processing(let slot):
             guard case .processing(let held) = slots[safe: slot] else { return [] }
             let call = newCall(slot)
-            slots[slot] = .acking(held, call)
+            slots[slot] = .acking(held, call, attempt: 1)
+            return [.ack(call, held)]
+        case .ackRetry(let slot):
+            guard case .ackBackoff(let held, let attempt) = slots[safe: slot] else { return [] }
+            let call = newCall(slot)
+            slots[slot] = .acking(held, call, attempt: attempt + 1)
             return [.ack(call, held)]
         case .drainDeadline:
             guard draining, !drainDeadlinePassed else { return [] }
@@ -178,7 +213,11 @@ public struct WorkMachine: Sendable {
                 case .processing(let held):
                     directives.append(.cancelTimer(.processing(slot: slot)))
                     directives += release(slot, held)
-                case .acking(let held, _):
+                case .acking(let held, _, _):
+                    directives += release(slot, held)
+                case .ackBackoff(let held, let attempt):
+                    directives.append(.cancelTimer(.ackRetry(slot: slot)))
+                    directives.append(.record(.ackUnanswered(held, attempts: attempt, reason: .drainDeadline)))
                     directives += release(slot, held)
                 case .leasing, .idle:
                     slots[slot] = .off

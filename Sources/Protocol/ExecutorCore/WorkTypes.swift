@@ -14,13 +14,27 @@ public struct WorkSettings: Sendable, Hashable {
     public var drainNanos: UInt64
     /// Polls an idle slot other than 0 waits before asking again (unless woken).
     public var idlePolls: Int
+    /// Acks sent at most for one order (the first and its retries) when calls fail.
+    public var ackAttempts: Int
+    /// The wait before the first ack retry; it doubles for each further retry (at most 8 times this).
+    public var ackBackoffNanos: UInt64
 
-    public init(slots: Int, pollNanos: UInt64, processingNanos: UInt64, drainNanos: UInt64, idlePolls: Int = 20) {
+    public init(
+        slots: Int, pollNanos: UInt64, processingNanos: UInt64, drainNanos: UInt64, idlePolls: Int = 20,
+        ackAttempts: Int = 4, ackBackoffNanos: UInt64 = 50_000_000
+    ) {
         self.slots = slots
         self.pollNanos = pollNanos
         self.processingNanos = processingNanos
         self.drainNanos = drainNanos
         self.idlePolls = idlePolls
+        self.ackAttempts = ackAttempts
+        self.ackBackoffNanos = ackBackoffNanos
+    }
+
+    /// The wait before sending ack number `attempt + 1` after `attempt` failed ones.
+    public func ackBackoff(after attempt: Int) -> UInt64 {
+        ackBackoffNanos &* (1 << UInt64(min(max(attempt - 1, 0), 3)))
     }
 }
 
@@ -53,8 +67,11 @@ public enum WorkSlot: Sendable, Hashable {
     case idle
     /// Processing an order.
     case processing(HeldOrder)
-    /// Waiting for the answer to the ack of an order.
-    case acking(HeldOrder, WorkCall)
+    /// Waiting for the answer to ack number `attempt` (from 1) of an order.
+    case acking(HeldOrder, WorkCall, attempt: Int)
+    /// The ack's call failed after `attempt` acks: waiting to send it again (the queue answers a repeated ack of a
+    /// lease it committed `already_committed` with that lease).
+    case ackBackoff(HeldOrder, attempt: Int)
     /// Giving a lease back (clean stop).
     case releasing(WorkCall)
 }
@@ -75,6 +92,8 @@ public enum WorkTimer: Sendable, Hashable {
     case idle(slot: Int)
     /// A slot finished processing its order.
     case processing(slot: Int)
+    /// A slot sends its order's ack again.
+    case ackRetry(slot: Int)
     /// A clean stop stops waiting for orders in flight.
     case drainDeadline
 }
@@ -137,6 +156,21 @@ public enum WorkEvent: Sendable, Hashable {
     case dequeued(HeldOrder)
     /// The queue answered an order's ack (`executor.commit`).
     case acknowledged(HeldOrder, outcome: AckOutcome)
+    /// The slot gave up acknowledging an order after `attempts` acks got no answer (`executor.commit` with outcome
+    /// `unanswered`): the queue may have committed it; if not, its lease expires and it is delivered again.
+    case ackUnanswered(HeldOrder, attempts: Int, reason: AckGiveUp)
+}
+
+/// Why a slot stopped retrying an ack.
+public enum AckGiveUp: String, Sendable, Hashable {
+    /// Every attempt of `WorkSettings.ackAttempts` failed.
+    case attemptsExhausted = "attempts exhausted"
+    /// The next retry would come after the lease may have expired.
+    case leaseMayHaveExpired = "the lease may have expired"
+    /// The node no longer leads the epoch the order was leased under.
+    case leadershipLost = "leadership lost"
+    /// The clean stop's deadline passed.
+    case drainDeadline = "drain deadline passed"
 }
 
 /// What the shell must do after an input of the work loop.

@@ -8,14 +8,28 @@ import TraceModel
 
 /// The simulated network and RPC layer: the same rpc.* events, message ids and clock rules as `RPCClient` and the
 /// request dispatcher. Requests can be delayed, dropped, duplicated (a client retry with a new message id) and
-/// cut by a partition; replies are only delayed (a reply lost after the server acted is a gap the checks report:
-/// see `SimulationOptions`).
+/// cut by a partition; replies can be delayed (sometimes past the caller's deadline), dropped, and cut in flight by
+/// a partition, after the server acted (an ack's reply lost after the queue committed).
 extension PipelineRun {
     func delay() -> UInt64 {
         if faulty && options.faults.delays && chance(0.05) {
             return random(2_000_000...options.faults.maximumDelayNanos)
         }
         return random(100_000...2_000_000)
+    }
+
+    /// A reply's delay: a request's, or now and then (`lateReplyRate`) up to `maximumReplyDelayNanos`, later than
+    /// most callers' deadlines.
+    func replyDelay() -> UInt64 {
+        if faulty && options.faults.lateReplies && chance(lateReplyRate) {
+            return random(options.faults.maximumDelayNanos...options.faults.maximumReplyDelayNanos)
+        }
+        return delay()
+    }
+
+    /// True when a message between `from` and `to` is cut by a partition.
+    func cut(_ from: String, _ to: String) -> Bool {
+        !isolated.isEmpty && (isolated.contains(from) || isolated.contains(to))
     }
 
     func incarnation(of node: String) -> Int {
@@ -38,9 +52,8 @@ extension PipelineRun {
             sentAt: scheduler.now, logical: logical ?? msg)
         copies[logical ?? msg, default: 0] += 1
         scheduler.schedule(.deadline(msg: msg), at: scheduler.now &+ deadline)
-        let cut = isolated.contains(node) || isolated.contains(peer)
         let dropped = faulty && chance(dropRate)
-        if !cut && !dropped {
+        if !cut(node, peer) && !dropped {
             scheduler.schedule(
                 .request(SimRequest(msg: msg, from: node, to: peer, payload: payload, clock: clock)),
                 at: scheduler.now &+ delay())
@@ -53,6 +66,8 @@ extension PipelineRun {
     /// A request arrives at its server.
     func serve(_ request: SimRequest) {
         let server = request.to
+        // A partition that began while the request was in flight cuts it.
+        guard !cut(request.from, server) else { return }
         if server == "queue" {
             guard queueUp else { return }
         } else if let id = ElectionID.of(server) {
@@ -96,7 +111,9 @@ extension PipelineRun {
         let reply = SimReply(
             msg: request.msg, from: server, to: request.from, method: method, payload: payload, clock: clock,
             sentAt: scheduler.now)
-        scheduler.schedule(.reply(reply), at: scheduler.now &+ delay())
+        if !(faulty && chance(replyDropRate)) {
+            scheduler.schedule(.reply(reply), at: scheduler.now &+ replyDelay())
+        }
         after?()
     }
 
@@ -106,7 +123,8 @@ extension PipelineRun {
 
     /// A reply arrives at its client.
     func receive(_ reply: SimReply) {
-        guard let call = pending[reply.msg] else { return }
+        // A partition that began while the reply was in flight cuts it (the caller's deadline fires).
+        guard let call = pending[reply.msg], !cut(reply.from, reply.to) else { return }
         if let id = ElectionID.of(reply.to), let executor = executors[id] {
             guard executor.up, executor.incarnation == call.incarnation else { return }
             if let until = executor.pausedUntil, until > scheduler.now {

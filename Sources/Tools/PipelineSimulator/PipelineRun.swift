@@ -30,6 +30,8 @@ public final class PipelineRun {
     var faulty = true
     var dropRate = 0.0
     var duplicateRate = 0.0
+    var replyDropRate = 0.0
+    var lateReplyRate = 0.0
     let ids: [Int]
     let electionConfiguration = BullyConfiguration(
         heartbeatInterval: 50_000_000, leaderTimeout: 200_000_000, electionTimeout: 60_000_000,
@@ -116,6 +118,8 @@ public final class PipelineRun {
         }
         if options.faults.drops { dropRate = Double(rng.next() % 8) / 100 }
         if options.faults.duplicates { duplicateRate = Double(rng.next() % 5) / 100 }
+        if options.faults.replyDrops { replyDropRate = Double(rng.next() % 8) / 100 }
+        if options.faults.lateReplies { lateReplyRate = Double(rng.next() % 5) / 100 }
         for index in 0..<options.orders {
             let id = Self.hex(rng.next()) + Self.hex(rng.next())
             let priority = OrderPriority(shippingWeight: Int(rng.next() % 3), countryRank: Int(rng.next() % 4))

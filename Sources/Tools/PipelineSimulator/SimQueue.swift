@@ -3,12 +3,15 @@ import ClusterProtocol
 import Election
 import ExecutorCore
 import OrderQueueCore
+import QueueStore
 import TraceModel
 
 /// The simulated Order Queue: the pure `LeasedOrderQueue` the real `QueueService` runs, with a durable record log
-/// kept in memory. Every change is journaled and appended to the log before the answer leaves; a restart replays
-/// the log through the same reducer (`LeasedOrderQueue.apply`) the real `QueueStore` replays, then revokes the
-/// leases of the old process. Trace events have the real queue's kinds and fields.
+/// kept in memory as bytes: every change is journaled, encoded and framed exactly as `QueueStore` writes its log
+/// (`Framing.append`: length, CRC-32, `RecordCodec` payload) before the answer leaves. A restart scans those bytes
+/// (`Framing.scan`, which stops at a torn or damaged frame) and replays the decoded records through the reducer
+/// `QueueStore` replays (`LeasedOrderQueue.apply`), then revokes the leases of the old process. Trace events have the
+/// real queue's kinds and fields.
 struct SimQueue {
     typealias Record = (EventKind, [String: TraceValue], String?)
 
@@ -18,8 +21,10 @@ struct SimQueue {
     }
 
     private(set) var state: LeasedOrderQueue
-    /// The durable log (what survives a crash).
-    private(set) var log: [QueueRecord] = []
+    /// The durable log (what survives a crash): framed records, as `QueueStore` writes them to its file.
+    private(set) var log: [UInt8] = []
+    /// Where each record of `log` ends (to cut whole records off its tail for `queueLosesLogTail`).
+    private var recordEnds: [Int] = []
     let bug: InjectedBug
 
     init(leaseDuration: UInt64, bug: InjectedBug) {
@@ -30,27 +35,40 @@ struct SimQueue {
     /// A restart: the state is rebuilt from the log, leases of the old process are revoked (durably).
     /// Returns the `queue.recovered` event. `lostTail` records of the log are lost first (an injected bug).
     mutating func restart(lostTail: Int) -> Record {
-        if lostTail > 0 { log.removeLast(min(lostTail, log.count)) }
+        if lostTail > 0, !recordEnds.isEmpty {
+            let kept = max(0, recordEnds.count - lostTail)
+            log.removeLast(log.count - (kept == 0 ? 0 : recordEnds[kept - 1]))
+            recordEnds.removeLast(recordEnds.count - kept)
+        }
         var queue = LeasedOrderQueue(leaseDuration: state.leaseDuration, journaling: true)
-        for record in log { queue.apply(record) }
+        var commits: [String] = []
+        let scan = Framing.scan(log) { record in
+            queue.apply(record)
+            if case .committed(let commit) = record { commits.append(commit.orderId) }
+        }
+        assert(scan.damage == nil && scan.validEnd == log.count, "the simulated log is written whole")
         let revoked = queue.revokeAllLeases()
         state = queue
-        let replayed = log.count
-        log += state.takeJournal()
+        append(state.takeJournal())
         let waiting = state.waiting.snapshot().map(\.orderId)
-        let recent = log.suffix(256).compactMap { record -> String? in
-            if case .committed(let commit) = record { return commit.orderId }
-            return nil
-        }
         return Self.record(
             QueueRecovered(
-                records: replayed, waiting: waiting.count, committed: state.commits.count, revoked: revoked.count,
-                highestEpoch: state.highestEpoch, replayMs: 0, damaged: 0, orders: waiting, recentCommits: recent))
+                records: scan.records, waiting: waiting.count, committed: state.commits.count, revoked: revoked.count,
+                highestEpoch: state.highestEpoch, replayMs: 0, damaged: scan.damage == nil ? 0 : 1, orders: waiting,
+                recentCommits: Array(commits.suffix(256))))
+    }
+
+    /// Encodes and frames `records` onto the log.
+    private mutating func append(_ records: [QueueRecord]) {
+        for record in records {
+            Framing.append(record, to: &log)
+            recordEnds.append(log.count)
+        }
     }
 
     /// Makes the records of the last operation durable.
     private mutating func sync() {
-        log += state.takeJournal()
+        append(state.takeJournal())
         assert(state.leases.values.allSatisfy { !state.waiting.contains(orderId: $0.lease.orderId) })
         assert(state.leases.keys.allSatisfy { state.commits[$0] == nil })
     }

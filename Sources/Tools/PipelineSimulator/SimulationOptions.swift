@@ -36,6 +36,11 @@ public struct FaultOptions: Sendable, Hashable {
     public var maximumDelayNanos: UInt64 = 40_000_000
     /// Requests are lost (the caller's deadline fires).
     public var drops = true
+    /// Replies are lost after the server acted (the caller's deadline fires), e.g. an ack's after the commit.
+    public var replyDrops = true
+    /// Replies now and then take up to `maximumReplyDelayNanos`, past most callers' deadlines.
+    public var lateReplies = true
+    public var maximumReplyDelayNanos: UInt64 = 1_000_000_000
     /// Requests are sent twice (a client retry with a new message id).
     public var duplicates = true
     /// A node is cut off from the others for a while (requests to and from it fail).
@@ -57,6 +62,8 @@ public struct FaultOptions: Sendable, Hashable {
         var options = FaultOptions()
         options.delays = false
         options.drops = false
+        options.replyDrops = false
+        options.lateReplies = false
         options.duplicates = false
         options.partitions = false
         options.crashes = false

@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Foundation
 import TraceAnalysis
 import TraceFormat
@@ -18,6 +19,23 @@ public struct SimulationResult: Sendable {
 
     /// True when the run has no violation and no problem.
     public var passed: Bool { report.passed && problems.isEmpty }
+
+    /// Acks the queue answered `already_committed` (a retried or duplicated ack of a committed order) and acks an
+    /// executor gave up on (`executor.commit` with outcome `unanswered`): evidence the reply faults bite.
+    public var ackTally: (alreadyCommitted: Int, unanswered: Int) {
+        var tally = (alreadyCommitted: 0, unanswered: 0)
+        for event in events {
+            switch event.kind {
+            case QueueAckRefused.kind:
+                if event.data["outcome"]?.stringValue == "already_committed" { tally.alreadyCommitted += 1 }
+            case ExecutorCommit.kind:
+                if event.data["outcome"]?.stringValue == ExecutorCommit.unanswered { tally.unanswered += 1 }
+            default:
+                break
+            }
+        }
+        return tally
+    }
 
     /// One paragraph: what failed (violations with their first steps, problems).
     public var failureSummary: String {

@@ -17,6 +17,8 @@ final class ExactlyOnceCheck: RunCheck {
         var queueCommits = 0
         var executorCommit: RunEvent?
         var executorCommits = 0
+        /// Leases whose executor recorded that none of its acks got an answer (`unanswered`).
+        var unanswered: [UInt64: RunEvent] = [:]
         var redelivered = false
         /// Approved and stored in an earlier run: the durable queue recovered it waiting.
         var carried = false
@@ -31,6 +33,8 @@ final class ExactlyOnceCheck: RunCheck {
         /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
         var stored: Bool { enqueues == 1 || (enqueues == 0 && (carried || recoveredUntraced)) }
         var complete: Bool { approved && stored && queueCommits == 1 && executorCommits == 1 }
+        /// The lease of the queue's (first) commit.
+        var committedLease: UInt64? { queueCommit?.event.payload(QueueCommit.self)?.ack.lease }
     }
 
     private var orders: [String: OrderState] = [:]
@@ -59,6 +63,8 @@ final class ExactlyOnceCheck: RunCheck {
         case leaseEnded
         case queueCommit
         case executorCommit(committed: Bool)
+        /// The executor stopped retrying the ack of `lease` without an answer.
+        case executorUnanswered(lease: UInt64?)
         /// Another queue event about the order (refused ack, released lease, overload).
         case other
     }
@@ -72,12 +78,17 @@ final class ExactlyOnceCheck: RunCheck {
         case .queueLeaseExpired(let expired): (expired.end.order, .leaseEnded)
         case .queueLeaseRevoked(let revoked): (revoked.end.order, .leaseEnded)
         case .queueCommit(let commit): (commit.ack.order, .queueCommit)
-        case .executorCommit(let commit): (commit.order, .executorCommit(committed: commit.committed))
+        case .executorCommit(let commit): (commit.order, executorStep(commit))
         case .queueAckRefused(let refused): (refused.ack.order, .other)
         case .queueLeaseReleased(let released): (released.end.order, .other)
         case .queueOverloaded(let overloaded): (overloaded.order, .other)
         default: nil
         }
+    }
+
+    /// An executor's record of an ack: the queue's answer, or that no ack of the lease got one.
+    private static func executorStep(_ commit: ExecutorCommit) -> Step {
+        commit.isUnanswered ? .executorUnanswered(lease: commit.lease) : .executorCommit(committed: commit.committed)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
@@ -150,6 +161,8 @@ final class ExactlyOnceCheck: RunCheck {
                 duplicate(order, event, what: "execution", earlier: entry.executorCommit)
             }
             entry.executorCommit = entry.executorCommit ?? event
+        case .executorUnanswered(let lease):
+            if let lease { entry.unanswered[lease] = event }
         case .other:
             if orders[order] == nil { return }
         }
@@ -243,6 +256,10 @@ final class ExactlyOnceCheck: RunCheck {
                 lost(order, entry)
             } else if !entry.approved && (entry.enqueues > 0 || entry.queueCommits > 0 || entry.executorCommits > 0) {
                 unexpected(order, entry, state)
+            } else if entry.queueCommits == 1 && entry.executorCommits == 0, let lease = entry.committedLease,
+                let unanswered = entry.unanswered[lease]
+            {
+                commitNeverHeardOf(order, entry, unanswered)
             } else if entry.queueCommits != entry.executorCommits {
                 unmatchedCommit(order, entry, state)
             }
@@ -329,6 +346,23 @@ final class ExactlyOnceCheck: RunCheck {
                 "However no order.decision approved it"
                     + (orchestratorLost ? " (the orchestrator's trace is incomplete)." : "."))
         }
+        report(finding.finding)
+    }
+
+    /// The queue committed the order once, under a lease whose executor recorded that none of its acks got an answer
+    /// (the replies were lost): executed and committed once; only the executor's own record of it is missing.
+    private func commitNeverHeardOf(_ order: String, _ entry: OrderState, _ unanswered: RunEvent) {
+        counts.ok += 1
+        info["committed, the executor never heard back", default: 0] += 1
+        var finding = builder(
+            "order \(EventDescriber.shortID(order)): committed, but its executor never heard back",
+            rule: "the replies to every ack of the lease were lost; the commit happened once", severity: .warning)
+        if let commit = entry.queueCommit {
+            let label = finding.name(commit)
+            finding.step("\(label) commits order \(order) at the queue.")
+        }
+        let label = finding.name(unanswered)
+        finding.step("However \(label): no ack of that lease got an answer, so the executor has no commit record.")
         report(finding.finding)
     }
 

@@ -24,6 +24,8 @@ final class MutualExclusionCheck: RunCheck {
     private var highestLease: Int64 = 0
     /// The node that grants leases (the queue), once seen.
     private var queueNode: String?
+    /// The first event of the queue's latest process: it ended every lease of the processes before it.
+    private var restart: RunEvent?
     private static let leaseWindow: Int64 = 4_096
 
     /// Who holds a lease: its executor and epoch.
@@ -64,7 +66,7 @@ final class MutualExclusionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted() }
+        if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted(event) }
         let kind = event.event.kind.rawValue
         guard kind.hasPrefix("queue.") || kind.hasPrefix("executor."), let decoded = state.protocolEvent(event),
             let (id, step) = Self.step(decoded)
@@ -99,7 +101,8 @@ final class MutualExclusionCheck: RunCheck {
 
     /// A new queue process: the leases of the old one ended with it (an in-memory queue forgets them and may reuse
     /// their ids; a durable queue revokes them when it replays its log).
-    private func queueRestarted() {
+    private func queueRestarted(_ event: RunEvent) {
+        restart = event
         info["queue restarts", default: 0] += 1
         active.removeAll()
         granted.removeAll()
@@ -138,6 +141,13 @@ final class MutualExclusionCheck: RunCheck {
 
     private func dequeue(_ event: RunEvent, lease: Int64) {
         let node = event.event.node
+        // A lease granted by an earlier queue process (its dequeue knows the queue only before the restart), merged
+        // after the restart: the restart ended it.
+        if let restart, let queueNode, granted[lease] == nil,
+            event.event.clock[queueNode] < restart.event.clock[queueNode]
+        {
+            ended[lease] = restart
+        }
         for other in lastDequeue.keys.sorted() where other != node {
             guard var earlier = lastDequeue[other], !earlier.compared.contains(node) else { continue }
             earlier.compared.insert(node)

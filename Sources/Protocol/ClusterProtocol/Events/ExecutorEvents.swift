@@ -52,6 +52,13 @@ public struct ExecutorCommit: TraceEventPayload {
     /// True when the queue committed the order on this ack.
     public var committed: Bool { outcome == QueueAck.committed }
 
+    /// The outcome an executor records when none of its acks of the lease got an answer and it stopped retrying:
+    /// the queue may have committed the order (a lost reply) or not (its lease expires and it is delivered again).
+    public static let unanswered = "unanswered"
+
+    /// True when no ack of the lease got an answer (see `unanswered`).
+    public var isUnanswered: Bool { outcome == Self.unanswered }
+
     public func encoded() -> [String: TraceValue] {
         var data = [String: TraceValue].lease(order: order, epoch: epoch, lease: lease)
         data.put("outcome", outcome)

@@ -50,6 +50,13 @@ extension ExecutorNode {
             logger.notice("stepped down from epoch \(from): epoch \(newer) is newer")
         case .acknowledged(_, let outcome):
             if outcome == .committed { metrics.counter("executor_orders_committed_total").increment() }
+        case .ackUnanswered(let held, let attempts, let reason):
+            logger.warning(
+                "gave up acknowledging an order: no ack got an answer",
+                metadata: [
+                    "order_id": .string(held.order.orderId), "lease": "\(held.lease.id)", "attempts": "\(attempts)",
+                    "cause": .string(reason.rawValue),
+                ])
         case .ignoredFencing(let epoch):
             logger.warning("ignored an out-of-range fencing epoch from the queue", metadata: ["epoch": "\(epoch)"])
         case .electionReceived, .electionSent, .dequeued:
@@ -120,7 +127,8 @@ extension ExecutorNode {
 
     private func ackFailed(_ call: WorkCall, orderId: String, _ error: any Error) {
         calls[call.id] = nil
-        // The lease will expire and the order will be delivered again; its ack is idempotent.
+        // The work machine retries the ack (idempotent: a repeat of a committed lease is `already_committed`) or
+        // gives up (`ackUnanswered`); an order the queue did not commit is delivered again when its lease expires.
         logger.warning("ack failed", metadata: ["order_id": .string(orderId), "cause": "\(error)"])
         apply(instance.onAckFailed(call, now: monotonic()))
     }
