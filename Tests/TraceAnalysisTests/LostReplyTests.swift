@@ -1,4 +1,5 @@
 import Causality
+import ClusterProtocol
 import Testing
 import TraceAnalysis
 import TraceFormat
@@ -24,8 +25,11 @@ private let orderB = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"
         return builder.events
     }
 
-    static func unanswered(lease: Int64) -> [String: TraceValue] {
-        ["order": .string(orderA), "epoch": "1.2", "term": 1, "lease": .int(lease), "outcome": "unanswered"]
+    static func unanswered(lease: UInt64) -> [String: TraceValue] {
+        ExecutorCommit(
+            order: orderA, epoch: ScenarioBuilder.epoch("1.2"), lease: lease, outcome: ExecutorCommit.unanswered
+        )
+        .encoded()
     }
 
     @Test func aCommitWhoseExecutorRecordedEveryAckUnansweredIsAWarningNotADisagreement() {
@@ -56,18 +60,22 @@ private let orderB = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"
         // A new queue process whose clock goes on where the old one's ended (the simulator's queue keeps its clock).
         builder.pids["queue"] = (builder.pids["queue"] ?? 0) + 7_000
         builder.sequences["queue"] = 0
-        builder.record("queue", EventKind("queue.recovered"), ["records": 3, "waiting": 2, "revoked": 1])
+        builder.record(
+            "queue",
+            QueueRecovered(
+                records: 3, waiting: 2, committed: 0, revoked: 1, highestEpoch: ScenarioBuilder.epoch("1.2"),
+                replayMs: nil, damaged: nil, orders: [orderA, orderB], recentCommits: []))
         builder.elect("executor-3", epoch: "2.3", follower: "executor-1")
         builder.execute(orderB, executor: "executor-3", epoch: "2.3", lease: 2)
         // executor-2 goes on with events of its own (so the merge, by clock sum, puts its dequeue after the restart).
-        for _ in 0..<60 { builder.record("executor-2", EventKind("test.tick"), [:]) }
+        for tick in 0..<60 { builder.record("executor-2", TestTick(index: Int64(tick))) }
+        let epoch = ScenarioBuilder.epoch("1.2")
         builder.record(
-            "executor-2", EventKind("executor.dequeue"), trace: orderA,
-            ["order": .string(orderA), "epoch": "1.2", "term": 1, "lease": 1, "delivery": 1])
+            "executor-2", ExecutorDequeue(order: orderA, epoch: epoch, lease: 1, delivery: 1, slot: nil), trace: orderA)
         if commitsIt {
             builder.record(
-                "executor-2", EventKind("executor.commit"), trace: orderA,
-                ["order": .string(orderA), "epoch": "1.2", "term": 1, "lease": 1, "outcome": "committed"])
+                "executor-2", ExecutorCommit(order: orderA, epoch: epoch, lease: 1, outcome: QueueAck.committed),
+                trace: orderA)
         }
         return builder.events
     }
