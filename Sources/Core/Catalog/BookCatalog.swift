@@ -11,8 +11,8 @@ public struct BookCatalog: Sendable {
     private let indexById: [String: Int]
     /// Normalized title forms, parallel to `books`.
     let keys: [TitleKey]
-    /// Author and genre sets, parallel to `books` (the suggestion engine compares them for every book).
-    let profiles: [BookProfile]
+    /// Each book's related books, ranked (the suggestion engine's lookup table).
+    let related: RelatedBooksIndex
 
     /// The shipped catalog (`CatalogData`), decoded once on first use.
     public static let standard: BookCatalog = {
@@ -33,7 +33,7 @@ public struct BookCatalog: Sendable {
         }
         indexById = index
         keys = books.map { TitleKey(title: $0.title) }
-        profiles = books.map(BookProfile.init)
+        related = RelatedBooksIndex(books: books)
     }
 
     /// The book with identifier `id`, if any.

@@ -42,9 +42,11 @@ public struct SuggestionEngine: Sendable {
     public func suggest(for orderedTitles: [String], count: Int = 3) -> [SuggestedBook] {
         let limit = min(max(count, 0), Self.maximumCount)
         guard limit > 0 else { return [] }
-        let ordered = orderedBooks(orderedTitles)
-        let orderedIds = Set(ordered.map(\.id))
-        var chosen = related(to: ordered, excluding: orderedIds).prefix(limit).map(\.id)
+        let ordered = orderedPositions(orderedTitles)
+        var chosen = catalog.related.related(to: ordered, limit: limit, books: catalog.books).map {
+            catalog.books[$0].id
+        }
+        let orderedIds = Set(ordered.map { catalog.books[$0].id })
         var taken = orderedIds.union(chosen)
         let fillers = staffPicks.lazy.compactMap { self.catalog.book(id: $0) } + catalog.books
         for book in fillers where chosen.count < limit && !taken.contains(book.id) {
@@ -56,8 +58,12 @@ public struct SuggestionEngine: Sendable {
 
     /// The distinct catalog books matched by `titles`, in catalog order.
     public func orderedBooks(_ titles: [String]) -> [Book] {
-        let positions = Set(titles.compactMap { catalog.match($0).flatMap { catalog.position(of: $0.id) } })
-        return positions.sorted().map { catalog.books[$0] }
+        orderedPositions(titles).map { catalog.books[$0] }
+    }
+
+    /// The distinct catalog positions matched by `titles`, sorted.
+    func orderedPositions(_ titles: [String]) -> [Int] {
+        Set(titles.compactMap { catalog.match($0).flatMap { catalog.position(of: $0.id) } }).sorted()
     }
 
     /// How strongly `candidate` relates to `ordered`: `authorPoints` when they share an author, plus
@@ -75,28 +81,5 @@ public struct SuggestionEngine: Sendable {
         let genre = allGenres == 0 ? 0 : genrePoints * sharedGenres / allGenres
         let era = eraPointsPerYear * max(0, eraWindowYears - abs(candidate.year - ordered.year))
         return (sharesAuthor ? authorPoints : 0) + genre + era
-    }
-
-    /// Every related book not in `excluded`, best first (score, then year distance, then id).
-    private func related(to ordered: [Book], excluding excluded: Set<String>) -> [Book] {
-        guard !ordered.isEmpty else { return [] }
-        struct Ranked {
-            let book: Book
-            let score: Int
-            let yearDistance: Int
-        }
-        let orderedProfiles = ordered.map(BookProfile.init)
-        let ranked: [Ranked] = zip(catalog.books, catalog.profiles).compactMap { candidate, profile in
-            guard !excluded.contains(candidate.id) else { return nil }
-            let score = orderedProfiles.map { Self.affinity(of: profile, to: $0) }.max() ?? 0
-            guard score > 0 else { return nil }
-            let distance = ordered.map { abs(candidate.year - $0.year) }.min() ?? 0
-            return Ranked(book: candidate, score: score, yearDistance: distance)
-        }
-        return ranked.sorted { lhs, rhs in
-            if lhs.score != rhs.score { return lhs.score > rhs.score }
-            if lhs.yearDistance != rhs.yearDistance { return lhs.yearDistance < rhs.yearDistance }
-            return lhs.book.id < rhs.book.id
-        }.map(\.book)
     }
 }
