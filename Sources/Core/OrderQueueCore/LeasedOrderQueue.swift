@@ -148,7 +148,7 @@ public struct LeasedOrderQueue: Sendable {
             orderId: orderId, priority: priority, enqueueSequence: waiting.nextSequence, enqueuedAtNanos: nowNanos,
             ticket: ticket)
         record(.enqueued(queued))
-        return .enqueued(queued, position: waiting.position(of: orderId) ?? 0)
+        return .enqueued(queued, position: waiting.position(ofNewest: orderId) ?? 0)
     }
 
     /// Stores the order `ticket` describes (its id is the ticket's).

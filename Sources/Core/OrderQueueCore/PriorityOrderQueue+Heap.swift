@@ -24,6 +24,7 @@ extension PriorityOrderQueue {
             positions.append(0)
         }
         slots[order.orderId] = handle
+        waitingPerPriority[order.priority, default: 0] += 1
         heap.append(handle)
         positions[handle] = heap.count - 1
         siftUp(heap.count - 1)
@@ -42,6 +43,8 @@ extension PriorityOrderQueue {
         let removed = orders[handle]!
         orders[handle] = nil
         slots[removed.orderId] = nil
+        let left = (waitingPerPriority[removed.priority] ?? 1) - 1
+        waitingPerPriority[removed.priority] = left > 0 ? left : nil
         freeHandles.append(handle)
         return removed
     }

@@ -7,8 +7,9 @@ import Checkout
 /// idempotent per order id while the order waits (a retried RPC stores nothing twice); an order that left the
 /// queue (dequeued or removed) can be enqueued again, so remembering executed orders is the caller's job (the
 /// lease layer). `requeue` puts a previously dequeued order back with its original sequence, ahead of later
-/// arrivals of equal priority. Costs: dequeue, remove and requeue O(log n); enqueue O(n) because it reports the
-/// new order's position; contains O(1); snapshot O(n log n). Pure value type: time is passed in, nothing is
+/// arrivals of equal priority. Costs: dequeue, remove and requeue O(log n); enqueue O(log n + p), where p is the
+/// number of distinct priorities waiting (it reports the new order's position from per-priority counts);
+/// `position(of:)` for any order O(n); contains O(1); snapshot O(n log n). Pure value type: time is passed in, nothing is
 /// read from clocks.
 public struct PriorityOrderQueue: Sendable {
     /// Heap-ordered handles: `heap[0]` is served next; children of `i` are `2i+1` and `2i+2`. The heap moves
@@ -21,6 +22,8 @@ public struct PriorityOrderQueue: Sendable {
     var freeHandles: [Int] = []
     /// Order id → handle.
     var slots: [String: Int] = [:]
+    /// How many orders wait at each priority (a priority with none has no entry).
+    var waitingPerPriority: [OrderPriority: Int] = [:]
     /// The sequence the next new order will get (always above every sequence the queue has seen).
     public private(set) var nextSequence: UInt64 = 0
 
@@ -52,6 +55,18 @@ public struct PriorityOrderQueue: Sendable {
         return heap.reduce(0) { $0 + (isServed($1, before: target) ? 1 : 0) }
     }
 
+    /// The position of `orderId` when it is the newest arrival (it holds the highest sequence, as an order just
+    /// enqueued does): every order of a higher priority, and every other order of its own, is served before it.
+    /// O(p) for p distinct waiting priorities, where `position(of:)` scans every waiting order.
+    public func position(ofNewest orderId: String) -> Int? {
+        guard let handle = slots[orderId] else { return nil }
+        let priority = keys[handle].priority
+        var ahead = (waitingPerPriority[priority] ?? 1) - 1
+        for (other, count) in waitingPerPriority where other > priority { ahead += count }
+        assert(ahead == position(of: orderId), "position(ofNewest:) called for an order that is not the newest")
+        return ahead
+    }
+
     /// Stores `ticket` under `orderId` with the next sequence, unless that id is already waiting.
     @discardableResult
     public mutating func enqueue(
@@ -63,7 +78,7 @@ public struct PriorityOrderQueue: Sendable {
             ticket: ticket)
         nextSequence += 1
         insert(queued)
-        return .enqueued(queued, position: position(of: orderId) ?? 0)
+        return .enqueued(queued, position: position(ofNewest: orderId) ?? 0)
     }
 
     /// Removes and returns the order to serve next.
