@@ -5,7 +5,7 @@ import TraceAnalysis
 import TraceFormat
 
 /// The outcome of one operator over all its positions.
-public struct MutationRow: Sendable {
+public struct MutationRow: Sendable, Encodable {
     public var name: String
     public var rule: String
     public var isDamage: Bool
