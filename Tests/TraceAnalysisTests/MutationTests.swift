@@ -40,7 +40,9 @@ struct MutationTests {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     static var seeds: [UInt64] {
-        (environment["MUTATION_SEEDS"] ?? "1").split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        (environment["MUTATION_SEEDS"] ?? "1").split(separator: ",").compactMap {
+            UInt64($0.trimmingCharacters(in: .whitespaces))
+        }
     }
 
     static var positions: Int { environment["MUTATION_POSITIONS"].flatMap { Int($0) } ?? 20 }
@@ -69,11 +71,12 @@ struct MutationTests {
         var run = try MutationRun.load(directory: "\(Self.samples)/clean-failover")
         let node = try #require(run.nodes.first { run.reliable.contains($0) && run.events[$0]!.count > 10 })
         let planted = run.events[node]![5]
-        run.plant(ClockPlant(edit: { clock in
-            var entries = clock.entries
-            entries[node, default: 0] += 7
-            return VectorClock(entries)
-        }), at: planted.id)
+        run.plant(
+            ClockPlant(edit: { clock in
+                var entries = clock.entries
+                entries[node, default: 0] += 7
+                return VectorClock(entries)
+            }), at: planted.id)
         let simulated = try ClockSimulator.simulate(run)
         let list = run.events[node]!
         for index in 0..<5 { #expect(simulated[node]![index].clock == list[index].event.clock) }
@@ -88,6 +91,20 @@ struct MutationTests {
         #expect(!informed.isEmpty)
     }
 
+    @Test("every in-memory operator plants events that exist and changes what the checker reads")
+    func operatorsPlantSomething() throws {
+        let base = try MutationRun.load(directory: "\(Self.samples)/clean-failover")
+        let original = try ClockSimulator.simulate(base)
+        for op in MutationOperator.all where !op.isDamage {
+            let mutant = try #require(op.mutant(of: base, seed: 7), "\(op.name)")
+            let planted = mutant.run.identities(mutant.planted)
+            #expect(!planted.isEmpty && planted.count == mutant.planted.count, "\(op.name): \(mutant.description)")
+            var mutated = try ClockSimulator.simulate(mutant.run)
+            mutant.reorder?(&mutated)
+            #expect(mutated != original, "\(op.name) changed nothing: \(mutant.description)")
+        }
+    }
+
     @Test("every operator is detected and names the planted event, except the listed blind spots of main")
     func campaign() throws {
         for directory in Self.runs {
@@ -95,15 +112,22 @@ struct MutationTests {
             let campaign = MutationCampaign(
                 base: base, seeds: Self.seeds, positions: Self.positions, operators: Self.operators)
             let rows = try campaign.run()
-            print("mutation testing of \(directory), seeds \(Self.seeds), \(Self.positions) positions per operator and seed")
+            print(
+                "mutation testing of \(directory), seeds \(Self.seeds), "
+                    + "\(Self.positions) positions per operator and seed"
+            )
             print(MutationCampaign.table(rows), terminator: "")
-            print("seconds per operator: " + rows.map { "\($0.name) \(String(format: "%.1f", $0.seconds))" }.joined(separator: ", "))
+            print(
+                "seconds per operator: "
+                    + rows.map { "\($0.name) \(String(format: "%.1f", $0.seconds))" }.joined(separator: ", "))
             for row in rows {
-                #expect(row.positions >= Self.positions * Self.seeds.count, "\(row.name): only \(row.positions) positions")
+                #expect(
+                    row.positions >= Self.positions * Self.seeds.count, "\(row.name): only \(row.positions) positions")
                 if Self.expectedMissesUntilFixed.contains(row.name) {
                     #expect(
                         !row.complete,
-                        "\(row.name) is now detected and named at every position: remove it from expectedMissesUntilFixed")
+                        "\(row.name) is now detected and named everywhere: remove it from expectedMissesUntilFixed"
+                    )
                 } else {
                     #expect(
                         row.complete,

@@ -9,7 +9,8 @@ struct MutationBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mutations", abstract: "Mutation testing of trace-analyzer check: detection per operator.")
 
-    @Option(name: .customLong("run"), help: "The run directory to mutate.") var directory = "traces/samples/clean-failover"
+    @Option(name: .customLong("run"), help: "The run directory to mutate.") var directory =
+        "traces/samples/clean-failover"
     @Option(help: "Seeds, comma-separated (each gives every operator its own positions).") var seeds = "1"
     @Option(help: "Positions per operator and seed.") var positions = 20
     @Option(help: "Only these operators, comma-separated (default: all).") var operators: String?
@@ -32,7 +33,8 @@ struct MutationBenchmark: ParsableCommand {
             let names = operators.split(separator: ",").map(String.init)
             chosen = names.compactMap { MutationOperator.named($0) }
             guard chosen.count == names.count else {
-                throw ValidationError("unknown operator; known: " + MutationOperator.all.map(\.name).joined(separator: ", "))
+                throw ValidationError(
+                    "unknown operator; known: " + MutationOperator.all.map(\.name).joined(separator: ", "))
             }
         }
         let base = try MutationRun.load(directory: directory)

@@ -54,7 +54,8 @@ enum ClockOperators {
         let drop = UInt64(1 + rng.below(3))
         var run = run
         run.plant(ClockPlant(edit: { $0.setting(other, to: $0[other] - min($0[other], drop)) }), at: event.id)
-        return Mutant(run: run, planted: [event.id], description: "knowledge-shrink at \(event.event.handle): \(other) −\(drop)")
+        return Mutant(
+            run: run, planted: [event.id], description: "knowledge-shrink at \(event.event.handle): \(other) −\(drop)")
     }
 
     /// Receives of reliable nodes whose message brings knowledge the receiver did not have.
@@ -77,7 +78,9 @@ enum ClockOperators {
     }
 
     /// The next event of a third node that `event` does not know and that is concurrent with it.
-    static func unknownEvent(_ run: MutationRun, _ event: SimEvent, excluding: Set<String>, _ rng: inout SplitMix64)
+    static func unknownEvent(
+        _ run: MutationRun, _ event: SimEvent, excluding: Set<String>, _ rng: inout SplitMix64
+    )
         -> SimEvent?
     {
         let others = run.nodes.filter { !excluding.contains($0) }.compactMap { other -> SimEvent? in
@@ -173,7 +176,8 @@ enum ClockOperators {
         run.plant(ClockPlant(mergesUnplantedSource: true), at: receive.id)
         return Mutant(
             run: run, planted: [send.id, receive.id],
-            description: "causal-cycle: \(send.event.handle) knows \(q):\(counter), its own receive \(receive.event.handle)")
+            description:
+                "causal-cycle: \(send.event.handle) knows \(q):\(counter), its own receive \(receive.event.handle)")
     }
 
     static func seqSkip(_ run: MutationRun, _ rng: inout SplitMix64) -> Mutant? {

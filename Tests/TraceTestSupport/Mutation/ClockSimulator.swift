@@ -98,7 +98,8 @@ public enum ClockSimulator {
                     guard needs.allSatisfy({ downstream[$0] != nil }) else { break }
                     var clock = position == 0 ? VectorClock() : downstream[list[position - 1].id]!
                     if let source = event.source, present.contains(source), event.plant?.skipsMerge != true {
-                        clock.merge(event.plant?.mergesUnplantedSource == true ? unedited[source]! : downstream[source]!)
+                        clock.merge(
+                            event.plant?.mergesUnplantedSource == true ? unedited[source]! : downstream[source]!)
                     }
                     for other in event.plant?.alsoMerges ?? [] where present.contains(other) {
                         clock.merge(downstream[other]!)

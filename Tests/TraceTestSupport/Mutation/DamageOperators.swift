@@ -9,7 +9,8 @@ enum DamageOperators {
         MutationOperator("cut-file", rule: "§1.7: a cut file is read up to the cut and reported", .files(cut)),
         MutationOperator("bit-flip", rule: "§1.7: corruption is reported, later data not trusted", .files(flip)),
         MutationOperator("garbage-line", rule: "§1.7: a malformed line is reported, reading goes on", .files(garbage)),
-        MutationOperator("unsupported-version", rule: "§7: readers reject a version they do not support", .files(version)),
+        MutationOperator(
+            "unsupported-version", rule: "§7: readers reject a version they do not support", .files(version)),
         MutationOperator("duplicate-node-id", rule: "§3.4: two files claiming one node id", .files(duplicateNode)),
     ]
 
@@ -82,7 +83,8 @@ enum DamageOperators {
         for event in list[start..<end] { TraceEventEncoder.appendLine(event.event, to: &bytes) }
         let copy = "\(node)-copy"
         try writeGzip(bytes, to: path(directory, copy))
-        return Damage(node: node, description: "duplicate-node-id: \(copy).jsonl.gz holds \(node)'s lines \(start + 1)–\(end)")
+        return Damage(
+            node: node, description: "duplicate-node-id: \(copy).jsonl.gz holds \(node)'s lines \(start + 1)–\(end)")
     }
 
     /// One closed gzip member, compressed like the trace writer does.

@@ -62,8 +62,9 @@ enum MessageOperators {
                 run.events[other]![position].event.data["msg"] = .string(new)
             }
         }
+        let receive = run.all.first { $0.source == later.id }
         return Mutant(
-            run: run, planted: [later.id],
+            run: run, planted: [later.id] + (receive.map { [$0.id] } ?? []),
             description: "reused-message-id: \(later.event.handle) sends \(new) again (first \(earlier.event.handle))")
     }
 

@@ -35,7 +35,9 @@ public struct MutationCampaign: Sendable {
     public var positions: Int
     public var operators: [MutationOperator]
 
-    public init(base: MutationRun, seeds: [UInt64], positions: Int, operators: [MutationOperator] = MutationOperator.all) {
+    public init(
+        base: MutationRun, seeds: [UInt64], positions: Int, operators: [MutationOperator] = MutationOperator.all
+    ) {
         self.base = base
         self.seeds = seeds
         self.positions = positions
@@ -49,7 +51,8 @@ public struct MutationCampaign: Sendable {
         public var description: String {
             switch self {
             case .baselineNotReproduced(let lines):
-                "re-simulating the unmutated run does not reproduce its clocks: " + lines.prefix(5).joined(separator: "; ")
+                "re-simulating the unmutated run does not reproduce its clocks: "
+                    + lines.prefix(5).joined(separator: "; ")
             case .baselineViolations(let count): "the unmutated run already has \(count) violations"
             }
         }
@@ -59,7 +62,8 @@ public struct MutationCampaign: Sendable {
 
     /// The checker over in-memory events.
     public static func check(_ events: [String: [TraceEvent]], run: MutationRun) -> CheckReport {
-        CheckEngine.check(run.nodes.flatMap { events[$0] ?? [] }, traced: Set(run.nodes), health: run.health, options: options)
+        CheckEngine.check(
+            run.nodes.flatMap { events[$0] ?? [] }, traced: Set(run.nodes), health: run.health, options: options)
     }
 
     /// Checks that the re-simulation reproduces the run and that the run passes; throws otherwise.
@@ -73,7 +77,9 @@ public struct MutationCampaign: Sendable {
     /// Runs every operator; `log` gets one line per shortfall (with seed and position) for replay.
     public func run(log: @escaping @Sendable (String) -> Void = { _ in }) throws -> [MutationRow] {
         try verifyBaseline()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mutation-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mutation-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let baseline = scratch + "/baseline"
         var baselineWarnings = 0
@@ -117,7 +123,9 @@ public struct MutationCampaign: Sendable {
                     defer { try? FileManager.default.removeItem(atPath: directory) }
                     guard let made = try damage(base, directory, &rng), seen.insert(made.description).inserted
                     else { continue }
-                    evaluate(made, directory: directory, baselineWarnings: baselineWarnings, into: &row, seed: seed, log: log)
+                    evaluate(
+                        made, directory: directory, baselineWarnings: baselineWarnings, into: &row, seed: seed, log: log
+                    )
                 }
             }
         }
@@ -126,7 +134,9 @@ public struct MutationCampaign: Sendable {
         return row
     }
 
-    private func evaluate(_ mutant: Mutant, into row: inout MutationRow, seed: UInt64, log: @Sendable (String) -> Void) throws {
+    private func evaluate(
+        _ mutant: Mutant, into row: inout MutationRow, seed: UInt64, log: @Sendable (String) -> Void
+    ) throws {
         var events = try ClockSimulator.simulate(mutant.run)
         mutant.reorder?(&events)
         let report = Self.check(events, run: mutant.run)
@@ -140,7 +150,9 @@ public struct MutationCampaign: Sendable {
         if named { row.named += 1 }
         if !named {
             let fired = report.checks.filter { $0.violations > 0 }.map(\.name)
-            let note = "seed \(seed): \(mutant.description) → " + (fired.isEmpty ? "missed" : "not named (\(fired.joined(separator: ", ")))")
+            let note =
+                "seed \(seed): \(mutant.description) → "
+                + (fired.isEmpty ? "missed" : "not named (\(fired.joined(separator: ", ")))")
             if row.shortfalls.count < 3 { row.shortfalls.append(note) }
             log(note)
         }
@@ -156,7 +168,9 @@ public struct MutationCampaign: Sendable {
             if report.exitStatus == 2 {
                 verdict = "unverifiable"
             } else if report.violationCount > 0 {
-                verdict = "false violation (" + report.checks.filter { $0.violations > 0 }.map(\.name).joined(separator: ", ") + ")"
+                verdict =
+                    "false violation (" + report.checks.filter { $0.violations > 0 }.map(\.name).joined(separator: ", ")
+                    + ")"
             } else if report.warningCount > baselineWarnings || report.files.contains(where: { !$0.problems.isEmpty }) {
                 verdict = "warned"
             } else {

@@ -65,10 +65,19 @@ public struct MutationOperator: Sendable {
     }
 
     /// Every operator: clock rules, message pairing, protocol rules, then file damage.
-    public static let all: [MutationOperator] = ClockOperators.all + MessageOperators.all + ProtocolOperators.all
+    public static let all: [MutationOperator] =
+        ClockOperators.all + MessageOperators.all + ProtocolOperators.all
         + DamageOperators.all
 
     public static func named(_ name: String) -> MutationOperator? { all.first { $0.name == name } }
+
+    /// The first mutant of `run` this operator makes from generator `seed` (nil for damage, or no position found).
+    public func mutant(of run: MutationRun, seed: UInt64, attempts: Int = 50) -> Mutant? {
+        guard case .events(let apply) = action else { return nil }
+        var rng = SplitMix64(seed: seed)
+        for _ in 0..<attempts { if let mutant = apply(run, &rng) { return mutant } }
+        return nil
+    }
 }
 
 extension SplitMix64 {
@@ -105,8 +114,10 @@ extension MutationRun {
         events[node]?.first { $0.event.clock[node] == counter }
     }
 
-    /// The planted events as the checker will name them (after the re-simulation renumbered nothing else).
-    func identities(_ ids: [Int]) -> [PlantedEvent] {
-        ids.compactMap { event($0) }.map { PlantedEvent(node: $0.event.node, pid: $0.event.pid, seq: $0.event.sequence) }
+    /// The planted events as the checker names them: node, pid and seq.
+    public func identities(_ ids: [Int]) -> [PlantedEvent] {
+        ids.compactMap { event($0) }.map {
+            PlantedEvent(node: $0.event.node, pid: $0.event.pid, seq: $0.event.sequence)
+        }
     }
 }

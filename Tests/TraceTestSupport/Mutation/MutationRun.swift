@@ -115,7 +115,8 @@ public struct MutationRun: Sendable {
         event.wallTimeNanos = previous.wallTimeNanos &+ 1
         let id = nextID
         nextID += 1
-        list.insert(SimEvent(id: id, event: event, source: source, extra: VectorClock(), startsIncarnation: false), at: index)
+        list.insert(
+            SimEvent(id: id, event: event, source: source, extra: VectorClock(), startsIncarnation: false), at: index)
         Self.shiftSequence(&list, from: index + 1, by: 1)
         events[node] = list
         return id

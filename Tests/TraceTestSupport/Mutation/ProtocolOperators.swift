@@ -21,7 +21,9 @@ enum ProtocolOperators {
     ]
 
     /// Events of any node whose payload decodes as `P`, with where they are.
-    static func find<P: TraceEventPayload>(_ run: MutationRun, _ type: P.Type, where keep: (P) -> Bool = { _ in true })
+    static func find<P: TraceEventPayload>(
+        _ run: MutationRun, _ type: P.Type, where keep: (P) -> Bool = { _ in true }
+    )
         -> [(node: String, index: Int, payload: P)]
     {
         var result: [(String, Int, P)] = []
@@ -34,7 +36,9 @@ enum ProtocolOperators {
     }
 
     /// A local event of `node` carrying `payload`, modelled on the event at `index` (trace ids dropped).
-    static func local<P: TraceEventPayload>(_ run: MutationRun, _ node: String, _ index: Int, _ payload: P) -> TraceEvent {
+    static func local<P: TraceEventPayload>(
+        _ run: MutationRun, _ node: String, _ index: Int, _ payload: P
+    ) -> TraceEvent {
         var event = run.events[node]![index].event
         event.kind = P.kind
         event.data = payload.encoded()
@@ -74,7 +78,9 @@ enum ProtocolOperators {
         let commits = find(run, QueueCommit.self) { $0.ack.lease != nil && $0.ack.epoch != nil }
         guard let (node, index, commit) = rng.pick(commits) else { return nil }
         let list = run.events[node]!
-        guard let grant = list[..<index].lastIndex(where: { $0.event.payload(QueueLease.self)?.lease == commit.ack.lease })
+        guard
+            let grant = list[..<index].lastIndex(where: { $0.event.payload(QueueLease.self)?.lease == commit.ack.lease }
+            )
         else { return nil }
         let position = grant + 1 + rng.below(index - grant)
         let epoch = commit.ack.epoch!
@@ -111,7 +117,9 @@ enum ProtocolOperators {
                 case .rpcReplyReceive, .rpcFailure, .rpcReplySend: open = max(0, open - 1)
                 default: break
                 }
-                if let leader = event.event.payload(ElectionLeader.self), leader.isSelf == true { claimed.append(leader) }
+                if let leader = event.event.payload(ElectionLeader.self), leader.isSelf == true {
+                    claimed.append(leader)
+                }
             }
         }
         guard let (node, index, claim, real) = rng.pick(spots) else { return nil }
@@ -151,7 +159,8 @@ enum ProtocolOperators {
         guard let decision = decisions.first else { return nil }
         let enqueue = find(run, QueueEnqueue.self) { $0.order == order && $0.duplicate != true }.first
         var run = run
-        let planted = [run.events[decision.node]![decision.index].id]
+        let planted =
+            [run.events[decision.node]![decision.index].id]
             + (enqueue.map { [run.events[$0.node]![$0.index].id] } ?? [])
         run.remove(node: node, at: index, redirect: nil)
         for (executor, position, _) in find(run, ExecutorCommit.self, where: { $0.order == order }).reversed() {
@@ -166,7 +175,8 @@ enum ProtocolOperators {
         let original = run.events[node]![index]
         let id = run.insert(original.event, node: node, at: index + 1)
         return Mutant(
-            run: run, planted: [id], description: "double-commit of order \(commit.ack.order) (\(original.event.handle))")
+            run: run, planted: [id],
+            description: "double-commit of order \(commit.ack.order) (\(original.event.handle))")
     }
 
     static func unapproved(_ run: MutationRun, _ rng: inout SplitMix64) -> Mutant? {
