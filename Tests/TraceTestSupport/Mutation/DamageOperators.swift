@@ -70,7 +70,9 @@ enum DamageOperators {
             TraceEventEncoder.appendLine(event, to: &bytes)
         }
         try writeGzip(bytes, to: path(directory, node))
-        return Damage(node: node, description: "unsupported-version \(node) from line \(start + 1)")
+        return Damage(
+            node: node, description: "unsupported-version \(node) from line \(start + 1)",
+            mustMention: "version")
     }
 
     /// A second file whose events claim the node id of another file (a slice of that node's events).

@@ -171,7 +171,9 @@ public struct MutationCampaign: Sendable {
                 verdict =
                     "false violation (" + report.checks.filter { $0.violations > 0 }.map(\.name).joined(separator: ", ")
                     + ")"
-            } else if report.warningCount > baselineWarnings || report.files.contains(where: { !$0.problems.isEmpty }) {
+            } else if report.warningCount > baselineWarnings || report.files.contains(where: { !$0.problems.isEmpty }),
+                damage.mustMention.map({ report.text().contains($0) }) ?? true
+            {
                 verdict = "warned"
             } else {
                 verdict = "silent"

@@ -37,6 +37,14 @@ public struct Mutant: Sendable {
 public struct Damage: Sendable {
     public var node: String
     public var description: String
+    /// When set, a warning counts only if the report's text contains this (e.g. "version" for §7's message).
+    public var mustMention: String?
+
+    public init(node: String, description: String, mustMention: String? = nil) {
+        self.node = node
+        self.description = description
+        self.mustMention = mustMention
+    }
 }
 
 /// One named way to break a run.
