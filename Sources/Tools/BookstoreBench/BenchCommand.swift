@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks of Bookstore Cluster, each with a baseline measured in the same run.",
         subcommands: [
             RPCBenchmark.self, CheckoutBenchmark.self, FailoverBenchmark.self, AnalyzerBenchmark.self,
-            DurabilityBenchmark.self, SimulateBenchmark.self,
+            DurabilityBenchmark.self, SimulateBenchmark.self, MutationBenchmark.self,
         ]
     )
 }
