@@ -1,3 +1,4 @@
+import OTLP
 import TraceAnalysis
 import TraceFormat
 
@@ -12,8 +13,21 @@ public struct OTLPExporter {
     /// How many events one batch may hold before the run is read again for the next batch.
     public var maximumEventsPerBatch: Int
 
-    public init(maximumEventsPerBatch: Int = 200_000) {
+    /// Keep lease polls that leased nothing (left out by default: they are most of a run's traces).
+    public var keepIdlePolls: Bool
+    /// Keep `/metrics` scrapes (runs recorded before scrapes stopped being traced).
+    public var keepScrapes: Bool
+    /// Node id → advertised `host:port` (from the cluster config), for `server.address`/`server.port`.
+    public var addresses: [String: String]
+
+    public init(
+        maximumEventsPerBatch: Int = 200_000, keepIdlePolls: Bool = false, keepScrapes: Bool = false,
+        addresses: [String: String] = [:]
+    ) {
         self.maximumEventsPerBatch = max(1, maximumEventsPerBatch)
+        self.keepIdlePolls = keepIdlePolls
+        self.keepScrapes = keepScrapes
+        self.addresses = addresses
     }
 
     private struct TraceTally {
@@ -30,7 +44,9 @@ public struct OTLPExporter {
         var summary = ExportSummary()
         var tallies: [String: TraceTally] = [:]
         var withoutTrace = 0
+        var leases: [TraceShaper.LeaseKey: AssembledSpan.Link] = [:]
         summary.problems = try source.forEachEvent { event in
+            if let (key, link) = TraceShaper.lease(of: event) { leases[key] = link }
             guard selection.includes(event) else { return }
             summary.eventsSelected += 1
             guard HexID.isValid(event.traceID, length: 32) else {
@@ -49,9 +65,12 @@ public struct OTLPExporter {
                 events[trace, default: []].append(event)
             }
             for trace in batch {
-                let spans = SpanAssembler.assemble(traceID: trace, events: events[trace] ?? [])
+                var spans = TraceShaper.withoutNoise(
+                    SpanAssembler.assemble(traceID: trace, events: events[trace] ?? []), keepIdlePolls: keepIdlePolls,
+                    keepScrapes: keepScrapes)
                 guard !spans.isEmpty else { continue }
-                try sink.write(OTLPEncoder.tracesData(spans) + "\n")
+                TraceShaper.joinQueueSpans(&spans, leases: leases)
+                try sink.write(OTLPEncoder.tracesData(spans, addresses: addresses) + "\n")
                 summary.linesWritten += 1
                 summary.itemsWritten += spans.count
             }

@@ -1,3 +1,4 @@
+import OTLP
 import TraceAnalysis
 import TraceFormat
 

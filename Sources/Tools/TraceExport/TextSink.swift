@@ -1,3 +1,4 @@
+import OTLP
 import Foundation
 
 /// A buffered text output: a file, or standard output for `-`.

@@ -1,3 +1,4 @@
+import OTLP
 import TraceAnalysis
 
 /// Exports a run directory in one of the `ExportFormat`s: the entry point of `trace-analyzer export`.

@@ -1,0 +1,6 @@
+import OTLP
+import Testing
+import TraceFormat
+
+@Suite struct LiveSpanAssemblerTests {
+}
