@@ -100,7 +100,7 @@ let package = Package(
 
         // MARK: Tools: the analyzer and exporters (they read files with threads), the simulator, the executables
         tool("TraceAnalysis", ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
-        tool("TraceExport", ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "OTLP", "CShims", "CCurl"]),
+        tool("TraceExport", ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "OTLP"]),
         // The deterministic simulator of the order pipeline: the same pure cores as the services on a simulated
         // clock and network, judged by TraceAnalysis's checks.
         tool(
@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "TraceAnalyzerCLI",
             dependencies: [
-                "TraceAnalysis", "TraceExport", "TraceFormat", "Causality",
+                "TraceAnalysis", "TraceExport", "TraceFormat", "Causality", "OTLP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/TraceAnalyzerCLI"),

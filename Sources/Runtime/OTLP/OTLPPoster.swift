@@ -2,9 +2,9 @@ import CCurl
 import CShims
 import Foundation
 
-/// POSTs OTLP/JSON bodies to a collector's `/v1/traces` with libcurl: one keep-alive connection, used only by the
-/// exporter's thread, every request bounded by a deadline.
-final class OTLPPoster {
+/// POSTs OTLP/JSON bodies to a collector's `/v1/traces` with libcurl: one keep-alive connection, used by one thread
+/// at a time (the live exporter's, or `trace-analyzer export --otlp-endpoint`), every request bounded by a deadline.
+public final class OTLPPoster {
     private let handle: UnsafeMutableRawPointer
     private let url: String
     private let timeoutMilliseconds: Int
@@ -12,7 +12,8 @@ final class OTLPPoster {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
-    init(url: String, timeoutMilliseconds: Int) {
+    /// - Parameter url: the full `/v1/traces` URL.
+    public init(url: String, timeoutMilliseconds: Int) {
         _ = Self.globalInit
         self.url = url
         self.timeoutMilliseconds = max(1, timeoutMilliseconds)
@@ -30,7 +31,7 @@ final class OTLPPoster {
     }
 
     /// Sends `body`; nil on a 2xx reply, else why not.
-    func post(_ body: [UInt8]) -> String? {
+    public func post(_ body: [UInt8]) -> String? {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         list = curl_slist_append(list, "Content-Type: application/json")
         list = curl_slist_append(list, "Expect:")
