@@ -157,7 +157,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "OTLPTests",
-            dependencies: ["OTLP", "TraceFormat", "TraceModel", "RPC", "Services", "Cluster", "TraceExport", "TraceAnalysis"]),
+            dependencies: [
+                "OTLP", "TraceFormat", "TraceModel", "Causality", "RPC", "Services", "Cluster", "TraceExport",
+                "TraceAnalysis", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(
             name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),

@@ -58,6 +58,11 @@ public final class OTLPLiveExporter: @unchecked Sendable {
         self.settings = settings
         self.metrics = metrics
         self.onFailure = onFailure
+        // Made now, so that the counters are scraped (at 0) before anything happens.
+        for reason in ["inbox_full", "open_spans_full", "export_failed"] {
+            _ = metrics.counter("otlp_spans_dropped_total", [("reason", reason)])
+        }
+        _ = metrics.counter("otlp_spans_exported_total")
     }
 
     /// Queues one recorded event (from `TraceRecorder.observe`): never blocks on IO.

@@ -1,0 +1,98 @@
+import Cluster
+import Foundation
+import OTLP
+import RPC
+import Services
+import Testing
+import TraceExport
+import TraceFormat
+
+/// The live export against a real receiver on loopback that decodes every request with the official
+/// OpenTelemetry protos (scripts/otlp-receiver.py): a whole cluster of processes exports exactly the spans its
+/// trace files hold, with the OpenTelemetry conventions. `BOOKSTORE_OTLP_ORDERS` sets the number of checkouts (12).
+@Suite("LiveExportTests", .serialized)
+struct LiveExportTests {
+    static let orders = Int(ProcessInfo.processInfo.environment["BOOKSTORE_OTLP_ORDERS"] ?? "") ?? 12
+
+    @Test(.timeLimit(.minutes(3)))
+    func everyServiceExportsLiveExactlyTheSpansOfItsTraceFiles() throws {
+        let root = temporaryPath("otlp-live")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let receiver = try OTLPReceiver(summaryPath: root + "/received.jsonl")
+        defer { receiver.stop() }
+        let cluster = try LocalCluster.launch(
+            executable: try locateExecutable("bookstore"), root: root, runID: "live", logger: quietLogger
+        ) {
+            $0.fraudModel = packageRoot.appendingPathComponent("models/fraud-model.json").path
+            $0.otlpEndpoint = "http://127.0.0.1:\(receiver.port)"
+        }
+        defer { cluster.supervisor.stop() }
+        let outsider = RPCClient(
+            peer: "orchestrator", baseURL: cluster.config.orchestrator.url,
+            recorder: TraceRecorder(node: "test", writer: nil), logger: quietLogger, defaultDeadline: .seconds(10),
+            propagatesContext: false)
+        for _ in 0..<Self.orders {
+            let reply = try outsider.request("POST", "/checkout", body: Data(Self.checkoutBody.utf8))
+            #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+        }
+        let drained = QueueDrain.wait(config: cluster.config, timeout: .seconds(20))
+        #expect(drained?.waiting.isEmpty == true && drained?.leases.isEmpty == true, "the queue did not drain")
+        Thread.sleep(forTimeInterval: 1.5)  // three export intervals
+        let metrics = String(decoding: try outsider.request("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"otlp_spans_dropped_total{reason="inbox_full"} 0"#), "\(metrics.prefix(400))")
+        #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("otlp_spans_exported_total ") && !$0.hasSuffix(" 0") })
+        cluster.supervisor.stop()  // a clean stop: every exporter sends what is left
+
+        let requests = try receiver.requests()
+        #expect(!requests.isEmpty)
+        #expect(requests.compactMap(\.error) == [], "requests the official protos refused")
+        #expect(requests.flatMap { $0.problems ?? [] } == [])
+        let live = requests.flatMap { $0.spans ?? [] }
+
+        // The same run from its trace files, everything kept (idle polls too), decoded with the same protos.
+        let exported = root + "/run.otlp.jsonl"
+        _ = try TraceExporter.export(
+            runDirectory: cluster.run.path, format: .otlp, output: exported,
+            otlp: OTLPExporter(keepIdlePolls: true, keepScrapes: true))
+        let fromFiles = try checkWithOfficialProtos(exported)
+        #expect(fromFiles.problems == [])
+        #expect(live.count == fromFiles.spans.count, "live \(live.count) spans, trace files \(fromFiles.spans.count)")
+        let liveIDs = Set(live.map { "\($0.trace)/\($0.span)/\($0.instance ?? "")" })
+        let fileIDs = Set(fromFiles.spans.map { "\($0.trace)/\($0.span)/\($0.instance ?? "")" })
+        #expect(liveIDs.count == live.count, "a span was sent twice")
+        #expect(liveIDs == fileIDs, "only live: \(liveIDs.subtracting(fileIDs).prefix(5)); only in files: \(fileIDs.subtracting(liveIDs).prefix(5))")
+
+        Self.expectConventions(live)
+    }
+
+    /// service.name per service, instance per node, RPC and messaging attributes, clocks, no scrapes.
+    static func expectConventions(_ spans: [ReceivedSpan], sourceLocation: SourceLocation = #_sourceLocation) {
+        let services = Set(spans.compactMap(\.service))
+        #expect(services == ["orchestrator", "verification", "fraud", "suggestions", "queue", "executor"], "\(services)")
+        let executors = Set(spans.filter { $0.service == "executor" }.compactMap(\.instance))
+        #expect(!executors.isEmpty && executors.isSubset(of: ["executor-1", "executor-2", "executor-3"]))
+        #expect(spans.allSatisfy { $0.attributes["bookstore.vector_clock"]?.text?.hasPrefix("{") == true })
+        #expect(!spans.contains { $0.name == "GET /metrics" }, "a scrape was traced")
+        for span in spans where ["enqueue", "lease", "ack", "verify", "assess", "suggest"].contains(span.name) {
+            #expect(span.attributes["rpc.system"]?.text == "jsonrpc", "\(span.name)")
+            #expect(span.attributes["rpc.method"]?.text == span.name)
+            #expect(span.attributes["server.address"]?.text == "127.0.0.1", "\(span.name) \(span.attributes)")
+            #expect(span.attributes["server.port"] != nil)
+            #expect(span.attributes["http.response.status_code"] != nil, "\(span.name) \(span.kind)")
+        }
+        let checkouts = spans.filter { $0.name == "POST /checkout" }
+        #expect(checkouts.count == orders)
+        #expect(checkouts.allSatisfy { $0.attributes["http.request.method"]?.text == "POST" && $0.kind == 2 })
+        #expect(spans.filter { $0.kind == 4 }.count == orders, "one producer (enqueue) span per order")
+        #expect(spans.filter { $0.kind == 5 }.count == orders, "one consumer span per order")
+    }
+
+    static let checkoutBody = """
+        {"user":{"name":"John Doe","contact":"john.doe@example.com"},
+         "creditCard":{"number":"4111111111111111","expirationDate":"12/\((Calendar.current.component(.year, from: Date()) + 2) % 100)","cvv":"123"},
+         "items":[{"name":"Book A","quantity":1}],
+         "billingAddress":{"street":"123 Main St","city":"Springfield","state":"IL","zip":"62701","country":"USA"},
+         "shippingMethod":"Standard","giftWrapping":false,"termsAccepted":true}
+        """
+}
