@@ -57,6 +57,7 @@ struct LiveExportTests {
             otlp: OTLPExporter(keepIdlePolls: true, keepScrapes: true))
         let fromFiles = try checkWithOfficialProtos(exported)
         #expect(fromFiles.problems == [])
+        print("live export: \(requests.count) requests, \(live.count) spans; trace files: \(fromFiles.spans.count) spans")
         #expect(live.count == fromFiles.spans.count, "live \(live.count) spans, trace files \(fromFiles.spans.count)")
         let liveIDs = Set(live.map { "\($0.trace)/\($0.span)/\($0.instance ?? "")" })
         let fileIDs = Set(fromFiles.spans.map { "\($0.trace)/\($0.span)/\($0.instance ?? "")" })
@@ -64,6 +65,46 @@ struct LiveExportTests {
         #expect(liveIDs == fileIDs, "only live: \(liveIDs.subtracting(fileIDs).prefix(5)); only in files: \(fileIDs.subtracting(liveIDs).prefix(5))")
 
         Self.expectConventions(live)
+        try Self.expectFileExportShape(run: cluster.run.path, root: root, receiver: receiver)
+    }
+
+    /// `trace-analyzer export --format otlp --otlp-endpoint`: one root per order, the consumer span a child of the
+    /// producer and linked to it and to its lease, no idle polls; every posted trace decodes with the official
+    /// protos, and the posted spans are the file's.
+    static func expectFileExportShape(
+        run: String, root: String, receiver: OTLPReceiver, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let before = try receiver.requests().count
+        let file = root + "/default.otlp.jsonl"
+        let result = try runAnalyzer([
+            "export", run, "--format", "otlp", "-o", file, "--otlp-endpoint", "http://127.0.0.1:\(receiver.port)",
+        ])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.contains("; 0 failed"), "\(result.errors)")
+        let exported = try checkWithOfficialProtos(file)
+        #expect(exported.problems == [])
+        let posted = try receiver.requests().dropFirst(before)
+        #expect(posted.count == exported.lines)
+        #expect(posted.compactMap(\.error) == [])
+        #expect(posted.flatMap { $0.spans ?? [] }.count == exported.spans.count)
+
+        let traces = Dictionary(grouping: exported.spans, by: \.trace)
+        let orders = traces.values.filter { spans in spans.contains { $0.name == "POST /checkout" } }
+        #expect(orders.count == LiveExportTests.orders)
+        for spans in orders {
+            let ids = Set(spans.map(\.span))
+            let roots = spans.filter { $0.parent.map { !ids.contains($0) } ?? true }
+            #expect(roots.map(\.name) == ["POST /checkout"], "roots of \(spans[0].trace): \(roots.map(\.name))")
+            let producer = spans.first { $0.kind == 4 }
+            let consumer = spans.first { $0.kind == 5 }
+            #expect(producer != nil && consumer?.parent == producer?.span)
+            #expect(consumer?.links.contains { $0["span"] == producer?.span } == true)
+            #expect(consumer?.links.contains { $0["span"] != producer?.span } == true, "no link to the lease")
+            #expect(spans.contains { $0.name == "ack" && $0.parent == consumer?.span }, "the commit is not in it")
+        }
+        let polls = traces.values.filter { spans in spans.allSatisfy { $0.name == "lease" } }
+        #expect(polls.allSatisfy { spans in spans.count == 2 }, "a poll trace with more than one call")
+        #expect(polls.count <= LiveExportTests.orders, "idle polls exported: \(polls.count)")
     }
 
     /// service.name per service, instance per node, RPC and messaging attributes, clocks, no scrapes.

@@ -158,7 +158,7 @@ func checkWithOfficialProtos(_ path: String) throws -> (spans: [ReceivedSpan], l
     process.executableURL = URL(fileURLWithPath: try projectPython())
     process.arguments = [packageRoot.appendingPathComponent("scripts/otlp-receiver.py").path, "check", path]
     let outputPath = path + ".summary.json"
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -166,4 +166,19 @@ func checkWithOfficialProtos(_ path: String) throws -> (spans: [ReceivedSpan], l
     #expect(process.terminationStatus == 0)
     let summary = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: outputPath)))
     return (summary.spans, summary.lines, summary.problems)
+}
+
+/// Runs `trace-analyzer` with `arguments`; returns its exit status and standard error (output goes nowhere).
+func runAnalyzer(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try locateExecutable("trace-analyzer"))
+    process.arguments = arguments
+    let errorsPath = temporaryPath("analyzer-stderr")
+    _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
+    try process.run()
+    process.waitUntilExit()
+    return (process.terminationStatus, (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? "")
 }
