@@ -41,7 +41,10 @@ struct LiveExportTests {
         Thread.sleep(forTimeInterval: 1.5)  // three export intervals
         let metrics = String(decoding: try outsider.request("GET", "/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"otlp_spans_dropped_total{reason="inbox_full"} 0"#), "\(metrics.prefix(400))")
-        #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("otlp_spans_exported_total ") && !$0.hasSuffix(" 0") })
+        #expect(
+            metrics.split(separator: "\n").contains {
+                $0.hasPrefix("otlp_spans_exported_total ") && !$0.hasSuffix(" 0")
+            })
         cluster.supervisor.stop()  // a clean stop: every exporter sends what is left
 
         let requests = try receiver.requests()
@@ -57,12 +60,19 @@ struct LiveExportTests {
             otlp: OTLPExporter(keepIdlePolls: true, keepScrapes: true))
         let fromFiles = try checkWithOfficialProtos(exported)
         #expect(fromFiles.problems == [])
-        print("live export: \(requests.count) requests, \(live.count) spans; trace files: \(fromFiles.spans.count) spans")
+        print(
+            "live export: \(requests.count) requests, \(live.count) spans; trace files: \(fromFiles.spans.count) spans")
         #expect(live.count == fromFiles.spans.count, "live \(live.count) spans, trace files \(fromFiles.spans.count)")
         let liveIDs = Set(live.map { "\($0.trace)/\($0.span)/\($0.instance ?? "")" })
         let fileIDs = Set(fromFiles.spans.map { "\($0.trace)/\($0.span)/\($0.instance ?? "")" })
         #expect(liveIDs.count == live.count, "a span was sent twice")
-        #expect(liveIDs == fileIDs, "only live: \(liveIDs.subtracting(fileIDs).prefix(5)); only in files: \(fileIDs.subtracting(liveIDs).prefix(5))")
+        #expect(
+            liveIDs == fileIDs,
+            """
+            only live: \(liveIDs.subtracting(fileIDs).prefix(5)); \
+            only in files: \(fileIDs.subtracting(liveIDs).prefix(5))
+            """
+        )
 
         Self.expectConventions(live)
         try Self.expectFileExportShape(run: cluster.run.path, root: root, receiver: receiver)
@@ -110,7 +120,8 @@ struct LiveExportTests {
     /// service.name per service, instance per node, RPC and messaging attributes, clocks, no scrapes.
     static func expectConventions(_ spans: [ReceivedSpan], sourceLocation: SourceLocation = #_sourceLocation) {
         let services = Set(spans.compactMap(\.service))
-        #expect(services == ["orchestrator", "verification", "fraud", "suggestions", "queue", "executor"], "\(services)")
+        #expect(
+            services == ["orchestrator", "verification", "fraud", "suggestions", "queue", "executor"], "\(services)")
         let executors = Set(spans.filter { $0.service == "executor" }.compactMap(\.instance))
         #expect(!executors.isEmpty && executors.isSubset(of: ["executor-1", "executor-2", "executor-3"]))
         #expect(spans.allSatisfy { $0.attributes["bookstore.vector_clock"]?.text?.hasPrefix("{") == true })
@@ -129,9 +140,10 @@ struct LiveExportTests {
         #expect(spans.filter { $0.kind == 5 }.count == orders, "one consumer span per order")
     }
 
+    static let expiryYear = (Calendar.current.component(.year, from: Date()) + 2) % 100
     static let checkoutBody = """
         {"user":{"name":"John Doe","contact":"john.doe@example.com"},
-         "creditCard":{"number":"4111111111111111","expirationDate":"12/\((Calendar.current.component(.year, from: Date()) + 2) % 100)","cvv":"123"},
+         "creditCard":{"number":"4111111111111111","expirationDate":"12/\(expiryYear)","cvv":"123"},
          "items":[{"name":"Book A","quantity":1}],
          "billingAddress":{"street":"123 Main St","city":"Springfield","state":"IL","zip":"62701","country":"USA"},
          "shippingMethod":"Standard","giftWrapping":false,"termsAccepted":true}

@@ -36,7 +36,9 @@ public enum OTLPConventions {
         if let rpc = RPCEvent.decoded(span.start), let method = rpc.method {
             let server = span.kind == .server ? span.node : (rpc.peer ?? "")
             result += rpcAttributes(method: method, server: server, addresses: addresses)
-            if span.kind != .server, let peer = rpc.peer { result.append(("peer.service", .string(serviceName(of: peer)))) }
+            if span.kind != .server, let peer = rpc.peer {
+                result.append(("peer.service", .string(serviceName(of: peer))))
+            }
             result += outcomeAttributes(span.end, isJSONRPC: !isRoute(method))
             result += messagingAttributes(method: method, span: span)
         } else if span.kind == .consumer {
@@ -53,12 +55,15 @@ public enum OTLPConventions {
     /// True for a plain HTTP route (`POST /checkout`), false for a JSON-RPC method (`enqueue`).
     static func isRoute(_ method: String) -> Bool { method.contains(" ") }
 
-    private static func rpcAttributes(method: String, server: String, addresses: [String: String]) -> [(String, TraceValue)]
-    {
+    private static func rpcAttributes(
+        method: String, server: String, addresses: [String: String]
+    ) -> [(String, TraceValue)] {
         var result: [(String, TraceValue)] = []
         if isRoute(method) {
             let parts = method.split(separator: " ", maxSplits: 1).map(String.init)
-            result += [("http.request.method", .string(parts[0])), ("url.path", .string(parts.count > 1 ? parts[1] : "/"))]
+            result += [
+                ("http.request.method", .string(parts[0])), ("url.path", .string(parts.count > 1 ? parts[1] : "/")),
+            ]
             result.append(("http.route", .string(parts.count > 1 ? parts[1] : "/")))
         } else {
             result += [

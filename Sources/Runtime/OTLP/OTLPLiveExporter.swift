@@ -8,7 +8,8 @@ import TraceFormat
 /// counted when the inbox is full). A background thread (`otlp-export`) wakes every `interval`, or early when
 /// a batch's worth of events is waiting, rebuilds spans (`LiveSpanAssembler`), and POSTs them in batches of at
 /// most `batchSpans` with libcurl, each request bounded by `timeout`. A batch that fails is dropped and counted,
-/// never retried: memory stays bounded while the collector is down. `stop()` sends what is left, with the spans
+/// never retried, and so is the rest of that round: memory stays bounded and a round waits for at most one
+/// deadline while the collector is down. `stop()` sends what is left, with the spans
 /// still open as incomplete ones.
 ///
 /// Metrics (through the node's `RPCMetrics`): `otlp_spans_exported_total`, `otlp_spans_dropped_total{reason}`
@@ -88,8 +89,8 @@ public final class OTLPLiveExporter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Sends everything recorded so far (spans still open go as incomplete) and stops the thread; waits at most
-    /// `timeout` plus one request deadline per remaining batch.
+    /// Sends everything recorded so far (spans still open go as incomplete) and stops the thread; waits for at most
+    /// the current round and one more (each round stops at its first failed request).
     public func stop() {
         condition.lock()
         stopping = true
@@ -113,7 +114,8 @@ public final class OTLPLiveExporter: @unchecked Sendable {
         while true {
             condition.lock()
             if !stopping && inbox.count < settings.batchSpans * 4 {
-                _ = condition.wait(until: Date().addingTimeInterval(Double(Self.milliseconds(settings.interval)) / 1000))
+                _ = condition.wait(
+                    until: Date().addingTimeInterval(Double(Self.milliseconds(settings.interval)) / 1000))
             }
             let events = inbox
             inbox.removeAll(keepingCapacity: true)
@@ -129,7 +131,12 @@ public final class OTLPLiveExporter: @unchecked Sendable {
             while index < spans.count {
                 let batch = Array(spans[index..<min(index + settings.batchSpans, spans.count)])
                 index += batch.count
-                send(batch, with: poster, lastFailureReport: &lastFailureReport)
+                if !send(batch, with: poster, lastFailureReport: &lastFailureReport) {
+                    // The collector is down or slow: the rest of this round is dropped too, so that one round
+                    // (and `stop()`) waits for at most one request deadline.
+                    count(dropped: spans.count - index, reason: "export_failed")
+                    break
+                }
             }
             if last { break }
         }
@@ -139,7 +146,8 @@ public final class OTLPLiveExporter: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func send(_ batch: [AssembledSpan], with poster: OTLPPoster, lastFailureReport: inout UInt64) {
+    /// Sends one batch; false when it failed (and was dropped).
+    private func send(_ batch: [AssembledSpan], with poster: OTLPPoster, lastFailureReport: inout UInt64) -> Bool {
         let body = Array(OTLPEncoder.tracesData(batch, known: nil, addresses: settings.addresses).utf8)
         let failure = poster.post(body)
         condition.lock()
@@ -162,15 +170,19 @@ public final class OTLPLiveExporter: @unchecked Sendable {
         } else {
             metrics.counter("otlp_spans_exported_total").increment(by: Int64(batch.count))
         }
+        return failure == nil
     }
 
     private func count(openSpansDropped: Int) {
-        guard openSpansDropped > 0 else { return }
+        count(dropped: openSpansDropped, reason: "open_spans_full")
+    }
+
+    private func count(dropped: Int, reason: String) {
+        guard dropped > 0 else { return }
         condition.lock()
-        counters.spansDropped += openSpansDropped
+        counters.spansDropped += dropped
         condition.unlock()
-        metrics.counter("otlp_spans_dropped_total", [("reason", "open_spans_full")])
-            .increment(by: Int64(openSpansDropped))
+        metrics.counter("otlp_spans_dropped_total", [("reason", reason)]).increment(by: Int64(dropped))
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {

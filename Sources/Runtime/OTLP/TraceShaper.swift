@@ -32,7 +32,8 @@ public enum TraceShaper {
     /// `leases` knows it.
     public static func joinQueueSpans(_ spans: inout [AssembledSpan], leases: [LeaseKey: AssembledSpan.Link]) {
         let ids = Set(spans.map(\.spanID))
-        let producer = spans.first { $0.kind == .producer && $0.end.map { SpanEventFields.status($0) } == "ok" }
+        let producer =
+            spans.first { $0.kind == .producer && $0.end.map { SpanEventFields.status($0) } == "ok" }
             ?? spans.first { $0.kind == .producer }
         for index in spans.indices where spans[index].kind == .consumer {
             if let producer {
@@ -52,7 +53,8 @@ public enum TraceShaper {
 
     /// `spans` without the subtrees of idle lease polls (only `lease` calls, no `queue.lease` in them) unless
     /// `keepIdlePolls`, and without `/metrics` scrapes unless `keepScrapes`.
-    public static func withoutNoise(_ spans: [AssembledSpan], keepIdlePolls: Bool, keepScrapes: Bool) -> [AssembledSpan] {
+    public static func withoutNoise(_ spans: [AssembledSpan], keepIdlePolls: Bool, keepScrapes: Bool) -> [AssembledSpan]
+    {
         if keepIdlePolls && keepScrapes { return spans }
         let ids = Set(spans.map(\.spanID))
         var children: [String: [Int]] = [:]
