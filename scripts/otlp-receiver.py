@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 ID_LENGTHS = {"traceId": 32, "spanId": 16, "parentSpanId": 16}
 MAX_BODY = 64 << 20
+KEPT_BOOKSTORE_KEYS = ("bookstore.vector_clock", "bookstore.order")
 
 
 def hex_ids_to_base64(node):
@@ -75,7 +76,7 @@ def summarise(request):
                     "service": service, "instance": instance,
                     "links": [{"trace": l.trace_id.hex(), "span": l.span_id.hex()} for l in span.links],
                     "attributes": {k: next(iter(v.values()), None) for k, v in attributes.items()
-                                   if not k.startswith("bookstore.") or k in ("bookstore.vector_clock", "bookstore.order")},
+                                   if not k.startswith("bookstore.") or k in KEPT_BOOKSTORE_KEYS},
                     "status": int(span.status.code),
                 })
     return {"spans": spans, "problems": problems}

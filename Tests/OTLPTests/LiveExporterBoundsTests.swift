@@ -58,6 +58,7 @@ import TraceFormat
         let started = ContinuousClock.now
         for event in events { exporter.observe(event) }
         let observing = ContinuousClock.now - started
+        print("20,000 observations (queued or dropped) took \(observing)")
         #expect(observing < .seconds(1), "20,000 observations took \(observing)")
         let stopping = ContinuousClock.now
         exporter.stop()

@@ -1,4 +1,3 @@
-import OTLP
 import Causality
 import TraceFormat
 

@@ -1,4 +1,3 @@
-import OTLP
 import ClusterProtocol
 import TraceFormat
 

@@ -1,4 +1,3 @@
-import OTLP
 import TraceAnalysis
 import TraceFormat
 

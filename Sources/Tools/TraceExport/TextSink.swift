@@ -1,4 +1,3 @@
-import OTLP
 import Foundation
 
 /// A buffered text output: a file, or standard output for `-`.

@@ -1,10 +1,10 @@
-import OTLP
 import TraceAnalysis
 
 /// Exports a run directory in one of the `ExportFormat`s: the entry point of `trace-analyzer export`.
 public enum TraceExporter {
     /// Reads the run at `directory`, writes the selected events in `format` to `output` (`-` for standard output)
-    /// and returns what happened (`otlp`: the OTLP export's options). Damaged files are read up to the damage and reported in `problems`.
+    /// and returns what happened (`otlp`: the OTLP export's options). Damaged files are read up to the damage and
+    /// reported in `problems`.
     public static func export(
         runDirectory directory: String, format: ExportFormat, selection: ExportSelection = ExportSelection(),
         output: String, otlp: OTLPExporter = OTLPExporter()
