@@ -75,19 +75,22 @@ struct LiveExportTests {
         )
 
         Self.expectConventions(live)
-        try Self.expectFileExportShape(run: cluster.run.path, root: root, receiver: receiver)
+        try Self.expectFileExportShape(
+            run: cluster.run.path, config: cluster.configPath, root: root, receiver: receiver)
     }
 
     /// `trace-analyzer export --format otlp --otlp-endpoint`: one root per order, the consumer span a child of the
     /// producer and linked to it and to its lease, no idle polls; every posted trace decodes with the official
     /// protos, and the posted spans are the file's.
     static func expectFileExportShape(
-        run: String, root: String, receiver: OTLPReceiver, sourceLocation: SourceLocation = #_sourceLocation
+        run: String, config: String, root: String, receiver: OTLPReceiver,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let before = try receiver.requests().count
         let file = root + "/default.otlp.jsonl"
         let result = try runAnalyzer([
             "export", run, "--format", "otlp", "-o", file, "--otlp-endpoint", "http://127.0.0.1:\(receiver.port)",
+            "--config", config,
         ])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.errors.contains("; 0 failed"), "\(result.errors)")
@@ -98,6 +101,11 @@ struct LiveExportTests {
         #expect(posted.compactMap(\.error) == [])
         #expect(posted.flatMap { $0.spans ?? [] }.count == exported.spans.count)
 
+        // With the run's config, the file export names the same addresses as the live one.
+        for span in exported.spans where ["enqueue", "ack", "verify", "assess", "suggest"].contains(span.name) {
+            #expect(span.attributes["server.address"]?.text == "127.0.0.1", "\(span.name)")
+            #expect(span.attributes["server.port"] != nil, "\(span.name)")
+        }
         let traces = Dictionary(grouping: exported.spans, by: \.trace)
         let orders = traces.values.filter { spans in spans.contains { $0.name == "POST /checkout" } }
         #expect(orders.count == LiveExportTests.orders)

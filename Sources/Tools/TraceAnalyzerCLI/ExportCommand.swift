@@ -49,6 +49,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "otlp: also POST each trace to this collector (base URL; /v1/traces is appended).")
     var otlpEndpoint: String?
 
+    @Option(help: "otlp: the cluster config the run used, for server.address/server.port (else the node ids).")
+    var config: String?
+
     @Flag(help: "otlp: keep lease polls that leased nothing.")
     var keepIdlePolls = false
 
@@ -80,6 +83,13 @@ struct ExportCommand: ParsableCommand {
         let output = self.output ?? (otlpEndpoint == nil ? "-" : "/dev/null")
         var otlp = OTLPExporter(keepIdlePolls: keepIdlePolls, keepScrapes: keepScrapes)
         otlp.endpoint = otlpEndpoint.map(OTLPEndpoint.tracesURL(base:))
+        if let config {
+            do {
+                otlp.addresses = try NodeAddresses.load(configPath: config)
+            } catch {
+                throw ValidationError("--config: cannot read \(config): \(error.localizedDescription)")
+            }
+        }
         do {
             summary = try TraceExporter.export(
                 runDirectory: runDirectory, format: format.exportFormat,
