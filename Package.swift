@@ -71,12 +71,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]),
+        // OpenTelemetry: spans rebuilt from trace events, OTLP/JSON with the semantic conventions, and the live
+        // export (a bounded queue and a thread posting batches with libcurl) that every service can turn on.
+        runtime(
+            "OTLP",
+            [
+                "TraceFormat", "TraceModel", "Causality", "ClusterProtocol", "RPC", "CShims", "CCurl",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
         // The services: thin shells that carry out the cores' directives over RPC and trace files.
         runtime(
             "Services",
             [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "ClusterProtocol", "ExecutorCore", "CCrypto", "OrchestratorCore",
+                "Election", "ClusterProtocol", "ExecutorCore", "CCrypto", "OrchestratorCore", "OTLP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,7 +100,7 @@ let package = Package(
 
         // MARK: Tools: the analyzer and exporters (they read files with threads), the simulator, the executables
         tool("TraceAnalysis", ["TraceFormat", "Causality", "ClusterProtocol", "Election"]),
-        tool("TraceExport", ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol"]),
+        tool("TraceExport", ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "OTLP"]),
         // The deterministic simulator of the order pipeline: the same pure cores as the services on a simulated
         // clock and network, judged by TraceAnalysis's checks.
         tool(
@@ -121,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "TraceAnalyzerCLI",
             dependencies: [
-                "TraceAnalysis", "TraceExport", "TraceFormat", "Causality",
+                "TraceAnalysis", "TraceExport", "TraceFormat", "Causality", "OTLP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/TraceAnalyzerCLI"),
@@ -146,7 +154,13 @@ let package = Package(
             name: "TraceExportTests",
             dependencies: [
                 "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "ClusterProtocol", "TraceTestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "OTLP", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "OTLPTests",
+            dependencies: [
+                "OTLP", "TraceFormat", "TraceModel", "Causality", "RPC", "Services", "Cluster", "TraceExport",
+                "TraceAnalysis", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
         .testTarget(

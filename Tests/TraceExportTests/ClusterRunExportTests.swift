@@ -29,7 +29,10 @@ import TraceFormat
             let (text, summary) = try export(directory, .otlp)
             #expect(OTLPValidator.problems(text).isEmpty, "\(OTLPValidator.problems(text).prefix(5))")
             #expect(summary.itemsWritten > 1_000)
-            #expect(text.contains(#""key":"service.name","value":{"stringValue":"executor-2"}"#))
+            // The replicas are one service, each node an instance of it.
+            #expect(text.contains(#""key":"service.name","value":{"stringValue":"executor"}"#))
+            #expect(!text.contains(#""key":"service.name","value":{"stringValue":"executor-2"}"#))
+            #expect(text.contains(#""key":"service.instance.id","value":{"stringValue":"executor-2"}"#))
         }
     }
 

@@ -54,7 +54,11 @@ import TraceFormat
             #expect(spans["c1c1c1c1c1c1c1c1"]?["status"]?["message"] == "connection refused")
             #expect(spans["d2d2d2d2d2d2d2d2"]?["kind"] == .int(1))
             #expect(spans["d2d2d2d2d2d2d2d2"]?["name"] == "decide")
-            #expect(spans["c7c7c7c7c7c7c7c7"]?["name"] == "executor.dequeue")
+            #expect(spans["c7c7c7c7c7c7c7c7"]?["name"] == "process orders")
+            #expect(spans["c7c7c7c7c7c7c7c7"]?["kind"] == .int(5))  // CONSUMER
+            #expect(attribute(call, "rpc.system") == .object(["stringValue": "jsonrpc"]))
+            #expect(attribute(call, "server.address") == .object(["stringValue": "fraud"]))
+            #expect(attribute(call, "http.response.status_code") == .object(["intValue": "200"]))
             #expect(attribute(root, "bookstore.vector_clock") == .object(["stringValue": "{\"orchestrator\":1}"]))
             #expect(attribute(call, "bookstore.http_status") == .object(["intValue": "200"]))
         }

@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import OTLP
 import TraceFormat
 
 /// Checks OTLP/JSON `TracesData` lines against the proto3 JSON mapping and the export's promises.
@@ -7,7 +8,7 @@ import TraceFormat
 enum OTLPValidator {
     static let spanKeys: Set<String> = [
         "traceId", "spanId", "parentSpanId", "name", "kind", "startTimeUnixNano", "endTimeUnixNano", "attributes",
-        "events", "status",
+        "events", "links", "status",
     ]
 
     static func problems(_ text: String) -> [String] {
@@ -86,6 +87,14 @@ enum OTLPValidator {
                 if nanos(event["timeUnixNano"]) == nil { problems.append("\(name): event time is not a string") }
                 if event["name"]?.stringValue == nil { problems.append("\(name): event without name") }
                 problems += (event["attributes"]?.arrayValue ?? []).flatMap { attributeProblems($0, at: name) }
+            }
+            for link in span["links"]?.arrayValue ?? [] {
+                if !HexID.isValid(link["traceId"]?.stringValue, length: 32)
+                    || !HexID.isValid(link["spanId"]?.stringValue, length: 16)
+                {
+                    problems.append("\(name): a link without valid ids")
+                }
+                problems += (link["attributes"]?.arrayValue ?? []).flatMap { attributeProblems($0, at: name) }
             }
             if case .int(let code)? = span["status"]?["code"], (0...2).contains(code) {
             } else {

@@ -105,6 +105,9 @@ final class RequestDispatcher: Sendable {
         incoming: Incoming, started: UInt64
     ) -> ServerReply {
         let operation = "\(method) \(path)"
+        if router.untracedRoutes.contains(operation), let handler = router.routeHandler(method: method, path: path) {
+            return handleUntraced(handler, method: method, url: url, path: path, body: body, started: started)
+        }
         recordReceive(operation: operation, incoming: incoming)
         let context = RequestContext(
             trace: incoming.trace, operation: operation, peer: incoming.sender, deadlineNanos: incoming.deadlineNanos,
@@ -160,6 +163,30 @@ final class RequestDispatcher: Sendable {
             status: response.status,
             headers: response.headers + replyHeaders(clock: clock, incoming: incoming, crossOrigin: allowCrossOrigin),
             body: response.body)
+    }
+
+    /// A route outside the trace (`Router.untracedRoutes`): no events, the clock as it is in the reply.
+    private func handleUntraced(
+        _ handler: Router.RouteHandler, method: String, url: String, path: String, body: Data, started: UInt64
+    ) -> ServerReply {
+        let operation = "\(method) \(path)"
+        let query = url.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
+        let request = HTTPRequest(method: method, path: path, query: query, headers: [:], body: body)
+        let context = RequestContext(
+            trace: TraceContext.newTrace(), operation: operation, peer: nil, deadlineNanos: nil, recorder: recorder,
+            logger: logger)
+        let response: HTTPResponse
+        do {
+            response = try handler(request, context)
+        } catch {
+            response = .error(.internalError, "internal error", traceID: context.trace.traceID)
+        }
+        metrics.serverRequest(
+            operation: operation, outcome: response.status >= 400 ? "internal" : "ok",
+            nanos: Int64(MonotonicClock.nanos() - started))
+        var headers = response.headers + [(WireHeader.vectorClock, recorder.clock.description)]
+        if allowCrossOrigin { headers.append(("Access-Control-Allow-Origin", "*")) }
+        return ServerReply(status: response.status, headers: headers, body: response.body)
     }
 
     // MARK: Tracing

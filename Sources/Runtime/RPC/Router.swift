@@ -22,6 +22,9 @@ public struct Router: Sendable {
     /// Who may call the internal RPCs and which metadata is accepted. `ServiceHost` sets the cluster's policy;
     /// the default (`.permissive`) requires no credential and is meant for tests of the RPC layer.
     public var admission: AdmissionPolicy = .permissive
+    /// Plain routes (`"GET /metrics"`) answered without trace events: Prometheus scrapes would otherwise be most of
+    /// a run's traces. Their replies still carry the node's clock (not ticked) and count in the request metrics.
+    public var untracedRoutes: Set<String> = ["GET /metrics"]
 
     public init() {}
 

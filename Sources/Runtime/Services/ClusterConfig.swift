@@ -62,6 +62,10 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     /// The run every host of a cluster traces into (`<tracesRoot>/<runID>/`); `BOOKSTORE_RUN_ID` overrides it.
     /// nil: `bookstore up` makes a new id, `bookstore serve` uses `manual`.
     public var runID: String?
+    /// The OpenTelemetry collector every service sends its spans to as they complete (OTLP/HTTP, JSON), as a base
+    /// URL (`http://127.0.0.1:4318`: `/v1/traces` is appended). nil: no live export, unless the environment sets
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (which take precedence).
+    public var otlpEndpoint: String?
 
     public init() {}
 
@@ -119,6 +123,7 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         queueStore = try value(.queueStore, defaults.queueStore)
         supervision = try value(.supervision, defaults.supervision)
         runID = try container.decodeIfPresent(String.self, forKey: .runID)
+        otlpEndpoint = try container.decodeIfPresent(String.self, forKey: .otlpEndpoint)
     }
 }
 

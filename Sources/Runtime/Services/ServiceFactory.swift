@@ -11,6 +11,7 @@ public enum ServiceFactory {
     static func prepare(_ host: ServiceHost, config: ClusterConfig) throws {
         try host.adopt(config)
         host.configureTransport(config.security)
+        try host.startLiveExport(config: config)
     }
 
     /// The router of `role`, with its dependencies (clients, model, catalog) created on `host`.

@@ -2,6 +2,7 @@ import Causality
 import CoreMetrics
 import Foundation
 import Logging
+import OTLP
 import Prometheus
 import RPC
 import Synchronization
@@ -18,6 +19,7 @@ public final class ServiceHost: Sendable {
     /// The node's Prometheus registry, served at `GET /metrics` (nil when metrics are off).
     public let registry: PrometheusCollectorRegistry?
     private let draining = Mutex(false)
+    private let liveExport = Mutex<OTLPLiveExporter?>(nil)
     /// The admission policy of this node's servers and the credential of its clients (see `adopt`).
     private let admission: Mutex<AdmissionPolicy>
 
@@ -166,9 +168,40 @@ public final class ServiceHost: Sendable {
     /// True once `beginDraining()` was called.
     public var isDraining: Bool { draining.withLock { $0 } }
 
-    /// Flushes and closes the trace file.
+    /// Flushes and closes the trace file, then sends the last spans of the live export and stops it.
     public func shutdown() {
         recorder.close()
+        recorder.observe(nil)
+        liveExport.withLock { $0 }?.stop()
+    }
+
+    /// The live OTLP export of this node's spans (nil when off).
+    public var liveExporter: OTLPLiveExporter? { liveExport.withLock { $0 } }
+
+    /// Starts the live OTLP export when the environment (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`) or `config.otlpEndpoint` names a collector; at most once per host. Throws
+    /// when the named endpoint is not an http(s) URL.
+    public func startLiveExport(
+        config: ClusterConfig, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        guard let url = try OTLPEndpoint.resolve(environment: environment, configured: config.otlpEndpoint) else {
+            return
+        }
+        var settings = OTLPLiveExporter.Settings(url: url)
+        settings.addresses = config.allAdvertised
+        let logger = self.logger
+        let exporter = OTLPLiveExporter(settings: settings, metrics: metrics) { message in
+            logger.warning("\(message)")
+        }
+        let started: Bool = liveExport.withLock { current in
+            guard current == nil else { return false }
+            current = exporter
+            return true
+        }
+        guard started else { return }
+        exporter.start()
+        recorder.observe { exporter.observe($0) }
+        logger.info("live OTLP export on", metadata: ["endpoint": .string(url)])
     }
 }
 

@@ -11,6 +11,8 @@ public final class TraceRecorder: Sendable {
         var sequence: UInt64 = 0
         /// The own entry may reach this without saving a new reservation (max: no state file).
         var reserved = UInt64.max
+        /// Sees every recorded event (the live OTLP export); called under the lock, so it must only queue.
+        var observer: (@Sendable (TraceEvent) -> Void)?
     }
 
     /// This node's id: its entry in every vector clock.
@@ -122,15 +124,22 @@ public final class TraceRecorder: Sendable {
                 state.reserved = store.reserve(above: state.clock[node])
             }
             state.sequence += 1
-            if let writer {
-                writer.append(
-                    TraceEvent(
-                        wallTimeNanos: wallClock(), node: node, pid: pid, sequence: state.sequence, kind: kind,
-                        traceID: context?.traceID, spanID: context?.spanID, parentSpanID: context?.parentSpanID,
-                        clock: state.clock, data: data))
+            if writer != nil || state.observer != nil {
+                let event = TraceEvent(
+                    wallTimeNanos: wallClock(), node: node, pid: pid, sequence: state.sequence, kind: kind,
+                    traceID: context?.traceID, spanID: context?.spanID, parentSpanID: context?.parentSpanID,
+                    clock: state.clock, data: data)
+                writer?.append(event)
+                state.observer?(event)
             }
             return state.clock
         }
+    }
+
+    /// Hands every event recorded from now on, exactly as written to the file, to `observer` as well (nil: to
+    /// nobody). The observer runs under the recorder's lock, in recording order: it must only queue the event.
+    public func observe(_ observer: (@Sendable (TraceEvent) -> Void)?) {
+        state.withLock { $0.observer = observer }
     }
 
     /// Waits until everything recorded so far is in the file.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OTLP
 import TraceExport
 
 /// `trace-analyzer export`: writes a run's traces for Perfetto, an OpenTelemetry collector, or ShiViz.
@@ -10,8 +11,9 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             perfetto  Chrome Trace Event JSON: one process track per node, RPCs and spans as slices, requests \
             as flow arrows, elections as instants, queue depth as a counter. Open it in https://ui.perfetto.dev.
-            otlp      OTLP/JSON TracesData, one trace (order) per line. POST each line to a collector's \
-            /v1/traces (for example http://localhost:4318/v1/traces).
+            otlp      OTLP/JSON TracesData, one trace (order) per line, with OpenTelemetry's conventions. \
+            --otlp-endpoint http://localhost:4318 POSTs each line to the collector's /v1/traces as well. Lease \
+            polls that leased nothing and /metrics scrapes are left out unless --keep-idle-polls / --keep-scrapes.
             shiviz    ShiViz log: line 1 the parsing regex, line 2 empty, then "host {clock}" and a description \
             per event. Paste or upload it at https://bestchai.bitbucket.io/shiviz/.
             ShiViz needs each host's own clock entry to count its logged events 1, 2, 3, … and only hosts in the \
@@ -39,8 +41,22 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: Format
 
-    @Option(name: [.short, .customLong("output")], help: "Output file, '-' for standard output.")
-    var output: String = "-"
+    @Option(
+        name: [.short, .customLong("output")],
+        help: "Output file, '-' for standard output (the default, unless --otlp-endpoint is given).")
+    var output: String?
+
+    @Option(help: "otlp: also POST each trace to this collector (base URL; /v1/traces is appended).")
+    var otlpEndpoint: String?
+
+    @Option(help: "otlp: the cluster config the run used, for server.address/server.port (else the node ids).")
+    var config: String?
+
+    @Flag(help: "otlp: keep lease polls that leased nothing.")
+    var keepIdlePolls = false
+
+    @Flag(help: "otlp: keep /metrics scrapes (recorded by runs before they were left out of traces).")
+    var keepScrapes = false
 
     @Option(help: "Only this order (trace id), 32 hex digits.")
     var order: String?
@@ -49,6 +65,14 @@ struct ExportCommand: ParsableCommand {
     var nodes: [String] = []
 
     func validate() throws {
+        if otlpEndpoint != nil && format != .otlp { throw ValidationError("--otlp-endpoint needs --format otlp") }
+        if let otlpEndpoint {
+            do {
+                _ = try OTLPEndpoint.resolve(environment: [:], configured: otlpEndpoint)
+            } catch {
+                throw ValidationError("--otlp-endpoint: \(error)")
+            }
+        }
         if let order, order.count != 32 || !order.allSatisfy(\.isHexDigit) {
             throw ValidationError("--order must be a trace id of 32 hexadecimal digits, got '\(order)'")
         }
@@ -56,10 +80,20 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let summary: ExportSummary
+        let output = self.output ?? (otlpEndpoint == nil ? "-" : "/dev/null")
+        var otlp = OTLPExporter(keepIdlePolls: keepIdlePolls, keepScrapes: keepScrapes)
+        otlp.endpoint = otlpEndpoint.map(OTLPEndpoint.tracesURL(base:))
+        if let config {
+            do {
+                otlp.addresses = try NodeAddresses.load(configPath: config)
+            } catch {
+                throw ValidationError("--config: cannot read \(config): \(error.localizedDescription)")
+            }
+        }
         do {
             summary = try TraceExporter.export(
                 runDirectory: runDirectory, format: format.exportFormat,
-                selection: ExportSelection(order: order, nodes: Set(nodes)), output: output)
+                selection: ExportSelection(order: order, nodes: Set(nodes)), output: output, otlp: otlp)
         } catch let error as TraceExportError {
             throw ValidationError(error.description)
         }

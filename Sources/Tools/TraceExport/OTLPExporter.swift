@@ -1,3 +1,4 @@
+import OTLP
 import TraceAnalysis
 import TraceFormat
 
@@ -12,8 +13,23 @@ public struct OTLPExporter {
     /// How many events one batch may hold before the run is read again for the next batch.
     public var maximumEventsPerBatch: Int
 
-    public init(maximumEventsPerBatch: Int = 200_000) {
+    /// Keep lease polls that leased nothing (left out by default: they are most of a run's traces).
+    public var keepIdlePolls: Bool
+    /// Keep `/metrics` scrapes (runs recorded before scrapes stopped being traced).
+    public var keepScrapes: Bool
+    /// Node id → advertised `host:port` (from the cluster config), for `server.address`/`server.port`.
+    public var addresses: [String: String]
+    /// A collector's `/v1/traces` URL: every line is also POSTed there (one request per trace).
+    public var endpoint: String?
+
+    public init(
+        maximumEventsPerBatch: Int = 200_000, keepIdlePolls: Bool = false, keepScrapes: Bool = false,
+        addresses: [String: String] = [:]
+    ) {
         self.maximumEventsPerBatch = max(1, maximumEventsPerBatch)
+        self.keepIdlePolls = keepIdlePolls
+        self.keepScrapes = keepScrapes
+        self.addresses = addresses
     }
 
     private struct TraceTally {
@@ -30,7 +46,11 @@ public struct OTLPExporter {
         var summary = ExportSummary()
         var tallies: [String: TraceTally] = [:]
         var withoutTrace = 0
+        var leases: [TraceShaper.LeaseKey: AssembledSpan.Link] = [:]
+        let poster = endpoint.map { OTLPPoster(url: $0, timeoutMilliseconds: 10_000) }
+        var posted = Posted()
         summary.problems = try source.forEachEvent { event in
+            if let (key, link) = TraceShaper.lease(of: event) { leases[key] = link }
             guard selection.includes(event) else { return }
             summary.eventsSelected += 1
             guard HexID.isValid(event.traceID, length: 32) else {
@@ -49,17 +69,46 @@ public struct OTLPExporter {
                 events[trace, default: []].append(event)
             }
             for trace in batch {
-                let spans = SpanAssembler.assemble(traceID: trace, events: events[trace] ?? [])
+                var spans = TraceShaper.withoutNoise(
+                    SpanAssembler.assemble(traceID: trace, events: events[trace] ?? []), keepIdlePolls: keepIdlePolls,
+                    keepScrapes: keepScrapes)
                 guard !spans.isEmpty else { continue }
-                try sink.write(OTLPEncoder.tracesData(spans) + "\n")
+                TraceShaper.joinQueueSpans(&spans, leases: leases)
+                let line = OTLPEncoder.tracesData(spans, addresses: addresses)
+                try sink.write(line + "\n")
+                post(line, spans: spans.count, with: poster, posted: &posted, summary: &summary)
                 summary.linesWritten += 1
                 summary.itemsWritten += spans.count
             }
+        }
+        if let endpoint {
+            summary.notes.append(
+                "posted \(posted.traces) traces (\(posted.spans) spans) to \(endpoint); \(posted.failed) failed")
         }
         if withoutTrace > 0 {
             summary.notes.append("\(withoutTrace) selected events carry no trace id and are not in the OTLP export")
         }
         return summary
+    }
+
+    private struct Posted {
+        var traces = 0
+        var spans = 0
+        var failed = 0
+    }
+
+    /// POSTs one trace when `endpoint` is set; the first few failures are reported as problems.
+    private func post(
+        _ line: String, spans: Int, with poster: OTLPPoster?, posted: inout Posted, summary: inout ExportSummary
+    ) {
+        guard let endpoint, let poster else { return }
+        if let failure = poster.post(Array(line.utf8)) {
+            posted.failed += 1
+            if posted.failed <= 5 { summary.problems.append("POST to \(endpoint) failed: \(failure)") }
+        } else {
+            posted.traces += 1
+            posted.spans += spans
+        }
     }
 
     private func batches(_ order: [String], tallies: [String: TraceTally]) -> [[String]] {

@@ -1,3 +1,4 @@
+import OTLP
 import ClusterProtocol
 import TraceAnalysis
 import TraceFormat

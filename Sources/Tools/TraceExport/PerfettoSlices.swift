@@ -1,3 +1,4 @@
+import OTLP
 import TraceFormat
 
 /// One complete (`X`) slice of the Perfetto export: an RPC seen by its client or its server, or a span.

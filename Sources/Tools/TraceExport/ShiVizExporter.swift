@@ -1,3 +1,4 @@
+import OTLP
 import Causality
 import TraceAnalysis
 import TraceFormat

@@ -3,17 +3,18 @@ import TraceAnalysis
 /// Exports a run directory in one of the `ExportFormat`s: the entry point of `trace-analyzer export`.
 public enum TraceExporter {
     /// Reads the run at `directory`, writes the selected events in `format` to `output` (`-` for standard output)
-    /// and returns what happened. Damaged files are read up to the damage and reported in `problems`.
+    /// and returns what happened (`otlp`: the OTLP export's options). Damaged files are read up to the damage and
+    /// reported in `problems`.
     public static func export(
         runDirectory directory: String, format: ExportFormat, selection: ExportSelection = ExportSelection(),
-        output: String
+        output: String, otlp: OTLPExporter = OTLPExporter()
     ) throws -> ExportSummary {
         let source = try RunLoader.forExport(directory: directory)
         let sink = try TextSink(path: output)
         let summary: ExportSummary
         switch format {
         case .perfetto: summary = try PerfettoExporter().export(source, selection: selection, to: sink)
-        case .otlp: summary = try OTLPExporter().export(source, selection: selection, to: sink)
+        case .otlp: summary = try otlp.export(source, selection: selection, to: sink)
         case .shiviz: summary = try ShiVizExporter().export(source, selection: selection, to: sink)
         }
         try sink.close()

@@ -63,12 +63,23 @@ extension ExecutorNode {
             break
         }
         guard let trace = event.trace else { return }
-        recorder.record(trace.kind, context: trace.order.map(Self.trace(of:)), data: trace.data)
+        var lease: UInt64?
+        if case .int(let number)? = trace.data["lease"] { lease = UInt64(exactly: number) }
+        recorder.record(
+            trace.kind, context: trace.order.map { Self.trace(of: $0, lease: lease, node: recorder.node) },
+            data: trace.data)
     }
 
-    /// The trace of an order's execution: the checkout's trace id from the ticket when it is one.
-    static func trace(of order: QueuedOrder) -> TraceContext {
-        let span = TraceContext.newTrace().spanID
+    /// The trace of an order's execution: the checkout's trace id from the ticket when it is one. The span id is
+    /// derived from the order, the lease and the node, so that `executor.dequeue`, the ack call and
+    /// `executor.commit` of one lease form one span (the consumer span of the OTLP export).
+    static func trace(of order: QueuedOrder, lease: UInt64?, node: String) -> TraceContext {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
+        for byte in "\(order.orderId)|\(lease ?? 0)|\(node)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        let hex = String(hash | 1, radix: 16)
+        let span = String(repeating: "0", count: 16 - hex.count) + hex
         for candidate in [order.ticket.traceId, order.orderId].compactMap({ $0 }) {
             if let parent = TraceContext(traceparent: "00-\(candidate)-\(span)-01") {
                 return TraceContext(traceID: parent.traceID, spanID: span)
@@ -79,13 +90,12 @@ extension ExecutorNode {
 
     // MARK: Queue calls
 
-    /// The work loop's lease calls share one trace per leadership, as before.
+    /// Each lease call is a short trace of its own (a poll is not part of any order's trace).
     private func lease(_ call: WorkCall, _ request: LeaseRequest) {
         let queue = self.queue
-        let context = leaseTrace(for: request.epoch)
         calls[call.id] = Task { [weak self] in
             do {
-                let reply = try await queue.call(QueueRPC.lease, request, context: context)
+                let reply = try await queue.call(QueueRPC.lease, request, context: nil)
                 await self?.leased(call, reply)
             } catch {
                 await self?.leaseFailed(call, error)
@@ -108,7 +118,7 @@ extension ExecutorNode {
 
     private func ack(_ call: WorkCall, _ held: HeldOrder) {
         let queue = self.queue
-        let context = Self.trace(of: held.order)
+        let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
         let request = AckRequest(held, executor: id)
         calls[call.id] = Task { [weak self] in
             do {
@@ -137,7 +147,7 @@ extension ExecutorNode {
     private func release(_ call: WorkCall, _ held: HeldOrder) {
         let queue = self.queue
         let logger = self.logger
-        let context = Self.trace(of: held.order)
+        let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
         let params = AckRequest(held, executor: id)
         calls[call.id] = Task { [weak self] in
             do {
@@ -157,13 +167,6 @@ extension ExecutorNode {
     private func released(_ call: WorkCall) {
         calls[call.id] = nil
         apply(instance.onReleaseDone(call, now: monotonic()))
-    }
-
-    private func leaseTrace(for epoch: Epoch) -> TraceContext {
-        if let trace = leaseTraces[epoch] { return trace }
-        let trace = TraceContext.newTrace()
-        leaseTraces = [epoch: trace]
-        return trace
     }
 
     // MARK: Timers

@@ -38,8 +38,6 @@ public actor ExecutorNode {
     private let validator: BullyElection
     /// What `status` answers, published after every step.
     private let published: Mutex<ExecutorStatus>
-    /// The trace the lease calls of the current leadership share.
-    var leaseTraces: [Epoch: TraceContext] = [:]
     var drainWaiters: [CheckedContinuation<Void, Never>] = []
     var stopped = false
 

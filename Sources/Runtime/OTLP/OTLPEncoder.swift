@@ -1,29 +1,30 @@
 import TraceFormat
 
-/// Encodes the spans of one trace as one OTLP/JSON `TracesData` object (the proto3 JSON mapping: lowerCamelCase
-/// names, 64-bit integers and nanosecond times as decimal strings, ids as lowercase hex, enums as integers).
-enum OTLPEncoder {
+/// Encodes spans as one OTLP/JSON `TracesData` (= `ExportTraceServiceRequest`) object (the proto3 JSON mapping
+/// with OTLP's exceptions: lowerCamelCase names, 64-bit integers and nanosecond times as decimal strings, ids as
+/// lowercase hex, enums as integers), with the OpenTelemetry conventions of `OTLPConventions`.
+public enum OTLPEncoder {
     /// The instrumentation scope named in every export.
-    static let scopeName = "bookstore-cluster"
+    public static let scopeName = "bookstore-cluster"
 
-    /// One line (without the newline) holding every span of `spans`, grouped by node and process.
-    static func tracesData(_ spans: [AssembledSpan]) -> String {
-        let known = Set(spans.map(\.spanID))
+    /// One line (without the newline) holding every span of `spans`, grouped by node and process (one resource
+    /// each). A parent id is written only when it is in `known` (by default: the spans' own ids); a span whose
+    /// parent is elsewhere (not recorded, filtered out, lost) becomes a root, its parent id kept in the attribute
+    /// `bookstore.parent_span_id`. The live export passes nil: its parents are in other requests.
+    public static func tracesData(
+        _ spans: [AssembledSpan], known: Set<String>? = nil, addresses: [String: String] = [:]
+    ) -> String {
+        let known = known ?? Set(spans.map(\.spanID))
         var byResource: [ResourceKey: [String]] = [:]
         for span in spans {
-            byResource[ResourceKey(node: span.node, pid: span.pid), default: []].append(encode(span, known: known))
+            byResource[ResourceKey(node: span.node, pid: span.pid), default: []].append(
+                encode(span, known: known, addresses: addresses))
         }
         let resourceSpans = byResource.keys.sorted().map { key in
-            let resource = JSONWriting.object([
-                (
-                    "attributes",
-                    JSONWriting.array(
-                        [
-                            attribute("service.name", .string(key.node)),
-                            attribute("process.pid", .int(Int64(key.pid))),
-                        ].compactMap { $0 })
-                )
-            ])
+            let attributes = OTLPConventions.resourceAttributes(node: key.node, pid: key.pid).compactMap {
+                attribute($0.0, $0.1)
+            }
+            let resource = JSONWriting.object([("attributes", JSONWriting.array(attributes))])
             let scope = JSONWriting.object([("name", JSONWriting.quoted(scopeName))])
             let scopeSpans = JSONWriting.object([("scope", scope), ("spans", JSONWriting.array(byResource[key]!))])
             return JSONWriting.object([("resource", resource), ("scopeSpans", JSONWriting.array([scopeSpans]))])
@@ -37,9 +38,8 @@ enum OTLPEncoder {
         static func < (lhs: Self, rhs: Self) -> Bool { (lhs.node, lhs.pid) < (rhs.node, rhs.pid) }
     }
 
-    /// One span. A parent that is not a span of this trace (not recorded, filtered out, lost) is left out, so the
-    /// span becomes a root; its id is kept in the attribute `bookstore.parent_span_id`.
-    static func encode(_ span: AssembledSpan, known: Set<String>) -> String {
+    /// One span; its parent is written when `known` holds it (nil: always).
+    static func encode(_ span: AssembledSpan, known: Set<String>?, addresses: [String: String]) -> String {
         let endEvent = span.end ?? span.start
         let endNanos = max(endEvent.wallTimeNanos, span.start.wallTimeNanos)
         var attributes = [
@@ -50,9 +50,7 @@ enum OTLPEncoder {
         if let end = span.end {
             attributes.append(attribute("bookstore.vector_clock.end", .string(end.clock.description)))
         }
-        if span.kind != .internal, let method = RPCEvent.decoded(span.start)?.method {
-            attributes.append(attribute("rpc.method", .string(method)))
-        }
+        attributes += OTLPConventions.attributes(of: span, addresses: addresses).map { attribute($0.0, $0.1) }
         var data = span.start.data
         if let end = span.end { data.merge(end.data) { _, new in new } }
         attributes += dataAttributes(data)
@@ -61,7 +59,7 @@ enum OTLPEncoder {
             ("traceId", JSONWriting.quoted(span.traceID)), ("spanId", JSONWriting.quoted(span.spanID)),
         ]
         if let parent = span.parentSpanID {
-            if known.contains(parent) && parent != span.spanID {
+            if known?.contains(parent) ?? true, parent != span.spanID {
                 members.append(("parentSpanId", JSONWriting.quoted(parent)))
             } else {
                 attributes.append(attribute("bookstore.parent_span_id", .string(parent)))
@@ -76,8 +74,17 @@ enum OTLPEncoder {
             ("attributes", JSONWriting.array(attributes.compactMap { $0 })),
         ]
         if !span.events.isEmpty { members.append(("events", JSONWriting.array(span.events.map(encodeEvent)))) }
+        if !span.links.isEmpty { members.append(("links", JSONWriting.array(span.links.map(encodeLink)))) }
         members.append(("status", JSONWriting.object(status)))
         return JSONWriting.object(members)
+    }
+
+    /// A span link with its relation as `bookstore.link`.
+    static func encodeLink(_ link: AssembledSpan.Link) -> String {
+        JSONWriting.object([
+            ("traceId", JSONWriting.quoted(link.traceID)), ("spanId", JSONWriting.quoted(link.spanID)),
+            ("attributes", JSONWriting.array([attribute("bookstore.link", .string(link.relation))].compactMap { $0 })),
+        ])
     }
 
     /// A span event: name = the event kind, with its clock, sequence number and data.

@@ -3,23 +3,23 @@ import TraceFormat
 
 /// Small helpers to write JSON text by hand, so that the output is deterministic and types stay exact
 /// (64-bit integers as digits, never rounded through `Double`).
-enum JSONWriting {
+public enum JSONWriting {
     /// `text` as a JSON string literal, quotes included.
-    static func quoted(_ text: String) -> String { "\"" + JSONText.escaped(text) + "\"" }
+    public static func quoted(_ text: String) -> String { "\"" + JSONText.escaped(text) + "\"" }
 
     /// A JSON object from already encoded members, in the given order.
-    static func object(_ members: [(String, String)]) -> String {
+    public static func object(_ members: [(String, String)]) -> String {
         "{" + members.map { quoted($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 
     /// A JSON array from already encoded elements.
-    static func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
+    public static func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
 
     /// A finite double as JSON (non-finite values become `null`, as in the trace format).
-    static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
+    public static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
 
     /// A trace `data` value as plain JSON; object keys sorted.
-    static func value(_ value: TraceValue) -> String {
+    public static func value(_ value: TraceValue) -> String {
         switch value {
         case .string(let text): return quoted(text)
         case .int(let number): return String(number)
@@ -32,7 +32,7 @@ enum JSONWriting {
     }
 
     /// Nanoseconds since `base` as microseconds with three decimals (`1234.567`), exact.
-    static func microseconds(_ nanos: Int64, since base: Int64) -> String {
+    public static func microseconds(_ nanos: Int64, since base: Int64) -> String {
         let delta = nanos - base
         let sign = delta < 0 ? "-" : ""
         let magnitude = delta.magnitude
@@ -42,9 +42,9 @@ enum JSONWriting {
 }
 
 /// Checks for the lowercase hexadecimal ids of the trace format.
-enum HexID {
+public enum HexID {
     /// True when `text` has `length` lowercase hex digits and is not all zero.
-    static func isValid(_ text: String?, length: Int) -> Bool {
+    public static func isValid(_ text: String?, length: Int) -> Bool {
         guard let text, text.utf8.count == length else { return false }
         var nonZero = false
         for byte in text.utf8 {

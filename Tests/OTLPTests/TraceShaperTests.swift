@@ -1,0 +1,88 @@
+import Causality
+import OTLP
+import Testing
+import TraceFormat
+
+/// The file export's shaping: the order's consumer span joins its producer, idle polls and scrapes go.
+@Suite struct TraceShaperTests {
+    static let order = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+    static func event(
+        _ kind: EventKind, node: String, span: String, parent: String? = nil, trace: String = order,
+        data: [String: TraceValue] = [:], at time: Int64
+    ) -> TraceEvent {
+        TraceEvent(
+            wallTimeNanos: time, node: node, pid: 1, sequence: UInt64(time), kind: kind, traceID: trace,
+            spanID: span, parentSpanID: parent, clock: VectorClock([node: UInt64(time)]), data: data)
+    }
+
+    static func call(_ method: String, node: String, span: String, parent: String?, at time: Int64) -> [TraceEvent] {
+        [
+            event(.rpcSend, node: node, span: span, parent: parent, data: ["method": .string(method)], at: time),
+            event(
+                .rpcReplyReceive, node: node, span: span, parent: parent,
+                data: ["method": .string(method), "status": .string("ok"), "http_status": .int(200)], at: time + 1),
+        ]
+    }
+
+    @Test func theConsumerSpanBecomesAChildOfTheProducerAndLinksToItAndItsLease() {
+        let lease = Self.event(
+            .queueLease, node: "queue", span: "9999999999999999", trace: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            data: ["order": .string(Self.order), "lease": .int(7)], at: 20)
+        let events =
+            [
+                Self.event(
+                    .rpcReceive, node: "orchestrator", span: "1111111111111111",
+                    data: ["method": .string("POST /checkout")], at: 1)
+            ]
+            + Self.call("enqueue", node: "orchestrator", span: "2222222222222222", parent: "1111111111111111", at: 5)
+            + [
+                Self.event(
+                    .executorDequeue, node: "executor-2", span: "3333333333333333",
+                    data: ["order": .string(Self.order), "lease": .int(7)], at: 30),
+                Self.event(
+                    .executorCommit, node: "executor-2", span: "3333333333333333",
+                    data: ["order": .string(Self.order), "lease": .int(7), "outcome": .string("committed")], at: 40),
+            ]
+        var spans = SpanAssembler.assemble(traceID: Self.order, events: events)
+        let (key, link) = try! #require(TraceShaper.lease(of: lease))
+        TraceShaper.joinQueueSpans(&spans, leases: [key: link])
+        let consumer = spans.first { $0.kind == .consumer }
+        #expect(consumer?.parentSpanID == "2222222222222222")
+        #expect(consumer?.links.map(\.spanID) == ["2222222222222222", "9999999999999999"])
+        #expect(spans.first { $0.spanID == "2222222222222222" }?.kind == .producer)
+        let ids = Set(spans.map(\.spanID))
+        #expect(spans.filter { $0.parentSpanID.map { !ids.contains($0) } ?? true }.count == 1, "one root")
+    }
+
+    @Test func idlePollsAndScrapesAreLeftOutUnlessKept() {
+        let poll = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        let idle = Self.call("lease", node: "executor-1", span: "4444444444444444", parent: nil, at: 1).map {
+            var event = $0
+            event.traceID = poll
+            return event
+        }
+        let scrape = [
+            Self.event(
+                .rpcReceive, node: "queue", span: "5555555555555555", data: ["method": .string("GET /metrics")], at: 3),
+            Self.event(
+                .rpcReplySend, node: "queue", span: "5555555555555555", data: ["method": .string("GET /metrics")], at: 4
+            ),
+        ]
+        let busy =
+            Self.call("lease", node: "executor-1", span: "6666666666666666", parent: nil, at: 10)
+            + [
+                Self.event(
+                    .queueLease, node: "executor-1", span: "6666666666666666",
+                    data: ["order": .string(Self.order), "lease": .int(1)], at: 10)
+            ]
+        let idleSpans = SpanAssembler.assemble(traceID: poll, events: idle)
+        #expect(TraceShaper.withoutNoise(idleSpans, keepIdlePolls: false, keepScrapes: false).isEmpty)
+        #expect(TraceShaper.withoutNoise(idleSpans, keepIdlePolls: true, keepScrapes: false).count == 1)
+        let scrapeSpans = SpanAssembler.assemble(traceID: Self.order, events: scrape)
+        #expect(TraceShaper.withoutNoise(scrapeSpans, keepIdlePolls: false, keepScrapes: false).isEmpty)
+        #expect(TraceShaper.withoutNoise(scrapeSpans, keepIdlePolls: false, keepScrapes: true).count == 1)
+        let busySpans = SpanAssembler.assemble(traceID: poll, events: busy)
+        #expect(TraceShaper.withoutNoise(busySpans, keepIdlePolls: false, keepScrapes: false).count == 1)
+    }
+}
