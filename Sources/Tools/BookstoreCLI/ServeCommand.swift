@@ -24,7 +24,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Cluster config file (JSON; default: BOOKSTORE_CONFIG); relative paths in it are from its folder.")
     var config: String?
 
-    @Option(help: "Run directory for this node's trace file (default: <BOOKSTORE_TRACES_DIR or tracesRoot>/<run id>).")
+    @Option(
+        name: [.customLong("run-dir"), .customLong("traces")],
+        help: "Run directory for this node's trace file (default: <BOOKSTORE_TRACES_DIR or tracesRoot>/<run id>).")
     var traces: String?
 
     @Option(help: "The queue's data directory (default: BOOKSTORE_DATA_DIR, else queueStore.dataDir, else data/queue).")
