@@ -7,6 +7,9 @@ import OrderQueueCore
 ///
 /// `append` only encodes and queues (call it under the caller's state lock, so the log keeps the state's order);
 /// `waitDurable` blocks until the batch holding that append is on disk. Concurrent appends share one fsync.
+/// An append may carry effects (the queue's trace records) that the committer runs, in append order, once the
+/// append is durable and before its waiters wake: a record that says "committed" then never outlives a commit
+/// that a kill took from the log.
 ///
 /// `@unchecked Sendable` is sound: the queued chunks, counters and flags are touched only while holding
 /// `condition`'s lock, and the open segment (descriptor, generation) only by the committer thread.
@@ -64,9 +67,16 @@ public final class QueueStore: @unchecked Sendable {
     private var descriptor: Int32
     private var generation: UInt64
 
+    /// Work run once an append is durable (see `append(_:then:)`).
+    public typealias Effect = @Sendable () -> Void
+
     private enum Chunk {
-        case bytes([UInt8], records: Int)
+        case bytes([UInt8], records: Int, effects: [Effect])
         case snapshot(LeasedOrderQueue)
+
+        var isSnapshot: Bool {
+            if case .snapshot = self { true } else { false }
+        }
     }
 
     private init(
@@ -164,16 +174,28 @@ public final class QueueStore: @unchecked Sendable {
 
     /// Encodes and queues `records`; returns the ticket to wait for. Throws once the log has failed.
     public func append(_ records: [QueueRecord]) throws -> UInt64 {
+        try append(records, then: [])
+    }
+
+    /// Encodes and queues `records`, and `effects` to run once they (and every earlier append) are durable; returns
+    /// the ticket to wait for. With no records, the ticket covers every earlier append: an answer drawn from the
+    /// state must wait for it too. Effects run in append order, on the committer thread, before waiters wake; when
+    /// nothing is pending they run at once, on the caller's thread. Throws once the log has failed.
+    public func append(_ records: [QueueRecord], then effects: [Effect]) throws -> UInt64 {
         var bytes: [UInt8] = []
         for record in records { Framing.append(record, to: &bytes) }
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
         guard !closing else { throw StoreError(operation: "append after close", path: directory, code: 0) }
-        guard !records.isEmpty else { return appended }
+        if records.isEmpty && chunks.isEmpty && durable == appended {
+            for effect in effects { effect() }
+            return appended
+        }
+        guard !records.isEmpty || !effects.isEmpty else { return appended }
         appended += 1
         sinceSnapshot += records.count
-        chunks.append(.bytes(bytes, records: records.count))
+        chunks.append(.bytes(bytes, records: records.count, effects: effects))
         condition.signal()
         return appended
     }
@@ -225,6 +247,7 @@ public final class QueueStore: @unchecked Sendable {
             if done { break }
             do {
                 let written = try commit(batch)
+                for case .bytes(_, _, let effects) in batch { for effect in effects { effect() } }
                 condition.lock()
                 durable = target
                 stats.batches += 1
@@ -254,7 +277,7 @@ public final class QueueStore: @unchecked Sendable {
         var pending: [UInt8] = []
         for chunk in batch {
             switch chunk {
-            case .bytes(let data, let count):
+            case .bytes(let data, let count, _):
                 pending += data
                 records += count
                 bytes += data.count
@@ -264,6 +287,7 @@ public final class QueueStore: @unchecked Sendable {
                 try writeSnapshot(of: queue)
             }
         }
+        guard !pending.isEmpty || batch.contains(where: \.isSnapshot) else { return (0, 0) }  // effects only
         try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
         try FileIO.sync(descriptor, path: layout.segment(generation))
         return (records, bytes)

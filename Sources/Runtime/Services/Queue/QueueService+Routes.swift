@@ -23,11 +23,11 @@ extension QueueService {
         let priority = policy.priority(for: ticket)
         let now = wallClock()
         let max = settings.maxWaiting
-        // Trace events are recorded under the queue's lock, so the trace shows them in the state's order.
-        let (outcome, depth, _) = try mutate { queue -> EnqueueOutcome? in
+        // Trace events are recorded in the state's order, once the change is durable (see `mutate`).
+        let (outcome, depth, _) = try mutate(context: context) { queue, trace -> EnqueueOutcome? in
             guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return nil }
             let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
-            context.record(
+            trace.record(
                 QueueEnqueue(
                     order: ticket.orderId, priority: "\(priority)", depth: queue.depth, duplicate: outcome.isDuplicate))
             return outcome
@@ -46,16 +46,15 @@ extension QueueService {
     func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
         try validation.check(request)
         let now = monotonic()
-        let (outcome, depth, _) = try mutate { queue in
+        let (outcome, depth, _) = try mutate(context: context) { queue, trace in
             let (outcome, events) = queue.dequeue(
                 executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
-            record(events, context: context)
+            record(events, into: &trace)
             switch outcome {
             case .leased(let lease, _, let renewed):
-                context.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth))
+                trace.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth))
             case .fenced(let current):
-                recordFenced(
-                    "lease", executor: request.executor, epoch: request.epoch, current: current, context: context)
+                recordFenced("lease", executor: request.executor, epoch: request.epoch, current: current, &trace)
             case .empty:
                 break
             }
@@ -68,13 +67,13 @@ extension QueueService {
     }
 
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
-        let reply = try settle(request, context: context, { $0.ack(request, now: $1) }) { outcome in
+        let reply = try settle(request, context: context, { $0.ack(request, now: $1) }) { outcome, trace in
             let reply = AckReply(outcome)
             let ack = Self.ackEvent(request, reply.outcome.rawValue)
             if reply.outcome == .committed {
-                context.record(QueueCommit(ack))
+                trace.record(QueueCommit(ack))
             } else {
-                context.record(QueueAckRefused(ack))
+                trace.record(QueueAckRefused(ack))
             }
             return reply
         }
@@ -83,13 +82,12 @@ extension QueueService {
     }
 
     func release(_ request: AckRequest, context: RequestContext) throws -> AckReply {
-        let outcome = try settle(request, context: context, { $0.release(request, now: $1) }) { outcome in
+        let outcome = try settle(request, context: context, { $0.release(request, now: $1) }) { outcome, trace in
             switch outcome {
             case .released(let lease):
-                context.record(QueueLeaseReleased(Self.leaseEnd(lease)))
+                trace.record(QueueLeaseReleased(Self.leaseEnd(lease)))
             case .fenced(let current):
-                recordFenced(
-                    "release", executor: request.executor, epoch: request.epoch, current: current, context: context)
+                recordFenced("release", executor: request.executor, epoch: request.epoch, current: current, &trace)
             case .noLease:
                 break
             }
@@ -105,33 +103,33 @@ extension QueueService {
     private func settle<Outcome, T>(
         _ request: AckRequest, context: RequestContext,
         _ operation: (inout LeasedOrderQueue, _ now: UInt64) -> (Outcome, [LeasedOrderQueue.Event]),
-        _ body: (Outcome) -> T
+        _ body: (Outcome, inout PendingTrace) -> T
     ) throws -> T {
         try validation.check(request)
         let now = monotonic()
-        let (result, _, _) = try mutate { queue in
+        let (result, _, _) = try mutate(context: context) { queue, trace in
             let (outcome, events) = operation(&queue, now)
-            record(events, context: context)
-            return body(outcome)
+            record(events, into: &trace)
+            return body(outcome, &trace)
         }
         return result
     }
 
     private func recordFenced(
-        _ operation: String, executor: Int, epoch: Epoch, current: Epoch, context: RequestContext
+        _ operation: String, executor: Int, epoch: Epoch, current: Epoch, _ trace: inout PendingTrace
     ) {
-        context.record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
+        trace.record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
     }
 
-    private func record(_ events: [LeasedOrderQueue.Event], context: RequestContext) {
+    private func record(_ events: [LeasedOrderQueue.Event], into trace: inout PendingTrace) {
         for event in events {
             switch event {
             case .expired(let lease):
                 metrics.counter("queue_lease_expirations_total").increment()
-                context.record(QueueLeaseExpired(Self.leaseEnd(lease)))
+                trace.record(QueueLeaseExpired(Self.leaseEnd(lease)))
             case .revoked(let lease, let epoch):
                 metrics.counter("queue_lease_revocations_total").increment()
-                context.record(QueueLeaseRevoked(Self.leaseEnd(lease), by: epoch))
+                trace.record(QueueLeaseRevoked(Self.leaseEnd(lease), by: epoch))
             }
         }
     }

@@ -105,18 +105,24 @@ public final class QueueService: Sendable {
     }
 
     /// Runs `body` on the queue under the lock, logs the records it produced and waits until they are durable.
-    /// Returns the body's result with the depth and lease count after it.
+    /// The trace records `body` makes through its `PendingTrace` are written once the change is durable, in the
+    /// state's order, before this returns: a trace never shows a change the log could lose. Returns the body's
+    /// result with the depth and lease count after it.
     func mutate<T>(
-        _ body: (inout LeasedOrderQueue) throws -> T
+        context: RequestContext, _ body: (inout LeasedOrderQueue, inout PendingTrace) throws -> T
     ) throws -> (result: T, depth: Int, leases: Int) {
         guard !stopped.withLock({ $0 }) else { throw RPCError(.unavailable, "the order queue is stopping") }
         let (result, ticket, depth, leases) = try state.withLock { queue in
-            let result = try body(&queue)
+            var trace = PendingTrace(context)
+            let result = try body(&queue, &trace)
             var ticket: UInt64?
             if let store {
+                // Even a change with nothing to log waits for what it read to be durable.
                 let records = queue.takeJournal()
-                if !records.isEmpty { ticket = try logged { try store.append(records) } }
+                ticket = try logged { try store.append(records, then: trace.effects) }
                 if store.recordsSinceSnapshot >= settings.snapshotEveryRecords { store.snapshot(queue) }
+            } else {
+                trace.recordNow()
             }
             return (result, ticket, queue.depth, queue.leases.count)
         }
