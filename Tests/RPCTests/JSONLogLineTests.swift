@@ -25,12 +25,14 @@ struct JSONLogLineTests {
         #expect(LogLineValue("1.", key: "x") == .string("1."))
         #expect(LogLineValue("queue", key: "peer") == .string("queue"))
         #expect(
-            LogLineValue(.dictionary(["a": "1", "id": "2"]), key: "m") == .object(["a": .integer(1), "id": .string("2")]))
+            LogLineValue(.dictionary(["a": "1", "id": "2"]), key: "m")
+                == .object(["a": .integer(1), "id": .string("2")]))
     }
 
     @Test func aLineIsOneJSONObjectWithSortedKeysNodeTraceAndClock() throws {
         let line = TraceLogHandler.jsonLine(
-            level: .warning, message: "gave up \"acking\"", metadata: [
+            level: .warning, message: "gave up \"acking\"",
+            metadata: [
                 "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7", "attempts": "3",
                 "peer": "queue", "zeta": .stringConvertible(0.5),
             ], label: "executor-2", node: "executor-2", clock: 17, timestamp: "2026-01-01T00:00:00.000Z")

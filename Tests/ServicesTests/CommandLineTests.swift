@@ -6,7 +6,9 @@ import Testing
 import TraceFormat
 
 /// Runs an executable of this build; its exit status, stdout and stderr.
-private func runTool(_ path: String, _ arguments: [String], timeout: TimeInterval = 60, directory: String? = nil)
+private func runTool(
+    _ path: String, _ arguments: [String], timeout: TimeInterval = 60, directory: String? = nil
+)
     throws -> (status: Int32, stdout: String, stderr: String)
 {
     let process = Process()

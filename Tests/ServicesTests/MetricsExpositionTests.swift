@@ -34,7 +34,9 @@ struct MetricsExpositionTests {
             "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
         ])
         #expect(expected.isSubset(of: Set(families.types.keys)), "\(expected.subtracting(families.types.keys))")
-        #expect(families.problems(service: "executor", node: "executor-2").isEmpty, "\(families.problems(service: "executor", node: "executor-2"))")
+        #expect(
+            families.problems(service: "executor", node: "executor-2").isEmpty,
+            "\(families.problems(service: "executor", node: "executor-2"))")
     }
 
     @Test(.disabled(if: Promtool.mayBeSkipped, Promtool.skipReason), .timeLimit(.minutes(1)))
@@ -80,7 +82,8 @@ struct MetricsExpositionTests {
     @Test func everyMetricTheSourcesRecordIsDescribedInTheCatalogWithItsType() throws {
         let pattern = try Regex(#"\.(counter|gauge|timer|histogram)\("([a-z_]+)""#)
         let sources = packageRoot.appendingPathComponent("Sources/Runtime")
-        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }
+        let files =
+            FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".swift") } ?? []
         var seen = 0
         for file in files {

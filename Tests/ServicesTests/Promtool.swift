@@ -15,7 +15,9 @@ enum Promtool {
         "promtool is not installed at /usr/bin/promtool (run scripts/bootstrap; Debian package prometheus)"
 
     /// Runs `promtool arguments…` with `input` on stdin, in `directory`; its exit status and output.
-    static func run(_ arguments: [String], input: Data = Data(), directory: String? = nil) throws
+    static func run(
+        _ arguments: [String], input: Data = Data(), directory: String? = nil
+    ) throws
         -> (status: Int32, output: String)
     {
         try #require(isInstalled, "promtool is required on CI: \(executable) is missing (scripts/bootstrap)")

@@ -24,13 +24,14 @@ struct ChaosStatusReport: Encodable {
                 id: $0.id, node: $0.node, pid: $0.pid, role: $0.role.rawValue, epoch: $0.epoch.map { "\($0)" },
                 leader: $0.leader.map { "executor-\($0)" }, committed: $0.committed)
         }
-        leader = statuses.filter { $0.role == .leader }.max { lhs, rhs in
-            switch (lhs.epoch, rhs.epoch) {
-            case (let left?, let right?): left < right
-            case (nil, _?): true
-            default: false
-            }
-        }?.node
+        leader =
+            statuses.filter { $0.role == .leader }.max { lhs, rhs in
+                switch (lhs.epoch, rhs.epoch) {
+                case (let left?, let right?): left < right
+                case (nil, _?): true
+                default: false
+                }
+            }?.node
     }
 
     var json: String {

@@ -17,7 +17,8 @@ public enum OrderLogLines {
     public static let maximumBytesPerFile = 256 << 20
 
     /// The matching lines of every `*.log` in `directory`, by node name, each node's in file order.
-    public static func find(directory: String, order: String, traceIDs: Set<String>) -> (lines: [Line], notes: [String]) {
+    public static func find(directory: String, order: String, traceIDs: Set<String>) -> (lines: [Line], notes: [String])
+    {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasSuffix(".log") }.sorted()
         let needles = traceIDs.union([order]).filter { !$0.isEmpty }
@@ -41,7 +42,8 @@ public enum OrderLogLines {
     /// The line as a `Line` when it belongs to the order.
     static func match(_ text: String, node: String, order: String, needles: Set<String>) -> Line? {
         guard needles.contains(where: { text.contains($0) }) else { return nil }
-        if text.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+        if text.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        {
             let ids = ["trace_id", "order_id", "order"].compactMap { object[$0] as? String }
             guard ids.contains(where: needles.contains) else { return nil }
             return Line(node: node, clock: (object["clock"] as? NSNumber)?.uint64Value, text: text)

@@ -34,7 +34,9 @@ public struct BookstoreMetricsFactory: MetricsFactory {
         return registry.makeCounter(name: definition.name, labels: labels(dimensions), help: definition.help)
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)])
+    public func makeFloatingPointCounter(
+        label: String, dimensions: [(String, String)]
+    )
         -> any FloatingPointCounterHandler
     {
         let definition = MetricCatalog.definition(label, kind: .counter)

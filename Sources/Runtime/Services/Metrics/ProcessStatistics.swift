@@ -14,7 +14,9 @@ public struct ProcessStatistics: Sendable, Equatable {
 
     /// Parses `/proc/<pid>/stat` (`stat`) with the boot time of `/proc/stat` (`btime`), the clock ticks per second
     /// and the page size. Nil when the text is not a stat line.
-    public static func parse(stat: String, bootTime: Double, ticksPerSecond: Double, pageSize: Double)
+    public static func parse(
+        stat: String, bootTime: Double, ticksPerSecond: Double, pageSize: Double
+    )
         -> ProcessStatistics?
     {
         // The command name (field 2) is in parentheses and may contain spaces: fields are counted after it.
@@ -61,7 +63,8 @@ public struct ProcessStatistics: Sendable, Equatable {
     public var families: [CollectedFamily] {
         var families = [
             CollectedFamily(
-                name: "process_cpu_seconds_total", kind: .counter, help: "Total user and system CPU time spent in seconds.",
+                name: "process_cpu_seconds_total", kind: .counter,
+                help: "Total user and system CPU time spent in seconds.",
                 value: cpuSeconds),
             CollectedFamily(
                 name: "process_resident_memory_bytes", kind: .gauge, help: "Resident memory size in bytes.",
