@@ -110,6 +110,32 @@ struct CommandLineTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func theSupervisorPassesTheLogOptionsToEveryServiceItStarts() throws {
+        let root = temporaryPath("supervised-logs")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var config = ClusterConfig()
+        config.verification.address = "127.0.0.1:\(freePort())"
+        let run = try RunDirectory.create(root: root, runID: "logs")
+        let configPath = root + "/cluster.json"
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
+        let supervisor = ClusterSupervisor(
+            executable: try locateBookstore(), config: config, configPath: configPath, run: run, logger: quietLogger,
+            serveArguments: ["--log-format", "json", "--log-level", "debug"])
+        try supervisor.start(only: ["verification"])
+        try supervisor.waitUntilHealthy(only: ["verification"], timeout: .seconds(20))
+        supervisor.stop()
+        let log = try String(contentsOfFile: run.path + "/verification.log", encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = jsonObject(Data(line.utf8))
+            #expect(object?["node"] as? String == "verification", "\(line)")
+            #expect(object?["clock"] is NSNumber, "\(line)")
+        }
+        #expect(log.contains("\"level\":\"debug\"") || log.contains("\"level\":\"info\""))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func fraudTrainLeavesTheCommittedModelUnlessAskedTo() throws {
         let directory = temporaryPath("fraud-train")
         try FileManager.default.createDirectory(atPath: directory + "/models", withIntermediateDirectories: true)
