@@ -136,6 +136,30 @@ struct CommandLineTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func chaosStatusJSONNamesEveryExecutorAndTheLeader() throws {
+        let root = temporaryPath("chaos-status")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try LocalCluster.launch(
+            executable: try locateBookstore(), root: root, runID: "status", logger: quietLogger
+        ) { $0.fraudModel = fraudModelPath }
+        defer { cluster.supervisor.stop() }
+        let probe = ExecutorProbe(settings: cluster.config.executors, credential: cluster.credential)
+        let leader = try #require(probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(10)))
+        let result = try runTool(
+            try locateBookstore(),
+            ["chaos", "status", "--format", "json", "--config", cluster.configPath, "--run", cluster.run.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(jsonObject(Data(result.stdout.utf8)), "\(result.stdout)")
+        let executors = report["executors"] as? [[String: Any]] ?? []
+        #expect(executors.compactMap { $0["node"] as? String }.sorted() == ["executor-1", "executor-2", "executor-3"])
+        #expect(report["leader"] as? String == leader.node, "\(result.stdout)")
+        let leading = executors.first { $0["node"] as? String == leader.node }
+        #expect(leading?["role"] as? String == "leader")
+        #expect(leading?["epoch"] as? String == leader.epoch.map { "\($0)" })
+        #expect(executors.allSatisfy { $0["pid"] is NSNumber && $0["committed"] is NSNumber })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func fraudTrainLeavesTheCommittedModelUnlessAskedTo() throws {
         let directory = temporaryPath("fraud-train")
         try FileManager.default.createDirectory(atPath: directory + "/models", withIntermediateDirectories: true)
