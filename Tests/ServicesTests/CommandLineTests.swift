@@ -121,6 +121,7 @@ struct CommandLineTests {
         let supervisor = ClusterSupervisor(
             executable: try locateBookstore(), config: config, configPath: configPath, run: run, logger: quietLogger,
             serveArguments: ["--log-format", "json", "--log-level", "debug"])
+        defer { supervisor.stop() }
         try supervisor.start(only: ["verification"])
         try supervisor.waitUntilHealthy(only: ["verification"], timeout: .seconds(20))
         supervisor.stop()
