@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "BookstoreCluster",
-    platforms: [.macOS(.v15)],
+    // Linux only: set-up is Debian's apt (`scripts/bootstrap`) and the services read /proc, so no `platforms`
+    // entry claims macOS.
     products: [
         .executable(name: "bookstore", targets: ["BookstoreCLI"]),
         .executable(name: "bookstore-bench", targets: ["BookstoreBench"]),

@@ -35,7 +35,7 @@ struct HostileInputTests {
             #expect(forged.headers.allSatisfy { $0.0 != WireHeader.messageID })
             let metrics = try outsider(orchestrator).request("GET", "/metrics")
             let text = String(decoding: metrics.body, as: UTF8.self)
-            #expect(text.contains(#"rpc_rejected_metadata_total{reason="clock_counter_out_of_range"}"#))
+            #expect(text.contains(#"bookstore_rpc_rejected_metadata_total{reason="clock_counter_out_of_range","#))
         } afterStop: { events in
             for (node, trace) in events {
                 for event in trace {
@@ -75,8 +75,10 @@ struct HostileInputTests {
             // Counted: 4 queue methods, each refused 3 times.
             let metrics = String(
                 decoding: try outsider(config.queue.url).request("GET", "/metrics").body, as: UTF8.self)
-            let line = metrics.split(separator: "\n").first { $0.hasPrefix("rpc_unauthorized_total ") }
-            #expect(line == "rpc_unauthorized_total 12", "\(line ?? "no rpc_unauthorized_total")")
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("bookstore_rpc_unauthorized_total{") }
+            #expect(
+                line == #"bookstore_rpc_unauthorized_total{service="queue",node="queue"} 12"#,
+                "\(line ?? "no bookstore_rpc_unauthorized_total")")
         } afterStop: { events in
             // The only enqueue, lease and ack messages the queue took are the cluster's own (the checkout's
             // enqueue, the leader's lease and ack): none from the attacker.

@@ -41,6 +41,8 @@ public final class ClusterSupervisor: @unchecked Sendable {
     private let childEnvironment: [String: String]?
     /// The queue's data directory (`--data`); nil lets the queue choose.
     public let dataDirectory: String?
+    /// Appended to every child's `serve` command line (e.g. `--log-format json --log-level debug`).
+    public let serveArguments: [String]
     let logger: Logger
     let lock = NSLock()
     var processes: [String: Process] = [:]
@@ -75,9 +77,10 @@ public final class ClusterSupervisor: @unchecked Sendable {
 
     public init(
         executable: String, config: ClusterConfig, configPath: String?, run: RunDirectory, logger: Logger,
-        dataDirectory: String? = nil
+        dataDirectory: String? = nil, serveArguments: [String] = []
     ) {
         self.executable = executable
+        self.serveArguments = serveArguments
         self.config = config
         self.configPath = configPath
         self.run = run
@@ -161,7 +164,7 @@ public final class ClusterSupervisor: @unchecked Sendable {
     private func start(_ launch: Launch) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        var arguments = launch.arguments + ["--traces", RunProcesses.resolve(run.path)]
+        var arguments = launch.arguments + serveArguments + ["--traces", RunProcesses.resolve(run.path)]
         if let configPath { arguments += ["--config", RunProcesses.resolve(configPath)] }
         process.arguments = arguments
         if let childEnvironment { process.environment = childEnvironment }

@@ -36,7 +36,7 @@ public final class InProcessCluster: Sendable {
                 let host = ServiceHost(
                     node: config.endpoint(of: role).id, recorder: try Self.recorder(role, config, tracesDirectory),
                     logger: Logger(label: role.rawValue) { _ in SwiftLogNoOpLogHandler() },
-                    metricsEnabled: config.metrics)
+                    metricsEnabled: config.metrics, service: role.rawValue)
                 hosts[role] = host
                 let server = try ServiceFactory.start(role, config: config, host: host)
                 config.set(role, address: "127.0.0.1:\(server.port)")

@@ -4,6 +4,8 @@ import TraceFormat
 
 /// A swift-log handler that writes each record to stderr (human-readable or JSON) and into the node's trace
 /// as a `log` event (with the record's trace id when its metadata has one). Bootstrapped by executables only.
+/// Each line carries the node, the request's `trace_id`/`span_id` (metadata a request's logger has) and `clock`,
+/// the node's own vector-clock entry at that moment, so that log lines and trace events join.
 public struct TraceLogHandler: LogHandler {
     /// How records look on stderr.
     public enum Format: String, Sendable, CaseIterable {
@@ -37,42 +39,61 @@ public struct TraceLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        if let recorder, event.level >= traceLevel {
-            var attributes: [String: String] = [:]
-            for (key, value) in merged where key != "trace_id" && key != "span_id" {
-                attributes[key] = "\(value)"
-            }
-            var context: TraceContext?
-            if case .string(let trace)? = merged["trace_id"], case .string(let span)? = merged["span_id"] {
-                context = TraceContext(traceID: trace, spanID: span)
-            }
-            recorder.record(
-                LogRecord(
-                    level: event.level.rawValue, message: "\(event.message)", logger: label, attributes: attributes),
-                context: context)
-        }
+        let clock = clockEntry(of: event, merged: merged)
         let line: String
         switch format {
         case .text:
-            let keys = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
+            let keys = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" } + (clock.map { ["clock=\($0)"] } ?? [])
             let node = recorder.map { " \($0.node)" } ?? ""
             line =
                 "\(Self.timestamp())\(node) \(event.level.rawValue.uppercased()) \(label): \(event.message)"
-                + (keys.isEmpty ? "" : " [\(keys)]") + "\n"
+                + (keys.isEmpty ? "" : " [\(keys.joined(separator: " "))]") + "\n"
         case .json:
-            var fields: [String: String] = [:]
-            for (key, value) in merged { fields[key] = "\(value)" }
-            fields["ts"] = Self.timestamp()
-            fields["level"] = event.level.rawValue
-            fields["logger"] = label
-            fields["message"] = "\(event.message)"
-            if let recorder { fields["node"] = recorder.node }
-            let data = (try? JSONCoding.encoder.encode(fields)) ?? Data()
-            line = String(decoding: data, as: UTF8.self) + "\n"
+            line =
+                Self.jsonLine(
+                    level: event.level, message: "\(event.message)", metadata: merged, label: label,
+                    node: recorder?.node, clock: clock, timestamp: Self.timestamp()) + "\n"
         }
         // stderr is not concurrency-safe in Swift 6: one write(2) per record keeps lines whole.
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Records the line into the trace (at or above `traceLevel`) and returns the node's own vector-clock entry:
+    /// that of the `log` event just recorded, or the current one when the line is not traced. A line and the trace
+    /// event with that `vc[node]` are the same moment on the node's timeline.
+    private func clockEntry(of event: LogEvent, merged: Logger.Metadata) -> UInt64? {
+        guard let recorder else { return nil }
+        guard event.level >= traceLevel else { return recorder.clock[recorder.node] }
+        var attributes: [String: String] = [:]
+        for (key, value) in merged where key != "trace_id" && key != "span_id" {
+            attributes[key] = "\(value)"
+        }
+        var context: TraceContext?
+        if case .string(let trace)? = merged["trace_id"], case .string(let span)? = merged["span_id"] {
+            context = TraceContext(traceID: trace, spanID: span)
+        }
+        let clock = recorder.record(
+            LogRecord(level: event.level.rawValue, message: "\(event.message)", logger: label, attributes: attributes),
+            context: context)
+        return clock[recorder.node]
+    }
+
+    /// One JSON log line: the metadata with their types, `ts`, `level`, `logger`, `message`, `node` and `clock`
+    /// (the node's vector-clock entry), keys sorted.
+    public static func jsonLine(
+        level: Logger.Level, message: String, metadata: Logger.Metadata, label: String, node: String?,
+        clock: UInt64?, timestamp: String
+    ) -> String {
+        var fields: [String: LogLineValue] = [:]
+        for (key, value) in metadata { fields[key] = LogLineValue(value, key: key) }
+        fields["ts"] = .string(timestamp)
+        fields["level"] = .string(level.rawValue)
+        fields["logger"] = .string(label)
+        fields["message"] = .string(message)
+        if let node { fields["node"] = .string(node) }
+        if let clock { fields["clock"] = .unsigned(clock) }
+        return LogLineValue.line(fields)
     }
 
     private static func timestamp() -> String {

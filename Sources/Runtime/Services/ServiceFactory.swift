@@ -33,8 +33,9 @@ public enum ServiceFactory {
             SuggestionsService().register(into: &router)
         case .queue:
             // Durable only with a data directory (`startQueue` and `serve queue` always give one).
-            try QueueService.open(config: config, dataDirectory: config.queueStore.dataDir, host: host)
-                .register(into: &router)
+            let queue = try QueueService.open(config: config, dataDirectory: config.queueStore.dataDir, host: host)
+            queue.register(into: &router)
+            host.addCollector { queue.waitingFamilies() }
         }
         return router
     }
@@ -67,6 +68,7 @@ extension ServiceFactory {
         }
         try prepare(host, config: config)
         let queue = try QueueService.open(config: config, dataDirectory: dataDirectory, host: host)
+        host.addCollector { queue.waitingFamilies() }
         var router = Router()
         queue.register(into: &router)
         do {

@@ -18,6 +18,10 @@ public final class ServiceHost: Sendable {
     public let metrics: RPCMetrics
     /// The node's Prometheus registry, served at `GET /metrics` (nil when metrics are off).
     public let registry: PrometheusCollectorRegistry?
+    /// The `service` label of this node's metrics (`executor` for `executor-2`).
+    public let service: String
+    /// Families read at scrape time, added by the services (`addCollector`).
+    private let collectors = Mutex<[@Sendable () -> [CollectedFamily]]>([])
     private let draining = Mutex(false)
     private let liveExport = Mutex<OTLPLiveExporter?>(nil)
     /// The admission policy of this node's servers and the credential of its clients (see `adopt`).
@@ -33,9 +37,10 @@ public final class ServiceHost: Sendable {
     ///   - tracesDirectory: the run directory for `<node>.jsonl.gz`; nil disables tracing (clocks still run).
     ///   - logFormat: how log lines look on stderr.
     ///   - metricsEnabled: false makes every metric a no-op (to measure what metrics cost).
+    ///   - service: the service label of this node's metrics (default: `ServiceHost.service(ofNode:)`).
     public convenience init(
         node: String, tracesDirectory: String?, logFormat: TraceLogHandler.Format = .text,
-        logLevel: Logger.Level = .info, metricsEnabled: Bool = true
+        logLevel: Logger.Level = .info, metricsEnabled: Bool = true, service: String? = nil
     ) throws {
         let recorder =
             try tracesDirectory.map { try TraceRecorder.file(node: node, directory: $0) }
@@ -43,7 +48,8 @@ public final class ServiceHost: Sendable {
         let logger = Logger(label: node) { label in
             TraceLogHandler(label: label, recorder: recorder, format: logFormat, level: logLevel)
         }
-        self.init(node: node, recorder: recorder, logger: logger, metricsEnabled: metricsEnabled)
+        self.init(
+            node: node, recorder: recorder, logger: logger, metricsEnabled: metricsEnabled, service: service)
         runDirectory = tracesDirectory
     }
 
@@ -56,8 +62,11 @@ public final class ServiceHost: Sendable {
     private let runDirectoryStorage = Mutex<String?>(nil)
 
     /// A host with an explicit recorder and logger (tests, in-process clusters).
-    public init(node: String, recorder: TraceRecorder, logger: Logger, metricsEnabled: Bool = true) {
+    public init(
+        node: String, recorder: TraceRecorder, logger: Logger, metricsEnabled: Bool = true, service: String? = nil
+    ) {
         self.node = node
+        self.service = service ?? Self.service(ofNode: node)
         self.recorder = recorder
         self.logger = logger
         self.admission = Mutex(
@@ -66,13 +75,7 @@ public final class ServiceHost: Sendable {
                 clockLimits: WireClockLimits(maxEntries: SecuritySettings().maxClockEntries)))
         if metricsEnabled {
             let registry = PrometheusCollectorRegistry()
-            var factory = PrometheusMetricsFactory(registry: registry)
-            factory.defaultDurationHistogramBuckets = [
-                .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
-                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
-            ]
-            factory.valueHistogramBuckets["fraud_score"] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]
+            let factory = BookstoreMetricsFactory(registry: registry, service: self.service, node: node)
             self.registry = registry
             self.metrics = RPCMetrics(factory: factory)
         } else {
@@ -133,15 +136,50 @@ public final class ServiceHost: Sendable {
         return server
     }
 
-    /// The Prometheus text exposition of this node's metrics, with the trace writer's counters brought up to date.
+    /// The Prometheus text exposition of this node's metrics: the registry's families, the trace writer's counters,
+    /// the process's CPU, memory and file descriptors, and what the services' collectors read now.
     public func scrape() -> [UInt8] {
         guard let registry else { return Array("# metrics are disabled\n".utf8) }
-        let statistics = recorder.statistics
-        metrics.gauge("trace_events_written").record(statistics.eventsWritten)
-        metrics.gauge("trace_bytes_written").record(statistics.compressedBytesWritten)
-        metrics.gauge("trace_events_dropped").record(statistics.eventsDropped)
-        metrics.gauge("trace_write_errors").record(statistics.writeErrors)
-        return registry.emitToBuffer()
+        var output = registry.emitToBuffer()
+        let families =
+            Self.traceFamilies(recorder.statistics) + (ProcessStatistics.current()?.families ?? [])
+            + collectors.withLock { $0 }.flatMap { $0() }
+        let labels = [("service", service), ("node", node)]
+        for family in families { output += Array(family.render(constantLabels: labels).utf8) }
+        return output
+    }
+
+    /// Adds families to every scrape of this node (read when Prometheus scrapes, e.g. the oldest waiting order).
+    public func addCollector(_ collect: @escaping @Sendable () -> [CollectedFamily]) {
+        collectors.withLock { $0.append(collect) }
+    }
+
+    /// The service of a node id: the id without a trailing `-<number>` (`executor-2` → `executor`).
+    public static func service(ofNode node: String) -> String {
+        guard let dash = node.lastIndex(of: "-"), !node[node.index(after: dash)...].isEmpty,
+            node[node.index(after: dash)...].allSatisfy(\.isNumber)
+        else { return node }
+        return String(node[..<dash])
+    }
+
+    /// The trace writer's counters as Prometheus counters.
+    static func traceFamilies(_ statistics: TraceFileWriter.Statistics) -> [CollectedFamily] {
+        [
+            CollectedFamily(
+                name: "bookstore_trace_events_written_total", kind: .counter,
+                help: "Trace events this node wrote to its trace file.", value: Double(statistics.eventsWritten)),
+            CollectedFamily(
+                name: "bookstore_trace_written_bytes_total", kind: .counter,
+                help: "Compressed bytes this node wrote to its trace file.",
+                value: Double(statistics.compressedBytesWritten)),
+            CollectedFamily(
+                name: "bookstore_trace_events_dropped_total", kind: .counter,
+                help: "Trace events dropped (the writer's queue was full or it was closing): the trace has gaps.",
+                value: Double(statistics.eventsDropped)),
+            CollectedFamily(
+                name: "bookstore_trace_write_errors_total", kind: .counter,
+                help: "Failed writes to this node's trace file.", value: Double(statistics.writeErrors)),
+        ]
     }
 
     /// A client for another service, recording into this node's trace and metrics.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TraceFormat
 
 /// The `bookstore` command: runs the cluster's services and tools.
 @main
@@ -6,6 +7,7 @@ struct Bookstore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bookstore",
         abstract: "Bookstore Cluster: an observable, fault-tolerant checkout cluster.",
+        version: "bookstore " + BookstoreVersion.text,
         subcommands: [
             ServeCommand.self, UpCommand.self, LoadCommand.self, DemoCommand.self, ChaosCommand.self, FraudCommand.self,
             DebugCommand.self,

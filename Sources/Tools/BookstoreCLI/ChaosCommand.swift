@@ -42,10 +42,12 @@ struct ChaosCommand: ParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show each executor's role and epoch.")
         @OptionGroup var options: Options
+        @Option(help: "Output: text or json.") var format: OutputFormat = .text
 
         func run() throws {
             let statuses = try options.probe(try options.cluster()).statuses()
             guard !statuses.isEmpty else { throw ChaosError("no executor answers") }
+            if format == .json { return CLIOutput.line(ChaosStatusReport(statuses).json) }
             for status in statuses {
                 CLIOutput.line(
                     "\(status.node)  pid \(status.pid)  \(status.role)  epoch \(status.epoch.map { "\($0)" } ?? "-")  "

@@ -14,6 +14,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Start the cluster, send orders, kill the leader executor mid-run, stop, and summarize.")
 
     @OptionGroup var options: ClusterOptions
+    @OptionGroup var logs: LogOptions
     @Option(help: "Orders to send.") var orders: Int = 600
     @Option(help: "Concurrent clients.") var concurrency: Int = 4
     @Option(help: "Seconds into the load at which the leader is killed (negative: never).") var killAfter: Double = 1
@@ -24,7 +25,8 @@ struct DemoCommand: ParsableCommand {
         let run = try RunDirectory.create(root: cluster.tracesRoot)
         let supervisor = ClusterSupervisor(
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
-            logger: CLILogger.make(label: "demo"), dataDirectory: options.dataDirectory(cluster: cluster, run: run))
+            logger: CLILogger.make(label: "demo", level: logs.logLevel.level),
+            dataDirectory: options.dataDirectory(cluster: cluster, run: run), serveArguments: logs.serveArguments)
         CLIOutput.line("Starting the cluster (run \(run.runID))…")
         do {
             try supervisor.start()

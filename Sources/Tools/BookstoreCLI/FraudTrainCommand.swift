@@ -31,8 +31,15 @@ struct FraudTrainCommand: ParsableCommand {
     @Option(help: "Boosting rounds.")
     var rounds: Int = 50
 
-    @Option(help: "Model file (.json); the metadata goes to <name>.meta.json.")
-    var output: String = "models/fraud-model.json"
+    /// Where a model goes unless `--output` says otherwise: next to the committed model, never over it.
+    static let defaultOutput = "models/fraud-model.trained.json"
+    static let committedModel = "models/fraud-model.json"
+
+    @Option(
+        help: ArgumentHelp(
+            "Model file (.json); the metadata goes to <name>.meta.json (default: \(defaultOutput), git-ignored).",
+            discussion: "The committed model is replaced only when asked for: --output \(committedModel)."))
+    var output: String = defaultOutput
 
     func validate() throws {
         guard rows >= 100 else { throw ValidationError("--rows must be at least 100") }
@@ -66,6 +73,13 @@ struct FraudTrainCommand: ParsableCommand {
             print("  \(pad(milliseconds(duration), width: 9)) ms  \(step)")
         }
         print("wrote \(report.modelPath) and \(report.metadataPath)")
+        if output == Self.defaultOutput {
+            print(
+                """
+                the committed model (\(Self.committedModel)) is unchanged: serve this one with "fraudModel" in the \
+                config, or train with --output \(Self.committedModel) to replace it
+                """)
+        }
     }
 
     private func fixed(_ value: Double) -> String {

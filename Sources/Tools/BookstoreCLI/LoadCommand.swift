@@ -26,7 +26,10 @@ struct LoadCommand: ParsableCommand {
     var mix: String?
     @Option(help: "Orchestrator URL (default: from the config).") var url: String?
     @Option(help: "Cluster config file.") var config: String?
-    @Option(help: "Write the load generator's own trace (node \"load\") into this run directory.") var traces: String?
+    @Option(
+        name: [.customLong("run-dir"), .customLong("traces")],
+        help: "Write the load generator's own trace (node \"load\") into this run directory (--traces: old name).")
+    var traces: String?
     @Option(help: "Seed of the order generator.") var seed: UInt64 = 42
     @Option(help: "Output: text or json (json lists every approved order id).") var format: OutputFormat = .text
     @Option(help: "Retries per order after a 503, a 409 asking to retry, or a transport failure (same key).")
@@ -42,6 +45,7 @@ struct LoadCommand: ParsableCommand {
 
     func run() throws {
         let cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
+        try LoadReachability.require(url: url ?? cluster.orchestrator.url)
         let recorder =
             try traces.map { try TraceRecorder.file(node: "load", directory: $0) }
             ?? TraceRecorder(node: "load", writer: nil)
@@ -52,7 +56,7 @@ struct LoadCommand: ParsableCommand {
             retry: CheckoutRetry(maxRetries: retries))
         recorder.close()
         LoadRun.print(report, format: format, listIDs: listIds)
-        if report.outcomes["transport_error", default: 0] == orders { throw ExitCode(1) }
+        try LoadReachability.judge(report, url: url ?? cluster.orchestrator.url)
     }
 }
 

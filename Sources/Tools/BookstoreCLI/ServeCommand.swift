@@ -24,14 +24,19 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Cluster config file (JSON; default: BOOKSTORE_CONFIG); relative paths in it are from its folder.")
     var config: String?
 
-    @Option(help: "Run directory for this node's trace file (default: <BOOKSTORE_TRACES_DIR or tracesRoot>/<run id>).")
+    @Option(
+        name: [.customLong("run-dir"), .customLong("traces")],
+        help: "Run directory for this node's trace file (default: <BOOKSTORE_TRACES_DIR or tracesRoot>/<run id>).")
     var traces: String?
 
     @Option(help: "The queue's data directory (default: BOOKSTORE_DATA_DIR, else queueStore.dataDir, else data/queue).")
     var data: String?
 
-    @Option(help: "Log format on stderr: text or json.")
+    @Option(help: "Log format on stderr: text or json (one JSON object a line, sorted keys).")
     var logFormat: TraceLogHandler.Format = .text
+
+    @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: LogLevelOption = .info
 
     func validate() throws {
         guard service == "executor" || ServiceRole(rawValue: service) != nil else {
@@ -67,7 +72,8 @@ struct ServeCommand: ParsableCommand {
         Self.configureTraces(cluster: cluster, executor: settings.role == nil)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let host = try ServiceHost(
-            node: node, tracesDirectory: directory, logFormat: logFormat, metricsEnabled: cluster.metrics)
+            node: node, tracesDirectory: directory, logFormat: logFormat, logLevel: logLevel.level,
+            metricsEnabled: cluster.metrics, service: settings.role?.rawValue ?? "executor")
         let server: RPCServer
         var executor: ExecutorNode?
         var queue: QueueService?

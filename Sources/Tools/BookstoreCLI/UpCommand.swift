@@ -10,7 +10,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Cluster config file (JSON); defaults are used for what it leaves out.")
     var config: String?
 
-    @Option(help: "Root directory for runs' traces (default: the config's tracesRoot, traces/runs).")
+    @Option(
+        name: [.customLong("traces-root"), .customLong("traces")],
+        help: "Root of the runs, each a new folder in it (default: the config's tracesRoot; --traces: old name).")
     var traces: String?
 
     @Option(
@@ -38,11 +40,12 @@ struct UpCommand: ParsableCommand {
         commandName: "up", abstract: "Start every service on this machine; stop them all on Ctrl-C or SIGTERM.")
 
     @OptionGroup var options: ClusterOptions
+    @OptionGroup var logs: LogOptions
 
     func run() throws {
         TerminationSignals.block()
         let (cluster, configPath) = try options.load()
-        let logger = CLILogger.make(label: "up")
+        let logger = CLILogger.make(label: "up", level: logs.logLevel.level)
         let runID: String?
         do {
             runID = try cluster.sharedRunID(environment: ProcessInfo.processInfo.environment)
@@ -53,7 +56,8 @@ struct UpCommand: ParsableCommand {
         let run = try RunDirectory.create(root: cluster.tracesRoot, runID: runID)
         let supervisor = ClusterSupervisor(
             executable: ClusterSupervisor.currentExecutable, config: cluster, configPath: configPath, run: run,
-            logger: logger, dataDirectory: options.dataDirectory(cluster: cluster, run: run))
+            logger: logger, dataDirectory: options.dataDirectory(cluster: cluster, run: run),
+            serveArguments: logs.serveArguments)
         supervisor.onUnexpectedExit = { role, status in
             CLIOutput.line("! \(role) exited with status \(status); see \(run.path)/\(role).log")
         }
@@ -71,7 +75,8 @@ struct UpCommand: ParsableCommand {
                 "  \(child.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(child.url)  pid \(child.pid)")
         }
         CLIOutput.line("Checkout page: \(cluster.orchestrator.url)/")
-        CLIOutput.line("Traces and logs: \(run.path)   (Ctrl-C stops the cluster)")
+        CLIOutput.line(
+            "Traces and logs: \(run.path)   (<node>.jsonl.gz, <node>.log in \(logs.logFormat.rawValue); Ctrl-C stops)")
         let secret = "\(run.path)/\(SecuritySettings.runSecretFileName)"
         if FileManager.default.fileExists(atPath: secret) {
             CLIOutput.line("Internal RPCs need this run's secret: \(secret) (chaos finds it; see docs/security.md)")

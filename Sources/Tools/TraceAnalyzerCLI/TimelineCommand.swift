@@ -16,6 +16,9 @@ struct TimelineCommand: ParsableCommand {
     @Option(help: "Output format: text (json is not supported for diagrams).")
     var format: OutputFormat = .text
 
+    @Flag(help: "With --order: also print the order's lines of the services' logs (<run>/<node>.log).")
+    var logs = false
+
     func run() throws {
         let filter = try input.filter()
         guard filter.order != nil || !filter.nodes.isEmpty || filter.restrictsEvents else {
@@ -36,6 +39,17 @@ struct TimelineCommand: ParsableCommand {
         CLIOutput.problems(selection.health)
         let title = filter.order.map { "order \($0)" } ?? "events of \(input.runDirectory)"
         CLIOutput.data(TimelineRenderer(width: width).render(selection.events, title: title))
+        if logs, let order = filter.order { printLogLines(order: order, events: selection.events) }
         if selection.events.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension TimelineCommand {
+    /// `--logs`: the order's log lines, found by its id and the trace ids of its events (OrderLogLines).
+    func printLogLines(order: String, events: [RunEvent]) {
+        let traceIDs = Set(events.compactMap(\.event.traceID))
+        let found = OrderLogLines.find(directory: input.runDirectory, order: order, traceIDs: traceIDs)
+        for note in found.notes { CLIOutput.diagnostic("note: \(note)") }
+        CLIOutput.data(OrderLogLines.render(found.lines, order: order))
     }
 }

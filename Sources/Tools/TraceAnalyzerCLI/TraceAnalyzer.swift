@@ -1,4 +1,5 @@
 import ArgumentParser
+import TraceFormat
 import Foundation
 
 /// `trace-analyzer`: reads a run's trace files, checks causality and the protocols, renders timelines,
@@ -8,6 +9,7 @@ struct TraceAnalyzer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace-analyzer",
         abstract: "Check and explain the traces of a Bookstore Cluster run.",
+        version: "trace-analyzer " + BookstoreVersion.text,
         subcommands: [
             CheckCommand.self, TimelineCommand.self, FailoverCommand.self, SummaryCommand.self,
             ExportCommand.self,
