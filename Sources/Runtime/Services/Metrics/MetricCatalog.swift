@@ -38,7 +38,7 @@ public enum MetricCatalog {
     }
 
     /// The families, grouped by the layer that records them.
-    public static let all: [MetricDefinition] = rpc + checkout + queue + executor + fraud
+    public static let all: [MetricDefinition] = rpc + checkout + queue + executor + fraud + liveExport
 
     static let rpc: [MetricDefinition] = [
         .init(
@@ -113,5 +113,13 @@ public enum MetricCatalog {
     static let fraud: [MetricDefinition] = [
         .init("fraud_assessments_total", .counter, "Fraud assessments, by outcome (fraudulent or clean)."),
         .init("fraud_score", .histogram, "The fraud model's score of each assessed order (0 clean … 1 fraudulent)."),
+    ]
+
+    static let liveExport: [MetricDefinition] = [
+        .init("otlp_spans_exported_total", .counter, "Spans the live OTLP exporter delivered to the collector."),
+        .init(
+            "otlp_spans_dropped_total", .counter,
+            "Spans the live OTLP exporter dropped, by reason (inbox_full, open_spans_full, export_failed)."),
+        .init("otlp_export_requests_total", .counter, "OTLP export requests to the collector, by outcome (ok, failed)."),
     ]
 }
