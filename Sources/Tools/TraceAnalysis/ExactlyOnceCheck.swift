@@ -28,6 +28,11 @@ final class ExactlyOnceCheck: RunCheck {
         /// A restarted queue listed it among the newest commits of its log (`recent_commits`): committed durably,
         /// though the kill may have cut its `queue.commit` from the trace.
         var loggedCommit: RunEvent?
+        /// Leases of the order that the queue ended without a commit (revoked, expired, released), by lease id.
+        var endedLeases: [UInt64: RunEvent] = [:]
+        /// The queue committed under a lease it had already ended (mutual-exclusion reports it): the commit, not a
+        /// kill, explains any disagreement with the executor.
+        var fencedCommit = false
 
         var approved: Bool { decisionStatus == OrderDecision.approvedStatus || carried }
         /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
@@ -60,8 +65,10 @@ final class ExactlyOnceCheck: RunCheck {
         case decision(OrderDecision)
         case enqueue(duplicate: Bool)
         case lease(delivery: Int)
-        case leaseEnded
-        case queueCommit
+        case leaseEnded(lease: UInt64?)
+        case queueCommit(lease: UInt64?)
+        /// A stopping leader gave the lease back.
+        case leaseReleased(lease: UInt64?)
         case executorCommit(committed: Bool)
         /// The executor stopped retrying the ack of `lease` without an answer.
         case executorUnanswered(lease: UInt64?)
@@ -75,12 +82,12 @@ final class ExactlyOnceCheck: RunCheck {
         case .orderDecision(let decision): (decision.order, .decision(decision))
         case .queueEnqueue(let enqueue): (enqueue.order, .enqueue(duplicate: enqueue.duplicate == true))
         case .queueLease(let lease): (lease.order, .lease(delivery: lease.delivery ?? 1))
-        case .queueLeaseExpired(let expired): (expired.end.order, .leaseEnded)
-        case .queueLeaseRevoked(let revoked): (revoked.end.order, .leaseEnded)
-        case .queueCommit(let commit): (commit.ack.order, .queueCommit)
+        case .queueLeaseExpired(let expired): (expired.end.order, .leaseEnded(lease: expired.end.lease))
+        case .queueLeaseRevoked(let revoked): (revoked.end.order, .leaseEnded(lease: revoked.end.lease))
+        case .queueCommit(let commit): (commit.ack.order, .queueCommit(lease: commit.ack.lease))
         case .executorCommit(let commit): (commit.order, executorStep(commit))
         case .queueAckRefused(let refused): (refused.ack.order, .other)
-        case .queueLeaseReleased(let released): (released.end.order, .other)
+        case .queueLeaseReleased(let released): (released.end.order, .leaseReleased(lease: released.end.lease))
         case .queueOverloaded(let overloaded): (overloaded.order, .other)
         default: nil
         }
@@ -92,7 +99,7 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.event.node == "queue" { queueIncarnations.observe(event.event) }
+        if event.event.node == "queue" { queueIncarnations.observe(event) }
         let kind = event.event.kind
         guard kind == .orderDecision || kind.rawValue.hasPrefix("queue.") || kind == .executorCommit,
             let decoded = state.protocolEvent(event)
@@ -146,9 +153,17 @@ final class ExactlyOnceCheck: RunCheck {
             entry.enqueue = entry.enqueue ?? event
         case .lease(let delivery):
             if delivery > 1 { entry.redelivered = true }
-        case .leaseEnded:
+        case .leaseEnded(let lease):
             entry.redelivered = true
-        case .queueCommit:
+            if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
+        case .leaseReleased(let lease):
+            if orders[order] == nil { return }
+            if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
+        case .queueCommit(let lease):
+            if let lease, entry.endedLeases[lease] != nil {
+                entry.fencedCommit = true
+                info["commits under a lease the queue had ended (mutual-exclusion)", default: 0] += 1
+            }
             durableWaiting?.remove(order)
             ledger.committed.append(order)
             entry.queueCommits += 1
@@ -238,15 +253,21 @@ final class ExactlyOnceCheck: RunCheck {
 
     override func finish(_ state: RunState) {
         var waiting = 0
+        var missingCommits: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)] = []
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            let answeredFromALostTail =
-                entry.executorCommit.map { queueIncarnations.isInLostTail($0.event.clock["queue"]) } ?? false
+            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.event.clock["queue"]) }
             if entry.approved && entry.queueCommits == 0
-                && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && answeredFromALostTail)
+                && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && gap != nil)
                     || entry.loggedCommit != nil)
             {
-                commitMissingFromTheQueueTrace(order, entry)
+                missingCommits.append((order, entry, gap))
+            } else if entry.approved && entry.enqueues == 0 && !entry.carried && !entry.recoveredUntraced
+                && entry.queueCommits == 1 && entry.executorCommits == 1 && state.mayHaveLost("queue")
+            {
+                // Committed by the queue, so stored by it: only the enqueue event is missing from its trace.
+                counts.ok += 1
+                info["enqueue missing from the queue's incomplete trace", default: 0] += 1
             } else if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
                 waiting += 1
                 ledger.waiting.append(order)
@@ -260,10 +281,11 @@ final class ExactlyOnceCheck: RunCheck {
                 let unanswered = entry.unanswered[lease]
             {
                 commitNeverHeardOf(order, entry, unanswered)
-            } else if entry.queueCommits != entry.executorCommits {
+            } else if entry.queueCommits != entry.executorCommits && !entry.fencedCommit {
                 unmatchedCommit(order, entry, state)
             }
         }
+        if !missingCommits.isEmpty { commitsMissingFromTheQueueTrace(missingCommits, state) }
         info["ok"] = counts.ok
         info["lost"] = counts.lost
         info["duplicated"] = counts.duplicated
@@ -303,28 +325,73 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     /// The executor recorded the queue's "committed" answer to its ack (given only once the commit is durable), or the
-    /// restarted queue replayed the commit from its log, but the queue's trace, cut by a kill, lost its
-    /// `queue.commit`: committed, with the evidence in the executor's trace or the queue's recovery.
-    private func commitMissingFromTheQueueTrace(_ order: String, _ entry: OrderState) {
-        ledger.committed.append(order)
+    /// restarted queue replayed the commit from its log, but the queue's trace lost its `queue.commit`: cut by a kill
+    /// (committed, with the evidence in the executor's trace or the queue's recovery), or in a damaged part of the
+    /// file (unverifiable: the executor's word is all there is). One finding for all such orders, with the evidence.
+    private func commitsMissingFromTheQueueTrace(
+        _ missing: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)], _ state: RunState
+    ) {
+        let health = state.health["queue"]
+        let damaged = health?.corrupt == true
+        for item in missing { ledger.committed.append(item.order) }
+        let key = damaged ? "unverifiable" : "committed, the queue's trace lost the commit"
+        info[key, default: 0] += missing.count
+        let orders =
+            missing.count == 1
+            ? "order \(EventDescriber.shortID(missing[0].order))" : "\(missing.count) orders"
         var finding = builder(
-            "order \(EventDescriber.shortID(order)): committed, but the queue's trace lost its commit",
-            rule: "the queue's process ended between its durable commit and its trace record",
+            damaged
+                ? "\(orders) unverifiable: committed per the executors, but the queue's trace is damaged"
+                : "\(orders): committed, but the queue's trace lost \(missing.count == 1 ? "its commit" : "their commits")",
+            rule: damaged
+                ? "a damaged trace cannot verify exactly-once for the orders it lost (unverifiable, not a violation)"
+                : "the queue's process ended between its durable commit and its trace record",
             severity: .warning)
+        if let health, !health.problems.isEmpty {
+            finding.step("\(health.path): " + health.problems.prefix(2).joined(separator: "; ") + ".")
+        }
+        for (order, entry, gap) in missing.prefix(3) { explainMissingCommit(&finding, order, entry, gap) }
+        if missing.count > 3 {
+            let rest = missing.dropFirst(3).prefix(10).map { EventDescriber.shortID($0.order) }
+            finding.step(
+                "And \(missing.count - 3) more order(s) the same way: " + rest.joined(separator: ", ")
+                    + (missing.count > 13 ? ", …" : "") + ".")
+        }
+        report(finding.finding)
+    }
+
+    private func explainMissingCommit(
+        _ finding: inout FindingBuilder, _ order: String, _ entry: OrderState, _ gap: QueueIncarnations.Gap?
+    ) {
         if let decision = entry.decision {
             let label = finding.name(decision)
             finding.step("\(label) approves order \(order).")
         }
         if let commit = entry.executorCommit {
             let label = finding.name(commit)
-            finding.step("\(label) records the queue's answer to its ack: committed.")
+            finding.step(
+                "\(label) records the queue's answer to its ack: committed "
+                    + "(the answer carries the queue's counter \(commit.event.clock["queue"])).")
         }
         if let recovered = entry.loggedCommit {
             let label = finding.name(recovered)
             finding.step("\(label): the restarted queue replayed its commit from the log (recent_commits).")
         }
-        finding.step("However the queue's trace, incomplete after a kill, has no queue.commit of it.")
-        report(finding.finding)
+        if let gap {
+            let before = finding.name(gap.before)
+            if let after = gap.after {
+                let next = finding.name(after)
+                finding.step(
+                    "However the queue's trace has nothing between \(before) and \(next) "
+                        + "(its counters \(gap.first)…\(gap.last) are missing), so it has no queue.commit of it.")
+            } else {
+                finding.step(
+                    "However the queue's trace of that process ends at \(before) (counter \(gap.first - 1)), "
+                        + "incomplete after a kill, so it has no queue.commit of it.")
+            }
+        } else {
+            finding.step("However the queue's trace, incomplete after a kill, has no queue.commit of it.")
+        }
     }
 
     private func unexpected(_ order: String, _ entry: OrderState, _ state: RunState) {
@@ -371,13 +438,21 @@ final class ExactlyOnceCheck: RunCheck {
             commit.event.payload(QueueCommit.self)?.ack.executor.map { "executor-\($0)" }
         }
         let killed = entry.executorCommits == 0 && executor.map { state.mayHaveLost($0) } ?? false
+        let damaged = executor.flatMap { state.health[$0] }.flatMap { $0.corrupt ? $0 : nil }
         if !killed { counts.unexpected += 1 }
+        if killed && damaged != nil { info["unverifiable", default: 0] += 1 }
         var finding = builder(
-            "order \(EventDescriber.shortID(order)): queue and executor disagree on its commit",
+            "order \(EventDescriber.shortID(order)): queue and executor disagree on its commit"
+                + (killed && damaged != nil ? " (unverifiable: the executor's trace is damaged)" : ""),
             rule: killed
-                ? "the executor's process ended between the queue's commit and its own record"
+                ? (damaged != nil
+                    ? "a damaged trace cannot verify exactly-once for the events it lost (unverifiable)"
+                    : "the executor's process ended between the queue's commit and its own record")
                 : "exactly-once: the queue's commit and the executor's commit match",
             severity: killed ? .warning : .violation)
+        if killed, let damaged {
+            finding.step("\(damaged.path): " + damaged.problems.prefix(2).joined(separator: "; ") + ".")
+        }
         if let commit = entry.queueCommit {
             let label = finding.name(commit)
             finding.step("\(label) commits order \(order) at the queue.")
@@ -390,66 +465,5 @@ final class ExactlyOnceCheck: RunCheck {
             "However the queue committed it \(entry.queueCommits) time(s) and the executor "
                 + "\(entry.executorCommits) time(s).")
         report(finding.finding)
-    }
-}
-
-/// The orders of one run as the durable queue saw them, for checking consecutive runs together.
-public struct OrderLedger: Sendable, Codable, Equatable {
-    /// Approved orders not committed that the durable queue still held at the end of the run.
-    public var waiting: [String] = []
-    /// Orders committed at the queue in this run (repeats included).
-    public var committed: [String] = []
-    /// Orders the queue recovered at start that this run did not approve (left waiting by an earlier run).
-    public var carried: [String] = []
-
-    public init() {}
-}
-
-/// A set of order ids: 128-bit values for 32-hex-digit ids (16 bytes each), strings otherwise.
-struct CompactIDSet {
-    private struct Pair: Hashable {
-        var high: UInt64
-        var low: UInt64
-    }
-
-    private var pairs: Set<Pair> = []
-    private var others: Set<String> = []
-
-    private static func pair(_ id: String) -> Pair? {
-        let utf8 = id.utf8
-        guard utf8.count == 32, let high = UInt64(id.prefix(16), radix: 16), let low = UInt64(id.suffix(16), radix: 16)
-        else { return nil }
-        return Pair(high: high, low: low)
-    }
-
-    mutating func insert(_ id: String) {
-        if let pair = Self.pair(id) { pairs.insert(pair) } else { others.insert(id) }
-    }
-
-    func contains(_ id: String) -> Bool {
-        if let pair = Self.pair(id) { return pairs.contains(pair) }
-        return others.contains(id)
-    }
-}
-
-/// The queue's own clock entries recorded by each of its processes. A restarted queue continues above a reserved
-/// range, so each process's entries form an interval; a counter above its interval's highest recorded value was
-/// sent by that process but its trace no longer holds it (the tail a kill cut off).
-struct QueueIncarnations {
-    private var ranges: [Int32: (lowest: UInt64, highest: UInt64)] = [:]
-
-    mutating func observe(_ event: TraceEvent) {
-        let own = event.clock["queue"]
-        let range = ranges[event.pid] ?? (own, own)
-        ranges[event.pid] = (min(range.lowest, own), max(range.highest, own))
-    }
-
-    /// True when the queue's counter `own` (as another node learned it) lies beyond what the process that used it
-    /// recorded: evidence the queue's trace lost that event, not that it never happened.
-    func isInLostTail(_ own: UInt64) -> Bool {
-        guard let process = ranges.values.filter({ $0.lowest <= own }).max(by: { $0.lowest < $1.lowest }) else {
-            return false
-        }
-        return own > process.highest
     }
 }
