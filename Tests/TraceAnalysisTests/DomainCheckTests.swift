@@ -282,3 +282,43 @@ extension ScenarioBuilder {
         #expect(exactlyOnce.violations == 1)
     }
 }
+
+/// A traced load (node `load-2`, its own file) and an untraced load in the same run. The untraced one sends no
+/// trace metadata, so the orchestrator treats it as an outside client: the run checks clean. Its twin is what an
+/// untraced load that still sent clocks under the shared id `load` did: entries no trace explains.
+@Suite struct MixedLoadRunTests {
+    static func run(untracedSendsClocks: Bool) -> CheckReport {
+        var builder = ScenarioBuilder()
+        for index in 0..<3 {
+            // The traced load's checkout: a traced message from load-2.
+            builder.call("load-2", "orchestrator", "POST /checkout", trace: String(format: "%032x", index + 1))
+            // The untraced load's checkout.
+            if untracedSendsClocks {
+                let clock = VectorClock(["load": UInt64(10 * (index + 1))])
+                builder.record(
+                    "orchestrator", RPCReceive(msg: "load-4242-\(index + 1)", peer: "load", method: "POST /checkout"),
+                    merging: clock)
+            } else {
+                builder.record("orchestrator", RPCReceive(msg: nil, peer: nil, method: "POST /checkout"))
+            }
+            builder.record(
+                "orchestrator",
+                RPCReplySend(
+                    msg: untracedSendsClocks ? "load-4242-\(index + 1)" : nil, peer: untracedSendsClocks ? "load" : nil,
+                    method: "POST /checkout", status: "ok", httpStatus: 200, durationNanos: 1_000))
+        }
+        // A traced `load` process of an earlier load also wrote a file in this run.
+        builder.call("load", "orchestrator", "POST /checkout", trace: String(format: "%032x", 99))
+        return CheckEngine.check(builder.events, health: [])
+    }
+
+    @Test func anUntracedLoadThatSendsNoMetadataLeavesTheRunClean() {
+        let report = Self.run(untracedSendsClocks: false)
+        #expect(report.violationCount == 0, "\(report.text())")
+    }
+
+    @Test func anUntracedLoadSendingClocksUnderTheSharedIDBreaksTheRun() {
+        let report = Self.run(untracedSendsClocks: true)
+        #expect(report.violationCount > 0, "\(report.text())")
+    }
+}
