@@ -1,7 +1,7 @@
 import Causality
-import Foundation
 import ClusterProtocol
 import Election
+import Foundation
 import Testing
 import TraceAnalysis
 import TraceFormat
@@ -57,7 +57,9 @@ extension ScenarioBuilder {
         builder.approve(orderA)
         builder.lease(orderA, executor: "executor-2", epoch: "1.2", lease: 1)
         builder.record(
-            "executor-2", ExecutorDequeue(order: orderA, epoch: ScenarioBuilder.epoch("1.2"), lease: 1, delivery: 1,
+            "executor-2",
+            ExecutorDequeue(
+                order: orderA, epoch: ScenarioBuilder.epoch("1.2"), lease: 1, delivery: 1,
                 slot: nil))
         builder.elect("executor-1", epoch: "2.1", follower: "executor-2")
         builder.revoke(orderA, executor: "executor-2", epoch: "1.2", lease: 1, by: "2.1")
@@ -131,7 +133,8 @@ extension ScenarioBuilder {
         }
         // Killed: nothing more from executor-3. The supervisor notices within a few milliseconds.
         if supervisorSawIt {
-            builder.record("supervisor", ServiceRestarted(service: "executor-3", status: 9, restarts: 1, backoffMs: 200))
+            builder.record(
+                "supervisor", ServiceRestarted(service: "executor-3", status: 9, restarts: 1, backoffMs: 200))
         }
         builder.step = 50_000_000  // executor-2 takes over, and the run stops, well within a second of the kill
         builder.record("executor-2", HeartbeatTimeout(leader: 3, silentMs: 200, reason: "leader 3 silent for 200 ms"))
@@ -174,7 +177,7 @@ extension ScenarioBuilder {
                 order: orderB, executor: 1, epoch: ScenarioBuilder.epoch("1.1"), lease: 2, delivery: 1, slot: nil,
                 expiresInMs: 2000, renewed: false, depth: 0))
         for index in 0..<later {
-            let order = String(format: "%032x", 0xc0ffee00 + index)
+            let order = String(format: "%032x", 0xc0ff_ee00 + index)
             builder.order(order, executor: "executor-2", epoch: "1.2", lease: Int64(3 + index))
         }
         return CheckEngine.check(builder.events, health: [])
@@ -213,7 +216,9 @@ extension ScenarioBuilder {
         var builder = ScenarioBuilder()
         builder.elect("executor-2", epoch: "1.2", follower: "executor-1")
         var part = [Int](repeating: 0, count: 0)
-        func mark(_ member: Int, from start: Int) { part += Array(repeating: member, count: builder.events.count - start) }
+        func mark(_ member: Int, from start: Int) {
+            part += Array(repeating: member, count: builder.events.count - start)
+        }
         mark(0, from: 0)
         for (index, order) in orders.prefix(4).enumerated() {
             let start = builder.events.count

@@ -22,14 +22,16 @@ import TraceTestSupport
         builder.elect("executor-3", epoch: "1.3", follower: "executor-1")
         builder.call("executor-3", "executor-2", "bully") { builder in
             builder.record(
-                "executor-2", ElectionReceive(ElectionMessage(type: "coordinator", peer: 3, epoch: .init(term: 1, leader: 3))))
+                "executor-2",
+                ElectionReceive(ElectionMessage(type: "coordinator", peer: 3, epoch: .init(term: 1, leader: 3))))
             builder.record("executor-2", ElectionLeader(leader: 3, epoch: Epoch(term: 1, leader: 3), isSelf: false))
         }
         // The first election's message, delivered late.
         builder.record(
             "executor-2", ElectionReceive(ElectionMessage(type: "election", peer: 1, epoch: .none)),
             merging: builder.events[send].clock)
-        builder.record("executor-3", ElectionSend(ElectionMessage(type: "coordinator", peer: 2, epoch: Epoch(term: 1, leader: 3))))
+        builder.record(
+            "executor-3", ElectionSend(ElectionMessage(type: "coordinator", peer: 2, epoch: Epoch(term: 1, leader: 3))))
         // executor-3 is killed and restarted: the new process starts an election of its own first.
         builder.now += 300_000_000
         builder.restartProcess("executor-3")
@@ -63,7 +65,9 @@ import TraceTestSupport
     @Test func theFirstElectionsLateMessageStaysInTheFirstChange() {
         let document = Self.analyzed().document()
         let late = { (event: FailoverDocument.Event) in event.kind == "election.receive" && event.node == "executor-2" }
-        #expect(document.changes[0].election.contains { late($0) && $0.summary.contains("election from") }, "\(Self.analyzed().text())")
+        #expect(
+            document.changes[0].election.contains { late($0) && $0.summary.contains("election from") },
+            "\(Self.analyzed().text())")
         #expect(!document.changes[1].election.contains { late($0) && $0.summary.contains("election from") })
         // The restarted executor-3's own election start belongs to the round that follows executor-3's leadership.
         #expect(document.changes[1].election.contains { $0.node == "executor-3" && $0.kind == "election.start" })
@@ -98,7 +102,8 @@ import TraceTestSupport
 /// `trace-analyzer failover --format json` on the curated sample run, through the built binary.
 @Suite struct FailoverCommandTests {
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     static func analyzer() throws -> String {

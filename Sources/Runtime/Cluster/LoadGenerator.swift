@@ -193,7 +193,8 @@ private final class Tally: Sendable {
     private let slots: Mutex<Slots>
 
     init(threads: Int) {
-        slots = Mutex(Slots(histograms: Array(repeating: nil, count: threads), counts: Array(repeating: nil, count: threads)))
+        slots = Mutex(
+            Slots(histograms: Array(repeating: nil, count: threads), counts: Array(repeating: nil, count: threads)))
     }
 
     func finishOne() -> Int {

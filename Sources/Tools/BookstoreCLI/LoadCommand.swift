@@ -49,7 +49,9 @@ struct LoadCommand: ParsableCommand {
         guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be 1…512") }
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be 0…20") }
         if let mix, OrderMix(parsing: mix) == nil { throw ValidationError("--mix: cannot parse \(mix)") }
-        if nodeId != nil && traces == nil { throw ValidationError("--node-id needs --traces (an untraced load sends no ids)") }
+        if nodeId != nil && traces == nil {
+            throw ValidationError("--node-id needs --traces (an untraced load sends no ids)")
+        }
     }
 
     func run() throws {

@@ -154,7 +154,8 @@ extension FailoverAnalyzer {
         var lines: [String] = []
         for change in document.changes {
             let heading = change.previousLeader.map { "\($0) (epoch \(change.previousEpoch ?? "?")) → " } ?? "initial: "
-            let stale = change.stale ? " — stale: lower than \(change.previousEpoch ?? "?"), so the queue fences it" : ""
+            let stale =
+                change.stale ? " — stale: lower than \(change.previousEpoch ?? "?"), so the queue fences it" : ""
             lines.append("leader change \(change.number): \(heading)\(change.leader) (epoch \(change.epoch))" + stale)
             if let old = change.lastHeartbeat { lines += ["  old leader's last heartbeat/election RPC", line(old)] }
             if let old = change.lastSignOfLife { lines += ["  old leader's last event before the claim", line(old)] }
@@ -162,7 +163,9 @@ extension FailoverAnalyzer {
             if !change.election.isEmpty {
                 lines.append("  election")
                 lines += change.election.prefix(12).map(line)
-                if change.election.count > 12 { lines.append("    … \(change.election.count - 12) more election events") }
+                if change.election.count > 12 {
+                    lines.append("    … \(change.election.count - 12) more election events")
+                }
             }
             lines += ["  coordinator: \(change.leader) claims epoch \(change.epoch)", line(change.claim)]
             if !change.adoptions.isEmpty {

@@ -88,7 +88,9 @@ final class MutualExclusionCheck: RunCheck {
         case .ended:
             leaseEnded(event, lease: lease)
         case .queueCommit:
-            if let end = ended[lease], end.event.kind != .queueCommit { committedAfterEnd(event, lease: lease, end: end) }
+            if let end = ended[lease], end.event.kind != .queueCommit {
+                committedAfterEnd(event, lease: lease, end: end)
+            }
             leaseEnded(event, lease: lease)
         case .dequeue:
             dequeue(event, lease: lease)
