@@ -67,9 +67,10 @@ extension ExactlyOnceCheck {
                 : "the queue's process ended between its durable commit and its trace record",
             severity: .warning)
         if let health, !health.problems.isEmpty {
-            finding.step("\(health.path): " + health.problems.prefix(2).joined(separator: "; ") + ".")
+            finding.step(health.problems.prefix(2).joined(separator: "; ") + ".")
         }
-        for (order, entry, gap) in missing.prefix(3) { explainMissingCommit(&finding, order, entry, gap) }
+        var named: [UInt64: (before: String, after: String?)] = [:]
+        for (order, entry, gap) in missing.prefix(3) { explainMissingCommit(&finding, order, entry, gap, &named) }
         if missing.count > 3 {
             let rest = missing.dropFirst(3).prefix(10).map { EventDescriber.shortID($0.order) }
             finding.step(
@@ -80,7 +81,8 @@ extension ExactlyOnceCheck {
     }
 
     func explainMissingCommit(
-        _ finding: inout FindingBuilder, _ order: String, _ entry: OrderState, _ gap: QueueIncarnations.Gap?
+        _ finding: inout FindingBuilder, _ order: String, _ entry: OrderState, _ gap: QueueIncarnations.Gap?,
+        _ named: inout [UInt64: (before: String, after: String?)]
     ) {
         if let decision = entry.decision {
             let label = finding.name(decision)
@@ -97,15 +99,17 @@ extension ExactlyOnceCheck {
             finding.step("\(label): the restarted queue replayed its commit from the log (recent_commits).")
         }
         if let gap {
-            let before = finding.name(gap.before)
-            if let after = gap.after {
-                let next = finding.name(after)
+            // The gap's events are named once, however many orders it lost.
+            let labels =
+                named[gap.first] ?? (finding.name(gap.before), gap.after.map { finding.name($0) })
+            named[gap.first] = labels
+            if let next = labels.after {
                 finding.step(
-                    "However the queue's trace has nothing between \(before) and \(next) "
+                    "However the queue's trace has nothing between \(labels.before) and \(next) "
                         + "(its counters \(gap.first)…\(gap.last) are missing), so it has no queue.commit of it.")
             } else {
                 finding.step(
-                    "However the queue's trace of that process ends at \(before) (counter \(gap.first - 1)), "
+                    "However the queue's trace of that process ends at \(labels.before) (counter \(gap.first - 1)), "
                         + "incomplete after a kill, so it has no queue.commit of it.")
             }
         } else {
@@ -170,7 +174,7 @@ extension ExactlyOnceCheck {
                 : "exactly-once: the queue's commit and the executor's commit match",
             severity: killed ? .warning : .violation)
         if killed, let damaged {
-            finding.step("\(damaged.path): " + damaged.problems.prefix(2).joined(separator: "; ") + ".")
+            finding.step(damaged.problems.prefix(2).joined(separator: "; ") + ".")
         }
         if let commit = entry.queueCommit {
             let label = finding.name(commit)
