@@ -66,11 +66,15 @@ public struct LoadGenerator: Sendable {
     }
 
     /// Runs the load; `progress` is called with the number of finished orders (from worker threads).
+    ///
+    /// Only a tracing `recorder` (one with a trace file) sends trace metadata (clock, message id, sender,
+    /// `traceparent`): a clock from a node that has no trace file would put entries into the servers' clocks that no
+    /// trace explains, and every untraced load process would claim the same node id.
     public func run(recorder: TraceRecorder, progress: @escaping @Sendable (Int) -> Void = { _ in }) -> Report {
         let logger = Logger(label: "load") { _ in SwiftLogNoOpLogHandler() }
         let client = RPCClient(
             peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline,
-            credential: credential)
+            propagatesContext: recorder.isTracing, credential: credential)
         let tally = Tally(threads: concurrency)
         // One Idempotency-Key per order: unique to this run, the same for every retry of the order.
         let runKey = "load-" + UUID().uuidString.lowercased()
@@ -114,6 +118,50 @@ public struct LoadGenerator: Sendable {
     }
 }
 
+/// Why a traced load process has no node id to trace under.
+public enum LoadIdentityError: Error, CustomStringConvertible, Equatable {
+    /// `--node-id` names a node the cluster does not declare: its servers would refuse the clocks.
+    case undeclared(String, declared: [String])
+    /// Every declared load id is being traced under by another live process in this run directory.
+    case allBusy([String])
+
+    public var description: String {
+        switch self {
+        case .undeclared(let node, let declared):
+            return "node id \(node) is not declared in security.externalNodes (\(declared.joined(separator: ", "))): "
+                + "the servers would refuse its clocks; declare it in the cluster config"
+        case .allBusy(let ids):
+            return "every load node id (\(ids.joined(separator: ", "))) is already tracing into this run; "
+                + "declare another one (e.g. load-\(ids.count + 1)) in security.externalNodes, or wait"
+        }
+    }
+}
+
+extension LoadGenerator {
+    /// The trace recorder of a traced load process, under a node id of its own: `nodeID` when given (it must be
+    /// one of `declared`, the cluster's `security.externalNodes`, or the servers would refuse its clocks), else
+    /// the first declared `load` / `load-N` id that no other live process is tracing under in `directory` (the
+    /// trace lock tells). A later load under the same id is a new incarnation of that node (§1.5), never a second
+    /// writer of its file.
+    public static func tracingRecorder(
+        directory: String, nodeID: String?, declared: [String]
+    ) throws -> TraceRecorder {
+        if let nodeID {
+            guard declared.contains(nodeID) else { throw LoadIdentityError.undeclared(nodeID, declared: declared) }
+            return try TraceRecorder.file(node: nodeID, directory: directory)
+        }
+        let candidates = declared.filter { $0 == "load" || $0.hasPrefix("load-") }
+        for candidate in candidates {
+            do {
+                return try TraceRecorder.file(node: candidate, directory: directory)
+            } catch is TraceLockError {
+                continue
+            }
+        }
+        throw LoadIdentityError.allBusy(candidates)
+    }
+}
+
 private final class NextIndex: Sendable {
     private let next = Mutex(0)
     func take(limit: Int) -> Int? {
@@ -145,7 +193,8 @@ private final class Tally: Sendable {
     private let slots: Mutex<Slots>
 
     init(threads: Int) {
-        slots = Mutex(Slots(histograms: Array(repeating: nil, count: threads), counts: Array(repeating: nil, count: threads)))
+        slots = Mutex(
+            Slots(histograms: Array(repeating: nil, count: threads), counts: Array(repeating: nil, count: threads)))
     }
 
     func finishOne() -> Int {

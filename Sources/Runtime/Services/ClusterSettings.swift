@@ -8,8 +8,9 @@ public struct SecuritySettings: Codable, Sendable, Equatable {
     /// Most entries a vector clock from the wire may carry.
     public var maxClockEntries = 32
     /// Node ids besides the configured services and executors whose clocks are accepted from authenticated
-    /// callers: traced external clients such as the load generator.
-    public var externalNodes = ["load"]
+    /// callers: traced external clients such as the load generator (each traced `bookstore load` process takes the
+    /// first of the `load`, `load-N` ids here that no other live process is tracing under in the run).
+    public var externalNodes = ["load", "load-2", "load-3", "load-4"]
     /// Connections one source address may hold open on a server.
     public var connectionsPerIP = 64
     /// Connections a server holds open at most.

@@ -28,8 +28,17 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Cluster config file.") var config: String?
     @Option(
         name: [.customLong("run-dir"), .customLong("traces")],
-        help: "Write the load generator's own trace (node \"load\") into this run directory (--traces: old name).")
+        help: """
+            Write the load generator's own trace into this run directory (and send clocks); without it no trace \
+            metadata is sent (--traces: old name).
+            """)
     var traces: String?
+    @Option(
+        help: """
+            Node id to trace under (one of the config's security.externalNodes); default: the first of load, \
+            load-2, … that no other load process is tracing under.
+            """)
+    var nodeId: String?
     @Option(help: "Seed of the order generator.") var seed: UInt64 = 42
     @Option(help: "Output: text or json (json lists every approved order id).") var format: OutputFormat = .text
     @Option(help: "Retries per order after a 503, a 409 asking to retry, or a transport failure (same key).")
@@ -41,14 +50,25 @@ struct LoadCommand: ParsableCommand {
         guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be 1…512") }
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be 0…20") }
         if let mix, OrderMix(parsing: mix) == nil { throw ValidationError("--mix: cannot parse \(mix)") }
+        if nodeId != nil && traces == nil {
+            throw ValidationError("--node-id needs --traces (an untraced load sends no ids)")
+        }
     }
 
     func run() throws {
         let cluster = try config.map(ClusterConfig.load(path:)) ?? ClusterConfig()
         try LoadReachability.require(url: url ?? cluster.orchestrator.url)
-        let recorder =
-            try traces.map { try TraceRecorder.file(node: "load", directory: $0) }
-            ?? TraceRecorder(node: "load", writer: nil)
+        let recorder: TraceRecorder
+        do {
+            recorder =
+                try traces.map {
+                    try LoadGenerator.tracingRecorder(
+                        directory: $0, nodeID: nodeId, declared: cluster.security.externalNodes)
+                } ?? TraceRecorder(node: "load", writer: nil)
+        } catch {
+            CLIOutput.error("error: \(error)")
+            throw ExitCode(2)
+        }
         let report = LoadRun.execute(
             url: url ?? cluster.orchestrator.url, orders: orders, concurrency: concurrency,
             mix: mix.flatMap(OrderMix.init(parsing:)) ?? .standard, seed: seed, recorder: recorder,

@@ -5,7 +5,10 @@ import TraceFormat
 /// Check 7: election safety. One claimant per epoch, and it is the epoch's leader; the epochs a process
 /// adopts increase; at the end, the live executors agree on the highest live id as leader.
 final class ElectionCheck: RunCheck {
-    private var claims: [String: RunEvent] = [:]
+    /// Per epoch: the first claim of it and the incarnation of its node that made it.
+    private var claims: [String: (event: RunEvent, incarnation: Int)] = [:]
+    /// Per service: wall time of the supervisor's last record that its process exited (restarted or given up).
+    private var exits: [String: (wallTime: Int64, event: RunEvent)] = [:]
     /// Per node: last adopted epoch in the current incarnation, and the event.
     private var adopted: [String: (epoch: Epoch, event: RunEvent, incarnation: Int)] = [:]
     /// Per node: its last belief (leader id) and the event.
@@ -36,6 +39,9 @@ final class ElectionCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         lastWallTime = max(lastWallTime, event.event.wallTimeNanos)
         let kind = event.event.kind
+        // A new process of a node knows no leader yet: the old process's belief died with it.
+        if state.startsIncarnation(event) { beliefs[event.event.node] = nil }
+        if kind == .serviceRestarted || kind == .serviceGaveUp { supervisorSawExit(event, state) }
         guard kind.rawValue.hasPrefix("election.") || kind == .heartbeatTimeout else { return }
         examined += 1
         if kind != .electionSend && kind != .electionReceive {
@@ -44,7 +50,7 @@ final class ElectionCheck: RunCheck {
         guard let leader = event.event.payload(ElectionLeader.self), let epoch = leader.epoch else { return }
         let node = event.event.node
         let incarnation = (state.previous(node)?.incarnation ?? 0) + (state.startsIncarnation(event) ? 1 : 0)
-        if leader.isSelf == true { claim(event, epoch: epoch) }
+        if leader.isSelf == true { claim(event, epoch: epoch, incarnation: incarnation) }
         if let previous = adopted[node], previous.incarnation == incarnation, epoch < previous.epoch {
             var finding = builder(
                 "\(node) adopted epoch \(epoch) after \(previous.epoch)",
@@ -59,7 +65,21 @@ final class ElectionCheck: RunCheck {
         if let id = leader.leader { beliefs[node] = (id, event) }
     }
 
-    private func claim(_ event: RunEvent, epoch: Epoch) {
+    /// The supervisor recorded that `service`'s process exited (and was restarted, or given up on).
+    private func supervisorSawExit(_ event: RunEvent, _ state: RunState) {
+        let service: String?
+        switch state.protocolEvent(event) {
+        case .serviceRestarted(let restarted)?: service = restarted.service
+        case .serviceGaveUp(let gaveUp)?: service = gaveUp.service
+        default: service = nil
+        }
+        guard let service else { return }
+        examined += 1
+        let wallTime = event.event.wallTimeNanos
+        if (exits[service]?.wallTime ?? .min) <= wallTime { exits[service] = (wallTime, event) }
+    }
+
+    private func claim(_ event: RunEvent, epoch: Epoch, incarnation: Int) {
         let node = event.event.node
         if let id = Self.executorID(node), id != epoch.leader {
             var finding = builder(
@@ -71,23 +91,54 @@ final class ElectionCheck: RunCheck {
             report(finding.finding)
         }
         let key = epoch.description
-        if let first = claims[key], first.event.node != node {
+        guard let first = claims[key] else {
+            claims[key] = (event, incarnation)
+            return
+        }
+        if first.event.event.node != node {
             var finding = builder("two leaders claimed epoch \(epoch)", rule: "at most one leader per epoch")
-            let a = finding.name(first)
+            let a = finding.name(first.event)
             let b = finding.name(event)
-            finding.step("\(a) claims epoch \(epoch) for \(first.event.node).")
+            finding.step("\(a) claims epoch \(epoch) for \(first.event.event.node).")
             finding.step("However \(b) claims the same epoch for \(node).")
             report(finding.finding)
-        } else if claims[key] == nil {
-            claims[key] = event
+        } else if first.incarnation != incarnation {
+            var finding = builder(
+                "\(node) claimed epoch \(epoch) again after a restart",
+                rule: "an epoch is announced once: a restarted executor names an epoch above every one it named before")
+            let a = finding.name(first.event)
+            let b = finding.name(event)
+            finding.step("\(a) claims epoch \(epoch) (pid \(first.event.event.pid)).")
+            finding.step(
+                "\(b) is a later process of \(node) (pid \(event.event.pid), seq \(event.event.sequence)): "
+                    + "it restarted in between.")
+            finding.step(
+                "However \(b) claims the same epoch \(epoch) again: two processes led one epoch, so the queue's fencing "
+                    + "cannot tell their leases apart.")
+            report(finding.finding)
+            claims[key] = (first.event, incarnation)
         }
+    }
+
+    /// True when `node`'s last process had ended when the run stopped: the supervisor recorded its exit after its
+    /// last event, or its trace is cut (not closed) while the other nodes stopped cleanly (`node.stopping`).
+    private func isDead(_ node: String, _ state: RunState, cleanStop: Bool) -> Bool {
+        guard let last = state.previous(node)?.last else { return true }
+        if let exit = exits[node], exit.wallTime >= last.event.wallTimeNanos { return true }
+        let cut = state.health[node].map { $0.truncated || $0.unreadable != nil } ?? false
+        return cleanStop && cut && !state.stoppedAtEnd(node)
     }
 
     override func finish(_ state: RunState) {
         info["epochs claimed", default: 0] = claims.count
-        // Live at the end: a cleanly closed trace, or events within the last second of the run.
+        // Live at the end: not dead (killed, exited), and a cleanly closed trace or events within the last second.
+        let cleanStop = state.nodes.keys.contains { state.stoppedAtEnd($0) }
         let live = beliefs.keys.sorted().filter { node in
             guard let last = state.previous(node)?.last else { return false }
+            if isDead(node, state, cleanStop: cleanStop) {
+                info["executors dead at the end", default: 0] += 1
+                return false
+            }
             let closed = state.health[node].map { !$0.truncated && $0.unreadable == nil } ?? true
             return closed || last.event.wallTimeNanos >= Self.before(lastWallTime, 1_000_000_000)
         }

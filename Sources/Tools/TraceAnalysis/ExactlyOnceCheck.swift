@@ -7,7 +7,7 @@ import TraceFormat
 ///
 /// Memory: one small record per order still in progress, and a compact set of finished order ids.
 final class ExactlyOnceCheck: RunCheck {
-    private struct OrderState {
+    struct OrderState {
         var decision: RunEvent?
         /// The decision's `status`.
         var decisionStatus: String?
@@ -28,6 +28,11 @@ final class ExactlyOnceCheck: RunCheck {
         /// A restarted queue listed it among the newest commits of its log (`recent_commits`): committed durably,
         /// though the kill may have cut its `queue.commit` from the trace.
         var loggedCommit: RunEvent?
+        /// Leases of the order that the queue ended without a commit (revoked, expired, released), by lease id.
+        var endedLeases: [UInt64: RunEvent] = [:]
+        /// The queue committed under a lease it had already ended (mutual-exclusion reports it): the commit, not a
+        /// kill, explains any disagreement with the executor.
+        var fencedCommit = false
 
         var approved: Bool { decisionStatus == OrderDecision.approvedStatus || carried }
         /// Stored by the queue: one traced enqueue, or none when the queue's log is the only record of it.
@@ -40,12 +45,12 @@ final class ExactlyOnceCheck: RunCheck {
     private var orders: [String: OrderState] = [:]
     private var queueIncarnations = QueueIncarnations()
     private var finished = CompactIDSet()
-    private var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
+    var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
     /// What the durable queue holds, from its last `queue.recovered` or `queue.stopped` plus later enqueues minus
     /// commits; nil while the queue recorded neither (an in-memory queue: whatever was not committed is lost).
     private var durableWaiting: Set<String>?
     /// The run's order ledger (for checking two runs together).
-    private(set) var ledger = OrderLedger()
+    var ledger = OrderLedger()
     /// `ledger.carried` as a set.
     private var carriedIDs: Set<String> = []
 
@@ -60,8 +65,10 @@ final class ExactlyOnceCheck: RunCheck {
         case decision(OrderDecision)
         case enqueue(duplicate: Bool)
         case lease(delivery: Int)
-        case leaseEnded
-        case queueCommit
+        case leaseEnded(lease: UInt64?)
+        case queueCommit(lease: UInt64?)
+        /// A stopping leader gave the lease back.
+        case leaseReleased(lease: UInt64?)
         case executorCommit(committed: Bool)
         /// The executor stopped retrying the ack of `lease` without an answer.
         case executorUnanswered(lease: UInt64?)
@@ -75,12 +82,12 @@ final class ExactlyOnceCheck: RunCheck {
         case .orderDecision(let decision): (decision.order, .decision(decision))
         case .queueEnqueue(let enqueue): (enqueue.order, .enqueue(duplicate: enqueue.duplicate == true))
         case .queueLease(let lease): (lease.order, .lease(delivery: lease.delivery ?? 1))
-        case .queueLeaseExpired(let expired): (expired.end.order, .leaseEnded)
-        case .queueLeaseRevoked(let revoked): (revoked.end.order, .leaseEnded)
-        case .queueCommit(let commit): (commit.ack.order, .queueCommit)
+        case .queueLeaseExpired(let expired): (expired.end.order, .leaseEnded(lease: expired.end.lease))
+        case .queueLeaseRevoked(let revoked): (revoked.end.order, .leaseEnded(lease: revoked.end.lease))
+        case .queueCommit(let commit): (commit.ack.order, .queueCommit(lease: commit.ack.lease))
         case .executorCommit(let commit): (commit.order, executorStep(commit))
         case .queueAckRefused(let refused): (refused.ack.order, .other)
-        case .queueLeaseReleased(let released): (released.end.order, .other)
+        case .queueLeaseReleased(let released): (released.end.order, .leaseReleased(lease: released.end.lease))
         case .queueOverloaded(let overloaded): (overloaded.order, .other)
         default: nil
         }
@@ -92,7 +99,7 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.event.node == "queue" { queueIncarnations.observe(event.event) }
+        if event.event.node == "queue" { queueIncarnations.observe(event) }
         let kind = event.event.kind
         guard kind == .orderDecision || kind.rawValue.hasPrefix("queue.") || kind == .executorCommit,
             let decoded = state.protocolEvent(event)
@@ -146,9 +153,17 @@ final class ExactlyOnceCheck: RunCheck {
             entry.enqueue = entry.enqueue ?? event
         case .lease(let delivery):
             if delivery > 1 { entry.redelivered = true }
-        case .leaseEnded:
+        case .leaseEnded(let lease):
             entry.redelivered = true
-        case .queueCommit:
+            if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
+        case .leaseReleased(let lease):
+            if orders[order] == nil { return }
+            if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
+        case .queueCommit(let lease):
+            if let lease, entry.endedLeases[lease] != nil {
+                entry.fencedCommit = true
+                info["commits under a lease the queue had ended (mutual-exclusion)", default: 0] += 1
+            }
             durableWaiting?.remove(order)
             ledger.committed.append(order)
             entry.queueCommits += 1
@@ -218,35 +233,23 @@ final class ExactlyOnceCheck: RunCheck {
         }
     }
 
-    private func duplicate(_ order: String, _ event: RunEvent, what: String, earlier: RunEvent?) {
-        counts.duplicated += 1
-        var finding = builder(
-            "order \(EventDescriber.shortID(order)): duplicated \(what)",
-            rule: "exactly-once: each approved order is enqueued once and committed once")
-        if let earlier {
-            let first = finding.name(earlier)
-            let second = finding.name(event)
-            finding.step("\(first) is the first \(what) of order \(order).")
-            finding.step("However \(second) is a second one.")
-        } else {
-            let label = finding.name(event)
-            finding.step("Order \(order) was already approved, enqueued and committed once.")
-            finding.step("However \(label) repeats its \(what).")
-        }
-        report(finding.finding)
-    }
-
     override func finish(_ state: RunState) {
         var waiting = 0
+        var missingCommits: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)] = []
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            let answeredFromALostTail =
-                entry.executorCommit.map { queueIncarnations.isInLostTail($0.event.clock["queue"]) } ?? false
+            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.event.clock["queue"]) }
             if entry.approved && entry.queueCommits == 0
-                && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && answeredFromALostTail)
+                && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && gap != nil)
                     || entry.loggedCommit != nil)
             {
-                commitMissingFromTheQueueTrace(order, entry)
+                missingCommits.append((order, entry, gap))
+            } else if entry.approved && entry.enqueues == 0 && !entry.carried && !entry.recoveredUntraced
+                && entry.queueCommits == 1 && entry.executorCommits == 1 && state.mayHaveLost("queue")
+            {
+                // Committed by the queue, so stored by it: only the enqueue event is missing from its trace.
+                counts.ok += 1
+                info["enqueue missing from the queue's incomplete trace", default: 0] += 1
             } else if entry.approved && entry.queueCommits == 0 && durableWaiting?.contains(order) == true {
                 waiting += 1
                 ledger.waiting.append(order)
@@ -260,10 +263,11 @@ final class ExactlyOnceCheck: RunCheck {
                 let unanswered = entry.unanswered[lease]
             {
                 commitNeverHeardOf(order, entry, unanswered)
-            } else if entry.queueCommits != entry.executorCommits {
+            } else if entry.queueCommits != entry.executorCommits && !entry.fencedCommit {
                 unmatchedCommit(order, entry, state)
             }
         }
+        if !missingCommits.isEmpty { commitsMissingFromTheQueueTrace(missingCommits, state) }
         info["ok"] = counts.ok
         info["lost"] = counts.lost
         info["duplicated"] = counts.duplicated
@@ -275,181 +279,10 @@ final class ExactlyOnceCheck: RunCheck {
         }
     }
 
-    private func lost(_ order: String, _ entry: OrderState) {
-        counts.lost += 1
-        var finding = builder(
-            "order \(EventDescriber.shortID(order)) was lost",
-            rule: "exactly-once: every approved order is committed (lost)")
-        if let decision = entry.decision {
-            let label = finding.name(decision)
-            finding.step("\(label) approves order \(order).")
-        } else {
-            finding.step("The queue recovered order \(order) from an earlier run, waiting.")
-        }
-        if let enqueue = entry.enqueue {
-            let label = finding.name(enqueue)
-            finding.step("\(label) stores it in the queue.")
-            finding.step("However the queue never commits it" + (entry.redelivered ? " (it was redelivered)." : "."))
-        } else {
-            finding.step("However the queue never stores it (no queue.enqueue).")
-        }
-        report(finding.finding)
-    }
-
     /// `order`, recovered by the queue before anything of it was seen, turned out to be approved in this run.
     private func uncarry(_ order: String) {
         carriedIDs.remove(order)
         ledger.carried.removeAll { $0 == order }
     }
 
-    /// The executor recorded the queue's "committed" answer to its ack (given only once the commit is durable), or the
-    /// restarted queue replayed the commit from its log, but the queue's trace, cut by a kill, lost its
-    /// `queue.commit`: committed, with the evidence in the executor's trace or the queue's recovery.
-    private func commitMissingFromTheQueueTrace(_ order: String, _ entry: OrderState) {
-        ledger.committed.append(order)
-        var finding = builder(
-            "order \(EventDescriber.shortID(order)): committed, but the queue's trace lost its commit",
-            rule: "the queue's process ended between its durable commit and its trace record",
-            severity: .warning)
-        if let decision = entry.decision {
-            let label = finding.name(decision)
-            finding.step("\(label) approves order \(order).")
-        }
-        if let commit = entry.executorCommit {
-            let label = finding.name(commit)
-            finding.step("\(label) records the queue's answer to its ack: committed.")
-        }
-        if let recovered = entry.loggedCommit {
-            let label = finding.name(recovered)
-            finding.step("\(label): the restarted queue replayed its commit from the log (recent_commits).")
-        }
-        finding.step("However the queue's trace, incomplete after a kill, has no queue.commit of it.")
-        report(finding.finding)
-    }
-
-    private func unexpected(_ order: String, _ entry: OrderState, _ state: RunState) {
-        counts.unexpected += 1
-        let orchestratorLost = entry.decision == nil && state.mayHaveLost("orchestrator")
-        var finding = builder(
-            "order \(EventDescriber.shortID(order)) was processed without an approval",
-            rule: "exactly-once: only approved orders are enqueued and committed (unexpected)",
-            severity: orchestratorLost ? .warning : .violation)
-        for event in [entry.enqueue, entry.queueCommit, entry.executorCommit].compactMap({ $0 }) {
-            let label = finding.name(event)
-            finding.step("\(label) handles order \(order).")
-        }
-        if let decision = entry.decision {
-            let label = finding.name(decision)
-            finding.step("However \(label) decided \(entry.decisionStatus ?? "?").")
-        } else {
-            finding.step(
-                "However no order.decision approved it"
-                    + (orchestratorLost ? " (the orchestrator's trace is incomplete)." : "."))
-        }
-        report(finding.finding)
-    }
-
-    /// The queue committed the order once, under a lease whose executor recorded that none of its acks got an answer
-    /// (the replies were lost): executed and committed once; only the executor's own record of it is missing.
-    private func commitNeverHeardOf(_ order: String, _ entry: OrderState, _ unanswered: RunEvent) {
-        counts.ok += 1
-        info["committed, the executor never heard back", default: 0] += 1
-        var finding = builder(
-            "order \(EventDescriber.shortID(order)): committed, but its executor never heard back",
-            rule: "the replies to every ack of the lease were lost; the commit happened once", severity: .warning)
-        if let commit = entry.queueCommit {
-            let label = finding.name(commit)
-            finding.step("\(label) commits order \(order) at the queue.")
-        }
-        let label = finding.name(unanswered)
-        finding.step("However \(label): no ack of that lease got an answer, so the executor has no commit record.")
-        report(finding.finding)
-    }
-
-    private func unmatchedCommit(_ order: String, _ entry: OrderState, _ state: RunState) {
-        let executor = entry.queueCommit.flatMap { commit in
-            commit.event.payload(QueueCommit.self)?.ack.executor.map { "executor-\($0)" }
-        }
-        let killed = entry.executorCommits == 0 && executor.map { state.mayHaveLost($0) } ?? false
-        if !killed { counts.unexpected += 1 }
-        var finding = builder(
-            "order \(EventDescriber.shortID(order)): queue and executor disagree on its commit",
-            rule: killed
-                ? "the executor's process ended between the queue's commit and its own record"
-                : "exactly-once: the queue's commit and the executor's commit match",
-            severity: killed ? .warning : .violation)
-        if let commit = entry.queueCommit {
-            let label = finding.name(commit)
-            finding.step("\(label) commits order \(order) at the queue.")
-        }
-        if let commit = entry.executorCommit {
-            let label = finding.name(commit)
-            finding.step("\(label) records the order as executed.")
-        }
-        finding.step(
-            "However the queue committed it \(entry.queueCommits) time(s) and the executor "
-                + "\(entry.executorCommits) time(s).")
-        report(finding.finding)
-    }
-}
-
-/// The orders of one run as the durable queue saw them, for checking consecutive runs together.
-public struct OrderLedger: Sendable, Codable, Equatable {
-    /// Approved orders not committed that the durable queue still held at the end of the run.
-    public var waiting: [String] = []
-    /// Orders committed at the queue in this run (repeats included).
-    public var committed: [String] = []
-    /// Orders the queue recovered at start that this run did not approve (left waiting by an earlier run).
-    public var carried: [String] = []
-
-    public init() {}
-}
-
-/// A set of order ids: 128-bit values for 32-hex-digit ids (16 bytes each), strings otherwise.
-struct CompactIDSet {
-    private struct Pair: Hashable {
-        var high: UInt64
-        var low: UInt64
-    }
-
-    private var pairs: Set<Pair> = []
-    private var others: Set<String> = []
-
-    private static func pair(_ id: String) -> Pair? {
-        let utf8 = id.utf8
-        guard utf8.count == 32, let high = UInt64(id.prefix(16), radix: 16), let low = UInt64(id.suffix(16), radix: 16)
-        else { return nil }
-        return Pair(high: high, low: low)
-    }
-
-    mutating func insert(_ id: String) {
-        if let pair = Self.pair(id) { pairs.insert(pair) } else { others.insert(id) }
-    }
-
-    func contains(_ id: String) -> Bool {
-        if let pair = Self.pair(id) { return pairs.contains(pair) }
-        return others.contains(id)
-    }
-}
-
-/// The queue's own clock entries recorded by each of its processes. A restarted queue continues above a reserved
-/// range, so each process's entries form an interval; a counter above its interval's highest recorded value was
-/// sent by that process but its trace no longer holds it (the tail a kill cut off).
-struct QueueIncarnations {
-    private var ranges: [Int32: (lowest: UInt64, highest: UInt64)] = [:]
-
-    mutating func observe(_ event: TraceEvent) {
-        let own = event.clock["queue"]
-        let range = ranges[event.pid] ?? (own, own)
-        ranges[event.pid] = (min(range.lowest, own), max(range.highest, own))
-    }
-
-    /// True when the queue's counter `own` (as another node learned it) lies beyond what the process that used it
-    /// recorded: evidence the queue's trace lost that event, not that it never happened.
-    func isInLostTail(_ own: UInt64) -> Bool {
-        guard let process = ranges.values.filter({ $0.lowest <= own }).max(by: { $0.lowest < $1.lowest }) else {
-            return false
-        }
-        return own > process.highest
-    }
 }

@@ -34,10 +34,17 @@ final class MutualExclusionCheck: RunCheck {
         var epoch: Epoch?
     }
 
+    /// Overlaps already explained: the lease of each reported overlap (both sides) → the finding's title. A later
+    /// grant that overlaps only such leases is a consequence of that finding, counted into it, not a new one.
+    private var overlapCause: [Int64: String] = [:]
+    /// Per reported overlap (by title): the later grants that overlapped only as its consequence.
+    private var consequences: [String: (count: Int, first: [Int64])] = [:]
+
     /// What a lease event means to this check, decoded from its payload.
     private enum Step {
         case lease(renewed: Bool, holder: Holder)
         case ended
+        case queueCommit
         case dequeue
         case executorCommit(committed: Bool)
     }
@@ -49,7 +56,7 @@ final class MutualExclusionCheck: RunCheck {
         case .queueLease(let payload):
             let holder = Holder(executor: payload.executor, epoch: payload.epoch)
             return payload.lease.map { ($0, .lease(renewed: payload.renewed == true, holder: holder)) }
-        case .queueCommit(let commit): return ended(commit.ack.lease)
+        case .queueCommit(let commit): return commit.ack.lease.map { ($0, .queueCommit) }
         case .queueLeaseExpired(let expired): return ended(expired.end.lease)
         case .queueLeaseRevoked(let revoked): return ended(revoked.end.lease)
         case .queueLeaseReleased(let released): return ended(released.end.lease)
@@ -79,8 +86,12 @@ final class MutualExclusionCheck: RunCheck {
             if !renewed { grant(event, lease: lease, holder: holder) }
             active[lease] = (event, holder)
         case .ended:
-            active[lease] = nil
-            ended[lease] = event
+            leaseEnded(event, lease: lease)
+        case .queueCommit:
+            if let end = ended[lease], end.event.kind != .queueCommit {
+                committedAfterEnd(event, lease: lease, end: end)
+            }
+            leaseEnded(event, lease: lease)
         case .dequeue:
             dequeue(event, lease: lease)
         case .executorCommit(let committed):
@@ -99,6 +110,36 @@ final class MutualExclusionCheck: RunCheck {
         }
     }
 
+    private func leaseEnded(_ event: RunEvent, lease: Int64) {
+        active[lease] = nil
+        overlapCause[lease] = nil
+        // The first end counts: a commit after a revocation must not hide the revocation from later checks.
+        if ended[lease] == nil { ended[lease] = event }
+    }
+
+    /// The queue committed a lease it had already ended (revoked by a newer epoch, expired or released): the fencing
+    /// that keeps a deposed leader's late ack out failed.
+    private func committedAfterEnd(_ event: RunEvent, lease: Int64, end: RunEvent) {
+        let how: String
+        switch end.event.kind {
+        case .queueLeaseRevoked: how = "revoked"
+        case .queueLeaseExpired: how = "expired"
+        case .queueLeaseReleased: how = "released"
+        default: how = "ended"
+        }
+        var finding = builder(
+            "the queue committed lease \(lease) after it had \(how) it",
+            rule: "fencing: a lease the queue revoked, expired or released is never committed (the ack is refused)")
+        let first = finding.name(end)
+        let second = finding.name(event)
+        finding.step("\(first): the queue \(how) lease \(lease); its order went back to the queue.")
+        finding.step(
+            "\(second) comes after \(first) on the queue's timeline "
+                + "(queue \(end.event.clock[end.event.node]) < \(event.event.clock[event.event.node])).")
+        finding.step("However \(second) commits the order under lease \(lease) instead of refusing the ack.")
+        report(finding.finding)
+    }
+
     /// A new queue process: the leases of the old one ended with it (an in-memory queue forgets them and may reuse
     /// their ids; a durable queue revokes them when it replays its log).
     private func queueRestarted(_ event: RunEvent) {
@@ -109,27 +150,59 @@ final class MutualExclusionCheck: RunCheck {
         ended.removeAll()
         excused.removeAll()
         lastDequeue.removeAll()
+        overlapCause.removeAll()
     }
 
     private func grant(_ event: RunEvent, lease: Int64, holder: Holder) {
         // One leader works on several orders at once (one lease per slot): only leases of another executor or
         // epoch may not overlap.
-        for (other, (held, heldBy)) in active.sorted(by: { $0.key < $1.key }) where other != lease {
-            if holder.executor != nil, heldBy == holder { continue }
-            var finding = builder(
-                "lease \(lease) granted while lease \(other) was still active",
-                rule: "no two leases overlap on the queue's timeline")
-            let first = finding.name(held)
-            let second = finding.name(event)
-            finding.step("\(first) granted lease \(other); no commit, expiry or revocation of it precedes \(second).")
-            finding.step("However \(second) grants lease \(lease) while lease \(other) is still active.")
-            report(finding.finding)
+        let overlapping = active.keys.sorted().filter { other in
+            other != lease && !(holder.executor != nil && active[other]!.holder == holder)
         }
         granted[lease] = event
         if lease > highestLease {
             highestLease = lease
             if granted.count > Int(Self.leaseWindow) * 2 { prune() }
         }
+        guard !overlapping.isEmpty else { return }
+        let explained = overlapping.compactMap { overlapCause[$0] }
+        if explained.count == overlapping.count, let cause = explained.first {
+            // Only leases of an overlap already reported are still active: a consequence of that one.
+            var entry = consequences[cause] ?? (0, [])
+            entry.count += 1
+            if entry.first.count < 5 { entry.first.append(lease) }
+            consequences[cause] = entry
+            overlapCause[lease] = cause
+            info["overlaps caused by an earlier overlap", default: 0] += 1
+            return
+        }
+        let other = overlapping.first { overlapCause[$0] == nil }!
+        let held = active[other]!.event
+        let title = "lease \(lease) granted while lease \(other) was still active"
+        var finding = builder(title, rule: "no two leases overlap on the queue's timeline")
+        let first = finding.name(held)
+        let second = finding.name(event)
+        finding.step("\(first) granted lease \(other); no commit, expiry or revocation of it precedes \(second).")
+        finding.step("However \(second) grants lease \(lease) while lease \(other) is still active.")
+        if overlapping.count > 1 {
+            let rest = overlapping.filter { $0 != other }.map(String.init).joined(separator: ", ")
+            finding.step("Leases \(rest) of another holder were active then too.")
+        }
+        report(finding.finding)
+        for involved in overlapping + [lease] where overlapCause[involved] == nil { overlapCause[involved] = title }
+    }
+
+    /// The findings, with each overlap's consequences (later grants that overlapped only its leases) told in it.
+    override var result: CheckResult {
+        var result = super.result
+        for index in result.findings.indices {
+            guard let entry = consequences[result.findings[index].title] else { continue }
+            let leases = entry.first.map(String.init).joined(separator: ", ") + (entry.count > 5 ? ", …" : "")
+            result.findings[index].steps.append(
+                "And \(entry.count) later lease\(entry.count == 1 ? "" : "s") (\(leases)) overlap as a consequence: "
+                    + "they overlap only the leases above, which stay active; not reported again.")
+        }
+        return result
     }
 
     private func prune() {

@@ -12,6 +12,9 @@ struct FailoverCommand: ParsableCommand {
     @Option(help: "Output width in columns.")
     var width: Int = 120
 
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
     func run() throws {
         let filter = try input.filter()
         let loader = try input.loader()
@@ -28,6 +31,10 @@ struct FailoverCommand: ParsableCommand {
         }
         progress.done()
         CLIOutput.problems(health)
-        CLIOutput.data(analyzer.text(width: width, start: start))
+        // Times count from the run's earliest event (the analyzer knows it), not from the first in causal order.
+        switch format {
+        case .text: CLIOutput.data(analyzer.text(width: width))
+        case .json: CLIOutput.data(analyzer.json())
+        }
     }
 }

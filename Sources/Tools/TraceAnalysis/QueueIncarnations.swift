@@ -1,0 +1,54 @@
+import TraceFormat
+
+/// The queue's own clock entries recorded by each of its processes, and the holes in them. Within one process the
+/// own entry grows by exactly one per event, and a restarted queue continues above a reserved range, so each
+/// process's entries form an interval; a counter that another node learned but that lies in a hole of its
+/// process's interval, or above its highest recorded value, was used by the queue but its trace no longer holds the
+/// event (dropped by the writer, in a damaged part of the file, or in the tail a kill cut off).
+struct QueueIncarnations {
+    /// Counters the queue's trace does not hold, with the events on either side.
+    struct Gap {
+        /// First and last missing own entry (`last` is `UInt64.max` for the tail after a process's last event).
+        var first: UInt64
+        var last: UInt64
+        /// The queue's last event before the gap and its first after it (nil for a lost tail).
+        var before: RunEvent
+        var after: RunEvent?
+    }
+
+    private var ranges: [Int32: (lowest: UInt64, highest: UInt64, last: RunEvent)] = [:]
+    /// Holes inside processes, in the order met (bounded: enough to explain a damaged file's few holes).
+    private(set) var holes: [Gap] = []
+    static let maximumHoles = 1_024
+
+    mutating func observe(_ event: RunEvent) {
+        let own = event.event.clock["queue"]
+        let pid = event.event.pid
+        guard let range = ranges[pid] else {
+            ranges[pid] = (own, own, event)
+            return
+        }
+        if own > range.highest &+ 1, range.highest < .max, holes.count < Self.maximumHoles {
+            holes.append(Gap(first: range.highest + 1, last: own - 1, before: range.last, after: event))
+        }
+        if own >= range.highest {
+            ranges[pid] = (range.lowest, own, event)
+        } else {
+            ranges[pid] = (min(range.lowest, own), range.highest, range.last)
+        }
+    }
+
+    /// The gap of the queue's trace that holds counter `own` (as another node learned it), or nil when the
+    /// queue's trace holds it or it is below every process: evidence that the trace lost that event, not that it
+    /// never happened.
+    func gap(holding own: UInt64) -> Gap? {
+        if let hole = holes.first(where: { $0.first <= own && own <= $0.last }) { return hole }
+        guard let process = ranges.values.filter({ $0.lowest <= own }).max(by: { $0.lowest < $1.lowest }),
+            own > process.highest
+        else { return nil }
+        return Gap(first: process.highest &+ 1, last: .max, before: process.last, after: nil)
+    }
+
+    /// True when the queue's counter `own` lies in a part of the queue's trace that is missing.
+    func isInLostTail(_ own: UInt64) -> Bool { gap(holding: own) != nil }
+}
