@@ -33,8 +33,8 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    @Argument(help: "The run directory holding the <node>.jsonl.gz files.")
-    var runDirectory: String
+    @Argument(help: "The run directory holding the <node>.jsonl.gz files, or several directories (one per host) or files.")
+    var inputs: [String]
 
     @Option(help: "Output format.")
     var format: Format
@@ -42,15 +42,17 @@ struct ExportCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output file, '-' for standard output.")
     var output: String = "-"
 
-    @Option(help: "Only this order (trace id), 32 hex digits.")
+    @Option(help: "Only this order (its order id or trace id, or a prefix of at least 4 hex digits).")
     var order: String?
 
     @Option(name: .customLong("node"), help: "Only events of this node (repeat for several).")
     var nodes: [String] = []
 
     func validate() throws {
-        if let order, order.count != 32 || !order.allSatisfy(\.isHexDigit) {
-            throw ValidationError("--order must be a trace id of 32 hexadecimal digits, got '\(order)'")
+        if inputs.isEmpty { throw ValidationError("give the run: a directory, or several directories or files") }
+        if let order, !OrderPrefix.isValid(order) {
+            throw ValidationError(
+                "--order \(order): give an order or trace id (32 hex digits) or a prefix of one (at least 4 hex digits)")
         }
     }
 
@@ -58,10 +60,12 @@ struct ExportCommand: ParsableCommand {
         let summary: ExportSummary
         do {
             summary = try TraceExporter.export(
-                runDirectory: runDirectory, format: format.exportFormat,
+                inputs: inputs, format: format.exportFormat,
                 selection: ExportSelection(order: order, nodes: Set(nodes)), output: output)
-        } catch let error as TraceExportError {
-            throw ValidationError(error.description)
+        } catch {
+            // A runtime failure (unreadable input, two files of one node, output not writable): no usage text.
+            CLIOutput.diagnostic("error: \(error)")
+            throw ExitCode(2)
         }
         var messages = summary.problems.map { "warning: \($0)" } + summary.notes.map { "note: \($0)" }
         let destination = output == "-" ? "standard output" : output

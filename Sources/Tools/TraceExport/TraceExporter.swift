@@ -8,7 +8,15 @@ public enum TraceExporter {
         runDirectory directory: String, format: ExportFormat, selection: ExportSelection = ExportSelection(),
         output: String
     ) throws -> ExportSummary {
-        let source = try RunLoader.forExport(directory: directory)
+        try export(inputs: [directory], format: format, selection: selection, output: output)
+    }
+
+    /// Like `export(runDirectory:format:selection:output:)`, for a run given as several directories (one per host)
+    /// or files. Two files of one node are refused (`RunLoadError`).
+    public static func export(
+        inputs: [String], format: ExportFormat, selection: ExportSelection = ExportSelection(), output: String
+    ) throws -> ExportSummary {
+        let source = try RunLoader.forExport(inputs: inputs)
         let sink = try TextSink(path: output)
         let summary: ExportSummary
         switch format {
