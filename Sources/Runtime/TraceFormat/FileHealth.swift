@@ -51,11 +51,14 @@ public struct FileHealth: Sendable, Equatable, Encodable {
     /// The first unsupported version met.
     public var unsupportedVersion: Int?
 
-    /// Why the run cannot be verified because of this file (events of it cannot be read), or nil.
-    /// A file that is not gzip, cannot be read, or holds events in an unsupported format version.
+    /// Why the run cannot be verified because of this file (events of it cannot be read), or nil: a file that is
+    /// not gzip or cannot be read, or whose events are in a format version this reader does not support (the whole
+    /// file, or more than one line: a writer of another version, not one damaged line, which stays a malformed line).
     public var unverifiable: String? {
         if let unreadable { return unreadable }
-        guard unsupportedVersionLines > 0, let unsupportedVersion else { return nil }
+        guard unsupportedVersionLines > 1 || (unsupportedVersionLines == 1 && events == 0),
+            let unsupportedVersion
+        else { return nil }
         let share = events == 0 ? "all \(unsupportedVersionLines) lines" : "\(unsupportedVersionLines) lines"
         return "\(path): \(share) are in trace format version \(unsupportedVersion), which this reader does not "
             + "support (it supports \(TraceEvent.schemaVersion))"

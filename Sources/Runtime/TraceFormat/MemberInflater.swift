@@ -79,8 +79,10 @@ public final class MemberInflater {
                 &used, &produced)
             switch result {
             case LIBDEFLATE_SUCCESS:
-                try consume(UnsafeBufferPointer(start: output.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                    count: produced))
+                try consume(
+                    UnsafeBufferPointer(
+                        start: output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        count: produced))
                 position += used
                 continue
             case LIBDEFLATE_INSUFFICIENT_SPACE where output.count < Self.maximumOutput:

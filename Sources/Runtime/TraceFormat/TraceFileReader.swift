@@ -48,7 +48,8 @@ public struct TraceFileReader {
     private func readRecording(
         path: String, node: String, _ lineBase: Int, _ onEvent: (TraceEvent, Int) throws -> Void
     ) -> FileHealth {
-        var (health, error) = scan(path: path, from: 0, node: node, lineBase: lineBase, onEvent: onEvent)
+        var (health, error) = scan(
+            path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty, onEvent: onEvent)
         if let error { health.unreadable = "\(error)" }
         return health
     }
@@ -62,8 +63,11 @@ public struct TraceFileReader {
     }
 
     /// The reading itself: what was found, and the error that stopped it (the file's, or `onEvent`'s), if any.
+    /// With `checksNode`, an event recorded by another node than `node` is a malformed line (a run's file holds
+    /// one node's events; the run loader reads with it).
     private func scan(
-        path: String, from offset: Int, node: String, lineBase: Int, onEvent: (TraceEvent, Int) throws -> Void
+        path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
+        onEvent: (TraceEvent, Int) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
         var fast = FastEventDecoder()
@@ -92,7 +96,7 @@ public struct TraceFileReader {
                 health.unsupportedVersion = health.unsupportedVersion ?? event.version
                 return
             }
-            guard node.isEmpty || event.node == node else {
+            guard !checksNode || event.node == node else {
                 let reason = "an event of node \(event.node) in the file of node \(node)"
                 health.recordMalformed(line: health.lines, path: path, reason: reason)
                 return
@@ -102,10 +106,6 @@ public struct TraceFileReader {
         }
 
         do {
-            if offset == 0, let refusal = try Self.notGzip(path) {
-                health.unreadable = refusal
-                return (health, nil)
-            }
             let damages = try MemberInflater().decompressFile(
                 at: path, startOffset: offset,
                 onResume: { offset in
@@ -134,6 +134,10 @@ public struct TraceFileReader {
                 })
             health.droppedTailBytes += pending.count
             for damage in damages { health.record(damage) }
+            // Not gzip at all (nothing could be read, and it does not start like gzip): the file is unreadable.
+            if offset == 0, health.events == 0, health.malformedCount == 0, let refusal = try Self.notGzip(path) {
+                health.unreadable = refusal
+            }
         } catch {
             return (health, error)
         }

@@ -22,8 +22,9 @@ struct TimelineCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard input.order != nil || !input.nodes.isEmpty || input.from != nil || input.to != nil
-            || input.limit != nil
+        guard
+            input.order != nil || !input.nodes.isEmpty || input.from != nil || input.to != nil
+                || input.limit != nil
         else { throw ValidationError("give --order ID (or --node/--from/--to/--limit) to choose what to draw") }
     }
 
