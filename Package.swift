@@ -134,7 +134,8 @@ let package = Package(
         // The one synthetic-run builder (`ScenarioBuilder`) and the scenarios built with it, for the test targets
         // and for `bookstore-bench analyzer`'s generated runs.
         .target(
-            name: "TraceTestSupport", dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election"],
+            name: "TraceTestSupport",
+            dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election", "SeededRandom"],
             path: "Tests/TraceTestSupport"),
 
         // MARK: Tests

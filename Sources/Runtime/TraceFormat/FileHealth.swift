@@ -117,7 +117,7 @@ public struct FileHealth: Sendable, Equatable, Encodable {
     }
 
     /// Adds the counts and problems of a later segment `other` (its damage named by its file name).
-    mutating func append(segment other: FileHealth) {
+    public mutating func append(segment other: FileHealth) {
         events += other.events
         lines += other.lines
         malformed += other.malformed.prefix(max(0, TraceFileReader.maximumKeptMalformed - malformed.count))

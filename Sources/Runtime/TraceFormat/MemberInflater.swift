@@ -35,9 +35,21 @@ public final class MemberInflater {
         at path: String, startOffset: Int = 0, onResume: (Int) throws -> Void,
         _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [GzipDamage] {
+        guard let tail = try wholeMembers(at: path, startOffset: startOffset, { _, chunk in try consume(chunk) }) else {
+            return []
+        }
+        // A cut, damaged or oversized member: zlib reads the rest and reports what it finds.
+        return try GzipDecompressor().decompressFile(at: path, startOffset: tail, onResume: onResume, consume)
+    }
+
+    /// Inflates the whole members of the file at `path` from `startOffset`, handing each member's start offset
+    /// and content to `body`, up to the first member it cannot inflate whole.
+    /// - Returns: the offset of that member (the tail, for zlib), or nil when the file ended after a whole member.
+    public func wholeMembers(
+        at path: String, startOffset: Int = 0, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> Int? {
         guard let file = fopen(path, "rb") else { throw TraceReadError.cannotOpen(path, errno) }
-        var closed = false
-        defer { if !closed { fclose(file) } }
+        defer { fclose(file) }
         if startOffset > 0 && fseek(file, startOffset, SEEK_SET) != 0 { throw TraceReadError.cannotRead(path, errno) }
         var base = max(0, startOffset)  // file offset of input[0]
         var position = 0
@@ -71,7 +83,7 @@ public final class MemberInflater {
 
         while true {
             if filled - position < input.count / 4 && !atEnd { _ = try refill() }
-            if position == filled && atEnd { return [] }
+            if position == filled && atEnd { return nil }
             var used = 0
             var produced = 0
             let result = libdeflate_gzip_decompress_ex(
@@ -79,10 +91,9 @@ public final class MemberInflater {
                 &used, &produced)
             switch result {
             case LIBDEFLATE_SUCCESS:
-                try consume(
-                    UnsafeBufferPointer(
-                        start: output.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                        count: produced))
+                let content = UnsafeBufferPointer(
+                    start: output.baseAddress!.assumingMemoryBound(to: UInt8.self), count: produced)
+                try body(base + position, content)
                 position += used
                 continue
             case LIBDEFLATE_INSUFFICIENT_SPACE where output.count < Self.maximumOutput:
@@ -95,11 +106,7 @@ public final class MemberInflater {
                 if try refill() { continue }
             default: break
             }
-            // A cut, damaged or oversized member: zlib reads the rest and reports what it finds.
-            let offset = base + position
-            fclose(file)
-            closed = true
-            return try GzipDecompressor().decompressFile(at: path, startOffset: offset, onResume: onResume, consume)
+            return base + position
         }
     }
 }

@@ -51,6 +51,10 @@ public enum RunAnalysis {
         loader: RunLoader, filter: EventFilter, keep: (TraceEvent) -> Bool = { _ in true },
         progress: ProgressReporter = ProgressReporter()
     ) -> (events: [RunEvent], health: [FileHealth]) {
+        // One order: read only the gzip members that mention it (the run's order index, built once).
+        if let order = filter.order, order.count >= 4 {
+            return RunIndex.select(loader: loader, filter: filter, keep: keep)
+        }
         let start = loader.start ?? 0
         var selected: [RunEvent] = []
         var count = 0

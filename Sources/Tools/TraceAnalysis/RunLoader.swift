@@ -147,7 +147,11 @@ struct KWayMerger {
     /// The merge order: a linear extension of happened-before, deterministic for a given run.
     static func precedes(_ lhs: RunEvent, _ rhs: RunEvent) -> Bool {
         if lhs.clockSum != rhs.clockSum { return lhs.clockSum < rhs.clockSum }
-        if lhs.event.node != rhs.event.node { return lhs.event.node < rhs.event.node }
+        // Node numbers follow node names (`NodeIndex` sorts them); compare names only for unindexed nodes.
+        if lhs.node != rhs.node {
+            return lhs.node >= 0 && rhs.node >= 0 ? lhs.node < rhs.node : lhs.event.node < rhs.event.node
+        }
+        if lhs.node < 0 && lhs.event.node != rhs.event.node { return lhs.event.node < rhs.event.node }
         return lhs.line < rhs.line
     }
 }
