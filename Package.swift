@@ -145,11 +145,14 @@ let package = Package(
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
         .testTarget(
             name: "TraceAnalysisTests",
-            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election", "TraceTestSupport"]),
+            dependencies: [
+                "TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election", "TraceTestSupport",
+            ]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
-                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "ClusterProtocol", "TraceTestSupport",
+                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "ClusterProtocol",
+                "TraceTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),

@@ -1,9 +1,10 @@
+import ClusterProtocol
 import Foundation
 import Testing
-@testable import TraceAnalysis
-import ClusterProtocol
 import TraceFormat
 import TraceTestSupport
+
+@testable import TraceAnalysis
 
 /// `timeline --order` through the run's order index: the same events as a full scan, from a cache that follows
 /// the files.
@@ -48,7 +49,9 @@ import TraceTestSupport
         var lines: [UInt8] = []
         var builder = ScenarioBuilder(now: 1_900_000_000_000_000_000, step: 1000, pids: ["queue": 77])
         builder.record(
-            "queue", QueueEnqueue(order: "ffee" + String(repeating: "0", count: 28), priority: "p", depth: 1,
+            "queue",
+            QueueEnqueue(
+                order: "ffee" + String(repeating: "0", count: 28), priority: "p", depth: 1,
                 duplicate: false), trace: "ffee" + String(repeating: "1", count: 28))
         TraceEventEncoder.appendLine(builder.events[0], to: &lines)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))

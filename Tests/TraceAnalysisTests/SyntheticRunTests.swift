@@ -26,10 +26,11 @@ import TraceTestSupport
             let path = directory + "/" + file
             _ = try GzipDecompressor().decompressFile(at: path) { bytes += $0.count }
             let compressed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-            members += compressed.indices.dropLast(3).filter {
-                compressed[$0] == 0x1F && compressed[$0 + 1] == 0x8B && compressed[$0 + 2] == 0x08
-                    && compressed[$0 + 3] == 0
-            }.count
+            members +=
+                compressed.indices.dropLast(3).filter {
+                    compressed[$0] == 0x1F && compressed[$0 + 1] == 0x8B && compressed[$0 + 2] == 0x08
+                        && compressed[$0 + 3] == 0
+                }.count
             _ = try TraceFileReader().read(path: path) { event in if let span = event.spanID { spans.insert(span) } }
         }
         let perEvent = Double(bytes) / Double(written)

@@ -77,7 +77,15 @@ public struct SyntheticRun {
             event.spanID = server ? Self.span(msg, side: 1) : client
             event.parentSpanID = server ? client : Self.span(event.traceID!, side: 2)
         }
-        if event.data["duration_ns"] != nil { event.data["duration_ns"] = .int(Int64(200_000 + random.next() % 4_000_000)) }
+        if event.data["duration_ns"] != nil {
+            event.data["duration_ns"] = .int(Int64(200_000 + random.next() % 4_000_000))
+        }
+    }
+
+    /// The id of order `number`: 32 hex digits that look random (like the orchestrator's UUIDv7 ids).
+    public static func orderID(_ number: Int) -> String {
+        var first = SplitMix64(seed: UInt64(number))
+        return String(format: "%016llx%016llx", first.next(), first.next())
     }
 
     /// A 16-hex-digit span id derived from `text` (FNV-1a), distinct per side.
@@ -113,7 +121,7 @@ extension ScenarioBuilder {
     /// One order of the benchmark's run: checkout with its three service calls and an enqueue, the leader's
     /// lease, execution and ack; every 50th order also a round of leader heartbeats.
     mutating func order(number: Int) {
-        let id = String(format: "%032x", number &* 2_654_435_761 &+ 97)
+        let id = SyntheticRun.orderID(number)
         call("load", "orchestrator", "POST /checkout", trace: id) { run in
             run.record(
                 "orchestrator",

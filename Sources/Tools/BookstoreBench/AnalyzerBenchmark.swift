@@ -29,6 +29,9 @@ struct AnalyzerBenchmark: ParsableCommand {
         var relativeToZcat: Double
         var checkPeakRSSMegabytes: Double
         var checkExitStatus: Int32
+        /// `timeline --order` of one order: the first call builds the run's order index, the second reuses it.
+        var timelineFirstSeconds: Double
+        var timelineSecondSeconds: Double
     }
 
     func run() throws {
@@ -52,11 +55,19 @@ struct AnalyzerBenchmark: ParsableCommand {
             }
             let zcat = try ChildProcess.run(["/bin/sh", "-c", "zcat '\(directory)'/*.gz > /dev/null"])
             let check = try ChildProcess.run([executable, "check", directory, "--format", "json"])
+            let cache = directory + "-index"
+            setenv("BOOKSTORE_TRACE_INDEX_DIR", cache, 1)
+            defer { try? FileManager.default.removeItem(atPath: cache) }
+            let order = SyntheticRun.orderID(written / 70)
+            let timeline = [executable, "timeline", directory, "--order", order]
+            let firstTimeline = try ChildProcess.run(timeline)
+            let secondTimeline = try ChildProcess.run(timeline)
             results.append(
                 Measurement(
                     events: written, compressedBytes: bytes, zcatSeconds: zcat.seconds, checkSeconds: check.seconds,
                     checkEventsPerSecond: Double(written) / check.seconds, relativeToZcat: zcat.seconds / check.seconds,
-                    checkPeakRSSMegabytes: Double(check.maxRSSKilobytes) / 1024, checkExitStatus: check.status))
+                    checkPeakRSSMegabytes: Double(check.maxRSSKilobytes) / 1024, checkExitStatus: check.status,
+                    timelineFirstSeconds: firstTimeline.seconds, timelineSecondSeconds: secondTimeline.seconds))
         }
         if format == .json {
             let encoder = JSONEncoder()
@@ -65,14 +76,16 @@ struct AnalyzerBenchmark: ParsableCommand {
             return
         }
         print("trace-analyzer check vs zcat, same generated files, same run (aim: check ≥ 100% of zcat's speed)")
-        print("    events   gz MB   zcat s  check s   check ev/s  vs zcat  check peak RSS  exit")
+        print(
+            "    events   gz MB   zcat s  check s   check ev/s  vs zcat  check peak RSS  exit  "
+                + "timeline --order: indexing s, indexed s")
         for result in results {
             print(
                 String(
-                    format: "%10d %7.1f %8.2f %8.2f %12.0f %7.0f%% %12.1f MB  %4d", result.events,
+                    format: "%10d %7.1f %8.2f %8.2f %12.0f %7.0f%% %12.1f MB  %4d  %8.2f %8.2f", result.events,
                     Double(result.compressedBytes) / 1e6, result.zcatSeconds, result.checkSeconds,
                     result.checkEventsPerSecond, result.relativeToZcat * 100, result.checkPeakRSSMegabytes,
-                    result.checkExitStatus))
+                    result.checkExitStatus, result.timelineFirstSeconds, result.timelineSecondSeconds))
         }
     }
 }

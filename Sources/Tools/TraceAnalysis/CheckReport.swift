@@ -134,7 +134,8 @@ public struct CheckReport: Sendable, Encodable, Equatable {
             var report: CheckReport
         }
         let document = Document(
-            passed: passed && unverifiable.isEmpty, unverifiable: unverifiable, violations: violationCount, warnings: warningCount, report: self)
+            passed: passed && unverifiable.isEmpty, unverifiable: unverifiable, violations: violationCount,
+            warnings: warningCount, report: self)
         return String(decoding: (try? encoder.encode(document)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
     }
 }

@@ -32,7 +32,10 @@ public enum RunIndex {
                 list.append(RunEvent(event, line: list.count + 1, index: index))
                 byNode[node] = list
             }
-            if var known = health[node] { known.append(segment: fileHealth); health[node] = known } else {
+            if var known = health[node] {
+                known.append(segment: fileHealth)
+                health[node] = known
+            } else {
                 health[node] = fileHealth
             }
         }
@@ -72,10 +75,11 @@ public enum RunIndex {
             }
         }
         if let tail = index.tail {
-            var tailHealth = (try? TraceFileReader().read(path: path, from: tail) { event in
-                guard event.node == node, EventFilter.belongs(event, to: order) else { return }
-                events.append(event)
-            }) ?? FileHealth(node: node, path: path)
+            var tailHealth =
+                (try? TraceFileReader().read(path: path, from: tail) { event in
+                    guard event.node == node, EventFilter.belongs(event, to: order) else { return }
+                    events.append(event)
+                }) ?? FileHealth(node: node, path: path)
             tailHealth.node = node
             health = tailHealth
         }

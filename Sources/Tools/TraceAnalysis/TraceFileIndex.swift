@@ -92,7 +92,8 @@ enum IDScanner {
         while start < content.count, let hit = memchr(base + start, 0x22, content.count - start) {
             let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             start = at + 1
-            for pattern in patterns where at + pattern.count <= content.count
+            for pattern in patterns
+            where at + pattern.count <= content.count
                 && memcmp(base + at, pattern, pattern.count) == 0
             {
                 let value = at + pattern.count

@@ -114,8 +114,9 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Exit status: 0 when no check finds a violation (warnings are shown but do not fail), 1 when one \
             does, 2 when the input cannot be read or verified (a file that is not gzip or in an unsupported format \
-            version, two files claiming one node). Several directories or files are one run (one folder per host). --node/--order keep only the findings that involve them; \
-            --from/--to/--limit check only that window (end-of-run checks are then skipped).
+            version, two files claiming one node). Several directories or files are one run (one folder per \
+            host). --node/--order keep only the findings that involve them; --from/--to/--limit check only that \
+            window (end-of-run checks are then skipped).
             """)
 
     @OptionGroup var input: RunOptions

@@ -33,7 +33,8 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    @Argument(help: "The run directory holding the <node>.jsonl.gz files, or several directories (one per host) or files.")
+    @Argument(
+        help: "The run directory holding the <node>.jsonl.gz files, or several directories (one per host) or files.")
     var inputs: [String]
 
     @Option(help: "Output format.")
@@ -52,7 +53,8 @@ struct ExportCommand: ParsableCommand {
         if inputs.isEmpty { throw ValidationError("give the run: a directory, or several directories or files") }
         if let order, !OrderPrefix.isValid(order) {
             throw ValidationError(
-                "--order \(order): give an order or trace id (32 hex digits) or a prefix of one (at least 4 hex digits)")
+                "--order \(order): give an order or trace id (32 hex digits) or a prefix of one (at least 4 hex digits)"
+            )
         }
     }
 
