@@ -156,3 +156,16 @@ import TraceTestSupport
         #expect(first["vc"] is [String: Any], "the clock is a JSON object, not a string")
     }
 }
+
+@Suite struct NotGzipEdgeTests {
+    @Test func aFileCutInsideItsFirstGzipHeaderIsDamageNotAnotherFormat() throws {
+        let directory = RunFiles.temporaryDirectory("cut-header")
+        try RunFiles.write(ScenarioBuilder.cleanFailover().events, to: directory)
+        try Data([0x1F]).write(to: URL(fileURLWithPath: directory + "/executor-1.jsonl.gz"))
+        let report = try RunAnalysis.check(directory: directory, progress: ProgressReporter(enabled: false))
+        #expect(report.unverifiable.isEmpty)
+        let file = try #require(report.files.first { $0.node == "executor-1" })
+        #expect(file.unreadable == nil)
+        #expect(file.truncated)
+    }
+}

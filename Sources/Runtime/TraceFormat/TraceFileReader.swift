@@ -151,7 +151,9 @@ public struct TraceFileReader {
         var head = [UInt8](repeating: 0, count: 4)
         let count = fread(&head, 1, head.count, file)
         if count == 0 && ferror(file) != 0 { throw TraceReadError.cannotRead(path, errno) }
-        guard count > 0, !(count >= 2 && head[0] == 0x1F && head[1] == 0x8B) else { return nil }
+        // A file cut inside its first header (one byte 1f) is a damaged gzip file, not another format.
+        let magic: [UInt8] = [0x1F, 0x8B]
+        guard count > 0, !head.prefix(min(count, 2)).elementsEqual(magic.prefix(min(count, 2))) else { return nil }
         let bytes = head.prefix(count).map { String($0, radix: 16) }.joined(separator: " ")
         return "\(path): not a gzip file (it starts with bytes \(bytes), not 1f 8b); trace files are "
             + "gzip-compressed JSON lines"
