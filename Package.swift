@@ -50,6 +50,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CZlib", path: "Sources/Runtime/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Whole-member gzip inflation for the trace reader (zlib keeps the streaming and damaged tail).
+        .systemLibrary(
+            name: "CLibdeflate", path: "Sources/Runtime/CLibdeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(
             name: "CCrypto", path: "Sources/Runtime/CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
@@ -59,7 +63,7 @@ let package = Package(
             name: "CShims", dependencies: ["CMicroHTTPD", "CCurl"], path: "Sources/Runtime/CShims",
             linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("curl")]),
         // The trace files: gzip group-commit writer (a thread), the one reader, recorder, state files.
-        runtime("TraceFormat", ["TraceModel", "Causality", "CZlib"]),
+        runtime("TraceFormat", ["TraceModel", "Causality", "CZlib", "CLibdeflate"]),
         // The Order Queue's write-ahead log: framed records, fsync on a thread, snapshots, recovery.
         runtime("QueueStore", ["OrderQueueCore", "Checkout", "Election", "CZlib"]),
         // XGBoost training and serving through the C API.
@@ -150,7 +154,9 @@ let package = Package(
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
         .testTarget(
             name: "TraceAnalysisTests",
-            dependencies: ["TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election", "TraceTestSupport"]),
+            dependencies: [
+                "TraceAnalysis", "TraceFormat", "Causality", "ClusterProtocol", "Election", "TraceTestSupport",
+            ]),
         .testTarget(
             name: "TraceExportTests",
             dependencies: [

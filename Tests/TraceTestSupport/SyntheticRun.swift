@@ -1,12 +1,15 @@
 import ClusterProtocol
 import Election
 import Foundation
+import SeededRandom
 import TraceFormat
 
 /// Writes a synthetic but realistic run for benchmarks: the cluster's nine nodes exchanging the same kinds of
-/// events as a real checkout (about 34 events per order, with clocks that obey the rules), built with
-/// `ScenarioBuilder` and gzip-compressed in sync-flushed batches like `TraceFileWriter`, a few orders at a time so
-/// memory stays flat however large the run. Deterministic for a given size.
+/// events as a real checkout (about 35 events per order, with clocks that obey the rules), built with
+/// `ScenarioBuilder`, a few orders at a time so memory stays flat however large the run. Like a real run's
+/// events they are about 390 bytes of JSON each and varied: random span and parent ids, jittered wall times and
+/// RPC durations, log attributes. Compressed like `TraceFileWriter`: gzip level 1, sync-flushed batches, a new gzip
+/// member every 256 KiB of lines. Deterministic for a given size.
 public struct SyntheticRun {
     public let directory: String
     private var builder: ScenarioBuilder
@@ -14,6 +17,9 @@ public struct SyntheticRun {
     private var compressors: [String: GzipCompressor] = [:]
     private var handles: [String: FileHandle] = [:]
     public private(set) var events = 0
+    private var random = SplitMix64(seed: 0x5EED_0011)
+    /// Lines a gzip member holds before the next one starts (`TraceFileSettings.memberBytes`).
+    static let memberBytes = 256 << 10
 
     static let nodes = [
         "executor-1", "executor-2", "executor-3", "fraud", "load", "orchestrator", "queue", "suggestions",
@@ -48,20 +54,52 @@ public struct SyntheticRun {
         }
     }
 
-    /// Moves the builder's events into the nodes' buffers, compressing a buffer when it passes 1 MiB.
+    /// Moves the builder's events into the nodes' buffers (made varied like a real run's), ending a gzip member
+    /// when a buffer passes `memberBytes`.
     private mutating func drain() {
-        for event in builder.events {
+        for var event in builder.events {
+            vary(&event)
             TraceEventEncoder.appendLine(event, to: &buffers[event.node]!)
-            if buffers[event.node]!.count > 1 << 20 { flush(event.node, finish: false) }
+            if buffers[event.node]!.count > Self.memberBytes { flush(event.node, finish: true) }
         }
         events += builder.events.count
         builder.events.removeAll(keepingCapacity: true)
+    }
+
+    /// What a real run's events have and the builder's do not: a span per RPC side (the client's call span, the
+    /// server's span under it, as the RPC library records them), wall times that do not advance in equal steps
+    /// (within half a step, so each node's order stays), RPC durations that vary.
+    private mutating func vary(_ event: inout TraceEvent) {
+        event.wallTimeNanos += Int64(random.next() % 18_000)
+        if event.traceID != nil, case .string(let msg)? = event.data["msg"] {
+            let client = Self.span(msg, side: 0)
+            let server = event.kind == .rpcReceive || event.kind == .rpcReplySend
+            event.spanID = server ? Self.span(msg, side: 1) : client
+            event.parentSpanID = server ? client : Self.span(event.traceID!, side: 2)
+        }
+        if event.data["duration_ns"] != nil {
+            event.data["duration_ns"] = .int(Int64(200_000 + random.next() % 4_000_000))
+        }
+    }
+
+    /// The id of order `number`: 32 hex digits that look random (like the orchestrator's UUIDv7 ids).
+    public static func orderID(_ number: Int) -> String {
+        var first = SplitMix64(seed: UInt64(number))
+        return String(format: "%016llx%016llx", first.next(), first.next())
+    }
+
+    /// A 16-hex-digit span id derived from `text` (FNV-1a), distinct per side.
+    private static func span(_ text: String, side: UInt64) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ side
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(format: "%016llx", hash)
     }
 
     private mutating func flush(_ node: String, finish: Bool) {
         let bytes = compressors[node]!.compress(buffers[node]!, finish: finish)
         handles[node]!.write(Data(bytes))
         buffers[node]!.removeAll(keepingCapacity: true)
+        if finish { compressors[node]!.reset() }
     }
 
     private mutating func finish() throws {
@@ -83,10 +121,13 @@ extension ScenarioBuilder {
     /// One order of the benchmark's run: checkout with its three service calls and an enqueue, the leader's
     /// lease, execution and ack; every 50th order also a round of leader heartbeats.
     mutating func order(number: Int) {
-        let id = String(format: "%032x", number &* 2_654_435_761 &+ 97)
+        let id = SyntheticRun.orderID(number)
         call("load", "orchestrator", "POST /checkout", trace: id) { run in
             run.record(
-                "orchestrator", LogRecord(level: "info", message: "checkout", logger: "orchestrator", attributes: [:]),
+                "orchestrator",
+                LogRecord(
+                    level: "info", message: "checkout received", logger: "orchestrator",
+                    attributes: ["items": "\(1 + number % 4)", "order_id": id]),
                 trace: id)
             for (service, method) in [("verification", "verify"), ("fraud", "assess"), ("suggestions", "suggest")] {
                 run.call("orchestrator", service, method, trace: id) { _ in }

@@ -219,8 +219,17 @@ struct JSONScanner {
             negative = true
             index += 1
         }
-        var value: Int128 = 0
+        // Up to 19 digits fit a UInt64 without overflow; longer numbers continue in Int128.
+        var small: UInt64 = 0
         var digits = 0
+        while index < bytes.count, digits < 19 {
+            let digit = bytes[index] &- 0x30
+            guard digit < 10 else { break }
+            small = small &* 10 &+ UInt64(digit)
+            digits += 1
+            index += 1
+        }
+        var value = Int128(small)
         while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
             value = value * 10 + Int128(bytes[index] - 0x30)
             digits += 1

@@ -44,8 +44,25 @@ public struct FileHealth: Sendable, Equatable, Encodable {
     public var corrupt = false
     /// Bytes of a last line that had no newline (cut by the damage) and were dropped.
     public var droppedTailBytes = 0
-    /// Set when the file could not be opened or read at all.
+    /// Set when the file could not be opened or read at all, or is not a gzip file.
     public var unreadable: String?
+    /// Lines in a trace format version this reader does not support (also counted as malformed).
+    public var unsupportedVersionLines = 0
+    /// The first unsupported version met.
+    public var unsupportedVersion: Int?
+
+    /// Why the run cannot be verified because of this file (events of it cannot be read), or nil: a file that is
+    /// not gzip or cannot be read, or whose events are in a format version this reader does not support (the whole
+    /// file, or more than one line: a writer of another version, not one damaged line, which stays a malformed line).
+    public var unverifiable: String? {
+        if let unreadable { return unreadable }
+        guard unsupportedVersionLines > 1 || (unsupportedVersionLines == 1 && events == 0),
+            let unsupportedVersion
+        else { return nil }
+        let share = events == 0 ? "all \(unsupportedVersionLines) lines" : "\(unsupportedVersionLines) lines"
+        return "\(path): \(share) are in trace format version \(unsupportedVersion), which this reader does not "
+            + "support (it supports \(TraceEvent.schemaVersion))"
+    }
 
     public init(node: String, path: String) {
         self.node = node
@@ -59,7 +76,9 @@ public struct FileHealth: Sendable, Equatable, Encodable {
     public var isClean: Bool { malformedCount == 0 && damages.isEmpty && droppedTailBytes == 0 && unreadable == nil }
 
     /// True when events of this node may be missing from the file (so references to them are "lost?").
-    public var mayHaveLostEvents: Bool { truncated || corrupt || droppedTailBytes > 0 || unreadable != nil }
+    public var mayHaveLostEvents: Bool {
+        truncated || corrupt || droppedTailBytes > 0 || unreadable != nil || unsupportedVersionLines > 0
+    }
 
     /// Diagnostics for stderr, one per problem.
     public var problems: [String] {
@@ -98,7 +117,7 @@ public struct FileHealth: Sendable, Equatable, Encodable {
     }
 
     /// Adds the counts and problems of a later segment `other` (its damage named by its file name).
-    mutating func append(segment other: FileHealth) {
+    public mutating func append(segment other: FileHealth) {
         events += other.events
         lines += other.lines
         malformed += other.malformed.prefix(max(0, TraceFileReader.maximumKeptMalformed - malformed.count))
@@ -110,6 +129,8 @@ public struct FileHealth: Sendable, Equatable, Encodable {
         truncated = truncated || other.truncated
         corrupt = corrupt || other.corrupt
         droppedTailBytes += other.droppedTailBytes
+        unsupportedVersionLines += other.unsupportedVersionLines
+        unsupportedVersion = unsupportedVersion ?? other.unsupportedVersion
         if let unreadable = other.unreadable { self.unreadable = unreadable }
     }
 
@@ -126,13 +147,15 @@ public struct FileHealth: Sendable, Equatable, Encodable {
         var corrupt: Bool
         var droppedTailBytes: Int
         var unreadable: String?
+        var unverifiable: String?
     }
 
     public func encode(to encoder: any Encoder) throws {
         try Encoded(
             node: node, path: path, events: events, lines: lines, malformed: malformed.map(\.description),
             malformedCount: malformedCount, damages: damages.map(\.description), truncated: truncated,
-            corrupt: corrupt, droppedTailBytes: droppedTailBytes, unreadable: unreadable
+            corrupt: corrupt, droppedTailBytes: droppedTailBytes, unreadable: unreadable,
+            unverifiable: unverifiable
         ).encode(to: encoder)
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Streams the events of `.jsonl.gz` trace files without holding a file in memory: the one trace read path
 /// (the analyzer's run loader, the exporters, recovery, the tests all read through it).
 ///
@@ -46,7 +48,8 @@ public struct TraceFileReader {
     private func readRecording(
         path: String, node: String, _ lineBase: Int, _ onEvent: (TraceEvent, Int) throws -> Void
     ) -> FileHealth {
-        var (health, error) = scan(path: path, from: 0, node: node, lineBase: lineBase, onEvent: onEvent)
+        var (health, error) = scan(
+            path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty, onEvent: onEvent)
         if let error { health.unreadable = "\(error)" }
         return health
     }
@@ -60,8 +63,11 @@ public struct TraceFileReader {
     }
 
     /// The reading itself: what was found, and the error that stopped it (the file's, or `onEvent`'s), if any.
+    /// With `checksNode`, an event recorded by another node than `node` is a malformed line (a run's file holds
+    /// one node's events; the run loader reads with it).
     private func scan(
-        path: String, from offset: Int, node: String, lineBase: Int, onEvent: (TraceEvent, Int) throws -> Void
+        path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
+        onEvent: (TraceEvent, Int) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
         var fast = FastEventDecoder()
@@ -86,6 +92,13 @@ public struct TraceFileReader {
                     "trace format version \(event.version) is not supported "
                     + "(this reader supports \(TraceEvent.schemaVersion))"
                 health.recordMalformed(line: health.lines, path: path, reason: reason)
+                health.unsupportedVersionLines += 1
+                health.unsupportedVersion = health.unsupportedVersion ?? event.version
+                return
+            }
+            guard !checksNode || event.node == node else {
+                let reason = "an event of node \(event.node) in the file of node \(node)"
+                health.recordMalformed(line: health.lines, path: path, reason: reason)
                 return
             }
             health.events += 1
@@ -93,8 +106,7 @@ public struct TraceFileReader {
         }
 
         do {
-            let decompressor = try GzipDecompressor()
-            let damages = try decompressor.decompressFile(
+            let damages = try MemberInflater().decompressFile(
                 at: path, startOffset: offset,
                 onResume: { offset in
                     // The line cut by the damage can never be completed: drop it.
@@ -103,8 +115,12 @@ public struct TraceFileReader {
                     pending.removeAll(keepingCapacity: true)
                 },
                 { chunk in
+                    guard let base = chunk.baseAddress else { return }
                     var start = 0
-                    for index in 0..<chunk.count where chunk[index] == 0x0A {
+                    while start < chunk.count,
+                        let found = memchr(base + start, 0x0A, chunk.count - start)
+                    {
+                        let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                         if pending.isEmpty {
                             try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]))
                         } else {
@@ -118,10 +134,36 @@ public struct TraceFileReader {
                 })
             health.droppedTailBytes += pending.count
             for damage in damages { health.record(damage) }
+            // Not gzip at all (nothing could be read, and it does not start like gzip): the file is unreadable.
+            if offset == 0, health.events == 0, health.malformedCount == 0, let refusal = try Self.notGzip(path) {
+                health.unreadable = refusal
+            }
         } catch {
             return (health, error)
         }
         return (health, nil)
+    }
+
+    /// Why the file at `path` is not a gzip file (nil when it starts like one, or is empty).
+    static func notGzip(_ path: String) throws -> String? {
+        guard let file = fopen(path, "rb") else { throw TraceReadError.cannotOpen(path, errno) }
+        defer { fclose(file) }
+        var head = [UInt8](repeating: 0, count: 4)
+        let count = fread(&head, 1, head.count, file)
+        if count == 0 && ferror(file) != 0 { throw TraceReadError.cannotRead(path, errno) }
+        // A file cut inside its first header (one byte 1f) is a damaged gzip file, not another format.
+        let magic: [UInt8] = [0x1F, 0x8B]
+        guard count > 0, !head.prefix(min(count, 2)).elementsEqual(magic.prefix(min(count, 2))) else { return nil }
+        let bytes = head.prefix(count).map { String($0, radix: 16) }.joined(separator: " ")
+        return "\(path): not a gzip file (it starts with bytes \(bytes), not 1f 8b); trace files are "
+            + "gzip-compressed JSON lines"
+    }
+
+    /// The first valid event of the file at `path` whatever node recorded it, or nil when it has none.
+    public func firstEvent(path: String) -> TraceEvent? {
+        struct Found: Error { var event: TraceEvent }
+        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _ in throw Found(event: event) }
+        return (error as? Found)?.event
     }
 
     /// A short reason for a line the reference decoder refused.

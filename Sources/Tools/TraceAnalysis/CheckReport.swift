@@ -45,10 +45,14 @@ public struct CheckReport: Sendable, Encodable, Equatable {
     /// True when no check found a violation (warnings do not fail a run).
     public var passed: Bool { violationCount == 0 }
 
-    /// The process exit status of `trace-analyzer check`: 0 when every check holds, 1 on a violation, 2 when no
-    /// file could be read.
+    /// Why the run cannot be verified: files that are not gzip, cannot be read, or hold an unsupported format
+    /// version (their events are missing, so the checks cannot vouch for the run).
+    public var unverifiable: [String] { files.compactMap(\.unverifiable) }
+
+    /// The process exit status of `trace-analyzer check`: 0 when every check holds, 1 on a violation, 2 when the
+    /// run is unverifiable (a file could not be read as a trace).
     public var exitStatus: Int32 {
-        if !files.isEmpty && files.allSatisfy({ $0.unreadable != nil }) { return 2 }
+        if !unverifiable.isEmpty { return 2 }
         return passed ? 0 : 1
     }
 
@@ -106,6 +110,11 @@ public struct CheckReport: Sendable, Encodable, Equatable {
             if total > shown { lines.append("  … \(total - shown) more findings not shown") }
         }
         lines.append("")
+        if !unverifiable.isEmpty {
+            lines += unverifiable.map { "unverifiable: \($0)" }
+            lines.append("UNVERIFIABLE: \(violationCount) violations, \(warningCount) warnings in what could be read")
+            return lines.joined(separator: "\n") + "\n"
+        }
         lines.append(
             passed
                 ? "OK: no violation (\(warningCount) warnings)"
@@ -119,11 +128,14 @@ public struct CheckReport: Sendable, Encodable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         struct Document: Encodable {
             var passed: Bool
+            var unverifiable: [String]
             var violations: Int
             var warnings: Int
             var report: CheckReport
         }
-        let document = Document(passed: passed, violations: violationCount, warnings: warningCount, report: self)
+        let document = Document(
+            passed: passed && unverifiable.isEmpty, unverifiable: unverifiable, violations: violationCount,
+            warnings: warningCount, report: self)
         return String(decoding: (try? encoder.encode(document)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
     }
 }

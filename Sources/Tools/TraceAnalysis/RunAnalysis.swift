@@ -8,15 +8,21 @@ public enum RunAnalysis {
         directory: String, filter: EventFilter = EventFilter(), options: CheckOptions = CheckOptions(),
         progress: ProgressReporter = ProgressReporter()
     ) throws -> CheckReport {
-        let loader = try RunLoader(directory: directory)
+        try check(loader: RunLoader(directory: directory), filter: filter, options: options, progress: progress)
+    }
+
+    /// Checks every event of the run `loader` opened (several hosts' folders or files are one run).
+    public static func check(
+        loader: RunLoader, filter: EventFilter = EventFilter(), options: CheckOptions = CheckOptions(),
+        progress: ProgressReporter = ProgressReporter()
+    ) -> CheckReport {
         let engine = CheckEngine(traced: loader.nodes, index: loader.index, options: options)
-        var start: Int64?
         var count = 0
         var stopped = false
+        let start = loader.start ?? 0
         let health = loader.stream { event in
-            start = start ?? event.event.wallTimeNanos
             progress.tick(count)
-            if filter.from != nil || filter.to != nil, !filter.inTimeWindow(event.event, start: start!) { return true }
+            if filter.from != nil || filter.to != nil, !filter.inTimeWindow(event.event, start: start) { return true }
             if let limit = filter.limit, count >= limit {
                 stopped = true
                 return false
@@ -37,15 +43,25 @@ public enum RunAnalysis {
         directory: String, filter: EventFilter, keep: (TraceEvent) -> Bool = { _ in true },
         progress: ProgressReporter = ProgressReporter()
     ) throws -> (events: [RunEvent], health: [FileHealth]) {
-        let loader = try RunLoader(directory: directory)
-        var start: Int64?
+        select(loader: try RunLoader(directory: directory), filter: filter, keep: keep, progress: progress)
+    }
+
+    /// The events of the run `loader` opened that `filter` selects (see `select(directory:filter:keep:progress:)`).
+    public static func select(
+        loader: RunLoader, filter: EventFilter, keep: (TraceEvent) -> Bool = { _ in true },
+        progress: ProgressReporter = ProgressReporter()
+    ) -> (events: [RunEvent], health: [FileHealth]) {
+        // One order: read only the gzip members that mention it (the run's order index, built once).
+        if let order = filter.order, order.count >= 4 {
+            return RunIndex.select(loader: loader, filter: filter, keep: keep)
+        }
+        let start = loader.start ?? 0
         var selected: [RunEvent] = []
         var count = 0
         let health = loader.stream { event in
-            start = start ?? event.event.wallTimeNanos
             count += 1
             progress.tick(count)
-            guard filter.matches(event.event, start: start!), keep(event.event) else { return true }
+            guard filter.matches(event.event, start: start), keep(event.event) else { return true }
             selected.append(event)
             return filter.limit.map { selected.count < $0 } ?? true
         }

@@ -2,19 +2,6 @@ import Foundation
 import Synchronization
 import TraceFormat
 
-/// Why a run cannot be analysed at all (exit status 2).
-public enum RunLoadError: Error, CustomStringConvertible {
-    case notADirectory(String)
-    case noTraceFiles(String)
-
-    public var description: String {
-        switch self {
-        case .notADirectory(let path): return "\(path): not a readable directory"
-        case .noTraceFiles(let path): return "\(path): no *.jsonl.gz trace files"
-        }
-    }
-}
-
 /// The one loader of a run directory: the analyzer, the exporters and the tests read runs through it.
 ///
 /// `stream` delivers all node files' events in one causally consistent order: each file is decoded on its own
@@ -22,21 +9,40 @@ public enum RunLoadError: Error, CustomStringConvertible {
 /// line), so memory stays bounded however long the run is, and every send is delivered before its receive.
 /// `forEachEventInFileOrder` reads the files one after the other, unmerged.
 public struct RunLoader {
+    /// The first input (the run directory when there is one input).
     public let directory: String
-    /// `(node, path)` of every node's first segment in the directory, sorted by node.
+    /// What the run was read from: run directories (one per host) and single trace files.
+    public let inputs: [String]
+    /// `(node, path)` of every node's first segment, sorted by node.
     public let files: [(node: String, path: String)]
     /// Every node's segments in order (`<node>.jsonl.gz`, `<node>.1.jsonl.gz`, …), same order as `files`.
     public let segments: [(node: String, paths: [String])]
+    /// The run's start for `+offset` time bounds: the earliest wall time among the first events of the files.
+    public let start: Int64?
 
-    public init(directory: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-            (try? FileManager.default.contentsOfDirectory(atPath: directory)) != nil
-        else { throw RunLoadError.notADirectory(directory) }
-        segments = TraceSegments.nodes(in: directory)
+    /// Opens the run in `directory`.
+    public init(directory: String) throws { try self.init(inputs: [directory]) }
+
+    /// Opens one run given as several inputs: run directories (for example one per host, as
+    /// `scripts/collect-traces` gathers them) and single `<node>.jsonl.gz` files.
+    /// - Throws: `RunLoadError` when an input cannot be read, holds no trace file, or two files claim one node
+    ///   (two folders with a file of the same node, or a file whose events are recorded by another node).
+    public init(inputs: [String]) throws {
+        guard let first = inputs.first else { throw RunLoadError.noTraceFiles("(no input)") }
+        segments = try RunInputs(inputs).segments
         files = segments.map { ($0.node, $0.paths[0]) }
-        guard !files.isEmpty else { throw RunLoadError.noTraceFiles(directory) }
-        self.directory = directory
+        guard !files.isEmpty else { throw RunLoadError.noTraceFiles(first) }
+        var firstNodes: [String: String] = [:]
+        var earliest: Int64?
+        for (node, path) in files {
+            guard let event = TraceFileReader().firstEvent(path: path) else { continue }
+            firstNodes[node] = event.node
+            earliest = min(earliest ?? event.wallTimeNanos, event.wallTimeNanos)
+        }
+        try RunInputs.verifyClaims(segments, firstNodes: firstNodes)
+        start = earliest
+        directory = first
+        self.inputs = inputs
     }
 
     /// The nodes that have a file.
@@ -141,7 +147,11 @@ struct KWayMerger {
     /// The merge order: a linear extension of happened-before, deterministic for a given run.
     static func precedes(_ lhs: RunEvent, _ rhs: RunEvent) -> Bool {
         if lhs.clockSum != rhs.clockSum { return lhs.clockSum < rhs.clockSum }
-        if lhs.event.node != rhs.event.node { return lhs.event.node < rhs.event.node }
+        // Node numbers follow node names (`NodeIndex` sorts them); compare names only for unindexed nodes.
+        if lhs.node != rhs.node {
+            return lhs.node >= 0 && rhs.node >= 0 ? lhs.node < rhs.node : lhs.event.node < rhs.event.node
+        }
+        if lhs.node < 0 && lhs.event.node != rhs.event.node { return lhs.event.node < rhs.event.node }
         return lhs.line < rhs.line
     }
 }

@@ -1,4 +1,4 @@
-/// Checks consecutive runs on the same durable queue together (`trace-analyzer check RUN1 RUN2`): every order
+/// Checks consecutive runs on the same durable queue together (`trace-analyzer check RUN1 --then RUN2`): every order
 /// left waiting at the end of a run is committed exactly once in the next run (or still waits at its end), and
 /// no order is committed in both.
 public enum RunsTogether {

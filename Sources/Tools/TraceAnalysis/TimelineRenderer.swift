@@ -13,7 +13,7 @@ public struct TimelineRenderer {
         self.maximumRun = maximumRun
     }
 
-    private enum Row {
+    enum Row {
         case event(RunEvent)
         case arrow(from: String, to: String, label: String)
         case elided(node: String, count: Int)
@@ -71,7 +71,7 @@ public struct TimelineRenderer {
         return lines.map(\.trailingSpacesRemoved).joined(separator: "\n") + "\n"
     }
 
-    private func withArrows(_ events: [RunEvent]) -> [Row] {
+    func withArrows(_ events: [RunEvent]) -> [Row] {
         var sends: [MessageKey: RunEvent] = [:]
         var rows: [Row] = []
         for event in events {

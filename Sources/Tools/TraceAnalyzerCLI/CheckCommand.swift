@@ -8,15 +8,19 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// The run directory and the event filters shared by the subcommands.
+/// The run's inputs and the event filters shared by the subcommands.
 struct RunOptions: ParsableArguments {
-    @Argument(help: "The run directory holding one <node>.jsonl.gz per node.")
-    var runDirectory: String
+    @Argument(
+        help: ArgumentHelp(
+            "The run: its directory holding one <node>.jsonl.gz per node, or several directories and files.",
+            discussion: "Traces gathered from several hosts (one folder per host) are read as one run; two files "
+                + "of the same node are refused."))
+    var inputs: [String]
 
     @Option(name: .customLong("node"), help: "Only this node (repeatable).")
     var nodes: [String] = []
 
-    @Option(help: "Only this order (an id or a prefix of one).")
+    @Option(help: "Only this order (its order id or trace id, or a prefix of at least 4 hex digits).")
     var order: String?
 
     @Option(help: "Only events at or after this wall time: unix ns, ISO-8601, or +1.5s / +250ms from the start.")
@@ -27,6 +31,26 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: "Read at most this many events.")
     var limit: Int?
+
+    @Flag(help: "Show progress on stderr even when it is not a terminal (it is shown on a terminal anyway).")
+    var progress = false
+
+    /// The inputs as one title (the run directory when there is one).
+    var title: String { inputs.joined(separator: " ") }
+
+    /// Progress on stderr when it is a terminal or `--progress` asks for it.
+    var progressReporter: ProgressReporter { ProgressReporter(enabled: progress || isatty(2) != 0) }
+
+    mutating func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give the run: a directory, or several directories or files") }
+        if let order {
+            guard OrderPrefix.isValid(order) else {
+                throw ValidationError("--order \(order): give an order or trace id (32 hex digits) or a prefix of one "
+                    + "(at least 4 hex digits)")
+            }
+            self.order = order.lowercased()
+        }
+    }
 
     /// The filter, or exit status 2 with a message on stderr when a bound cannot be parsed.
     func filter() throws -> EventFilter {
@@ -46,14 +70,22 @@ struct RunOptions: ParsableArguments {
             nodes: Set(nodes), order: order, from: try bound(from, "from"), to: try bound(to, "to"), limit: limit)
     }
 
-    /// The run's loader, or exit status 2 with a message on stderr when the directory cannot be read.
+    /// The run's loader, or exit status 2 with a message on stderr when an input cannot be read or two files
+    /// claim one node.
     func loader() throws -> RunLoader {
         do {
-            return try RunLoader(directory: runDirectory)
+            return try RunLoader(inputs: inputs)
         } catch {
             CLIOutput.diagnostic("error: \(error)")
             throw ExitCode(2)
         }
+    }
+}
+
+/// Order ids and trace ids are 32 hex digits; `--order` takes one or a prefix of one.
+enum OrderPrefix {
+    static func isValid(_ text: String) -> Bool {
+        (4...32).contains(text.count) && text.allSatisfy(\.isHexDigit)
     }
 }
 
@@ -73,21 +105,24 @@ enum CLIOutput {
     }
 }
 
-/// `trace-analyzer check RUN_DIR`: the CI gate. Exit 0 when every check holds, 1 on a violation,
-/// 2 when the run cannot be read.
+/// `trace-analyzer check RUN [MORE…]`: the CI gate. Exit 0 when every check holds, 1 on a violation,
+/// 2 when the run cannot be read or verified.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check causality and the cluster's protocols; explain every violation.",
         discussion: """
             Exit status: 0 when no check finds a violation (warnings are shown but do not fail), 1 when one \
-            does, 2 when the input cannot be read. --node/--order keep only the findings that involve them; \
-            --from/--to/--limit check only that window (end-of-run checks are then skipped).
+            does, 2 when the input cannot be read or verified (a file that is not gzip or in an unsupported format \
+            version, two files claiming one node). Several directories or files are one run (one folder per \
+            host). --node/--order keep only the findings that involve them; --from/--to/--limit check only that \
+            window (end-of-run checks are then skipped).
             """)
 
     @OptionGroup var input: RunOptions
 
-    @Argument(
+    @Option(
+        name: .customLong("then"),
         help: ArgumentHelp(
             "A later run on the same queue data directory, checked together with the first.",
             discussion: "Orders waiting at the end of the first run must be committed once in the later one."))
@@ -103,21 +138,21 @@ struct CheckCommand: ParsableCommand {
     var maxFindings: Int = 20
 
     func run() throws {
-        let report = try check(input.runDirectory)
+        let report = try check(input.inputs)
         guard let laterRun else {
             CLIOutput.problems(report.files)
             CLIOutput.data(format == .json ? report.json() : report.text())
             if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
             return
         }
-        var later = try check(laterRun)
+        var later = try check([laterRun])
         let together = RunsTogether.check(report, then: later, keptFindings: maxFindings)
         CLIOutput.problems(report.files + later.files)
         if format == .json {
             later.checks.append(together)
             CLIOutput.data(report.json() + later.json())
         } else {
-            CLIOutput.data("== run \(input.runDirectory)\n" + report.text() + "\n== run \(laterRun)\n" + later.text())
+            CLIOutput.data("== run \(input.title)\n" + report.text() + "\n== run \(laterRun)\n" + later.text())
             var summary = "\n== both runs: \(together.name) \(together.status); "
             summary += together.info.keys.sorted().map { "\($0) \(together.info[$0]!)" }.joined(separator: ", ") + "\n"
             for finding in together.findings { summary += finding.textLines().joined(separator: "\n") + "\n" }
@@ -127,17 +162,12 @@ struct CheckCommand: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    private func check(_ directory: String) throws -> CheckReport {
-        do {
-            return try RunAnalysis.check(
-                directory: directory, filter: try input.filter(),
-                options: CheckOptions(
-                    clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: maxFindings))
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            CLIOutput.diagnostic("error: \(error)")
-            throw ExitCode(2)
-        }
+    private func check(_ inputs: [String]) throws -> CheckReport {
+        var options = input
+        options.inputs = inputs
+        return RunAnalysis.check(
+            loader: try options.loader(), filter: try input.filter(),
+            options: CheckOptions(clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: maxFindings),
+            progress: input.progressReporter)
     }
 }

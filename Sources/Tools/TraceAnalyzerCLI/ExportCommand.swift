@@ -35,8 +35,9 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    @Argument(help: "The run directory holding the <node>.jsonl.gz files.")
-    var runDirectory: String
+    @Argument(
+        help: "The run directory holding the <node>.jsonl.gz files, or several directories (one per host) or files.")
+    var inputs: [String]
 
     @Option(help: "Output format.")
     var format: Format
@@ -58,13 +59,14 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "otlp: keep /metrics scrapes (recorded by runs before they were left out of traces).")
     var keepScrapes = false
 
-    @Option(help: "Only this order (trace id), 32 hex digits.")
+    @Option(help: "Only this order (its order id or trace id, or a prefix of at least 4 hex digits).")
     var order: String?
 
     @Option(name: .customLong("node"), help: "Only events of this node (repeat for several).")
     var nodes: [String] = []
 
     func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give the run: a directory, or several directories or files") }
         if otlpEndpoint != nil && format != .otlp { throw ValidationError("--otlp-endpoint needs --format otlp") }
         if let otlpEndpoint {
             do {
@@ -73,8 +75,10 @@ struct ExportCommand: ParsableCommand {
                 throw ValidationError("--otlp-endpoint: \(error)")
             }
         }
-        if let order, order.count != 32 || !order.allSatisfy(\.isHexDigit) {
-            throw ValidationError("--order must be a trace id of 32 hexadecimal digits, got '\(order)'")
+        if let order, !OrderPrefix.isValid(order) {
+            throw ValidationError(
+                "--order \(order): give an order or trace id (32 hex digits) or a prefix of one (at least 4 hex digits)"
+            )
         }
     }
 
@@ -92,10 +96,12 @@ struct ExportCommand: ParsableCommand {
         }
         do {
             summary = try TraceExporter.export(
-                runDirectory: runDirectory, format: format.exportFormat,
+                inputs: inputs, format: format.exportFormat,
                 selection: ExportSelection(order: order, nodes: Set(nodes)), output: output, otlp: otlp)
-        } catch let error as TraceExportError {
-            throw ValidationError(error.description)
+        } catch {
+            // A runtime failure (unreadable input, two files of one node, output not writable): no usage text.
+            CLIOutput.diagnostic("error: \(error)")
+            throw ExitCode(2)
         }
         var messages = summary.problems.map { "warning: \($0)" } + summary.notes.map { "note: \($0)" }
         let destination = output == "-" ? "standard output" : output

@@ -1,7 +1,7 @@
 import ArgumentParser
 import TraceAnalysis
 
-/// `trace-analyzer failover RUN_DIR`: a post-mortem of every leader change.
+/// `trace-analyzer failover RUN [MORE…]`: a post-mortem of every leader change.
 struct FailoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "failover",
@@ -19,14 +19,13 @@ struct FailoverCommand: ParsableCommand {
         let filter = try input.filter()
         let loader = try input.loader()
         let analyzer = FailoverAnalyzer()
-        let progress = ProgressReporter()
-        var start: Int64?
+        let progress = input.progressReporter
+        let start = loader.start
         var count = 0
         let health = loader.stream { event in
-            start = start ?? event.event.wallTimeNanos
             count += 1
             progress.tick(count)
-            if filter.inTimeWindow(event.event, start: start!) { analyzer.observe(event) }
+            if filter.inTimeWindow(event.event, start: start ?? 0) { analyzer.observe(event) }
             return filter.limit.map { count < $0 } ?? true
         }
         progress.done()

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TraceAnalysis
 
-/// `trace-analyzer summary RUN_DIR`: nodes, events, orders by outcome, RPC latency by method, leader terms,
+/// `trace-analyzer summary RUN [MORE…]`: nodes, events, orders by outcome, RPC latency by method, leader terms,
 /// checks.
 struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,13 +18,14 @@ struct SummaryCommand: ParsableCommand {
         let loader = try input.loader()
         let summary = RunSummary()
         let engine = CheckEngine(traced: loader.nodes, index: loader.index)
-        let progress = ProgressReporter()
-        var start: Int64?
+        let progress = input.progressReporter
+        let start = loader.start ?? 0
         var count = 0
+        var read = 0
         let health = loader.stream { event in
-            start = start ?? event.event.wallTimeNanos
-            progress.tick(count)
-            guard filter.matches(event.event, start: start!) else { return true }
+            read += 1
+            progress.tick(read)
+            guard filter.matches(event.event, start: start) else { return true }
             count += 1
             summary.observe(event)
             engine.observe(event)
@@ -42,7 +43,7 @@ struct SummaryCommand: ParsableCommand {
             let data = try encoder.encode(summary.data(health: health, checks: checks))
             CLIOutput.data(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            CLIOutput.data(summary.text(directory: input.runDirectory, health: health, checks: checks))
+            CLIOutput.data(summary.text(directory: input.title, health: health, checks: checks))
         }
     }
 }

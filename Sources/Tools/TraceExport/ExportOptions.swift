@@ -13,8 +13,9 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 
 /// Which events of a run to export.
 public struct ExportSelection: Sendable, Equatable {
-    /// Only events of this order: `trace` equal to it, or a `data.order` equal to it (for example the queue's
-    /// `queue.lease`, recorded in the lease call's trace). Stored lowercased; nil exports every order.
+    /// Only events of this order: `trace` starting with it, or a `data.order` starting with it (for example the
+    /// queue's `queue.lease`, recorded in the lease call's trace): a whole id or a prefix. Stored lowercased; nil
+    /// exports every order.
     public var order: String?
     /// Only events recorded by these nodes; empty exports every node.
     public var nodes: Set<String>
@@ -28,7 +29,8 @@ public struct ExportSelection: Sendable, Equatable {
     public func includes(_ event: TraceEvent) -> Bool {
         if !nodes.isEmpty && !nodes.contains(event.node) { return false }
         guard let order else { return true }
-        return event.traceID == order || ProtocolEvent.order(of: event)?.lowercased() == order
+        return event.traceID?.hasPrefix(order) == true
+            || ProtocolEvent.order(of: event)?.lowercased().hasPrefix(order) == true
     }
 }
 

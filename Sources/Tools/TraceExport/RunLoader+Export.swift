@@ -2,14 +2,14 @@ import TraceAnalysis
 import TraceFormat
 
 extension RunLoader {
-    /// Opens the run at `directory` for export, with the exporter's errors.
-    static func forExport(directory: String) throws -> RunLoader {
+    /// Opens the run at `inputs` for export, with the exporter's errors (two files of one node: `RunLoadError`).
+    static func forExport(inputs: [String]) throws -> RunLoader {
         do {
-            return try RunLoader(directory: directory)
-        } catch RunLoadError.notADirectory {
-            throw TraceExportError.notADirectory(directory)
-        } catch RunLoadError.noTraceFiles {
-            throw TraceExportError.noTraceFiles(directory)
+            return try RunLoader(inputs: inputs)
+        } catch RunLoadError.notADirectory(let path) {
+            throw TraceExportError.notADirectory(path)
+        } catch RunLoadError.noTraceFiles(let path) {
+            throw TraceExportError.noTraceFiles(path)
         }
     }
 

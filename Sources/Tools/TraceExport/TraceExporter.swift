@@ -9,7 +9,16 @@ public enum TraceExporter {
         runDirectory directory: String, format: ExportFormat, selection: ExportSelection = ExportSelection(),
         output: String, otlp: OTLPExporter = OTLPExporter()
     ) throws -> ExportSummary {
-        let source = try RunLoader.forExport(directory: directory)
+        try export(inputs: [directory], format: format, selection: selection, output: output, otlp: otlp)
+    }
+
+    /// Like `export(runDirectory:format:selection:output:)`, for a run given as several directories (one per host)
+    /// or files. Two files of one node are refused (`RunLoadError`).
+    public static func export(
+        inputs: [String], format: ExportFormat, selection: ExportSelection = ExportSelection(), output: String,
+        otlp: OTLPExporter = OTLPExporter()
+    ) throws -> ExportSummary {
+        let source = try RunLoader.forExport(inputs: inputs)
         let sink = try TextSink(path: output)
         let summary: ExportSummary
         switch format {
