@@ -91,6 +91,10 @@ final class RPCCompletionCheck: RunCheck {
                 died(node, pending, because: lost + ": the end may be in the lost part (unverifiable)")
                 continue
             }
+            if state.stoppedAtEnd(node) {
+                died(node, pending, because: "the node was stopping: what it recorded after its trace closed is not written (§1.6)")
+                continue
+            }
             if state.health[node]?.truncated ?? false {
                 died(node, pending, because: "the trace ends without a clean close (killed or still running)")
                 continue
