@@ -69,7 +69,7 @@ import TraceTestSupport
         let text = ClockRuleTests.explained(report, "requests-end")
         #expect(text.contains("queue replied to a request it never received"))
         #expect(text.contains("E1 = queue#3 reply enqueue ok msg orchestrator-5-77"))
-        #expect(text.contains("it lost no events (clean, no seq gap)"))
+        #expect(text.contains("it lost no lines (no damage, no malformed line)"))
         #expect(report.exitStatus == 1)
         // The same reply in a trace with a malformed line: the receive may be that line, so only a warning.
         var health = FileHealth(node: "queue", path: "queue.jsonl.gz")

@@ -29,6 +29,9 @@ final class OwnClockCheck: RunCheck {
         var missing: UInt64
     }
     private var gaps: [String: Gaps] = [:]
+    /// Per node: the event just reported as breaking the rule, and `vc[node] − seq` before it. The next event back in
+    /// step with that earlier offset is the same wrong event seen from the other side (one cause, reported once).
+    private var echoes: [String: (seq: UInt64, offset: UInt64)] = [:]
     /// Per node: its first event when it has seq 1 but an own entry above 1 (judged at the end, with the health).
     private var lateStarts: [String: RunEvent] = [:]
 
@@ -66,10 +69,11 @@ final class OwnClockCheck: RunCheck {
                 if seqStep > 1 { gap(last, event, missing: seqStep - 1) }
                 return
             }
+            if isEcho(last, event, own: own) { return }
             if ownStep < seqStep {
-                report(seqWithoutTick(last, event))
+                reportBreak(seqWithoutTick(last, event), last, event)
             } else if !mergesClock(event) && (seqStep == 1 || !previous.reusesCounters) {
-                report(ownJump(last, event, seqStep: seqStep))
+                reportBreak(ownJump(last, event, seqStep: seqStep), last, event)
             }
             // A receive that raised the own entry: check 4 (no-future-clocks) judges it.
             return
@@ -87,6 +91,7 @@ final class OwnClockCheck: RunCheck {
         }
         if state.startsIncarnation(event) && own < sequence { report(ownBelowSeq(event, own: own)) }
         guard own <= before else { return }
+        if !state.startsIncarnation(event) { echoes[node] = (sequence, before &- last.event.sequence) }
         var finding = builder(
             "\(node)'s own clock entry went from \(before) to \(own)",
             rule: "a node's own clock entry strictly increases along its events (§3.4 rule 2)")
@@ -96,6 +101,20 @@ final class OwnClockCheck: RunCheck {
         finding.step("Every recorded event ticks \(node)'s own entry, so vc(\(second))[\(node)] must exceed \(before).")
         finding.step("However vc(\(second))[\(node)] = \(own).")
         report(finding.finding)
+    }
+
+    /// Reports `finding` about `event` and remembers the offset before it (see `echoes`).
+    private func reportBreak(_ finding: Finding, _ last: RunEvent, _ event: RunEvent) {
+        report(finding)
+        echoes[event.event.node] = (event.event.sequence, last.event.clock[event.event.node] &- last.event.sequence)
+    }
+
+    /// True when `event` follows a just-reported wrong event and is back in step with the events before it.
+    private func isEcho(_ last: RunEvent, _ event: RunEvent, own: UInt64) -> Bool {
+        guard let echo = echoes.removeValue(forKey: event.event.node), echo.seq == last.event.sequence else {
+            return false
+        }
+        return own &- event.event.sequence == echo.offset
     }
 
     /// The node's first event in the trace.
@@ -226,6 +245,10 @@ final class OwnClockCheck: RunCheck {
 /// Check 2: a node's knowledge changes only by receives: no entry of its clock decreases from one event to the next
 /// (§3.4 rule 3), and a local event raises no other node's entry (rule 4: knowledge without a receive).
 final class KnowledgeCheck: RunCheck {
+    /// Per node: the event just reported as forgetting, and the clock before it. What the next local event "learns"
+    /// back up to that clock is the same wrong event seen from the other side (one cause, reported once).
+    private var echoes: [String: (seq: UInt64, clock: VectorClock)] = [:]
+
     init(options: CheckOptions) {
         super.init(
             number: 2, name: "knowledge-never-shrinks",
@@ -274,13 +297,15 @@ final class KnowledgeCheck: RunCheck {
         let details = shrunk.map { "\($0) is \(now[$0]) in \(second) but \(before[$0]) in \(first)" }
         finding.step("However " + details.joined(separator: "; ") + ".")
         report(finding.finding)
+        echoes[node] = (event.event.sequence, before)
     }
 
     private func reportLocalRaise(_ last: RunEvent, _ event: RunEvent) {
         let node = event.event.node
         let before = last.event.clock
         let now = event.event.clock
-        let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] }
+        let echo = echoes.removeValue(forKey: node).flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] && now[$0] > echo?[$0] ?? 0 }
         guard !raised.isEmpty else { return }
         var finding = builder(
             "\(node) learned " + raised.map { "\($0):\(now[$0])" }.joined(separator: ", ") + " without a receive",

@@ -2,8 +2,8 @@ import TraceFormat
 
 /// Check 9: every RPC request ends: a client call with a reply or a recorded failure, a served request with
 /// a reply, a span with its end; and every reply answers a request the node recorded. Calls in flight when a process
-/// died are warnings, and so is whatever the trace cannot show because it lost events (damage, malformed lines, seq
-/// gaps): then the missing half may be in the lost part.
+/// died are warnings, and so is whatever the trace cannot show because it lost lines (damage, malformed lines): then
+/// the missing half may be in the lost part.
 final class RPCCompletionCheck: RunCheck {
     private enum Role: String {
         case call = "client call"
@@ -61,14 +61,15 @@ final class RPCCompletionCheck: RunCheck {
         unanswerable[event.event.node] = entry
     }
 
-    /// True when `node`'s trace may lack events (damage, truncation, malformed lines, seq gaps), with the reason.
+    /// Why `node`'s trace may lack events (damage, malformed lines, a cut line), or nil.
     private func lostEvents(_ node: String, _ state: RunState) -> String? {
         if let health = state.health[node] {
             if health.corrupt || health.unreadable != nil { return "the trace is damaged" }
             if health.malformedCount > 0 { return "the trace has malformed lines (their events are not read)" }
             if health.droppedTailBytes > 0 { return "the trace lost a partial line" }
         }
-        if state.previous(node)?.sawGap ?? false { return "the trace skips seq values (events not written, §1.6)" }
+        // A seq gap alone (a clean file) is not taken as losing the reply: check 1 warns about the gap, and a writer
+        // drop needs a full queue (§1.6); a line deleted from a file looks the same, and must not pass silently.
         return nil
     }
 
@@ -139,7 +140,7 @@ final class RPCCompletionCheck: RunCheck {
             finding.step(
                 "However \(node)'s trace has no such "
                     + (server ? "rpc.receive" : "rpc.send") + " in pid \(event.event.pid)"
-                    + (lost.map { ", and \($0)." } ?? ", and it lost no events (clean, no seq gap)."))
+                    + (lost.map { ", and \($0)." } ?? ", and it lost no lines (no damage, no malformed line)."))
             report(finding.finding)
         }
         countOmitted(lost == nil ? .violation : .warning, replies.count - replies.events.count)
