@@ -199,6 +199,7 @@ public final class CheckEngine {
         let messages = checks[2] as! MessageCheck
         messages.cycles = checks[4] as? CycleCheck
         messages.wallClock = checks[9] as? WallClockCheck
+        (checks[1] as? KnowledgeCheck)?.messages = messages
     }
 
     /// Feeds the next event of the merged stream.

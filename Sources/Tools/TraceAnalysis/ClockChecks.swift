@@ -245,9 +245,12 @@ final class OwnClockCheck: RunCheck {
 /// Check 2: a node's knowledge changes only by receives: no entry of its clock decreases from one event to the next
 /// (§3.4 rule 3), and a local event raises no other node's entry (rule 4: knowledge without a receive).
 final class KnowledgeCheck: RunCheck {
-    /// Per node: the event just reported as forgetting, and the clock before it. What the next local event "learns"
-    /// back up to that clock is the same wrong event seen from the other side (one cause, reported once).
+    /// Per node: the event just reported as forgetting (or learning without a receive), and the clock before it.
+    /// What the next event learns (or forgets) back to that clock is the same wrong event seen from the other side:
+    /// one cause, reported once.
     private var echoes: [String: (seq: UInt64, clock: VectorClock)] = [:]
+    /// Receives whose clock check 3 found wrong: the local event after one is in step with the real clock again.
+    weak var messages: MessageCheck?
 
     init(options: CheckOptions) {
         super.init(
@@ -284,7 +287,8 @@ final class KnowledgeCheck: RunCheck {
         let node = event.event.node
         let before = last.event.clock
         let now = event.event.clock
-        let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] }
+        let echo = echoes[node].flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] && now[$0] < echo?[$0] ?? .max }
         guard !shrunk.isEmpty else { return }
         var finding = builder(
             "\(node) forgot what it knew about \(shrunk.joined(separator: ", "))",
@@ -304,7 +308,8 @@ final class KnowledgeCheck: RunCheck {
         let node = event.event.node
         let before = last.event.clock
         let now = event.event.clock
-        let echo = echoes.removeValue(forKey: node).flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        if messages?.reportedReceive(of: node) == last.event.sequence { return }
+        let echo = echoes[node].flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
         let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] && now[$0] > echo?[$0] ?? 0 }
         guard !raised.isEmpty else { return }
         var finding = builder(
@@ -319,5 +324,6 @@ final class KnowledgeCheck: RunCheck {
         let details = raised.map { "\($0) is \(now[$0]) in \(second) but only \(before[$0]) in \(first)" }
         finding.step("However " + details.joined(separator: "; ") + ".")
         report(finding.finding)
+        echoes[node] = (event.event.sequence, before)
     }
 }

@@ -29,6 +29,8 @@ final class MessageCheck: RunCheck {
     private var recentOrder: [Int] = []
     private var recentStart = 0
     private static let recentWindow = 65_536
+    /// Per node: seq of the last receive whose clock this check reported as wrong (for check 2's grouping).
+    private var reportedReceives: [String: UInt64] = [:]
     weak var cycles: CycleCheck?
     weak var wallClock: WallClockCheck?
 
@@ -183,6 +185,9 @@ final class MessageCheck: RunCheck {
         }
     }
 
+    /// The seq of `node`'s last receive reported with a wrong clock.
+    func reportedReceive(of node: String) -> UInt64? { reportedReceives[node] }
+
     private func matched(send: RunEvent, receive: RunEvent, _ state: RunState) {
         wallClock?.pair(send: send, receive: receive)
         let node = receive.event.node
@@ -203,6 +208,7 @@ final class MessageCheck: RunCheck {
             finding.step("So vc(\(first)) < vc(\(second)) must hold.")
             finding.step("However " + entriesWhere(sendClock, exceeds: clock, first, second) + ".")
             report(finding.finding)
+            reportedReceives[node] = receive.event.sequence
             return
         }
         guard let previous = state.previous(node), !state.startsIncarnation(receive),
@@ -239,6 +245,7 @@ final class MessageCheck: RunCheck {
             .map { "\($0) is \(clock[$0]), expected \(expected[$0])" }
         finding.step("However vc(\(second)) = \(clock): " + differences.joined(separator: "; ") + ".")
         report(finding.finding)
+        reportedReceives[node] = receive.event.sequence
     }
 
     override func finish(_ state: RunState) {
