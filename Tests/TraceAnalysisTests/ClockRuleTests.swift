@@ -144,7 +144,8 @@ import TraceTestSupport
         #expect(result.violations == 1, "\(report.text())")
         #expect(result.warnings == 0, "no 'lost?' warning blaming a restart that never happened")
         let text = Self.explained(report, "no-future-clocks")
-        #expect(text.contains("executor-1 knew executor-2:\(claimed) before executor-2 recorded it, and the entry came "))
+        #expect(
+            text.contains("executor-1 knew executor-2:\(claimed) before executor-2 recorded it, and the entry came "))
         #expect(text.contains("E1 = executor-1#5 heartbeat timeout"))
         #expect(text.contains("E3 = executor-2#"))
         #expect(text.contains("receive bully"))

@@ -111,7 +111,8 @@ final class FutureClockCheck: RunCheck {
         finding.step(
             "However \(node) did not restart without its clock (this is its first process, or one that continues "
                 + "above every earlier one, §1.5): no other process can know a \(node) entry \(node) has not recorded "
-                + "yet, so the entry came from the future" + (origin == nil ? " (its origin is not in the trace)." : "."))
+                + "yet, so the entry came from the future"
+                + (origin == nil ? " (its origin is not in the trace)." : "."))
         if carriers > 1 { finding.step("\(carriers) events carried \(node) entries above what \(node) had recorded.") }
         report(finding.finding)
     }
@@ -127,7 +128,8 @@ final class FutureClockCheck: RunCheck {
         let reuses = restarted || (previous?.reusesCounters ?? false)
         // A seq gap with the own entry in step: the skipped counters belong to events the writer dropped (§1.6).
         let dropped =
-            !restarted && previous.map {
+            !restarted
+            && previous.map {
                 own &- before == event.event.sequence &- $0.last.event.sequence && own &- before > 1
             } ?? false
         var skipped: [(UInt64, Reference)] = []

@@ -70,15 +70,14 @@ final class MessageCheck: RunCheck {
             }
             // Replies repeat an id only when a request was received twice (reported there) or answered twice
             // (requests-end); a request id sent twice is an ambiguous pair (§4.3).
-            if kind == .rpcSend {
-                if let earlier = pending[key] {
-                    report(reusedID(earlier, event, msg: msg))
-                    ambiguous[key, default: []].append(earlier)
-                } else if let earlier = recent[key.hashValue] {
-                    report(reusedID(earlier, event, msg: msg))
-                }
+            guard let earlier = pending.updateValue(event, forKey: key) else {
+                if kind == .rpcSend, let earlier = recent[key.hashValue] { report(reusedID(earlier, event, msg: msg)) }
+                return
             }
-            pending[key] = event
+            if kind == .rpcSend {
+                report(reusedID(earlier, event, msg: msg))
+                ambiguous[key, default: []].append(earlier)
+            }
         case .rpcFailure:
             // A failed connection usually delivered nothing, but one reset after the request went out (the peer
             // killed while handling it) may have: the send stays matchable, like a timed-out one.
@@ -160,8 +159,9 @@ final class MessageCheck: RunCheck {
         let second = finding.name(send)
         finding.step(
             "\(first) and \(second) both send message \(msg) from \(node) to \(peer)"
-                + (sameProcess ? ", in the same process (pid \(send.event.pid), seq \(earlier.seq) then "
-                    + "\(send.event.sequence))." : " (pid \(earlier.pid) then \(send.event.pid))."))
+                + (sameProcess
+                    ? ", in the same process (pid \(send.event.pid), seq \(earlier.seq) then "
+                        + "\(send.event.sequence))." : " (pid \(earlier.pid) then \(send.event.pid))."))
         if earlierEvent == nil { finding.step("\(first) was already received when \(second) reused its id.") }
         finding.step(
             "However a receive of \(msg) at \(peer) cannot tell which send it received: the pair is ambiguous. "
@@ -281,82 +281,5 @@ final class MessageCheck: RunCheck {
         left.sortedNodes.filter { left[$0] > right[$0] }
             .map { "entry \($0) is \(left[$0]) in \(l) but only \(right[$0]) in \(r)" }
             .joined(separator: "; ")
-    }
-}
-
-/// Check 5: no causal cycle: no message goes backwards in happened-before.
-final class CycleCheck: RunCheck {
-    init(options: CheckOptions) {
-        super.init(number: 5, name: "no-causal-cycle", title: "happened-before has no cycle", options: options)
-    }
-
-    override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.event.kind
-        if kind == .rpcReceive || kind == .rpcReplyReceive { examined += 1 }
-    }
-
-    /// A matched message whose receive clock is not above the send clock.
-    func cycle(send: RunEvent, receive: RunEvent) {
-        var finding = builder(
-            "message \(MessageKey.messageID(send)) closes a causal cycle",
-            rule: "happened-before is acyclic: a message cannot be received before it is sent")
-        let first = finding.name(send)
-        let second = finding.name(receive)
-        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        if receive.event.clock == send.event.clock {
-            finding.step("However vc(\(second)) = vc(\(first)): two different events with one clock.")
-        } else {
-            finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
-        }
-        finding.step("So \(first) → \(second) → \(first): a cycle.")
-        report(finding.finding)
-    }
-
-    /// A send met only after its receive in the causal merge order.
-    func sendAfterReceive(send: RunEvent, receive: RunEvent) {
-        var finding = builder(
-            "message \(MessageKey.messageID(send)) was received before it was sent",
-            rule: "happened-before is acyclic: a message cannot be received before it is sent")
-        let first = finding.name(send)
-        let second = finding.name(receive)
-        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        switch receive.compare(send) {
-        case .before:
-            finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
-            finding.step("So \(first) → \(second) → \(first): a cycle.")
-        default:
-            finding.step(
-                "However vc(\(second)) does not include vc(\(first)) (clock sum \(receive.clockSum) < "
-                    + "\(send.clockSum)): \(second) cannot have merged the message's clock.")
-            finding.step("So \(second) claims an effect of \(first) without being after it.")
-        }
-        report(finding.finding)
-    }
-}
-
-/// Check 10: wall-clock sanity: a receive stamped earlier than its send by more than a tolerance.
-final class WallClockCheck: RunCheck {
-    init(options: CheckOptions) {
-        super.init(
-            number: 10, name: "wall-clock-sanity", title: "receives are not stamped before their sends",
-            options: options)
-    }
-
-    func pair(send: RunEvent, receive: RunEvent) {
-        examined += 1
-        let skew = send.event.wallTimeNanos - receive.event.wallTimeNanos
-        guard skew > options.clockSkewToleranceNanos else { return }
-        var finding = builder(
-            "\(receive.event.node)'s clock is \(TextLayout.duration(skew)) behind \(send.event.node)'s",
-            rule: "wall clocks agree within \(TextLayout.duration(options.clockSkewToleranceNanos)) "
-                + "(a warning: causality uses vector clocks, not ts)",
-            severity: .warning)
-        let first = finding.name(send)
-        let second = finding.name(receive)
-        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        finding.step(
-            "However ts(\(second)) is \(TextLayout.duration(skew)) earlier than ts(\(first)) "
-                + "(tolerance \(TextLayout.duration(options.clockSkewToleranceNanos))).")
-        report(finding.finding)
     }
 }

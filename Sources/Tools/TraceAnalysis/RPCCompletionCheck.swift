@@ -93,7 +93,9 @@ final class RPCCompletionCheck: RunCheck {
                 continue
             }
             if state.stoppedAtEnd(node) {
-                died(node, pending, because: "the node was stopping: what it recorded after its trace closed is not written (§1.6)")
+                died(
+                    node, pending,
+                    because: "the node was stopping: what it recorded after its trace closed is not written (§1.6)")
                 continue
             }
             if state.health[node]?.truncated ?? false {

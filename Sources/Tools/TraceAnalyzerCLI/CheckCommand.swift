@@ -102,7 +102,8 @@ struct CheckCommand: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Explained findings kept per check and severity; 0 keeps all.",
-            discussion: "All findings are counted; those beyond the bound are reported as omitted (`omitted` in JSON)."))
+            discussion: "All findings are counted; those beyond the bound are reported as omitted (`omitted` in JSON).")
+    )
     var maxFindings: Int = 20
 
     /// The bound `--max-findings` sets (0: no bound).
