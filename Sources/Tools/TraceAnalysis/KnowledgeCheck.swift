@@ -23,13 +23,11 @@ final class KnowledgeCheck: RunCheck {
         let last = previous.last
         let consecutive =
             last.event.pid == event.event.pid && event.event.sequence == last.event.sequence &+ 1
-        var shrinks = true
-        var grows = true
+        var shrinks = false
+        var grows = false
         if !last.external && !event.external {
             let old = last.dense
             let new = event.dense
-            shrinks = false
-            grows = false
             for position in old.indices where position != event.node {
                 if new[position] < old[position] {
                     shrinks = true
@@ -37,6 +35,13 @@ final class KnowledgeCheck: RunCheck {
                     grows = true
                 }
             }
+        } else {
+            // Clocks naming nodes outside the run: compare the dictionaries (no sorting unless something changed).
+            let node = event.event.node
+            let before = last.event.clock
+            let now = event.event.clock
+            shrinks = before.entries.contains { $0.key != node && now[$0.key] < $0.value }
+            grows = now.entries.contains { $0.key != node && $0.value > before[$0.key] }
         }
         if shrinks { reportShrink(last, event) }
         if grows && consecutive && !mergesClock(event) { reportLocalRaise(last, event) }
