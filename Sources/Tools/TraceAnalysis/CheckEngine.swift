@@ -5,7 +5,7 @@ import TraceFormat
 public struct CheckOptions: Sendable {
     /// How much earlier than its send a receive may be stamped (wall time) before it is a warning.
     public var clockSkewToleranceNanos: Int64 = 50_000_000
-    /// Findings kept per check and severity (all are counted).
+    /// Findings kept per check and severity (all are counted; the rest are reported as omitted). `Int.max`: all.
     public var keptFindings = 20
 
     public init(clockSkewToleranceNanos: Int64 = 50_000_000, keptFindings: Int = 20) {
@@ -27,6 +27,10 @@ struct NodeState {
     var sawGap = false
     /// True once the current incarnation recorded `node.stopping` (a clean stop began).
     var stopping = false
+    /// True when the current incarnation started at or below an own entry an earlier incarnation recorded (a writer
+    /// that does not continue its clock, §3.4 caveats): peers may then send it a larger own entry. False for the
+    /// first incarnation and for incarnations that continue above the earlier ones (§1.5).
+    var reusesCounters = false
 }
 
 /// The shared per-node state that the checks read. Updated by the engine after every check saw the event.
@@ -85,6 +89,7 @@ public final class RunState {
             state.stopping = false
             state.incarnation += 1
             state.restartFloors.append(state.last.dense[event.node])
+            state.reusesCounters = own <= state.maxOwn
             if event.event.sequence > 1 { state.sawGap = true }
         } else if event.event.sequence > state.last.event.sequence + 1 {
             state.sawGap = true
@@ -102,7 +107,13 @@ public final class RunState {
     /// True when events of `node` may be missing from the trace (damaged, truncated, gaps, restarts).
     func mayHaveLost(_ node: String) -> Bool {
         guard let state = previous(node) else { return true }
-        return state.sawGap || !state.restartFloors.isEmpty || health[node]?.mayHaveLostEvents ?? false
+        return state.sawGap || !state.restartFloors.isEmpty || mayHaveLostLines(node)
+    }
+
+    /// True when `node`'s file lost lines: damage, truncation, or a malformed line (its event is not in the stream).
+    func mayHaveLostLines(_ node: String) -> Bool {
+        guard let health = health[node] else { return false }
+        return health.mayHaveLostEvents || health.malformedCount > 0
     }
 }
 
@@ -116,6 +127,8 @@ class RunCheck {
     private(set) var kept: [Finding] = []
     private(set) var violationCount = 0
     private(set) var warningCount = 0
+    private var keptViolations = 0
+    private var keptWarnings = 0
     var info: [String: Int] = [:]
 
     init(number: Int, name: String, title: String, options: CheckOptions) {
@@ -133,11 +146,25 @@ class RunCheck {
 
     func report(_ finding: Finding) {
         switch finding.severity {
-        case .violation: violationCount += 1
-        case .warning: warningCount += 1
+        case .violation:
+            violationCount += 1
+            guard keptViolations < options.keptFindings else { return }
+            keptViolations += 1
+        case .warning:
+            warningCount += 1
+            guard keptWarnings < options.keptFindings else { return }
+            keptWarnings += 1
         }
-        let sameSeverity = kept.filter { $0.severity == finding.severity }.count
-        if sameSeverity < options.keptFindings { kept.append(finding) }
+        kept.append(finding)
+    }
+
+    /// Counts `count` findings of `severity` that are not kept (they show as omitted).
+    func countOmitted(_ severity: Finding.Severity, _ count: Int) {
+        guard count > 0 else { return }
+        switch severity {
+        case .violation: violationCount += count
+        case .warning: warningCount += count
+        }
     }
 
     func builder(_ title: String, rule: String, severity: Finding.Severity = .violation) -> FindingBuilder {
@@ -147,7 +174,8 @@ class RunCheck {
     var result: CheckResult {
         CheckResult(
             number: number, name: name, title: title, examined: examined, violations: violationCount,
-            warnings: warningCount, info: info, findings: kept)
+            warnings: warningCount, info: info, findings: kept,
+            omitted: violationCount + warningCount - kept.count)
     }
 }
 
@@ -171,6 +199,7 @@ public final class CheckEngine {
         let messages = checks[2] as! MessageCheck
         messages.cycles = checks[4] as? CycleCheck
         messages.wallClock = checks[9] as? WallClockCheck
+        (checks[1] as? KnowledgeCheck)?.messages = messages
     }
 
     /// Feeds the next event of the merged stream.

@@ -12,8 +12,11 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var warnings: Int
     /// Informational counts (for example receives from external clients).
     public var info: [String: Int]
-    /// The first findings of each severity, explained.
+    /// The first findings of each severity, explained (`--max-findings` per severity).
     public var findings: [Finding]
+    /// Findings counted but not kept because of the `--max-findings` bound (never silently: the text report says
+    /// "… N more findings not shown", the JSON report carries this count).
+    public var omitted = 0
 
     public var status: String { violations > 0 ? "FAIL" : warnings > 0 ? "warn" : "ok" }
 }
@@ -105,9 +108,9 @@ public struct CheckReport: Sendable, Encodable, Equatable {
                 lines += finding.textLines()
                 lines.append("")
             }
-            let shown = check.findings.count
-            let total = check.violations + check.warnings
-            if total > shown { lines.append("  … \(total - shown) more findings not shown") }
+            if check.omitted > 0 {
+                lines.append("  … \(check.omitted) more findings not shown (--max-findings; 0 shows all)")
+            }
         }
         lines.append("")
         if !unverifiable.isEmpty {

@@ -12,11 +12,33 @@ func fileOrderStep(_ previous: RunEvent, _ event: RunEvent, _ labels: (String, S
         + "pid \(previous.event.pid) → \(event.event.pid); the recorder continues the clock from the file)."
 }
 
-/// Check 1: each node's own clock entry strictly increases along its events (gaps allowed).
+/// True for the kinds that merge a received clock (§3.2: only these two in v1).
+func mergesClock(_ event: RunEvent) -> Bool {
+    let kind = event.event.kind
+    return kind == .rpcReceive || kind == .rpcReplyReceive
+}
+
+/// Check 1: each node's own clock entry strictly increases along its events, in step with `seq` (§3.4 rules 1–2):
+/// within a process `vc[node] − seq` never decreases, and only a receive may raise it (check 4 judges those).
+/// Seq gaps (events the writer dropped, §1.6, or lines lost to damage) are warnings, one per node.
 final class OwnClockCheck: RunCheck {
+    /// Per node: seq gaps in which the own entry kept in step with seq (events recorded but not in the file).
+    private struct Gaps {
+        var first: (before: RunEvent, after: RunEvent)
+        var count = 1
+        var missing: UInt64
+    }
+    private var gaps: [String: Gaps] = [:]
+    /// Per node: the event just reported as breaking the rule, and `vc[node] − seq` before it. The next event back in
+    /// step with that earlier offset is the same wrong event seen from the other side (one cause, reported once).
+    private var echoes: [String: (seq: UInt64, offset: UInt64)] = [:]
+    /// Per node: its first event when it has seq 1 but an own entry above 1 (judged at the end, with the health).
+    private var lateStarts: [String: RunEvent] = [:]
+
     init(options: CheckOptions) {
         super.init(
-            number: 1, name: "own-clock-increases", title: "own clock entry strictly increases", options: options)
+            number: 1, name: "own-clock-increases", title: "own clock entry strictly increases, in step with seq",
+            options: options)
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
@@ -31,202 +53,192 @@ final class OwnClockCheck: RunCheck {
             report(finding.finding)
             return
         }
-        guard event.node >= 0, let previous = state.states[event.node] else { return }
-        let before = previous.last.dense[event.node]
-        if previous.last.event.pid == event.event.pid, event.event.sequence <= previous.last.event.sequence {
+        guard event.node >= 0 else { return }
+        guard let previous = state.states[event.node] else {
+            firstEvent(event, own: own)
+            return
+        }
+        let last = previous.last
+        let before = last.dense[event.node]
+        let sequence = event.event.sequence
+        if own > before, sequence > last.event.sequence, last.event.pid == event.event.pid {
+            // The common case, kept cheap: one event of the same process, own entry and seq in step.
+            let ownStep = own - before
+            let seqStep = sequence - last.event.sequence
+            if ownStep == seqStep {
+                if seqStep > 1 { gap(last, event, missing: seqStep - 1) }
+                return
+            }
+            if isEcho(last, event, own: own) { return }
+            if ownStep < seqStep {
+                reportBreak(seqWithoutTick(last, event), last, event)
+            } else if !mergesClock(event) && (seqStep == 1 || !previous.reusesCounters) {
+                reportBreak(ownJump(last, event, seqStep: seqStep), last, event)
+            }
+            // A receive that raised the own entry: check 4 (no-future-clocks) judges it.
+            return
+        }
+        if last.event.pid == event.event.pid, sequence <= last.event.sequence {
             var finding = builder(
                 "\(node) seq did not increase within pid \(event.event.pid)",
                 rule: "seq strictly increases within a process (or a second process reuses the node id and pid)",
                 severity: .warning)
-            let first = finding.name(previous.last)
+            let first = finding.name(last)
             let second = finding.name(event)
             finding.step("\(first) precedes \(second) in the file, both from pid \(event.event.pid).")
-            finding.step("However seq goes from \(previous.last.event.sequence) to \(event.event.sequence).")
+            finding.step("However seq goes from \(last.event.sequence) to \(sequence).")
             report(finding.finding)
         }
+        if state.startsIncarnation(event) && own < sequence { report(ownBelowSeq(event, own: own)) }
         guard own <= before else { return }
+        if !state.startsIncarnation(event) { echoes[node] = (sequence, before &- last.event.sequence) }
         var finding = builder(
             "\(node)'s own clock entry went from \(before) to \(own)",
             rule: "a node's own clock entry strictly increases along its events (§3.4 rule 2)")
-        let first = finding.name(previous.last)
+        let first = finding.name(last)
         let second = finding.name(event)
-        finding.step(fileOrderStep(previous.last, event, (first, second)))
+        finding.step(fileOrderStep(last, event, (first, second)))
         finding.step("Every recorded event ticks \(node)'s own entry, so vc(\(second))[\(node)] must exceed \(before).")
         finding.step("However vc(\(second))[\(node)] = \(own).")
         report(finding.finding)
     }
-}
 
-/// Check 2: a node's knowledge never shrinks: no entry of its clock decreases from one event to the next.
-final class KnowledgeCheck: RunCheck {
-    init(options: CheckOptions) {
-        super.init(number: 2, name: "knowledge-never-shrinks", title: "no clock entry decreases", options: options)
+    /// Reports `finding` about `event` and remembers the offset before it (see `echoes`).
+    private func reportBreak(_ finding: Finding, _ last: RunEvent, _ event: RunEvent) {
+        report(finding)
+        echoes[event.event.node] = (event.event.sequence, last.event.clock[event.event.node] &- last.event.sequence)
     }
 
-    override func observe(_ event: RunEvent, _ state: RunState) {
-        examined += 1
+    /// True when `event` follows a just-reported wrong event and is back in step with the events before it.
+    private func isEcho(_ last: RunEvent, _ event: RunEvent, own: UInt64) -> Bool {
+        guard let echo = echoes.removeValue(forKey: event.event.node), echo.seq == last.event.sequence else {
+            return false
+        }
+        return own &- event.event.sequence == echo.offset
+    }
+
+    /// The node's first event in the trace.
+    private func firstEvent(_ event: RunEvent, own: UInt64) {
+        let sequence = event.event.sequence
+        if own < sequence {
+            report(ownBelowSeq(event, own: own))
+        } else if sequence == 1 && own > 1 {
+            lateStarts[event.event.node] = event
+        }
+    }
+
+    private func gap(_ before: RunEvent, _ after: RunEvent, missing: UInt64) {
+        let node = after.event.node
+        if var known = gaps[node] {
+            known.count += 1
+            known.missing &+= missing
+            gaps[node] = known
+        } else {
+            gaps[node] = Gaps(first: (before, after), missing: missing)
+        }
+    }
+
+    private func seqWithoutTick(_ last: RunEvent, _ event: RunEvent) -> Finding {
         let node = event.event.node
-        guard event.node >= 0, let previous = state.states[event.node] else { return }
-        if !previous.last.external && !event.external {
-            let old = previous.last.dense
-            let new = event.dense
-            var shrinks = false
-            for position in old.indices where new[position] < old[position] && position != event.node {
-                shrinks = true
-                break
-            }
-            guard shrinks else { return }
-        }
-        let before = previous.last.event.clock
-        let now = event.event.clock
-        let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] }
-        guard !shrunk.isEmpty else { return }
-        var finding = builder(
-            "\(node) forgot what it knew about \(shrunk.joined(separator: ", "))",
-            rule: "a node's knowledge never shrinks: prev ≤ vc entry by entry (§3.4 rule 3)")
-        let first = finding.name(previous.last)
-        let second = finding.name(event)
-        finding.step(fileOrderStep(previous.last, event, (first, second)))
-        finding.step(
-            "\(node) knew everything in vc(\(first)) when it recorded \(second), so vc(\(first)) ≤ vc(\(second)).")
-        let details = shrunk.map { "\($0) is \(now[$0]) in \(second) but \(before[$0]) in \(first)" }
-        finding.step("However " + details.joined(separator: "; ") + ".")
-        report(finding.finding)
-    }
-}
-
-/// Check 4: no clock from the future: an entry for node q never exceeds what q had recorded by then.
-final class FutureClockCheck: RunCheck {
-    private struct Reference {
-        var event: RunEvent
-        var count: Int
-        /// q's incarnation when the reference was seen.
-        var incarnation: Int
-    }
-
-    /// Per referenced node: counter → first event that referenced it before q recorded it.
-    private var pending: [String: [UInt64: Reference]] = [:]
-    private static let maximumPendingPerNode = 10_000
-
-    init(options: CheckOptions) {
-        super.init(number: 4, name: "no-future-clocks", title: "no clock entry from the future", options: options)
-    }
-
-    override func observe(_ event: RunEvent, _ state: RunState) {
-        examined += 1
-        let node = event.event.node
-        if !pending.isEmpty { resolve(node: node, with: event, state) }
-        if !event.external {
-            var ahead = false
-            for position in event.dense.indices
-            where position != event.node && event.dense[position] > state.maxOwn[position]
-                && state.isTraced[position]
-            {
-                ahead = true
-                break
-            }
-            guard ahead else { return }
-        }
-        for (other, counter) in event.event.clock.entries where other != node && state.traced.contains(other) {
-            let recorded = state.recorded(other)
-            guard counter > recorded else { continue }
-            let incarnation = state.previous(other)?.incarnation ?? 0
-            if var reference = pending[other, default: [:]][counter] {
-                reference.count += 1
-                pending[other]![counter] = reference
-            } else if pending[other, default: [:]].count < Self.maximumPendingPerNode {
-                pending[other, default: [:]][counter] = Reference(event: event, count: 1, incarnation: incarnation)
-            }
-        }
-    }
-
-    /// `event` of `node` arrives: references to counters it reaches are settled now.
-    private func resolve(node: String, with event: RunEvent, _ state: RunState) {
-        guard let references = pending[node], !references.isEmpty else { return }
-        defer { if pending[node]?.isEmpty == true { pending[node] = nil } }
+        let before = last.event.clock[node]
         let own = event.event.clock[node]
-        let restarted = state.startsIncarnation(event)
-        for (counter, reference) in references where counter <= own {
-            pending[node]![counter] = nil
-            let incarnation = (state.previous(node)?.incarnation ?? 0) + (restarted ? 1 : 0)
-            if event.isDominated(by: reference.event) {
-                // E2 did happen before E1: it only reached the merge late, behind an earlier event of its file
-                // whose clock is wrong (that event is reported by the other clock checks).
-                continue
-            }
-            if counter == own && incarnation == reference.incarnation && !restarted {
-                report(futureFinding(reference, counter: counter, recorder: event))
-            } else {
-                report(lostFinding(reference, node: node, counter: counter, state: state, reused: true))
-            }
+        let seqStep = event.event.sequence - last.event.sequence
+        var finding = builder(
+            "\(node)'s seq skipped from \(last.event.sequence) to \(event.event.sequence) but its own entry only "
+                + "went from \(before) to \(own)",
+            rule: "every recorded event takes one seq and ticks the own entry once, written or dropped (§1.6, §3.2): "
+                + "vc[node] − seq never decreases within a process (§3.4 rules 1–2)")
+        let first = finding.name(last)
+        let second = finding.name(event)
+        finding.step(fileOrderStep(last, event, (first, second)))
+        finding.step(
+            "seq goes up by \(seqStep), so \(seqStep) events were recorded (\(seqStep - 1) of them not written, §1.6), "
+                + "each ticking \(node)'s own entry: vc(\(second))[\(node)] ≥ \(before) + \(seqStep) = "
+                + "\(before &+ seqStep).")
+        finding.step(
+            "However vc(\(second))[\(node)] = \(own): the skipped seq values belong to no recorded event.")
+        return finding.finding
+    }
+
+    private func ownJump(_ last: RunEvent, _ event: RunEvent, seqStep: UInt64) -> Finding {
+        let node = event.event.node
+        let before = last.event.clock[node]
+        let own = event.event.clock[node]
+        var finding = builder(
+            "\(node)'s own entry jumped from \(before) to \(own) at a local event",
+            rule: "a local event ticks its own entry by exactly 1: vc[node] == seq unless a merged message carried a "
+                + "larger own entry (§3.4 rules 2 and 4)")
+        let first = finding.name(last)
+        let second = finding.name(event)
+        finding.step(fileOrderStep(last, event, (first, second)))
+        if seqStep == 1 {
+            finding.step(
+                "\(second) (\(event.event.kind)) is a local event: it merges no message, so vc(\(second))[\(node)] = "
+                    + "vc(\(first))[\(node)] + 1 = \(before + 1).")
+        } else {
+            finding.step(
+                "seq goes up by \(seqStep): \(seqStep - 1) events were not written (§1.6). Each ticked \(node)'s "
+                    + "entry once, and none could merge a larger \(node) entry (\(node) did not restart without its "
+                    + "clock), so vc(\(second))[\(node)] = \(before) + \(seqStep) = \(before &+ seqStep).")
         }
+        finding.step("However vc(\(second))[\(node)] = \(own).")
+        return finding.finding
+    }
+
+    private func ownBelowSeq(_ event: RunEvent, own: UInt64) -> Finding {
+        let node = event.event.node
+        var finding = builder(
+            "\(node)'s own entry \(own) is below its seq \(event.event.sequence)",
+            rule: "every event of a process ticks its own entry once, so vc[node] ≥ seq (§3.2, §3.4 rule 2)")
+        let label = finding.name(event)
+        finding.step(
+            "\(label) is event \(event.event.sequence) of pid \(event.event.pid): \(event.event.sequence) events of "
+                + "this process ticked \(node)'s own entry, so vc(\(label))[\(node)] ≥ \(event.event.sequence).")
+        finding.step("However vc(\(label))[\(node)] = \(own).")
+        return finding.finding
     }
 
     override func finish(_ state: RunState) {
-        for node in pending.keys.sorted() {
-            for counter in pending[node]!.keys.sorted() {
-                let reference = pending[node]![counter]!
-                if state.mayHaveLost(node) || state.stoppedAtEnd(node) {
-                    report(lostFinding(reference, node: node, counter: counter, state: state, reused: false))
-                } else {
-                    var finding = builder(
-                        "\(reference.event.event.node) knows \(node):\(counter), an event \(node) never recorded",
-                        rule: "no clock from the future: vc[q] never exceeds what q recorded (§3.4 rule 6)")
-                    let label = finding.name(reference.event)
-                    finding.step(
-                        "vc(\(label))[\(node)] = \(counter): \(label) claims to know \(node)'s event \(counter).")
-                    finding.step(
-                        "However \(node)'s trace is complete (closed, no damage, no seq gap) and its own entry "
-                            + "never reaches \(counter) before the end (highest: \(state.recorded(node))).")
-                    if reference.count > 1 { finding.step("\(reference.count) events carry this entry.") }
-                    report(finding.finding)
-                }
-            }
-        }
-    }
-
-    private func futureFinding(_ reference: Reference, counter: UInt64, recorder: RunEvent) -> Finding {
-        let node = recorder.event.node
-        var finding = builder(
-            "\(reference.event.event.node) knew \(node):\(counter) before \(node) recorded it",
-            rule: "no clock from the future: an entry for q never exceeds what q had recorded by then (§3.4 rule 6)")
-        let knower = finding.name(reference.event)
-        let origin = finding.name(recorder)
-        finding.step("vc(\(knower))[\(node)] = \(counter), so \(knower) claims \(origin) → \(knower).")
-        let witness = recorder.event.clock.sortedNodes.first {
-            recorder.event.clock[$0] > reference.event.event.clock[$0]
-        }
-        if let witness {
+        for node in lateStarts.keys.sorted() {
+            let event = lateStarts[node]!
+            let lost = state.mayHaveLostLines(node)
+            var finding = builder(
+                "\(node)'s first process starts its own entry at \(event.event.clock[node]), not 1"
+                    + (lost ? " (earlier events lost?)" : ""),
+                rule:
+                    "a process starts its own entry at 1 unless it continues an earlier incarnation's clock, and that "
+                    + "incarnation's events are in the node's trace (§1.5, §1.8)",
+                severity: lost ? .warning : .violation)
+            let label = finding.name(event)
             finding.step(
-                "However vc(\(origin)) ≰ vc(\(knower)): entry \(witness) is \(recorder.event.clock[witness]) in "
-                    + "\(origin) but \(reference.event.event.clock[witness]) in \(knower), so \(origin) did not "
-                    + "happen before \(knower).")
-        } else {
+                "\(label) is the first event of \(node)'s trace, with seq 1: the first event of its process.")
             finding.step(
-                "However \(origin) is ordered after \(knower) (clock sum \(recorder.clockSum) ≥ "
-                    + "\(reference.event.clockSum)), so it did not happen before \(knower).")
+                "A recorder starts at own entry 1 unless it continued the clock of an earlier process of \(node) "
+                    + "(from its state file and trace, §1.5), so that process's events precede \(label) in the trace.")
+            finding.step(
+                "However vc(\(label))[\(node)] = \(event.event.clock[node]) and no earlier event of \(node) is in its "
+                    + "trace" + (lost ? ", which is damaged: they may be in the lost part." : "."))
+            report(finding.finding)
         }
-        if reference.count > 1 { finding.step("\(reference.count) events knew \(node):\(counter) that early.") }
-        return finding.finding
-    }
-
-    private func lostFinding(
-        _ reference: Reference, node: String, counter: UInt64, state: RunState, reused: Bool
-    ) -> Finding {
-        var finding = builder(
-            "\(reference.event.event.node) knows \(node):\(counter), which is not in \(node)'s trace (lost?)",
-            rule: "referenced event not in the trace: allowed when the node was killed, restarted or dropped events",
-            severity: .warning)
-        let label = finding.name(reference.event)
-        finding.step(
-            "vc(\(label))[\(node)] = \(counter), but \(node) had recorded only up to "
-                + "\(state.recorded(node)) in its file at that point.")
-        finding.step(
-            reused
-                ? "\(node) restarted or skipped counters after that: the event was lost with the killed process "
-                    + "(or dropped), and a later event may reuse the counter."
-                : "\(node)'s trace is incomplete (truncated, damaged, restarted or with seq gaps).")
-        if reference.count > 1 { finding.step("\(reference.count) events carry this entry.") }
-        return finding.finding
+        for node in gaps.keys.sorted() {
+            let gaps = gaps[node]!
+            let lost = state.mayHaveLostLines(node)
+            var finding = builder(
+                "\(node)'s trace is missing \(gaps.missing) event(s): seq skips in \(gaps.count) place(s)",
+                rule: lost
+                    ? "events lost with the damaged part of the file (§1.7); the verdict does not cover them"
+                    : "events the writer dropped (queue full, §1.6: no marker is written); the verdict does not "
+                        + "cover them",
+                severity: .warning)
+            let first = finding.name(gaps.first.before)
+            let second = finding.name(gaps.first.after)
+            finding.step(fileOrderStep(gaps.first.before, gaps.first.after, (first, second)) + " Nothing between.")
+            finding.step(
+                "The own entry kept in step (\(gaps.first.before.event.clock[node]) → "
+                    + "\(gaps.first.after.event.clock[node])): the missing events were recorded and ticked the clock, "
+                    + "but are not in the file"
+                    + (lost ? ", which is damaged, truncated or has malformed lines." : ", which is clean."))
+            report(finding.finding)
+        }
     }
 }

@@ -11,10 +11,16 @@ public struct EventReference: Sendable, Codable, Equatable {
     public var kind: String
     /// A short human description (`dequeue order 4f1c5a2b… lease 74 epoch 2.2`).
     public var summary: String
-    /// The compact clock.
+    /// The compact clock (text reports).
     public var clock: String
+    /// The clock itself: the JSON report writes it as an object (`{"queue":5,"executor-1":3}`), not as text.
+    public var vectorClock: VectorClock
     /// `file:line` when known.
     public var location: String?
+
+    enum CodingKeys: String, CodingKey {
+        case label, node, pid, seq, kind, summary, clock, location
+    }
 
     public init(label: String, event: RunEvent) {
         self.label = label
@@ -24,7 +30,33 @@ public struct EventReference: Sendable, Codable, Equatable {
         kind = event.event.kind.rawValue
         summary = EventDescriber.summary(event.event)
         clock = event.event.clock.description
+        vectorClock = event.event.clock
         location = event.line > 0 ? "\(event.event.node).jsonl.gz:\(event.line)" : nil
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        label = try container.decode(String.self, forKey: .label)
+        node = try container.decode(String.self, forKey: .node)
+        pid = try container.decode(Int32.self, forKey: .pid)
+        seq = try container.decode(UInt64.self, forKey: .seq)
+        kind = try container.decode(String.self, forKey: .kind)
+        summary = try container.decode(String.self, forKey: .summary)
+        vectorClock = try container.decode(VectorClock.self, forKey: .clock)
+        clock = vectorClock.description
+        location = try container.decodeIfPresent(String.self, forKey: .location)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(label, forKey: .label)
+        try container.encode(node, forKey: .node)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(vectorClock, forKey: .clock)
+        try container.encodeIfPresent(location, forKey: .location)
     }
 
     /// `E1 = executor-2#57 dequeue order 4f1c… vc={…} (executor-2.jsonl.gz:57)`.

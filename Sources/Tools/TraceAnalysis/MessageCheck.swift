@@ -1,9 +1,11 @@
 import Causality
 import TraceFormat
 
-/// Identifies one message: its sender, its id, and whether it is a reply.
+/// Identifies one message (§4.3): its id, its sender and receiver, and whether it is a reply.
 struct MessageKey: Hashable {
     var sender: String
+    /// Empty where the receiver is implied (the timeline of one order).
+    var receiver = ""
     var msg: String
     var reply: Bool
 
@@ -15,15 +17,20 @@ struct MessageKey: Hashable {
 /// and the receive's clock is merge(previous clock, message clock) + tick.
 final class MessageCheck: RunCheck {
     private var pending: [MessageKey: RunEvent] = [:]
+    /// Earlier sends of a message id that was sent again before they were received (an ambiguous pair, reported).
+    private var ambiguous: [MessageKey: [RunEvent]] = [:]
     private var orphans: [MessageKey: RunEvent] = [:]
     /// Pending requests whose call failed `unavailable`: counted as never delivered if nothing receives them.
     private var unavailable: Set<MessageKey> = []
-    /// Hashes of recently matched messages, to recognise a second receive of the same message (a 64-bit hash:
-    /// a false match is astronomically unlikely, and keeping hashes keeps this cheap).
-    private var recent: Set<Int> = []
+    /// Hashes of recently matched messages, with the send's pid and seq, to recognise a second receive of the same
+    /// message or a second send of its id (a 64-bit hash: a false match is astronomically unlikely, and keeping
+    /// hashes keeps this cheap).
+    private var recent: [Int: (pid: Int32, seq: UInt64)] = [:]
     private var recentOrder: [Int] = []
     private var recentStart = 0
     private static let recentWindow = 65_536
+    /// Per node: seq of the last receive whose clock this check reported as wrong (for check 2's grouping).
+    private var reportedReceives: [String: UInt64] = [:]
     weak var cycles: CycleCheck?
     weak var wallClock: WallClockCheck?
 
@@ -51,22 +58,31 @@ final class MessageCheck: RunCheck {
                 info["sends to untraced nodes", default: 0] += 1
                 return
             }
-            let key = MessageKey(sender: node, msg: msg, reply: kind == .rpcReplySend)
+            let key = MessageKey(sender: node, receiver: peer, msg: msg, reply: kind == .rpcReplySend)
             if let receive = orphans.removeValue(forKey: key) {
-                remember(key)
+                remember(key, send: event)
                 if receive.compare(event) == .before {
                     cycles?.sendAfterReceive(send: event, receive: receive)
                 } else {
                     matched(send: event, receive: receive, state)
                 }
-            } else {
-                pending[key] = event
+                return
+            }
+            // Replies repeat an id only when a request was received twice (reported there) or answered twice
+            // (requests-end); a request id sent twice is an ambiguous pair (§4.3).
+            guard let earlier = pending.updateValue(event, forKey: key) else {
+                if kind == .rpcSend, let earlier = recent[key.hashValue] { report(reusedID(earlier, event, msg: msg)) }
+                return
+            }
+            if kind == .rpcSend {
+                report(reusedID(earlier, event, msg: msg))
+                ambiguous[key, default: []].append(earlier)
             }
         case .rpcFailure:
             // A failed connection usually delivered nothing, but one reset after the request went out (the peer
             // killed while handling it) may have: the send stays matchable, like a timed-out one.
-            if let msg, rpc.status == "unavailable" {
-                let key = MessageKey(sender: node, msg: msg, reply: false)
+            if let msg, let peer, rpc.status == "unavailable" {
+                let key = MessageKey(sender: node, receiver: peer, msg: msg, reply: false)
                 if pending[key] != nil { unavailable.insert(key) }
             }
         default:
@@ -79,12 +95,11 @@ final class MessageCheck: RunCheck {
                 info["receives from untraced nodes", default: 0] += 1
                 return
             }
-            let key = MessageKey(sender: peer, msg: msg, reply: kind == .rpcReplyReceive)
-            if let send = pending.removeValue(forKey: key) {
-                unavailable.remove(key)
-                remember(key)
+            let key = MessageKey(sender: peer, receiver: node, msg: msg, reply: kind == .rpcReplyReceive)
+            if let send = takeSend(key, for: event) {
+                remember(key, send: send)
                 matched(send: send, receive: event, state)
-            } else if recent.contains(key.hashValue) {
+            } else if recent[key.hashValue] != nil {
                 var finding = builder(
                     "message \(msg) from \(peer) was received twice",
                     rule: "every receive matches exactly one send, and each send is received at most once")
@@ -98,12 +113,70 @@ final class MessageCheck: RunCheck {
         }
     }
 
-    private func remember(_ key: MessageKey) {
+    /// The send a receive of `key` pairs with. Of several sends of one id, the first whose clock is below the
+    /// receive's (comparing clocks resolves most ambiguous pairs, §4.3).
+    private func takeSend(_ key: MessageKey, for receive: RunEvent) -> RunEvent? {
+        guard var earlier = ambiguous[key] else {
+            guard let send = pending.removeValue(forKey: key) else { return nil }
+            unavailable.remove(key)
+            return send
+        }
+        if let index = earlier.firstIndex(where: { $0.compare(receive) == .before }) {
+            let send = earlier.remove(at: index)
+            ambiguous[key] = earlier.isEmpty ? nil : earlier
+            return send
+        }
+        // None of the earlier sends fits: the latest one (still pending) is the pair, and the earlier ones wait.
+        guard let send = pending.removeValue(forKey: key) else { return nil }
+        pending[key] = earlier.removeLast()
+        ambiguous[key] = earlier.isEmpty ? nil : earlier
+        return send
+    }
+
+    /// Two sends of one request id: the receiver cannot tell them apart.
+    private func reusedID(_ earlier: RunEvent, _ send: RunEvent, msg: String) -> Finding {
+        reusedID(earlier: (earlier.event.pid, earlier.event.sequence), earlierEvent: earlier, send, msg: msg)
+    }
+
+    private func reusedID(_ earlier: (pid: Int32, seq: UInt64), _ send: RunEvent, msg: String) -> Finding {
+        reusedID(earlier: earlier, earlierEvent: nil, send, msg: msg)
+    }
+
+    private func reusedID(
+        earlier: (pid: Int32, seq: UInt64), earlierEvent: RunEvent?, _ send: RunEvent, msg: String
+    ) -> Finding {
+        let node = send.event.node
+        let peer = peerOf(send)
+        let sameProcess = earlier.pid == send.event.pid && earlier.seq < send.event.sequence
+        var finding = builder(
+            "\(node) sent two messages with id \(msg) to \(peer)",
+            rule: sameProcess
+                ? "a message id names one message: sends and receives pair on (msg, sender, receiver), and an "
+                    + "ambiguous pair is reported, not guessed (§4.3)"
+                : "ids repeat across processes that reuse a pid: the pair is ambiguous (§4.3; a warning)",
+            severity: sameProcess ? .violation : .warning)
+        let first = earlierEvent.map { finding.name($0) } ?? "\(node)#\(earlier.seq) (pid \(earlier.pid))"
+        let second = finding.name(send)
+        finding.step(
+            "\(first) and \(second) both send message \(msg) from \(node) to \(peer)"
+                + (sameProcess
+                    ? ", in the same process (pid \(send.event.pid), seq \(earlier.seq) then "
+                        + "\(send.event.sequence))." : " (pid \(earlier.pid) then \(send.event.pid))."))
+        if earlierEvent == nil { finding.step("\(first) was already received when \(second) reused its id.") }
+        finding.step(
+            "However a receive of \(msg) at \(peer) cannot tell which send it received: the pair is ambiguous. "
+                + "The checker pairs each receive with a send whose clock is below its own.")
+        return finding.finding
+    }
+
+    private func peerOf(_ send: RunEvent) -> String { RPCEvent.decoded(send.event)?.peer ?? "?" }
+
+    private func remember(_ key: MessageKey, send: RunEvent) {
         let hash = key.hashValue
-        guard recent.insert(hash).inserted else { return }
+        guard recent.updateValue((send.event.pid, send.event.sequence), forKey: hash) == nil else { return }
         recentOrder.append(hash)
         if recentOrder.count - recentStart > Self.recentWindow {
-            recent.remove(recentOrder[recentStart])
+            recent[recentOrder[recentStart]] = nil
             recentStart += 1
             if recentStart > Self.recentWindow {
                 recentOrder.removeFirst(recentStart)
@@ -111,6 +184,9 @@ final class MessageCheck: RunCheck {
             }
         }
     }
+
+    /// The seq of `node`'s last receive reported with a wrong clock.
+    func reportedReceive(of node: String) -> UInt64? { reportedReceives[node] }
 
     private func matched(send: RunEvent, receive: RunEvent, _ state: RunState) {
         wallClock?.pair(send: send, receive: receive)
@@ -132,6 +208,7 @@ final class MessageCheck: RunCheck {
             finding.step("So vc(\(first)) < vc(\(second)) must hold.")
             finding.step("However " + entriesWhere(sendClock, exceeds: clock, first, second) + ".")
             report(finding.finding)
+            reportedReceives[node] = receive.event.sequence
             return
         }
         guard let previous = state.previous(node), !state.startsIncarnation(receive),
@@ -168,6 +245,7 @@ final class MessageCheck: RunCheck {
             .map { "\($0) is \(clock[$0]), expected \(expected[$0])" }
         finding.step("However vc(\(second)) = \(clock): " + differences.joined(separator: "; ") + ".")
         report(finding.finding)
+        reportedReceives[node] = receive.event.sequence
     }
 
     override func finish(_ state: RunState) {
@@ -195,89 +273,13 @@ final class MessageCheck: RunCheck {
         }
         let undelivered = unavailable.count
         if undelivered > 0 { info["requests never delivered (unavailable)", default: 0] += undelivered }
-        if pending.count > undelivered { info["sends never received", default: 0] += pending.count - undelivered }
+        let unreceived = pending.count - undelivered + ambiguous.values.reduce(0) { $0 + $1.count }
+        if unreceived > 0 { info["sends never received", default: 0] += unreceived }
     }
 
     private func entriesWhere(_ left: VectorClock, exceeds right: VectorClock, _ l: String, _ r: String) -> String {
         left.sortedNodes.filter { left[$0] > right[$0] }
             .map { "entry \($0) is \(left[$0]) in \(l) but only \(right[$0]) in \(r)" }
             .joined(separator: "; ")
-    }
-}
-
-/// Check 5: no causal cycle: no message goes backwards in happened-before.
-final class CycleCheck: RunCheck {
-    init(options: CheckOptions) {
-        super.init(number: 5, name: "no-causal-cycle", title: "happened-before has no cycle", options: options)
-    }
-
-    override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.event.kind
-        if kind == .rpcReceive || kind == .rpcReplyReceive { examined += 1 }
-    }
-
-    /// A matched message whose receive clock is not above the send clock.
-    func cycle(send: RunEvent, receive: RunEvent) {
-        var finding = builder(
-            "message \(MessageKey.messageID(send)) closes a causal cycle",
-            rule: "happened-before is acyclic: a message cannot be received before it is sent")
-        let first = finding.name(send)
-        let second = finding.name(receive)
-        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        if receive.event.clock == send.event.clock {
-            finding.step("However vc(\(second)) = vc(\(first)): two different events with one clock.")
-        } else {
-            finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
-        }
-        finding.step("So \(first) → \(second) → \(first): a cycle.")
-        report(finding.finding)
-    }
-
-    /// A send met only after its receive in the causal merge order.
-    func sendAfterReceive(send: RunEvent, receive: RunEvent) {
-        var finding = builder(
-            "message \(MessageKey.messageID(send)) was received before it was sent",
-            rule: "happened-before is acyclic: a message cannot be received before it is sent")
-        let first = finding.name(send)
-        let second = finding.name(receive)
-        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        switch receive.compare(send) {
-        case .before:
-            finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")
-            finding.step("So \(first) → \(second) → \(first): a cycle.")
-        default:
-            finding.step(
-                "However vc(\(second)) does not include vc(\(first)) (clock sum \(receive.clockSum) < "
-                    + "\(send.clockSum)): \(second) cannot have merged the message's clock.")
-            finding.step("So \(second) claims an effect of \(first) without being after it.")
-        }
-        report(finding.finding)
-    }
-}
-
-/// Check 10: wall-clock sanity: a receive stamped earlier than its send by more than a tolerance.
-final class WallClockCheck: RunCheck {
-    init(options: CheckOptions) {
-        super.init(
-            number: 10, name: "wall-clock-sanity", title: "receives are not stamped before their sends",
-            options: options)
-    }
-
-    func pair(send: RunEvent, receive: RunEvent) {
-        examined += 1
-        let skew = send.event.wallTimeNanos - receive.event.wallTimeNanos
-        guard skew > options.clockSkewToleranceNanos else { return }
-        var finding = builder(
-            "\(receive.event.node)'s clock is \(TextLayout.duration(skew)) behind \(send.event.node)'s",
-            rule: "wall clocks agree within \(TextLayout.duration(options.clockSkewToleranceNanos)) "
-                + "(a warning: causality uses vector clocks, not ts)",
-            severity: .warning)
-        let first = finding.name(send)
-        let second = finding.name(receive)
-        finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        finding.step(
-            "However ts(\(second)) is \(TextLayout.duration(skew)) earlier than ts(\(first)) "
-                + "(tolerance \(TextLayout.duration(options.clockSkewToleranceNanos))).")
-        report(finding.finding)
     }
 }

@@ -1,7 +1,9 @@
 import TraceFormat
 
 /// Check 9: every RPC request ends: a client call with a reply or a recorded failure, a served request with
-/// a reply, a span with its end. Calls in flight when a process died are warnings.
+/// a reply, a span with its end; and every reply answers a request the node recorded. Calls in flight when a process
+/// died are warnings, and so is whatever the trace cannot show because it lost lines (damage, malformed lines): then
+/// the missing half may be in the lost part.
 final class RPCCompletionCheck: RunCheck {
     private enum Role: String {
         case call = "client call"
@@ -14,6 +16,9 @@ final class RPCCompletionCheck: RunCheck {
     }
 
     private var open: [String: [Key: RunEvent]] = [:]
+    /// Per node: replies (`rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) whose request or call the node's
+    /// trace does not hold, judged at the end (with the files' health); the first few are kept, all are counted.
+    private var unanswerable: [String: (events: [RunEvent], count: Int)] = [:]
 
     init(options: CheckOptions) {
         super.init(
@@ -35,18 +40,37 @@ final class RPCCompletionCheck: RunCheck {
         case .rpcSend: if let msg { open[node, default: [:]][Key(role: Role.call.rawValue, id: msg)] = event }
         case .rpcReplyReceive, .rpcFailure:
             if let msg, open[node]?.removeValue(forKey: Key(role: Role.call.rawValue, id: msg)) == nil {
-                info["replies without a recorded call", default: 0] += 1
+                withoutRequest(event)
             }
         case .rpcReceive:
             if let id = span ?? msg { open[node, default: [:]][Key(role: Role.served.rawValue, id: id)] = event }
         case .rpcReplySend:
             if let id = span ?? msg, open[node]?.removeValue(forKey: Key(role: Role.served.rawValue, id: id)) == nil {
-                info["replies without a recorded request", default: 0] += 1
+                withoutRequest(event)
             }
         case .spanStart: if let span { open[node, default: [:]][Key(role: Role.span.rawValue, id: span)] = event }
         case .spanEnd: if let span { open[node]?[Key(role: Role.span.rawValue, id: span)] = nil }
         default: return
         }
+    }
+
+    private func withoutRequest(_ event: RunEvent) {
+        var entry = unanswerable[event.event.node] ?? ([], 0)
+        entry.count += 1
+        if entry.events.count < options.keptFindings { entry.events.append(event) }
+        unanswerable[event.event.node] = entry
+    }
+
+    /// Why `node`'s trace may lack events (damage, malformed lines, a cut line), or nil.
+    private func lostEvents(_ node: String, _ state: RunState) -> String? {
+        if let health = state.health[node] {
+            if health.corrupt || health.unreadable != nil { return "the trace is damaged" }
+            if health.malformedCount > 0 { return "the trace has malformed lines (their events are not read)" }
+            if health.droppedTailBytes > 0 { return "the trace lost a partial line" }
+        }
+        // A seq gap alone (a clean file) is not taken as losing the reply: check 1 warns about the gap, and a writer
+        // drop needs a full queue (§1.6); a line deleted from a file looks the same, and must not pass silently.
+        return nil
     }
 
     private func died(_ node: String, _ pending: [Key: RunEvent], because reason: String) {
@@ -64,7 +88,17 @@ final class RPCCompletionCheck: RunCheck {
     override func finish(_ state: RunState) {
         for node in open.keys.sorted() {
             guard let pending = open[node], !pending.isEmpty else { continue }
-            if state.health[node].map({ $0.truncated || $0.corrupt || $0.unreadable != nil }) ?? false {
+            if let lost = lostEvents(node, state) {
+                died(node, pending, because: lost + ": the end may be in the lost part (unverifiable)")
+                continue
+            }
+            if state.stoppedAtEnd(node) {
+                died(
+                    node, pending,
+                    because: "the node was stopping: what it recorded after its trace closed is not written (§1.6)")
+                continue
+            }
+            if state.health[node]?.truncated ?? false {
                 died(node, pending, because: "the trace ends without a clean close (killed or still running)")
                 continue
             }
@@ -83,5 +117,34 @@ final class RPCCompletionCheck: RunCheck {
                 report(finding.finding)
             }
         }
+        for node in unanswerable.keys.sorted() { repliesWithoutRequest(node, unanswerable[node]!, state) }
+    }
+
+    private func repliesWithoutRequest(_ node: String, _ replies: (events: [RunEvent], count: Int), _ state: RunState) {
+        let lost = lostEvents(node, state)
+        if lost != nil { info["replies whose request may be lost", default: 0] += replies.count }
+        for event in replies.events {
+            let server = event.event.kind == .rpcReplySend
+            var finding = builder(
+                server
+                    ? "\(node) replied to a request it never received" + (lost == nil ? "" : " (lost?)")
+                    : "\(node) got an answer to a call it never sent" + (lost == nil ? "" : " (lost?)"),
+                rule: lost == nil
+                    ? "a reply answers a request of the same process: rpc.receive precedes rpc.reply.send, "
+                        + "rpc.send precedes rpc.reply.receive/rpc.failure (§4.2)"
+                    : "the node's trace lost events: the request may be among them (a warning)",
+                severity: lost == nil ? .violation : .warning)
+            let label = finding.name(event)
+            let id = state.rpc(event)?.msg.map { "msg \($0)" } ?? event.event.spanID.map { "span \($0)" } ?? "?"
+            finding.step(
+                "\(label) " + (server ? "sends the reply of \(id)" : "ends the call \(id)")
+                    + ", so \(node)'s same process recorded its " + (server ? "rpc.receive" : "rpc.send") + " before.")
+            finding.step(
+                "However \(node)'s trace has no such "
+                    + (server ? "rpc.receive" : "rpc.send") + " in pid \(event.event.pid)"
+                    + (lost.map { ", and \($0)." } ?? ", and it lost no lines (no damage, no malformed line)."))
+            report(finding.finding)
+        }
+        countOmitted(lost == nil ? .violation : .warning, replies.count - replies.events.count)
     }
 }

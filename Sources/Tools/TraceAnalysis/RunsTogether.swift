@@ -49,7 +49,7 @@ public enum RunsTogether {
                 "waiting after the first run": earlier.ledger.waiting.count, "resumed": resumed,
                 "still waiting": earlier.ledger.waiting.filter(waitingLater.contains).count,
             ],
-            findings: findings)
+            findings: findings, omitted: violations - findings.count)
     }
 
     static let name = "runs-together"

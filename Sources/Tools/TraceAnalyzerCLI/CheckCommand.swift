@@ -134,8 +134,19 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Receives stamped earlier than their send by more than this many ms are warnings.")
     var clockSkewMs: Int = 50
 
-    @Option(help: "Explained findings kept per check and severity (all are counted).")
+    @Option(
+        help: ArgumentHelp(
+            "Explained findings kept per check and severity; 0 keeps all.",
+            discussion: "All findings are counted; those beyond the bound are reported as omitted (`omitted` in JSON).")
+    )
     var maxFindings: Int = 20
+
+    /// The bound `--max-findings` sets (0: no bound).
+    private var keptFindings: Int { maxFindings == 0 ? Int.max : maxFindings }
+
+    func validate() throws {
+        guard maxFindings >= 0 else { throw ValidationError("--max-findings must be 0 (all) or positive") }
+    }
 
     func run() throws {
         let report = try check(input.inputs)
@@ -146,7 +157,7 @@ struct CheckCommand: ParsableCommand {
             return
         }
         var later = try check([laterRun])
-        let together = RunsTogether.check(report, then: later, keptFindings: maxFindings)
+        let together = RunsTogether.check(report, then: later, keptFindings: keptFindings)
         CLIOutput.problems(report.files + later.files)
         if format == .json {
             later.checks.append(together)
@@ -167,7 +178,7 @@ struct CheckCommand: ParsableCommand {
         options.inputs = inputs
         return RunAnalysis.check(
             loader: try options.loader(), filter: try input.filter(),
-            options: CheckOptions(clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: maxFindings),
+            options: CheckOptions(clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: keptFindings),
             progress: input.progressReporter)
     }
 }

@@ -1,0 +1,93 @@
+import Causality
+import TraceFormat
+
+/// Check 2: a node's knowledge changes only by receives: no entry of its clock decreases from one event to the next
+/// (§3.4 rule 3), and a local event raises no other node's entry (rule 4: knowledge without a receive).
+final class KnowledgeCheck: RunCheck {
+    /// Per node: the event just reported as forgetting (or learning without a receive), and the clock before it.
+    /// What the next event learns (or forgets) back to that clock is the same wrong event seen from the other side:
+    /// one cause, reported once.
+    private var echoes: [String: (seq: UInt64, clock: VectorClock)] = [:]
+    /// Receives whose clock check 3 found wrong: the local event after one is in step with the real clock again.
+    weak var messages: MessageCheck?
+
+    init(options: CheckOptions) {
+        super.init(
+            number: 2, name: "knowledge-never-shrinks",
+            title: "no clock entry decreases; only a receive raises another node's entry", options: options)
+    }
+
+    override func observe(_ event: RunEvent, _ state: RunState) {
+        examined += 1
+        guard event.node >= 0, let previous = state.states[event.node] else { return }
+        let last = previous.last
+        let consecutive =
+            last.event.pid == event.event.pid && event.event.sequence == last.event.sequence &+ 1
+        var shrinks = false
+        var grows = false
+        if !last.external && !event.external {
+            let old = last.dense
+            let new = event.dense
+            for position in old.indices where position != event.node {
+                if new[position] < old[position] {
+                    shrinks = true
+                } else if new[position] > old[position] {
+                    grows = true
+                }
+            }
+        } else {
+            // Clocks naming nodes outside the run: compare the dictionaries (no sorting unless something changed).
+            let node = event.event.node
+            let before = last.event.clock
+            let now = event.event.clock
+            shrinks = before.entries.contains { $0.key != node && now[$0.key] < $0.value }
+            grows = now.entries.contains { $0.key != node && $0.value > before[$0.key] }
+        }
+        if shrinks { reportShrink(last, event) }
+        if grows && consecutive && !mergesClock(event) { reportLocalRaise(last, event) }
+    }
+
+    private func reportShrink(_ last: RunEvent, _ event: RunEvent) {
+        let node = event.event.node
+        let before = last.event.clock
+        let now = event.event.clock
+        let echo = echoes[node].flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] && now[$0] < echo?[$0] ?? .max }
+        guard !shrunk.isEmpty else { return }
+        var finding = builder(
+            "\(node) forgot what it knew about \(shrunk.joined(separator: ", "))",
+            rule: "a node's knowledge never shrinks: prev ≤ vc entry by entry (§3.4 rule 3)")
+        let first = finding.name(last)
+        let second = finding.name(event)
+        finding.step(fileOrderStep(last, event, (first, second)))
+        finding.step(
+            "\(node) knew everything in vc(\(first)) when it recorded \(second), so vc(\(first)) ≤ vc(\(second)).")
+        let details = shrunk.map { "\($0) is \(now[$0]) in \(second) but \(before[$0]) in \(first)" }
+        finding.step("However " + details.joined(separator: "; ") + ".")
+        report(finding.finding)
+        echoes[node] = (event.event.sequence, before)
+    }
+
+    private func reportLocalRaise(_ last: RunEvent, _ event: RunEvent) {
+        let node = event.event.node
+        let before = last.event.clock
+        let now = event.event.clock
+        if messages?.reportedReceive(of: node) == last.event.sequence { return }
+        let echo = echoes[node].flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] && now[$0] > echo?[$0] ?? 0 }
+        guard !raised.isEmpty else { return }
+        var finding = builder(
+            "\(node) learned " + raised.map { "\($0):\(now[$0])" }.joined(separator: ", ") + " without a receive",
+            rule: "only a receive raises another node's entry: a local event's clock is prev + tick (§3.4 rule 4)")
+        let first = finding.name(last)
+        let second = finding.name(event)
+        finding.step(fileOrderStep(last, event, (first, second)))
+        finding.step(
+            "\(second) (\(event.event.kind)) is a local event: it merges no message, so vc(\(second)) = "
+                + "vc(\(first)) + tick(\(node)) and no other entry changes (§3.2).")
+        let details = raised.map { "\($0) is \(now[$0]) in \(second) but only \(before[$0]) in \(first)" }
+        finding.step("However " + details.joined(separator: "; ") + ".")
+        report(finding.finding)
+        echoes[node] = (event.event.sequence, before)
+    }
+}
