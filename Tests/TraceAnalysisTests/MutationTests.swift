@@ -17,26 +17,16 @@ struct MutationTests {
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../traces/samples").standardized.path
 
-    /// Operators that the checker on main misses at some position (no violation, or no violation naming the planted
-    /// event, or — for damage — a false violation or silence). Each is a blind spot listed in issue 11 that the
-    /// `checker-rules` and `checker-domain` branches are fixing. The campaign checks that this list is exact: an
+    /// Operators that the checker still misses at some position (no violation, or no violation naming the planted
+    /// event, or — for damage — a false violation or silence). The campaign checks that this list is exact: an
     /// operator listed here that reaches 100 % fails the test with a request to remove it, so the list only shrinks.
     ///
-    /// Measured on main 8245064 (seed 1, 20 positions, `traces/samples/clean-failover`):
-    /// - missed at every position (issue 11's "Missed" list): own-entry-jump, rule-4-leak, future-entry-propagated
-    ///   (reported only as a "lost?" warning), seq-skip, reused-message-id, reply-without-request,
-    ///   commit-of-revoked-lease, re-claimed-epoch-after-restart;
-    /// - future-entry-point: found only when the knower comes before the origin in the merge order (5/20); when the
-    ///   origin q#c is merged first, nothing checks that vc(q#c) ≤ vc(knower) (§3.4 rule 6) — not in issue 11's list;
-    /// - damage with false violations (issue 11's "False alarms"): cut-file and bit-flip (mostly mutual-exclusion on
-    ///   a damaged queue file; also exactly-once, receive-matches-send), garbage-line (requests-end), unsupported-version (v2 lines are reported as
-    ///   malformed, then the events they held count as missing: violations), duplicate-node-id (clock violations, no
-    ///   message).
-    static let expectedMissesUntilFixed: Set<String> = [
-        "own-entry-jump", "rule-4-leak", "future-entry-point", "future-entry-propagated", "seq-skip",
-        "reused-message-id", "reply-without-request", "commit-of-revoked-lease", "re-claimed-epoch-after-restart",
-        "cut-file", "bit-flip", "garbage-line", "unsupported-version", "duplicate-node-id",
-    ]
+    /// On main 8245064 (seed 1, 20 positions, `traces/samples/clean-failover`) 14 operators were listed: the eight
+    /// issue 11 names as missed, future-entry-point (5/20), and the damage operators with false violations. The
+    /// clock, message and domain rules added since catch and name all of them except these damage cases:
+    /// a bit flip in a few positions (seed 1, 2 and 3: 58 of 60) still gives a false violation — a flip in the
+    /// verification or orchestrator file that the reader does not notice as damage.
+    static let expectedMissesUntilFixed: Set<String> = ["bit-flip"]
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 

@@ -27,6 +27,17 @@ final class MutualExclusionCheck: RunCheck {
     /// The first event of the queue's latest process: it ended every lease of the processes before it.
     private var restart: RunEvent?
     private static let leaseWindow: Int64 = 4_096
+    /// Concurrent dequeues whose verdict waits for the queue file's health (see `considerConcurrent`).
+    private struct Undecided {
+        var earlier: Dequeue
+        var event: RunEvent
+        var lease: Int64
+        var end: RunEvent?
+        var grant: RunEvent?
+    }
+    private var undecided: [Undecided] = []
+    /// Overlap findings, reported at `finish` (a violation, or unverifiable when the queue's file lost lines).
+    private var pendingOverlaps: [Finding] = []
 
     /// Who holds a lease: its executor and epoch.
     private struct Holder: Equatable {
@@ -188,7 +199,8 @@ final class MutualExclusionCheck: RunCheck {
             let rest = overlapping.filter { $0 != other }.map(String.init).joined(separator: ", ")
             finding.step("Leases \(rest) of another holder were active then too.")
         }
-        report(finding.finding)
+        // Whether the queue's file lost the lease's end is known only at the end (`finish`).
+        pendingOverlaps.append(finding.finding)
         for involved in overlapping + [lease] where overlapCause[involved] == nil { overlapCause[involved] = title }
     }
 
@@ -226,30 +238,70 @@ final class MutualExclusionCheck: RunCheck {
             earlier.compared.insert(node)
             lastDequeue[other] = earlier
             guard earlier.event.compare(event) == .concurrent else { continue }
-            report(concurrent(earlier, event, lease: lease))
+            considerConcurrent(earlier, event, lease: lease)
         }
         lastDequeue[node] = Dequeue(event: event, lease: lease)
     }
 
-    private func concurrent(_ earlier: Dequeue, _ event: RunEvent, lease: Int64) -> Finding {
+    /// Two concurrent dequeues: a finding now, or — when the queue's trace lacks the older lease's end or the newer
+    /// one's grant — once the files' health is known (`finish`): a queue file that lost lines makes it unverifiable.
+    private func considerConcurrent(_ earlier: Dequeue, _ event: RunEvent, lease: Int64) {
+        let olderFirst = earlier.lease <= lease
+        let (older, newer) = olderFirst ? (earlier.lease, lease) : (lease, earlier.lease)
+        let (end, grant) = (ended[older], granted[newer])
+        if end == nil || grant == nil {
+            undecided.append(Undecided(earlier: earlier, event: event, lease: lease, end: end, grant: grant))
+        } else {
+            report(concurrent(earlier, event, lease: lease, end: end, grant: grant, queueLostLines: false))
+        }
+    }
+
+    override func finish(_ state: RunState) {
+        let lost = state.mayHaveLostLines(queueNode ?? "queue")
+        for var overlap in pendingOverlaps {
+            if lost {
+                let original = overlap.title
+                overlap.severity = .warning
+                overlap.title += " (unverifiable: the queue's trace lost lines)"
+                overlap.steps.append(
+                    "The queue's file is damaged, cut or has malformed lines: the end of the older lease may be in the "
+                        + "part that was lost. Unverifiable, not a violation.")
+                if let entry = consequences.removeValue(forKey: original) { consequences[overlap.title] = entry }
+            }
+            report(overlap)
+        }
+        pendingOverlaps.removeAll()
+        for pending in undecided {
+            report(
+                concurrent(
+                    pending.earlier, pending.event, lease: pending.lease, end: pending.end, grant: pending.grant,
+                    queueLostLines: lost))
+        }
+        undecided.removeAll()
+    }
+
+    private func concurrent(
+        _ earlier: Dequeue, _ event: RunEvent, lease: Int64, end: RunEvent?, grant: RunEvent?, queueLostLines: Bool
+    ) -> Finding {
         let a = earlier.event.event
         let b = event.event
         // The lease granted first must have ended before the other was granted (whichever dequeue was traced first).
         let olderFirst = earlier.lease <= lease
         let (older, newer) = olderFirst ? (earlier.lease, lease) : (lease, earlier.lease)
-        let end = ended[older]
-        let grant = granted[newer]
         let fenced: Bool = {
             guard let end, let grant, end.event.node == grant.event.node else { return false }
             return end.event.clock[end.event.node] < grant.event.clock[grant.event.node]
                 && end.event.kind.rawValue != "queue.commit"
         }()
+        // Without the end or the grant, a queue file that lost lines cannot say which came first: unverifiable.
+        let unverifiable = !fenced && queueLostLines && (end == nil || grant == nil)
+        let note = fenced ? " (serialised by fencing)" : unverifiable ? " (unverifiable: the queue's trace lost lines)" : ""
         var finding = builder(
-            "dequeues by \(a.node) and \(b.node) are concurrent" + (fenced ? " (serialised by fencing)" : ""),
+            "dequeues by \(a.node) and \(b.node) are concurrent" + note,
             rule: fenced
                 ? "mutual exclusion held through the queue's fencing token; the deposed leader never learned it"
                 : "mutual exclusion: dequeues by different executors are causally ordered",
-            severity: fenced ? .warning : .violation)
+            severity: fenced || unverifiable ? .warning : .violation)
         let first = finding.name(earlier.event)
         let second = finding.name(event)
         finding.step("\(first) and \(second) are dequeues by different executors (\(a.node), \(b.node)).")
@@ -270,6 +322,12 @@ final class MutualExclusionCheck: RunCheck {
                     + "(\(end.event.node) \(ended) < \(started)): "
                     + "the queue serialised them, and a commit of lease \(older) would be refused.")
             excused[older] = olderFirst ? earlier.event : event
+        } else if unverifiable {
+            let missing = [end == nil ? "the end of lease \(older)" : nil, grant == nil ? "the grant of lease \(newer)" : nil]
+            finding.step(
+                "The queue's trace does not show " + missing.compactMap { $0 }.joined(separator: " or ")
+                    + ", but its file is damaged, cut or has malformed lines: the queue may have ended lease "
+                    + "\(older) first in the part that was lost. Unverifiable, not a violation.")
         } else {
             finding.step("And the queue did not end lease \(older) before granting lease \(newer).")
         }

@@ -80,7 +80,9 @@ public struct MutationCampaign: Sendable {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mutation-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         ).path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // MUTATION_KEEP=1 keeps the scratch folder (the baseline run and the damaged copies) to replay a shortfall.
+        let keep = ProcessInfo.processInfo.environment["MUTATION_KEEP"] != nil
+        defer { if keep { log("kept \(scratch)") } else { try? FileManager.default.removeItem(atPath: scratch) } }
         let baseline = scratch + "/baseline"
         var baselineWarnings = 0
         if operators.contains(where: \.isDamage) {
@@ -105,6 +107,7 @@ public struct MutationCampaign: Sendable {
         _ op: MutationOperator, scratch: String, baseline: String, baselineWarnings: Int,
         log: @Sendable (String) -> Void
     ) throws -> MutationRow {
+        let keep = ProcessInfo.processInfo.environment["MUTATION_KEEP"] != nil
         var row = MutationRow(name: op.name, rule: op.rule, isDamage: op.isDamage)
         let started = ContinuousClock.now
         for seed in seeds {
@@ -120,7 +123,7 @@ public struct MutationCampaign: Sendable {
                 case .files(let damage):
                     let directory = scratch + "/\(op.name)-\(seed)-\(attempts)"
                     try FileManager.default.copyItem(atPath: baseline, toPath: directory)
-                    defer { try? FileManager.default.removeItem(atPath: directory) }
+                    defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
                     guard let made = try damage(base, directory, &rng), seen.insert(made.description).inserted
                     else { continue }
                     evaluate(
