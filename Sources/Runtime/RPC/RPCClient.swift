@@ -63,10 +63,13 @@ public final class RPCClient: Sendable {
     // MARK: JSON-RPC
 
     /// Calls `method` and decodes its result. Blocks the calling thread until the reply or the deadline.
-    /// - Parameter context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    /// - Parameters:
+    ///   - context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    ///   - callSpan: the call's own span, when the caller made it beforehand (to name it in `params`, as an order
+    ///     ticket names its enqueue call); nil: a child of `context`.
     public func call<Params: Encodable, Result: Decodable>(
         _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
-        deadline: Duration? = nil
+        callSpan: TraceContext? = nil, deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
         let body: Data
@@ -76,7 +79,7 @@ public final class RPCClient: Sendable {
             throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
         }
         return try exchange(
-            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            method, body: body, messageNumber: id, returning: Result.self, context: context, callSpan: callSpan,
             deadline: deadline)
     }
 
@@ -98,11 +101,11 @@ public final class RPCClient: Sendable {
     /// Sends a JSON-RPC request body and decodes its reply.
     private func exchange<Result: Decodable>(
         _ method: String, body: Data, messageNumber: UInt64, returning: Result.Type, context: TraceContext?,
-        deadline: Duration?
+        callSpan: TraceContext? = nil, deadline: Duration?
     ) throws(RPCCallError) -> Result {
         let exchange = try perform(
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
-            context: context, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
+            context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         let reply: JSONRPCReply<Result>
         do {
             reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)
@@ -159,9 +162,9 @@ public final class RPCClient: Sendable {
 
     private func perform(
         operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
-        context: TraceContext?, deadline: Duration, messageNumber: UInt64
+        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) throws(RPCCallError) -> CurlConnection.Exchange {
-        let trace = context?.child() ?? TraceContext.newTrace()
+        let trace = callSpan ?? context?.child() ?? TraceContext.newTrace()
         let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
         let deadlineMs = deadline.wholeMilliseconds
         let started = MonotonicClock.nanos()

@@ -72,7 +72,9 @@ extension ExecutorNode {
 
     /// The trace of an order's execution: the checkout's trace id from the ticket when it is one. The span id is
     /// derived from the order, the lease and the node, so that `executor.dequeue`, the ack call and
-    /// `executor.commit` of one lease form one span (the consumer span of the OTLP export).
+    /// `executor.commit` of one lease form one span (the consumer span of the OTLP export). Its parent is the
+    /// ticket's `parentSpanId` (the orchestrator's enqueue call) when that is a valid span id of the ticket's
+    /// trace, so that the order's trace has one root, live as in the file export.
     static func trace(of order: QueuedOrder, lease: UInt64?, node: String) -> TraceContext {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
         for byte in "\(order.orderId)|\(lease ?? 0)|\(node)".utf8 {
@@ -80,10 +82,12 @@ extension ExecutorNode {
         }
         let hex = String(hash | 1, radix: 16)
         let span = String(repeating: "0", count: 16 - hex.count) + hex
-        for candidate in [order.ticket.traceId, order.orderId].compactMap({ $0 }) {
-            if let parent = TraceContext(traceparent: "00-\(candidate)-\(span)-01") {
-                return TraceContext(traceID: parent.traceID, spanID: span)
-            }
+        if let traceId = order.ticket.traceId, let parsed = TraceContext(traceparent: "00-\(traceId)-\(span)-01") {
+            let parent = order.ticket.parentSpanId.flatMap { QueueBounds.isSpanID($0) ? $0 : nil }
+            return TraceContext(traceID: parsed.traceID, spanID: span, parentSpanID: parent)
+        }
+        if let parsed = TraceContext(traceparent: "00-\(order.orderId)-\(span)-01") {
+            return TraceContext(traceID: parsed.traceID, spanID: span)
         }
         return TraceContext.newTrace()
     }
