@@ -55,6 +55,34 @@ import TraceFormat
         #expect(spans.filter { $0.parentSpanID.map { !ids.contains($0) } ?? true }.count == 1, "one root")
     }
 
+    /// Live and in files: the consumer span's recorded parent (the enqueue call the ticket named) is its parent
+    /// and its producer link, even when a retried enqueue left an earlier producer span in the trace.
+    @Test func aRecordedParentMakesTheConsumerAChildOfThatEnqueueLiveAndInFiles() {
+        let consumer = [
+            Self.event(
+                .executorDequeue, node: "executor-2", span: "3333333333333333", parent: "2222222222222222",
+                data: ["order": .string(Self.order), "lease": .int(7)], at: 30),
+            Self.event(
+                .executorCommit, node: "executor-2", span: "3333333333333333", parent: "2222222222222222",
+                data: ["order": .string(Self.order), "lease": .int(7), "outcome": .string("committed")], at: 40),
+        ]
+        var live = LiveSpanAssembler()
+        let completed = consumer.flatMap { live.on($0) }
+        #expect(completed.count == 1 && completed.first?.kind == .consumer)
+        #expect(completed.first?.parentSpanID == "2222222222222222")
+        #expect(completed.first?.links == [.init(traceID: Self.order, spanID: "2222222222222222", relation: "producer")])
+
+        let events =
+            Self.call("enqueue", node: "orchestrator", span: "1212121212121212", parent: "1111111111111111", at: 2)
+            + Self.call("enqueue", node: "orchestrator", span: "2222222222222222", parent: "1111111111111111", at: 5)
+            + consumer
+        var spans = SpanAssembler.assemble(traceID: Self.order, events: events)
+        TraceShaper.joinQueueSpans(&spans, leases: [:])
+        let shaped = spans.first { $0.kind == .consumer }
+        #expect(shaped?.parentSpanID == "2222222222222222")
+        #expect(shaped?.links.map(\.spanID) == ["2222222222222222"], "one producer link, to the named enqueue")
+    }
+
     @Test func idlePollsAndScrapesAreLeftOutUnlessKept() {
         let poll = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
         let idle = Self.call("lease", node: "executor-1", span: "4444444444444444", parent: nil, at: 1).map {
