@@ -83,6 +83,22 @@ import TraceFormat
         #expect(shaped?.links.map(\.spanID) == ["2222222222222222"], "one producer link, to the named enqueue")
     }
 
+    /// A live batch holds one process's spans: the parent of a server span (the caller's call span) or of a
+    /// consumer span (the enqueue call) is in another process, and is still written as the parent.
+    @Test func theLiveEncodingKeepsParentsFromOtherProcesses() {
+        let server = SpanAssembler.assemble(
+            traceID: Self.order,
+            events: [
+                Self.event(
+                    .rpcReceive, node: "queue", span: "4444444444444444", parent: "2222222222222222",
+                    data: ["method": .string("enqueue")], at: 1)
+            ])
+        let live = OTLPEncoder.tracesData(server, keepsEveryParent: true)
+        #expect(live.contains(#""parentSpanId":"2222222222222222""#))
+        let lone = OTLPEncoder.tracesData(server)
+        #expect(!lone.contains("parentSpanId") && lone.contains("bookstore.parent_span_id"))
+    }
+
     @Test func idlePollsAndScrapesAreLeftOutUnlessKept() {
         let poll = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
         let idle = Self.call("lease", node: "executor-1", span: "4444444444444444", parent: nil, at: 1).map {
