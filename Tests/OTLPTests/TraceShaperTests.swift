@@ -83,6 +83,41 @@ import TraceFormat
         #expect(shaped?.links.map(\.spanID) == ["2222222222222222"], "one producer link, to the named enqueue")
     }
 
+    /// The executor learns the queue's lease span from the lease reply and names it in `executor.dequeue`: the
+    /// consumer span links to it live, and the file export does not add the same link again.
+    @Test func aDequeueNamingItsLeaseSpanLinksToItOnceLiveAndInFiles() throws {
+        let lease = Self.event(
+            .queueLease, node: "queue", span: "9999999999999999", trace: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            data: ["order": .string(Self.order), "lease": .int(7)], at: 20)
+        let named: [String: TraceValue] = [
+            "order": .string(Self.order), "lease": .int(7), "lease_trace": .string("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            "lease_span": .string("9999999999999999"),
+        ]
+        let consumer = [
+            Self.event(.executorDequeue, node: "executor-2", span: "3333333333333333", data: named, at: 30),
+            Self.event(
+                .executorCommit, node: "executor-2", span: "3333333333333333",
+                data: ["order": .string(Self.order), "lease": .int(7), "outcome": .string("committed")], at: 40),
+        ]
+        var live = LiveSpanAssembler()
+        let completed = consumer.flatMap { live.on($0) }
+        #expect(
+            completed.first?.links == [
+                .init(traceID: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", spanID: "9999999999999999", relation: "lease")
+            ])
+        var spans = SpanAssembler.assemble(traceID: Self.order, events: consumer)
+        let (key, link) = try #require(TraceShaper.lease(of: lease))
+        TraceShaper.joinQueueSpans(&spans, leases: [key: link])
+        #expect(spans.first?.links.filter { $0.relation == "lease" }.count == 1)
+        // A malformed name from the wire is no link.
+        var bad = named
+        bad["lease_span"] = .string("99999999999999ZZ")
+        let badSpan = SpanAssembler.span(
+            traceID: Self.order,
+            events: [Self.event(.executorDequeue, node: "executor-2", span: "3333333333333333", data: bad, at: 30)])
+        #expect(badSpan.links.isEmpty)
+    }
+
     /// A live batch holds one process's spans: the parent of a server span (the caller's call span) or of a
     /// consumer span (the enqueue call) is in another process, and is still written as the parent.
     @Test func theLiveEncodingKeepsParentsFromOtherProcesses() {

@@ -75,6 +75,12 @@ public enum SpanAssembler {
         if kind == .consumer, let parent, HexID.isValid(parent, length: 16) {
             span.links.append(AssembledSpan.Link(traceID: traceID, spanID: parent, relation: "producer"))
         }
+        // … and its `executor.dequeue` names the queue's span that handed the lease out.
+        if kind == .consumer, let dequeue = start.payload(ExecutorDequeue.self), let trace = dequeue.leaseTrace,
+            let lease = dequeue.leaseSpan, HexID.isValid(trace, length: 32), HexID.isValid(lease, length: 16)
+        {
+            span.links.append(AssembledSpan.Link(traceID: trace, spanID: lease, relation: "lease"))
+        }
         return span
     }
 }

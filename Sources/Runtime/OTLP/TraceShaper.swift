@@ -30,7 +30,8 @@ public enum TraceShaper {
     /// Consumer spans (`executor.dequeue` … `executor.commit`) whose recorded parent (the ticket's `parentSpanId`,
     /// already linked by `SpanAssembler`) is not in the trace, or that have none (runs recorded before tickets
     /// carried it), become children of the trace's producer span (the orchestrator's `enqueue` call) and link to
-    /// it; each links to its lease when `leases` knows it.
+    /// it; each links to its lease when `leases` knows it and `SpanAssembler` did not already link it (from
+    /// the `executor.dequeue`'s `lease_span`).
     public static func joinQueueSpans(_ spans: inout [AssembledSpan], leases: [LeaseKey: AssembledSpan.Link]) {
         let ids = Set(spans.map(\.spanID))
         let producer =
@@ -46,7 +47,8 @@ public enum TraceShaper {
                 spans[index].links.append(
                     AssembledSpan.Link(traceID: producer.traceID, spanID: producer.spanID, relation: "producer"))
             }
-            if let dequeue = spans[index].start.payload(ExecutorDequeue.self), let lease = dequeue.lease,
+            if !spans[index].links.contains(where: { $0.relation == "lease" }),
+                let dequeue = spans[index].start.payload(ExecutorDequeue.self), let lease = dequeue.lease,
                 let link = leases[LeaseKey(order: dequeue.order.lowercased(), lease: lease)]
             {
                 spans[index].links.append(link)

@@ -83,6 +83,38 @@ public final class RPCClient: Sendable {
             deadline: deadline)
     }
 
+    /// Calls `method` like `call`, and also returns the server's span of the call: the span the server named in
+    /// its reply's `traceparent`, when the server took the request as a traced message (it echoed the message
+    /// id) and the header is a valid one of the call's trace; nil otherwise. Lets a caller link to the span in
+    /// which the server did the work (a lease handed out, for example).
+    public func callReportingServerSpan<Params: Encodable, Result: Decodable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, callSpan: TraceContext,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        let body: Data
+        do {
+            body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
+        } catch {
+            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
+        }
+        var server: TraceContext?
+        let expectedMessage = "\(recorder.node)-\(recorder.pid)-\(id)"
+        let traced = propagatesContext
+        let result = try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: nil, callSpan: callSpan,
+            deadline: deadline
+        ) { headers in
+            guard traced, headers[WireHeader.messageID] == expectedMessage,
+                let text = headers[WireHeader.traceparent], text.utf8.count <= TraceContext.maxTraceparentBytes,
+                let parsed = TraceContext(traceparent: text), parsed.traceID == callSpan.traceID,
+                parsed.spanID != callSpan.spanID
+            else { return }
+            server = TraceContext(traceID: parsed.traceID, spanID: parsed.spanID, parentSpanID: callSpan.spanID)
+        }
+        return (result, server)
+    }
+
     /// Calls `method` with params that are already JSON (for example one order sent to several services:
     /// encoded once, not once per call). `encodedParams` must be a JSON value; it is sent as it is.
     public func call<Result: Decodable>(
@@ -101,11 +133,12 @@ public final class RPCClient: Sendable {
     /// Sends a JSON-RPC request body and decodes its reply.
     private func exchange<Result: Decodable>(
         _ method: String, body: Data, messageNumber: UInt64, returning: Result.Type, context: TraceContext?,
-        callSpan: TraceContext? = nil, deadline: Duration?
+        callSpan: TraceContext? = nil, deadline: Duration?, replyHeaders: (([String: String]) -> Void)? = nil
     ) throws(RPCCallError) -> Result {
         let exchange = try perform(
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
             context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
+        replyHeaders?(exchange.headers)
         let reply: JSONRPCReply<Result>
         do {
             reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)
@@ -139,6 +172,24 @@ public final class RPCClient: Sendable {
             }
         }
         return try outcome.get()
+    }
+
+    /// The async form of `callReportingServerSpan`: the blocking exchange runs off the concurrency pool.
+    public func callReportingServerSpan<Params: Encodable & Sendable, Result: Decodable & Sendable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, callSpan: TraceContext,
+        deadline: Duration? = nil
+    ) async throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
+        let outcome: Swift.Result<(Result, TraceContext?), RPCCallError> = await Self.asyncCalls.run {
+            do throws(RPCCallError) {
+                let answer = try self.callReportingServerSpan(
+                    method, params, returning: Result.self, callSpan: callSpan, deadline: deadline)
+                return .success((answer.result, answer.serverSpan))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let (result, server) = try outcome.get()
+        return (result, server)
     }
 
     // MARK: Plain HTTP

@@ -42,6 +42,14 @@ extension RPCClient {
             method.name, encodedParams: encodedParams, returning: Result.self, context: context, deadline: deadline)
     }
 
+    /// The async form of `RPCClient.callReportingServerSpan`: the result and the server's span of the call.
+    public func callReportingServerSpan<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ params: Params, callSpan: TraceContext, deadline: Duration? = nil
+    ) async throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
+        try await callReportingServerSpan(
+            method.name, params, returning: Result.self, callSpan: callSpan, deadline: deadline)
+    }
+
     /// The async form of `call(_:_:context:deadline:)`.
     public func call<Params, Result>(
         _ method: RPCMethod<Params, Result>, _ params: Params, context: TraceContext? = nil,

@@ -65,10 +65,19 @@ extension ExecutorNode {
         guard let trace = event.trace else { return }
         var lease: UInt64?
         if case .int(let number)? = trace.data["lease"] { lease = UInt64(exactly: number) }
+        var data = trace.data
+        if trace.kind == .executorDequeue, let lease, let span = leaseSpans.removeValue(forKey: lease) {
+            // The queue's span that handed the lease out: the consumer span links to it (live and in files).
+            data["lease_trace"] = .string(span.traceID)
+            data["lease_span"] = .string(span.spanID)
+        }
         recorder.record(
             trace.kind, context: trace.order.map { Self.trace(of: $0, lease: lease, node: recorder.node) },
-            data: trace.data)
+            data: data)
     }
+
+    /// At most this many lease spans wait for their `executor.dequeue` (renewed leases never get one).
+    static let maximumLeaseSpans = 256
 
     /// The trace of an order's execution: the checkout's trace id from the ticket when it is one. The span id is
     /// derived from the order, the lease and the node, so that `executor.dequeue`, the ack call and
@@ -99,16 +108,21 @@ extension ExecutorNode {
         let queue = self.queue
         calls[call.id] = Task { [weak self] in
             do {
-                let reply = try await queue.call(QueueRPC.lease, request, context: nil)
-                await self?.leased(call, reply)
+                let answer = try await queue.callReportingServerSpan(
+                    QueueRPC.lease, request, callSpan: TraceContext.newTrace())
+                await self?.leased(call, answer.result, queueSpan: answer.serverSpan)
             } catch {
                 await self?.leaseFailed(call, error)
             }
         }
     }
 
-    private func leased(_ call: WorkCall, _ reply: LeaseReply) {
+    private func leased(_ call: WorkCall, _ reply: LeaseReply, queueSpan: TraceContext?) {
         calls[call.id] = nil
+        if case .leased(let lease, _, false, _) = reply, let queueSpan {
+            if leaseSpans.count >= Self.maximumLeaseSpans { leaseSpans.removeAll() }
+            leaseSpans[lease.id] = queueSpan
+        }
         apply(instance.onLeaseReply(call, LeaseAnswer(reply), now: monotonic()))
     }
 
