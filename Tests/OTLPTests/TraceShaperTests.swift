@@ -70,7 +70,8 @@ import TraceFormat
         let completed = consumer.flatMap { live.on($0) }
         #expect(completed.count == 1 && completed.first?.kind == .consumer)
         #expect(completed.first?.parentSpanID == "2222222222222222")
-        #expect(completed.first?.links == [.init(traceID: Self.order, spanID: "2222222222222222", relation: "producer")])
+        #expect(
+            completed.first?.links == [.init(traceID: Self.order, spanID: "2222222222222222", relation: "producer")])
 
         let events =
             Self.call("enqueue", node: "orchestrator", span: "1212121212121212", parent: "1111111111111111", at: 2)

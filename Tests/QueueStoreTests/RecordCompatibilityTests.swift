@@ -77,8 +77,9 @@ struct RecordCompatibilityTests {
 
     /// The parent span id is held to the wire's rule on disk too: nothing refused on the wire comes back.
     @Test func aParentSpanTheWireWouldRefuseIsDamageOnDisk() {
-        for bad in ["B7AD6B7169203331", "b7ad6b716920333", "b7ad6b71692033311", "0000000000000000", "b7ad6b716920333g", ""]
-        {
+        for bad in [
+            "B7AD6B7169203331", "b7ad6b716920333", "b7ad6b71692033311", "0000000000000000", "b7ad6b716920333g", "",
+        ] {
             var order = Self.oldOrder
             order.ticket.parentSpanId = bad
             #expect(QueueBounds.problem(ticket: order.ticket) != nil, "the wire refuses \(bad)")

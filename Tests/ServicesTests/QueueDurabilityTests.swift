@@ -171,7 +171,8 @@ struct QueueDurabilityTests {
         let traces = temporaryPath("queue-traces")
         defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
         var running = try Running(data: data, traces: traces)
-        for bad in ["B7AD6B7169203331", "b7ad6b716920333", "b7ad6b71692033310", "0000000000000000", "b7ad-b7169203331"] {
+        for bad in ["B7AD6B7169203331", "b7ad6b716920333", "b7ad6b71692033310", "0000000000000000", "b7ad-b7169203331"]
+        {
             var refused = ticket("bad")
             refused.parentSpanId = bad
             #expect(refusal(running.client, QueueRPC.enqueue, refused) == RPCErrorCode.invalidParams.rawValue, "\(bad)")
