@@ -75,6 +75,7 @@ struct LiveExportTests {
         )
 
         Self.expectConventions(live)
+        Self.expectOneRootPerOrder(live)
         try Self.expectFileExportShape(
             run: cluster.run.path, config: cluster.configPath, root: root, receiver: receiver)
     }
@@ -123,6 +124,37 @@ struct LiveExportTests {
         let polls = traces.values.filter { spans in spans.allSatisfy { $0.name == "lease" } }
         #expect(polls.allSatisfy { spans in spans.count == 2 }, "a poll trace with more than one call")
         #expect(polls.count <= LiveExportTests.orders, "idle polls exported: \(polls.count)")
+    }
+
+    /// The live export alone: each order's trace has one root, the checkout request; the executor's consumer
+    /// span is a child of the orchestrator's enqueue (producer) span, which the ticket carried through the queue,
+    /// and links to it and to the queue's span of the lease call that handed the order out; the ack call is the
+    /// consumer span's child.
+    static func expectOneRootPerOrder(_ live: [ReceivedSpan], sourceLocation: SourceLocation = #_sourceLocation) {
+        let traces = Dictionary(grouping: live, by: \.trace)
+        let orders = traces.values.filter { spans in spans.contains { $0.name == "POST /checkout" } }
+        let leaseSpans = live.filter { $0.name == "lease" && $0.kind == 2 && $0.service == "queue" }
+        #expect(orders.count == LiveExportTests.orders)
+        for spans in orders {
+            let ids = Set(spans.map(\.span))
+            let roots = spans.filter { $0.parent.map { !ids.contains($0) } ?? true }
+            #expect(roots.map(\.name) == ["POST /checkout"], "live roots of \(spans[0].trace): \(roots.map(\.name))")
+            let producers = spans.filter { $0.kind == 4 }
+            let consumers = spans.filter { $0.kind == 5 }
+            #expect(producers.count == 1 && consumers.count == 1, "\(producers.count) producers, \(consumers.count)")
+            guard let producer = producers.first, let consumer = consumers.first else { continue }
+            #expect(producer.service == "orchestrator" && consumer.service == "executor")
+            #expect(consumer.parent == producer.span, "the consumer span's parent is not the enqueue span")
+            #expect(consumer.links.contains { $0["span"] == producer.span && $0["trace"] == producer.trace })
+            // The other link: the queue's span of the `lease` call that handed the order out (a poll trace).
+            let leaseLinks = consumer.links.filter { $0["span"] != producer.span }
+            #expect(leaseLinks.count == 1, "links \(consumer.links)")
+            #expect(
+                leaseLinks.allSatisfy { link in
+                    leaseSpans.contains { $0.trace == link["trace"] && $0.span == link["span"] }
+                }, "the lease link names no queue lease span")
+            #expect(spans.contains { $0.name == "ack" && $0.parent == consumer.span }, "the commit is not in it")
+        }
     }
 
     /// service.name per service, instance per node, RPC and messaging attributes, clocks, no scrapes.

@@ -55,6 +55,86 @@ import TraceFormat
         #expect(spans.filter { $0.parentSpanID.map { !ids.contains($0) } ?? true }.count == 1, "one root")
     }
 
+    /// Live and in files: the consumer span's recorded parent (the enqueue call the ticket named) is its parent
+    /// and its producer link, even when a retried enqueue left an earlier producer span in the trace.
+    @Test func aRecordedParentMakesTheConsumerAChildOfThatEnqueueLiveAndInFiles() {
+        let consumer = [
+            Self.event(
+                .executorDequeue, node: "executor-2", span: "3333333333333333", parent: "2222222222222222",
+                data: ["order": .string(Self.order), "lease": .int(7)], at: 30),
+            Self.event(
+                .executorCommit, node: "executor-2", span: "3333333333333333", parent: "2222222222222222",
+                data: ["order": .string(Self.order), "lease": .int(7), "outcome": .string("committed")], at: 40),
+        ]
+        var live = LiveSpanAssembler()
+        let completed = consumer.flatMap { live.on($0) }
+        #expect(completed.count == 1 && completed.first?.kind == .consumer)
+        #expect(completed.first?.parentSpanID == "2222222222222222")
+        #expect(
+            completed.first?.links == [.init(traceID: Self.order, spanID: "2222222222222222", relation: "producer")])
+
+        let events =
+            Self.call("enqueue", node: "orchestrator", span: "1212121212121212", parent: "1111111111111111", at: 2)
+            + Self.call("enqueue", node: "orchestrator", span: "2222222222222222", parent: "1111111111111111", at: 5)
+            + consumer
+        var spans = SpanAssembler.assemble(traceID: Self.order, events: events)
+        TraceShaper.joinQueueSpans(&spans, leases: [:])
+        let shaped = spans.first { $0.kind == .consumer }
+        #expect(shaped?.parentSpanID == "2222222222222222")
+        #expect(shaped?.links.map(\.spanID) == ["2222222222222222"], "one producer link, to the named enqueue")
+    }
+
+    /// The executor learns the queue's lease span from the lease reply and names it in `executor.dequeue`: the
+    /// consumer span links to it live, and the file export does not add the same link again.
+    @Test func aDequeueNamingItsLeaseSpanLinksToItOnceLiveAndInFiles() throws {
+        let lease = Self.event(
+            .queueLease, node: "queue", span: "9999999999999999", trace: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            data: ["order": .string(Self.order), "lease": .int(7)], at: 20)
+        let named: [String: TraceValue] = [
+            "order": .string(Self.order), "lease": .int(7), "lease_trace": .string("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            "lease_span": .string("9999999999999999"),
+        ]
+        let consumer = [
+            Self.event(.executorDequeue, node: "executor-2", span: "3333333333333333", data: named, at: 30),
+            Self.event(
+                .executorCommit, node: "executor-2", span: "3333333333333333",
+                data: ["order": .string(Self.order), "lease": .int(7), "outcome": .string("committed")], at: 40),
+        ]
+        var live = LiveSpanAssembler()
+        let completed = consumer.flatMap { live.on($0) }
+        #expect(
+            completed.first?.links == [
+                .init(traceID: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", spanID: "9999999999999999", relation: "lease")
+            ])
+        var spans = SpanAssembler.assemble(traceID: Self.order, events: consumer)
+        let (key, link) = try #require(TraceShaper.lease(of: lease))
+        TraceShaper.joinQueueSpans(&spans, leases: [key: link])
+        #expect(spans.first?.links.filter { $0.relation == "lease" }.count == 1)
+        // A malformed name from the wire is no link.
+        var bad = named
+        bad["lease_span"] = .string("99999999999999ZZ")
+        let badSpan = SpanAssembler.span(
+            traceID: Self.order,
+            events: [Self.event(.executorDequeue, node: "executor-2", span: "3333333333333333", data: bad, at: 30)])
+        #expect(badSpan.links.isEmpty)
+    }
+
+    /// A live batch holds one process's spans: the parent of a server span (the caller's call span) or of a
+    /// consumer span (the enqueue call) is in another process, and is still written as the parent.
+    @Test func theLiveEncodingKeepsParentsFromOtherProcesses() {
+        let server = SpanAssembler.assemble(
+            traceID: Self.order,
+            events: [
+                Self.event(
+                    .rpcReceive, node: "queue", span: "4444444444444444", parent: "2222222222222222",
+                    data: ["method": .string("enqueue")], at: 1)
+            ])
+        let live = OTLPEncoder.tracesData(server, keepsEveryParent: true)
+        #expect(live.contains(#""parentSpanId":"2222222222222222""#))
+        let lone = OTLPEncoder.tracesData(server)
+        #expect(!lone.contains("parentSpanId") && lone.contains("bookstore.parent_span_id"))
+    }
+
     @Test func idlePollsAndScrapesAreLeftOutUnlessKept() {
         let poll = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
         let idle = Self.call("lease", node: "executor-1", span: "4444444444444444", parent: nil, at: 1).map {

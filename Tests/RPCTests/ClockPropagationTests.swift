@@ -53,6 +53,23 @@ struct ClockPropagationTests {
         #expect(errorReply?.status == "rejected")
     }
 
+    /// `callReportingServerSpan` returns the span the server recorded the call in (from the reply's
+    /// `traceparent`): a child of the call span the caller made, in its trace.
+    @Test func theServersSpanOfACallIsReportedFromTheReply() async throws {
+        let pair = try TestPair()
+        let call = TraceContext.newTrace()
+        let answer = try await pair.client.callReportingServerSpan(
+            "add", AddParams(a: 2, b: 3), returning: Sum.self, callSpan: call)
+        pair.stop()
+        #expect(answer.result == Sum(sum: 5))
+        let server = try #require(answer.serverSpan)
+        #expect(server.traceID == call.traceID && server.parentSpanID == call.spanID && server.spanID != call.spanID)
+        let receive = try #require(try pair.events(of: "beta").first { $0.kind == .rpcReceive })
+        #expect(receive.spanID == server.spanID && receive.parentSpanID == call.spanID)
+        let send = try #require(try pair.events(of: "alpha").first { $0.kind == .rpcSend })
+        #expect(send.spanID == call.spanID && send.parentSpanID == nil)
+    }
+
     @Test func failedCallIsRecordedAsFailure() throws {
         let pair = try TestPair()
         _ = try? pair.client.call(

@@ -163,4 +163,30 @@ struct QueueDurabilityTests {
         let ack = AckRequest(orderId: "a", executor: 2, epoch: epoch, leaseId: .max)
         #expect(try running.client.call(QueueRPC.ack, ack) == .noLease)
     }
+
+    /// A ticket's parent span id is 16 lowercase hex digits or the enqueue is refused (`invalidParams`) before it
+    /// reaches the queue; a good one is kept on disk and handed to the executor with the lease.
+    @Test func aTicketsParentSpanIsValidatedKeptAcrossARestartAndLeasedWithTheOrder() throws {
+        let data = temporaryPath("queue-data")
+        let traces = temporaryPath("queue-traces")
+        defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
+        var running = try Running(data: data, traces: traces)
+        for bad in ["B7AD6B7169203331", "b7ad6b716920333", "b7ad6b71692033310", "0000000000000000", "b7ad-b7169203331"]
+        {
+            var refused = ticket("bad")
+            refused.parentSpanId = bad
+            #expect(refusal(running.client, QueueRPC.enqueue, refused) == RPCErrorCode.invalidParams.rawValue, "\(bad)")
+        }
+        var good = ticket("a")
+        good.parentSpanId = "b7ad6b7169203331"
+        _ = try running.client.call(QueueRPC.enqueue, good)
+        #expect(try running.client.call(QueueRPC.inspect, NoPayload()).waiting.map(\.orderId) == ["a"])
+        running.stop()
+
+        running = try Running(data: data, traces: traces)
+        defer { running.stop() }
+        let reply = try running.client.call(QueueRPC.lease, LeaseRequest(executor: 2, epoch: epoch))
+        guard case .leased(_, let order, _, _) = reply else { throw Unexpected(reply: reply) }
+        #expect(order.ticket == good)
+    }
 }

@@ -10,13 +10,18 @@ public struct OrderTicket: Codable, Sendable, Equatable {
     public var country: String?
     /// The checkout's W3C trace id, so that the executors' work joins the order's trace.
     public var traceId: String?
+    /// The span of the enqueue call that carried this ticket to the queue (16 lowercase hex digits): the producer
+    /// span the executors' consumer span is a child of, so that an order's trace has one root. Optional: tickets
+    /// from older orchestrators and write-ahead logs have none.
+    public var parentSpanId: String?
 
     public init(
         orderId: String, items: [CheckoutRequest.Item], shippingMethod: String?, country: String?,
-        traceId: String? = nil
+        traceId: String? = nil, parentSpanId: String? = nil
     ) {
         self.orderId = orderId
         self.traceId = traceId
+        self.parentSpanId = parentSpanId
         self.items = items
         self.shippingMethod = shippingMethod
         self.country = country

@@ -50,7 +50,17 @@ public enum QueueBounds {
                 return "a ticket field is longer than \(maxFieldBytes) bytes"
             }
         }
+        if let span = ticket.parentSpanId, !isSpanID(span) {
+            return "parentSpanId must be 16 lowercase hex digits, not all zero"
+        }
         return nil
+    }
+
+    /// True when `text` is a W3C span id: exactly 16 lowercase hex digits, not all zero.
+    public static func isSpanID(_ text: String) -> Bool {
+        let bytes = text.utf8
+        return bytes.count == 16 && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+            && !bytes.allSatisfy { $0 == 0x30 }
     }
 
     /// Nil when `epoch` is in range (term ≤ 2^53, leader a plausible executor id), else why not.

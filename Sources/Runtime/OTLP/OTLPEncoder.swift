@@ -10,11 +10,14 @@ public enum OTLPEncoder {
     /// One line (without the newline) holding every span of `spans`, grouped by node and process (one resource
     /// each). A parent id is written only when it is in `known` (by default: the spans' own ids); a span whose
     /// parent is elsewhere (not recorded, filtered out, lost) becomes a root, its parent id kept in the attribute
-    /// `bookstore.parent_span_id`. The live export passes nil: its parents are in other requests.
+    /// `bookstore.parent_span_id`. The live export passes `keepsEveryParent`: a span's parent is usually in
+    /// another request, often from another process (the caller of a server span, the enqueue call of a consumer
+    /// span), so every recorded parent is written.
     public static func tracesData(
-        _ spans: [AssembledSpan], known: Set<String>? = nil, addresses: [String: String] = [:]
+        _ spans: [AssembledSpan], known: Set<String>? = nil, keepsEveryParent: Bool = false,
+        addresses: [String: String] = [:]
     ) -> String {
-        let known = known ?? Set(spans.map(\.spanID))
+        let known = keepsEveryParent ? nil : known ?? Set(spans.map(\.spanID))
         var byResource: [ResourceKey: [String]] = [:]
         for span in spans {
             byResource[ResourceKey(node: span.node, pid: span.pid), default: []].append(

@@ -148,7 +148,7 @@ public final class OTLPLiveExporter: @unchecked Sendable {
 
     /// Sends one batch; false when it failed (and was dropped).
     private func send(_ batch: [AssembledSpan], with poster: OTLPPoster, lastFailureReport: inout UInt64) -> Bool {
-        let body = Array(OTLPEncoder.tracesData(batch, known: nil, addresses: settings.addresses).utf8)
+        let body = Array(OTLPEncoder.tracesData(batch, keepsEveryParent: true, addresses: settings.addresses).utf8)
         let failure = poster.post(body)
         condition.lock()
         counters.requestsSent += 1

@@ -3,7 +3,8 @@ import TraceFormat
 
 /// Rebuilds spans from events: `rpc.send` … `rpc.reply.receive`/`rpc.failure` is a client span (a producer span
 /// for `enqueue`), `rpc.receive` … `rpc.reply.send` a server span, `span.start` … `span.end` an internal span,
-/// `executor.dequeue` … `executor.commit` a consumer span (the leader processing one order), and any other span id
+/// `executor.dequeue` … `executor.commit` a consumer span (the leader processing one order; a child of its order's
+/// producer span, with a link to it, when its events name that span as `parent`), and any other span id
 /// an internal span from its first to its last event. The other events of a span (logs, protocol events) become
 /// its events. The file export (`assemble`) and the live export (`LiveSpanAssembler`) use the same rules.
 public enum SpanAssembler {
@@ -67,8 +68,19 @@ public enum SpanAssembler {
         }
         let parent = events.lazy.compactMap(\.parentSpanID).first
         let others = events.filter { $0 != start && $0 != end }
-        return AssembledSpan(
+        var span = AssembledSpan(
             traceID: traceID, spanID: start.spanID ?? "", parentSpanID: parent, node: start.node, pid: start.pid,
             kind: kind, name: name, start: start, end: end, events: others)
+        // A consumer span's recorded parent is the producer span of its order (the ticket's `parentSpanId`).
+        if kind == .consumer, let parent, HexID.isValid(parent, length: 16) {
+            span.links.append(AssembledSpan.Link(traceID: traceID, spanID: parent, relation: "producer"))
+        }
+        // … and its `executor.dequeue` names the queue's span that handed the lease out.
+        if kind == .consumer, let dequeue = start.payload(ExecutorDequeue.self), let trace = dequeue.leaseTrace,
+            let lease = dequeue.leaseSpan, HexID.isValid(trace, length: 32), HexID.isValid(lease, length: 16)
+        {
+            span.links.append(AssembledSpan.Link(traceID: trace, spanID: lease, relation: "lease"))
+        }
+        return span
     }
 }

@@ -27,23 +27,28 @@ public enum TraceShaper {
         )
     }
 
-    /// Consumer spans (`executor.dequeue` … `executor.commit`) without a recorded parent become children of the
-    /// trace's producer span (the orchestrator's `enqueue` call) and link to it; each links to its lease when
-    /// `leases` knows it.
+    /// Consumer spans (`executor.dequeue` … `executor.commit`) whose recorded parent (the ticket's `parentSpanId`,
+    /// already linked by `SpanAssembler`) is not in the trace, or that have none (runs recorded before tickets
+    /// carried it), become children of the trace's producer span (the orchestrator's `enqueue` call) and link to
+    /// it; each links to its lease when `leases` knows it and `SpanAssembler` did not already link it (from
+    /// the `executor.dequeue`'s `lease_span`).
     public static func joinQueueSpans(_ spans: inout [AssembledSpan], leases: [LeaseKey: AssembledSpan.Link]) {
         let ids = Set(spans.map(\.spanID))
         let producer =
             spans.first { $0.kind == .producer && $0.end.map { SpanEventFields.status($0) } == "ok" }
             ?? spans.first { $0.kind == .producer }
         for index in spans.indices where spans[index].kind == .consumer {
-            if let producer {
-                if spans[index].parentSpanID.map({ !ids.contains($0) }) ?? true {
-                    spans[index].parentSpanID = producer.spanID
-                }
+            let hasProducerLink = spans[index].links.contains { $0.relation == "producer" }
+            if let producer, !hasProducerLink || spans[index].parentSpanID.map({ !ids.contains($0) }) ?? true {
+                // Runs recorded before tickets carried `parentSpanId` (or whose producer span was lost): join to
+                // the trace's producer span.
+                spans[index].parentSpanID = producer.spanID
+                spans[index].links.removeAll { $0.relation == "producer" }
                 spans[index].links.append(
                     AssembledSpan.Link(traceID: producer.traceID, spanID: producer.spanID, relation: "producer"))
             }
-            if let dequeue = spans[index].start.payload(ExecutorDequeue.self), let lease = dequeue.lease,
+            if !spans[index].links.contains(where: { $0.relation == "lease" }),
+                let dequeue = spans[index].start.payload(ExecutorDequeue.self), let lease = dequeue.lease,
                 let link = leases[LeaseKey(order: dequeue.order.lowercased(), lease: lease)]
             {
                 spans[index].links.append(link)

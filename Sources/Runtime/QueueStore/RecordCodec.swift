@@ -6,7 +6,10 @@ import OrderQueueCore
 /// bounds as the wire (`QueueBounds`): a record that decodes to something the queue would refuse is corruption.
 public enum RecordCodec {
     enum Tag: UInt8 {
+        /// `enqueued` without the ticket's `parentSpanId`: written by earlier versions, still read.
         case enqueued = 1, leased, committed, returned, epoch, counters, deliveries
+        /// `enqueued` whose ticket ends with its `parentSpanId` (optional string): written from now on.
+        case enqueuedWithSpan
     }
 
     static let smallInts = -(1 << 31)...(1 << 31)
@@ -16,7 +19,7 @@ public enum RecordCodec {
     static func encode(_ record: QueueRecord, into writer: inout ByteWriter) {
         switch record {
         case .enqueued(let order):
-            writer.byte(Tag.enqueued.rawValue)
+            writer.byte(Tag.enqueuedWithSpan.rawValue)
             writer.string(order.orderId)
             writer.int(order.priority.shippingWeight)
             writer.int(order.priority.countryRank)
@@ -24,6 +27,7 @@ public enum RecordCodec {
             writer.uvarint(order.enqueueSequence)
             writer.varint(order.enqueuedAtNanos)
             encode(order.ticket, into: &writer)
+            writer.optionalString(order.ticket.parentSpanId)
         case .leased(let lease):
             writer.byte(Tag.leased.rawValue)
             writer.uvarint(lease.id)
@@ -81,14 +85,14 @@ public enum RecordCodec {
         guard let tag = Tag(rawValue: try reader.byte()) else { throw DecodeFailure("unknown record type") }
         let record: QueueRecord
         switch tag {
-        case .enqueued:
+        case .enqueued, .enqueuedWithSpan:
             let orderId = try orderID(&reader)
             let priority = OrderPriority(
                 shippingWeight: try reader.int(in: smallInts), countryRank: try reader.int(in: counts),
                 sizeBonus: try reader.int(in: smallInts))
             let sequence = try reader.uvarint()
             let enqueuedAt = try reader.varint()
-            let ticket = try decodeTicket(&reader)
+            let ticket = try decodeTicket(&reader, withSpan: tag == .enqueuedWithSpan)
             record = .enqueued(
                 QueuedOrder(
                     orderId: orderId, priority: priority, enqueueSequence: sequence, enqueuedAtNanos: enqueuedAt,
@@ -148,7 +152,8 @@ public enum RecordCodec {
         return epoch
     }
 
-    private static func decodeTicket(_ reader: inout ByteReader) throws -> OrderTicket {
+    /// A ticket; `withSpan` when the record's format ends it with the `parentSpanId` (`enqueuedWithSpan`).
+    private static func decodeTicket(_ reader: inout ByteReader, withSpan: Bool) throws -> OrderTicket {
         let orderId = try orderID(&reader)
         let count = try reader.int(in: 0...QueueBounds.maxItems)
         var items: [CheckoutRequest.Item] = []
@@ -162,7 +167,8 @@ public enum RecordCodec {
             orderId: orderId, items: items,
             shippingMethod: try reader.optionalString(maxBytes: QueueBounds.maxFieldBytes),
             country: try reader.optionalString(maxBytes: QueueBounds.maxFieldBytes),
-            traceId: try reader.optionalString(maxBytes: QueueBounds.maxFieldBytes))
+            traceId: try reader.optionalString(maxBytes: QueueBounds.maxFieldBytes),
+            parentSpanId: withSpan ? try reader.optionalString(maxBytes: 16) : nil)
         if let problem = QueueBounds.problem(ticket: ticket) { throw DecodeFailure(problem) }
         return ticket
     }

@@ -63,10 +63,13 @@ public final class RPCClient: Sendable {
     // MARK: JSON-RPC
 
     /// Calls `method` and decodes its result. Blocks the calling thread until the reply or the deadline.
-    /// - Parameter context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    /// - Parameters:
+    ///   - context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    ///   - callSpan: the call's own span, when the caller made it beforehand (to name it in `params`, as an order
+    ///     ticket names its enqueue call); nil: a child of `context`.
     public func call<Params: Encodable, Result: Decodable>(
         _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
-        deadline: Duration? = nil
+        callSpan: TraceContext? = nil, deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
         let body: Data
@@ -76,8 +79,40 @@ public final class RPCClient: Sendable {
             throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
         }
         return try exchange(
-            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            method, body: body, messageNumber: id, returning: Result.self, context: context, callSpan: callSpan,
             deadline: deadline)
+    }
+
+    /// Calls `method` like `call`, and also returns the server's span of the call: the span the server named in
+    /// its reply's `traceparent`, when the server took the request as a traced message (it echoed the message
+    /// id) and the header is a valid one of the call's trace; nil otherwise. Lets a caller link to the span in
+    /// which the server did the work (a lease handed out, for example).
+    public func callReportingServerSpan<Params: Encodable, Result: Decodable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, callSpan: TraceContext,
+        deadline: Duration? = nil
+    ) throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        let body: Data
+        do {
+            body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
+        } catch {
+            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
+        }
+        var server: TraceContext?
+        let expectedMessage = "\(recorder.node)-\(recorder.pid)-\(id)"
+        let traced = propagatesContext
+        let result = try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: nil, callSpan: callSpan,
+            deadline: deadline
+        ) { headers in
+            guard traced, headers[WireHeader.messageID] == expectedMessage,
+                let text = headers[WireHeader.traceparent], text.utf8.count <= TraceContext.maxTraceparentBytes,
+                let parsed = TraceContext(traceparent: text), parsed.traceID == callSpan.traceID,
+                parsed.spanID != callSpan.spanID
+            else { return }
+            server = TraceContext(traceID: parsed.traceID, spanID: parsed.spanID, parentSpanID: callSpan.spanID)
+        }
+        return (result, server)
     }
 
     /// Calls `method` with params that are already JSON (for example one order sent to several services:
@@ -98,11 +133,12 @@ public final class RPCClient: Sendable {
     /// Sends a JSON-RPC request body and decodes its reply.
     private func exchange<Result: Decodable>(
         _ method: String, body: Data, messageNumber: UInt64, returning: Result.Type, context: TraceContext?,
-        deadline: Duration?
+        callSpan: TraceContext? = nil, deadline: Duration?, replyHeaders: (([String: String]) -> Void)? = nil
     ) throws(RPCCallError) -> Result {
         let exchange = try perform(
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
-            context: context, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
+            context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
+        replyHeaders?(exchange.headers)
         let reply: JSONRPCReply<Result>
         do {
             reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)
@@ -138,6 +174,24 @@ public final class RPCClient: Sendable {
         return try outcome.get()
     }
 
+    /// The async form of `callReportingServerSpan`: the blocking exchange runs off the concurrency pool.
+    public func callReportingServerSpan<Params: Encodable & Sendable, Result: Decodable & Sendable>(
+        _ method: String, _ params: Params, returning: Result.Type = Result.self, callSpan: TraceContext,
+        deadline: Duration? = nil
+    ) async throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
+        let outcome: Swift.Result<(Result, TraceContext?), RPCCallError> = await Self.asyncCalls.run {
+            do throws(RPCCallError) {
+                let answer = try self.callReportingServerSpan(
+                    method, params, returning: Result.self, callSpan: callSpan, deadline: deadline)
+                return .success((answer.result, answer.serverSpan))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let (result, server) = try outcome.get()
+        return (result, server)
+    }
+
     // MARK: Plain HTTP
 
     /// A plain HTTP request to the peer (for routes such as `/checkout` or `/healthz`), traced like a call.
@@ -159,9 +213,9 @@ public final class RPCClient: Sendable {
 
     private func perform(
         operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
-        context: TraceContext?, deadline: Duration, messageNumber: UInt64
+        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) throws(RPCCallError) -> CurlConnection.Exchange {
-        let trace = context?.child() ?? TraceContext.newTrace()
+        let trace = callSpan ?? context?.child() ?? TraceContext.newTrace()
         let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
         let deadlineMs = deadline.wholeMilliseconds
         let started = MonotonicClock.nanos()

@@ -21,12 +21,15 @@ extension RPCClient {
     /// Calls `method` and decodes its result, blocking the calling thread until the reply or the deadline.
     /// - Parameters:
     ///   - context: the caller's span; the call becomes part of its trace (a new trace otherwise).
+    ///   - callSpan: the call's own span when the caller made it (e.g. to name it in `params`); nil: a child of
+    ///     `context`.
     ///   - deadline: the client's default deadline when nil.
     public func call<Params, Result>(
         _ method: RPCMethod<Params, Result>, _ params: Params, context: TraceContext? = nil,
-        deadline: Duration? = nil
+        callSpan: TraceContext? = nil, deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
-        try call(method.name, params, returning: Result.self, context: context, deadline: deadline)
+        try call(
+            method.name, params, returning: Result.self, context: context, callSpan: callSpan, deadline: deadline)
     }
 
     /// Calls `method` with its params already encoded (one order sent to several services, encoded once).
@@ -37,6 +40,14 @@ extension RPCClient {
     ) throws(RPCCallError) -> Result {
         try call(
             method.name, encodedParams: encodedParams, returning: Result.self, context: context, deadline: deadline)
+    }
+
+    /// The async form of `RPCClient.callReportingServerSpan`: the result and the server's span of the call.
+    public func callReportingServerSpan<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ params: Params, callSpan: TraceContext, deadline: Duration? = nil
+    ) async throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
+        try await callReportingServerSpan(
+            method.name, params, returning: Result.self, callSpan: callSpan, deadline: deadline)
     }
 
     /// The async form of `call(_:_:context:deadline:)`.

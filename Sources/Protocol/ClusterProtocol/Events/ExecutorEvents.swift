@@ -10,26 +10,39 @@ public struct ExecutorDequeue: TraceEventPayload {
     public var lease: UInt64?
     public var delivery: Int?
     public var slot: Int?
+    /// The trace and span of the queue's `lease` call that handed the lease out (`lease_trace`, `lease_span`),
+    /// when the executor learnt them from the reply: the consumer span's link to its lease.
+    public var leaseTrace: String?
+    public var leaseSpan: String?
 
-    public init(order: String, epoch: Epoch?, lease: UInt64?, delivery: Int?, slot: Int?) {
+    public init(
+        order: String, epoch: Epoch?, lease: UInt64?, delivery: Int?, slot: Int?, leaseTrace: String? = nil,
+        leaseSpan: String? = nil
+    ) {
         self.order = order
         self.epoch = epoch
         self.lease = lease
         self.delivery = delivery
         self.slot = slot
+        self.leaseTrace = leaseTrace
+        self.leaseSpan = leaseSpan
     }
 
     public func encoded() -> [String: TraceValue] {
         var data = [String: TraceValue].lease(order: order, epoch: epoch, lease: lease)
         data.put("delivery", delivery)
         data.put("slot", slot)
+        data.put("lease_trace", leaseTrace)
+        data.put("lease_span", leaseSpan)
         return data
     }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(
             order: try fields.order(), epoch: try fields.epoch("epoch"), lease: try fields.leaseID(),
-            delivery: try fields.count("delivery"), slot: try fields.count("slot"))
+            delivery: try fields.count("delivery"), slot: try fields.count("slot"),
+            leaseTrace: try fields.string("lease_trace", maxBytes: 32),
+            leaseSpan: try fields.string("lease_span", maxBytes: 16))
     }
 }
 

@@ -65,14 +65,25 @@ extension ExecutorNode {
         guard let trace = event.trace else { return }
         var lease: UInt64?
         if case .int(let number)? = trace.data["lease"] { lease = UInt64(exactly: number) }
+        var data = trace.data
+        if trace.kind == .executorDequeue, let lease, let span = leaseSpans.removeValue(forKey: lease) {
+            // The queue's span that handed the lease out: the consumer span links to it (live and in files).
+            data["lease_trace"] = .string(span.traceID)
+            data["lease_span"] = .string(span.spanID)
+        }
         recorder.record(
             trace.kind, context: trace.order.map { Self.trace(of: $0, lease: lease, node: recorder.node) },
-            data: trace.data)
+            data: data)
     }
+
+    /// At most this many lease spans wait for their `executor.dequeue` (renewed leases never get one).
+    static let maximumLeaseSpans = 256
 
     /// The trace of an order's execution: the checkout's trace id from the ticket when it is one. The span id is
     /// derived from the order, the lease and the node, so that `executor.dequeue`, the ack call and
-    /// `executor.commit` of one lease form one span (the consumer span of the OTLP export).
+    /// `executor.commit` of one lease form one span (the consumer span of the OTLP export). Its parent is the
+    /// ticket's `parentSpanId` (the orchestrator's enqueue call) when that is a valid span id of the ticket's
+    /// trace, so that the order's trace has one root, live as in the file export.
     static func trace(of order: QueuedOrder, lease: UInt64?, node: String) -> TraceContext {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
         for byte in "\(order.orderId)|\(lease ?? 0)|\(node)".utf8 {
@@ -80,10 +91,12 @@ extension ExecutorNode {
         }
         let hex = String(hash | 1, radix: 16)
         let span = String(repeating: "0", count: 16 - hex.count) + hex
-        for candidate in [order.ticket.traceId, order.orderId].compactMap({ $0 }) {
-            if let parent = TraceContext(traceparent: "00-\(candidate)-\(span)-01") {
-                return TraceContext(traceID: parent.traceID, spanID: span)
-            }
+        if let traceId = order.ticket.traceId, let parsed = TraceContext(traceparent: "00-\(traceId)-\(span)-01") {
+            let parent = order.ticket.parentSpanId.flatMap { QueueBounds.isSpanID($0) ? $0 : nil }
+            return TraceContext(traceID: parsed.traceID, spanID: span, parentSpanID: parent)
+        }
+        if let parsed = TraceContext(traceparent: "00-\(order.orderId)-\(span)-01") {
+            return TraceContext(traceID: parsed.traceID, spanID: span)
         }
         return TraceContext.newTrace()
     }
@@ -95,16 +108,21 @@ extension ExecutorNode {
         let queue = self.queue
         calls[call.id] = Task { [weak self] in
             do {
-                let reply = try await queue.call(QueueRPC.lease, request, context: nil)
-                await self?.leased(call, reply)
+                let answer = try await queue.callReportingServerSpan(
+                    QueueRPC.lease, request, callSpan: TraceContext.newTrace())
+                await self?.leased(call, answer.result, queueSpan: answer.serverSpan)
             } catch {
                 await self?.leaseFailed(call, error)
             }
         }
     }
 
-    private func leased(_ call: WorkCall, _ reply: LeaseReply) {
+    private func leased(_ call: WorkCall, _ reply: LeaseReply, queueSpan: TraceContext?) {
         calls[call.id] = nil
+        if case .leased(let lease, _, false, _) = reply, let queueSpan {
+            if leaseSpans.count >= Self.maximumLeaseSpans { leaseSpans.removeAll() }
+            leaseSpans[lease.id] = queueSpan
+        }
         apply(instance.onLeaseReply(call, LeaseAnswer(reply), now: monotonic()))
     }
 

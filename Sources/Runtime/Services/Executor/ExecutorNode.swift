@@ -26,6 +26,9 @@ public actor ExecutorNode {
     var generation: UInt64 = 0
     /// Queue calls under way, by call id (each an owned task that feeds its outcome back).
     var calls: [UInt64: Task<Void, Never>] = [:]
+    /// The queue's span of each lease call that handed out a lease, by lease id, until its `executor.dequeue` is
+    /// recorded (bounded by `ExecutorNode.maximumLeaseSpans`).
+    var leaseSpans: [UInt64: TraceContext] = [:]
     /// One send queue per peer, drained by one owned task each.
     let outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation]
     private let outboxStreams: [Int: (stream: AsyncStream<BullyEnvelope>, client: RPCClient)]

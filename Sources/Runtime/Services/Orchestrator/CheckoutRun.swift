@@ -46,9 +46,13 @@ struct CheckoutRun {
             log(line)
         case .askServices(let orderID, let order):
             return ask(orderID: orderID, order: order)
-        case .enqueue(let ticket):
+        case .enqueue(var ticket):
+            // The enqueue call (the order's producer span) is made here so that the ticket can name it: the
+            // executors' consumer span becomes its child, and the order's trace keeps one root.
+            let call = context.trace.child()
+            ticket.parentSpanId = call.spanID
             let result = Result<Void, any Error> {
-                _ = try service.queue.call(QueueRPC.enqueue, ticket, context: context.trace)
+                _ = try service.queue.call(QueueRPC.enqueue, ticket, context: context.trace, callSpan: call)
             }
             return flow.onEnqueue(result)
         case .recordSuggestionsSkipped(let orderID, let reason):
