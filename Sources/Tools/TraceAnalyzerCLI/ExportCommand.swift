@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OTLP
+import TraceAnalysis
 import TraceExport
 
 /// `trace-analyzer export`: writes a run's traces for Perfetto, an OpenTelemetry collector, or ShiViz.
@@ -62,6 +63,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Only this order (its order id or trace id, or a prefix of at least 4 hex digits).")
     var order: String?
 
+    @Flag(help: "Show progress on stderr even when it is not a terminal (it is shown on a terminal anyway).")
+    var progress = false
+
     @Option(name: .customLong("node"), help: "Only events of this node (repeat for several).")
     var nodes: [String] = []
 
@@ -97,7 +101,8 @@ struct ExportCommand: ParsableCommand {
         do {
             summary = try TraceExporter.export(
                 inputs: inputs, format: format.exportFormat,
-                selection: ExportSelection(order: order, nodes: Set(nodes)), output: output, otlp: otlp)
+                selection: ExportSelection(order: order, nodes: Set(nodes)), output: output, otlp: otlp,
+                progress: ProgressReporter(enabled: progress || isatty(2) != 0))
         } catch {
             // A runtime failure (unreadable input, two files of one node, output not writable): no usage text.
             CLIOutput.diagnostic("error: \(error)")

@@ -10,6 +10,9 @@ import TraceFormat
 /// each batch re-reads the run and holds only its own traces' events. Events without a valid trace id (for
 /// example elections outside any request) are not exported.
 public struct OTLPExporter {
+    /// Shows how many events were read, on stderr (see `ProgressReporter`); nil shows nothing.
+    public var progress: ProgressReporter?
+
     /// How many events one batch may hold before the run is read again for the next batch.
     public var maximumEventsPerBatch: Int
 
@@ -49,7 +52,7 @@ public struct OTLPExporter {
         var leases: [TraceShaper.LeaseKey: AssembledSpan.Link] = [:]
         let poster = endpoint.map { OTLPPoster(url: $0, timeoutMilliseconds: 10_000) }
         var posted = Posted()
-        summary.problems = try source.forEachEvent { event in
+        summary.problems = try source.forEachEvent(progress: progress) { event in
             if let (key, link) = TraceShaper.lease(of: event) { leases[key] = link }
             guard selection.includes(event) else { return }
             summary.eventsSelected += 1
@@ -64,7 +67,7 @@ public struct OTLPExporter {
         for batch in batches(order, tallies: tallies) {
             let wanted = Set(batch)
             var events: [String: [TraceEvent]] = [:]
-            try source.forEachEvent { event in
+            try source.forEachEvent(progress: progress) { event in
                 guard selection.includes(event), let trace = event.traceID, wanted.contains(trace) else { return }
                 events[trace, default: []].append(event)
             }

@@ -20,6 +20,9 @@ import TraceFormat
 /// Memory: holds the selected RPC, span, election and queue events (not logs); use `--order`/`--node` to cut
 /// a big run.
 public struct PerfettoExporter {
+    /// Shows how many events were read, on stderr (see `ProgressReporter`); nil shows nothing.
+    public var progress: ProgressReporter?
+
     public init() {}
 
     /// Exports the selected events of `source` to `sink`.
@@ -33,7 +36,7 @@ public struct PerfettoExporter {
         var nodes = Set(source.fileNodes)
         var kept: [TraceEvent] = []
         var lastNanos: [String: Int64] = [:]
-        summary.problems = try source.forEachEvent { event in
+        summary.problems = try source.forEachEvent(progress: progress) { event in
             runStart = min(runStart, event.wallTimeNanos)
             nodes.insert(event.node)
             guard selection.includes(event) else { return }

@@ -20,7 +20,15 @@ extension RunLoader {
     /// not grow with the run).
     /// - Returns: the problems found (damage, malformed lines), one line each; reading goes on past them.
     @discardableResult
-    func forEachEvent(_ body: (TraceEvent) throws -> Void) throws -> [String] {
-        try forEachEventInFileOrder { _, event in try body(event) }.flatMap(\.problems)
+    func forEachEvent(
+        progress: ProgressReporter? = nil, _ body: (TraceEvent) throws -> Void
+    ) throws -> [String] {
+        var count = 0
+        defer { progress?.done() }
+        return try forEachEventInFileOrder { _, event in
+            count += 1
+            progress?.tick(count)
+            try body(event)
+        }.flatMap(\.problems)
     }
 }

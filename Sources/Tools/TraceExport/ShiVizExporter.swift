@@ -16,6 +16,9 @@ import TraceFormat
 /// Memory: holds the selected events; ShiViz itself is only comfortable with a few thousand events, so use
 /// `--order` and `--node` for real runs.
 public struct ShiVizExporter {
+    /// Shows how many events were read, on stderr (see `ProgressReporter`); nil shows nothing.
+    public var progress: ProgressReporter?
+
     /// The log-parsing regular expression on line 1 (valid for JavaScript and ICU / `NSRegularExpression`).
     public static let parserRegex = #"(?<host>\S+) (?<clock>\{.*\})\n(?<event>.*)"#
     /// The note for the user: the clocks in the file are not the run's.
@@ -35,7 +38,7 @@ public struct ShiVizExporter {
     {
         var summary = ExportSummary()
         var perHost: [String: [TraceEvent]] = [:]
-        summary.problems = try source.forEachEvent { event in
+        summary.problems = try source.forEachEvent(progress: progress) { event in
             guard selection.includes(event) else { return }
             summary.eventsSelected += 1
             perHost[Self.host(event.node), default: []].append(event)

@@ -16,15 +16,24 @@ public enum TraceExporter {
     /// or files. Two files of one node are refused (`RunLoadError`).
     public static func export(
         inputs: [String], format: ExportFormat, selection: ExportSelection = ExportSelection(), output: String,
-        otlp: OTLPExporter = OTLPExporter()
+        otlp: OTLPExporter = OTLPExporter(), progress: ProgressReporter? = nil
     ) throws -> ExportSummary {
         let source = try RunLoader.forExport(inputs: inputs)
         let sink = try TextSink(path: output)
         let summary: ExportSummary
         switch format {
-        case .perfetto: summary = try PerfettoExporter().export(source, selection: selection, to: sink)
-        case .otlp: summary = try otlp.export(source, selection: selection, to: sink)
-        case .shiviz: summary = try ShiVizExporter().export(source, selection: selection, to: sink)
+        case .perfetto:
+            var exporter = PerfettoExporter()
+            exporter.progress = progress
+            summary = try exporter.export(source, selection: selection, to: sink)
+        case .otlp:
+            var exporter = otlp
+            exporter.progress = progress
+            summary = try exporter.export(source, selection: selection, to: sink)
+        case .shiviz:
+            var exporter = ShiVizExporter()
+            exporter.progress = progress
+            summary = try exporter.export(source, selection: selection, to: sink)
         }
         try sink.close()
         return summary
