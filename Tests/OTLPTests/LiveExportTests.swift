@@ -40,10 +40,16 @@ struct LiveExportTests {
         #expect(drained?.waiting.isEmpty == true && drained?.leases.isEmpty == true, "the queue did not drain")
         Thread.sleep(forTimeInterval: 1.5)  // three export intervals
         let metrics = String(decoding: try outsider.request("GET", "/metrics").body, as: UTF8.self)
-        #expect(metrics.contains(#"otlp_spans_dropped_total{reason="inbox_full"} 0"#), "\(metrics.prefix(400))")
+        let lines = metrics.split(separator: "\n")
         #expect(
-            metrics.split(separator: "\n").contains {
-                $0.hasPrefix("otlp_spans_exported_total ") && !$0.hasSuffix(" 0")
+            lines.contains {
+                $0.hasPrefix("bookstore_otlp_spans_dropped_total{") && $0.contains(#"reason="inbox_full""#)
+                    && $0.hasSuffix(" 0")
+            }, "\(metrics.prefix(400))")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("bookstore_otlp_spans_exported_total") && !$0.hasPrefix("bookstore_otlp_spans_exported_total_")
+                    && !$0.hasSuffix(" 0")
             })
         cluster.supervisor.stop()  // a clean stop: every exporter sends what is left
 
