@@ -177,7 +177,12 @@ struct LiveExportTests {
             #expect(span.attributes["rpc.method"]?.text == span.name)
             #expect(span.attributes["server.address"]?.text == "127.0.0.1", "\(span.name) \(span.attributes)")
             #expect(span.attributes["server.port"] != nil)
-            #expect(span.attributes["http.response.status_code"] != nil, "\(span.name) \(span.kind)")
+            // A call still in flight at the stop (a lease poll, under load) goes as an incomplete span: no answer,
+            // so no status; a failed call names its error instead.
+            let unanswered = span.attributes["bookstore.incomplete"] == .flag(true) || span.attributes["error.type"] != nil
+            #expect(
+                span.attributes["http.response.status_code"] != nil || unanswered,
+                "\(span.name) \(span.kind) \(span.attributes)")
         }
         let checkouts = spans.filter { $0.name == "POST /checkout" }
         #expect(checkouts.count == orders)
