@@ -15,10 +15,14 @@ public final class TextSink {
             handle = FileHandle.standardOutput
             ownsHandle = false
         } else {
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                let handle = FileHandle(forWritingAtPath: path)
-            else { throw TraceExportError.cannotWrite(path, "cannot create the file") }
-            self.handle = handle
+            // open(2) in place, never Foundation's createFile: that writes a new file and renames it over `path`,
+            // which replaced /dev/null with a regular file (`export --otlp-endpoint` without `-o`) and would cut a
+            // symbolic link or a named pipe the user gave.
+            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                throw TraceExportError.cannotWrite(path, String(cString: strerror(errno)))
+            }
+            self.handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             ownsHandle = true
         }
         buffer.reserveCapacity(1 << 16)
