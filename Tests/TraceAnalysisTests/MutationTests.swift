@@ -23,10 +23,8 @@ struct MutationTests {
     ///
     /// On main 8245064 (seed 1, 20 positions, `traces/samples/clean-failover`) 14 operators were listed: the eight
     /// issue 11 names as missed, future-entry-point (5/20), and the damage operators with false violations. The
-    /// clock, message and domain rules added since catch and name all of them except these damage cases:
-    /// a bit flip in a few positions (seed 1, 2 and 3: 58 of 60) still gives a false violation — a flip in the
-    /// verification or orchestrator file that the reader does not notice as damage.
-    static let expectedMissesUntilFixed: Set<String> = ["bit-flip"]
+    /// clock, message and domain rules and the damage-aware verdicts added since catch all of them: the list is empty.
+    static let expectedMissesUntilFixed: Set<String> = []
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 

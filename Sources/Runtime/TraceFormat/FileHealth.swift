@@ -50,6 +50,10 @@ public struct FileHealth: Sendable, Equatable, Encodable {
     public var unsupportedVersionLines = 0
     /// The first unsupported version met.
     public var unsupportedVersion: Int?
+    /// When a member failed its check (CRC-32 or length): the first line read from the first gzip member that did not
+    /// decode whole. The check comes only after a member's lines were delivered, so its lines, and the ones read
+    /// after it, are suspect (docs/trace-format.md §1.7): a flipped bit can change an id and keep the line well-formed.
+    public var suspectFromLine: Int?
 
     /// Why the run cannot be verified because of this file (events of it cannot be read), or nil: a file that is
     /// not gzip or cannot be read, or whose events are in a format version this reader does not support (the whole

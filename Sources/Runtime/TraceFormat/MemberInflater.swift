@@ -31,13 +31,15 @@ public final class MemberInflater {
 
     /// Decompresses the file at `path` from `startOffset` (0 or a member's start), like
     /// `GzipDecompressor.decompressFile(at:startOffset:onResume:_:)`, with the same damage reports.
+    /// `onTail` gets the offset where zlib takes over (the first member that did not decode whole).
     public func decompressFile(
         at path: String, startOffset: Int = 0, onResume: (Int) throws -> Void,
-        _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
+        onTail: (Int) throws -> Void = { _ in }, _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [GzipDamage] {
         guard let tail = try wholeMembers(at: path, startOffset: startOffset, { _, chunk in try consume(chunk) }) else {
             return []
         }
+        try onTail(tail)
         // A cut, damaged or oversized member: zlib reads the rest and reports what it finds.
         return try GzipDecompressor().decompressFile(at: path, startOffset: tail, onResume: onResume, consume)
     }

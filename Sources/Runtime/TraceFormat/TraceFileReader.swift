@@ -105,6 +105,7 @@ public struct TraceFileReader {
             try onEvent(event, lineBase + health.lines)
         }
 
+        var tailLine: Int?
         do {
             let damages = try MemberInflater().decompressFile(
                 at: path, startOffset: offset,
@@ -114,6 +115,7 @@ public struct TraceFileReader {
                     health.droppedTailBytes += pending.count
                     pending.removeAll(keepingCapacity: true)
                 },
+                onTail: { _ in tailLine = lineBase + health.lines + 1 },
                 { chunk in
                     guard let base = chunk.baseAddress else { return }
                     var start = 0
@@ -134,6 +136,11 @@ public struct TraceFileReader {
                 })
             health.droppedTailBytes += pending.count
             for damage in damages { health.record(damage) }
+            // Only a failed check makes the lines before the damage suspect: invalid deflate data (also what a cut
+            // member followed by a restart's new member gives) stops decoding where it is met.
+            if damages.contains(where: Self.failedCheck), let tailLine {
+                health.suspectFromLine = min(health.suspectFromLine ?? tailLine, tailLine)
+            }
             // Not gzip at all (nothing could be read, and it does not start like gzip): the file is unreadable.
             if offset == 0, health.events == 0, health.malformedCount == 0, let refusal = try Self.notGzip(path) {
                 health.unreadable = refusal
@@ -176,5 +183,11 @@ public struct TraceFileReader {
             return "wrong type at \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\""
         @unknown default: return "\(error)"
         }
+    }
+
+    /// True for a member whose data decoded but whose CRC-32 or length did not match (zlib's messages).
+    static func failedCheck(_ damage: GzipDamage) -> Bool {
+        guard case .corrupt(_, let message) = damage else { return false }
+        return message.contains("incorrect data check") || message.contains("incorrect length check")
     }
 }

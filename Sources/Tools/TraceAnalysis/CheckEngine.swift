@@ -158,6 +158,30 @@ class RunCheck {
         kept.append(finding)
     }
 
+    /// Turns each kept violation that rests on a suspect event (`suspectLine` gives the first suspect line of a
+    /// node's file, if any) into an unverifiable warning that says so (§1.7: a member that failed its check).
+    func downgradeViolations(restingOn suspectLine: (String) -> Int?) {
+        for index in kept.indices where kept[index].severity == .violation {
+            let suspect = kept[index].events.first { reference in
+                guard let first = suspectLine(reference.node), let location = reference.location,
+                    let line = location.split(separator: ":").last.flatMap({ Int($0) })
+                else { return false }
+                return line >= first
+            }
+            guard let suspect else { continue }
+            kept[index].severity = .warning
+            kept[index].title += " (unverifiable: evidence from a damaged gzip member)"
+            kept[index].steps.append(
+                "\(suspect.label) was read from \(suspect.location ?? suspect.node), at or after the start of the "
+                    + "gzip member that failed its check: a flipped bit can change an id and leave the line "
+                    + "well-formed (trace format §1.7). Unverifiable, not a violation.")
+            violationCount -= 1
+            keptViolations -= 1
+            warningCount += 1
+            keptWarnings += 1
+        }
+    }
+
     /// Counts `count` findings of `severity` that are not kept (they show as omitted).
     func countOmitted(_ severity: Finding.Severity, _ count: Int) {
         guard count > 0 else { return }
@@ -213,6 +237,8 @@ public final class CheckEngine {
     public func finish(health: [FileHealth], partial: Bool = false) -> CheckReport {
         for file in health { state.health[file.node] = file }
         if !partial { for check in checks { check.finish(state) } }
+        let suspect = Dictionary(health.compactMap { file in file.suspectFromLine.map { (file.node, $0) } }) { min($0, $1) }
+        if !suspect.isEmpty { for check in checks { check.downgradeViolations(restingOn: { suspect[$0] }) } }
         return CheckReport(
             events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
             ledger: checks.lazy.compactMap { $0 as? ExactlyOnceCheck }.first?.ledger ?? OrderLedger())
