@@ -71,16 +71,23 @@ public final class RPCClient: Sendable {
         _ method: String, _ params: Params, returning: Result.Type = Result.self, context: TraceContext? = nil,
         callSpan: TraceContext? = nil, deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
-        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
-        let body: Data
-        do {
-            body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
-        } catch {
-            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
-        }
+        let (id, body) = try jsonRPCRequest(method, params)
         return try exchange(
             method, body: body, messageNumber: id, returning: Result.self, context: context, callSpan: callSpan,
             deadline: deadline)
+    }
+
+    /// The next message number and the JSON-RPC request body calling `method` with `params`.
+    private func jsonRPCRequest<Params: Encodable>(
+        _ method: String, _ params: Params
+    ) throws(RPCCallError) -> (id: UInt64, body: Data) {
+        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
+        do {
+            let request = JSONRPCRequest(id: .number(Int64(id)), method: method, params: params)
+            return (id, try JSONCoding.encoder.encode(request))
+        } catch {
+            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
+        }
     }
 
     /// Calls `method` like `call`, and also returns the server's span of the call: the span the server named in
@@ -91,13 +98,7 @@ public final class RPCClient: Sendable {
         _ method: String, _ params: Params, returning: Result.Type = Result.self, callSpan: TraceContext,
         deadline: Duration? = nil
     ) throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
-        let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
-        let body: Data
-        do {
-            body = try JSONCoding.encoder.encode(JSONRPCRequest(id: .number(Int64(id)), method: method, params: params))
-        } catch {
-            throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
-        }
+        let (id, body) = try jsonRPCRequest(method, params)
         var server: TraceContext?
         let expectedMessage = "\(recorder.node)-\(recorder.pid)-\(id)"
         let traced = propagatesContext
