@@ -1,44 +1,25 @@
 import Checkout
 import Foundation
-import Histogram
 import Logging
 import RPC
 import SeededRandom
-import Synchronization
 import TraceFormat
 
-/// Sends a mix of checkouts to the orchestrator from several threads over keep-alive connections and
-/// measures throughput, latency and outcomes.
+/// Sends a mix of checkouts to the orchestrator and measures throughput, latency and outcomes.
+///
+/// `concurrency` clients run at once, each on a thread of its own with a keep-alive connection of its own (one
+/// `RPCClient`, so one libcurl handle, per client). Closed loop (`schedule` nil): each client sends its next order
+/// when the previous one is answered, `orders` in all. Open loop (`schedule` set): request `i` is due at
+/// `start + i / rate`; the next free client sends it at that time (or as soon as one is free) and its latency
+/// counts from the due time, so a slow answer cannot hide the requests it held up (see `LatencyAccounting`).
 public struct LoadGenerator: Sendable {
-    /// What a run found.
-    public struct Report: Codable, Sendable {
-        public var orders: Int
-        public var concurrency: Int
-        public var seconds: Double
-        public var ordersPerSecond: Double
-        public var p50Ms: Double
-        public var p90Ms: Double
-        public var p99Ms: Double
-        public var maxMs: Double
-        /// Counts by outcome: `approved`, `rejected`, `http_<status>`, `transport_error`.
-        public var outcomes: [String: Int]
-        /// Counts by the kind of order sent.
-        public var sent: [String: Int]
-        /// Orders whose outcome differed from what their kind was built for.
-        public var unexpected: Int
-        /// Ids of approved orders (for checking that each was committed).
-        public var approvedOrderIDs: [String]
-        /// Requests sent again after a 503, a 409 "still in progress" or a transport failure (same key).
-        public var retries: Int
-        /// Orders that needed at least one retry.
-        public var retriedOrders: Int
-        /// Orders still without a decision after the last retry (their outcome is the last failure).
-        public var gaveUp: Int
-    }
-
     public var baseURL: String
+    /// Orders in a closed-loop run (an open-loop run sends `schedule.count`).
     public var orders: Int
+    /// Clients, i.e. threads and connections.
     public var concurrency: Int
+    /// The open-loop schedule; nil: closed loop.
+    public var schedule: OpenLoopSchedule?
     public var mix: OrderMix
     public var seed: UInt64
     public var deadline: Duration
@@ -49,6 +30,7 @@ public struct LoadGenerator: Sendable {
     /// How a refused or failed checkout is sent again.
     public var retry: CheckoutRetry
 
+    /// A closed-loop load of `orders` orders from `concurrency` clients.
     public init(
         baseURL: String, orders: Int, concurrency: Int, mix: OrderMix = .standard, seed: UInt64 = 42,
         deadline: Duration = .seconds(5), year: Int, credential: ClusterCredential? = nil,
@@ -65,6 +47,21 @@ public struct LoadGenerator: Sendable {
         self.year = year
     }
 
+    /// An open-loop load on `schedule`, sent by at most `concurrency` clients at once.
+    public init(
+        baseURL: String, schedule: OpenLoopSchedule, concurrency: Int, mix: OrderMix = .standard, seed: UInt64 = 42,
+        deadline: Duration = .seconds(5), year: Int, credential: ClusterCredential? = nil,
+        retry: CheckoutRetry = CheckoutRetry()
+    ) {
+        self.init(
+            baseURL: baseURL, orders: schedule.count, concurrency: concurrency, mix: mix, seed: seed,
+            deadline: deadline, year: year, credential: credential, retry: retry)
+        self.schedule = schedule
+    }
+
+    /// The requests this run sends.
+    public var total: Int { schedule?.count ?? orders }
+
     /// Runs the load; `progress` is called with the number of finished orders (from worker threads).
     ///
     /// Only a tracing `recorder` (one with a trace file) sends trace metadata (clock, message id, sender,
@@ -72,49 +69,48 @@ public struct LoadGenerator: Sendable {
     /// trace explains, and every untraced load process would claim the same node id.
     public func run(recorder: TraceRecorder, progress: @escaping @Sendable (Int) -> Void = { _ in }) -> Report {
         let logger = Logger(label: "load") { _ in SwiftLogNoOpLogHandler() }
-        let client = RPCClient(
-            peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline,
-            propagatesContext: recorder.isTracing, credential: credential)
-        let tally = Tally(threads: concurrency)
+        // One client per thread: each has its own pool, so each thread keeps one connection of its own.
+        let clients = (0..<concurrency).map { _ in
+            RPCClient(
+                peer: "orchestrator", baseURL: baseURL, recorder: recorder, logger: logger, defaultDeadline: deadline,
+                propagatesContext: recorder.isTracing, credential: credential)
+        }
+        let tally = LoadTally(threads: concurrency)
         // One Idempotency-Key per order: unique to this run, the same for every retry of the order.
         let runKey = "load-" + UUID().uuidString.lowercased()
-        let next = NextIndex()
-        let started = ContinuousClock.now
+        let next = LoadTally.NextIndex()
+        let (schedule, total) = (self.schedule, self.total)
+        // An open loop starts a little ahead, so that the threads are up before the first request is due.
+        let start = MonotonicClock.nanos() + (schedule == nil ? 0 : 20_000_000)
         ConcurrentClients.run(concurrency) { thread in
-            var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
-            var local = Tally.Counts()
-            while let index = next.take(limit: orders) {
+            var local = LoadTally.Counts()
+            while let index = next.take(limit: total) {
                 var generator = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
                 let kind = mix.kind(using: &generator)
                 let order = mix.order(kind, year: year, using: &generator)
-                local.sent[kind.rawValue, default: 0] += 1
                 let body = (try? JSONEncoder().encode(order)) ?? Data()
-                let begin = ContinuousClock.now
+                var intended = schedule?.intendedTime(of: index, start: start)
+                if let due = intended { Self.sleep(until: due) }
+                let sentAt = MonotonicClock.nanos()
+                if intended == nil { intended = sentAt }
                 let sent = retry.send(
-                    body: body, key: "\(runKey)-\(index)", client: client, jitter: &generator)
-                let outcome = sent.outcome
-                local.retries += sent.retries
-                if sent.retries > 0 { local.retriedOrders += 1 }
-                if sent.gaveUp { local.gaveUp += 1 }
-                let approvedID = outcome == "approved" ? sent.orderID : nil
-                let elapsed = ContinuousClock.now - begin
-                _ = histogram.record(UInt64(max(0, elapsed.wholeNanoseconds)))
-                local.outcomes[outcome, default: 0] += 1
-                if let approvedID { local.approved.append(approvedID) }
-                if (kind == .valid) != (outcome == "approved") { local.unexpected += 1 }
+                    body: body, key: "\(runKey)-\(index)", client: clients[thread], jitter: &generator)
+                local.timing.record(intended: intended ?? sentAt, sent: sentAt, completed: MonotonicClock.nanos())
+                local.count(kind: kind, sent: sent)
                 progress(tally.finishOne())
             }
-            tally.store(thread: thread, histogram: histogram, counts: local)
+            tally.store(thread: thread, counts: local)
         }
-        let seconds = (ContinuousClock.now - started).secondsValue
-        let (histogram, counts) = tally.merged()
-        func ms(_ value: UInt64) -> Double { Double(value) / 1e6 }
+        let seconds = Double(MonotonicClock.nanos() &- start) / 1e9
         return Report(
-            orders: orders, concurrency: concurrency, seconds: seconds, ordersPerSecond: Double(orders) / seconds,
-            p50Ms: ms(histogram.valueAtPercentile(50)), p90Ms: ms(histogram.valueAtPercentile(90)),
-            p99Ms: ms(histogram.valueAtPercentile(99)), maxMs: ms(histogram.max), outcomes: counts.outcomes,
-            sent: counts.sent, unexpected: counts.unexpected, approvedOrderIDs: counts.approved.sorted(),
-            retries: counts.retries, retriedOrders: counts.retriedOrders, gaveUp: counts.gaveUp)
+            schedule: schedule, orders: total, concurrency: concurrency, seconds: seconds, counts: tally.merged())
+    }
+
+    /// Blocks the thread until the monotonic clock reads `nanos` (at once if it has passed).
+    static func sleep(until nanos: UInt64) {
+        var due = timespec(
+            tv_sec: Int(clamping: nanos / 1_000_000_000), tv_nsec: Int(clamping: nanos % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nil) == EINTR {}
     }
 }
 
@@ -159,74 +155,5 @@ extension LoadGenerator {
             }
         }
         throw LoadIdentityError.allBusy(candidates)
-    }
-}
-
-private final class NextIndex: Sendable {
-    private let next = Mutex(0)
-    func take(limit: Int) -> Int? {
-        next.withLock { next in
-            guard next < limit else { return nil }
-            defer { next += 1 }
-            return next
-        }
-    }
-}
-
-private final class Tally: Sendable {
-    struct Counts {
-        var outcomes: [String: Int] = [:]
-        var sent: [String: Int] = [:]
-        var unexpected = 0
-        var approved: [String] = []
-        var retries = 0
-        var retriedOrders = 0
-        var gaveUp = 0
-    }
-
-    private struct Slots {
-        var finished = 0
-        var histograms: [Histogram<UInt64>?]
-        var counts: [Counts?]
-    }
-
-    private let slots: Mutex<Slots>
-
-    init(threads: Int) {
-        slots = Mutex(
-            Slots(histograms: Array(repeating: nil, count: threads), counts: Array(repeating: nil, count: threads)))
-    }
-
-    func finishOne() -> Int {
-        slots.withLock { slots in
-            slots.finished += 1
-            return slots.finished
-        }
-    }
-
-    func store(thread: Int, histogram: Histogram<UInt64>, counts local: Counts) {
-        slots.withLock { slots in
-            slots.histograms[thread] = histogram
-            slots.counts[thread] = local
-        }
-    }
-
-    func merged() -> (Histogram<UInt64>, Counts) {
-        slots.withLock { slots in
-            let (histograms, counts) = (slots.histograms, slots.counts)
-            var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
-            var total = Counts()
-            for item in histograms.compactMap({ $0 }) { histogram.add(item) }
-            for item in counts.compactMap({ $0 }) {
-                total.outcomes.merge(item.outcomes, uniquingKeysWith: +)
-                total.sent.merge(item.sent, uniquingKeysWith: +)
-                total.unexpected += item.unexpected
-                total.approved += item.approved
-                total.retries += item.retries
-                total.retriedOrders += item.retriedOrders
-                total.gaveUp += item.gaveUp
-            }
-            return (histogram, total)
-        }
     }
 }

@@ -1,5 +1,5 @@
-import Checkout
 import ArgumentParser
+import Checkout
 import Cluster
 import Foundation
 import Logging
@@ -7,14 +7,21 @@ import RPC
 import Services
 import TraceFormat
 
-/// `bookstore-bench checkout`: checkouts/s and latency against the real cluster (one process per service,
-/// tracing on), next to a baseline of the orchestrator answering `GET /healthz` over the same connections.
+/// `bookstore-bench checkout`: checkouts/s and latency against the real cluster (one process per service),
+/// closed loop with 1 and 8 clients (each with its own connection) tracing on, 8 clients tracing off, and an
+/// open loop at a fixed rate (latency from each order's intended send time), next to a baseline of the
+/// orchestrator answering `GET /healthz`; then the CPU each process spent per checkout, and the idle cluster's CPU.
 struct CheckoutBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "checkout", abstract: "Checkout throughput and latency on the real cluster, tracing on.")
+        commandName: "checkout",
+        abstract: "Checkout throughput, latency and CPU per checkout on the real cluster; the idle cluster's CPU.")
 
-    @Option(help: "Orders per measurement.") var orders: Int = 6000
-    @Option(parsing: .upToNextOption, help: "Client counts.") var clients: [Int] = [1, 8]
+    @Option(help: "Orders per closed-loop measurement.") var orders: Int = 6000
+    @Option(parsing: .upToNextOption, help: "Client counts (closed loop, tracing on).") var clients: [Int] = [1, 8]
+    @Option(help: "Open loop: orders per second (0: no open-loop row).") var rate: Double = 1000
+    @Option(help: "Open loop: seconds of sending.") var openSeconds: Double = 5
+    @Option(help: "Seconds over which the idle cluster's CPU is measured (0: not measured).") var idleSeconds: Double = 10
+    @Flag(help: "Also measure 8 clients with metrics off (what metrics cost).") var metricsCost = false
     @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
@@ -23,70 +30,94 @@ struct CheckoutBenchmark: ParsableCommand {
         var clients: Int
         var requests: Int
         var perSecond: Double
+        var intendedRate: Double?
         var p50Ms: Double
         var p90Ms: Double
         var p99Ms: Double
         var maxMs: Double
         var outcomes: [String: Int]
+        /// The most ESTABLISHED connections to the orchestrator seen while the row ran.
+        var connections: Int?
+        var fellBehind: Bool = false
+        /// The CPU column's label (nil: no CPU figures, e.g. the baseline).
+        var cpuLabel: String?
+    }
+
+    struct Results: Codable {
+        var rows: [Row] = []
+        var cpu = CPUBudget()
+        var idle: CPUBudget.Column?
+        var loadAverage: String?
+    }
+
+    func validate() throws {
+        guard orders > 0, !clients.isEmpty, clients.allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("--orders must be positive and --clients 1…64")
+        }
+        guard rate >= 0, rate <= 100_000, openSeconds > 0, openSeconds <= 600, (0...600).contains(idleSeconds) else {
+            throw ValidationError("--rate 0…100000, --open-seconds 0…600, --idle-seconds 0…600")
+        }
     }
 
     func run() throws {
-        var rows: [Row] = []
-        // Metrics on (as deployed), then the same cluster configuration with metrics off, to show their cost.
-        for metrics in [true, false] {
-            try withCluster(metrics: metrics) { url in
-                let recorder = TraceRecorder(node: "bench", writer: nil)
-                // Warm-up: connections, caches, the model's per-thread state.
-                _ = LoadGenerator(baseURL: url, orders: 500, concurrency: 8, year: CalendarDate.utcNow().year)
-                    .run(recorder: recorder)
-                for count in metrics ? clients : [clients.max() ?? 8] {
-                    if metrics { rows.append(baseline(url: url, clients: count, requests: orders)) }
-                    let report = LoadGenerator(
-                        baseURL: url, orders: orders, concurrency: count, seed: UInt64(count),
-                        year: CalendarDate.utcNow().year
-                    ).run(recorder: recorder)
-                    rows.append(
-                        Row(
-                            scenario: "POST /checkout, tracing on, metrics \(metrics ? "on" : "off")", clients: count,
-                            requests: report.orders, perSecond: report.ordersPerSecond, p50Ms: report.p50Ms,
-                            p90Ms: report.p90Ms, p99Ms: report.p99Ms, maxMs: report.maxMs, outcomes: report.outcomes))
-                }
+        var results = Results()
+        let most = clients.max() ?? 8
+        try withCluster(tracing: true, metrics: true) { cluster in
+            let session = BenchSession(cluster: cluster)
+            session.warmUp()
+            if idleSeconds > 0 { results.idle = session.idle(seconds: idleSeconds) }
+            for count in clients {
+                results.rows.append(baseline(url: session.url, clients: count, requests: orders))
+                let (row, column) = session.closed(
+                    scenario: "POST /checkout, tracing on", label: "\(count) client\(count == 1 ? "" : "s")",
+                    clients: count, orders: orders)
+                results.rows.append(row)
+                results.cpu.columns.append(column)
+            }
+            if rate > 0 {
+                let (row, column) = session.open(rate: rate, seconds: openSeconds)
+                results.rows.append(row)
+                results.cpu.columns.append(column)
             }
         }
+        try withCluster(tracing: false, metrics: true) { cluster in
+            let session = BenchSession(cluster: cluster)
+            session.warmUp()
+            let (row, column) = session.closed(
+                scenario: "POST /checkout, tracing off", label: "\(most) cl. untraced", clients: most, orders: orders)
+            results.rows.append(row)
+            results.cpu.columns.append(column)
+        }
+        if metricsCost {
+            try withCluster(tracing: true, metrics: false) { cluster in
+                let session = BenchSession(cluster: cluster)
+                session.warmUp()
+                let (row, column) = session.closed(
+                    scenario: "POST /checkout, metrics off", label: "\(most) cl. no metrics", clients: most,
+                    orders: orders)
+                results.rows.append(row)
+                results.cpu.columns.append(column)
+            }
+        }
+        results.loadAverage = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+            .split(separator: " ").prefix(3).joined(separator: " ")
         switch format {
         case .json:
-            print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
         case .text:
-            print("Checkout on the real cluster (8 processes on loopback, tracing on), \(orders) requests per row")
-            print(
-                "scenario                                   clients  req/s    vs base  p50 ms  p90 ms  p99 ms  max ms  outcomes"
-            )
-            for row in rows {
-                let base = rows.first { $0.clients == row.clients && $0.scenario.hasPrefix("baseline") }
-                let ratio = base.map { row.perSecond / $0.perSecond } ?? 1
-                let outcomes = row.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-                    separator: " ")
-                print(
-                    row.scenario.padding(toLength: 43, withPad: " ", startingAt: 0)
-                        + String(
-                            format: "%-8d %-8.0f %-8.2f %-7.2f %-7.2f %-7.2f %-7.2f ", row.clients, row.perSecond,
-                            ratio, row.p50Ms, row.p90Ms, row.p99Ms, row.maxMs) + outcomes)
-            }
-            let on = rows.first { $0.scenario.hasSuffix("metrics on") && $0.clients == (clients.max() ?? 8) }
-            let off = rows.first { $0.scenario.hasSuffix("metrics off") }
-            if let on, let off {
-                print(
-                    String(
-                        format: "metrics cost with %d clients: %.1f%% of throughput", on.clients,
-                        (1 - on.perSecond / off.perSecond) * 100))
-            }
+            for line in CheckoutBenchmarkText.lines(results, orders: orders, most: most) { print(line) }
         }
     }
 
-    /// Runs `body` with a fresh cluster of real processes on free loopback ports.
-    private func withCluster(metrics: Bool, _ body: (String) throws -> Void) throws {
+    /// Runs `body` with a fresh cluster of real processes on free loopback ports (tracing off: every service is
+    /// started with `BOOKSTORE_TRACING=off`, so none writes a trace file).
+    private func withCluster(tracing: Bool, metrics: Bool, _ body: (LocalCluster) throws -> Void) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
+        if !tracing { setenv("BOOKSTORE_TRACING", "off", 1) }
+        defer { unsetenv("BOOKSTORE_TRACING") }
         let cluster = try LocalCluster.launch(
             executable: BenchExecutables.bookstore(bookstore), root: root, runID: "bench",
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
@@ -94,8 +125,9 @@ struct CheckoutBenchmark: ParsableCommand {
             config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
             config.metrics = metrics
         }
+        unsetenv("BOOKSTORE_TRACING")
         defer { cluster.supervisor.stop() }
-        try body(cluster.config.orchestrator.url)
+        try body(cluster)
     }
 
     /// The orchestrator's `GET /healthz` over the same kind of client: the cost of one HTTP round trip.

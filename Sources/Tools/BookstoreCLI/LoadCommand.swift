@@ -17,10 +17,23 @@ enum OutputFormat: String, CaseIterable {
 /// `bookstore load`: sends a mix of orders to the orchestrator and prints throughput and latency.
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Send a realistic mix of checkouts and report throughput and latency.")
+        commandName: "load",
+        abstract: "Send a realistic mix of checkouts and report throughput and latency.",
+        discussion: """
+            Closed loop (default): --concurrency clients, each on its own thread with its own keep-alive \
+            connection, each sending its next order when the previous one is answered, --orders in all. \
+            Open loop: --rate N (orders per second) for --duration D; every order is due at a fixed time, and its \
+            latency counts from that time, so a slow answer cannot hide the orders it held up.
+            """)
 
-    @Option(help: "How many orders to send.") var orders: Int = 1000
-    @Option(help: "Concurrent clients (keep-alive connections).") var concurrency: Int = 8
+    @Option(help: "How many orders to send (closed loop; default 1000).") var orders: Int?
+    @Option(
+        help: """
+            Clients: threads, each with its own keep-alive connection (default 8; open loop: rate/50, 8…64).
+            """)
+    var concurrency: Int?
+    @Option(help: "Open loop: orders per second on a fixed schedule, e.g. 1000 or 1000/s.") var rate: String?
+    @Option(help: "Open loop: how long to send, e.g. 10s, 500ms, 2m (default 10s).") var duration: String?
     @Option(
         help: "Order mix as kind=weight pairs, e.g. valid=70,badCard=8,expiredCard=7,missingFields=5,fraudulent=10.")
     var mix: String?
@@ -44,15 +57,49 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Retries per order after a 503, a 409 asking to retry, or a transport failure (same key).")
     var retries: Int = 5
     @Flag(help: "Text output: also list the approved order ids, one a line.") var listIds = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "A progress line on stderr (default: only when stderr is a terminal).")
+    var progress: Bool?
 
     func validate() throws {
-        guard orders > 0 else { throw ValidationError("--orders must be positive") }
-        guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be 1…512") }
+        if let orders, orders <= 0 { throw ValidationError("--orders must be positive") }
+        if let concurrency, !(1...512).contains(concurrency) {
+            throw ValidationError("--concurrency must be 1…512")
+        }
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be 0…20") }
         if let mix, OrderMix(parsing: mix) == nil { throw ValidationError("--mix: cannot parse \(mix)") }
         if nodeId != nil && traces == nil {
             throw ValidationError("--node-id needs --traces (an untraced load sends no ids)")
         }
+        if rate == nil, duration != nil { throw ValidationError("--duration needs --rate (the open loop)") }
+        if rate != nil, orders != nil {
+            throw ValidationError("--orders is the closed loop, --rate the open loop: give one of them")
+        }
+        _ = try schedule()
+    }
+
+    /// The open loop's schedule (nil: closed loop).
+    func schedule() throws -> OpenLoopSchedule? {
+        guard let rate else { return nil }
+        let text = rate.hasSuffix("/s") ? String(rate.dropLast(2)) : rate
+        guard let perSecond = Double(text), perSecond > 0, perSecond <= 100_000 else {
+            throw ValidationError("--rate must be a number of orders per second, 0 < rate ≤ 100000 (e.g. 1000/s)")
+        }
+        guard let seconds = DurationText.seconds(duration ?? "10s"), seconds > 0, seconds <= 3600 else {
+            throw ValidationError("--duration must be more than 0 and at most 1 hour (e.g. 10s, 500ms)")
+        }
+        guard let schedule = OpenLoopSchedule(rate: perSecond, duration: .nanoseconds(Int64(seconds * 1e9))) else {
+            throw ValidationError("--rate \(rate) for \(duration ?? "10s") is no schedule")
+        }
+        return schedule
+    }
+
+    /// Clients to run: as given, else 8, or in an open loop rate/50 (about 20 ms of work each) within 8…64.
+    static func clients(given: Int?, schedule: OpenLoopSchedule?) -> Int {
+        if let given { return given }
+        guard let schedule else { return 8 }
+        return min(64, max(8, Int((schedule.rate / 50).rounded(.up))))
     }
 
     func run() throws {
@@ -69,89 +116,15 @@ struct LoadCommand: ParsableCommand {
             CLIOutput.error("error: \(error)")
             throw ExitCode(2)
         }
+        let schedule = try schedule()
         let report = LoadRun.execute(
-            url: url ?? cluster.orchestrator.url, orders: orders, concurrency: concurrency,
+            url: url ?? cluster.orchestrator.url, orders: orders ?? 1000,
+            concurrency: Self.clients(given: concurrency, schedule: schedule),
             mix: mix.flatMap(OrderMix.init(parsing:)) ?? .standard, seed: seed, recorder: recorder,
             credential: traces == nil ? nil : try cluster.security.credential(runDirectory: traces),
-            retry: CheckoutRetry(maxRetries: retries))
+            retry: CheckoutRetry(maxRetries: retries), schedule: schedule, progress: progress)
         recorder.close()
         LoadRun.print(report, format: format, listIDs: listIds)
         try LoadReachability.judge(report, url: url ?? cluster.orchestrator.url)
-    }
-}
-
-/// Runs a load with a progress bar and prints its report (shared by `load` and `demo`).
-enum LoadRun {
-    static func execute(
-        url: String, orders: Int, concurrency: Int, mix: OrderMix, seed: UInt64, recorder: TraceRecorder,
-        credential: ClusterCredential?, retry: CheckoutRetry = CheckoutRetry()
-    ) -> LoadGenerator.Report {
-        // A traced generator presents the credential (when it has one) so that its messages are honoured.
-        let generator = LoadGenerator(
-            baseURL: url, orders: orders, concurrency: concurrency, mix: mix, seed: seed,
-            year: CalendarDate.utcNow().year, credential: credential, retry: retry)
-        let bar = ProgressBar(total: orders)
-        let report = generator.run(recorder: recorder) { done in bar.update(done) }
-        bar.finish()
-        return report
-    }
-
-    static func print(_ report: LoadGenerator.Report, format: OutputFormat, listIDs: Bool = false) {
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            CLIOutput.line(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
-        case .text:
-            CLIOutput.line(
-                "\(report.orders) orders in \(String(format: "%.2f", report.seconds)) s with \(report.concurrency) clients: "
-                    + "\(String(format: "%.0f", report.ordersPerSecond)) orders/s")
-            CLIOutput.line(
-                "latency ms: p50 \(String(format: "%.2f", report.p50Ms))  p90 \(String(format: "%.2f", report.p90Ms))  "
-                    + "p99 \(String(format: "%.2f", report.p99Ms))  max \(String(format: "%.2f", report.maxMs))")
-            let outcomes = report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            CLIOutput.line("outcomes: " + outcomes.joined(separator: ", "))
-            let sent = report.sent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            CLIOutput.line("sent: " + sent.joined(separator: ", ") + "; unexpected outcomes: \(report.unexpected)")
-            CLIOutput.line(
-                "retries: \(report.retries) (orders retried \(report.retriedOrders), gave up \(report.gaveUp)); "
-                    + "approved order ids: \(report.approvedOrderIDs.count)"
-                    + (listIDs ? "" : " (--list-ids or --format json lists them)"))
-            if listIDs { for id in report.approvedOrderIDs { CLIOutput.line(id) } }
-        }
-    }
-}
-
-/// A progress bar on stderr, drawn only when stderr is a terminal.
-final class ProgressBar: Sendable {
-    private let total: Int
-    private let enabled = isatty(2) == 1
-    private let lastDrawn = Mutex(-1)
-
-    init(total: Int) { self.total = total }
-
-    func update(_ done: Int) {
-        guard enabled else { return }
-        let percent = done * 100 / max(1, total)
-        lastDrawn.withLock { lastDrawn in
-            guard percent != lastDrawn else { return }
-            lastDrawn = percent
-            let width = 40
-            let filled = width * done / max(1, total)
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            CLIOutput.errorInline("\r[\(bar)] \(percent)% \(done)/\(total)")
-        }
-    }
-
-    func finish() {
-        guard enabled else { return }
-        CLIOutput.errorInline("\r\u{1B}[2K")
-    }
-}
-
-extension CLIOutput {
-    static func errorInline(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -71,8 +71,10 @@ struct ServeCommand: ParsableCommand {
         let node = settings.node
         Self.configureTraces(cluster: cluster, executor: settings.role == nil)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // BOOKSTORE_TRACING=off: no trace file (only to measure what tracing costs, `bookstore-bench checkout`).
+        let tracing = ProcessInfo.processInfo.environment["BOOKSTORE_TRACING"] != "off"
         let host = try ServiceHost(
-            node: node, tracesDirectory: directory, logFormat: logFormat, logLevel: logLevel.level,
+            node: node, tracesDirectory: tracing ? directory : nil, logFormat: logFormat, logLevel: logLevel.level,
             metricsEnabled: cluster.metrics, service: settings.role?.rawValue ?? "executor")
         let server: RPCServer
         var executor: ExecutorNode?
