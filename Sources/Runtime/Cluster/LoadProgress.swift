@@ -13,7 +13,9 @@ public enum LoadProgress {
     }
 
     /// True when the line should be redrawn: at least `interval` nanoseconds after the last draw, or at the end.
-    public static func due(now: UInt64, lastDrawn: UInt64?, done: Int, total: Int, interval: UInt64 = 100_000_000)
+    public static func due(
+        now: UInt64, lastDrawn: UInt64?, done: Int, total: Int, interval: UInt64 = 100_000_000
+    )
         -> Bool
     {
         guard let lastDrawn else { return true }

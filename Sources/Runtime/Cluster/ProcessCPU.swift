@@ -37,8 +37,7 @@ public enum ProcessCPU {
 
     /// CPU seconds used so far by process `pid`; nil when it is gone or its stat cannot be read.
     public static func seconds(pid: Int32) -> Double? {
-        guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let ticks = parseStat(text)
+        guard pid > 0, let text = readProcFile("/proc/\(pid)/stat"), let ticks = parseStat(text)
         else { return nil }
         return Double(ticks.total) / ticksPerSecond
     }
@@ -50,6 +49,22 @@ public enum ProcessCPU {
         func seconds(_ value: timeval) -> Double { Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
+}
+
+/// The whole text of a file under /proc (they report size 0, so they are read until end of file), or nil.
+func readProcFile(_ path: String, limit: Int = 16 << 20) -> String? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while bytes.count < limit {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// CPU used by a set of named processes over an interval: a sample before, a sample after.

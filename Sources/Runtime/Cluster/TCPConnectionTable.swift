@@ -30,7 +30,7 @@ public enum TCPConnectionTable {
 
     /// The same from this machine's table now (empty when it cannot be read).
     public static func clientPorts(connectedTo port: Int) -> [Int] {
-        guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return [] }
+        guard let text = readProcFile("/proc/net/tcp") else { return [] }
         return clientPorts(connectedTo: port, in: text)
     }
 

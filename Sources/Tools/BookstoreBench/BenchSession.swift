@@ -62,7 +62,9 @@ struct BenchSession {
             generator: generator)
     }
 
-    private func measure(scenario: String, label: String, generator: LoadGenerator)
+    private func measure(
+        scenario: String, label: String, generator: LoadGenerator
+    )
         -> (CheckoutBenchmark.Row, CPUBudget.Column)
     {
         let watch = ConnectionWatch(port: port)

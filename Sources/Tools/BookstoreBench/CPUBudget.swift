@@ -54,10 +54,10 @@ struct CPUBudget: Codable {
         let width = 20
         func pad(_ text: String, _ count: Int) -> String { text.padding(toLength: count, withPad: " ", startingAt: 0) }
         var lines = [pad("process", 16) + labels.map { pad($0, width) }.joined()]
-        for name in names + ["total (cluster + generator)"] {
+        for name in names + ["total"] {
             var line = pad(name, 16)
             for column in columns {
-                let cells = name.hasPrefix("total") ? column.cells : column.cells.filter { $0.process == name }
+                let cells = name == "total" ? column.cells : column.cells.filter { $0.process == name }
                 let ms = cells.reduce(0) { $0 + $1.msPerCheckout }
                 let percent = cells.reduce(0) { $0 + $1.percentOfCore }
                 line += pad(cells.isEmpty ? "-" : String(format: "%.3f (%.0f%%)", ms, percent), width)
@@ -77,13 +77,15 @@ struct CPUBudget: Codable {
         }
         let total = idle.cells.reduce(0) { $0 + $1.percentOfCore }
         let cpu = idle.cells.reduce(0) { $0 + $1.cpuSeconds }
-        lines.append("total".padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: "%-13.2f %.0f", total, cpu * 1000))
+        lines.append(
+            "total".padding(toLength: 17, withPad: " ", startingAt: 0)
+                + String(format: "%-13.2f %.0f", total, cpu * 1000))
         return lines
     }
 }
 
 /// Counts the load generator's connections to a port while a row runs: the largest number of ESTABLISHED client
-/// sockets to it seen in samples every 50 ms (from `/proc/net/tcp`).
+/// sockets to it seen in samples every 250 ms (from `/proc/net/tcp`).
 final class ConnectionWatch: Sendable {
     private let port: Int
     private let state = Mutex<(running: Bool, peak: Int)>((true, 0))
@@ -95,7 +97,7 @@ final class ConnectionWatch: Sendable {
             while state.withLock({ $0.running }) {
                 let count = TCPConnectionTable.clientPorts(connectedTo: port).count
                 state.withLock { $0.peak = max($0.peak, count) }
-                Thread.sleep(forTimeInterval: 0.05)
+                Thread.sleep(forTimeInterval: 0.25)
             }
             done.signal()
         }

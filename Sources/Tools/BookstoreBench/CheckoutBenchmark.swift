@@ -20,7 +20,8 @@ struct CheckoutBenchmark: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Client counts (closed loop, tracing on).") var clients: [Int] = [1, 8]
     @Option(help: "Open loop: orders per second (0: no open-loop row).") var rate: Double = 1000
     @Option(help: "Open loop: seconds of sending.") var openSeconds: Double = 5
-    @Option(help: "Seconds over which the idle cluster's CPU is measured (0: not measured).") var idleSeconds: Double = 10
+    @Option(help: "Seconds over which the idle cluster's CPU is measured (0: not measured).") var idleSeconds: Double =
+        10
     @Flag(help: "Also measure 8 clients with metrics off (what metrics cost).") var metricsCost = false
     @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text

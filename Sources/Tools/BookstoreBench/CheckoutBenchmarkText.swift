@@ -27,9 +27,11 @@ enum CheckoutBenchmarkText {
         if let open = rows.first(where: { $0.intendedRate != nil }), let rate = open.intendedRate {
             lines.append(
                 String(
-                    format: "open loop: %.0f/s intended, %.0f/s achieved; latencies from each order's intended send time",
+                    format:
+                        "open loop: %.0f/s intended, %.0f/s achieved; latencies from each order's intended send time",
                     rate, open.perSecond)
-                    + (open.fellBehind ? " (the generator FELL BEHIND its schedule: more than 1 % sent > 1 ms late)" : ""))
+                    + (open.fellBehind
+                        ? " (the generator FELL BEHIND its schedule: more than 1 % sent > 1 ms late)" : ""))
         }
         let on = rows.first { $0.scenario == "POST /checkout, tracing on" && $0.clients == most }
         let off = rows.first { $0.scenario == "POST /checkout, tracing off" }
@@ -43,7 +45,8 @@ enum CheckoutBenchmarkText {
             noMetrics.perSecond > 0
         {
             lines.append(
-                String(format: "metrics cost with %d clients: %.1f%% of throughput", on.clients,
+                String(
+                    format: "metrics cost with %d clients: %.1f%% of throughput", on.clients,
                     (1 - on.perSecond / noMetrics.perSecond) * 100))
         }
         lines.append("")

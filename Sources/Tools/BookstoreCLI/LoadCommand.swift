@@ -33,7 +33,7 @@ struct LoadCommand: ParsableCommand {
             """)
     var concurrency: Int?
     @Option(help: "Open loop: orders per second on a fixed schedule, e.g. 1000 or 1000/s.") var rate: String?
-    @Option(help: "Open loop: how long to send, e.g. 10s, 500ms, 2m (default 10s).") var duration: String?
+    @Option(help: "Open loop: how long to send, e.g. 10s or 500ms (default 10s).") var duration: String?
     @Option(
         help: "Order mix as kind=weight pairs, e.g. valid=70,badCard=8,expiredCard=7,missingFields=5,fraudulent=10.")
     var mix: String?

@@ -48,20 +48,23 @@ enum LoadRun {
         if let rate = report.intendedRate {
             lines.append(
                 "open loop: \(report.orders) orders due at \(f(rate, 0))/s, sent by \(report.concurrency) clients "
-                    + "(one connection each): \(f(report.ordersPerSecond, 0)) orders/s achieved in \(f(report.seconds)) s")
+                    + "(one connection each): \(f(report.ordersPerSecond, 0)) orders/s achieved "
+                    + "in \(f(report.seconds)) s")
             lines.append(
                 "latency ms from the intended send times: p50 \(f(report.p50Ms))  p90 \(f(report.p90Ms))  "
                     + "p99 \(f(report.p99Ms))  max \(f(report.maxMs))")
             lines.append(
                 "from the actual sends: p50 \(f(report.serviceP50Ms))  p99 \(f(report.serviceP99Ms)); send lag: "
-                    + "p99 \(f(report.sendLagP99Ms))  max \(f(report.sendLagMaxMs)); sent over 1 ms late: \(report.lateSends)")
+                    + "p99 \(f(report.sendLagP99Ms))  max \(f(report.sendLagMaxMs)); "
+                    + "sent over 1 ms late: \(report.lateSends)")
             if let warning = behindWarning(report) { lines.append(warning) }
         } else {
             lines.append(
                 "\(report.orders) orders in \(f(report.seconds)) s with \(report.concurrency) clients "
                     + "(one connection each): \(f(report.ordersPerSecond, 0)) orders/s")
             lines.append(
-                "latency ms: p50 \(f(report.p50Ms))  p90 \(f(report.p90Ms))  p99 \(f(report.p99Ms))  max \(f(report.maxMs))")
+                "latency ms: p50 \(f(report.p50Ms))  p90 \(f(report.p90Ms))  p99 \(f(report.p99Ms))  "
+                    + "max \(f(report.maxMs))")
         }
         let outcomes = report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("outcomes: " + outcomes.joined(separator: ", "))
@@ -80,8 +83,8 @@ enum LoadRun {
         guard report.fellBehind else { return nil }
         return "warning: the load generator fell behind its schedule: \(report.lateSends) of \(report.orders) orders "
             + "left more than 1 ms late (max \(String(format: "%.1f", report.sendLagMaxMs)) ms); latencies still "
-            + "count from the intended times, but the rate reached was \(String(format: "%.0f", report.ordersPerSecond))/s"
-            + " (more clients: --concurrency)"
+            + "count from the intended times, but the rate reached was "
+            + "\(String(format: "%.0f", report.ordersPerSecond))/s (more clients: --concurrency)"
     }
 }
 
