@@ -28,6 +28,12 @@ struct BenchSession {
         drain()
     }
 
+    /// The trace files in the cluster's run directory (none when it runs untraced).
+    func traceFiles() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cluster.run.path)) ?? []
+        return names.filter { $0.hasSuffix(".jsonl.gz") }.sorted()
+    }
+
     /// Waits (at most 60 s) until the queue has nothing waiting or leased.
     func drain() {
         _ = QueueDrain.wait(config: cluster.config, timeout: .seconds(60), credential: cluster.credential)

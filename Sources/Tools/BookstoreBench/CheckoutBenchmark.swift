@@ -84,6 +84,11 @@ struct CheckoutBenchmark: ParsableCommand {
         try withCluster(tracing: false, metrics: true) { cluster in
             let session = BenchSession(cluster: cluster)
             session.warmUp()
+            let traces = session.traceFiles()
+            if !traces.isEmpty {
+                FileHandle.standardError.write(
+                    Data("warning: the untraced cluster wrote trace files: \(traces.joined(separator: ", "))\n".utf8))
+            }
             let (row, column) = session.closed(
                 scenario: "POST /checkout, tracing off", label: "\(most) cl. untraced", clients: most, orders: orders)
             results.rows.append(row)
@@ -134,11 +139,15 @@ struct CheckoutBenchmark: ParsableCommand {
     /// The orchestrator's `GET /healthz` over the same kind of client: the cost of one HTTP round trip.
     private func baseline(url: String, clients: Int, requests: Int) -> Row {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-        let client = RPCClient(
-            peer: "orchestrator", baseURL: url, recorder: TraceRecorder(node: "bench", writer: nil), logger: logger)
+        // One client (so one connection) per thread, like the load generator's.
+        let perThread = (0..<clients).map { _ in
+            RPCClient(
+                peer: "orchestrator", baseURL: url, recorder: TraceRecorder(node: "bench", writer: nil),
+                logger: logger)
+        }
         let runner = LoadRunner(duration: .seconds(2), warmup: .milliseconds(200))
-        let figures = runner.run(scenario: "baseline", threads: clients) { _ in
-            (try? client.request("GET", "/healthz").status) == 200
+        let figures = runner.run(scenario: "baseline", threads: clients) { thread in
+            (try? perThread[thread].request("GET", "/healthz").status) == 200
         }
         return Row(
             scenario: "baseline (GET /healthz, same client)", clients: clients, requests: figures.calls,
