@@ -13,14 +13,17 @@ public final class NodeIndex: Sendable {
 
     public func position(_ node: String) -> Int? { positions[node] }
 
-    /// The clock as an array by node number, and whether it also names nodes outside the index.
-    func dense(_ clock: VectorClock) -> (values: [UInt64], external: Bool) {
+    /// The clock as an array by node number, whether it also names nodes outside the index, and the sum of its
+    /// entries (wrapping).
+    func dense(_ clock: VectorClock) -> (values: [UInt64], external: Bool, sum: UInt64) {
         var values = [UInt64](repeating: 0, count: names.count)
         var external = false
+        var sum: UInt64 = 0
         for (node, counter) in clock.entries {
+            sum &+= counter
             if let position = positions[node] { values[position] = counter } else { external = true }
         }
-        return (values, external)
+        return (values, external, sum)
     }
 }
 
@@ -39,13 +42,20 @@ public final class RunEvent: Sendable {
     let dense: [UInt64]
     /// True when the clock names nodes outside the index (then the dictionary clock is authoritative).
     let external: Bool
+    /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
+    let payloads: EventPayloads?
 
-    public init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
+    public convenience init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
+        self.init(event, line: line, index: index, decodingPayloads: false)
+    }
+
+    /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks.
+    init(_ event: TraceEvent, line: Int, index: NodeIndex, decodingPayloads: Bool) {
         self.event = event
         self.line = line
-        clockSum = event.clock.entries.values.reduce(0, &+)
         node = index.position(event.node) ?? -1
-        (dense, external) = index.dense(event.clock)
+        (dense, external, clockSum) = index.dense(event.clock)
+        payloads = decodingPayloads ? EventPayloads(event) : nil
     }
 
     /// vc(self) ≤ vc(other), entry by entry.

@@ -64,10 +64,13 @@ public struct RunLoader {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
                 let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, line in
-                    batch.append(RunEvent(event, line: line, index: nodeIndex))
+                    batch.append(RunEvent(event, line: line, index: nodeIndex, decodingPayloads: true))
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
+                        // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
+                        batch = channel.spentBatch() ?? []
                         batch.removeAll(keepingCapacity: true)
+                        batch.reserveCapacity(EventChannel.batchSize)
                     }
                 }
                 if !batch.isEmpty { _ = channel.put(batch) }
@@ -77,7 +80,7 @@ public struct RunLoader {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        var merger = KWayMerger(sources: channels.map { channel in { channel.take() } })
+        var merger = KWayMerger(sources: channels.map { channel in { spent in channel.take(returning: spent) } })
         while let event = merger.next() {
             if !onEvent(event) { break }
         }
@@ -114,11 +117,12 @@ public struct RunLoader {
 
 /// Merges per-node streams, each already in file order, by (clock sum, node, line).
 struct KWayMerger {
-    private var sources: [() -> [RunEvent]?]
+    /// Each source gives its next batch, or nil at its end; it is handed the batch the merge is done with.
+    private var sources: [(_ spent: [RunEvent]) -> [RunEvent]?]
     private var buffers: [[RunEvent]]
     private var positions: [Int]
 
-    init(sources: [() -> [RunEvent]?]) {
+    init(sources: [(_ spent: [RunEvent]) -> [RunEvent]?]) {
         self.sources = sources
         buffers = Array(repeating: [], count: sources.count)
         positions = Array(repeating: 0, count: sources.count)
@@ -126,7 +130,9 @@ struct KWayMerger {
     }
 
     private mutating func refill(_ index: Int) {
-        buffers[index] = sources[index]() ?? []
+        let spent = buffers[index]
+        buffers[index] = []
+        buffers[index] = sources[index](spent) ?? []
         positions[index] = 0
     }
 
@@ -170,7 +176,7 @@ public enum CausalMerge {
         var lists = byNode.keys.sorted().map { byNode[$0]! }
         var merger = KWayMerger(
             sources: lists.indices.map { index in
-                {
+                { _ in
                     defer { lists[index] = [] }
                     return lists[index].isEmpty ? nil : lists[index]
                 }
@@ -190,6 +196,7 @@ final class EventChannel: @unchecked Sendable {
     private static let capacity = 4
     private let condition = NSCondition()
     private var queue: [[RunEvent]] = []
+    private var spents: [[RunEvent]] = []
     private var closed = false
     private var cancelled = false
 
@@ -204,15 +211,24 @@ final class EventChannel: @unchecked Sendable {
         return true
     }
 
-    /// The next batch, or nil at the end of the file.
-    func take() -> [RunEvent]? {
+    /// The next batch, or nil at the end of the file. `spent`, a batch the consumer is done with, goes back to the
+    /// producer (`spentBatch`), so that its events are released on the producer's thread and its storage reused.
+    func take(returning spent: [RunEvent] = []) -> [RunEvent]? {
         condition.lock()
         defer { condition.unlock() }
+        if spent.capacity > 0 && !closed && spents.count < Self.capacity + 1 { spents.append(spent) }
         while queue.isEmpty && !closed { condition.wait() }
         guard !queue.isEmpty else { return nil }
         let batch = queue.removeFirst()
         condition.broadcast()
         return batch
+    }
+
+    /// A batch the consumer is done with, if any (see `take(returning:)`).
+    func spentBatch() -> [RunEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        return spents.popLast()
     }
 
     func close() {
