@@ -231,6 +231,7 @@ public final class CheckEngine {
         state.examined += 1
         for check in checks { check.observe(event, state) }
         state.update(with: event)
+        event.dropPayloads()
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.

@@ -30,7 +30,11 @@ public final class NodeIndex: Sendable {
 /// One event as read from a run: the event, where it came from, and its merge key.
 ///
 /// A class, so that handing events through the merge and keeping the last one per node costs one retain.
-public final class RunEvent: Sendable {
+///
+/// `@unchecked Sendable` is sound: every stored property is a `let` but `payloads`, which is set by the thread that
+/// builds the event and cleared (`dropPayloads`) only by the one thread the event was handed to through a lock (the
+/// run loader's channel), after the checks saw it.
+public final class RunEvent: @unchecked Sendable {
     public let event: TraceEvent
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public let line: Int
@@ -43,7 +47,7 @@ public final class RunEvent: Sendable {
     /// True when the clock names nodes outside the index (then the dictionary clock is authoritative).
     let external: Bool
     /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
-    let payloads: EventPayloads?
+    private(set) var payloads: EventPayloads?
 
     public convenience init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
         self.init(event, line: line, index: index, decodingPayloads: false)
@@ -57,6 +61,10 @@ public final class RunEvent: Sendable {
         (dense, external, clockSum) = index.dense(event.clock)
         payloads = decodingPayloads ? EventPayloads(event) : nil
     }
+
+    /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less
+    /// memory; a later read decodes them again, with the same result).
+    func dropPayloads() { payloads = nil }
 
     /// vc(self) ≤ vc(other), entry by entry.
     func isDominated(by other: RunEvent) -> Bool {

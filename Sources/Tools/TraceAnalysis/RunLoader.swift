@@ -121,11 +121,20 @@ struct KWayMerger {
     private var sources: [(_ spent: [RunEvent]) -> [RunEvent]?]
     private var buffers: [[RunEvent]]
     private var positions: [Int]
+    /// The merge key of each source's next event (`live`: the source has one), read without touching the event.
+    private var live: [Bool]
+    private var sums: [UInt64]
+    private var nodes: [Int]
+    private var lines: [Int]
 
     init(sources: [(_ spent: [RunEvent]) -> [RunEvent]?]) {
         self.sources = sources
         buffers = Array(repeating: [], count: sources.count)
         positions = Array(repeating: 0, count: sources.count)
+        live = Array(repeating: false, count: sources.count)
+        sums = Array(repeating: 0, count: sources.count)
+        nodes = Array(repeating: 0, count: sources.count)
+        lines = Array(repeating: 0, count: sources.count)
         for index in sources.indices { refill(index) }
     }
 
@@ -134,20 +143,40 @@ struct KWayMerger {
         buffers[index] = []
         buffers[index] = sources[index](spent) ?? []
         positions[index] = 0
+        loadHead(index)
+    }
+
+    private mutating func loadHead(_ index: Int) {
+        guard positions[index] < buffers[index].count else {
+            live[index] = false
+            return
+        }
+        let head = buffers[index][positions[index]]
+        live[index] = true
+        sums[index] = head.clockSum
+        nodes[index] = head.node
+        lines[index] = head.line
     }
 
     mutating func next() -> RunEvent? {
         var best = -1
-        for index in buffers.indices where positions[index] < buffers[index].count {
-            if best < 0 || Self.precedes(buffers[index][positions[index]], buffers[best][positions[best]]) {
-                best = index
-            }
+        for index in live.indices where live[index] {
+            if best < 0 || headPrecedes(index, best) { best = index }
         }
         guard best >= 0 else { return nil }
         let event = buffers[best][positions[best]]
         positions[best] += 1
-        if positions[best] == buffers[best].count { refill(best) }
+        if positions[best] == buffers[best].count { refill(best) } else { loadHead(best) }
         return event
+    }
+
+    /// `precedes` on the heads of two sources.
+    private func headPrecedes(_ lhs: Int, _ rhs: Int) -> Bool {
+        if sums[lhs] != sums[rhs] { return sums[lhs] < sums[rhs] }
+        guard nodes[lhs] >= 0 && nodes[rhs] >= 0 else {
+            return Self.precedes(buffers[lhs][positions[lhs]], buffers[rhs][positions[rhs]])
+        }
+        return nodes[lhs] != nodes[rhs] ? nodes[lhs] < nodes[rhs] : lines[lhs] < lines[rhs]
     }
 
     /// The merge order: a linear extension of happened-before, deterministic for a given run.

@@ -4,15 +4,21 @@ import TraceFormat
 /// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
 /// decode. The run loader's reader threads decode them while they read (`RunEvent(_:line:index:decodingPayloads:)`),
 /// so the thread that merges and checks only reads them; the decoding is the same either way.
-struct EventPayloads: Sendable {
+final class EventPayloads: Sendable {
     let rpc: Result<RPCEvent?, PayloadError>
     let protocolEvent: Result<ProtocolEvent?, PayloadError>
     /// Why a `span.start`, `span.end` or `log` payload does not decode (nil for other kinds).
     let other: PayloadError?
 
     init(_ event: TraceEvent) {
-        rpc = Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) }
-        protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in try ProtocolEvent(event) }
+        let rpc = Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) }
+        self.rpc = rpc
+        // The RPC kinds are not protocol kinds: an RPC event is no protocol event (no need to ask).
+        if case .success(nil) = rpc {
+            protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in try ProtocolEvent(event) }
+        } else {
+            protocolEvent = .success(nil)
+        }
         do {
             switch event.kind {
             case .spanStart: _ = try event.decodePayload(SpanStart.self)
