@@ -14,17 +14,41 @@ public final class NodeIndex: Sendable {
     public func position(_ node: String) -> Int? { positions[node] }
 
     /// The clock as an array by node number, whether it also names nodes outside the index, and the sum of its
-    /// entries (wrapping).
-    func dense(_ clock: VectorClock) -> (values: [UInt64], external: Bool, sum: UInt64) {
+    /// entries (wrapping). `memo` remembers the node numbers of the last clock's keys in their storage order:
+    /// consecutive clocks of one file share their keys, so most keys are found without hashing.
+    func dense(
+        _ clock: VectorClock, memo: inout ClockPositions
+    ) -> (values: [UInt64], external: Bool, sum: UInt64) {
         var values = [UInt64](repeating: 0, count: names.count)
         var external = false
         var sum: UInt64 = 0
+        var slot = 0
         for (node, counter) in clock.entries {
             sum &+= counter
-            if let position = positions[node] { values[position] = counter } else { external = true }
+            let position: Int
+            if slot < memo.names.count && memo.names[slot] == node {
+                position = memo.positions[slot]
+            } else {
+                position = positions[node] ?? -1
+                if slot < memo.names.count {
+                    memo.names[slot] = node
+                    memo.positions[slot] = position
+                } else {
+                    memo.names.append(node)
+                    memo.positions.append(position)
+                }
+            }
+            if position >= 0 { values[position] = counter } else { external = true }
+            slot += 1
         }
         return (values, external, sum)
     }
+}
+
+/// Node numbers of the keys of the last clock `NodeIndex.dense` saw, in its storage order (-1: not in the index).
+struct ClockPositions {
+    var names: [String] = []
+    var positions: [Int] = []
 }
 
 /// One event as read from a run: the event, where it came from, and its merge key.
@@ -50,15 +74,17 @@ public final class RunEvent: @unchecked Sendable {
     private(set) var payloads: EventPayloads?
 
     public convenience init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
-        self.init(event, line: line, index: index, decodingPayloads: false)
+        var memo = ClockPositions()
+        self.init(event, line: line, index: index, memo: &memo, decodingPayloads: false)
     }
 
-    /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks.
-    init(_ event: TraceEvent, line: Int, index: NodeIndex, decodingPayloads: Bool) {
+    /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks. `memo`
+    /// carries key positions from one event of a file to the next (`NodeIndex.dense`).
+    init(_ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool) {
         self.event = event
         self.line = line
         node = index.position(event.node) ?? -1
-        (dense, external, clockSum) = index.dense(event.clock)
+        (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
         payloads = decodingPayloads ? EventPayloads(event) : nil
     }
 

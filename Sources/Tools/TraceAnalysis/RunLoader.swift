@@ -63,8 +63,9 @@ public struct RunLoader {
             let thread = Thread {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
+                var memo = ClockPositions()
                 let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, line in
-                    batch.append(RunEvent(event, line: line, index: nodeIndex, decodingPayloads: true))
+                    batch.append(RunEvent(event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true))
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
                         // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
@@ -221,8 +222,8 @@ public enum CausalMerge {
 /// `@unchecked Sendable` is sound: every stored `var` is read and written only between `condition.lock()` and
 /// `condition.unlock()`; a condition variable (waiting while full / empty) is what `Mutex` does not offer.
 final class EventChannel: @unchecked Sendable {
-    static let batchSize = 512
-    private static let capacity = 4
+    static let batchSize = 256
+    private static let capacity = 3
     private let condition = NSCondition()
     private var queue: [[RunEvent]] = []
     private var spents: [[RunEvent]] = []
