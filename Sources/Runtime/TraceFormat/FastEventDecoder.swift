@@ -1,5 +1,5 @@
-import Glibc
 import Causality
+import Glibc
 
 /// Decodes one trace line into a `TraceEvent` without `JSONDecoder`.
 ///
