@@ -1,4 +1,5 @@
 import Causality
+import Glibc
 
 /// Decodes one trace line into a `TraceEvent` without `JSONDecoder`.
 ///
@@ -11,15 +12,55 @@ import Causality
 /// keeps the previous clock and updates a copy of it, instead of building a dictionary per line.
 public struct FastEventDecoder {
     private var cache = ClockCache()
+    private var strings = StringTable()
 
     public init() {}
 
     /// The event in `line` (without its newline), or nil when the fast path cannot decide.
     public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        var scanner = JSONScanner(line, cache: cache)
+        var scanner = JSONScanner(line, cache: cache, strings: strings)
+        // Hand the caches over (the scanner then holds the only reference and updates them in place).
+        cache = ClockCache()
+        strings = StringTable(empty: ())
         let event = scanner.event()
         cache = scanner.cache
+        strings = scanner.strings
         return event
+    }
+}
+
+/// The strings of 16 to 64 bytes a file's lines repeat (kinds, trace ids, message ids, log messages), so that a
+/// repeat costs a comparison instead of an allocation: a direct-mapped table, a new string replacing the one in its
+/// slot. Shorter strings are stored inline by `String` and need no table.
+struct StringTable {
+    static let slotCount = 1024
+    static let lengths = 16...64
+    private var slots: [String]
+
+    init() { slots = Array(repeating: "", count: Self.slotCount) }
+
+    /// An empty table that interns nothing (a placeholder while the scanner holds the real one).
+    init(empty: Void) { slots = [] }
+
+    /// The string of `bytes` (valid or not: invalid UTF-8 is repaired like `String(decoding:as:)` does).
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard Self.lengths.contains(bytes.count), !slots.isEmpty, let base = bytes.baseAddress else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        // A cheap hash of the length and the first and last 8 bytes (every string here has at least 16).
+        let raw = UnsafeRawPointer(base)
+        let head = raw.loadUnaligned(as: UInt64.self)
+        let tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+        let mixed = (head &* 0x9E37_79B9_7F4A_7C15 ^ tail &* 0xC2B2_AE3D_27D4_EB4F) &+ UInt64(bytes.count)
+        let slot = Int(truncatingIfNeeded: (mixed ^ mixed >> 29) % UInt64(Self.slotCount))
+        var known = slots[slot]
+        let same =
+            known.utf8.count == bytes.count
+            && known.withUTF8 { memcmp($0.baseAddress!, base, bytes.count) == 0 }
+        if same { return known }
+        known = String(decoding: bytes, as: UTF8.self)
+        slots[slot] = known
+        return known
     }
 }
 
@@ -29,6 +70,8 @@ struct ClockCache {
     var names: [String] = []
     var values: [UInt64] = []
     var clock = VectorClock()
+    /// The counters a line changed (position, counter): scratch space, reused from line to line.
+    var changed: [(Int, UInt64)] = []
 }
 
 /// A cursor over the bytes of one JSON line.
@@ -36,10 +79,15 @@ struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     var cache: ClockCache
+    var strings: StringTable
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache()) {
+    init(
+        _ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache(),
+        strings: StringTable = StringTable(empty: ())
+    ) {
         self.bytes = bytes
         self.cache = cache
+        self.strings = strings
     }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
@@ -149,7 +197,7 @@ struct JSONScanner {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == Self.quote {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                let text = strings.string(UnsafeBufferPointer(rebasing: bytes[start..<index]))
                 index += 1
                 return text
             }
@@ -249,7 +297,9 @@ struct JSONScanner {
         if let clock = cachedClock() { return clock }
         index = start
         guard let clock = fullVectorClock() else { return nil }
+        let changed = cache.changed
         cache = ClockCache()
+        cache.changed = changed
         for node in clock.sortedNodes {
             cache.keys.append(Array(node.utf8))
             cache.names.append(node)
@@ -262,7 +312,10 @@ struct JSONScanner {
     private mutating func cachedClock() -> VectorClock? {
         guard !cache.keys.isEmpty, consume(UInt8(ascii: "{")) else { return nil }
         var position = 0
-        var changed: [(Int, UInt64)] = []
+        var changed = cache.changed
+        cache.changed = []
+        changed.removeAll(keepingCapacity: true)
+        defer { cache.changed = changed }
         repeat {
             guard position < cache.keys.count, consume(Self.quote) else { return nil }
             let key = cache.keys[position]
@@ -310,8 +363,8 @@ struct JSONScanner {
         case Self.quote: return string().map(TraceValue.string)
         case UInt8(ascii: "{"):
             index += 1
-            var object: [String: TraceValue] = [:]
-            if consume(UInt8(ascii: "}")) { return .object(object) }
+            if consume(UInt8(ascii: "}")) { return .object([:]) }
+            var object = [String: TraceValue](minimumCapacity: 8)
             repeat {
                 guard let key = string(), consume(UInt8(ascii: ":")), let item = value() else { return nil }
                 object[key] = item

@@ -18,6 +18,8 @@ struct AnalyzerBenchmark: ParsableCommand {
     @Option(help: "Events in the --huge run.") var hugeEvents: Int = 10_000_000
     @Option(help: "The trace-analyzer executable (default: next to this one).") var analyzer: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @Option(help: "Keep the generated runs in this directory (<dir>/run-<events>) and reuse them on the next call.")
+    var runs: String?
 
     struct Measurement: Codable {
         var events: Int
@@ -46,9 +48,10 @@ struct AnalyzerBenchmark: ParsableCommand {
         var results: [Measurement] = []
         let withHuge = huge || ProcessInfo.processInfo.environment["BOOKSTORE_BENCH_HUGE"] == "1"
         for size in [events, largeEvents, withHuge ? hugeEvents : 0] where size > 0 {
-            let directory = NSTemporaryDirectory() + "analyzer-bench-\(getpid())-\(size)"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let written = try SyntheticRun.write(events: size, to: directory)
+            let directory =
+                runs.map { "\($0)/run-\(size)" } ?? NSTemporaryDirectory() + "analyzer-bench-\(getpid())-\(size)"
+            defer { if runs == nil { try? FileManager.default.removeItem(atPath: directory) } }
+            let written = try generatedRun(size: size, in: directory)
             let bytes = try FileManager.default.contentsOfDirectory(atPath: directory).reduce(0) { total, name in
                 let size = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int
                 return total + (size ?? 0)
@@ -87,6 +90,21 @@ struct AnalyzerBenchmark: ParsableCommand {
                     result.checkEventsPerSecond, result.relativeToZcat * 100, result.checkPeakRSSMegabytes,
                     result.checkExitStatus, result.timelineFirstSeconds, result.timelineSecondSeconds))
         }
+    }
+}
+
+extension AnalyzerBenchmark {
+    /// Writes a run of `size` events into `directory`, or with `--runs` reuses the one an earlier call kept there
+    /// (its event count is in `<directory>.events`, written last). Returns the events written.
+    func generatedRun(size: Int, in directory: String) throws -> Int {
+        let marker = directory + ".events"
+        if runs != nil, let text = try? String(contentsOfFile: marker, encoding: .utf8), let count = Int(text) {
+            return count
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+        let count = try SyntheticRun.write(events: size, to: directory)
+        if runs != nil { try String(count).write(toFile: marker, atomically: true, encoding: .utf8) }
+        return count
     }
 }
 

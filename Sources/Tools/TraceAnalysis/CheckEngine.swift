@@ -231,13 +231,16 @@ public final class CheckEngine {
         state.examined += 1
         for check in checks { check.observe(event, state) }
         state.update(with: event)
+        event.dropPayloads()
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
     public func finish(health: [FileHealth], partial: Bool = false) -> CheckReport {
         for file in health { state.health[file.node] = file }
         if !partial { for check in checks { check.finish(state) } }
-        let suspect = Dictionary(health.compactMap { file in file.suspectFromLine.map { (file.node, $0) } }) { min($0, $1) }
+        let suspect = Dictionary(health.compactMap { file in file.suspectFromLine.map { (file.node, $0) } }) {
+            min($0, $1)
+        }
         if !suspect.isEmpty { for check in checks { check.downgradeViolations(restingOn: { suspect[$0] }) } }
         return CheckReport(
             events: state.examined, files: health, partial: partial, checks: checks.map(\.result),

@@ -3,11 +3,33 @@ import TraceFormat
 
 /// Identifies one message (§4.3): its id, its sender and receiver, and whether it is a reply.
 struct MessageKey: Hashable {
-    var sender: String
+    let sender: String
     /// Empty where the receiver is implied (the timeline of one order).
-    var receiver = ""
-    var msg: String
-    var reply: Bool
+    let receiver: String
+    let msg: String
+    let reply: Bool
+    /// The fields' hash, computed once: a key is looked up in several tables.
+    private let fieldsHash: Int
+
+    init(sender: String, receiver: String = "", msg: String, reply: Bool) {
+        self.sender = sender
+        self.receiver = receiver
+        self.msg = msg
+        self.reply = reply
+        var hasher = Hasher()
+        hasher.combine(sender)
+        hasher.combine(receiver)
+        hasher.combine(msg)
+        hasher.combine(reply)
+        fieldsHash = hasher.finalize()
+    }
+
+    static func == (lhs: MessageKey, rhs: MessageKey) -> Bool {
+        lhs.fieldsHash == rhs.fieldsHash && lhs.reply == rhs.reply && lhs.msg == rhs.msg && lhs.sender == rhs.sender
+            && lhs.receiver == rhs.receiver
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(fieldsHash) }
 
     /// The message id of an RPC event, `?` when it has none.
     static func messageID(_ event: RunEvent) -> String { RPCEvent.decoded(event.event)?.msg ?? "?" }

@@ -13,21 +13,52 @@ public final class NodeIndex: Sendable {
 
     public func position(_ node: String) -> Int? { positions[node] }
 
-    /// The clock as an array by node number, and whether it also names nodes outside the index.
-    func dense(_ clock: VectorClock) -> (values: [UInt64], external: Bool) {
+    /// The clock as an array by node number, whether it also names nodes outside the index, and the sum of its
+    /// entries (wrapping). `memo` remembers the node numbers of the last clock's keys in their storage order:
+    /// consecutive clocks of one file share their keys, so most keys are found without hashing.
+    func dense(
+        _ clock: VectorClock, memo: inout ClockPositions
+    ) -> (values: [UInt64], external: Bool, sum: UInt64) {
         var values = [UInt64](repeating: 0, count: names.count)
         var external = false
+        var sum: UInt64 = 0
+        var slot = 0
         for (node, counter) in clock.entries {
-            if let position = positions[node] { values[position] = counter } else { external = true }
+            sum &+= counter
+            let position: Int
+            if slot < memo.names.count && memo.names[slot] == node {
+                position = memo.positions[slot]
+            } else {
+                position = positions[node] ?? -1
+                if slot < memo.names.count {
+                    memo.names[slot] = node
+                    memo.positions[slot] = position
+                } else {
+                    memo.names.append(node)
+                    memo.positions.append(position)
+                }
+            }
+            if position >= 0 { values[position] = counter } else { external = true }
+            slot += 1
         }
-        return (values, external)
+        return (values, external, sum)
     }
+}
+
+/// Node numbers of the keys of the last clock `NodeIndex.dense` saw, in its storage order (-1: not in the index).
+struct ClockPositions {
+    var names: [String] = []
+    var positions: [Int] = []
 }
 
 /// One event as read from a run: the event, where it came from, and its merge key.
 ///
 /// A class, so that handing events through the merge and keeping the last one per node costs one retain.
-public final class RunEvent: Sendable {
+///
+/// `@unchecked Sendable` is sound: every stored property is a `let` but `payloads`, which is set by the thread that
+/// builds the event and cleared (`dropPayloads`) only by the one thread the event was handed to through a lock (the
+/// run loader's channel), after the checks saw it.
+public final class RunEvent: @unchecked Sendable {
     public let event: TraceEvent
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public let line: Int
@@ -39,14 +70,27 @@ public final class RunEvent: Sendable {
     let dense: [UInt64]
     /// True when the clock names nodes outside the index (then the dictionary clock is authoritative).
     let external: Bool
+    /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
+    private(set) var payloads: EventPayloads?
 
-    public init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
+    public convenience init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
+        var memo = ClockPositions()
+        self.init(event, line: line, index: index, memo: &memo, decodingPayloads: false)
+    }
+
+    /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks. `memo`
+    /// carries key positions from one event of a file to the next (`NodeIndex.dense`).
+    init(_ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool) {
         self.event = event
         self.line = line
-        clockSum = event.clock.entries.values.reduce(0, &+)
         node = index.position(event.node) ?? -1
-        (dense, external) = index.dense(event.clock)
+        (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
+        payloads = decodingPayloads ? EventPayloads(event) : nil
     }
+
+    /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less
+    /// memory; a later read decodes them again, with the same result).
+    func dropPayloads() { payloads = nil }
 
     /// vc(self) ≤ vc(other), entry by entry.
     func isDominated(by other: RunEvent) -> Bool {

@@ -42,7 +42,7 @@ public enum RunIndex {
         var lists = byNode.keys.sorted().map { byNode[$0]! }
         var merger = KWayMerger(
             sources: lists.indices.map { position in
-                {
+                { _ in
                     defer { lists[position] = [] }
                     return lists[position].isEmpty ? nil : lists[position]
                 }

@@ -63,11 +63,15 @@ public struct RunLoader {
             let thread = Thread {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
+                var memo = ClockPositions()
                 let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, line in
-                    batch.append(RunEvent(event, line: line, index: nodeIndex))
+                    batch.append(RunEvent(event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true))
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
+                        // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
+                        batch = channel.spentBatch() ?? []
                         batch.removeAll(keepingCapacity: true)
+                        batch.reserveCapacity(EventChannel.batchSize)
                     }
                 }
                 if !batch.isEmpty { _ = channel.put(batch) }
@@ -77,7 +81,7 @@ public struct RunLoader {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        var merger = KWayMerger(sources: channels.map { channel in { channel.take() } })
+        var merger = KWayMerger(sources: channels.map { channel in { spent in channel.take(returning: spent) } })
         while let event = merger.next() {
             if !onEvent(event) { break }
         }
@@ -114,34 +118,66 @@ public struct RunLoader {
 
 /// Merges per-node streams, each already in file order, by (clock sum, node, line).
 struct KWayMerger {
-    private var sources: [() -> [RunEvent]?]
+    /// Each source gives its next batch, or nil at its end; it is handed the batch the merge is done with.
+    private var sources: [(_ spent: [RunEvent]) -> [RunEvent]?]
     private var buffers: [[RunEvent]]
     private var positions: [Int]
+    /// The merge key of each source's next event (`live`: the source has one), read without touching the event.
+    private var live: [Bool]
+    private var sums: [UInt64]
+    private var nodes: [Int]
+    private var lines: [Int]
 
-    init(sources: [() -> [RunEvent]?]) {
+    init(sources: [(_ spent: [RunEvent]) -> [RunEvent]?]) {
         self.sources = sources
         buffers = Array(repeating: [], count: sources.count)
         positions = Array(repeating: 0, count: sources.count)
+        live = Array(repeating: false, count: sources.count)
+        sums = Array(repeating: 0, count: sources.count)
+        nodes = Array(repeating: 0, count: sources.count)
+        lines = Array(repeating: 0, count: sources.count)
         for index in sources.indices { refill(index) }
     }
 
     private mutating func refill(_ index: Int) {
-        buffers[index] = sources[index]() ?? []
+        let spent = buffers[index]
+        buffers[index] = []
+        buffers[index] = sources[index](spent) ?? []
         positions[index] = 0
+        loadHead(index)
+    }
+
+    private mutating func loadHead(_ index: Int) {
+        guard positions[index] < buffers[index].count else {
+            live[index] = false
+            return
+        }
+        let head = buffers[index][positions[index]]
+        live[index] = true
+        sums[index] = head.clockSum
+        nodes[index] = head.node
+        lines[index] = head.line
     }
 
     mutating func next() -> RunEvent? {
         var best = -1
-        for index in buffers.indices where positions[index] < buffers[index].count {
-            if best < 0 || Self.precedes(buffers[index][positions[index]], buffers[best][positions[best]]) {
-                best = index
-            }
+        for index in live.indices where live[index] {
+            if best < 0 || headPrecedes(index, best) { best = index }
         }
         guard best >= 0 else { return nil }
         let event = buffers[best][positions[best]]
         positions[best] += 1
-        if positions[best] == buffers[best].count { refill(best) }
+        if positions[best] == buffers[best].count { refill(best) } else { loadHead(best) }
         return event
+    }
+
+    /// `precedes` on the heads of two sources.
+    private func headPrecedes(_ lhs: Int, _ rhs: Int) -> Bool {
+        if sums[lhs] != sums[rhs] { return sums[lhs] < sums[rhs] }
+        guard nodes[lhs] >= 0 && nodes[rhs] >= 0 else {
+            return Self.precedes(buffers[lhs][positions[lhs]], buffers[rhs][positions[rhs]])
+        }
+        return nodes[lhs] != nodes[rhs] ? nodes[lhs] < nodes[rhs] : lines[lhs] < lines[rhs]
     }
 
     /// The merge order: a linear extension of happened-before, deterministic for a given run.
@@ -170,7 +206,7 @@ public enum CausalMerge {
         var lists = byNode.keys.sorted().map { byNode[$0]! }
         var merger = KWayMerger(
             sources: lists.indices.map { index in
-                {
+                { _ in
                     defer { lists[index] = [] }
                     return lists[index].isEmpty ? nil : lists[index]
                 }
@@ -186,10 +222,11 @@ public enum CausalMerge {
 /// `@unchecked Sendable` is sound: every stored `var` is read and written only between `condition.lock()` and
 /// `condition.unlock()`; a condition variable (waiting while full / empty) is what `Mutex` does not offer.
 final class EventChannel: @unchecked Sendable {
-    static let batchSize = 512
-    private static let capacity = 4
+    static let batchSize = 256
+    private static let capacity = 3
     private let condition = NSCondition()
     private var queue: [[RunEvent]] = []
+    private var spents: [[RunEvent]] = []
     private var closed = false
     private var cancelled = false
 
@@ -204,15 +241,24 @@ final class EventChannel: @unchecked Sendable {
         return true
     }
 
-    /// The next batch, or nil at the end of the file.
-    func take() -> [RunEvent]? {
+    /// The next batch, or nil at the end of the file. `spent`, a batch the consumer is done with, goes back to the
+    /// producer (`spentBatch`), so that its events are released on the producer's thread and its storage reused.
+    func take(returning spent: [RunEvent] = []) -> [RunEvent]? {
         condition.lock()
         defer { condition.unlock() }
+        if spent.capacity > 0 && !closed && spents.count < Self.capacity + 1 { spents.append(spent) }
         while queue.isEmpty && !closed { condition.wait() }
         guard !queue.isEmpty else { return nil }
         let batch = queue.removeFirst()
         condition.broadcast()
         return batch
+    }
+
+    /// A batch the consumer is done with, if any (see `take(returning:)`).
+    func spentBatch() -> [RunEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        return spents.popLast()
     }
 
     func close() {
