@@ -113,7 +113,10 @@ public struct BullyElection: Sendable {
             learn(known)
             guard role == .candidate else { return [] }
             role = .awaitingCoordinator
-            return [cancel(.electionTimeout), arm(.coordinatorTimeout, after: widened(configuration.coordinatorTimeout), now)]
+            return [
+                cancel(.electionTimeout),
+                arm(.coordinatorTimeout, after: widened(configuration.coordinatorTimeout), now),
+            ]
         }
     }
 

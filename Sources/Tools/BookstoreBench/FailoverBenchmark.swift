@@ -24,6 +24,8 @@ struct FailoverBenchmark: ParsableCommand {
     var soakMinutes: Double = 0
     @Option(help: "Busy-loop threads next to the cluster during the soak.") var hog: Int = 0
     @Option(help: "Checkouts per second of the soak's light background load.") var soakRate: Int = 20
+    @Flag(help: "The timing before the adaptive detector (heartbeat 50 ms, fixed 200 ms timeout), to compare.")
+    var fixedDetector = false
     @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
@@ -111,6 +113,12 @@ struct FailoverBenchmark: ParsableCommand {
         ) { config in
             config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
             config.executors.processingMs = 2
+            if fixedDetector {
+                config.executors.heartbeatMs = 50
+                config.executors.leaderTimeoutMs = 200
+                config.executors.electionTimeoutMs = 60
+                config.executors.adaptiveFailureDetector = false
+            }
         }
         defer { cluster.supervisor.stop() }
         let probe = ExecutorProbe(config: cluster.config)

@@ -35,7 +35,8 @@ struct FailoverSoak {
         let start = TraceRecorder.systemWallClock()
         let initial = probe.leader()
         let hog = CPUHog(threads: hogs)
-        let load = SteadyLoad(url: cluster.config.orchestrator.url, batch: 10, pause: 10.0 / Double(max(1, ordersPerSecond)))
+        let load = SteadyLoad(
+            url: cluster.config.orchestrator.url, batch: 10, pause: 10.0 / Double(max(1, ordersPerSecond)))
         hog.start()
         load.start()
         var loads: [Double] = []
@@ -49,7 +50,8 @@ struct FailoverSoak {
                 loads.append(Self.loadAverage())
                 nextLoad = Date().addingTimeInterval(5)
                 FileHandle.standardError.write(
-                    Data(String(format: "  soak: %.0f s left, load %.2f\n", end.timeIntervalSinceNow, loads.last!).utf8))
+                    Data(String(format: "  soak: %.0f s left, load %.2f\n", end.timeIntervalSinceNow, loads.last!).utf8)
+                )
             }
             if let leader = probe.leader(deadline: .milliseconds(200)) {
                 let now = "\(leader.id)@\(leader.epoch.map(\.description) ?? "-")"
@@ -108,7 +110,8 @@ struct FailoverSoak {
     static func report(_ result: Result) {
         print(
             String(
-                format: "Failover soak: %.1f min, %d busy-loop threads, load average (1 min) min %.2f mean %.2f max %.2f",
+                format:
+                    "Failover soak: %.1f min, %d busy-loop threads, load average (1 min) min %.2f mean %.2f max %.2f",
                 result.minutes, result.hogs, result.loadMin, result.loadMean, result.loadMax))
         print("  heartbeat timeouts on a live leader: \(result.heartbeatTimeouts)")
         print("  elections started:                   \(result.electionsStarted)")
