@@ -204,6 +204,29 @@ struct FailureDetectorTests {
         #expect(burst.largestGap == 20 * ms)
     }
 
+    @Test func aStallIsRememberedBeyondTheWindowAndFades() {
+        var detector = PhiAccrualDetector(settings: config.detector)
+        var time: UInt64 = 0
+        detector.heartbeat(at: time)
+        time += 300 * ms
+        detector.heartbeat(at: time)
+        for _ in 0..<(2 * config.detector.windowSize) {
+            time += 20 * ms
+            detector.heartbeat(at: time)
+        }
+        // About 20 s later the stall has left the window but half-life 60 s keeps most of it.
+        #expect(detector.largestGap == 20 * ms)
+        #expect(detector.rememberedPeak > 200 * Double(ms) && detector.rememberedPeak < 300 * Double(ms))
+        #expect(detector.suspicionTimeout >= 300 * ms)
+        for _ in 0..<30_000 {
+            time += 20 * ms
+            detector.heartbeat(at: time)
+        }
+        // Ten minutes of regular heartbeats later it is forgotten.
+        #expect(detector.rememberedPeak < Double(ms))
+        #expect(detector.suspicionTimeout < config.leaderTimeout)
+    }
+
     @Test func weirdTimesNeitherTrapNorSuspectALiveLeader() {
         var follower = FollowerHarness()
         follower.heartbeat(at: 20 * ms)

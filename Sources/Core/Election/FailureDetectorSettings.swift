@@ -20,6 +20,9 @@ public struct FailureDetectorSettings: Sendable, Hashable, Codable {
     public var minimumDeviation: UInt64
     /// The largest gap in the window times this is also waited for (scheduler stalls are heavy-tailed).
     public var gapFactor: Double
+    /// The largest gap ever seen is also remembered beyond the window, halving every `peakHalfLife` nanoseconds
+    /// (0: not at all), so a stall a minute ago still widens the tolerance.
+    public var peakHalfLife: UInt64
     /// A timer firing, or a received message handled, more than this late counts as local starvation.
     public var lateThreshold: UInt64
     /// The highest local health score (Lifeguard's local health multiplier is `1 + score × healthStep`).
@@ -31,7 +34,8 @@ public struct FailureDetectorSettings: Sendable, Hashable, Codable {
 
     public init(
         adaptive: Bool = true, maximumTimeout: UInt64, windowSize: Int = 512, minimumSamples: Int = 16,
-        phiThreshold: Double = 8, minimumDeviation: UInt64, gapFactor: Double = 1.5, lateThreshold: UInt64,
+        phiThreshold: Double = 8, minimumDeviation: UInt64, gapFactor: Double = 1.5,
+        peakHalfLife: UInt64 = 60_000_000_000, lateThreshold: UInt64,
         maximumHealthScore: Int = 8, healthStep: Double = 0.5, recovery: UInt64 = 2_000_000_000
     ) {
         self.adaptive = adaptive
@@ -41,6 +45,7 @@ public struct FailureDetectorSettings: Sendable, Hashable, Codable {
         self.phiThreshold = phiThreshold
         self.minimumDeviation = minimumDeviation
         self.gapFactor = gapFactor
+        self.peakHalfLife = peakHalfLife
         self.lateThreshold = lateThreshold
         self.maximumHealthScore = maximumHealthScore
         self.healthStep = healthStep
@@ -48,12 +53,12 @@ public struct FailureDetectorSettings: Sendable, Hashable, Codable {
     }
 
     /// Defaults for a heartbeat interval and a quiet-machine timeout: at most 12 × the floor (at least 1 s when
-    /// the floor is in milliseconds), σ at least a quarter interval, late means more than one interval late.
+    /// the floor is in milliseconds), σ at least a quarter interval, late means more than half an interval late.
     public static func defaults(heartbeatInterval: UInt64, leaderTimeout: UInt64) -> FailureDetectorSettings {
         let ceiling = leaderTimeout.multipliedReportingOverflow(by: 12)
         return FailureDetectorSettings(
             maximumTimeout: ceiling.overflow ? UInt64.max : ceiling.partialValue,
-            minimumDeviation: heartbeatInterval / 4, lateThreshold: heartbeatInterval)
+            minimumDeviation: heartbeatInterval / 4, lateThreshold: heartbeatInterval / 2)
     }
 
     /// `value` nanoseconds as a `UInt64`: NaN and negatives are 0, values beyond the range saturate.

@@ -22,6 +22,9 @@ public struct PhiAccrualDetector: Sendable, Hashable {
     private var next = 0
     /// The latest arrival (nil before the first, or after `restart`).
     public private(set) var lastArrival: UInt64?
+    /// The largest gap remembered beyond the window and when it ended (it decays with `peakHalfLife`).
+    private var peakGap: UInt64 = 0
+    private var peakAt: UInt64 = 0
     /// The number of standard deviations above the mean at which phi reaches `phiThreshold`.
     private let z: Double
 
@@ -42,7 +45,19 @@ public struct PhiAccrualDetector: Sendable, Hashable {
         // A clock that went backwards (or two arrivals stamped out of order) gives no sample.
         guard now >= last else { return }
         lastArrival = now
-        record(min(now - last, settings.maximumTimeout))
+        let gap = min(now - last, settings.maximumTimeout)
+        record(gap)
+        if Double(gap) >= rememberedPeak {
+            peakGap = gap
+            peakAt = now
+        }
+    }
+
+    /// The remembered peak gap, decayed to the last arrival (silence does not make it decay).
+    public var rememberedPeak: Double {
+        guard settings.peakHalfLife > 0, let last = lastArrival, peakGap > 0 else { return 0 }
+        let age = last > peakAt ? Double(last - peakAt) : 0
+        return Double(peakGap) * exp2(-age / Double(settings.peakHalfLife))
     }
 
     /// Forgets the last arrival (a new leader: the gap to its first heartbeat is not a sample); keeps the history.
@@ -89,7 +104,7 @@ public struct PhiAccrualDetector: Sendable, Hashable {
     /// recent gap (the phi term only once `minimumSamples` gaps are known). 0 when nothing is known yet.
     public var suspicionTimeout: UInt64 {
         let factor = settings.gapFactor.isFinite ? max(settings.gapFactor, 0) : 0
-        let guardTimeout = FailureDetectorSettings.nanos(Double(largestGap) * factor)
+        let guardTimeout = FailureDetectorSettings.nanos(max(Double(largestGap), rememberedPeak) * factor)
         guard gaps.count >= max(settings.minimumSamples, 1) else { return min(guardTimeout, settings.maximumTimeout) }
         let phiTimeout = FailureDetectorSettings.nanos(mean + z * deviation)
         return min(max(phiTimeout, guardTimeout), settings.maximumTimeout)
