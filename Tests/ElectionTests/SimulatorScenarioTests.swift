@@ -79,8 +79,13 @@ struct SimulatorScenarioTests {
         let median = times[times.count / 2]
         let worst = times[times.count - 1]
         // The floor: followers notice after leaderTimeout minus one heartbeat interval, plus the election timeout.
-        #expect(times[0] >= 150 * ms + 60 * ms, "fastest failover \(times[0] / ms) ms is faster than possible")
+        let config = BullyConfiguration.loopback
+        let floor = config.leaderTimeout - config.heartbeatInterval + config.electionTimeout
+        #expect(times[0] >= floor, "fastest failover \(times[0] / ms) ms is faster than possible")
         #expect(worst < failoverBound, "worst failover \(worst / ms) ms, median \(median / ms) ms")
+        // The aim of issue 15: a median failover of at most 150 ms on a quiet network (the adaptive detector sits at
+        // its 80 ms floor with regular heartbeats).
+        #expect(median <= 150 * ms, "median failover \(median / ms) ms")
     }
 
     @Test(arguments: scenarioSeeds)

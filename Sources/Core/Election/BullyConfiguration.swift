@@ -1,28 +1,48 @@
 /// Timing of the Bully election, in nanoseconds.
 ///
 /// Safety does not depend on these values (epochs and the queue's fencing keep a stale leader from
-/// committing); they only decide how fast a failure is noticed and how often a slow network causes a
-/// needless election. The defaults suit loopback: a leader is declared dead after four missed heartbeats.
+/// committing); they only decide how fast a failure is noticed and how often a slow network or a starved machine
+/// causes a needless election. The defaults suit loopback: heartbeats every 20 ms, and a leader declared dead
+/// after 80 ms of silence on a quiet machine; the adaptive detector (`detector`) waits longer when the heartbeats
+/// are jittery or the node itself is starved, up to `detector.maximumTimeout`.
 public struct BullyConfiguration: Sendable, Hashable, Codable {
     /// How often the leader sends heartbeats.
     public var heartbeatInterval: UInt64
-    /// A follower that hears no heartbeat for this long starts an election (the failure detector).
+    /// A follower that hears no heartbeat for this long starts an election: the failure detector's floor (what a
+    /// quiet machine with regular heartbeats gets; the adaptive detector only ever waits longer).
     public var leaderTimeout: UInt64
-    /// A candidate that gets no answer from a higher id within this becomes leader.
+    /// A candidate that gets no answer from a higher id within this becomes leader (widened by local health).
     public var electionTimeout: UInt64
-    /// A node that got an answer but no coordinator message within this starts a new election.
+    /// A node that got an answer but no coordinator message within this starts a new election (widened likewise).
     public var coordinatorTimeout: UInt64
+    /// The adaptive failure detector (phi-accrual over heartbeat gaps and local health awareness).
+    public var detector: FailureDetectorSettings
 
+    /// - Parameter detector: nil for `FailureDetectorSettings.defaults` of this heartbeat interval and timeout.
     public init(
-        heartbeatInterval: UInt64 = 50_000_000, leaderTimeout: UInt64 = 200_000_000,
-        electionTimeout: UInt64 = 60_000_000, coordinatorTimeout: UInt64 = 200_000_000
+        heartbeatInterval: UInt64 = 20_000_000, leaderTimeout: UInt64 = 80_000_000,
+        electionTimeout: UInt64 = 40_000_000, coordinatorTimeout: UInt64 = 200_000_000,
+        detector: FailureDetectorSettings? = nil
     ) {
         self.heartbeatInterval = heartbeatInterval
         self.leaderTimeout = leaderTimeout
         self.electionTimeout = electionTimeout
         self.coordinatorTimeout = coordinatorTimeout
+        self.detector =
+            detector ?? .defaults(heartbeatInterval: heartbeatInterval, leaderTimeout: leaderTimeout)
     }
 
-    /// Loopback defaults: heartbeat 50 ms, failure after 200 ms, election answer wait 60 ms.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            heartbeatInterval: try container.decode(UInt64.self, forKey: .heartbeatInterval),
+            leaderTimeout: try container.decode(UInt64.self, forKey: .leaderTimeout),
+            electionTimeout: try container.decode(UInt64.self, forKey: .electionTimeout),
+            coordinatorTimeout: try container.decode(UInt64.self, forKey: .coordinatorTimeout),
+            detector: try container.decodeIfPresent(FailureDetectorSettings.self, forKey: .detector))
+    }
+
+    /// Loopback defaults: heartbeat 20 ms, failure after 80 ms of silence on a quiet machine (adaptive up to
+    /// 960 ms), election answer wait 40 ms.
     public static let loopback = BullyConfiguration()
 }

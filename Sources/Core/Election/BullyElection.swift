@@ -10,8 +10,10 @@
 /// - A node that receives `election` from a lower id answers it and holds its own election (the bully step);
 ///   a leader instead re-announces itself to the sender.
 /// - A node that got an `answer` waits `coordinatorTimeout` for the winner's `coordinator`, else starts over.
-/// - The leader sends `heartbeat` every `heartbeatInterval`. A follower that hears none for `leaderTimeout`
-///   starts an election (this is the failure detector).
+/// - The leader sends `heartbeat` every `heartbeatInterval`. A follower whose leader stays silent longer than
+///   the failure detector allows starts an election. The detector is adaptive (`PhiAccrualDetector` over the
+///   heartbeat gaps, `LocalHealth` for the node's own starvation): `leaderTimeout` on a quiet machine, longer when
+///   heartbeats are jittery or this node's own timers fire late, never more than `detector.maximumTimeout`.
 /// - Every leadership has an `Epoch`; a node that hears of a higher epoch adopts it at once, stepping down if
 ///   it was leader. A node that hears a stale epoch tells the sender about the newer one. A node that learns
 ///   of a leader with a lower id than its own bullies it with a new election, so the highest live id wins.
@@ -28,7 +30,13 @@ public struct BullyElection: Sendable {
     public private(set) var current: Epoch?
     /// The highest epoch seen in any message (new terms start above it).
     public private(set) var highestSeen: Epoch = .none
-    private var lastHeardFromLeader: UInt64 = 0
+    var lastHeardFromLeader: UInt64 = 0
+    /// The heartbeat history of the leader this node follows (phi-accrual).
+    public internal(set) var detector: PhiAccrualDetector
+    /// This node's own starvation (Lifeguard's local health).
+    public internal(set) var health: LocalHealth
+    /// The deadline of each timer this node armed and that has not fired or been cancelled (for its lateness).
+    var armed: [BullyTimer: UInt64] = [:]
 
     /// - Parameter remembered: the highest epoch an earlier incarnation of this node knew (from its own records),
     ///   so that a restarted node never announces an epoch that was already used.
@@ -38,6 +46,8 @@ public struct BullyElection: Sendable {
         self.id = id
         self.peers = peers.filter { $0 != id }.sorted()
         self.configuration = configuration
+        self.detector = PhiAccrualDetector(settings: configuration.detector)
+        self.health = LocalHealth(settings: configuration.detector)
     }
 
     /// True while this node leads.
@@ -76,11 +86,17 @@ public struct BullyElection: Sendable {
     }
 
     /// A message arrived from executor `from`.
-    public mutating func onMessage(_ message: BullyMessage, from: Int, now: UInt64) -> [BullyDirective] {
+    /// - Parameter receivedAt: when the shell received it (before it waited for this node to handle it); nil means
+    ///   `now`. The wait is local health evidence, and heartbeat gaps are measured from it.
+    public mutating func onMessage(
+        _ message: BullyMessage, from: Int, now: UInt64, receivedAt: UInt64? = nil
+    ) -> [BullyDirective] {
         defer { assert(invariantsHold, "Bully invariants") }
+        let arrival = min(receivedAt ?? now, now)
+        if configuration.detector.adaptive { health.observe(lateness: now - arrival, now: now) }
         switch message {
         case .heartbeat(let epoch), .coordinator(let epoch):
-            return onLeaderMessage(epoch, from: from, now: now)
+            return onLeaderMessage(epoch, from: from, now: now, arrival: arrival)
         case .election(let known):
             learn(known)
             var directives: [BullyDirective] = [.send(.answer(known: highestSeen), to: from)]
@@ -98,8 +114,8 @@ public struct BullyElection: Sendable {
             guard role == .candidate else { return [] }
             role = .awaitingCoordinator
             return [
-                .cancelTimer(.electionTimeout),
-                .setTimer(.coordinatorTimeout, deadline: now + configuration.coordinatorTimeout),
+                cancel(.electionTimeout),
+                arm(.coordinatorTimeout, after: widened(configuration.coordinatorTimeout), now),
             ]
         }
     }
@@ -107,21 +123,15 @@ public struct BullyElection: Sendable {
     /// A timer set earlier fired.
     public mutating func onTimer(_ timer: BullyTimer, now: UInt64) -> [BullyDirective] {
         defer { assert(invariantsHold, "Bully invariants") }
+        let lateness = fired(timer, now: now)
         switch timer {
         case .heartbeat:
             guard role == .leader, let epoch = current else { return [] }
             return peers.map { .send(.heartbeat(epoch), to: $0) }
-                + [.setTimer(.heartbeat, deadline: now + configuration.heartbeatInterval)]
+                + [arm(.heartbeat, after: configuration.heartbeatInterval, now)]
         case .leaderTimeout:
             guard role == .follower else { return [] }
-            let silent = now &- lastHeardFromLeader
-            guard silent >= configuration.leaderTimeout else {
-                // A heartbeat arrived after this timer was set: wait for the rest of the timeout.
-                return [.setTimer(.leaderTimeout, deadline: lastHeardFromLeader + configuration.leaderTimeout)]
-            }
-            let who = current.map { "leader \($0.leader)" } ?? "no leader"
-            return [.leaderTimedOut(leader: current?.leader, silentNanos: silent)]
-                + startElection(reason: "\(who) silent for \(silent / 1_000_000) ms", now: now)
+            return onLeaderTimeout(now: now, lateness: lateness)
         case .electionTimeout:
             guard role == .candidate else { return [] }
             return becomeLeader(now: now)
@@ -141,44 +151,43 @@ public struct BullyElection: Sendable {
 
     // MARK: Transitions
 
-    private mutating func onLeaderMessage(_ epoch: Epoch, from: Int, now: UInt64) -> [BullyDirective] {
+    private mutating func onLeaderMessage(_ epoch: Epoch, from: Int, now: UInt64, arrival: UInt64) -> [BullyDirective] {
         learn(epoch)
-        guard let current else { return adopt(epoch, now: now) }
-        if epoch > current { return adopt(epoch, now: now) }
+        guard let current else { return adopt(epoch, now: now, arrival: arrival) }
+        if epoch > current { return adopt(epoch, now: now, arrival: arrival) }
         if epoch < current {
             // A stale leader (or a node that missed the change): tell it who leads now.
             return [.send(.coordinator(current), to: from)]
         }
         // The epoch this node already follows.
         guard role != .leader else { return [] }
-        lastHeardFromLeader = now
+        heard(at: arrival)
         if role == .follower {
-            return [.setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout)]
+            // The armed detector timer stays: when it fires it measures the silence since this arrival.
+            return armed[.leaderTimeout] == nil ? [armLeaderTimeout(now: now)] : []
         }
         // A candidate bullying a lower-id leader keeps campaigning.
         guard epoch.leader > id else { return [] }
         // The election was a false suspicion: the higher leader it suspected is alive (it re-announced itself
         // or sent a heartbeat). No new coordinator will come, so follow it again.
         role = .follower
-        return [
-            .cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout),
-            .setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout),
-        ]
+        return [cancel(.electionTimeout), cancel(.coordinatorTimeout), armLeaderTimeout(now: now)]
     }
 
-    private mutating func adopt(_ epoch: Epoch, now: UInt64) -> [BullyDirective] {
+    private mutating func adopt(_ epoch: Epoch, now: UInt64, arrival: UInt64? = nil) -> [BullyDirective] {
         assert(current.map { epoch > $0 } ?? true, "the epochs a node follows increase")
         var directives: [BullyDirective] = []
         if role == .leader, let current, current != epoch {
             directives.append(.steppedDown(from: current, newer: epoch))
-            directives.append(.cancelTimer(.heartbeat))
+            directives.append(cancel(.heartbeat))
         }
         current = epoch
         role = .follower
-        lastHeardFromLeader = now
+        // A new leader: its first sign of life starts a new silence (the gap from the old leader is no sample).
+        lastHeardFromLeader = arrival ?? now
+        detector.restart(at: lastHeardFromLeader)
         directives += [
-            .cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout), .leaderChanged(epoch),
-            .setTimer(.leaderTimeout, deadline: now + configuration.leaderTimeout),
+            cancel(.electionTimeout), cancel(.coordinatorTimeout), .leaderChanged(epoch), armLeaderTimeout(now: now),
         ]
         if epoch.leader < id {
             directives += startElection(reason: "lower id \(epoch.leader) leads epoch \(epoch)", now: now)
@@ -190,17 +199,17 @@ public struct BullyElection: Sendable {
         return directives
     }
 
-    private mutating func startElection(reason: String, now: UInt64) -> [BullyDirective] {
+    mutating func startElection(reason: String, now: UInt64) -> [BullyDirective] {
         let wasLeader = role == .leader
         role = .candidate
         var directives: [BullyDirective] = [
-            .electionStarted(reason: reason), .cancelTimer(.leaderTimeout), .cancelTimer(.coordinatorTimeout),
+            .electionStarted(reason: reason), cancel(.leaderTimeout), cancel(.coordinatorTimeout),
         ]
-        if wasLeader { directives.append(.cancelTimer(.heartbeat)) }
+        if wasLeader { directives.append(cancel(.heartbeat)) }
         let higher = peers.filter { $0 > id }
         guard !higher.isEmpty else { return directives + becomeLeader(now: now) }
         directives += higher.map { .send(.election(known: highestSeen), to: $0) }
-        directives.append(.setTimer(.electionTimeout, deadline: now + configuration.electionTimeout))
+        directives.append(arm(.electionTimeout, after: widened(configuration.electionTimeout), now))
         return directives
     }
 
@@ -210,12 +219,9 @@ public struct BullyElection: Sendable {
         highestSeen = epoch
         current = epoch
         role = .leader
-        return [
-            .cancelTimer(.electionTimeout), .cancelTimer(.coordinatorTimeout), .cancelTimer(.leaderTimeout),
-            .leaderChanged(epoch),
-        ]
+        return [cancel(.electionTimeout), cancel(.coordinatorTimeout), cancel(.leaderTimeout), .leaderChanged(epoch)]
             + peers.map { .send(.coordinator(epoch), to: $0) }
-            + [.setTimer(.heartbeat, deadline: now + configuration.heartbeatInterval)]
+            + [arm(.heartbeat, after: configuration.heartbeatInterval, now)]
     }
 
     /// TigerBeetle-style invariants (checked with `assert`, so in debug builds only): a leader leads its own epoch

@@ -37,15 +37,18 @@ public struct ExecutorInstance: Sendable {
         return apply(directives, now: now)
     }
 
-    /// An election message from `from` (validated with `problem(with:from:)` first).
-    public mutating func onMessage(_ message: BullyMessage, from: Int, now: UInt64) -> [ExecutorDirective] {
+    /// An election message from `from` (validated with `problem(with:from:)` first), received by the shell at
+    /// `receivedAt` (nil: `now`; the wait is local health evidence for the failure detector).
+    public mutating func onMessage(
+        _ message: BullyMessage, from: Int, now: UInt64, receivedAt: UInt64? = nil
+    ) -> [ExecutorDirective] {
         guard !work.stopped else { return [] }
         var result: [ExecutorDirective] = []
         if case .heartbeat = message {
         } else {
             result.append(.record(.electionReceived(message, from: from)))
         }
-        let directives = election.onMessage(message, from: from, now: now)
+        let directives = election.onMessage(message, from: from, now: now, receivedAt: receivedAt)
         return result + apply(directives, now: now)
     }
 

@@ -150,10 +150,15 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         Replica(id: 1, address: "127.0.0.1:9201"), Replica(id: 2, address: "127.0.0.1:9202"),
         Replica(id: 3, address: "127.0.0.1:9203"),
     ]
-    public var heartbeatMs = 50
-    public var leaderTimeoutMs = 200
-    public var electionTimeoutMs = 60
+    public var heartbeatMs = 20
+    /// The failure detector's floor: a leader silent this long on a quiet machine is declared gone.
+    public var leaderTimeoutMs = 80
+    public var electionTimeoutMs = 40
     public var coordinatorTimeoutMs = 200
+    /// The adaptive failure detector's ceiling (it widens `leaderTimeoutMs` under jitter or local starvation).
+    public var maxLeaderTimeoutMs = 1000
+    /// False: a fixed `leaderTimeoutMs` (no phi-accrual, no local health widening).
+    public var adaptiveFailureDetector = true
     /// How long an executor may hold an order before the queue gives it to someone else.
     public var leaseMs = 1500
     /// How long "executing" one order takes.
@@ -178,6 +183,8 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         leaderTimeoutMs = try value(.leaderTimeoutMs, leaderTimeoutMs)
         electionTimeoutMs = try value(.electionTimeoutMs, electionTimeoutMs)
         coordinatorTimeoutMs = try value(.coordinatorTimeoutMs, coordinatorTimeoutMs)
+        maxLeaderTimeoutMs = try value(.maxLeaderTimeoutMs, maxLeaderTimeoutMs)
+        adaptiveFailureDetector = try value(.adaptiveFailureDetector, adaptiveFailureDetector)
         leaseMs = try value(.leaseMs, leaseMs)
         processingMs = try value(.processingMs, processingMs)
         pollMs = try value(.pollMs, pollMs)

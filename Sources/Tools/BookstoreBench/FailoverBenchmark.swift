@@ -12,12 +12,20 @@ import TraceFormat
 
 /// `bookstore-bench failover`: kills the leader executor repeatedly under load and measures, from the trace
 /// files, the time from each kill to the first heartbeat timeout, to the new coordinator, and to the new
-/// leader's first lease; then counts orders lost and duplicated.
+/// leader's first lease; then counts orders lost and duplicated. With `--soak-minutes` it kills nothing and instead
+/// counts the elections on a live leader under a CPU hog (`FailoverSoak`).
 struct FailoverBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "failover", abstract: "Leader kills under load: failover times and orders lost/duplicated.")
+        commandName: "failover",
+        abstract: "Leader kills under load: failover times and orders lost/duplicated; or a soak under a CPU hog.")
 
     @Option(help: "How many times to kill the leader.") var kills: Int = 10
+    @Option(help: "Instead of kills: run this many minutes without faults and count elections on a live leader.")
+    var soakMinutes: Double = 0
+    @Option(help: "Busy-loop threads next to the cluster during the soak.") var hog: Int = 0
+    @Option(help: "Checkouts per second of the soak's light background load.") var soakRate: Int = 20
+    @Flag(help: "The timing before the adaptive detector (heartbeat 50 ms, fixed 200 ms timeout), to compare.")
+    var fixedDetector = false
     @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
@@ -41,6 +49,7 @@ struct FailoverBenchmark: ParsableCommand {
     }
 
     func run() throws {
+        guard soakMinutes <= 0 else { return try soak() }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("failover-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let cluster = try LocalCluster.launch(
@@ -90,6 +99,41 @@ struct FailoverBenchmark: ParsableCommand {
             lost: approved.subtracting(commits).count - pending,
             duplicated: queueCommits.values.filter { $0 > 1 }.count, pending: pending)
         report(result)
+    }
+
+    private func soak() throws {
+        guard soakMinutes <= 24 * 60, hog >= 0, hog <= 256, soakRate > 0 else {
+            throw ValidationError("--soak-minutes at most 1440, --hog 0…256, --soak-rate above 0")
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("soak-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try LocalCluster.launch(
+            executable: BenchExecutables.bookstore(bookstore), root: root, runID: "soak",
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        ) { config in
+            config.fraudModel = FileManager.default.currentDirectoryPath + "/models/fraud-model.json"
+            config.executors.processingMs = 2
+            if fixedDetector {
+                config.executors.heartbeatMs = 50
+                config.executors.leaderTimeoutMs = 200
+                config.executors.electionTimeoutMs = 60
+                config.executors.adaptiveFailureDetector = false
+            }
+        }
+        defer { cluster.supervisor.stop() }
+        let probe = ExecutorProbe(config: cluster.config)
+        guard probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)) != nil else {
+            throw ValidationError("no leader at start")
+        }
+        // Let the start-up election settle (a higher id may still bully its way in) before counting.
+        Thread.sleep(forTimeInterval: 2)
+        let result = try FailoverSoak(minutes: soakMinutes, hogs: hog, ordersPerSecond: soakRate)
+            .run(cluster: cluster, probe: probe)
+        if format == .json {
+            print(String(decoding: (try? JSONEncoder().encode(result)) ?? Data(), as: UTF8.self))
+        } else {
+            FailoverSoak.report(result)
+        }
     }
 
     /// Reads the run's traces and fills in each kill's durations.
@@ -153,14 +197,21 @@ struct FailoverBenchmark: ParsableCommand {
     }
 }
 
-/// Orders sent in small batches from a background thread until stopped; collects approved order ids.
+/// Orders sent in small batches from a background thread until stopped (with `pause` seconds between batches for a
+/// light load); collects approved order ids.
 final class SteadyLoad: Sendable {
     private let url: String
+    private let batch: Int
+    private let pause: Double
     private let running = Mutex(true)
     private let approved = Mutex<Set<String>>([])
     private let done = DispatchSemaphore(value: 0)
 
-    init(url: String) { self.url = url }
+    init(url: String, batch: Int = 40, pause: Double = 0) {
+        self.url = url
+        self.batch = max(1, batch)
+        self.pause = max(0, pause)
+    }
 
     func start() {
         Thread.detachNewThread { [self] in
@@ -168,9 +219,10 @@ final class SteadyLoad: Sendable {
             while running.withLock({ $0 }) {
                 batch += 1
                 let report = LoadGenerator(
-                    baseURL: url, orders: 40, concurrency: 1, seed: batch, year: CalendarDate.utcNow().year
+                    baseURL: url, orders: self.batch, concurrency: 1, seed: batch, year: CalendarDate.utcNow().year
                 ).run(recorder: TraceRecorder(node: "bench-load", writer: nil))
                 approved.withLock { $0.formUnion(report.approvedOrderIDs) }
+                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
             }
             done.signal()
         }

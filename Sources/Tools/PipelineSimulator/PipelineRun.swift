@@ -33,9 +33,8 @@ public final class PipelineRun {
     var replyDropRate = 0.0
     var lateReplyRate = 0.0
     let ids: [Int]
-    let electionConfiguration = BullyConfiguration(
-        heartbeatInterval: 50_000_000, leaderTimeout: 200_000_000, electionTimeout: 60_000_000,
-        coordinatorTimeout: 200_000_000)
+    /// The real executors' election timing (the cluster config's defaults), adaptive failure detector included.
+    let electionConfiguration = BullyConfiguration.loopback
     let work: WorkSettings
     static let leaseNanos: UInt64 = 1_500_000_000
     static let bullyDeadline: UInt64 = 100_000_000

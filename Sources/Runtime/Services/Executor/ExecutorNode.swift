@@ -33,9 +33,10 @@ public actor ExecutorNode {
     let outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation]
     private let outboxStreams: [Int: (stream: AsyncStream<BullyEnvelope>, client: RPCClient)]
     var senders: [Task<Void, Never>] = []
-    /// Election messages handed over by server threads, consumed in order by one owned task.
-    private let inbox: AsyncStream<(BullyMessage, Int)>.Continuation
-    private let inboxStream: AsyncStream<(BullyMessage, Int)>
+    /// Election messages handed over by server threads with the time they arrived, consumed in order by one owned
+    /// task (the wait between the two is local health evidence for the failure detector).
+    private let inbox: AsyncStream<(BullyMessage, Int, UInt64)>.Continuation
+    private let inboxStream: AsyncStream<(BullyMessage, Int, UInt64)>
     private var receiver: Task<Void, Never>?
     /// A copy of the election at its configuration, for validating messages on a server thread.
     private let validator: BullyElection
@@ -71,13 +72,10 @@ public actor ExecutorNode {
         self.outboxes = outboxes
         self.outboxStreams = streams.mapValues { (stream: $0.0, client: $0.1) }
         (inboxStream, inbox) = AsyncStream.makeStream(
-            of: (BullyMessage, Int).self, bufferingPolicy: .bufferingNewest(256))
+            of: (BullyMessage, Int, UInt64).self, bufferingPolicy: .bufferingNewest(256))
         let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
         instance = ExecutorInstance(
-            id: id, peers: settings.replicas.map(\.id),
-            election: BullyConfiguration(
-                heartbeatInterval: ms(settings.heartbeatMs), leaderTimeout: ms(settings.leaderTimeoutMs),
-                electionTimeout: ms(settings.electionTimeoutMs), coordinatorTimeout: ms(settings.coordinatorTimeoutMs)),
+            id: id, peers: settings.replicas.map(\.id), election: Self.election(settings),
             work: WorkSettings(
                 slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
                 processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs)),
@@ -96,9 +94,9 @@ public actor ExecutorNode {
         guard receiver == nil, !stopped else { return }
         let stream = inboxStream
         receiver = Task { [weak self] in
-            for await (message, from) in stream {
+            for await (message, from, receivedAt) in stream {
                 guard let self else { return }
-                await self.receive(message, from: from)
+                await self.receive(message, from: from, receivedAt: receivedAt)
             }
         }
         for (peer, outbox) in outboxStreams.sorted(by: { $0.key < $1.key }) {
@@ -127,7 +125,20 @@ public actor ExecutorNode {
                 metadata: ["from": "\(from)", "type": .string(message.name), "cause": .string(problem)])
             throw RPCError(.invalidParams, problem)
         }
-        inbox.yield((message, from))
+        inbox.yield((message, from, monotonic()))
+    }
+
+    /// The election timing of `settings` (milliseconds, clamped) with the adaptive failure detector's defaults.
+    static func election(_ settings: ExecutorSettings) -> BullyConfiguration {
+        let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
+        let heartbeat = ms(settings.heartbeatMs)
+        let floor = ms(settings.leaderTimeoutMs)
+        var detector = FailureDetectorSettings.defaults(heartbeatInterval: heartbeat, leaderTimeout: floor)
+        detector.adaptive = settings.adaptiveFailureDetector
+        detector.maximumTimeout = max(ms(settings.maxLeaderTimeoutMs), floor)
+        return BullyConfiguration(
+            heartbeatInterval: heartbeat, leaderTimeout: floor, electionTimeout: ms(settings.electionTimeoutMs),
+            coordinatorTimeout: ms(settings.coordinatorTimeoutMs), detector: detector)
     }
 
     /// What this executor believed after its last step (answered without waiting for the node).
@@ -136,9 +147,9 @@ public actor ExecutorNode {
     /// What this executor believes now.
     public func status() -> ExecutorStatus { currentStatus }
 
-    private func receive(_ message: BullyMessage, from: Int) {
+    private func receive(_ message: BullyMessage, from: Int, receivedAt: UInt64) {
         guard !stopped else { return }
-        apply(instance.onMessage(message, from: from, now: monotonic()))
+        apply(instance.onMessage(message, from: from, now: monotonic(), receivedAt: receivedAt))
     }
 
     func fire(_ timer: ExecutorTimer, generation expected: UInt64) {
