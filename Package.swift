@@ -171,7 +171,7 @@ let package = Package(
                 "OTLP", "TraceFormat", "TraceModel", "Causality", "RPC", "Services", "Cluster", "TraceExport",
                 "TraceAnalysis", .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "WireJSON"]),
+        .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "WireJSON", "SeededRandom"]),
         .testTarget(
             name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
         .testTarget(

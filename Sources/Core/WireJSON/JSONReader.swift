@@ -82,17 +82,20 @@ public struct JSONReader {
         }
         try expect(UInt8(ascii: "\""))
         let start = position
+        var nonASCII = false
         while true {
             guard let byte = peek() else { throw .unsupported }
             // An escaped key could spell a known name; the reference decoder decides those.
             guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { throw .unsupported }
             if byte == UInt8(ascii: "\"") { break }
+            nonASCII = nonASCII || byte >= 0x80
             position += 1
         }
         guard position - start <= limits.maxStringBytes else {
             throw .limit("a key is longer than \(limits.maxStringBytes) bytes")
         }
         let key = JSONKey(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+        if nonASCII, String(validating: key.bytes, as: UTF8.self) == nil { throw .unsupported }
         position += 1
         skipWhitespace()
         try expect(UInt8(ascii: ":"))

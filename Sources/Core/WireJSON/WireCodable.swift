@@ -45,4 +45,9 @@ extension WireDecodable {
             }
         }
     }
+
+    /// Decodes a whole message held in an array.
+    public static func decode(wire bytes: [UInt8], limits: WireLimits = .default) -> WireDecoding<Self> {
+        bytes.withUnsafeBytes { decode(wire: $0, limits: limits) }
+    }
 }
