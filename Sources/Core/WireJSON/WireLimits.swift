@@ -10,8 +10,13 @@ public struct WireLimits: Sendable, Hashable {
     /// Most elements in one array.
     public var maxArrayCount: Int
 
-    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxStringBytes: Int = 256 << 10, maxArrayCount: Int = 10_000)
-    {
+    /// The defaults refuse nothing a client of the checkout contract sends today: a body is at most 1 MiB (the RPC
+    /// server's limit), a 300,000-character comment or 10,000 order lines are bad orders that verification
+    /// rejects with reasons, not malformed messages; only the nesting bound (64, the real messages nest 3 deep)
+    /// refuses JSON that Foundation (which stops at 512) would read.
+    public init(
+        maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxStringBytes: Int = 1 << 20, maxArrayCount: Int = 100_000
+    ) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxStringBytes = maxStringBytes
