@@ -75,7 +75,8 @@ struct WireCodecTests {
             let reference = [UInt8](try Self.encoder.encode(finding))
             #expect(
                 Self.sameJSON(finding.wireJSON ?? [], reference),
-                "U+\(scalar.value): \(String(decoding: finding.wireJSON ?? [], as: UTF8.self)) vs \(String(decoding: reference, as: UTF8.self))")
+                "U+\(scalar.value): \(String(decoding: finding.wireJSON ?? [], as: UTF8.self)) vs \(String(decoding: reference, as: UTF8.self))"
+            )
         }
     }
 
@@ -96,7 +97,8 @@ struct WireCodecTests {
 
     @Test("null reads as absent for optional members and is left to Foundation for required ones")
     func nullsLikeFoundation() throws {
-        let order = CheckoutRequest.decode(wire: Array(#"{"user":{"name":null},"items":null,"giftWrapping":null}"#.utf8))
+        let order = CheckoutRequest.decode(
+            wire: Array(#"{"user":{"name":null},"items":null,"giftWrapping":null}"#.utf8))
         #expect(order.value == CheckoutRequest(user: .init()))
         guard case .fallback = OrderEnvelope.decode(wire: Array(#"{"orderId":null,"order":{}}"#.utf8)) else {
             Issue.record("a null required member must go to Foundation")

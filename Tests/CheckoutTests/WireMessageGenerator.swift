@@ -34,10 +34,12 @@ struct WireMessageGenerator {
 
     mutating func double() -> Double {
         switch Int.random(in: 0..<5, using: &random) {
-        case 0: return [0, -0.0, 1, 0.5, 1e-7, 1e21, 1e16, 5e-324, .greatestFiniteMagnitude].randomElement(using: &random) ?? 0
+        case 0:
+            return [0, -0.0, 1, 0.5, 1e-7, 1e21, 1e16, 5e-324, .greatestFiniteMagnitude].randomElement(using: &random)
+                ?? 0
         case 1: return Double.random(in: 0...1, using: &random)
         case 2: return Double(Int.random(in: -100_000...100_000, using: &random))
-        case 3: return Double(bitPattern: random.next() & ~(0x7FF << 52)) // subnormal and small
+        case 3: return Double(bitPattern: random.next() & ~(0x7FF << 52))  // subnormal and small
         default:
             let value = Double(bitPattern: random.next())
             return value.isFinite ? value : 1.5

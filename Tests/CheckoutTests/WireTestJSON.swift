@@ -102,7 +102,8 @@ indirect enum WireTestJSON: Equatable {
         switch self {
         case .object(let members):
             let parts = members.shuffled(using: &random).map { key, value in
-                space() + Self.quoted(key, &random, escaping: false) + space() + ":" + space() + value.respelled(&random) + space()
+                space() + Self.quoted(key, &random, escaping: false) + space() + ":" + space()
+                    + value.respelled(&random) + space()
             }
             return "{" + parts.joined(separator: ",") + space() + "}"
         case .array(let elements):

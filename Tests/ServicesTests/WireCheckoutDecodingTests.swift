@@ -76,7 +76,8 @@ struct WireCheckoutDecodingTests {
 
     @Test("a body nested deeper than the reader's bound is refused with a structured invalid-request error")
     func overDeepBodyIsRefused() {
-        let body = Data(("{\"x\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}").utf8)
+        let body = Data(
+            ("{\"x\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}").utf8)
         guard case .failure(let problem) = CheckoutDecoding.decode(body) else {
             Issue.record("accepted")
             return

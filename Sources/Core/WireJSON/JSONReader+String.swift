@@ -71,7 +71,9 @@ extension JSONReader {
 
     /// The scalar of a `\uXXXX` escape whose hex digits start at `index` (a high surrogate must be followed by
     /// `\u` and a low one); `index` moves past what was read.
-    private static func unicodeEscape(_ raw: UnsafeRawBufferPointer, at index: inout Int) throws(WireDecodingError)
+    private static func unicodeEscape(
+        _ raw: UnsafeRawBufferPointer, at index: inout Int
+    ) throws(WireDecodingError)
         -> Unicode.Scalar
     {
         let first = try hex4(raw, at: &index)
@@ -132,7 +134,9 @@ extension JSONReader {
     }
 
     /// Reads an array of `type` values, or nil for `null`.
-    public mutating func readOptionalArray<Value: WireDecodable>(of type: Value.Type) throws(WireDecodingError)
+    public mutating func readOptionalArray<Value: WireDecodable>(
+        of type: Value.Type
+    ) throws(WireDecodingError)
         -> [Value]?
     {
         if readNull() { return nil }

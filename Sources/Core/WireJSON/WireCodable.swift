@@ -27,8 +27,7 @@ extension WireEncodable {
 
 extension WireDecodable {
     /// Decodes a whole message: one JSON value, surrounded by whitespace only.
-    public static func decode(wire bytes: UnsafeRawBufferPointer, limits: WireLimits = .default) -> WireDecoding<Self>
-    {
+    public static func decode(wire bytes: UnsafeRawBufferPointer, limits: WireLimits = .default) -> WireDecoding<Self> {
         guard bytes.count <= limits.maxBytes else {
             return .refused("the message is larger than \(limits.maxBytes) bytes")
         }

@@ -71,7 +71,8 @@ enum WireRPC {
         return writer.isValid ? Data(writer.bytes) : nil
     }
 
-    /// `{"jsonrpc":"2.0","id":…,"method":…,"params":…}`, nil when `params` has no fast codec or cannot be written.
+    /// `{"jsonrpc":"2.0","id":…,"method":…,"params":…}`; nil when `params` has no fast codec or cannot be
+    /// written.
     static func requestBody(id: JSONRPCID, method: String, params: some Encodable) -> Data? {
         guard let params = params as? any WireEncodable else { return nil }
         var writer = JSONWriter(capacity: 512)
@@ -146,7 +147,8 @@ extension Router {
             case .fallback:
                 return slow(body, context)
             case .refused(let reason):
-                return failure(RPCError(.invalidParams, "\(method): \(reason)"), id: .null, traceID: context.trace.traceID)
+                return failure(
+                    RPCError(.invalidParams, "\(method): \(reason)"), id: .null, traceID: context.trace.traceID)
             case .decoded(let jsonrpc, let id, let hasID, let decoded):
                 guard jsonrpc == "2.0", let params = decoded as? Params else { return slow(body, context) }
                 let replyID = id ?? .null

@@ -40,7 +40,8 @@ struct HandlerBenchmark: ParsableCommand {
             let wire = Self.measure(handler.wire, seconds: seconds)
             rows.append(
                 Row(
-                    handler: handler.name, foundationCallsPerSecond: 1e9 / foundation, foundationNanosPerCall: foundation,
+                    handler: handler.name, foundationCallsPerSecond: 1e9 / foundation,
+                    foundationNanosPerCall: foundation,
                     wireCallsPerSecond: 1e9 / wire, wireNanosPerCall: wire, speedup: foundation / wire))
         }
         switch format {
@@ -53,7 +54,8 @@ struct HandlerBenchmark: ParsableCommand {
             for row in rows {
                 let name = row.handler.padding(toLength: 30, withPad: " ", startingAt: 0)
                 print(
-                    "\(name) \(Self.fixed(row.foundationCallsPerSecond, 19)) \(Self.fixed(row.foundationNanosPerCall, 9))"
+                    "\(name) \(Self.fixed(row.foundationCallsPerSecond, 19))"
+                        + " \(Self.fixed(row.foundationNanosPerCall, 9))"
                         + " \(Self.fixed(row.wireCallsPerSecond, 15)) \(Self.fixed(row.wireNanosPerCall, 9))"
                         + String(format: "   %.2f×", row.speedup))
             }

@@ -55,7 +55,9 @@ struct HandlerCases {
             Self.service("suggestions", suggest, SuggestionRequest.self) {
                 SuggestionResult(books: engine.suggest(for: $0.orderedTitles, count: $0.count))
             },
-            Self.service("enqueue (queue side)", ticket, OrderTicket.self) { _ in EnqueueReply.stored(position: 3, depth: 7) },
+            Self.service("enqueue (queue side)", ticket, OrderTicket.self) { _ in
+                EnqueueReply.stored(position: 3, depth: 7)
+            },
             Self.enqueueClient(order: order),
             try Self.fanOutClient(order: order, results: (verify(order), assess(order), engine)),
         ]
@@ -101,7 +103,8 @@ struct HandlerCases {
                 return body.count + answer.depth
             },
             wire: {
-                guard let body = ticket.wireJSON, let answer = reply.withUnsafeBytes({ EnqueueReply.decode(wire: $0).value })
+                guard let body = ticket.wireJSON,
+                    let answer = reply.withUnsafeBytes({ EnqueueReply.decode(wire: $0).value })
                 else { return -1 }
                 return body.count + answer.depth
             })
