@@ -29,14 +29,15 @@ let package = Package(
         core("TraceModel", ["Causality"]),  // trace events, their JSON coding, the typed payload protocol
         core("SeededRandom"),  // SplitMix64, the one seeded generator
         core("Election"),  // the Bully election with heartbeats and epochs (`BullyElection` returns directives)
-        core("Checkout"),  // the checkout contract's types, verification checks, fraud rules
+        core("WireJSON"),  // byte-level JSON reader and writer for the hot RPC messages (bounded, no Foundation)
+        core("Checkout", ["WireJSON"]),  // the checkout contract's types, verification checks, fraud rules
         core("Catalog", ["Checkout"]),  // the book catalog and the suggestion engine
         core("OrderQueueCore", ["Checkout", "Election"]),  // priority heap, fenced leases, the queue's record reducer
         core("OrchestratorCore", ["Checkout"]),  // the checkout as a state machine (`CheckoutFlow`)
 
         // MARK: Protocol (pure): every RPC method and trace event kind declared once, and the executor's machine
         protocolTarget(
-            "ClusterProtocol", ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore"]),
+            "ClusterProtocol", ["TraceModel", "Causality", "Election", "Checkout", "OrderQueueCore", "WireJSON"]),
         // The Bully election and the leader's work loop composed (`ExecutorInstance`), for the executor and the
         // simulator.
         protocolTarget("ExecutorCore", ["Election", "OrderQueueCore", "ClusterProtocol", "TraceModel"]),
@@ -72,7 +73,7 @@ let package = Package(
         runtime(
             "RPC",
             [
-                "Causality", "TraceFormat", "CShims", "CMicroHTTPD", "CCurl",
+                "Causality", "TraceFormat", "CShims", "CMicroHTTPD", "CCurl", "WireJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]),
@@ -89,7 +90,7 @@ let package = Package(
             "Services",
             [
                 "RPC", "TraceFormat", "Causality", "Checkout", "Catalog", "OrderQueueCore", "QueueStore", "FraudModel",
-                "Election", "ClusterProtocol", "ExecutorCore", "CCrypto", "OrchestratorCore", "OTLP",
+                "Election", "ClusterProtocol", "ExecutorCore", "CCrypto", "OrchestratorCore", "OTLP", "WireJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -126,7 +127,8 @@ let package = Package(
             name: "BookstoreBench",
             dependencies: [
                 "RPC", "TraceFormat", "Services", "Cluster", "Election", "TraceAnalysis", "OrderQueueCore",
-                "QueueStore", "Checkout", "ClusterProtocol", "TraceTestSupport", "PipelineSimulator",
+                "QueueStore", "Checkout", "ClusterProtocol", "TraceTestSupport", "PipelineSimulator", "WireJSON",
+                "Catalog", "FraudModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -169,7 +171,7 @@ let package = Package(
                 "OTLP", "TraceFormat", "TraceModel", "Causality", "RPC", "Services", "Cluster", "TraceExport",
                 "TraceAnalysis", .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "CheckoutTests", dependencies: ["Checkout"]),
+        .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "WireJSON", "SeededRandom"]),
         .testTarget(
             name: "PipelineSimulationTests", dependencies: ["PipelineSimulator", "TraceAnalysis", "TraceFormat"]),
         .testTarget(
@@ -177,7 +179,7 @@ let package = Package(
             dependencies: ["ExecutorCore", "ClusterProtocol", "Election", "OrderQueueCore", "Checkout"]),
         .testTarget(
             name: "ClusterProtocolTests",
-            dependencies: ["ClusterProtocol", "TraceModel", "Election", "OrderQueueCore", "Checkout"]),
+            dependencies: ["ClusterProtocol", "TraceModel", "Election", "OrderQueueCore", "Checkout", "WireJSON"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Checkout", "SeededRandom"]),
         .testTarget(
             name: "OrderQueueCoreTests", dependencies: ["OrderQueueCore", "Checkout", "Election", "SeededRandom"]),
@@ -190,7 +192,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom", "ClusterProtocol", "OrchestratorCore", "Election",
+                "SeededRandom", "ClusterProtocol", "OrchestratorCore", "Election", "WireJSON",
             ]),
     ],
     swiftLanguageModes: [.v6]
@@ -202,7 +204,7 @@ let package = Package(
 if Context.environment["BOOKSTORE_FUZZ"] == "1" {
     package.targets.append(.target(name: "FuzzSupport", path: "Sources/Tools/Fuzz/FuzzSupport"))
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-        ("FuzzCheckoutDecoder", ["Services", "Checkout"]),
+        ("FuzzCheckoutDecoder", ["Services", "Checkout", "WireJSON"]),
         ("FuzzJSONRPCEnvelope", ["RPC", "TraceFormat", .product(name: "Logging", package: "swift-log")]),
         ("FuzzVectorClock", ["Causality"]),
         ("FuzzTraceparent", ["TraceFormat"]),

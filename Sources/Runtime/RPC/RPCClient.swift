@@ -84,6 +84,7 @@ public final class RPCClient: Sendable {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
         do {
             let request = JSONRPCRequest(id: .number(Int64(id)), method: method, params: params)
+            if let body = WireRPC.requestBody(id: request.id, method: method, params: params) { return (id, body) }
             return (id, try JSONCoding.encoder.encode(request))
         } catch {
             throw RPCCallError(kind: .encoding("\(error)"), peer: peer, method: method)
@@ -140,6 +141,7 @@ public final class RPCClient: Sendable {
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
             context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         replyHeaders?(exchange.headers)
+        if let result = WireRPC.result(Result.self, from: exchange.body) { return result }  // `WireCodable` results
         let reply: JSONRPCReply<Result>
         do {
             reply = try JSONCoding.decoder.decode(JSONRPCReply<Result>.self, from: exchange.body)

@@ -59,6 +59,10 @@ public struct Router: Sendable {
             outcome.isNotification = !request.hasID
             return outcome
         }
+        // Params and result with byte-level codecs (`WireCodable`) skip Foundation on the hot path (WireRPC.swift).
+        if let slow = methods[method], let fast = Self.wireHandler(method, handler: handler, otherwise: slow) {
+            methods[method] = fast
+        }
     }
 
     /// The reply to a body that did not decode as this method's request: an invalid request when the

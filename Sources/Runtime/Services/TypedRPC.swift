@@ -5,7 +5,10 @@ import TraceFormat
 
 // The cluster's methods through their `RPCMethod` descriptors (ClusterProtocol): the name, the params type and
 // the result type come from one declaration, so the two ends cannot disagree. The string-named API underneath
-// stays in RPC, a generic layer that knows nothing of the cluster.
+// stays in RPC, a generic layer that knows nothing of the cluster. A method whose params and result are
+// `WireCodable` (the checkout path's messages: Checkout's `+Wire.swift` files, `EnqueueReply+Wire.swift`) is read
+// and written by the byte-level codecs on both ends (`Router.register` and `RPCClient.call` pick them, WireRPC.swift
+// in RPC), with Foundation for every other type and for every body the fast reader leaves.
 
 extension Router {
     /// Registers `method`'s handler. It runs on a server thread; throw `RPCError` for a structured error.

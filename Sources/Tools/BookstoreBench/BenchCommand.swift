@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         version: "bookstore-bench " + BookstoreVersion.text,
         subcommands: [
             RPCBenchmark.self, CheckoutBenchmark.self, FailoverBenchmark.self, AnalyzerBenchmark.self,
-            DurabilityBenchmark.self, SimulateBenchmark.self, MutationBenchmark.self,
+            DurabilityBenchmark.self, SimulateBenchmark.self, MutationBenchmark.self, HandlerBenchmark.self,
         ]
     )
 }

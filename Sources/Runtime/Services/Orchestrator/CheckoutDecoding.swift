@@ -1,15 +1,33 @@
 import Checkout
 import Foundation
 import RPC
+import WireJSON
 
 /// Reads a checkout body whatever its Content-Type, and explains what is wrong with a bad one.
-enum CheckoutDecoding {
-    struct Problem: Error {
-        var code: RPCErrorCode
-        var message: String
+public enum CheckoutDecoding {
+    /// Why a body was refused: the error code and message of the contract's error body.
+    public struct Problem: Error {
+        public var code: RPCErrorCode
+        public var message: String
     }
 
-    static func decode(_ body: Data) -> Result<CheckoutRequest, Problem> {
+    /// The bounds on a checkout body (the RPC server refuses bodies over 1 MiB before this runs).
+    public static let limits = WireLimits.default
+
+    /// The order in `body`, or what is wrong with it. The byte-level reader (`CheckoutRequest(wire:)`) takes
+    /// the common case; whatever it leaves goes to Foundation, which accepts or refuses exactly as before, and a
+    /// body over `limits` is refused outright.
+    public static func decode(_ body: Data) -> Result<CheckoutRequest, Problem> {
+        switch body.withUnsafeBytes({ CheckoutRequest.decode(wire: $0, limits: limits) }) {
+        case .decoded(let order): return .success(order)
+        case .refused(let reason):
+            return .failure(Problem(code: .invalidRequest, message: "the request body is refused: \(reason)"))
+        case .fallback: return decodeWithFoundation(body)
+        }
+    }
+
+    /// The reference decoder (Foundation's), with the contract's messages for every kind of bad body.
+    public static func decodeWithFoundation(_ body: Data) -> Result<CheckoutRequest, Problem> {
         guard !body.isEmpty, body.contains(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
             return .failure(
                 Problem(code: .invalidRequest, message: "the request body is empty; send the order as JSON"))

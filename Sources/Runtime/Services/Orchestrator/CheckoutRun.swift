@@ -6,6 +6,7 @@ import Logging
 import OrchestratorCore
 import RPC
 import TraceFormat
+import WireJSON
 
 /// The thin shell around one `CheckoutFlow`: it carries out the flow's directives (the services' calls, the
 /// enqueue, the trace records, the log lines, the reply, the key's memory) and feeds the answers back.
@@ -72,7 +73,8 @@ struct CheckoutRun {
         // Encoded once, sent twice (verification and fraud). The queue gets an `OrderTicket`: no card data.
         let envelope: Data
         do {
-            envelope = try JSONCoding.encoder.encode(OrderEnvelope(orderId: orderID, order: order))
+            let message = OrderEnvelope(orderId: orderID, order: order)
+            envelope = try message.wireJSON.map { Data($0) } ?? JSONCoding.encoder.encode(message)
         } catch {
             return flow.onEncodingFailure("\(error)")
         }
