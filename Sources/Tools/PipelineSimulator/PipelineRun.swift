@@ -20,6 +20,10 @@ public final class PipelineRun {
     var executors: [Int: SimExecutor] = [:]
     var queue: SimQueue
     var queueUp = true
+    /// Lease requests the queue holds (long polls), oldest first.
+    var heldLeases: [HeldLease] = []
+    /// When the next look for the held lease requests is due.
+    var heldLeaseCheckAt: UInt64?
     var pending: [String: PendingCall] = [:]
     /// Copies of each logical call still waiting, and the logical calls already answered.
     var copies: [String: Int] = [:]
@@ -191,6 +195,7 @@ public final class PipelineRun {
             case .queueRestart: restartQueue()
             case .heal: heal()
             case .settleCheck: settleCheck()
+            case .heldLeaseCheck: checkHeldLeases()
             }
         }
     }
