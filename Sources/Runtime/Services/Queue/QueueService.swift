@@ -91,6 +91,9 @@ public final class QueueService: Sendable {
     /// Orders waiting now.
     public var depth: Int { state.withLock { $0.depth } }
 
+    /// Lease requests held now (long polls).
+    public var heldLeaseRequests: Int { waiters.count }
+
     /// The state (for tests and tools).
     public var snapshot: QueueSnapshot { state.withLock { Self.snapshot(of: $0) } }
 
