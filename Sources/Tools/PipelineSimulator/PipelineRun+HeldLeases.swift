@@ -18,6 +18,7 @@ extension PipelineRun {
         }
         let until = scheduler.now &+ UInt64(min(waitMs, QueueBounds.maxLeaseWaitMs)) &* 1_000_000
         heldLeases.append(HeldLease(request: request, params: params, until: until))
+        heldLeaseTally.held += 1
         scheduleHeldLeaseCheck()
         return true
     }
@@ -59,6 +60,7 @@ extension PipelineRun {
         write(records)
         guard answer != .empty || force else { return false }
         heldLeases.remove(at: index)
+        if case .leased = answer { heldLeaseTally.leased += 1 }
         sendReply(to: held.request, .lease(answer))
         return true
     }

@@ -24,6 +24,8 @@ public final class PipelineRun {
     var heldLeases: [HeldLease] = []
     /// When the next look for the held lease requests is due.
     var heldLeaseCheckAt: UInt64?
+    /// Lease requests held, and those answered with a lease after being held.
+    var heldLeaseTally = (held: 0, leased: 0)
     var pending: [String: PendingCall] = [:]
     /// Copies of each logical call still waiting, and the logical calls already answered.
     var copies: [String: Int] = [:]
