@@ -197,6 +197,12 @@ struct QueueLongPollTests {
         #expect(replaced == .empty(depth: 0))
         Thread.sleep(forTimeInterval: 0.1)
         #expect(!replacement.isDone && running.queue.heldLeaseRequests == 1)
+        // A request of the slot without a wait (an executor's clean stop) ends the held one too.
+        let (atOnce, _) = try reply(running.lease(request(slot: 0, waitMs: nil)), within: 3)
+        #expect(atOnce == .empty(depth: 0))
+        let (ended, _) = try reply(replacement, within: 1)
+        #expect(ended == .empty(depth: 0))
+        #expect(running.queue.heldLeaseRequests == 0)
     }
 
     @Test func aCleanStopAnswersHeldLeasesAtOnce() throws {

@@ -88,6 +88,16 @@ final class LeaseWaiters: Sendable {
         }
     }
 
+    /// A request of `executor`'s `slot` that will not be held (no wait) replaces a held one: it is woken
+    /// `superseded` (answered `empty` at once).
+    func supersede(executor: Int, slot: Int) {
+        state.withLock { state in
+            if let older = state.waiting.firstIndex(where: { $0.executor == executor && $0.slot == slot }) {
+                Self.wake(at: older, .superseded, &state)
+            }
+        }
+    }
+
     /// Waits until `waiter` is woken or `nanos` pass; it is no longer held afterwards.
     func wait(_ waiter: Waiter, nanos: UInt64) -> Wake {
         let signalled = waiter.semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: nanos))) == .success

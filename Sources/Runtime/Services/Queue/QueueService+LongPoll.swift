@@ -21,7 +21,11 @@ extension QueueService {
 
     private func leaseHolding(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
         let hold = Self.holdNanos(waitMs: request.waitMs, deadline: context.deadlineNanos, now: MonotonicClock.nanos())
-        guard hold > 0 else { return try leaseOnce(request, context: context) }
+        guard hold > 0 else {
+            // A newer request of the slot (an executor's clean stop asks again without a wait) ends a held one.
+            waiters.supersede(executor: request.executor, slot: request.slot)
+            return try leaseOnce(request, context: context)
+        }
         let until = MonotonicClock.nanos() &+ hold
         var held = false
         while true {
