@@ -8,14 +8,15 @@ import OrderQueueCore
 /// ends; a lease deadline passing (an order given back) makes them look again too. Every look is an ordinary
 /// `SimQueue.lease`: the epoch is judged when the lease is granted, through the simulated log.
 extension PipelineRun {
-    /// Holds `request` when it asks for a wait; false when it is to be answered at once.
-    func hold(_ request: SimRequest, _ params: LeaseRequest) -> Bool {
-        guard let waitMs = params.waitMs, waitMs > 0 else { return false }
+    /// Holds `request` when it found nothing (`answer`) and asks for a wait; false when it is to be answered at once.
+    /// A newer request of the same executor and slot, held or not, answers a held one `empty`.
+    func hold(_ request: SimRequest, _ params: LeaseRequest, answer: LeaseAnswer) -> Bool {
         if let older = heldLeases.firstIndex(where: {
             $0.params.executor == params.executor && $0.params.slot == params.slot
         }) {
             sendReply(to: heldLeases.remove(at: older).request, .lease(.empty))
         }
+        guard answer == .empty, let waitMs = params.waitMs, waitMs > 0 else { return false }
         let until = scheduler.now &+ UInt64(min(waitMs, QueueBounds.maxLeaseWaitMs)) &* 1_000_000
         heldLeases.append(HeldLease(request: request, params: params, until: until))
         heldLeaseTally.held += 1

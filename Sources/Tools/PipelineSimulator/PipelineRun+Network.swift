@@ -94,7 +94,7 @@ extension PipelineRun {
             var records: [SimQueue.Record] = []
             let answer = queue.lease(params, now: scheduler.now, records: &records)
             write(records)
-            if answer == .empty, hold(request, params) { return }
+            if hold(request, params, answer: answer) { return }
             payload = .lease(answer)
         case .ack(let params):
             var records: [SimQueue.Record] = []
