@@ -7,7 +7,7 @@ import Testing
 
 private let configuration = BullyConfiguration(
     heartbeatInterval: 50, leaderTimeout: 200, electionTimeout: 60, coordinatorTimeout: 200)
-private let work = WorkSettings(slots: 2, pollNanos: 10, processingNanos: 100, drainNanos: 1_000)
+private let work = WorkSettings(slots: 2, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, longPollNanos: 0)
 
 private func order(_ id: String) -> QueuedOrder {
     QueuedOrder(

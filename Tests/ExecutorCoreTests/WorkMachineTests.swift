@@ -5,7 +5,9 @@ import ExecutorCore
 import OrderQueueCore
 import Testing
 
-private let settings = WorkSettings(slots: 2, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, idlePolls: 20)
+/// Polling without long polls (the queue answers at once); `WorkMachineLongPollTests` covers long polls.
+private let settings = WorkSettings(
+    slots: 2, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, idlePolls: 20, longPollNanos: 0)
 private let epoch = Epoch(term: 1, leader: 3)
 
 private func order(_ id: String) -> QueuedOrder {
@@ -114,7 +116,8 @@ struct WorkMachineTests {
 
     @Test func aLeaseArrivingDuringADrainIsGivenBack() {
         var machine = WorkMachine(
-            executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000))
+            executor: 3,
+            settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, longPollNanos: 0))
         let call = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
         _ = machine.onDrain(now: 1)
         let a = HeldOrder(lease: lease(1, "a", slot: 0), order: order("a"), epoch: epoch)
@@ -129,7 +132,9 @@ struct WorkMachineTests {
 
     @Test func theDrainDeadlineGivesBackWhatIsStillHeld() {
         var machine = WorkMachine(
-            executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 5_000, drainNanos: 1_000))
+            executor: 3,
+            settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 5_000, drainNanos: 1_000, longPollNanos: 0)
+        )
         let call = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
         let a = HeldOrder(lease: lease(1, "a", slot: 0), order: order("a"), epoch: epoch)
         _ = machine.onLeaseReply(call, .leased(a.lease, a.order, depth: 0), now: 1)
@@ -148,7 +153,9 @@ struct WorkMachineAckTests {
     @Test func aRepeatedAckOfTheSlotsOwnCommittedLeaseCountsAsCommittedAndAnotherLeasesDoesNot() {
         for (committedLease, expected) in [(UInt64(1), AckOutcome.committed), (UInt64(9), .alreadyCommitted)] {
             var machine = WorkMachine(
-                executor: 3, settings: WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000))
+                executor: 3,
+                settings: WorkSettings(
+                    slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, longPollNanos: 0))
             let call = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
             let a = HeldOrder(lease: lease(1, "a", slot: 0), order: order("a"), epoch: epoch)
             _ = machine.onLeaseReply(call, .leased(a.lease, a.order, depth: 0), now: 1)

@@ -32,9 +32,11 @@ struct PipelineSimulation {
         let started = Date()
         var events = 0
         var acks = (alreadyCommitted: 0, unanswered: 0)
+        var held = (held: 0, leased: 0)
         for seed in seeds {
             let result = PipelineRun.run(SimulationOptions(seed: seed))
             events += result.events.count
+            held = (held.held + result.heldLeases.held, held.leased + result.heldLeases.leased)
             let tally = result.ackTally
             acks = (acks.alreadyCommitted + tally.alreadyCommitted, acks.unanswered + tally.unanswered)
             if !result.passed { Issue.record(Comment(rawValue: Self.report(result))) }
@@ -43,11 +45,14 @@ struct PipelineSimulation {
         print(
             "PipelineSimulation: \(seeds.count) seeds in \(String(format: "%.1f", seconds)) s "
                 + "(\(Int(Double(seeds.count) / max(seconds, 0.001) * 60)) seeds/min, \(events) events; acks answered "
-                + "already_committed: \(acks.alreadyCommitted), acks given up unanswered: \(acks.unanswered))")
+                + "already_committed: \(acks.alreadyCommitted), acks given up unanswered: \(acks.unanswered); lease "
+                + "requests held: \(held.held), answered with a lease: \(held.leased))")
         // Lost and late replies must happen (an ack retried into `already_committed`, an ack given up) for the runs
         // to test the ack retry at all.
         if seeds.count >= 100 {
             #expect(acks.alreadyCommitted > 0 && acks.unanswered > 0, "the reply faults never hit an ack")
+            // Idle leaders' lease requests are held (long polls), and orders stored meanwhile are handed to them.
+            #expect(held.held > 0 && held.leased > 0, "no held lease request was exercised")
         }
     }
 

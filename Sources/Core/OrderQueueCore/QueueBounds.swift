@@ -17,6 +17,8 @@ public enum QueueBounds {
     /// Executor ids and lease slots are small non-negative numbers.
     public static let maxExecutorId = 1 << 20
     public static let maxSlot = 1_024
+    /// Longest wait a lease request may ask for (`LeaseRequest.waitMs`), in milliseconds.
+    public static let maxLeaseWaitMs = 30_000
 
     /// Nil when `orderId` is acceptable, else why not.
     public static func problem(orderId: String) -> String? {

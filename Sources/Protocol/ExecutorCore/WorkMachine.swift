@@ -12,8 +12,13 @@ import OrderQueueCore
 ///
 /// The rules (as the executor's loop always had them):
 /// - While leading epoch `e`, every slot asks for a lease under `e`. A lease is processed, then acknowledged.
-/// - Nothing to lease: slot 0 asks again after `pollNanos`; the others wait up to `idlePolls` polls, or until a
-///   slot learns that more orders wait (a lease reply with depth > 0), so an idle leader costs one call per poll.
+/// - Long polls (`longPollNanos` > 0): every lease request asks the queue to hold it up to `longPollNanos` while
+///   nothing waits; the queue answers as soon as an order can be leased. An empty answer after at least half that
+///   wait (the queue held it) is followed by the next request at once, so an idle leader costs one call per slot
+///   per wait and a new order is taken as soon as it is stored.
+/// - Nothing to lease and the queue did not hold the request (no long polls, or the queue answered at once: an old
+///   queue, its bound on held polls, its stop): slot 0 asks again after `pollNanos`; the others wait up to
+///   `idlePolls` polls, or until a slot learns that more orders wait (a lease reply with depth > 0).
 /// - An ack answered `already_committed` under the slot's own lease (a retried ack whose first copy committed)
 ///   counts as committed.
 /// - A failed lease call waits like an empty one.
@@ -26,7 +31,10 @@ import OrderQueueCore
 /// - Losing leadership abandons leases being processed (they expire or are revoked); an ack under way still
 ///   reports its outcome.
 /// - Drain: no new leases (a lease that arrives is released), in-flight orders finish and are acknowledged within
-///   `drainNanos`; whatever is still held then is released; `drained` ends it.
+///   `drainNanos`; whatever is still held then is released; `drained` ends it. A slot whose long poll the queue
+///   holds asks again without a wait: the queue answers the held request at once (a newer request of the same slot
+///   replaces it) and the new answer ends the slot (a lease it carries, the held one renewed or another, is given
+///   back).
 public struct WorkMachine: Sendable {
     public let executor: Int
     public let settings: WorkSettings
@@ -43,6 +51,8 @@ public struct WorkMachine: Sendable {
     private var drainDeadlinePassed = false
     /// By slot: until when (this machine's clock) the lease of the order held may be valid at the queue.
     private var leaseEnds: [Int: UInt64] = [:]
+    /// By slot: when its pending lease call was sent, and whether it asked the queue to wait.
+    private var leaseSent: [Int: (at: UInt64, waits: Bool)] = [:]
 
     public init(executor: Int, settings: WorkSettings) {
         self.executor = executor
@@ -72,7 +82,7 @@ public struct WorkMachine: Sendable {
         var directives = onLeadershipLost(now: now)
         guard !draining, !stopped else { return directives }
         leading = epoch
-        for slot in slots.indices where slots[slot] == .off { directives += lease(slot) }
+        for slot in slots.indices where slots[slot] == .off { directives += lease(slot, now: now) }
         return directives
     }
 
@@ -113,7 +123,7 @@ public struct WorkMachine: Sendable {
             slots[slot] = .off
             return [.fenced(by: newer)] + drainProgress()
         case .empty:
-            return idle(slot, now: now)
+            return heldForItsWait(slot, now: now) ? next(slot, now: now) : idle(slot, now: now)
         case .leased(let lease, let order, let depth):
             let held = HeldOrder(lease: lease, order: order, epoch: epoch)
             if draining { return release(slot, held) }
@@ -121,7 +131,7 @@ public struct WorkMachine: Sendable {
                 slots[slot] = .off
                 return next(slot, now: now)
             }
-            var directives = depth > 0 ? wakeIdleSlots() : []
+            var directives = depth > 0 ? wakeIdleSlots(now: now) : []
             slots[slot] = .processing(held)
             let duration = lease.deadlineNanos > lease.grantedAtNanos ? lease.deadlineNanos - lease.grantedAtNanos : 0
             leaseEnds[slot] = now &+ duration
@@ -238,6 +248,10 @@ public struct WorkMachine: Sendable {
             directives.append(.cancelTimer(.idle(slot: slot)))
             slots[slot] = .off
         }
+        for slot in slots.indices {
+            guard case .leasing(_, let epoch) = slots[slot], leaseSent[slot]?.waits == true else { continue }
+            directives += lease(slot, epoch: epoch, wait: false, now: now)
+        }
         if activeSlots > 0 {
             directives.append(.setTimer(.drainDeadline, deadline: now &+ settings.drainNanos))
         }
@@ -252,14 +266,30 @@ public struct WorkMachine: Sendable {
             slots[slot] = .off
             return drainProgress()
         }
-        return lease(slot)
+        return lease(slot, now: now)
     }
 
-    private mutating func lease(_ slot: Int) -> [WorkDirective] {
+    private mutating func lease(_ slot: Int, now: UInt64) -> [WorkDirective] {
         guard let epoch = leading else { return [] }
+        return lease(slot, epoch: epoch, wait: true, now: now)
+    }
+
+    /// A lease call for `slot` under `epoch`; with `wait`, a long poll (when the settings ask for them).
+    private mutating func lease(_ slot: Int, epoch: Epoch, wait: Bool, now: UInt64) -> [WorkDirective] {
         let call = newCall(slot)
         slots[slot] = .leasing(call, epoch: epoch)
-        return [.lease(call, LeaseRequest(executor: executor, epoch: epoch, slot: slot))]
+        let waitMs = wait ? settings.longPollMilliseconds : nil
+        leaseSent[slot] = (now, waitMs != nil)
+        return [.lease(call, LeaseRequest(executor: executor, epoch: epoch, slot: slot, waitMs: waitMs))]
+    }
+
+    /// True when the slot's pending lease call was a long poll the queue held for at least half its wait: an
+    /// empty answer then means the queue had nothing for that long, and the slot asks again at once. An earlier
+    /// empty answer (a queue that does not hold requests, or one at its bound or stopping) waits like an idle slot,
+    /// so a queue that never holds is not asked in a busy loop.
+    private func heldForItsWait(_ slot: Int, now: UInt64) -> Bool {
+        guard let sent = leaseSent[slot], sent.waits, let ms = settings.longPollMilliseconds else { return false }
+        return now >= sent.at && now - sent.at >= UInt64(ms) * 1_000_000 / 2
     }
 
     private mutating func idle(_ slot: Int, now: UInt64) -> [WorkDirective] {
@@ -273,11 +303,11 @@ public struct WorkMachine: Sendable {
     }
 
     /// More orders wait: idle slots other than 0 lease now.
-    private mutating func wakeIdleSlots() -> [WorkDirective] {
+    private mutating func wakeIdleSlots(now: UInt64) -> [WorkDirective] {
         var directives: [WorkDirective] = []
         for slot in slots.indices where slot > 0 && slots[slot] == .idle {
             directives.append(.cancelTimer(.idle(slot: slot)))
-            directives += lease(slot)
+            directives += lease(slot, now: now)
         }
         return directives
     }

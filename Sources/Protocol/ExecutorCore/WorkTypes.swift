@@ -6,8 +6,13 @@ import OrderQueueCore
 public struct WorkSettings: Sendable, Hashable {
     /// Orders the leader works on at once (one lease per slot).
     public var slots: Int
-    /// How often slot 0 asks for work when there is none.
+    /// How often slot 0 asks for work when there is none and the queue did not hold the request (a failed call,
+    /// a queue that answers at once).
     public var pollNanos: UInt64
+    /// Long polls: how long the queue may hold a slot's lease request while nothing waits (`LeaseRequest.waitMs`,
+    /// whole milliseconds). An empty answer after such a wait is followed by the next request at once; 0: no long
+    /// polls (every slot waits out its idle timer after an empty answer).
+    public var longPollNanos: UInt64
     /// How long processing one order takes.
     public var processingNanos: UInt64
     /// How long a clean stop waits for orders in flight before giving them back.
@@ -21,15 +26,26 @@ public struct WorkSettings: Sendable, Hashable {
 
     public init(
         slots: Int, pollNanos: UInt64, processingNanos: UInt64, drainNanos: UInt64, idlePolls: Int = 20,
-        ackAttempts: Int = 4, ackBackoffNanos: UInt64 = 50_000_000
+        ackAttempts: Int = 4, ackBackoffNanos: UInt64 = 50_000_000,
+        longPollNanos: UInt64 = WorkSettings.defaultLongPollNanos
     ) {
         self.slots = slots
         self.pollNanos = pollNanos
+        self.longPollNanos = longPollNanos
         self.processingNanos = processingNanos
         self.drainNanos = drainNanos
         self.idlePolls = idlePolls
         self.ackAttempts = ackAttempts
         self.ackBackoffNanos = ackBackoffNanos
+    }
+
+    /// The queue holds an idle slot's lease request up to one second.
+    public static let defaultLongPollNanos: UInt64 = 1_000_000_000
+
+    /// `longPollNanos` in whole milliseconds for `LeaseRequest.waitMs` (nil: no long poll).
+    public var longPollMilliseconds: Int? {
+        let ms = longPollNanos / 1_000_000
+        return ms > 0 ? Int(min(ms, UInt64(QueueBounds.maxLeaseWaitMs))) : nil
     }
 
     /// The wait before sending ack number `attempt + 1` after `attempt` failed ones.

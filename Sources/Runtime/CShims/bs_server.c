@@ -275,7 +275,7 @@ bs_server *bs_server_start_with(const bs_server_options *options, bs_request_han
     struct MHD_OptionItem extra[8];
     size_t count = 0;
     // libmicrohttpd warns on stderr about a pool of one thread: one thread is the default without the option.
-    if (options->threads > 1)
+    if (options->threads > 1 && !options->thread_per_connection)
         extra[count++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, options->threads, NULL};
     if (options->connection_limit > 0)
         extra[count++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, options->connection_limit, NULL};
@@ -290,7 +290,8 @@ bs_server *bs_server_start_with(const bs_server_options *options, bs_request_han
     }
     extra[count] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0) |
+                         (options->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION : 0);
     struct MHD_Daemon *daemon = MHD_start_daemon(
         flags, options->port, NULL, NULL, &bs_access, context, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_CONNECTION_TIMEOUT, options->request_timeout_seconds,

@@ -34,12 +34,15 @@ public final class RPCServer: @unchecked Sendable {
         public var connectionMemoryBytes: Int
         /// Serve HTTPS with this identity (nil: plain HTTP).
         public var tls: TLSIdentity?
+        /// One thread per connection instead of a pool of `threads` (each of which serves all the connections it
+        /// accepted): for servers whose handlers may block for long (the queue's held lease requests).
+        public var threadPerConnection: Bool
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, threads: Int = 4, maximumBodyBytes: Int = 1 << 20,
             connectionTimeoutSeconds: Int = 60, allowCrossOrigin: Bool = false, maximumConnections: Int = 0,
             connectionsPerIP: Int = 0, overloadThreshold: Int? = nil, connectionMemoryBytes: Int = 32 * 1024,
-            tls: TLSIdentity? = nil
+            tls: TLSIdentity? = nil, threadPerConnection: Bool = false
         ) {
             self.host = host
             self.port = port
@@ -52,6 +55,7 @@ public final class RPCServer: @unchecked Sendable {
             self.overloadThreshold = overloadThreshold
             self.connectionMemoryBytes = connectionMemoryBytes
             self.tls = tls
+            self.threadPerConnection = threadPerConnection
         }
 
         /// The connection count past which requests are answered 503.
@@ -162,7 +166,8 @@ public final class RPCServer: @unchecked Sendable {
                         per_ip_limit: count(configuration.connectionsPerIP),
                         soft_limit: count(configuration.effectiveOverloadThreshold),
                         connection_memory_limit: max(0, configuration.connectionMemoryBytes),
-                        tls_cert_pem: certificate, tls_key_pem: key)
+                        tls_cert_pem: certificate, tls_key_pem: key,
+                        thread_per_connection: configuration.threadPerConnection ? 1 : 0)
                     return bs_server_start_with(&options, rpcServerAccessHandler, context)
                 }
             }

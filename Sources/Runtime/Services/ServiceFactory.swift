@@ -53,7 +53,7 @@ public enum ServiceFactory {
         return try host.startServer(
             router: router, address: listen,
             threads: role == .orchestrator ? config.orchestratorThreads : config.serverThreads,
-            allowCrossOrigin: role == .orchestrator, tls: role != .orchestrator)
+            allowCrossOrigin: role == .orchestrator, tls: role != .orchestrator, threadPerConnection: role == .queue)
     }
 }
 
@@ -72,8 +72,10 @@ extension ServiceFactory {
         var router = Router()
         queue.register(into: &router)
         do {
-            // Callers block while their records are fsynced: more threads let more appends share one fsync.
-            let server = try host.startServer(router: router, address: listen, threads: max(config.serverThreads, 16))
+            // Callers block while their records are fsynced, and held lease requests (long polls) block for up to
+            // a second: a thread per connection, so neither holds up another connection's requests.
+            let server = try host.startServer(
+                router: router, address: listen, threads: max(config.serverThreads, 16), threadPerConnection: true)
             return (server, queue)
         } catch {
             queue.close()

@@ -106,9 +106,11 @@ public final class ServiceHost: Sendable {
     public var credential: ClusterCredential? { admission.withLock { $0.credential } }
 
     /// Starts a server for `router` (plus `GET /healthz` and `GET /metrics`) on `address`, with the connection
-    /// limits of `configureTransport`, and its TLS unless `tls` is false (the public orchestrator).
+    /// limits of `configureTransport`, and its TLS unless `tls` is false (the public orchestrator); with
+    /// `threadPerConnection`, a thread per connection instead of a pool of `threads` (handlers that block for long).
     public func startServer(
-        router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false, tls: Bool = true
+        router: Router, address: ListenAddress, threads: Int, allowCrossOrigin: Bool = false, tls: Bool = true,
+        threadPerConnection: Bool = false
     ) throws -> RPCServer {
         let security = transport.withLock { $0 }
         var router = router
@@ -130,7 +132,7 @@ public final class ServiceHost: Sendable {
                 maximumConnections: security.maxConnections, connectionsPerIP: security.connectionsPerIP,
                 tls: try security.tls.flatMap {
                     tls ? try TLSIdentity.load(certificateFile: $0.certificateFile, keyFile: $0.keyFile) : nil
-                }),
+                }, threadPerConnection: threadPerConnection),
             router: router, recorder: recorder, logger: logger, metrics: metrics)
         try server.start()
         return server

@@ -2,10 +2,12 @@ import Foundation
 
 /// Appends events to one gzip-compressed JSONL file from a background thread (group commit).
 ///
-/// `append` only queues the event; the writer thread wakes every `batchInterval`, takes everything queued,
-/// encodes it, compresses it and writes it with one sync flush per batch. A batch reaches the kernel within
-/// a few milliseconds of being queued, so a `kill -9` loses only the last moments, and what was written stays
-/// readable up to the cut. `append` never signals the writer: waking it per event cost more than the I/O.
+/// `append` only queues the event; the writer thread lets a batch gather for `batchInterval` after its first event,
+/// takes everything queued, encodes it, compresses it and writes it with one sync flush per batch. A batch reaches
+/// the kernel within a few milliseconds of being queued, so a `kill -9` loses only the last moments, and what was
+/// written stays readable up to the cut. While nothing is queued the writer sleeps (an idle node costs no
+/// wake-ups); `append` wakes it only for the first event after such a sleep, never per event: waking it per event
+/// cost more than the I/O.
 ///
 /// `@unchecked Sendable` is sound: the queue, counters and flags are touched only while holding `condition`'s
 /// lock, and the file state (descriptor, segment, member offsets, compressor) only by the writer thread (and by
@@ -58,6 +60,8 @@ public final class TraceFileWriter: @unchecked Sendable {
     private var closing = false
     private var closed = false
     private var flushRequested = false
+    /// The writer sleeps until an event is queued (nothing was).
+    private var sleeping = false
     private var stats = Statistics()
     private var thread: Thread?
 
@@ -112,6 +116,8 @@ public final class TraceFileWriter: @unchecked Sendable {
         } else {
             queue.append(event)
             appended += 1
+            // The first event after an idle spell wakes the writer; the others ride on its batch.
+            if sleeping && queue.count == 1 { condition.broadcast() }
         }
         condition.unlock()
     }
@@ -155,11 +161,7 @@ public final class TraceFileWriter: @unchecked Sendable {
         encoded.reserveCapacity(1 << 20)
         while true {
             condition.lock()
-            // Let a batch gather for one interval, and keep waiting while nothing arrives.
-            repeat {
-                if closing || flushRequested { break }
-                _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
-            } while queue.isEmpty
+            awaitBatch(interval: interval)
             flushRequested = false
             let batch = queue
             queue.removeAll(keepingCapacity: true)
@@ -197,6 +199,21 @@ public final class TraceFileWriter: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             if finishing { return }
+        }
+    }
+
+    /// With the lock held: sleeps while nothing is queued, then lets the batch gather for one interval (returns early
+    /// for a flush or the close).
+    private func awaitBatch(interval: Double) {
+        while !closing && !flushRequested {
+            if queue.isEmpty {
+                sleeping = true
+                condition.wait()
+                sleeping = false
+                continue
+            }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
+            return
         }
     }
 

@@ -125,6 +125,7 @@ struct ServeCommand: ParsableCommand {
             // Calls already under way when the work stopped (an ack, a lease) finish into the trace, not after it.
             Thread.sleep(forTimeInterval: Double(Self.settleMilliseconds) / 1000)
         }
+        queue?.beginStop()  // held lease requests are answered now, not when their wait ends
         server.stop()
         queue?.close()
         host.shutdown()

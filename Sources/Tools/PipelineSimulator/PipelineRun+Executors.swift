@@ -44,7 +44,9 @@ extension PipelineRun {
                 guard let trace = event.trace else { continue }
                 record(node, trace.kind, trace: trace.order.map(\.orderId), trace.data)
             case .lease(let work, let params):
-                call(node, to: "queue", .lease(params), purpose: .lease(work), deadline: Self.queueDeadline)
+                // A long poll's deadline is the usual one on top of the wait the queue may hold it.
+                let wait = UInt64(max(0, params.waitMs ?? 0)) &* 1_000_000
+                call(node, to: "queue", .lease(params), purpose: .lease(work), deadline: Self.queueDeadline &+ wait)
             case .ack(let work, let held):
                 let params = AckRequest(held, executor: id)
                 call(node, to: "queue", .ack(params), purpose: .ack(work), deadline: Self.queueDeadline)
@@ -104,6 +106,8 @@ extension PipelineRun {
     func crashQueue(restartAfter nanos: UInt64) {
         guard faulty, queueUp else { return }
         queueUp = false
+        // The process dies with the requests it held: their callers' deadlines fire.
+        heldLeases.removeAll()
         scheduler.schedule(.queueRestart, at: scheduler.now &+ nanos)
     }
 

@@ -92,8 +92,10 @@ extension PipelineRun {
             payload = .enqueued
         case .lease(let params):
             var records: [SimQueue.Record] = []
-            payload = .lease(queue.lease(params, now: scheduler.now, records: &records))
+            let answer = queue.lease(params, now: scheduler.now, records: &records)
             write(records)
+            if hold(request, params, answer: answer) { return }
+            payload = .lease(answer)
         case .ack(let params):
             var records: [SimQueue.Record] = []
             payload = .ack(queue.ack(params, now: scheduler.now, records: &records))
@@ -103,21 +105,28 @@ extension PipelineRun {
             payload = .ack(queue.release(params, now: scheduler.now, records: &records))
             write(records)
         }
+        sendReply(to: request, payload)
+        if server == "queue" { wakeHeldLeases() }
+        after?()
+    }
+
+    /// The server answers `request` with `payload` (the reply may be dropped or delayed).
+    func sendReply(to request: SimRequest, _ payload: ReplyPayload, durationNanos: Int64 = 50_000) {
+        let method = request.payload.method
         let clock = record(
-            server,
+            request.to,
             RPCReplySend(
                 msg: request.msg, peer: request.from, method: method, status: "ok", httpStatus: 200,
-                durationNanos: 50_000))
+                durationNanos: durationNanos))
         let reply = SimReply(
-            msg: request.msg, from: server, to: request.from, method: method, payload: payload, clock: clock,
+            msg: request.msg, from: request.to, to: request.from, method: method, payload: payload, clock: clock,
             sentAt: scheduler.now)
         if !(faulty && chance(replyDropRate)) {
             scheduler.schedule(.reply(reply), at: scheduler.now &+ replyDelay())
         }
-        after?()
     }
 
-    private func write(_ records: [SimQueue.Record]) {
+    func write(_ records: [SimQueue.Record]) {
         for (kind, data, order) in records { record("queue", kind, trace: order, data) }
     }
 

@@ -20,6 +20,12 @@ public final class PipelineRun {
     var executors: [Int: SimExecutor] = [:]
     var queue: SimQueue
     var queueUp = true
+    /// Lease requests the queue holds (long polls), oldest first.
+    var heldLeases: [HeldLease] = []
+    /// When the next look for the held lease requests is due.
+    var heldLeaseCheckAt: UInt64?
+    /// Lease requests held, and those answered with a lease after being held.
+    var heldLeaseTally = (held: 0, leased: 0)
     var pending: [String: PendingCall] = [:]
     /// Copies of each logical call still waiting, and the logical calls already answered.
     var copies: [String: Int] = [:]
@@ -190,6 +196,7 @@ public final class PipelineRun {
             case .queueRestart: restartQueue()
             case .heal: heal()
             case .settleCheck: settleCheck()
+            case .heldLeaseCheck: checkHeldLeases()
             }
         }
     }

@@ -101,4 +101,13 @@ enum SimAction {
     case queueRestart
     case heal
     case settleCheck
+    /// The queue looks again for its held lease requests (a wait or a lease deadline ends).
+    case heldLeaseCheck
+}
+
+/// A lease request the simulated queue holds (a long poll), until `until`.
+struct HeldLease {
+    var request: SimRequest
+    var params: LeaseRequest
+    var until: UInt64
 }

@@ -16,6 +16,9 @@ public struct SimulationResult: Sendable {
     /// Executors in the run, and slots per leader.
     public let executors: Int
     public let slots: Int
+    /// Lease requests the queue held (long polls), and how many of them it answered with a lease: evidence the
+    /// held polls are exercised.
+    public var heldLeases = (held: 0, leased: 0)
 
     /// True when the run has no violation and no problem.
     public var passed: Bool { report.passed && problems.isEmpty }
@@ -79,8 +82,10 @@ extension PipelineRun {
             problems.append("order \(order.id) was committed \(commits[order.id] ?? 0) time(s), not once")
         }
         let report = CheckEngine.check(events)
-        return SimulationResult(
+        var result = SimulationResult(
             seed: options.seed, options: options, events: events, report: report, problems: problems,
             executors: ids.count, slots: work.slots)
+        result.heldLeases = heldLeaseTally
+        return result
     }
 }

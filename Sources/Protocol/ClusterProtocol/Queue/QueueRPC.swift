@@ -22,11 +22,16 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     public var epoch: Epoch
     /// The leader's work slot (0 ..< executorConcurrency); one lease per executor, epoch and slot.
     public var slot: Int
+    /// A long poll: when nothing waits, the queue may hold the request up to this many milliseconds
+    /// (0…`QueueBounds.maxLeaseWaitMs`, and never past the request's own deadline) and answers as soon as an order
+    /// can be leased, the epoch is fenced, or the queue stops. Absent (or 0): the queue answers at once.
+    public var waitMs: Int?
 
-    public init(executor: Int, epoch: Epoch, slot: Int = 0) {
+    public init(executor: Int, epoch: Epoch, slot: Int = 0, waitMs: Int? = nil) {
         self.executor = executor
         self.epoch = epoch
         self.slot = slot
+        self.waitMs = waitMs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,7 +39,8 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
         self.init(
             executor: try container.decode(Int.self, forKey: .executor),
             epoch: try container.decode(Epoch.self, forKey: .epoch),
-            slot: try container.decodeIfPresent(Int.self, forKey: .slot) ?? 0)
+            slot: try container.decodeIfPresent(Int.self, forKey: .slot) ?? 0,
+            waitMs: try container.decodeIfPresent(Int.self, forKey: .waitMs))
     }
 }
 

@@ -33,6 +33,9 @@ typedef struct bs_server_options {
     size_t connection_memory_limit;  ///< Per-connection buffer for headers (a request over it gets 431).
     const char *tls_cert_pem;        ///< PEM certificate chain; NULL = plain HTTP.
     const char *tls_key_pem;         ///< PEM private key (with `tls_cert_pem`).
+    /// Nonzero: one thread per connection instead of the pool (`threads` is ignored), so a handler that blocks (a
+    /// held long poll) holds up only its own connection.
+    int thread_per_connection;
 } bs_server_options;
 
 /// Counters of one server.

@@ -103,13 +103,15 @@ extension ExecutorNode {
 
     // MARK: Queue calls
 
-    /// Each lease call is a short trace of its own (a poll is not part of any order's trace).
+    /// Each lease call is a short trace of its own (a poll is not part of any order's trace). A long poll's deadline
+    /// is the queue client's deadline on top of the wait the queue may hold it.
     private func lease(_ call: WorkCall, _ request: LeaseRequest) {
         let queue = self.queue
+        let deadline = queue.defaultDeadline + .milliseconds(max(0, request.waitMs ?? 0))
         calls[call.id] = Task { [weak self] in
             do {
                 let answer = try await queue.callReportingServerSpan(
-                    QueueRPC.lease, request, callSpan: TraceContext.newTrace())
+                    QueueRPC.lease, request, callSpan: TraceContext.newTrace(), deadline: deadline)
                 await self?.leased(call, answer.result, queueSpan: answer.serverSpan)
             } catch {
                 await self?.leaseFailed(call, error)

@@ -6,7 +6,8 @@ import RPC
 
 /// The Order Queue's checks of what executors send, before anything reaches the queue's state: the executor
 /// must be a configured replica, the epoch's leader too, the term within `QueueBounds.maxTerm`, the slot within
-/// the configured concurrency, the order id well formed. Refusals are `invalidParams`.
+/// the configured concurrency, a lease's wait within `QueueBounds.maxLeaseWaitMs`, the order id well formed.
+/// Refusals are `invalidParams`.
 struct QueueRequestValidation: Sendable {
     /// The configured executor replica ids.
     let replicas: Set<Int>
@@ -29,6 +30,9 @@ struct QueueRequestValidation: Sendable {
         try check(executor: request.executor, epoch: request.epoch)
         guard request.slot >= 0, request.slot < slots else {
             throw RPCError(.invalidParams, "slot \(request.slot) is outside 0..<\(slots)")
+        }
+        if let wait = request.waitMs, !(0...QueueBounds.maxLeaseWaitMs).contains(wait) {
+            throw RPCError(.invalidParams, "waitMs \(wait) is outside 0...\(QueueBounds.maxLeaseWaitMs)")
         }
     }
 

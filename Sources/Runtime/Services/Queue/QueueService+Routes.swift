@@ -43,8 +43,8 @@ extension QueueService {
         return .duplicate(depth: depth)
     }
 
-    func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
-        try validation.check(request)
+    /// One look at the queue for `request` (validated): a lease, `empty` or `fenced`, through the write-ahead log.
+    func leaseOnce(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
         let now = monotonic()
         let (outcome, depth, _) = try mutate(context: context) { queue, trace in
             let (outcome, events) = queue.dequeue(
@@ -60,10 +60,7 @@ extension QueueService {
             }
             return outcome
         }
-        let reply = LeaseReply(outcome, depth: depth)
-        let label = if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
-        metrics.counter("queue_leases_total", [("outcome", label)]).increment()
-        return reply
+        return LeaseReply(outcome, depth: depth)
     }
 
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {

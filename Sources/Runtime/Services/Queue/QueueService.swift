@@ -23,17 +23,24 @@ public final class QueueService: Sendable {
         public var slots: Int
         public var maxWaiting: Int
         public var snapshotEveryRecords: Int
+        /// Lease requests held at once (long polls); beyond, a request is answered at once. Nil: one per slot of
+        /// every replica.
+        public var maxHeldLeases: Int?
 
         public init(
             leaseDuration: Duration = .seconds(2), replicas: [Int] = [1, 2, 3], slots: Int = 8,
-            maxWaiting: Int = 10_000, snapshotEveryRecords: Int = 50_000
+            maxWaiting: Int = 10_000, snapshotEveryRecords: Int = 50_000, maxHeldLeases: Int? = nil
         ) {
             self.leaseDuration = leaseDuration
             self.replicas = replicas
             self.slots = slots
             self.maxWaiting = maxWaiting
             self.snapshotEveryRecords = snapshotEveryRecords
+            self.maxHeldLeases = maxHeldLeases
         }
+
+        /// The bound on held lease requests.
+        var heldLeaseLimit: Int { maxHeldLeases ?? replicas.count * max(1, slots) }
 
         /// The settings `config` describes.
         public init(config: ClusterConfig) {
@@ -55,6 +62,8 @@ public final class QueueService: Sendable {
     let monotonic: @Sendable () -> UInt64
     let metrics: RPCMetrics
     let stopped = Mutex(false)
+    /// Lease requests held until an order waits (long polls).
+    let waiters: LeaseWaiters
 
     /// A queue over `recovered` (an empty one by default); with `store`, every change is logged durably.
     public init(
@@ -76,10 +85,14 @@ public final class QueueService: Sendable {
         self.wallClock = wallClock
         self.monotonic = monotonic
         self.metrics = metrics
+        self.waiters = LeaseWaiters(limit: settings.heldLeaseLimit)
     }
 
     /// Orders waiting now.
     public var depth: Int { state.withLock { $0.depth } }
+
+    /// Lease requests held now (long polls).
+    public var heldLeaseRequests: Int { waiters.count }
 
     /// The state (for tests and tools).
     public var snapshot: QueueSnapshot { state.withLock { Self.snapshot(of: $0) } }
@@ -93,6 +106,7 @@ public final class QueueService: Sendable {
     /// Stops cleanly: refuses further requests, records `queue.stopped` with the orders still waiting, and
     /// closes the log (everything acknowledged is already on disk). Idempotent.
     public func close() {
+        waiters.stop()
         let first = stopped.withLock { stopped in
             defer { stopped = true }
             return !stopped
@@ -104,6 +118,12 @@ public final class QueueService: Sendable {
         logger.info("queue stopped", metadata: ["waiting": "\(waiting.count)", "durable": "\(store != nil)"])
     }
 
+    /// The clean stop begins: held lease requests are answered `empty` at once and no request is held from now on.
+    /// Call it before stopping the server (which waits for the requests in flight); `close` does it too.
+    public func beginStop() {
+        waiters.stop()
+    }
+
     /// Runs `body` on the queue under the lock, logs the records it produced and waits until they are durable.
     /// The trace records `body` makes through its `PendingTrace` are written once the change is durable, in the
     /// state's order, before this returns: a trace never shows a change the log could lose. Returns the body's
@@ -112,7 +132,7 @@ public final class QueueService: Sendable {
         context: RequestContext, _ body: (inout LeasedOrderQueue, inout PendingTrace) throws -> T
     ) throws -> (result: T, depth: Int, leases: Int) {
         guard !stopped.withLock({ $0 }) else { throw RPCError(.unavailable, "the order queue is stopping") }
-        let (result, ticket, depth, leases) = try state.withLock { queue in
+        let (result, ticket, depth, leases, epoch) = try state.withLock { queue in
             var trace = PendingTrace(context)
             let result = try body(&queue, &trace)
             var ticket: UInt64?
@@ -124,9 +144,11 @@ public final class QueueService: Sendable {
             } else {
                 trace.recordNow()
             }
-            return (result, ticket, queue.depth, queue.leases.count)
+            return (result, ticket, queue.depth, queue.leases.count, queue.highestEpoch)
         }
         if let ticket, let store { try logged { try store.waitDurable(ticket) } }
+        // Durable now: held lease requests may look again (orders wait, or an epoch they hold is fenced).
+        waiters.changed(depth: depth, highestEpoch: epoch)
         metrics.gauge("queue_depth").record(depth)
         metrics.gauge("queue_leases_active").record(leases)
         return (result, depth, leases)
@@ -140,6 +162,7 @@ public final class QueueService: Sendable {
             return try body()
         } catch {
             stopped.withLock { $0 = true }
+            waiters.stop()
             logger.critical(
                 "the queue's write-ahead log failed; refusing all requests", metadata: ["cause": "\(error)"])
             metrics.counter("queue_log_failures_total").increment()

@@ -1,0 +1,81 @@
+import ClusterProtocol
+import Election
+import OrderQueueCore
+import RPC
+
+/// `queue.lease` as a long poll: a request with `waitMs` that finds nothing is held on its server thread until an
+/// order can be leased, its epoch is fenced, a newer request of its slot replaces it, the queue stops, or the wait
+/// ends (bounded by the request's own deadline). Every look at the queue is an ordinary `leaseOnce` under the lock
+/// and through the write-ahead log: the epoch is judged when the lease is granted, not when the request arrived.
+extension QueueService {
+    /// A held request is answered this long before its caller's deadline.
+    static let deadlineMarginNanos: UInt64 = 100_000_000
+
+    func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
+        try validation.check(request)
+        let reply = try leaseHolding(request, context: context)
+        let label = if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
+        metrics.counter("queue_leases_total", [("outcome", label)]).increment()
+        return reply
+    }
+
+    private func leaseHolding(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
+        let hold = Self.holdNanos(waitMs: request.waitMs, deadline: context.deadlineNanos, now: MonotonicClock.nanos())
+        guard hold > 0 else {
+            // A newer request of the slot (an executor's clean stop asks again without a wait) ends a held one.
+            waiters.supersede(executor: request.executor, slot: request.slot)
+            return try leaseOnce(request, context: context)
+        }
+        let until = MonotonicClock.nanos() &+ hold
+        var held = false
+        while true {
+            let ticket = waiters.ticket()
+            let reply = try leaseOnce(request, context: context)
+            let now = MonotonicClock.nanos()
+            guard case .empty = reply, now < until else { return counted(reply, held: held) }
+            switch waiters.hold(executor: request.executor, slot: request.slot, epoch: request.epoch, ticket: ticket) {
+            case .changed:
+                continue
+            case .full:
+                metrics.counter("queue_lease_holds_refused_total").increment()
+                return counted(reply, held: held)
+            case .stopping:
+                return counted(reply, held: held)
+            case .held(let waiter):
+                held = true
+                switch waiters.wait(waiter, nanos: min(until, leaseDeadline(after: now) ?? until) &- now) {
+                case .retry, .timeout: continue
+                case .superseded, .stopping: return counted(reply, held: held)
+                }
+            }
+        }
+    }
+
+    /// The earliest lease deadline at or after `now` on the real clock (an expired lease gives its order back to
+    /// the next look), or nil when there is none.
+    private func leaseDeadline(after now: UInt64) -> UInt64? {
+        let queueNow = monotonic()
+        guard let deadline = state.withLock({ $0.nextDeadline }) else { return nil }
+        // The queue's clock may be another than the real one (tests): wait the same distance on the real one.
+        return now &+ (deadline > queueNow ? deadline - queueNow : 0) &+ 1_000_000
+    }
+
+    private func counted(_ reply: LeaseReply, held: Bool) -> LeaseReply {
+        if held {
+            metrics.counter("queue_lease_holds_total", [("outcome", reply.outcome.rawValue)]).increment()
+        }
+        return reply
+    }
+
+    /// How long a request may be held (0: answer at once): its `waitMs`, ending `deadlineMarginNanos` before the
+    /// caller's deadline when it gave one.
+    static func holdNanos(waitMs: Int?, deadline: UInt64?, now: UInt64) -> UInt64 {
+        guard let waitMs, waitMs > 0 else { return 0 }
+        var hold = UInt64(min(waitMs, QueueBounds.maxLeaseWaitMs)) * 1_000_000
+        if let deadline {
+            let left = deadline > now ? deadline - now : 0
+            hold = min(hold, left > deadlineMarginNanos ? left - deadlineMarginNanos : 0)
+        }
+        return hold
+    }
+}
