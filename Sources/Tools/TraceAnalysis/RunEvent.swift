@@ -17,7 +17,7 @@ public final class NodeIndex: Sendable {
     func dense(_ clock: VectorClock) -> (values: [UInt64], external: Bool) {
         var values = [UInt64](repeating: 0, count: names.count)
         var external = false
-        for (node, counter) in clock.entries {
+        for (node, counter) in clock.sortedEntries {
             if let position = positions[node] { values[position] = counter } else { external = true }
         }
         return (values, external)
@@ -43,7 +43,7 @@ public final class RunEvent: Sendable {
     public init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
         self.event = event
         self.line = line
-        clockSum = event.clock.entries.values.reduce(0, &+)
+        clockSum = event.clock.counterSum
         node = index.position(event.node) ?? -1
         (dense, external) = index.dense(event.clock)
     }
