@@ -95,9 +95,13 @@ public struct TraceContext: Sendable, Hashable {
 
     /// `bytes` as a string, ASCII upper case letters lowered (hex digits only reach here).
     static func lowercasedHex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard bytes.contains(where: { (0x41...0x46).contains($0) }) else { return String(decoding: bytes, as: UTF8.self) }
+        guard bytes.contains(where: { (0x41...0x46).contains($0) }) else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { lowered in
-            for (index, byte) in bytes.enumerated() { lowered[index] = (0x41...0x46).contains(byte) ? byte | 0x20 : byte }
+            for (index, byte) in bytes.enumerated() {
+                lowered[index] = (0x41...0x46).contains(byte) ? byte | 0x20 : byte
+            }
             return String(decoding: UnsafeBufferPointer(rebasing: lowered[0..<bytes.count]), as: UTF8.self)
         }
     }
