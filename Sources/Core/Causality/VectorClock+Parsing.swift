@@ -3,15 +3,19 @@ extension VectorClock {
     /// size or node ids (for trusted text such as tests and tools). Whitespace is allowed; anything malformed,
     /// a duplicate key or a counter above `UInt64.max` gives nil. Servers use `parse(wireText:limits:)`.
     public init?(jsonText text: String) {
-        var parser = FlatObjectParser(bytes: Array(text.utf8)[...])
-        var entries: [String: UInt64] = [:]
-        let outcome = parser.parse { key, value in
-            guard let value else { return .counterOutOfRange(node: key, limit: .max) }
-            guard entries[key] == nil else { return .duplicateNode(key) }
-            entries[key] = value
-            return nil
+        var text = text
+        let parsed: VectorClock? = text.withUTF8 { bytes in
+            var parser = FlatObjectParser(bytes: bytes)
+            var builder = SortedEntries()
+            let outcome = parser.parse { key, value in
+                guard let value else { return .counterOutOfRange(node: key, limit: .max) }
+                guard let slot = builder.slot(for: key) else { return .duplicateNode(key) }
+                builder.insert((key, value), at: slot)
+                return nil
+            }
+            return outcome == nil ? builder.clock() : nil
         }
-        guard outcome == nil else { return nil }
-        self.init(entries)
+        guard let parsed else { return nil }
+        self = parsed
     }
 }

@@ -79,38 +79,82 @@ extension VectorClock {
     {
         let size = text.utf8.count
         guard size <= limits.maxTextBytes else { return .failure(.tooLong(bytes: size, limit: limits.maxTextBytes)) }
-        var parser = FlatObjectParser(bytes: Array(text.utf8)[...])
-        var entries: [String: UInt64] = [:]
+        var text = text
+        return text.withUTF8 { bytes in parse(wireBytes: bytes, limits: limits) }
+    }
+
+    /// `parse(wireText:limits:)` on the header's bytes (no string is made of them but the node ids).
+    public static func parse(
+        wireBytes bytes: UnsafeBufferPointer<UInt8>, limits: WireClockLimits
+    ) -> Result<VectorClock, WireClockRejection> {
+        guard bytes.count <= limits.maxTextBytes else {
+            return .failure(.tooLong(bytes: bytes.count, limit: limits.maxTextBytes))
+        }
+        var parser = FlatObjectParser(bytes: bytes)
+        var builder = SortedEntries()
         var count = 0
         let outcome = parser.parse { key, value in
             count += 1
             guard count <= limits.maxEntries else { return .tooManyEntries(limit: limits.maxEntries) }
             guard WireClockLimits.isWellFormedNodeID(key) else { return .badNodeID }
-            guard entries[key] == nil else { return .duplicateNode(key) }
+            guard let slot = builder.slot(for: key) else { return .duplicateNode(key) }
             if let known = limits.knownNodes, !known.contains(key) { return .unknownNode(key) }
             guard let value, value <= limits.maxCounter else {
                 return .counterOutOfRange(node: key, limit: limits.maxCounter)
             }
-            entries[key] = value
+            builder.insert((key, value), at: slot)
             return nil
         }
         if let outcome { return .failure(outcome) }
-        return .success(VectorClock(entries))
+        return .success(builder.clock())
     }
 }
 
-/// A byte-level reader of `{"key":digits,…}`; whitespace allowed between tokens.
+/// Entries collected in node id order as a parser reads them (a clock's text is sorted, so each usually goes at
+/// the end); zero counters are kept until `clock()` so that a repeated id is seen as one.
+struct SortedEntries {
+    private var entries: [VectorClock.Entry] = []
+
+    /// Where `node` goes, or nil when it is there already.
+    func slot(for node: String) -> Int? {
+        guard let last = entries.last, !(last.key < node) else { return entries.count }
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            let current = entries[middle].key
+            if current == node { return nil }
+            if current < node { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    mutating func insert(_ entry: VectorClock.Entry, at slot: Int) {
+        if slot == entries.count { entries.append(entry) } else { entries.insert(entry, at: slot) }
+    }
+
+    func clock() -> VectorClock {
+        VectorClock(uncheckedSorted: entries.contains { $0.value == 0 } ? entries.filter { $0.value > 0 } : entries)
+    }
+}
+
+/// A byte-level reader of `{"key":digits,…}`; whitespace (space, tab) allowed between tokens.
 struct FlatObjectParser {
-    var bytes: ArraySlice<UInt8>
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
     private mutating func skipSpace() {
-        while let byte = bytes.first, byte == 0x20 || byte == 0x09 { bytes.removeFirst() }
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
     }
 
     private mutating func expect(_ byte: UInt8) -> Bool {
         skipSpace()
-        guard bytes.first == byte else { return false }
-        bytes.removeFirst()
+        guard current == byte else { return false }
+        index += 1
         return true
     }
 
@@ -119,8 +163,8 @@ struct FlatObjectParser {
     mutating func parse(_ entry: (String, UInt64?) -> WireClockRejection?) -> WireClockRejection? {
         guard expect(UInt8(ascii: "{")) else { return .malformed }
         skipSpace()
-        if bytes.first == UInt8(ascii: "}") {
-            bytes.removeFirst()
+        if current == UInt8(ascii: "}") {
+            index += 1
         } else {
             while true {
                 guard let key = readKey(), expect(UInt8(ascii: ":")) else { return .malformed }
@@ -128,8 +172,8 @@ struct FlatObjectParser {
                 guard let value = readCounter() else { return .malformed }
                 if let rejection = entry(key, value.fits ? value.value : nil) { return rejection }
                 skipSpace()
-                if bytes.first == UInt8(ascii: ",") {
-                    bytes.removeFirst()
+                if current == UInt8(ascii: ",") {
+                    index += 1
                     continue
                 }
                 guard expect(UInt8(ascii: "}")) else { return .malformed }
@@ -137,29 +181,38 @@ struct FlatObjectParser {
             }
         }
         skipSpace()
-        return bytes.isEmpty ? nil : .malformed
+        return index == bytes.count ? nil : .malformed
     }
 
     /// A quoted key; escapes other than `\"`, `\\` and `\/` are refused.
     private mutating func readKey() -> String? {
         guard expect(UInt8(ascii: "\"")) else { return nil }
-        var key: [UInt8] = []
-        while let byte = bytes.first, byte != UInt8(ascii: "\"") {
-            bytes.removeFirst()
+        let start = index
+        var escaped = false
+        while let byte = current, byte != UInt8(ascii: "\"") {
+            index += 1
             if byte == UInt8(ascii: "\\") {
-                guard let escaped = bytes.first, escaped == 0x22 || escaped == 0x5C || escaped == 0x2F else {
-                    return nil
-                }
-                bytes.removeFirst()
-                key.append(escaped)
+                guard let next = current, next == 0x22 || next == 0x5C || next == 0x2F else { return nil }
+                index += 1
+                escaped = true
             } else {
                 // JSON has no raw control characters in strings; `description` would print them escaped, in a
                 // form this parser does not read, so such a clock could not travel on (found by FuzzVectorClock).
                 guard byte >= 0x20 else { return nil }
-                key.append(byte)
             }
         }
+        let end = index
         guard expect(UInt8(ascii: "\"")) else { return nil }
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        guard escaped else { return String(decoding: raw, as: UTF8.self) }
+        var key: [UInt8] = []
+        key.reserveCapacity(raw.count)
+        var position = 0
+        while position < raw.count {
+            if raw[position] == UInt8(ascii: "\\") { position += 1 }
+            key.append(raw[position])
+            position += 1
+        }
         return String(decoding: key, as: UTF8.self)
     }
 
@@ -168,12 +221,12 @@ struct FlatObjectParser {
         var value: UInt64 = 0
         var fits = true
         var digits = 0
-        while let byte = bytes.first, byte >= 0x30, byte <= 0x39 {
+        while let byte = current, byte >= 0x30, byte <= 0x39 {
             let (scaled, overflow1) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = scaled.addingReportingOverflow(UInt64(byte - 0x30))
             if overflow1 || overflow2 { fits = false } else { value = sum }
             digits += 1
-            bytes.removeFirst()
+            index += 1
         }
         return digits > 0 ? (value, fits) : nil
     }

@@ -76,14 +76,8 @@ public enum TraceEventEncoder {
             appendLiteral(",\"parent\":", to: &buffer)
             appendString(parent, to: &buffer)
         }
-        appendLiteral(",\"vc\":{", to: &buffer)
-        for (index, node) in event.clock.sortedNodes.enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            appendString(node, to: &buffer)
-            buffer.append(UInt8(ascii: ":"))
-            appendUnsigned(event.clock[node], to: &buffer)
-        }
-        buffer.append(UInt8(ascii: "}"))
+        appendLiteral(",\"vc\":", to: &buffer)
+        event.clock.appendJSON(to: &buffer)  // sorted, escaped: the same bytes as `appendString` and digits
         if !event.data.isEmpty {
             appendLiteral(",\"data\":", to: &buffer)
             appendObject(event.data, to: &buffer)

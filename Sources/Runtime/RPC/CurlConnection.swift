@@ -22,6 +22,11 @@ final class CurlConnection {
     fileprivate var body = Data()
     fileprivate var headers: [String: String] = [:]
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// The request's header lines (`name: value\0` each) and the list nodes pointing into them, kept from one
+    /// request to the next: no string, `curl_slist_append` copy or list node is allocated per header and request.
+    private var requestHeaders = HeaderLines()
+    /// The URL last given to libcurl (it keeps its own copy): not set again while it stays the same.
+    private var currentURL = ""
 
     static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -53,6 +58,7 @@ final class CurlConnection {
     deinit {
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
+        requestHeaders.deallocate()
     }
 
     /// Performs one request. `timeoutMilliseconds` bounds the whole exchange, connect included.
@@ -62,15 +68,18 @@ final class CurlConnection {
     ) -> Result<Exchange, TransportError> {
         body.removeAll(keepingCapacity: true)
         headers.removeAll(keepingCapacity: true)
-        var list: UnsafeMutablePointer<curl_slist>? = nil
-        for (name, value) in requestHeaders {
-            list = curl_slist_append(list, "\(name): \(value)")
-        }
+        self.requestHeaders.reset()
+        for (name, value) in requestHeaders { self.requestHeaders.append(name: name, value: value) }
         // Without this, curl waits for "100 Continue" on bodies over 1 KiB.
-        list = curl_slist_append(list, "Expect:")
-        defer { curl_slist_free_all(list) }
+        self.requestHeaders.append(line: "Expect:")
+        // libcurl reads the list during `curl_easy_perform` only; the nodes stay valid (and unchanged) until then.
+        let list = self.requestHeaders.list()
+        defer { bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil) }
 
-        bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
+        if url != currentURL {
+            bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
+            currentURL = url
+        }
         bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list)
         bs_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeoutMilliseconds))
         bs_curl_setopt_long(
@@ -133,7 +142,101 @@ private func curlWriteHeader(
     var end = length
     while start < end && isSpace(bytes[start]) { start += 1 }
     while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-    let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<colon]), as: UTF8.self).lowercased()
+    let name = lowercasedName(UnsafeBufferPointer(rebasing: bytes[0..<colon]))
     connection.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     return length
+}
+
+/// A header name in lower case: ASCII names (all of HTTP's) byte by byte on the stack, others by `lowercased()`.
+private func lowercasedName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    guard bytes.count <= 64, bytes.allSatisfy({ $0 < 0x80 }) else {
+        return String(decoding: bytes, as: UTF8.self).lowercased()
+    }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { scratch in
+        for (index, byte) in bytes.enumerated() {
+            scratch[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<bytes.count]), as: UTF8.self)
+    }
+}
+
+/// Request header lines for libcurl in buffers reused from request to request: `name: value` and a NUL each, and
+/// a `curl_slist` node per line pointing into them (libcurl only reads the list it is given; it neither copies
+/// nor frees it).
+private struct HeaderLines {
+    private var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
+    private var byteCapacity = 1024
+    private var used = 0
+    private var starts: [Int] = []
+    private var nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: 16)
+    private var nodeCapacity = 16
+
+    mutating func reset() {
+        used = 0
+        starts.removeAll(keepingCapacity: true)
+    }
+
+    mutating func append(name: String, value: String) {
+        starts.append(used)
+        write(name)
+        write(": ")
+        write(value)
+        terminate()
+    }
+
+    mutating func append(line: StaticString) {
+        starts.append(used)
+        line.withUTF8Buffer { write($0) }
+        terminate()
+    }
+
+    private mutating func terminate() {
+        reserve(1)
+        bytes[used] = 0
+        used += 1
+    }
+
+    private mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write($0) }
+    }
+
+    private mutating func write(_ source: UnsafeBufferPointer<UInt8>) {
+        reserve(source.count)
+        if let base = source.baseAddress { (bytes + used).update(from: base, count: source.count) }
+        used += source.count
+    }
+
+    private mutating func reserve(_ count: Int) {
+        if used + count > byteCapacity {
+            var capacity = byteCapacity * 2
+            while capacity < used + count { capacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.update(from: bytes, count: used)
+            bytes.deallocate()
+            bytes = grown
+            byteCapacity = capacity
+        }
+    }
+
+    /// The list of the lines appended since `reset` (valid until the next `reset`, `append` or `deallocate`).
+    mutating func list() -> UnsafeMutablePointer<curl_slist>? {
+        guard !starts.isEmpty else { return nil }
+        if starts.count > nodeCapacity {
+            nodes.deallocate()
+            nodeCapacity = max(starts.count, nodeCapacity * 2)
+            nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: nodeCapacity)
+        }
+        let base = UnsafeMutableRawPointer(bytes).assumingMemoryBound(to: CChar.self)
+        for (index, start) in starts.enumerated() {
+            let next = index + 1 < starts.count ? nodes + index + 1 : nil
+            (nodes + index).initialize(to: curl_slist(data: base + start, next: next))
+        }
+        return nodes
+    }
+
+    func deallocate() {
+        bytes.deallocate()
+        nodes.deallocate()
+    }
 }

@@ -6,7 +6,8 @@ struct IncomingConnection {
     let raw: OpaquePointer
 
     func header(_ name: String) -> String? {
-        MHD_lookup_connection_value(raw, .HEADER_KIND, name).map { String(cString: $0) }
+        // `withCString` borrows the string's own bytes (an implicit String-to-pointer argument copies them).
+        name.withCString { MHD_lookup_connection_value(raw, .HEADER_KIND, $0) }.map { String(cString: $0) }
     }
 
     /// All request headers, names lowercased.
@@ -44,7 +45,7 @@ struct ServerReply {
         }
         guard let response else { return .NO }
         for (name, value) in headers {
-            _ = MHD_add_response_header(response, name, value)
+            _ = name.withCString { name in value.withCString { MHD_add_response_header(response, name, $0) } }
         }
         let result = MHD_queue_response(connection, UInt32(status), response)
         MHD_destroy_response(response)

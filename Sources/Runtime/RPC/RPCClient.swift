@@ -223,12 +223,14 @@ public final class RPCClient: Sendable {
         let deadlineMs = deadline.wholeMilliseconds
         let started = MonotonicClock.nanos()
         let sendClock = recorder.record(RPCSend(msg: messageID, peer: peer, method: operation), context: trace)
-        var headers: [(String, String)] = [(WireHeader.deadline, String(deadlineMs))]
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(8 + extraHeaders.count)
+        headers.append((WireHeader.deadline, String(deadlineMs)))
         if propagatesContext {
-            headers += [
-                (WireHeader.traceparent, trace.traceparent), (WireHeader.vectorClock, sendClock.description),
-                (WireHeader.messageID, messageID), (WireHeader.sender, recorder.node),
-            ]
+            headers.append((WireHeader.traceparent, trace.traceparent))
+            headers.append((WireHeader.vectorClock, sendClock.description))
+            headers.append((WireHeader.messageID, messageID))
+            headers.append((WireHeader.sender, recorder.node))
         }
         if let credential { headers.append(credential.authorizationHeader) }
         if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {

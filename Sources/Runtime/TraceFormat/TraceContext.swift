@@ -63,8 +63,8 @@ public struct TraceContext: Sendable, Hashable {
                 guard bytes[55] == 0x2D else { return nil }
             }
             guard !isZero(3..<35), !isZero(36..<52) else { return nil }
-            let trace = String(decoding: UnsafeBufferPointer(rebasing: bytes[3..<35]), as: UTF8.self).lowercased()
-            let span = String(decoding: UnsafeBufferPointer(rebasing: bytes[36..<52]), as: UTF8.self).lowercased()
+            let trace = Self.lowercasedHex(UnsafeBufferPointer(rebasing: bytes[3..<35]))
+            let span = Self.lowercasedHex(UnsafeBufferPointer(rebasing: bytes[36..<52]))
             return (trace, span)
         }
         guard let parsed else { return nil }
@@ -72,17 +72,37 @@ public struct TraceContext: Sendable, Hashable {
     }
 
     static func randomHex<G: RandomNumberGenerator>(bytes: Int, using generator: inout G) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var result = [UInt8]()
-        result.reserveCapacity(bytes * 2)
-        var word: UInt64 = 0
-        for index in 0..<bytes {
-            if index % 8 == 0 { word = generator.next() }
-            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-            result.append(digits[Int(byte >> 4)])
-            result.append(digits[Int(byte & 0x0F)])
+        // On the stack, no table array: this runs for every span (each call and each request served).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes * 2)) { result in
+            var word: UInt64 = 0
+            var allZero = true
+            for index in 0..<bytes {
+                if index % 8 == 0 { word = generator.next() }
+                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+                if byte != 0 { allZero = false }
+                result[2 * index] = hexDigit(byte >> 4)
+                result[2 * index + 1] = hexDigit(byte & 0x0F)
+            }
+            if allZero && bytes > 0 { result[bytes * 2 - 1] = UInt8(ascii: "1") }
+            return String(decoding: UnsafeBufferPointer(rebasing: result[0..<(bytes * 2)]), as: UTF8.self)
         }
-        if result.allSatisfy({ $0 == UInt8(ascii: "0") }) { result[result.count - 1] = UInt8(ascii: "1") }
-        return String(decoding: result, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+    }
+
+    /// `bytes` as a string, ASCII upper case letters lowered (hex digits only reach here).
+    static func lowercasedHex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.contains(where: { (0x41...0x46).contains($0) }) else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { lowered in
+            for (index, byte) in bytes.enumerated() {
+                lowered[index] = (0x41...0x46).contains(byte) ? byte | 0x20 : byte
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: lowered[0..<bytes.count]), as: UTF8.self)
+        }
     }
 }

@@ -7,6 +7,7 @@ extension TraceRecorder {
     public func record<P: TraceEventPayload>(
         _ payload: P, context: TraceContext? = nil, merging remote: VectorClock? = nil
     ) -> VectorClock {
-        record(P.kind, context: context, merging: remote, data: payload.encoded())
+        // Tracing off: the clock still ticks, but no event is made, so its fields are not built either.
+        record(P.kind, context: context, merging: remote, data: recordsEvents ? payload.encoded() : [:])
     }
 }

@@ -1,5 +1,6 @@
 import Causality
 import Foundation
+import Synchronization
 
 /// A node's vector clock and event log, kept together so that every recorded event ticks the clock
 /// and gets the next sequence number atomically. Shared by all threads of a process.
@@ -25,6 +26,8 @@ public final class TraceRecorder: Sendable {
     // A pthread mutex rather than `Synchronization.Mutex`: on 2 cores with many request threads the latter's
     // spinning showed up as the top user-space cost of tracing.
     private let state = LockedState(State())
+    /// True while an observer is set (read without the lock, to skip building payloads nobody will see).
+    private let observing = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - writer: where events go; nil records nothing but still keeps the clock.
@@ -107,6 +110,10 @@ public final class TraceRecorder: Sendable {
     /// True when events are written somewhere.
     public var isTracing: Bool { writer != nil }
 
+    /// True when recorded events go somewhere (a file or an observer): else only the clock ticks, and callers
+    /// may skip building the event's fields.
+    public var recordsEvents: Bool { writer != nil || observing.load(ordering: .relaxed) }
+
     /// The current clock (without ticking).
     public var clock: VectorClock { state.withLock { $0.clock } }
 
@@ -139,7 +146,10 @@ public final class TraceRecorder: Sendable {
     /// Hands every event recorded from now on, exactly as written to the file, to `observer` as well (nil: to
     /// nobody). The observer runs under the recorder's lock, in recording order: it must only queue the event.
     public func observe(_ observer: (@Sendable (TraceEvent) -> Void)?) {
-        state.withLock { $0.observer = observer }
+        state.withLock {
+            $0.observer = observer
+            observing.store(observer != nil, ordering: .relaxed)
+        }
     }
 
     /// Waits until everything recorded so far is in the file.

@@ -86,8 +86,8 @@ public struct TraceRecovery: Sendable {
 
     /// A clock read back from disk passes the wire's bounds: counters ≤ 2^53, known node ids.
     static func isAcceptable(_ clock: VectorClock, node: String, settings: TraceFileSettings) -> Bool {
-        guard clock.entries.count <= TraceNodeState.maximumEntries else { return false }
-        for (id, counter) in clock.entries {
+        guard clock.count <= TraceNodeState.maximumEntries else { return false }
+        for (id, counter) in clock.sortedEntries {
             if counter > TraceNodeState.maximumCounter { return false }
             if let known = settings.knownNodes, id != node, !known.contains(id) { return false }
         }

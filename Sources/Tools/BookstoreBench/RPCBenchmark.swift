@@ -30,6 +30,13 @@ struct RPCBenchmark: ParsableCommand {
     @Option(help: "Server worker threads.") var serverThreads: Int = 2
     @Option(parsing: .upToNextOption, help: "Client thread counts.") var threads: [Int] = [1, 8]
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @Option(help: "Scenarios with tracing: on, off or both.") var tracing: TracingChoice = .both
+    @Option(
+        help: """
+            Instead of timed runs: exactly this many JSON-RPC calls per scenario on one thread, no warm-up, no table \
+            (for instruction counts under `valgrind --tool=callgrind`, which are steady on a busy machine).
+            """)
+    var calls: Int = 0
 
     func run() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)").path
@@ -40,7 +47,7 @@ struct RPCBenchmark: ParsableCommand {
         var traceBytes = 0
         var traceEvents = 0
 
-        for tracing in [false, true] {
+        for tracing in self.tracing.values {
             let serverRecorder =
                 tracing
                 ? try TraceRecorder.file(node: "server", directory: directory)
@@ -60,6 +67,13 @@ struct RPCBenchmark: ParsableCommand {
             let client = RPCClient(
                 peer: "server", baseURL: "http://127.0.0.1:\(server.port)", recorder: clientRecorder, logger: logger)
 
+            if calls > 0 {
+                countedCalls(client, tracing: tracing)
+                server.stop()
+                serverRecorder.close()
+                clientRecorder.close()
+                continue
+            }
             for count in threads {
                 if !tracing {
                     all.append(
@@ -92,6 +106,20 @@ struct RPCBenchmark: ParsableCommand {
         case .text:
             printTable(all, traceEvents: traceEvents, traceBytes: traceBytes)
         }
+    }
+
+    /// `calls` sequential calls: the cost per call is the profile's total over `calls` (what else runs, the server
+    /// threads and the trace writers, is part of every call).
+    private func countedCalls(_ client: RPCClient, tracing: Bool) {
+        let start = LoadRunner.nanos()
+        var failures = 0
+        for index in 0..<calls where (try? client.call(addMethod, AddParams(a: index, b: 1, note: "bench"))) == nil {
+            failures += 1
+        }
+        let seconds = Double(LoadRunner.nanos() - start) / 1e9
+        print(
+            "JSON-RPC, tracing \(tracing ? "on" : "off"): \(calls) calls in \(String(format: "%.3f", seconds)) s, "
+                + "\(failures) failed")
     }
 
     private func report(_ figures: LoadRunner.Figures) {
@@ -139,4 +167,17 @@ struct RPCBenchmark: ParsableCommand {
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+/// Which tracing settings `bookstore-bench rpc` measures.
+enum TracingChoice: String, ExpressibleByArgument, CaseIterable {
+    case on, off, both
+
+    var values: [Bool] {
+        switch self {
+        case .on: [true]
+        case .off: [false]
+        case .both: [false, true]
+        }
+    }
 }

@@ -54,7 +54,7 @@ final class FutureClockCheck: RunCheck {
             }
             guard ahead else { return }
         }
-        for (other, counter) in event.event.clock.entries where other != node && state.traced.contains(other) {
+        for (other, counter) in event.event.clock.sortedEntries where other != node && state.traced.contains(other) {
             let recorded = state.recorded(other)
             guard counter > recorded else { continue }
             let incarnation = state.previous(other)?.incarnation ?? 0

@@ -40,8 +40,8 @@ final class KnowledgeCheck: RunCheck {
             let node = event.event.node
             let before = last.event.clock
             let now = event.event.clock
-            shrinks = before.entries.contains { $0.key != node && now[$0.key] < $0.value }
-            grows = now.entries.contains { $0.key != node && $0.value > before[$0.key] }
+            shrinks = before.sortedEntries.contains { $0.key != node && now[$0.key] < $0.value }
+            grows = now.sortedEntries.contains { $0.key != node && $0.value > before[$0.key] }
         }
         if shrinks { reportShrink(last, event) }
         if grows && consecutive && !mergesClock(event) { reportLocalRaise(last, event) }

@@ -23,7 +23,7 @@ public final class NodeIndex: Sendable {
         var external = false
         var sum: UInt64 = 0
         var slot = 0
-        for (node, counter) in clock.entries {
+        for (node, counter) in clock.sortedEntries {
             sum &+= counter
             let position: Int
             if slot < memo.names.count && memo.names[slot] == node {

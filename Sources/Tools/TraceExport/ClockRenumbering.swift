@@ -37,7 +37,7 @@ enum ClockRenumbering {
     }
 
     static func clockSum(_ clock: VectorClock) -> UInt64 {
-        clock.entries.values.reduce(0, &+)
+        clock.counterSum
     }
 
     private struct MessageKey: Hashable {
