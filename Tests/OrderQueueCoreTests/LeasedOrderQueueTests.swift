@@ -39,6 +39,28 @@ struct LeasedOrderQueueTests {
         #expect(queue.commits.count == 1)
     }
 
+    /// The first answer to an ack can be lost and a newer leader elected before the retry: the retry of the lease
+    /// that committed the order learns the commit (not "fenced", which would make the executor believe its work
+    /// was refused), while an old epoch's ack of another lease is still fenced and commits nothing.
+    @Test func aRetriedAckOfTheCommittingLeaseIsAlreadyCommittedEvenAfterANewerEpoch() throws {
+        var queue = queue(["a", "b"])
+        let a = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 10).0))
+        let b = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 1, now: 11).0))
+        let (first, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: a.id, now: 20)
+        guard case .committed(let commit) = first else {
+            Issue.record("expected commit, got \(first)")
+            return
+        }
+        _ = queue.dequeue(executor: 2, epoch: epoch2, slot: 0, now: 30)
+        let (retry, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: a.id, now: 31)
+        #expect(retry == .alreadyCommitted(commit))
+        let (otherLease, _) = queue.ack(orderId: "a", executor: 3, epoch: epoch1, leaseID: b.id, now: 32)
+        #expect(otherLease == .fenced(current: epoch2))
+        let (stale, _) = queue.ack(orderId: "b", executor: 3, epoch: epoch1, leaseID: b.id, now: 33)
+        #expect(stale == .fenced(current: epoch2))
+        #expect(queue.commits.count == 1)
+    }
+
     @Test func aRepeatedRequestForTheSameSlotRenewsTheSameLease() throws {
         var queue = queue(["a", "b"])
         let first = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, slot: 0, now: 10).0))

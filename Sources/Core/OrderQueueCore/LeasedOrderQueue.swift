@@ -184,6 +184,11 @@ public struct LeasedOrderQueue: Sendable {
         orderId: String, executor: Int, epoch: Epoch, leaseID: UInt64, now: UInt64
     ) -> (AckOutcome, [Event]) {
         var events = expire(now: now)
+        // A repeated ack of the lease that committed the order is told so even when a newer epoch fenced its
+        // sender since: the commit is a fact (its first answer may have been lost), and this creates nothing.
+        if let commit = commits[orderId], commit.leaseID == leaseID, commit.executor == executor {
+            return (.alreadyCommitted(commit), events)
+        }
         if epoch < highestEpoch { return (.fenced(current: highestEpoch), events) }
         if epoch > highestEpoch { events += advance(to: epoch) }
         if let commit = commits[orderId] { return (.alreadyCommitted(commit), events) }

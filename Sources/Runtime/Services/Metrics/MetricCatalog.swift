@@ -86,6 +86,12 @@ public enum MetricCatalog {
             "queue_leases_total", .counter,
             "Lease requests, by outcome (leased, renewed, empty, or fenced for a stale epoch)."),
         .init("queue_acks_total", .counter, "Acknowledgements of leased orders, by outcome (committed, stale, …)."),
+        .init(
+            "queue_lease_holds_total", .counter,
+            "Lease requests the queue held as long polls, by how the hold ended (leased, empty, fenced)."),
+        .init(
+            "queue_lease_holds_refused_total", .counter,
+            "Long-poll lease requests answered at once because the bound on held requests was reached."),
         .init("queue_releases_total", .counter, "Leased orders an executor gave back for another to take."),
         .init("queue_lease_expirations_total", .counter, "Leases that ran out before their executor acknowledged."),
         .init(
