@@ -65,6 +65,7 @@ bench: bootstrap
 	$(RELEASE_BIN)/bookstore-bench failover --kills 10
 	$(RELEASE_BIN)/bookstore-bench analyzer
 	$(RELEASE_BIN)/bookstore-bench durability
+	$(RELEASE_BIN)/bookstore-bench handlers
 
 # libFuzzer targets of the wire decoders, FUZZ_SECONDS (default 30) each; fails on a crash (docs/fuzzing.md).
 fuzz: bootstrap
