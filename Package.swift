@@ -149,9 +149,13 @@ let package = Package(
             dependencies: ["TraceFormat", "Causality", "ClusterProtocol", "Election", "TraceAnalysis", "SeededRandom"],
             path: "Tests/TraceTestSupport"),
 
+        // A time limit counted from when a test body starts (Swift Testing's own counts time queued behind others).
+        .target(name: "TestTimeLimits", path: "Tests/TestTimeLimits"),
+
         // MARK: Tests
         .testTarget(name: "CausalityTests", dependencies: ["Causality", "SeededRandom"]),
-        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom"]),
+        .testTarget(
+            name: "TraceFormatTests", dependencies: ["TraceFormat", "Causality", "SeededRandom", "TestTimeLimits"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "TraceFormat", "Causality"]),
         .testTarget(name: "ElectionTests", dependencies: ["Election", "SeededRandom"]),
         .testTarget(
@@ -162,14 +166,15 @@ let package = Package(
         .testTarget(
             name: "TraceExportTests",
             dependencies: [
-                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "ClusterProtocol", "TraceTestSupport",
+                "TraceExport", "TraceAnalysis", "TraceFormat", "Causality", "RPC", "ClusterProtocol",
+                "TraceTestSupport",
                 "OTLP", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "OTLPTests",
             dependencies: [
                 "OTLP", "TraceFormat", "TraceModel", "Causality", "RPC", "Services", "Cluster", "TraceExport",
-                "TraceAnalysis", .product(name: "Logging", package: "swift-log"),
+                "TraceAnalysis", "TestTimeLimits", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CheckoutTests", dependencies: ["Checkout", "WireJSON", "SeededRandom"]),
         .testTarget(
@@ -192,7 +197,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "Services", "Cluster", "Checkout", "RPC", "TraceFormat", "Causality", "Catalog", "TraceAnalysis",
-                "SeededRandom", "ClusterProtocol", "OrchestratorCore", "Election", "WireJSON",
+                "SeededRandom", "ClusterProtocol", "OrchestratorCore", "Election", "WireJSON", "TestTimeLimits",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,7 @@ import Services
 import Testing
 import TraceExport
 import TraceFormat
+import TestTimeLimits
 
 /// The live export against a real receiver on loopback that decodes every request with the official
 /// OpenTelemetry protos (scripts/otlp-receiver.py): a whole cluster of processes exports exactly the spans its
@@ -14,7 +15,7 @@ import TraceFormat
 struct LiveExportTests {
     static let orders = Int(ProcessInfo.processInfo.environment["BOOKSTORE_OTLP_ORDERS"] ?? "") ?? 12
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.runningTimeLimit(.seconds(180)))
     func everyServiceExportsLiveExactlyTheSpansOfItsTraceFiles() throws {
         let root = temporaryPath("otlp-live")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)

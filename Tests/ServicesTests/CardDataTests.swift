@@ -5,6 +5,7 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Card data stays at the edge: after a run of checkouts with a distinctive test card, no trace, log, pid file,
 /// config or queue data file of the run holds the card number or the CVV.
@@ -14,7 +15,7 @@ struct CardDataTests {
     static let number = "371449635398431"
     static let cvv = "8264"
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func noFileOfTheRunHoldsTheCardNumberOrCVV() throws {
         let cluster = try CheckoutCluster.launch("card-data")
         defer { cluster.close() }

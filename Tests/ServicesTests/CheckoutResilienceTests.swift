@@ -6,12 +6,13 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Checkout with a service down, on real processes: without the queue nothing is approved (503 naming it, to
 /// retry with the same key); without suggestions orders are still decided.
 @Suite("Checkout resilience", .serialized)
 struct CheckoutResilienceTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func withTheQueueDownCheckoutAnswers503AndTheRetryWithItsKeySettlesTheOrder() throws {
         let cluster = try CheckoutCluster.launch("queue-down")
         defer { cluster.close() }
@@ -52,7 +53,7 @@ struct CheckoutResilienceTests {
         #expect(stored.filter { $0 == orderID }.count == 1, "\(stored)")
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func withSuggestionsDownOrdersAreStillDecidedWithNoSuggestedBooks() throws {
         let cluster = try CheckoutCluster.launch("suggestions-down")
         defer { cluster.close() }

@@ -4,6 +4,7 @@ import Foundation
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Runs an executable of this build; its exit status, stdout and stderr.
 private func runTool(
@@ -49,7 +50,7 @@ struct CommandLineTests {
         #expect(analyzer.stdout.trimmingCharacters(in: .newlines) == "trace-analyzer " + BookstoreVersion.text)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.runningTimeLimit(.seconds(60)))
     func loadAgainstNoClusterFailsWithAClearErrorAndNoReport() throws {
         let url = "http://127.0.0.1:\(freePort())"
         let result = try runTool(try locateBookstore(), ["load", "--orders", "20", "--url", url, "--format", "json"])
@@ -59,7 +60,7 @@ struct CommandLineTests {
         #expect(result.stderr.contains("bookstore up"), "\(result.stderr)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.runningTimeLimit(.seconds(60)))
     func loadJSONListsTheApprovedOrderIDs() throws {
         let cluster = try InProcessCluster(tracesDirectory: nil) { $0.fraudModel = fraudModelPath }
         defer { cluster.stop() }
@@ -75,7 +76,7 @@ struct CommandLineTests {
         #expect(ids.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) }, "\(ids)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.runningTimeLimit(.seconds(60)))
     func serveWritesJSONLogLinesThatJoinTheTraceAtTheirClockEntry() throws {
         let run = temporaryPath("json-logs")
         defer { try? FileManager.default.removeItem(atPath: run) }
@@ -109,7 +110,7 @@ struct CommandLineTests {
         #expect(!quiet.stderr.contains("\"level\":\"warning\""), "\(quiet.stderr)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.runningTimeLimit(.seconds(60)))
     func theSupervisorPassesTheLogOptionsToEveryServiceItStarts() throws {
         let root = temporaryPath("supervised-logs")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -136,7 +137,7 @@ struct CommandLineTests {
         #expect(log.contains("\"level\":\"debug\"") || log.contains("\"level\":\"info\""))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.runningTimeLimit(.seconds(60)))
     func chaosStatusJSONNamesEveryExecutorAndTheLeader() throws {
         let root = temporaryPath("chaos-status")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -160,7 +161,7 @@ struct CommandLineTests {
         #expect(executors.allSatisfy { $0["pid"] is NSNumber && $0["committed"] is NSNumber })
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.runningTimeLimit(.seconds(60)))
     func fraudTrainLeavesTheCommittedModelUnlessAskedTo() throws {
         let directory = temporaryPath("fraud-train")
         try FileManager.default.createDirectory(atPath: directory + "/models", withIntermediateDirectories: true)

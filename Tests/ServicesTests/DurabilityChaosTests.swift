@@ -7,6 +7,7 @@ import Services
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TestTimeLimits
 
 /// Real processes under load: the Order Queue killed with -9 five times (the supervisor restarts it by itself),
 /// the leader killed five times and paused twice; then a clean stop with orders waiting and an `up` on the same
@@ -25,7 +26,7 @@ struct DurabilityChaosTests {
     static let minimumOrders =
         ProcessInfo.processInfo.environment["BOOKSTORE_CHAOS_ORDERS"].flatMap { Int($0) }.map { max(20, $0) } ?? 300
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.runningTimeLimit(.seconds(180)))
     func queueKillsLeaderKillsAndPausesUnderLoadCommitEveryApprovedOrderExactlyOnce() throws {
         let seed = Self.seed
         print("durability chaos: seed \(seed) (BOOKSTORE_CHAOS_SEED), at least \(Self.minimumOrders) orders")
@@ -82,7 +83,7 @@ struct DurabilityChaosTests {
                 + "\(untraced) commits cut from the queue's trace; \(context)")
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func ordersWaitingAtACleanStopAreCommittedOnceByTheNextUpOnTheSameDataDirectory() throws {
         let root = temporaryPath("durability-resume")
         defer { removeUnlessKept(root) }

@@ -8,12 +8,13 @@ import Services
 import Synchronization
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Real processes: executors elect a leader, the leader is killed and paused under load, and afterwards every
 /// approved order was committed exactly once.
 @Suite("Executor failover", .serialized)
 struct FailoverTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.runningTimeLimit(.seconds(180)))
     func killingAndPausingTheLeaderUnderLoadLosesAndDuplicatesNothing() throws {
         let root = temporaryPath("failover")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -5,6 +5,7 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// The `/metrics` exposition: HELP on every family, counters as counters with `_total`, base units, the
 /// `bookstore_` prefix, the node's own `service`/`node` labels, process metrics; clean under `promtool check metrics`.
@@ -39,7 +40,7 @@ struct MetricsExpositionTests {
             "\(families.problems(service: "executor", node: "executor-2"))")
     }
 
-    @Test(.disabled(if: Promtool.mayBeSkipped, Promtool.skipReason), .timeLimit(.minutes(1)))
+    @Test(.disabled(if: Promtool.mayBeSkipped, Promtool.skipReason), .runningTimeLimit(.seconds(60)))
     func everyNodeOfARunningClusterServesLintCleanMetrics() throws {
         let traces = temporaryPath("metrics-run")
         defer { try? FileManager.default.removeItem(atPath: traces) }

@@ -6,12 +6,13 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Order identity on real processes: the orchestrator names orders (a client's `traceparent` never does), and
 /// an `Idempotency-Key` makes a repeated request return the first answer without a second order.
 @Suite("Order identity", .serialized)
 struct OrderIdentityTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func threeCheckoutsSharingATraceparentBecomeThreeOrders() throws {
         let cluster = try CheckoutCluster.launch("identity-traceparent")
         defer { cluster.close() }
@@ -47,7 +48,7 @@ struct OrderIdentityTests {
         #expect(enqueues.compactMap { $0.payload(QueueEnqueue.self)?.order }.sorted() == ids.sorted())
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func aRepeatedKeyGetsTheFirstReplyWithoutASecondOrderAndAnotherBodyGets409() throws {
         let cluster = try CheckoutCluster.launch("identity-key")
         defer { cluster.close() }

@@ -6,6 +6,7 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Where Debian's `prometheus` package installs the server (`scripts/bootstrap` installs the package).
 private let prometheusExecutable = "/usr/bin/prometheus"
@@ -24,7 +25,7 @@ struct PrometheusTests {
         .enabled(
             if: FileManager.default.isExecutableFile(atPath: prometheusExecutable),
             "prometheus is not installed at \(prometheusExecutable) (run scripts/bootstrap)"),
-        .timeLimit(.minutes(1)))
+        .runningTimeLimit(.seconds(60)))
     func prometheusScrapesEveryServiceAndStoresEveryMetricTheDashboardsQuery() throws {
         let defaults = ClusterConfig()
         let addresses =

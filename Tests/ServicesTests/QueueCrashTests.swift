@@ -6,12 +6,13 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 /// Real processes: the Order Queue is killed with -9 under load and restarted on its data directory; every order
 /// the client saw approved is still committed, exactly once.
 @Suite("Order queue crash", .serialized)
 struct QueueCrashTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.runningTimeLimit(.seconds(180)))
     func killingTheQueueUnderLoadLosesNoApprovedOrder() throws {
         let root = temporaryPath("queue-crash")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -66,7 +67,7 @@ struct QueueCrashTests {
 
     /// SIGTERM to the leader while it works on several orders: it finishes and acknowledges them (or gives them
     /// back) before it exits, so no lease of it is left to expire at the queue.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func aLeaderStoppedCleanlyLeavesNoLeaseBehind() throws {
         let root = temporaryPath("leader-stop")
         defer { try? FileManager.default.removeItem(atPath: root) }

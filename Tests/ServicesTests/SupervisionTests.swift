@@ -5,12 +5,13 @@ import Services
 import Testing
 import TraceAnalysis
 import TraceFormat
+import TestTimeLimits
 
 /// Real processes: `bookstore up`'s supervisor restarts a service that dies, gives up after `maxRestarts`,
 /// chaos signals only pids proven to be the run's, and the stop finds processes started by others.
 @Suite("Supervision and chaos", .serialized)
 struct SupervisionTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.runningTimeLimit(.seconds(120)))
     func aDeadServiceIsRestartedThenGivenUpAndChaosOnlySignalsTheRunsOwnProcesses() throws {
         let root = temporaryPath("supervision")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -79,7 +80,7 @@ extension SupervisionTests {
     /// A stop right after a leader kill (the supervisor restarting it) and right after a chaos restart, under load:
     /// the analyzer finds no false causality or election violation. (Orders still waiting are reported by
     /// exactly-once: with the in-memory queue they are lost, with the durable one they wait.)
-    @Test(.timeLimit(.minutes(2)), arguments: ["kill-leader", "chaos-restart"])
+    @Test(.runningTimeLimit(.seconds(120)), arguments: ["kill-leader", "chaos-restart"])
     func aStopRightAfterAChaosActionLeavesTracesWithoutFalseViolations(action: String) throws {
         let root = temporaryPath("stop-\(action)")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -6,6 +6,7 @@ import RPC
 import Services
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 private struct Operands: Codable, Sendable {
     var a: Int
@@ -139,7 +140,7 @@ struct TLSTests {
 
     @Test(
         "a LocalCluster with security.tls set comes up, commits approved checkouts, and refuses plain HTTP inside",
-        .enabled(if: opensslAvailable), .timeLimit(.minutes(2)))
+        .enabled(if: opensslAvailable), .runningTimeLimit(.seconds(120)))
     func localClusterOverTLS() throws {
         let certificates = try Certificates.make()
         defer { try? FileManager.default.removeItem(atPath: certificates.directory) }

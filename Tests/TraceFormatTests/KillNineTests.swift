@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TraceFormat
+import TestTimeLimits
 
 #if canImport(Glibc)
     import Glibc
@@ -146,7 +147,7 @@ private func startEmitter(directory: URL, node: String, extraArguments: [String]
         stderrPath: stderrPath)
 }
 
-@Test(.timeLimit(.minutes(1)))
+@Test(.runningTimeLimit(.seconds(60)))
 func killNineLosesOnlyTheLastMomentsAndLeavesAReadablePrefix() throws {
     try withTemporaryDirectory { directory in
         let node = "victim"
@@ -231,7 +232,7 @@ func killNineLosesOnlyTheLastMomentsAndLeavesAReadablePrefix() throws {
     }
 }
 
-@Test(.timeLimit(.minutes(1)))
+@Test(.runningTimeLimit(.seconds(60)))
 func emitEventsWithACountClosesACleanFile() throws {
     try withTemporaryDirectory { directory in
         let child = try startEmitter(
@@ -249,7 +250,7 @@ func emitEventsWithACountClosesACleanFile() throws {
     }
 }
 
-@Test(.timeLimit(.minutes(1)))
+@Test(.runningTimeLimit(.seconds(60)))
 func emitEventsRejectsABadRate() throws {
     try withTemporaryDirectory { directory in
         let child = try startEmitter(directory: directory, node: "bad", extraArguments: ["--rate-per-second", "0"])
