@@ -13,18 +13,28 @@ import Glibc
 public struct FastEventDecoder {
     private var cache = ClockCache()
     private var strings = StringTable()
+    /// With `keepsRPCDataRaw`, the `data` of an RPC event whose fields are all plain strings and integers is not
+    /// decoded into the event (its `data` is empty): `lastRPCData` holds its fields and its bytes instead.
+    public var keepsRPCDataRaw = false
+    /// The `data` of the last decoded line, when `keepsRPCDataRaw` kept it raw; nil otherwise.
+    public private(set) var lastRPCData: RPCDataFields?
 
     public init() {}
+
+    /// A decoder that keeps the `data` of plain RPC events raw (`keepsRPCDataRaw`).
+    public init(keepingRPCDataRaw: Bool) { keepsRPCDataRaw = keepingRPCDataRaw }
 
     /// The event in `line` (without its newline), or nil when the fast path cannot decide.
     public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
         var scanner = JSONScanner(line, cache: cache, strings: strings)
+        scanner.keepsRPCDataRaw = keepsRPCDataRaw
         // Hand the caches over (the scanner then holds the only reference and updates them in place).
         cache = ClockCache()
         strings = StringTable(empty: ())
         let event = scanner.event()
         cache = scanner.cache
         strings = scanner.strings
+        lastRPCData = event == nil ? nil : scanner.rpcData
         return event
     }
 }
@@ -76,10 +86,13 @@ struct ClockCache {
 
 /// A cursor over the bytes of one JSON line.
 struct JSONScanner {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
     var cache: ClockCache
     var strings: StringTable
+    /// Keep the `data` of a plain RPC event raw (`FastEventDecoder.keepsRPCDataRaw`); `rpcData` is what was kept.
+    var keepsRPCDataRaw = false
+    var rpcData: RPCDataFields?
 
     init(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache(),
@@ -140,6 +153,12 @@ struct JSONScanner {
                     guard let value = vectorClock() else { return nil }
                     clock = value
                 case "data":
+                    if keepsRPCDataRaw, let kind, RPCDataFields.kinds.contains(kind), let fields = rpcDataFields() {
+                        rpcData = fields
+                        data = [:]
+                        break
+                    }
+                    rpcData = nil
                     guard case .object(let value)? = value() else { return nil }
                     data = value
                 default: guard value() != nil else { return nil }
@@ -156,7 +175,7 @@ struct JSONScanner {
             traceID: trace ?? nil, spanID: span ?? nil, parentSpanID: parent ?? nil, clock: clock, data: data)
     }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -165,14 +184,14 @@ struct JSONScanner {
         }
     }
 
-    private mutating func consume(_ byte: UInt8) -> Bool {
+    mutating func consume(_ byte: UInt8) -> Bool {
         skipSpace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
         return true
     }
 
-    private mutating func peek() -> UInt8? {
+    mutating func peek() -> UInt8? {
         skipSpace()
         return index < bytes.count ? bytes[index] : nil
     }
@@ -183,7 +202,7 @@ struct JSONScanner {
         return string().map { .some($0) }
     }
 
-    private mutating func literal(_ word: StaticString) -> Bool {
+    mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
@@ -260,7 +279,7 @@ struct JSONScanner {
     }
 
     /// A plain JSON integer (no fraction, no exponent), as a wide signed value.
-    private mutating func integer() -> Int128? {
+    mutating func integer() -> Int128? {
         skipSpace()
         var negative = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") {

@@ -45,11 +45,38 @@ public struct TraceFileReader {
         return total
     }
 
+    /// `read(segments:node:onEvent:)` for the analyzer: the `data` of a plain RPC event is not decoded into the
+    /// event (it is empty) but handed over raw with its fields (`FastEventDecoder.keepsRPCDataRaw`); for every other
+    /// event the third argument is nil.
+    public func readKeepingRPCDataRaw(
+        segments paths: [String], node: String,
+        onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?) throws -> Void
+    ) -> FileHealth {
+        guard paths.count > 1 else {
+            return readRecording(path: paths.first ?? "", node: node, 0, keepingRPCDataRaw: true, onEvent)
+        }
+        var total = FileHealth(node: node, path: paths[0])
+        for path in paths {
+            total.append(segment: readRecording(path: path, node: node, total.lines, keepingRPCDataRaw: true, onEvent))
+        }
+        return total
+    }
+
     private func readRecording(
         path: String, node: String, _ lineBase: Int, _ onEvent: (TraceEvent, Int) throws -> Void
     ) -> FileHealth {
+        readRecording(path: path, node: node, lineBase, keepingRPCDataRaw: false) { event, line, _ in
+            try onEvent(event, line)
+        }
+    }
+
+    private func readRecording(
+        path: String, node: String, _ lineBase: Int, keepingRPCDataRaw: Bool,
+        _ onEvent: (TraceEvent, Int, RPCDataFields?) throws -> Void
+    ) -> FileHealth {
         var (health, error) = scan(
-            path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty, onEvent: onEvent)
+            path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty,
+            keepingRPCDataRaw: keepingRPCDataRaw, onEvent: onEvent)
         if let error { health.unreadable = "\(error)" }
         return health
     }
@@ -57,7 +84,9 @@ public struct TraceFileReader {
     private func read(
         path: String, from offset: Int, node: String, lineBase: Int, onEvent: (TraceEvent, Int) throws -> Void
     ) throws -> FileHealth {
-        let (health, error) = scan(path: path, from: offset, node: node, lineBase: lineBase, onEvent: onEvent)
+        let (health, error) = scan(path: path, from: offset, node: node, lineBase: lineBase) { event, line, _ in
+            try onEvent(event, line)
+        }
         if let error { throw error }
         return health
     }
@@ -67,10 +96,10 @@ public struct TraceFileReader {
     /// one node's events; the run loader reads with it).
     private func scan(
         path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
-        onEvent: (TraceEvent, Int) throws -> Void
+        keepingRPCDataRaw: Bool = false, onEvent: (TraceEvent, Int, RPCDataFields?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
-        var fast = FastEventDecoder()
+        var fast = FastEventDecoder(keepingRPCDataRaw: keepingRPCDataRaw)
         let reference = TraceEventDecoder()
         var pending: [UInt8] = []
 
@@ -78,6 +107,7 @@ public struct TraceFileReader {
             health.lines += 1
             if line.isEmpty { return }
             var decoded = fast.decode(line)
+            let rpcData = decoded == nil ? nil : fast.lastRPCData
             if decoded == nil {
                 do {
                     decoded = try reference.decode(line)
@@ -102,7 +132,7 @@ public struct TraceFileReader {
                 return
             }
             health.events += 1
-            try onEvent(event, lineBase + health.lines)
+            try onEvent(event, lineBase + health.lines, rpcData)
         }
 
         var tailLine: Int?
@@ -169,7 +199,7 @@ public struct TraceFileReader {
     /// The first valid event of the file at `path` whatever node recorded it, or nil when it has none.
     public func firstEvent(path: String) -> TraceEvent? {
         struct Found: Error { var event: TraceEvent }
-        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _ in throw Found(event: event) }
+        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _, _ in throw Found(event: event) }
         return (error as? Found)?.event
     }
 

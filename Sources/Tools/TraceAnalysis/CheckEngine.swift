@@ -72,7 +72,7 @@ public final class RunState {
     /// True when the event starts a new incarnation of its node.
     func startsIncarnation(_ event: RunEvent) -> Bool {
         guard event.node >= 0, let previous = states[event.node] else { return false }
-        return previous.last.event.pid != event.event.pid || event.event.sequence <= previous.last.event.sequence
+        return previous.last.envelope.pid != event.envelope.pid || event.envelope.sequence <= previous.last.envelope.sequence
     }
 
     func update(with event: RunEvent) {
@@ -81,8 +81,8 @@ public final class RunState {
         maxOwn[event.node] = max(maxOwn[event.node], own)
         guard var state = states[event.node] else {
             states[event.node] = NodeState(
-                last: event, maxOwn: own, sawGap: event.event.sequence > 1,
-                stopping: event.event.kind.rawValue == "node.stopping")
+                last: event, maxOwn: own, sawGap: event.envelope.sequence > 1,
+                stopping: event.envelope.kind.rawValue == "node.stopping")
             return
         }
         if startsIncarnation(event) {
@@ -90,13 +90,13 @@ public final class RunState {
             state.incarnation += 1
             state.restartFloors.append(state.last.dense[event.node])
             state.reusesCounters = own <= state.maxOwn
-            if event.event.sequence > 1 { state.sawGap = true }
-        } else if event.event.sequence > state.last.event.sequence + 1 {
+            if event.envelope.sequence > 1 { state.sawGap = true }
+        } else if event.envelope.sequence > state.last.envelope.sequence + 1 {
             state.sawGap = true
         }
         state.last = event
         state.maxOwn = max(state.maxOwn, own)
-        if event.event.kind.rawValue == "node.stopping" { state.stopping = true }
+        if event.envelope.kind.rawValue == "node.stopping" { state.stopping = true }
         states[event.node] = state
     }
 

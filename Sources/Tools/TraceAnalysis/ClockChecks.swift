@@ -3,18 +3,18 @@ import TraceFormat
 
 /// Describes how `event` follows `previous` in one node's file.
 func fileOrderStep(_ previous: RunEvent, _ event: RunEvent, _ labels: (String, String)) -> String {
-    let node = event.event.node
-    if previous.event.pid == event.event.pid {
+    let node = event.envelope.node
+    if previous.envelope.pid == event.envelope.pid {
         return "\(labels.0) precedes \(labels.1) in \(node)'s trace (same process, seq "
-            + "\(previous.event.sequence) then \(event.event.sequence))."
+            + "\(previous.envelope.sequence) then \(event.envelope.sequence))."
     }
     return "\(labels.0) precedes \(labels.1) in \(node)'s trace (\(labels.1) is the first event after a restart: "
-        + "pid \(previous.event.pid) → \(event.event.pid); the recorder continues the clock from the file)."
+        + "pid \(previous.envelope.pid) → \(event.envelope.pid); the recorder continues the clock from the file)."
 }
 
 /// True for the kinds that merge a received clock (§3.2: only these two in v1).
 func mergesClock(_ event: RunEvent) -> Bool {
-    let kind = event.event.kind
+    let kind = event.envelope.kind
     return kind == .rpcReceive || kind == .rpcReplyReceive
 }
 
@@ -43,8 +43,8 @@ final class OwnClockCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
-        let node = event.event.node
-        let own = event.node >= 0 ? event.dense[event.node] : event.event.clock[node]
+        let node = event.envelope.node
+        let own = event.node >= 0 ? event.dense[event.node] : event.envelope.clock[node]
         if own == 0 {
             var finding = builder("\(node)'s event has no own clock entry", rule: "every event ticks its own entry")
             let label = finding.name(event)
@@ -60,11 +60,11 @@ final class OwnClockCheck: RunCheck {
         }
         let last = previous.last
         let before = last.dense[event.node]
-        let sequence = event.event.sequence
-        if own > before, sequence > last.event.sequence, last.event.pid == event.event.pid {
+        let sequence = event.envelope.sequence
+        if own > before, sequence > last.envelope.sequence, last.envelope.pid == event.envelope.pid {
             // The common case, kept cheap: one event of the same process, own entry and seq in step.
             let ownStep = own - before
-            let seqStep = sequence - last.event.sequence
+            let seqStep = sequence - last.envelope.sequence
             if ownStep == seqStep {
                 if seqStep > 1 { gap(last, event, missing: seqStep - 1) }
                 return
@@ -78,20 +78,20 @@ final class OwnClockCheck: RunCheck {
             // A receive that raised the own entry: check 4 (no-future-clocks) judges it.
             return
         }
-        if last.event.pid == event.event.pid, sequence <= last.event.sequence {
+        if last.envelope.pid == event.envelope.pid, sequence <= last.envelope.sequence {
             var finding = builder(
-                "\(node) seq did not increase within pid \(event.event.pid)",
+                "\(node) seq did not increase within pid \(event.envelope.pid)",
                 rule: "seq strictly increases within a process (or a second process reuses the node id and pid)",
                 severity: .warning)
             let first = finding.name(last)
             let second = finding.name(event)
-            finding.step("\(first) precedes \(second) in the file, both from pid \(event.event.pid).")
-            finding.step("However seq goes from \(last.event.sequence) to \(sequence).")
+            finding.step("\(first) precedes \(second) in the file, both from pid \(event.envelope.pid).")
+            finding.step("However seq goes from \(last.envelope.sequence) to \(sequence).")
             report(finding.finding)
         }
         if state.startsIncarnation(event) && own < sequence { report(ownBelowSeq(event, own: own)) }
         guard own <= before else { return }
-        if !state.startsIncarnation(event) { echoes[node] = (sequence, before &- last.event.sequence) }
+        if !state.startsIncarnation(event) { echoes[node] = (sequence, before &- last.envelope.sequence) }
         var finding = builder(
             "\(node)'s own clock entry went from \(before) to \(own)",
             rule: "a node's own clock entry strictly increases along its events (§3.4 rule 2)")
@@ -106,29 +106,29 @@ final class OwnClockCheck: RunCheck {
     /// Reports `finding` about `event` and remembers the offset before it (see `echoes`).
     private func reportBreak(_ finding: Finding, _ last: RunEvent, _ event: RunEvent) {
         report(finding)
-        echoes[event.event.node] = (event.event.sequence, last.event.clock[event.event.node] &- last.event.sequence)
+        echoes[event.envelope.node] = (event.envelope.sequence, last.envelope.clock[event.envelope.node] &- last.envelope.sequence)
     }
 
     /// True when `event` follows a just-reported wrong event and is back in step with the events before it.
     private func isEcho(_ last: RunEvent, _ event: RunEvent, own: UInt64) -> Bool {
-        guard let echo = echoes.removeValue(forKey: event.event.node), echo.seq == last.event.sequence else {
+        guard let echo = echoes.removeValue(forKey: event.envelope.node), echo.seq == last.envelope.sequence else {
             return false
         }
-        return own &- event.event.sequence == echo.offset
+        return own &- event.envelope.sequence == echo.offset
     }
 
     /// The node's first event in the trace.
     private func firstEvent(_ event: RunEvent, own: UInt64) {
-        let sequence = event.event.sequence
+        let sequence = event.envelope.sequence
         if own < sequence {
             report(ownBelowSeq(event, own: own))
         } else if sequence == 1 && own > 1 {
-            lateStarts[event.event.node] = event
+            lateStarts[event.envelope.node] = event
         }
     }
 
     private func gap(_ before: RunEvent, _ after: RunEvent, missing: UInt64) {
-        let node = after.event.node
+        let node = after.envelope.node
         if var known = gaps[node] {
             known.count += 1
             known.missing &+= missing
@@ -139,12 +139,12 @@ final class OwnClockCheck: RunCheck {
     }
 
     private func seqWithoutTick(_ last: RunEvent, _ event: RunEvent) -> Finding {
-        let node = event.event.node
-        let before = last.event.clock[node]
-        let own = event.event.clock[node]
-        let seqStep = event.event.sequence - last.event.sequence
+        let node = event.envelope.node
+        let before = last.envelope.clock[node]
+        let own = event.envelope.clock[node]
+        let seqStep = event.envelope.sequence - last.envelope.sequence
         var finding = builder(
-            "\(node)'s seq skipped from \(last.event.sequence) to \(event.event.sequence) but its own entry only "
+            "\(node)'s seq skipped from \(last.envelope.sequence) to \(event.envelope.sequence) but its own entry only "
                 + "went from \(before) to \(own)",
             rule: "every recorded event takes one seq and ticks the own entry once, written or dropped (§1.6, §3.2): "
                 + "vc[node] − seq never decreases within a process (§3.4 rules 1–2)")
@@ -161,9 +161,9 @@ final class OwnClockCheck: RunCheck {
     }
 
     private func ownJump(_ last: RunEvent, _ event: RunEvent, seqStep: UInt64) -> Finding {
-        let node = event.event.node
-        let before = last.event.clock[node]
-        let own = event.event.clock[node]
+        let node = event.envelope.node
+        let before = last.envelope.clock[node]
+        let own = event.envelope.clock[node]
         var finding = builder(
             "\(node)'s own entry jumped from \(before) to \(own) at a local event",
             rule: "a local event ticks its own entry by exactly 1: vc[node] == seq unless a merged message carried a "
@@ -173,7 +173,7 @@ final class OwnClockCheck: RunCheck {
         finding.step(fileOrderStep(last, event, (first, second)))
         if seqStep == 1 {
             finding.step(
-                "\(second) (\(event.event.kind)) is a local event: it merges no message, so vc(\(second))[\(node)] = "
+                "\(second) (\(event.envelope.kind)) is a local event: it merges no message, so vc(\(second))[\(node)] = "
                     + "vc(\(first))[\(node)] + 1 = \(before + 1).")
         } else {
             finding.step(
@@ -186,14 +186,14 @@ final class OwnClockCheck: RunCheck {
     }
 
     private func ownBelowSeq(_ event: RunEvent, own: UInt64) -> Finding {
-        let node = event.event.node
+        let node = event.envelope.node
         var finding = builder(
-            "\(node)'s own entry \(own) is below its seq \(event.event.sequence)",
+            "\(node)'s own entry \(own) is below its seq \(event.envelope.sequence)",
             rule: "every event of a process ticks its own entry once, so vc[node] ≥ seq (§3.2, §3.4 rule 2)")
         let label = finding.name(event)
         finding.step(
-            "\(label) is event \(event.event.sequence) of pid \(event.event.pid): \(event.event.sequence) events of "
-                + "this process ticked \(node)'s own entry, so vc(\(label))[\(node)] ≥ \(event.event.sequence).")
+            "\(label) is event \(event.envelope.sequence) of pid \(event.envelope.pid): \(event.envelope.sequence) events of "
+                + "this process ticked \(node)'s own entry, so vc(\(label))[\(node)] ≥ \(event.envelope.sequence).")
         finding.step("However vc(\(label))[\(node)] = \(own).")
         return finding.finding
     }
@@ -203,7 +203,7 @@ final class OwnClockCheck: RunCheck {
             let event = lateStarts[node]!
             let lost = state.mayHaveLostLines(node)
             var finding = builder(
-                "\(node)'s first process starts its own entry at \(event.event.clock[node]), not 1"
+                "\(node)'s first process starts its own entry at \(event.envelope.clock[node]), not 1"
                     + (lost ? " (earlier events lost?)" : ""),
                 rule:
                     "a process starts its own entry at 1 unless it continues an earlier incarnation's clock, and that "
@@ -216,7 +216,7 @@ final class OwnClockCheck: RunCheck {
                 "A recorder starts at own entry 1 unless it continued the clock of an earlier process of \(node) "
                     + "(from its state file and trace, §1.5), so that process's events precede \(label) in the trace.")
             finding.step(
-                "However vc(\(label))[\(node)] = \(event.event.clock[node]) and no earlier event of \(node) is in its "
+                "However vc(\(label))[\(node)] = \(event.envelope.clock[node]) and no earlier event of \(node) is in its "
                     + "trace" + (lost ? ", which is damaged: they may be in the lost part." : "."))
             report(finding.finding)
         }
@@ -234,8 +234,8 @@ final class OwnClockCheck: RunCheck {
             let second = finding.name(gaps.first.after)
             finding.step(fileOrderStep(gaps.first.before, gaps.first.after, (first, second)) + " Nothing between.")
             finding.step(
-                "The own entry kept in step (\(gaps.first.before.event.clock[node]) → "
-                    + "\(gaps.first.after.event.clock[node])): the missing events were recorded and ticked the clock, "
+                "The own entry kept in step (\(gaps.first.before.envelope.clock[node]) → "
+                    + "\(gaps.first.after.envelope.clock[node])): the missing events were recorded and ticked the clock, "
                     + "but are not in the file"
                     + (lost ? ", which is damaged, truncated or has malformed lines." : ", which is clean."))
             report(finding.finding)

@@ -8,7 +8,7 @@ final class CycleCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.event.kind
+        let kind = event.envelope.kind
         if kind == .rpcReceive || kind == .rpcReplyReceive { examined += 1 }
     }
 
@@ -20,7 +20,7 @@ final class CycleCheck: RunCheck {
         let first = finding.name(send)
         let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        if receive.event.clock == send.event.clock {
+        if receive.envelope.clock == send.envelope.clock {
             finding.step("However vc(\(second)) = vc(\(first)): two different events with one clock.")
         } else {
             finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")

@@ -37,18 +37,18 @@ final class ElectionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        lastWallTime = max(lastWallTime, event.event.wallTimeNanos)
-        let kind = event.event.kind
+        lastWallTime = max(lastWallTime, event.envelope.wallTimeNanos)
+        let kind = event.envelope.kind
         // A new process of a node knows no leader yet: the old process's belief died with it.
-        if state.startsIncarnation(event) { beliefs[event.event.node] = nil }
+        if state.startsIncarnation(event) { beliefs[event.envelope.node] = nil }
         if kind == .serviceRestarted || kind == .serviceGaveUp { supervisorSawExit(event, state) }
         guard kind.rawValue.hasPrefix("election.") || kind == .heartbeatTimeout else { return }
         examined += 1
         if kind != .electionSend && kind != .electionReceive {
-            lastElectionWallTime = max(lastElectionWallTime, event.event.wallTimeNanos)
+            lastElectionWallTime = max(lastElectionWallTime, event.envelope.wallTimeNanos)
         }
         guard let leader = event.event.payload(ElectionLeader.self), let epoch = leader.epoch else { return }
-        let node = event.event.node
+        let node = event.envelope.node
         let incarnation = (state.previous(node)?.incarnation ?? 0) + (state.startsIncarnation(event) ? 1 : 0)
         if leader.isSelf == true { claim(event, epoch: epoch, incarnation: incarnation) }
         if let previous = adopted[node], previous.incarnation == incarnation, epoch < previous.epoch {
@@ -75,12 +75,12 @@ final class ElectionCheck: RunCheck {
         }
         guard let service else { return }
         examined += 1
-        let wallTime = event.event.wallTimeNanos
+        let wallTime = event.envelope.wallTimeNanos
         if (exits[service]?.wallTime ?? .min) <= wallTime { exits[service] = (wallTime, event) }
     }
 
     private func claim(_ event: RunEvent, epoch: Epoch, incarnation: Int) {
-        let node = event.event.node
+        let node = event.envelope.node
         if let id = Self.executorID(node), id != epoch.leader {
             var finding = builder(
                 "\(node) claimed epoch \(epoch), which belongs to executor-\(epoch.leader)",
@@ -95,11 +95,11 @@ final class ElectionCheck: RunCheck {
             claims[key] = (event, incarnation)
             return
         }
-        if first.event.event.node != node {
+        if first.event.envelope.node != node {
             var finding = builder("two leaders claimed epoch \(epoch)", rule: "at most one leader per epoch")
             let a = finding.name(first.event)
             let b = finding.name(event)
-            finding.step("\(a) claims epoch \(epoch) for \(first.event.event.node).")
+            finding.step("\(a) claims epoch \(epoch) for \(first.event.envelope.node).")
             finding.step("However \(b) claims the same epoch for \(node).")
             report(finding.finding)
         } else if first.incarnation != incarnation {
@@ -108,9 +108,9 @@ final class ElectionCheck: RunCheck {
                 rule: "an epoch is announced once: a restarted executor names an epoch above every one it named before")
             let a = finding.name(first.event)
             let b = finding.name(event)
-            finding.step("\(a) claims epoch \(epoch) (pid \(first.event.event.pid)).")
+            finding.step("\(a) claims epoch \(epoch) (pid \(first.event.envelope.pid)).")
             finding.step(
-                "\(b) is a later process of \(node) (pid \(event.event.pid), seq \(event.event.sequence)): "
+                "\(b) is a later process of \(node) (pid \(event.envelope.pid), seq \(event.envelope.sequence)): "
                     + "it restarted in between.")
             finding.step(
                 "However \(b) claims the same epoch \(epoch) again: two processes led one epoch, so the queue's fencing "
@@ -124,7 +124,7 @@ final class ElectionCheck: RunCheck {
     /// last event, or its trace is cut (not closed) while the other nodes stopped cleanly (`node.stopping`).
     private func isDead(_ node: String, _ state: RunState, cleanStop: Bool) -> Bool {
         guard let last = state.previous(node)?.last else { return true }
-        if let exit = exits[node], exit.wallTime >= last.event.wallTimeNanos { return true }
+        if let exit = exits[node], exit.wallTime >= last.envelope.wallTimeNanos { return true }
         let cut = state.health[node].map { $0.truncated || $0.unreadable != nil } ?? false
         return cleanStop && cut && !state.stoppedAtEnd(node)
     }
@@ -140,7 +140,7 @@ final class ElectionCheck: RunCheck {
                 return false
             }
             let closed = state.health[node].map { !$0.truncated && $0.unreadable == nil } ?? true
-            return closed || last.event.wallTimeNanos >= Self.before(lastWallTime, 1_000_000_000)
+            return closed || last.envelope.wallTimeNanos >= Self.before(lastWallTime, 1_000_000_000)
         }
         guard let highest = live.compactMap({ Self.executorID($0) }).max() else { return }
         let wrong = live.filter { beliefs[$0]!.leader != highest }

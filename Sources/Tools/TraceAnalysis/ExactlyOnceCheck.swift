@@ -99,8 +99,8 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.event.node == "queue" { queueIncarnations.observe(event) }
-        let kind = event.event.kind
+        if event.envelope.node == "queue" { queueIncarnations.observe(event) }
+        let kind = event.envelope.kind
         guard kind == .orderDecision || kind.rawValue.hasPrefix("queue.") || kind == .executorCommit,
             let decoded = state.protocolEvent(event)
         else { return }
@@ -127,7 +127,7 @@ final class ExactlyOnceCheck: RunCheck {
             case .executorCommit(let committed): repeats = committed
             default: repeats = false
             }
-            if repeats { duplicate(order, event, what: event.event.kind.rawValue, earlier: nil) }
+            if repeats { duplicate(order, event, what: event.envelope.kind.rawValue, earlier: nil) }
             return
         }
         var entry = orders[order] ?? OrderState()
@@ -223,7 +223,7 @@ final class ExactlyOnceCheck: RunCheck {
     private func forgetUnsyncedEnqueues(recovered: RunEvent, waiting: Set<String>, recentCommits: Set<String>) {
         for (order, entry) in orders
         where entry.enqueues > 0 && entry.queueCommits == 0 && !waiting.contains(order)
-            && !recentCommits.contains(order) && entry.enqueue?.event.pid != recovered.event.pid
+            && !recentCommits.contains(order) && entry.enqueue?.envelope.pid != recovered.envelope.pid
         {
             var forgotten = entry
             forgotten.enqueues = 0
@@ -238,7 +238,7 @@ final class ExactlyOnceCheck: RunCheck {
         var missingCommits: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)] = []
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.event.clock["queue"]) }
+            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.envelope.clock["queue"]) }
             if entry.approved && entry.queueCommits == 0
                 && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && gap != nil)
                     || entry.loggedCommit != nil)

@@ -24,14 +24,14 @@ public struct EventReference: Sendable, Codable, Equatable {
 
     public init(label: String, event: RunEvent) {
         self.label = label
-        node = event.event.node
-        pid = event.event.pid
-        seq = event.event.sequence
-        kind = event.event.kind.rawValue
+        node = event.envelope.node
+        pid = event.envelope.pid
+        seq = event.envelope.sequence
+        kind = event.envelope.kind.rawValue
         summary = EventDescriber.summary(event.event)
-        clock = event.event.clock.description
-        vectorClock = event.event.clock
-        location = event.line > 0 ? "\(event.event.node).jsonl.gz:\(event.line)" : nil
+        clock = event.envelope.clock.description
+        vectorClock = event.envelope.clock
+        location = event.line > 0 ? "\(event.envelope.node).jsonl.gz:\(event.line)" : nil
     }
 
     public init(from decoder: any Decoder) throws {

@@ -30,12 +30,12 @@ final class FutureClockCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
-        let node = event.event.node
-        if event.node >= 0, let previous = state.states[event.node], previous.last.event.pid == event.event.pid {
+        let node = event.envelope.node
+        if event.node >= 0, let previous = state.states[event.node], previous.last.envelope.pid == event.envelope.pid {
             let before = previous.last.dense[event.node]
             let own = event.dense[event.node]
-            let lastSeq = previous.last.event.sequence
-            let seq = event.event.sequence
+            let lastSeq = previous.last.envelope.sequence
+            let seq = event.envelope.sequence
             if own > before, seq > lastSeq, own - before > seq - lastSeq, !previous.reusesCounters,
                 mergesClock(event)
             {
@@ -54,7 +54,7 @@ final class FutureClockCheck: RunCheck {
             }
             guard ahead else { return }
         }
-        for (other, counter) in event.event.clock.sortedEntries where other != node && state.traced.contains(other) {
+        for (other, counter) in event.envelope.clock.sortedEntries where other != node && state.traced.contains(other) {
             let recorded = state.recorded(other)
             guard counter > recorded else { continue }
             let incarnation = state.previous(other)?.incarnation ?? 0
@@ -71,10 +71,10 @@ final class FutureClockCheck: RunCheck {
     /// A receive raised its node's own entry above what the node itself had counted: the message carried an entry
     /// for the node from the future. Reported once, naming the earliest event that claimed such an entry.
     private func raisedByReceive(_ receive: RunEvent, previous: RunEvent, _ state: RunState) {
-        let node = receive.event.node
-        let before = previous.event.clock[node]
-        let own = receive.event.clock[node]
-        let expected = before &+ (receive.event.sequence - previous.event.sequence)
+        let node = receive.envelope.node
+        let before = previous.envelope.clock[node]
+        let own = receive.envelope.clock[node]
+        let expected = before &+ (receive.envelope.sequence - previous.envelope.sequence)
         var origin: (counter: UInt64, reference: Reference)?
         var carriers = 0
         if var references = pending[node] {
@@ -87,7 +87,7 @@ final class FutureClockCheck: RunCheck {
         }
         var finding = builder(
             origin.map {
-                "\($0.reference.event.event.node) knew \(node):\($0.counter) before \(node) recorded it, and the "
+                "\($0.reference.event.envelope.node) knew \(node):\($0.counter) before \(node) recorded it, and the "
                     + "entry came back to \(node)"
             } ?? "\(node)'s own entry was raised by a receive: the message carried \(node):\(own - 1) from the future",
             rule: "no clock from the future (§3.4 rule 6): a receive never raises the receiver's own entry, unless the "
@@ -102,8 +102,8 @@ final class FutureClockCheck: RunCheck {
         let prior = finding.name(previous)
         let label = finding.name(receive)
         finding.step(
-            "\(prior) is \(node)'s event before \(label) in the same process (seq \(previous.event.sequence), own entry "
-                + "\(before)); \(node) recorded \(receive.event.sequence - previous.event.sequence) event(s) since, "
+            "\(prior) is \(node)'s event before \(label) in the same process (seq \(previous.envelope.sequence), own entry "
+                + "\(before)); \(node) recorded \(receive.envelope.sequence - previous.envelope.sequence) event(s) since, "
                 + "so by its own count vc(\(label))[\(node)] = \(expected).")
         finding.step(
             "\(label) (\(EventDescriber.summary(receive.event))) merges the message's clock, and vc(\(label))[\(node)] "
@@ -121,16 +121,16 @@ final class FutureClockCheck: RunCheck {
     private func resolve(node: String, with event: RunEvent, _ state: RunState) {
         guard let references = pending[node], !references.isEmpty else { return }
         defer { if pending[node]?.isEmpty == true { pending[node] = nil } }
-        let own = event.event.clock[node]
+        let own = event.envelope.clock[node]
         let restarted = state.startsIncarnation(event)
         let previous = state.previous(node)
-        let before = previous?.last.event.clock[node] ?? 0
+        let before = previous?.last.envelope.clock[node] ?? 0
         let reuses = restarted || (previous?.reusesCounters ?? false)
         // A seq gap with the own entry in step: the skipped counters belong to events the writer dropped (§1.6).
         let dropped =
             !restarted
             && previous.map {
-                own &- before == event.event.sequence &- $0.last.event.sequence && own &- before > 1
+                own &- before == event.envelope.sequence &- $0.last.envelope.sequence && own &- before > 1
             } ?? false
         var skipped: [(UInt64, Reference)] = []
         for (counter, reference) in references where counter <= own {
@@ -164,7 +164,7 @@ final class FutureClockCheck: RunCheck {
                     report(lostFinding(reference, node: node, counter: counter, state: state, reused: false))
                 } else {
                     var finding = builder(
-                        "\(reference.event.event.node) knows \(node):\(counter), an event \(node) never recorded",
+                        "\(reference.event.envelope.node) knows \(node):\(counter), an event \(node) never recorded",
                         rule: "no clock from the future: vc[q] never exceeds what q recorded (§3.4 rule 6)")
                     let label = finding.name(reference.event)
                     finding.step(
@@ -180,20 +180,20 @@ final class FutureClockCheck: RunCheck {
     }
 
     private func futureFinding(_ reference: Reference, counter: UInt64, recorder: RunEvent) -> Finding {
-        let node = recorder.event.node
+        let node = recorder.envelope.node
         var finding = builder(
-            "\(reference.event.event.node) knew \(node):\(counter) before \(node) recorded it",
+            "\(reference.event.envelope.node) knew \(node):\(counter) before \(node) recorded it",
             rule: "no clock from the future: an entry for q never exceeds what q had recorded by then (§3.4 rule 6)")
         let knower = finding.name(reference.event)
         let origin = finding.name(recorder)
         finding.step("vc(\(knower))[\(node)] = \(counter), so \(knower) claims \(origin) → \(knower).")
-        let witness = recorder.event.clock.sortedNodes.first {
-            recorder.event.clock[$0] > reference.event.event.clock[$0]
+        let witness = recorder.envelope.clock.sortedNodes.first {
+            recorder.envelope.clock[$0] > reference.event.envelope.clock[$0]
         }
         if let witness {
             finding.step(
-                "However vc(\(origin)) ≰ vc(\(knower)): entry \(witness) is \(recorder.event.clock[witness]) in "
-                    + "\(origin) but \(reference.event.event.clock[witness]) in \(knower), so \(origin) did not "
+                "However vc(\(origin)) ≰ vc(\(knower)): entry \(witness) is \(recorder.envelope.clock[witness]) in "
+                    + "\(origin) but \(reference.event.envelope.clock[witness]) in \(knower), so \(origin) did not "
                     + "happen before \(knower).")
         } else {
             finding.step(
@@ -208,17 +208,17 @@ final class FutureClockCheck: RunCheck {
     private func skippedFinding(
         _ reference: Reference, counter: UInt64, others: Int, _ previous: RunEvent, _ event: RunEvent
     ) -> Finding {
-        let node = event.event.node
+        let node = event.envelope.node
         var finding = builder(
-            "\(reference.event.event.node) knows \(node):\(counter), an event \(node) skipped",
+            "\(reference.event.envelope.node) knows \(node):\(counter), an event \(node) skipped",
             rule: "no clock from the future (§3.4 rule 6): every entry names an event of that node")
         let knower = finding.name(reference.event)
         let prior = finding.name(previous)
         let skipper = finding.name(event)
         finding.step("vc(\(knower))[\(node)] = \(counter): \(knower) claims to know \(node)'s event \(counter).")
         finding.step(
-            "\(node)'s own entry goes from \(previous.event.clock[node]) at \(prior) to \(event.event.clock[node]) at "
-                + "\(skipper) (seq \(previous.event.sequence) then \(event.event.sequence)): no event of \(node) has "
+            "\(node)'s own entry goes from \(previous.envelope.clock[node]) at \(prior) to \(event.envelope.clock[node]) at "
+                + "\(skipper) (seq \(previous.envelope.sequence) then \(event.envelope.sequence)): no event of \(node) has "
                 + "own entry \(counter).")
         finding.step(
             "However \(node) neither restarted nor dropped events there (the own entry did not keep in step with "
@@ -232,13 +232,13 @@ final class FutureClockCheck: RunCheck {
         _ reference: Reference, node: String, counter: UInt64, previous: RunEvent, _ event: RunEvent
     ) -> Finding {
         var finding = builder(
-            "\(reference.event.event.node) knows \(node):\(counter), an event \(node)'s writer did not write (lost?)",
+            "\(reference.event.envelope.node) knows \(node):\(counter), an event \(node)'s writer did not write (lost?)",
             rule: "referenced event not in the trace: allowed when the writer dropped it (§1.6)", severity: .warning)
         let label = finding.name(reference.event)
         finding.step("vc(\(label))[\(node)] = \(counter): \(label) knows \(node)'s event \(counter).")
         finding.step(
-            "\(node)'s seq skips from \(previous.event.sequence) to \(event.event.sequence) with its own entry in step "
-                + "(\(previous.event.clock[node]) → \(event.event.clock[node])): event \(counter) was recorded and "
+            "\(node)'s seq skips from \(previous.envelope.sequence) to \(event.envelope.sequence) with its own entry in step "
+                + "(\(previous.envelope.clock[node]) → \(event.envelope.clock[node])): event \(counter) was recorded and "
                 + "sent on, but not written.")
         if reference.count > 1 { finding.step("\(reference.count) events carry this entry.") }
         return finding.finding
@@ -248,7 +248,7 @@ final class FutureClockCheck: RunCheck {
         _ reference: Reference, node: String, counter: UInt64, state: RunState, reused: Bool
     ) -> Finding {
         var finding = builder(
-            "\(reference.event.event.node) knows \(node):\(counter), which is not in \(node)'s trace (lost?)",
+            "\(reference.event.envelope.node) knows \(node):\(counter), which is not in \(node)'s trace (lost?)",
             rule: "referenced event not in the trace: allowed when the node was killed, restarted or dropped events",
             severity: .warning)
         let label = finding.name(reference.event)

@@ -22,7 +22,7 @@ final class KnowledgeCheck: RunCheck {
         guard event.node >= 0, let previous = state.states[event.node] else { return }
         let last = previous.last
         let consecutive =
-            last.event.pid == event.event.pid && event.event.sequence == last.event.sequence &+ 1
+            last.envelope.pid == event.envelope.pid && event.envelope.sequence == last.envelope.sequence &+ 1
         var shrinks = false
         var grows = false
         if !last.external && !event.external {
@@ -37,9 +37,9 @@ final class KnowledgeCheck: RunCheck {
             }
         } else {
             // Clocks naming nodes outside the run: compare the dictionaries (no sorting unless something changed).
-            let node = event.event.node
-            let before = last.event.clock
-            let now = event.event.clock
+            let node = event.envelope.node
+            let before = last.envelope.clock
+            let now = event.envelope.clock
             shrinks = before.sortedEntries.contains { $0.key != node && now[$0.key] < $0.value }
             grows = now.sortedEntries.contains { $0.key != node && $0.value > before[$0.key] }
         }
@@ -48,10 +48,10 @@ final class KnowledgeCheck: RunCheck {
     }
 
     private func reportShrink(_ last: RunEvent, _ event: RunEvent) {
-        let node = event.event.node
-        let before = last.event.clock
-        let now = event.event.clock
-        let echo = echoes[node].flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        let node = event.envelope.node
+        let before = last.envelope.clock
+        let now = event.envelope.clock
+        let echo = echoes[node].flatMap { $0.seq == last.envelope.sequence ? $0.clock : nil }
         let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] && now[$0] < echo?[$0] ?? .max }
         guard !shrunk.isEmpty else { return }
         var finding = builder(
@@ -65,15 +65,15 @@ final class KnowledgeCheck: RunCheck {
         let details = shrunk.map { "\($0) is \(now[$0]) in \(second) but \(before[$0]) in \(first)" }
         finding.step("However " + details.joined(separator: "; ") + ".")
         report(finding.finding)
-        echoes[node] = (event.event.sequence, before)
+        echoes[node] = (event.envelope.sequence, before)
     }
 
     private func reportLocalRaise(_ last: RunEvent, _ event: RunEvent) {
-        let node = event.event.node
-        let before = last.event.clock
-        let now = event.event.clock
-        if messages?.reportedReceive(of: node) == last.event.sequence { return }
-        let echo = echoes[node].flatMap { $0.seq == last.event.sequence ? $0.clock : nil }
+        let node = event.envelope.node
+        let before = last.envelope.clock
+        let now = event.envelope.clock
+        if messages?.reportedReceive(of: node) == last.envelope.sequence { return }
+        let echo = echoes[node].flatMap { $0.seq == last.envelope.sequence ? $0.clock : nil }
         let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] && now[$0] > echo?[$0] ?? 0 }
         guard !raised.isEmpty else { return }
         var finding = builder(
@@ -83,11 +83,11 @@ final class KnowledgeCheck: RunCheck {
         let second = finding.name(event)
         finding.step(fileOrderStep(last, event, (first, second)))
         finding.step(
-            "\(second) (\(event.event.kind)) is a local event: it merges no message, so vc(\(second)) = "
+            "\(second) (\(event.envelope.kind)) is a local event: it merges no message, so vc(\(second)) = "
                 + "vc(\(first)) + tick(\(node)) and no other entry changes (§3.2).")
         let details = raised.map { "\($0) is \(now[$0]) in \(second) but only \(before[$0]) in \(first)" }
         finding.step("However " + details.joined(separator: "; ") + ".")
         report(finding.finding)
-        echoes[node] = (event.event.sequence, before)
+        echoes[node] = (event.envelope.sequence, before)
     }
 }

@@ -63,13 +63,13 @@ final class MessageCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.event.kind
+        let kind = event.envelope.kind
         guard
             kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
                 || kind == .rpcFailure
         else { return }
         guard let rpc = state.rpc(event) else { return }
-        let node = event.event.node
+        let node = event.envelope.node
         let msg = rpc.msg
         let peer = rpc.peer
         switch kind {
@@ -157,7 +157,7 @@ final class MessageCheck: RunCheck {
 
     /// Two sends of one request id: the receiver cannot tell them apart.
     private func reusedID(_ earlier: RunEvent, _ send: RunEvent, msg: String) -> Finding {
-        reusedID(earlier: (earlier.event.pid, earlier.event.sequence), earlierEvent: earlier, send, msg: msg)
+        reusedID(earlier: (earlier.envelope.pid, earlier.envelope.sequence), earlierEvent: earlier, send, msg: msg)
     }
 
     private func reusedID(_ earlier: (pid: Int32, seq: UInt64), _ send: RunEvent, msg: String) -> Finding {
@@ -167,9 +167,9 @@ final class MessageCheck: RunCheck {
     private func reusedID(
         earlier: (pid: Int32, seq: UInt64), earlierEvent: RunEvent?, _ send: RunEvent, msg: String
     ) -> Finding {
-        let node = send.event.node
+        let node = send.envelope.node
         let peer = peerOf(send)
-        let sameProcess = earlier.pid == send.event.pid && earlier.seq < send.event.sequence
+        let sameProcess = earlier.pid == send.envelope.pid && earlier.seq < send.envelope.sequence
         var finding = builder(
             "\(node) sent two messages with id \(msg) to \(peer)",
             rule: sameProcess
@@ -182,8 +182,8 @@ final class MessageCheck: RunCheck {
         finding.step(
             "\(first) and \(second) both send message \(msg) from \(node) to \(peer)"
                 + (sameProcess
-                    ? ", in the same process (pid \(send.event.pid), seq \(earlier.seq) then "
-                        + "\(send.event.sequence))." : " (pid \(earlier.pid) then \(send.event.pid))."))
+                    ? ", in the same process (pid \(send.envelope.pid), seq \(earlier.seq) then "
+                        + "\(send.envelope.sequence))." : " (pid \(earlier.pid) then \(send.envelope.pid))."))
         if earlierEvent == nil { finding.step("\(first) was already received when \(second) reused its id.") }
         finding.step(
             "However a receive of \(msg) at \(peer) cannot tell which send it received: the pair is ambiguous. "
@@ -195,7 +195,7 @@ final class MessageCheck: RunCheck {
 
     private func remember(_ key: MessageKey, send: RunEvent) {
         let hash = key.hashValue
-        guard recent.updateValue((send.event.pid, send.event.sequence), forKey: hash) == nil else { return }
+        guard recent.updateValue((send.envelope.pid, send.envelope.sequence), forKey: hash) == nil else { return }
         recentOrder.append(hash)
         if recentOrder.count - recentStart > Self.recentWindow {
             recent[recentOrder[recentStart]] = nil
@@ -212,9 +212,9 @@ final class MessageCheck: RunCheck {
 
     private func matched(send: RunEvent, receive: RunEvent, _ state: RunState) {
         wallClock?.pair(send: send, receive: receive)
-        let node = receive.event.node
-        let sendClock = send.event.clock
-        let clock = receive.event.clock
+        let node = receive.envelope.node
+        let sendClock = send.envelope.clock
+        let clock = receive.envelope.clock
         let order = send.compare(receive)
         if order != .before {
             if order == .after || order == .equal {
@@ -230,11 +230,11 @@ final class MessageCheck: RunCheck {
             finding.step("So vc(\(first)) < vc(\(second)) must hold.")
             finding.step("However " + entriesWhere(sendClock, exceeds: clock, first, second) + ".")
             report(finding.finding)
-            reportedReceives[node] = receive.event.sequence
+            reportedReceives[node] = receive.envelope.sequence
             return
         }
         guard let previous = state.previous(node), !state.startsIncarnation(receive),
-            receive.event.sequence == previous.last.event.sequence + 1
+            receive.envelope.sequence == previous.last.envelope.sequence + 1
         else { return }  // No exact predecessor: only vc(send) < vc(receive), checked above.
         if !previous.last.external && !send.external && !receive.external {
             let prior = previous.last.dense
@@ -250,7 +250,7 @@ final class MessageCheck: RunCheck {
             }
             if exact { return }
         }
-        var expected = previous.last.event.clock.merged(with: sendClock)
+        var expected = previous.last.envelope.clock.merged(with: sendClock)
         expected.tick(node)
         guard expected != clock else { return }
         var finding = builder(
@@ -260,14 +260,14 @@ final class MessageCheck: RunCheck {
         let prior = finding.name(previous.last)
         let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        finding.step("\(prior) is \(node)'s event just before \(second) (seq \(previous.last.event.sequence)).")
+        finding.step("\(prior) is \(node)'s event just before \(second) (seq \(previous.last.envelope.sequence)).")
         finding.step("So vc(\(second)) must be merge(vc(\(prior)), vc(\(first))) + tick(\(node)) = \(expected).")
         let differences = Set(expected.entries.keys).union(clock.entries.keys).sorted()
             .filter { expected[$0] != clock[$0] }
             .map { "\($0) is \(clock[$0]), expected \(expected[$0])" }
         finding.step("However vc(\(second)) = \(clock): " + differences.joined(separator: "; ") + ".")
         report(finding.finding)
-        reportedReceives[node] = receive.event.sequence
+        reportedReceives[node] = receive.envelope.sequence
     }
 
     override func finish(_ state: RunState) {
@@ -275,10 +275,10 @@ final class MessageCheck: RunCheck {
             let receive = orphans[key]!
             // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
             let afterStop =
-                state.stoppedAtEnd(key.sender) && receive.event.clock[key.sender] > state.recorded(key.sender)
+                state.stoppedAtEnd(key.sender) && receive.envelope.clock[key.sender] > state.recorded(key.sender)
             let lost = state.mayHaveLost(key.sender) || afterStop
             var finding = builder(
-                "\(receive.event.node) received \(key.msg) but \(key.sender) has no matching send"
+                "\(receive.envelope.node) received \(key.msg) but \(key.sender) has no matching send"
                     + (lost ? " (lost?)" : ""),
                 rule: afterStop
                     ? "sent while the sender stopped, after its trace writer closed: the send was dropped (§1.6)"

@@ -84,8 +84,8 @@ final class MutualExclusionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.event.node == queueNode, state.startsIncarnation(event) { queueRestarted(event) }
-        let kind = event.event.kind.rawValue
+        if event.envelope.node == queueNode, state.startsIncarnation(event) { queueRestarted(event) }
+        let kind = event.envelope.kind.rawValue
         guard kind.hasPrefix("queue.") || kind.hasPrefix("executor."), let decoded = state.protocolEvent(event),
             let (id, step) = Self.step(decoded)
         else { return }
@@ -93,13 +93,13 @@ final class MutualExclusionCheck: RunCheck {
         examined += 1
         switch step {
         case .lease(let renewed, let holder):
-            if queueNode == nil { queueNode = event.event.node }
+            if queueNode == nil { queueNode = event.envelope.node }
             if !renewed { grant(event, lease: lease, holder: holder) }
             active[lease] = (event, holder)
         case .ended:
             leaseEnded(event, lease: lease)
         case .queueCommit:
-            if let end = ended[lease], end.event.kind != .queueCommit {
+            if let end = ended[lease], end.envelope.kind != .queueCommit {
                 committedAfterEnd(event, lease: lease, end: end)
             }
             leaseEnded(event, lease: lease)
@@ -108,7 +108,7 @@ final class MutualExclusionCheck: RunCheck {
         case .executorCommit(let committed):
             if committed, let dequeue = excused[lease] {
                 var finding = builder(
-                    "\(event.event.node) committed lease \(lease) after the queue had ended it",
+                    "\(event.envelope.node) committed lease \(lease) after the queue had ended it",
                     rule: "mutual exclusion: a fenced (revoked or expired) lease is never committed")
                 let first = finding.name(dequeue)
                 let second = finding.name(event)
@@ -132,7 +132,7 @@ final class MutualExclusionCheck: RunCheck {
     /// that keeps a deposed leader's late ack out failed.
     private func committedAfterEnd(_ event: RunEvent, lease: Int64, end: RunEvent) {
         let how: String
-        switch end.event.kind {
+        switch end.envelope.kind {
         case .queueLeaseRevoked: how = "revoked"
         case .queueLeaseExpired: how = "expired"
         case .queueLeaseReleased: how = "released"
@@ -146,7 +146,7 @@ final class MutualExclusionCheck: RunCheck {
         finding.step("\(first): the queue \(how) lease \(lease); its order went back to the queue.")
         finding.step(
             "\(second) comes after \(first) on the queue's timeline "
-                + "(queue \(end.event.clock[end.event.node]) < \(event.event.clock[event.event.node])).")
+                + "(queue \(end.envelope.clock[end.envelope.node]) < \(event.envelope.clock[event.envelope.node])).")
         finding.step("However \(second) commits the order under lease \(lease) instead of refusing the ack.")
         report(finding.finding)
     }
@@ -225,11 +225,11 @@ final class MutualExclusionCheck: RunCheck {
     }
 
     private func dequeue(_ event: RunEvent, lease: Int64) {
-        let node = event.event.node
+        let node = event.envelope.node
         // A lease granted by an earlier queue process (its dequeue knows the queue only before the restart), merged
         // after the restart: the restart ended it.
         if let restart, let queueNode, granted[lease] == nil,
-            event.event.clock[queueNode] < restart.event.clock[queueNode]
+            event.envelope.clock[queueNode] < restart.envelope.clock[queueNode]
         {
             ended[lease] = restart
         }
@@ -289,9 +289,9 @@ final class MutualExclusionCheck: RunCheck {
         let olderFirst = earlier.lease <= lease
         let (older, newer) = olderFirst ? (earlier.lease, lease) : (lease, earlier.lease)
         let fenced: Bool = {
-            guard let end, let grant, end.event.node == grant.event.node else { return false }
-            return end.event.clock[end.event.node] < grant.event.clock[grant.event.node]
-                && end.event.kind.rawValue != "queue.commit"
+            guard let end, let grant, end.envelope.node == grant.envelope.node else { return false }
+            return end.envelope.clock[end.envelope.node] < grant.envelope.clock[grant.envelope.node]
+                && end.envelope.kind.rawValue != "queue.commit"
         }()
         // Without the end or the grant, a queue file that lost lines cannot say which came first: unverifiable.
         let unverifiable = !fenced && queueLostLines && (end == nil || grant == nil)
@@ -315,11 +315,11 @@ final class MutualExclusionCheck: RunCheck {
         if fenced, let end, let grant {
             let third = finding.name(end)
             let fourth = finding.name(grant)
-            let ended = end.event.clock[end.event.node]
-            let started = grant.event.clock[grant.event.node]
+            let ended = end.envelope.clock[end.envelope.node]
+            let started = grant.envelope.clock[grant.envelope.node]
             finding.step(
                 "However \(third) ended lease \(older) before \(fourth) granted lease \(newer) "
-                    + "(\(end.event.node) \(ended) < \(started)): "
+                    + "(\(end.envelope.node) \(ended) < \(started)): "
                     + "the queue serialised them, and a commit of lease \(older) would be refused.")
             excused[older] = olderFirst ? earlier.event : event
         } else if unverifiable {

@@ -17,7 +17,7 @@ final class PayloadCheck: RunCheck {
         info["malformed-event", default: 0] += 1
         var finding = builder(
             // The error names the kind: `queue.commit: data.lease is not an integer`.
-            "malformed-event \(event.event.node)#\(event.event.sequence) \(error)",
+            "malformed-event \(event.envelope.node)#\(event.envelope.sequence) \(error)",
             rule: "An event of a known kind must carry the payload docs/trace-format.md §4 gives it; the checks skip "
                 + "an event whose data does not decode, so their verdict does not cover it.",
             severity: .warning)

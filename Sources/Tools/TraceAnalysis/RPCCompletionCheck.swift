@@ -11,8 +11,14 @@ final class RPCCompletionCheck: RunCheck {
         case span = "span"
     }
     private struct Key: Hashable {
-        var role: String
+        /// `Role`'s position: hashing a byte instead of the role's name.
+        var role: UInt8
         var id: String
+
+        init(role: Role, id: String) {
+            self.role = role == .call ? 0 : role == .served ? 1 : 2
+            self.id = id
+        }
     }
 
     private var open: [String: [Key: RunEvent]] = [:]
@@ -27,38 +33,38 @@ final class RPCCompletionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let node = event.event.node
-        let kind = event.event.kind
+        let node = event.envelope.node
+        let kind = event.envelope.kind
         if state.startsIncarnation(event), let pending = open.removeValue(forKey: node), !pending.isEmpty {
-            died(node, pending, because: "process pid \(state.previous(node)!.last.event.pid) ended (restart)")
+            died(node, pending, because: "process pid \(state.previous(node)!.last.envelope.pid) ended (restart)")
         }
         guard kind.rawValue.hasPrefix("rpc.") || kind == .spanStart || kind == .spanEnd else { return }
         examined += 1
         let msg = state.rpc(event)?.msg
-        let span = event.event.spanID
+        let span = event.envelope.spanID
         switch kind {
-        case .rpcSend: if let msg { open[node, default: [:]][Key(role: Role.call.rawValue, id: msg)] = event }
+        case .rpcSend: if let msg { open[node, default: [:]][Key(role: .call, id: msg)] = event }
         case .rpcReplyReceive, .rpcFailure:
-            if let msg, open[node]?.removeValue(forKey: Key(role: Role.call.rawValue, id: msg)) == nil {
+            if let msg, open[node]?.removeValue(forKey: Key(role: .call, id: msg)) == nil {
                 withoutRequest(event)
             }
         case .rpcReceive:
-            if let id = span ?? msg { open[node, default: [:]][Key(role: Role.served.rawValue, id: id)] = event }
+            if let id = span ?? msg { open[node, default: [:]][Key(role: .served, id: id)] = event }
         case .rpcReplySend:
-            if let id = span ?? msg, open[node]?.removeValue(forKey: Key(role: Role.served.rawValue, id: id)) == nil {
+            if let id = span ?? msg, open[node]?.removeValue(forKey: Key(role: .served, id: id)) == nil {
                 withoutRequest(event)
             }
-        case .spanStart: if let span { open[node, default: [:]][Key(role: Role.span.rawValue, id: span)] = event }
-        case .spanEnd: if let span { open[node]?[Key(role: Role.span.rawValue, id: span)] = nil }
+        case .spanStart: if let span { open[node, default: [:]][Key(role: .span, id: span)] = event }
+        case .spanEnd: if let span { open[node]?[Key(role: .span, id: span)] = nil }
         default: return
         }
     }
 
     private func withoutRequest(_ event: RunEvent) {
-        var entry = unanswerable[event.event.node] ?? ([], 0)
+        var entry = unanswerable[event.envelope.node] ?? ([], 0)
         entry.count += 1
         if entry.events.count < options.keptFindings { entry.events.append(event) }
-        unanswerable[event.event.node] = entry
+        unanswerable[event.envelope.node] = entry
     }
 
     /// Why `node`'s trace may lack events (damage, malformed lines, a cut line), or nil.
@@ -103,7 +109,7 @@ final class RPCCompletionCheck: RunCheck {
                 continue
             }
             for event in pending.values.sorted(by: { $0.line < $1.line }) {
-                let what = event.event.kind == .rpcSend ? "call" : event.event.kind == .spanStart ? "span" : "request"
+                let what = event.envelope.kind == .rpcSend ? "call" : event.envelope.kind == .spanStart ? "span" : "request"
                 var finding = builder(
                     "\(node)'s \(what) never ended",
                     rule: "every RPC request has a reply or a recorded error/timeout; spans end")
@@ -124,7 +130,7 @@ final class RPCCompletionCheck: RunCheck {
         let lost = lostEvents(node, state)
         if lost != nil { info["replies whose request may be lost", default: 0] += replies.count }
         for event in replies.events {
-            let server = event.event.kind == .rpcReplySend
+            let server = event.envelope.kind == .rpcReplySend
             var finding = builder(
                 server
                     ? "\(node) replied to a request it never received" + (lost == nil ? "" : " (lost?)")
@@ -135,13 +141,13 @@ final class RPCCompletionCheck: RunCheck {
                     : "the node's trace lost events: the request may be among them (a warning)",
                 severity: lost == nil ? .violation : .warning)
             let label = finding.name(event)
-            let id = state.rpc(event)?.msg.map { "msg \($0)" } ?? event.event.spanID.map { "span \($0)" } ?? "?"
+            let id = state.rpc(event)?.msg.map { "msg \($0)" } ?? event.envelope.spanID.map { "span \($0)" } ?? "?"
             finding.step(
                 "\(label) " + (server ? "sends the reply of \(id)" : "ends the call \(id)")
                     + ", so \(node)'s same process recorded its " + (server ? "rpc.receive" : "rpc.send") + " before.")
             finding.step(
                 "However \(node)'s trace has no such "
-                    + (server ? "rpc.receive" : "rpc.send") + " in pid \(event.event.pid)"
+                    + (server ? "rpc.receive" : "rpc.send") + " in pid \(event.envelope.pid)"
                     + (lost.map { ", and \($0)." } ?? ", and it lost no lines (no damage, no malformed line)."))
             report(finding.finding)
         }

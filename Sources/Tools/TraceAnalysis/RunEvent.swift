@@ -59,7 +59,11 @@ struct ClockPositions {
 /// builds the event and cleared (`dropPayloads`) only by the one thread the event was handed to through a lock (the
 /// run loader's channel), after the checks saw it.
 public final class RunEvent: @unchecked Sendable {
-    public let event: TraceEvent
+    /// The event's envelope (node, pid, seq, kind, ids, clock): the whole event, or the event without its `data` when
+    /// the reader kept an RPC event's `data` raw (then `event` decodes it). The checks read the envelope.
+    public let envelope: TraceEvent
+    /// The `data` of an RPC event as the reader kept it (its fields and bytes), or nil when `envelope` holds it.
+    private let rawData: RPCDataFields?
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public let line: Int
     /// The sum of the clock's entries: a linear extension of happened-before (`a → b` ⇒ `sum(a) < sum(b)`).
@@ -73,19 +77,41 @@ public final class RunEvent: @unchecked Sendable {
     /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
     private(set) var payloads: EventPayloads?
 
+    /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
+    /// renderers read it; the checks read `envelope` and the payloads).
+    public var event: TraceEvent {
+        guard let rawData else { return envelope }
+        var event = envelope
+        event.data = rawData.object() ?? [:]
+        return event
+    }
+
     public convenience init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
         var memo = ClockPositions()
         self.init(event, line: line, index: index, memo: &memo, decodingPayloads: false)
     }
 
     /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks. `memo`
-    /// carries key positions from one event of a file to the next (`NodeIndex.dense`).
-    init(_ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool) {
-        self.event = event
+    /// carries key positions from one event of a file to the next (`NodeIndex.dense`). `rawData`: the `data` of an
+    /// RPC event as the reader kept it (`event.data` is then empty).
+    init(
+        _ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool,
+        rawData: RPCDataFields? = nil
+    ) {
+        envelope = event
+        self.rawData = rawData
         self.line = line
         node = index.position(event.node) ?? -1
         (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
-        payloads = decodingPayloads ? EventPayloads(event) : nil
+        guard decodingPayloads else {
+            payloads = nil
+            return
+        }
+        if let rawData, let rpc = RPCEvent(kind: event.kind, fields: rawData) {
+            payloads = EventPayloads(rpc: rpc)
+        } else {
+            payloads = EventPayloads(self.event)
+        }
     }
 
     /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less
@@ -94,14 +120,14 @@ public final class RunEvent: @unchecked Sendable {
 
     /// vc(self) ≤ vc(other), entry by entry.
     func isDominated(by other: RunEvent) -> Bool {
-        if external || other.external { return event.clock.isDominated(by: other.event.clock) }
+        if external || other.external { return envelope.clock.isDominated(by: other.envelope.clock) }
         for position in dense.indices where dense[position] > other.dense[position] { return false }
         return true
     }
 
     /// How this event's clock relates to `other`'s.
     func compare(_ other: RunEvent) -> CausalOrder {
-        if external || other.external { return event.clock.compare(other.event.clock) }
+        if external || other.external { return envelope.clock.compare(other.envelope.clock) }
         var less = false
         var greater = false
         for position in dense.indices {

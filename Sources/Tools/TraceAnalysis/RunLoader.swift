@@ -64,8 +64,12 @@ public struct RunLoader {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
                 var memo = ClockPositions()
-                let health = TraceFileReader().read(segments: file.paths, node: file.node) { event, line in
-                    batch.append(RunEvent(event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true))
+                let health = TraceFileReader().readKeepingRPCDataRaw(segments: file.paths, node: file.node) {
+                    event, line, rawData in
+                    batch.append(
+                        RunEvent(
+                            event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true,
+                            rawData: rawData))
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
                         // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
@@ -185,9 +189,9 @@ struct KWayMerger {
         if lhs.clockSum != rhs.clockSum { return lhs.clockSum < rhs.clockSum }
         // Node numbers follow node names (`NodeIndex` sorts them); compare names only for unindexed nodes.
         if lhs.node != rhs.node {
-            return lhs.node >= 0 && rhs.node >= 0 ? lhs.node < rhs.node : lhs.event.node < rhs.event.node
+            return lhs.node >= 0 && rhs.node >= 0 ? lhs.node < rhs.node : lhs.envelope.node < rhs.envelope.node
         }
-        if lhs.node < 0 && lhs.event.node != rhs.event.node { return lhs.event.node < rhs.event.node }
+        if lhs.node < 0 && lhs.envelope.node != rhs.envelope.node { return lhs.envelope.node < rhs.envelope.node }
         return lhs.line < rhs.line
     }
 }

@@ -32,6 +32,13 @@ final class EventPayloads: Sendable {
         }
     }
 
+    /// The payloads of an RPC event decoded from its raw `data` fields (`RPCEvent(kind:fields:)`).
+    init(rpc: RPCEvent) {
+        self.rpc = .success(rpc)
+        protocolEvent = .success(nil)
+        other = nil
+    }
+
     /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
     /// kind is unknown.
     var error: PayloadError? {
@@ -74,5 +81,43 @@ extension RunState {
         let payloads = EventPayloads(event.event)
         decoded = DecodedPayloads(event: event, payloads: payloads)
         return payloads
+    }
+}
+
+extension RPCEvent {
+    /// The RPC event of `kind` with the raw `data` fields, exactly as `RPCEvent(_:)` decodes the dictionary they
+    /// stand for; nil when `kind` is no RPC kind or a field is out of its bounds (then decode the whole event, which
+    /// names the error).
+    init?(kind: EventKind, fields: RPCDataFields) {
+        guard (fields.msg?.utf8.count ?? 0) <= 1024, (fields.peer?.utf8.count ?? 0) <= 1024,
+            (fields.method?.utf8.count ?? 0) <= 1 << 20
+        else { return nil }
+        let message = RPCMessageFields(msg: fields.msg, peer: fields.peer, method: fields.method)
+        switch kind {
+        case .rpcSend: self = .send(RPCSend(message: message))
+        case .rpcReceive: self = .receive(RPCReceive(message: message))
+        case .rpcReplySend, .rpcReplyReceive, .rpcFailure:
+            // Bounds of `RPCOutcomeFields`: status ≤ 256 bytes, http_status 0...999, duration_ns ≥ 0.
+            guard (fields.status?.utf8.count ?? 0) <= 256 else { return nil }
+            var httpStatus: Int?
+            if let value = fields.httpStatus {
+                guard (0...999).contains(value) else { return nil }
+                httpStatus = Int(value)
+            }
+            if let duration = fields.durationNanos, duration < 0 { return nil }
+            let outcome = RPCOutcomeFields(
+                status: fields.status, httpStatus: httpStatus, durationNanos: fields.durationNanos)
+            switch kind {
+            case .rpcReplySend: self = .replySend(RPCReplySend(message: message, outcome: outcome))
+            case .rpcReplyReceive: self = .replyReceive(RPCReplyReceive(message: message, outcome: outcome))
+            default:
+                guard (fields.error?.utf8.count ?? 0) <= 1 << 20 else { return nil }
+                self = .failure(
+                    RPCFailure(
+                        msg: fields.msg, peer: fields.peer, method: fields.method, status: fields.status,
+                        error: fields.error, durationNanos: fields.durationNanos))
+            }
+        default: return nil
+        }
     }
 }

@@ -10,10 +10,10 @@ final class WallClockCheck: RunCheck {
 
     func pair(send: RunEvent, receive: RunEvent) {
         examined += 1
-        let skew = send.event.wallTimeNanos - receive.event.wallTimeNanos
+        let skew = send.envelope.wallTimeNanos - receive.envelope.wallTimeNanos
         guard skew > options.clockSkewToleranceNanos else { return }
         var finding = builder(
-            "\(receive.event.node)'s clock is \(TextLayout.duration(skew)) behind \(send.event.node)'s",
+            "\(receive.envelope.node)'s clock is \(TextLayout.duration(skew)) behind \(send.envelope.node)'s",
             rule: "wall clocks agree within \(TextLayout.duration(options.clockSkewToleranceNanos)) "
                 + "(a warning: causality uses vector clocks, not ts)",
             severity: .warning)
