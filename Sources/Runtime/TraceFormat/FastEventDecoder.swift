@@ -112,6 +112,7 @@ struct JSONScanner {
         var pid: Int32?
         var seq: UInt64?
         var kind: String?
+        var kindIsRPC = false
         var trace: String?
         var span: String?
         var parent: String?
@@ -120,40 +121,41 @@ struct JSONScanner {
         guard consume(UInt8(ascii: "{")) else { return nil }
         if !consume(UInt8(ascii: "}")) {
             repeat {
-                guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
+                guard let key = envelopeKey(), consume(UInt8(ascii: ":")) else { return nil }
                 switch key {
-                case "v":
+                case .version:
                     guard let value = integer(), let small = Int(exactly: value) else { return nil }
                     version = small
-                case "ts":
+                case .ts:
                     guard let value = integer(), let small = Int64(exactly: value) else { return nil }
                     ts = small
-                case "node":
+                case .node:
                     guard let value = string() else { return nil }
                     node = value
-                case "pid":
+                case .pid:
                     guard let value = integer(), let small = Int32(exactly: value) else { return nil }
                     pid = small
-                case "seq":
+                case .seq:
                     guard let value = integer(), let small = UInt64(exactly: value) else { return nil }
                     seq = small
-                case "kind":
-                    guard let value = string() else { return nil }
-                    kind = value
-                case "trace":
+                case .kind:
+                    guard let value = kindValue() else { return nil }
+                    kind = value.kind
+                    kindIsRPC = value.isRPC
+                case .trace:
                     guard let value = optionalString() else { return nil }
                     trace = value
-                case "span":
+                case .span:
                     guard let value = optionalString() else { return nil }
                     span = value
-                case "parent":
+                case .parent:
                     guard let value = optionalString() else { return nil }
                     parent = value
-                case "vc":
+                case .clock:
                     guard let value = vectorClock() else { return nil }
                     clock = value
-                case "data":
-                    if keepsRPCDataRaw, let kind, RPCDataFields.kinds.contains(kind), let fields = rpcDataFields() {
+                case .data:
+                    if keepsRPCDataRaw, kindIsRPC, let fields = rpcDataFields() {
                         rpcData = fields
                         data = [:]
                         break
@@ -161,7 +163,7 @@ struct JSONScanner {
                     rpcData = nil
                     guard case .object(let value)? = value() else { return nil }
                     data = value
-                default: guard value() != nil else { return nil }
+                case .other: guard value() != nil else { return nil }
                 }
             } while consume(UInt8(ascii: ","))
             guard consume(UInt8(ascii: "}")) else { return nil }

@@ -28,7 +28,10 @@ public struct RPCDataFields: Sendable {
 
     /// `raw` decoded into the dictionary the event's `data` would have held (nil only for bytes that are not a
     /// JSON object, which `FastEventDecoder` never keeps).
-    public func object() -> [String: TraceValue]? {
+    public func object() -> [String: TraceValue]? { Self.object(raw) }
+
+    /// `raw`, the bytes of a `data` object, decoded into its dictionary (nil for bytes that are not a JSON object).
+    public static func object(_ raw: [UInt8]) -> [String: TraceValue]? {
         raw.withUnsafeBufferPointer { bytes in
             var scanner = JSONScanner(bytes)
             guard case .object(let object)? = scanner.value() else { return nil }
@@ -58,18 +61,8 @@ extension JSONScanner {
         var seen: UInt8 = 0
         if !consume(UInt8(ascii: "}")) {
             repeat {
-                guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
-                let bit: UInt8
-                switch key {
-                case "msg": bit = 1
-                case "peer": bit = 2
-                case "method": bit = 4
-                case "status": bit = 8
-                case "error": bit = 16
-                case "http_status": bit = 32
-                case "duration_ns": bit = 64
-                default: return nil
-                }
+                guard let key = rpcDataKey(), consume(UInt8(ascii: ":")), let field = key else { return nil }
+                let bit = field.rawValue
                 guard seen & bit == 0 else { return nil }
                 seen |= bit
                 if bit >= 32 {

@@ -109,7 +109,8 @@ final class RPCCompletionCheck: RunCheck {
                 continue
             }
             for event in pending.values.sorted(by: { $0.line < $1.line }) {
-                let what = event.envelope.kind == .rpcSend ? "call" : event.envelope.kind == .spanStart ? "span" : "request"
+                let what =
+                    event.envelope.kind == .rpcSend ? "call" : event.envelope.kind == .spanStart ? "span" : "request"
                 var finding = builder(
                     "\(node)'s \(what) never ended",
                     rule: "every RPC request has a reply or a recorded error/timeout; spans end")

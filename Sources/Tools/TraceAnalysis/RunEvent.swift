@@ -62,8 +62,8 @@ public final class RunEvent: @unchecked Sendable {
     /// The event's envelope (node, pid, seq, kind, ids, clock): the whole event, or the event without its `data` when
     /// the reader kept an RPC event's `data` raw (then `event` decodes it). The checks read the envelope.
     public let envelope: TraceEvent
-    /// The `data` of an RPC event as the reader kept it (its fields and bytes), or nil when `envelope` holds it.
-    private let rawData: RPCDataFields?
+    /// The bytes of an RPC event's `data` as the reader kept them, or nil when `envelope` holds it.
+    private let rawData: [UInt8]?
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public let line: Int
     /// The sum of the clock's entries: a linear extension of happened-before (`a → b` ⇒ `sum(a) < sum(b)`).
@@ -82,7 +82,7 @@ public final class RunEvent: @unchecked Sendable {
     public var event: TraceEvent {
         guard let rawData else { return envelope }
         var event = envelope
-        event.data = rawData.object() ?? [:]
+        event.data = RPCDataFields.object(rawData) ?? [:]
         return event
     }
 
@@ -99,7 +99,7 @@ public final class RunEvent: @unchecked Sendable {
         rawData: RPCDataFields? = nil
     ) {
         envelope = event
-        self.rawData = rawData
+        self.rawData = rawData?.raw
         self.line = line
         node = index.position(event.node) ?? -1
         (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
