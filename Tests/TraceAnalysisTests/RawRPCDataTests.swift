@@ -15,8 +15,8 @@ struct RawRPCDataTests {
 
     private static let datas = [
         #"{"method":"verify","msg":"orchestrator-4005-1","peer":"verification"}"#,
-        #"{"duration_ns":2154487,"http_status":200,"method":"verify","msg":"orchestrator-4005-1","peer":"q","status":"ok"}"#,
-        #"{"duration_ns":5,"error":"connection refused","method":"m","msg":"a-1-2","peer":"queue","status":"unavailable"}"#,
+        #"{"duration_ns":2154487,"http_status":200,"method":"verify","msg":"o-4005-1","peer":"q","status":"ok"}"#,
+        #"{"duration_ns":5,"error":"refused","method":"m","msg":"a-1-2","peer":"queue","status":"unavailable"}"#,
         #"{}"#,
         #"{ "msg" : "with\"escape\u00e9" , "peer":"p" }"#,
         #"{"msg":"a","msg":"b","peer":"p"}"#,

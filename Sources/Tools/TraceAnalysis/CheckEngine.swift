@@ -72,7 +72,8 @@ public final class RunState {
     /// True when the event starts a new incarnation of its node.
     func startsIncarnation(_ event: RunEvent) -> Bool {
         guard event.node >= 0, let previous = states[event.node] else { return false }
-        return previous.last.envelope.pid != event.envelope.pid || event.envelope.sequence <= previous.last.envelope.sequence
+        return previous.last.envelope.pid != event.envelope.pid
+            || event.envelope.sequence <= previous.last.envelope.sequence
     }
 
     func update(with event: RunEvent) {

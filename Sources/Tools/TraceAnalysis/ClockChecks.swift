@@ -106,7 +106,9 @@ final class OwnClockCheck: RunCheck {
     /// Reports `finding` about `event` and remembers the offset before it (see `echoes`).
     private func reportBreak(_ finding: Finding, _ last: RunEvent, _ event: RunEvent) {
         report(finding)
-        echoes[event.envelope.node] = (event.envelope.sequence, last.envelope.clock[event.envelope.node] &- last.envelope.sequence)
+        echoes[event.envelope.node] = (
+            event.envelope.sequence, last.envelope.clock[event.envelope.node] &- last.envelope.sequence
+        )
     }
 
     /// True when `event` follows a just-reported wrong event and is back in step with the events before it.
@@ -173,7 +175,7 @@ final class OwnClockCheck: RunCheck {
         finding.step(fileOrderStep(last, event, (first, second)))
         if seqStep == 1 {
             finding.step(
-                "\(second) (\(event.envelope.kind)) is a local event: it merges no message, so vc(\(second))[\(node)] = "
+                "\(second) (\(event.event.kind)) is a local event: it merges no message, so vc(\(second))[\(node)] = "
                     + "vc(\(first))[\(node)] + 1 = \(before + 1).")
         } else {
             finding.step(
@@ -192,7 +194,7 @@ final class OwnClockCheck: RunCheck {
             rule: "every event of a process ticks its own entry once, so vc[node] ≥ seq (§3.2, §3.4 rule 2)")
         let label = finding.name(event)
         finding.step(
-            "\(label) is event \(event.envelope.sequence) of pid \(event.envelope.pid): \(event.envelope.sequence) events of "
+            "\(label) is event \(event.event.sequence) of pid \(event.event.pid): \(event.event.sequence) events of "
                 + "this process ticked \(node)'s own entry, so vc(\(label))[\(node)] ≥ \(event.envelope.sequence).")
         finding.step("However vc(\(label))[\(node)] = \(own).")
         return finding.finding
@@ -216,7 +218,7 @@ final class OwnClockCheck: RunCheck {
                 "A recorder starts at own entry 1 unless it continued the clock of an earlier process of \(node) "
                     + "(from its state file and trace, §1.5), so that process's events precede \(label) in the trace.")
             finding.step(
-                "However vc(\(label))[\(node)] = \(event.envelope.clock[node]) and no earlier event of \(node) is in its "
+                "However vc(\(label))[\(node)] = \(event.event.clock[node]) and no earlier event of \(node) is in its "
                     + "trace" + (lost ? ", which is damaged: they may be in the lost part." : "."))
             report(finding.finding)
         }
@@ -235,7 +237,7 @@ final class OwnClockCheck: RunCheck {
             finding.step(fileOrderStep(gaps.first.before, gaps.first.after, (first, second)) + " Nothing between.")
             finding.step(
                 "The own entry kept in step (\(gaps.first.before.envelope.clock[node]) → "
-                    + "\(gaps.first.after.envelope.clock[node])): the missing events were recorded and ticked the clock, "
+                    + "\(gaps.first.after.event.clock[node])): the missing events were recorded and ticked the clock, "
                     + "but are not in the file"
                     + (lost ? ", which is damaged, truncated or has malformed lines." : ", which is clean."))
             report(finding.finding)

@@ -102,8 +102,8 @@ final class FutureClockCheck: RunCheck {
         let prior = finding.name(previous)
         let label = finding.name(receive)
         finding.step(
-            "\(prior) is \(node)'s event before \(label) in the same process (seq \(previous.envelope.sequence), own entry "
-                + "\(before)); \(node) recorded \(receive.envelope.sequence - previous.envelope.sequence) event(s) since, "
+            "\(prior) is \(node)'s event before \(label) in the same process (seq \(previous.event.sequence), own entry "
+                + "\(before)); \(node) recorded \(receive.event.sequence - previous.event.sequence) event(s) since, "
                 + "so by its own count vc(\(label))[\(node)] = \(expected).")
         finding.step(
             "\(label) (\(EventDescriber.summary(receive.event))) merges the message's clock, and vc(\(label))[\(node)] "
@@ -217,8 +217,8 @@ final class FutureClockCheck: RunCheck {
         let skipper = finding.name(event)
         finding.step("vc(\(knower))[\(node)] = \(counter): \(knower) claims to know \(node)'s event \(counter).")
         finding.step(
-            "\(node)'s own entry goes from \(previous.envelope.clock[node]) at \(prior) to \(event.envelope.clock[node]) at "
-                + "\(skipper) (seq \(previous.envelope.sequence) then \(event.envelope.sequence)): no event of \(node) has "
+            "\(node)'s own entry goes from \(previous.event.clock[node]) at \(prior) to \(event.event.clock[node]) at "
+                + "\(skipper) (seq \(previous.event.sequence) then \(event.event.sequence)): no event of \(node) has "
                 + "own entry \(counter).")
         finding.step(
             "However \(node) neither restarted nor dropped events there (the own entry did not keep in step with "
@@ -232,13 +232,13 @@ final class FutureClockCheck: RunCheck {
         _ reference: Reference, node: String, counter: UInt64, previous: RunEvent, _ event: RunEvent
     ) -> Finding {
         var finding = builder(
-            "\(reference.event.envelope.node) knows \(node):\(counter), an event \(node)'s writer did not write (lost?)",
+            "\(reference.event.event.node) knows \(node):\(counter), an event \(node)'s writer did not write (lost?)",
             rule: "referenced event not in the trace: allowed when the writer dropped it (§1.6)", severity: .warning)
         let label = finding.name(reference.event)
         finding.step("vc(\(label))[\(node)] = \(counter): \(label) knows \(node)'s event \(counter).")
         finding.step(
-            "\(node)'s seq skips from \(previous.envelope.sequence) to \(event.envelope.sequence) with its own entry in step "
-                + "(\(previous.envelope.clock[node]) → \(event.envelope.clock[node])): event \(counter) was recorded and "
+            "\(node)'s seq skips from \(previous.event.sequence) to \(event.event.sequence) with its own entry in step "
+                + "(\(previous.event.clock[node]) → \(event.event.clock[node])): event \(counter) was recorded and "
                 + "sent on, but not written.")
         if reference.count > 1 { finding.step("\(reference.count) events carry this entry.") }
         return finding.finding

@@ -295,7 +295,8 @@ final class MutualExclusionCheck: RunCheck {
         }()
         // Without the end or the grant, a queue file that lost lines cannot say which came first: unverifiable.
         let unverifiable = !fenced && queueLostLines && (end == nil || grant == nil)
-        let note = fenced ? " (serialised by fencing)" : unverifiable ? " (unverifiable: the queue's trace lost lines)" : ""
+        let note =
+            fenced ? " (serialised by fencing)" : unverifiable ? " (unverifiable: the queue's trace lost lines)" : ""
         var finding = builder(
             "dequeues by \(a.node) and \(b.node) are concurrent" + note,
             rule: fenced
@@ -323,7 +324,9 @@ final class MutualExclusionCheck: RunCheck {
                     + "the queue serialised them, and a commit of lease \(older) would be refused.")
             excused[older] = olderFirst ? earlier.event : event
         } else if unverifiable {
-            let missing = [end == nil ? "the end of lease \(older)" : nil, grant == nil ? "the grant of lease \(newer)" : nil]
+            let missing = [
+                end == nil ? "the end of lease \(older)" : nil, grant == nil ? "the grant of lease \(newer)" : nil,
+            ]
             finding.step(
                 "The queue's trace does not show " + missing.compactMap { $0 }.joined(separator: " or ")
                     + ", but its file is damaged, cut or has malformed lines: the queue may have ended lease "
