@@ -123,8 +123,7 @@ struct CheckoutRun {
             case .error: .error
             }
         guard context.logger.logLevel <= level else { return }
-        var metadata = Logger.Metadata(minimumCapacity: line.metadata.count + 1)
-        for (key, value) in line.metadata { metadata[key] = .string(value) }
+        var metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
         metadata["order_id"] = .string(flow.orderID ?? "")
         context.logger.log(level: level, "\(line.message)", metadata: metadata)
     }
