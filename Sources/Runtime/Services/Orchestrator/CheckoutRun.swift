@@ -97,9 +97,8 @@ struct CheckoutRun {
                 orderId: orderID, status: decision.status, suggestedBooks: decision.suggestedBooks,
                 reasons: decision.reasons, fraudScore: decision.fraudScore, fraudThreshold: decision.fraudThreshold,
                 traceId: flow.traceID, vectorClock: decisionClock)
-            let body = (try? JSONCoding.encoder.encode(status)) ?? Data("{}".utf8)
-            replyBody = [UInt8](body)
-            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+            replyBody = status.body
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data(replyBody))
         }
     }
 
@@ -112,17 +111,21 @@ struct CheckoutRun {
         case .finalReply:
             service.keys.finish(key: key, state: .final(.init(status: 200, body: replyBody)))
         }
-        service.metrics.gauge("checkout_idempotency_keys").record(service.keys.count)
+        service.keysGauge.metric.record(service.keys.count)
     }
 
+    /// Writes `line` with the order id, building its metadata only when the logger's level lets it through.
     private func log(_ line: CheckoutLogLine) {
-        let log = OrderLog(context: context, orderID: flow.orderID ?? "")
-        let metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
-        switch line.level {
-        case .info: log.info(line.message, metadata)
-        case .notice: log.notice(line.message, metadata)
-        case .error: log.error(line.message, metadata)
-        }
+        let level: Logger.Level =
+            switch line.level {
+            case .info: .info
+            case .notice: .notice
+            case .error: .error
+            }
+        guard context.logger.logLevel <= level else { return }
+        var metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
+        metadata["order_id"] = .string(flow.orderID ?? "")
+        context.logger.log(level: level, "\(line.message)", metadata: metadata)
     }
 
     /// Records `suggestions.skipped`.

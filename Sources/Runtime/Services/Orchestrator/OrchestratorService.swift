@@ -1,6 +1,7 @@
 import Causality
 import Checkout
 import ClusterProtocol
+import CoreMetrics
 import Foundation
 import Logging
 import OrchestratorCore
@@ -20,6 +21,10 @@ public final class OrchestratorService: Sendable {
     let metrics: RPCMetrics
     let keys: IdempotencyKeys
     let isDraining: @Sendable () -> Bool
+    /// The metrics every checkout records, made once (see `CachedMetric`).
+    let outcomes: CachedCounters
+    let duration: CachedMetric<CoreMetrics.Timer>
+    let keysGauge: CachedMetric<Gauge>
 
     public init(config: ClusterConfig, host: ServiceHost) {
         self.config = config
@@ -33,6 +38,10 @@ public final class OrchestratorService: Sendable {
         metrics = host.metrics
         keys = IdempotencyKeys()
         isDraining = { [host] in host.isDraining }
+        let metrics = host.metrics
+        outcomes = CachedCounters(metrics, "checkout_orders_total", dimension: "outcome")
+        duration = CachedMetric { metrics.timer("checkout_duration_seconds") }
+        keysGauge = CachedMetric { metrics.gauge("checkout_idempotency_keys") }
     }
 
     public func register(into router: inout Router) {
@@ -48,8 +57,8 @@ public final class OrchestratorService: Sendable {
         router.route("POST", "/checkout") { [self] request, context in
             let started = MonotonicClock.nanos()
             let (response, outcome) = checkout(request, context: context)
-            metrics.counter("checkout_orders_total", [("outcome", outcome)]).increment()
-            metrics.timer("checkout_duration_seconds").recordNanoseconds(Int64(MonotonicClock.nanos() - started))
+            outcomes.increment(outcome)
+            duration.metric.recordNanoseconds(Int64(clamping: MonotonicClock.nanos() &- started))
             return response
         }
     }
@@ -81,21 +90,5 @@ public final class OrchestratorService: Sendable {
         }
         run.key = key
         return run.carryOut(.keyed(keys.admit(key: key, body: request.body, freshOrderID: OrderID.generate())))
-    }
-}
-
-/// Log lines about one order: each carries the order id (the request's logger adds the trace id).
-struct OrderLog {
-    let context: RequestContext
-    let orderID: String
-
-    func info(_ message: String, _ metadata: Logger.Metadata) { write(.info, message, metadata) }
-    func notice(_ message: String, _ metadata: Logger.Metadata) { write(.notice, message, metadata) }
-    func error(_ message: String, _ metadata: Logger.Metadata) { write(.error, message, metadata) }
-
-    private func write(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) {
-        var all = metadata
-        all["order_id"] = .string(orderID)
-        context.logger.log(level: level, "\(message)", metadata: all)
     }
 }

@@ -11,7 +11,11 @@ public enum OrderID {
         let more = generator.next()
         let high = (unixMillis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | (random & 0x0FFF)
         let low = 0x8000_0000_0000_0000 | (more & 0x3FFF_FFFF_FFFF_FFFF)
-        return hex16(high) + hex16(low)
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            writeHex16(high, into: buffer, at: 0)
+            writeHex16(low, into: buffer, at: 16)
+            return 32
+        }
     }
 
     /// A fresh id from the system clock and the system's random generator.
@@ -37,8 +41,14 @@ public enum OrderID {
         return UInt64(id.prefix(12), radix: 16)
     }
 
-    private static func hex16(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+    /// Writes `value` as 16 lowercase hex digits (leading zeros kept) at `offset`.
+    private static func writeHex16(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for index in 0..<16 {
+                let nibble = Int(truncatingIfNeeded: (value >> UInt64(60 - 4 * index)) & 0xF)
+                buffer[offset + index] = digits[nibble]
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ extension QueueService {
         try validation.check(request)
         let reply = try leaseHolding(request, context: context)
         let label = if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
-        metrics.counter("queue_leases_total", [("outcome", label)]).increment()
+        leaseOutcomes.increment(label)
         return reply
     }
 

@@ -74,7 +74,7 @@ extension QueueService {
             }
             return reply
         }
-        metrics.counter("queue_acks_total", [("outcome", reply.outcome.rawValue)]).increment()
+        ackOutcomes.increment(reply.outcome.rawValue)
         return reply
     }
 

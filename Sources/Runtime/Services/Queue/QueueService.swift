@@ -1,5 +1,6 @@
 import Checkout
 import ClusterProtocol
+import CoreMetrics
 import Election
 import Foundation
 import Logging
@@ -64,6 +65,11 @@ public final class QueueService: Sendable {
     let stopped = Mutex(false)
     /// Lease requests held until an order waits (long polls).
     let waiters: LeaseWaiters
+    /// The request path's metrics, made once (see `CachedMetric`).
+    let depthGauge: CachedMetric<Gauge>
+    let activeLeasesGauge: CachedMetric<Gauge>
+    let leaseOutcomes: CachedCounters
+    let ackOutcomes: CachedCounters
 
     /// A queue over `recovered` (an empty one by default); with `store`, every change is logged durably.
     public init(
@@ -86,6 +92,10 @@ public final class QueueService: Sendable {
         self.monotonic = monotonic
         self.metrics = metrics
         self.waiters = LeaseWaiters(limit: settings.heldLeaseLimit)
+        depthGauge = CachedMetric { metrics.gauge("queue_depth") }
+        activeLeasesGauge = CachedMetric { metrics.gauge("queue_leases_active") }
+        leaseOutcomes = CachedCounters(metrics, "queue_leases_total", dimension: "outcome")
+        ackOutcomes = CachedCounters(metrics, "queue_acks_total", dimension: "outcome")
     }
 
     /// Orders waiting now.
@@ -149,8 +159,8 @@ public final class QueueService: Sendable {
         if let ticket, let store { try logged { try store.waitDurable(ticket) } }
         // Durable now: held lease requests may look again (orders wait, or an epoch they hold is fenced).
         waiters.changed(depth: depth, highestEpoch: epoch)
-        metrics.gauge("queue_depth").record(depth)
-        metrics.gauge("queue_leases_active").record(leases)
+        depthGauge.metric.record(depth)
+        activeLeasesGauge.metric.record(leases)
         return (result, depth, leases)
     }
 
