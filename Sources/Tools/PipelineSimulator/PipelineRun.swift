@@ -175,6 +175,7 @@ public final class PipelineRun {
             case .request(let request): serve(request)
             case .reply(let reply): receive(reply)
             case .deadline(let msg): expire(msg)
+            case .refused(let msg): refuse(msg)
             case .timer(let id, let incarnation, let timer, let generation):
                 fire(id, incarnation: incarnation, timer, generation: generation)
             case .enqueue(let order): enqueue(order)
