@@ -127,6 +127,7 @@ extension PipelineRun {
         faulty = false
         healedAt = scheduler.now
         isolated.removeAll()
+        apart.removeAll()
         for id in ids {
             if executors[id]!.up { executors[id]!.pausedUntil = nil } else { restartExecutor(id) }
         }

@@ -29,7 +29,9 @@ extension PipelineRun {
 
     /// True when a message between `from` and `to` is cut by a partition.
     func cut(_ from: String, _ to: String) -> Bool {
-        !isolated.isEmpty && (isolated.contains(from) || isolated.contains(to))
+        if !isolated.isEmpty && (isolated.contains(from) || isolated.contains(to)) { return true }
+        guard !apart.isEmpty, apart.contains(from) || apart.contains(to) else { return false }
+        return ElectionID.of(from) != nil && ElectionID.of(to) != nil
     }
 
     func incarnation(of node: String) -> Int {

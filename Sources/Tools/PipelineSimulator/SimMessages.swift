@@ -104,7 +104,8 @@ enum SimAction {
     case crash(executor: Int)
     case restart(executor: Int)
     case pause(executor: Int, nanos: UInt64)
-    case isolate(node: String, nanos: UInt64)
+    /// `node` is cut off from everyone, or (`peersOnly`) an executor from the other executors only.
+    case isolate(node: String, nanos: UInt64, peersOnly: Bool)
     case rejoin(node: String)
     case queueCrash(nanos: UInt64)
     case queueRestart
