@@ -46,7 +46,9 @@ extension BullyElection {
     }
 
     /// The shell's probe number `number` of the leader ended with `result` at `now`.
-    public mutating func onProbeResult(_ result: LeaderProbeResult, probe number: UInt64, now: UInt64)
+    public mutating func onProbeResult(
+        _ result: LeaderProbeResult, probe number: UInt64, now: UInt64
+    )
         -> [BullyDirective]
     {
         defer { assert(invariantsHold, "Bully invariants") }

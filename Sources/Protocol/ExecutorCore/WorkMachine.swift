@@ -145,7 +145,9 @@ public struct WorkMachine: Sendable {
         slots[call.slot] = .off
         if answer.outcome == .fenced, attempt > 1 {
             // A retry refused as stale says nothing of an earlier attempt whose reply was lost: it may have committed.
-            var directives: [WorkDirective] = [.record(.ackUnanswered(held, attempts: attempt, reason: .leadershipLost))]
+            var directives: [WorkDirective] = [
+                .record(.ackUnanswered(held, attempts: attempt, reason: .leadershipLost))
+            ]
             if let newer = answer.fencedBy { directives.append(.fenced(by: newer)) }
             return directives + next(call.slot, now: now)
         }
