@@ -80,6 +80,8 @@ final class Simulator {
         case timer(BullyTimer, node: Int, generation: UInt64)
         /// A paused node wakes up (SIGCONT).
         case resume(node: Int, incarnation: Int)
+        /// The outcome of `node`'s probe of its suspected leader reaches it (if still that incarnation).
+        case probeResult(LeaderProbeResult, probe: UInt64, node: Int, incarnation: Int)
     }
 
     /// A `.leaderChanged` directive as seen at a node.
@@ -300,6 +302,9 @@ final class Simulator {
         case .timer(_, let node, _):
             guard nodes[node]!.isUp else { return }
             handle(event, at: node)
+        case .probeResult(_, _, let node, let incarnation):
+            guard nodes[node]!.isUp, nodes[node]!.incarnation == incarnation else { return }
+            handle(event, at: node)
         case .resume(let id, let incarnation):
             guard nodes[id]!.isUp, nodes[id]!.incarnation == incarnation,
                 let until = nodes[id]!.pausedUntil, until <= now
@@ -328,6 +333,8 @@ final class Simulator {
             guard nodes[id]!.timers[timer] == generation else { return }
             nodes[id]!.timers[timer] = nil
             step(id) { $0.onTimer(timer, now: now) }
+        case .probeResult(let result, let probe, _, _):
+            step(id) { $0.onProbeResult(result, probe: probe, now: now) }
         case .resume:
             break
         }
@@ -361,6 +368,8 @@ final class Simulator {
             queue.push(.timer(timer, node: id, generation: nextGeneration), at: max(deadline, now))
         case .cancelTimer(let timer):
             nodes[id]!.timers[timer] = nil
+        case .probeLeader(let leader, let probe, let deadline):
+            probeLeader(leader, probe: probe, deadline: deadline, from: id)
         case .leaderTimedOut:
             break
         case .electionStarted(let reason):
@@ -371,6 +380,27 @@ final class Simulator {
         case .steppedDown(let from, let newer):
             stepDowns.append(StepDown(time: now, node: id, from: from, newer: newer))
         }
+    }
+
+    /// The `status` call of a probe: a crashed leader refuses at once, an unreachable one (partition, lost
+    /// request) times out at the deadline, a paused one answers after it resumes (if before the deadline), a live
+    /// one answers after a round trip with the epoch it leads when the request arrives.
+    private func probeLeader(_ leader: Int, probe: UInt64, deadline: UInt64, from id: Int) {
+        let incarnation = nodes[id]!.incarnation
+        func result(_ result: LeaderProbeResult, at time: UInt64) {
+            let late = time > deadline
+            queue.push(
+                .probeResult(late ? .timedOut : result, probe: probe, node: id, incarnation: incarnation),
+                at: late ? max(deadline, now) : time)
+        }
+        guard let target = nodes[leader], canReach(id, leader), !rng.chance(dropProbability) else {
+            return result(.timedOut, at: .max)
+        }
+        let arrival = now + rng.next(in: delay)
+        guard target.isUp else { return result(.refused, at: arrival + rng.next(in: delay)) }
+        let served = max(arrival, target.pausedUntil ?? 0)
+        let leading = target.election.isLeader ? target.election.current : nil
+        result(.answered(leading: leading), at: served + rng.next(in: delay))
     }
 
     private func noteLeadership(_ id: Int, isLeader: Bool) {

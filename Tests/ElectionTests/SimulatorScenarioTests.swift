@@ -187,7 +187,8 @@ struct SimulatorScenarioTests {
         let sim = Simulator(nodes: 5, seed: seed, delay: 1 * ms...5 * ms)
         sim.run(until: 1_000 * ms + (seed * 7 % 50) * ms)
         let oldEpoch = try #require(sim.election(5).current)
-        let pause = BullyConfiguration.loopback.leaderTimeout + 300 * ms
+        // Past the detector's ceiling: until then the followers' probes of the paused leader only time out.
+        let pause = BullyConfiguration.loopback.detector.maximumTimeout + 300 * ms
         sim.pause(5, for: pause)
         if backlogLost { sim.partition([[5]]) }
         sim.run(for: pause - 1)

@@ -15,15 +15,20 @@ public struct BullyConfiguration: Sendable, Hashable, Codable {
     public var electionTimeout: UInt64
     /// A node that got an answer but no coordinator message within this starts a new election (widened likewise).
     public var coordinatorTimeout: UInt64
+    /// The deadline of a probe of a suspected leader (0: no probe, elect as soon as the detector suspects). A
+    /// refused probe elects at once; a probe without an answer is repeated until the detector's ceiling.
+    public var probeTimeout: UInt64
     /// The adaptive failure detector (phi-accrual over heartbeat gaps and local health awareness).
     public var detector: FailureDetectorSettings
 
+    /// - Parameter probeTimeout: 0 (the default here) elects as soon as the detector suspects; `loopback` probes.
     /// - Parameter detector: nil for `FailureDetectorSettings.defaults` of this heartbeat interval and timeout.
     public init(
         heartbeatInterval: UInt64 = 20_000_000, leaderTimeout: UInt64 = 80_000_000,
         electionTimeout: UInt64 = 40_000_000, coordinatorTimeout: UInt64 = 200_000_000,
-        detector: FailureDetectorSettings? = nil
+        probeTimeout: UInt64 = 0, detector: FailureDetectorSettings? = nil
     ) {
+        self.probeTimeout = probeTimeout
         self.heartbeatInterval = heartbeatInterval
         self.leaderTimeout = leaderTimeout
         self.electionTimeout = electionTimeout
@@ -39,10 +44,11 @@ public struct BullyConfiguration: Sendable, Hashable, Codable {
             leaderTimeout: try container.decode(UInt64.self, forKey: .leaderTimeout),
             electionTimeout: try container.decode(UInt64.self, forKey: .electionTimeout),
             coordinatorTimeout: try container.decode(UInt64.self, forKey: .coordinatorTimeout),
+            probeTimeout: try container.decodeIfPresent(UInt64.self, forKey: .probeTimeout) ?? 0,
             detector: try container.decodeIfPresent(FailureDetectorSettings.self, forKey: .detector))
     }
 
-    /// Loopback defaults: heartbeat 20 ms, failure after 80 ms of silence on a quiet machine (adaptive up to
-    /// 960 ms), election answer wait 40 ms.
-    public static let loopback = BullyConfiguration()
+    /// Loopback defaults: heartbeat 20 ms, suspicion after 80 ms of silence on a quiet machine (adaptive up to
+    /// 960 ms), confirmed by a probe of 100 ms deadline (a refusal elects at once), election answer wait 40 ms.
+    public static let loopback = BullyConfiguration(probeTimeout: 100_000_000)
 }

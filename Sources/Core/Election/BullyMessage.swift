@@ -49,6 +49,9 @@ public enum BullyDirective: Sendable, Hashable {
     case cancelTimer(BullyTimer)
     /// The failure detector fired: no heartbeat from `leader` (nil: none known) for `silentNanos`.
     case leaderTimedOut(leader: Int?, silentNanos: UInt64)
+    /// Ask `leader` whether it is alive and leading (the `status` call) within `deadline`, then feed the outcome
+    /// to `onProbeResult(_:probe:now:)` with this `probe` number.
+    case probeLeader(Int, probe: UInt64, deadline: UInt64)
     /// An election began (for traces and metrics): `reason` says why.
     case electionStarted(reason: String)
     /// This node now knows `epoch`'s leader (another node, or itself).

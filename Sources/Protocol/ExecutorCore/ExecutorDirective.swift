@@ -40,6 +40,9 @@ public enum ExecutorDirective: Sendable, Equatable {
     case setTimer(ExecutorTimer, deadline: UInt64)
     /// Disarm a timer.
     case cancelTimer(ExecutorTimer)
+    /// Probe the suspected leader `leader` with its `status` call, with `deadline` (the shell's monotonic
+    /// nanoseconds); feed the outcome to `ExecutorInstance.onProbeResult(_:probe:now:)` with this `probe` number.
+    case probeLeader(Int, probe: UInt64, deadline: UInt64)
     /// Record an event.
     case record(ExecutorEvent)
     /// Call the queue's `lease`.

@@ -159,6 +159,8 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
     public var maxLeaderTimeoutMs = 1000
     /// False: a fixed `leaderTimeoutMs` (no phi-accrual, no local health widening).
     public var adaptiveFailureDetector = true
+    /// Deadline of the `status` probe of a suspected leader before an election (0: elect on suspicion at once).
+    public var probeTimeoutMs = 100
     /// How long an executor may hold an order before the queue gives it to someone else.
     public var leaseMs = 1500
     /// How long "executing" one order takes.
@@ -185,6 +187,7 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         coordinatorTimeoutMs = try value(.coordinatorTimeoutMs, coordinatorTimeoutMs)
         maxLeaderTimeoutMs = try value(.maxLeaderTimeoutMs, maxLeaderTimeoutMs)
         adaptiveFailureDetector = try value(.adaptiveFailureDetector, adaptiveFailureDetector)
+        probeTimeoutMs = try value(.probeTimeoutMs, probeTimeoutMs)
         leaseMs = try value(.leaseMs, leaseMs)
         processingMs = try value(.processingMs, processingMs)
         pollMs = try value(.pollMs, pollMs)

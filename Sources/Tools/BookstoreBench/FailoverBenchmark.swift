@@ -118,6 +118,7 @@ struct FailoverBenchmark: ParsableCommand {
                 config.executors.leaderTimeoutMs = 200
                 config.executors.electionTimeoutMs = 60
                 config.executors.adaptiveFailureDetector = false
+                config.executors.probeTimeoutMs = 0
             }
         }
         defer { cluster.supervisor.stop() }

@@ -40,6 +40,10 @@ extension PipelineRun {
                     at: deadline)
             case .cancelTimer(let timer):
                 executors[id]!.timers[timer] = nil
+            case .probeLeader(let leader, let probe, let deadline):
+                call(
+                    node, to: Self.node(leader), .status, purpose: .probe(probe),
+                    deadline: max(deadline &- min(deadline, scheduler.now), 1))
             case .record(let event):
                 guard let trace = event.trace else { continue }
                 record(node, trace.kind, trace: trace.order.map(\.orderId), trace.data)
@@ -127,6 +131,7 @@ extension PipelineRun {
         faulty = false
         healedAt = scheduler.now
         isolated.removeAll()
+        apart.removeAll()
         for id in ids {
             if executors[id]!.up { executors[id]!.pausedUntil = nil } else { restartExecutor(id) }
         }

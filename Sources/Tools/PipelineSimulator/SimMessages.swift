@@ -12,6 +12,8 @@ enum RequestPayload {
     case lease(LeaseRequest)
     case ack(AckRequest)
     case release(AckRequest)
+    /// An executor's `status`, as a follower probes a suspected leader.
+    case status
 
     var method: String {
         switch self {
@@ -20,6 +22,7 @@ enum RequestPayload {
         case .lease: "lease"
         case .ack: "ack"
         case .release: "release"
+        case .status: "status"
         }
     }
 }
@@ -30,6 +33,8 @@ enum ReplyPayload {
     case enqueued
     case lease(LeaseAnswer)
     case ack(AckAnswer)
+    /// The epoch an executor leads (nil: it does not lead).
+    case status(leading: Epoch?)
 }
 
 /// What the caller does with the outcome of a call.
@@ -40,6 +45,8 @@ enum CallPurpose {
     case lease(WorkCall)
     case ack(WorkCall)
     case release(WorkCall)
+    /// A follower's probe of its suspected leader (its number in the election).
+    case probe(UInt64)
 }
 
 /// A request on the simulated network.
@@ -90,12 +97,15 @@ enum SimAction {
     case request(SimRequest)
     case reply(SimReply)
     case deadline(msg: String)
+    /// The server's port refused the connection (a crashed process): the client fails at once.
+    case refused(msg: String)
     case timer(executor: Int, incarnation: Int, ExecutorTimer, generation: UInt64)
     case enqueue(order: Int)
     case crash(executor: Int)
     case restart(executor: Int)
     case pause(executor: Int, nanos: UInt64)
-    case isolate(node: String, nanos: UInt64)
+    /// `node` is cut off from everyone, or (`peersOnly`) an executor from the other executors only.
+    case isolate(node: String, nanos: UInt64, peersOnly: Bool)
     case rejoin(node: String)
     case queueCrash(nanos: UInt64)
     case queueRestart
