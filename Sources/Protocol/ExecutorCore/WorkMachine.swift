@@ -150,17 +150,10 @@ public struct WorkMachine: Sendable {
 
     /// The queue answered an ack.
     public mutating func onAckReply(_ call: WorkCall, _ answer: AckAnswer, now: UInt64) -> [WorkDirective] {
-        guard !stopped, case .acking(let held, let pending, let attempt) = slots[safe: call.slot], pending == call
-        else { return [] }
-        slots[call.slot] = .off
-        if answer.outcome == .fenced, attempt > 1 {
-            // A retry refused as stale says nothing of an earlier attempt whose reply was lost: it may have committed.
-            var directives: [WorkDirective] = [
-                .record(.ackUnanswered(held, attempts: attempt, reason: .leadershipLost))
-            ]
-            if let newer = answer.fencedBy { directives.append(.fenced(by: newer)) }
-            return directives + next(call.slot, now: now)
+        guard !stopped, case .acking(let held, let pending, _) = slots[safe: call.slot], pending == call else {
+            return []
         }
+        slots[call.slot] = .off
         // A repeated ack of a lease whose first ack committed it (a retried request) is answered `already_committed`
         // with that lease: this slot's ack did commit the order.
         let own = answer.outcome == .alreadyCommitted && answer.committedLease == held.lease.id
