@@ -238,16 +238,18 @@ struct SimulatorScenarioTests {
     @Test func randomFaultsKeepSafetyAndConvergeAcrossManySeeds() {
         var failures = 0
         for seed in UInt64(1_000)..<1_200 {
-            if !runRandomFaults(seed: seed) { failures += 1 }
+            if !Self.runRandomFaults(seed: seed) { failures += 1 }
             if failures >= 5 { break }
         }
         #expect(failures == 0)
     }
 
-    private func runRandomFaults(seed: UInt64) -> Bool {
+    static func runRandomFaults(
+        seed: UInt64, configuration: BullyConfiguration = .loopback, settle: UInt64 = 2_000 * ms
+    ) -> Bool {
         var rng = SplitMix64(seed: seed ^ 0xFA17)
         let nodes = Int(rng.next(in: 3...6))
-        let sim = Simulator(nodes: nodes, seed: seed)
+        let sim = Simulator(nodes: nodes, seed: seed, configuration: configuration)
         while sim.now < 3_000 * ms {
             sim.run(for: rng.next(in: 10 * ms...300 * ms))
             let node = Int(rng.next(in: 1...UInt64(nodes)))
@@ -270,6 +272,6 @@ struct SimulatorScenarioTests {
             }
         }
         let safeDuringFaults = sim.checkSafety()
-        return sim.settleAndCheck() && safeDuringFaults
+        return sim.settleAndCheck(healthy: settle) && safeDuringFaults
     }
 }

@@ -16,6 +16,8 @@
 ///   heartbeats are jittery or this node's own timers fire late, never more than `detector.maximumTimeout`.
 /// - A suspected leader is probed first when `probeTimeout` > 0 (`BullyElection+Probe`): an answer cancels the
 ///   suspicion, a refused connection confirms it at once, no answer confirms it only at the detector's ceiling.
+/// - A follower keeps a long-held `watch` call to its leader under way when `watchHold` > 0 (`BullyElection+Watch`):
+///   a watch that breaks (a killed leader's connections close) starts the probe at once.
 /// - Every leadership has an `Epoch`; a node that hears of a higher epoch adopts it at once, stepping down if
 ///   it was leader. A node that hears a stale epoch tells the sender about the newer one. A node that learns
 ///   of a leader with a lower id than its own bullies it with a new election, so the highest live id wins.
@@ -42,6 +44,9 @@ public struct BullyElection: Sendable {
     /// The probe of a suspected leader under way (followers only), and the number of the last probe started.
     var probe: LeaderProbe?
     var probeCount: UInt64 = 0
+    /// The watch of the leader under way (followers only), and the number of the last watch started.
+    var watch: LeaderWatch?
+    var watchCount: UInt64 = 0
 
     /// - Parameter remembered: the highest epoch an earlier incarnation of this node knew (from its own records),
     ///   so that a restarted node never announces an epoch that was already used.
@@ -171,7 +176,8 @@ public struct BullyElection: Sendable {
         if role == .follower {
             // The armed detector timer stays: when it fires it measures the silence since this arrival. A probe
             // under way is answered by this sign of life: its timer (the ceiling) goes back to the detector's.
-            return armed[.leaderTimeout] == nil || wasProbing ? [armLeaderTimeout(now: now)] : []
+            let rearm = armed[.leaderTimeout] == nil || wasProbing ? [armLeaderTimeout(now: now)] : []
+            return rearm + watchLeader(now: now)
         }
         // A candidate bullying a lower-id leader keeps campaigning.
         guard epoch.leader > id else { return [] }
@@ -179,6 +185,7 @@ public struct BullyElection: Sendable {
         // or sent a heartbeat). No new coordinator will come, so follow it again.
         role = .follower
         return [cancel(.electionTimeout), cancel(.coordinatorTimeout), armLeaderTimeout(now: now)]
+            + watchLeader(now: now)
     }
 
     mutating func adopt(_ epoch: Epoch, now: UInt64, arrival: UInt64? = nil) -> [BullyDirective] {
@@ -191,6 +198,7 @@ public struct BullyElection: Sendable {
         current = epoch
         role = .follower
         probe = nil
+        watch = nil
         // A new leader: its first sign of life starts a new silence (the gap from the old leader is no sample).
         lastHeardFromLeader = arrival ?? now
         detector.restart(at: lastHeardFromLeader)
@@ -203,6 +211,8 @@ public struct BullyElection: Sendable {
             // This node's own epoch, from before it restarted: nobody leads it any more, so campaign now rather
             // than follow itself until the failure detector fires.
             directives += startElection(reason: "own epoch \(epoch) from before a restart", now: now)
+        } else {
+            directives += watchLeader(now: now)
         }
         return directives
     }
@@ -211,6 +221,7 @@ public struct BullyElection: Sendable {
         let wasLeader = role == .leader
         role = .candidate
         probe = nil
+        watch = nil
         var directives: [BullyDirective] = [
             .electionStarted(reason: reason), cancel(.leaderTimeout), cancel(.coordinatorTimeout),
         ]
@@ -238,6 +249,7 @@ public struct BullyElection: Sendable {
     var invariantsHold: Bool {
         guard role != .leader || (current?.leader == id) else { return false }
         guard probe == nil || role == .follower else { return false }
+        guard watch == nil || role == .follower else { return false }
         return current.map { $0 <= highestSeen } ?? true
     }
 

@@ -24,7 +24,7 @@ struct FailoverBenchmark: ParsableCommand {
     var soakMinutes: Double = 0
     @Option(help: "Busy-loop threads next to the cluster during the soak.") var hog: Int = 0
     @Option(help: "Checkouts per second of the soak's light background load.") var soakRate: Int = 20
-    @Flag(help: "The timing before the adaptive detector (heartbeat 50 ms, fixed 200 ms timeout), to compare.")
+    @Flag(help: "The timing before the adaptive detector (heartbeat 50 ms, fixed 200 ms timeout, no probe or watch).")
     var fixedDetector = false
     @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
@@ -119,6 +119,7 @@ struct FailoverBenchmark: ParsableCommand {
                 config.executors.electionTimeoutMs = 60
                 config.executors.adaptiveFailureDetector = false
                 config.executors.probeTimeoutMs = 0
+                config.executors.watchHoldMs = 0
             }
         }
         defer { cluster.supervisor.stop() }

@@ -21,6 +21,7 @@ extension PipelineRun {
         let directives = input(&executor.instance, scheduler.now)
         executors[id] = executor
         apply(id, directives)
+        answerHeldWatches(of: id)
     }
 
     private func apply(_ id: Int, _ directives: [ExecutorDirective]) {
@@ -44,6 +45,11 @@ extension PipelineRun {
                 call(
                     node, to: Self.node(leader), .status, purpose: .probe(probe),
                     deadline: max(deadline &- min(deadline, scheduler.now), 1))
+            case .watchLeader(let leader, let epoch, let watch, let hold, let deadline):
+                let holdMs = Int(clamping: min(hold / 1_000_000, UInt64(LeaderWatchRequest.maxHoldMs)))
+                call(
+                    node, to: Self.node(leader), .watch(LeaderWatchRequest(epoch: epoch, holdMs: holdMs)),
+                    purpose: .watch(watch), deadline: max(deadline &- min(deadline, scheduler.now), 1))
             case .record(let event):
                 guard let trace = event.trace else { continue }
                 record(node, trace.kind, trace: trace.order.map(\.orderId), trace.data)
@@ -82,6 +88,7 @@ extension PipelineRun {
         guard faulty, executors[id]!.up else { return }
         executors[id]!.up = false
         executors[id]!.timers.removeAll()
+        breakHeldWatches(of: id)
         for (msg, call) in pending where call.node == Self.node(id) {
             pending[msg] = nil
             copies[call.logical] = nil

@@ -76,8 +76,11 @@ extension PipelineRun {
             guard let executor = executors[id], executor.up else {
                 // Nobody listens on a crashed process's port: the connection is refused (probes look for that;
                 // fire-and-forget election messages ignore it).
-                if case .status = request.payload {
+                switch request.payload {
+                case .status, .watch:
                     scheduler.schedule(.refused(msg: request.msg), at: scheduler.now &+ delay())
+                default:
+                    break
                 }
                 return
             }
@@ -116,6 +119,11 @@ extension PipelineRun {
         case .status:
             let election = ElectionID.of(server).flatMap { executors[$0]?.instance.election }
             payload = .status(leading: election.flatMap { $0.isLeader ? $0.current : nil })
+        case .watch(let params):
+            guard let id = ElectionID.of(server), let executor = executors[id] else { return }
+            if holdWatch(request, params, at: id) { return }
+            let election = executor.instance.election
+            payload = .status(leading: election.isLeader ? election.current : nil)
         }
         sendReply(to: request, payload)
         if server == "queue" { wakeHeldLeases() }
@@ -265,6 +273,15 @@ extension PipelineRun {
                 result = refused ? .refused : .timedOut
             }
             feed(id) { $0.onProbeResult(result, probe: probe, now: $1) }
+        case .watch(let watch):
+            guard let id = ElectionID.of(call.node) else { return }
+            let result: LeaderWatchResult
+            if case .status(let leading)? = payload {
+                result = .answered(leading: leading)
+            } else {
+                result = refused ? .broken : .failed
+            }
+            feed(id) { $0.onWatchEnded(result, watch: watch, now: $1) }
         }
     }
 

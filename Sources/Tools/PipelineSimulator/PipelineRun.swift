@@ -32,6 +32,8 @@ public final class PipelineRun {
     var answered: Set<String> = []
     var messageNumbers: [String: UInt64] = [:]
     var isolated: Set<String> = []
+    /// Followers' watches the leaders hold now.
+    var heldWatches: [HeldWatch] = []
     /// Executors cut off from the other executors only (they still reach the queue and the orchestrator): the
     /// partition that the queue's fencing exists for.
     var apart: Set<String> = []
@@ -43,7 +45,7 @@ public final class PipelineRun {
     var lateReplyRate = 0.0
     let ids: [Int]
     /// The real executors' election timing (the cluster config's defaults), adaptive failure detector included.
-    let electionConfiguration = BullyConfiguration.loopback
+    let electionConfiguration = BullyConfiguration.watched
     let work: WorkSettings
     static let leaseNanos: UInt64 = 1_500_000_000
     static let bullyDeadline: UInt64 = 100_000_000
@@ -192,6 +194,7 @@ public final class PipelineRun {
             case .reply(let reply): receive(reply)
             case .deadline(let msg): expire(msg)
             case .refused(let msg): refuse(msg)
+            case .heldWatchCheck: checkHeldWatches()
             case .timer(let id, let incarnation, let timer, let generation):
                 fire(id, incarnation: incarnation, timer, generation: generation)
             case .enqueue(let order): enqueue(order)

@@ -14,6 +14,8 @@ enum RequestPayload {
     case release(AckRequest)
     /// An executor's `status`, as a follower probes a suspected leader.
     case status
+    /// A follower's `watch` of its leader (held while the leader leads the epoch).
+    case watch(LeaderWatchRequest)
 
     var method: String {
         switch self {
@@ -23,6 +25,7 @@ enum RequestPayload {
         case .ack: "ack"
         case .release: "release"
         case .status: "status"
+        case .watch: "watch"
         }
     }
 }
@@ -47,6 +50,8 @@ enum CallPurpose {
     case release(WorkCall)
     /// A follower's probe of its suspected leader (its number in the election).
     case probe(UInt64)
+    /// A follower's watch of its leader (its number in the election).
+    case watch(UInt64)
 }
 
 /// A request on the simulated network.
@@ -113,6 +118,16 @@ enum SimAction {
     case settleCheck
     /// The queue looks again for its held lease requests (a wait or a lease deadline ends).
     case heldLeaseCheck
+    /// Leaders answer the watches whose hold ended.
+    case heldWatchCheck
+}
+
+/// A follower's watch that leader `executor` holds while it leads `epoch`, until `until`.
+struct HeldWatch {
+    var request: SimRequest
+    var executor: Int
+    var epoch: Epoch
+    var until: UInt64
 }
 
 /// A lease request the simulated queue holds (a long poll), until `until`.

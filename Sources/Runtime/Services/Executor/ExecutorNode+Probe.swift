@@ -51,7 +51,7 @@ extension ExecutorNode {
         case .refused: outcome = "refused"
         case .timedOut: outcome = "no answer in time"
         }
-        metrics.counter("executor_leader_probe_\(Self.metricName(result))_total").increment()
+        metrics.counter("executor_leader_probe_results_total", [("outcome", Self.metricName(result))]).increment()
         var metadata: Logger.Metadata = ["leader": "executor-\(leader)", "probe": "\(number)"]
         if let cause { metadata["cause"] = .string(cause) }
         logger.info("probe of the suspected leader: \(outcome)", metadata: metadata)

@@ -36,6 +36,10 @@ public actor ExecutorNode {
     let peerClients: [Int: RPCClient]
     /// The probe of a suspected leader under way (at most one; a newer one replaces it).
     var probeTask: Task<Void, Never>?
+    /// The watch of the leader under way (at most one; a newer one replaces it).
+    var watchTask: Task<Void, Never>?
+    /// The peers' watches of this replica that its server holds while it leads.
+    let watchers = LeaderWatchers()
     var senders: [Task<Void, Never>] = []
     /// Election messages handed over by server threads with the time they arrived, consumed in order by one owned
     /// task (the wait between the two is local health evidence for the failure detector).
@@ -144,7 +148,7 @@ public actor ExecutorNode {
         return BullyConfiguration(
             heartbeatInterval: heartbeat, leaderTimeout: floor, electionTimeout: ms(settings.electionTimeoutMs),
             coordinatorTimeout: ms(settings.coordinatorTimeoutMs), probeTimeout: ms(max(0, settings.probeTimeoutMs)),
-            detector: detector)
+            watchHold: ms(max(0, settings.watchHoldMs)), detector: detector)
     }
 
     /// What this executor believed after its last step (answered without waiting for the node).
@@ -171,6 +175,7 @@ public actor ExecutorNode {
             id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
             leader: election.leader, committed: instance.work.committed, tracesDirectory: tracesDirectory)
         published.withLock { $0 = status }
+        watchers.update(leading: election.isLeader ? election.current : nil)
     }
 
     /// Stops every timer, queue and task (the last step of a stop); queue calls under way finish on their own.
@@ -179,6 +184,9 @@ public actor ExecutorNode {
         timers.removeAll()
         probeTask?.cancel()
         probeTask = nil
+        watchTask?.cancel()
+        watchTask = nil
+        watchers.stop()
         inbox.finish()
         for outbox in outboxes.values { outbox.finish() }
         receiver?.cancel()
