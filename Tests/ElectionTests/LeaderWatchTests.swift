@@ -95,11 +95,14 @@ struct LeaderWatchTests {
         #expect(failed.isEmpty && one.role == .follower)
     }
 
-    @Test func aWatchAnsweredByALeaderThatNoLongerLeadsStartsAnElection() {
+    @Test func aWatchAnsweredByALeaderThatDoesNotLeadIsProbedAndElectsWhenTheProbeAgrees() throws {
         var (one, directives) = following()
         let number = watches(directives).first!.number
         let ended = one.onWatchEnded(.answered(leading: nil), watch: number, now: 30 * ms)
-        #expect(elects(ended) && one.role == .candidate)
+        let probe = try #require(probes(ended).first)
+        #expect(!elects(ended) && one.role == .follower)
+        let answered = one.onProbeResult(.answered(leading: nil), probe: probe, now: 32 * ms)
+        #expect(elects(answered) && one.role == .candidate)
     }
 
     @Test func aWatchAnsweredWithANewerEpochAdoptsItAndWatchesItsLeader() throws {

@@ -57,20 +57,24 @@ extension BullyElection {
             learn(leading)
             return adopt(leading, now: now)
         case .answered:
-            return [.leaderTimedOut(leader: watch.leader, silentNanos: silence(now))]
-                + startElection(
-                    reason: "leader \(watch.leader) answered its watch: it does not lead \(current) any more", now: now)
+            // It says it does not lead the epoch (any more, or not yet published): the probe decides.
+            return confirm(watch.leader, why: "answered its watch without leading \(current)", now: now)
         case .broken:
-            guard probes else {
-                return [.leaderTimedOut(leader: watch.leader, silentNanos: silence(now))]
-                    + startElection(reason: "the watch of leader \(watch.leader) broke", now: now)
-            }
-            // Probe now rather than at the detector's timeout (a probe under way already decides).
-            return suspect(watch.leader, silent: silence(now), now: now)
+            return confirm(watch.leader, why: "broke its watch", now: now)
         case .failed:
             // Inconclusive: the detector keeps watching the heartbeats; the next one starts a new watch.
             return []
         }
+    }
+
+    /// Probes `leader` now rather than at the detector's timeout (a probe under way already decides); without
+    /// probes, elects.
+    private mutating func confirm(_ leader: Int, why: String, now: UInt64) -> [BullyDirective] {
+        guard probes else {
+            return [.leaderTimedOut(leader: leader, silentNanos: silence(now))]
+                + startElection(reason: "leader \(leader) \(why)", now: now)
+        }
+        return suspect(leader, silent: silence(now), now: now)
     }
 
     /// How long the leader this node follows has been silent at `now`.

@@ -186,8 +186,10 @@ struct FailoverBenchmark: ParsableCommand {
         func stats(_ values: [Double?]) -> String {
             let known = values.compactMap { $0 }.sorted()
             guard !known.isEmpty else { return "n/a" }
+            let p90 = known[min(known.count - 1, (known.count * 9 + 9) / 10 - 1)]
             return String(
-                format: "median %6.0f ms  max %6.0f ms  (n=%d)", known[known.count / 2], known.last!, known.count)
+                format: "median %6.0f ms  p90 %6.0f ms  max %6.0f ms  (n=%d)", known[known.count / 2], p90,
+                known.last!, known.count)
         }
         print("Leader failover under load: \(result.kills.count) kills (SIGKILL), cluster of 3 executors on loopback")
         print("  kill → first heartbeat timeout:  " + stats(result.kills.map(\.toTimeoutMs)))

@@ -14,6 +14,7 @@ extension PipelineRun {
         }
         let until = scheduler.now &+ UInt64(params.holdMs) &* 1_000_000
         heldWatches.append(HeldWatch(request: request, executor: id, epoch: params.epoch, until: until))
+        heldWatchTally.held += 1
         scheduler.schedule(.heldWatchCheck, at: until)
         return true
     }
@@ -47,6 +48,7 @@ extension PipelineRun {
     /// Executor `id` crashed: the connections of the watches it held close.
     func breakHeldWatches(of id: Int) {
         for held in take({ $0.executor == id }) where !cut(held.request.from, held.request.to) {
+            heldWatchTally.broken += 1
             scheduler.schedule(.refused(msg: held.request.msg), at: scheduler.now &+ delay())
         }
     }

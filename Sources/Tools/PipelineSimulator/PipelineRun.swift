@@ -34,6 +34,7 @@ public final class PipelineRun {
     var isolated: Set<String> = []
     /// Followers' watches the leaders hold now.
     var heldWatches: [HeldWatch] = []
+    var heldWatchTally = (held: 0, broken: 0)
     /// Executors cut off from the other executors only (they still reach the queue and the orchestrator): the
     /// partition that the queue's fencing exists for.
     var apart: Set<String> = []
