@@ -40,7 +40,9 @@ struct LeaderWatchTests {
         #expect(watches(directives).count == 1)
         #expect(watch.leader == 3 && watch.epoch == epoch)
         #expect(watch.deadline > config.watchHold && watch.deadline == config.watchDeadline)
-        #expect(directives.contains(.watchLeader(3, epoch: epoch, watch: 1, hold: config.watchHold, deadline: watch.deadline)))
+        #expect(
+            directives.contains(
+                .watchLeader(3, epoch: epoch, watch: 1, hold: config.watchHold, deadline: watch.deadline)))
         #expect(one.role == .follower)
     }
 

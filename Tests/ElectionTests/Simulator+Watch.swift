@@ -65,10 +65,12 @@ extension Simulator {
         let served = max(now, held.arrival, target.pausedUntil ?? 0)
         let at = served + rng.next(in: delay)
         guard canReach(held.watcher, held.target) else {
-            return deliverWatch(.failed, watch: held.number, to: held.watcher, incarnation: held.incarnation, at: .max, held)
+            return deliverWatch(
+                .failed, watch: held.number, to: held.watcher, incarnation: held.incarnation, at: .max, held)
         }
         deliverWatch(
-            .answered(leading: leading), watch: held.number, to: held.watcher, incarnation: held.incarnation, at: at, held)
+            .answered(leading: leading), watch: held.number, to: held.watcher, incarnation: held.incarnation, at: at,
+            held)
     }
 
     private func takeWatches(_ matching: (SimHeldWatch) -> Bool) -> [SimHeldWatch] {
@@ -97,6 +99,7 @@ extension Simulator {
         }
         watchTally[name, default: 0] += 1
         queue.push(
-            .watchResult(outcome, watch: watch, node: id, incarnation: incarnation), at: late ? max(deadline, now) : time)
+            .watchResult(outcome, watch: watch, node: id, incarnation: incarnation),
+            at: late ? max(deadline, now) : time)
     }
 }

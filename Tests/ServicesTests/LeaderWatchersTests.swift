@@ -96,6 +96,9 @@ struct LeaderWatchersTests {
         settings.watchHoldMs = LeaderWatchRequest.maxHoldMs + 1
         #expect(settings.timingProblem()?.contains("watchHoldMs") == true)
         settings = ExecutorSettings()
+        (settings.heartbeatMs, settings.leaderTimeoutMs) = (.max, .max)
+        #expect(settings.timingProblem() != nil, "huge values are refused, not trapped on")
+        settings = ExecutorSettings()
         settings.probeTimeoutMs = -5
         #expect(settings.timingProblem()?.contains("probeTimeoutMs") == true)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("timing-\(UUID().uuidString).json")

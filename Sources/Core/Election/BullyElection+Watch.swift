@@ -39,7 +39,9 @@ extension BullyElection {
     }
 
     /// The shell's watch number `number` of the leader ended with `result` at `now`.
-    public mutating func onWatchEnded(_ result: LeaderWatchResult, watch number: UInt64, now: UInt64)
+    public mutating func onWatchEnded(
+        _ result: LeaderWatchResult, watch number: UInt64, now: UInt64
+    )
         -> [BullyDirective]
     {
         defer { assert(invariantsHold, "Bully invariants") }

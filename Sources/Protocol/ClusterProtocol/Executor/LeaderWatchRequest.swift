@@ -18,7 +18,9 @@ public struct LeaderWatchRequest: Codable, Sendable, Equatable {
     /// Why these params must be refused (nil: acceptable): the hold within 0…`maxHoldMs`, the epoch's term at most
     /// `Epoch.maxTerm`.
     public var problem: String? {
-        guard (0...Self.maxHoldMs).contains(holdMs) else { return "holdMs \(holdMs) is not within 0…\(Self.maxHoldMs)" }
+        guard (0...Self.maxHoldMs).contains(holdMs) else {
+            return "holdMs \(holdMs) is not within 0…\(Self.maxHoldMs)"
+        }
         guard epoch.term <= Epoch.maxTerm else { return "epoch term \(epoch.term) is beyond \(Epoch.maxTerm)" }
         return nil
     }

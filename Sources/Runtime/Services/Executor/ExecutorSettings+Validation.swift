@@ -9,24 +9,33 @@ extension ExecutorSettings {
         let checks: [(Bool, String)] = [
             ((1...60_000).contains(heartbeatMs), "executors.heartbeatMs \(heartbeatMs) is not within 1…60000"),
             (
-                leaderTimeoutMs >= 2 * heartbeatMs && leaderTimeoutMs <= hour,
-                "executors.leaderTimeoutMs \(leaderTimeoutMs) is below two heartbeats (\(2 * heartbeatMs)) or above an hour"
+                leaderTimeoutMs / 2 >= heartbeatMs && leaderTimeoutMs <= hour,
+                "executors.leaderTimeoutMs \(leaderTimeoutMs) is below two heartbeats or above an hour"
             ),
             (
                 maxLeaderTimeoutMs >= leaderTimeoutMs && maxLeaderTimeoutMs <= hour,
                 "executors.maxLeaderTimeoutMs \(maxLeaderTimeoutMs) is below leaderTimeoutMs or above an hour"
             ),
-            ((1...hour).contains(electionTimeoutMs), "executors.electionTimeoutMs \(electionTimeoutMs) is not positive"),
+            (
+                (1...hour).contains(electionTimeoutMs),
+                "executors.electionTimeoutMs \(electionTimeoutMs) is not positive"
+            ),
             (
                 (1...hour).contains(coordinatorTimeoutMs),
                 "executors.coordinatorTimeoutMs \(coordinatorTimeoutMs) is not positive"
             ),
-            ((0...60_000).contains(probeTimeoutMs), "executors.probeTimeoutMs \(probeTimeoutMs) is not within 0…60000"),
+            (
+                (0...60_000).contains(probeTimeoutMs),
+                "executors.probeTimeoutMs \(probeTimeoutMs) is not within 0…60000"
+            ),
             (
                 (0...LeaderWatchRequest.maxHoldMs).contains(watchHoldMs),
                 "executors.watchHoldMs \(watchHoldMs) is not within 0…\(LeaderWatchRequest.maxHoldMs)"
             ),
-            ((1...60_000).contains(messageDeadlineMs), "executors.messageDeadlineMs \(messageDeadlineMs) is not positive"),
+            (
+                (1...60_000).contains(messageDeadlineMs),
+                "executors.messageDeadlineMs \(messageDeadlineMs) is not positive"
+            ),
         ]
         return checks.first { !$0.0 }?.1
     }
