@@ -14,7 +14,7 @@ struct FollowerHarness {
     var suspected: (at: UInt64, silent: UInt64)?
     let epoch = Epoch(term: 1, leader: 3)
 
-    init(configuration: BullyConfiguration = .loopback) {
+    init(configuration: BullyConfiguration = .loopbackWithoutProbe) {
         election = BullyElection(id: 1, peers: [1, 2, 3], configuration: configuration)
         carry(election.onMessage(.coordinator(epoch), from: 3, now: 0))
     }
@@ -56,9 +56,18 @@ struct FollowerHarness {
     }
 }
 
+extension BullyConfiguration {
+    /// The loopback timing without the probe of a suspected leader: the detector's own decisions are visible.
+    static var loopbackWithoutProbe: BullyConfiguration {
+        var configuration = BullyConfiguration.loopback
+        configuration.probeTimeout = 0
+        return configuration
+    }
+}
+
 @Suite("Adaptive failure detector (phi-accrual and local health)")
 struct FailureDetectorTests {
-    let config = BullyConfiguration.loopback
+    let config = BullyConfiguration.loopbackWithoutProbe
 
     @Test func steadyHeartbeatsAreSuspectedAtTheQuietFloorAfterTheLastOne() throws {
         var follower = FollowerHarness()

@@ -80,6 +80,12 @@ final class Simulator {
         case timer(BullyTimer, node: Int, generation: UInt64)
         /// A paused node wakes up (SIGCONT).
         case resume(node: Int, incarnation: Int)
+        /// The outcome of `node`'s probe of its suspected leader reaches it (if still that incarnation).
+        case probeResult(LeaderProbeResult, probe: UInt64, node: Int, incarnation: Int)
+        /// The outcome of `node`'s watch of its leader reaches it (if still that incarnation).
+        case watchResult(LeaderWatchResult, watch: UInt64, node: Int, incarnation: Int)
+        /// Held watches whose hold has ended are answered.
+        case watchCheck
     }
 
     /// A `.leaderChanged` directive as seen at a node.
@@ -126,7 +132,7 @@ final class Simulator {
         var message: BullyMessage
     }
 
-    private struct Node {
+    struct Node {
         var election: BullyElection
         var isUp = true
         /// Bumped on crash and on restart: messages and timers for an older incarnation are dropped.
@@ -150,9 +156,13 @@ final class Simulator {
     private(set) var groups: [Int: Int] = [:]
 
     private(set) var now: UInt64 = 0
-    private var rng: SplitMix64
-    private var queue = EventQueue<Event>()
-    private var nodes: [Int: Node] = [:]
+    var rng: SplitMix64
+    var queue = EventQueue<Event>()
+    var nodes: [Int: Node] = [:]
+    /// Watches the leaders hold now (`Simulator+Watch`).
+    var heldWatches: [SimHeldWatch] = []
+    /// Watch calls sent, and how they ended.
+    var watchTally: [String: Int] = [:]
     private var nextGeneration: UInt64 = 0
 
     private(set) var leaderChanges: [LeaderChange] = []
@@ -240,6 +250,7 @@ final class Simulator {
         nodes[id]!.timers = [:]
         nodes[id]!.buffered = []
         nodes[id]!.pausedUntil = nil
+        breakWatches(of: id)
         noteLeadership(id, isLeader: false)
     }
 
@@ -300,6 +311,11 @@ final class Simulator {
         case .timer(_, let node, _):
             guard nodes[node]!.isUp else { return }
             handle(event, at: node)
+        case .probeResult(_, _, let node, let incarnation), .watchResult(_, _, let node, let incarnation):
+            guard nodes[node]!.isUp, nodes[node]!.incarnation == incarnation else { return }
+            handle(event, at: node)
+        case .watchCheck:
+            checkWatches()
         case .resume(let id, let incarnation):
             guard nodes[id]!.isUp, nodes[id]!.incarnation == incarnation,
                 let until = nodes[id]!.pausedUntil, until <= now
@@ -328,13 +344,17 @@ final class Simulator {
             guard nodes[id]!.timers[timer] == generation else { return }
             nodes[id]!.timers[timer] = nil
             step(id) { $0.onTimer(timer, now: now) }
-        case .resume:
+        case .probeResult(let result, let probe, _, _):
+            step(id) { $0.onProbeResult(result, probe: probe, now: now) }
+        case .watchResult(let result, let watch, _, _):
+            step(id) { $0.onWatchEnded(result, watch: watch, now: now) }
+        case .resume, .watchCheck:
             break
         }
     }
 
     /// Feeds one input to node `id` and carries out its directives.
-    private func step(_ id: Int, _ input: (inout BullyElection) -> [BullyDirective]) {
+    func step(_ id: Int, _ input: (inout BullyElection) -> [BullyDirective]) {
         let directives = input(&nodes[id]!.election)
         for directive in directives { execute(directive, at: id) }
         let election = nodes[id]!.election
@@ -361,6 +381,10 @@ final class Simulator {
             queue.push(.timer(timer, node: id, generation: nextGeneration), at: max(deadline, now))
         case .cancelTimer(let timer):
             nodes[id]!.timers[timer] = nil
+        case .probeLeader(let leader, let probe, let deadline):
+            probeLeader(leader, probe: probe, deadline: deadline, from: id)
+        case .watchLeader(let leader, let epoch, let watch, let hold, let deadline):
+            watchLeader(leader, epoch: epoch, watch: watch, hold: hold, deadline: deadline, from: id)
         case .leaderTimedOut:
             break
         case .electionStarted(let reason):
@@ -373,9 +397,31 @@ final class Simulator {
         }
     }
 
+    /// The `status` call of a probe: a crashed leader refuses at once, an unreachable one (partition, lost
+    /// request) times out at the deadline, a paused one answers after it resumes (if before the deadline), a live
+    /// one answers after a round trip with the epoch it leads when the request arrives.
+    private func probeLeader(_ leader: Int, probe: UInt64, deadline: UInt64, from id: Int) {
+        let incarnation = nodes[id]!.incarnation
+        func result(_ result: LeaderProbeResult, at time: UInt64) {
+            let late = time > deadline
+            queue.push(
+                .probeResult(late ? .timedOut : result, probe: probe, node: id, incarnation: incarnation),
+                at: late ? max(deadline, now) : time)
+        }
+        guard let target = nodes[leader], canReach(id, leader), !rng.chance(dropProbability) else {
+            return result(.timedOut, at: .max)
+        }
+        let arrival = now + rng.next(in: delay)
+        guard target.isUp else { return result(.refused, at: arrival + rng.next(in: delay)) }
+        let served = max(arrival, target.pausedUntil ?? 0)
+        let leading = target.election.isLeader ? target.election.current : nil
+        result(.answered(leading: leading), at: served + rng.next(in: delay))
+    }
+
     private func noteLeadership(_ id: Int, isLeader: Bool) {
         guard nodes[id]!.wasLeader != isLeader else { return }
         nodes[id]!.wasLeader = isLeader
+        answerWatches(of: id)
         let epoch = nodes[id]!.election.current
         leadership.append(LeadershipChange(time: now, node: id, isLeader: isLeader, epoch: epoch))
     }

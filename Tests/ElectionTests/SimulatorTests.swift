@@ -55,16 +55,18 @@ struct SimulatorTests {
         let sim = Simulator(nodes: 3, seed: 3, delay: 1 * ms...1 * ms)
         sim.run(until: 100 * ms)
         let epoch = try #require(sim.election(3).current)
-        sim.pause(3, for: 400 * ms)
-        sim.run(until: 499 * ms)
+        // Longer than the detector's ceiling: the probes of the paused leader time out until then.
+        let wake = 100 * ms + BullyConfiguration.loopback.detector.maximumTimeout + 200 * ms
+        sim.pause(3, for: wake - 100 * ms)
+        sim.run(until: wake - 1 * ms)
         // Paused: it sent nothing, while node 2 took over.
         #expect(!sim.sends.contains { $0.from == 3 && $0.time > 100 * ms })
         #expect(sim.election(3).isLeader && sim.election(2).isLeader)
-        sim.run(until: 500 * ms)
+        sim.run(until: wake)
         // On resume the late heartbeat timer fires first (its deadline came before any buffered message).
-        let resumed = sim.sends.filter { $0.from == 3 && $0.time == 500 * ms }
+        let resumed = sim.sends.filter { $0.from == 3 && $0.time == wake }
         #expect(resumed.first?.message == .heartbeat(epoch))
-        #expect(sim.stepDowns.contains { $0.node == 3 && $0.time == 500 * ms && $0.from == epoch })
+        #expect(sim.stepDowns.contains { $0.node == 3 && $0.time == wake && $0.from == epoch })
     }
 
     @Test func partitionedNodesCannotTalk() {

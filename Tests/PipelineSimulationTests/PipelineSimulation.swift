@@ -33,10 +33,12 @@ struct PipelineSimulation {
         var events = 0
         var acks = (alreadyCommitted: 0, unanswered: 0)
         var held = (held: 0, leased: 0)
+        var watches = (held: 0, broken: 0)
         for seed in seeds {
             let result = PipelineRun.run(SimulationOptions(seed: seed))
             events += result.events.count
             held = (held.held + result.heldLeases.held, held.leased + result.heldLeases.leased)
+            watches = (watches.held + result.heldWatches.held, watches.broken + result.heldWatches.broken)
             let tally = result.ackTally
             acks = (acks.alreadyCommitted + tally.alreadyCommitted, acks.unanswered + tally.unanswered)
             if !result.passed { Issue.record(Comment(rawValue: Self.report(result))) }
@@ -46,13 +48,16 @@ struct PipelineSimulation {
             "PipelineSimulation: \(seeds.count) seeds in \(String(format: "%.1f", seconds)) s "
                 + "(\(Int(Double(seeds.count) / max(seconds, 0.001) * 60)) seeds/min, \(events) events; acks answered "
                 + "already_committed: \(acks.alreadyCommitted), acks given up unanswered: \(acks.unanswered); lease "
-                + "requests held: \(held.held), answered with a lease: \(held.leased))")
+                + "requests held: \(held.held), answered with a lease: \(held.leased); watches held: \(watches.held), "
+                + "broken by a crash: \(watches.broken))")
         // Lost and late replies must happen (an ack retried into `already_committed`, an ack given up) for the runs
         // to test the ack retry at all.
         if seeds.count >= 100 {
             #expect(acks.alreadyCommitted > 0 && acks.unanswered > 0, "the reply faults never hit an ack")
             // Idle leaders' lease requests are held (long polls), and orders stored meanwhile are handed to them.
             #expect(held.held > 0 && held.leased > 0, "no held lease request was exercised")
+            // Followers watch their leader, and a leader's crash breaks the watches it held.
+            #expect(watches.held > 0 && watches.broken > 0, "no watch was held, or none broken by a crash")
         }
     }
 

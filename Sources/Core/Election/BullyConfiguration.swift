@@ -15,15 +15,25 @@ public struct BullyConfiguration: Sendable, Hashable, Codable {
     public var electionTimeout: UInt64
     /// A node that got an answer but no coordinator message within this starts a new election (widened likewise).
     public var coordinatorTimeout: UInt64
+    /// The deadline of a probe of a suspected leader (0: no probe, elect as soon as the detector suspects). A
+    /// refused probe elects at once; a probe without an answer is repeated until the detector's ceiling.
+    public var probeTimeout: UInt64
+    /// How long the leader may hold a follower's `watch` of it (0: no watch). A follower keeps one watch of its
+    /// leader under way; a watch that breaks (a killed leader's kernel closes its connections) is probed at once,
+    /// so a crash is noticed in a round trip instead of a detector timeout (`BullyElection+Watch`).
+    public var watchHold: UInt64
     /// The adaptive failure detector (phi-accrual over heartbeat gaps and local health awareness).
     public var detector: FailureDetectorSettings
 
+    /// - Parameter probeTimeout: 0 (the default here) elects as soon as the detector suspects; `loopback` probes.
     /// - Parameter detector: nil for `FailureDetectorSettings.defaults` of this heartbeat interval and timeout.
     public init(
         heartbeatInterval: UInt64 = 20_000_000, leaderTimeout: UInt64 = 80_000_000,
         electionTimeout: UInt64 = 40_000_000, coordinatorTimeout: UInt64 = 200_000_000,
-        detector: FailureDetectorSettings? = nil
+        probeTimeout: UInt64 = 0, watchHold: UInt64 = 0, detector: FailureDetectorSettings? = nil
     ) {
+        self.probeTimeout = probeTimeout
+        self.watchHold = watchHold
         self.heartbeatInterval = heartbeatInterval
         self.leaderTimeout = leaderTimeout
         self.electionTimeout = electionTimeout
@@ -39,10 +49,26 @@ public struct BullyConfiguration: Sendable, Hashable, Codable {
             leaderTimeout: try container.decode(UInt64.self, forKey: .leaderTimeout),
             electionTimeout: try container.decode(UInt64.self, forKey: .electionTimeout),
             coordinatorTimeout: try container.decode(UInt64.self, forKey: .coordinatorTimeout),
+            probeTimeout: try container.decodeIfPresent(UInt64.self, forKey: .probeTimeout) ?? 0,
+            watchHold: try container.decodeIfPresent(UInt64.self, forKey: .watchHold) ?? 0,
             detector: try container.decodeIfPresent(FailureDetectorSettings.self, forKey: .detector))
     }
 
-    /// Loopback defaults: heartbeat 20 ms, failure after 80 ms of silence on a quiet machine (adaptive up to
-    /// 960 ms), election answer wait 40 ms.
-    public static let loopback = BullyConfiguration()
+    /// Loopback defaults: heartbeat 20 ms, suspicion after 80 ms of silence on a quiet machine (adaptive up to
+    /// 960 ms), confirmed by a probe of 100 ms deadline (a refusal elects at once), election answer wait 40 ms.
+    public static let loopback = BullyConfiguration(probeTimeout: 100_000_000)
+
+    /// The deployed timing (config/cluster.json): heartbeats every 100 ms, suspicion after 400 ms of silence on a
+    /// quiet machine (adaptive up to 1.5 s), a probe of 100 ms deadline, and each follower watching its leader
+    /// with holds of up to 2 s, so a killed leader is noticed when its connections close, not by the detector.
+    public static let watched: BullyConfiguration = {
+        var detector = FailureDetectorSettings.defaults(heartbeatInterval: 100_000_000, leaderTimeout: 400_000_000)
+        detector.maximumTimeout = 1_500_000_000
+        return BullyConfiguration(
+            heartbeatInterval: 100_000_000, leaderTimeout: 400_000_000, probeTimeout: 100_000_000,
+            watchHold: 2_000_000_000, detector: detector)
+    }()
+
+    /// How much longer than its hold a watch call may take before the follower gives up on it (its deadline).
+    public var watchDeadline: UInt64 { watchHold == 0 ? 0 : watchHold &+ max(probeTimeout, 100_000_000) }
 }

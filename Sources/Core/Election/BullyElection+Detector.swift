@@ -35,6 +35,10 @@ extension BullyElection {
             let grace = max(configuration.heartbeatInterval, min(lateness, settings.maximumTimeout))
             return [arm(.leaderTimeout, deadline: Self.after(now, grace))]
         }
+        if probes, let leader = current?.leader, leader != id, silent < confirmationBound {
+            return suspect(leader, silent: silent, now: now)
+        }
+        probe = nil
         let who = current.map { "leader \($0.leader)" } ?? "no leader"
         let detail =
             settings.adaptive ? " (tolerance \(timeout / 1_000_000) ms, local health \(health.score))" : ""
@@ -45,6 +49,7 @@ extension BullyElection {
     /// A sign of life of the leader this node follows, received at `arrival`.
     mutating func heard(at arrival: UInt64) {
         detector.heartbeat(at: arrival)
+        probe = nil
         lastHeardFromLeader = max(lastHeardFromLeader, arrival)
     }
 

@@ -14,6 +14,10 @@
 ///   the failure detector allows starts an election. The detector is adaptive (`PhiAccrualDetector` over the
 ///   heartbeat gaps, `LocalHealth` for the node's own starvation): `leaderTimeout` on a quiet machine, longer when
 ///   heartbeats are jittery or this node's own timers fire late, never more than `detector.maximumTimeout`.
+/// - A suspected leader is probed first when `probeTimeout` > 0 (`BullyElection+Probe`): an answer cancels the
+///   suspicion, a refused connection confirms it at once, no answer confirms it only at the detector's ceiling.
+/// - A follower keeps a long-held `watch` call to its leader under way when `watchHold` > 0 (`BullyElection+Watch`):
+///   a watch that breaks (a killed leader's connections close) starts the probe at once.
 /// - Every leadership has an `Epoch`; a node that hears of a higher epoch adopts it at once, stepping down if
 ///   it was leader. A node that hears a stale epoch tells the sender about the newer one. A node that learns
 ///   of a leader with a lower id than its own bullies it with a new election, so the highest live id wins.
@@ -37,6 +41,12 @@ public struct BullyElection: Sendable {
     public internal(set) var health: LocalHealth
     /// The deadline of each timer this node armed and that has not fired or been cancelled (for its lateness).
     var armed: [BullyTimer: UInt64] = [:]
+    /// The probe of a suspected leader under way (followers only), and the number of the last probe started.
+    var probe: LeaderProbe?
+    var probeCount: UInt64 = 0
+    /// The watch of the leader under way (followers only), and the number of the last watch started.
+    var watch: LeaderWatch?
+    var watchCount: UInt64 = 0
 
     /// - Parameter remembered: the highest epoch an earlier incarnation of this node knew (from its own records),
     ///   so that a restarted node never announces an epoch that was already used.
@@ -161,10 +171,13 @@ public struct BullyElection: Sendable {
         }
         // The epoch this node already follows.
         guard role != .leader else { return [] }
+        let wasProbing = probe != nil
         heard(at: arrival)
         if role == .follower {
-            // The armed detector timer stays: when it fires it measures the silence since this arrival.
-            return armed[.leaderTimeout] == nil ? [armLeaderTimeout(now: now)] : []
+            // The armed detector timer stays: when it fires it measures the silence since this arrival. A probe
+            // under way is answered by this sign of life: its timer (the ceiling) goes back to the detector's.
+            let rearm = armed[.leaderTimeout] == nil || wasProbing ? [armLeaderTimeout(now: now)] : []
+            return rearm + watchLeader(now: now)
         }
         // A candidate bullying a lower-id leader keeps campaigning.
         guard epoch.leader > id else { return [] }
@@ -172,9 +185,10 @@ public struct BullyElection: Sendable {
         // or sent a heartbeat). No new coordinator will come, so follow it again.
         role = .follower
         return [cancel(.electionTimeout), cancel(.coordinatorTimeout), armLeaderTimeout(now: now)]
+            + watchLeader(now: now)
     }
 
-    private mutating func adopt(_ epoch: Epoch, now: UInt64, arrival: UInt64? = nil) -> [BullyDirective] {
+    mutating func adopt(_ epoch: Epoch, now: UInt64, arrival: UInt64? = nil) -> [BullyDirective] {
         assert(current.map { epoch > $0 } ?? true, "the epochs a node follows increase")
         var directives: [BullyDirective] = []
         if role == .leader, let current, current != epoch {
@@ -183,6 +197,8 @@ public struct BullyElection: Sendable {
         }
         current = epoch
         role = .follower
+        probe = nil
+        watch = nil
         // A new leader: its first sign of life starts a new silence (the gap from the old leader is no sample).
         lastHeardFromLeader = arrival ?? now
         detector.restart(at: lastHeardFromLeader)
@@ -195,6 +211,8 @@ public struct BullyElection: Sendable {
             // This node's own epoch, from before it restarted: nobody leads it any more, so campaign now rather
             // than follow itself until the failure detector fires.
             directives += startElection(reason: "own epoch \(epoch) from before a restart", now: now)
+        } else {
+            directives += watchLeader(now: now)
         }
         return directives
     }
@@ -202,6 +220,8 @@ public struct BullyElection: Sendable {
     mutating func startElection(reason: String, now: UInt64) -> [BullyDirective] {
         let wasLeader = role == .leader
         role = .candidate
+        probe = nil
+        watch = nil
         var directives: [BullyDirective] = [
             .electionStarted(reason: reason), cancel(.leaderTimeout), cancel(.coordinatorTimeout),
         ]
@@ -228,10 +248,12 @@ public struct BullyElection: Sendable {
     /// (one leader per epoch it knows), and no epoch it follows is above the highest it has seen.
     var invariantsHold: Bool {
         guard role != .leader || (current?.leader == id) else { return false }
+        guard probe == nil || role == .follower else { return false }
+        guard watch == nil || role == .follower else { return false }
         return current.map { $0 <= highestSeen } ?? true
     }
 
-    private mutating func learn(_ epoch: Epoch) {
+    mutating func learn(_ epoch: Epoch) {
         // Out-of-range epochs never get here through `problem(with:from:)`; this keeps the term arithmetic safe.
         if epoch > highestSeen, epoch.term <= Epoch.maxTerm { highestSeen = epoch }
     }

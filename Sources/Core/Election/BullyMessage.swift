@@ -49,6 +49,13 @@ public enum BullyDirective: Sendable, Hashable {
     case cancelTimer(BullyTimer)
     /// The failure detector fired: no heartbeat from `leader` (nil: none known) for `silentNanos`.
     case leaderTimedOut(leader: Int?, silentNanos: UInt64)
+    /// Ask `leader` whether it is alive and leading (the `status` call) within `deadline`, then feed the outcome
+    /// to `onProbeResult(_:probe:now:)` with this `probe` number.
+    case probeLeader(Int, probe: UInt64, deadline: UInt64)
+    /// Call `leader`'s `watch` for `epoch`: the leader holds the call up to `hold` nanoseconds, answering early
+    /// when it stops leading `epoch`; give up at `deadline`. Feed the outcome to `onWatchEnded(_:watch:now:)` with
+    /// this `watch` number.
+    case watchLeader(Int, epoch: Epoch, watch: UInt64, hold: UInt64, deadline: UInt64)
     /// An election began (for traces and metrics): `reason` says why.
     case electionStarted(reason: String)
     /// This node now knows `epoch`'s leader (another node, or itself).

@@ -40,6 +40,12 @@ public enum ExecutorDirective: Sendable, Equatable {
     case setTimer(ExecutorTimer, deadline: UInt64)
     /// Disarm a timer.
     case cancelTimer(ExecutorTimer)
+    /// Probe the suspected leader `leader` with its `status` call, with `deadline` (the shell's monotonic
+    /// nanoseconds); feed the outcome to `ExecutorInstance.onProbeResult(_:probe:now:)` with this `probe` number.
+    case probeLeader(Int, probe: UInt64, deadline: UInt64)
+    /// Call `leader`'s `watch` for `epoch` (held up to `hold` nanoseconds) with `deadline`; feed the outcome to
+    /// `ExecutorInstance.onWatchEnded(_:watch:now:)` with this `watch` number.
+    case watchLeader(Int, epoch: Epoch, watch: UInt64, hold: UInt64, deadline: UInt64)
     /// Record an event.
     case record(ExecutorEvent)
     /// Call the queue's `lease`.

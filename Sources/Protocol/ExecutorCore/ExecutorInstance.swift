@@ -64,6 +64,18 @@ public struct ExecutorInstance: Sendable {
         }
     }
 
+    /// The probe `probe` of the suspected leader ended with `result` (answered, refused, or no answer in time).
+    public mutating func onProbeResult(_ result: LeaderProbeResult, probe: UInt64, now: UInt64) -> [ExecutorDirective] {
+        guard !work.stopped else { return [] }
+        return apply(election.onProbeResult(result, probe: probe, now: now), now: now)
+    }
+
+    /// The watch `watch` of the leader ended with `result` (answered, broken, or failed).
+    public mutating func onWatchEnded(_ result: LeaderWatchResult, watch: UInt64, now: UInt64) -> [ExecutorDirective] {
+        guard !work.stopped else { return [] }
+        return apply(election.onWatchEnded(result, watch: watch, now: now), now: now)
+    }
+
     /// The queue answered a lease call.
     public mutating func onLeaseReply(_ call: WorkCall, _ answer: LeaseAnswer, now: UInt64) -> [ExecutorDirective] {
         apply(work.onLeaseReply(call, answer, now: now), now: now)
@@ -110,6 +122,10 @@ public struct ExecutorInstance: Sendable {
                 result.append(.setTimer(.election(timer), deadline: deadline))
             case .cancelTimer(let timer):
                 result.append(.cancelTimer(.election(timer)))
+            case .probeLeader(let leader, let probe, let deadline):
+                result.append(.probeLeader(leader, probe: probe, deadline: deadline))
+            case .watchLeader(let leader, let epoch, let watch, let hold, let deadline):
+                result.append(.watchLeader(leader, epoch: epoch, watch: watch, hold: hold, deadline: deadline))
             case .leaderTimedOut(let leader, let silent):
                 result.append(.record(.heartbeatTimeout(leader: leader, silentNanos: silent)))
             case .electionStarted(let reason):

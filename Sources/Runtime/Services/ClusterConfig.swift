@@ -92,7 +92,9 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         do {
             let folder = (ConfigPaths.absolute(path) as NSString).deletingLastPathComponent
             let config = try JSONDecoder().decode(ClusterConfig.self, from: data).resolvingPaths(against: folder)
-            if let problem = config.addressProblem() { throw ConfigError(path: path, reason: problem) }
+            if let problem = config.addressProblem() ?? config.executors.timingProblem() {
+                throw ConfigError(path: path, reason: problem)
+            }
             return config
         } catch let error as DecodingError {
             throw ConfigError(path: path, reason: "\(error)")
@@ -150,15 +152,20 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         Replica(id: 1, address: "127.0.0.1:9201"), Replica(id: 2, address: "127.0.0.1:9202"),
         Replica(id: 3, address: "127.0.0.1:9203"),
     ]
-    public var heartbeatMs = 20
-    /// The failure detector's floor: a leader silent this long on a quiet machine is declared gone.
-    public var leaderTimeoutMs = 80
+    /// How often the leader sends heartbeats (slow: a killed leader is noticed through the followers' watches).
+    public var heartbeatMs = 100
+    /// The failure detector's floor: a leader silent this long on a quiet machine is suspected (then probed).
+    public var leaderTimeoutMs = 400
     public var electionTimeoutMs = 40
     public var coordinatorTimeoutMs = 200
     /// The adaptive failure detector's ceiling (it widens `leaderTimeoutMs` under jitter or local starvation).
-    public var maxLeaderTimeoutMs = 1000
+    public var maxLeaderTimeoutMs = 1500
     /// False: a fixed `leaderTimeoutMs` (no phi-accrual, no local health widening).
     public var adaptiveFailureDetector = true
+    /// Deadline of the `status` probe of a suspected leader before an election (0: elect on suspicion at once).
+    public var probeTimeoutMs = 100
+    /// How long a leader holds each follower's `watch` of it (0: no watches; a kill then waits for the detector).
+    public var watchHoldMs = 2000
     /// How long an executor may hold an order before the queue gives it to someone else.
     public var leaseMs = 1500
     /// How long "executing" one order takes.
@@ -185,6 +192,8 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         coordinatorTimeoutMs = try value(.coordinatorTimeoutMs, coordinatorTimeoutMs)
         maxLeaderTimeoutMs = try value(.maxLeaderTimeoutMs, maxLeaderTimeoutMs)
         adaptiveFailureDetector = try value(.adaptiveFailureDetector, adaptiveFailureDetector)
+        probeTimeoutMs = try value(.probeTimeoutMs, probeTimeoutMs)
+        watchHoldMs = try value(.watchHoldMs, watchHoldMs)
         leaseMs = try value(.leaseMs, leaseMs)
         processingMs = try value(.processingMs, processingMs)
         pollMs = try value(.pollMs, pollMs)

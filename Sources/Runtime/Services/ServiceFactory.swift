@@ -105,7 +105,11 @@ extension ServiceFactory {
             return NoPayload()
         }
         router.register(ExecutorRPC.status) { _, _ in node.currentStatus }
-        let server = try host.startServer(router: router, address: listen, threads: 4)
+        // A leader holds each follower's watch on its server thread: a thread per connection.
+        router.register(ExecutorRPC.watch) { request, context in
+            try node.serveWatch(request, deadline: context.deadlineNanos)
+        }
+        let server = try host.startServer(router: router, address: listen, threads: 4, threadPerConnection: true)
         Task { await node.start() }
         return (server, node)
     }

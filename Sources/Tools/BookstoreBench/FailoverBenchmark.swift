@@ -24,7 +24,7 @@ struct FailoverBenchmark: ParsableCommand {
     var soakMinutes: Double = 0
     @Option(help: "Busy-loop threads next to the cluster during the soak.") var hog: Int = 0
     @Option(help: "Checkouts per second of the soak's light background load.") var soakRate: Int = 20
-    @Flag(help: "The timing before the adaptive detector (heartbeat 50 ms, fixed 200 ms timeout), to compare.")
+    @Flag(help: "The timing before the adaptive detector (heartbeat 50 ms, fixed 200 ms timeout, no probe or watch).")
     var fixedDetector = false
     @Option(help: "The bookstore executable (default: next to this one).") var bookstore: String?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
@@ -118,6 +118,8 @@ struct FailoverBenchmark: ParsableCommand {
                 config.executors.leaderTimeoutMs = 200
                 config.executors.electionTimeoutMs = 60
                 config.executors.adaptiveFailureDetector = false
+                config.executors.probeTimeoutMs = 0
+                config.executors.watchHoldMs = 0
             }
         }
         defer { cluster.supervisor.stop() }
@@ -184,8 +186,10 @@ struct FailoverBenchmark: ParsableCommand {
         func stats(_ values: [Double?]) -> String {
             let known = values.compactMap { $0 }.sorted()
             guard !known.isEmpty else { return "n/a" }
+            let p90 = known[min(known.count - 1, (known.count * 9 + 9) / 10 - 1)]
             return String(
-                format: "median %6.0f ms  max %6.0f ms  (n=%d)", known[known.count / 2], known.last!, known.count)
+                format: "median %6.0f ms  p90 %6.0f ms  max %6.0f ms  (n=%d)", known[known.count / 2], p90,
+                known.last!, known.count)
         }
         print("Leader failover under load: \(result.kills.count) kills (SIGKILL), cluster of 3 executors on loopback")
         print("  kill → first heartbeat timeout:  " + stats(result.kills.map(\.toTimeoutMs)))

@@ -22,6 +22,13 @@ struct FailoverSoak {
         /// Times the executors' status named a different leader or epoch than at the start.
         var leaderChangesSeen: Int
         var approved: Int
+        /// Probes (`status` calls) of a suspected leader the executors sent, and how they ended: answered,
+        /// refused (connection refused or reset), timed out (deadline exceeded or another failure).
+        var probes = CallTally()
+        /// Watches (`watch` calls) of the leader: answered (the hold ended), broken (refused or reset), failed.
+        var watches = CallTally()
+        /// Election messages sent (`bully` calls: mostly heartbeats), per second of the soak.
+        var bullyCallsPerSecond = 0.0
         /// Each detector firing: node, time into the soak (s), the reason recorded.
         var timeouts: [String]
     }
@@ -63,6 +70,7 @@ struct FailoverSoak {
         let approved = load.stop()
         cluster.supervisor.stop()
         var result = try count(run: cluster.run.path, after: start)
+        result.bullyCallsPerSecond /= max(minutes * 60, 1)
         result.loadMin = loads.min() ?? 0
         result.loadMax = loads.max() ?? 0
         result.loadMean = loads.isEmpty ? 0 : loads.reduce(0, +) / Double(loads.count)
@@ -92,6 +100,27 @@ struct FailoverSoak {
                     result.electionsStarted += 1
                 case .electionLeader:
                     if event.payload(ElectionLeader.self)?.isSelf == true { result.newTerms += 1 }
+                case .rpcSend:
+                    switch event.payload(RPCSend.self)?.message.method {
+                    case "status": result.probes.sent += 1
+                    case "watch": result.watches.sent += 1
+                    case "bully": result.bullyCallsPerSecond += 1
+                    default: break
+                    }
+                case .rpcReplyReceive:
+                    switch event.payload(RPCReplyReceive.self)?.message.method {
+                    case "status": result.probes.answered += 1
+                    case "watch": result.watches.answered += 1
+                    default: break
+                    }
+                case .rpcFailure:
+                    guard let failure = event.payload(RPCFailure.self) else { break }
+                    let refused = failure.status == "unavailable"
+                    switch failure.message.method {
+                    case "status": if refused { result.probes.refused += 1 } else { result.probes.timedOut += 1 }
+                    case "watch": if refused { result.watches.refused += 1 } else { result.watches.timedOut += 1 }
+                    default: break
+                    }
                 default: break
                 }
             }
@@ -118,7 +147,24 @@ struct FailoverSoak {
         print("  new terms (leaders elected):         \(result.newTerms)")
         print("  leader/epoch changes seen in status: \(result.leaderChangesSeen)")
         print("  orders approved meanwhile:           \(result.approved)")
+        print("  probes of a suspected leader:        \(result.probes.text(refused: "refused"))")
+        print("  watches of the leader:               \(result.watches.text(refused: "broken"))")
+        print(String(format: "  election calls (bully) per second:   %.1f", result.bullyCallsPerSecond))
         for line in result.timeouts.prefix(20) { print("    " + line) }
+    }
+}
+
+/// Calls of one method the executors sent, by how they ended (from their `rpc.*` trace events).
+struct CallTally: Codable {
+    var sent = 0
+    var answered = 0
+    /// Failed `unavailable`: connection refused, reset or closed.
+    var refused = 0
+    /// Failed otherwise: deadline exceeded (or another transport failure).
+    var timedOut = 0
+
+    func text(refused word: String) -> String {
+        "sent \(sent), answered \(answered), \(word) \(refused), timed out \(timedOut)"
     }
 }
 

@@ -21,6 +21,7 @@ extension PipelineRun {
         let directives = input(&executor.instance, scheduler.now)
         executors[id] = executor
         apply(id, directives)
+        answerHeldWatches(of: id)
     }
 
     private func apply(_ id: Int, _ directives: [ExecutorDirective]) {
@@ -40,6 +41,15 @@ extension PipelineRun {
                     at: deadline)
             case .cancelTimer(let timer):
                 executors[id]!.timers[timer] = nil
+            case .probeLeader(let leader, let probe, let deadline):
+                call(
+                    node, to: Self.node(leader), .status, purpose: .probe(probe),
+                    deadline: max(deadline &- min(deadline, scheduler.now), 1))
+            case .watchLeader(let leader, let epoch, let watch, let hold, let deadline):
+                let holdMs = Int(clamping: min(hold / 1_000_000, UInt64(LeaderWatchRequest.maxHoldMs)))
+                call(
+                    node, to: Self.node(leader), .watch(LeaderWatchRequest(epoch: epoch, holdMs: holdMs)),
+                    purpose: .watch(watch), deadline: max(deadline &- min(deadline, scheduler.now), 1))
             case .record(let event):
                 guard let trace = event.trace else { continue }
                 record(node, trace.kind, trace: trace.order.map(\.orderId), trace.data)
@@ -78,6 +88,7 @@ extension PipelineRun {
         guard faulty, executors[id]!.up else { return }
         executors[id]!.up = false
         executors[id]!.timers.removeAll()
+        breakHeldWatches(of: id)
         for (msg, call) in pending where call.node == Self.node(id) {
             pending[msg] = nil
             copies[call.logical] = nil
@@ -127,6 +138,7 @@ extension PipelineRun {
         faulty = false
         healedAt = scheduler.now
         isolated.removeAll()
+        apart.removeAll()
         for id in ids {
             if executors[id]!.up { executors[id]!.pausedUntil = nil } else { restartExecutor(id) }
         }

@@ -29,7 +29,9 @@ extension PipelineRun {
 
     /// True when a message between `from` and `to` is cut by a partition.
     func cut(_ from: String, _ to: String) -> Bool {
-        !isolated.isEmpty && (isolated.contains(from) || isolated.contains(to))
+        if !isolated.isEmpty && (isolated.contains(from) || isolated.contains(to)) { return true }
+        guard !apart.isEmpty, apart.contains(from) || apart.contains(to) else { return false }
+        return ElectionID.of(from) != nil && ElectionID.of(to) != nil
     }
 
     func incarnation(of node: String) -> Int {
@@ -71,7 +73,17 @@ extension PipelineRun {
         if server == "queue" {
             guard queueUp else { return }
         } else if let id = ElectionID.of(server) {
-            guard let executor = executors[id], executor.up else { return }
+            guard let executor = executors[id], executor.up else {
+                // Nobody listens on a crashed process's port: the connection is refused (probes look for that;
+                // fire-and-forget election messages ignore it).
+                switch request.payload {
+                case .status, .watch:
+                    scheduler.schedule(.refused(msg: request.msg), at: scheduler.now &+ delay())
+                default:
+                    break
+                }
+                return
+            }
             if let until = executor.pausedUntil, until > scheduler.now {
                 scheduler.schedule(.request(request), at: until)
                 return
@@ -104,6 +116,14 @@ extension PipelineRun {
             var records: [SimQueue.Record] = []
             payload = .ack(queue.release(params, now: scheduler.now, records: &records))
             write(records)
+        case .status:
+            let election = ElectionID.of(server).flatMap { executors[$0]?.instance.election }
+            payload = .status(leading: election.flatMap { $0.isLeader ? $0.current : nil })
+        case .watch(let params):
+            guard let id = ElectionID.of(server), let executor = executors[id] else { return }
+            if holdWatch(request, params, at: id) { return }
+            let election = executor.instance.election
+            payload = .status(leading: election.isLeader ? election.current : nil)
         }
         sendReply(to: request, payload)
         if server == "queue" { wakeHeldLeases() }
@@ -175,9 +195,32 @@ extension PipelineRun {
         outcome(call, nil)
     }
 
-    /// Feeds a call's outcome (nil: failed) to whoever waits for it: the first reply of any copy, or the failure of
-    /// the last copy.
-    private func outcome(_ call: PendingCall, _ payload: ReplyPayload?) {
+    /// The server refused the connection of call `msg` (its process is gone): the client fails at once.
+    func refuse(_ msg: String) {
+        guard let call = pending[msg] else { return }
+        if let id = ElectionID.of(call.node), let executor = executors[id] {
+            guard executor.up, executor.incarnation == call.incarnation else {
+                pending[msg] = nil
+                return
+            }
+            if let until = executor.pausedUntil, until > scheduler.now {
+                scheduler.schedule(.refused(msg: msg), at: until)
+                return
+            }
+        }
+        pending[msg] = nil
+        record(
+            call.node,
+            RPCFailure(
+                msg: msg, peer: call.peer, method: call.method, status: "unavailable",
+                error: "\(call.method) to \(call.peer): connection refused",
+                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)))
+        outcome(call, nil, refused: true)
+    }
+
+    /// Feeds a call's outcome (nil: failed; `refused`: the connection was refused) to whoever waits for it: the
+    /// first reply of any copy, or the failure of the last copy.
+    private func outcome(_ call: PendingCall, _ payload: ReplyPayload?, refused: Bool = false) {
         copies[call.logical, default: 1] -= 1
         let last = copies[call.logical]! <= 0
         if last { copies[call.logical] = nil }
@@ -221,6 +264,24 @@ extension PipelineRun {
         case .release(let work):
             guard let id = ElectionID.of(call.node) else { return }
             feed(id) { $0.onReleaseDone(work, now: $1) }
+        case .probe(let probe):
+            guard let id = ElectionID.of(call.node) else { return }
+            let result: LeaderProbeResult
+            if case .status(let leading)? = payload {
+                result = .answered(leading: leading)
+            } else {
+                result = refused ? .refused : .timedOut
+            }
+            feed(id) { $0.onProbeResult(result, probe: probe, now: $1) }
+        case .watch(let watch):
+            guard let id = ElectionID.of(call.node) else { return }
+            let result: LeaderWatchResult
+            if case .status(let leading)? = payload {
+                result = .answered(leading: leading)
+            } else {
+                result = refused ? .broken : .failed
+            }
+            feed(id) { $0.onWatchEnded(result, watch: watch, now: $1) }
         }
     }
 

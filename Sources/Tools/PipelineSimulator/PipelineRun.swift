@@ -32,6 +32,12 @@ public final class PipelineRun {
     var answered: Set<String> = []
     var messageNumbers: [String: UInt64] = [:]
     var isolated: Set<String> = []
+    /// Followers' watches the leaders hold now.
+    var heldWatches: [HeldWatch] = []
+    var heldWatchTally = (held: 0, broken: 0)
+    /// Executors cut off from the other executors only (they still reach the queue and the orchestrator): the
+    /// partition that the queue's fencing exists for.
+    var apart: Set<String> = []
     var nextPid: Int32 = 1000
     var faulty = true
     var dropRate = 0.0
@@ -40,7 +46,7 @@ public final class PipelineRun {
     var lateReplyRate = 0.0
     let ids: [Int]
     /// The real executors' election timing (the cluster config's defaults), adaptive failure detector included.
-    let electionConfiguration = BullyConfiguration.loopback
+    let electionConfiguration = BullyConfiguration.watched
     let work: WorkSettings
     static let leaseNanos: UInt64 = 1_500_000_000
     static let bullyDeadline: UInt64 = 100_000_000
@@ -146,6 +152,10 @@ public final class PipelineRun {
         let phase = options.faultPhaseNanos
         let faults = options.faults
         let span: ClosedRange<UInt64> = 100_000_000...1_500_000_000
+        // An executor cut off from its peers only, from shorter than the failure detector's floor to well past its
+        // ceiling (~1 s: followers that cannot reach their leader keep probing it until then): a deposed leader
+        // that still reaches the queue, which only the queue's fencing stops.
+        let apartSpan: ClosedRange<UInt64> = 100_000_000...3_000_000_000
         if faults.crashes {
             for _ in 0..<(rng.next() % 3) {
                 scheduler.schedule(.crash(executor: ids[Int(rng.next() % UInt64(ids.count))]), at: random(0...phase))
@@ -161,7 +171,10 @@ public final class PipelineRun {
             let nodes = ["queue", "orchestrator"] + ids.map(Self.node)
             for _ in 0..<(rng.next() % 3) {
                 let node = nodes[Int(rng.next() % UInt64(nodes.count))]
-                scheduler.schedule(.isolate(node: node, nanos: random(span)), at: random(0...phase))
+                let peersOnly = ElectionID.of(node) != nil && chance(0.5)
+                scheduler.schedule(
+                    .isolate(node: node, nanos: random(peersOnly ? apartSpan : span), peersOnly: peersOnly),
+                    at: random(0...phase))
             }
         }
         if faults.queueRestarts || options.bug == .queueLosesLogTail {
@@ -181,17 +194,21 @@ public final class PipelineRun {
             case .request(let request): serve(request)
             case .reply(let reply): receive(reply)
             case .deadline(let msg): expire(msg)
+            case .refused(let msg): refuse(msg)
+            case .heldWatchCheck: checkHeldWatches()
             case .timer(let id, let incarnation, let timer, let generation):
                 fire(id, incarnation: incarnation, timer, generation: generation)
             case .enqueue(let order): enqueue(order)
             case .crash(let id): crash(id)
             case .restart(let id): restartExecutor(id)
             case .pause(let id, let nanos): pause(id, nanos: nanos)
-            case .isolate(let node, let nanos):
+            case .isolate(let node, let nanos, let peersOnly):
                 guard faulty else { break }
-                isolated.insert(node)
+                if peersOnly { apart.insert(node) } else { isolated.insert(node) }
                 scheduler.schedule(.rejoin(node: node), at: scheduler.now &+ nanos)
-            case .rejoin(let node): isolated.remove(node)
+            case .rejoin(let node):
+                isolated.remove(node)
+                apart.remove(node)
             case .queueCrash(let nanos): crashQueue(restartAfter: nanos)
             case .queueRestart: restartQueue()
             case .heal: heal()

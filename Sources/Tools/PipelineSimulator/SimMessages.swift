@@ -12,6 +12,10 @@ enum RequestPayload {
     case lease(LeaseRequest)
     case ack(AckRequest)
     case release(AckRequest)
+    /// An executor's `status`, as a follower probes a suspected leader.
+    case status
+    /// A follower's `watch` of its leader (held while the leader leads the epoch).
+    case watch(LeaderWatchRequest)
 
     var method: String {
         switch self {
@@ -20,6 +24,8 @@ enum RequestPayload {
         case .lease: "lease"
         case .ack: "ack"
         case .release: "release"
+        case .status: "status"
+        case .watch: "watch"
         }
     }
 }
@@ -30,6 +36,8 @@ enum ReplyPayload {
     case enqueued
     case lease(LeaseAnswer)
     case ack(AckAnswer)
+    /// The epoch an executor leads (nil: it does not lead).
+    case status(leading: Epoch?)
 }
 
 /// What the caller does with the outcome of a call.
@@ -40,6 +48,10 @@ enum CallPurpose {
     case lease(WorkCall)
     case ack(WorkCall)
     case release(WorkCall)
+    /// A follower's probe of its suspected leader (its number in the election).
+    case probe(UInt64)
+    /// A follower's watch of its leader (its number in the election).
+    case watch(UInt64)
 }
 
 /// A request on the simulated network.
@@ -90,12 +102,15 @@ enum SimAction {
     case request(SimRequest)
     case reply(SimReply)
     case deadline(msg: String)
+    /// The server's port refused the connection (a crashed process): the client fails at once.
+    case refused(msg: String)
     case timer(executor: Int, incarnation: Int, ExecutorTimer, generation: UInt64)
     case enqueue(order: Int)
     case crash(executor: Int)
     case restart(executor: Int)
     case pause(executor: Int, nanos: UInt64)
-    case isolate(node: String, nanos: UInt64)
+    /// `node` is cut off from everyone, or (`peersOnly`) an executor from the other executors only.
+    case isolate(node: String, nanos: UInt64, peersOnly: Bool)
     case rejoin(node: String)
     case queueCrash(nanos: UInt64)
     case queueRestart
@@ -103,6 +118,16 @@ enum SimAction {
     case settleCheck
     /// The queue looks again for its held lease requests (a wait or a lease deadline ends).
     case heldLeaseCheck
+    /// Leaders answer the watches whose hold ended.
+    case heldWatchCheck
+}
+
+/// A follower's watch that leader `executor` holds while it leads `epoch`, until `until`.
+struct HeldWatch {
+    var request: SimRequest
+    var executor: Int
+    var epoch: Epoch
+    var until: UInt64
 }
 
 /// A lease request the simulated queue holds (a long poll), until `until`.

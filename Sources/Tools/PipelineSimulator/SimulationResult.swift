@@ -19,6 +19,8 @@ public struct SimulationResult: Sendable {
     /// Lease requests the queue held (long polls), and how many of them it answered with a lease: evidence the
     /// held polls are exercised.
     public var heldLeases = (held: 0, leased: 0)
+    /// Followers' watches the leaders held, and how many a leader's crash broke: evidence the watches are exercised.
+    public var heldWatches = (held: 0, broken: 0)
 
     /// True when the run has no violation and no problem.
     public var passed: Bool { report.passed && problems.isEmpty }
@@ -86,6 +88,7 @@ extension PipelineRun {
             seed: options.seed, options: options, events: events, report: report, problems: problems,
             executors: ids.count, slots: work.slots)
         result.heldLeases = heldLeaseTally
+        result.heldWatches = heldWatchTally
         return result
     }
 }

@@ -6,6 +6,8 @@ public enum ExecutorRPC {
     public static let bully = RPCMethod<BullyEnvelope, NoPayload>("bully")
     /// What the replica believes now: role, epoch, leader, orders committed.
     public static let status = RPCMethod<NoPayload, ExecutorStatus>("status")
+    /// A follower's watch of its leader: held until the replica stops leading the epoch or the hold ends.
+    public static let watch = RPCMethod<LeaderWatchRequest, ExecutorStatus>("watch")
 }
 
 /// `executor.bully` params: an election message between executors.

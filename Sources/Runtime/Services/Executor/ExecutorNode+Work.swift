@@ -17,6 +17,10 @@ extension ExecutorNode {
                 arm(timer, deadline: deadline)
             case .cancelTimer(let timer):
                 timers.removeValue(forKey: timer)?.task.cancel()
+            case .probeLeader(let leader, let number, let deadline):
+                probe(leader, number: number, deadline: deadline)
+            case .watchLeader(let leader, let epoch, let number, let hold, let deadline):
+                watch(leader, epoch: epoch, number: number, hold: hold, deadline: deadline)
             case .record(let event):
                 record(event)
             case .lease(let call, let params):

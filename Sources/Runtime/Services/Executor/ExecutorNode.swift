@@ -32,6 +32,14 @@ public actor ExecutorNode {
     /// One send queue per peer, drained by one owned task each.
     let outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation]
     private let outboxStreams: [Int: (stream: AsyncStream<BullyEnvelope>, client: RPCClient)]
+    /// The client of each peer (the one its send queue uses), for probing a suspected leader with `status`.
+    let peerClients: [Int: RPCClient]
+    /// The probe of a suspected leader under way (at most one; a newer one replaces it).
+    var probeTask: Task<Void, Never>?
+    /// The watch of the leader under way (at most one; a newer one replaces it).
+    var watchTask: Task<Void, Never>?
+    /// The peers' watches of this replica that its server holds while it leads.
+    let watchers = LeaderWatchers()
     var senders: [Task<Void, Never>] = []
     /// Election messages handed over by server threads with the time they arrived, consumed in order by one owned
     /// task (the wait between the two is local health evidence for the failure detector).
@@ -71,6 +79,7 @@ public actor ExecutorNode {
         }
         self.outboxes = outboxes
         self.outboxStreams = streams.mapValues { (stream: $0.0, client: $0.1) }
+        self.peerClients = streams.mapValues(\.1)
         (inboxStream, inbox) = AsyncStream.makeStream(
             of: (BullyMessage, Int, UInt64).self, bufferingPolicy: .bufferingNewest(256))
         let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
@@ -138,7 +147,8 @@ public actor ExecutorNode {
         detector.maximumTimeout = max(ms(settings.maxLeaderTimeoutMs), floor)
         return BullyConfiguration(
             heartbeatInterval: heartbeat, leaderTimeout: floor, electionTimeout: ms(settings.electionTimeoutMs),
-            coordinatorTimeout: ms(settings.coordinatorTimeoutMs), detector: detector)
+            coordinatorTimeout: ms(settings.coordinatorTimeoutMs), probeTimeout: ms(max(0, settings.probeTimeoutMs)),
+            watchHold: ms(max(0, settings.watchHoldMs)), detector: detector)
     }
 
     /// What this executor believed after its last step (answered without waiting for the node).
@@ -165,12 +175,18 @@ public actor ExecutorNode {
             id: id, node: recorder.node, pid: getpid(), role: election.role, epoch: election.current,
             leader: election.leader, committed: instance.work.committed, tracesDirectory: tracesDirectory)
         published.withLock { $0 = status }
+        watchers.update(leading: election.isLeader ? election.current : nil)
     }
 
     /// Stops every timer, queue and task (the last step of a stop); queue calls under way finish on their own.
     func cancelEverything() {
         for timer in timers.values { timer.task.cancel() }
         timers.removeAll()
+        probeTask?.cancel()
+        probeTask = nil
+        watchTask?.cancel()
+        watchTask = nil
+        watchers.stop()
         inbox.finish()
         for outbox in outboxes.values { outbox.finish() }
         receiver?.cancel()

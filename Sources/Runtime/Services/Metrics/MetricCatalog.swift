@@ -114,6 +114,13 @@ public enum MetricCatalog {
         .init(
             "executor_bully_dropped_total", .counter,
             "Election messages refused: from an unknown replica or with an epoch out of range."),
+        .init("executor_leader_probes_total", .counter, "Probes (status calls) of a suspected leader this follower sent."),
+        .init(
+            "executor_leader_probe_results_total", .counter,
+            "Probes of a suspected leader by outcome (answered, refused, timed_out)."),
+        .init(
+            "executor_leader_watches_total", .counter,
+            "Watches of the leader that ended, by outcome (answered, broken: connection closed, failed)."),
     ]
 
     static let fraud: [MetricDefinition] = [
