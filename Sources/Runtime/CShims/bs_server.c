@@ -1,5 +1,6 @@
 // The libmicrohttpd daemon behind RPCServer: body collection, connection limits, a whole-request read
-// deadline (a watchdog thread), a soft overload threshold answered with 503, and optional TLS.
+// deadline (a watchdog thread that sleeps until the earliest deadline, or until one is set when there is none,
+// so that an idle server never wakes), a soft overload threshold answered with 503, and optional TLS.
 #include "bs_shims.h"
 
 #include <arpa/inet.h>
@@ -28,8 +29,11 @@ struct bs_daemon_context {
     unsigned int soft_limit;
     int64_t timeout_ms;
     pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pthread_cond_t wake;  // on CLOCK_MONOTONIC
     int stopping;
+    /// Set by the watchdog before it looks for the earliest deadline: whoever sets a deadline afterwards signals
+    /// `wake` (the watchdog may be about to sleep without a timeout). Cleared when it sleeps until a deadline.
+    _Atomic int watchdog_parked;
     int watchdog_running;
     pthread_t watchdog;
     struct bs_tracked head;  // sentinel of a circular list
@@ -54,6 +58,19 @@ static int64_t bs_now_ms(void) {
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/// Arms `tracked`'s read deadline `timeout_ms` from now and wakes the watchdog if it may be sleeping without a
+/// deadline. Deadlines only move later (each is now + the one timeout), so a watchdog sleeping until an earlier
+/// one needs no wake-up. Sequentially consistent: either the watchdog's scan sees this store, or this load sees
+/// `watchdog_parked` set, and the signal (under the lock) cannot come before its wait.
+static void bs_arm_deadline(struct bs_daemon_context *context, struct bs_tracked *tracked) {
+    atomic_store(&tracked->deadline_ms, bs_now_ms() + context->timeout_ms);
+    if (atomic_load(&context->watchdog_parked)) {
+        pthread_mutex_lock(&context->lock);
+        pthread_cond_signal(&context->wake);
+        pthread_mutex_unlock(&context->lock);
+    }
+}
+
 static struct bs_tracked *bs_tracked_of(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return info ? (struct bs_tracked *)info->socket_context : NULL;
@@ -69,13 +86,13 @@ static void bs_notify_connection(void *cls, struct MHD_Connection *connection, v
         if (tracked == NULL) return;
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
         tracked->fd = info ? info->connect_fd : -1;
-        atomic_store(&tracked->deadline_ms, context->timeout_ms > 0 ? bs_now_ms() + context->timeout_ms : 0);
         pthread_mutex_lock(&context->lock);
         tracked->next = context->head.next;
         tracked->prev = &context->head;
         context->head.next->prev = tracked;
         context->head.next = tracked;
         pthread_mutex_unlock(&context->lock);
+        if (context->timeout_ms > 0) bs_arm_deadline(context, tracked);
     } else {
         struct bs_tracked *tracked = *socket_context;
         atomic_fetch_sub(&context->active, 1);
@@ -89,29 +106,45 @@ static void bs_notify_connection(void *cls, struct MHD_Connection *connection, v
     }
 }
 
+/// How late after the earliest deadline the watchdog wakes, so that deadlines close together are cut in one pass.
+#define BS_WATCHDOG_SLACK_MS 50
+
+/// With the lock held: cuts the connections past their deadline and returns the earliest deadline still ahead
+/// (0: none).
+static int64_t bs_watchdog_pass(struct bs_daemon_context *context) {
+    int64_t now = bs_now_ms();
+    int64_t earliest = 0;
+    for (struct bs_tracked *entry = context->head.next; entry != &context->head; entry = entry->next) {
+        int64_t deadline = atomic_load(&entry->deadline_ms);
+        if (deadline == 0 || entry->fd < 0) continue;
+        if (now > deadline) {
+            atomic_store(&entry->deadline_ms, 0);
+            atomic_fetch_add(&context->timeouts, 1);  // counted before the peer can see the cut
+            shutdown(entry->fd, SHUT_RDWR);
+        } else if (earliest == 0 || deadline < earliest) {
+            earliest = deadline;
+        }
+    }
+    return earliest;
+}
+
 /// Cuts connections whose request did not arrive in time. `shutdown` (not `close`) lets libmicrohttpd see the
-/// end of the stream and close the connection itself.
+/// end of the stream and close the connection itself. Sleeps until just after the earliest deadline, and without a
+/// timeout while there is none (see `bs_arm_deadline`): no periodic wake-up.
 static void *bs_watchdog_main(void *argument) {
     struct bs_daemon_context *context = argument;
     pthread_mutex_lock(&context->lock);
     while (!context->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 250 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec += 1;
-            until.tv_nsec -= 1000000000L;
+        atomic_store(&context->watchdog_parked, 1);  // before the pass: a deadline set after it signals
+        int64_t earliest = bs_watchdog_pass(context);
+        if (earliest == 0) {
+            pthread_cond_wait(&context->wake, &context->lock);
+            continue;
         }
+        atomic_store(&context->watchdog_parked, 0);
+        int64_t wake_ms = earliest + BS_WATCHDOG_SLACK_MS;
+        struct timespec until = {.tv_sec = wake_ms / 1000, .tv_nsec = (long)(wake_ms % 1000) * 1000000L};
         pthread_cond_timedwait(&context->wake, &context->lock, &until);
-        int64_t now = bs_now_ms();
-        for (struct bs_tracked *entry = context->head.next; entry != &context->head; entry = entry->next) {
-            int64_t deadline = atomic_load(&entry->deadline_ms);
-            if (deadline != 0 && now > deadline && entry->fd >= 0) {
-                atomic_store(&entry->deadline_ms, 0);
-                atomic_fetch_add(&context->timeouts, 1);  // counted before the peer can see the cut
-                shutdown(entry->fd, SHUT_RDWR);
-            }
-        }
     }
     pthread_mutex_unlock(&context->lock);
     return NULL;
@@ -198,8 +231,7 @@ static void bs_completed(void *cls, struct MHD_Connection *connection, void **co
     }
     // A kept-alive connection must bring its next request within the timeout too.
     struct bs_tracked *tracked = bs_tracked_of(connection);
-    if (tracked != NULL && context->timeout_ms > 0)
-        atomic_store(&tracked->deadline_ms, bs_now_ms() + context->timeout_ms);
+    if (tracked != NULL && context->timeout_ms > 0) bs_arm_deadline(context, tracked);
 }
 
 static void bs_silent_logger(void *cls, const char *format, va_list ap) {
@@ -250,7 +282,11 @@ static struct bs_daemon_context *bs_context_new(const bs_server_options *options
     context->timeout_ms = (int64_t)options->request_timeout_seconds * 1000;
     context->head.next = context->head.prev = &context->head;
     pthread_mutex_init(&context->lock, NULL);
-    pthread_cond_init(&context->wake, NULL);
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);  // the deadlines are monotonic milliseconds
+    pthread_cond_init(&context->wake, &attributes);
+    pthread_condattr_destroy(&attributes);
     if (context->timeout_ms > 0) {
         if (pthread_create(&context->watchdog, NULL, bs_watchdog_main, context) != 0) {
             bs_context_free(context);

@@ -22,11 +22,7 @@ public struct LocalCluster: Sendable {
         configure: (inout ClusterConfig) -> Void = { _ in }
     ) throws -> LocalCluster {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        var config = ClusterConfig()
-        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(LoopbackPort.free())") }
-        for index in config.executors.replicas.indices {
-            config.executors.replicas[index].address = "127.0.0.1:\(LoopbackPort.free())"
-        }
+        var config = freePortConfig()
         let run = try RunDirectory.create(root: root, runID: runID)
         // A secret for this cluster alone, named in its config so that every tool given the config can speak.
         let secretPath = (run.path as NSString).appendingPathComponent(SecuritySettings.runSecretFileName)
@@ -47,6 +43,16 @@ public struct LocalCluster: Sendable {
             throw error
         }
         return LocalCluster(supervisor: supervisor, config: config, configPath: configPath, run: run)
+    }
+
+    /// The default config with every service and executor on a free loopback port.
+    public static func freePortConfig() -> ClusterConfig {
+        var config = ClusterConfig()
+        for role in ServiceRole.allCases { config.set(role, address: "127.0.0.1:\(LoopbackPort.free())") }
+        for index in config.executors.replicas.indices {
+            config.executors.replicas[index].address = "127.0.0.1:\(LoopbackPort.free())"
+        }
+        return config
     }
 }
 

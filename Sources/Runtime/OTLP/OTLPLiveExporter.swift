@@ -5,8 +5,9 @@ import TraceFormat
 /// Sends a process's spans to an OpenTelemetry collector as they complete (OTLP/HTTP with JSON bodies).
 ///
 /// Recording never waits for it: `observe` only appends the event to a bounded inbox (an event is dropped and
-/// counted when the inbox is full). A background thread (`otlp-export`) wakes every `interval`, or early when
-/// a batch's worth of events is waiting, rebuilds spans (`LiveSpanAssembler`), and POSTs them in batches of at
+/// counted when the inbox is full). A background thread (`otlp-export`) sleeps while the inbox is empty (an idle
+/// node's exporter never wakes); the first event after that lets a round gather for `interval` (or less, when
+/// a batch's worth of events is waiting), and so on while events keep coming. Each round rebuilds spans (`LiveSpanAssembler`), and POSTs them in batches of at
 /// most `batchSpans` with libcurl, each request bounded by `timeout`. A batch that fails is dropped and counted,
 /// never retried, and so is the rest of that round: memory stays bounded and a round waits for at most one
 /// deadline while the collector is down. `stop()` sends what is left, with the spans
@@ -50,6 +51,8 @@ public final class OTLPLiveExporter: @unchecked Sendable {
     // Guarded by `condition`.
     private var inbox: [TraceEvent] = []
     private var stopping = false
+    /// The thread sleeps until the first event (the inbox was empty).
+    private var sleeping = false
     private var finished = false
     private var counters = Statistics()
     private var thread: Thread?
@@ -76,7 +79,7 @@ public final class OTLPLiveExporter: @unchecked Sendable {
             return
         }
         inbox.append(event)
-        if inbox.count == settings.batchSpans * 4 { condition.signal() }
+        if inbox.count == settings.batchSpans * 4 || (sleeping && inbox.count == 1) { condition.signal() }
     }
 
     /// Starts the sending thread.
@@ -113,6 +116,11 @@ public final class OTLPLiveExporter: @unchecked Sendable {
         var lastFailureReport: UInt64 = 0
         while true {
             condition.lock()
+            while !stopping && inbox.isEmpty {
+                sleeping = true
+                condition.wait()
+                sleeping = false
+            }
             if !stopping && inbox.count < settings.batchSpans * 4 {
                 _ = condition.wait(
                     until: Date().addingTimeInterval(Double(Self.milliseconds(settings.interval)) / 1000))
