@@ -61,11 +61,10 @@ public struct RPCFailure: RPCMessagePayload {
         self.durationNanos = durationNanos
     }
 
-    public func encoded() -> [String: TraceValue] {
-        var data = message.encoded()
-        RPCOutcomeFields(status: status, httpStatus: nil, durationNanos: durationNanos).put(into: &data)
-        data.put("error", error)
-        return data
+    public func writeFields<Sink: TraceFieldSink>(to sink: inout Sink) {
+        RPCFieldName.write(
+            message: message, outcome: RPCOutcomeFields(status: status, httpStatus: nil, durationNanos: durationNanos),
+            error: error, to: &sink)
     }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
@@ -73,7 +72,7 @@ public struct RPCFailure: RPCMessagePayload {
         let outcome = try RPCOutcomeFields(fields)
         status = outcome.status
         durationNanos = outcome.durationNanos
-        error = try fields.string("error")
+        error = try fields.string(RPCFieldName.error.text)
     }
 }
 
@@ -93,17 +92,9 @@ public struct RPCMessageFields: Sendable, Equatable {
     }
 
     init(_ fields: PayloadFields) throws(PayloadError) {
-        msg = try fields.string("msg", maxBytes: 1024)
-        peer = try fields.string("peer", maxBytes: 1024)
-        method = try fields.string("method")
-    }
-
-    func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = [:]
-        data.put("method", method)
-        data.put("msg", msg)
-        data.put("peer", peer)
-        return data
+        msg = try fields.string(RPCFieldName.msg.text, maxBytes: 1024)
+        peer = try fields.string(RPCFieldName.peer.text, maxBytes: 1024)
+        method = try fields.string(RPCFieldName.method.text)
     }
 }
 
@@ -120,20 +111,39 @@ public struct RPCOutcomeFields: Sendable, Equatable {
     }
 
     init(_ fields: PayloadFields) throws(PayloadError) {
-        status = try fields.string("status", maxBytes: 256)
-        httpStatus = try fields.integer("http_status", Int.self, in: 0...999)
-        durationNanos = try fields.integer("duration_ns", Int64.self, in: 0...Int64.max)
+        status = try fields.string(RPCFieldName.status.text, maxBytes: 256)
+        httpStatus = try fields.integer(RPCFieldName.httpStatus.text, Int.self, in: 0...999)
+        durationNanos = try fields.integer(RPCFieldName.durationNanos.text, Int64.self, in: 0...Int64.max)
     }
+}
 
-    func put(into data: inout [String: TraceValue]) {
-        data.put("status", status)
-        data.put("http_status", httpStatus)
-        data.put("duration_ns", durationNanos)
+/// The names of the RPC events' `data` fields (`docs/trace-format.md` §4.2), declared once for their writer and
+/// their reader.
+enum RPCFieldName {
+    static let durationNanos: StaticString = "duration_ns"
+    static let error: StaticString = "error"
+    static let httpStatus: StaticString = "http_status"
+    static let method: StaticString = "method"
+    static let msg: StaticString = "msg"
+    static let peer: StaticString = "peer"
+    static let status: StaticString = "status"
+
+    /// Writes the fields of an RPC event in ascending order of their names (the order on disk).
+    static func write<Sink: TraceFieldSink>(
+        message: RPCMessageFields, outcome: RPCOutcomeFields?, error: String?, to sink: inout Sink
+    ) {
+        sink.put(durationNanos, outcome?.durationNanos)
+        sink.put(Self.error, error)
+        sink.put(httpStatus, outcome?.httpStatus)
+        sink.put(method, message.method)
+        sink.put(msg, message.msg)
+        sink.put(peer, message.peer)
+        sink.put(status, outcome?.status)
     }
 }
 
 /// An RPC event payload: its `msg`, `peer` and `method` live in one `RPCMessageFields`.
-public protocol RPCMessagePayload: TraceEventPayload {
+public protocol RPCMessagePayload: TraceFieldsPayload {
     var message: RPCMessageFields { get set }
 }
 
@@ -165,7 +175,9 @@ extension RPCRequestPayload {
         self.init(message: RPCMessageFields(msg: msg, peer: peer, method: method))
     }
 
-    public func encoded() -> [String: TraceValue] { message.encoded() }
+    public func writeFields<Sink: TraceFieldSink>(to sink: inout Sink) {
+        RPCFieldName.write(message: message, outcome: nil, error: nil, to: &sink)
+    }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(message: try RPCMessageFields(fields))
@@ -186,10 +198,8 @@ extension RPCReplyPayload {
             outcome: RPCOutcomeFields(status: status, httpStatus: httpStatus, durationNanos: durationNanos))
     }
 
-    public func encoded() -> [String: TraceValue] {
-        var data = message.encoded()
-        outcome.put(into: &data)
-        return data
+    public func writeFields<Sink: TraceFieldSink>(to sink: inout Sink) {
+        RPCFieldName.write(message: message, outcome: outcome, error: nil, to: &sink)
     }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {

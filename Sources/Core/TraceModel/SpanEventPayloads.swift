@@ -6,21 +6,29 @@ extension EventKind {
 }
 
 /// A span begins (`span.start`).
-public struct SpanStart: TraceEventPayload {
+public struct SpanStart: TraceFieldsPayload {
     public static let kind = EventKind.spanStart
     public var name: String
 
     public init(name: String) { self.name = name }
 
-    public func encoded() -> [String: TraceValue] { ["name": .string(name)] }
+    public func writeFields<Sink: TraceFieldSink>(to sink: inout Sink) { sink.put(SpanFieldName.name, name) }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
-        name = try fields.required("name") { key throws(PayloadError) in try fields.string(key) }
+        name = try fields.required(SpanFieldName.name.text) { key throws(PayloadError) in try fields.string(key) }
     }
 }
 
+/// The names of the span events' `data` fields (`docs/trace-format.md` §4.1), for their writers and readers.
+enum SpanFieldName {
+    static let durationNanos: StaticString = "duration_ns"
+    static let error: StaticString = "error"
+    static let name: StaticString = "name"
+    static let status: StaticString = "status"
+}
+
 /// A span ends (`span.end`): `status` is `ok` or `error`, with `error` saying why.
-public struct SpanEnd: TraceEventPayload {
+public struct SpanEnd: TraceFieldsPayload {
     public static let kind = EventKind.spanEnd
     public var name: String
     public var status: String?
@@ -34,19 +42,20 @@ public struct SpanEnd: TraceEventPayload {
         self.durationNanos = durationNanos
     }
 
-    public func encoded() -> [String: TraceValue] {
-        var data: [String: TraceValue] = ["name": .string(name)]
-        data.put("status", status)
-        data.put("error", error)
-        data.put("duration_ns", durationNanos)
-        return data
+    /// In ascending order of the names (the order on disk).
+    public func writeFields<Sink: TraceFieldSink>(to sink: inout Sink) {
+        sink.put(SpanFieldName.durationNanos, durationNanos)
+        sink.put(SpanFieldName.error, error)
+        sink.put(SpanFieldName.name, name)
+        sink.put(SpanFieldName.status, status)
     }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
         self.init(
-            name: try fields.required("name") { key throws(PayloadError) in try fields.string(key) },
-            status: try fields.string("status", maxBytes: 256), error: try fields.string("error"),
-            durationNanos: try fields.integer("duration_ns", Int64.self, in: 0...Int64.max))
+            name: try fields.required(SpanFieldName.name.text) { key throws(PayloadError) in try fields.string(key) },
+            status: try fields.string(SpanFieldName.status.text, maxBytes: 256),
+            error: try fields.string(SpanFieldName.error.text),
+            durationNanos: try fields.integer(SpanFieldName.durationNanos.text, Int64.self, in: 0...Int64.max))
     }
 }
 
@@ -84,15 +93,18 @@ public struct LogRecord: TraceEventPayload {
 }
 
 /// A numbered test event (`test.tick`).
-public struct TestTick: TraceEventPayload {
+public struct TestTick: TraceFieldsPayload {
     public static let kind = EventKind.testTick
     public var index: Int64
+    static let indexName: StaticString = "i"
 
     public init(index: Int64) { self.index = index }
 
-    public func encoded() -> [String: TraceValue] { ["i": .int(index)] }
+    public func writeFields<Sink: TraceFieldSink>(to sink: inout Sink) { sink.put(Self.indexName, index) }
 
     public init(decoding fields: PayloadFields) throws(PayloadError) {
-        index = try fields.required("i") { key throws(PayloadError) in try fields.integer(key, Int64.self) }
+        index = try fields.required(Self.indexName.text) { key throws(PayloadError) in
+            try fields.integer(key, Int64.self)
+        }
     }
 }

@@ -27,7 +27,7 @@ extension TraceEvent: Codable {
         spanID = try container.decodeIfPresent(String.self, forKey: .spanID)
         parentSpanID = try container.decodeIfPresent(String.self, forKey: .parentSpanID)
         clock = try container.decode(VectorClock.self, forKey: .clock)
-        data = try container.decodeIfPresent([String: TraceValue].self, forKey: .data) ?? [:]
+        fields = TraceEventFields(try container.decodeIfPresent([String: TraceValue].self, forKey: .data) ?? [:])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,11 +78,55 @@ public enum TraceEventEncoder {
         }
         appendLiteral(",\"vc\":", to: &buffer)
         event.clock.appendJSON(to: &buffer)  // sorted, escaped: the same bytes as `appendString` and digits
-        if !event.data.isEmpty {
-            appendLiteral(",\"data\":", to: &buffer)
-            appendObject(event.data, to: &buffer)
+        switch event.fields.storage {
+        case .dictionary(let data):
+            if !data.isEmpty {
+                appendLiteral(",\"data\":", to: &buffer)
+                appendObject(data, to: &buffer)
+            }
+        case .typed(let payload):
+            appendTypedData(payload, to: &buffer)
         }
         appendLiteral("}\n", to: &buffer)
+    }
+
+    /// `,"data":{…}` written straight from the payload's fields (nothing when it has none): the bytes
+    /// `appendObject` writes for the payload's `encoded()` dictionary, whose keys it sorts the same way.
+    static func appendTypedData(_ payload: some TraceFieldsPayload, to buffer: inout [UInt8]) {
+        var sink = DataBytes()
+        swap(&sink.buffer, &buffer)
+        payload.writeFields(to: &sink)
+        if sink.count > 0 { sink.buffer.append(UInt8(ascii: "}")) }
+        swap(&sink.buffer, &buffer)
+    }
+
+    /// The writer's sink: appends each field to the line as it comes.
+    struct DataBytes: TraceFieldSink {
+        var buffer: [UInt8] = []
+        var count = 0
+
+        @inline(__always)
+        mutating func name(_ name: StaticString) {
+            if count == 0 {
+                TraceEventEncoder.appendLiteral(",\"data\":{\"", to: &buffer)
+            } else {
+                TraceEventEncoder.appendLiteral(",\"", to: &buffer)
+            }
+            count += 1
+            // Field names are declared ASCII identifiers: nothing to escape.
+            name.withUTF8Buffer { buffer.append(contentsOf: $0) }
+            TraceEventEncoder.appendLiteral("\":", to: &buffer)
+        }
+
+        mutating func field(_ name: StaticString, string value: String) {
+            self.name(name)
+            TraceEventEncoder.appendString(value, to: &buffer)
+        }
+
+        mutating func field(_ name: StaticString, integer value: Int64) {
+            self.name(name)
+            TraceEventEncoder.appendInteger(value, to: &buffer)
+        }
     }
 
     @inline(__always)

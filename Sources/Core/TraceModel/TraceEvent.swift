@@ -25,8 +25,20 @@ public struct TraceEvent: Sendable, Equatable {
     public var parentSpanID: String?
     /// The node's full vector clock after this event (`vc`).
     public var clock: VectorClock
-    /// Kind-specific fields (`data`).
-    public var data: [String: TraceValue]
+    /// Kind-specific fields (`data`), as recorded: a dictionary or a typed payload.
+    public var fields: TraceEventFields
+
+    /// Kind-specific fields (`data`). For an event recorded from a typed payload the dictionary is built on read.
+    public var data: [String: TraceValue] {
+        get { fields.dictionary }
+        _modify {
+            var data = fields.dictionary
+            fields = TraceEventFields([:])  // the dictionary stays uniquely referenced while it is mutated
+            defer { fields = TraceEventFields(data) }
+            yield &data
+        }
+        set { fields = TraceEventFields(newValue) }
+    }
 
     public init(
         version: Int = TraceEvent.schemaVersion, wallTimeNanos: Int64, node: String, pid: Int32, sequence: UInt64,
@@ -43,11 +55,37 @@ public struct TraceEvent: Sendable, Equatable {
         self.spanID = spanID
         self.parentSpanID = parentSpanID
         self.clock = clock
-        self.data = data
+        self.fields = TraceEventFields(data)
+    }
+
+    /// An event whose `data` is `fields` (a typed payload is kept as it is, for the writer to encode directly).
+    public init(
+        wallTimeNanos: Int64, node: String, pid: Int32, sequence: UInt64, kind: EventKind, traceID: String?,
+        spanID: String?, parentSpanID: String?, clock: VectorClock, fields: TraceEventFields
+    ) {
+        self.version = TraceEvent.schemaVersion
+        self.wallTimeNanos = wallTimeNanos
+        self.node = node
+        self.pid = pid
+        self.sequence = sequence
+        self.kind = kind
+        self.traceID = traceID
+        self.spanID = spanID
+        self.parentSpanID = parentSpanID
+        self.clock = clock
+        self.fields = fields
     }
 
     /// A short handle for messages: `node#seq`.
     public var handle: String { "\(node)#\(sequence)" }
+
+    /// Equal envelopes and equal `data`, however each side holds its fields.
+    public static func == (lhs: TraceEvent, rhs: TraceEvent) -> Bool {
+        lhs.version == rhs.version && lhs.wallTimeNanos == rhs.wallTimeNanos && lhs.node == rhs.node
+            && lhs.pid == rhs.pid && lhs.sequence == rhs.sequence && lhs.kind == rhs.kind && lhs.traceID == rhs.traceID
+            && lhs.spanID == rhs.spanID && lhs.parentSpanID == rhs.parentSpanID && lhs.clock == rhs.clock
+            && lhs.data == rhs.data
+    }
 }
 
 /// The kind of an event. Open for extension: later layers add their own kinds.

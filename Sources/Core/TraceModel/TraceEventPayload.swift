@@ -13,9 +13,15 @@ public protocol TraceEventPayload: Sendable, Equatable {
     func encoded() -> [String: TraceValue]
     /// Reads the payload from an event's `data`.
     init(decoding fields: PayloadFields) throws(PayloadError)
+    /// The fields as the recorder keeps them: the dictionary of `encoded()`, or (for a `TraceFieldsPayload`) the
+    /// payload itself, which the writer encodes without building the dictionary.
+    var recordedFields: TraceEventFields { get }
 }
 
 extension TraceEventPayload {
+    /// The dictionary of `encoded()`.
+    public var recordedFields: TraceEventFields { TraceEventFields(encoded()) }
+
     /// Reads the payload from `data` (of an event of kind `Self.kind`).
     public init(data: [String: TraceValue]) throws(PayloadError) {
         try self.init(decoding: PayloadFields(data, kind: Self.kind))
@@ -37,14 +43,14 @@ extension TraceEvent {
         return try P(decoding: PayloadFields(data, kind: kind))
     }
 
-    /// An event carrying `payload` (its kind and `data`); the envelope as given.
+    /// An event carrying `payload` (its kind and `data`, kept as `recordedFields`); the envelope as given.
     public init<P: TraceEventPayload>(
         wallTimeNanos: Int64, node: String, pid: Int32, sequence: UInt64, payload: P, traceID: String? = nil,
         spanID: String? = nil, parentSpanID: String? = nil, clock: VectorClock
     ) {
         self.init(
             wallTimeNanos: wallTimeNanos, node: node, pid: pid, sequence: sequence, kind: P.kind, traceID: traceID,
-            spanID: spanID, parentSpanID: parentSpanID, clock: clock, data: payload.encoded())
+            spanID: spanID, parentSpanID: parentSpanID, clock: clock, fields: payload.recordedFields)
     }
 }
 

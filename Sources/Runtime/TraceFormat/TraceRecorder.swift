@@ -124,6 +124,14 @@ public final class TraceRecorder: Sendable {
         _ kind: EventKind, context: TraceContext? = nil, merging remote: VectorClock? = nil,
         data: [String: TraceValue] = [:]
     ) -> VectorClock {
+        record(kind, context: context, merging: remote, fields: TraceEventFields(data))
+    }
+
+    /// Records one event with `fields` (a typed payload is kept as it is and encoded by the writer straight to the
+    /// file's bytes).
+    func record(
+        _ kind: EventKind, context: TraceContext?, merging remote: VectorClock?, fields: TraceEventFields
+    ) -> VectorClock {
         state.withLock { state in
             if let remote { state.clock.merge(remote) }
             state.clock.tick(node)
@@ -135,7 +143,7 @@ public final class TraceRecorder: Sendable {
                 let event = TraceEvent(
                     wallTimeNanos: wallClock(), node: node, pid: pid, sequence: state.sequence, kind: kind,
                     traceID: context?.traceID, spanID: context?.spanID, parentSpanID: context?.parentSpanID,
-                    clock: state.clock, data: data)
+                    clock: state.clock, fields: fields)
                 writer?.append(event)
                 state.observer?(event)
             }

@@ -1,0 +1,42 @@
+extension JSONReader {
+    /// Reads a non-negative integer written without sign, fraction or exponent that fits in `UInt64` (anything
+    /// else is `.unsupported`: the reference decoder decides).
+    public mutating func readUInt64() throws(WireDecodingError) -> UInt64 {
+        let start = position
+        var value: UInt64 = 0
+        while let byte = peek(), byte &- UInt8(ascii: "0") < 10 {
+            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowPlus) = times.addingReportingOverflow(UInt64(byte &- UInt8(ascii: "0")))
+            guard !overflowTimes, !overflowPlus else { throw .unsupported }
+            value = next
+            position += 1
+        }
+        let count = position - start
+        guard count > 0, count == 1 || bytes[start] != UInt8(ascii: "0") else { throw .unsupported }
+        if let byte = peek(), byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e") { throw .unsupported }
+        return value
+    }
+}
+
+extension JSONWriter {
+    /// An unsigned integer value, in decimal (as Foundation writes a `UInt64`).
+    public mutating func uint(_ value: UInt64) {
+        var rest = value
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var position = 20
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            raw(UnsafeBufferPointer(rebasing: buffer[position...]))
+        }
+    }
+
+    /// An unsigned integer member, omitted when nil.
+    public mutating func field(_ name: StaticString, unsigned value: UInt64?) {
+        guard let value else { return }
+        key(name)
+        uint(value)
+    }
+}
