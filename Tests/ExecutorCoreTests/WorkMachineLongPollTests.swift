@@ -47,6 +47,23 @@ struct WorkMachineLongPollTests {
         #expect(machine.slots[0] != .idle)
     }
 
+    @Test func anIdleLeaderKeepsOnlySlotZerosPollOpenAndALeaseWithMoreOrdersWaitingWakesTheParkedSlots() {
+        var machine = WorkMachine(executor: 3, settings: settings)
+        let calls = leases(machine.onLeadershipGained(epoch, now: 0))
+        // Slot 1's held poll ends empty: it parks with no timer and sends nothing.
+        #expect(machine.onLeaseReply(calls[1].0, .empty, now: wait).isEmpty)
+        #expect(machine.slots[1] == .idle)
+        // Slot 0's held poll ends empty: it asks again at once.
+        let again = leases(machine.onLeaseReply(calls[0].0, .empty, now: wait))
+        #expect(again.map(\.1) == [LeaseRequest(executor: 3, epoch: epoch, slot: 0, waitMs: 1_000)])
+        // An order arrives with another waiting behind it: slot 0 takes it and slot 1 leases again.
+        let lease = Lease(
+            id: 1, orderId: "a", executor: 3, epoch: epoch, grantedAtNanos: wait + 5, deadlineNanos: 3 * wait,
+            delivery: 1)
+        let woken = machine.onLeaseReply(again[0].0, .leased(lease, order("a"), depth: 1), now: wait + 5)
+        #expect(leases(woken).map(\.1) == [LeaseRequest(executor: 3, epoch: epoch, slot: 1, waitMs: 1_000)])
+    }
+
     @Test func anEmptyAnswerThatCameAtOnceWaitsOutTheIdleTimerSoAQueueThatNeverHoldsIsNotAskedInALoop() {
         var machine = WorkMachine(executor: 3, settings: settings)
         let calls = leases(machine.onLeadershipGained(epoch, now: 0))

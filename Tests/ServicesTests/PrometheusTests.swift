@@ -4,9 +4,9 @@ import ClusterProtocol
 import Foundation
 import RPC
 import Services
+import TestTimeLimits
 import Testing
 import TraceFormat
-import TestTimeLimits
 
 /// Where Debian's `prometheus` package installs the server (`scripts/bootstrap` installs the package).
 private let prometheusExecutable = "/usr/bin/prometheus"
@@ -57,6 +57,9 @@ struct PrometheusTests {
         // even on a busy machine), so the leader holds a lease when it is paused.
         config.executors.processingMs = 40
         config.executors.executorConcurrency = 1
+        // A paused leader is replaced only after the detector's ceiling (no answer to the probes: a stopped process
+        // still accepts connections); its lease must outlive that for the new leader to revoke it, not find it expired.
+        config.executors.leaseMs = 4_000
         let configPath = root + "/cluster.json"
         try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: configPath))
         let run = try RunDirectory.create(root: root, runID: "prometheus")

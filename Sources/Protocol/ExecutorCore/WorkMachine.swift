@@ -14,8 +14,9 @@ import OrderQueueCore
 /// - While leading epoch `e`, every slot asks for a lease under `e`. A lease is processed, then acknowledged.
 /// - Long polls (`longPollNanos` > 0): every lease request asks the queue to hold it up to `longPollNanos` while
 ///   nothing waits; the queue answers as soon as an order can be leased. An empty answer after at least half that
-///   wait (the queue held it) is followed by the next request at once, so an idle leader costs one call per slot
-///   per wait and a new order is taken as soon as it is stored.
+///   wait (the queue held it) is followed by slot 0's next request at once; the other slots park (no timer) until a
+///   lease reply shows more orders waiting, so an idle leader costs one call per wait and a new order is taken as
+///   soon as it is stored.
 /// - Nothing to lease and the queue did not hold the request (no long polls, or the queue answered at once: an old
 ///   queue, its bound on held polls, its stop): slot 0 asks again after `pollNanos`; the others wait up to
 ///   `idlePolls` polls, or until a slot learns that more orders wait (a lease reply with depth > 0).
@@ -123,7 +124,8 @@ public struct WorkMachine: Sendable {
             slots[slot] = .off
             return [.fenced(by: newer)] + drainProgress()
         case .empty:
-            return heldForItsWait(slot, now: now) ? next(slot, now: now) : idle(slot, now: now)
+            guard heldForItsWait(slot, now: now) else { return idle(slot, now: now) }
+            return slot == 0 ? next(slot, now: now) : park(slot, now: now)
         case .leased(let lease, let order, let depth):
             let held = HeldOrder(lease: lease, order: order, epoch: epoch)
             if draining { return release(slot, held) }
@@ -300,6 +302,18 @@ public struct WorkMachine: Sendable {
         slots[slot] = .idle
         let polls = slot == 0 ? 1 : UInt64(max(1, settings.idlePolls))
         return [.setTimer(.idle(slot: slot), deadline: now &+ settings.pollNanos &* polls)]
+    }
+
+    /// A slot other than 0 whose long poll the queue held for its whole wait: nothing has come for that long, so
+    /// only slot 0 keeps a poll open (an idle leader costs one call per wait, not one per slot). The parked slot has
+    /// no timer: slot 0's next lease that shows more orders waiting wakes it (`wakeIdleSlots`).
+    private mutating func park(_ slot: Int, now: UInt64) -> [WorkDirective] {
+        guard leading != nil, !draining else {
+            slots[slot] = .off
+            return drainProgress()
+        }
+        slots[slot] = .idle
+        return []
     }
 
     /// More orders wait: idle slots other than 0 lease now.
