@@ -4,29 +4,6 @@ import WireJSON
 // (members in declaration order; a required member missing or `null`, or any type mismatch, is left to the
 // reference decoder, which refuses it with its own message). `WireCodecTests` checks them against Foundation.
 
-/// Reads an object's members: `body` gets the index in `names` of each first occurrence of a known key (the
-/// reader at its value, which it must read); other members are skipped.
-func readFields(
-    _ names: [StaticString], _ reader: inout JSONReader,
-    _ body: (Int, inout JSONReader) throws(WireDecodingError) -> Void
-) throws(WireDecodingError) {
-    var seen = SeenFields()
-    var cursor = try reader.beginObject()
-    while let key = try reader.nextKey(&cursor) {
-        guard let field = key.index(in: names), seen.first(field) else {
-            try reader.skipValue()
-            continue
-        }
-        try body(field, &reader)
-    }
-}
-
-/// The value of a required member, or `.unsupported` when it was absent.
-func required<Value>(_ value: Value?) throws(WireDecodingError) -> Value {
-    guard let value else { throw .unsupported }
-    return value
-}
-
 extension OrderEnvelope: WireCodable {
     public func encode(into writer: inout JSONWriter) {
         writer.beginObject()

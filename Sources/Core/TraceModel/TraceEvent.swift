@@ -45,17 +45,10 @@ public struct TraceEvent: Sendable, Equatable {
         kind: EventKind, traceID: String? = nil, spanID: String? = nil, parentSpanID: String? = nil,
         clock: VectorClock, data: [String: TraceValue] = [:]
     ) {
+        self.init(
+            wallTimeNanos: wallTimeNanos, node: node, pid: pid, sequence: sequence, kind: kind, traceID: traceID,
+            spanID: spanID, parentSpanID: parentSpanID, clock: clock, fields: TraceEventFields(data))
         self.version = version
-        self.wallTimeNanos = wallTimeNanos
-        self.node = node
-        self.pid = pid
-        self.sequence = sequence
-        self.kind = kind
-        self.traceID = traceID
-        self.spanID = spanID
-        self.parentSpanID = parentSpanID
-        self.clock = clock
-        self.fields = TraceEventFields(data)
     }
 
     /// An event whose `data` is `fields` (a typed payload is kept as it is, for the writer to encode directly).

@@ -176,10 +176,16 @@ public struct JSONReader {
             value = next
             position += 1
         }
+        try checkIntegerEnd(digitsFrom: start)
+        return value
+    }
+
+    /// After the digits of an integer that began at `start`: refuses none, a leading zero, a fraction and an exponent
+    /// (all `.unsupported`: the reference decoder decides).
+    func checkIntegerEnd(digitsFrom start: Int) throws(WireDecodingError) {
         let count = position - start
         guard count > 0, count == 1 || bytes[start] != UInt8(ascii: "0") else { throw .unsupported }
         if let byte = peek(), byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e") { throw .unsupported }
-        return value
     }
 
     /// Reads a number as the nearest finite `Double`.

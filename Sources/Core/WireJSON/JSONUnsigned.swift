@@ -11,9 +11,7 @@ extension JSONReader {
             value = next
             position += 1
         }
-        let count = position - start
-        guard count > 0, count == 1 || bytes[start] != UInt8(ascii: "0") else { throw .unsupported }
-        if let byte = peek(), byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e") { throw .unsupported }
+        try checkIntegerEnd(digitsFrom: start)
         return value
     }
 }

@@ -173,53 +173,51 @@ extension PipelineRun {
 
     /// A call's deadline passed: the client records the failure (unless the reply came first).
     func expire(_ msg: String) {
-        guard let call = pending[msg] else { return }
-        if let id = ElectionID.of(call.node), let executor = executors[id] {
-            guard executor.up, executor.incarnation == call.incarnation else {
-                pending[msg] = nil
-                return
-            }
-            if let until = executor.pausedUntil, until > scheduler.now {
-                // The process was stopped: its timeout runs out after it resumes.
-                scheduler.schedule(.deadline(msg: msg), at: until &+ Self.bullyDeadline)
-                return
-            }
+        // A stopped caller's timeout runs out after it resumes.
+        guard let call = failingCall(msg, whenResumed: { .deadline(msg: msg) }, after: Self.bullyDeadline) else {
+            return
         }
-        pending[msg] = nil
-        record(
-            call.node,
-            RPCFailure(
-                msg: msg, peer: call.peer, method: call.method, status: "deadline_exceeded",
-                error: "\(call.method) to \(call.peer): deadline exceeded",
-                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)))
+        recordFailure(of: call, msg, status: "deadline_exceeded", reason: "deadline exceeded")
         outcome(call, nil)
     }
 
     /// The server refused the connection of call `msg` (its process is gone): the client fails at once.
     func refuse(_ msg: String) {
-        guard let call = pending[msg] else { return }
-        if let id = ElectionID.of(call.node), let executor = executors[id] {
-            guard executor.up, executor.incarnation == call.incarnation else {
-                pending[msg] = nil
-                return
-            }
-            if let until = executor.pausedUntil, until > scheduler.now {
-                scheduler.schedule(.refused(msg: msg), at: until)
-                return
-            }
-        }
-        pending[msg] = nil
-        record(
-            call.node,
-            RPCFailure(
-                msg: msg, peer: call.peer, method: call.method, status: "unavailable",
-                error: "\(call.method) to \(call.peer): connection refused",
-                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)))
+        guard let call = failingCall(msg, whenResumed: { .refused(msg: msg) }, after: 0) else { return }
+        recordFailure(of: call, msg, status: "unavailable", reason: "connection refused")
         outcome(call, nil, refused: true)
     }
 
-    /// Feeds a call's outcome (nil: failed; `refused`: the connection was refused) to whoever waits for it: the
-    /// first reply of any copy, or the failure of the last copy.
+    /// Call `msg`, taken out of `pending`, when its caller can see it fail now; nil when there is no such call, when
+    /// the caller's process is gone (the call is dropped), or when it is stopped (the failure is scheduled again for
+    /// `delay` after it resumes).
+    private func failingCall(
+        _ msg: String, whenResumed event: () -> SimAction, after delay: UInt64
+    ) -> PendingCall? {
+        guard let call = pending[msg] else { return nil }
+        if let id = ElectionID.of(call.node), let executor = executors[id] {
+            guard executor.up, executor.incarnation == call.incarnation else {
+                pending[msg] = nil
+                return nil
+            }
+            if let until = executor.pausedUntil, until > scheduler.now {
+                scheduler.schedule(event(), at: until &+ delay)
+                return nil
+            }
+        }
+        pending[msg] = nil
+        return call
+    }
+
+    private func recordFailure(of call: PendingCall, _ msg: String, status: String, reason: String) {
+        record(
+            call.node,
+            RPCFailure(
+                msg: msg, peer: call.peer, method: call.method, status: status,
+                error: "\(call.method) to \(call.peer): \(reason)",
+                durationNanos: Int64(clamping: scheduler.now &- call.sentAt)))
+    }
+
     private func outcome(_ call: PendingCall, _ payload: ReplyPayload?, refused: Bool = false) {
         copies[call.logical, default: 1] -= 1
         let last = copies[call.logical]! <= 0

@@ -60,10 +60,10 @@ extension BullyMessage: WireCodable {
             guard found == nil else { throw .unsupported }
             var epoch: Epoch?
             let label: StaticString = index < 2 ? "known" : "_0"
-            try readWireFields([label], &reader) { _, reader throws(WireDecodingError) in
+            try readFields([label], &reader) { _, reader throws(WireDecodingError) in
                 epoch = try Epoch(wire: &reader)
             }
-            found = (index, try requiredWire(epoch))
+            found = (index, try required(epoch))
         }
         guard let found else { throw .unsupported }
         switch found.index {
@@ -86,9 +86,9 @@ extension BullyEnvelope: WireCodable {
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var from: Int?
         var message: BullyMessage?
-        try readWireFields(["from", "message"], &reader) { field, reader throws(WireDecodingError) in
+        try readFields(["from", "message"], &reader) { field, reader throws(WireDecodingError) in
             if field == 0 { from = try reader.readInt() } else { message = try BullyMessage(wire: &reader) }
         }
-        self.init(from: try requiredWire(from), message: try requiredWire(message))
+        self.init(from: try required(from), message: try required(message))
     }
 }

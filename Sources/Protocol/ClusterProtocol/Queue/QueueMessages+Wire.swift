@@ -8,29 +8,6 @@ import WireJSON
 // left to the reference decoder, which refuses it with its own message). `QueueWireCodecTests` checks them against
 // Foundation.
 
-/// Reads an object's members: `body` gets the index in `names` of each first occurrence of a known key (the reader
-/// at its value, which it must read); other members are skipped.
-func readWireFields(
-    _ names: [StaticString], _ reader: inout JSONReader,
-    _ body: (Int, inout JSONReader) throws(WireDecodingError) -> Void
-) throws(WireDecodingError) {
-    var seen = SeenFields()
-    var cursor = try reader.beginObject()
-    while let key = try reader.nextKey(&cursor) {
-        guard let field = key.index(in: names), seen.first(field) else {
-            try reader.skipValue()
-            continue
-        }
-        try body(field, &reader)
-    }
-}
-
-/// The value of a required member, or `.unsupported` when it was absent.
-func requiredWire<Value>(_ value: Value?) throws(WireDecodingError) -> Value {
-    guard let value else { throw .unsupported }
-    return value
-}
-
 extension Epoch: WireCodable {
     public func encode(into writer: inout JSONWriter) {
         writer.beginObject()
@@ -42,10 +19,10 @@ extension Epoch: WireCodable {
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var term: UInt64?
         var leader: Int?
-        try readWireFields(["term", "leader"], &reader) { field, reader throws(WireDecodingError) in
+        try readFields(["term", "leader"], &reader) { field, reader throws(WireDecodingError) in
             if field == 0 { term = try reader.readUInt64() } else { leader = try reader.readInt() }
         }
-        self.init(term: try requiredWire(term), leader: try requiredWire(leader))
+        self.init(term: try required(term), leader: try required(leader))
     }
 }
 
@@ -65,7 +42,7 @@ extension Commit: WireCodable {
         var epoch: Epoch?
         var leaseID: UInt64?
         let names: [StaticString] = ["orderId", "executor", "epoch", "leaseID"]
-        try readWireFields(names, &reader) { field, reader throws(WireDecodingError) in
+        try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             switch field {
             case 0: orderId = try reader.readString()
             case 1: executor = try reader.readInt()
@@ -74,8 +51,8 @@ extension Commit: WireCodable {
             }
         }
         self.init(
-            orderId: try requiredWire(orderId), executor: try requiredWire(executor), epoch: try requiredWire(epoch),
-            leaseID: try requiredWire(leaseID))
+            orderId: try required(orderId), executor: try required(executor), epoch: try required(epoch),
+            leaseID: try required(leaseID))
     }
 }
 
@@ -90,13 +67,13 @@ extension OrderPriority: WireCodable {
 
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var values: [Int?] = [nil, nil, nil]
-        try readWireFields(["shippingWeight", "countryRank", "sizeBonus"], &reader) {
+        try readFields(["shippingWeight", "countryRank", "sizeBonus"], &reader) {
             field, reader throws(WireDecodingError) in
             values[field] = try reader.readInt()
         }
         self.init(
-            shippingWeight: try requiredWire(values[0]), countryRank: try requiredWire(values[1]),
-            sizeBonus: try requiredWire(values[2]))
+            shippingWeight: try required(values[0]), countryRank: try required(values[1]),
+            sizeBonus: try required(values[2]))
     }
 }
 
@@ -123,7 +100,7 @@ extension Lease: WireCodable {
         let names: [StaticString] = [
             "id", "orderId", "executor", "epoch", "grantedAtNanos", "deadlineNanos", "delivery", "slot",
         ]
-        try readWireFields(names, &reader) { field, reader throws(WireDecodingError) in
+        try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             switch field {
             case 0: unsigned[0] = try reader.readUInt64()
             case 1: orderId = try reader.readString()
@@ -136,10 +113,10 @@ extension Lease: WireCodable {
             }
         }
         self.init(
-            id: try requiredWire(unsigned[0]), orderId: try requiredWire(orderId),
-            executor: try requiredWire(integers[0]),
-            epoch: try requiredWire(epoch), grantedAtNanos: try requiredWire(unsigned[1]),
-            deadlineNanos: try requiredWire(unsigned[2]), delivery: try requiredWire(integers[1]),
+            id: try required(unsigned[0]), orderId: try required(orderId),
+            executor: try required(integers[0]),
+            epoch: try required(epoch), grantedAtNanos: try required(unsigned[1]),
+            deadlineNanos: try required(unsigned[2]), delivery: try required(integers[1]),
             slot: integers[2] ?? 0)
     }
 }
@@ -163,7 +140,7 @@ extension QueuedOrder: WireCodable {
         var enqueuedAt: Int?
         var ticket: OrderTicket?
         let names: [StaticString] = ["orderId", "priority", "enqueueSequence", "enqueuedAtNanos", "ticket"]
-        try readWireFields(names, &reader) { field, reader throws(WireDecodingError) in
+        try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             switch field {
             case 0: orderId = try reader.readString()
             case 1: priority = try OrderPriority(wire: &reader)
@@ -173,9 +150,9 @@ extension QueuedOrder: WireCodable {
             }
         }
         self.init(
-            orderId: try requiredWire(orderId), priority: try requiredWire(priority),
-            enqueueSequence: try requiredWire(sequence), enqueuedAtNanos: Int64(try requiredWire(enqueuedAt)),
-            ticket: try requiredWire(ticket))
+            orderId: try required(orderId), priority: try required(priority),
+            enqueueSequence: try required(sequence), enqueuedAtNanos: Int64(try required(enqueuedAt)),
+            ticket: try required(ticket))
     }
 }
 
@@ -195,7 +172,7 @@ extension LeaseRequest: WireCodable {
         var epoch: Epoch?
         var slot: Int?
         var waitMs: Int?
-        try readWireFields(["executor", "epoch", "slot", "waitMs"], &reader) {
+        try readFields(["executor", "epoch", "slot", "waitMs"], &reader) {
             field, reader throws(WireDecodingError) in
             switch field {
             case 0: executor = try reader.readInt()
@@ -204,7 +181,7 @@ extension LeaseRequest: WireCodable {
             default: waitMs = try reader.readOptionalInt()
             }
         }
-        self.init(executor: try requiredWire(executor), epoch: try requiredWire(epoch), slot: slot ?? 0, waitMs: waitMs)
+        self.init(executor: try required(executor), epoch: try required(epoch), slot: slot ?? 0, waitMs: waitMs)
     }
 }
 
@@ -224,7 +201,7 @@ extension AckRequest: WireCodable {
         var epoch: Epoch?
         var leaseId: UInt64?
         let names: [StaticString] = ["orderId", "executor", "epoch", "leaseId"]
-        try readWireFields(names, &reader) { field, reader throws(WireDecodingError) in
+        try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             switch field {
             case 0: orderId = try reader.readString()
             case 1: executor = try reader.readInt()
@@ -233,7 +210,7 @@ extension AckRequest: WireCodable {
             }
         }
         self.init(
-            orderId: try requiredWire(orderId), executor: try requiredWire(executor), epoch: try requiredWire(epoch),
-            leaseId: try requiredWire(leaseId))
+            orderId: try required(orderId), executor: try required(executor), epoch: try required(epoch),
+            leaseId: try required(leaseId))
     }
 }

@@ -37,7 +37,7 @@ extension LeaseReply: WireCodable {
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var offsets: [Int?] = [nil, nil, nil, nil, nil, nil]
         let names: [StaticString] = ["outcome", "lease", "order", "renewed", "depth", "fencedBy"]
-        try readWireFields(names, &reader) { field, reader throws(WireDecodingError) in
+        try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             offsets[field] = reader.position
             try reader.skipValue()
         }
@@ -87,7 +87,7 @@ extension AckReply: WireCodable {
     /// Like `LeaseReply`'s: only the members of the outcome are read.
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var offsets: [Int?] = [nil, nil, nil]
-        try readWireFields(["outcome", "commit", "fencedBy"], &reader) { field, reader throws(WireDecodingError) in
+        try readFields(["outcome", "commit", "fencedBy"], &reader) { field, reader throws(WireDecodingError) in
             offsets[field] = reader.position
             try reader.skipValue()
         }
