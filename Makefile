@@ -63,6 +63,7 @@ bench: bootstrap
 	$(RELEASE_BIN)/bookstore-bench rpc
 	$(RELEASE_BIN)/bookstore-bench checkout
 	$(RELEASE_BIN)/bookstore-bench failover --kills 10
+	$(RELEASE_BIN)/bookstore-bench idle --seconds 10
 	$(RELEASE_BIN)/bookstore-bench analyzer
 	$(RELEASE_BIN)/bookstore-bench durability
 	$(RELEASE_BIN)/bookstore-bench handlers
