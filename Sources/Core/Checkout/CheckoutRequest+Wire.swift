@@ -37,16 +37,11 @@ extension CheckoutRequest: WireCodable {
     }
 
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
-        self.init()
-        var seen = SeenFields()
-        var cursor = try reader.beginObject()
-        while let key = try reader.nextKey(&cursor) {
-            guard let field = key.index(in: Self.names), seen.first(field) else {
-                try reader.skipValue()
-                continue
-            }
-            try read(field, from: &reader)
+        var request = CheckoutRequest()
+        try readFields(Self.names, &reader) { field, reader throws(WireDecodingError) in
+            try request.read(field, from: &reader)
         }
+        self = request
     }
 
     private mutating func read(_ field: Int, from reader: inout JSONReader) throws(WireDecodingError) {
@@ -79,13 +74,7 @@ private func readStringFields(
     _ names: [StaticString], _ reader: inout JSONReader
 ) throws(WireDecodingError) -> [String?] {
     var values = [String?](repeating: nil, count: names.count)
-    var seen = SeenFields()
-    var cursor = try reader.beginObject()
-    while let key = try reader.nextKey(&cursor) {
-        guard let field = key.index(in: names), seen.first(field) else {
-            try reader.skipValue()
-            continue
-        }
+    try readFields(names, &reader) { field, reader throws(WireDecodingError) in
         values[field] = try reader.readOptionalString()
     }
     return values
@@ -175,17 +164,11 @@ extension CheckoutRequest.Item: WireCodable {
     }
 
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
-        self.init()
-        var seen = SeenFields()
-        var cursor = try reader.beginObject()
-        while let key = try reader.nextKey(&cursor) {
-            if key == "name", seen.first(0) {
-                name = try reader.readOptionalString()
-            } else if key == "quantity", seen.first(1) {
-                quantity = try reader.readOptionalInt()
-            } else {
-                try reader.skipValue()
-            }
+        var name: String?
+        var quantity: Int?
+        try readFields(["name", "quantity"], &reader) { field, reader throws(WireDecodingError) in
+            if field == 0 { name = try reader.readOptionalString() } else { quantity = try reader.readOptionalInt() }
         }
+        self.init(name: name, quantity: quantity)
     }
 }

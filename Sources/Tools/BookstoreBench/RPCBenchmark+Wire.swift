@@ -15,18 +15,8 @@ extension AddParams: WireCodable {
     init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var numbers: [Int?] = [nil, nil]
         var note: String?
-        var seen = SeenFields()
-        var cursor = try reader.beginObject()
-        while let key = try reader.nextKey(&cursor) {
-            if key == "a", seen.first(0) {
-                numbers[0] = try reader.readInt()
-            } else if key == "b", seen.first(1) {
-                numbers[1] = try reader.readInt()
-            } else if key == "note", seen.first(2) {
-                note = try reader.readString()
-            } else {
-                try reader.skipValue()
-            }
+        try readFields(["a", "b", "note"], &reader) { field, reader throws(WireDecodingError) in
+            if field < 2 { numbers[field] = try reader.readInt() } else { note = try reader.readString() }
         }
         guard let a = numbers[0], let b = numbers[1], let note else { throw .unsupported }
         self.init(a: a, b: b, note: note)
@@ -44,16 +34,8 @@ extension Sum: WireCodable {
     init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var sum: Int?
         var note: String?
-        var seen = SeenFields()
-        var cursor = try reader.beginObject()
-        while let key = try reader.nextKey(&cursor) {
-            if key == "sum", seen.first(0) {
-                sum = try reader.readInt()
-            } else if key == "note", seen.first(1) {
-                note = try reader.readString()
-            } else {
-                try reader.skipValue()
-            }
+        try readFields(["sum", "note"], &reader) { field, reader throws(WireDecodingError) in
+            if field == 0 { sum = try reader.readInt() } else { note = try reader.readString() }
         }
         guard let sum, let note else { throw .unsupported }
         self.init(sum: sum, note: note)
