@@ -99,7 +99,7 @@ let package = Package(
         runtime(
             "Cluster",
             [
-                "RPC", "TraceFormat", "Checkout", "Services", "Election", "ClusterProtocol", "SeededRandom",
+                "RPC", "TraceFormat", "Checkout", "Services", "Election", "ClusterProtocol", "SeededRandom", "WireJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),

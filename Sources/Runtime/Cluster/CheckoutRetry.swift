@@ -1,5 +1,6 @@
 import Foundation
 import RPC
+import WireJSON
 
 /// How the load generator sends one checkout: with an `Idempotency-Key`, and again with the same key after a
 /// 503 (a service or the queue down, the queue full, the orchestrator stopping), a 409 that asks to retry (the
@@ -77,7 +78,7 @@ public struct CheckoutRetry: Sendable {
     /// Reads a checkout response: 200 is final (approved or rejected); 503 and a 409 with `Retry-After` ask for a
     /// retry; anything else is a final failure.
     public static func classify(status: Int, headers: [(String, String)], body: Data) -> Answer {
-        if status == 200, let reply = try? JSONDecoder().decode(Reply.self, from: body) {
+        if status == 200, let reply = Reply.decode(body) {
             let approved = reply.status == "Order Approved"
             return Answer(outcome: approved ? "approved" : "rejected", orderID: reply.orderId, retryable: false)
         }
@@ -85,9 +86,33 @@ public struct CheckoutRetry: Sendable {
         return Answer(outcome: "http_\(status)", orderID: nil, retryable: status == 503 || (status == 409 && asksLater))
     }
 
-    /// The fields of an `OrderStatusResponse` the load generator reads.
-    private struct Reply: Decodable {
+    /// The fields of an `OrderStatusResponse` the load generator reads (the others are skipped).
+    struct Reply: Decodable, WireDecodable, Equatable {
         var orderId: String
         var status: String
+
+        init(orderId: String, status: String) {
+            self.orderId = orderId
+            self.status = status
+        }
+
+        init(wire reader: inout JSONReader) throws(WireDecodingError) {
+            var (orderId, status): (String?, String?)
+            try readFields(["orderId", "status"], &reader) { (field, reader) throws(WireDecodingError) in
+                if field == 0 { orderId = try reader.readString() } else { status = try reader.readString() }
+            }
+            self.init(orderId: try required(orderId), status: try required(status))
+        }
+
+        /// The byte-level reader, and Foundation's for anything it leaves (escapes, other spellings); nil when
+        /// neither reads the body.
+        static func decode(_ body: Data) -> Reply? {
+            let fast = body.withUnsafeBytes { Reply.decode(wire: $0) }
+            switch fast {
+            case .decoded(let reply): return reply
+            case .fallback: return try? JSONDecoder().decode(Reply.self, from: body)
+            case .refused: return nil
+            }
+        }
     }
 }

@@ -88,7 +88,7 @@ public struct LoadGenerator: Sendable {
                 var generator = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
                 let kind = mix.kind(using: &generator)
                 let order = mix.order(kind, year: year, using: &generator)
-                let body = (try? JSONEncoder().encode(order)) ?? Data()
+                let body = Self.encode(order)
                 var intended = schedule?.intendedTime(of: index, start: start)
                 if let due = intended { Self.sleep(until: due) }
                 let sentAt = MonotonicClock.nanos()
@@ -104,6 +104,13 @@ public struct LoadGenerator: Sendable {
         let seconds = Double(MonotonicClock.nanos() &- start) / 1e9
         return Report(
             schedule: schedule, orders: total, concurrency: concurrency, seconds: seconds, counts: tally.merged())
+    }
+
+    /// The order's JSON: the byte-level encoder (what `JSONEncoder` writes, byte for byte), Foundation's when it
+    /// cannot write the value.
+    static func encode(_ order: CheckoutRequest) -> Data {
+        if let bytes = order.wireJSON { return Data(bytes) }
+        return (try? JSONEncoder().encode(order)) ?? Data()
     }
 
     /// Blocks the thread until the monotonic clock reads `nanos` (at once if it has passed).
