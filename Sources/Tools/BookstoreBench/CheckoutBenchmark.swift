@@ -49,6 +49,8 @@ struct CheckoutBenchmark: ParsableCommand {
         var cpu = CPUBudget()
         var idle: CPUBudget.Column?
         var loadAverage: String?
+        /// Issue 15's aims judged on this run (`CheckoutAims`).
+        var aims: [CheckoutAims.Verdict] = []
     }
 
     func validate() throws {
@@ -105,6 +107,7 @@ struct CheckoutBenchmark: ParsableCommand {
                 results.cpu.columns.append(column)
             }
         }
+        results.aims = CheckoutAims.verdicts(results, most: most)
         results.loadAverage = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
             .split(separator: " ").prefix(3).joined(separator: " ")
         switch format {

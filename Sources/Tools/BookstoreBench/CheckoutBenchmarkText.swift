@@ -62,6 +62,10 @@ enum CheckoutBenchmarkText {
                     idle.wallSeconds))
             lines += CPUBudget.idleText(idle)
         }
+        if !results.aims.isEmpty {
+            lines.append("")
+            lines += CheckoutAims.lines(results.aims)
+        }
         if let load = results.loadAverage {
             lines.append("")
             lines.append("load average at the end: \(load) (the machine is shared: figures move with it)")

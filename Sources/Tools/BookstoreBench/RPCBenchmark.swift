@@ -153,6 +153,13 @@ struct RPCBenchmark: ParsableCommand {
                 print("tracing cost with \(count) thread(s): \(String(format: "%.1f", cost))% of throughput")
             }
         }
+        // Issue 15's aim for this layer, judged on this run.
+        if let on = all.first(where: { $0.threads == 8 && $0.scenario == "JSON-RPC, tracing on" }) {
+            let met = on.callsPerSecond >= 20_000
+            print(
+                "aim (issue 15): JSON-RPC ≥ 20,000 calls/s with 8 threads, tracing on: \(Int(on.callsPerSecond))/s, "
+                    + (met ? "met" : String(format: "not met (%.2f× short)", 20_000 / max(1, on.callsPerSecond))))
+        }
         if traceEvents > 0 {
             print(
                 "trace output: \(traceEvents) events, \(traceBytes) compressed bytes (\(traceBytes / max(1, traceEvents)) B/event)"
