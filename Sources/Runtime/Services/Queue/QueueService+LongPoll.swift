@@ -33,7 +33,9 @@ extension QueueService {
             let reply = try leaseOnce(request, context: context)
             let now = MonotonicClock.nanos()
             guard case .empty = reply, now < until else { return counted(reply, held: held) }
-            switch waiters.hold(executor: request.executor, slot: request.slot, epoch: request.epoch, ticket: ticket) {
+            let hold = waiters.hold(
+                executor: request.executor, slot: request.slot, epoch: request.epoch, context: context, ticket: ticket)
+            switch hold {
             case .changed:
                 continue
             case .full:
@@ -46,6 +48,11 @@ extension QueueService {
                 switch waiters.wait(waiter, nanos: min(until, leaseDeadline(after: now) ?? until) &- now) {
                 case .retry, .timeout: continue
                 case .superseded, .stopping: return counted(reply, held: held)
+                case .granted(let granted, let durable):
+                    // An enqueue leased its order to this request (`grantHeld`). Unless woken once that was
+                    // durable, a look through the log (which holds the grant's records from then on) waits for it.
+                    if !durable { _ = try mutate(context: context) { _, _ in } }
+                    return counted(granted, held: held)
                 }
             }
         }
@@ -61,9 +68,7 @@ extension QueueService {
     }
 
     private func counted(_ reply: LeaseReply, held: Bool) -> LeaseReply {
-        if held {
-            metrics.counter("queue_lease_holds_total", [("outcome", reply.outcome.rawValue)]).increment()
-        }
+        if held { leaseHolds.increment(reply.outcome.rawValue) }
         return reply
     }
 
