@@ -70,7 +70,11 @@ public final class QueueStore: @unchecked Sendable {
     private let lockDescriptor: Int32
     // Owned by the committer thread.
     private var descriptor: Int32
-    private var generation: UInt64
+    private var generation: UInt64 {
+        didSet { segmentPath = layout.segment(generation) }
+    }
+    /// The open segment's path (built once per segment: the committer names it in every write and sync).
+    private var segmentPath: String
 
     /// Room reserved per record when encoding an append (an order's `enqueued` record with its ticket is
     /// about this long; a longer one grows the buffer).
@@ -100,6 +104,7 @@ public final class QueueStore: @unchecked Sendable {
         self.layout = layout
         self.descriptor = descriptor
         self.generation = generation
+        self.segmentPath = layout.segment(generation)
         self.sinceSnapshot = sinceSnapshot
     }
 
@@ -331,20 +336,20 @@ public final class QueueStore: @unchecked Sendable {
                 records += count
                 bytes += data.count
             case .snapshot(let queue):
-                try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
+                try FileIO.writeAll(descriptor, pending, path: segmentPath)
                 pending.removeAll()
                 try writeSnapshot(of: queue)
             }
         }
         guard !pending.isEmpty || batch.contains(where: \.isSnapshot) else { return (0, 0) }  // effects only
-        try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
-        try FileIO.sync(descriptor, path: layout.segment(generation))
+        try FileIO.writeAll(descriptor, pending, path: segmentPath)
+        try FileIO.sync(descriptor, path: segmentPath)
         return (records, bytes)
     }
 
     /// Ends the current segment, starts the next, and writes snapshot `next` (the state before it).
     private func writeSnapshot(of queue: LeasedOrderQueue) throws {
-        let old = layout.segment(generation)
+        let old = segmentPath
         try FileIO.sync(descriptor, path: old)
         let next = generation + 1
         let fresh = try FileIO.openAppend(layout.segment(next))
