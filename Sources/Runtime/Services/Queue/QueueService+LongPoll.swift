@@ -30,7 +30,7 @@ extension QueueService {
         var held = false
         while true {
             let ticket = waiters.ticket()
-            let reply = try leaseOnce(request, context: context)
+            let (reply, nextDeadline) = try look(request, context: context)
             let now = MonotonicClock.nanos()
             guard case .empty = reply, now < until else { return counted(reply, held: held) }
             let hold = waiters.hold(
@@ -45,7 +45,10 @@ extension QueueService {
                 return counted(reply, held: held)
             case .held(let waiter):
                 held = true
-                switch waiters.wait(waiter, nanos: min(until, leaseDeadline(after: now) ?? until) &- now) {
+                // Until the earliest lease deadline too (plus 1 ms): an expired lease gives its order back to the next
+                // look. The queue's clock may be another than the real one (tests): the same distance on the real one.
+                let deadline = nextDeadline.map { now &+ $0 &+ 1_000_000 } ?? until
+                switch waiters.wait(waiter, nanos: min(until, deadline) &- now) {
                 case .retry, .timeout: continue
                 case .superseded, .stopping: return counted(reply, held: held)
                 case .granted(let granted, let durable):
@@ -56,15 +59,6 @@ extension QueueService {
                 }
             }
         }
-    }
-
-    /// The earliest lease deadline at or after `now` on the real clock (an expired lease gives its order back to
-    /// the next look), or nil when there is none.
-    private func leaseDeadline(after now: UInt64) -> UInt64? {
-        let queueNow = monotonic()
-        guard let deadline = state.withLock({ $0.nextDeadline }) else { return nil }
-        // The queue's clock may be another than the real one (tests): wait the same distance on the real one.
-        return now &+ (deadline > queueNow ? deadline - queueNow : 0) &+ 1_000_000
     }
 
     private func counted(_ reply: LeaseReply, held: Bool) -> LeaseReply {

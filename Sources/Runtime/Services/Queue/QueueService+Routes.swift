@@ -56,11 +56,19 @@ extension QueueService {
 
     /// One look at the queue for `request` (validated): a lease, `empty` or `fenced`, through the write-ahead log.
     func leaseOnce(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
+        try look(request, context: context).reply
+    }
+
+    /// `leaseOnce`, with how long after the look the earliest lease deadline comes (nanoseconds on the queue's
+    /// clock; nil without leases), read under the same lock.
+    func look(_ request: LeaseRequest, context: RequestContext) throws -> (reply: LeaseReply, nextDeadline: UInt64?) {
         let now = monotonic()
-        let (outcome, depth, _) = try mutate(context: context) { queue, trace in
-            dequeue(request, from: &queue, now: now, trace: &trace, in: context)
+        let ((outcome, deadline), depth, _) = try mutate(context: context) {
+            queue, trace -> (LeasedOrderQueue.DequeueOutcome, UInt64?) in
+            let outcome = dequeue(request, from: &queue, now: now, trace: &trace, in: context)
+            return (outcome, queue.nextDeadline.map { $0 > now ? $0 - now : 0 })
         }
-        return LeaseReply(outcome, depth: depth)
+        return (LeaseReply(outcome, depth: depth), deadline)
     }
 
     /// Leases the order an enqueue just stored to the oldest held lease requests, under the queue's lock and in
