@@ -128,6 +128,56 @@ struct QueueDurabilityTests {
         #expect(released.count == 1 && released.first?.payload(QueueLeaseReleased.self)?.end.order == "a")
     }
 
+    @Test func anOrderStoredWhileALeaseIsHeldIsLeasedInTheSameLogBatchAndTracedInTheLeaseRequest() throws {
+        let data = temporaryPath("queue-data")
+        let traces = temporaryPath("queue-traces")
+        defer { for path in [data, traces] { try? FileManager.default.removeItem(atPath: path) } }
+        let running = try Running(data: data, traces: traces)
+        let client = running.client
+        let epoch = epoch
+        let answered = DispatchSemaphore(value: 0)
+        let answer = LockedBox<Result<LeaseReply, any Error>>()
+        Thread.detachNewThread {
+            answer.set(
+                Result {
+                    try client.call(
+                        QueueRPC.lease, LeaseRequest(executor: 2, epoch: epoch, waitMs: 5_000),
+                        deadline: .seconds(10))
+                })
+            answered.signal()
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while running.queue.heldLeaseRequests == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+        #expect(running.queue.heldLeaseRequests == 1)
+        let before = try #require(running.queue.logStatistics)
+        _ = try running.client.call(QueueRPC.enqueue, ticket("a"))
+        #expect(answered.wait(timeout: .now() + 5) == .success)
+        let reply = try #require(answer.value).get()
+        let lease = try lease(of: reply)
+        #expect(lease.orderId == "a" && lease.epoch == epoch && reply.outcome == .leased)
+        let after = try #require(running.queue.logStatistics)
+        #expect(after.records - before.records == 2, "the order and its lease")
+        #expect(after.batches - before.batches == 1, "one batch, one fsync, for the order and its lease")
+        running.stop()
+        // The lease is recorded in the lease request's trace (the executor's call), after the order's enqueue.
+        let events = try readRun(traces)["queue", default: []]
+        let enqueued = try #require(events.firstIndex { $0.kind == .queueEnqueue })
+        let leased = try #require(events.firstIndex { $0.kind == .queueLease })
+        #expect(enqueued < leased)
+        #expect(events[leased].traceID != events[enqueued].traceID, "the lease is traced in its own request")
+        // After a restart the order waits again (leases of the old process are revoked): it was logged.
+        let restarted = try Running(data: data, traces: traces)
+        defer { restarted.stop() }
+        #expect(restarted.queue.depth == 1)
+    }
+
+    final class LockedBox<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: T?
+        func set(_ value: T) { lock.withLock { stored = value } }
+        var value: T? { lock.withLock { stored } }
+    }
+
     /// Nothing a configured executor could not send reaches the queue's state, and nothing traps.
     @Test func unknownExecutorsForeignLeadersAndAbsurdTermsAreRefused() throws {
         let data = temporaryPath("queue-data")

@@ -233,7 +233,7 @@ public struct LeasedOrderQueue: Sendable {
     }
 
     /// The earliest lease deadline (for the shell's timer).
-    public var nextDeadline: UInt64? { leases.values.map(\.lease.deadlineNanos).min() }
+    public var nextDeadline: UInt64? { leases.values.lazy.map(\.lease.deadlineNanos).min() }
 
     /// A newer epoch: leases of older epochs are revoked and their orders go back to the queue.
     private mutating func advance(to epoch: Epoch) -> [Event] {

@@ -40,6 +40,11 @@ struct ByteWriter {
     mutating func uint32(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
+
+    /// Overwrites the four bytes at `offset` (written before) with `value`, little-endian.
+    mutating func put(_ value: UInt32, at offset: Int) {
+        for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> UInt32(8 * index)) }
+    }
 }
 
 /// Why bytes could not be decoded.

@@ -15,15 +15,20 @@ public enum Framing {
         }
     }
 
-    /// Appends `record` framed to `bytes`.
+    /// Appends `record` framed to `bytes`: the payload is encoded in place after a header that is filled in
+    /// afterwards, so a record costs no buffer of its own.
     public static func append(_ record: QueueRecord, to bytes: inout [UInt8]) {
         var writer = ByteWriter()
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        let start = writer.bytes.count
+        writer.uint32(0)
+        writer.uint32(0)
         RecordCodec.encode(record, into: &writer)
-        var header = ByteWriter()
-        header.uint32(UInt32(truncatingIfNeeded: writer.bytes.count))
-        header.uint32(crc(writer.bytes, 0..<writer.bytes.count))
-        bytes.append(contentsOf: header.bytes)
-        bytes.append(contentsOf: writer.bytes)
+        let payload = (start + headerSize)..<writer.bytes.count
+        let checksum = crc(writer.bytes, payload)
+        writer.put(UInt32(truncatingIfNeeded: payload.count), at: start)
+        writer.put(checksum, at: start + 4)
     }
 
     /// What a scan found.

@@ -11,9 +11,12 @@ import OrderQueueCore
 /// append is durable and before its waiters wake: a record that says "committed" then never outlives a commit
 /// that a kill took from the log.
 ///
-/// `@unchecked Sendable` is sound: the queued chunks, counters and flags are touched only while holding
+/// `@unchecked Sendable` is sound: the queued chunks, counters, flags and sleepers are touched only while holding
 /// `condition`'s lock, and the open segment (descriptor, generation) only by the committer thread.
-/// Waiting for durability needs a condition variable, which `Mutex` does not offer.
+/// The committer waits for work on `condition`; a thread in `waitDurable` sleeps on a semaphore of its own that
+/// the committer signals once that thread's ticket is durable (or the log failed), so a batch wakes only the
+/// threads it made durable: a broadcast would also wake every thread waiting for the next batch, and their
+/// wake-ups and lock hand-offs were most of the queue's context switches under load.
 public final class QueueStore: @unchecked Sendable {
     /// What `open` found and did.
     public struct Recovery: Sendable, Equatable {
@@ -56,6 +59,8 @@ public final class QueueStore: @unchecked Sendable {
     private var chunks: [Chunk] = []
     private var appended: UInt64 = 0
     private var durable: UInt64 = 0
+    /// Threads in `waitDurable`: the ticket each waits for and the semaphore it sleeps on.
+    private var sleepers: [(ticket: UInt64, semaphore: DispatchSemaphore)] = []
     private var failure: StoreError?
     private var closing = false
     private var finished = false
@@ -65,7 +70,15 @@ public final class QueueStore: @unchecked Sendable {
     private let lockDescriptor: Int32
     // Owned by the committer thread.
     private var descriptor: Int32
-    private var generation: UInt64
+    private var generation: UInt64 {
+        didSet { segmentPath = layout.segment(generation) }
+    }
+    /// The open segment's path (built once per segment: the committer names it in every write and sync).
+    private var segmentPath: String
+
+    /// Room reserved per record when encoding an append (an order's `enqueued` record with its ticket is
+    /// about this long; a longer one grows the buffer).
+    static let typicalRecordBytes = 256
 
     /// Work run once an append is durable (see `append(_:then:)`).
     public typealias Effect = @Sendable () -> Void
@@ -77,6 +90,10 @@ public final class QueueStore: @unchecked Sendable {
         var isSnapshot: Bool {
             if case .snapshot = self { true } else { false }
         }
+
+        var byteCount: Int {
+            if case .bytes(let data, _, _) = self { data.count } else { 0 }
+        }
     }
 
     private init(
@@ -87,6 +104,7 @@ public final class QueueStore: @unchecked Sendable {
         self.layout = layout
         self.descriptor = descriptor
         self.generation = generation
+        self.segmentPath = layout.segment(generation)
         self.sinceSnapshot = sinceSnapshot
     }
 
@@ -182,7 +200,16 @@ public final class QueueStore: @unchecked Sendable {
     /// state must wait for it too. Effects run in append order, on the committer thread, before waiters wake; when
     /// nothing is pending they run at once, on the caller's thread. Throws once the log has failed.
     public func append(_ records: [QueueRecord], then effects: [Effect]) throws -> UInt64 {
+        try append(records, then: effects, snapshotEvery: .max).ticket
+    }
+
+    /// `append(_:then:)` that also tells whether `limit` or more records were appended since the last snapshot was
+    /// queued (read under the same lock: the caller need not ask `recordsSinceSnapshot` again).
+    public func append(
+        _ records: [QueueRecord], then effects: [Effect], snapshotEvery limit: Int
+    ) throws -> (ticket: UInt64, snapshotDue: Bool) {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(records.count * Self.typicalRecordBytes)
         for record in records { Framing.append(record, to: &bytes) }
         condition.lock()
         defer { condition.unlock() }
@@ -190,21 +217,34 @@ public final class QueueStore: @unchecked Sendable {
         guard !closing else { throw StoreError(operation: "append after close", path: directory, code: 0) }
         if records.isEmpty && chunks.isEmpty && durable == appended {
             for effect in effects { effect() }
-            return appended
+            return (appended, sinceSnapshot >= limit)
         }
-        guard !records.isEmpty || !effects.isEmpty else { return appended }
+        guard !records.isEmpty || !effects.isEmpty else { return (appended, sinceSnapshot >= limit) }
         appended += 1
         sinceSnapshot += records.count
         chunks.append(.bytes(bytes, records: records.count, effects: effects))
         condition.signal()
-        return appended
+        return (appended, sinceSnapshot >= limit)
     }
 
     /// Blocks until the append with `ticket` (and every earlier one) is on disk; throws if the log failed.
     public func waitDurable(_ ticket: UInt64) throws {
         condition.lock()
+        if durable >= ticket {
+            condition.unlock()
+            return
+        }
+        if let failure {
+            condition.unlock()
+            throw failure
+        }
+        let semaphore = DispatchSemaphore(value: 0)
+        sleepers.append((ticket, semaphore))
+        condition.unlock()
+        // Signalled once, by the committer, when `ticket` is durable or the log failed.
+        semaphore.wait()
+        condition.lock()
         defer { condition.unlock() }
-        while durable < ticket && failure == nil { condition.wait() }
         if durable < ticket, let failure { throw failure }
     }
 
@@ -253,13 +293,15 @@ public final class QueueStore: @unchecked Sendable {
                 stats.batches += 1
                 stats.records += written.records
                 stats.bytes += written.bytes
-                condition.broadcast()
+                let ready = takeSleepers(upTo: target)
                 condition.unlock()
+                for semaphore in ready { semaphore.signal() }
             } catch {
                 condition.lock()
                 failure = error as? StoreError ?? StoreError(operation: "\(error)", path: directory, code: 0)
-                condition.broadcast()
+                let woken = takeSleepers(upTo: .max)
                 condition.unlock()
+                for semaphore in woken { semaphore.signal() }
             }
         }
         Glibc.close(descriptor)
@@ -270,11 +312,23 @@ public final class QueueStore: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Removes and returns the semaphores of the sleepers whose ticket is at most `ticket` (call under the lock).
+    private func takeSleepers(upTo ticket: UInt64) -> [DispatchSemaphore] {
+        var ready: [DispatchSemaphore] = []
+        sleepers.removeAll { sleeper in
+            guard sleeper.ticket <= ticket else { return false }
+            ready.append(sleeper.semaphore)
+            return true
+        }
+        return ready
+    }
+
     /// Writes one batch in order (snapshots switch the segment), then fsyncs the current segment.
     private func commit(_ batch: [Chunk]) throws -> (records: Int, bytes: Int) {
         var records = 0
         var bytes = 0
         var pending: [UInt8] = []
+        pending.reserveCapacity(batch.reduce(0) { $0 + $1.byteCount })
         for chunk in batch {
             switch chunk {
             case .bytes(let data, let count, _):
@@ -282,20 +336,20 @@ public final class QueueStore: @unchecked Sendable {
                 records += count
                 bytes += data.count
             case .snapshot(let queue):
-                try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
+                try FileIO.writeAll(descriptor, pending, path: segmentPath)
                 pending.removeAll()
                 try writeSnapshot(of: queue)
             }
         }
         guard !pending.isEmpty || batch.contains(where: \.isSnapshot) else { return (0, 0) }  // effects only
-        try FileIO.writeAll(descriptor, pending, path: layout.segment(generation))
-        try FileIO.sync(descriptor, path: layout.segment(generation))
+        try FileIO.writeAll(descriptor, pending, path: segmentPath)
+        try FileIO.sync(descriptor, path: segmentPath)
         return (records, bytes)
     }
 
     /// Ends the current segment, starts the next, and writes snapshot `next` (the state before it).
     private func writeSnapshot(of queue: LeasedOrderQueue) throws {
-        let old = layout.segment(generation)
+        let old = segmentPath
         try FileIO.sync(descriptor, path: old)
         let next = generation + 1
         let fresh = try FileIO.openAppend(layout.segment(next))

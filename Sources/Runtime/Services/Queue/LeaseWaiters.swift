@@ -1,5 +1,7 @@
+import ClusterProtocol
 import Dispatch
 import Election
+import RPC
 import Synchronization
 
 /// The lease requests the queue holds (long polls), each parked on its own semaphore on the server thread that
@@ -11,6 +13,10 @@ import Synchronization
 /// request of the same executor and slot replaces a held one (answered at once); `stop` answers them all. A lost
 /// wake-up is ruled out by a generation count: a request that found nothing registers only if no change that could
 /// interest it happened since it looked (`ticket`), else it looks again.
+///
+/// Grants: an enqueue may lease its new order to held requests itself (`grant`, under the queue's lock, in the same
+/// log batch as the order), so a held request need not look again and log its lease in a batch of its own. A granted
+/// request is no longer held; `deliver` wakes it once the batch is durable (or the log failed).
 final class LeaseWaiters: Sendable {
     /// Why a held request stopped waiting.
     enum Wake: Sendable, Equatable {
@@ -22,6 +28,9 @@ final class LeaseWaiters: Sendable {
         case superseded
         /// The queue is stopping: answer `empty` at once.
         case stopping
+        /// An enqueue answered the request (`grant`). `durable`: the grant's records are on disk, answer at once;
+        /// otherwise wait until the log holds them before answering (a look at the queue through the log does).
+        case granted(LeaseReply, durable: Bool)
     }
 
     /// The outcome of `hold`.
@@ -42,6 +51,8 @@ final class LeaseWaiters: Sendable {
         let executor: Int
         let slot: Int
         let epoch: Epoch
+        /// The held request's context: a grant records its trace events there.
+        let context: RequestContext
         let semaphore: DispatchSemaphore
     }
 
@@ -72,7 +83,7 @@ final class LeaseWaiters: Sendable {
 
     /// Parks a request of `executor`'s `slot` under `epoch` that found nothing after taking `ticket`. A held
     /// request of the same executor and slot is woken `superseded`.
-    func hold(executor: Int, slot: Int, epoch: Epoch, ticket: UInt64) -> Hold {
+    func hold(executor: Int, slot: Int, epoch: Epoch, context: RequestContext, ticket: UInt64) -> Hold {
         state.withLock { state in
             if state.stopping { return .stopping }
             if state.generation != ticket { return .changed }
@@ -81,7 +92,8 @@ final class LeaseWaiters: Sendable {
             }
             guard state.waiting.count < limit else { return .full }
             let waiter = Waiter(
-                id: state.nextID, executor: executor, slot: slot, epoch: epoch, semaphore: DispatchSemaphore(value: 0))
+                id: state.nextID, executor: executor, slot: slot, epoch: epoch, context: context,
+                semaphore: DispatchSemaphore(value: 0))
             state.nextID &+= 1
             state.waiting.append(waiter)
             return .held(waiter)
@@ -127,6 +139,43 @@ final class LeaseWaiters: Sendable {
                 }
             }
         }
+    }
+
+    /// Offers every held request, oldest first, to `offer` (call it under the queue's lock). A request `offer`
+    /// answers is no longer held; it is woken with its reply by `deliver`, which the caller must call with the
+    /// returned requests once the grants are durable (or the log failed).
+    func grant(_ offer: (Waiter) -> LeaseReply?) -> [Waiter] {
+        state.withLock { state in
+            var granted: [Waiter] = []
+            var index = 0
+            while index < state.waiting.count {
+                guard let reply = offer(state.waiting[index]) else {
+                    index += 1
+                    continue
+                }
+                let waiter = state.waiting.remove(at: index)
+                state.woken[waiter.id] = .granted(reply, durable: false)
+                granted.append(waiter)
+            }
+            return granted
+        }
+    }
+
+    /// Wakes the requests `grant` answered. `durable`: their grants are on disk and they answer at once; false
+    /// (the log failed) makes each wait for the log itself, which refuses it.
+    func deliver(_ granted: [Waiter], durable: Bool) {
+        guard !granted.isEmpty else { return }
+        if durable {
+            state.withLock { state in
+                for waiter in granted {
+                    // A request whose wait ended meanwhile has read its grant already (and waits for the log).
+                    if case .granted(let reply, _)? = state.woken[waiter.id] {
+                        state.woken[waiter.id] = .granted(reply, durable: true)
+                    }
+                }
+            }
+        }
+        for waiter in granted { waiter.semaphore.signal() }
     }
 
     /// The queue stops: every held request is answered at once, and none is held from now on.

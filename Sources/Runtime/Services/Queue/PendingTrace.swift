@@ -18,7 +18,12 @@ struct PendingTrace {
 
     /// Holds back a record of `payload` in the request's trace.
     mutating func record<P: TraceEventPayload>(_ payload: P) {
-        let context = context
+        record(payload, in: context)
+    }
+
+    /// Holds back a record of `payload` in the trace of another request this change answers (a held lease request
+    /// an enqueue leases its order to).
+    mutating func record<P: TraceEventPayload>(_ payload: P, in context: RequestContext) {
         effects.append { context.record(payload) }
     }
 

@@ -30,10 +30,12 @@ extension QueueService {
         var held = false
         while true {
             let ticket = waiters.ticket()
-            let reply = try leaseOnce(request, context: context)
+            let (reply, nextDeadline) = try look(request, context: context)
             let now = MonotonicClock.nanos()
             guard case .empty = reply, now < until else { return counted(reply, held: held) }
-            switch waiters.hold(executor: request.executor, slot: request.slot, epoch: request.epoch, ticket: ticket) {
+            let hold = waiters.hold(
+                executor: request.executor, slot: request.slot, epoch: request.epoch, context: context, ticket: ticket)
+            switch hold {
             case .changed:
                 continue
             case .full:
@@ -43,27 +45,24 @@ extension QueueService {
                 return counted(reply, held: held)
             case .held(let waiter):
                 held = true
-                switch waiters.wait(waiter, nanos: min(until, leaseDeadline(after: now) ?? until) &- now) {
+                // Until the earliest lease deadline too (plus 1 ms): an expired lease gives its order back to the next
+                // look. The queue's clock may be another than the real one (tests): the same distance on the real one.
+                let deadline = nextDeadline.map { now &+ $0 &+ 1_000_000 } ?? until
+                switch waiters.wait(waiter, nanos: min(until, deadline) &- now) {
                 case .retry, .timeout: continue
                 case .superseded, .stopping: return counted(reply, held: held)
+                case .granted(let granted, let durable):
+                    // An enqueue leased its order to this request (`grantHeld`). Unless woken once that was
+                    // durable, a look through the log (which holds the grant's records from then on) waits for it.
+                    if !durable { _ = try mutate(context: context) { _, _ in } }
+                    return counted(granted, held: held)
                 }
             }
         }
     }
 
-    /// The earliest lease deadline at or after `now` on the real clock (an expired lease gives its order back to
-    /// the next look), or nil when there is none.
-    private func leaseDeadline(after now: UInt64) -> UInt64? {
-        let queueNow = monotonic()
-        guard let deadline = state.withLock({ $0.nextDeadline }) else { return nil }
-        // The queue's clock may be another than the real one (tests): wait the same distance on the real one.
-        return now &+ (deadline > queueNow ? deadline - queueNow : 0) &+ 1_000_000
-    }
-
     private func counted(_ reply: LeaseReply, held: Bool) -> LeaseReply {
-        if held {
-            metrics.counter("queue_lease_holds_total", [("outcome", reply.outcome.rawValue)]).increment()
-        }
+        if held { leaseHolds.increment(reply.outcome.rawValue) }
         return reply
     }
 

@@ -24,15 +24,26 @@ extension QueueService {
         let now = wallClock()
         let max = settings.maxWaiting
         // Trace events are recorded in the state's order, once the change is durable (see `mutate`).
-        let (outcome, depth, _) = try mutate(context: context) { queue, trace -> EnqueueOutcome? in
-            guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return nil }
-            let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
-            trace.record(
-                QueueEnqueue(
-                    order: ticket.orderId, priority: "\(priority)", depth: queue.depth, duplicate: outcome.isDuplicate))
-            return outcome
+        var granted: [LeaseWaiters.Waiter] = []
+        let stored: (outcome: EnqueueOutcome?, depth: Int)
+        do {
+            (stored, _, _) = try mutate(context: context) { queue, trace -> (EnqueueOutcome?, Int) in
+                guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return (nil, queue.depth) }
+                let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
+                let depth = queue.depth
+                trace.record(
+                    QueueEnqueue(
+                        order: ticket.orderId, priority: "\(priority)", depth: depth, duplicate: outcome.isDuplicate))
+                if case .enqueued = outcome { granted = grantHeld(&queue, &trace) }
+                return (outcome, depth)
+            }
+        } catch {
+            waiters.deliver(granted, durable: false)
+            throw error
         }
-        guard let outcome else {
+        waiters.deliver(granted, durable: true)
+        let depth = stored.depth
+        guard let outcome = stored.outcome else {
             metrics.counter("queue_overloaded_total").increment()
             context.record(QueueOverloaded(order: ticket.orderId, depth: depth, max: max))
             throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
@@ -45,22 +56,54 @@ extension QueueService {
 
     /// One look at the queue for `request` (validated): a lease, `empty` or `fenced`, through the write-ahead log.
     func leaseOnce(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
+        try look(request, context: context).reply
+    }
+
+    /// `leaseOnce`, with how long after the look the earliest lease deadline comes (nanoseconds on the queue's
+    /// clock; nil without leases), read under the same lock.
+    func look(_ request: LeaseRequest, context: RequestContext) throws -> (reply: LeaseReply, nextDeadline: UInt64?) {
         let now = monotonic()
-        let (outcome, depth, _) = try mutate(context: context) { queue, trace in
-            let (outcome, events) = queue.dequeue(
-                executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
-            record(events, into: &trace)
-            switch outcome {
-            case .leased(let lease, _, let renewed):
-                trace.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth))
-            case .fenced(let current):
-                recordFenced("lease", executor: request.executor, epoch: request.epoch, current: current, &trace)
-            case .empty:
-                break
-            }
-            return outcome
+        let ((outcome, deadline), depth, _) = try mutate(context: context) {
+            queue, trace -> (LeasedOrderQueue.DequeueOutcome, UInt64?) in
+            let outcome = dequeue(request, from: &queue, now: now, trace: &trace, in: context)
+            return (outcome, queue.nextDeadline.map { $0 > now ? $0 - now : 0 })
         }
-        return LeaseReply(outcome, depth: depth)
+        return (LeaseReply(outcome, depth: depth), deadline)
+    }
+
+    /// Leases the order an enqueue just stored to the oldest held lease requests, under the queue's lock and in
+    /// the enqueue's log batch: a held request then neither looks at the queue again nor waits for a batch of its
+    /// own. Each grant is the `dequeue` its request would have made (fencing included), traced in its request.
+    /// Returns the requests answered, for `LeaseWaiters.deliver` once the batch is durable.
+    private func grantHeld(_ queue: inout LeasedOrderQueue, _ trace: inout PendingTrace) -> [LeaseWaiters.Waiter] {
+        waiters.grant { waiter in
+            guard queue.depth > 0 else { return nil }
+            let request = LeaseRequest(executor: waiter.executor, epoch: waiter.epoch, slot: waiter.slot)
+            let outcome = dequeue(request, from: &queue, now: monotonic(), trace: &trace, in: waiter.context)
+            if case .empty = outcome { return nil }
+            return LeaseReply(outcome, depth: queue.depth)
+        }
+    }
+
+    /// `queue.dequeue` for `request`, with its trace records (held back in `trace`) in `context`'s trace.
+    private func dequeue(
+        _ request: LeaseRequest, from queue: inout LeasedOrderQueue, now: UInt64, trace: inout PendingTrace,
+        in context: RequestContext
+    ) -> LeasedOrderQueue.DequeueOutcome {
+        let (outcome, events) = queue.dequeue(
+            executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
+        record(events, into: &trace, in: context)
+        switch outcome {
+        case .leased(let lease, _, let renewed):
+            trace.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth), in: context)
+        case .fenced(let current):
+            trace.record(
+                QueueFenced(operation: "lease", executor: request.executor, epoch: request.epoch, current: current),
+                in: context)
+        case .empty:
+            break
+        }
+        return outcome
     }
 
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
@@ -118,15 +161,18 @@ extension QueueService {
         trace.record(QueueFenced(operation: operation, executor: executor, epoch: epoch, current: current))
     }
 
-    private func record(_ events: [LeasedOrderQueue.Event], into trace: inout PendingTrace) {
+    private func record(
+        _ events: [LeasedOrderQueue.Event], into trace: inout PendingTrace, in context: RequestContext? = nil
+    ) {
+        let context = context ?? trace.context
         for event in events {
             switch event {
             case .expired(let lease):
                 metrics.counter("queue_lease_expirations_total").increment()
-                trace.record(QueueLeaseExpired(Self.leaseEnd(lease)))
+                trace.record(QueueLeaseExpired(Self.leaseEnd(lease)), in: context)
             case .revoked(let lease, let epoch):
                 metrics.counter("queue_lease_revocations_total").increment()
-                trace.record(QueueLeaseRevoked(Self.leaseEnd(lease), by: epoch))
+                trace.record(QueueLeaseRevoked(Self.leaseEnd(lease), by: epoch), in: context)
             }
         }
     }

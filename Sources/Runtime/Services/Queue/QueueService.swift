@@ -69,6 +69,7 @@ public final class QueueService: Sendable {
     let depthGauge: CachedMetric<Gauge>
     let activeLeasesGauge: CachedMetric<Gauge>
     let leaseOutcomes: CachedCounters
+    let leaseHolds: CachedCounters
     let ackOutcomes: CachedCounters
 
     /// A queue over `recovered` (an empty one by default); with `store`, every change is logged durably.
@@ -95,6 +96,7 @@ public final class QueueService: Sendable {
         depthGauge = CachedMetric { metrics.gauge("queue_depth") }
         activeLeasesGauge = CachedMetric { metrics.gauge("queue_leases_active") }
         leaseOutcomes = CachedCounters(metrics, "queue_leases_total", dimension: "outcome")
+        leaseHolds = CachedCounters(metrics, "queue_lease_holds_total", dimension: "outcome")
         ackOutcomes = CachedCounters(metrics, "queue_acks_total", dimension: "outcome")
     }
 
@@ -103,6 +105,9 @@ public final class QueueService: Sendable {
 
     /// Lease requests held now (long polls).
     public var heldLeaseRequests: Int { waiters.count }
+
+    /// The write-ahead log's counters (records, batches: one `fsync` each), nil for a queue in memory only.
+    public var logStatistics: QueueStore.Statistics? { store?.statistics }
 
     /// The state (for tests and tools).
     public var snapshot: QueueSnapshot { state.withLock { Self.snapshot(of: $0) } }
@@ -149,8 +154,11 @@ public final class QueueService: Sendable {
             if let store {
                 // Even a change with nothing to log waits for what it read to be durable.
                 let records = queue.takeJournal()
-                ticket = try logged { try store.append(records, then: trace.effects) }
-                if store.recordsSinceSnapshot >= settings.snapshotEveryRecords { store.snapshot(queue) }
+                let (logTicket, snapshotDue) = try logged {
+                    try store.append(records, then: trace.effects, snapshotEvery: settings.snapshotEveryRecords)
+                }
+                ticket = logTicket
+                if snapshotDue { store.snapshot(queue) }
             } else {
                 trace.recordNow()
             }
