@@ -10,8 +10,9 @@ import Synchronization
 import TraceFormat
 
 /// An executor replica: the IO shell around the pure `ExecutorInstance` (the Bully election and the leader's work
-/// loop). It carries out the instance's directives: election messages over JSON-RPC through one send queue per
-/// peer, queue calls (`lease`, `ack`, `release`) and timers as tasks it owns, trace events through its recorder.
+/// loop). It carries out the instance's directives: election messages over JSON-RPC through one send queue and
+/// thread per peer, queue calls (`lease`, `ack`, `release`) made blocking on its own threads, timers as one
+/// sleeping task each (`ExecutorNode+Timers.swift`), trace events through its recorder.
 public actor ExecutorNode {
     public let id: Int
     public let settings: ExecutorSettings
