@@ -89,7 +89,8 @@ public actor ExecutorNode {
             id: id, peers: settings.replicas.map(\.id), election: Self.election(settings),
             work: WorkSettings(
                 slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
-                processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs)),
+                processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs),
+                longPollNanos: Self.longPollNanos),
             remembered: remembered)
         validator = instance.election
         published = Mutex(
@@ -99,6 +100,12 @@ public actor ExecutorNode {
     }
 
     // MARK: Inputs
+
+    /// How long the queue may hold an idle slot's lease request: an order is picked up as soon as it arrives
+    /// whatever the hold (the queue answers a held request at once then, or when the epoch is fenced, a newer request
+    /// of the slot replaces it, or it stops), so a long hold only saves an idle leader's polls (one traced call a
+    /// hold; 1 s before).
+    static let longPollNanos: UInt64 = 5_000_000_000
 
     /// At most this many election messages wait to be sent to one peer (beyond, the oldest is dropped).
     static let outboxCapacity = 64
