@@ -153,7 +153,7 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         Replica(id: 3, address: "127.0.0.1:9203"),
     ]
     /// How often the leader sends heartbeats (slow: a killed leader is noticed through the followers' watches).
-    public var heartbeatMs = 250
+    public var heartbeatMs = 350
     /// The failure detector's floor: a leader silent this long on a quiet machine is suspected (then probed).
     public var leaderTimeoutMs = 1000
     public var electionTimeoutMs = 40
