@@ -10,10 +10,16 @@ import Testing
 /// `close` drops what waits. Real threads, blocked on semaphores the test releases.
 @Suite("Executor call threads")
 struct ExecutorCallThreadsTests {
+    /// What the jobs did, shared with them (a class: jobs are escaping closures).
+    final class Log: Sendable {
+        let numbers = Mutex<[Int]>([])
+        let count = Atomic<Int>(0)
+    }
+
     @Test func oneThreadRunsTheJobsInOrderAndDropsTheOldestBeyondCapacity() {
         let threads = CallThreads(label: "test-send", maximumThreads: 1, capacity: 3)
         let gate = DispatchSemaphore(value: 0)
-        let ran = Mutex<[Int]>([])
+        let ran = Log()
         let done = DispatchSemaphore(value: 0)
         let holding = DispatchSemaphore(value: 0)
         threads.submit {  // holds the one thread while the queue fills
@@ -21,12 +27,12 @@ struct ExecutorCallThreadsTests {
             gate.wait()
         }
         #expect(holding.wait(timeout: .now() + 10) == .success)
-        for number in 1...5 { threads.submit { ran.withLock { $0.append(number) } } }
+        for number in 1...5 { threads.submit { ran.numbers.withLock { $0.append(number) } } }
         threads.submit { done.signal() }
         gate.signal()
         #expect(done.wait(timeout: .now() + 10) == .success)
         // Capacity 3: of 1…5 and the last job, the three newest are kept.
-        #expect(ran.withLock { $0 } == [4, 5])
+        #expect(ran.numbers.withLock { $0 } == [4, 5])
         #expect(threads.droppedJobs == 3)
         #expect(threads.threadsStarted == 1)
         threads.close()
@@ -59,18 +65,18 @@ struct ExecutorCallThreadsTests {
     @Test func closeDropsTheWaitingJobsAndRefusesNewOnes() {
         let threads = CallThreads(label: "test-close", maximumThreads: 1)
         let gate = DispatchSemaphore(value: 0)
-        let ran = Atomic<Int>(0)
+        let ran = Log()
         let holding = DispatchSemaphore(value: 0)
         threads.submit {
             holding.signal()
             gate.wait()
         }
         #expect(holding.wait(timeout: .now() + 10) == .success)
-        threads.submit { ran.add(1, ordering: .relaxed) }
+        threads.submit { ran.count.add(1, ordering: .relaxed) }
         threads.close()
-        threads.submit { ran.add(1, ordering: .relaxed) }
+        threads.submit { ran.count.add(1, ordering: .relaxed) }
         gate.signal()
         Thread.sleep(forTimeInterval: 0.2)
-        #expect(ran.load(ordering: .relaxed) == 0)
+        #expect(ran.count.load(ordering: .relaxed) == 0)
     }
 }

@@ -3,6 +3,7 @@ import Election
 import ExecutorCore
 import Foundation
 import Logging
+import RPC
 import TestTimeLimits
 import Testing
 import TraceFormat
