@@ -183,8 +183,9 @@ struct LeaderWatchTests {
         let sim = Simulator(nodes: 3, seed: 9, configuration: config, delay: 1 * ms...5 * ms)
         sim.run(until: 20_000 * ms)
         let sent = sim.watchTally["sent", default: 0]
-        // Two followers, 20 s, 2 s holds: about 20 watches (a few more around the start-up election).
-        #expect((18...26).contains(sent), "\(sent) watches")
+        // Two followers, 20 s, one watch per hold each (a few more around the start-up election).
+        let expected = 2 * Int(20_000 * ms / config.watchHold)
+        #expect(((expected - 2)...(expected + 6)).contains(sent), "\(sent) watches, about \(expected) expected")
         #expect(sim.watchTally["broken", default: 0] == 0 && sim.watchTally["failed", default: 0] == 0)
         #expect(sim.electionStarts.allSatisfy { $0.time < 1_000 * ms })
     }

@@ -58,15 +58,15 @@ public struct BullyConfiguration: Sendable, Hashable, Codable {
     /// 960 ms), confirmed by a probe of 100 ms deadline (a refusal elects at once), election answer wait 40 ms.
     public static let loopback = BullyConfiguration(probeTimeout: 100_000_000)
 
-    /// The deployed timing (config/cluster.json): heartbeats every 100 ms, suspicion after 400 ms of silence on a
-    /// quiet machine (adaptive up to 1.5 s), a probe of 100 ms deadline, and each follower watching its leader
-    /// with holds of up to 2 s, so a killed leader is noticed when its connections close, not by the detector.
+    /// The deployed timing (config/cluster.json): heartbeats every 350 ms, suspicion after 1 s of silence on a
+    /// quiet machine (adaptive up to 2 s), a probe of 100 ms deadline, and each follower watching its leader
+    /// with holds of up to 5 s, so a killed leader is noticed when its connections close, not by the detector.
     public static let watched: BullyConfiguration = {
-        var detector = FailureDetectorSettings.defaults(heartbeatInterval: 100_000_000, leaderTimeout: 400_000_000)
-        detector.maximumTimeout = 1_500_000_000
+        var detector = FailureDetectorSettings.defaults(heartbeatInterval: 350_000_000, leaderTimeout: 1_000_000_000)
+        detector.maximumTimeout = 2_000_000_000
         return BullyConfiguration(
-            heartbeatInterval: 100_000_000, leaderTimeout: 400_000_000, probeTimeout: 100_000_000,
-            watchHold: 2_000_000_000, detector: detector)
+            heartbeatInterval: 350_000_000, leaderTimeout: 1_000_000_000, probeTimeout: 100_000_000,
+            watchHold: 5_000_000_000, detector: detector)
     }()
 
     /// How much longer than its hold a watch call may take before the follower gives up on it (its deadline).

@@ -153,19 +153,19 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         Replica(id: 3, address: "127.0.0.1:9203"),
     ]
     /// How often the leader sends heartbeats (slow: a killed leader is noticed through the followers' watches).
-    public var heartbeatMs = 100
+    public var heartbeatMs = 350
     /// The failure detector's floor: a leader silent this long on a quiet machine is suspected (then probed).
-    public var leaderTimeoutMs = 400
+    public var leaderTimeoutMs = 1000
     public var electionTimeoutMs = 40
     public var coordinatorTimeoutMs = 200
     /// The adaptive failure detector's ceiling (it widens `leaderTimeoutMs` under jitter or local starvation).
-    public var maxLeaderTimeoutMs = 1500
+    public var maxLeaderTimeoutMs = 2000
     /// False: a fixed `leaderTimeoutMs` (no phi-accrual, no local health widening).
     public var adaptiveFailureDetector = true
     /// Deadline of the `status` probe of a suspected leader before an election (0: elect on suspicion at once).
     public var probeTimeoutMs = 100
     /// How long a leader holds each follower's `watch` of it (0: no watches; a kill then waits for the detector).
-    public var watchHoldMs = 2000
+    public var watchHoldMs = 5000
     /// How long an executor may hold an order before the queue gives it to someone else.
     public var leaseMs = 1500
     /// How long "executing" one order takes.

@@ -12,11 +12,11 @@ extension ExecutorNode {
         for directive in directives {
             switch directive {
             case .send(let message, let to):
-                outboxes[to]?.yield(BullyEnvelope(from: id, message: message))
+                send(BullyEnvelope(from: id, message: message), to: to)
             case .setTimer(let timer, let deadline):
                 arm(timer, deadline: deadline)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: timer)?.task.cancel()
+                disarm(timer)
             case .probeLeader(let leader, let number, let deadline):
                 probe(leader, number: number, deadline: deadline)
             case .watchLeader(let leader, let epoch, let number, let hold, let deadline):
@@ -105,108 +105,13 @@ extension ExecutorNode {
         return TraceContext.newTrace()
     }
 
-    // MARK: Queue calls
+    // MARK: Election messages
 
-    /// Each lease call is a short trace of its own (a poll is not part of any order's trace). A long poll's deadline
-    /// is the queue client's deadline on top of the wait the queue may hold it.
-    private func lease(_ call: WorkCall, _ request: LeaseRequest) {
-        let queue = self.queue
-        let deadline = queue.defaultDeadline + .milliseconds(max(0, request.waitMs ?? 0))
-        calls[call.id] = Task { [weak self] in
-            do {
-                let answer = try await queue.callReportingServerSpan(
-                    QueueRPC.lease, request, callSpan: TraceContext.newTrace(), deadline: deadline)
-                await self?.leased(call, answer.result, queueSpan: answer.serverSpan)
-            } catch {
-                await self?.leaseFailed(call, error)
-            }
-        }
-    }
-
-    private func leased(_ call: WorkCall, _ reply: LeaseReply, queueSpan: TraceContext?) {
-        calls[call.id] = nil
-        if case .leased(let lease, _, false, _) = reply, let queueSpan {
-            if leaseSpans.count >= Self.maximumLeaseSpans { leaseSpans.removeAll() }
-            leaseSpans[lease.id] = queueSpan
-        }
-        apply(instance.onLeaseReply(call, LeaseAnswer(reply), now: monotonic()))
-    }
-
-    private func leaseFailed(_ call: WorkCall, _ error: any Error) {
-        calls[call.id] = nil
-        // Slot 0 reports and retries every poll; the others wait like idle slots (no storm of calls and warnings
-        // while the queue is down).
-        if call.slot == 0 { logger.warning("cannot lease from the queue", metadata: ["cause": "\(error)"]) }
-        apply(instance.onLeaseFailed(call, now: monotonic()))
-    }
-
-    private func ack(_ call: WorkCall, _ held: HeldOrder) {
-        let queue = self.queue
-        let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
-        let request = AckRequest(held, executor: id)
-        calls[call.id] = Task { [weak self] in
-            do {
-                let reply = try await queue.call(QueueRPC.ack, request, context: context)
-                await self?.acked(call, reply)
-            } catch {
-                await self?.ackFailed(call, orderId: request.orderId, error)
-            }
-        }
-    }
-
-    private func acked(_ call: WorkCall, _ reply: AckReply) {
-        calls[call.id] = nil
-        apply(instance.onAckReply(call, AckAnswer(reply), now: monotonic()))
-    }
-
-    private func ackFailed(_ call: WorkCall, orderId: String, _ error: any Error) {
-        calls[call.id] = nil
-        // The work machine retries the ack (idempotent: a repeat of a committed lease is `already_committed`) or
-        // gives up (`ackUnanswered`); an order the queue did not commit is delivered again when its lease expires.
-        logger.warning("ack failed", metadata: ["order_id": .string(orderId), "cause": "\(error)"])
-        apply(instance.onAckFailed(call, now: monotonic()))
-    }
-
-    /// Gives a lease back unexecuted (clean stop).
-    private func release(_ call: WorkCall, _ held: HeldOrder) {
-        let queue = self.queue
-        let logger = self.logger
-        let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
-        let params = AckRequest(held, executor: id)
-        calls[call.id] = Task { [weak self] in
-            do {
-                let reply = try await queue.call(QueueRPC.release, params, context: context)
-                logger.info(
-                    "gave a lease back",
-                    metadata: ["order_id": .string(params.orderId), "outcome": .string(reply.outcome.rawValue)])
-            } catch {
-                logger.warning(
-                    "cannot give a lease back; it will expire",
-                    metadata: ["order_id": .string(params.orderId), "cause": "\(error)"])
-            }
-            await self?.released(call)
-        }
-    }
-
-    private func released(_ call: WorkCall) {
-        calls[call.id] = nil
-        apply(instance.onReleaseDone(call, now: monotonic()))
-    }
-
-    // MARK: Timers
-
-    private func arm(_ timer: ExecutorTimer, deadline: UInt64) {
-        timers.removeValue(forKey: timer)?.task.cancel()
-        generation += 1
-        let expected = generation
-        let now = monotonic()
-        let delay = deadline > now ? deadline - now : 0
-        let task = Task { [weak self] in
-            try? await Task.sleep(nanoseconds: delay)
-            guard !Task.isCancelled else { return }
-            await self?.fire(timer, generation: expected)
-        }
-        timers[timer] = (expected, task)
+    /// Queues an election message for its peer's send thread, which makes the call (fire and forget: a lost message
+    /// is what the election's timers are for; the call has the peer client's deadline).
+    private func send(_ envelope: BullyEnvelope, to peer: Int) {
+        guard let outbox = outboxes[peer], let client = peerClients[peer] else { return }
+        outbox.submit { _ = try? client.call(ExecutorRPC.bully, envelope) }
     }
 
     // MARK: Clean stop

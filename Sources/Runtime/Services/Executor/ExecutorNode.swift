@@ -10,8 +10,9 @@ import Synchronization
 import TraceFormat
 
 /// An executor replica: the IO shell around the pure `ExecutorInstance` (the Bully election and the leader's work
-/// loop). It carries out the instance's directives: election messages over JSON-RPC through one send queue per
-/// peer, queue calls (`lease`, `ack`, `release`) and timers as tasks it owns, trace events through its recorder.
+/// loop). It carries out the instance's directives: election messages over JSON-RPC through one send queue and
+/// thread per peer, queue calls (`lease`, `ack`, `release`) made blocking on its own threads, timers as one
+/// sleeping task each (`ExecutorNode+Timers.swift`), trace events through its recorder.
 public actor ExecutorNode {
     public let id: Int
     public let settings: ExecutorSettings
@@ -22,17 +23,19 @@ public actor ExecutorNode {
     let monotonic: @Sendable () -> UInt64
     let metrics: RPCMetrics
     var instance: ExecutorInstance
-    var timers: [ExecutorTimer: (generation: UInt64, task: Task<Void, Never>)] = [:]
-    var generation: UInt64 = 0
-    /// Queue calls under way, by call id (each an owned task that feeds its outcome back).
-    var calls: [UInt64: Task<Void, Never>] = [:]
+    /// The armed timers, each carried by one sleeping task (`ExecutorNode+Timers.swift`).
+    var timers: [ExecutorTimer: NodeTimer] = [:]
+    var nextSleeper: UInt64 = 0
+    /// The timer whose step runs now, inside its sleeper (a re-arm in that step keeps the sleeper).
+    var firing: (timer: ExecutorTimer, sleeper: UInt64)?
+    /// The threads that make the queue calls (`lease`, `ack`, `release`) blocking and hand the outcome back.
+    let queueCalls: CallThreads
     /// The queue's span of each lease call that handed out a lease, by lease id, until its `executor.dequeue` is
     /// recorded (bounded by `ExecutorNode.maximumLeaseSpans`).
     var leaseSpans: [UInt64: TraceContext] = [:]
-    /// One send queue per peer, drained by one owned task each.
-    let outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation]
-    private let outboxStreams: [Int: (stream: AsyncStream<BullyEnvelope>, client: RPCClient)]
-    /// The client of each peer (the one its send queue uses), for probing a suspected leader with `status`.
+    /// One send queue per peer, drained by one thread each that makes the blocking call itself.
+    let outboxes: [Int: CallThreads]
+    /// The client of each peer (the one its send queue uses), also for probing and watching the leader.
     let peerClients: [Int: RPCClient]
     /// The probe of a suspected leader under way (at most one; a newer one replaces it).
     var probeTask: Task<Void, Never>?
@@ -40,7 +43,6 @@ public actor ExecutorNode {
     var watchTask: Task<Void, Never>?
     /// The peers' watches of this replica that its server holds while it leads.
     let watchers = LeaderWatchers()
-    var senders: [Task<Void, Never>] = []
     /// Election messages handed over by server threads with the time they arrived, consumed in order by one owned
     /// task (the wait between the two is local health evidence for the failure detector).
     private let inbox: AsyncStream<(BullyMessage, Int, UInt64)>.Continuation
@@ -67,19 +69,19 @@ public actor ExecutorNode {
         self.metrics = host.metrics
         let deadline = Duration.milliseconds(settings.messageDeadlineMs)
         self.queue = host.client(for: queue, deadline: .milliseconds(max(200, settings.leaseMs / 2)))
-        var outboxes: [Int: AsyncStream<BullyEnvelope>.Continuation] = [:]
-        var streams: [Int: (AsyncStream<BullyEnvelope>, RPCClient)] = [:]
+        var outboxes: [Int: CallThreads] = [:]
+        var clients: [Int: RPCClient] = [:]
         for replica in settings.replicas where replica.id != id {
-            let client = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
+            clients[replica.id] = host.client(for: replica.endpoint, deadline: deadline, connectTimeout: deadline)
             // A peer that cannot keep up loses the oldest messages: the election's timers cover lost ones.
-            let (stream, continuation) = AsyncStream.makeStream(
-                of: BullyEnvelope.self, bufferingPolicy: .bufferingNewest(64))
-            outboxes[replica.id] = continuation
-            streams[replica.id] = (stream, client)
+            outboxes[replica.id] = CallThreads(
+                label: "send-executor-\(replica.id)", maximumThreads: 1, capacity: Self.outboxCapacity)
         }
         self.outboxes = outboxes
-        self.outboxStreams = streams.mapValues { (stream: $0.0, client: $0.1) }
-        self.peerClients = streams.mapValues(\.1)
+        self.peerClients = clients
+        // A lease call abandoned by its slot (leadership lost, a drain) may still be held by the queue while the
+        // slot's next call runs: two threads a slot never make a call wait behind another.
+        queueCalls = CallThreads(label: "executor-queue", maximumThreads: 2 * max(1, settings.executorConcurrency) + 2)
         (inboxStream, inbox) = AsyncStream.makeStream(
             of: (BullyMessage, Int, UInt64).self, bufferingPolicy: .bufferingNewest(256))
         let ms: (Int) -> UInt64 = { UInt64(clamping: $0) &* 1_000_000 }
@@ -87,7 +89,8 @@ public actor ExecutorNode {
             id: id, peers: settings.replicas.map(\.id), election: Self.election(settings),
             work: WorkSettings(
                 slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
-                processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs)),
+                processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs),
+                longPollNanos: Self.longPollNanos),
             remembered: remembered)
         validator = instance.election
         published = Mutex(
@@ -98,7 +101,16 @@ public actor ExecutorNode {
 
     // MARK: Inputs
 
-    /// Starts the election, the election inbox and the send queues.
+    /// How long the queue may hold an idle slot's lease request: an order is picked up as soon as it arrives
+    /// whatever the hold (the queue answers a held request at once then, or when the epoch is fenced, a newer request
+    /// of the slot replaces it, or it stops), so a long hold only saves an idle leader's polls (one traced call a
+    /// hold; 1 s before).
+    static let longPollNanos: UInt64 = 5_000_000_000
+
+    /// At most this many election messages wait to be sent to one peer (beyond, the oldest is dropped).
+    static let outboxCapacity = 64
+
+    /// Starts the election and the election inbox.
     public func start() {
         guard receiver == nil, !stopped else { return }
         let stream = inboxStream
@@ -107,18 +119,6 @@ public actor ExecutorNode {
                 guard let self else { return }
                 await self.receive(message, from: from, receivedAt: receivedAt)
             }
-        }
-        for (peer, outbox) in outboxStreams.sorted(by: { $0.key < $1.key }) {
-            let client = outbox.client
-            let stream = outbox.stream
-            senders.append(
-                Task {
-                    for await envelope in stream {
-                        // Fire and forget: a lost message is what the election's timers are for.
-                        _ = try? await client.call(ExecutorRPC.bully, envelope)
-                    }
-                })
-            _ = peer
         }
         apply(instance.start(now: monotonic()))
     }
@@ -162,12 +162,6 @@ public actor ExecutorNode {
         apply(instance.onMessage(message, from: from, now: monotonic(), receivedAt: receivedAt))
     }
 
-    func fire(_ timer: ExecutorTimer, generation expected: UInt64) {
-        guard !stopped, timers[timer]?.generation == expected else { return }
-        timers[timer] = nil
-        apply(instance.onTimer(timer, now: monotonic()))
-    }
-
     /// Publishes what `status` answers.
     func publish() {
         let election = instance.election
@@ -180,7 +174,7 @@ public actor ExecutorNode {
 
     /// Stops every timer, queue and task (the last step of a stop); queue calls under way finish on their own.
     func cancelEverything() {
-        for timer in timers.values { timer.task.cancel() }
+        for timer in timers.values { timer.task?.cancel() }
         timers.removeAll()
         probeTask?.cancel()
         probeTask = nil
@@ -188,9 +182,8 @@ public actor ExecutorNode {
         watchTask = nil
         watchers.stop()
         inbox.finish()
-        for outbox in outboxes.values { outbox.finish() }
+        for outbox in outboxes.values { outbox.close() }
+        queueCalls.close()
         receiver?.cancel()
-        for sender in senders { sender.cancel() }
-        senders.removeAll()
     }
 }
