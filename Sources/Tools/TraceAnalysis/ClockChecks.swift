@@ -44,7 +44,7 @@ final class OwnClockCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
         let node = event.envelope.node
-        let own = event.node >= 0 ? event.dense[event.node] : event.envelope.clock[node]
+        let own = event.node >= 0 ? event.dense[event.node] : event.clock[node]
         if own == 0 {
             var finding = builder("\(node)'s event has no own clock entry", rule: "every event ticks its own entry")
             let label = finding.name(event)
@@ -107,7 +107,7 @@ final class OwnClockCheck: RunCheck {
     private func reportBreak(_ finding: Finding, _ last: RunEvent, _ event: RunEvent) {
         report(finding)
         echoes[event.envelope.node] = (
-            event.envelope.sequence, last.envelope.clock[event.envelope.node] &- last.envelope.sequence
+            event.envelope.sequence, last.clock[event.envelope.node] &- last.envelope.sequence
         )
     }
 
@@ -142,8 +142,8 @@ final class OwnClockCheck: RunCheck {
 
     private func seqWithoutTick(_ last: RunEvent, _ event: RunEvent) -> Finding {
         let node = event.envelope.node
-        let before = last.envelope.clock[node]
-        let own = event.envelope.clock[node]
+        let before = last.clock[node]
+        let own = event.clock[node]
         let seqStep = event.envelope.sequence - last.envelope.sequence
         var finding = builder(
             "\(node)'s seq skipped from \(last.envelope.sequence) to \(event.envelope.sequence) but its own entry only "
@@ -164,8 +164,8 @@ final class OwnClockCheck: RunCheck {
 
     private func ownJump(_ last: RunEvent, _ event: RunEvent, seqStep: UInt64) -> Finding {
         let node = event.envelope.node
-        let before = last.envelope.clock[node]
-        let own = event.envelope.clock[node]
+        let before = last.clock[node]
+        let own = event.clock[node]
         var finding = builder(
             "\(node)'s own entry jumped from \(before) to \(own) at a local event",
             rule: "a local event ticks its own entry by exactly 1: vc[node] == seq unless a merged message carried a "
@@ -205,7 +205,7 @@ final class OwnClockCheck: RunCheck {
             let event = lateStarts[node]!
             let lost = state.mayHaveLostLines(node)
             var finding = builder(
-                "\(node)'s first process starts its own entry at \(event.envelope.clock[node]), not 1"
+                "\(node)'s first process starts its own entry at \(event.clock[node]), not 1"
                     + (lost ? " (earlier events lost?)" : ""),
                 rule:
                     "a process starts its own entry at 1 unless it continues an earlier incarnation's clock, and that "
@@ -236,7 +236,7 @@ final class OwnClockCheck: RunCheck {
             let second = finding.name(gaps.first.after)
             finding.step(fileOrderStep(gaps.first.before, gaps.first.after, (first, second)) + " Nothing between.")
             finding.step(
-                "The own entry kept in step (\(gaps.first.before.envelope.clock[node]) → "
+                "The own entry kept in step (\(gaps.first.before.clock[node]) → "
                     + "\(gaps.first.after.event.clock[node])): the missing events were recorded and ticked the clock, "
                     + "but are not in the file"
                     + (lost ? ", which is damaged, truncated or has malformed lines." : ", which is clean."))

@@ -238,7 +238,7 @@ final class ExactlyOnceCheck: RunCheck {
         var missingCommits: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)] = []
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.envelope.clock["queue"]) }
+            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.clock["queue"]) }
             if entry.approved && entry.queueCommits == 0
                 && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && gap != nil)
                     || entry.loggedCommit != nil)
