@@ -63,11 +63,8 @@ final class MessageCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.envelope.kind
-        guard
-            kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
-                || kind == .rpcFailure
-        else { return }
+        let kind = event.kindCode
+        guard kind.isRPCMessage else { return }
         guard let rpc = state.rpc(event) else { return }
         let node = event.envelope.node
         let msg = rpc.msg
@@ -231,7 +228,7 @@ final class MessageCheck: RunCheck {
             reportedReceives[node] = receive.envelope.sequence
             return
         }
-        guard let previous = state.previous(node), !state.startsIncarnation(receive),
+        guard let previous = state.previous(of: receive), !state.startsIncarnation(receive),
             receive.envelope.sequence == previous.last.envelope.sequence + 1
         else { return }  // No exact predecessor: only vc(send) < vc(receive), checked above.
         if !previous.last.external && !send.external && !receive.external {
@@ -274,7 +271,7 @@ final class MessageCheck: RunCheck {
             let receive = orphans[key]!
             // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
             let afterStop =
-                state.stoppedAtEnd(key.sender) && receive.clock[key.sender] > state.recorded(key.sender)
+                state.stoppedAtEnd(key.sender) && receive.counter(key.sender) > state.recorded(key.sender)
             let lost = state.mayHaveLost(key.sender) || afterStop
             var finding = builder(
                 "\(receive.envelope.node) received \(key.msg) but \(key.sender) has no matching send"

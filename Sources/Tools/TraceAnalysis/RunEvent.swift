@@ -72,6 +72,8 @@ public final class RunEvent: @unchecked Sendable {
     public let clockSum: UInt64
     /// The recording node's number in the run's `NodeIndex`.
     let node: Int
+    /// The event's kind as a small number (`KindCode`), recognised when the event was read.
+    let kindCode: KindCode
     /// The clock by node number.
     let dense: [UInt64]
     /// True when the clock names nodes outside the index (then `envelope.clock` holds the whole clock).
@@ -88,6 +90,12 @@ public final class RunEvent: @unchecked Sendable {
         if let rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
         if !external { event.clock = clock }
         return event
+    }
+
+    /// The clock's entry for `name` (0 when it has none), read without building the clock.
+    func counter(_ name: String) -> UInt64 {
+        if let position = index.positions[name] { return dense[position] }
+        return external ? envelope.clock[name] : 0
     }
 
     /// The event's clock: `envelope.clock` when it names nodes outside the index, else built from `dense` (the index's
@@ -121,6 +129,7 @@ public final class RunEvent: @unchecked Sendable {
         self.line = line
         self.index = index
         node = index.position(event.node) ?? -1
+        kindCode = KindCode(event.kind)
         if let denseClock {
             (dense, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
         } else {
