@@ -225,7 +225,8 @@ public struct TraceFileReader {
     /// The first valid event of the file at `path` whatever node recorded it, or nil when it has none.
     public func firstEvent(path: String) -> TraceEvent? {
         struct Found: Error { var event: TraceEvent }
-        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _, _, _ in throw Found(event: event) }
+        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _, _, _ in throw Found(event: event)
+        }
         return (error as? Found)?.event
     }
 
