@@ -18,8 +18,19 @@ public struct FastEventDecoder {
     public var keepsRPCDataRaw = false
     /// The `data` of the last decoded line, when `keepsRPCDataRaw` kept it raw; nil otherwise.
     public private(set) var lastRPCData: RPCDataFields?
+    /// The node numbering of dense clocks (`decodingDenseClocks(nodes:)`), nil when clocks are decoded whole.
+    private var denseNodes: DenseNodes?
+    /// The clock of the last decoded line by node number, when decoding dense clocks; nil otherwise.
+    public private(set) var lastDenseClock: DenseClock?
 
     public init() {}
+
+    /// Decode every clock into an array by the node numbers `nodes` (node name → number, numbers `0..<count`)
+    /// instead of a `VectorClock`: the decoded event's `clock` is then empty, and `lastDenseClock` holds the clock;
+    /// when it names a node outside `nodes`, the event's `clock` holds the whole clock too.
+    public mutating func decodingDenseClocks(nodes: [String: Int], count: Int) {
+        denseNodes = DenseNodes(positions: nodes, count: count)
+    }
 
     /// A decoder that keeps the `data` of plain RPC events raw (`keepsRPCDataRaw`).
     public init(keepingRPCDataRaw: Bool) { keepsRPCDataRaw = keepingRPCDataRaw }
@@ -28,6 +39,7 @@ public struct FastEventDecoder {
     public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
         var scanner = JSONScanner(line, cache: cache, strings: strings)
         scanner.keepsRPCDataRaw = keepsRPCDataRaw
+        scanner.denseNodes = denseNodes
         // Hand the caches over (the scanner then holds the only reference and updates them in place).
         cache = ClockCache()
         strings = StringTable(empty: ())
@@ -35,6 +47,7 @@ public struct FastEventDecoder {
         cache = scanner.cache
         strings = scanner.strings
         lastRPCData = event == nil ? nil : scanner.rpcData
+        lastDenseClock = event == nil ? nil : scanner.denseClock
         return event
     }
 }
@@ -82,6 +95,11 @@ struct ClockCache {
     var clock = VectorClock()
     /// The counters a line changed (position, counter): scratch space, reused from line to line.
     var changed: [(Int, UInt64)] = []
+    /// In dense mode: each key's node number (-1: outside the numbering), whether any is outside, and the counters
+    /// a line read (scratch space, reused from line to line).
+    var positions: [Int] = []
+    var external = false
+    var scratch: [UInt64] = []
 }
 
 /// A cursor over the bytes of one JSON line.
@@ -93,6 +111,9 @@ struct JSONScanner {
     /// Keep the `data` of a plain RPC event raw (`FastEventDecoder.keepsRPCDataRaw`); `rpcData` is what was kept.
     var keepsRPCDataRaw = false
     var rpcData: RPCDataFields?
+    /// Decode the clock by node number (`FastEventDecoder.decodingDenseClocks`); `denseClock` is what was decoded.
+    var denseNodes: DenseNodes?
+    var denseClock: DenseClock?
 
     init(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache(),
@@ -315,18 +336,25 @@ struct JSONScanner {
     /// The clock, built from the cached previous clock when the keys are the same and no counter went down.
     private mutating func vectorClock() -> VectorClock? {
         let start = index
-        if let clock = cachedClock() { return clock }
+        if let denseNodes {
+            if let clock = cachedDenseClock(denseNodes) { return clock }
+        } else if let clock = cachedClock() {
+            return clock
+        }
         index = start
         guard let clock = fullVectorClock() else { return nil }
         let changed = cache.changed
+        let scratch = cache.scratch
         cache = ClockCache()
         cache.changed = changed
+        cache.scratch = scratch
         for node in clock.sortedNodes {
             cache.keys.append(Array(node.utf8))
             cache.names.append(node)
             cache.values.append(clock[node])
         }
         cache.clock = clock
+        if let denseNodes { return denseFromFullClock(clock, denseNodes) }
         return clock
     }
 

@@ -62,6 +62,28 @@ public struct TraceFileReader {
         return total
     }
 
+    /// `readKeepingRPCDataRaw(segments:node:onEvent:)` that also decodes every clock by the node numbers `nodes`
+    /// (`FastEventDecoder.decodingDenseClocks(nodes:count:)`): the event's `clock` is then empty unless the clock
+    /// names a node outside `nodes`, and the fourth argument holds the clock by number. It is nil for a line the
+    /// fast decoder left to the reference decoder (then the event's `clock` is the whole clock).
+    public func readForChecks(
+        segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
+        onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
+    ) -> FileHealth {
+        let dense = DenseNodes(positions: nodes, count: nodeCount)
+        func segment(_ path: String, _ lineBase: Int) -> FileHealth {
+            var (health, error) = scan(
+                path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty,
+                keepingRPCDataRaw: true, denseNodes: dense, onEvent: onEvent)
+            if let error { health.unreadable = "\(error)" }
+            return health
+        }
+        guard paths.count > 1 else { return segment(paths.first ?? "", 0) }
+        var total = FileHealth(node: node, path: paths[0])
+        for path in paths { total.append(segment: segment(path, total.lines)) }
+        return total
+    }
+
     private func readRecording(
         path: String, node: String, _ lineBase: Int, _ onEvent: (TraceEvent, Int) throws -> Void
     ) -> FileHealth {
@@ -76,7 +98,8 @@ public struct TraceFileReader {
     ) -> FileHealth {
         var (health, error) = scan(
             path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty,
-            keepingRPCDataRaw: keepingRPCDataRaw, onEvent: onEvent)
+            keepingRPCDataRaw: keepingRPCDataRaw
+        ) { event, line, rpcData, _ in try onEvent(event, line, rpcData) }
         if let error { health.unreadable = "\(error)" }
         return health
     }
@@ -84,7 +107,7 @@ public struct TraceFileReader {
     private func read(
         path: String, from offset: Int, node: String, lineBase: Int, onEvent: (TraceEvent, Int) throws -> Void
     ) throws -> FileHealth {
-        let (health, error) = scan(path: path, from: offset, node: node, lineBase: lineBase) { event, line, _ in
+        let (health, error) = scan(path: path, from: offset, node: node, lineBase: lineBase) { event, line, _, _ in
             try onEvent(event, line)
         }
         if let error { throw error }
@@ -96,10 +119,12 @@ public struct TraceFileReader {
     /// one node's events; the run loader reads with it).
     private func scan(
         path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
-        keepingRPCDataRaw: Bool = false, onEvent: (TraceEvent, Int, RPCDataFields?) throws -> Void
+        keepingRPCDataRaw: Bool = false, denseNodes: DenseNodes? = nil,
+        onEvent: (TraceEvent, Int, RPCDataFields?, DenseClock?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
         var fast = FastEventDecoder(keepingRPCDataRaw: keepingRPCDataRaw)
+        if let denseNodes { fast.decodingDenseClocks(nodes: denseNodes.positions, count: denseNodes.count) }
         let reference = TraceEventDecoder()
         var pending: [UInt8] = []
 
@@ -108,6 +133,7 @@ public struct TraceFileReader {
             if line.isEmpty { return }
             var decoded = fast.decode(line)
             let rpcData = decoded == nil ? nil : fast.lastRPCData
+            let denseClock = decoded == nil ? nil : fast.lastDenseClock
             if decoded == nil {
                 do {
                     decoded = try reference.decode(line)
@@ -132,7 +158,7 @@ public struct TraceFileReader {
                 return
             }
             health.events += 1
-            try onEvent(event, lineBase + health.lines, rpcData)
+            try onEvent(event, lineBase + health.lines, rpcData, denseClock)
         }
 
         var tailLine: Int?
@@ -199,7 +225,8 @@ public struct TraceFileReader {
     /// The first valid event of the file at `path` whatever node recorded it, or nil when it has none.
     public func firstEvent(path: String) -> TraceEvent? {
         struct Found: Error { var event: TraceEvent }
-        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _, _ in throw Found(event: event) }
+        let (_, error) = scan(path: path, from: 0, node: "", lineBase: 0) { event, _, _, _ in throw Found(event: event)
+        }
         return (error as? Found)?.event
     }
 

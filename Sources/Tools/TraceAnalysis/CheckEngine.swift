@@ -47,6 +47,8 @@ public final class RunState {
     var examined = 0
     /// The payloads of the event the checks are looking at, decoded once for all of them (`RunState+Payloads`).
     var decoded = DecodedPayloads()
+    /// The number of the node named `queue` (-1: none).
+    let queueNumber: Int
 
     init(traced: Set<String>, index: NodeIndex) {
         self.traced = traced
@@ -54,6 +56,17 @@ public final class RunState {
         isTraced = index.names.map { traced.contains($0) }
         states = Array(repeating: nil, count: index.names.count)
         maxOwn = Array(repeating: 0, count: index.names.count)
+        queueNumber = index.position("queue") ?? -1
+    }
+
+    /// True when `event` was recorded by the node named `queue` (compared by number).
+    func recordedByQueue(_ event: RunEvent) -> Bool {
+        event.node >= 0 ? event.node == queueNumber : event.envelope.node == "queue"
+    }
+
+    /// The state of `event`'s node before it (nil for its first event).
+    func previous(of event: RunEvent) -> NodeState? {
+        event.node >= 0 ? states[event.node] : previous(event.envelope.node)
     }
 
     /// Every node's state, by name.
@@ -83,7 +96,7 @@ public final class RunState {
         guard var state = states[event.node] else {
             states[event.node] = NodeState(
                 last: event, maxOwn: own, sawGap: event.envelope.sequence > 1,
-                stopping: event.envelope.kind.rawValue == "node.stopping")
+                stopping: event.kindCode == .nodeStopping)
             return
         }
         if startsIncarnation(event) {
@@ -97,7 +110,7 @@ public final class RunState {
         }
         state.last = event
         state.maxOwn = max(state.maxOwn, own)
-        if event.envelope.kind.rawValue == "node.stopping" { state.stopping = true }
+        if event.kindCode == .nodeStopping { state.stopping = true }
         states[event.node] = state
     }
 

@@ -14,8 +14,7 @@ func fileOrderStep(_ previous: RunEvent, _ event: RunEvent, _ labels: (String, S
 
 /// True for the kinds that merge a received clock (§3.2: only these two in v1).
 func mergesClock(_ event: RunEvent) -> Bool {
-    let kind = event.envelope.kind
-    return kind == .rpcReceive || kind == .rpcReplyReceive
+    event.kindCode == .rpcReceive || event.kindCode == .rpcReplyReceive
 }
 
 /// Check 1: each node's own clock entry strictly increases along its events, in step with `seq` (§3.4 rules 1–2):
@@ -44,7 +43,7 @@ final class OwnClockCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
         let node = event.envelope.node
-        let own = event.node >= 0 ? event.dense[event.node] : event.envelope.clock[node]
+        let own = event.node >= 0 ? event.dense[event.node] : event.counter(node)
         if own == 0 {
             var finding = builder("\(node)'s event has no own clock entry", rule: "every event ticks its own entry")
             let label = finding.name(event)
@@ -107,7 +106,7 @@ final class OwnClockCheck: RunCheck {
     private func reportBreak(_ finding: Finding, _ last: RunEvent, _ event: RunEvent) {
         report(finding)
         echoes[event.envelope.node] = (
-            event.envelope.sequence, last.envelope.clock[event.envelope.node] &- last.envelope.sequence
+            event.envelope.sequence, last.counter(event.envelope.node) &- last.envelope.sequence
         )
     }
 
@@ -142,8 +141,8 @@ final class OwnClockCheck: RunCheck {
 
     private func seqWithoutTick(_ last: RunEvent, _ event: RunEvent) -> Finding {
         let node = event.envelope.node
-        let before = last.envelope.clock[node]
-        let own = event.envelope.clock[node]
+        let before = last.counter(node)
+        let own = event.counter(node)
         let seqStep = event.envelope.sequence - last.envelope.sequence
         var finding = builder(
             "\(node)'s seq skipped from \(last.envelope.sequence) to \(event.envelope.sequence) but its own entry only "
@@ -164,8 +163,8 @@ final class OwnClockCheck: RunCheck {
 
     private func ownJump(_ last: RunEvent, _ event: RunEvent, seqStep: UInt64) -> Finding {
         let node = event.envelope.node
-        let before = last.envelope.clock[node]
-        let own = event.envelope.clock[node]
+        let before = last.counter(node)
+        let own = event.counter(node)
         var finding = builder(
             "\(node)'s own entry jumped from \(before) to \(own) at a local event",
             rule: "a local event ticks its own entry by exactly 1: vc[node] == seq unless a merged message carried a "
@@ -205,7 +204,7 @@ final class OwnClockCheck: RunCheck {
             let event = lateStarts[node]!
             let lost = state.mayHaveLostLines(node)
             var finding = builder(
-                "\(node)'s first process starts its own entry at \(event.envelope.clock[node]), not 1"
+                "\(node)'s first process starts its own entry at \(event.counter(node)), not 1"
                     + (lost ? " (earlier events lost?)" : ""),
                 rule:
                     "a process starts its own entry at 1 unless it continues an earlier incarnation's clock, and that "
@@ -236,7 +235,7 @@ final class OwnClockCheck: RunCheck {
             let second = finding.name(gaps.first.after)
             finding.step(fileOrderStep(gaps.first.before, gaps.first.after, (first, second)) + " Nothing between.")
             finding.step(
-                "The own entry kept in step (\(gaps.first.before.envelope.clock[node]) → "
+                "The own entry kept in step (\(gaps.first.before.counter(node)) → "
                     + "\(gaps.first.after.event.clock[node])): the missing events were recorded and ticked the clock, "
                     + "but are not in the file"
                     + (lost ? ", which is damaged, truncated or has malformed lines." : ", which is clean."))

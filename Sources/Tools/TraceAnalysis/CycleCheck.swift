@@ -20,7 +20,7 @@ final class CycleCheck: RunCheck {
         let first = finding.name(send)
         let second = finding.name(receive)
         finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
-        if receive.envelope.clock == send.envelope.clock {
+        if receive.clock == send.clock {
             finding.step("However vc(\(second)) = vc(\(first)): two different events with one clock.")
         } else {
             finding.step("However vc(\(second)) < vc(\(first)), so \(second) → \(first).")

@@ -38,11 +38,11 @@ final class ElectionCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         lastWallTime = max(lastWallTime, event.envelope.wallTimeNanos)
-        let kind = event.envelope.kind
+        let kind = event.kindCode
         // A new process of a node knows no leader yet: the old process's belief died with it.
         if state.startsIncarnation(event) { beliefs[event.envelope.node] = nil }
         if kind == .serviceRestarted || kind == .serviceGaveUp { supervisorSawExit(event, state) }
-        guard kind.rawValue.hasPrefix("election.") || kind == .heartbeatTimeout else { return }
+        guard kind.isElection || kind == .heartbeatTimeout else { return }
         examined += 1
         if kind != .electionSend && kind != .electionReceive {
             lastElectionWallTime = max(lastElectionWallTime, event.envelope.wallTimeNanos)

@@ -92,7 +92,7 @@ extension ExactlyOnceCheck {
             let label = finding.name(commit)
             finding.step(
                 "\(label) records the queue's answer to its ack: committed "
-                    + "(the answer carries the queue's counter \(commit.envelope.clock["queue"])).")
+                    + "(the answer carries the queue's counter \(commit.clock["queue"])).")
         }
         if let recovered = entry.loggedCommit {
             let label = finding.name(recovered)

@@ -99,9 +99,9 @@ final class ExactlyOnceCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.envelope.node == "queue" { queueIncarnations.observe(event) }
-        let kind = event.envelope.kind
-        guard kind == .orderDecision || kind.rawValue.hasPrefix("queue.") || kind == .executorCommit,
+        if state.recordedByQueue(event) { queueIncarnations.observe(event) }
+        let kind = event.kindCode
+        guard kind == .orderDecision || kind.isQueue || kind == .executorCommit,
             let decoded = state.protocolEvent(event)
         else { return }
         switch decoded {
@@ -238,7 +238,7 @@ final class ExactlyOnceCheck: RunCheck {
         var missingCommits: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)] = []
         for order in orders.keys.sorted() {
             let entry = orders[order]!
-            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.envelope.clock["queue"]) }
+            let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.counter("queue")) }
             if entry.approved && entry.queueCommits == 0
                 && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && gap != nil)
                     || entry.loggedCommit != nil)

@@ -29,8 +29,8 @@ public struct EventReference: Sendable, Codable, Equatable {
         seq = event.envelope.sequence
         kind = event.envelope.kind.rawValue
         summary = EventDescriber.summary(event.event)
-        clock = event.envelope.clock.description
-        vectorClock = event.envelope.clock
+        clock = event.clock.description
+        vectorClock = event.clock
         location = event.line > 0 ? "\(event.envelope.node).jsonl.gz:\(event.line)" : nil
     }
 

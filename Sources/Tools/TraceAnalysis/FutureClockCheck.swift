@@ -54,7 +54,7 @@ final class FutureClockCheck: RunCheck {
             }
             guard ahead else { return }
         }
-        for (other, counter) in event.envelope.clock.sortedEntries where other != node && state.traced.contains(other) {
+        for (other, counter) in event.clock.sortedEntries where other != node && state.traced.contains(other) {
             let recorded = state.recorded(other)
             guard counter > recorded else { continue }
             let incarnation = state.previous(other)?.incarnation ?? 0
@@ -72,8 +72,8 @@ final class FutureClockCheck: RunCheck {
     /// for the node from the future. Reported once, naming the earliest event that claimed such an entry.
     private func raisedByReceive(_ receive: RunEvent, previous: RunEvent, _ state: RunState) {
         let node = receive.envelope.node
-        let before = previous.envelope.clock[node]
-        let own = receive.envelope.clock[node]
+        let before = previous.counter(node)
+        let own = receive.counter(node)
         let expected = before &+ (receive.envelope.sequence - previous.envelope.sequence)
         var origin: (counter: UInt64, reference: Reference)?
         var carriers = 0
@@ -121,10 +121,10 @@ final class FutureClockCheck: RunCheck {
     private func resolve(node: String, with event: RunEvent, _ state: RunState) {
         guard let references = pending[node], !references.isEmpty else { return }
         defer { if pending[node]?.isEmpty == true { pending[node] = nil } }
-        let own = event.envelope.clock[node]
+        let own = event.counter(node)
         let restarted = state.startsIncarnation(event)
         let previous = state.previous(node)
-        let before = previous?.last.envelope.clock[node] ?? 0
+        let before = previous?.last.counter(node) ?? 0
         let reuses = restarted || (previous?.reusesCounters ?? false)
         // A seq gap with the own entry in step: the skipped counters belong to events the writer dropped (§1.6).
         let dropped =
@@ -187,13 +187,13 @@ final class FutureClockCheck: RunCheck {
         let knower = finding.name(reference.event)
         let origin = finding.name(recorder)
         finding.step("vc(\(knower))[\(node)] = \(counter), so \(knower) claims \(origin) → \(knower).")
-        let witness = recorder.envelope.clock.sortedNodes.first {
-            recorder.envelope.clock[$0] > reference.event.envelope.clock[$0]
+        let witness = recorder.clock.sortedNodes.first {
+            recorder.counter($0) > reference.event.clock[$0]
         }
         if let witness {
             finding.step(
-                "However vc(\(origin)) ≰ vc(\(knower)): entry \(witness) is \(recorder.envelope.clock[witness]) in "
-                    + "\(origin) but \(reference.event.envelope.clock[witness]) in \(knower), so \(origin) did not "
+                "However vc(\(origin)) ≰ vc(\(knower)): entry \(witness) is \(recorder.counter(witness)) in "
+                    + "\(origin) but \(reference.event.clock[witness]) in \(knower), so \(origin) did not "
                     + "happen before \(knower).")
         } else {
             finding.step(

@@ -38,8 +38,8 @@ final class KnowledgeCheck: RunCheck {
         } else {
             // Clocks naming nodes outside the run: compare the dictionaries (no sorting unless something changed).
             let node = event.envelope.node
-            let before = last.envelope.clock
-            let now = event.envelope.clock
+            let before = last.clock
+            let now = event.clock
             shrinks = before.sortedEntries.contains { $0.key != node && now[$0.key] < $0.value }
             grows = now.sortedEntries.contains { $0.key != node && $0.value > before[$0.key] }
         }
@@ -49,8 +49,8 @@ final class KnowledgeCheck: RunCheck {
 
     private func reportShrink(_ last: RunEvent, _ event: RunEvent) {
         let node = event.envelope.node
-        let before = last.envelope.clock
-        let now = event.envelope.clock
+        let before = last.clock
+        let now = event.clock
         let echo = echoes[node].flatMap { $0.seq == last.envelope.sequence ? $0.clock : nil }
         let shrunk = before.sortedNodes.filter { $0 != node && now[$0] < before[$0] && now[$0] < echo?[$0] ?? .max }
         guard !shrunk.isEmpty else { return }
@@ -70,8 +70,8 @@ final class KnowledgeCheck: RunCheck {
 
     private func reportLocalRaise(_ last: RunEvent, _ event: RunEvent) {
         let node = event.envelope.node
-        let before = last.envelope.clock
-        let now = event.envelope.clock
+        let before = last.clock
+        let now = event.clock
         if messages?.reportedReceive(of: node) == last.envelope.sequence { return }
         let echo = echoes[node].flatMap { $0.seq == last.envelope.sequence ? $0.clock : nil }
         let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] && now[$0] > echo?[$0] ?? 0 }

@@ -63,11 +63,8 @@ final class MessageCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.envelope.kind
-        guard
-            kind == .rpcSend || kind == .rpcReplySend || kind == .rpcReceive || kind == .rpcReplyReceive
-                || kind == .rpcFailure
-        else { return }
+        let kind = event.kindCode
+        guard kind.isRPCMessage else { return }
         guard let rpc = state.rpc(event) else { return }
         let node = event.envelope.node
         let msg = rpc.msg
@@ -213,8 +210,6 @@ final class MessageCheck: RunCheck {
     private func matched(send: RunEvent, receive: RunEvent, _ state: RunState) {
         wallClock?.pair(send: send, receive: receive)
         let node = receive.envelope.node
-        let sendClock = send.envelope.clock
-        let clock = receive.envelope.clock
         let order = send.compare(receive)
         if order != .before {
             if order == .after || order == .equal {
@@ -228,12 +223,12 @@ final class MessageCheck: RunCheck {
             let second = finding.name(receive)
             finding.step("\(first) → \(second) because \(second) receives the message \(first) sent.")
             finding.step("So vc(\(first)) < vc(\(second)) must hold.")
-            finding.step("However " + entriesWhere(sendClock, exceeds: clock, first, second) + ".")
+            finding.step("However " + entriesWhere(send.clock, exceeds: receive.clock, first, second) + ".")
             report(finding.finding)
             reportedReceives[node] = receive.envelope.sequence
             return
         }
-        guard let previous = state.previous(node), !state.startsIncarnation(receive),
+        guard let previous = state.previous(of: receive), !state.startsIncarnation(receive),
             receive.envelope.sequence == previous.last.envelope.sequence + 1
         else { return }  // No exact predecessor: only vc(send) < vc(receive), checked above.
         if !previous.last.external && !send.external && !receive.external {
@@ -250,7 +245,8 @@ final class MessageCheck: RunCheck {
             }
             if exact { return }
         }
-        var expected = previous.last.envelope.clock.merged(with: sendClock)
+        let clock = receive.clock
+        var expected = previous.last.clock.merged(with: send.clock)
         expected.tick(node)
         guard expected != clock else { return }
         var finding = builder(
@@ -275,7 +271,7 @@ final class MessageCheck: RunCheck {
             let receive = orphans[key]!
             // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
             let afterStop =
-                state.stoppedAtEnd(key.sender) && receive.envelope.clock[key.sender] > state.recorded(key.sender)
+                state.stoppedAtEnd(key.sender) && receive.counter(key.sender) > state.recorded(key.sender)
             let lost = state.mayHaveLost(key.sender) || afterStop
             var finding = builder(
                 "\(receive.envelope.node) received \(key.msg) but \(key.sender) has no matching send"

@@ -84,9 +84,9 @@ final class MutualExclusionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        if event.envelope.node == queueNode, state.startsIncarnation(event) { queueRestarted(event) }
-        let kind = event.envelope.kind.rawValue
-        guard kind.hasPrefix("queue.") || kind.hasPrefix("executor."), let decoded = state.protocolEvent(event),
+        if state.startsIncarnation(event), event.envelope.node == queueNode { queueRestarted(event) }
+        let kind = event.kindCode
+        guard kind.isQueue || kind.isExecutor, let decoded = state.protocolEvent(event),
             let (id, step) = Self.step(decoded)
         else { return }
         let lease = Int64(clamping: id)
@@ -146,7 +146,7 @@ final class MutualExclusionCheck: RunCheck {
         finding.step("\(first): the queue \(how) lease \(lease); its order went back to the queue.")
         finding.step(
             "\(second) comes after \(first) on the queue's timeline "
-                + "(queue \(end.envelope.clock[end.envelope.node]) < \(event.envelope.clock[event.envelope.node])).")
+                + "(queue \(end.counter(end.envelope.node)) < \(event.counter(event.envelope.node))).")
         finding.step("However \(second) commits the order under lease \(lease) instead of refusing the ack.")
         report(finding.finding)
     }
@@ -229,7 +229,7 @@ final class MutualExclusionCheck: RunCheck {
         // A lease granted by an earlier queue process (its dequeue knows the queue only before the restart), merged
         // after the restart: the restart ended it.
         if let restart, let queueNode, granted[lease] == nil,
-            event.envelope.clock[queueNode] < restart.envelope.clock[queueNode]
+            event.counter(queueNode) < restart.counter(queueNode)
         {
             ended[lease] = restart
         }
@@ -290,7 +290,7 @@ final class MutualExclusionCheck: RunCheck {
         let (older, newer) = olderFirst ? (earlier.lease, lease) : (lease, earlier.lease)
         let fenced: Bool = {
             guard let end, let grant, end.envelope.node == grant.envelope.node else { return false }
-            return end.envelope.clock[end.envelope.node] < grant.envelope.clock[grant.envelope.node]
+            return end.counter(end.envelope.node) < grant.counter(grant.envelope.node)
                 && end.envelope.kind.rawValue != "queue.commit"
         }()
         // Without the end or the grant, a queue file that lost lines cannot say which came first: unverifiable.
@@ -316,8 +316,8 @@ final class MutualExclusionCheck: RunCheck {
         if fenced, let end, let grant {
             let third = finding.name(end)
             let fourth = finding.name(grant)
-            let ended = end.envelope.clock[end.envelope.node]
-            let started = grant.envelope.clock[grant.envelope.node]
+            let ended = end.counter(end.envelope.node)
+            let started = grant.counter(grant.envelope.node)
             finding.step(
                 "However \(third) ended lease \(older) before \(fourth) granted lease \(newer) "
                     + "(\(end.envelope.node) \(ended) < \(started)): "

@@ -22,7 +22,7 @@ struct QueueIncarnations {
     static let maximumHoles = 1_024
 
     mutating func observe(_ event: RunEvent) {
-        let own = event.envelope.clock["queue"]
+        let own = event.node >= 0 ? event.dense[event.node] : event.counter("queue")
         let pid = event.envelope.pid
         guard let range = ranges[pid] else {
             ranges[pid] = (own, own, event)

@@ -34,11 +34,11 @@ final class RPCCompletionCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         let node = event.envelope.node
-        let kind = event.envelope.kind
+        let kind = event.kindCode
         if state.startsIncarnation(event), let pending = open.removeValue(forKey: node), !pending.isEmpty {
             died(node, pending, because: "process pid \(state.previous(node)!.last.envelope.pid) ended (restart)")
         }
-        guard kind.rawValue.hasPrefix("rpc.") || kind == .spanStart || kind == .spanEnd else { return }
+        guard kind.isRPC || kind == .spanStart || kind == .spanEnd else { return }
         examined += 1
         let msg = state.rpc(event)?.msg
         let span = event.envelope.spanID

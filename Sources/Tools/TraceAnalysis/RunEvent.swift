@@ -4,7 +4,8 @@ import TraceFormat
 /// The nodes of a run, numbered in name order, so clocks can be compared as arrays instead of dictionaries.
 public final class NodeIndex: Sendable {
     public let names: [String]
-    private let positions: [String: Int]
+    /// Node name → number.
+    let positions: [String: Int]
 
     public init(_ names: some Sequence<String>) {
         self.names = Set(names).sorted()
@@ -59,8 +60,9 @@ struct ClockPositions {
 /// builds the event and cleared (`dropPayloads`) only by the one thread the event was handed to through a lock (the
 /// run loader's channel), after the checks saw it.
 public final class RunEvent: @unchecked Sendable {
-    /// The event's envelope (node, pid, seq, kind, ids, clock): the whole event, or the event without its `data` when
-    /// the reader kept an RPC event's `data` raw (then `event` decodes it). The checks read the envelope.
+    /// The event's envelope (node, pid, seq, kind, ids): the whole event, or the event without its `data` when the
+    /// reader kept an RPC event's `data` raw (then `event` decodes it), and without its clock when the reader decoded
+    /// it by node number (then `clock` builds it from `dense`). The checks read the envelope and `dense`.
     public let envelope: TraceEvent
     /// The bytes of an RPC event's `data` as the reader kept them, or nil when `envelope` holds it.
     private let rawData: [UInt8]?
@@ -70,20 +72,42 @@ public final class RunEvent: @unchecked Sendable {
     public let clockSum: UInt64
     /// The recording node's number in the run's `NodeIndex`.
     let node: Int
+    /// The event's kind as a small number (`KindCode`), recognised when the event was read.
+    let kindCode: KindCode
     /// The clock by node number.
     let dense: [UInt64]
-    /// True when the clock names nodes outside the index (then the dictionary clock is authoritative).
+    /// True when the clock names nodes outside the index (then `envelope.clock` holds the whole clock).
     let external: Bool
+    /// The run's nodes, to name the entries of `dense` (`clock`).
+    private let index: NodeIndex
     /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
     private(set) var payloads: EventPayloads?
 
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
     /// renderers read it; the checks read `envelope` and the payloads).
     public var event: TraceEvent {
-        guard let rawData else { return envelope }
         var event = envelope
-        event.data = RPCDataFields.object(rawData) ?? [:]
+        if let rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
+        if !external { event.clock = clock }
         return event
+    }
+
+    /// The clock's entry for `name` (0 when it has none), read without building the clock.
+    func counter(_ name: String) -> UInt64 {
+        if let position = index.positions[name] { return dense[position] }
+        return external ? envelope.clock[name] : 0
+    }
+
+    /// The event's clock: `envelope.clock` when it names nodes outside the index, else built from `dense` (the index's
+    /// names are sorted, as a clock's entries are).
+    public var clock: VectorClock {
+        guard !external else { return envelope.clock }
+        var entries: [VectorClock.Entry] = []
+        entries.reserveCapacity(dense.count)
+        for (position, counter) in dense.enumerated() where counter > 0 {
+            entries.append((key: index.names[position], value: counter))
+        }
+        return VectorClock(entries)
     }
 
     public convenience init(_ event: TraceEvent, line: Int = 0, index: NodeIndex) {
@@ -94,15 +118,23 @@ public final class RunEvent: @unchecked Sendable {
     /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks. `memo`
     /// carries key positions from one event of a file to the next (`NodeIndex.dense`). `rawData`: the `data` of an
     /// RPC event as the reader kept it (`event.data` is then empty).
+    /// `denseClock`: the clock as the reader decoded it by `index`'s numbers (then `event.clock` is empty unless
+    /// `denseClock.external`); nil: decoded here from `event.clock`.
     init(
         _ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool,
-        rawData: RPCDataFields? = nil
+        rawData: RPCDataFields? = nil, denseClock: DenseClock? = nil
     ) {
         envelope = event
         self.rawData = rawData?.raw
         self.line = line
+        self.index = index
         node = index.position(event.node) ?? -1
-        (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
+        kindCode = KindCode(event.kind)
+        if let denseClock {
+            (dense, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
+        } else {
+            (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
+        }
         guard decodingPayloads else {
             payloads = nil
             return
@@ -110,7 +142,8 @@ public final class RunEvent: @unchecked Sendable {
         if let rawData, let rpc = RPCEvent(kind: event.kind, fields: rawData) {
             payloads = EventPayloads(rpc: rpc)
         } else {
-            payloads = EventPayloads(self.event)
+            // The payloads read `data` only: the envelope holds it unless it was kept raw.
+            payloads = EventPayloads(rawData == nil ? envelope : self.event)
         }
     }
 
@@ -120,14 +153,14 @@ public final class RunEvent: @unchecked Sendable {
 
     /// vc(self) ≤ vc(other), entry by entry.
     func isDominated(by other: RunEvent) -> Bool {
-        if external || other.external { return envelope.clock.isDominated(by: other.envelope.clock) }
+        if external || other.external { return clock.isDominated(by: other.clock) }
         for position in dense.indices where dense[position] > other.dense[position] { return false }
         return true
     }
 
     /// How this event's clock relates to `other`'s.
     func compare(_ other: RunEvent) -> CausalOrder {
-        if external || other.external { return envelope.clock.compare(other.envelope.clock) }
+        if external || other.external { return clock.compare(other.clock) }
         var less = false
         var greater = false
         for position in dense.indices {

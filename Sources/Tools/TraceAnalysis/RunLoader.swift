@@ -64,12 +64,13 @@ public struct RunLoader {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
                 var memo = ClockPositions()
-                let health = TraceFileReader().readKeepingRPCDataRaw(segments: file.paths, node: file.node) {
-                    event, line, rawData in
+                let health = TraceFileReader().readForChecks(
+                    segments: file.paths, node: file.node, nodes: nodeIndex.positions, nodeCount: nodeIndex.names.count
+                ) { event, line, rawData, denseClock in
                     batch.append(
                         RunEvent(
                             event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true,
-                            rawData: rawData))
+                            rawData: rawData, denseClock: denseClock))
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
                         // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
