@@ -27,6 +27,10 @@ final class CurlConnection {
     private var requestHeaders = HeaderLines()
     /// The URL last given to libcurl (it keeps its own copy): not set again while it stays the same.
     private var currentURL = ""
+    /// Where `addHeader(name:writing:)` has a value written (reused).
+    private var valueBytes: [UInt8] = []
+    /// The request body during a transfer, in a buffer reused from request to request.
+    private var requestBodyBytes = BodyBuffer()
 
     static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -59,6 +63,7 @@ final class CurlConnection {
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
         requestHeaders.deallocate()
+        requestBodyBytes.deallocate()
     }
 
     /// Performs one request. `timeoutMilliseconds` bounds the whole exchange, connect included.
@@ -66,42 +71,78 @@ final class CurlConnection {
         method: String, url: String, headers requestHeaders: [(String, String)], body requestBody: Data,
         timeoutMilliseconds: Int, connectTimeoutMilliseconds: Int
     ) -> Result<Exchange, TransportError> {
+        startHeaders()
+        for (name, value) in requestHeaders { addHeader(name: name, value: value) }
+        prepare(
+            method: method, url: url, body: requestBody, timeoutMilliseconds: timeoutMilliseconds,
+            connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+        return performPrepared()
+    }
+
+    // MARK: One request in steps (a blocking `perform` or a transfer of a `CurlMulti`)
+
+    /// The easy handle, for a multi handle to drive between `prepare` and `finish`.
+    var easyHandle: UnsafeMutableRawPointer { handle }
+
+    /// Starts the request's header lines (the previous request's are dropped).
+    func startHeaders() {
+        requestHeaders.reset()
+    }
+
+    /// Adds the header line `name: value` to the request being prepared.
+    func addHeader(name: String, value: String) {
+        requestHeaders.append(name: name, value: value)
+    }
+
+    /// Adds the header line `name: <the bytes write appends>` (a value written without making a string of it).
+    func addHeader(name: String, writing write: (inout [UInt8]) -> Void) {
+        valueBytes.removeAll(keepingCapacity: true)
+        write(&valueBytes)
+        requestHeaders.append(name: name, value: valueBytes)
+    }
+
+    /// Sets up the request whose headers were given since `startHeaders`: after it the handle is ready for
+    /// `curl_easy_perform` or a multi handle, and `finish` must follow its transfer. The body is copied into a buffer
+    /// the connection keeps (libcurl reads it during the transfer), so `body` need not outlive this call.
+    func prepare(
+        method: String, url: String, body requestBody: Data, timeoutMilliseconds: Int, connectTimeoutMilliseconds: Int
+    ) {
         body.removeAll(keepingCapacity: true)
         headers.removeAll(keepingCapacity: true)
-        self.requestHeaders.reset()
-        for (name, value) in requestHeaders { self.requestHeaders.append(name: name, value: value) }
         // Without this, curl waits for "100 Continue" on bodies over 1 KiB.
-        self.requestHeaders.append(line: "Expect:")
-        // libcurl reads the list during `curl_easy_perform` only; the nodes stay valid (and unchanged) until then.
-        let list = self.requestHeaders.list()
-        defer { bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil) }
-
+        requestHeaders.append(line: "Expect:")
         if url != currentURL {
             bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
             currentURL = url
         }
-        bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list)
+        // libcurl reads the list during the transfer only; the nodes stay valid (and unchanged) until `finish`.
+        bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, requestHeaders.list())
         bs_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeoutMilliseconds))
         bs_curl_setopt_long(
             handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(timeoutMilliseconds, connectTimeoutMilliseconds)))
         errorBuffer[0] = 0
-
-        let code: CURLcode = requestBody.withUnsafeBytes { buffer in
-            if method == "GET" {
-                bs_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-            } else {
-                bs_curl_setopt_long(handle, CURLOPT_POST, 1)
-                bs_curl_setopt_pointer(
-                    handle, CURLOPT_POSTFIELDS, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
-                bs_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
-                if method != "POST" { bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, method) }
-            }
-            defer {
-                bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
-                bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil)
-            }
-            return curl_easy_perform(handle)
+        if method == "GET" {
+            bs_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        } else {
+            bs_curl_setopt_long(handle, CURLOPT_POST, 1)
+            bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, requestBodyBytes.store(requestBody))
+            bs_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(requestBody.count))
+            if method != "POST" { bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, method) }
         }
+    }
+
+    /// Runs the prepared request on this thread (blocking until its reply or its timeout) and ends it.
+    func performPrepared() -> Result<Exchange, TransportError> {
+        finish(curl_easy_perform(handle))
+    }
+
+    /// Ends the prepared request whose transfer ended with `code`: its reply, or why there is none. The handle
+    /// forgets the request's headers and body.
+    func finish(_ code: CURLcode) -> Result<Exchange, TransportError> {
+        bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil)
+        bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
+        bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil)
+        requestBodyBytes.release()
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -184,6 +225,14 @@ private struct HeaderLines {
         terminate()
     }
 
+    mutating func append(name: String, value: [UInt8]) {
+        starts.append(used)
+        write(name)
+        write(": ")
+        value.withUnsafeBufferPointer { write($0) }
+        terminate()
+    }
+
     mutating func append(line: StaticString) {
         starts.append(used)
         line.withUTF8Buffer { write($0) }
@@ -238,5 +287,38 @@ private struct HeaderLines {
     func deallocate() {
         bytes.deallocate()
         nodes.deallocate()
+    }
+}
+
+/// The bytes of a request body while libcurl sends them: one buffer reused from request to request (a body over
+/// `keptBytes` is not kept after its request).
+private struct BodyBuffer {
+    private static let keptBytes = 64 * 1024
+    private var bytes = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 1)
+    private var capacity = 4096
+
+    /// Copies `body` into the buffer; returns where it is (valid until `release` or the next `store`).
+    mutating func store(_ body: Data) -> UnsafeRawPointer {
+        if body.count > capacity {
+            bytes.deallocate()
+            capacity = body.count
+            bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+        }
+        body.withUnsafeBytes { source in
+            if let base = source.baseAddress { bytes.copyMemory(from: base, byteCount: source.count) }
+        }
+        return UnsafeRawPointer(bytes)
+    }
+
+    /// The transfer is over: a large buffer goes back to the default size.
+    mutating func release() {
+        guard capacity > Self.keptBytes else { return }
+        bytes.deallocate()
+        capacity = 4096
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+    }
+
+    func deallocate() {
+        bytes.deallocate()
     }
 }

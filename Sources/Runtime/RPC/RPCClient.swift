@@ -78,7 +78,7 @@ public final class RPCClient: Sendable {
     }
 
     /// The next message number and the JSON-RPC request body calling `method` with `params`.
-    private func jsonRPCRequest<Params: Encodable>(
+    func jsonRPCRequest<Params: Encodable>(
         _ method: String, _ params: Params
     ) throws(RPCCallError) -> (id: UInt64, body: Data) {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
@@ -123,13 +123,19 @@ public final class RPCClient: Sendable {
         _ method: String, encodedParams: Data, returning: Result.Type = Result.self, context: TraceContext? = nil,
         deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
+        let (id, body) = jsonRPCRequest(method, encodedParams: encodedParams)
+        return try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            deadline: deadline)
+    }
+
+    /// The next message number and the JSON-RPC request body calling `method` with params already encoded.
+    func jsonRPCRequest(_ method: String, encodedParams: Data) -> (id: UInt64, body: Data) {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
         var body = Data("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"\(JSONText.escaped(method))\",\"params\":".utf8)
         body.append(encodedParams)
         body.append(UInt8(ascii: "}"))
-        return try exchange(
-            method, body: body, messageNumber: id, returning: Result.self, context: context,
-            deadline: deadline)
+        return (id, body)
     }
 
     /// Sends a JSON-RPC request body and decodes its reply.
@@ -141,6 +147,13 @@ public final class RPCClient: Sendable {
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
             context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         replyHeaders?(exchange.headers)
+        return try decodeReply(exchange, method: method)
+    }
+
+    /// The result of a JSON-RPC reply, or the call's error: the remote error, or a reply that is not one.
+    func decodeReply<Result: Decodable>(
+        _ exchange: CurlConnection.Exchange, method: String, returning: Result.Type = Result.self
+    ) throws(RPCCallError) -> Result {
         if let result = WireRPC.result(Result.self, from: exchange.body) { return result }  // `WireCodable` results
         let reply: JSONRPCReply<Result>
         do {
@@ -218,46 +231,85 @@ public final class RPCClient: Sendable {
         operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
         context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) throws(RPCCallError) -> CurlConnection.Exchange {
+        let call = begin(
+            operation: operation, httpMethod: httpMethod, path: path, body: body, extraHeaders: extraHeaders,
+            context: context, callSpan: callSpan, deadline: deadline, messageNumber: messageNumber)
+        return try end(call, call.connection.performPrepared())
+    }
+
+    /// A call between `begin` and `end`: its span, message id, start and the connection it borrowed.
+    struct StartedCall {
+        let operation: String
+        let trace: TraceContext
+        let messageID: String
+        let started: UInt64
+        let connection: CurlConnection
+    }
+
+    /// Starts a call: records its `rpc.send`, borrows a connection and prepares the request on it (metadata
+    /// headers, deadline, body). `end` must follow once the connection's transfer ended.
+    func begin(
+        operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
+        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
+    ) -> StartedCall {
         let trace = callSpan ?? context?.child() ?? TraceContext.newTrace()
         let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
         let deadlineMs = deadline.wholeMilliseconds
         let started = MonotonicClock.nanos()
         let sendClock = recorder.record(RPCSend(msg: messageID, peer: peer, method: operation), context: trace)
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(8 + extraHeaders.count)
-        headers.append((WireHeader.deadline, String(deadlineMs)))
+        let connection = pool.take() ?? CurlConnection(caFile: caFile)
+        connection.startHeaders()
+        connection.addHeader(name: WireHeader.deadline) {
+            JSONText.appendDecimal(UInt64(clamping: deadlineMs), to: &$0)
+        }
         if propagatesContext {
-            headers.append((WireHeader.traceparent, trace.traceparent))
-            headers.append((WireHeader.vectorClock, sendClock.description))
-            headers.append((WireHeader.messageID, messageID))
-            headers.append((WireHeader.sender, recorder.node))
+            connection.addHeader(name: WireHeader.traceparent) { bytes in
+                bytes += "00-".utf8
+                bytes += trace.traceID.utf8
+                bytes.append(UInt8(ascii: "-"))
+                bytes += trace.spanID.utf8
+                bytes += "-01".utf8
+            }
+            connection.addHeader(name: WireHeader.vectorClock) { sendClock.appendJSON(to: &$0) }
+            connection.addHeader(name: WireHeader.messageID, value: messageID)
+            connection.addHeader(name: WireHeader.sender, value: recorder.node)
         }
-        if let credential { headers.append(credential.authorizationHeader) }
+        if let credential {
+            let (name, value) = credential.authorizationHeader
+            connection.addHeader(name: name, value: value)
+        }
         if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
-            headers.append(("Content-Type", "application/json"))
+            connection.addHeader(name: "Content-Type", value: "application/json")
         }
-        headers += extraHeaders
-
-        let connection = borrow()
-        let result = connection.perform(
-            method: httpMethod, url: baseURL + path, headers: headers, body: body, timeoutMilliseconds: deadlineMs,
+        for (name, value) in extraHeaders { connection.addHeader(name: name, value: value) }
+        connection.prepare(
+            method: httpMethod, url: baseURL + path, body: body, timeoutMilliseconds: deadlineMs,
             connectTimeoutMilliseconds: connectTimeout.wholeMilliseconds)
-        giveBack(connection)
-        let elapsed = Int64(MonotonicClock.nanos() - started)
+        return StartedCall(
+            operation: operation, trace: trace, messageID: messageID, started: started, connection: connection)
+    }
 
+    /// Ends a call whose transfer ended with `result`: gives the connection back, counts the call, records its
+    /// `rpc.reply.receive` (merging the reply's clock) or its `rpc.failure` (and logs it), and returns the reply.
+    func end(
+        _ call: StartedCall, _ result: Result<CurlConnection.Exchange, CurlConnection.TransportError>
+    ) throws(RPCCallError) -> CurlConnection.Exchange {
+        pool.put(call.connection)
+        let elapsed = Int64(MonotonicClock.nanos() - call.started)
+        let operation = call.operation
         switch result {
         case .success(let exchange):
             // The reply belongs to the traced message only when the server took it as one (it echoes the id):
             // a server that ignored our metadata (we are not authenticated to it) answered an external request.
-            let accepted = propagatesContext && exchange.headers[WireHeader.messageID] == messageID
+            let accepted = propagatesContext && exchange.headers[WireHeader.messageID] == call.messageID
             let replyClock = accepted ? boundedReplyClock(exchange.headers[WireHeader.vectorClock]) : nil
             let failed = exchange.status >= 400
             metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
             recorder.record(
                 RPCReplyReceive(
-                    msg: accepted ? messageID : nil, peer: peer, method: operation, status: failed ? "error" : "ok",
-                    httpStatus: exchange.status, durationNanos: elapsed),
-                context: trace, merging: replyClock)
+                    msg: accepted ? call.messageID : nil, peer: peer, method: operation,
+                    status: failed ? "error" : "ok", httpStatus: exchange.status, durationNanos: elapsed),
+                context: call.trace, merging: replyClock)
             return exchange
         case .failure(let transport):
             let error = RPCCallError(
@@ -266,14 +318,14 @@ public final class RPCClient: Sendable {
             metrics.clientRequest(peer: peer, operation: operation, outcome: error.status, nanos: elapsed)
             recorder.record(
                 RPCFailure(
-                    msg: messageID, peer: peer, method: operation, status: error.status, error: error.description,
-                    durationNanos: elapsed),
-                context: trace)
+                    msg: call.messageID, peer: peer, method: operation, status: error.status,
+                    error: error.description, durationNanos: elapsed),
+                context: call.trace)
             logger.warning(
                 "call failed: \(error)",
                 metadata: [
-                    "trace_id": .string(trace.traceID), "span_id": .string(trace.spanID), "peer": .string(peer),
-                    "method": .string(operation),
+                    "trace_id": .string(call.trace.traceID), "span_id": .string(call.trace.spanID),
+                    "peer": .string(peer), "method": .string(operation),
                 ])
             throw error
         }
@@ -289,14 +341,6 @@ public final class RPCClient: Sendable {
             logger.warning("reply clock ignored: \(rejection)", metadata: ["peer": .string(peer)])
             return nil
         }
-    }
-
-    private func borrow() -> CurlConnection {
-        pool.take() ?? CurlConnection(caFile: caFile)
-    }
-
-    private func giveBack(_ connection: CurlConnection) {
-        pool.put(connection)
     }
 
     private static func snippet(_ body: Data, _ error: any Error) -> String {
