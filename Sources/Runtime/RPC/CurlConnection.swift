@@ -8,7 +8,13 @@ final class CurlConnection {
     struct Exchange {
         var status: Int
         var body: Data
-        var headers: [String: String]
+        var replyHeaders: ReplyHeaders
+
+        /// Every reply header, names in lower case.
+        var headers: [String: String] { replyHeaders.all }
+
+        /// The value of the reply header `name` (any case).
+        func header(_ name: String) -> String? { replyHeaders.value(of: name) }
     }
 
     /// A transport failure (no HTTP reply).
@@ -20,7 +26,7 @@ final class CurlConnection {
 
     private let handle: UnsafeMutableRawPointer
     fileprivate var body = Data()
-    fileprivate var headers: [String: String] = [:]
+    fileprivate var headers = ReplyHeaders()
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     /// The request's header lines (`name: value\0` each) and the list nodes pointing into them, kept from one
     /// request to the next: no string, `curl_slist_append` copy or list node is allocated per header and request.
@@ -108,7 +114,7 @@ final class CurlConnection {
         method: String, url: String, body requestBody: Data, timeoutMilliseconds: Int, connectTimeoutMilliseconds: Int
     ) {
         body.removeAll(keepingCapacity: true)
-        headers.removeAll(keepingCapacity: true)
+        headers.removeAll()
         // Without this, curl waits for "100 Continue" on bodies over 1 KiB.
         requestHeaders.append(line: "Expect:")
         if url != currentURL {
@@ -150,7 +156,7 @@ final class CurlConnection {
         }
         var status = 0
         bs_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return .success(Exchange(status: status, body: body, headers: headers))
+        return .success(Exchange(status: status, body: body, replyHeaders: headers))
     }
 }
 
@@ -171,154 +177,12 @@ private func curlWriteHeader(
     guard let data, let userdata else { return 0 }
     let length = size * count
     let connection = Unmanaged<CurlConnection>.fromOpaque(userdata).takeUnretainedValue()
-    // Byte-level parsing: Foundation's string trimming here cost more than the rest of the call.
+    // The lines are kept as they are and read on demand (`ReplyHeaders`).
     let bytes = UnsafeRawBufferPointer(start: data, count: length).bindMemory(to: UInt8.self)
     if length >= 5 && bytes[0] == UInt8(ascii: "H") && bytes[1] == UInt8(ascii: "T") && bytes[4] == UInt8(ascii: "/") {
-        connection.headers.removeAll(keepingCapacity: true)  // a new response (after 1xx) starts
+        connection.headers.removeAll()  // a new response (after 1xx) starts
         return length
     }
-    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return length }
-    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
-    var start = colon + 1
-    var end = length
-    while start < end && isSpace(bytes[start]) { start += 1 }
-    while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-    let name = lowercasedName(UnsafeBufferPointer(rebasing: bytes[0..<colon]))
-    connection.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    connection.headers.append(line: bytes)
     return length
-}
-
-/// A header name in lower case: ASCII names (all of HTTP's) byte by byte on the stack, others by `lowercased()`.
-private func lowercasedName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-    guard bytes.count <= 64, bytes.allSatisfy({ $0 < 0x80 }) else {
-        return String(decoding: bytes, as: UTF8.self).lowercased()
-    }
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { scratch in
-        for (index, byte) in bytes.enumerated() {
-            scratch[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-        }
-        return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<bytes.count]), as: UTF8.self)
-    }
-}
-
-/// Request header lines for libcurl in buffers reused from request to request: `name: value` and a NUL each, and
-/// a `curl_slist` node per line pointing into them (libcurl only reads the list it is given; it neither copies
-/// nor frees it).
-private struct HeaderLines {
-    private var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
-    private var byteCapacity = 1024
-    private var used = 0
-    private var starts: [Int] = []
-    private var nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: 16)
-    private var nodeCapacity = 16
-
-    mutating func reset() {
-        used = 0
-        starts.removeAll(keepingCapacity: true)
-    }
-
-    mutating func append(name: String, value: String) {
-        starts.append(used)
-        write(name)
-        write(": ")
-        write(value)
-        terminate()
-    }
-
-    mutating func append(name: String, value: [UInt8]) {
-        starts.append(used)
-        write(name)
-        write(": ")
-        value.withUnsafeBufferPointer { write($0) }
-        terminate()
-    }
-
-    mutating func append(line: StaticString) {
-        starts.append(used)
-        line.withUTF8Buffer { write($0) }
-        terminate()
-    }
-
-    private mutating func terminate() {
-        reserve(1)
-        bytes[used] = 0
-        used += 1
-    }
-
-    private mutating func write(_ text: String) {
-        var text = text
-        text.withUTF8 { write($0) }
-    }
-
-    private mutating func write(_ source: UnsafeBufferPointer<UInt8>) {
-        reserve(source.count)
-        if let base = source.baseAddress { (bytes + used).update(from: base, count: source.count) }
-        used += source.count
-    }
-
-    private mutating func reserve(_ count: Int) {
-        if used + count > byteCapacity {
-            var capacity = byteCapacity * 2
-            while capacity < used + count { capacity *= 2 }
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            grown.update(from: bytes, count: used)
-            bytes.deallocate()
-            bytes = grown
-            byteCapacity = capacity
-        }
-    }
-
-    /// The list of the lines appended since `reset` (valid until the next `reset`, `append` or `deallocate`).
-    mutating func list() -> UnsafeMutablePointer<curl_slist>? {
-        guard !starts.isEmpty else { return nil }
-        if starts.count > nodeCapacity {
-            nodes.deallocate()
-            nodeCapacity = max(starts.count, nodeCapacity * 2)
-            nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: nodeCapacity)
-        }
-        let base = UnsafeMutableRawPointer(bytes).assumingMemoryBound(to: CChar.self)
-        for (index, start) in starts.enumerated() {
-            let next = index + 1 < starts.count ? nodes + index + 1 : nil
-            (nodes + index).initialize(to: curl_slist(data: base + start, next: next))
-        }
-        return nodes
-    }
-
-    func deallocate() {
-        bytes.deallocate()
-        nodes.deallocate()
-    }
-}
-
-/// The bytes of a request body while libcurl sends them: one buffer reused from request to request (a body over
-/// `keptBytes` is not kept after its request).
-private struct BodyBuffer {
-    private static let keptBytes = 64 * 1024
-    private var bytes = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 1)
-    private var capacity = 4096
-
-    /// Copies `body` into the buffer; returns where it is (valid until `release` or the next `store`).
-    mutating func store(_ body: Data) -> UnsafeRawPointer {
-        if body.count > capacity {
-            bytes.deallocate()
-            capacity = body.count
-            bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
-        }
-        body.withUnsafeBytes { source in
-            if let base = source.baseAddress { bytes.copyMemory(from: base, byteCount: source.count) }
-        }
-        return UnsafeRawPointer(bytes)
-    }
-
-    /// The transfer is over: a large buffer goes back to the default size.
-    mutating func release() {
-        guard capacity > Self.keptBytes else { return }
-        bytes.deallocate()
-        capacity = 4096
-        bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
-    }
-
-    func deallocate() {
-        bytes.deallocate()
-    }
 }
