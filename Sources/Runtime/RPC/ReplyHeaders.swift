@@ -1,3 +1,5 @@
+import Foundation
+
 /// The header lines of one HTTP reply as received (`Name: value` and CRLF each), read on demand: an RPC reads two
 /// or three of them, so they are not all turned into strings and hashed into a dictionary per reply.
 struct ReplyHeaders {
@@ -16,12 +18,38 @@ struct ReplyHeaders {
     }
 
     /// The value of the last header named `name` (matched without regard to ASCII case), trimmed; nil when absent.
+    /// One pass over the bytes: a line's value is only looked at when its name matches.
     func value(of name: String) -> String? {
-        var found: String?
-        forEachHeader { lineName, value in
-            if Self.equalIgnoringASCIICase(lineName, name) { found = String(decoding: value, as: UTF8.self) }
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { all -> String? in
+                guard let base = all.baseAddress else { return nil }
+                var found: Range<Int>?
+                var start = 0
+                while start < all.count {
+                    let lineFeed = memchr(base + start, 0x0A, all.count - start)
+                    let end = lineFeed.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? all.count
+                    let colon = start + wanted.count
+                    if colon < end && all[colon] == UInt8(ascii: ":") && Self.sameName(all, from: start, as: wanted) {
+                        var valueStart = colon + 1
+                        var valueEnd = end
+                        while valueStart < valueEnd && Self.isSpace(all[valueStart]) { valueStart += 1 }
+                        while valueEnd > valueStart && Self.isSpace(all[valueEnd - 1]) { valueEnd -= 1 }
+                        found = valueStart..<valueEnd
+                    }
+                    start = end + 1
+                }
+                return found.map { String(decoding: UnsafeBufferPointer(rebasing: all[$0]), as: UTF8.self) }
+            }
         }
-        return found
+    }
+
+    /// True when the bytes of `all` from `start` are `name`, ASCII case aside.
+    private static func sameName(
+        _ all: UnsafeBufferPointer<UInt8>, from start: Int, as name: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        for index in 0..<name.count where lower(all[start + index]) != lower(name[index]) { return false }
+        return true
     }
 
     /// Every header, names in lower case (the last of a repeated name wins).
@@ -55,12 +83,6 @@ struct ReplyHeaders {
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
-
-    private static func equalIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Bool {
-        let utf8 = name.utf8
-        guard bytes.count == utf8.count else { return false }
-        return zip(bytes, utf8).allSatisfy { lower($0) == lower($1) }
-    }
 
     private static func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
 }
