@@ -8,7 +8,13 @@ final class CurlConnection {
     struct Exchange {
         var status: Int
         var body: Data
-        var headers: [String: String]
+        var replyHeaders: ReplyHeaders
+
+        /// Every reply header, names in lower case.
+        var headers: [String: String] { replyHeaders.all }
+
+        /// The value of the reply header `name` (any case).
+        func header(_ name: String) -> String? { replyHeaders.value(of: name) }
     }
 
     /// A transport failure (no HTTP reply).
@@ -20,13 +26,17 @@ final class CurlConnection {
 
     private let handle: UnsafeMutableRawPointer
     fileprivate var body = Data()
-    fileprivate var headers: [String: String] = [:]
+    fileprivate var headers = ReplyHeaders()
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     /// The request's header lines (`name: value\0` each) and the list nodes pointing into them, kept from one
     /// request to the next: no string, `curl_slist_append` copy or list node is allocated per header and request.
     private var requestHeaders = HeaderLines()
     /// The URL last given to libcurl (it keeps its own copy): not set again while it stays the same.
     private var currentURL = ""
+    /// Where `addHeader(name:writing:)` has a value written (reused).
+    private var valueBytes: [UInt8] = []
+    /// The request body during a transfer, in a buffer reused from request to request.
+    private var requestBodyBytes = BodyBuffer()
 
     static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -59,6 +69,7 @@ final class CurlConnection {
         curl_easy_cleanup(handle)
         errorBuffer.deallocate()
         requestHeaders.deallocate()
+        requestBodyBytes.deallocate()
     }
 
     /// Performs one request. `timeoutMilliseconds` bounds the whole exchange, connect included.
@@ -66,42 +77,78 @@ final class CurlConnection {
         method: String, url: String, headers requestHeaders: [(String, String)], body requestBody: Data,
         timeoutMilliseconds: Int, connectTimeoutMilliseconds: Int
     ) -> Result<Exchange, TransportError> {
-        body.removeAll(keepingCapacity: true)
-        headers.removeAll(keepingCapacity: true)
-        self.requestHeaders.reset()
-        for (name, value) in requestHeaders { self.requestHeaders.append(name: name, value: value) }
-        // Without this, curl waits for "100 Continue" on bodies over 1 KiB.
-        self.requestHeaders.append(line: "Expect:")
-        // libcurl reads the list during `curl_easy_perform` only; the nodes stay valid (and unchanged) until then.
-        let list = self.requestHeaders.list()
-        defer { bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil) }
+        startHeaders()
+        for (name, value) in requestHeaders { addHeader(name: name, value: value) }
+        prepare(
+            method: method, url: url, body: requestBody, timeoutMilliseconds: timeoutMilliseconds,
+            connectTimeoutMilliseconds: connectTimeoutMilliseconds)
+        return performPrepared()
+    }
 
+    // MARK: One request in steps (a blocking `perform` or a transfer of a `CurlMulti`)
+
+    /// The easy handle, for a multi handle to drive between `prepare` and `finish`.
+    var easyHandle: UnsafeMutableRawPointer { handle }
+
+    /// Starts the request's header lines (the previous request's are dropped).
+    func startHeaders() {
+        requestHeaders.reset()
+    }
+
+    /// Adds the header line `name: value` to the request being prepared.
+    func addHeader(name: String, value: String) {
+        requestHeaders.append(name: name, value: value)
+    }
+
+    /// Adds the header line `name: <the bytes write appends>` (a value written without making a string of it).
+    func addHeader(name: String, writing write: (inout [UInt8]) -> Void) {
+        valueBytes.removeAll(keepingCapacity: true)
+        write(&valueBytes)
+        requestHeaders.append(name: name, value: valueBytes)
+    }
+
+    /// Sets up the request whose headers were given since `startHeaders`: after it the handle is ready for
+    /// `curl_easy_perform` or a multi handle, and `finish` must follow its transfer. The body is copied into a buffer
+    /// the connection keeps (libcurl reads it during the transfer), so `body` need not outlive this call.
+    func prepare(
+        method: String, url: String, body requestBody: Data, timeoutMilliseconds: Int, connectTimeoutMilliseconds: Int
+    ) {
+        body.removeAll(keepingCapacity: true)
+        headers.removeAll()
+        // Without this, curl waits for "100 Continue" on bodies over 1 KiB.
+        requestHeaders.append(line: "Expect:")
         if url != currentURL {
             bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
             currentURL = url
         }
-        bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list)
+        // libcurl reads the list during the transfer only; the nodes stay valid (and unchanged) until `finish`.
+        bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, requestHeaders.list())
         bs_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeoutMilliseconds))
         bs_curl_setopt_long(
             handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(timeoutMilliseconds, connectTimeoutMilliseconds)))
         errorBuffer[0] = 0
-
-        let code: CURLcode = requestBody.withUnsafeBytes { buffer in
-            if method == "GET" {
-                bs_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-            } else {
-                bs_curl_setopt_long(handle, CURLOPT_POST, 1)
-                bs_curl_setopt_pointer(
-                    handle, CURLOPT_POSTFIELDS, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
-                bs_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buffer.count))
-                if method != "POST" { bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, method) }
-            }
-            defer {
-                bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
-                bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil)
-            }
-            return curl_easy_perform(handle)
+        if method == "GET" {
+            bs_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        } else {
+            bs_curl_setopt_long(handle, CURLOPT_POST, 1)
+            bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, requestBodyBytes.store(requestBody))
+            bs_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(requestBody.count))
+            if method != "POST" { bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, method) }
         }
+    }
+
+    /// Runs the prepared request on this thread (blocking until its reply or its timeout) and ends it.
+    func performPrepared() -> Result<Exchange, TransportError> {
+        finish(curl_easy_perform(handle))
+    }
+
+    /// Ends the prepared request whose transfer ended with `code`: its reply, or why there is none. The handle
+    /// forgets the request's headers and body.
+    func finish(_ code: CURLcode) -> Result<Exchange, TransportError> {
+        bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil)
+        bs_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
+        bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil)
+        requestBodyBytes.release()
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -109,7 +156,7 @@ final class CurlConnection {
         }
         var status = 0
         bs_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return .success(Exchange(status: status, body: body, headers: headers))
+        return .success(Exchange(status: status, body: body, replyHeaders: headers))
     }
 }
 
@@ -130,113 +177,12 @@ private func curlWriteHeader(
     guard let data, let userdata else { return 0 }
     let length = size * count
     let connection = Unmanaged<CurlConnection>.fromOpaque(userdata).takeUnretainedValue()
-    // Byte-level parsing: Foundation's string trimming here cost more than the rest of the call.
+    // The lines are kept as they are and read on demand (`ReplyHeaders`).
     let bytes = UnsafeRawBufferPointer(start: data, count: length).bindMemory(to: UInt8.self)
     if length >= 5 && bytes[0] == UInt8(ascii: "H") && bytes[1] == UInt8(ascii: "T") && bytes[4] == UInt8(ascii: "/") {
-        connection.headers.removeAll(keepingCapacity: true)  // a new response (after 1xx) starts
+        connection.headers.removeAll()  // a new response (after 1xx) starts
         return length
     }
-    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return length }
-    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
-    var start = colon + 1
-    var end = length
-    while start < end && isSpace(bytes[start]) { start += 1 }
-    while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-    let name = lowercasedName(UnsafeBufferPointer(rebasing: bytes[0..<colon]))
-    connection.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    connection.headers.append(line: bytes)
     return length
-}
-
-/// A header name in lower case: ASCII names (all of HTTP's) byte by byte on the stack, others by `lowercased()`.
-private func lowercasedName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-    guard bytes.count <= 64, bytes.allSatisfy({ $0 < 0x80 }) else {
-        return String(decoding: bytes, as: UTF8.self).lowercased()
-    }
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { scratch in
-        for (index, byte) in bytes.enumerated() {
-            scratch[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-        }
-        return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<bytes.count]), as: UTF8.self)
-    }
-}
-
-/// Request header lines for libcurl in buffers reused from request to request: `name: value` and a NUL each, and
-/// a `curl_slist` node per line pointing into them (libcurl only reads the list it is given; it neither copies
-/// nor frees it).
-private struct HeaderLines {
-    private var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
-    private var byteCapacity = 1024
-    private var used = 0
-    private var starts: [Int] = []
-    private var nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: 16)
-    private var nodeCapacity = 16
-
-    mutating func reset() {
-        used = 0
-        starts.removeAll(keepingCapacity: true)
-    }
-
-    mutating func append(name: String, value: String) {
-        starts.append(used)
-        write(name)
-        write(": ")
-        write(value)
-        terminate()
-    }
-
-    mutating func append(line: StaticString) {
-        starts.append(used)
-        line.withUTF8Buffer { write($0) }
-        terminate()
-    }
-
-    private mutating func terminate() {
-        reserve(1)
-        bytes[used] = 0
-        used += 1
-    }
-
-    private mutating func write(_ text: String) {
-        var text = text
-        text.withUTF8 { write($0) }
-    }
-
-    private mutating func write(_ source: UnsafeBufferPointer<UInt8>) {
-        reserve(source.count)
-        if let base = source.baseAddress { (bytes + used).update(from: base, count: source.count) }
-        used += source.count
-    }
-
-    private mutating func reserve(_ count: Int) {
-        if used + count > byteCapacity {
-            var capacity = byteCapacity * 2
-            while capacity < used + count { capacity *= 2 }
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            grown.update(from: bytes, count: used)
-            bytes.deallocate()
-            bytes = grown
-            byteCapacity = capacity
-        }
-    }
-
-    /// The list of the lines appended since `reset` (valid until the next `reset`, `append` or `deallocate`).
-    mutating func list() -> UnsafeMutablePointer<curl_slist>? {
-        guard !starts.isEmpty else { return nil }
-        if starts.count > nodeCapacity {
-            nodes.deallocate()
-            nodeCapacity = max(starts.count, nodeCapacity * 2)
-            nodes = UnsafeMutablePointer<curl_slist>.allocate(capacity: nodeCapacity)
-        }
-        let base = UnsafeMutableRawPointer(bytes).assumingMemoryBound(to: CChar.self)
-        for (index, start) in starts.enumerated() {
-            let next = index + 1 < starts.count ? nodes + index + 1 : nil
-            (nodes + index).initialize(to: curl_slist(data: base + start, next: next))
-        }
-        return nodes
-    }
-
-    func deallocate() {
-        bytes.deallocate()
-        nodes.deallocate()
-    }
 }

@@ -28,8 +28,25 @@ private func collectHeader(
 ) -> MHD_Result {
     guard let cls, let key else { return .YES }
     let collector = Unmanaged<HeaderCollector>.fromOpaque(cls).takeUnretainedValue()
-    collector.headers[String(cString: key).lowercased()] = value.map { String(cString: $0) } ?? ""
+    collector.headers[asciiLowercased(key)] = value.map { String(cString: $0) } ?? ""
     return .YES
+}
+
+/// A header name in lower case: ASCII letters byte by byte (`lowercased()`, which handles all of Unicode, was most
+/// of the cost of collecting a request's headers); a name with other bytes through `lowercased()`.
+private func asciiLowercased(_ name: UnsafePointer<CChar>) -> String {
+    let bytes = UnsafeBufferPointer(
+        start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name))
+    guard bytes.count <= 128, bytes.allSatisfy({ $0 < 0x80 }) else {
+        return String(decoding: bytes, as: UTF8.self).lowercased()
+    }
+    guard bytes.contains(where: { (0x41...0x5A).contains($0) }) else { return String(decoding: bytes, as: UTF8.self) }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { scratch in
+        for (index, byte) in bytes.enumerated() {
+            scratch[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: scratch[0..<bytes.count]), as: UTF8.self)
+    }
 }
 
 /// A response ready to queue on a libmicrohttpd connection.

@@ -29,11 +29,12 @@ public final class RPCClient: Sendable {
     /// The cluster credential sent as `Authorization: Bearer …` on every request (nil: none is sent).
     public let credential: ClusterCredential?
     /// Bounds on the clocks peers send back (a reply clock outside them is not merged).
-    private static let replyClockLimits = WireClockLimits(maxEntries: 256)
+    static let replyClockLimits = WireClockLimits(maxEntries: 256)
     /// The CA (PEM file) an https:// peer's certificate must be signed by (nil: the system's CAs).
     public let caFile: String?
 
-    private let pool = ConnectionPool()
+    /// Idle connections to the peer.
+    let pool = ConnectionPool()
     /// Process-wide, so message ids stay unique across all clients of a node.
     private static let messageCounter = Atomic<UInt64>(0)
     /// Runs the blocking exchanges of async calls: at most `asyncCallThreads` threads in the process, never a
@@ -78,7 +79,7 @@ public final class RPCClient: Sendable {
     }
 
     /// The next message number and the JSON-RPC request body calling `method` with `params`.
-    private func jsonRPCRequest<Params: Encodable>(
+    func jsonRPCRequest<Params: Encodable>(
         _ method: String, _ params: Params
     ) throws(RPCCallError) -> (id: UInt64, body: Data) {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
@@ -123,13 +124,19 @@ public final class RPCClient: Sendable {
         _ method: String, encodedParams: Data, returning: Result.Type = Result.self, context: TraceContext? = nil,
         deadline: Duration? = nil
     ) throws(RPCCallError) -> Result {
+        let (id, body) = jsonRPCRequest(method, encodedParams: encodedParams)
+        return try exchange(
+            method, body: body, messageNumber: id, returning: Result.self, context: context,
+            deadline: deadline)
+    }
+
+    /// The next message number and the JSON-RPC request body calling `method` with params already encoded.
+    func jsonRPCRequest(_ method: String, encodedParams: Data) -> (id: UInt64, body: Data) {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
         var body = Data("{\"jsonrpc\":\"2.0\",\"id\":\(id),\"method\":\"\(JSONText.escaped(method))\",\"params\":".utf8)
         body.append(encodedParams)
         body.append(UInt8(ascii: "}"))
-        return try exchange(
-            method, body: body, messageNumber: id, returning: Result.self, context: context,
-            deadline: deadline)
+        return (id, body)
     }
 
     /// Sends a JSON-RPC request body and decodes its reply.
@@ -141,6 +148,13 @@ public final class RPCClient: Sendable {
             operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
             context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         replyHeaders?(exchange.headers)
+        return try decodeReply(exchange, method: method)
+    }
+
+    /// The result of a JSON-RPC reply, or the call's error: the remote error, or a reply that is not one.
+    func decodeReply<Result: Decodable>(
+        _ exchange: CurlConnection.Exchange, method: String, returning: Result.Type = Result.self
+    ) throws(RPCCallError) -> Result {
         if let result = WireRPC.result(Result.self, from: exchange.body) { return result }  // `WireCodable` results
         let reply: JSONRPCReply<Result>
         do {
@@ -212,110 +226,10 @@ public final class RPCClient: Sendable {
             status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
     }
 
-    // MARK: Exchange
-
-    private func perform(
-        operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
-        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
-    ) throws(RPCCallError) -> CurlConnection.Exchange {
-        let trace = callSpan ?? context?.child() ?? TraceContext.newTrace()
-        let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
-        let deadlineMs = deadline.wholeMilliseconds
-        let started = MonotonicClock.nanos()
-        let sendClock = recorder.record(RPCSend(msg: messageID, peer: peer, method: operation), context: trace)
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(8 + extraHeaders.count)
-        headers.append((WireHeader.deadline, String(deadlineMs)))
-        if propagatesContext {
-            headers.append((WireHeader.traceparent, trace.traceparent))
-            headers.append((WireHeader.vectorClock, sendClock.description))
-            headers.append((WireHeader.messageID, messageID))
-            headers.append((WireHeader.sender, recorder.node))
-        }
-        if let credential { headers.append(credential.authorizationHeader) }
-        if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
-            headers.append(("Content-Type", "application/json"))
-        }
-        headers += extraHeaders
-
-        let connection = borrow()
-        let result = connection.perform(
-            method: httpMethod, url: baseURL + path, headers: headers, body: body, timeoutMilliseconds: deadlineMs,
-            connectTimeoutMilliseconds: connectTimeout.wholeMilliseconds)
-        giveBack(connection)
-        let elapsed = Int64(MonotonicClock.nanos() - started)
-
-        switch result {
-        case .success(let exchange):
-            // The reply belongs to the traced message only when the server took it as one (it echoes the id):
-            // a server that ignored our metadata (we are not authenticated to it) answered an external request.
-            let accepted = propagatesContext && exchange.headers[WireHeader.messageID] == messageID
-            let replyClock = accepted ? boundedReplyClock(exchange.headers[WireHeader.vectorClock]) : nil
-            let failed = exchange.status >= 400
-            metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
-            recorder.record(
-                RPCReplyReceive(
-                    msg: accepted ? messageID : nil, peer: peer, method: operation, status: failed ? "error" : "ok",
-                    httpStatus: exchange.status, durationNanos: elapsed),
-                context: trace, merging: replyClock)
-            return exchange
-        case .failure(let transport):
-            let error = RPCCallError(
-                kind: transport.timedOut ? .deadlineExceeded : .unavailable(transport.message), peer: peer,
-                method: operation, elapsedNanos: elapsed)
-            metrics.clientRequest(peer: peer, operation: operation, outcome: error.status, nanos: elapsed)
-            recorder.record(
-                RPCFailure(
-                    msg: messageID, peer: peer, method: operation, status: error.status, error: error.description,
-                    durationNanos: elapsed),
-                context: trace)
-            logger.warning(
-                "call failed: \(error)",
-                metadata: [
-                    "trace_id": .string(trace.traceID), "span_id": .string(trace.spanID), "peer": .string(peer),
-                    "method": .string(operation),
-                ])
-            throw error
-        }
-    }
-
-    /// The reply's clock if it is within bounds; nil (not merged, logged) otherwise.
-    private func boundedReplyClock(_ text: String?) -> VectorClock? {
-        guard let text else { return nil }
-        switch VectorClock.parse(wireText: text, limits: Self.replyClockLimits) {
-        case .success(let clock): return clock
-        case .failure(let rejection):
-            metrics.counter("rpc_rejected_metadata_total", [("reason", "reply_" + rejection.reason)]).increment()
-            logger.warning("reply clock ignored: \(rejection)", metadata: ["peer": .string(peer)])
-            return nil
-        }
-    }
-
-    private func borrow() -> CurlConnection {
-        pool.take() ?? CurlConnection(caFile: caFile)
-    }
-
-    private func giveBack(_ connection: CurlConnection) {
-        pool.put(connection)
-    }
-
     private static func snippet(_ body: Data, _ error: any Error) -> String {
         let text = String(decoding: body.prefix(200), as: UTF8.self)
         return "cannot decode reply (\(error)); body starts: \(text)"
     }
-}
-
-/// Idle connections. A connection is used by one thread at a time (borrowed, then given back).
-///
-/// `@unchecked Sendable` is sound: `idle` is only touched inside `lock.withLock`, and a `CurlConnection` (not
-/// `Sendable`: it wraps a libcurl easy handle) is handed from one thread to the next only through it, never
-/// used by two threads at once. (A `Mutex` would need `CurlConnection` to be `Sendable` to hand it out.)
-private final class ConnectionPool: @unchecked Sendable {
-    private let lock = NSLock()
-    private var idle: [CurlConnection] = []
-
-    func take() -> CurlConnection? { lock.withLock { idle.popLast() } }
-    func put(_ connection: CurlConnection) { lock.withLock { idle.append(connection) } }
 }
 
 extension Duration {

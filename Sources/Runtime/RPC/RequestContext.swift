@@ -27,6 +27,19 @@ public struct RequestContext: Sendable {
         return logger
     }
 
+    /// The level the node's logger lets through (read without building the request's logger).
+    public var logLevel: Logger.Level { baseLogger.logLevel }
+
+    /// Logs `message` with `metadata` and this request's trace and span ids, through the node's logger: the same
+    /// record as `logger.log`, without making a logger with the ids for it.
+    public func log(level: Logger.Level, _ message: @autoclosure () -> Logger.Message, metadata: Logger.Metadata) {
+        guard baseLogger.logLevel <= level else { return }
+        var metadata = metadata
+        metadata["trace_id"] = .string(trace.traceID)
+        metadata["span_id"] = .string(trace.spanID)
+        baseLogger.log(level: level, message(), metadata: metadata)
+    }
+
     public init(
         trace: TraceContext, operation: String, peer: String?, deadlineNanos: UInt64?, recorder: TraceRecorder,
         logger: Logger

@@ -42,13 +42,14 @@ extension RequestDispatcher {
             }
         }
         // An unknown name goes into the trace bounded (a known one is short by construction).
-        let operation = name.isEmpty ? "?" : router.methods[name] != nil ? name : String(name.prefix(64))
+        let handler = router.methods[name]  // looked up once
+        let operation = name.isEmpty ? "?" : handler != nil ? name : String(name.prefix(64))
         let context = self.context(operation: operation, trace: incoming.trace, incoming: incoming)
         recordReceive(operation: operation, incoming: incoming)
-        let outcome = early ?? run(name, body: body, context: context)
+        let outcome = early ?? run(name, handler: handler, body: body, context: context)
         return reply(
-            to: outcome, operation: operation, known: router.methods[name] != nil, incoming: incoming,
-            started: started, context: context)
+            to: outcome, operation: operation, known: handler != nil, incoming: incoming, started: started,
+            context: context)
     }
 
     /// Records the reply (the receive is recorded before the handler runs) and builds the HTTP reply: no body
@@ -73,7 +74,14 @@ extension RequestDispatcher {
 
     /// One method call: the handler, unless the method is unknown or the caller's deadline already passed.
     private func run(_ name: String, body: Data, context: RequestContext) -> Router.MethodOutcome {
-        guard let handler = router.methods[name] else {
+        run(name, handler: router.methods[name], body: body, context: context)
+    }
+
+    /// `run` with the method's handler already looked up (nil: unknown method).
+    private func run(
+        _ name: String, handler: Router.MethodHandler?, body: Data, context: RequestContext
+    ) -> Router.MethodOutcome {
+        guard let handler else {
             let head = JSONRPCRequestHead.peek(body)
             var outcome = Router.failure(
                 RPCError(.methodNotFound, "no method \"\(String(name.prefix(80)))\""), id: head?.replyID ?? .null,

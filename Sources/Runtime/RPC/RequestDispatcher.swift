@@ -29,7 +29,7 @@ final class RequestDispatcher: Sendable {
         -> ServerReply
     {
         let started = MonotonicClock.nanos()
-        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        let path = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
         let isRPC = path == "/rpc" || path.hasPrefix("/rpc/")
         let policy = router.admission
         // Internal RPCs: the credential first, before anything of the request is read or recorded.
@@ -105,8 +105,9 @@ final class RequestDispatcher: Sendable {
         incoming: Incoming, started: UInt64
     ) -> ServerReply {
         let operation = "\(method) \(path)"
-        if router.untracedRoutes.contains(operation), let handler = router.routeHandler(method: method, path: path) {
-            return handleUntraced(handler, method: method, url: url, path: path, body: body, started: started)
+        let routeHandler = router.routes[operation]  // looked up once: `routeHandler(method:path:)` builds the key
+        if let routeHandler, router.untracedRoutes.contains(operation) {
+            return handleUntraced(routeHandler, method: method, url: url, path: path, body: body, started: started)
         }
         recordReceive(operation: operation, incoming: incoming)
         let context = RequestContext(
@@ -127,7 +128,7 @@ final class RequestDispatcher: Sendable {
         } else if bodyTooLarge {
             failure = (.payloadTooLarge, "request body over the server's limit")
             response = .error(.payloadTooLarge, failure!.1, traceID: traceID)
-        } else if let handler = router.routeHandler(method: method, path: path) {
+        } else if let handler = routeHandler {
             let query = url.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
             let request = HTTPRequest(
                 method: method, path: path, query: query, headers: connection.allHeaders(), body: body)
@@ -158,7 +159,7 @@ final class RequestDispatcher: Sendable {
         let errorCode = failure?.0 ?? (response.status >= 400 ? .application : nil)
         let clock = recordReply(
             operation: operation, incoming: incoming, status: response.status, errorCode: errorCode, started: started,
-            known: router.routeHandler(method: method, path: path) != nil)
+            known: routeHandler != nil)
         return ServerReply(
             status: response.status,
             headers: response.headers + replyHeaders(clock: clock, incoming: incoming, crossOrigin: allowCrossOrigin),

@@ -1,9 +1,7 @@
 import Checkout
 import ClusterProtocol
-import Dispatch
 import Foundation
 import RPC
-import Synchronization
 import TraceFormat
 
 /// Asks verification, fraud detection and suggestions about one order at the same time.
@@ -12,10 +10,10 @@ struct CheckoutFanOut: Sendable {
     let fraud: RPCClient
     let suggestions: RPCClient
     let suggestionCount: Int
-    private static let queue = DispatchQueue(label: "orchestrator-fan-out", attributes: .concurrent)
 
     /// The three calls' results. Verification and fraud get the whole order (they check the card); suggestions
-    /// get only the titles.
+    /// get only the titles. The three calls run at once from the calling thread (`RPCClient.callConcurrently`:
+    /// one libcurl multi handle, no thread hand-off), each with its client's deadline.
     /// - Parameter envelope: the encoded `OrderEnvelope` (encoded once, sent twice).
     func ask(
         envelope: Data, titles: [String], orderID: String, trace: TraceContext
@@ -23,47 +21,33 @@ struct CheckoutFanOut: Sendable {
         verification: Result<VerificationResult, any Error>, fraud: Result<FraudAssessment, any Error>,
         suggestions: Result<SuggestionResult, any Error>
     ) {
-        let results = Results()
-        let group = DispatchGroup()
-        Self.queue.async(group: group) { [verification] in
-            let result = Result<VerificationResult, any Error> {
-                try verification.call(VerificationRPC.verify, encodedParams: envelope, context: trace)
-            }
-            results.withLock { $0.verification = result }
-        }
-        Self.queue.async(group: group) { [fraud] in
-            let result = Result<FraudAssessment, any Error> {
-                try fraud.call(FraudRPC.assess, encodedParams: envelope, context: trace)
-            }
-            results.withLock { $0.fraud = result }
-        }
-        // The third call runs on this thread: one fewer hop.
-        let suggested = Result<SuggestionResult, any Error> {
-            try suggestions.call(
+        let (verified, assessed, suggested) = RPCClient.callConcurrently(
+            verification.prepareCall(VerificationRPC.verify, encodedParams: envelope, context: trace),
+            fraud.prepareCall(FraudRPC.assess, encodedParams: envelope, context: trace),
+            suggestions.prepareCall(
                 SuggestionsRPC.suggest,
-                SuggestionRequest(orderId: orderID, orderedTitles: titles, count: suggestionCount), context: trace)
-        }
-        group.wait()
-        let done = results.withLock { $0 }
-        return (done.verification ?? .failure(Missing()), done.fraud ?? .failure(Missing()), suggested)
+                SuggestionRequest(orderId: orderID, orderedTitles: titles, count: suggestionCount), context: trace))
+        return (verified.mapError { $0 }, assessed.mapError { $0 }, suggested.mapError { $0 })
     }
 
     /// The titles sent to suggestions: at most 50, each at most 200 characters.
     static func titles(of order: CheckoutRequest) -> [String] {
         Array((order.items ?? []).compactMap(\.name).prefix(50).map { String($0.prefix(200)) })
     }
+}
 
-    private struct Missing: Error {}
-
-    /// The two answers that arrive on the fan-out queue's threads.
-    private struct Answers {
-        var verification: Result<VerificationResult, any Error>?
-        var fraud: Result<FraudAssessment, any Error>?
+extension RPCClient {
+    /// Prepares a call of `method` for `RPCClient.callConcurrently`.
+    func prepareCall<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ params: Params, context: TraceContext? = nil
+    ) -> RPCPreparedCall<Result> {
+        prepareCall(method.name, params, returning: Result.self, context: context)
     }
 
-    private final class Results: Sendable {
-        private let answers = Mutex(Answers())
-
-        func withLock<T: Sendable>(_ body: (inout Answers) -> T) -> T { answers.withLock { body(&$0) } }
+    /// Prepares a call of `method` with its params already encoded, for `RPCClient.callConcurrently`.
+    func prepareCall<Params, Result>(
+        _ method: RPCMethod<Params, Result>, encodedParams: Data, context: TraceContext? = nil
+    ) -> RPCPreparedCall<Result> {
+        prepareCall(method.name, encodedParams: encodedParams, returning: Result.self, context: context)
     }
 }

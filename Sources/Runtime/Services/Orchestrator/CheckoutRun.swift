@@ -122,10 +122,10 @@ struct CheckoutRun {
             case .notice: .notice
             case .error: .error
             }
-        guard context.logger.logLevel <= level else { return }
+        guard context.logLevel <= level else { return }
         var metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
         metadata["order_id"] = .string(flow.orderID ?? "")
-        context.logger.log(level: level, "\(line.message)", metadata: metadata)
+        context.log(level: level, "\(line.message)", metadata: metadata)
     }
 
     /// Records `suggestions.skipped`.
