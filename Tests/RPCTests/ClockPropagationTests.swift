@@ -25,7 +25,8 @@ struct ClockPropagationTests {
                 #expect(event.clock[event.node] == UInt64(index + 1))
             }
         }
-        let sends = Dictionary(uniqueKeysWithValues: alpha.compactMap { e in e.payload(RPCSend.self).map { ($0.msg!, e) } })
+        let sends = Dictionary(
+            uniqueKeysWithValues: alpha.compactMap { e in e.payload(RPCSend.self).map { ($0.msg!, e) } })
         let replies = Dictionary(
             uniqueKeysWithValues: beta.compactMap { e in e.payload(RPCReplySend.self).map { ($0.msg!, e) } })
         #expect(sends.count == 21 && replies.count == 21)
@@ -42,13 +43,7 @@ struct ClockPropagationTests {
             #expect(receive.parentSpanID == send.spanID)
         }
         // And at the client for replies.
-        for (index, received) in alpha.enumerated() where received.kind == .rpcReplyReceive {
-            let msg = try #require(received.payload(RPCReplyReceive.self)?.msg)
-            let reply = try #require(replies[msg])
-            var expected = alpha[index - 1].clock
-            expected.receive(reply.clock, at: "alpha")
-            #expect(received.clock == expected, "reply receive \(received.handle)")
-        }
+        try expectReplyReceivesMerge(alpha, clientNode: "alpha", replies: replies)
         let errorReply = beta.compactMap { $0.payload(RPCReplySend.self) }.first { $0.method == "divide" }
         #expect(errorReply?.status == "rejected")
     }

@@ -89,13 +89,7 @@ struct ConcurrentCallTests {
             #expect(receive.parentSpanID == send.spanID && receive.traceID == together.traceID)
             #expect(send.parentSpanID == together.spanID)
         }
-        for (index, received) in alpha.enumerated() where received.kind == .rpcReplyReceive {
-            let msg = try #require(received.payload(RPCReplyReceive.self)?.msg)
-            let reply = try #require(replies[msg])
-            var expected = alpha[index - 1].clock
-            expected.receive(reply.clock, at: "alpha")
-            #expect(received.clock == expected, "reply receive \(received.handle)")
-        }
+        try expectReplyReceivesMerge(alpha, clientNode: "alpha", replies: replies)
     }
 
     // Each call goes to its own server, as the orchestrator's do: a server's pool thread that runs a sleeping

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Testing
 import TraceFormat
 
 @testable import RPC
@@ -115,5 +116,20 @@ func rawRequest(
             status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
     case .failure(let error):
         throw RPCCallError(kind: .unavailable(error.message), peer: "raw", method: path)
+    }
+}
+
+/// Checks that every reply receive of `client` (node `clientNode`) is the event before it merged with the clock of its
+/// server's reply send (found in `replies` by message id): the client-side rule of docs/trace-format.md §3.
+func expectReplyReceivesMerge(
+    _ client: [TraceEvent], clientNode: String, replies: [String: TraceEvent],
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    for (index, received) in client.enumerated() where received.kind == .rpcReplyReceive {
+        let msg = try #require(received.payload(RPCReplyReceive.self)?.msg, sourceLocation: sourceLocation)
+        let reply = try #require(replies[msg], sourceLocation: sourceLocation)
+        var expected = client[index - 1].clock
+        expected.receive(reply.clock, at: clientNode)
+        #expect(received.clock == expected, "reply receive \(received.handle)", sourceLocation: sourceLocation)
     }
 }
