@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import RPC
 import Synchronization
 import Testing
 

@@ -1,19 +1,21 @@
 import Foundation
 
-/// Threads of the executor that make blocking calls (libcurl) directly: a job runs on one of at most
-/// `maximumThreads` threads, started on demand, in the order the jobs came. The node hands a call over with one
-/// wake-up of a waiting thread, and the thread makes the blocking call itself (no task and no hand-off to another
-/// pool in between); only the outcome goes back to the node.
+/// Threads that make blocking calls (libcurl) directly: a job runs on one of at most `maximumThreads` threads,
+/// started on demand, in the order the jobs came. A caller hands a call over with one wake-up of a waiting thread,
+/// and the thread makes the blocking call itself (no task and no hand-off to another pool in between). The
+/// executor's send queues and queue calls use it directly; `BlockingWorkPool` runs async callers' calls on it.
 ///
 /// With `capacity`, at most that many jobs wait: a new job beyond it drops the oldest waiting one (a peer's send
 /// queue: the election's timers cover lost messages). `close()` drops the waiting jobs and ends the threads once
 /// the jobs under way return.
-final class CallThreads: @unchecked Sendable {
-    typealias Job = @Sendable () -> Void
+///
+/// `@unchecked Sendable` is sound: every mutable field is read and written only while holding `condition`.
+public final class CallThreads: @unchecked Sendable {
+    public typealias Job = @Sendable () -> Void
 
-    let label: String
-    let maximumThreads: Int
-    let capacity: Int?
+    public let label: String
+    public let maximumThreads: Int
+    public let capacity: Int?
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [Job] = []
@@ -22,22 +24,27 @@ final class CallThreads: @unchecked Sendable {
     private var idle = 0
     private var closed = false
     private var dropped = 0
+    private var busy = 0
+    private var mostBusy = 0
 
-    init(label: String, maximumThreads: Int, capacity: Int? = nil) {
+    public init(label: String, maximumThreads: Int, capacity: Int? = nil) {
         self.label = label
         self.maximumThreads = max(1, maximumThreads)
         self.capacity = capacity.map { max(1, $0) }
     }
 
     /// Jobs dropped so far because the queue was full.
-    var droppedJobs: Int { condition.withLock { dropped } }
+    public var droppedJobs: Int { condition.withLock { dropped } }
 
-    /// Threads started so far.
-    var threadsStarted: Int { condition.withLock { threads } }
+    /// Threads started so far (never more than `maximumThreads`).
+    public var threadsStarted: Int { condition.withLock { threads } }
+
+    /// The most jobs that ran at the same time so far.
+    public var mostConcurrentJobs: Int { condition.withLock { mostBusy } }
 
     /// Queues `job` (nothing when closed); wakes an idle thread or starts one when none is idle and the bound
     /// allows.
-    func submit(_ job: @escaping Job) {
+    public func submit(_ job: @escaping Job) {
         let start: Bool = condition.withLock {
             guard !closed else { return false }
             if let capacity, jobs.count - head >= capacity {
@@ -61,7 +68,7 @@ final class CallThreads: @unchecked Sendable {
     }
 
     /// Drops the waiting jobs and lets every thread end after its job under way.
-    func close() {
+    public func close() {
         condition.withLock {
             closed = true
             jobs.removeAll()
@@ -71,7 +78,10 @@ final class CallThreads: @unchecked Sendable {
     }
 
     private func run() {
-        while let job = next() { job() }
+        while let job = next() {
+            job()
+            condition.withLock { busy -= 1 }
+        }
     }
 
     private func next() -> Job? {
@@ -88,6 +98,8 @@ final class CallThreads: @unchecked Sendable {
             let job = jobs[head]
             head += 1
             compact()
+            busy += 1
+            mostBusy = max(mostBusy, busy)
             return job
         }
     }
