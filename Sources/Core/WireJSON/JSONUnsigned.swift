@@ -17,20 +17,6 @@ extension JSONReader {
 }
 
 extension JSONWriter {
-    /// An unsigned integer value, in decimal (as Foundation writes a `UInt64`).
-    public mutating func uint(_ value: UInt64) {
-        var rest = value
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var position = 20
-            repeat {
-                position -= 1
-                buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
-            raw(UnsafeBufferPointer(rebasing: buffer[position...]))
-        }
-    }
-
     /// An unsigned integer member, omitted when nil.
     public mutating func field(_ name: StaticString, unsigned value: UInt64?) {
         guard let value else { return }

@@ -97,14 +97,26 @@ public struct JSONWriter {
         separate()
         needsComma = true
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
+        appendDecimal(UInt64(value.magnitude))
+    }
+
+    /// An unsigned integer value, in decimal (as Foundation writes a `UInt64`).
+    public mutating func uint(_ value: UInt64) {
+        separate()
+        needsComma = true
+        appendDecimal(value)
+    }
+
+    /// Appends `magnitude`'s decimal digits.
+    private mutating func appendDecimal(_ magnitude: UInt64) {
+        var rest = magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var position = 20
             repeat {
                 position -= 1
-                buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
+                buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
         }
     }
