@@ -77,7 +77,7 @@ struct QueueDurabilityTests {
         let lease = try lease(of: second)
         let ack = try running.client.call(
             QueueRPC.ack, AckRequest(orderId: lease.orderId, executor: 2, epoch: epoch, leaseId: lease.id))
-        #expect(ack.outcome == .committed && (try? self.lease(of: first).orderId) == "a")
+        #expect(ack.ack.outcome == .committed && ack.next == nil && (try? self.lease(of: first).orderId) == "a")
         running.stop()
 
         running = try Running(data: data, traces: traces)
@@ -211,7 +211,7 @@ struct QueueDurabilityTests {
         #expect(state.highestEpoch == .none && state.leases.isEmpty && state.waiting.count == 1)
         // A lease id beyond Int64 is traced without trapping.
         let ack = AckRequest(orderId: "a", executor: 2, epoch: epoch, leaseId: .max)
-        #expect(try running.client.call(QueueRPC.ack, ack) == .noLease)
+        #expect(try running.client.call(QueueRPC.ack, ack) == AckAndLeaseReply(.noLease))
     }
 
     /// A ticket's parent span id is 16 lowercase hex digits or the enqueue is refused (`invalidParams`) before it

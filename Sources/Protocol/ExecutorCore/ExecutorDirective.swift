@@ -52,6 +52,8 @@ public enum ExecutorDirective: Sendable, Equatable {
     case lease(WorkCall, LeaseRequest)
     /// Call the queue's `ack` for an order held (params: `AckRequest(held, executor:)`).
     case ack(WorkCall, HeldOrder)
+    /// Call the queue's `ack` for an order held, carrying the slot's next lease request (`AckRequest.next`).
+    case ackAndLease(WorkCall, HeldOrder, next: LeaseRequest)
     /// Call the queue's `release` for an order held.
     case release(WorkCall, HeldOrder)
     /// The clean stop is complete: stop every timer.

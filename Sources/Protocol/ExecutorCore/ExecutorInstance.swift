@@ -86,9 +86,11 @@ public struct ExecutorInstance: Sendable {
         apply(work.onLeaseFailed(call, now: now), now: now)
     }
 
-    /// The queue answered an ack.
-    public mutating func onAckReply(_ call: WorkCall, _ answer: AckAnswer, now: UInt64) -> [ExecutorDirective] {
-        apply(work.onAckReply(call, answer, now: now), now: now)
+    /// The queue answered an ack; `next`: the reply's answer to the lease request the ack carried, if any.
+    public mutating func onAckReply(
+        _ call: WorkCall, _ answer: AckAnswer, next: LeaseAnswer? = nil, now: UInt64
+    ) -> [ExecutorDirective] {
+        apply(work.onAckReply(call, answer, next: next, now: now), now: now)
     }
 
     /// An ack call got no answer.
@@ -150,6 +152,7 @@ public struct ExecutorInstance: Sendable {
             switch directive {
             case .lease(let call, let params): result.append(.lease(call, params))
             case .ack(let call, let params): result.append(.ack(call, params))
+            case .ackAndLease(let call, let held, let next): result.append(.ackAndLease(call, held, next: next))
             case .release(let call, let params): result.append(.release(call, params))
             case .setTimer(let timer, let deadline): result.append(.setTimer(.work(timer), deadline: deadline))
             case .cancelTimer(let timer): result.append(.cancelTimer(.work(timer)))

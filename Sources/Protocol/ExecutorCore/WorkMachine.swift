@@ -54,6 +54,8 @@ public struct WorkMachine: Sendable {
     private var leaseEnds: [Int: UInt64] = [:]
     /// By slot: when its pending lease call was sent, and whether it asked the queue to wait.
     private var leaseSent: [Int: (at: UInt64, waits: Bool)] = [:]
+    /// By slot: the epoch of the lease request its pending ack carries (`ackAndLease`).
+    private var ackLeases: [Int: Epoch] = [:]
 
     public init(executor: Int, settings: WorkSettings) {
         self.executor = executor
@@ -150,12 +152,16 @@ public struct WorkMachine: Sendable {
         return idle(call.slot, now: now)
     }
 
-    /// The queue answered an ack.
-    public mutating func onAckReply(_ call: WorkCall, _ answer: AckAnswer, now: UInt64) -> [WorkDirective] {
+    /// The queue answered an ack; `next`: its answer to the lease request the ack carried (nil: none, or a queue
+    /// that does not lease with acks), handled as the answer to a lease call sent with the ack.
+    public mutating func onAckReply(
+        _ call: WorkCall, _ answer: AckAnswer, next carried: LeaseAnswer? = nil, now: UInt64
+    ) -> [WorkDirective] {
         guard !stopped, case .acking(let held, let pending, _) = slots[safe: call.slot], pending == call else {
             return []
         }
         slots[call.slot] = .off
+        let leaseEpoch = ackLeases.removeValue(forKey: call.slot)
         // A repeated ack of a lease whose first ack committed it (a retried request) is answered `already_committed`
         // with that lease: this slot's ack did commit the order.
         let own = answer.outcome == .alreadyCommitted && answer.committedLease == held.lease.id
@@ -163,7 +169,21 @@ public struct WorkMachine: Sendable {
         var directives: [WorkDirective] = [.record(.acknowledged(held, outcome: outcome))]
         if outcome == .committed { committed += 1 }
         if let newer = answer.fencedBy { directives.append(.fenced(by: newer)) }
-        return directives + next(call.slot, now: now)
+        guard let carried, let leaseEpoch, answer.fencedBy == nil else { return directives + next(call.slot, now: now) }
+        return directives + carriedLease(call.slot, carried, epoch: leaseEpoch, now: now)
+    }
+
+    /// The lease part of an ack's reply, as the reply to a lease call (no wait) sent with the ack: an order leased
+    /// is processed, a fencing ends the slot; nothing to lease: the slot asks with an ordinary lease call (a long
+    /// poll) at once.
+    private mutating func carriedLease(
+        _ slot: Int, _ answer: LeaseAnswer, epoch: Epoch, now: UInt64
+    ) -> [WorkDirective] {
+        if case .empty = answer { return next(slot, now: now) }
+        let call = newCall(slot)
+        slots[slot] = .leasing(call, epoch: epoch)
+        leaseSent[slot] = (now, false)
+        return onLeaseReply(call, answer, now: now)
     }
 
     /// An ack call failed (no answer; the queue may or may not have committed): retried after a backoff while the
@@ -172,6 +192,7 @@ public struct WorkMachine: Sendable {
         guard !stopped, case .acking(let held, let pending, let attempt) = slots[safe: call.slot], pending == call
         else { return [] }
         let slot = call.slot
+        ackLeases[slot] = nil
         let retryAt = now &+ settings.ackBackoff(after: attempt)
         let reason: AckGiveUp?
         if leading != held.epoch {
@@ -208,14 +229,10 @@ public struct WorkMachine: Sendable {
             return next(slot, now: now)
         case .processing(let slot):
             guard case .processing(let held) = slots[safe: slot] else { return [] }
-            let call = newCall(slot)
-            slots[slot] = .acking(held, call, attempt: 1)
-            return [.ack(call, held)]
+            return ack(slot, held, attempt: 1)
         case .ackRetry(let slot):
             guard case .ackBackoff(let held, let attempt) = slots[safe: slot] else { return [] }
-            let call = newCall(slot)
-            slots[slot] = .acking(held, call, attempt: attempt + 1)
-            return [.ack(call, held)]
+            return ack(slot, held, attempt: attempt + 1)
         case .drainDeadline:
             guard draining, !drainDeadlinePassed else { return [] }
             drainDeadlinePassed = true
@@ -324,6 +341,19 @@ public struct WorkMachine: Sendable {
             directives += lease(slot, now: now)
         }
         return directives
+    }
+
+    /// Ack number `attempt` of the order `slot` holds; with `ackCarriesLease`, while leading the order's epoch and
+    /// not draining, it carries the slot's next lease request (no wait).
+    private mutating func ack(_ slot: Int, _ held: HeldOrder, attempt: Int) -> [WorkDirective] {
+        let call = newCall(slot)
+        slots[slot] = .acking(held, call, attempt: attempt)
+        guard settings.ackCarriesLease, !draining, let epoch = leading, epoch == held.epoch else {
+            ackLeases[slot] = nil
+            return [.ack(call, held)]
+        }
+        ackLeases[slot] = epoch
+        return [.ackAndLease(call, held, next: LeaseRequest(executor: executor, epoch: epoch, slot: slot))]
     }
 
     private mutating func release(_ slot: Int, _ held: HeldOrder) -> [WorkDirective] {

@@ -23,11 +23,14 @@ public struct WorkSettings: Sendable, Hashable {
     public var ackAttempts: Int
     /// The wait before the first ack retry; it doubles for each further retry (at most 8 times this).
     public var ackBackoffNanos: UInt64
+    /// An order's ack carries its slot's next lease request (`ackAndLease`): the queue commits and leases in one
+    /// call. Off: the slot leases with a call of its own after the ack's answer.
+    public var ackCarriesLease: Bool
 
     public init(
         slots: Int, pollNanos: UInt64, processingNanos: UInt64, drainNanos: UInt64, idlePolls: Int = 20,
         ackAttempts: Int = 4, ackBackoffNanos: UInt64 = 50_000_000,
-        longPollNanos: UInt64 = WorkSettings.defaultLongPollNanos
+        longPollNanos: UInt64 = WorkSettings.defaultLongPollNanos, ackCarriesLease: Bool = false
     ) {
         self.slots = slots
         self.pollNanos = pollNanos
@@ -37,6 +40,7 @@ public struct WorkSettings: Sendable, Hashable {
         self.idlePolls = idlePolls
         self.ackAttempts = ackAttempts
         self.ackBackoffNanos = ackBackoffNanos
+        self.ackCarriesLease = ackCarriesLease
     }
 
     /// The queue holds an idle slot's lease request up to one second.
@@ -196,6 +200,10 @@ public enum WorkDirective: Sendable, Equatable {
     /// Call the queue's `ack` for the order held (params: `AckRequest(held, executor:)`); answer with `onAckReply` or
     /// `onAckFailed`.
     case ack(WorkCall, HeldOrder)
+    /// Call the queue's `ack` for the order held with `next` as the request's `AckRequest.next` (the slot's next
+    /// lease, answered at once); answer with `onAckReply` (with the reply's lease part, nil when it has none) or
+    /// `onAckFailed`.
+    case ackAndLease(WorkCall, HeldOrder, next: LeaseRequest)
     /// Call the queue's `release` for the order held; answer with `onReleaseDone`.
     case release(WorkCall, HeldOrder)
     /// (Re)arm `timer` for `deadline`, replacing an earlier one.

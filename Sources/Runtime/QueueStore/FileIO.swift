@@ -67,13 +67,6 @@ enum FileIO {
         try sync(descriptor, path: directory)
     }
 
-    /// Opens `path` for appending, creating it if needed.
-    static func openAppend(_ path: String) throws -> Int32 {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw fail("open", path) }
-        return descriptor
-    }
-
     /// Cuts `path` to `length` bytes, durably.
     static func truncate(_ path: String, to length: Int) throws {
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)

@@ -42,11 +42,17 @@ public enum Framing {
     }
 
     /// Decodes every frame of `bytes` in order, calling `body` for each record, and stops at the first torn or
-    /// damaged frame (bad length, bad CRC, or a payload outside the queue's bounds).
-    public static func scan(_ bytes: [UInt8], _ body: (QueueRecord) -> Void) -> Scan {
+    /// damaged frame (bad length, bad CRC, or a payload outside the queue's bounds). With `zeroTailEnds` (a log
+    /// segment, preallocated with zeros: `SegmentFile`), bytes that are all zero from a frame's start to the end
+    /// are the end of the log, not damage (no frame starts with a zero length); zeros followed by anything else
+    /// are damage (a write the crash left half on disk).
+    public static func scan(_ bytes: [UInt8], zeroTailEnds: Bool = false, _ body: (QueueRecord) -> Void) -> Scan {
         var offset = 0
         var records = 0
         while offset < bytes.count {
+            if zeroTailEnds, bytes[offset] == 0, isZero(bytes, from: offset) {
+                return Scan(records: records, validEnd: offset, damage: nil)
+            }
             guard bytes.count - offset >= headerSize else {
                 return Scan(records: records, validEnd: offset, damage: "torn frame header at byte \(offset)")
             }
@@ -76,5 +82,14 @@ public enum Framing {
             offset = start + length
         }
         return Scan(records: records, validEnd: offset, damage: nil)
+    }
+
+    /// True when every byte of `bytes` from `start` on is zero.
+    static func isZero(_ bytes: [UInt8], from start: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var accumulated: UInt8 = 0
+            for index in start..<buffer.count { accumulated |= buffer[index] }
+            return accumulated == 0
+        }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import OrderQueueCore
 
 /// The Order Queue's write-ahead log: records framed with length and CRC-32, appended by a background
-/// committer that writes every queued batch with one `fsync` (group commit), snapshots with log truncation,
-/// and recovery by replay (see docs/queue-durability.md).
+/// committer that writes every queued batch with one `fdatasync` (group commit) into a preallocated segment
+/// (`SegmentFile`), snapshots with log truncation, and recovery by replay (see docs/queue-durability.md).
 ///
 /// `append` only encodes and queues (call it under the caller's state lock, so the log keeps the state's order);
 /// `waitDurable` blocks until the batch holding that append is on disk. Concurrent appends share one fsync.
@@ -50,6 +50,8 @@ public final class QueueStore: @unchecked Sendable {
         public var batches = 0
         public var bytes = 0
         public var snapshots = 0
+        /// Times a segment grew its zero-filled tail (each one an `fsync`).
+        public var growths = 0
     }
 
     public let directory: String
@@ -69,12 +71,10 @@ public final class QueueStore: @unchecked Sendable {
     /// Holds the directory's `LOCK` (flock): one queue process per data directory.
     private let lockDescriptor: Int32
     // Owned by the committer thread.
-    private var descriptor: Int32
-    private var generation: UInt64 {
-        didSet { segmentPath = layout.segment(generation) }
-    }
-    /// The open segment's path (built once per segment: the committer names it in every write and sync).
-    private var segmentPath: String
+    private var segment: SegmentFile
+    private var generation: UInt64
+    /// Growths of the segments closed before the open one.
+    private var growthsBefore = 0
 
     /// Room reserved per record when encoding an append (an order's `enqueued` record with its ticket is
     /// about this long; a longer one grows the buffer).
@@ -97,14 +97,14 @@ public final class QueueStore: @unchecked Sendable {
     }
 
     private init(
-        directory: String, layout: StoreLayout, lock: Int32, descriptor: Int32, generation: UInt64, sinceSnapshot: Int
+        directory: String, layout: StoreLayout, lock: Int32, segment: SegmentFile, generation: UInt64,
+        sinceSnapshot: Int
     ) {
         self.lockDescriptor = lock
         self.directory = directory
         self.layout = layout
-        self.descriptor = descriptor
+        self.segment = segment
         self.generation = generation
-        self.segmentPath = layout.segment(generation)
         self.sinceSnapshot = sinceSnapshot
     }
 
@@ -154,10 +154,11 @@ public final class QueueStore: @unchecked Sendable {
             base = newest
         }
         let live = segments.filter { $0 >= base }
+        var end = 0
         for generation in live {
             let path = layout.segment(generation)
             let bytes = try FileIO.read(path)
-            let scan = Framing.scan(bytes) { record in
+            let scan = Framing.scan(bytes, zeroTailEnds: true) { record in
                 if !queue.apply(record) {
                     recovery.skippedRecords += 1
                 } else if case .committed(let commit) = record {
@@ -175,14 +176,21 @@ public final class QueueStore: @unchecked Sendable {
                     "\((path as NSString).lastPathComponent): \(damage), cut at byte \(scan.validEnd)")
                 try FileIO.truncate(path, to: scan.validEnd)
             }
+            end = scan.validEnd
         }
         try layout.removeBefore(base)
         let generation = live.last ?? base
-        let descriptor = try FileIO.openAppend(layout.segment(generation))
-        try FileIO.syncDirectory(directory)
+        // Appends continue after the newest segment's last frame (its zero tail, if any, is overwritten).
+        let segment = try SegmentFile.open(layout.segment(generation), at: live.isEmpty ? 0 : end)
+        do {
+            try FileIO.syncDirectory(directory)
+        } catch {
+            segment.close()
+            throw error
+        }
         recovery.replayNanos = clock() &- started
         let store = QueueStore(
-            directory: directory, layout: layout, lock: lock, descriptor: descriptor, generation: generation,
+            directory: directory, layout: layout, lock: lock, segment: segment, generation: generation,
             sinceSnapshot: recovery.logRecords)
         let thread = Thread { store.run() }
         thread.name = "queue-wal"
@@ -293,6 +301,7 @@ public final class QueueStore: @unchecked Sendable {
                 stats.batches += 1
                 stats.records += written.records
                 stats.bytes += written.bytes
+                stats.growths = segment.growths + growthsBefore
                 let ready = takeSleepers(upTo: target)
                 condition.unlock()
                 for semaphore in ready { semaphore.signal() }
@@ -304,7 +313,9 @@ public final class QueueStore: @unchecked Sendable {
                 for semaphore in woken { semaphore.signal() }
             }
         }
-        Glibc.close(descriptor)
+        // A clean stop cuts the zero tail (an older queue reading the directory would take it for damage).
+        if failure == nil { try? segment.finish() }
+        segment.close()
         Glibc.close(lockDescriptor)
         condition.lock()
         finished = true
@@ -323,7 +334,7 @@ public final class QueueStore: @unchecked Sendable {
         return ready
     }
 
-    /// Writes one batch in order (snapshots switch the segment), then fsyncs the current segment.
+    /// Writes one batch in order (snapshots switch the segment), then `fdatasync`s the current segment.
     private func commit(_ batch: [Chunk]) throws -> (records: Int, bytes: Int) {
         var records = 0
         var bytes = 0
@@ -336,26 +347,26 @@ public final class QueueStore: @unchecked Sendable {
                 records += count
                 bytes += data.count
             case .snapshot(let queue):
-                try FileIO.writeAll(descriptor, pending, path: segmentPath)
+                try segment.append(pending)
                 pending.removeAll()
                 try writeSnapshot(of: queue)
             }
         }
         guard !pending.isEmpty || batch.contains(where: \.isSnapshot) else { return (0, 0) }  // effects only
-        try FileIO.writeAll(descriptor, pending, path: segmentPath)
-        try FileIO.sync(descriptor, path: segmentPath)
+        try segment.append(pending)
+        try segment.syncData()
         return (records, bytes)
     }
 
     /// Ends the current segment, starts the next, and writes snapshot `next` (the state before it).
     private func writeSnapshot(of queue: LeasedOrderQueue) throws {
-        let old = segmentPath
-        try FileIO.sync(descriptor, path: old)
+        try segment.finish()
         let next = generation + 1
-        let fresh = try FileIO.openAppend(layout.segment(next))
+        let fresh = try SegmentFile.open(layout.segment(next), at: 0)
         try FileIO.syncDirectory(directory)
-        Glibc.close(descriptor)
-        descriptor = fresh
+        segment.close()
+        growthsBefore += segment.growths
+        segment = fresh
         generation = next
         var bytes: [UInt8] = []
         for record in queue.snapshotRecords() { Framing.append(record, to: &bytes) }

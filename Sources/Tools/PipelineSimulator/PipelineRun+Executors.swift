@@ -57,7 +57,8 @@ extension PipelineRun {
                 // A long poll's deadline is the usual one on top of the wait the queue may hold it.
                 let wait = UInt64(max(0, params.waitMs ?? 0)) &* 1_000_000
                 call(node, to: "queue", .lease(params), purpose: .lease(work), deadline: Self.queueDeadline &+ wait)
-            case .ack(let work, let held):
+            case .ack(let work, let held), .ackAndLease(let work, let held, _):
+                // The simulated queue answers a plain ack (as an older queue does): the slot then leases on its own.
                 let params = AckRequest(held, executor: id)
                 call(node, to: "queue", .ack(params), purpose: .ack(work), deadline: Self.queueDeadline)
             case .release(let work, let held):

@@ -192,25 +192,29 @@ extension AckRequest: WireCodable {
         writer.field("executor", executor)
         writer.field("epoch", epoch)
         writer.field("leaseId", unsigned: leaseId)
+        writer.field("next", next)
         writer.endObject()
     }
 
+    /// Like the `Codable` decoder: `next` absent or `null` is nil.
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var orderId: String?
         var executor: Int?
         var epoch: Epoch?
         var leaseId: UInt64?
-        let names: [StaticString] = ["orderId", "executor", "epoch", "leaseId"]
+        var next: LeaseRequest?
+        let names: [StaticString] = ["orderId", "executor", "epoch", "leaseId", "next"]
         try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             switch field {
             case 0: orderId = try reader.readString()
             case 1: executor = try reader.readInt()
             case 2: epoch = try Epoch(wire: &reader)
-            default: leaseId = try reader.readUInt64()
+            case 3: leaseId = try reader.readUInt64()
+            default: next = try reader.readOptional(LeaseRequest.self)
             }
         }
         self.init(
             orderId: try required(orderId), executor: try required(executor), epoch: try required(epoch),
-            leaseId: try required(leaseId))
+            leaseId: try required(leaseId), next: next)
     }
 }

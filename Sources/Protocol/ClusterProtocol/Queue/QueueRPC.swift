@@ -8,8 +8,10 @@ public enum QueueRPC {
     public static let enqueue = RPCMethod<OrderTicket, EnqueueReply>("enqueue")
     /// The leader asks for an order for one of its slots, with its epoch as the fencing token.
     public static let lease = RPCMethod<LeaseRequest, LeaseReply>("lease")
-    /// The leader executed a leased order: commit it.
-    public static let ack = RPCMethod<AckRequest, AckReply>("ack")
+    /// The leader executed a leased order: commit it; with `AckRequest.next`, also lease the slot's next order in
+    /// the same log batch and reply (`AckAndLeaseReply.next`). A reply without `next` (an older queue, or a
+    /// request without one) leaves the slot to lease with `lease`.
+    public static let ack = RPCMethod<AckRequest, AckAndLeaseReply>("ack")
     /// The leader gives a leased order back unexecuted (clean stop).
     public static let release = RPCMethod<AckRequest, AckReply>("release")
     /// The queue's state: waiting orders, leases, commits, highest epoch.
@@ -50,12 +52,18 @@ public struct AckRequest: Codable, Sendable, Equatable {
     public var executor: Int
     public var epoch: Epoch
     public var leaseId: UInt64
+    /// `ack` only: the slot's next lease request, carried out after the ack in the same log batch and answered in
+    /// the same reply (`AckAndLeaseReply.next`). Its `executor` must be the ack's; the queue answers it at once
+    /// (a `waitMs` is validated but not held). A repeat of the request (a lost reply) is answered like the first:
+    /// the ack `already_committed`, the lease `renewed`. Absent: a plain ack (older executors; `release` ignores it).
+    public var next: LeaseRequest?
 
-    public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64) {
+    public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64, next: LeaseRequest? = nil) {
         self.orderId = orderId
         self.executor = executor
         self.epoch = epoch
         self.leaseId = leaseId
+        self.next = next
     }
 }
 

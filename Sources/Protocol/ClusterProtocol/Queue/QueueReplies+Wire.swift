@@ -72,6 +72,12 @@ extension LeaseReply: WireCodable {
 extension AckReply: WireCodable {
     public func encode(into writer: inout JSONWriter) {
         writer.beginObject()
+        encodeMembers(into: &writer)
+        writer.endObject()
+    }
+
+    /// The reply's members, without the braces (`AckAndLeaseReply` adds its `next` to them).
+    func encodeMembers(into writer: inout JSONWriter) {
         writer.field("outcome", outcome.rawValue)
         switch self {
         case .committed(let commit), .alreadyCommitted(let commit):
@@ -81,7 +87,6 @@ extension AckReply: WireCodable {
         case .released, .noLease:
             break
         }
-        writer.endObject()
     }
 
     /// Like `LeaseReply`'s: only the members of the outcome are read.

@@ -34,11 +34,14 @@ extension ExecutorNode {
     }
 
     private func leased(_ call: WorkCall, _ reply: LeaseReply, queueSpan: TraceContext?) {
-        if case .leased(let lease, _, false, _) = reply, let queueSpan {
-            if leaseSpans.count >= Self.maximumLeaseSpans { leaseSpans.removeAll() }
-            leaseSpans[lease.id] = queueSpan
-        }
+        if case .leased(let lease, _, false, _) = reply, let queueSpan { rememberLeaseSpan(lease.id, queueSpan) }
         apply(instance.onLeaseReply(call, LeaseAnswer(reply), now: monotonic()))
+    }
+
+    /// The queue's span that handed out lease `id`, for its `executor.dequeue`.
+    private func rememberLeaseSpan(_ id: UInt64, _ span: TraceContext) {
+        if leaseSpans.count >= Self.maximumLeaseSpans { leaseSpans.removeAll() }
+        leaseSpans[id] = span
     }
 
     private func leaseFailed(_ call: WorkCall, _ error: RPCCallError) {
@@ -48,29 +51,35 @@ extension ExecutorNode {
         apply(instance.onLeaseFailed(call, now: monotonic()))
     }
 
-    func ack(_ call: WorkCall, _ held: HeldOrder) {
+    /// The ack of `held`, in the order's trace; with `next`, it carries the slot's next lease request, and a lease
+    /// in the reply links to the queue's span of this call (where its `queue.lease` is recorded).
+    func ack(_ call: WorkCall, _ held: HeldOrder, next: LeaseRequest? = nil) {
         let queue = self.queue
         let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
-        let request = AckRequest(held, executor: id)
-        queueCalls.submit { [weak self] in
-            let outcome: Swift.Result<AckReply, RPCCallError>
+        var request = AckRequest(held, executor: id)
+        request.next = next
+        queueCalls.submit { [weak self, request] in
+            let outcome: Swift.Result<(AckAndLeaseReply, TraceContext?), RPCCallError>
             do throws(RPCCallError) {
-                outcome = .success(try queue.call(QueueRPC.ack, request, context: context))
+                let answer = try queue.callReportingServerSpan(
+                    QueueRPC.ack.name, request, returning: AckAndLeaseReply.self, callSpan: context.child())
+                outcome = .success((answer.result, answer.serverSpan))
             } catch {
                 outcome = .failure(error)
             }
             guard let self else { return }
             Task {
                 switch outcome {
-                case .success(let reply): await self.acked(call, reply)
+                case .success(let (reply, span)): await self.acked(call, reply, queueSpan: span)
                 case .failure(let error): await self.ackFailed(call, orderId: request.orderId, error)
                 }
             }
         }
     }
 
-    private func acked(_ call: WorkCall, _ reply: AckReply) {
-        apply(instance.onAckReply(call, AckAnswer(reply), now: monotonic()))
+    private func acked(_ call: WorkCall, _ reply: AckAndLeaseReply, queueSpan: TraceContext?) {
+        if case .leased(let lease, _, false, _)? = reply.next, let queueSpan { rememberLeaseSpan(lease.id, queueSpan) }
+        apply(instance.onAckReply(call, AckAnswer(reply.ack), next: reply.next.map(LeaseAnswer.init), now: monotonic()))
     }
 
     private func ackFailed(_ call: WorkCall, orderId: String, _ error: RPCCallError) {

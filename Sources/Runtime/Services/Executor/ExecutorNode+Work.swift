@@ -27,6 +27,8 @@ extension ExecutorNode {
                 lease(call, params)
             case .ack(let call, let params):
                 ack(call, params)
+            case .ackAndLease(let call, let held, let next):
+                ack(call, held, next: next)
             case .release(let call, let params):
                 release(call, params)
             case .drained:

@@ -90,7 +90,7 @@ public actor ExecutorNode {
             work: WorkSettings(
                 slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
                 processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs),
-                longPollNanos: Self.longPollNanos),
+                longPollNanos: Self.longPollNanos, ackCarriesLease: true),
             remembered: remembered)
         validator = instance.election
         published = Mutex(

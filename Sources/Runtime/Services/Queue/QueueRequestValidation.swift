@@ -36,9 +36,17 @@ struct QueueRequestValidation: Sendable {
         }
     }
 
+    /// An ack's `next` lease request is checked like a lease request, and must be the acking executor's.
     func check(_ request: AckRequest) throws {
         try check(executor: request.executor, epoch: request.epoch)
         if let problem = QueueBounds.problem(orderId: request.orderId) { throw RPCError(.invalidParams, problem) }
+        if let next = request.next {
+            guard next.executor == request.executor else {
+                throw RPCError(
+                    .invalidParams, "next names executor \(next.executor), not the acking executor \(request.executor)")
+            }
+            try check(next)
+        }
     }
 
     func check(_ ticket: OrderTicket) throws {

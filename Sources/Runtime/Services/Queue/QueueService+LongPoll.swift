@@ -14,8 +14,7 @@ extension QueueService {
     func lease(_ request: LeaseRequest, context: RequestContext) throws -> LeaseReply {
         try validation.check(request)
         let reply = try leaseHolding(request, context: context)
-        let label = if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
-        leaseOutcomes.increment(label)
+        leaseOutcomes.increment(Self.outcomeLabel(reply))
         return reply
     }
 

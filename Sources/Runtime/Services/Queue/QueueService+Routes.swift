@@ -106,8 +106,18 @@ extension QueueService {
         return outcome
     }
 
-    func ack(_ request: AckRequest, context: RequestContext) throws -> AckReply {
-        let reply = try settle(request, context: context, { $0.ack(request, now: $1) }) { outcome, trace in
+    /// Commits the lease `request` names and, with `request.next`, leases the slot's next order under the same
+    /// lock and in the same log batch (unless the ack was fenced: the lease would be too). The lease part is
+    /// answered at once and traced in the ack's request, like a `lease` call's look: `queue.commit` (or
+    /// `queue.ack.refused`), then `queue.lease`. A repeat (a lost reply) gets `already_committed` and the same
+    /// lease `renewed`.
+    func ack(_ request: AckRequest, context: RequestContext) throws -> AckAndLeaseReply {
+        try validation.check(request)
+        let now = monotonic()
+        let ((reply, next), depth, _) = try mutate(context: context) {
+            queue, trace -> (AckReply, LeasedOrderQueue.DequeueOutcome?) in
+            let (outcome, events) = queue.ack(request, now: now)
+            record(events, into: &trace)
             let reply = AckReply(outcome)
             let ack = Self.ackEvent(request, reply.outcome.rawValue)
             if reply.outcome == .committed {
@@ -115,10 +125,18 @@ extension QueueService {
             } else {
                 trace.record(QueueAckRefused(ack))
             }
-            return reply
+            guard let next = request.next, reply.outcome != .fenced else { return (reply, nil) }
+            return (reply, dequeue(next, from: &queue, now: now, trace: &trace, in: context))
         }
         ackOutcomes.increment(reply.outcome.rawValue)
-        return reply
+        let lease = next.map { LeaseReply($0, depth: depth) }
+        if let lease { leaseOutcomes.increment(Self.outcomeLabel(lease)) }
+        return AckAndLeaseReply(reply, next: lease)
+    }
+
+    /// The `outcome` label of `queue_leases_total` for `reply`.
+    static func outcomeLabel(_ reply: LeaseReply) -> String {
+        if case .leased(_, _, renewed: true, _) = reply { "renewed" } else { reply.outcome.rawValue }
     }
 
     func release(_ request: AckRequest, context: RequestContext) throws -> AckReply {
