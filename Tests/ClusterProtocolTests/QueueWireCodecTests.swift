@@ -97,6 +97,13 @@ struct QueueWireCodecTests {
                 AckRequest(
                     orderId: Self.text(&random), executor: Int(random.next() % 4), epoch: epoch, leaseId: random.next())
             )
+            let next = LeaseRequest(
+                executor: Int(random.next() % 4), epoch: epoch, slot: Int(random.next() % 8),
+                waitMs: random.next() % 2 == 0 ? nil : Int(random.next() % 2000))
+            try Self.checkRoundTrip(
+                AckRequest(
+                    orderId: Self.text(&random), executor: next.executor, epoch: epoch, leaseId: random.next(),
+                    next: next))
             let leased = LeaseReply.leased(
                 Self.lease(&random), order: Self.order(&random), renewed: random.next() % 2 == 0,
                 depth: Int(random.next() % 100))
@@ -107,8 +114,30 @@ struct QueueWireCodecTests {
                 AckReply.committed(commit), .alreadyCommitted(commit), .released, .fenced(by: epoch), .noLease,
             ] {
                 try Self.checkRoundTrip(reply)
+                try Self.checkRoundTrip(AckAndLeaseReply(reply))
+                try Self.checkRoundTrip(AckAndLeaseReply(reply, next: leased))
+                try Self.checkRoundTrip(AckAndLeaseReply(reply, next: .empty(depth: 0)))
             }
         }
+    }
+
+    /// An executor that knows only `AckReply` reads the ack of a reply that carries a lease (and skips it); an
+    /// ack request with `next` reads as a plain ack where `next` is not known (Foundation's `AckReply` decoder).
+    @Test func aReplyWithALeasePartReadsAsThePlainAckReplyOfOlderExecutors() throws {
+        let epoch = Epoch(term: 4, leader: 3)
+        let commit = Commit(orderId: "a", executor: 3, epoch: epoch, leaseID: 9)
+        let lease = Lease(
+            id: 10, orderId: "b", executor: 3, epoch: epoch, grantedAtNanos: 1, deadlineNanos: 2, delivery: 1, slot: 0)
+        let order = QueuedOrder(
+            orderId: "b", priority: OrderPriority(shippingWeight: 1, countryRank: 0), enqueueSequence: 2,
+            enqueuedAtNanos: 3, ticket: OrderTicket(orderId: "b", items: [], shippingMethod: nil, country: nil))
+        let reply = AckAndLeaseReply(.committed(commit), next: .leased(lease, order: order, renewed: false, depth: 0))
+        let bytes = try #require(reply.wireJSON)
+        #expect(AckReply.decode(wire: bytes).value == .committed(commit))
+        #expect(try JSONDecoder().decode(AckReply.self, from: Data(bytes)) == .committed(commit))
+        #expect(AckAndLeaseReply.decode(wire: bytes).value == reply)
+        let plain = try #require(AckReply.committed(commit).wireJSON)
+        #expect(AckAndLeaseReply.decode(wire: plain).value == AckAndLeaseReply(.committed(commit)))
     }
 
     @Test("election messages and the empty payload: the same JSON as Foundation and the same values back")
@@ -147,6 +176,11 @@ struct QueueWireCodecTests {
             #"{"orderId":"o","executor":3,"epoch":{"term":1},"leaseId":9}"#,
             #"{"orderId":"o","executor":"3","epoch":\#(epoch),"leaseId":9}"#,
             #" { "orderId" : "o\u0041" , "executor" : 3 , "epoch" : \#(epoch) , "leaseId" : 09 } "#,
+            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":null}"#,
+            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3,"epoch":\#(epoch)}}"#,
+            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3}}"#,
+            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":[]}"#,
+            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3,"epoch":\#(epoch),"slot":-1}}"#,
             #"[]"#, #"null"#, #"{"#,
         ]
         for text in ackRequests { Self.checkAgreement(AckRequest.self, text) }
@@ -163,6 +197,14 @@ struct QueueWireCodecTests {
             #"{"outcome":"already_committed","commit":null}"#,
         ]
         for text in ackReplies { Self.checkAgreement(AckReply.self, text) }
+        let ackAndLeaseReplies = ackReplies + [
+            #"{"outcome":"committed","commit":\#(commit),"next":{"outcome":"empty","depth":0}}"#,
+            #"{"outcome":"committed","commit":\#(commit),"next":null}"#,
+            #"{"outcome":"committed","commit":\#(commit),"next":{"outcome":"leased","depth":1}}"#,
+            #"{"outcome":"no_lease","next":{"outcome":"fenced","fencedBy":\#(epoch)}}"#,
+            #"{"outcome":"no_lease","next":7}"#, #"{"next":{"outcome":"empty","depth":0}}"#,
+        ]
+        for text in ackAndLeaseReplies { Self.checkAgreement(AckAndLeaseReply.self, text) }
         let leaseReplies = [
             #"{"outcome":"empty","depth":0}"#, #"{"outcome":"empty"}"#, #"{"outcome":"empty","depth":0,"lease":7}"#,
             #"{"outcome":"leased","depth":1}"#, #"{"outcome":"fenced","fencedBy":\#(epoch)}"#,

@@ -60,7 +60,10 @@ struct RecoveryTests {
         try write(bytes + extra.prefix(extra.count / 2), to: segmentPath(directory))
         var queue = LeasedOrderQueue(leaseDuration: 40, journaling: true)
         var (store, recovery) = try QueueStore.open(directory: directory, into: &queue)
-        #expect(recovery.damage.count == 1 && fileSize(segmentPath(directory)) == bytes.count)
+        // The half frame is gone: the segment holds the good frames, then only zeros (its preallocated tail).
+        let cut = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segmentPath(directory))))
+        #expect(recovery.damage.count == 1 && Array(cut.prefix(bytes.count)) == bytes)
+        #expect(cut.count > bytes.count && Framing.isZero(cut, from: bytes.count))
         _ = queue.enqueue(
             ticket: ticket("after-cut"), priority: OrderPriority(shippingWeight: 0, countryRank: 0), nowNanos: 1)
         try store.waitDurable(try store.append(queue.takeJournal()))
