@@ -22,6 +22,10 @@ import OrderQueueCore
 ///   `idlePolls` polls, or until a slot learns that more orders wait (a lease reply with depth > 0).
 /// - An ack answered `already_committed` under the slot's own lease (a retried ack whose first copy committed)
 ///   counts as committed.
+/// - With `ackCarriesLease`, an ack sent while leading the order's epoch (and not draining) carries the slot's next
+///   lease request (no wait): the queue commits and leases in one call. The reply's lease part is handled as the
+///   answer to a lease call sent with the ack; an empty one (or none: an older queue) is followed by an ordinary
+///   lease request at once. A fenced ack ignores it.
 /// - A failed lease call waits like an empty one.
 /// - A failed ack is sent again after a backoff (`WorkSettings.ackAttempts`, `ackBackoff(after:)`) while the node
 ///   still leads the order's epoch and the lease may still be valid: the queue may have committed it and lost only
