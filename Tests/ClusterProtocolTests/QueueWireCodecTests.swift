@@ -180,7 +180,7 @@ struct QueueWireCodecTests {
             #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3,"epoch":\#(epoch)}}"#,
             #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3}}"#,
             #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":[]}"#,
-            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3,"epoch":\#(epoch),"slot":-1}}"#,
+            #"{"orderId":"o","executor":3,"epoch":\#(epoch),"leaseId":9,"next":{"executor":3,"epoch":{},"slot":-1}}"#,
             #"[]"#, #"null"#, #"{"#,
         ]
         for text in ackRequests { Self.checkAgreement(AckRequest.self, text) }
@@ -197,13 +197,14 @@ struct QueueWireCodecTests {
             #"{"outcome":"already_committed","commit":null}"#,
         ]
         for text in ackReplies { Self.checkAgreement(AckReply.self, text) }
-        let ackAndLeaseReplies = ackReplies + [
-            #"{"outcome":"committed","commit":\#(commit),"next":{"outcome":"empty","depth":0}}"#,
-            #"{"outcome":"committed","commit":\#(commit),"next":null}"#,
-            #"{"outcome":"committed","commit":\#(commit),"next":{"outcome":"leased","depth":1}}"#,
-            #"{"outcome":"no_lease","next":{"outcome":"fenced","fencedBy":\#(epoch)}}"#,
-            #"{"outcome":"no_lease","next":7}"#, #"{"next":{"outcome":"empty","depth":0}}"#,
-        ]
+        let ackAndLeaseReplies =
+            ackReplies + [
+                #"{"outcome":"committed","commit":\#(commit),"next":{"outcome":"empty","depth":0}}"#,
+                #"{"outcome":"committed","commit":\#(commit),"next":null}"#,
+                #"{"outcome":"committed","commit":\#(commit),"next":{"outcome":"leased","depth":1}}"#,
+                #"{"outcome":"no_lease","next":{"outcome":"fenced","fencedBy":\#(epoch)}}"#,
+                #"{"outcome":"no_lease","next":7}"#, #"{"next":{"outcome":"empty","depth":0}}"#,
+            ]
         for text in ackAndLeaseReplies { Self.checkAgreement(AckAndLeaseReply.self, text) }
         let leaseReplies = [
             #"{"outcome":"empty","depth":0}"#, #"{"outcome":"empty"}"#, #"{"outcome":"empty","depth":0,"lease":7}"#,
