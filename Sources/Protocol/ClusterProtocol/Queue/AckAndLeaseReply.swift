@@ -44,17 +44,22 @@ extension AckAndLeaseReply: WireCodable {
         writer.endObject()
     }
 
-    /// The ack is read as `AckReply` reads it; then the object again for `next` (absent or `null`: nil).
+    /// One pass over the object finds the ack's members and `next` (absent or `null`: nil); the ack is then read as
+    /// `AckReply` reads it.
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
-        let start = reader.position
-        let ack = try AckReply(wire: &reader)
+        var offsets: [Int?] = [nil, nil, nil, nil]
+        try readFields(AckReply.memberNames + ["next"], &reader) { field, reader throws(WireDecodingError) in
+            offsets[field] = reader.position
+            try reader.skipValue()
+        }
         let end = reader.position
-        reader.rewind(to: start)
+        defer { reader.rewind(to: end) }
+        let ack = try AckReply(members: Array(offsets[0..<3]), &reader)
         var next: LeaseReply?
-        try readFields(["next"], &reader) { _, reader throws(WireDecodingError) in
+        if let offset = offsets[3] {
+            reader.rewind(to: offset)
             next = try reader.readOptional(LeaseReply.self)
         }
-        reader.rewind(to: end)
         self.init(ack, next: next)
     }
 }

@@ -92,12 +92,21 @@ extension AckReply: WireCodable {
     /// Like `LeaseReply`'s: only the members of the outcome are read.
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var offsets: [Int?] = [nil, nil, nil]
-        try readFields(["outcome", "commit", "fencedBy"], &reader) { field, reader throws(WireDecodingError) in
+        try readFields(Self.memberNames, &reader) { field, reader throws(WireDecodingError) in
             offsets[field] = reader.position
             try reader.skipValue()
         }
         let end = reader.position
         defer { reader.rewind(to: end) }
+        try self.init(members: offsets, &reader)
+    }
+
+    /// The members a reply may have, in the order of `init(members:_:)`'s offsets.
+    static let memberNames: [StaticString] = ["outcome", "commit", "fencedBy"]
+
+    /// The reply whose members start at `offsets` (by `memberNames`; nil: absent), read once the outcome is known.
+    /// Leaves the reader anywhere: the caller rewinds it.
+    init(members offsets: [Int?], _ reader: inout JSONReader) throws(WireDecodingError) {
         func at(_ field: Int) throws(WireDecodingError) {
             guard let offset = offsets[field] else { throw .unsupported }
             reader.rewind(to: offset)
