@@ -32,6 +32,19 @@ public struct FastEventDecoder {
         denseNodes = DenseNodes(positions: nodes, count: count)
     }
 
+    /// The node numbering of dense clocks, nil when clocks are decoded whole.
+    var denseNumbering: DenseNodes? { denseNodes }
+
+    /// The clock cache, handed to a scanner (which then holds the only reference and updates it in place).
+    mutating func takeCache() -> ClockCache {
+        let taken = cache
+        cache = ClockCache()
+        return taken
+    }
+
+    /// Takes back the clock cache a scanner updated (`takeCache`).
+    mutating func restoreCache(_ updated: ClockCache) { cache = updated }
+
     /// A decoder that keeps the `data` of plain RPC events raw (`keepsRPCDataRaw`).
     public init(keepingRPCDataRaw: Bool) { keepsRPCDataRaw = keepingRPCDataRaw }
 
@@ -114,6 +127,8 @@ struct JSONScanner {
     /// Decode the clock by node number (`FastEventDecoder.decodingDenseClocks`); `denseClock` is what was decoded.
     var denseNodes: DenseNodes?
     var denseClock: DenseClock?
+    /// False: `rpcDataFields()` leaves the fields' `raw` empty (the compact RPC decode does not keep it).
+    var copiesRPCDataRaw = true
 
     init(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache(),
@@ -334,7 +349,7 @@ struct JSONScanner {
     }
 
     /// The clock, built from the cached previous clock when the keys are the same and no counter went down.
-    private mutating func vectorClock() -> VectorClock? {
+    mutating func vectorClock() -> VectorClock? {
         let start = index
         if let denseNodes {
             if let clock = cachedDenseClock(denseNodes) { return clock }

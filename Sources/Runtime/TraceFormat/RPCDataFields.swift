@@ -83,7 +83,7 @@ extension JSONScanner {
             } while consume(UInt8(ascii: ","))
             guard consume(UInt8(ascii: "}")) else { return nil }
         }
-        fields.raw = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        if copiesRPCDataRaw { fields.raw = Array(UnsafeBufferPointer(rebasing: bytes[start..<index])) }
         return fields
     }
 }

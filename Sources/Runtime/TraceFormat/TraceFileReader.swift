@@ -70,11 +70,24 @@ public struct TraceFileReader {
         segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
         onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
     ) -> FileHealth {
+        readForChecks(segments: paths, node: node, nodes: nodes, nodeCount: nodeCount, onCompact: nil, onEvent: onEvent)
+    }
+
+    /// `readForChecks(segments:node:nodes:nodeCount:onEvent:)` that first offers every line to `onCompact` as a
+    /// `CompactRPCEvent` when it decodes in that form (`FastEventDecoder.decodeCompactRPC(_:node:)`), with its line
+    /// number and its bytes (valid during the call only). When `onCompact` returns false, or the line has no compact
+    /// form, the line goes to `onEvent` as in the other form (a line is counted and delivered once).
+    public func readForChecks(
+        segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
+        onCompact: ((_ event: CompactRPCEvent, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool)?,
+        onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
+    ) -> FileHealth {
         let dense = DenseNodes(positions: nodes, count: nodeCount)
         func segment(_ path: String, _ lineBase: Int) -> FileHealth {
             var (health, error) = scan(
                 path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty,
-                keepingRPCDataRaw: true, denseNodes: dense, onEvent: onEvent)
+                keepingRPCDataRaw: true, denseNodes: dense, onCompact: node.isEmpty ? nil : onCompact,
+                onEvent: onEvent)
             if let error { health.unreadable = "\(error)" }
             return health
         }
@@ -120,6 +133,7 @@ public struct TraceFileReader {
     private func scan(
         path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
         keepingRPCDataRaw: Bool = false, denseNodes: DenseNodes? = nil,
+        onCompact: ((CompactRPCEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? = nil,
         onEvent: (TraceEvent, Int, RPCDataFields?, DenseClock?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
@@ -127,10 +141,18 @@ public struct TraceFileReader {
         if let denseNodes { fast.decodingDenseClocks(nodes: denseNodes.positions, count: denseNodes.count) }
         let reference = TraceEventDecoder()
         var pending: [UInt8] = []
+        let nodeBytes = Array(node.utf8)
 
         func handle(_ line: UnsafeBufferPointer<UInt8>) throws {
             health.lines += 1
             if line.isEmpty { return }
+            if let onCompact,
+                let compact = nodeBytes.withUnsafeBufferPointer({ fast.decodeCompactRPC(line, node: $0) }),
+                try onCompact(compact, lineBase + health.lines, line)
+            {
+                health.events += 1
+                return
+            }
             var decoded = fast.decode(line)
             let rpcData = decoded == nil ? nil : fast.lastRPCData
             let denseClock = decoded == nil ? nil : fast.lastDenseClock
