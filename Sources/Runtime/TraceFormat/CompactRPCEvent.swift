@@ -96,18 +96,18 @@ extension JSONScanner {
     ) -> Bool {
         switch key {
         case .version:
-            return integer() == 1
+            return fastInteger() == 1
         case .ts:
-            guard let value = integer(), let small = Int64(exactly: value) else { return false }
+            guard let value = fastInteger(), let small = Int64(exactly: value) else { return false }
             event.wallTimeNanos = small
         case .node:
             guard let value = plainStringBytes(), value.count == node.count else { return false }
             return value.count == 0 || memcmp(value.baseAddress!, node.baseAddress!, node.count) == 0
         case .pid:
-            guard let value = integer(), let small = Int32(exactly: value) else { return false }
+            guard let value = fastInteger(), let small = Int32(exactly: value) else { return false }
             event.pid = small
         case .seq:
-            guard let value = integer(), let small = UInt64(exactly: value) else { return false }
+            guard let value = fastInteger(), let small = UInt64(exactly: value) else { return false }
             event.sequence = small
         case .kind:
             guard let value = plainStringBytes(), let number = Self.rpcKindNumber(value) else { return false }

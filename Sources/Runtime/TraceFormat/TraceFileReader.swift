@@ -88,7 +88,8 @@ public struct TraceFileReader {
                 path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty,
                 keepingRPCDataRaw: true, denseNodes: dense, onCompact: node.isEmpty ? nil : onCompact,
                 onEvent: onEvent)
-            if let error { health.unreadable = "\(error)" }
+            // A reader stopped by its consumer (which read enough) did not find the file unreadable.
+            if let error, !(error is CancellationError) { health.unreadable = "\(error)" }
             return health
         }
         guard paths.count > 1 else { return segment(paths.first ?? "", 0) }
