@@ -72,6 +72,9 @@ extension JSONScanner {
 
     /// See `FastEventDecoder.decodeCompactRPC(_:node:)`.
     mutating func compactRPC(node: UnsafeBufferPointer<UInt8>) -> CompactRPCEvent? {
+        if let event = templateRPC(node: node) { return event }
+        index = 0
+        denseClock = nil
         var event = CompactRPCEvent()
         var seen: UInt16 = 0
         guard consume(UInt8(ascii: "{")) else { return nil }
@@ -137,7 +140,7 @@ extension JSONScanner {
     }
 
     /// The position of an RPC kind's bytes in `CompactRPCEvent.kinds`, nil for other kinds.
-    private static func rpcKindNumber(_ kind: UnsafeBufferPointer<UInt8>) -> Int? {
+    static func rpcKindNumber(_ kind: UnsafeBufferPointer<UInt8>) -> Int? {
         switch kind.count {
         case 8: return kind.matches("rpc.send") ? 0 : nil
         case 11: return kind.matches("rpc.receive") ? 1 : kind.matches("rpc.failure") ? 4 : nil

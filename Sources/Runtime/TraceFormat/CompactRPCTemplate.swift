@@ -1,0 +1,77 @@
+import Glibc
+
+/// The compact RPC decode's fast path for lines laid out as the trace writer writes them: the envelope keys in its
+/// order (`v`, `ts`, `node`, `pid`, `seq`, `kind`, then `trace`, `span`, `parent` when present, `vc`, `data`), no
+/// space, strings without escapes, small plain integers. Each key is matched as a whole literal and each value read
+/// in one tight loop. Any other layout gives nil, and `JSONScanner.compactRPC(node:)` reads the line the general way
+/// (with the same result for every line this takes).
+extension JSONScanner {
+    mutating func templateRPC(node: UnsafeBufferPointer<UInt8>) -> CompactRPCEvent? {
+        var event = CompactRPCEvent()
+        guard literal(#"{"v":1,"ts":"#), let ts = plainDigits(), let wallTime = Int64(exactly: ts),
+            literal(#","node":""#), matchBytes(node), literal(#"","pid":"#), let pid = plainDigits(),
+            let smallPid = Int32(exactly: pid), literal(#","seq":"#), let seq = plainDigits(),
+            literal(#","kind":""#), let kind = plainStringBody(), let number = Self.rpcKindNumber(kind)
+        else { return nil }
+        (event.wallTimeNanos, event.pid, event.sequence, event.kindNumber) = (wallTime, smallPid, seq, number)
+        if literal(#","trace":""#) { guard plainStringBody() != nil else { return nil } }
+        if literal(#","span":""#) {
+            guard let span = plainStringBody() else { return nil }
+            event.spanID = String(decoding: span, as: UTF8.self)
+        }
+        if literal(#","parent":""#) { guard plainStringBody() != nil else { return nil } }
+        guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#), let fields = rpcDataFields(),
+            index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock
+        else { return nil }
+        index += 1
+        event.clock = clock
+        event.fields = fields
+        event.dense = dense
+        return event
+    }
+
+    /// 1 to 18 decimal digits at the cursor (no sign), not followed by another digit, `.`, `e` or `E`.
+    private mutating func plainDigits() -> UInt64? {
+        var value: UInt64 = 0
+        var position = index
+        while position < bytes.count, position - index < 19 {
+            let digit = bytes[position] &- 0x30
+            guard digit < 10 else { break }
+            value = value &* 10 &+ UInt64(digit)
+            position += 1
+        }
+        let count = position - index
+        guard count > 0, count < 19, position < bytes.count else { return nil }
+        let next = bytes[position]
+        guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
+        index = position
+        return value
+    }
+
+    /// `expected`'s bytes at the cursor (then the cursor after them).
+    private mutating func matchBytes(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard index + expected.count <= bytes.count else { return false }
+        if expected.count > 0, memcmp(bytes.baseAddress! + index, expected.baseAddress!, expected.count) != 0 {
+            return false
+        }
+        index += expected.count
+        return true
+    }
+
+    /// The bytes of a string whose opening quote is already read, up to its closing quote (the cursor then after
+    /// it); nil at an escape, a control character or the end of the line.
+    private mutating func plainStringBody() -> UnsafeBufferPointer<UInt8>? {
+        var position = index
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let text = UnsafeBufferPointer(rebasing: bytes[index..<position])
+                index = position + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            position += 1
+        }
+        return nil
+    }
+}
