@@ -65,7 +65,7 @@ extension JSONScanner {
     }
 
     /// `cachedDenseClock` for the clock as writers write it, read in one tight loop over the bytes: no space, the
-    /// cached keys in order, each counter 1 to 18 digits. Nil (the cursor anywhere) for anything else, which
+    /// cached keys in order, each counter 1 to 19 digits (a 20th is not `,` or `}`). Nil (the cursor anywhere) for anything else, which
     /// `cachedDenseClock` then reads the general way (with the same result for what this takes).
     private mutating func tightDenseClock(_ nodes: DenseNodes) -> VectorClock? {
         let count = cache.keyEnds.count
@@ -102,7 +102,7 @@ extension JSONScanner {
                     position += 1
                 }
                 let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
-                guard digits > 0, digits < 19, value > 0, position < end, base[position] == close else { return false }
+                guard digits > 0, value > 0, position < end, base[position] == close else { return false }
                 position += 1
                 scratch.append(value)
             }

@@ -45,6 +45,16 @@ public struct FastEventDecoder {
     /// Takes back the clock cache a scanner updated (`takeCache`).
     mutating func restoreCache(_ updated: ClockCache) { cache = updated }
 
+    /// The string table, handed to a scanner like the clock cache (`takeCache`).
+    mutating func takeStrings() -> StringTable {
+        let taken = strings
+        strings = StringTable(empty: ())
+        return taken
+    }
+
+    /// Takes back the string table a scanner updated (`takeStrings`).
+    mutating func restoreStrings(_ updated: StringTable) { strings = updated }
+
     /// A decoder that keeps the `data` of plain RPC events raw (`keepsRPCDataRaw`).
     public init(keepingRPCDataRaw: Bool) { keepsRPCDataRaw = keepingRPCDataRaw }
 
@@ -319,7 +329,7 @@ struct JSONScanner {
         return value
     }
 
-    /// `integer()` for the common case, read in one tight loop: up to 18 digits right at the cursor, followed by
+    /// `integer()` for the common case, read in one tight loop: up to 19 digits right at the cursor, followed by
     /// `,` or `}`; anything else is read by `integer()` (so the result is always `integer()`'s).
     mutating func fastInteger() -> Int128? {
         var position = index
@@ -332,7 +342,8 @@ struct JSONScanner {
             digits += 1
             position += 1
         }
-        guard digits > 0, digits < 19, position < bytes.count,
+        // Up to 19 digits fit a UInt64; a 20th digit is not `,` or `}`, so `integer()` reads it.
+        guard digits > 0, position < bytes.count,
             bytes[position] == UInt8(ascii: ",") || bytes[position] == UInt8(ascii: "}")
         else { return integer() }
         index = position

@@ -74,12 +74,12 @@ public struct TraceFileReader {
     }
 
     /// `readForChecks(segments:node:nodes:nodeCount:onEvent:)` that first offers every line to `onCompact` as a
-    /// `CompactRPCEvent` when it decodes in that form (`FastEventDecoder.decodeCompactRPC(_:node:)`), with its line
+    /// `CompactEvent` when it decodes in that form (`FastEventDecoder.decodeCompact(_:node:)`), with its line
     /// number and its bytes (valid during the call only). When `onCompact` returns false, or the line has no compact
     /// form, the line goes to `onEvent` as in the other form (a line is counted and delivered once).
     public func readForChecks(
         segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
-        onCompact: ((_ event: CompactRPCEvent, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool)?,
+        onCompact: ((_ event: CompactEvent, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool)?,
         onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
     ) -> FileHealth {
         let dense = DenseNodes(positions: nodes, count: nodeCount)
@@ -134,7 +134,7 @@ public struct TraceFileReader {
     private func scan(
         path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
         keepingRPCDataRaw: Bool = false, denseNodes: DenseNodes? = nil,
-        onCompact: ((CompactRPCEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? = nil,
+        onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? = nil,
         onEvent: (TraceEvent, Int, RPCDataFields?, DenseClock?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
@@ -148,7 +148,7 @@ public struct TraceFileReader {
             health.lines += 1
             if line.isEmpty { return }
             if let onCompact,
-                let compact = nodeBytes.withUnsafeBufferPointer({ fast.decodeCompactRPC(line, node: $0) }),
+                let compact = nodeBytes.withUnsafeBufferPointer({ fast.decodeCompact(line, node: $0) }),
                 try onCompact(compact, lineBase + health.lines, line)
             {
                 health.events += 1

@@ -87,7 +87,7 @@ public final class RunEvent: @unchecked Sendable {
         /// Decoded whole, but for an RPC event's `data` when the reader kept its bytes (then the dictionary is
         /// empty) and for the clock when the reader decoded it by node number (then it is empty).
         case decoded(TraceEvent, rawData: [UInt8]?)
-        /// An RPC event decoded compactly (`CompactRPCEvent`): the line's bytes, decoded again when asked.
+        /// An RPC event decoded compactly (`CompactEvent`): the line's bytes, decoded again when asked.
         case line([UInt8])
     }
 
@@ -176,21 +176,33 @@ public final class RunEvent: @unchecked Sendable {
         }
     }
 
-    /// An RPC event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's
-    /// node); `bytes` is its line. Nil when its `data` fields are out of the RPC payloads' bounds (then decode the
-    /// line whole, which names the error).
-    init?(compact: CompactRPCEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex) {
-        guard node >= 0, let rpc = RPCEvent(kind: compact.kind, fields: compact.fields) else { return nil }
-        envelope = RunEnvelope(
+    /// An event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's node);
+    /// `bytes` is its line. Nil when an RPC event's `data` fields are out of the RPC payloads' bounds (then decode
+    /// the line whole, which names the error).
+    init?(compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex) {
+        guard node >= 0 else { return nil }
+        let envelope = RunEnvelope(
             node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
             wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
+        if compact.isRPC {
+            guard let rpc = RPCEvent(kind: compact.kind, fields: compact.fields) else { return nil }
+            payloads = EventPayloads(rpc: rpc)
+            kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
+        } else {
+            // The payloads read the kind and `data` only.
+            payloads = EventPayloads(
+                TraceEvent(
+                    wallTimeNanos: envelope.wallTimeNanos, node: envelope.node, pid: envelope.pid,
+                    sequence: envelope.sequence, kind: envelope.kind, spanID: envelope.spanID, clock: VectorClock(),
+                    data: compact.data))
+            kindCode = KindCode(compact.kind)
+        }
+        self.envelope = envelope
         source = .line(Array(bytes))
         self.line = line
         self.index = index
         self.node = node
-        kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         (dense, external, clockSum) = (compact.dense.values, compact.dense.external, compact.dense.sum)
-        payloads = EventPayloads(rpc: rpc)
     }
 
     /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less

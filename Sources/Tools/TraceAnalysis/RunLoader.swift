@@ -53,7 +53,7 @@ public struct RunLoader {
 
     /// Streams every event in merged order. Return false from `onEvent` to stop early.
     ///
-    /// With `compact`, RPC events are read in compact form (`CompactRPCEvent`): their `event` is decoded again from
+    /// With `compact`, RPC events are read in compact form (`CompactEvent`): their `event` is decoded again from
     /// the line's bytes when asked, so pass it only when `onEvent` reads `envelope`, the clock and the payloads of
     /// most events (the checks), not `event`.
     /// - Returns: the health of every file, in node order.
@@ -79,7 +79,7 @@ public struct RunLoader {
                         batch.reserveCapacity(EventChannel.batchSize)
                     }
                 }
-                let onCompact: ((CompactRPCEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? =
+                let onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? =
                     compact
                     ? { event, line, bytes in
                         guard

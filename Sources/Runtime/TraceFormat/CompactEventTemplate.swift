@@ -1,47 +1,62 @@
 import Glibc
 
-/// The compact RPC decode's fast path for lines laid out as the trace writer writes them: the envelope keys in its
+/// The compact decode's fast path (and its only path for kinds that are not RPC) for lines laid out as the trace
+/// writer writes them: the envelope keys in its
 /// order (`v`, `ts`, `node`, `pid`, `seq`, `kind`, then `trace`, `span`, `parent` when present, `vc`, `data`), no
-/// space, strings without escapes, small plain integers. Each key is matched as a whole literal and each value read
+/// space, strings without escapes, plain integers of up to 19 digits. Each key is matched as a whole literal and each value read
 /// in one tight loop. Any other layout gives nil, and `JSONScanner.compactRPC(node:)` reads the line the general way
 /// (with the same result for every line this takes).
 extension JSONScanner {
-    mutating func templateRPC(node: UnsafeBufferPointer<UInt8>) -> CompactRPCEvent? {
-        var event = CompactRPCEvent()
+    /// See `FastEventDecoder.decodeCompact(_:node:)`.
+    mutating func templateEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
+        var event = CompactEvent()
         guard literal(#"{"v":1,"ts":"#), let ts = plainDigits(), let wallTime = Int64(exactly: ts),
             literal(#","node":""#), matchBytes(node), literal(#"","pid":"#), let pid = plainDigits(),
             let smallPid = Int32(exactly: pid), literal(#","seq":"#), let seq = plainDigits(),
-            literal(#","kind":""#), let kind = plainStringBody(), let number = Self.rpcKindNumber(kind)
+            literal(#","kind":""#), let kind = plainStringBody()
         else { return nil }
-        (event.wallTimeNanos, event.pid, event.sequence, event.kindNumber) = (wallTime, smallPid, seq, number)
+        (event.wallTimeNanos, event.pid, event.sequence) = (wallTime, smallPid, seq)
+        if let number = Self.rpcKindNumber(kind) {
+            event.kindNumber = number
+            event.kind = CompactEvent.kinds[number]
+        } else {
+            event.kindNumber = -1
+            event.kind = EventKind(strings.string(kind))
+        }
         if literal(#","trace":""#) { guard plainStringBody() != nil else { return nil } }
         if literal(#","span":""#) {
             guard let span = plainStringBody() else { return nil }
             event.spanID = String(decoding: span, as: UTF8.self)
         }
         if literal(#","parent":""#) { guard plainStringBody() != nil else { return nil } }
-        guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#), let fields = rpcDataFields(),
-            index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock
-        else { return nil }
+        guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return nil }
+        if event.isRPC {
+            guard let fields = rpcDataFields() else { return nil }
+            event.fields = fields
+        } else {
+            guard case .object(let data)? = value() else { return nil }
+            event.data = data
+        }
+        guard index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock else { return nil }
         index += 1
         event.clock = clock
-        event.fields = fields
         event.dense = dense
         return event
     }
 
-    /// 1 to 18 decimal digits at the cursor (no sign), not followed by another digit, `.`, `e` or `E`.
+    /// 1 to 19 decimal digits at the cursor (no sign), not followed by another digit, `.`, `e` or `E`.
     private mutating func plainDigits() -> UInt64? {
         var value: UInt64 = 0
         var position = index
-        while position < bytes.count, position - index < 19 {
+        while position < bytes.count, position - index < 20 {
             let digit = bytes[position] &- 0x30
             guard digit < 10 else { break }
             value = value &* 10 &+ UInt64(digit)
             position += 1
         }
         let count = position - index
-        guard count > 0, count < 19, position < bytes.count else { return nil }
+        // Up to 19 digits fit a UInt64 without overflow.
+        guard count > 0, count <= 19, position < bytes.count else { return nil }
         let next = bytes[position]
         guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
         index = position

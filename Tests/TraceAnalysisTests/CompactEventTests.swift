@@ -6,11 +6,11 @@ import TraceTestSupport
 
 @testable import TraceAnalysis
 
-/// The run loader reads RPC events for the checks in compact form (`CompactRPCEvent`: no `TraceEvent`, the line's
+/// The run loader reads events for the checks in compact form (`CompactEvent`: no `TraceEvent`, the line's
 /// bytes kept to decode the event when an explanation asks). Whatever a line holds, an event read that way must be
 /// the event the whole decode reads: same envelope, clock, kind code, payload, and the same whole event; a line the
 /// compact form does not take is left to the whole decode.
-struct CompactRPCEventTests {
+struct CompactEventTests {
     private static let index = NodeIndex(["load", "orchestrator", "queue"])
 
     private static func line(
@@ -26,7 +26,7 @@ struct CompactRPCEventTests {
     /// RPC lines of every shape the compact form must take or refuse.
     private static let lines: [String] = {
         var lines: [String] = []
-        for kind in CompactRPCEvent.kinds.map(\.rawValue) + ["log", "queue.commit", "rpc.other"] {
+        for kind in CompactEvent.kinds.map(\.rawValue) + ["log", "queue.commit", "rpc.other"] {
             lines.append(line(kind: kind))
             lines.append(
                 line(
@@ -35,6 +35,19 @@ struct CompactRPCEventTests {
             lines.append(line(kind: kind, data: #"{"duration_ns":5,"error":"refused","msg":"a-1","status":"x"}"#))
         }
         lines += [
+            line(
+                kind: "queue.commit",
+                data: #"{"epoch":"1.3","executor":3,"lease":1,"order":"e220a8397b1dcdaf6e789e6aa1b965f4","#
+                    + #""outcome":"committed","term":1}"#),
+            line(
+                kind: "order.decision",
+                data: #"{"fraud_score":0.0276,"order":"e220a8397b1dcdaf6e789e6aa1b965f4","reasons":[],"#
+                    + #""status":"approved"}"#),
+            line(
+                kind: "log",
+                data: #"{"attributes":{"items":"1","order_id":"e2"},"level":"info","logger":"o","message":"m"}"#),
+            line(kind: "log", data: #"{"message":"with \"escape\" \u00e9","level":null}"#),
+            line(kind: "queue.lease", data: #"{"lease":-1,"order":5}"#), line(kind: "span.start", data: #"{}"#),
             line(span: ""), line(span: #""span":null,"#), line(span: #""span":"with\"escape","#),
             line(span: #""span":5,"#), line(node: "queue"), line(node: "orch\\u0065strator"), line(version: "2"),
             line(version: "1.0"), line(clock: #"{"load":2,"orchestrator":4,"outsider":1}"#),
@@ -57,7 +70,7 @@ struct CompactRPCEventTests {
         return lines
     }()
 
-    @Test("an RPC event read in compact form equals the event decoded whole, with the same payload")
+    @Test("an event read in compact form equals the event decoded whole, with the same payload or payload error")
     func compactEventsReadLikeWholeEvents() throws {
         var compactCount = 0
         for text in Self.lines {
@@ -66,7 +79,7 @@ struct CompactRPCEventTests {
             compactDecoder.decodingDenseClocks(nodes: Self.index.positions, count: Self.index.names.count)
             let node = Array("orchestrator".utf8)
             let compact = bytes.withUnsafeBufferPointer { line in
-                node.withUnsafeBufferPointer { compactDecoder.decodeCompactRPC(line, node: $0) }
+                node.withUnsafeBufferPointer { compactDecoder.decodeCompact(line, node: $0) }
             }
             var whole = FastEventDecoder()
             let expected = bytes.withUnsafeBufferPointer { whole.decode($0) }
@@ -92,11 +105,14 @@ struct CompactRPCEventTests {
             let state = RunState(traced: ["orchestrator", "queue"], index: Self.index)
             let otherState = RunState(traced: ["orchestrator", "queue"], index: Self.index)
             #expect(state.rpc(event) == otherState.rpc(reference), "\(text)")
-            #expect(state.payloadError(event) == nil && otherState.payloadError(reference) == nil, "\(text)")
+            #expect(state.protocolEvent(event) == otherState.protocolEvent(reference), "\(text)")
+            #expect(
+                state.payloadError(event).map { "\($0)" } == otherState.payloadError(reference).map { "\($0)" },
+                "\(text)")
         }
-        // The plain shapes are taken: 3 data shapes × 5 RPC kinds, and the variants with no span, a null span, an
-        // outside node in the clock, an empty data object and spaces.
-        #expect(compactCount >= 15 + 5)
+        // The plain shapes are taken: 3 data shapes × 8 kinds, the protocol and log events, and the RPC variants
+        // with no span, a null span, an outside node in the clock, an empty data object and spaces.
+        #expect(compactCount >= 24 + 6 + 5)
     }
 
     @Test("check reads a run the same with RPC events in compact form as decoded whole")

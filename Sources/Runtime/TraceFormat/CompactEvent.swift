@@ -1,49 +1,56 @@
 import Causality
 import Glibc
 
-/// An RPC event (`rpc.send`, `rpc.receive`, `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) decoded for the
-/// analyzer's checks without building a `TraceEvent`: the envelope's scalars, the span id, the clock by node number
-/// and the `data`'s RPC fields (`RPCDataFields`, without their raw bytes). The trace id, the parent span id and the
-/// node name are validated but not kept (the node is the file's); a reader that needs the whole event decodes the
-/// line again (`FastEventDecoder.decode(_:)` gives the same event).
+/// An event decoded for the analyzer's checks without building a `TraceEvent`: the envelope's scalars, the kind,
+/// the span id, the clock by node number, and the `data`: an RPC event's (`rpc.send`, `rpc.receive`,
+/// `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) as its RPC fields (`RPCDataFields`, without their raw
+/// bytes), any other event's as its object. The trace id, the parent span id and the node name are validated but not
+/// kept (the node is the file's); a reader that needs the whole event decodes the line again
+/// (`FastEventDecoder.decode(_:)` gives the same event).
 ///
-/// `FastEventDecoder.decodeCompactRPC(_:node:)` accepts only lines that `decode(_:)` would decode with the same
+/// `FastEventDecoder.decodeCompact(_:node:)` accepts only lines that `decode(_:)` would decode with the same
 /// values, in a narrower form: each envelope key once and no other key, `data` after `kind`, strings without
-/// escapes, version 1, recorded by the file's node. Every other line is left to the whole decode (it returns nil).
-public struct CompactRPCEvent: Sendable {
+/// escapes, version 1, recorded by the file's node; an event of another kind than RPC only in the writer's layout
+/// (`templateEvent`). Every other line is left to the whole decode (it returns nil).
+public struct CompactEvent: Sendable {
     /// The five RPC kinds, in this order (`kindNumber`).
     public static let kinds: [EventKind] = [.rpcSend, .rpcReceive, .rpcReplySend, .rpcReplyReceive, .rpcFailure]
 
     public var wallTimeNanos: Int64 = 0
     public var pid: Int32 = 0
     public var sequence: UInt64 = 0
-    /// The kind's position in `kinds`.
+    /// The kind's position in `kinds`, or -1 for a kind that is not RPC.
     public var kindNumber = 0
+    /// The event's kind.
+    public var kind = EventKind.rpcSend
     public var spanID: String?
-    /// The `data` fields (their `raw` is empty).
+    /// An RPC event's `data` fields (their `raw` is empty).
     public var fields = RPCDataFields()
+    /// The `data` of an event whose kind is not RPC (empty for RPC events).
+    public var data: [String: TraceValue] = [:]
     /// The clock by node number.
     public var dense = DenseClock(values: [], external: false, sum: 0)
     /// The whole clock when it names a node outside the numbering (`dense.external`), else empty.
     public var clock = VectorClock()
 
-    /// The event's kind.
-    public var kind: EventKind { Self.kinds[kindNumber] }
+    /// True for the five RPC kinds (then `fields` holds the `data`).
+    public var isRPC: Bool { kindNumber >= 0 }
 }
 
 extension FastEventDecoder {
-    /// The RPC event in `line` (without its newline) in compact form when it is one that `decode(_:)` decodes, that
-    /// `node` (the name's UTF-8 bytes) recorded, in trace format version 1, in the narrow form `CompactRPCEvent`
+    /// The event in `line` (without its newline) in compact form when it is one that `decode(_:)` decodes, that
+    /// `node` (the name's UTF-8 bytes) recorded, in trace format version 1, in the narrow form `CompactEvent`
     /// describes; nil for every other line (decode it with `decode(_:)`). Needs `decodingDenseClocks(nodes:count:)`.
-    public mutating func decodeCompactRPC(
+    public mutating func decodeCompact(
         _ line: UnsafeBufferPointer<UInt8>, node: UnsafeBufferPointer<UInt8>
-    ) -> CompactRPCEvent? {
+    ) -> CompactEvent? {
         guard let denseNodes = denseNumbering else { return nil }
-        var scanner = JSONScanner(line, cache: takeCache(), strings: StringTable(empty: ()))
+        var scanner = JSONScanner(line, cache: takeCache(), strings: takeStrings())
         scanner.denseNodes = denseNodes
         scanner.copiesRPCDataRaw = false
-        let event = scanner.compactRPC(node: node)
+        let event = scanner.compactEvent(node: node)
         restoreCache(scanner.cache)
+        restoreStrings(scanner.strings)
         return event
     }
 }
@@ -70,12 +77,17 @@ extension JSONScanner {
     /// The keys a compact RPC line must have: v, ts, node, pid, seq, kind, vc and data.
     private static let required: UInt16 = 1 | 2 | 4 | 8 | 16 | 32 | 512 | 1024
 
-    /// See `FastEventDecoder.decodeCompactRPC(_:node:)`.
-    mutating func compactRPC(node: UnsafeBufferPointer<UInt8>) -> CompactRPCEvent? {
-        if let event = templateRPC(node: node) { return event }
+    /// See `FastEventDecoder.decodeCompact(_:node:)`.
+    mutating func compactEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
+        if let event = templateEvent(node: node) { return event }
         index = 0
         denseClock = nil
-        var event = CompactRPCEvent()
+        return compactRPC(node: node)
+    }
+
+    /// An RPC line in any layout `CompactEvent` allows.
+    private mutating func compactRPC(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
+        var event = CompactEvent()
         var seen: UInt16 = 0
         guard consume(UInt8(ascii: "{")) else { return nil }
         repeat {
@@ -95,7 +107,7 @@ extension JSONScanner {
 
     /// Reads the value of envelope key `key` into `event`; false when the line is not for the compact form.
     private mutating func compactValue(
-        _ key: EnvelopeKey, into event: inout CompactRPCEvent, kindSeen: Bool, node: UnsafeBufferPointer<UInt8>
+        _ key: EnvelopeKey, into event: inout CompactEvent, kindSeen: Bool, node: UnsafeBufferPointer<UInt8>
     ) -> Bool {
         switch key {
         case .version:
@@ -115,6 +127,7 @@ extension JSONScanner {
         case .kind:
             guard let value = plainStringBytes(), let number = Self.rpcKindNumber(value) else { return false }
             event.kindNumber = number
+            event.kind = CompactEvent.kinds[number]
         case .trace, .parent:
             return skipPlainStringOrNull()
         case .span:
@@ -139,7 +152,7 @@ extension JSONScanner {
         return plainStringBytes() != nil
     }
 
-    /// The position of an RPC kind's bytes in `CompactRPCEvent.kinds`, nil for other kinds.
+    /// The position of an RPC kind's bytes in `CompactEvent.kinds`, nil for other kinds.
     static func rpcKindNumber(_ kind: UnsafeBufferPointer<UInt8>) -> Int? {
         switch kind.count {
         case 8: return kind.matches("rpc.send") ? 0 : nil
