@@ -65,52 +65,62 @@ extension JSONScanner {
     }
 
     /// `cachedDenseClock` for the clock as writers write it, read in one tight loop over the bytes: no space, the
-    /// cached keys in order, each counter 1 to 19 digits (a 20th is not `,` or `}`). Nil (the cursor anywhere) for anything else, which
-    /// `cachedDenseClock` then reads the general way (with the same result for what this takes).
+    /// cached keys in order, each counter 1 to 19 digits (a 20th is not `,` or `}`). Nil (the cursor anywhere) for
+    /// anything else, which `cachedDenseClock` then reads the general way (with the same result for what this takes).
     private mutating func tightDenseClock(_ nodes: DenseNodes) -> VectorClock? {
         let count = cache.keyEnds.count
-        guard count > 0, count == cache.keys.count, let base = bytes.baseAddress else { return nil }
-        var scratch = cache.scratch
-        cache.scratch = []
-        scratch.removeAll(keepingCapacity: true)
-        defer { cache.scratch = scratch }
+        guard count > 0, count == cache.keys.count, count == cache.positions.count, let base = bytes.baseAddress
+        else { return nil }
         let end = bytes.count
         var position = index
+        var sum: UInt64 = 0
         let flatKeys = cache.flatKeys
         let keyEnds = cache.keyEnds
-        let matched = flatKeys.withUnsafeBufferPointer { keys -> Bool in
-            guard position < end, base[position] == UInt8(ascii: "{"), let keysBase = keys.baseAddress else {
-                return false
-            }
-            position += 1
-            var keyStart = 0
-            for slot in 0..<count {
-                let length = keyEnds[slot] &- keyStart
-                guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
-                    memcmp(base + position + 1, keysBase + keyStart, length) == 0,
-                    base[position + 1 + length] == UInt8(ascii: "\""), base[position + 2 + length] == UInt8(ascii: ":")
-                else { return false }
-                position += length + 3
-                keyStart = keyEnds[slot]
-                var value: UInt64 = 0
-                var digits = 0
-                while position < end, digits < 19 {
-                    let digit = base[position] &- 0x30
-                    guard digit < 10 else { break }
-                    value = value &* 10 &+ UInt64(digit)
-                    digits += 1
-                    position += 1
+        let positions = cache.positions
+        var values = [UInt64](repeating: 0, count: nodes.count)
+        let matched = values.withUnsafeMutableBufferPointer { values -> Bool in
+            flatKeys.withUnsafeBufferPointer { keys -> Bool in
+                keyEnds.withUnsafeBufferPointer { keyEnds -> Bool in
+                    positions.withUnsafeBufferPointer { positions -> Bool in
+                        guard position < end, base[position] == UInt8(ascii: "{"), let keysBase = keys.baseAddress
+                        else { return false }
+                        position += 1
+                        var keyStart = 0
+                        for slot in 0..<count {
+                            let length = keyEnds[slot] &- keyStart
+                            guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
+                                memcmp(base + position + 1, keysBase + keyStart, length) == 0,
+                                base[position + 1 + length] == UInt8(ascii: "\""),
+                                base[position + 2 + length] == UInt8(ascii: ":")
+                            else { return false }
+                            position += length + 3
+                            keyStart = keyEnds[slot]
+                            var value: UInt64 = 0
+                            var digits = 0
+                            while position < end, digits < 19 {
+                                let digit = base[position] &- 0x30
+                                guard digit < 10 else { break }
+                                value = value &* 10 &+ UInt64(digit)
+                                digits += 1
+                                position += 1
+                            }
+                            let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
+                            guard digits > 0, value > 0, position < end, base[position] == close else { return false }
+                            position += 1
+                            sum &+= value
+                            if positions[slot] >= 0 { values[positions[slot]] = value }
+                        }
+                        return true
+                    }
                 }
-                let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
-                guard digits > 0, value > 0, position < end, base[position] == close else { return false }
-                position += 1
-                scratch.append(value)
             }
-            return true
         }
         guard matched else { return nil }
         index = position
-        return finishDenseClock(scratch, nodes)
+        denseClock = DenseClock(values: values, external: cache.external, sum: sum)
+        guard cache.external else { return VectorClock() }
+        // The whole clock names a node outside the numbering: read the counters again the general way.
+        return nil
     }
 
     /// The dense clock of the counters `scratch` (by the cached keys' slots): written into `denseClock` and the

@@ -255,8 +255,9 @@ struct JSONScanner {
 
     mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+        guard index + count <= bytes.count, let base = bytes.baseAddress,
+            memcmp(base + index, word.utf8Start, count) == 0
+        else { return false }
         index += count
         return true
     }
