@@ -106,6 +106,19 @@ extension JSONScanner {
         return value
     }
 
+    /// False when none of the eight bytes of `word` is `"`, `\` or below 0x20 (true may also mean a byte at or above
+    /// 0x80 next to one of them: the caller then looks byte by byte).
+    private static func mayEndPlainString(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        // A zero byte in `x` sets its high bit in `(x - ones) & ~x & highs`; so does a byte below 0x20 in `word`.
+        let found =
+            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
+        return found & highs != 0
+    }
+
     /// `expected`'s bytes at the cursor (then the cursor after them).
     private mutating func matchBytes(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
         guard index + expected.count <= bytes.count else { return false }
@@ -120,6 +133,15 @@ extension JSONScanner {
     /// it); nil at an escape, a control character or the end of the line.
     private mutating func plainStringBody() -> UnsafeBufferPointer<UInt8>? {
         var position = index
+        if let base = bytes.baseAddress {
+            // Eight bytes at a time while none of them is a quote, a backslash or a control character.
+            let raw = UnsafeRawPointer(base)
+            while position + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                guard !Self.mayEndPlainString(word) else { break }
+                position += 8
+            }
+        }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {

@@ -89,7 +89,7 @@ extension JSONScanner {
                         for slot in 0..<count {
                             let length = keyEnds[slot] &- keyStart
                             guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
-                                memcmp(base + position + 1, keysBase + keyStart, length) == 0,
+                                Self.sameBytes(base + position + 1, keysBase + keyStart, length),
                                 base[position + 1 + length] == UInt8(ascii: "\""),
                                 base[position + 2 + length] == UInt8(ascii: ":")
                             else { return false }
@@ -121,6 +121,26 @@ extension JSONScanner {
         guard cache.external else { return VectorClock() }
         // The whole clock names a node outside the numbering: read the counters again the general way.
         return nil
+    }
+
+    /// True when the `count` bytes at `lhs` and `rhs` are the same (node names are short: no call to `memcmp`).
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard count >= 8 else {
+            for offset in 0..<count where lhs[offset] != rhs[offset] { return false }
+            return true
+        }
+        let left = UnsafeRawPointer(lhs)
+        let right = UnsafeRawPointer(rhs)
+        var offset = 0
+        while offset + 8 < count {
+            guard left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            else { return false }
+            offset += 8
+        }
+        return left.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            == right.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
     /// The dense clock of the counters `scratch` (by the cached keys' slots): written into `denseClock` and the
