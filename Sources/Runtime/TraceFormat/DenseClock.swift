@@ -71,56 +71,78 @@ extension JSONScanner {
         let count = cache.keyEnds.count
         guard count > 0, count == cache.keys.count, count == cache.positions.count, let base = bytes.baseAddress
         else { return nil }
-        let end = bytes.count
-        var position = index
-        var sum: UInt64 = 0
+        let line = ClockLine(base: base, end: bytes.count, start: index)
         let flatKeys = cache.flatKeys
         let keyEnds = cache.keyEnds
         let positions = cache.positions
         var values = [UInt64](repeating: 0, count: nodes.count)
-        let matched = values.withUnsafeMutableBufferPointer { values -> Bool in
-            flatKeys.withUnsafeBufferPointer { keys -> Bool in
-                keyEnds.withUnsafeBufferPointer { keyEnds -> Bool in
-                    positions.withUnsafeBufferPointer { positions -> Bool in
-                        guard position < end, base[position] == UInt8(ascii: "{"), let keysBase = keys.baseAddress
-                        else { return false }
-                        position += 1
-                        var keyStart = 0
-                        for slot in 0..<count {
-                            let length = keyEnds[slot] &- keyStart
-                            guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
-                                Self.sameBytes(base + position + 1, keysBase + keyStart, length),
-                                base[position + 1 + length] == UInt8(ascii: "\""),
-                                base[position + 2 + length] == UInt8(ascii: ":")
-                            else { return false }
-                            position += length + 3
-                            keyStart = keyEnds[slot]
-                            var value: UInt64 = 0
-                            var digits = 0
-                            while position < end, digits < 19 {
-                                let digit = base[position] &- 0x30
-                                guard digit < 10 else { break }
-                                value = value &* 10 &+ UInt64(digit)
-                                digits += 1
-                                position += 1
-                            }
-                            let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
-                            guard digits > 0, value > 0, position < end, base[position] == close else { return false }
-                            position += 1
-                            sum &+= value
-                            if positions[slot] >= 0 { values[positions[slot]] = value }
-                        }
-                        return true
+        let scanned = values.withUnsafeMutableBufferPointer { values in
+            flatKeys.withUnsafeBufferPointer { keys in
+                keyEnds.withUnsafeBufferPointer { keyEnds in
+                    positions.withUnsafeBufferPointer { positions in
+                        Self.scanClock(
+                            line, keys: keys, keyEnds: keyEnds,
+                            positions: positions, into: values)
                     }
                 }
             }
         }
-        guard matched else { return nil }
+        guard let scanned else { return nil }
+        let (position, sum) = (scanned.end, scanned.sum)
         index = position
         denseClock = DenseClock(values: values, external: cache.external, sum: sum)
         guard cache.external else { return VectorClock() }
         // The whole clock names a node outside the numbering: read the counters again the general way.
         return nil
+    }
+
+    /// The bytes of a line and where a clock starts in them.
+    struct ClockLine {
+        let base: UnsafePointer<UInt8>
+        let end: Int
+        let start: Int
+    }
+
+    /// The tight loop of `tightDenseClock`: where the clock ends and the sum of its counters, the counters written
+    /// into `values` by node number; nil when the bytes are not the cached keys in order with counters of 1 to 19
+    /// digits, without spaces.
+    private static func scanClock(
+        _ line: ClockLine, keys: UnsafeBufferPointer<UInt8>, keyEnds: UnsafeBufferPointer<Int>,
+        positions: UnsafeBufferPointer<Int>, into values: UnsafeMutableBufferPointer<UInt64>
+    ) -> (end: Int, sum: UInt64)? {
+        let base = line.base
+        let end = line.end
+        var position = line.start
+        var sum: UInt64 = 0
+        let count = keyEnds.count
+        guard position < end, base[position] == UInt8(ascii: "{"), let keysBase = keys.baseAddress else { return nil }
+        position += 1
+        var keyStart = 0
+        for slot in 0..<count {
+            let length = keyEnds[slot] &- keyStart
+            guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
+                sameBytes(base + position + 1, keysBase + keyStart, length),
+                base[position + 1 + length] == UInt8(ascii: "\""), base[position + 2 + length] == UInt8(ascii: ":")
+            else { return nil }
+            position += length + 3
+            keyStart = keyEnds[slot]
+            var value: UInt64 = 0
+            var digits = 0
+            while position < end, digits < 19 {
+                let digit = base[position] &- 0x30
+                guard digit < 10 else { break }
+                value = value &* 10 &+ UInt64(digit)
+                digits += 1
+                position += 1
+            }
+            let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
+            guard digits > 0, value > 0, position < end, base[position] == close else { return nil }
+            position += 1
+            sum &+= value
+            let number = positions[slot]
+            if number >= 0 { values[number] = value }
+        }
+        return (position, sum)
     }
 
     /// True when the `count` bytes at `lhs` and `rhs` are the same (node names are short: no call to `memcmp`).
