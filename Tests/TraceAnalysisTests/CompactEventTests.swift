@@ -54,14 +54,16 @@ struct CompactEventTests {
             line(clock: #"{"load":0,"orchestrator":4}"#), line(clock: #"{}"#), line(clock: #"{"orchestrator":-1}"#),
             line(data: #"{}"#), line(data: #"{"msg":"a","msg":"b"}"#), line(data: #"{"peer":"p","msg":"a"}"#),
             line(data: #"{"http_status":200,"duration_ns":5}"#), line(data: #"{"duration_ns":-5,"msg":"a"}"#),
-            line(data: #"{"msg":"a",}"#), line(data: #"{"msg":"a\tb"}"#), line(data: #"{"http_status":2e2}"#), line(data: #"{"msg":"a","extra":1}"#),
+            line(data: #"{"msg":"a",}"#), line(data: #"{"msg":"a\tb"}"#), line(data: #"{"http_status":2e2}"#),
+            line(data: #"{"msg":"a","extra":1}"#),
             line(data: #"{"msg":"a","http_status":1000,"status":"ok"}"#),
             line(data: #"{"msg":"a","duration_ns":-5,"status":"ok"}"#),
             line(data: "{\"msg\":\"\(String(repeating: "x", count: 1025))\"}"), line(data: #"[1]"#),
             line(extra: #""other":{"a":[1,2.5]},"#), line(extra: #""kind":"rpc.send","#),
             line(extra: #""data":{},"#), line(extra: #""ts":5,"#),
             #"{"v":1,"ts":1,"node":"orchestrator","pid":7,"seq":3,"kind":"rpc.send","vc":{"orchestrator":1}}"#,
-            #"{"v":1,"ts":1,"node":"orchestrator","pid":7,"seq":3,"kind":"rpc.send","vc":{"orchestrator":1},"data":{}} x"#,
+            #"{"v":1,"ts":1,"node":"orchestrator","pid":7,"seq":3,"kind":"rpc.send","vc":{"orchestrator":1},"#
+                + #""data":{}} x"#,
             #" { "v" : 1 , "ts" : 1 , "node" : "orchestrator" , "pid" : 7 , "seq" : 3 , "kind" : "rpc.receive" , "#
                 + #""vc" : { "orchestrator" : 1 } , "data" : { "msg" : "m" } } "#,
             #"{"v":1,"ts":1,"node":"orchestrator","pid":4294967296,"seq":3,"kind":"rpc.send","vc":{"orchestrator":1},"#

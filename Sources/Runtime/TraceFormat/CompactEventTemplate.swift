@@ -1,11 +1,11 @@
 import Glibc
 
 /// The compact decode's fast path (and its only path for kinds that are not RPC) for lines laid out as the trace
-/// writer writes them: the envelope keys in its
-/// order (`v`, `ts`, `node`, `pid`, `seq`, `kind`, then `trace`, `span`, `parent` when present, `vc`, `data`), no
-/// space, strings without escapes, plain integers of up to 19 digits. Each key is matched as a whole literal and each value read
-/// in one tight loop. Any other layout gives nil, and `JSONScanner.compactRPC(node:)` reads the line the general way
-/// (with the same result for every line this takes).
+/// writer writes them: the envelope keys in its order (`v`, `ts`, `node`, `pid`, `seq`, `kind`, then `trace`,
+/// `span`, `parent` when present, `vc`, `data`), no space, strings without escapes, plain integers of up to 19
+/// digits. Each key is matched as a whole literal and each value read in one tight loop. Any other layout gives nil,
+/// and `JSONScanner.compactEvent(node:)` reads an RPC line the general way (with the same result for every line this
+/// takes).
 extension JSONScanner {
     /// See `FastEventDecoder.decodeCompact(_:node:)`.
     mutating func templateEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {

@@ -20,7 +20,7 @@ public enum RunAnalysis {
         var count = 0
         var stopped = false
         let start = loader.start ?? 0
-        // The checks read the envelope, clock and payloads: RPC events compactly, unless a time window reads events.
+        // The checks read the envelope, clock and payloads: events compactly, unless a time window reads each event.
         let health = loader.stream(compact: filter.from == nil && filter.to == nil) { event in
             progress.tick(count)
             if filter.from != nil || filter.to != nil, !filter.inTimeWindow(event.event, start: start) { return true }

@@ -87,7 +87,7 @@ public final class RunEvent: @unchecked Sendable {
         /// Decoded whole, but for an RPC event's `data` when the reader kept its bytes (then the dictionary is
         /// empty) and for the clock when the reader decoded it by node number (then it is empty).
         case decoded(TraceEvent, rawData: [UInt8]?)
-        /// An RPC event decoded compactly (`CompactEvent`): the line's bytes, decoded again when asked.
+        /// An event decoded compactly (`CompactEvent`): the line's bytes, decoded again when asked.
         case line([UInt8])
     }
 

@@ -53,7 +53,7 @@ public struct RunLoader {
 
     /// Streams every event in merged order. Return false from `onEvent` to stop early.
     ///
-    /// With `compact`, RPC events are read in compact form (`CompactEvent`): their `event` is decoded again from
+    /// With `compact`, events are read in compact form (`CompactEvent`): their `event` is decoded again from
     /// the line's bytes when asked, so pass it only when `onEvent` reads `envelope`, the clock and the payloads of
     /// most events (the checks), not `event`.
     /// - Returns: the health of every file, in node order.
