@@ -36,6 +36,9 @@ extension JSONScanner {
     /// number into `denseClock`; returns the event's `clock`: empty, or the whole clock when it names a node outside
     /// the numbering. Nil (the cached clock unchanged) when the keys differ or a counter is zero or not an integer.
     mutating func cachedDenseClock(_ nodes: DenseNodes) -> VectorClock? {
+        let start = index
+        if let clock = tightDenseClock(nodes) { return clock }
+        index = start
         guard !cache.keys.isEmpty, consume(UInt8(ascii: "{")) else { return nil }
         var scratch = cache.scratch
         cache.scratch = []
@@ -58,6 +61,114 @@ extension JSONScanner {
             scratch.append(counter)
         } while consume(UInt8(ascii: ","))
         guard scratch.count == cache.keys.count, consume(UInt8(ascii: "}")) else { return nil }
+        return finishDenseClock(scratch, nodes)
+    }
+
+    /// `cachedDenseClock` for the clock as writers write it, read in one tight loop over the bytes: no space, the
+    /// cached keys in order, each counter 1 to 19 digits (a 20th is not `,` or `}`). Nil (the cursor anywhere) for
+    /// anything else, which `cachedDenseClock` then reads the general way (with the same result for what this takes).
+    private mutating func tightDenseClock(_ nodes: DenseNodes) -> VectorClock? {
+        let count = cache.keyEnds.count
+        guard count > 0, count == cache.keys.count, count == cache.positions.count, let base = bytes.baseAddress
+        else { return nil }
+        let line = ClockLine(base: base, end: bytes.count, start: index)
+        let flatKeys = cache.flatKeys
+        let keyEnds = cache.keyEnds
+        let positions = cache.positions
+        var values = [UInt64](repeating: 0, count: nodes.count)
+        let scanned = values.withUnsafeMutableBufferPointer { values in
+            flatKeys.withUnsafeBufferPointer { keys in
+                keyEnds.withUnsafeBufferPointer { keyEnds in
+                    positions.withUnsafeBufferPointer { positions in
+                        Self.scanClock(
+                            line, keys: keys, keyEnds: keyEnds,
+                            positions: positions, into: values)
+                    }
+                }
+            }
+        }
+        guard let scanned else { return nil }
+        let (position, sum) = (scanned.end, scanned.sum)
+        index = position
+        denseClock = DenseClock(values: values, external: cache.external, sum: sum)
+        guard cache.external else { return VectorClock() }
+        // The whole clock names a node outside the numbering: read the counters again the general way.
+        return nil
+    }
+
+    /// The bytes of a line and where a clock starts in them.
+    struct ClockLine {
+        let base: UnsafePointer<UInt8>
+        let end: Int
+        let start: Int
+    }
+
+    /// The tight loop of `tightDenseClock`: where the clock ends and the sum of its counters, the counters written
+    /// into `values` by node number; nil when the bytes are not the cached keys in order with counters of 1 to 19
+    /// digits, without spaces.
+    private static func scanClock(
+        _ line: ClockLine, keys: UnsafeBufferPointer<UInt8>, keyEnds: UnsafeBufferPointer<Int>,
+        positions: UnsafeBufferPointer<Int>, into values: UnsafeMutableBufferPointer<UInt64>
+    ) -> (end: Int, sum: UInt64)? {
+        let base = line.base
+        let end = line.end
+        var position = line.start
+        var sum: UInt64 = 0
+        let count = keyEnds.count
+        guard position < end, base[position] == UInt8(ascii: "{"), let keysBase = keys.baseAddress else { return nil }
+        position += 1
+        var keyStart = 0
+        for slot in 0..<count {
+            let length = keyEnds[slot] &- keyStart
+            guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
+                sameBytes(base + position + 1, keysBase + keyStart, length),
+                base[position + 1 + length] == UInt8(ascii: "\""), base[position + 2 + length] == UInt8(ascii: ":")
+            else { return nil }
+            position += length + 3
+            keyStart = keyEnds[slot]
+            var value: UInt64 = 0
+            var digits = 0
+            while position < end, digits < 19 {
+                let digit = base[position] &- 0x30
+                guard digit < 10 else { break }
+                value = value &* 10 &+ UInt64(digit)
+                digits += 1
+                position += 1
+            }
+            let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
+            guard digits > 0, value > 0, position < end, base[position] == close else { return nil }
+            position += 1
+            sum &+= value
+            let number = positions[slot]
+            if number >= 0 { values[number] = value }
+        }
+        return (position, sum)
+    }
+
+    /// True when the `count` bytes at `lhs` and `rhs` are the same (node names are short: no call to `memcmp`).
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard count >= 8 else {
+            for offset in 0..<count where lhs[offset] != rhs[offset] { return false }
+            return true
+        }
+        let left = UnsafeRawPointer(lhs)
+        let right = UnsafeRawPointer(rhs)
+        var offset = 0
+        while offset + 8 < count {
+            guard
+                left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            else { return false }
+            offset += 8
+        }
+        return left.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            == right.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    }
+
+    /// The dense clock of the counters `scratch` (by the cached keys' slots): written into `denseClock` and the
+    /// cache; returns the event's `clock` (empty, or whole when it names a node outside the numbering).
+    private mutating func finishDenseClock(_ scratch: [UInt64], _ nodes: DenseNodes) -> VectorClock? {
         var values = [UInt64](repeating: 0, count: nodes.count)
         var sum: UInt64 = 0
         for slot in scratch.indices {

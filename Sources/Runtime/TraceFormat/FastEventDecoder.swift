@@ -32,6 +32,29 @@ public struct FastEventDecoder {
         denseNodes = DenseNodes(positions: nodes, count: count)
     }
 
+    /// The node numbering of dense clocks, nil when clocks are decoded whole.
+    var denseNumbering: DenseNodes? { denseNodes }
+
+    /// The clock cache, handed to a scanner (which then holds the only reference and updates it in place).
+    mutating func takeCache() -> ClockCache {
+        let taken = cache
+        cache = ClockCache()
+        return taken
+    }
+
+    /// Takes back the clock cache a scanner updated (`takeCache`).
+    mutating func restoreCache(_ updated: ClockCache) { cache = updated }
+
+    /// The string table, handed to a scanner like the clock cache (`takeCache`).
+    mutating func takeStrings() -> StringTable {
+        let taken = strings
+        strings = StringTable(empty: ())
+        return taken
+    }
+
+    /// Takes back the string table a scanner updated (`takeStrings`).
+    mutating func restoreStrings(_ updated: StringTable) { strings = updated }
+
     /// A decoder that keeps the `data` of plain RPC events raw (`keepsRPCDataRaw`).
     public init(keepingRPCDataRaw: Bool) { keepsRPCDataRaw = keepingRPCDataRaw }
 
@@ -100,6 +123,9 @@ struct ClockCache {
     var positions: [Int] = []
     var external = false
     var scratch: [UInt64] = []
+    /// The keys' bytes one after the other, and where each ends (`JSONScanner.tightDenseClock`).
+    var flatKeys: [UInt8] = []
+    var keyEnds: [Int] = []
 }
 
 /// A cursor over the bytes of one JSON line.
@@ -114,6 +140,8 @@ struct JSONScanner {
     /// Decode the clock by node number (`FastEventDecoder.decodingDenseClocks`); `denseClock` is what was decoded.
     var denseNodes: DenseNodes?
     var denseClock: DenseClock?
+    /// False: `rpcDataFields()` leaves the fields' `raw` empty (the compact RPC decode does not keep it).
+    var copiesRPCDataRaw = true
 
     init(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: ClockCache = ClockCache(),
@@ -145,19 +173,19 @@ struct JSONScanner {
                 guard let key = envelopeKey(), consume(UInt8(ascii: ":")) else { return nil }
                 switch key {
                 case .version:
-                    guard let value = integer(), let small = Int(exactly: value) else { return nil }
+                    guard let value = fastInteger(), let small = Int(exactly: value) else { return nil }
                     version = small
                 case .ts:
-                    guard let value = integer(), let small = Int64(exactly: value) else { return nil }
+                    guard let value = fastInteger(), let small = Int64(exactly: value) else { return nil }
                     ts = small
                 case .node:
                     guard let value = string() else { return nil }
                     node = value
                 case .pid:
-                    guard let value = integer(), let small = Int32(exactly: value) else { return nil }
+                    guard let value = fastInteger(), let small = Int32(exactly: value) else { return nil }
                     pid = small
                 case .seq:
-                    guard let value = integer(), let small = UInt64(exactly: value) else { return nil }
+                    guard let value = fastInteger(), let small = UInt64(exactly: value) else { return nil }
                     seq = small
                 case .kind:
                     guard let value = kindValue() else { return nil }
@@ -227,8 +255,9 @@ struct JSONScanner {
 
     mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+        guard index + count <= bytes.count, let base = bytes.baseAddress,
+            memcmp(base + index, word.utf8Start, count) == 0
+        else { return false }
         index += count
         return true
     }
@@ -301,6 +330,27 @@ struct JSONScanner {
         return value
     }
 
+    /// `integer()` for the common case, read in one tight loop: up to 19 digits right at the cursor, followed by
+    /// `,` or `}`; anything else is read by `integer()` (so the result is always `integer()`'s).
+    mutating func fastInteger() -> Int128? {
+        var position = index
+        var value: UInt64 = 0
+        var digits = 0
+        while position < bytes.count, digits < 19 {
+            let digit = bytes[position] &- 0x30
+            guard digit < 10 else { break }
+            value = value &* 10 &+ UInt64(digit)
+            digits += 1
+            position += 1
+        }
+        // Up to 19 digits fit a UInt64; a 20th digit is not `,` or `}`, so `integer()` reads it.
+        guard digits > 0, position < bytes.count,
+            bytes[position] == UInt8(ascii: ",") || bytes[position] == UInt8(ascii: "}")
+        else { return integer() }
+        index = position
+        return Int128(value)
+    }
+
     /// A plain JSON integer (no fraction, no exponent), as a wide signed value.
     mutating func integer() -> Int128? {
         skipSpace()
@@ -334,7 +384,7 @@ struct JSONScanner {
     }
 
     /// The clock, built from the cached previous clock when the keys are the same and no counter went down.
-    private mutating func vectorClock() -> VectorClock? {
+    mutating func vectorClock() -> VectorClock? {
         let start = index
         if let denseNodes {
             if let clock = cachedDenseClock(denseNodes) { return clock }
@@ -350,6 +400,8 @@ struct JSONScanner {
         cache.scratch = scratch
         for node in clock.sortedNodes {
             cache.keys.append(Array(node.utf8))
+            cache.flatKeys.append(contentsOf: node.utf8)
+            cache.keyEnds.append(cache.flatKeys.count)
             cache.names.append(node)
             cache.values.append(clock[node])
         }

@@ -66,9 +66,8 @@ extension JSONScanner {
                 guard seen & bit == 0 else { return nil }
                 seen |= bit
                 if bit >= 32 {
-                    guard peek() != UInt8(ascii: "\""), let value = integer(), let exact = Int64(exactly: value) else {
-                        return nil
-                    }
+                    guard peek() != UInt8(ascii: "\""), let value = fastInteger(), let exact = Int64(exactly: value)
+                    else { return nil }
                     if bit == 32 { fields.httpStatus = exact } else { fields.durationNanos = exact }
                 } else {
                     guard peek() == UInt8(ascii: "\""), let value = string() else { return nil }
@@ -83,7 +82,7 @@ extension JSONScanner {
             } while consume(UInt8(ascii: ","))
             guard consume(UInt8(ascii: "}")) else { return nil }
         }
-        fields.raw = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        if copiesRPCDataRaw { fields.raw = Array(UnsafeBufferPointer(rebasing: bytes[start..<index])) }
         return fields
     }
 }

@@ -70,12 +70,26 @@ public struct TraceFileReader {
         segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
         onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
     ) -> FileHealth {
+        readForChecks(segments: paths, node: node, nodes: nodes, nodeCount: nodeCount, onCompact: nil, onEvent: onEvent)
+    }
+
+    /// `readForChecks(segments:node:nodes:nodeCount:onEvent:)` that first offers every line to `onCompact` as a
+    /// `CompactEvent` when it decodes in that form (`FastEventDecoder.decodeCompact(_:node:)`), with its line
+    /// number and its bytes (valid during the call only). When `onCompact` returns false, or the line has no compact
+    /// form, the line goes to `onEvent` as in the other form (a line is counted and delivered once).
+    public func readForChecks(
+        segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
+        onCompact: ((_ event: CompactEvent, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool)?,
+        onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
+    ) -> FileHealth {
         let dense = DenseNodes(positions: nodes, count: nodeCount)
         func segment(_ path: String, _ lineBase: Int) -> FileHealth {
             var (health, error) = scan(
                 path: path, from: 0, node: node, lineBase: lineBase, checksNode: !node.isEmpty,
-                keepingRPCDataRaw: true, denseNodes: dense, onEvent: onEvent)
-            if let error { health.unreadable = "\(error)" }
+                keepingRPCDataRaw: true, denseNodes: dense, onCompact: node.isEmpty ? nil : onCompact,
+                onEvent: onEvent)
+            // A reader stopped by its consumer (which read enough) did not find the file unreadable.
+            if let error, !(error is CancellationError) { health.unreadable = "\(error)" }
             return health
         }
         guard paths.count > 1 else { return segment(paths.first ?? "", 0) }
@@ -120,6 +134,7 @@ public struct TraceFileReader {
     private func scan(
         path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
         keepingRPCDataRaw: Bool = false, denseNodes: DenseNodes? = nil,
+        onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? = nil,
         onEvent: (TraceEvent, Int, RPCDataFields?, DenseClock?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
@@ -127,10 +142,18 @@ public struct TraceFileReader {
         if let denseNodes { fast.decodingDenseClocks(nodes: denseNodes.positions, count: denseNodes.count) }
         let reference = TraceEventDecoder()
         var pending: [UInt8] = []
+        let nodeBytes = Array(node.utf8)
 
         func handle(_ line: UnsafeBufferPointer<UInt8>) throws {
             health.lines += 1
             if line.isEmpty { return }
+            if let onCompact,
+                let compact = nodeBytes.withUnsafeBufferPointer({ fast.decodeCompact(line, node: $0) }),
+                try onCompact(compact, lineBase + health.lines, line)
+            {
+                health.events += 1
+                return
+            }
             var decoded = fast.decode(line)
             let rpcData = decoded == nil ? nil : fast.lastRPCData
             let denseClock = decoded == nil ? nil : fast.lastDenseClock

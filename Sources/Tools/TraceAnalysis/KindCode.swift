@@ -7,6 +7,7 @@ import TraceFormat
 ///
 /// Recognised with `String` equality and `hasPrefix`, exactly as the checks compared the kinds before.
 enum KindCode: UInt8 {
+    // The five RPC message kinds come first, in `CompactEvent.kinds`' order (`RunEvent(compact:…)` relies on it).
     case rpcSend, rpcReceive, rpcReplySend, rpcReplyReceive, rpcFailure, otherRPC
     case spanStart, spanEnd
     case nodeStopping, serviceRestarted, serviceGaveUp

@@ -20,7 +20,8 @@ public enum RunAnalysis {
         var count = 0
         var stopped = false
         let start = loader.start ?? 0
-        let health = loader.stream { event in
+        // The checks read the envelope, clock and payloads: events compactly, unless a time window reads each event.
+        let health = loader.stream(compact: filter.from == nil && filter.to == nil) { event in
             progress.tick(count)
             if filter.from != nil || filter.to != nil, !filter.inTimeWindow(event.event, start: start) { return true }
             if let limit = filter.limit, count >= limit {

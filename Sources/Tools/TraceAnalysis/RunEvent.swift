@@ -60,12 +60,11 @@ struct ClockPositions {
 /// builds the event and cleared (`dropPayloads`) only by the one thread the event was handed to through a lock (the
 /// run loader's channel), after the checks saw it.
 public final class RunEvent: @unchecked Sendable {
-    /// The event's envelope (node, pid, seq, kind, ids): the whole event, or the event without its `data` when the
-    /// reader kept an RPC event's `data` raw (then `event` decodes it), and without its clock when the reader decoded
-    /// it by node number (then `clock` builds it from `dense`). The checks read the envelope and `dense`.
-    public let envelope: TraceEvent
-    /// The bytes of an RPC event's `data` as the reader kept them, or nil when `envelope` holds it.
-    private let rawData: [UInt8]?
+    /// What the checks read of the event on every event: node, pid, seq, kind, wall time, span (and the clock when
+    /// it names nodes outside the index). The rest of the event is in `event`, built when asked.
+    public let envelope: RunEnvelope
+    /// Where the whole event comes from.
+    private let source: Source
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public let line: Int
     /// The sum of the clock's entries: a linear extension of happened-before (`a → b` ⇒ `sum(a) < sum(b)`).
@@ -83,13 +82,43 @@ public final class RunEvent: @unchecked Sendable {
     /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
     private(set) var payloads: EventPayloads?
 
+    /// The whole event as the reader got it.
+    private enum Source {
+        /// Decoded whole, but for an RPC event's `data` when the reader kept its bytes (then the dictionary is
+        /// empty) and for the clock when the reader decoded it by node number (then it is empty).
+        case decoded(TraceEvent, rawData: [UInt8]?)
+        /// An event decoded compactly (`CompactEvent`): the line's bytes, decoded again when asked.
+        case line([UInt8])
+    }
+
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
-    /// renderers read it; the checks read `envelope` and the payloads).
+    /// renderers read it; the checks read `envelope`, `dense` and the payloads).
     public var event: TraceEvent {
-        var event = envelope
-        if let rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
+        var event: TraceEvent
+        switch source {
+        case .decoded(let decoded, let rawData):
+            event = decoded
+            if let rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
+        case .line(let bytes):
+            event = Self.decode(line: bytes) ?? envelopeOnly
+        }
         if !external { event.clock = clock }
         return event
+    }
+
+    /// The event of a line the compact decode accepted (the whole decode accepts every such line).
+    private static func decode(line: [UInt8]) -> TraceEvent? {
+        line.withUnsafeBufferPointer { bytes in
+            var decoder = FastEventDecoder()
+            return decoder.decode(bytes) ?? (try? TraceEventDecoder().decode(bytes))
+        }
+    }
+
+    /// The envelope as an event without `data` (never used for a line the reader accepted).
+    private var envelopeOnly: TraceEvent {
+        TraceEvent(
+            wallTimeNanos: envelope.wallTimeNanos, node: envelope.node, pid: envelope.pid,
+            sequence: envelope.sequence, kind: envelope.kind, spanID: envelope.spanID, clock: envelope.clock)
     }
 
     /// The clock's entry for `name` (0 when it has none), read without building the clock.
@@ -124,8 +153,8 @@ public final class RunEvent: @unchecked Sendable {
         _ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool,
         rawData: RPCDataFields? = nil, denseClock: DenseClock? = nil
     ) {
-        envelope = event
-        self.rawData = rawData?.raw
+        envelope = RunEnvelope(event)
+        source = .decoded(event, rawData: rawData?.raw)
         self.line = line
         self.index = index
         node = index.position(event.node) ?? -1
@@ -142,9 +171,38 @@ public final class RunEvent: @unchecked Sendable {
         if let rawData, let rpc = RPCEvent(kind: event.kind, fields: rawData) {
             payloads = EventPayloads(rpc: rpc)
         } else {
-            // The payloads read `data` only: the envelope holds it unless it was kept raw.
-            payloads = EventPayloads(rawData == nil ? envelope : self.event)
+            // The payloads read `data` only: the decoded event holds it unless it was kept raw.
+            payloads = EventPayloads(rawData == nil ? event : self.event)
         }
+    }
+
+    /// An event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's node);
+    /// `bytes` is its line. Nil when an RPC event's `data` fields are out of the RPC payloads' bounds (then decode
+    /// the line whole, which names the error).
+    init?(compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex) {
+        guard node >= 0 else { return nil }
+        let envelope = RunEnvelope(
+            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
+            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
+        if compact.isRPC {
+            guard let rpc = RPCEvent(kind: compact.kind, fields: compact.fields) else { return nil }
+            payloads = EventPayloads(rpc: rpc)
+            kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
+        } else {
+            // The payloads read the kind and `data` only.
+            payloads = EventPayloads(
+                TraceEvent(
+                    wallTimeNanos: envelope.wallTimeNanos, node: envelope.node, pid: envelope.pid,
+                    sequence: envelope.sequence, kind: envelope.kind, spanID: envelope.spanID, clock: VectorClock(),
+                    data: compact.data))
+            kindCode = KindCode(compact.kind)
+        }
+        self.envelope = envelope
+        source = .line(Array(bytes))
+        self.line = line
+        self.index = index
+        self.node = node
+        (dense, external, clockSum) = (compact.dense.values, compact.dense.external, compact.dense.sum)
     }
 
     /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less

@@ -52,9 +52,13 @@ public struct RunLoader {
     public var index: NodeIndex { NodeIndex(files.map(\.node)) }
 
     /// Streams every event in merged order. Return false from `onEvent` to stop early.
+    ///
+    /// With `compact`, events are read in compact form (`CompactEvent`): their `event` is decoded again from
+    /// the line's bytes when asked, so pass it only when `onEvent` reads `envelope`, the clock and the payloads of
+    /// most events (the checks), not `event`.
     /// - Returns: the health of every file, in node order.
     @discardableResult
-    public func stream(onEvent: (RunEvent) -> Bool) -> [FileHealth] {
+    public func stream(compact: Bool = false, onEvent: (RunEvent) -> Bool) -> [FileHealth] {
         let channels = files.map { _ in EventChannel() }
         let healths = HealthSlots(count: files.count)
         let nodeIndex = self.index
@@ -64,13 +68,9 @@ public struct RunLoader {
                 var batch: [RunEvent] = []
                 batch.reserveCapacity(EventChannel.batchSize)
                 var memo = ClockPositions()
-                let health = TraceFileReader().readForChecks(
-                    segments: file.paths, node: file.node, nodes: nodeIndex.positions, nodeCount: nodeIndex.names.count
-                ) { event, line, rawData, denseClock in
-                    batch.append(
-                        RunEvent(
-                            event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true,
-                            rawData: rawData, denseClock: denseClock))
+                let nodeNumber = nodeIndex.position(file.node) ?? -1
+                func add(_ event: RunEvent) throws {
+                    batch.append(event)
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
                         // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
@@ -78,6 +78,25 @@ public struct RunLoader {
                         batch.removeAll(keepingCapacity: true)
                         batch.reserveCapacity(EventChannel.batchSize)
                     }
+                }
+                let onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? =
+                    compact
+                    ? { event, line, bytes in
+                        guard
+                            let event = RunEvent(
+                                compact: event, line: line, bytes: bytes, node: nodeNumber, index: nodeIndex)
+                        else { return false }
+                        try add(event)
+                        return true
+                    } : nil
+                let health = TraceFileReader().readForChecks(
+                    segments: file.paths, node: file.node, nodes: nodeIndex.positions,
+                    nodeCount: nodeIndex.names.count, onCompact: onCompact
+                ) { event, line, rawData, denseClock in
+                    try add(
+                        RunEvent(
+                            event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true,
+                            rawData: rawData, denseClock: denseClock))
                 }
                 if !batch.isEmpty { _ = channel.put(batch) }
                 healths.set(index, health)

@@ -1,0 +1,157 @@
+import Glibc
+
+/// The compact decode's fast path (and its only path for kinds that are not RPC) for lines laid out as the trace
+/// writer writes them: the envelope keys in its order (`v`, `ts`, `node`, `pid`, `seq`, `kind`, then `trace`,
+/// `span`, `parent` when present, `vc`, `data`), no space, strings without escapes, plain integers of up to 19
+/// digits. Each key is matched as a whole literal and each value read in one tight loop. Any other layout gives nil,
+/// and `JSONScanner.compactEvent(node:)` reads an RPC line the general way (with the same result for every line this
+/// takes).
+extension JSONScanner {
+    /// See `FastEventDecoder.decodeCompact(_:node:)`.
+    mutating func templateEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
+        var event = CompactEvent()
+        guard literal(#"{"v":1,"ts":"#), let ts = plainDigits(), let wallTime = Int64(exactly: ts),
+            literal(#","node":""#), matchBytes(node), literal(#"","pid":"#), let pid = plainDigits(),
+            let smallPid = Int32(exactly: pid), literal(#","seq":"#), let seq = plainDigits(),
+            literal(#","kind":""#), let kind = plainStringBody()
+        else { return nil }
+        (event.wallTimeNanos, event.pid, event.sequence) = (wallTime, smallPid, seq)
+        if let number = Self.rpcKindNumber(kind) {
+            event.kindNumber = number
+            event.kind = CompactEvent.kinds[number]
+        } else {
+            event.kindNumber = -1
+            event.kind = EventKind(strings.string(kind))
+        }
+        if literal(#","trace":""#) { guard plainStringBody() != nil else { return nil } }
+        if literal(#","span":""#) {
+            guard let span = plainStringBody() else { return nil }
+            event.spanID = String(decoding: span, as: UTF8.self)
+        }
+        if literal(#","parent":""#) { guard plainStringBody() != nil else { return nil } }
+        guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return nil }
+        if event.isRPC {
+            let start = index
+            if let fields = templateRPCFields() {
+                event.fields = fields
+            } else {
+                index = start
+                guard let fields = rpcDataFields() else { return nil }
+                event.fields = fields
+            }
+        } else {
+            guard case .object(let data)? = value() else { return nil }
+            event.data = data
+        }
+        guard index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock else { return nil }
+        index += 1
+        event.clock = clock
+        event.dense = dense
+        return event
+    }
+
+    /// An RPC event's `data` as the writer writes it: its fields in name order, no space, strings without escapes,
+    /// integers of up to 19 digits without sign; nil for anything else (`rpcDataFields()` reads it then, with the
+    /// same result for what this takes). The fields' `raw` is left empty.
+    private mutating func templateRPCFields() -> RPCDataFields? {
+        var fields = RPCDataFields()
+        guard literal("{") else { return nil }
+        if literal("}") { return fields }
+        var next = 0
+        repeat {
+            if next <= 0, literal(#""duration_ns":"#) {
+                guard let value = plainDigits(), let exact = Int64(exactly: value) else { return nil }
+                (fields.durationNanos, next) = (exact, 1)
+            } else if next <= 1, literal(#""error":""#) {
+                guard let value = plainStringBody() else { return nil }
+                (fields.error, next) = (strings.string(value), 2)
+            } else if next <= 2, literal(#""http_status":"#) {
+                guard let value = plainDigits(), let exact = Int64(exactly: value) else { return nil }
+                (fields.httpStatus, next) = (exact, 3)
+            } else if next <= 3, literal(#""method":""#) {
+                guard let value = plainStringBody() else { return nil }
+                (fields.method, next) = (strings.string(value), 4)
+            } else if next <= 4, literal(#""msg":""#) {
+                guard let value = plainStringBody() else { return nil }
+                (fields.msg, next) = (strings.string(value), 5)
+            } else if next <= 5, literal(#""peer":""#) {
+                guard let value = plainStringBody() else { return nil }
+                (fields.peer, next) = (strings.string(value), 6)
+            } else if next <= 6, literal(#""status":""#) {
+                guard let value = plainStringBody() else { return nil }
+                (fields.status, next) = (strings.string(value), 7)
+            } else {
+                return nil
+            }
+        } while literal(",")
+        return literal("}") ? fields : nil
+    }
+
+    /// 1 to 19 decimal digits at the cursor (no sign), not followed by another digit, `.`, `e` or `E`.
+    private mutating func plainDigits() -> UInt64? {
+        var value: UInt64 = 0
+        var position = index
+        while position < bytes.count, position - index < 20 {
+            let digit = bytes[position] &- 0x30
+            guard digit < 10 else { break }
+            value = value &* 10 &+ UInt64(digit)
+            position += 1
+        }
+        let count = position - index
+        // Up to 19 digits fit a UInt64 without overflow.
+        guard count > 0, count <= 19, position < bytes.count else { return nil }
+        let next = bytes[position]
+        guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
+        index = position
+        return value
+    }
+
+    /// False when none of the eight bytes of `word` is `"`, `\` or below 0x20 (true may also mean a byte at or above
+    /// 0x80 next to one of them: the caller then looks byte by byte).
+    private static func mayEndPlainString(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        // A zero byte in `x` sets its high bit in `(x - ones) & ~x & highs`; so does a byte below 0x20 in `word`.
+        let found =
+            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
+        return found & highs != 0
+    }
+
+    /// `expected`'s bytes at the cursor (then the cursor after them).
+    private mutating func matchBytes(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard index + expected.count <= bytes.count else { return false }
+        if expected.count > 0, memcmp(bytes.baseAddress! + index, expected.baseAddress!, expected.count) != 0 {
+            return false
+        }
+        index += expected.count
+        return true
+    }
+
+    /// The bytes of a string whose opening quote is already read, up to its closing quote (the cursor then after
+    /// it); nil at an escape, a control character or the end of the line.
+    private mutating func plainStringBody() -> UnsafeBufferPointer<UInt8>? {
+        var position = index
+        if let base = bytes.baseAddress {
+            // Eight bytes at a time while none of them is a quote, a backslash or a control character.
+            let raw = UnsafeRawPointer(base)
+            while position + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                guard !Self.mayEndPlainString(word) else { break }
+                position += 8
+            }
+        }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let text = UnsafeBufferPointer(rebasing: bytes[index..<position])
+                index = position + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            position += 1
+        }
+        return nil
+    }
+}
