@@ -174,8 +174,9 @@ public final class TraceFileWriter: @unchecked Sendable {
             condition.unlock()
 
             encoded.removeAll(keepingCapacity: true)
-            for event in batch {
-                TraceEventEncoder.appendLine(event, to: &encoded)
+            // By index: the events are read in place, not copied (and retained and released) one by one.
+            for index in batch.indices {
+                TraceEventEncoder.appendLine(batch[index], to: &encoded)
             }
             let compressed = compressor.compress(encoded, finish: finishing)
             var ok = writeFully(compressed)
