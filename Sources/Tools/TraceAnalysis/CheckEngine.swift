@@ -14,8 +14,9 @@ public struct CheckOptions: Sendable {
     }
 }
 
-/// What the engine knows about one node at a point of the merged stream.
-struct NodeState {
+/// What the engine knows about one node at a point of the merged stream (a class: the checks read it for every
+/// event, and the engine updates it in place).
+final class NodeState {
     var last: RunEvent
     /// 0 for the first process of the node, +1 at each restart (pid change or seq not increasing).
     var incarnation = 0
@@ -31,6 +32,13 @@ struct NodeState {
     /// that does not continue its clock, §3.4 caveats): peers may then send it a larger own entry. False for the
     /// first incarnation and for incarnations that continue above the earlier ones (§1.5).
     var reusesCounters = false
+
+    init(last: RunEvent, maxOwn: UInt64, sawGap: Bool, stopping: Bool) {
+        self.last = last
+        self.maxOwn = maxOwn
+        self.sawGap = sawGap
+        self.stopping = stopping
+    }
 }
 
 /// The shared per-node state that the checks read. Updated by the engine after every check saw the event.
@@ -49,6 +57,11 @@ public final class RunState {
     var decoded = DecodedPayloads()
     /// The number of the node named `queue` (-1: none).
     let queueNumber: Int
+    /// Node names as numbers, for the checks' tables (the index's numbers, then names outside it).
+    var numbers: NodeNumbers
+    /// The event the checks are looking at, and whether it starts an incarnation of its node (asked by most checks).
+    private var current: RunEvent?
+    private var currentStarts = false
 
     init(traced: Set<String>, index: NodeIndex) {
         self.traced = traced
@@ -57,6 +70,19 @@ public final class RunState {
         states = Array(repeating: nil, count: index.names.count)
         maxOwn = Array(repeating: 0, count: index.names.count)
         queueNumber = index.position("queue") ?? -1
+        numbers = NodeNumbers(index)
+    }
+
+    /// The event the checks see next (before they see it).
+    func begin(_ event: RunEvent) {
+        current = nil
+        currentStarts = startsIncarnation(event)
+        current = event
+    }
+
+    /// True when node number `number` (of `numbers`; `name` is its name) has a trace file.
+    func isTraced(_ number: Int, _ name: String) -> Bool {
+        number < isTraced.count ? isTraced[number] : traced.contains(name)
     }
 
     /// True when `event` was recorded by the node named `queue` (compared by number).
@@ -84,22 +110,25 @@ public final class RunState {
 
     /// True when the event starts a new incarnation of its node.
     func startsIncarnation(_ event: RunEvent) -> Bool {
+        if event === current { return currentStarts }
         guard event.node >= 0, let previous = states[event.node] else { return false }
         return previous.last.envelope.pid != event.envelope.pid
             || event.envelope.sequence <= previous.last.envelope.sequence
     }
 
     func update(with event: RunEvent) {
+        let starts = startsIncarnation(event)
+        current = nil
         guard event.node >= 0 else { return }
         let own = event.dense[event.node]
         maxOwn[event.node] = max(maxOwn[event.node], own)
-        guard var state = states[event.node] else {
+        guard let state = states[event.node] else {
             states[event.node] = NodeState(
                 last: event, maxOwn: own, sawGap: event.envelope.sequence > 1,
                 stopping: event.kindCode == .nodeStopping)
             return
         }
-        if startsIncarnation(event) {
+        if starts {
             state.stopping = false
             state.incarnation += 1
             state.restartFloors.append(state.last.dense[event.node])
@@ -111,7 +140,6 @@ public final class RunState {
         state.last = event
         state.maxOwn = max(state.maxOwn, own)
         if event.kindCode == .nodeStopping { state.stopping = true }
-        states[event.node] = state
     }
 
     /// True when `node`'s last incarnation began a clean stop (`node.stopping`): events it recorded after its
@@ -220,36 +248,68 @@ class RunCheck {
 /// Runs all checks over a merged event stream in one pass.
 public final class CheckEngine {
     let state: RunState
+    /// The checks in report order.
     let checks: [RunCheck]
+    // The same checks, called directly for every event (no dynamic dispatch, no retain per check and event).
+    private let own: OwnClockCheck
+    private let knowledge: KnowledgeCheck
+    private let messages: MessageCheck
+    private let future: FutureClockCheck
+    private let cycles: CycleCheck
+    private let exclusion: MutualExclusionCheck
+    private let election: ElectionCheck
+    private let exactlyOnce: ExactlyOnceCheck
+    private let completion: RPCCompletionCheck
+    private let payloads: PayloadCheck
+    /// Frees the events the checks let go of off this thread.
+    private let released = DeferredRelease()
 
     /// - Parameters:
     ///   - traced: the nodes that have a trace file in the run.
     ///   - index: every node whose events will be fed (defaults to `traced`).
     public init(traced: Set<String>, index: NodeIndex? = nil, options: CheckOptions = CheckOptions()) {
         state = RunState(traced: traced, index: index ?? NodeIndex(traced))
+        own = OwnClockCheck(options: options)
+        knowledge = KnowledgeCheck(options: options)
+        messages = MessageCheck(options: options)
+        future = FutureClockCheck(options: options)
+        cycles = CycleCheck(options: options)
+        exclusion = MutualExclusionCheck(options: options)
+        election = ElectionCheck(options: options)
+        exactlyOnce = ExactlyOnceCheck(options: options)
+        completion = RPCCompletionCheck(options: options)
+        let wallClock = WallClockCheck(options: options)
+        payloads = PayloadCheck(options: options)
         checks = [
-            OwnClockCheck(options: options), KnowledgeCheck(options: options), MessageCheck(options: options),
-            FutureClockCheck(options: options), CycleCheck(options: options),
-            MutualExclusionCheck(options: options), ElectionCheck(options: options),
-            ExactlyOnceCheck(options: options), RPCCompletionCheck(options: options),
-            WallClockCheck(options: options), PayloadCheck(options: options),
+            own, knowledge, messages, future, cycles, exclusion, election, exactlyOnce, completion, wallClock, payloads,
         ]
-        let messages = checks[2] as! MessageCheck
-        messages.cycles = checks[4] as? CycleCheck
-        messages.wallClock = checks[9] as? WallClockCheck
-        (checks[1] as? KnowledgeCheck)?.messages = messages
+        messages.cycles = cycles
+        messages.wallClock = wallClock
+        knowledge.messages = messages
     }
 
-    /// Feeds the next event of the merged stream.
+    /// Feeds the next event of the merged stream. The event keeps its decoded payloads, and is freed on another
+    /// thread (`DeferredRelease`): freeing it here would cost the one merging thread.
     public func observe(_ event: RunEvent) {
         state.examined += 1
-        for check in checks { check.observe(event, state) }
+        state.begin(event)
+        own.observe(event, state)
+        knowledge.observe(event, state)
+        messages.observe(event, state)
+        future.observe(event, state)
+        cycles.observe(event, state)
+        exclusion.observe(event, state)
+        election.observe(event, state)
+        exactlyOnce.observe(event, state)
+        completion.observe(event, state)
+        payloads.observe(event, state)
         state.update(with: event)
-        event.dropPayloads()
+        released.keep(event)
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
     public func finish(health: [FileHealth], partial: Bool = false) -> CheckReport {
+        released.flush()
         for file in health { state.health[file.node] = file }
         if !partial { for check in checks { check.finish(state) } }
         let suspect = Dictionary(health.compactMap { file in file.suspectFromLine.map { (file.node, $0) } }) {
@@ -258,7 +318,7 @@ public final class CheckEngine {
         if !suspect.isEmpty { for check in checks { check.downgradeViolations(restingOn: { suspect[$0] }) } }
         return CheckReport(
             events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
-            ledger: checks.lazy.compactMap { $0 as? ExactlyOnceCheck }.first?.ledger ?? OrderLedger())
+            ledger: exactlyOnce.ledger)
     }
 
     /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.
