@@ -116,3 +116,34 @@ struct CheckKeyTests {
         #expect(numbers.name(0) == "executor-1")
     }
 }
+
+extension CheckKeyTests {
+    @Test("the recent-match window keeps ids exactly, inline or not, and forgets the oldest beyond its size")
+    func recentMatches() {
+        var recent = RecentMatches(window: 8)
+        func key(_ msg: String, hash: UInt64 = 7) -> PairKey {
+            PairKey(sender: 0, receiver: 1, msg: msg, msgHash: hash, reply: false)
+        }
+        let ids = [
+            "a", "orchestrator-4005-1", String(repeating: "x", count: 32), String(repeating: "y", count: 33),
+            "caf\u{E9}", "\u{212A}",
+        ]
+        for (number, id) in ids.enumerated() { recent.remember(key(id), pid: 1, seq: UInt64(number)) }
+        for (number, id) in ids.enumerated() { #expect(recent.match(key(id))?.seq == UInt64(number), "\(id)") }
+        // Equal ids with other bytes meet; different ids with one hash do not.
+        #expect(recent.match(key("cafe\u{301}"))?.seq == 4)
+        #expect(recent.match(key("K"))?.seq == 5)
+        #expect(recent.match(key("b")) == nil)
+        #expect(recent.match(key(String(repeating: "x", count: 31))) == nil)
+        // Matched again while recent: keeps its place (and takes the new send).
+        recent.remember(key("a"), pid: 2, seq: 100)
+        #expect(recent.match(key("a"))?.pid == 2)
+        // Eight newer keys push the six out.
+        for number in 0..<8 { recent.remember(key("new-\(number)"), pid: 3, seq: 0) }
+        for id in ids { #expect(recent.match(key(id)) == nil, "\(id)") }
+        for number in 0..<8 { #expect(recent.match(key("new-\(number)")) != nil) }
+        recent.remember(key("a"), pid: 4, seq: 1)
+        #expect(recent.match(key("new-0")) == nil)
+        #expect(recent.match(key("new-1")) != nil)
+    }
+}

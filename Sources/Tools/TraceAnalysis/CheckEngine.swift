@@ -261,8 +261,6 @@ public final class CheckEngine {
     private let exactlyOnce: ExactlyOnceCheck
     private let completion: RPCCompletionCheck
     private let payloads: PayloadCheck
-    /// Frees the events the checks let go of off this thread.
-    private let released = DeferredRelease()
 
     /// - Parameters:
     ///   - traced: the nodes that have a trace file in the run.
@@ -288,8 +286,8 @@ public final class CheckEngine {
         knowledge.messages = messages
     }
 
-    /// Feeds the next event of the merged stream. The event keeps its decoded payloads, and is freed on another
-    /// thread (`DeferredRelease`): freeing it here would cost the one merging thread.
+    /// Feeds the next event of the merged stream. The event keeps its decoded payloads: they are freed with it,
+    /// mostly by the reader thread that built it (dropping them here cost the one merging thread a free per event).
     public func observe(_ event: RunEvent) {
         state.examined += 1
         state.begin(event)
@@ -304,12 +302,10 @@ public final class CheckEngine {
         completion.observe(event, state)
         payloads.observe(event, state)
         state.update(with: event)
-        released.keep(event)
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
     public func finish(health: [FileHealth], partial: Bool = false) -> CheckReport {
-        released.flush()
         for file in health { state.health[file.node] = file }
         if !partial { for check in checks { check.finish(state) } }
         let suspect = Dictionary(health.compactMap { file in file.suspectFromLine.map { (file.node, $0) } }) {

@@ -160,9 +160,27 @@ struct HashedTable<Key: HashedKey, Value> {
         return entryValues.removeLast()
     }
 
+    /// Removes every entry for which `shouldRemove` is true (keeping the others' order), in one pass.
+    mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) {
+        var kept = 0
+        for position in keys.indices where !shouldRemove(keys[position], entryValues[position]) {
+            if kept != position {
+                keys.swapAt(kept, position)
+                entryValues.swapAt(kept, position)
+            }
+            kept += 1
+        }
+        guard kept < keys.count else { return }
+        keys.removeSubrange(kept...)
+        entryValues.removeSubrange(kept...)
+        rebuildIndex(capacity: index.count)
+    }
+
     /// Doubles the index and fills it again from the entries' hashes.
-    private mutating func grow() {
-        index = Array(repeating: 0, count: index.count * 2)
+    private mutating func grow() { rebuildIndex(capacity: index.count * 2) }
+
+    private mutating func rebuildIndex(capacity: Int) {
+        index = Array(repeating: 0, count: capacity)
         let mask = index.count - 1
         for position in keys.indices {
             let hash = keys[position].hash64

@@ -63,7 +63,8 @@ struct PairKey: HashedKey {
 /// Check 3: every receive matches exactly one send (by sender and message id), the send happened before it,
 /// and the receive's clock is merge(previous clock, message clock) + tick.
 final class MessageCheck: RunCheck {
-    /// Everything the check holds about one message key, in one table entry (one lookup per send or receive).
+    /// What the check holds about one message key until its send and receive are paired (one table entry: one
+    /// lookup per send or receive).
     private struct Slot {
         /// The send waiting for its receive.
         var pending: RunEvent?
@@ -73,34 +74,21 @@ final class MessageCheck: RunCheck {
         var ambiguous: [RunEvent] = []
         /// The pending request's call failed `unavailable`: counted as never delivered if nothing receives it.
         var unavailable = false
-        /// The key was matched recently (one of the last `recentWindow`), with the send's pid and seq: recognises a
-        /// second receive of the message or a second send of its id.
-        var recent: (pid: Int32, seq: UInt64)?
 
-        var isEmpty: Bool { pending == nil && orphan == nil && ambiguous.isEmpty && !unavailable && recent == nil }
+        var isEmpty: Bool { pending == nil && orphan == nil && ambiguous.isEmpty && !unavailable }
     }
 
     /// What a send did to its key's slot.
     private enum SendOutcome {
-        /// It pairs with a receive met earlier; `first`: the key was not recent before.
-        case pairsOrphan(RunEvent, first: Bool)
-        /// It waits for its receive; `recent`: the key's last match, `earlier`: a send it replaced.
-        case waits(recent: (pid: Int32, seq: UInt64)?, earlier: RunEvent?)
-    }
-
-    /// What a receive did to its key's slot.
-    private enum ReceiveOutcome {
-        /// It pairs with `send`; `first`: the key was not recent before.
-        case pairs(RunEvent, first: Bool)
-        case receivedTwice
-        case orphan
+        /// It pairs with a receive met earlier.
+        case pairsOrphan(RunEvent)
+        /// It waits for its receive; `earlier`: a send of the key it replaced.
+        case waits(earlier: RunEvent?)
     }
 
     private var slots = HashedTable<PairKey, Slot>()
-    /// The recent keys in the order matched (`recentStart` on), at most `recentWindow`.
-    private var recentOrder: [PairKey] = []
-    private var recentStart = 0
-    private static let recentWindow = 65_536
+    /// Recently matched keys, to recognise a second receive of a message or a second send of its id.
+    private var recent = RecentMatches(window: 65_536)
     /// By node number: seq of the last receive whose clock this check reported as wrong (for check 2's grouping).
     private var reportedReceives: [Int: UInt64] = [:]
     weak var cycles: CycleCheck?
@@ -159,54 +147,42 @@ final class MessageCheck: RunCheck {
     }
 
     private func sent(_ event: RunEvent, key: PairKey, msg: String, request: Bool, _ state: RunState) {
-        let outcome = slots.modify(key, default: { Slot() }, removingIf: { _ in false }) { slot -> SendOutcome in
+        let outcome = slots.modify(key, default: { Slot() }, removingIf: \.isEmpty) { slot -> SendOutcome in
             if let receive = slot.orphan {
                 slot.orphan = nil
-                let first = slot.recent == nil
-                slot.recent = (event.envelope.pid, event.envelope.sequence)
-                return .pairsOrphan(receive, first: first)
+                return .pairsOrphan(receive)
             }
             // Replies repeat an id only when a request was received twice (reported there) or answered twice
             // (requests-end); a request id sent twice is an ambiguous pair (§4.3).
             let earlier = slot.pending
             slot.pending = event
             if request, let earlier { slot.ambiguous.append(earlier) }
-            return .waits(recent: slot.recent, earlier: earlier)
+            return .waits(earlier: earlier)
         }
         switch outcome {
-        case .pairsOrphan(let receive, let first):
-            if first { remembered(key) }
+        case .pairsOrphan(let receive):
+            recent.remember(key, pid: event.envelope.pid, seq: event.envelope.sequence)
             if receive.compare(event) == .before {
                 cycles?.sendAfterReceive(send: event, receive: receive)
             } else {
                 matched(send: event, receive: receive, state)
             }
-        case .waits(let recent, let earlier):
+        case .waits(let earlier):
             guard request else { return }
             if let earlier {
                 report(reusedID(earlier, event, msg: msg))
-            } else if let recent {
-                report(reusedID(recent, event, msg: msg))
+            } else if let match = recent.match(key) {
+                report(reusedID(match, event, msg: msg))
             }
         }
     }
 
     private func received(_ event: RunEvent, key: PairKey, msg: String, peer: String, _ state: RunState) {
-        let outcome = slots.modify(key, default: { Slot() }, removingIf: { _ in false }) { slot -> ReceiveOutcome in
-            if let send = Self.takeSend(&slot, for: event) {
-                let first = slot.recent == nil
-                slot.recent = (send.envelope.pid, send.envelope.sequence)
-                return .pairs(send, first: first)
-            }
-            if slot.recent != nil { return .receivedTwice }
-            slot.orphan = event
-            return .orphan
-        }
-        switch outcome {
-        case .pairs(let send, let first):
-            if first { remembered(key) }
+        let send = slots.modifyIfPresent(key, removingIf: \.isEmpty) { Self.takeSend(&$0, for: event) } ?? nil
+        if let send {
+            recent.remember(key, pid: send.envelope.pid, seq: send.envelope.sequence)
             matched(send: send, receive: event, state)
-        case .receivedTwice:
+        } else if recent.match(key) != nil {
             var finding = builder(
                 "message \(msg) from \(peer) was received twice",
                 rule: "every receive matches exactly one send, and each send is received at most once")
@@ -214,8 +190,8 @@ final class MessageCheck: RunCheck {
             finding.step("\(label) receives message \(msg) from \(peer).")
             finding.step("However an earlier receive already matched the only send of \(msg) by \(peer).")
             report(finding.finding)
-        case .orphan:
-            break
+        } else {
+            slots.modify(key, default: { Slot() }, removingIf: { _ in false }) { $0.orphan = event }
         }
     }
 
@@ -274,20 +250,6 @@ final class MessageCheck: RunCheck {
     }
 
     private func peerOf(_ send: RunEvent) -> String { RPCEvent.decoded(send.event)?.peer ?? "?" }
-
-    /// `key` became recent: it joins the window, and the oldest key leaves it when the window is full.
-    private func remembered(_ key: PairKey) {
-        recentOrder.append(key)
-        if recentOrder.count - recentStart > Self.recentWindow {
-            let oldest = recentOrder[recentStart]
-            slots.modifyIfPresent(oldest, removingIf: \.isEmpty) { $0.recent = nil }
-            recentStart += 1
-            if recentStart > Self.recentWindow {
-                recentOrder.removeFirst(recentStart)
-                recentStart = 0
-            }
-        }
-    }
 
     /// The seq of the last receive of node number `node` (`RunState.numbers`) reported with a wrong clock.
     func reportedReceive(of node: Int) -> UInt64? { reportedReceives[node] }
