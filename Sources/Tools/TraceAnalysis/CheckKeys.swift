@@ -132,3 +132,28 @@ struct NodeNumbers {
         number < index.names.count ? index.names[number] : extraNames[number - index.names.count]
     }
 }
+
+/// One message as check 3 pairs it (§4.3): sender and receiver by node number (`NodeNumbers`), the message id with its
+/// precomputed hash, and whether it is a reply. Its hash is computed once from the id's; equality compares the numbers
+/// and the ids themselves, so two different messages never share a key.
+struct PairKey: HashedKey {
+    let sender: Int32
+    let receiver: Int32
+    let reply: Bool
+    let msg: String
+    let hash64: UInt64
+
+    init(sender: Int, receiver: Int, msg: String, msgHash: UInt64, reply: Bool) {
+        self.sender = Int32(truncatingIfNeeded: sender)
+        self.receiver = Int32(truncatingIfNeeded: receiver)
+        self.reply = reply
+        self.msg = msg
+        let nodes = UInt64(UInt32(bitPattern: self.sender)) << 33 | UInt64(UInt32(bitPattern: self.receiver)) << 1
+        hash64 = IDHash.combine(msgHash, nodes | (reply ? 1 : 0))
+    }
+
+    static func == (lhs: PairKey, rhs: PairKey) -> Bool {
+        lhs.hash64 == rhs.hash64 && lhs.sender == rhs.sender && lhs.receiver == rhs.receiver && lhs.reply == rhs.reply
+            && lhs.msg == rhs.msg
+    }
+}
