@@ -157,6 +157,9 @@ public final class CheckEngine {
         completion.observe(event, state)
         payloads.observe(event, state)
         state.update(with: event)
+        // Mutual exclusion keeps thousands of lease events (`queue.*`, its windows of granted and ended leases):
+        // those keep no decoded payloads (a later read decodes them again, with the same result).
+        if event.kindCode.isQueue { event.dropPayloads() }
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
