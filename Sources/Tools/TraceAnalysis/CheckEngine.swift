@@ -14,123 +14,6 @@ public struct CheckOptions: Sendable {
     }
 }
 
-/// What the engine knows about one node at a point of the merged stream.
-struct NodeState {
-    var last: RunEvent
-    /// 0 for the first process of the node, +1 at each restart (pid change or seq not increasing).
-    var incarnation = 0
-    /// The own entry of the last event of each earlier incarnation (counters above it may be reused).
-    var restartFloors: [UInt64] = []
-    /// Highest own entry recorded so far.
-    var maxOwn: UInt64
-    /// True once a seq gap was seen (events dropped by the writer).
-    var sawGap = false
-    /// True once the current incarnation recorded `node.stopping` (a clean stop began).
-    var stopping = false
-    /// True when the current incarnation started at or below an own entry an earlier incarnation recorded (a writer
-    /// that does not continue its clock, §3.4 caveats): peers may then send it a larger own entry. False for the
-    /// first incarnation and for incarnations that continue above the earlier ones (§1.5).
-    var reusesCounters = false
-}
-
-/// The shared per-node state that the checks read. Updated by the engine after every check saw the event.
-public final class RunState {
-    /// Nodes that have a trace file; other nodes are external.
-    public let traced: Set<String>
-    let index: NodeIndex
-    /// By node number: traced or not, state so far, highest own entry recorded so far.
-    let isTraced: [Bool]
-    var states: [NodeState?]
-    var maxOwn: [UInt64]
-    /// Filled at the end, from the readers.
-    var health: [String: FileHealth] = [:]
-    var examined = 0
-    /// The payloads of the event the checks are looking at, decoded once for all of them (`RunState+Payloads`).
-    var decoded = DecodedPayloads()
-    /// The number of the node named `queue` (-1: none).
-    let queueNumber: Int
-
-    init(traced: Set<String>, index: NodeIndex) {
-        self.traced = traced
-        self.index = index
-        isTraced = index.names.map { traced.contains($0) }
-        states = Array(repeating: nil, count: index.names.count)
-        maxOwn = Array(repeating: 0, count: index.names.count)
-        queueNumber = index.position("queue") ?? -1
-    }
-
-    /// True when `event` was recorded by the node named `queue` (compared by number).
-    func recordedByQueue(_ event: RunEvent) -> Bool {
-        event.node >= 0 ? event.node == queueNumber : event.envelope.node == "queue"
-    }
-
-    /// The state of `event`'s node before it (nil for its first event).
-    func previous(of event: RunEvent) -> NodeState? {
-        event.node >= 0 ? states[event.node] : previous(event.envelope.node)
-    }
-
-    /// Every node's state, by name.
-    var nodes: [String: NodeState] {
-        var result: [String: NodeState] = [:]
-        for (position, state) in states.enumerated() { if let state { result[index.names[position]] = state } }
-        return result
-    }
-
-    /// The state of `node` before the event being checked (nil for its first event).
-    func previous(_ node: String) -> NodeState? { index.position(node).flatMap { states[$0] } }
-
-    /// The highest own entry `node` recorded so far.
-    func recorded(_ node: String) -> UInt64 { index.position(node).map { maxOwn[$0] } ?? 0 }
-
-    /// True when the event starts a new incarnation of its node.
-    func startsIncarnation(_ event: RunEvent) -> Bool {
-        guard event.node >= 0, let previous = states[event.node] else { return false }
-        return previous.last.envelope.pid != event.envelope.pid
-            || event.envelope.sequence <= previous.last.envelope.sequence
-    }
-
-    func update(with event: RunEvent) {
-        guard event.node >= 0 else { return }
-        let own = event.dense[event.node]
-        maxOwn[event.node] = max(maxOwn[event.node], own)
-        guard var state = states[event.node] else {
-            states[event.node] = NodeState(
-                last: event, maxOwn: own, sawGap: event.envelope.sequence > 1,
-                stopping: event.kindCode == .nodeStopping)
-            return
-        }
-        if startsIncarnation(event) {
-            state.stopping = false
-            state.incarnation += 1
-            state.restartFloors.append(state.last.dense[event.node])
-            state.reusesCounters = own <= state.maxOwn
-            if event.envelope.sequence > 1 { state.sawGap = true }
-        } else if event.envelope.sequence > state.last.envelope.sequence + 1 {
-            state.sawGap = true
-        }
-        state.last = event
-        state.maxOwn = max(state.maxOwn, own)
-        if event.kindCode == .nodeStopping { state.stopping = true }
-        states[event.node] = state
-    }
-
-    /// True when `node`'s last incarnation began a clean stop (`node.stopping`): events it recorded after its
-    /// trace writer closed were dropped (§1.6), so references beyond its last event are "lost", not violations.
-    func stoppedAtEnd(_ node: String) -> Bool { previous(node)?.stopping ?? false }
-
-    /// True when events of `node` may be missing from the trace (damaged, truncated, gaps, restarts).
-    func mayHaveLost(_ node: String) -> Bool {
-        guard let state = previous(node) else { return true }
-        return state.sawGap || !state.restartFloors.isEmpty || mayHaveLostLines(node)
-    }
-
-    /// True when `node`'s file lost lines: damage, truncation, or a malformed line (its event is not in the stream).
-    func mayHaveLostLines(_ node: String) -> Bool {
-        guard let health = health[node] else { return false }
-        return health.mayHaveLostEvents || health.malformedCount > 0
-    }
-}
-
 /// One named check of the list in `trace-analyzer check`.
 class RunCheck {
     let number: Int
@@ -220,32 +103,63 @@ class RunCheck {
 /// Runs all checks over a merged event stream in one pass.
 public final class CheckEngine {
     let state: RunState
+    /// The checks in report order.
     let checks: [RunCheck]
+    // The same checks, called directly for every event (no dynamic dispatch, no retain per check and event).
+    private let own: OwnClockCheck
+    private let knowledge: KnowledgeCheck
+    private let messages: MessageCheck
+    private let future: FutureClockCheck
+    private let cycles: CycleCheck
+    private let exclusion: MutualExclusionCheck
+    private let election: ElectionCheck
+    private let exactlyOnce: ExactlyOnceCheck
+    private let completion: RPCCompletionCheck
+    private let payloads: PayloadCheck
 
     /// - Parameters:
     ///   - traced: the nodes that have a trace file in the run.
     ///   - index: every node whose events will be fed (defaults to `traced`).
     public init(traced: Set<String>, index: NodeIndex? = nil, options: CheckOptions = CheckOptions()) {
         state = RunState(traced: traced, index: index ?? NodeIndex(traced))
+        own = OwnClockCheck(options: options)
+        knowledge = KnowledgeCheck(options: options)
+        messages = MessageCheck(options: options)
+        future = FutureClockCheck(options: options)
+        cycles = CycleCheck(options: options)
+        exclusion = MutualExclusionCheck(options: options)
+        election = ElectionCheck(options: options)
+        exactlyOnce = ExactlyOnceCheck(options: options)
+        completion = RPCCompletionCheck(options: options)
+        let wallClock = WallClockCheck(options: options)
+        payloads = PayloadCheck(options: options)
         checks = [
-            OwnClockCheck(options: options), KnowledgeCheck(options: options), MessageCheck(options: options),
-            FutureClockCheck(options: options), CycleCheck(options: options),
-            MutualExclusionCheck(options: options), ElectionCheck(options: options),
-            ExactlyOnceCheck(options: options), RPCCompletionCheck(options: options),
-            WallClockCheck(options: options), PayloadCheck(options: options),
+            own, knowledge, messages, future, cycles, exclusion, election, exactlyOnce, completion, wallClock, payloads,
         ]
-        let messages = checks[2] as! MessageCheck
-        messages.cycles = checks[4] as? CycleCheck
-        messages.wallClock = checks[9] as? WallClockCheck
-        (checks[1] as? KnowledgeCheck)?.messages = messages
+        messages.cycles = cycles
+        messages.wallClock = wallClock
+        knowledge.messages = messages
     }
 
-    /// Feeds the next event of the merged stream.
+    /// Feeds the next event of the merged stream. The event keeps its decoded payloads: they are freed with it,
+    /// mostly by the reader thread that built it (dropping them here cost the one merging thread a free per event).
     public func observe(_ event: RunEvent) {
         state.examined += 1
-        for check in checks { check.observe(event, state) }
+        state.begin(event)
+        own.observe(event, state)
+        knowledge.observe(event, state)
+        messages.observe(event, state)
+        future.observe(event, state)
+        cycles.observe(event, state)
+        exclusion.observe(event, state)
+        election.observe(event, state)
+        exactlyOnce.observe(event, state)
+        completion.observe(event, state)
+        payloads.observe(event, state)
         state.update(with: event)
-        event.dropPayloads()
+        // Mutual exclusion keeps thousands of lease events (`queue.*`, its windows of granted and ended leases):
+        // those keep no decoded payloads (a later read decodes them again, with the same result).
+        if event.kindCode.isQueue { event.dropPayloads() }
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.
@@ -258,7 +172,7 @@ public final class CheckEngine {
         if !suspect.isEmpty { for check in checks { check.downgradeViolations(restingOn: { suspect[$0] }) } }
         return CheckReport(
             events: state.examined, files: health, partial: partial, checks: checks.map(\.result),
-            ledger: checks.lazy.compactMap { $0 as? ExactlyOnceCheck }.first?.ledger ?? OrderLedger())
+            ledger: exactlyOnce.ledger)
     }
 
     /// Checks in-memory events (tests, small fixtures): merges them like a run directory and runs every check.

@@ -8,8 +8,7 @@ final class CycleCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let kind = event.envelope.kind
-        if kind == .rpcReceive || kind == .rpcReplyReceive { examined += 1 }
+        if mergesClock(event) { examined += 1 }
     }
 
     /// A matched message whose receive clock is not above the send clock.

@@ -7,7 +7,8 @@ import TraceFormat
 ///
 /// Memory: one small record per order still in progress, and a compact set of finished order ids.
 final class ExactlyOnceCheck: RunCheck {
-    struct OrderState {
+    /// What the check knows of one order in progress (a class: updated in place by each of the order's events).
+    final class OrderState {
         var decision: RunEvent?
         /// The decision's `status`.
         var decisionStatus: String?
@@ -42,7 +43,7 @@ final class ExactlyOnceCheck: RunCheck {
         var committedLease: UInt64? { queueCommit?.event.payload(QueueCommit.self)?.ack.lease }
     }
 
-    private var orders: [String: OrderState] = [:]
+    private var orders = HashedTable<IDKey, OrderState>()
     private var queueIncarnations = QueueIncarnations()
     private var finished = CompactIDSet()
     var counts = (ok: 0, lost: 0, duplicated: 0, unexpected: 0, recovered: 0)
@@ -116,7 +117,8 @@ final class ExactlyOnceCheck: RunCheck {
         }
         guard let (order, step) = Self.step(decoded) else { return }
         examined += 1
-        if finished.contains(order) {
+        let pair = CompactIDSet.pair(order)
+        if finished.contains(order, pair: pair) {
             // Finished before its decision arrived in the merge: recovered and executed while the orchestrator's
             // retried enqueue was still being answered. An order of this run, not of an earlier one.
             if case .decision = step, carriedIDs.contains(order) { uncarry(order) }
@@ -130,7 +132,8 @@ final class ExactlyOnceCheck: RunCheck {
             if repeats { duplicate(order, event, what: event.envelope.kind.rawValue, earlier: nil) }
             return
         }
-        var entry = orders[order] ?? OrderState()
+        let key = Self.key(order, pair: pair)
+        let entry = orders[key] ?? OrderState()
         switch step {
         case .decision(let decision):
             guard entry.enqueues > 0 || decision.approved else { return }
@@ -157,7 +160,7 @@ final class ExactlyOnceCheck: RunCheck {
             entry.redelivered = true
             if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
         case .leaseReleased(let lease):
-            if orders[order] == nil { return }
+            if orders[key] == nil { return }
             if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
         case .queueCommit(let lease):
             if let lease, entry.endedLeases[lease] != nil {
@@ -179,17 +182,26 @@ final class ExactlyOnceCheck: RunCheck {
         case .executorUnanswered(let lease):
             if let lease { entry.unanswered[lease] = event }
         case .other:
-            if orders[order] == nil { return }
+            if orders[key] == nil { return }
         }
         if entry.complete {
             counts.ok += 1
             if entry.redelivered { counts.recovered += 1 }
-            orders[order] = nil
-            finished.insert(order)
+            orders.removeValue(forKey: key)
+            finished.insert(order, pair: pair)
         } else {
-            orders[order] = entry
+            orders.updateValue(entry, forKey: key)
         }
     }
+
+    /// The key of `order` in `orders`: its hash from its 128-bit value when it is 32 hex digits (`pair`, parsed
+    /// already), else `IDHash`. Equal ids get equal hashes either way (an id equal to 32 ASCII hex digits is them).
+    private static func key(_ order: String, pair: CompactIDSet.Pair?) -> IDKey {
+        guard let pair else { return IDKey(order) }
+        return IDKey(order, hash: IDHash.combine(pair.high, pair.low))
+    }
+
+    private static func key(_ order: String) -> IDKey { key(order, pair: CompactIDSet.pair(order)) }
 
     /// The queue's snapshot of what waits: at start after replaying its log, or at a clean stop.
     private func durability(_ event: RunEvent, waiting: [String], recentCommits: [String]?) {
@@ -198,12 +210,14 @@ final class ExactlyOnceCheck: RunCheck {
         guard let recentCommits else { return }
         forgetUnsyncedEnqueues(recovered: event, waiting: durableWaiting ?? [], recentCommits: Set(recentCommits))
         for order in recentCommits {
-            var entry = orders[order] ?? OrderState()
+            let key = Self.key(order)
+            let entry = orders[key] ?? OrderState()
             entry.loggedCommit = entry.loggedCommit ?? event
-            orders[order] = entry
+            orders.updateValue(entry, forKey: key)
         }
         for order in waiting where !finished.contains(order) {
-            var entry = orders[order] ?? OrderState()
+            let key = Self.key(order)
+            let entry = orders[key] ?? OrderState()
             if entry.enqueues == 0 { entry.recoveredUntraced = true }
             // Nothing of this run seen yet: left waiting by an earlier run (unless its decision comes later).
             if entry.decision == nil && entry.enqueues == 0 && !entry.carried {
@@ -211,7 +225,7 @@ final class ExactlyOnceCheck: RunCheck {
                 carriedIDs.insert(order)
                 ledger.carried.append(order)
             }
-            orders[order] = entry
+            orders.updateValue(entry, forKey: key)
         }
     }
 
@@ -221,14 +235,14 @@ final class ExactlyOnceCheck: RunCheck {
     /// again, which is not a duplicate. (An acknowledged order the queue lost is still reported: nothing enqueues
     /// it again, so it ends lost.)
     private func forgetUnsyncedEnqueues(recovered: RunEvent, waiting: Set<String>, recentCommits: Set<String>) {
-        for (order, entry) in orders
-        where entry.enqueues > 0 && entry.queueCommits == 0 && !waiting.contains(order)
-            && !recentCommits.contains(order) && entry.enqueue?.envelope.pid != recovered.envelope.pid
-        {
-            var forgotten = entry
-            forgotten.enqueues = 0
-            forgotten.enqueue = nil
-            orders[order] = forgotten
+        let forgotten = orders.compactMap { key, entry in
+            entry.enqueues > 0 && entry.queueCommits == 0 && !waiting.contains(key.id)
+                && !recentCommits.contains(key.id) && entry.enqueue?.envelope.pid != recovered.envelope.pid
+                ? entry : nil
+        }
+        for entry in forgotten {
+            entry.enqueues = 0
+            entry.enqueue = nil
             info["enqueues lost with a killed queue's unsynced log tail", default: 0] += 1
         }
     }
@@ -236,8 +250,7 @@ final class ExactlyOnceCheck: RunCheck {
     override func finish(_ state: RunState) {
         var waiting = 0
         var missingCommits: [(order: String, entry: OrderState, gap: QueueIncarnations.Gap?)] = []
-        for order in orders.keys.sorted() {
-            let entry = orders[order]!
+        for (order, entry) in orders.compactMap({ ($0.id, $1) }).sorted(by: { $0.0 < $1.0 }) {
             let gap = entry.executorCommit.flatMap { queueIncarnations.gap(holding: $0.counter("queue")) }
             if entry.approved && entry.queueCommits == 0
                 && ((entry.executorCommits == 1 && state.mayHaveLost("queue") && gap != nil)

@@ -44,15 +44,9 @@ final class FutureClockCheck: RunCheck {
         }
         if !pending.isEmpty { resolve(node: node, with: event, state) }
         if !event.external {
-            var ahead = false
-            for position in event.dense.indices
-            where position != event.node && event.dense[position] > state.maxOwn[position]
-                && state.isTraced[position]
-            {
-                ahead = true
-                break
+            guard Self.isAhead(event.dense, of: state.maxOwn, traced: state.isTraced, except: event.node) else {
+                return
             }
-            guard ahead else { return }
         }
         for (other, counter) in event.clock.sortedEntries where other != node && state.traced.contains(other) {
             let recorded = state.recorded(other)
@@ -68,6 +62,19 @@ final class FutureClockCheck: RunCheck {
         }
     }
 
+    /// True when an entry of `clock` but `except`'s exceeds what its node recorded (`recorded`), for a traced node.
+    private static func isAhead(_ clock: [UInt64], of recorded: [UInt64], traced: [Bool], except: Int) -> Bool {
+        clock.withUnsafeBufferPointer { clock in
+            recorded.withUnsafeBufferPointer { recorded in
+                let count = min(clock.count, recorded.count, traced.count)
+                for position in 0..<count where clock[position] > recorded[position] {
+                    if position != except && traced[position] { return true }
+                }
+                return false
+            }
+        }
+    }
+
     /// A receive raised its node's own entry above what the node itself had counted: the message carried an entry
     /// for the node from the future. Reported once, naming the earliest event that claimed such an entry.
     private func raisedByReceive(_ receive: RunEvent, previous: RunEvent, _ state: RunState) {
@@ -78,7 +85,8 @@ final class FutureClockCheck: RunCheck {
         var origin: (counter: UInt64, reference: Reference)?
         var carriers = 0
         if var references = pending[node] {
-            for (counter, reference) in references where counter > before && counter <= own {
+            for (counter, reference) in references.sorted(by: { $0.key < $1.key })
+            where counter > before && counter <= own {
                 references[counter] = nil
                 carriers += reference.count
                 if origin.map({ reference.serial < $0.reference.serial }) ?? true { origin = (counter, reference) }
@@ -133,7 +141,8 @@ final class FutureClockCheck: RunCheck {
                 own &- before == event.envelope.sequence &- $0.last.envelope.sequence && own &- before > 1
             } ?? false
         var skipped: [(UInt64, Reference)] = []
-        for (counter, reference) in references where counter <= own {
+        // In counter order, so that the findings (and which are kept) do not depend on the table's order.
+        for (counter, reference) in references.sorted(by: { $0.key < $1.key }) where counter <= own {
             pending[node]![counter] = nil
             let incarnation = (previous?.incarnation ?? 0) + (restarted ? 1 : 0)
             if event.isDominated(by: reference.event) {

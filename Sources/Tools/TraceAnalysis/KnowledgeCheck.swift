@@ -26,15 +26,7 @@ final class KnowledgeCheck: RunCheck {
         var shrinks = false
         var grows = false
         if !last.external && !event.external {
-            let old = last.dense
-            let new = event.dense
-            for position in old.indices where position != event.node {
-                if new[position] < old[position] {
-                    shrinks = true
-                } else if new[position] > old[position] {
-                    grows = true
-                }
-            }
+            (shrinks, grows) = Self.changes(from: last.dense, to: event.dense, except: event.node)
         } else {
             // Clocks naming nodes outside the run: compare the dictionaries (no sorting unless something changed).
             let node = event.envelope.node
@@ -44,7 +36,25 @@ final class KnowledgeCheck: RunCheck {
             grows = now.sortedEntries.contains { $0.key != node && $0.value > before[$0.key] }
         }
         if shrinks { reportShrink(last, event) }
-        if grows && consecutive && !mergesClock(event) { reportLocalRaise(last, event) }
+        if grows && consecutive && !mergesClock(event) { reportLocalRaise(last, event, state) }
+    }
+
+    /// Whether an entry but `except`'s decreases, and whether one increases, from `old` to `new` (clocks by number).
+    private static func changes(from old: [UInt64], to new: [UInt64], except: Int) -> (shrinks: Bool, grows: Bool) {
+        old.withUnsafeBufferPointer { old in
+            new.withUnsafeBufferPointer { new in
+                var shrinks = false
+                var grows = false
+                for position in 0..<min(old.count, new.count) where position != except {
+                    if new[position] < old[position] {
+                        shrinks = true
+                    } else if new[position] > old[position] {
+                        grows = true
+                    }
+                }
+                return (shrinks, grows)
+            }
+        }
     }
 
     private func reportShrink(_ last: RunEvent, _ event: RunEvent) {
@@ -68,11 +78,11 @@ final class KnowledgeCheck: RunCheck {
         echoes[node] = (event.envelope.sequence, before)
     }
 
-    private func reportLocalRaise(_ last: RunEvent, _ event: RunEvent) {
+    private func reportLocalRaise(_ last: RunEvent, _ event: RunEvent, _ state: RunState) {
         let node = event.envelope.node
         let before = last.clock
         let now = event.clock
-        if messages?.reportedReceive(of: node) == last.envelope.sequence { return }
+        if messages?.reportedReceive(of: state.numbers.number(of: event)) == last.envelope.sequence { return }
         let echo = echoes[node].flatMap { $0.seq == last.envelope.sequence ? $0.clock : nil }
         let raised = now.sortedNodes.filter { $0 != node && now[$0] > before[$0] && now[$0] > echo?[$0] ?? 0 }
         guard !raised.isEmpty else { return }

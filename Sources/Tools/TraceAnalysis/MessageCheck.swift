@@ -38,21 +38,34 @@ struct MessageKey: Hashable {
 /// Check 3: every receive matches exactly one send (by sender and message id), the send happened before it,
 /// and the receive's clock is merge(previous clock, message clock) + tick.
 final class MessageCheck: RunCheck {
-    private var pending: [MessageKey: RunEvent] = [:]
-    /// Earlier sends of a message id that was sent again before they were received (an ambiguous pair, reported).
-    private var ambiguous: [MessageKey: [RunEvent]] = [:]
-    private var orphans: [MessageKey: RunEvent] = [:]
-    /// Pending requests whose call failed `unavailable`: counted as never delivered if nothing receives them.
-    private var unavailable: Set<MessageKey> = []
-    /// Hashes of recently matched messages, with the send's pid and seq, to recognise a second receive of the same
-    /// message or a second send of its id (a 64-bit hash: a false match is astronomically unlikely, and keeping
-    /// hashes keeps this cheap).
-    private var recent: [Int: (pid: Int32, seq: UInt64)] = [:]
-    private var recentOrder: [Int] = []
-    private var recentStart = 0
-    private static let recentWindow = 65_536
-    /// Per node: seq of the last receive whose clock this check reported as wrong (for check 2's grouping).
-    private var reportedReceives: [String: UInt64] = [:]
+    /// What the check holds about one message key until its send and receive are paired (one table entry: one
+    /// lookup per send or receive).
+    private struct Slot {
+        /// The send waiting for its receive.
+        var pending: RunEvent?
+        /// A receive whose send was not seen yet.
+        var orphan: RunEvent?
+        /// Earlier sends of the id, sent again before they were received (an ambiguous pair, reported).
+        var ambiguous: [RunEvent] = []
+        /// The pending request's call failed `unavailable`: counted as never delivered if nothing receives it.
+        var unavailable = false
+
+        var isEmpty: Bool { pending == nil && orphan == nil && ambiguous.isEmpty && !unavailable }
+    }
+
+    /// What a send did to its key's slot.
+    private enum SendOutcome {
+        /// It pairs with a receive met earlier.
+        case pairsOrphan(RunEvent)
+        /// It waits for its receive; `earlier`: a send of the key it replaced.
+        case waits(earlier: RunEvent?)
+    }
+
+    private var slots = HashedTable<PairKey, Slot>()
+    /// Recently matched keys, to recognise a second receive of a message or a second send of its id.
+    private var recent = RecentMatches(window: 65_536)
+    /// By node number: seq of the last receive whose clock this check reported as wrong (for check 2's grouping).
+    private var reportedReceives: [Int: UInt64] = [:]
     weak var cycles: CycleCheck?
     weak var wallClock: WallClockCheck?
 
@@ -65,90 +78,113 @@ final class MessageCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         let kind = event.kindCode
         guard kind.isRPCMessage else { return }
-        guard let rpc = state.rpc(event) else { return }
-        let node = event.envelope.node
-        let msg = rpc.msg
-        let peer = rpc.peer
+        guard let rpc = state.rpcMessage(event) else { return }
         switch kind {
         case .rpcSend, .rpcReplySend:
             examined += 1
-            guard let msg, let peer else { return }
-            guard state.traced.contains(peer) else {
+            guard let msg = rpc.msg, let peer = rpc.peer else { return }
+            let receiver = state.numbers.number(peer, hash: rpc.peerHash)
+            guard state.isTraced(receiver, peer) else {
                 info["sends to untraced nodes", default: 0] += 1
                 return
             }
-            let key = MessageKey(sender: node, receiver: peer, msg: msg, reply: kind == .rpcReplySend)
-            if let receive = orphans.removeValue(forKey: key) {
-                remember(key, send: event)
-                if receive.compare(event) == .before {
-                    cycles?.sendAfterReceive(send: event, receive: receive)
-                } else {
-                    matched(send: event, receive: receive, state)
-                }
-                return
-            }
-            // Replies repeat an id only when a request was received twice (reported there) or answered twice
-            // (requests-end); a request id sent twice is an ambiguous pair (§4.3).
-            guard let earlier = pending.updateValue(event, forKey: key) else {
-                if kind == .rpcSend, let earlier = recent[key.hashValue] { report(reusedID(earlier, event, msg: msg)) }
-                return
-            }
-            if kind == .rpcSend {
-                report(reusedID(earlier, event, msg: msg))
-                ambiguous[key, default: []].append(earlier)
-            }
+            let key = PairKey(
+                sender: state.numbers.number(of: event), receiver: receiver, msg: msg, msgHash: rpc.msgHash,
+                reply: kind == .rpcReplySend)
+            sent(event, key: key, msg: msg, request: kind == .rpcSend, state)
         case .rpcFailure:
             // A failed connection usually delivered nothing, but one reset after the request went out (the peer
             // killed while handling it) may have: the send stays matchable, like a timed-out one.
-            if let msg, let peer, rpc.status == "unavailable" {
-                let key = MessageKey(sender: node, receiver: peer, msg: msg, reply: false)
-                if pending[key] != nil { unavailable.insert(key) }
+            if let msg = rpc.msg, let peer = rpc.peer, rpc.unavailable {
+                let key = PairKey(
+                    sender: state.numbers.number(of: event), receiver: state.numbers.number(peer, hash: rpc.peerHash),
+                    msg: msg, msgHash: rpc.msgHash, reply: false)
+                slots.modifyIfPresent(key, removingIf: { _ in false }) { slot in
+                    if slot.pending != nil { slot.unavailable = true }
+                }
             }
         default:
             examined += 1
-            guard let msg, let peer else {
+            guard let msg = rpc.msg, let peer = rpc.peer else {
                 info["receives without message id (external)", default: 0] += 1
                 return
             }
-            guard state.traced.contains(peer) else {
+            let sender = state.numbers.number(peer, hash: rpc.peerHash)
+            guard state.isTraced(sender, peer) else {
                 info["receives from untraced nodes", default: 0] += 1
                 return
             }
-            let key = MessageKey(sender: peer, receiver: node, msg: msg, reply: kind == .rpcReplyReceive)
-            if let send = takeSend(key, for: event) {
-                remember(key, send: send)
-                matched(send: send, receive: event, state)
-            } else if recent[key.hashValue] != nil {
-                var finding = builder(
-                    "message \(msg) from \(peer) was received twice",
-                    rule: "every receive matches exactly one send, and each send is received at most once")
-                let label = finding.name(event)
-                finding.step("\(label) receives message \(msg) from \(peer).")
-                finding.step("However an earlier receive already matched the only send of \(msg) by \(peer).")
-                report(finding.finding)
+            let key = PairKey(
+                sender: sender, receiver: state.numbers.number(of: event), msg: msg, msgHash: rpc.msgHash,
+                reply: kind == .rpcReplyReceive)
+            received(event, key: key, msg: msg, peer: peer, state)
+        }
+    }
+
+    private func sent(_ event: RunEvent, key: PairKey, msg: String, request: Bool, _ state: RunState) {
+        let outcome = slots.modify(key, default: { Slot() }, removingIf: \.isEmpty) { slot -> SendOutcome in
+            if let receive = slot.orphan {
+                slot.orphan = nil
+                return .pairsOrphan(receive)
+            }
+            // Replies repeat an id only when a request was received twice (reported there) or answered twice
+            // (requests-end); a request id sent twice is an ambiguous pair (§4.3).
+            let earlier = slot.pending
+            slot.pending = event
+            if request, let earlier { slot.ambiguous.append(earlier) }
+            return .waits(earlier: earlier)
+        }
+        switch outcome {
+        case .pairsOrphan(let receive):
+            recent.remember(key, pid: event.envelope.pid, seq: event.envelope.sequence)
+            if receive.compare(event) == .before {
+                cycles?.sendAfterReceive(send: event, receive: receive)
             } else {
-                orphans[key] = event
+                matched(send: event, receive: receive, state)
+            }
+        case .waits(let earlier):
+            guard request else { return }
+            if let earlier {
+                report(reusedID(earlier, event, msg: msg))
+            } else if let match = recent.match(key) {
+                report(reusedID(match, event, msg: msg))
             }
         }
     }
 
-    /// The send a receive of `key` pairs with. Of several sends of one id, the first whose clock is below the
-    /// receive's (comparing clocks resolves most ambiguous pairs, §4.3).
-    private func takeSend(_ key: MessageKey, for receive: RunEvent) -> RunEvent? {
-        guard var earlier = ambiguous[key] else {
-            guard let send = pending.removeValue(forKey: key) else { return nil }
-            unavailable.remove(key)
+    private func received(_ event: RunEvent, key: PairKey, msg: String, peer: String, _ state: RunState) {
+        let send = slots.modifyIfPresent(key, removingIf: \.isEmpty) { Self.takeSend(&$0, for: event) } ?? nil
+        if let send {
+            recent.remember(key, pid: send.envelope.pid, seq: send.envelope.sequence)
+            matched(send: send, receive: event, state)
+        } else if recent.match(key) != nil {
+            var finding = builder(
+                "message \(msg) from \(peer) was received twice",
+                rule: "every receive matches exactly one send, and each send is received at most once")
+            let label = finding.name(event)
+            finding.step("\(label) receives message \(msg) from \(peer).")
+            finding.step("However an earlier receive already matched the only send of \(msg) by \(peer).")
+            report(finding.finding)
+        } else {
+            slots.modify(key, default: { Slot() }, removingIf: { _ in false }) { $0.orphan = event }
+        }
+    }
+
+    /// The send a receive of the slot's key pairs with. Of several sends of one id, the first whose clock is below
+    /// the receive's (comparing clocks resolves most ambiguous pairs, §4.3).
+    private static func takeSend(_ slot: inout Slot, for receive: RunEvent) -> RunEvent? {
+        guard !slot.ambiguous.isEmpty else {
+            guard let send = slot.pending else { return nil }
+            slot.pending = nil
+            slot.unavailable = false
             return send
         }
-        if let index = earlier.firstIndex(where: { $0.compare(receive) == .before }) {
-            let send = earlier.remove(at: index)
-            ambiguous[key] = earlier.isEmpty ? nil : earlier
-            return send
+        if let index = slot.ambiguous.firstIndex(where: { $0.compare(receive) == .before }) {
+            return slot.ambiguous.remove(at: index)
         }
         // None of the earlier sends fits: the latest one (still pending) is the pair, and the earlier ones wait.
-        guard let send = pending.removeValue(forKey: key) else { return nil }
-        pending[key] = earlier.removeLast()
-        ambiguous[key] = earlier.isEmpty ? nil : earlier
+        guard let send = slot.pending else { return nil }
+        slot.pending = slot.ambiguous.removeLast()
         return send
     }
 
@@ -190,22 +226,8 @@ final class MessageCheck: RunCheck {
 
     private func peerOf(_ send: RunEvent) -> String { RPCEvent.decoded(send.event)?.peer ?? "?" }
 
-    private func remember(_ key: MessageKey, send: RunEvent) {
-        let hash = key.hashValue
-        guard recent.updateValue((send.envelope.pid, send.envelope.sequence), forKey: hash) == nil else { return }
-        recentOrder.append(hash)
-        if recentOrder.count - recentStart > Self.recentWindow {
-            recent[recentOrder[recentStart]] = nil
-            recentStart += 1
-            if recentStart > Self.recentWindow {
-                recentOrder.removeFirst(recentStart)
-                recentStart = 0
-            }
-        }
-    }
-
-    /// The seq of `node`'s last receive reported with a wrong clock.
-    func reportedReceive(of node: String) -> UInt64? { reportedReceives[node] }
+    /// The seq of the last receive of node number `node` (`RunState.numbers`) reported with a wrong clock.
+    func reportedReceive(of node: Int) -> UInt64? { reportedReceives[node] }
 
     private func matched(send: RunEvent, receive: RunEvent, _ state: RunState) {
         wallClock?.pair(send: send, receive: receive)
@@ -225,7 +247,7 @@ final class MessageCheck: RunCheck {
             finding.step("So vc(\(first)) < vc(\(second)) must hold.")
             finding.step("However " + entriesWhere(send.clock, exceeds: receive.clock, first, second) + ".")
             report(finding.finding)
-            reportedReceives[node] = receive.envelope.sequence
+            reportedReceives[state.numbers.number(of: receive)] = receive.envelope.sequence
             return
         }
         guard let previous = state.previous(of: receive), !state.startsIncarnation(receive),
@@ -263,18 +285,26 @@ final class MessageCheck: RunCheck {
             .map { "\($0) is \(clock[$0]), expected \(expected[$0])" }
         finding.step("However vc(\(second)) = \(clock): " + differences.joined(separator: "; ") + ".")
         report(finding.finding)
-        reportedReceives[node] = receive.envelope.sequence
+        reportedReceives[state.numbers.number(of: receive)] = receive.envelope.sequence
     }
 
     override func finish(_ state: RunState) {
-        for key in orphans.keys.sorted(by: { ($0.sender, $0.msg) < ($1.sender, $1.msg) }) {
-            let receive = orphans[key]!
+        let numbers = state.numbers
+        // By sender name and id; then receiver and kind, so that the order never depends on the table's.
+        let sorted = slots.compactMap { key, slot in
+            slot.orphan.map { (sender: numbers.name(Int(key.sender)), key: key, receive: $0) }
+        }
+        .sorted {
+            ($0.sender, $0.key.msg, numbers.name(Int($0.key.receiver)), $0.key.reply ? 1 : 0)
+                < ($1.sender, $1.key.msg, numbers.name(Int($1.key.receiver)), $1.key.reply ? 1 : 0)
+        }
+        for (sender, key, receive) in sorted {
             // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
             let afterStop =
-                state.stoppedAtEnd(key.sender) && receive.counter(key.sender) > state.recorded(key.sender)
-            let lost = state.mayHaveLost(key.sender) || afterStop
+                state.stoppedAtEnd(sender) && receive.counter(sender) > state.recorded(sender)
+            let lost = state.mayHaveLost(sender) || afterStop
             var finding = builder(
-                "\(receive.envelope.node) received \(key.msg) but \(key.sender) has no matching send"
+                "\(receive.envelope.node) received \(key.msg) but \(sender) has no matching send"
                     + (lost ? " (lost?)" : ""),
                 rule: afterStop
                     ? "sent while the sender stopped, after its trace writer closed: the send was dropped (§1.6)"
@@ -283,15 +313,16 @@ final class MessageCheck: RunCheck {
                         : "every receive matches exactly one send (§4.3)",
                 severity: lost ? .warning : .violation)
             let label = finding.name(receive)
-            finding.step("\(label) receives message \(key.msg) from \(key.sender).")
+            finding.step("\(label) receives message \(key.msg) from \(sender).")
             finding.step(
-                "However \(key.sender)'s trace has no \(key.reply ? "rpc.reply.send" : "rpc.send") with msg \(key.msg)"
+                "However \(sender)'s trace has no \(key.reply ? "rpc.reply.send" : "rpc.send") with msg \(key.msg)"
                     + (lost ? ", and that trace is truncated, damaged, restarted or has seq gaps." : "."))
             report(finding.finding)
         }
-        let undelivered = unavailable.count
+        let undelivered = slots.values.reduce(0) { $0 + ($1.unavailable ? 1 : 0) }
         if undelivered > 0 { info["requests never delivered (unavailable)", default: 0] += undelivered }
-        let unreceived = pending.count - undelivered + ambiguous.values.reduce(0) { $0 + $1.count }
+        let pending = slots.values.reduce(0) { $0 + ($1.pending == nil ? 0 : 1) }
+        let unreceived = pending - undelivered + slots.values.reduce(0) { $0 + $1.ambiguous.count }
         if unreceived > 0 { info["sends never received", default: 0] += unreceived }
     }
 

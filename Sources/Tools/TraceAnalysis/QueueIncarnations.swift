@@ -16,7 +16,18 @@ struct QueueIncarnations {
         var after: RunEvent?
     }
 
-    private var ranges: [Int32: (lowest: UInt64, highest: UInt64, last: RunEvent)] = [:]
+    /// One process's own entries: lowest and highest recorded, and its event with the highest.
+    private struct Process {
+        var lowest: UInt64
+        var highest: UInt64
+        var last: RunEvent
+    }
+
+    /// Every process, in the order first seen (`positions`: pid → place), and the place of the last one seen.
+    private var processes: [Process] = []
+    private var positions: [Int32: Int] = [:]
+    private var lastPid: Int32 = 0
+    private var lastPlace = -1
     /// Holes inside processes, in the order met (bounded: enough to explain a damaged file's few holes).
     private(set) var holes: [Gap] = []
     static let maximumHoles = 1_024
@@ -24,17 +35,24 @@ struct QueueIncarnations {
     mutating func observe(_ event: RunEvent) {
         let own = event.node >= 0 ? event.dense[event.node] : event.counter("queue")
         let pid = event.envelope.pid
-        guard let range = ranges[pid] else {
-            ranges[pid] = (own, own, event)
-            return
+        if lastPlace < 0 || pid != lastPid {
+            guard let place = positions[pid] else {
+                positions[pid] = processes.count
+                processes.append(Process(lowest: own, highest: own, last: event))
+                (lastPid, lastPlace) = (pid, processes.count - 1)
+                return
+            }
+            (lastPid, lastPlace) = (pid, place)
         }
+        let range = processes[lastPlace]
         if own > range.highest &+ 1, range.highest < .max, holes.count < Self.maximumHoles {
             holes.append(Gap(first: range.highest + 1, last: own - 1, before: range.last, after: event))
         }
         if own >= range.highest {
-            ranges[pid] = (range.lowest, own, event)
+            processes[lastPlace].highest = own
+            processes[lastPlace].last = event
         } else {
-            ranges[pid] = (min(range.lowest, own), range.highest, range.last)
+            processes[lastPlace].lowest = min(range.lowest, own)
         }
     }
 
@@ -43,7 +61,7 @@ struct QueueIncarnations {
     /// never happened.
     func gap(holding own: UInt64) -> Gap? {
         if let hole = holes.first(where: { $0.first <= own && own <= $0.last }) { return hole }
-        guard let process = ranges.values.filter({ $0.lowest <= own }).max(by: { $0.lowest < $1.lowest }),
+        guard let process = processes.filter({ $0.lowest <= own }).max(by: { $0.lowest < $1.lowest }),
             own > process.highest
         else { return nil }
         return Gap(first: process.highest &+ 1, last: .max, before: process.last, after: nil)

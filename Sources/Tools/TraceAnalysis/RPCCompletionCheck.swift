@@ -10,18 +10,27 @@ final class RPCCompletionCheck: RunCheck {
         case served = "served request"
         case span = "span"
     }
-    private struct Key: Hashable {
-        /// `Role`'s position: hashing a byte instead of the role's name.
-        var role: UInt8
-        var id: String
+    /// A request by its role and id (message id or span id), with the id's hash (`IDHash`): hashing feeds the
+    /// precomputed 64 bits, equality compares the ids.
+    private struct Key: HashedKey {
+        /// `Role`'s position.
+        let role: UInt8
+        let hash: UInt64
+        let id: String
 
-        init(role: Role, id: String) {
+        init(role: Role, id: String, hash: UInt64) {
             self.role = role == .call ? 0 : role == .served ? 1 : 2
             self.id = id
+            self.hash = hash
         }
+
+        var hash64: UInt64 { hash ^ UInt64(role) &* 0x9e37_79b9_7f4a_7c15 }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.hash == rhs.hash && lhs.role == rhs.role && lhs.id == rhs.id }
     }
 
-    private var open: [String: [Key: RunEvent]] = [:]
+    /// By node number (`RunState.numbers`): the node's open requests.
+    private var open: [HashedTable<Key, RunEvent>] = []
     /// Per node: replies (`rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) whose request or call the node's
     /// trace does not hold, judged at the end (with the files' health); the first few are kept, all are counted.
     private var unanswerable: [String: (events: [RunEvent], count: Int)] = [:]
@@ -33,29 +42,42 @@ final class RPCCompletionCheck: RunCheck {
     }
 
     override func observe(_ event: RunEvent, _ state: RunState) {
-        let node = event.envelope.node
         let kind = event.kindCode
-        if state.startsIncarnation(event), let pending = open.removeValue(forKey: node), !pending.isEmpty {
-            died(node, pending, because: "process pid \(state.previous(node)!.last.envelope.pid) ended (restart)")
+        let starts = state.startsIncarnation(event)
+        guard starts || kind.isRPC || kind == .spanStart || kind == .spanEnd else { return }
+        let node = state.numbers.number(of: event)
+        if node >= open.count { open.append(contentsOf: repeatElement(HashedTable(), count: node + 1 - open.count)) }
+        if starts, !open[node].isEmpty {
+            let pending = open[node]
+            open[node] = HashedTable()
+            died(
+                event.envelope.node, pending,
+                because: "process pid \(state.previous(of: event)!.last.envelope.pid) ended (restart)")
         }
         guard kind.isRPC || kind == .spanStart || kind == .spanEnd else { return }
         examined += 1
-        let msg = state.rpc(event)?.msg
+        let message = state.rpcMessage(event)
         let span = event.envelope.spanID
+        /// The key of the request of `role` the event opens or ends: by span id when `bySpan` and it has one, else by
+        /// message id.
+        func key(_ role: Role, bySpan: Bool) -> Key? {
+            if bySpan, let span { return Key(role: role, id: span, hash: IDHash.of(span)) }
+            guard let message, let msg = message.msg else { return nil }
+            return Key(role: role, id: msg, hash: message.msgHash)
+        }
         switch kind {
-        case .rpcSend: if let msg { open[node, default: [:]][Key(role: .call, id: msg)] = event }
+        case .rpcSend: if let key = key(.call, bySpan: false) { open[node].updateValue(event, forKey: key) }
         case .rpcReplyReceive, .rpcFailure:
-            if let msg, open[node]?.removeValue(forKey: Key(role: .call, id: msg)) == nil {
-                withoutRequest(event)
-            }
+            if let key = key(.call, bySpan: false), open[node].removeValue(forKey: key) == nil { withoutRequest(event) }
         case .rpcReceive:
-            if let id = span ?? msg { open[node, default: [:]][Key(role: .served, id: id)] = event }
+            if let key = key(.served, bySpan: true) { open[node].updateValue(event, forKey: key) }
         case .rpcReplySend:
-            if let id = span ?? msg, open[node]?.removeValue(forKey: Key(role: .served, id: id)) == nil {
+            if let key = key(.served, bySpan: true), open[node].removeValue(forKey: key) == nil {
                 withoutRequest(event)
             }
-        case .spanStart: if let span { open[node, default: [:]][Key(role: .span, id: span)] = event }
-        case .spanEnd: if let span { open[node]?[Key(role: .span, id: span)] = nil }
+        case .spanStart:
+            if let span { open[node].updateValue(event, forKey: Key(role: .span, id: span, hash: IDHash.of(span))) }
+        case .spanEnd: if let span { open[node].removeValue(forKey: Key(role: .span, id: span, hash: IDHash.of(span))) }
         default: return
         }
     }
@@ -79,8 +101,13 @@ final class RPCCompletionCheck: RunCheck {
         return nil
     }
 
-    private func died(_ node: String, _ pending: [Key: RunEvent], because reason: String) {
-        let events = pending.values.sorted { $0.line < $1.line }
+    /// By line in the node's file (then seq and pid: segments restart the line count).
+    private static func fileOrder(_ lhs: RunEvent, _ rhs: RunEvent) -> Bool {
+        (lhs.line, lhs.envelope.sequence, lhs.envelope.pid) < (rhs.line, rhs.envelope.sequence, rhs.envelope.pid)
+    }
+
+    private func died(_ node: String, _ pending: HashedTable<Key, RunEvent>, because reason: String) {
+        let events = pending.values.sorted(by: Self.fileOrder)
         var finding = builder(
             "\(events.count) request(s) of \(node) never ended: \(reason)",
             rule: "requests in flight die with their process (a warning: the trace ends there)",
@@ -92,8 +119,9 @@ final class RPCCompletionCheck: RunCheck {
     }
 
     override func finish(_ state: RunState) {
-        for node in open.keys.sorted() {
-            guard let pending = open[node], !pending.isEmpty else { continue }
+        let numbers = state.numbers
+        let nodes = open.indices.filter { !open[$0].isEmpty }.map { (name: numbers.name($0), pending: open[$0]) }
+        for (node, pending) in nodes.sorted(by: { $0.name < $1.name }) {
             if let lost = lostEvents(node, state) {
                 died(node, pending, because: lost + ": the end may be in the lost part (unverifiable)")
                 continue
@@ -108,7 +136,7 @@ final class RPCCompletionCheck: RunCheck {
                 died(node, pending, because: "the trace ends without a clean close (killed or still running)")
                 continue
             }
-            for event in pending.values.sorted(by: { $0.line < $1.line }) {
+            for event in pending.values.sorted(by: Self.fileOrder) {
                 let what =
                     event.envelope.kind == .rpcSend ? "call" : event.envelope.kind == .spanStart ? "span" : "request"
                 var finding = builder(

@@ -9,6 +9,11 @@ final class EventPayloads: Sendable {
     let protocolEvent: Result<ProtocolEvent?, PayloadError>
     /// Why a `span.start`, `span.end` or `log` payload does not decode (nil for other kinds).
     let other: PayloadError?
+    /// What the message checks read of an RPC event that decodes, with its ids hashed (nil for other events).
+    let message: RPCMessageInfo?
+    /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
+    /// kind is unknown.
+    let error: PayloadError?
 
     init(_ event: TraceEvent) {
         let rpc = Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) }
@@ -19,6 +24,7 @@ final class EventPayloads: Sendable {
         } else {
             protocolEvent = .success(nil)
         }
+        let other: PayloadError?
         do {
             switch event.kind {
             case .spanStart: _ = try event.decodePayload(SpanStart.self)
@@ -30,6 +36,18 @@ final class EventPayloads: Sendable {
         } catch {
             other = error
         }
+        self.other = other
+        switch rpc {
+        case .failure(let error):
+            message = nil
+            self.error = error
+        case .success(let decoded?):
+            message = RPCMessageInfo(decoded)
+            error = nil
+        case .success(nil):
+            message = nil
+            if case .failure(let error) = protocolEvent { self.error = error } else { error = other }
+        }
     }
 
     /// The payloads of an RPC event decoded from its raw `data` fields (`RPCEvent(kind:fields:)`).
@@ -37,18 +55,31 @@ final class EventPayloads: Sendable {
         self.rpc = .success(rpc)
         protocolEvent = .success(nil)
         other = nil
+        message = RPCMessageInfo(rpc)
+        error = nil
     }
+}
 
-    /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
-    /// kind is unknown.
-    var error: PayloadError? {
-        switch rpc {
-        case .failure(let error): return error
-        case .success(.some): return nil
-        case .success(.none): break
-        }
-        if case .failure(let error) = protocolEvent { return error }
-        return other
+/// The fields of a decoded RPC event that the message checks pair on, read once (copying an `RPCEvent` out of its
+/// `Result` retains every string it holds), with the message id and peer hashed (`IDHash`). A class: reading it
+/// costs one retain.
+final class RPCMessageInfo: Sendable {
+    let msg: String?
+    let peer: String?
+    /// `IDHash.of(msg)` (0 without a msg).
+    let msgHash: UInt64
+    /// `IDHash.of(peer)` (0 without a peer).
+    let peerHash: UInt64
+    /// The status is `unavailable` (a failed call that may not have reached the peer).
+    let unavailable: Bool
+
+    init(_ rpc: RPCEvent) {
+        let message = rpc.message
+        msg = message.msg
+        peer = message.peer
+        msgHash = message.msg.map { IDHash.of($0) } ?? 0
+        peerHash = message.peer.map { IDHash.of($0) } ?? 0
+        unavailable = rpc.status == "unavailable"
     }
 }
 
@@ -65,6 +96,9 @@ extension RunState {
     func rpc(_ event: RunEvent) -> RPCEvent? {
         (try? payloads(event).rpc.get()) ?? nil
     }
+
+    /// The message fields of `event` as an RPC event (`rpc(_:)`), hashed; nil for other kinds and malformed events.
+    func rpcMessage(_ event: RunEvent) -> RPCMessageInfo? { payloads(event).message }
 
     /// `event` as a protocol event (queue, election, executor, …); nil for other kinds and malformed events.
     func protocolEvent(_ event: RunEvent) -> ProtocolEvent? {

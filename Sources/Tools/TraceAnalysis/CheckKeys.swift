@@ -1,0 +1,159 @@
+/// Cheap keys for the checks' tables: ids hashed once (on the reader threads where the payloads are decoded there)
+/// into 64 bits, and node names turned into numbers. A table keyed by a hash always compares the ids themselves on a
+/// hash hit, so two different ids that collide are still two keys: a collision costs time, never a wrong pair.
+enum IDHash {
+    /// A 64-bit hash of `text`, stable across processes and consistent with `String`'s `==` (which compares canonical
+    /// equivalents as equal): the hash of the UTF-8 bytes of the text's NFC form, which are its bytes when it is ASCII.
+    static func of(_ text: String) -> UInt64 {
+        var text = text
+        if let hash = text.withUTF8({ ascii($0) }) { return hash }
+        var normalized: [UInt8] = []
+        text._withNFCCodeUnits { normalized.append($0) }
+        return normalized.withUnsafeBufferPointer { of(bytes: $0) }
+    }
+
+    /// The hash of ASCII `bytes`, nil when they are not all ASCII.
+    private static func ascii(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        var high: UInt8 = 0
+        for byte in bytes { high |= byte }
+        return high < 0x80 ? of(bytes: bytes) : nil
+    }
+
+    /// FNV-1a over 8-byte words, then a final mix.
+    private static func of(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: bytes.count)
+        guard let base = bytes.baseAddress else { return mix(hash) }
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            hash = (hash ^ word) &* 0x0000_0100_0000_01b3
+            hash ^= hash >> 29
+            index += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(base[index]) << shift
+            shift += 8
+            index += 1
+        }
+        return mix((hash ^ tail) &* 0x0000_0100_0000_01b3)
+    }
+
+    /// A 64-bit finaliser (MurmurHash3's fmix64): every input bit reaches every output bit.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var value = value
+        value ^= value >> 33
+        value &*= 0xff51_afd7_ed55_8ccd
+        value ^= value >> 33
+        value &*= 0xc4ce_b9fe_1a85_ec53
+        value ^= value >> 33
+        return value
+    }
+
+    /// Combines two hashes (order matters).
+    static func combine(_ first: UInt64, _ second: UInt64) -> UInt64 {
+        mix(first &+ 0x9e37_79b9_7f4a_7c15 &* (second ^ (first << 6) ^ (first >> 2)))
+    }
+}
+
+/// An id (message id, span id, order id, …) with its precomputed hash: hashing feeds the 64 bits only, equality
+/// compares the hashes and then the ids.
+struct IDKey: Hashable, HashedKey {
+    let hash: UInt64
+    let id: String
+
+    init(_ id: String) {
+        self.id = id
+        hash = IDHash.of(id)
+    }
+
+    /// `hash` must be `IDHash.of(id)`.
+    init(_ id: String, hash: UInt64) {
+        self.id = id
+        self.hash = hash
+    }
+
+    var hash64: UInt64 { hash }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+    static func == (lhs: IDKey, rhs: IDKey) -> Bool { lhs.hash == rhs.hash && lhs.id == rhs.id }
+}
+
+/// Node names as numbers: the run's `NodeIndex` numbers first, then numbers handed out to names outside the index
+/// (peers without a trace file), so that every name has one number and every number one name.
+struct NodeNumbers {
+    let index: NodeIndex
+    /// `IDHash.of` each indexed name, by number.
+    private let hashes: [UInt64]
+    /// Names outside the index, numbered from `index.names.count` on.
+    private var extraNumbers: [String: Int] = [:]
+    private(set) var extraNames: [String] = []
+
+    init(_ index: NodeIndex) {
+        self.index = index
+        hashes = index.names.map { IDHash.of($0) }
+    }
+
+    /// The index number of `name` (-1 when the index does not hold it), found by its hash `hash` (`IDHash.of(name)`)
+    /// and confirmed by comparing the names.
+    func indexed(_ name: String, hash: UInt64) -> Int {
+        if hashes.count <= 64 {
+            for position in hashes.indices where hashes[position] == hash && index.names[position] == name {
+                return position
+            }
+            return -1
+        }
+        return index.position(name) ?? -1
+    }
+
+    /// The number of `name` (`hash` is `IDHash.of(name)`), handing out a new one to a name outside the index.
+    mutating func number(_ name: String, hash: UInt64) -> Int {
+        let position = indexed(name, hash: hash)
+        return position >= 0 ? position : extra(name)
+    }
+
+    /// The number of `event`'s node.
+    mutating func number(of event: RunEvent) -> Int {
+        event.node >= 0 ? event.node : extra(event.envelope.node)
+    }
+
+    private mutating func extra(_ name: String) -> Int {
+        if let number = extraNumbers[name] { return number }
+        let number = index.names.count + extraNames.count
+        extraNumbers[name] = number
+        extraNames.append(name)
+        return number
+    }
+
+    /// The name of node number `number`.
+    func name(_ number: Int) -> String {
+        number < index.names.count ? index.names[number] : extraNames[number - index.names.count]
+    }
+}
+
+/// One message as check 3 pairs it (§4.3): sender and receiver by node number (`NodeNumbers`), the message id with its
+/// precomputed hash, and whether it is a reply. Its hash is computed once from the id's; equality compares the numbers
+/// and the ids themselves, so two different messages never share a key.
+struct PairKey: HashedKey {
+    let sender: Int32
+    let receiver: Int32
+    let reply: Bool
+    let msg: String
+    let hash64: UInt64
+
+    init(sender: Int, receiver: Int, msg: String, msgHash: UInt64, reply: Bool) {
+        self.sender = Int32(truncatingIfNeeded: sender)
+        self.receiver = Int32(truncatingIfNeeded: receiver)
+        self.reply = reply
+        self.msg = msg
+        let nodes = UInt64(UInt32(bitPattern: self.sender)) << 33 | UInt64(UInt32(bitPattern: self.receiver)) << 1
+        hash64 = IDHash.combine(msgHash, nodes | (reply ? 1 : 0))
+    }
+
+    static func == (lhs: PairKey, rhs: PairKey) -> Bool {
+        lhs.hash64 == rhs.hash64 && lhs.sender == rhs.sender && lhs.receiver == rhs.receiver && lhs.reply == rhs.reply
+            && lhs.msg == rhs.msg
+    }
+}
