@@ -9,12 +9,6 @@ private let configuration = BullyConfiguration(
     heartbeatInterval: 50, leaderTimeout: 200, electionTimeout: 60, coordinatorTimeout: 200)
 private let work = WorkSettings(slots: 2, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, longPollNanos: 0)
 
-private func order(_ id: String) -> QueuedOrder {
-    QueuedOrder(
-        orderId: id, priority: OrderPriority(shippingWeight: 1, countryRank: 0), enqueueSequence: 0, enqueuedAtNanos: 0,
-        ticket: OrderTicket(orderId: id, items: [], shippingMethod: nil, country: nil))
-}
-
 private func leases(_ directives: [ExecutorDirective]) -> [(WorkCall, LeaseRequest)] {
     directives.compactMap { if case .lease(let call, let request) = $0 { return (call, request) } else { return nil } }
 }

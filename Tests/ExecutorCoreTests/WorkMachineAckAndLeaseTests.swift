@@ -11,12 +11,6 @@ private let settings = WorkSettings(
     ackCarriesLease: true)
 private let epoch = Epoch(term: 1, leader: 3)
 
-private func order(_ id: String) -> QueuedOrder {
-    QueuedOrder(
-        orderId: id, priority: OrderPriority(shippingWeight: 1, countryRank: 0), enqueueSequence: 0, enqueuedAtNanos: 0,
-        ticket: OrderTicket(orderId: id, items: [], shippingMethod: nil, country: nil))
-}
-
 private func held(_ id: UInt64, _ orderId: String) -> HeldOrder {
     let lease = Lease(
         id: id, orderId: orderId, executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,

@@ -13,12 +13,6 @@ private let settings = WorkSettings(
     longPollNanos: wait)
 private let epoch = Epoch(term: 1, leader: 3)
 
-private func order(_ id: String) -> QueuedOrder {
-    QueuedOrder(
-        orderId: id, priority: OrderPriority(shippingWeight: 1, countryRank: 0), enqueueSequence: 0, enqueuedAtNanos: 0,
-        ticket: OrderTicket(orderId: id, items: [], shippingMethod: nil, country: nil))
-}
-
 private func leases(_ directives: [WorkDirective]) -> [(WorkCall, LeaseRequest)] {
     directives.compactMap { if case .lease(let call, let request) = $0 { return (call, request) } else { return nil } }
 }

@@ -10,12 +10,6 @@ private let settings = WorkSettings(
     slots: 2, pollNanos: 10, processingNanos: 100, drainNanos: 1_000, idlePolls: 20, longPollNanos: 0)
 private let epoch = Epoch(term: 1, leader: 3)
 
-private func order(_ id: String) -> QueuedOrder {
-    QueuedOrder(
-        orderId: id, priority: OrderPriority(shippingWeight: 1, countryRank: 0), enqueueSequence: 0, enqueuedAtNanos: 0,
-        ticket: OrderTicket(orderId: id, items: [], shippingMethod: nil, country: nil))
-}
-
 private func lease(_ id: UInt64, _ orderId: String, slot: Int) -> Lease {
     Lease(
         id: id, orderId: orderId, executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,

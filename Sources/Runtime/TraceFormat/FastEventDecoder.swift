@@ -333,22 +333,28 @@ struct JSONScanner {
     /// `integer()` for the common case, read in one tight loop: up to 19 digits right at the cursor, followed by
     /// `,` or `}`; anything else is read by `integer()` (so the result is always `integer()`'s).
     mutating func fastInteger() -> Int128? {
-        var position = index
+        let run = digitRun(from: index)
+        // A 20th digit is not `,` or `}`, so `integer()` reads it.
+        guard run.digits > 0, run.end < bytes.count,
+            bytes[run.end] == UInt8(ascii: ",") || bytes[run.end] == UInt8(ascii: "}")
+        else { return integer() }
+        index = run.end
+        return Int128(run.value)
+    }
+
+    /// Up to 19 decimal digits from `start` (so many fit a UInt64 without overflow): their value, how many there
+    /// are, and where they end.
+    @inline(__always)
+    private func digitRun(from start: Int) -> (value: UInt64, digits: Int, end: Int) {
+        var position = start
         var value: UInt64 = 0
-        var digits = 0
-        while position < bytes.count, digits < 19 {
+        while position < bytes.count, position - start < 19 {
             let digit = bytes[position] &- 0x30
             guard digit < 10 else { break }
             value = value &* 10 &+ UInt64(digit)
-            digits += 1
             position += 1
         }
-        // Up to 19 digits fit a UInt64; a 20th digit is not `,` or `}`, so `integer()` reads it.
-        guard digits > 0, position < bytes.count,
-            bytes[position] == UInt8(ascii: ",") || bytes[position] == UInt8(ascii: "}")
-        else { return integer() }
-        index = position
-        return Int128(value)
+        return (value, position - start, position)
     }
 
     /// A plain JSON integer (no fraction, no exponent), as a wide signed value.
@@ -359,17 +365,11 @@ struct JSONScanner {
             negative = true
             index += 1
         }
-        // Up to 19 digits fit a UInt64 without overflow; longer numbers continue in Int128.
-        var small: UInt64 = 0
-        var digits = 0
-        while index < bytes.count, digits < 19 {
-            let digit = bytes[index] &- 0x30
-            guard digit < 10 else { break }
-            small = small &* 10 &+ UInt64(digit)
-            digits += 1
-            index += 1
-        }
-        var value = Int128(small)
+        // The first 19 digits as a UInt64; longer numbers continue in Int128.
+        let run = digitRun(from: index)
+        var digits = run.digits
+        index = run.end
+        var value = Int128(run.value)
         while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
             value = value * 10 + Int128(bytes[index] - 0x30)
             digits += 1
