@@ -83,6 +83,20 @@ private let richEvent = TraceEvent(
     #expect(appended == Array("prefix".utf8) + first)
 }
 
+@Test func linesLongerThanTheEncodersStackRoomAreAppendedWhole() throws {
+    for length in [2_000, 2_048, 5_000, 100_000] {
+        var event = sampleEvent(1)
+        event.clock = VectorClock(["node \"\(length)\"": 3, "n": 1])
+        event.data = ["long": .string(String(repeating: "\\", count: length)), "n": .array([1, 2])]
+        var buffer: [UInt8] = Array("prefix".utf8)
+        TraceEventEncoder.appendLine(event, to: &buffer)
+        #expect(buffer.starts(with: Array("prefix".utf8)))
+        let line = buffer.dropFirst(6)
+        #expect(line.filter { $0 == 0x0A }.count == 1 && line.last == 0x0A)
+        #expect(try TraceEventDecoder().decode(line.dropLast()) == event, "length \(length)")
+    }
+}
+
 @Test func integralDoublesReadBackWithTheSameIntValue() throws {
     var event = sampleEvent(1)
     event.data = ["d": .double(2.0), "n": .double(-.infinity)]

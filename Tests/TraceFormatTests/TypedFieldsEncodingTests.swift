@@ -128,6 +128,23 @@ private func expectSameLine<P: TraceFieldsPayload>(
     }
 }
 
+@Test func typedEventsLongerThanTheEncodersStackRoomWriteTheirWholeLine() throws {
+    // The encoder writes a line into 2 KiB on the stack and again on the heap when it does not fit: lines around
+    // and far past that size, with escapes that grow them while they are written, keep every byte.
+    for length in [1_900, 2_000, 2_047, 2_048, 2_100, 9_000, 40_000] {
+        for unit in ["x", "\"", "\u{1}", "é"] {
+            let error = String(repeating: unit, count: length / unit.utf8.count)
+            try expectSameLine(
+                RPCFailure(msg: "m-1-2", peer: "fraud", method: "check", status: "unavailable", error: error,
+                    durationNanos: 12),
+                spelledOut: [
+                    "msg": "m-1-2", "peer": "fraud", "method": "check", "status": "unavailable",
+                    "error": .string(error), "duration_ns": 12,
+                ])
+        }
+    }
+}
+
 @Test func aTypedEventWithoutFieldsLeavesDataOut() {
     let typed = event(kind: .rpcSend, fields: RPCSend(msg: nil, peer: nil, method: nil).recordedFields)
     let text = String(decoding: TraceEventEncoder.line(typed), as: UTF8.self)

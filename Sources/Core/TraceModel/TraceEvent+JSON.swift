@@ -49,116 +49,103 @@ extension TraceEvent: Codable {
 /// Writes events as JSON lines. Hand-written because it runs for every event on the writer thread:
 /// it is several times faster than `JSONEncoder` and its key order is fixed, so output is deterministic.
 public enum TraceEventEncoder {
+    /// Room for a line on the stack; longer lines (long strings in `data`) are written again on the heap.
+    static let stackLineBytes = 2048
+
     /// Appends `event` as one JSON line (with its trailing newline) to `buffer`.
-    /// Writes bytes directly (no intermediate strings): this runs on the writer thread for every event.
+    /// The line is written into scratch memory (`TraceLineBytes`) and appended in one copy: this runs on the writer
+    /// thread for every event.
     public static func appendLine(_ event: TraceEvent, to buffer: inout [UInt8]) {
-        appendLiteral("{\"v\":", to: &buffer)
-        appendInteger(Int64(event.version), to: &buffer)
-        appendLiteral(",\"ts\":", to: &buffer)
-        appendInteger(event.wallTimeNanos, to: &buffer)
-        appendLiteral(",\"node\":", to: &buffer)
-        appendString(event.node, to: &buffer)
-        appendLiteral(",\"pid\":", to: &buffer)
-        appendInteger(Int64(event.pid), to: &buffer)
-        appendLiteral(",\"seq\":", to: &buffer)
-        appendUnsigned(event.sequence, to: &buffer)
-        appendLiteral(",\"kind\":", to: &buffer)
-        appendString(event.kind.rawValue, to: &buffer)
+        let fitted = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: stackLineBytes) { scratch in
+            var line = TraceLineBytes(scratch)
+            write(event, to: &line)
+            if !line.overflowed { buffer.append(contentsOf: line.written) }
+            return !line.overflowed
+        }
+        var capacity = stackLineBytes
+        while !fitted {
+            capacity *= 4
+            let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+            defer { scratch.deallocate() }
+            var line = TraceLineBytes(scratch)
+            write(event, to: &line)
+            if !line.overflowed {
+                buffer.append(contentsOf: line.written)
+                return
+            }
+        }
+    }
+
+    /// The line of `event`, field by field, in the order of the format.
+    static func write(_ event: TraceEvent, to line: inout TraceLineBytes) {
+        line.literal("{\"v\":")
+        line.integer(Int64(event.version))
+        line.literal(",\"ts\":")
+        line.integer(event.wallTimeNanos)
+        line.literal(",\"node\":")
+        line.string(event.node)
+        line.literal(",\"pid\":")
+        line.integer(Int64(event.pid))
+        line.literal(",\"seq\":")
+        line.unsigned(event.sequence)
+        line.literal(",\"kind\":")
+        line.string(event.kind.rawValue)
         if let trace = event.traceID {
-            appendLiteral(",\"trace\":", to: &buffer)
-            appendString(trace, to: &buffer)
+            line.literal(",\"trace\":")
+            line.string(trace)
         }
         if let span = event.spanID {
-            appendLiteral(",\"span\":", to: &buffer)
-            appendString(span, to: &buffer)
+            line.literal(",\"span\":")
+            line.string(span)
         }
         if let parent = event.parentSpanID {
-            appendLiteral(",\"parent\":", to: &buffer)
-            appendString(parent, to: &buffer)
+            line.literal(",\"parent\":")
+            line.string(parent)
         }
-        appendLiteral(",\"vc\":", to: &buffer)
-        event.clock.appendJSON(to: &buffer)  // sorted, escaped: the same bytes as `appendString` and digits
+        line.literal(",\"vc\":")
+        line.clock(event.clock)  // sorted, escaped: the bytes of `VectorClock.appendJSON`
         switch event.fields.storage {
         case .dictionary(let data):
             if !data.isEmpty {
-                appendLiteral(",\"data\":", to: &buffer)
-                appendObject(data, to: &buffer)
+                line.literal(",\"data\":")
+                writeObject(data, to: &line)
             }
         case .typed(let payload):
-            appendTypedData(payload, to: &buffer)
+            writeTypedData(payload, to: &line)
         }
-        appendLiteral("}\n", to: &buffer)
+        line.literal("}\n")
     }
 
     /// `,"data":{…}` written straight from the payload's fields (nothing when it has none): the bytes
-    /// `appendObject` writes for the payload's `encoded()` dictionary, whose keys it sorts the same way.
-    static func appendTypedData(_ payload: some TraceFieldsPayload, to buffer: inout [UInt8]) {
-        var sink = DataBytes()
-        swap(&sink.buffer, &buffer)
+    /// `writeObject` writes for the payload's `encoded()` dictionary, whose keys it sorts the same way.
+    static func writeTypedData(_ payload: some TraceFieldsPayload, to line: inout TraceLineBytes) {
+        var sink = DataBytes(line: line)
         payload.writeFields(to: &sink)
-        if sink.count > 0 { sink.buffer.append(UInt8(ascii: "}")) }
-        swap(&sink.buffer, &buffer)
+        if sink.count > 0 { sink.line.byte(UInt8(ascii: "}")) }
+        line = sink.line
     }
 
     /// The writer's sink: appends each field to the line as it comes.
     struct DataBytes: TraceFieldSink {
-        var buffer: [UInt8] = []
+        var line: TraceLineBytes
         var count = 0
 
         @inline(__always)
         mutating func name(_ name: StaticString) {
-            if count == 0 {
-                TraceEventEncoder.appendLiteral(",\"data\":{\"", to: &buffer)
-            } else {
-                TraceEventEncoder.appendLiteral(",\"", to: &buffer)
-            }
+            line.literal(count == 0 ? ",\"data\":{\"" : ",\"")
             count += 1
-            // Field names are declared ASCII identifiers: nothing to escape.
-            name.withUTF8Buffer { buffer.append(contentsOf: $0) }
-            TraceEventEncoder.appendLiteral("\":", to: &buffer)
+            line.literal(name)  // field names are declared ASCII identifiers: nothing to escape
+            line.literal("\":")
         }
 
         mutating func field(_ name: StaticString, string value: String) {
             self.name(name)
-            TraceEventEncoder.appendString(value, to: &buffer)
+            line.string(value)
         }
 
         mutating func field(_ name: StaticString, integer value: Int64) {
             self.name(name)
-            TraceEventEncoder.appendInteger(value, to: &buffer)
-        }
-    }
-
-    @inline(__always)
-    static func appendLiteral(_ literal: StaticString, to buffer: inout [UInt8]) {
-        literal.withUTF8Buffer { buffer.append(contentsOf: $0) }
-    }
-
-    /// Decimal digits of `value`, without allocating a string.
-    static func appendUnsigned(_ value: UInt64, to buffer: inout [UInt8]) {
-        if value < 10 {
-            buffer.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            while rest > 0 {
-                scratch[count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(scratch[index]) }
-        }
-    }
-
-    static func appendInteger(_ value: Int64, to buffer: inout [UInt8]) {
-        if value < 0 {
-            buffer.append(UInt8(ascii: "-"))
-            appendUnsigned(value == .min ? UInt64(Int64.max) + 1 : UInt64(-value), to: &buffer)
-        } else {
-            appendUnsigned(UInt64(value), to: &buffer)
+            line.integer(value)
         }
     }
 
@@ -170,46 +157,34 @@ public enum TraceEventEncoder {
         return buffer
     }
 
-    static func appendString(_ text: String, to buffer: inout [UInt8]) {
-        buffer.append(0x22)
-        var text = text
-        let clean: Bool = text.withUTF8 { bytes in
-            // Most strings (ids, node names, kinds, methods) need no escaping: copy their bytes as they are.
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
-            buffer.append(contentsOf: bytes)
-            return true
-        }
-        if !clean { buffer.append(contentsOf: JSONText.escaped(text).utf8) }
-        buffer.append(0x22)
-    }
-
-    static func appendObject(_ object: [String: TraceValue], to buffer: inout [UInt8]) {
-        buffer.append(UInt8(ascii: "{"))
+    static func writeObject(_ object: [String: TraceValue], to line: inout TraceLineBytes) {
+        line.byte(UInt8(ascii: "{"))
         for (index, key) in object.keys.sorted().enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
-            appendString(key, to: &buffer)
-            buffer.append(UInt8(ascii: ":"))
-            appendValue(object[key]!, to: &buffer)
+            if index > 0 { line.byte(UInt8(ascii: ",")) }
+            line.string(key)
+            line.byte(UInt8(ascii: ":"))
+            writeValue(object[key]!, to: &line)
         }
-        buffer.append(UInt8(ascii: "}"))
+        line.byte(UInt8(ascii: "}"))
     }
 
-    static func appendValue(_ value: TraceValue, to buffer: inout [UInt8]) {
+    static func writeValue(_ value: TraceValue, to line: inout TraceLineBytes) {
         switch value {
-        case .string(let text): appendString(text, to: &buffer)
-        case .int(let number): appendInteger(number, to: &buffer)
+        case .string(let text): line.string(text)
+        case .int(let number): line.integer(number)
         case .double(let number):
-            buffer.append(contentsOf: (number.isFinite ? "\(number)" : "null").utf8)
-        case .bool(let flag): buffer.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .null: buffer.append(contentsOf: "null".utf8)
+            var text = number.isFinite ? "\(number)" : "null"
+            text.withUTF8 { line.bytes($0) }
+        case .bool(let flag): line.literal(flag ? "true" : "false")
+        case .null: line.literal("null")
         case .array(let items):
-            buffer.append(UInt8(ascii: "["))
+            line.byte(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                appendValue(item, to: &buffer)
+                if index > 0 { line.byte(UInt8(ascii: ",")) }
+                writeValue(item, to: &line)
             }
-            buffer.append(UInt8(ascii: "]"))
-        case .object(let object): appendObject(object, to: &buffer)
+            line.byte(UInt8(ascii: "]"))
+        case .object(let object): writeObject(object, to: &line)
         }
     }
 }

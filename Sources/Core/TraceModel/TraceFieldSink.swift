@@ -15,6 +15,20 @@ extension TraceFieldSink {
         if let value { field(name, string: value) }
     }
 
+    /// Writes `value` under `name`, or nothing when it is nil. (The common integer types have overloads of their own:
+    /// the generic one below is not specialized where payloads are written through an existential, and showed in
+    /// the writer's profile.)
+    @inlinable
+    public mutating func put(_ name: StaticString, _ value: Int64?) {
+        if let value { field(name, integer: value) }
+    }
+
+    /// Writes `value` under `name`, or nothing when it is nil.
+    @inlinable
+    public mutating func put(_ name: StaticString, _ value: Int?) {
+        if let value { field(name, integer: Int64(value)) }
+    }
+
     /// Writes `value` (saturating at the bounds of a signed 64-bit integer, as `[String: TraceValue].put` does)
     /// under `name`, or nothing when it is nil.
     @inlinable

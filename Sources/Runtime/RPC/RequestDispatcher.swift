@@ -29,7 +29,8 @@ final class RequestDispatcher: Sendable {
         -> ServerReply
     {
         let started = MonotonicClock.nanos()
-        let path = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
+        // By byte: `firstIndex(of:)` on the characters cost more than the rest of the routing.
+        let path = url.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(url[..<$0]) } ?? url
         let isRPC = path == "/rpc" || path.hasPrefix("/rpc/")
         let policy = router.admission
         // Internal RPCs: the credential first, before anything of the request is read or recorded.
@@ -213,10 +214,11 @@ final class RequestDispatcher: Sendable {
     }
 
     func replyHeaders(clock: VectorClock, incoming: Incoming, crossOrigin: Bool) -> [(String, String)] {
-        var headers: [(String, String)] = [
-            (WireHeader.vectorClock, clock.description), (WireHeader.sender, recorder.node),
-            (WireHeader.traceparent, incoming.trace.traceparent),
-        ]
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(6)  // room for the id and the content type: no regrowth per reply
+        headers.append((WireHeader.vectorClock, clock.description))
+        headers.append((WireHeader.sender, recorder.node))
+        headers.append((WireHeader.traceparent, incoming.trace.traceparent))
         if let id = incoming.messageID { headers.append((WireHeader.messageID, id)) }
         if crossOrigin {
             headers.append(("Access-Control-Allow-Origin", "*"))

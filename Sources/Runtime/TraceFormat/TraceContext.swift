@@ -35,7 +35,37 @@ public struct TraceContext: Sendable, Hashable {
     public static let maxTraceparentBytes = 256
 
     /// The `traceparent` header value: `00-<trace>-<span>-01`.
-    public var traceparent: String { "00-\(traceID)-\(spanID)-01" }
+    /// Written byte by byte into one buffer (string interpolation grew the string piece by piece): every reply and
+    /// every call carries one.
+    public var traceparent: String {
+        var trace = traceID
+        var span = spanID
+        return trace.withUTF8 { trace in
+            span.withUTF8 { span in
+                let count = trace.count + span.count + 7  // "00-", "-", "-01"
+                return String(unsafeUninitializedCapacity: count) { text in
+                    text[0] = UInt8(ascii: "0")
+                    text[1] = UInt8(ascii: "0")
+                    text[2] = UInt8(ascii: "-")
+                    var index = 3
+                    for byte in trace {
+                        text[index] = byte
+                        index += 1
+                    }
+                    text[index] = UInt8(ascii: "-")
+                    index += 1
+                    for byte in span {
+                        text[index] = byte
+                        index += 1
+                    }
+                    text[index] = UInt8(ascii: "-")
+                    text[index + 1] = UInt8(ascii: "0")
+                    text[index + 2] = UInt8(ascii: "1")
+                    return count
+                }
+            }
+        }
+    }
 
     /// Parses a `traceparent` header; the parsed span becomes the parent of a new server-side span.
     /// Returns nil for anything malformed (W3C: all-zero ids are invalid too) or longer than
