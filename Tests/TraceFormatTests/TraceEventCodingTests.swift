@@ -47,6 +47,31 @@ private let richEvent = TraceEvent(
     }
 }
 
+@Test func everyByteThatNeedsEscapingIsFoundAtEveryPositionOfALongString() throws {
+    // The encoder looks for such bytes eight at a time: each at each position of a 21-byte string (two words and a
+    // tail), next to plain ASCII and to multi-byte UTF-8, must still be escaped.
+    let specials: [UInt8] = Array(0..<0x20) + [0x22, 0x5C]
+    for filler in ["abcdefghijklmnopqrstu", "ééééééééééé"] {
+        let plain = Array(filler.utf8).prefix(21)
+        for position in 0..<plain.count {
+            for special in specials {
+                var bytes = Array(plain)
+                bytes[position] = special
+                let text = String(decoding: bytes, as: UTF8.self)
+                var event = sampleEvent(1)
+                event.traceID = text
+                event.data = ["s": .string(text)]
+                let line = TraceEventEncoder.line(event)
+                #expect(line.filter { $0 < 0x20 } == [0x0A], "byte \(special) at \(position) leaked")
+                #expect(try TraceEventDecoder().decode(line.dropLast()) == event, "byte \(special) at \(position)")
+            }
+        }
+        var event = sampleEvent(1)
+        event.data = ["s": .string(String(filler))]
+        #expect(try TraceEventDecoder().decode(TraceEventEncoder.line(event).dropLast()) == event)
+    }
+}
+
 @Test func encodedLineIsOneLineWithAFixedKeyOrder() {
     let event = TraceEvent(
         wallTimeNanos: 123, node: "n", pid: 7, sequence: 3, kind: EventKind("k"),
@@ -84,7 +109,7 @@ private let richEvent = TraceEvent(
 }
 
 @Test func linesLongerThanTheEncodersStackRoomAreAppendedWhole() throws {
-    for length in [2_000, 2_048, 5_000, 100_000] {
+    for length in [700, 1_000, 1_024, 2_048, 5_000, 100_000] {
         var event = sampleEvent(1)
         event.clock = VectorClock(["node \"\(length)\"": 3, "n": 1])
         event.data = ["long": .string(String(repeating: "\\", count: length)), "n": .array([1, 2])]

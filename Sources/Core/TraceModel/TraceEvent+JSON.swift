@@ -49,8 +49,9 @@ extension TraceEvent: Codable {
 /// Writes events as JSON lines. Hand-written because it runs for every event on the writer thread:
 /// it is several times faster than `JSONEncoder` and its key order is fixed, so output is deterministic.
 public enum TraceEventEncoder {
-    /// Room for a line on the stack; longer lines (long strings in `data`) are written again on the heap.
-    static let stackLineBytes = 2048
+    /// Room for a line on the stack (an RPC event's line is 300–600 bytes; Swift puts up to 1 KiB on the stack
+    /// without asking, larger scratch went to the heap); longer lines are written again on the heap.
+    static let stackLineBytes = 1024
 
     /// Appends `event` as one JSON line (with its trailing newline) to `buffer`.
     /// The line is written into scratch memory (`TraceLineBytes`) and appended in one copy: this runs on the writer

@@ -52,7 +52,7 @@ struct TraceLineBytes {
         byte(0x22)
         var text = text
         let clean: Bool = text.withUTF8 { source in
-            for byte in source where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            guard Self.needsNoEscape(source) else { return false }
             bytes(source)
             return true
         }
@@ -61,6 +61,33 @@ struct TraceLineBytes {
             escaped.withUTF8 { bytes($0) }
         }
         byte(0x22)
+    }
+
+    /// True when no byte of `source` is a control byte, `"` or `\\`. Eight bytes at a time (the classic "has a
+    /// byte less than n / equal to n" word tricks, exact about whether there is one): a byte at a time was most of
+    /// the cost of a string.
+    static func needsNoEscape(_ source: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = source.baseAddress else { return true }
+        let raw = UnsafeRawPointer(start)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while source.count - index >= 8 {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let below = (word &- ones &* 0x20) & ~word
+            let quotes = (quote &- ones) & ~quote
+            let backslashes = (backslash &- ones) & ~backslash
+            if (below | quotes | backslashes) & highs != 0 { return false }
+            index &+= 8
+        }
+        while index < source.count {
+            let byte = start[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            index &+= 1
+        }
+        return true
     }
 
     /// Decimal digits of `value`, written in place.
