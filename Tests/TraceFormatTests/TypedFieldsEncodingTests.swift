@@ -135,7 +135,8 @@ private func expectSameLine<P: TraceFieldsPayload>(
         for unit in ["x", "\"", "\u{1}", "é"] {
             let error = String(repeating: unit, count: length / unit.utf8.count)
             try expectSameLine(
-                RPCFailure(msg: "m-1-2", peer: "fraud", method: "check", status: "unavailable", error: error,
+                RPCFailure(
+                    msg: "m-1-2", peer: "fraud", method: "check", status: "unavailable", error: error,
                     durationNanos: 12),
                 spelledOut: [
                     "msg": "m-1-2", "peer": "fraud", "method": "check", "status": "unavailable",
