@@ -101,7 +101,8 @@ extension RPCClient {
         var hardStop: UInt64 = 0
         for request in requests {
             let call = request.client.begin(
-                operation: request.method, httpMethod: "POST", path: "/rpc/\(request.method)", body: request.body,
+                operation: request.method, httpMethod: "POST", url: request.client.rpcURLPrefix + request.method,
+                body: request.body,
                 extraHeaders: [], context: request.context, callSpan: request.callSpan, deadline: request.deadline,
                 messageNumber: request.messageNumber)
             calls.append(call)

@@ -8,11 +8,11 @@ import TraceFormat
 // metrics, the reply or failure event, the log line).
 extension RPCClient {
     func perform(
-        operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
+        operation: String, httpMethod: String, url: String, body: Data, extraHeaders: [(String, String)],
         context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) throws(RPCCallError) -> CurlConnection.Exchange {
         let call = begin(
-            operation: operation, httpMethod: httpMethod, path: path, body: body, extraHeaders: extraHeaders,
+            operation: operation, httpMethod: httpMethod, url: url, body: body, extraHeaders: extraHeaders,
             context: context, callSpan: callSpan, deadline: deadline, messageNumber: messageNumber)
         return try end(call, call.connection.performPrepared())
     }
@@ -27,13 +27,14 @@ extension RPCClient {
     }
 
     /// Starts a call: records its `rpc.send`, borrows a connection and prepares the request on it (metadata
-    /// headers, deadline, body). `end` must follow once the connection's transfer ended.
+    /// headers, deadline, body) for `url` (the peer's base URL and the path). `end` must follow once the
+    /// connection's transfer ended.
     func begin(
-        operation: String, httpMethod: String, path: String, body: Data, extraHeaders: [(String, String)],
+        operation: String, httpMethod: String, url: String, body: Data, extraHeaders: [(String, String)],
         context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) -> StartedCall {
         let trace = callSpan ?? context?.child() ?? TraceContext.newTrace()
-        let messageID = "\(recorder.node)-\(recorder.pid)-\(messageNumber)"
+        let messageID = messageID(messageNumber)
         let deadlineMs = deadline.wholeMilliseconds
         let started = MonotonicClock.nanos()
         let sendClock = recorder.record(RPCSend(msg: messageID, peer: peer, method: operation), context: trace)
@@ -58,12 +59,12 @@ extension RPCClient {
             let (name, value) = credential.authorizationHeader
             connection.addHeader(name: name, value: value)
         }
-        if !extraHeaders.contains(where: { $0.0.lowercased() == "content-type" }) {
+        if !extraHeaders.contains(where: { Self.isContentType($0.0) }) {
             connection.addHeader(name: "Content-Type", value: "application/json")
         }
         for (name, value) in extraHeaders { connection.addHeader(name: name, value: value) }
         connection.prepare(
-            method: httpMethod, url: baseURL + path, body: body, timeoutMilliseconds: deadlineMs,
+            method: httpMethod, url: url, body: body, timeoutMilliseconds: deadlineMs,
             connectTimeoutMilliseconds: connectTimeout.wholeMilliseconds)
         return StartedCall(
             operation: operation, trace: trace, messageID: messageID, started: started, connection: connection)
@@ -108,6 +109,15 @@ extension RPCClient {
                     "peer": .string(peer), "method": .string(operation),
                 ])
             throw error
+        }
+    }
+
+    /// True when `name` is `Content-Type` in any ASCII case (compared without making a lowercased copy).
+    static func isContentType(_ name: String) -> Bool {
+        let wanted = "content-type".utf8
+        guard name.utf8.count == wanted.count else { return false }
+        return zip(name.utf8, wanted).allSatisfy { byte, lower in
+            ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) == lower
         }
     }
 

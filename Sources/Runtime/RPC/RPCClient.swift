@@ -32,6 +32,10 @@ public final class RPCClient: Sendable {
     static let replyClockLimits = WireClockLimits(maxEntries: 256)
     /// The CA (PEM file) an https:// peer's certificate must be signed by (nil: the system's CAs).
     public let caFile: String?
+    /// `<node>-<pid>-`: what every message id of this client starts with (made once, not per call).
+    let messagePrefix: String
+    /// `<baseURL>/rpc/`: a JSON-RPC call's URL is this and the method name.
+    let rpcURLPrefix: String
 
     /// Idle connections to the peer.
     let pool = ConnectionPool()
@@ -59,6 +63,16 @@ public final class RPCClient: Sendable {
         self.logger = logger
         self.defaultDeadline = defaultDeadline
         self.connectTimeout = connectTimeout
+        messagePrefix = "\(recorder.node)-\(recorder.pid)-"
+        rpcURLPrefix = self.baseURL + "/rpc/"
+    }
+
+    /// The message id of message number `number`: `<node>-<pid>-<number>`.
+    func messageID(_ number: UInt64) -> String {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(20)
+        JSONText.appendDecimal(number, to: &digits)
+        return messagePrefix + String(decoding: digits, as: UTF8.self)
     }
 
     // MARK: JSON-RPC
@@ -102,7 +116,7 @@ public final class RPCClient: Sendable {
     ) throws(RPCCallError) -> (result: Result, serverSpan: TraceContext?) {
         let (id, body) = try jsonRPCRequest(method, params)
         var server: TraceContext?
-        let expectedMessage = "\(recorder.node)-\(recorder.pid)-\(id)"
+        let expectedMessage = messageID(id)
         let traced = propagatesContext
         let result = try exchange(
             method, body: body, messageNumber: id, returning: Result.self, context: nil, callSpan: callSpan,
@@ -145,7 +159,7 @@ public final class RPCClient: Sendable {
         callSpan: TraceContext? = nil, deadline: Duration?, replyHeaders: (([String: String]) -> Void)? = nil
     ) throws(RPCCallError) -> Result {
         let exchange = try perform(
-            operation: method, httpMethod: "POST", path: "/rpc/\(method)", body: body, extraHeaders: [],
+            operation: method, httpMethod: "POST", url: rpcURLPrefix + method, body: body, extraHeaders: [],
             context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         replyHeaders?(exchange.headers)
         return try decodeReply(exchange, method: method)
@@ -218,9 +232,10 @@ public final class RPCClient: Sendable {
         context: TraceContext? = nil, deadline: Duration? = nil
     ) throws(RPCCallError) -> HTTPResponse {
         let id = Self.messageCounter.add(1, ordering: .relaxed).newValue
-        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        let route = path.firstIndex(of: "?").map { path[..<$0] } ?? path[...]
         let exchange = try perform(
-            operation: "\(httpMethod) \(route)", httpMethod: httpMethod, path: path, body: body, extraHeaders: headers,
+            operation: httpMethod + " " + route, httpMethod: httpMethod, url: baseURL + path, body: body,
+            extraHeaders: headers,
             context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
         return HTTPResponse(
             status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)

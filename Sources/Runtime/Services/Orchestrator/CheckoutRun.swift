@@ -29,9 +29,10 @@ struct CheckoutRun {
 
     /// Runs the flow from its admission to its reply.
     mutating func carryOut(_ admission: CheckoutFlow.Admission) -> (HTTPResponse, String) {
-        var pending = flow.onRequest(admission)
-        while !pending.isEmpty {
-            pending = carry(pending.removeFirst()) + pending
+        // A stack, next directive last: a directive's answers are carried out before the directives after it.
+        var pending = Array(flow.onRequest(admission).reversed())
+        while let directive = pending.popLast() {
+            pending.append(contentsOf: carry(directive).reversed())
         }
         guard let reply else {
             log(.init(.error, "checkout ended without a reply"))
