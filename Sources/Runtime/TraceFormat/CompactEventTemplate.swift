@@ -26,7 +26,8 @@ extension JSONScanner {
         if literal(#","trace":""#) { guard plainStringBody() != nil else { return nil } }
         if literal(#","span":""#) {
             guard let span = plainStringBody() else { return nil }
-            event.spanID = String(decoding: span, as: UTF8.self)
+            // Interned: a span id (16 hex digits) recurs on a file's nearby lines (a call's send and reply).
+            event.spanID = strings.string(span)
         }
         if literal(#","parent":""#) { guard plainStringBody() != nil else { return nil } }
         guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return nil }
