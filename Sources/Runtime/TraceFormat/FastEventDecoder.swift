@@ -245,6 +245,7 @@ struct JSONScanner {
         return string().map { .some($0) }
     }
 
+    @inline(__always)
     mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count, let base = bytes.baseAddress,
