@@ -45,6 +45,9 @@ public struct PayloadFields: Sendable {
     }
 
     /// An integer that fits `T` exactly and lies in `bounds`. A JSON number with a fraction is refused.
+    /// Inlinable so that the payload decoders of other modules get it specialized for their integer types (generic,
+    /// it looked up the metadata of `T` and its range on every call: about a thousand instructions per field read).
+    @inlinable
     public func integer<T: FixedWidthInteger>(
         _ field: String, _ type: T.Type = T.self, in bounds: ClosedRange<T> = T.min...T.max
     ) throws(PayloadError) -> T? {

@@ -45,13 +45,11 @@ extension FastEventDecoder {
         _ line: UnsafeBufferPointer<UInt8>, node: UnsafeBufferPointer<UInt8>
     ) -> CompactEvent? {
         guard let denseNodes = denseNumbering else { return nil }
-        var scanner = JSONScanner(line, cache: takeCache(), strings: takeStrings())
-        scanner.denseNodes = denseNodes
-        scanner.copiesRPCDataRaw = false
-        let event = scanner.compactEvent(node: node)
-        restoreCache(scanner.cache)
-        restoreStrings(scanner.strings)
-        return event
+        return scanning(line) { scanner in
+            scanner.denseNodes = denseNodes
+            scanner.copiesRPCDataRaw = false
+            return scanner.compactEvent(node: node)
+        }
     }
 }
 
@@ -133,7 +131,7 @@ extension JSONScanner {
         case .span:
             if peek() == UInt8(ascii: "n") { return literal("null") }
             guard let value = plainStringBytes() else { return false }
-            event.spanID = String(decoding: value, as: UTF8.self)
+            event.spanID = strings.string(value)
         case .clock:
             guard let clock = vectorClock() else { return false }
             event.clock = clock

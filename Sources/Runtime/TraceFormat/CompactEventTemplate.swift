@@ -9,45 +9,49 @@ import Glibc
 extension JSONScanner {
     /// See `FastEventDecoder.decodeCompact(_:node:)`.
     mutating func templateEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
-        var event = CompactEvent()
+        // The fields are read into locals and the event built once at the end: filling a `CompactEvent` variable
+        // cost a copy and a destruction of the whole struct per line.
         guard literal(#"{"v":1,"ts":"#), let ts = plainDigits(), let wallTime = Int64(exactly: ts),
             literal(#","node":""#), matchBytes(node), literal(#"","pid":"#), let pid = plainDigits(),
             let smallPid = Int32(exactly: pid), literal(#","seq":"#), let seq = plainDigits(),
-            literal(#","kind":""#), let kind = plainStringBody()
+            literal(#","kind":""#), let kindBytes = plainStringBody()
         else { return nil }
-        (event.wallTimeNanos, event.pid, event.sequence) = (wallTime, smallPid, seq)
-        if let number = Self.rpcKindNumber(kind) {
-            event.kindNumber = number
-            event.kind = CompactEvent.kinds[number]
+        let kindNumber: Int
+        let kind: EventKind
+        if let number = Self.rpcKindNumber(kindBytes) {
+            (kindNumber, kind) = (number, CompactEvent.kinds[number])
         } else {
-            event.kindNumber = -1
-            event.kind = EventKind(strings.string(kind))
+            (kindNumber, kind) = (-1, EventKind(strings.string(kindBytes)))
         }
         if literal(#","trace":""#) { guard plainStringBody() != nil else { return nil } }
+        var spanID: String?
         if literal(#","span":""#) {
             guard let span = plainStringBody() else { return nil }
-            event.spanID = String(decoding: span, as: UTF8.self)
+            // Interned: a span id (16 hex digits) recurs on a file's nearby lines (a call's send and reply).
+            spanID = strings.string(span)
         }
         if literal(#","parent":""#) { guard plainStringBody() != nil else { return nil } }
         guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return nil }
-        if event.isRPC {
+        var fields = RPCDataFields()
+        var data: [String: TraceValue] = [:]
+        if kindNumber >= 0 {
             let start = index
-            if let fields = templateRPCFields() {
-                event.fields = fields
+            if let template = templateRPCFields() {
+                fields = template
             } else {
                 index = start
-                guard let fields = rpcDataFields() else { return nil }
-                event.fields = fields
+                guard let general = rpcDataFields() else { return nil }
+                fields = general
             }
         } else {
-            guard case .object(let data)? = value() else { return nil }
-            event.data = data
+            guard case .object(let object)? = value() else { return nil }
+            data = object
         }
         guard index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock else { return nil }
         index += 1
-        event.clock = clock
-        event.dense = dense
-        return event
+        return CompactEvent(
+            wallTimeNanos: wallTime, pid: smallPid, sequence: seq, kindNumber: kindNumber, kind: kind, spanID: spanID,
+            fields: fields, data: data, dense: dense, clock: clock)
     }
 
     /// An RPC event's `data` as the writer writes it: its fields in name order, no space, strings without escapes,

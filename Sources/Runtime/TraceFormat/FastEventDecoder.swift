@@ -35,42 +35,34 @@ public struct FastEventDecoder {
     /// The node numbering of dense clocks, nil when clocks are decoded whole.
     var denseNumbering: DenseNodes? { denseNodes }
 
-    /// The clock cache, handed to a scanner (which then holds the only reference and updates it in place).
-    mutating func takeCache() -> ClockCache {
-        let taken = cache
-        cache = ClockCache()
-        return taken
+    /// Runs `body` on a scanner of `line` that holds this decoder's clock cache and string table: they are moved
+    /// in and back out by swapping (the scanner then holds the only reference and updates them in place), so no
+    /// array of theirs is retained or released per line.
+    mutating func scanning<T>(_ line: UnsafeBufferPointer<UInt8>, _ body: (inout JSONScanner) -> T) -> T {
+        var scanner = JSONScanner(line)
+        swap(&scanner.cache, &cache)
+        swap(&scanner.strings, &strings)
+        defer {
+            swap(&scanner.cache, &cache)
+            swap(&scanner.strings, &strings)
+        }
+        return body(&scanner)
     }
-
-    /// Takes back the clock cache a scanner updated (`takeCache`).
-    mutating func restoreCache(_ updated: ClockCache) { cache = updated }
-
-    /// The string table, handed to a scanner like the clock cache (`takeCache`).
-    mutating func takeStrings() -> StringTable {
-        let taken = strings
-        strings = StringTable(empty: ())
-        return taken
-    }
-
-    /// Takes back the string table a scanner updated (`takeStrings`).
-    mutating func restoreStrings(_ updated: StringTable) { strings = updated }
 
     /// A decoder that keeps the `data` of plain RPC events raw (`keepsRPCDataRaw`).
     public init(keepingRPCDataRaw: Bool) { keepsRPCDataRaw = keepingRPCDataRaw }
 
     /// The event in `line` (without its newline), or nil when the fast path cannot decide.
     public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        var scanner = JSONScanner(line, cache: cache, strings: strings)
-        scanner.keepsRPCDataRaw = keepsRPCDataRaw
-        scanner.denseNodes = denseNodes
-        // Hand the caches over (the scanner then holds the only reference and updates them in place).
-        cache = ClockCache()
-        strings = StringTable(empty: ())
-        let event = scanner.event()
-        cache = scanner.cache
-        strings = scanner.strings
-        lastRPCData = event == nil ? nil : scanner.rpcData
-        lastDenseClock = event == nil ? nil : scanner.denseClock
+        let (keepsRaw, dense) = (keepsRPCDataRaw, denseNodes)
+        let (event, rpcData, denseClock) = scanning(line) { scanner in
+            scanner.keepsRPCDataRaw = keepsRaw
+            scanner.denseNodes = dense
+            let event = scanner.event()
+            return (event, scanner.rpcData, scanner.denseClock)
+        }
+        lastRPCData = event == nil ? nil : rpcData
+        lastDenseClock = event == nil ? nil : denseClock
         return event
     }
 }
@@ -253,6 +245,7 @@ struct JSONScanner {
         return string().map { .some($0) }
     }
 
+    @inline(__always)
     mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count, let base = bytes.baseAddress,

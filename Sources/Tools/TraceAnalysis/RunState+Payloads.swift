@@ -9,11 +9,22 @@ final class EventPayloads: Sendable {
     let protocolEvent: Result<ProtocolEvent?, PayloadError>
     /// Why a `span.start`, `span.end` or `log` payload does not decode (nil for other kinds).
     let other: PayloadError?
-    /// What the message checks read of an RPC event that decodes, with its ids hashed (nil for other events).
-    let message: RPCMessageInfo?
     /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
     /// kind is unknown.
     let error: PayloadError?
+    /// True for an RPC event that decodes: then `msg`, `peer`, their hashes and `unavailable` are what the message
+    /// checks pair on (`RunState.rpcMessage`). Kept here, read once, rather than in an object of their own: one
+    /// allocation per event fewer, and reading them costs one retain (copying an `RPCEvent` out of its `Result`
+    /// retains every string it holds).
+    let isRPCMessage: Bool
+    let msg: String?
+    let peer: String?
+    /// `IDHash.of(msg)` (0 without a msg).
+    let msgHash: UInt64
+    /// `IDHash.of(peer)` (0 without a peer).
+    let peerHash: UInt64
+    /// The status is `unavailable` (a failed call that may not have reached the peer).
+    let unavailable: Bool
 
     init(_ event: TraceEvent) {
         let rpc = Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) }
@@ -39,15 +50,15 @@ final class EventPayloads: Sendable {
         self.other = other
         switch rpc {
         case .failure(let error):
-            message = nil
             self.error = error
         case .success(let decoded?):
-            message = RPCMessageInfo(decoded)
             error = nil
+            (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(decoded)
+            return
         case .success(nil):
-            message = nil
             if case .failure(let error) = protocolEvent { self.error = error } else { error = other }
         }
+        (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = (false, nil, nil, 0, 0, false)
     }
 
     /// The payloads of an RPC event decoded from its raw `data` fields (`RPCEvent(kind:fields:)`).
@@ -55,31 +66,19 @@ final class EventPayloads: Sendable {
         self.rpc = .success(rpc)
         protocolEvent = .success(nil)
         other = nil
-        message = RPCMessageInfo(rpc)
         error = nil
+        (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(rpc)
     }
-}
 
-/// The fields of a decoded RPC event that the message checks pair on, read once (copying an `RPCEvent` out of its
-/// `Result` retains every string it holds), with the message id and peer hashed (`IDHash`). A class: reading it
-/// costs one retain.
-final class RPCMessageInfo: Sendable {
-    let msg: String?
-    let peer: String?
-    /// `IDHash.of(msg)` (0 without a msg).
-    let msgHash: UInt64
-    /// `IDHash.of(peer)` (0 without a peer).
-    let peerHash: UInt64
-    /// The status is `unavailable` (a failed call that may not have reached the peer).
-    let unavailable: Bool
-
-    init(_ rpc: RPCEvent) {
+    /// The fields the message checks pair on, with the message id and peer hashed (`IDHash`).
+    private static func message(
+        _ rpc: RPCEvent
+    ) -> (Bool, msg: String?, peer: String?, msgHash: UInt64, peerHash: UInt64, unavailable: Bool) {
         let message = rpc.message
-        msg = message.msg
-        peer = message.peer
-        msgHash = message.msg.map { IDHash.of($0) } ?? 0
-        peerHash = message.peer.map { IDHash.of($0) } ?? 0
-        unavailable = rpc.status == "unavailable"
+        return (
+            true, message.msg, message.peer, message.msg.map { IDHash.of($0) } ?? 0,
+            message.peer.map { IDHash.of($0) } ?? 0, rpc.status == "unavailable"
+        )
     }
 }
 
@@ -97,8 +96,12 @@ extension RunState {
         (try? payloads(event).rpc.get()) ?? nil
     }
 
-    /// The message fields of `event` as an RPC event (`rpc(_:)`), hashed; nil for other kinds and malformed events.
-    func rpcMessage(_ event: RunEvent) -> RPCMessageInfo? { payloads(event).message }
+    /// The payloads of `event` when it is an RPC event that decodes (`rpc(_:)`): their message fields, hashed
+    /// (`EventPayloads.msg`, `peer`, …); nil for other kinds and malformed events.
+    func rpcMessage(_ event: RunEvent) -> EventPayloads? {
+        let payloads = payloads(event)
+        return payloads.isRPCMessage ? payloads : nil
+    }
 
     /// `event` as a protocol event (queue, election, executor, …); nil for other kinds and malformed events.
     func protocolEvent(_ event: RunEvent) -> ProtocolEvent? {

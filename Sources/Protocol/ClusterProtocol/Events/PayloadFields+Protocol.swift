@@ -6,10 +6,13 @@ extension PayloadFields {
     /// An epoch, `term.leader` (`Epoch(validating:)`'s bounds, or `0.0`: the epoch before any leader).
     public func epoch(_ field: String) throws(PayloadError) -> Epoch? {
         guard let text = try string(field, maxBytes: 40) else { return nil }
-        if text == Epoch.none.description { return Epoch.none }
+        if text == Self.noEpochText { return Epoch.none }
         guard let epoch = Epoch(validating: text) else { throw error(field, .outOfRange) }
         return epoch
     }
+
+    /// `Epoch.none`'s text, built once (not per decoded event).
+    private static let noEpochText = Epoch.none.description
 
     /// An executor id (0 … 1024; 0 where the format means "none").
     public func executorID(_ field: String) throws(PayloadError) -> Int? {
