@@ -20,20 +20,22 @@ extension LeasedOrderQueue {
         executor: Int, epoch: Epoch, slot: Int, count: Int, now: UInt64
     ) -> (first: DequeueOutcome, more: [LeasedOrder], events: [Event]) {
         let (first, events) = dequeue(executor: executor, epoch: epoch, slot: slot, now: now)
-        guard case .leased(let lease, _, let renewed) = first, count > 1 else { return (first, [], events) }
-        var more: [LeasedOrder] = []
+        guard case .leased(_, _, let renewed) = first, count > 1 else { return (first, [], events) }
         if renewed {
+            // Every lease of the slot, renewed, oldest first (as the first request handed them out).
             let held = leases.values.filter {
                 $0.lease.executor == executor && $0.lease.epoch == epoch && $0.lease.slot == slot
-                    && $0.lease.id != lease.id
             }
+            var renewedLeases: [LeasedOrder] = []
             for var other in held.sorted(by: { $0.lease.id < $1.lease.id }) {
                 other.lease.deadlineNanos = now &+ leaseDuration
                 leases[other.lease.orderId] = other
-                more.append(LeasedOrder(lease: other.lease, order: other.order))
+                renewedLeases.append(LeasedOrder(lease: other.lease, order: other.order))
             }
-            return (first, more, events)
+            let oldest = renewedLeases.removeFirst()
+            return (.leased(oldest.lease, oldest.order, renewed: true), renewedLeases, events)
         }
+        var more: [LeasedOrder] = []
         while more.count < min(count, QueueBounds.maxLeaseBatch) - 1, let order = waiting.peek() {
             let next = Lease(
                 id: nextLeaseID, orderId: order.orderId, executor: executor, epoch: epoch, grantedAtNanos: now,
