@@ -163,4 +163,27 @@ struct WorkMachineBatchTests {
             })
         #expect(machine.inFlight.isEmpty)
     }
+
+    /// Below saturation one slot takes what accumulates in batches: a slot other than 0 whose ack found nothing more
+    /// to lease parks (no poll of its own), slot 0 polls again at once, and a reply with more orders waiting wakes
+    /// the parked slot.
+    @Test func aSlotOtherThanZeroWhoseAckLeasedNothingParksUntilMoreOrdersWait() {
+        var twoSlots = settings
+        twoSlots.slots = 2
+        var machine = WorkMachine(executor: 3, settings: twoSlots)
+        let calls = machine.onLeadershipGained(epoch, now: 0).compactMap {
+            if case .lease(let call, _) = $0 { call } else { nil }
+        }
+        let a = HeldOrder(
+            lease: Lease(
+                id: 7, orderId: "a", executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,
+                slot: 1), order: order("a"), epoch: epoch)
+        _ = machine.onLeaseReply(calls[1], .leased(a.lease, a.order, depth: 0), now: 1)
+        let ack = acks(machine.onTimer(.processing(slot: 1), now: 101))[0]
+        let reply = machine.onAckReply(ack.0, AckAnswer(outcome: .committed), next: .empty, now: 110)
+        #expect(!reply.contains { if case .lease = $0 { true } else { false } }, "slot 1 parks")
+        #expect(machine.slots[1] == .idle)
+        let slot0 = machine.onLeaseReply(calls[0], .leased(held(8, "b").lease, order("b"), depth: 2), now: 120)
+        #expect(slot0.contains { if case .lease(let call, _) = $0 { call.slot == 1 } else { false } }, "woken")
+    }
 }

@@ -28,7 +28,9 @@ import OrderQueueCore
 ///   lease request at once. A fenced ack ignores it.
 /// - Batch leases (`leaseBatch` > 1): the lease an ack carries asks for up to `leaseBatch` orders; the slot processes
 ///   the orders of one reply together and acknowledges them in one call (`AckRequest.more`), each order with its
-///   own answer and trace events. A plain lease call (a long poll) takes one order.
+///   own answer and trace events. A plain lease call (a long poll) takes one order. A slot other than 0 whose
+///   carried lease found nothing parks (below saturation slot 0 alone polls and takes what accumulates in batches;
+///   a reply showing more orders waiting wakes the others).
 /// - A failed lease call waits like an empty one.
 /// - A failed ack is sent again after a backoff (`WorkSettings.ackAttempts`, `ackBackoff(after:)`) while the node
 ///   still leads the order's epoch and the lease may still be valid: the queue may have committed it and lost only
@@ -200,11 +202,14 @@ public struct WorkMachine: Sendable {
 
     /// The lease part of an ack's reply, as the reply to a lease call (no wait) sent with the ack: orders leased
     /// are processed, a fencing ends the slot; nothing to lease: the slot asks with an ordinary lease call (a long
-    /// poll) at once.
+    /// poll) at once; with batch leases only slot 0 does, the others park (a held poll per slot would take each
+    /// order alone; slot 0's poll and batch acks take what comes, and wake them when more waits).
     private mutating func carriedLease(
         _ slot: Int, _ answer: LeaseAnswer, more: [LeasedOrder], epoch: Epoch, now: UInt64
     ) -> [WorkDirective] {
-        if case .empty = answer { return next(slot, now: now) }
+        if case .empty = answer {
+            return settings.leaseBatch > 1 && slot != 0 ? park(slot, now: now) : next(slot, now: now)
+        }
         let call = newCall(slot)
         slots[slot] = .leasing(call, epoch: epoch)
         leaseSent[slot] = (now, false)
