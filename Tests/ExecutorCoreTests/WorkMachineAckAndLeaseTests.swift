@@ -11,12 +11,7 @@ private let settings = WorkSettings(
     ackCarriesLease: true)
 private let epoch = Epoch(term: 1, leader: 3)
 
-private func held(_ id: UInt64, _ orderId: String) -> HeldOrder {
-    let lease = Lease(
-        id: id, orderId: orderId, executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,
-        slot: 0)
-    return HeldOrder(lease: lease, order: order(orderId), epoch: epoch)
-}
+private func held(_ id: UInt64, _ orderId: String) -> HeldOrder { heldOrder(id, orderId, epoch: epoch) }
 
 private func leases(_ directives: [WorkDirective]) -> [(WorkCall, LeaseRequest)] {
     directives.compactMap { if case .lease(let call, let request) = $0 { (call, request) } else { nil } }

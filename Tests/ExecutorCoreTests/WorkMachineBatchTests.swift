@@ -12,12 +12,7 @@ private let settings = WorkSettings(
     ackBackoffNanos: 10, longPollNanos: 1_000_000, ackCarriesLease: true, leaseBatch: 4)
 private let epoch = Epoch(term: 1, leader: 3)
 
-private func held(_ id: UInt64, _ orderId: String) -> HeldOrder {
-    let lease = Lease(
-        id: id, orderId: orderId, executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,
-        slot: 0)
-    return HeldOrder(lease: lease, order: order(orderId), epoch: epoch)
-}
+private func held(_ id: UInt64, _ orderId: String) -> HeldOrder { heldOrder(id, orderId, epoch: epoch) }
 
 private func acks(_ directives: [WorkDirective]) -> [(WorkCall, [HeldOrder], LeaseRequest?)] {
     directives.compactMap {
@@ -33,20 +28,33 @@ private func recorded(_ directives: [WorkDirective]) -> [WorkEvent] {
     directives.compactMap { if case .record(let event) = $0 { event } else { nil } }
 }
 
-/// A machine leading `epoch` whose slot 0 processed "a" (lease 7), acked it and got the batch b, c, d (leases 8…10)
-/// with the ack; it has processed them and sent their ack (the returned directives).
-private func ackingBatch() -> (WorkMachine, [WorkDirective]) {
+private let batch = [held(8, "b"), held(9, "c"), held(10, "d")]
+
+private func leaseCalls(_ directives: [WorkDirective]) -> [WorkCall] {
+    directives.compactMap { if case .lease(let call, _) = $0 { call } else { nil } }
+}
+
+/// A machine leading `epoch` whose slot 0 processed "a" (lease 7, 3 more orders waiting) and sent its ack: the
+/// ack's call.
+private func ackingA() -> (WorkMachine, WorkCall) {
     var machine = WorkMachine(executor: 3, settings: settings)
-    let leaseCall = machine.onLeadershipGained(epoch, now: 0).compactMap {
-        if case .lease(let call, _) = $0 { call } else { nil }
-    }[0]
+    let leaseCall = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
     let a = held(7, "a")
     _ = machine.onLeaseReply(leaseCall, .leased(a.lease, a.order, depth: 3), now: 1)
-    let first = acks(machine.onTimer(.processing(slot: 0), now: 101))[0]
-    let batch = [held(8, "b"), held(9, "c"), held(10, "d")]
-    _ = machine.onAckReply(
-        first.0, AckAnswer(outcome: .committed), next: .leased(batch[0].lease, batch[0].order, depth: 0),
+    return (machine, acks(machine.onTimer(.processing(slot: 0), now: 101))[0].0)
+}
+
+/// The queue's reply to a's ack: committed, and the batch b, c, d (leases 8…10) leased with it.
+private func answerWithBatch(_ machine: inout WorkMachine, _ call: WorkCall) -> [WorkDirective] {
+    machine.onAckReply(
+        call, AckAnswer(outcome: .committed), next: .leased(batch[0].lease, batch[0].order, depth: 0),
         nextMore: batch.dropFirst().map { LeasedOrder(lease: $0.lease, order: $0.order) }, now: 110)
+}
+
+/// A machine that got the batch b, c, d with a's ack, processed it and sent its ack (the returned directives).
+private func ackingBatch() -> (WorkMachine, [WorkDirective]) {
+    var (machine, call) = ackingA()
+    _ = answerWithBatch(&machine, call)
     let directives = machine.onTimer(.processing(slot: 0), now: 210)
     return (machine, directives)
 }
@@ -63,10 +71,7 @@ struct WorkMachineBatchTests {
         _ = machine.onLeaseReply(leaseCall.0, .leased(a.lease, a.order, depth: 3), now: 1)
         let first = acks(machine.onTimer(.processing(slot: 0), now: 101))
         #expect(first.count == 1 && first[0].2?.batch == 4)
-        let batch = [held(8, "b"), held(9, "c"), held(10, "d")]
-        let reply = machine.onAckReply(
-            first[0].0, AckAnswer(outcome: .committed), next: .leased(batch[0].lease, batch[0].order, depth: 0),
-            nextMore: batch.dropFirst().map { LeasedOrder(lease: $0.lease, order: $0.order) }, now: 110)
+        let reply = answerWithBatch(&machine, first[0].0)
         #expect(recorded(reply) == [.acknowledged(a, outcome: .committed)] + batch.map { .dequeued($0) })
         #expect(reply.filter { if case .setTimer(.processing, _) = $0 { true } else { false } }.count == 1)
         #expect(machine.inFlight[0] == batch)
@@ -136,18 +141,9 @@ struct WorkMachineBatchTests {
 
     /// A clean stop whose deadline passes while a batch is processed gives back every order of the batch.
     @Test func aDrainGivesBackEveryLeasedOrderOfTheBatch() {
-        var machine = WorkMachine(executor: 3, settings: settings)
-        let leaseCall = machine.onLeadershipGained(epoch, now: 0).compactMap {
-            if case .lease(let call, _) = $0 { call } else { nil }
-        }[0]
-        let a = held(7, "a")
-        _ = machine.onLeaseReply(leaseCall, .leased(a.lease, a.order, depth: 3), now: 1)
-        let first = acks(machine.onTimer(.processing(slot: 0), now: 101))[0]
+        var (machine, call) = ackingA()
         _ = machine.onDrain(now: 105)
-        let batch = [held(8, "b"), held(9, "c"), held(10, "d")]
-        let reply = machine.onAckReply(
-            first.0, AckAnswer(outcome: .committed), next: .leased(batch[0].lease, batch[0].order, depth: 0),
-            nextMore: batch.dropFirst().map { LeasedOrder(lease: $0.lease, order: $0.order) }, now: 110)
+        let reply = answerWithBatch(&machine, call)
         let released = reply.compactMap { if case .release(let call, let held) = $0 { (call, held) } else { nil } }
         #expect(released.count == 1 && released.first?.1 == batch, "every order of the batch, in one directive")
         #expect(machine.onReleaseDone(released[0].0, now: 120) == [.cancelTimer(.drainDeadline), .drained])
@@ -171,13 +167,8 @@ struct WorkMachineBatchTests {
         var twoSlots = settings
         twoSlots.slots = 2
         var machine = WorkMachine(executor: 3, settings: twoSlots)
-        let calls = machine.onLeadershipGained(epoch, now: 0).compactMap {
-            if case .lease(let call, _) = $0 { call } else { nil }
-        }
-        let a = HeldOrder(
-            lease: Lease(
-                id: 7, orderId: "a", executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,
-                slot: 1), order: order("a"), epoch: epoch)
+        let calls = leaseCalls(machine.onLeadershipGained(epoch, now: 0))
+        let a = heldOrder(7, "a", epoch: epoch, slot: 1)
         _ = machine.onLeaseReply(calls[1], .leased(a.lease, a.order, depth: 0), now: 1)
         let ack = acks(machine.onTimer(.processing(slot: 1), now: 101))[0]
         let reply = machine.onAckReply(ack.0, AckAnswer(outcome: .committed), next: .empty, now: 110)
