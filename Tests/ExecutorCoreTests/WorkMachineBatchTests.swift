@@ -41,7 +41,8 @@ private func ackingA() -> (WorkMachine, WorkCall) {
     let leaseCall = leaseCalls(machine.onLeadershipGained(epoch, now: 0))[0]
     let a = held(7, "a")
     _ = machine.onLeaseReply(leaseCall, .leased(a.lease, a.order, depth: 3), now: 1)
-    return (machine, acks(machine.onTimer(.processing(slot: 0), now: 101))[0].0)
+    let call = acks(machine.onTimer(.processing(slot: 0), now: 101))[0].0
+    return (machine, call)
 }
 
 /// The queue's reply to a's ack: committed, and the batch b, c, d (leases 8…10) leased with it.
