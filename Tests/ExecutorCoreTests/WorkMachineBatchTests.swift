@@ -155,9 +155,10 @@ struct WorkMachineBatchTests {
         _ = machine.onAckFailed(acks(directives)[0].0, now: 220)
         let lost = machine.onLeadershipLost(now: 225)
         #expect(
-            recorded(lost) == ["b", "c", "d"].enumerated().map {
-                .ackUnanswered(held(UInt64(8 + $0.offset), $0.element), attempts: 1, reason: .leadershipLost)
-            })
+            recorded(lost)
+                == ["b", "c", "d"].enumerated().map {
+                    .ackUnanswered(held(UInt64(8 + $0.offset), $0.element), attempts: 1, reason: .leadershipLost)
+                })
         #expect(machine.inFlight.isEmpty)
     }
 

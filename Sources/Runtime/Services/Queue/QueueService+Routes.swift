@@ -172,7 +172,8 @@ extension QueueService {
         record(first, request, depth: queue.depth + more.count, now: now, into: &trace, in: context)
         for (index, leased) in more.enumerated() {
             let depth = queue.depth + more.count - index - 1
-            record(.leased(leased.lease, leased.order, renewed: isRenewed(first)), request, depth: depth, now: now,
+            record(
+                .leased(leased.lease, leased.order, renewed: isRenewed(first)), request, depth: depth, now: now,
                 into: &trace, in: context)
         }
         return (first, more)
