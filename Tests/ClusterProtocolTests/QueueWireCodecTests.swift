@@ -118,7 +118,33 @@ struct QueueWireCodecTests {
                 try Self.checkRoundTrip(AckAndLeaseReply(reply, next: leased))
                 try Self.checkRoundTrip(AckAndLeaseReply(reply, next: .empty(depth: 0)))
             }
+            try Self.checkBatchMessages(&random, epoch: epoch, commit: commit, leased: leased)
         }
+    }
+
+    /// Batch leases and batch acks (`LeaseRequest.batch`, `AckRequest.more`, `AckAndLeaseReply.more` and
+    /// `.moreLeases`) round-trip like the rest.
+    fileprivate static func checkBatchMessages(
+        _ random: inout TestRandom, epoch: Epoch, commit: Commit, leased: LeaseReply
+    ) throws {
+        let next = LeaseRequest(
+            executor: Int(random.next() % 4), epoch: epoch, slot: Int(random.next() % 8),
+            batch: 1 + Int(random.next() % 64))
+        let more = (0..<Int(random.next() % 4)).map { _ in
+            AckItem(orderId: text(&random), leaseId: random.next())
+        }
+        try checkRoundTrip(next)
+        try checkRoundTrip(
+            AckRequest(
+                orderId: text(&random), executor: next.executor, epoch: epoch, leaseId: random.next(), next: next,
+                more: more))
+        let moreLeases = (0..<Int(random.next() % 4)).map { _ in
+            LeasedOrder(lease: lease(&random), order: order(&random))
+        }
+        try checkRoundTrip(
+            AckAndLeaseReply(
+                .committed(commit), next: leased, more: [.alreadyCommitted(commit), .noLease, .fenced(by: epoch)],
+                moreLeases: moreLeases))
     }
 
     /// An executor that knows only `AckReply` reads the ack of a reply that carries a lease (and skips it); an
@@ -138,6 +164,29 @@ struct QueueWireCodecTests {
         #expect(AckAndLeaseReply.decode(wire: bytes).value == reply)
         let plain = try #require(AckReply.committed(commit).wireJSON)
         #expect(AckAndLeaseReply.decode(wire: plain).value == AckAndLeaseReply(.committed(commit)))
+    }
+
+    /// An older executor's or queue's reader of a batch ack: the plain ack request and reply it knows, with the
+    /// batch members skipped.
+    @Test func aBatchAckReadsAsThePlainAckOfOlderPeers() throws {
+        let epoch = Epoch(term: 4, leader: 3)
+        let commit = Commit(orderId: "a", executor: 3, epoch: epoch, leaseID: 9)
+        let request = AckRequest(
+            orderId: "a", executor: 3, epoch: epoch, leaseId: 9,
+            next: LeaseRequest(executor: 3, epoch: epoch, slot: 1, batch: 16),
+            more: [AckItem(orderId: "b", leaseId: 10)])
+        let requestBytes = try #require(request.wireJSON)
+        struct OlderAckRequest: Decodable, Equatable {
+            var orderId: String
+            var executor: Int
+            var leaseId: UInt64
+        }
+        let older = try JSONDecoder().decode(OlderAckRequest.self, from: Data(requestBytes))
+        #expect(older == OlderAckRequest(orderId: "a", executor: 3, leaseId: 9))
+        let reply = AckAndLeaseReply(.committed(commit), next: .empty(depth: 0), more: [.noLease])
+        let bytes = try #require(reply.wireJSON)
+        #expect(AckReply.decode(wire: bytes).value == .committed(commit))
+        #expect(AckAndLeaseReply.decode(wire: bytes).value == reply)
     }
 
     @Test("election messages and the empty payload: the same JSON as Foundation and the same values back")

@@ -11,18 +11,13 @@ private let settings = WorkSettings(
     ackCarriesLease: true)
 private let epoch = Epoch(term: 1, leader: 3)
 
-private func held(_ id: UInt64, _ orderId: String) -> HeldOrder {
-    let lease = Lease(
-        id: id, orderId: orderId, executor: 3, epoch: epoch, grantedAtNanos: 0, deadlineNanos: 2_000, delivery: 1,
-        slot: 0)
-    return HeldOrder(lease: lease, order: order(orderId), epoch: epoch)
-}
+private func held(_ id: UInt64, _ orderId: String) -> HeldOrder { heldOrder(id, orderId, epoch: epoch) }
 
 private func leases(_ directives: [WorkDirective]) -> [(WorkCall, LeaseRequest)] {
     directives.compactMap { if case .lease(let call, let request) = $0 { (call, request) } else { nil } }
 }
 
-private func combined(_ directives: [WorkDirective]) -> [(WorkCall, HeldOrder, LeaseRequest)] {
+private func combined(_ directives: [WorkDirective]) -> [(WorkCall, [HeldOrder], LeaseRequest)] {
     directives.compactMap {
         if case .ackAndLease(let call, let held, let next) = $0 { (call, held, next) } else { nil }
     }
@@ -44,7 +39,7 @@ struct WorkMachineAckAndLeaseTests {
         let (_, directives) = acking()
         let calls = combined(directives)
         #expect(calls.count == 1 && directives.count == 1)
-        #expect(calls.first?.1 == held(7, "a"))
+        #expect(calls.first?.1 == [held(7, "a")])
         #expect(calls.first?.2 == LeaseRequest(executor: 3, epoch: epoch, slot: 0, waitMs: nil))
         let (_, plain) = acking(WorkSettings(slots: 1, pollNanos: 10, processingNanos: 100, drainNanos: 1_000))
         #expect(combined(plain).isEmpty && plain.count == 1, "off by default: a plain ack")
@@ -62,7 +57,7 @@ struct WorkMachineAckAndLeaseTests {
                 .record(.acknowledged(held(7, "a"), outcome: .committed)), .record(.dequeued(b)),
                 .setTimer(.processing(slot: 0), deadline: 210),
             ])
-        #expect(machine.committed == 1 && machine.inFlight[0] == b)
+        #expect(machine.committed == 1 && machine.inFlight[0] == [b])
     }
 
     /// Nothing to lease with the ack (or a queue that does not lease with acks): the slot asks with a long poll
@@ -94,7 +89,7 @@ struct WorkMachineAckAndLeaseTests {
             again[0].0, AckAnswer(outcome: .alreadyCommitted, committedLease: 7),
             next: .leased(b.lease, b.order, depth: 0), now: 170)
         #expect(reply.first == .record(.acknowledged(held(7, "a"), outcome: .committed)))
-        #expect(machine.committed == 1 && machine.inFlight[0] == b)
+        #expect(machine.committed == 1 && machine.inFlight[0] == [b])
     }
 
     @Test func aFencedAckIgnoresTheLeasePartAndReportsTheNewerEpoch() {
@@ -115,7 +110,7 @@ struct WorkMachineAckAndLeaseTests {
         let reply = machine.onAckReply(
             combined(directives)[0].0, AckAnswer(outcome: .committed), next: .leased(b.lease, b.order, depth: 0),
             now: 110)
-        #expect(reply.contains { if case .release(_, b) = $0 { true } else { false } })
+        #expect(reply.contains { if case .release(_, [b]) = $0 { true } else { false } })
         #expect(!reply.contains { if case .record(.dequeued) = $0 { true } else { false } })
     }
 
@@ -127,6 +122,6 @@ struct WorkMachineAckAndLeaseTests {
         _ = machine.onDrain(now: 50)
         let directives = machine.onTimer(.processing(slot: 0), now: 101)
         #expect(combined(directives).isEmpty)
-        #expect(directives.contains { if case .ack(_, a) = $0 { true } else { false } })
+        #expect(directives.contains { if case .ack(_, [a]) = $0 { true } else { false } })
     }
 }

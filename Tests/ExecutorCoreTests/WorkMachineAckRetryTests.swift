@@ -39,8 +39,8 @@ struct WorkMachineAckRetryTests {
     @Test func aFailedAckIsSentAgainAfterABackoffAndTheQueuesAlreadyCommittedUnderItsLeaseCountsAsCommitted() {
         var (machine, first) = acking()
         #expect(machine.onAckFailed(first, now: 150) == [.setTimer(.ackRetry(slot: 0), deadline: 160)])
-        #expect(machine.slots[0] == .ackBackoff(held(), attempt: 1))
-        #expect(machine.inFlight[0] == held(), "the order is still held while waiting to retry")
+        #expect(machine.slots[0] == .ackBackoff([held()], attempt: 1))
+        #expect(machine.inFlight[0] == [held()], "the order is still held while waiting to retry")
         let retry = machine.onTimer(.ackRetry(slot: 0), now: 160)
         let second = ackCall(retry)
         #expect(retry.count == 1 && second != nil && second != first)
@@ -59,7 +59,7 @@ struct WorkMachineAckRetryTests {
             #expect(machine.onAckFailed(call, now: now) == [.setTimer(.ackRetry(slot: 0), deadline: now + backoff)])
             now += backoff
             call = ackCall(machine.onTimer(.ackRetry(slot: 0), now: now))!
-            #expect(machine.slots[0] == .acking(held(), call, attempt: attempt + 1))
+            #expect(machine.slots[0] == .acking([held()], call, attempt: attempt + 1))
         }
         let gaveUp = machine.onAckFailed(call, now: now + 5)
         #expect(gaveUp.first == .record(.ackUnanswered(held(), attempts: 4, reason: .attemptsExhausted)))
@@ -108,7 +108,7 @@ struct WorkMachineAckRetryTests {
             deadline.prefix(2) == [
                 .cancelTimer(.ackRetry(slot: 0)), .record(.ackUnanswered(held(), attempts: 1, reason: .drainDeadline)),
             ])
-        guard deadline.count == 3, case .release(let release, held()) = deadline[2] else {
+        guard deadline.count == 3, case .release(let release, [held()]) = deadline[2] else {
             Issue.record("expected a release, got \(deadline)")
             return
         }

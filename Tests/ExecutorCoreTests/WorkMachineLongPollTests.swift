@@ -95,7 +95,7 @@ struct WorkMachineLongPollTests {
             Issue.record("expected a release, got \(reply)")
             return
         }
-        #expect(given.lease == lease)
+        #expect(given.map(\.lease) == [lease])
         #expect(machine.onReleaseDone(release, now: 13) == [.cancelTimer(.drainDeadline), .drained])
     }
 

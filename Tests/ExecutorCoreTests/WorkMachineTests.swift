@@ -120,7 +120,7 @@ struct WorkMachineTests {
             Issue.record("expected a release, got \(reply)")
             return
         }
-        #expect(held == a)
+        #expect(held == [a])
         #expect(machine.onReleaseDone(release, now: 3) == [.cancelTimer(.drainDeadline), .drained])
     }
 
@@ -134,7 +134,7 @@ struct WorkMachineTests {
         _ = machine.onLeaseReply(call, .leased(a.lease, a.order, depth: 0), now: 1)
         _ = machine.onDrain(now: 2)
         let deadline = machine.onTimer(.drainDeadline, now: 1_002)
-        guard deadline.count == 2, case .release(let release, a) = deadline[1] else {
+        guard deadline.count == 2, case .release(let release, [a]) = deadline[1] else {
             Issue.record("expected the processing timer cancelled and a release, got \(deadline)")
             return
         }

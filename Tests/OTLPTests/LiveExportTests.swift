@@ -135,12 +135,13 @@ struct LiveExportTests {
 
     /// The live export alone: each order's trace has one root, the checkout request; the executor's consumer
     /// span is a child of the orchestrator's enqueue (producer) span, which the ticket carried through the queue,
-    /// and links to it and to the queue's span of the lease call that handed the order out; the ack call is the
+    /// and links to it and to the queue's span of the call that handed the order out; the ack call is the
     /// consumer span's child.
     static func expectOneRootPerOrder(_ live: [ReceivedSpan], sourceLocation: SourceLocation = #_sourceLocation) {
         let traces = Dictionary(grouping: live, by: \.trace)
         let orders = traces.values.filter { spans in spans.contains { $0.name == "POST /checkout" } }
-        let leaseSpans = live.filter { $0.name == "lease" && $0.kind == 2 && $0.service == "queue" }
+        // A lease is handed out by a `lease` call or by an `ack` that carried the slot's next (batch) lease request.
+        let leaseSpans = live.filter { ["lease", "ack"].contains($0.name) && $0.kind == 2 && $0.service == "queue" }
         #expect(orders.count == LiveExportTests.orders)
         for spans in orders {
             let ids = Set(spans.map(\.span))
@@ -153,7 +154,7 @@ struct LiveExportTests {
             #expect(producer.service == "orchestrator" && consumer.service == "executor")
             #expect(consumer.parent == producer.span, "the consumer span's parent is not the enqueue span")
             #expect(consumer.links.contains { $0["span"] == producer.span && $0["trace"] == producer.trace })
-            // The other link: the queue's span of the `lease` call that handed the order out (a poll trace).
+            // The other link: the queue's span of the call that handed the order out (a `lease` poll, or an `ack`).
             let leaseLinks = consumer.links.filter { $0["span"] != producer.span }
             #expect(leaseLinks.count == 1, "links \(consumer.links)")
             #expect(

@@ -246,7 +246,7 @@ public struct LeasedOrderQueue: Sendable {
     }
 
     /// Applies `record` and keeps it in the journal.
-    private mutating func record(_ record: QueueRecord) {
+    mutating func record(_ record: QueueRecord) {
         let applied = apply(record)
         assert(applied, "an operation's record fits the state it was made for")
         assert(invariantsHold(after: record), "leased order invariants")

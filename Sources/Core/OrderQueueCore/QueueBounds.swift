@@ -19,6 +19,8 @@ public enum QueueBounds {
     public static let maxSlot = 1_024
     /// Longest wait a lease request may ask for (`LeaseRequest.waitMs`), in milliseconds.
     public static let maxLeaseWaitMs = 30_000
+    /// Most orders one lease request may take (`LeaseRequest.batch`), and so most orders one ack may settle.
+    public static let maxLeaseBatch = 64
 
     /// Nil when `orderId` is acceptable, else why not.
     public static func problem(orderId: String) -> String? {

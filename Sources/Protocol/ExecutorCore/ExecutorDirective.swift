@@ -50,12 +50,12 @@ public enum ExecutorDirective: Sendable, Equatable {
     case record(ExecutorEvent)
     /// Call the queue's `lease`.
     case lease(WorkCall, LeaseRequest)
-    /// Call the queue's `ack` for an order held (params: `AckRequest(held, executor:)`).
-    case ack(WorkCall, HeldOrder)
-    /// Call the queue's `ack` for an order held, carrying the slot's next lease request (`AckRequest.next`).
-    case ackAndLease(WorkCall, HeldOrder, next: LeaseRequest)
-    /// Call the queue's `release` for an order held.
-    case release(WorkCall, HeldOrder)
+    /// Call the queue's `ack` for a slot's orders held (params: `AckRequest(held, executor:)`).
+    case ack(WorkCall, [HeldOrder])
+    /// Call the queue's `ack` for a slot's orders held, carrying the slot's next lease request (`AckRequest.next`).
+    case ackAndLease(WorkCall, [HeldOrder], next: LeaseRequest)
+    /// Call the queue's `release` for each order held; report once when all ended.
+    case release(WorkCall, [HeldOrder])
     /// The clean stop is complete: stop every timer.
     case drained
 }

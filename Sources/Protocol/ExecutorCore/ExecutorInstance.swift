@@ -1,3 +1,4 @@
+import ClusterProtocol
 import Election
 import OrderQueueCore
 
@@ -77,8 +78,10 @@ public struct ExecutorInstance: Sendable {
     }
 
     /// The queue answered a lease call.
-    public mutating func onLeaseReply(_ call: WorkCall, _ answer: LeaseAnswer, now: UInt64) -> [ExecutorDirective] {
-        apply(work.onLeaseReply(call, answer, now: now), now: now)
+    public mutating func onLeaseReply(
+        _ call: WorkCall, _ answer: LeaseAnswer, more: [LeasedOrder] = [], now: UInt64
+    ) -> [ExecutorDirective] {
+        apply(work.onLeaseReply(call, answer, more: more, now: now), now: now)
     }
 
     /// A lease call got no answer.
@@ -86,11 +89,20 @@ public struct ExecutorInstance: Sendable {
         apply(work.onLeaseFailed(call, now: now), now: now)
     }
 
-    /// The queue answered an ack; `next`: the reply's answer to the lease request the ack carried, if any.
+    /// The queue answered an ack; `more`: its answers for the slot's further orders; `next` and `nextMore`: the
+    /// reply's answer to the lease request the ack carried, if any.
     public mutating func onAckReply(
-        _ call: WorkCall, _ answer: AckAnswer, next: LeaseAnswer? = nil, now: UInt64
+        _ call: WorkCall, _ answer: AckAnswer, more: [AckAnswer] = [], next: LeaseAnswer? = nil,
+        nextMore: [LeasedOrder] = [], now: UInt64
     ) -> [ExecutorDirective] {
-        apply(work.onAckReply(call, answer, next: next, now: now), now: now)
+        apply(work.onAckReply(call, answer, more: more, next: next, nextMore: nextMore, now: now), now: now)
+    }
+
+    /// The queue's whole reply to an ack call.
+    public mutating func onAckReply(_ call: WorkCall, _ reply: AckAndLeaseReply, now: UInt64) -> [ExecutorDirective] {
+        onAckReply(
+            call, AckAnswer(reply.ack), more: (reply.more ?? []).map(AckAnswer.init),
+            next: reply.next.map(LeaseAnswer.init), nextMore: reply.moreLeases ?? [], now: now)
     }
 
     /// An ack call got no answer.

@@ -26,6 +26,11 @@ import OrderQueueCore
 ///   lease request (no wait): the queue commits and leases in one call. The reply's lease part is handled as the
 ///   answer to a lease call sent with the ack; an empty one (or none: an older queue) is followed by an ordinary
 ///   lease request at once. A fenced ack ignores it.
+/// - Batch leases (`leaseBatch` > 1): the lease an ack carries asks for up to `leaseBatch` orders; the slot processes
+///   the orders of one reply together and acknowledges them in one call (`AckRequest.more`), each order with its
+///   own answer and trace events. A plain lease call (a long poll) takes one order. A slot other than 0 whose
+///   carried lease found nothing parks (below saturation slot 0 alone polls and takes what accumulates in batches;
+///   a reply showing more orders waiting wakes the others).
 /// - A failed lease call waits like an empty one.
 /// - A failed ack is sent again after a backoff (`WorkSettings.ackAttempts`, `ackBackoff(after:)`) while the node
 ///   still leads the order's epoch and the lease may still be valid: the queue may have committed it and lost only
@@ -70,12 +75,12 @@ public struct WorkMachine: Sendable {
     /// Slots inside their work loop (not `off`).
     public var activeSlots: Int { slots.filter { $0 != .off }.count }
 
-    /// Orders being processed or acknowledged, by slot.
-    public var inFlight: [Int: HeldOrder] {
-        var held: [Int: HeldOrder] = [:]
+    /// Orders being processed or acknowledged, by slot (a slot holds its batch lease's orders, in lease order).
+    public var inFlight: [Int: [HeldOrder]] {
+        var held: [Int: [HeldOrder]] = [:]
         for (slot, state) in slots.enumerated() {
             switch state {
-            case .processing(let order), .acking(let order, _, _), .ackBackoff(let order, _): held[slot] = order
+            case .processing(let orders), .acking(let orders, _, _), .ackBackoff(let orders, _): held[slot] = orders
             default: break
             }
         }
@@ -102,7 +107,7 @@ public struct WorkMachine: Sendable {
             switch slots[slot] {
             case .ackBackoff(let held, let attempt):
                 directives.append(.cancelTimer(.ackRetry(slot: slot)))
-                directives.append(.record(.ackUnanswered(held, attempts: attempt, reason: .leadershipLost)))
+                directives += held.map { .record(.ackUnanswered($0, attempts: attempt, reason: .leadershipLost)) }
                 slots[slot] = .off
             case .idle:
                 directives.append(.cancelTimer(.idle(slot: slot)))
@@ -119,8 +124,11 @@ public struct WorkMachine: Sendable {
         return directives + drainProgress()
     }
 
-    /// The queue answered a lease call.
-    public mutating func onLeaseReply(_ call: WorkCall, _ answer: LeaseAnswer, now: UInt64) -> [WorkDirective] {
+    /// The queue answered a lease call; `more`: a batch lease's further orders (`LeaseRequest.batch`), all of the
+    /// slot, processed together with the first.
+    public mutating func onLeaseReply(
+        _ call: WorkCall, _ answer: LeaseAnswer, more: [LeasedOrder] = [], now: UInt64
+    ) -> [WorkDirective] {
         guard !stopped, case .leasing(let pending, let epoch) = slots[safe: call.slot], pending == call else {
             return []
         }
@@ -133,7 +141,9 @@ public struct WorkMachine: Sendable {
             guard heldForItsWait(slot, now: now) else { return idle(slot, now: now) }
             return slot == 0 ? next(slot, now: now) : park(slot, now: now)
         case .leased(let lease, let order, let depth):
-            let held = HeldOrder(lease: lease, order: order, epoch: epoch)
+            let held =
+                [HeldOrder(lease: lease, order: order, epoch: epoch)]
+                + more.map { HeldOrder(lease: $0.lease, order: $0.order, epoch: epoch) }
             if draining { return release(slot, held) }
             guard leading == epoch else {
                 slots[slot] = .off
@@ -141,9 +151,9 @@ public struct WorkMachine: Sendable {
             }
             var directives = depth > 0 ? wakeIdleSlots(now: now) : []
             slots[slot] = .processing(held)
-            let duration = lease.deadlineNanos > lease.grantedAtNanos ? lease.deadlineNanos - lease.grantedAtNanos : 0
-            leaseEnds[slot] = now &+ duration
-            directives.append(.record(.dequeued(held)))
+            let duration = held.map { $0.lease.deadlineNanos &- min($0.lease.grantedAtNanos, $0.lease.deadlineNanos) }
+            leaseEnds[slot] = now &+ (duration.min() ?? 0)
+            directives += held.map { .record(.dequeued($0)) }
             directives.append(.setTimer(.processing(slot: slot), deadline: now &+ settings.processingNanos))
             assert(invariantsHold(), "work machine invariants")
             return directives
@@ -156,38 +166,54 @@ public struct WorkMachine: Sendable {
         return idle(call.slot, now: now)
     }
 
-    /// The queue answered an ack; `next`: its answer to the lease request the ack carried (nil: none, or a queue
-    /// that does not lease with acks), handled as the answer to a lease call sent with the ack.
+    /// The queue answered an ack: `answer` for the slot's first order, `more` for the others in order (an order
+    /// without an answer, from a queue that does not read `AckRequest.more`, is recorded `ackUnanswered`: its lease
+    /// expires and it is delivered again); `next` and `nextMore`: its answer to the lease request the ack carried
+    /// (nil: none, or a queue that does not lease with acks), handled as the answer to a lease call sent with it.
     public mutating func onAckReply(
-        _ call: WorkCall, _ answer: AckAnswer, next carried: LeaseAnswer? = nil, now: UInt64
+        _ call: WorkCall, _ answer: AckAnswer, more: [AckAnswer] = [], next carried: LeaseAnswer? = nil,
+        nextMore: [LeasedOrder] = [], now: UInt64
     ) -> [WorkDirective] {
-        guard !stopped, case .acking(let held, let pending, _) = slots[safe: call.slot], pending == call else {
-            return []
-        }
+        guard !stopped, case .acking(let held, let pending, let attempt) = slots[safe: call.slot], pending == call
+        else { return [] }
         slots[call.slot] = .off
         let leaseEpoch = ackLeases.removeValue(forKey: call.slot)
-        // A repeated ack of a lease whose first ack committed it (a retried request) is answered `already_committed`
-        // with that lease: this slot's ack did commit the order.
-        let own = answer.outcome == .alreadyCommitted && answer.committedLease == held.lease.id
-        let outcome = own ? AckOutcome.committed : answer.outcome
-        var directives: [WorkDirective] = [.record(.acknowledged(held, outcome: outcome))]
-        if outcome == .committed { committed += 1 }
-        if let newer = answer.fencedBy { directives.append(.fenced(by: newer)) }
-        guard let carried, let leaseEpoch, answer.fencedBy == nil else { return directives + next(call.slot, now: now) }
-        return directives + carriedLease(call.slot, carried, epoch: leaseEpoch, now: now)
+        let answers = [answer] + more
+        var directives: [WorkDirective] = []
+        var fencedBy: Epoch?
+        for (index, order) in held.enumerated() {
+            guard index < answers.count else {
+                directives.append(.record(.ackUnanswered(order, attempts: attempt, reason: .notAnswered)))
+                continue
+            }
+            let answer = answers[index]
+            // A repeated ack of a lease whose first ack committed it (a retried request) is answered
+            // `already_committed` with that lease: this slot's ack did commit the order.
+            let own = answer.outcome == .alreadyCommitted && answer.committedLease == order.lease.id
+            let outcome = own ? AckOutcome.committed : answer.outcome
+            directives.append(.record(.acknowledged(order, outcome: outcome)))
+            if outcome == .committed { committed += 1 }
+            if let newer = answer.fencedBy { fencedBy = max(fencedBy ?? newer, newer) }
+        }
+        if let fencedBy { directives.append(.fenced(by: fencedBy)) }
+        guard let carried, let leaseEpoch, fencedBy == nil else { return directives + next(call.slot, now: now) }
+        return directives + carriedLease(call.slot, carried, more: nextMore, epoch: leaseEpoch, now: now)
     }
 
-    /// The lease part of an ack's reply, as the reply to a lease call (no wait) sent with the ack: an order leased
-    /// is processed, a fencing ends the slot; nothing to lease: the slot asks with an ordinary lease call (a long
-    /// poll) at once.
+    /// The lease part of an ack's reply, as the reply to a lease call (no wait) sent with the ack: orders leased
+    /// are processed, a fencing ends the slot; nothing to lease: the slot asks with an ordinary lease call (a long
+    /// poll) at once; with batch leases only slot 0 does, the others park (a held poll per slot would take each
+    /// order alone; slot 0's poll and batch acks take what comes, and wake them when more waits).
     private mutating func carriedLease(
-        _ slot: Int, _ answer: LeaseAnswer, epoch: Epoch, now: UInt64
+        _ slot: Int, _ answer: LeaseAnswer, more: [LeasedOrder], epoch: Epoch, now: UInt64
     ) -> [WorkDirective] {
-        if case .empty = answer { return next(slot, now: now) }
+        if case .empty = answer {
+            return settings.leaseBatch > 1 && slot != 0 ? park(slot, now: now) : next(slot, now: now)
+        }
         let call = newCall(slot)
         slots[slot] = .leasing(call, epoch: epoch)
         leaseSent[slot] = (now, false)
-        return onLeaseReply(call, answer, now: now)
+        return onLeaseReply(call, answer, more: more, now: now)
     }
 
     /// An ack call failed (no answer; the queue may or may not have committed): retried after a backoff while the
@@ -199,7 +225,7 @@ public struct WorkMachine: Sendable {
         ackLeases[slot] = nil
         let retryAt = now &+ settings.ackBackoff(after: attempt)
         let reason: AckGiveUp?
-        if leading != held.epoch {
+        if held.contains(where: { $0.epoch != leading }) {
             reason = .leadershipLost
         } else if attempt >= max(1, settings.ackAttempts) {
             reason = .attemptsExhausted
@@ -213,7 +239,7 @@ public struct WorkMachine: Sendable {
             return [.setTimer(.ackRetry(slot: slot), deadline: retryAt)]
         }
         slots[slot] = .off
-        return [.record(.ackUnanswered(held, attempts: attempt, reason: reason))] + next(slot, now: now)
+        return held.map { .record(.ackUnanswered($0, attempts: attempt, reason: reason)) } + next(slot, now: now)
     }
 
     /// A release call ended (answered or failed: an unreleased lease expires).
@@ -250,7 +276,7 @@ public struct WorkMachine: Sendable {
                     directives += release(slot, held)
                 case .ackBackoff(let held, let attempt):
                     directives.append(.cancelTimer(.ackRetry(slot: slot)))
-                    directives.append(.record(.ackUnanswered(held, attempts: attempt, reason: .drainDeadline)))
+                    directives += held.map { .record(.ackUnanswered($0, attempts: attempt, reason: .drainDeadline)) }
                     directives += release(slot, held)
                 case .leasing, .idle:
                     slots[slot] = .off
@@ -347,20 +373,23 @@ public struct WorkMachine: Sendable {
         return directives
     }
 
-    /// Ack number `attempt` of the order `slot` holds; with `ackCarriesLease`, while leading the order's epoch and
-    /// not draining, it carries the slot's next lease request (no wait).
-    private mutating func ack(_ slot: Int, _ held: HeldOrder, attempt: Int) -> [WorkDirective] {
+    /// Ack number `attempt` of the orders `slot` holds (one call for the slot's batch); with `ackCarriesLease`,
+    /// while leading the orders' epoch and not draining, it carries the slot's next lease request (no wait; a batch
+    /// of up to `leaseBatch` orders).
+    private mutating func ack(_ slot: Int, _ held: [HeldOrder], attempt: Int) -> [WorkDirective] {
         let call = newCall(slot)
         slots[slot] = .acking(held, call, attempt: attempt)
-        guard settings.ackCarriesLease, !draining, let epoch = leading, epoch == held.epoch else {
+        guard settings.ackCarriesLease, !draining, let epoch = leading, held.allSatisfy({ $0.epoch == epoch }) else {
             ackLeases[slot] = nil
             return [.ack(call, held)]
         }
         ackLeases[slot] = epoch
-        return [.ackAndLease(call, held, next: LeaseRequest(executor: executor, epoch: epoch, slot: slot))]
+        let batch = settings.leaseBatch > 1 ? min(settings.leaseBatch, QueueBounds.maxLeaseBatch) : nil
+        let request = LeaseRequest(executor: executor, epoch: epoch, slot: slot, batch: batch)
+        return [.ackAndLease(call, held, next: request)]
     }
 
-    private mutating func release(_ slot: Int, _ held: HeldOrder) -> [WorkDirective] {
+    private mutating func release(_ slot: Int, _ held: [HeldOrder]) -> [WorkDirective] {
         let call = newCall(slot)
         slots[slot] = .releasing(call)
         return [.release(call, held)]
@@ -382,9 +411,13 @@ public struct WorkMachine: Sendable {
     /// Every held order is held under a lease of this executor for that order and slot, and only while leading or
     /// acknowledging; a stopped machine holds nothing.
     func invariantsHold() -> Bool {
-        for (slot, held) in inFlight {
-            guard held.lease.executor == executor, held.lease.orderId == held.order.orderId, held.lease.slot == slot
-            else { return false }
+        for (slot, orders) in inFlight {
+            guard !orders.isEmpty else { return false }
+            for held in orders {
+                guard held.lease.executor == executor, held.lease.orderId == held.order.orderId,
+                    held.lease.slot == slot
+                else { return false }
+            }
         }
         return !stopped || activeSlots == 0
     }

@@ -26,11 +26,15 @@ public struct WorkSettings: Sendable, Hashable {
     /// An order's ack carries its slot's next lease request (`ackAndLease`): the queue commits and leases in one
     /// call. Off: the slot leases with a call of its own after the ack's answer.
     public var ackCarriesLease: Bool
+    /// Orders a slot takes at once with the lease its ack carries (`LeaseRequest.batch`, at most
+    /// `QueueBounds.maxLeaseBatch`): it processes them together (each for `processingNanos`) and acknowledges them
+    /// in one call. The leader works on up to `slots` × `leaseBatch` orders at once. 1: one order per slot.
+    public var leaseBatch: Int
 
     public init(
         slots: Int, pollNanos: UInt64, processingNanos: UInt64, drainNanos: UInt64, idlePolls: Int = 20,
         ackAttempts: Int = 4, ackBackoffNanos: UInt64 = 50_000_000,
-        longPollNanos: UInt64 = WorkSettings.defaultLongPollNanos, ackCarriesLease: Bool = false
+        longPollNanos: UInt64 = WorkSettings.defaultLongPollNanos, ackCarriesLease: Bool = false, leaseBatch: Int = 1
     ) {
         self.slots = slots
         self.pollNanos = pollNanos
@@ -41,6 +45,7 @@ public struct WorkSettings: Sendable, Hashable {
         self.ackAttempts = ackAttempts
         self.ackBackoffNanos = ackBackoffNanos
         self.ackCarriesLease = ackCarriesLease
+        self.leaseBatch = max(1, leaseBatch)
     }
 
     /// The queue holds an idle slot's lease request up to one second.
@@ -85,13 +90,13 @@ public enum WorkSlot: Sendable, Hashable {
     case leasing(WorkCall, epoch: Epoch)
     /// Nothing to lease: waiting for its idle timer or a wakeup.
     case idle
-    /// Processing an order.
-    case processing(HeldOrder)
-    /// Waiting for the answer to ack number `attempt` (from 1) of an order.
-    case acking(HeldOrder, WorkCall, attempt: Int)
+    /// Processing the orders of one lease reply (one, or a batch lease's; never none).
+    case processing([HeldOrder])
+    /// Waiting for the answer to ack number `attempt` (from 1) of the slot's orders (one call for all).
+    case acking([HeldOrder], WorkCall, attempt: Int)
     /// The ack's call failed after `attempt` acks: waiting to send it again (the queue answers a repeated ack of a
     /// lease it committed `already_committed` with that lease).
-    case ackBackoff(HeldOrder, attempt: Int)
+    case ackBackoff([HeldOrder], attempt: Int)
     /// Giving a lease back (clean stop).
     case releasing(WorkCall)
 }
@@ -122,6 +127,15 @@ extension AckRequest {
     /// The params that acknowledge or give back `held` for `executor`.
     public init(_ held: HeldOrder, executor: Int) {
         self.init(orderId: held.order.orderId, executor: executor, epoch: held.epoch, leaseId: held.lease.id)
+    }
+
+    /// The params that acknowledge a slot's orders `held` (not empty, one epoch) in one call: the first, the others
+    /// in `more` (nil for one order: the plain ack older queues read).
+    public init(_ held: [HeldOrder], executor: Int) {
+        self.init(held[0], executor: executor)
+        if held.count > 1 {
+            more = held.dropFirst().map { AckItem(orderId: $0.order.orderId, leaseId: $0.lease.id) }
+        }
     }
 }
 
@@ -191,21 +205,24 @@ public enum AckGiveUp: String, Sendable, Hashable {
     case leadershipLost = "leadership lost"
     /// The clean stop's deadline passed.
     case drainDeadline = "drain deadline passed"
+    /// The queue answered the ack call without an answer for this order (an older queue that ignores
+    /// `AckRequest.more`).
+    case notAnswered = "the queue's reply did not answer it"
 }
 
 /// What the shell must do after an input of the work loop.
 public enum WorkDirective: Sendable, Equatable {
     /// Call the queue's `lease`; answer with `onLeaseReply` or `onLeaseFailed`.
     case lease(WorkCall, LeaseRequest)
-    /// Call the queue's `ack` for the order held (params: `AckRequest(held, executor:)`); answer with `onAckReply` or
-    /// `onAckFailed`.
-    case ack(WorkCall, HeldOrder)
-    /// Call the queue's `ack` for the order held with `next` as the request's `AckRequest.next` (the slot's next
+    /// Call the queue's `ack` for the orders held (params: `AckRequest(held, executor:)`: the first, the others
+    /// in `more`); answer with `onAckReply` or `onAckFailed`.
+    case ack(WorkCall, [HeldOrder])
+    /// Call the queue's `ack` for the orders held with `next` as the request's `AckRequest.next` (the slot's next
     /// lease, answered at once); answer with `onAckReply` (with the reply's lease part, nil when it has none) or
     /// `onAckFailed`.
-    case ackAndLease(WorkCall, HeldOrder, next: LeaseRequest)
-    /// Call the queue's `release` for the order held; answer with `onReleaseDone`.
-    case release(WorkCall, HeldOrder)
+    case ackAndLease(WorkCall, [HeldOrder], next: LeaseRequest)
+    /// Call the queue's `release` for each order held; answer with `onReleaseDone` once all calls ended.
+    case release(WorkCall, [HeldOrder])
     /// (Re)arm `timer` for `deadline`, replacing an earlier one.
     case setTimer(WorkTimer, deadline: UInt64)
     /// Disarm `timer`.

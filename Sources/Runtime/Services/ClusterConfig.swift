@@ -174,8 +174,11 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
     public var pollMs = 10
     /// Deadline of election messages between executors.
     public var messageDeadlineMs = 100
-    /// Orders the leader works on at once (each under its own fenced lease).
+    /// Work slots of the leader (each with its own lease calls and acks).
     public var executorConcurrency = 8
+    /// Orders one slot may take with one lease (a batch lease its ack carries; each order under its own fenced
+    /// lease, all acknowledged in one call): the leader works on up to `executorConcurrency` × this at once.
+    public var executorLeaseBatch = 16
 
     public init() {}
 
@@ -199,6 +202,7 @@ public struct ExecutorSettings: Codable, Sendable, Equatable {
         pollMs = try value(.pollMs, pollMs)
         messageDeadlineMs = try value(.messageDeadlineMs, messageDeadlineMs)
         executorConcurrency = try value(.executorConcurrency, executorConcurrency)
+        executorLeaseBatch = try value(.executorLeaseBatch, executorLeaseBatch)
     }
 
     /// The replica with `id`.

@@ -57,12 +57,17 @@ extension PipelineRun {
                 // A long poll's deadline is the usual one on top of the wait the queue may hold it.
                 let wait = UInt64(max(0, params.waitMs ?? 0)) &* 1_000_000
                 call(node, to: "queue", .lease(params), purpose: .lease(work), deadline: Self.queueDeadline &+ wait)
-            case .ack(let work, let held), .ackAndLease(let work, let held, _):
-                // The simulated queue answers a plain ack (as an older queue does): the slot then leases on its own.
+            case .ack(let work, let held):
                 let params = AckRequest(held, executor: id)
                 call(node, to: "queue", .ack(params), purpose: .ack(work), deadline: Self.queueDeadline)
+            case .ackAndLease(let work, let held, let next):
+                // Without `ackCarriesLease` in this run's settings the queue is never asked; with it, the simulated
+                // queue leases with the ack (a batch of up to `next.batch` orders).
+                var params = AckRequest(held, executor: id)
+                params.next = next
+                call(node, to: "queue", .ack(params), purpose: .ack(work), deadline: Self.queueDeadline)
             case .release(let work, let held):
-                let params = AckRequest(held, executor: id)
+                let params = held.map { AckRequest($0, executor: id) }
                 call(node, to: "queue", .release(params), purpose: .release(work), deadline: Self.queueDeadline)
             case .drained:
                 executors[id]!.timers.removeAll()

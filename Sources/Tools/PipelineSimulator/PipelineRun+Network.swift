@@ -114,7 +114,8 @@ extension PipelineRun {
             write(records)
         case .release(let params):
             var records: [SimQueue.Record] = []
-            payload = .ack(queue.release(params, now: scheduler.now, records: &records))
+            let answers = params.map { queue.release($0, now: scheduler.now, records: &records) }
+            payload = .ack(SimAck(answer: answers.first ?? AckAnswer(outcome: .noLease)))
             write(records)
         case .status:
             let election = ElectionID.of(server).flatMap { executors[$0]?.instance.election }
@@ -255,7 +256,10 @@ extension PipelineRun {
         case .ack(let work):
             guard let id = ElectionID.of(call.node) else { return }
             if case .ack(let answer)? = payload {
-                feed(id) { $0.onAckReply(work, answer, now: $1) }
+                feed(id) {
+                    $0.onAckReply(
+                        work, answer.answer, more: answer.more, next: answer.next, nextMore: answer.nextMore, now: $1)
+                }
             } else {
                 feed(id) { $0.onAckFailed(work, now: $1) }
             }

@@ -66,9 +66,13 @@ public final class PipelineRun {
         rng = SplitMix64(seed: options.seed)
         let count = 3 + Int(rng.next() % 3)
         ids = Array(1...count)
+        // Batch leases come from a generator of their own, so a seed's other choices stay what they were: a third of
+        // the seeds run plain acks (one order a slot), the others acks that lease 1…4 orders.
+        var batches = SplitMix64(seed: options.seed ^ 0x6261_7463_6865_7321)
+        let batch = Int(batches.next() % 6)
         work = WorkSettings(
             slots: 1 + Int(rng.next() % 3), pollNanos: 20_000_000, processingNanos: options.processingNanos,
-            drainNanos: Self.leaseNanos)
+            drainNanos: Self.leaseNanos, ackCarriesLease: batch >= 2, leaseBatch: max(1, batch - 1))
         queue = SimQueue(leaseDuration: Self.leaseNanos, bug: options.bug)
     }
 

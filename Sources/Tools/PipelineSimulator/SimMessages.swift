@@ -11,7 +11,8 @@ enum RequestPayload {
     case enqueue(OrderTicket, OrderPriority)
     case lease(LeaseRequest)
     case ack(AckRequest)
-    case release(AckRequest)
+    /// A slot's leases given back, one release each in turn (one message: the shell makes the calls in turn).
+    case release([AckRequest])
     /// An executor's `status`, as a follower probes a suspected leader.
     case status
     /// A follower's `watch` of its leader (held while the leader leads the epoch).
@@ -30,12 +31,21 @@ enum RequestPayload {
     }
 }
 
+/// The simulated queue's answer to an ack: the first order's, the others' (`AckRequest.more`), and the carried
+/// lease request's (`next`, `nextMore`; none from a queue that answers plain acks).
+struct SimAck {
+    var answer: AckAnswer
+    var more: [AckAnswer] = []
+    var next: LeaseAnswer?
+    var nextMore: [LeasedOrder] = []
+}
+
 /// What a simulated reply carries.
 enum ReplyPayload {
     case empty
     case enqueued
     case lease(LeaseAnswer)
-    case ack(AckAnswer)
+    case ack(SimAck)
     /// The epoch an executor leads (nil: it does not lead).
     case status(leading: Epoch?)
 }

@@ -95,15 +95,26 @@ struct SimQueue {
             executor: params.executor, epoch: judged(params.epoch), slot: params.slot, now: now)
         sync()
         records += events.map(Self.record)
+        return answer(outcome, params, more: [], now: now, records: &records)
+    }
+
+    /// A dequeue's answer (the first lease, `more` a batch lease's others), each lease recorded `queue.lease`.
+    private func answer(
+        _ outcome: LeasedOrderQueue.DequeueOutcome, _ params: LeaseRequest, more: [LeasedOrder], now: UInt64,
+        records: inout [Record]
+    ) -> LeaseAnswer {
         switch outcome {
         case .leased(let lease, let order, let renewed):
-            records.append(
-                Self.record(
-                    QueueLease(
-                        order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id,
-                        delivery: lease.delivery, slot: lease.slot,
-                        expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed,
-                        depth: state.depth)))
+            let leases = [lease] + more.map(\.lease)
+            for (index, lease) in leases.enumerated() {
+                records.append(
+                    Self.record(
+                        QueueLease(
+                            order: lease.orderId, executor: lease.executor, epoch: lease.epoch, lease: lease.id,
+                            delivery: lease.delivery, slot: lease.slot,
+                            expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed,
+                            depth: state.depth + leases.count - index - 1)))
+            }
             return .leased(lease, order, depth: state.depth)
         case .empty:
             return .empty
@@ -113,28 +124,43 @@ struct SimQueue {
         }
     }
 
-    mutating func ack(_ params: AckRequest, now: UInt64, records: inout [Record]) -> AckAnswer {
-        let (outcome, events) = state.ack(
-            orderId: params.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: params.leaseId,
-            now: now)
+    /// An ack of one order or of a slot's batch (`more`); with `next` (a queue that leases with acks), the slot's
+    /// next lease (a batch of up to `next.batch`) unless an ack was fenced.
+    mutating func ack(_ params: AckRequest, now: UInt64, records: inout [Record]) -> SimAck {
+        let items = [AckItem(orderId: params.orderId, leaseId: params.leaseId)] + (params.more ?? [])
+        var answers: [AckAnswer] = []
+        for item in items {
+            let (outcome, events) = state.ack(
+                orderId: item.orderId, executor: params.executor, epoch: judged(params.epoch), leaseID: item.leaseId,
+                now: now)
+            sync()
+            records += events.map(Self.record)
+            let answer: AckAnswer
+            switch outcome {
+            case .committed: answer = AckAnswer(outcome: .committed)
+            case .alreadyCommitted(let commit):
+                answer = AckAnswer(outcome: .alreadyCommitted, committedLease: commit.leaseID)
+            case .fenced(let current): answer = AckAnswer(outcome: .fenced, fencedBy: current)
+            case .noLease: answer = AckAnswer(outcome: .noLease)
+            }
+            let ack = QueueAck(
+                order: item.orderId, executor: params.executor, epoch: params.epoch, lease: item.leaseId,
+                outcome: answer.outcome.rawValue)
+            records.append(
+                answer.outcome == .committed
+                    ? Self.record(QueueCommit(ack), order: item.orderId)
+                    : Self.record(QueueAckRefused(ack), order: item.orderId))
+            answers.append(answer)
+        }
+        var result = SimAck(answer: answers[0], more: params.more == nil ? [] : Array(answers.dropFirst()))
+        guard let next = params.next, !answers.contains(where: { $0.outcome == .fenced }) else { return result }
+        let (first, more, events) = state.dequeue(
+            executor: next.executor, epoch: judged(next.epoch), slot: next.slot, count: next.batch ?? 1, now: now)
         sync()
         records += events.map(Self.record)
-        let answer: AckAnswer
-        switch outcome {
-        case .committed: answer = AckAnswer(outcome: .committed)
-        case .alreadyCommitted(let commit):
-            answer = AckAnswer(outcome: .alreadyCommitted, committedLease: commit.leaseID)
-        case .fenced(let current): answer = AckAnswer(outcome: .fenced, fencedBy: current)
-        case .noLease: answer = AckAnswer(outcome: .noLease)
-        }
-        let ack = QueueAck(
-            order: params.orderId, executor: params.executor, epoch: params.epoch, lease: params.leaseId,
-            outcome: answer.outcome.rawValue)
-        records.append(
-            answer.outcome == .committed
-                ? Self.record(QueueCommit(ack), order: params.orderId)
-                : Self.record(QueueAckRefused(ack), order: params.orderId))
-        return answer
+        result.next = answer(first, next, more: more, now: now, records: &records)
+        result.nextMore = more
+        return result
     }
 
     mutating func release(_ params: AckRequest, now: UInt64, records: inout [Record]) -> AckAnswer {

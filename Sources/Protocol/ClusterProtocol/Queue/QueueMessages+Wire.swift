@@ -163,25 +163,30 @@ extension LeaseRequest: WireCodable {
         writer.field("epoch", epoch)
         writer.field("slot", slot)
         writer.field("waitMs", waitMs)
+        writer.field("batch", batch)
         writer.endObject()
     }
 
-    /// Like the `Codable` decoder: `slot` absent or `null` is 0, `waitMs` absent or `null` is nil.
+    /// Like the `Codable` decoder: `slot` absent or `null` is 0, `waitMs` and `batch` absent or `null` are nil.
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var executor: Int?
         var epoch: Epoch?
         var slot: Int?
         var waitMs: Int?
-        try readFields(["executor", "epoch", "slot", "waitMs"], &reader) {
+        var batch: Int?
+        try readFields(["executor", "epoch", "slot", "waitMs", "batch"], &reader) {
             field, reader throws(WireDecodingError) in
             switch field {
             case 0: executor = try reader.readInt()
             case 1: epoch = try Epoch(wire: &reader)
             case 2: slot = try reader.readOptionalInt()
-            default: waitMs = try reader.readOptionalInt()
+            case 3: waitMs = try reader.readOptionalInt()
+            default: batch = try reader.readOptionalInt()
             }
         }
-        self.init(executor: try required(executor), epoch: try required(epoch), slot: slot ?? 0, waitMs: waitMs)
+        self.init(
+            executor: try required(executor), epoch: try required(epoch), slot: slot ?? 0, waitMs: waitMs,
+            batch: batch)
     }
 }
 
@@ -193,28 +198,31 @@ extension AckRequest: WireCodable {
         writer.field("epoch", epoch)
         writer.field("leaseId", unsigned: leaseId)
         writer.field("next", next)
+        writer.field("more", more)
         writer.endObject()
     }
 
-    /// Like the `Codable` decoder: `next` absent or `null` is nil.
+    /// Like the `Codable` decoder: `next` and `more` absent or `null` are nil.
     public init(wire reader: inout JSONReader) throws(WireDecodingError) {
         var orderId: String?
         var executor: Int?
         var epoch: Epoch?
         var leaseId: UInt64?
         var next: LeaseRequest?
-        let names: [StaticString] = ["orderId", "executor", "epoch", "leaseId", "next"]
+        var more: [AckItem]?
+        let names: [StaticString] = ["orderId", "executor", "epoch", "leaseId", "next", "more"]
         try readFields(names, &reader) { field, reader throws(WireDecodingError) in
             switch field {
             case 0: orderId = try reader.readString()
             case 1: executor = try reader.readInt()
             case 2: epoch = try Epoch(wire: &reader)
             case 3: leaseId = try reader.readUInt64()
-            default: next = try reader.readOptional(LeaseRequest.self)
+            case 4: next = try reader.readOptional(LeaseRequest.self)
+            default: more = try reader.readOptionalArray(of: AckItem.self)
             }
         }
         self.init(
             orderId: try required(orderId), executor: try required(executor), epoch: try required(epoch),
-            leaseId: try required(leaseId), next: next)
+            leaseId: try required(leaseId), next: next, more: more)
     }
 }

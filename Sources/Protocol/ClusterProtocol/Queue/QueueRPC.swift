@@ -28,12 +28,17 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
     /// (0…`QueueBounds.maxLeaseWaitMs`, and never past the request's own deadline) and answers as soon as an order
     /// can be leased, the epoch is fenced, or the queue stops. Absent (or 0): the queue answers at once.
     public var waitMs: Int?
+    /// A batch lease, only as an ack's `AckRequest.next`: the slot takes up to this many orders
+    /// (1…`QueueBounds.maxLeaseBatch`), one lease each, answered in `AckAndLeaseReply.next` and `.moreLeases`. A
+    /// plain `lease` call answers one order. Absent (an older executor): one order; an older queue ignores it.
+    public var batch: Int?
 
-    public init(executor: Int, epoch: Epoch, slot: Int = 0, waitMs: Int? = nil) {
+    public init(executor: Int, epoch: Epoch, slot: Int = 0, waitMs: Int? = nil, batch: Int? = nil) {
         self.executor = executor
         self.epoch = epoch
         self.slot = slot
         self.waitMs = waitMs
+        self.batch = batch
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,7 +47,8 @@ public struct LeaseRequest: Codable, Sendable, Equatable {
             executor: try container.decode(Int.self, forKey: .executor),
             epoch: try container.decode(Epoch.self, forKey: .epoch),
             slot: try container.decodeIfPresent(Int.self, forKey: .slot) ?? 0,
-            waitMs: try container.decodeIfPresent(Int.self, forKey: .waitMs))
+            waitMs: try container.decodeIfPresent(Int.self, forKey: .waitMs),
+            batch: try container.decodeIfPresent(Int.self, forKey: .batch))
     }
 }
 
@@ -57,13 +63,22 @@ public struct AckRequest: Codable, Sendable, Equatable {
     /// (a `waitMs` is validated but not held). A repeat of the request (a lost reply) is answered like the first:
     /// the ack `already_committed`, the lease `renewed`. Absent: a plain ack (older executors; `release` ignores it).
     public var next: LeaseRequest?
+    /// `ack` only: further orders of the same executor and epoch acknowledged in the same call and log batch (a
+    /// slot's batch lease), after `orderId` and in this order, at most `QueueBounds.maxLeaseBatch - 1`; answered in
+    /// `AckAndLeaseReply.more`. Absent: one order (older executors; an older queue ignores it and its reply has no
+    /// `more`, which the executor takes as no answer for those orders).
+    public var more: [AckItem]?
 
-    public init(orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64, next: LeaseRequest? = nil) {
+    public init(
+        orderId: String, executor: Int, epoch: Epoch, leaseId: UInt64, next: LeaseRequest? = nil,
+        more: [AckItem]? = nil
+    ) {
         self.orderId = orderId
         self.executor = executor
         self.epoch = epoch
         self.leaseId = leaseId
         self.next = next
+        self.more = more
     }
 }
 

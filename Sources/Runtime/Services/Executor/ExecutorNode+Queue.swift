@@ -51,11 +51,12 @@ extension ExecutorNode {
         apply(instance.onLeaseFailed(call, now: monotonic()))
     }
 
-    /// The ack of `held`, in the order's trace; with `next`, it carries the slot's next lease request, and a lease
-    /// in the reply links to the queue's span of this call (where its `queue.lease` is recorded).
-    func ack(_ call: WorkCall, _ held: HeldOrder, next: LeaseRequest? = nil) {
+    /// The ack of a slot's orders `held` (one call), in the first order's trace; with `next`, it carries the slot's
+    /// next lease request, and the leases in the reply link to the queue's span of this call (where their
+    /// `queue.lease` events are recorded).
+    func ack(_ call: WorkCall, _ held: [HeldOrder], next: LeaseRequest? = nil) {
         let queue = self.queue
-        let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
+        let context = Self.trace(of: held[0].order, lease: held[0].lease.id, node: recorder.node)
         var request = AckRequest(held, executor: id)
         request.next = next
         queueCalls.submit { [weak self, request] in
@@ -78,8 +79,11 @@ extension ExecutorNode {
     }
 
     private func acked(_ call: WorkCall, _ reply: AckAndLeaseReply, queueSpan: TraceContext?) {
-        if case .leased(let lease, _, false, _)? = reply.next, let queueSpan { rememberLeaseSpan(lease.id, queueSpan) }
-        apply(instance.onAckReply(call, AckAnswer(reply.ack), next: reply.next.map(LeaseAnswer.init), now: monotonic()))
+        if case .leased(let lease, _, false, _)? = reply.next, let queueSpan {
+            rememberLeaseSpan(lease.id, queueSpan)
+            for leased in reply.moreLeases ?? [] { rememberLeaseSpan(leased.lease.id, queueSpan) }
+        }
+        apply(instance.onAckReply(call, reply, now: monotonic()))
     }
 
     private func ackFailed(_ call: WorkCall, orderId: String, _ error: RPCCallError) {
@@ -89,22 +93,26 @@ extension ExecutorNode {
         apply(instance.onAckFailed(call, now: monotonic()))
     }
 
-    /// Gives a lease back unexecuted (clean stop).
-    func release(_ call: WorkCall, _ held: HeldOrder) {
+    /// Gives a slot's leases back unexecuted (clean stop), one `release` call each, in turn on one queue-call
+    /// thread; the machine learns once all ended.
+    func release(_ call: WorkCall, _ held: [HeldOrder]) {
         let queue = self.queue
         let logger = self.logger
-        let context = Self.trace(of: held.order, lease: held.lease.id, node: recorder.node)
-        let params = AckRequest(held, executor: id)
+        let calls = held.map {
+            (Self.trace(of: $0.order, lease: $0.lease.id, node: recorder.node), AckRequest($0, executor: id))
+        }
         queueCalls.submit { [weak self] in
-            do throws(RPCCallError) {
-                let reply = try queue.call(QueueRPC.release, params, context: context)
-                logger.info(
-                    "gave a lease back",
-                    metadata: ["order_id": .string(params.orderId), "outcome": .string(reply.outcome.rawValue)])
-            } catch {
-                logger.warning(
-                    "cannot give a lease back; it will expire",
-                    metadata: ["order_id": .string(params.orderId), "cause": "\(error)"])
+            for (context, params) in calls {
+                do throws(RPCCallError) {
+                    let reply = try queue.call(QueueRPC.release, params, context: context)
+                    logger.info(
+                        "gave a lease back",
+                        metadata: ["order_id": .string(params.orderId), "outcome": .string(reply.outcome.rawValue)])
+                } catch {
+                    logger.warning(
+                        "cannot give a lease back; it will expire",
+                        metadata: ["order_id": .string(params.orderId), "cause": "\(error)"])
+                }
             }
             guard let self else { return }
             Task { await self.released(call) }

@@ -90,7 +90,8 @@ public actor ExecutorNode {
             work: WorkSettings(
                 slots: max(1, settings.executorConcurrency), pollNanos: ms(max(1, settings.pollMs)),
                 processingNanos: ms(max(1, settings.processingMs)), drainNanos: ms(settings.leaseMs),
-                longPollNanos: Self.longPollNanos, ackCarriesLease: true),
+                longPollNanos: Self.longPollNanos, ackCarriesLease: true,
+                leaseBatch: min(max(1, settings.executorLeaseBatch), QueueBounds.maxLeaseBatch)),
             remembered: remembered)
         validator = instance.election
         published = Mutex(

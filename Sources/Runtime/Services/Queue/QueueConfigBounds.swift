@@ -9,6 +9,9 @@ extension QueueService.Settings {
         guard (1...QueueBounds.maxSlot).contains(executors.executorConcurrency) else {
             return "executors.executorConcurrency must be 1…\(QueueBounds.maxSlot)"
         }
+        guard (1...QueueBounds.maxLeaseBatch).contains(executors.executorLeaseBatch) else {
+            return "executors.executorLeaseBatch must be 1…\(QueueBounds.maxLeaseBatch)"
+        }
         guard executors.replicas.allSatisfy({ (1...QueueBounds.maxExecutorId).contains($0.id) }) else {
             return "executor ids must be 1…\(QueueBounds.maxExecutorId)"
         }

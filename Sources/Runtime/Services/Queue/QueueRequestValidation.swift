@@ -6,7 +6,8 @@ import RPC
 
 /// The Order Queue's checks of what executors send, before anything reaches the queue's state: the executor
 /// must be a configured replica, the epoch's leader too, the term within `QueueBounds.maxTerm`, the slot within
-/// the configured concurrency, a lease's wait within `QueueBounds.maxLeaseWaitMs`, the order id well formed.
+/// the configured concurrency, a lease's wait within `QueueBounds.maxLeaseWaitMs`,
+/// its batch and an ack's further orders within `QueueBounds.maxLeaseBatch`, the order id well formed.
 /// Refusals are `invalidParams`.
 struct QueueRequestValidation: Sendable {
     /// The configured executor replica ids.
@@ -34,12 +35,24 @@ struct QueueRequestValidation: Sendable {
         if let wait = request.waitMs, !(0...QueueBounds.maxLeaseWaitMs).contains(wait) {
             throw RPCError(.invalidParams, "waitMs \(wait) is outside 0...\(QueueBounds.maxLeaseWaitMs)")
         }
+        if let batch = request.batch, !(1...QueueBounds.maxLeaseBatch).contains(batch) {
+            throw RPCError(.invalidParams, "batch \(batch) is outside 1...\(QueueBounds.maxLeaseBatch)")
+        }
     }
 
     /// An ack's `next` lease request is checked like a lease request, and must be the acking executor's.
     func check(_ request: AckRequest) throws {
         try check(executor: request.executor, epoch: request.epoch)
         if let problem = QueueBounds.problem(orderId: request.orderId) { throw RPCError(.invalidParams, problem) }
+        if let more = request.more {
+            guard more.count < QueueBounds.maxLeaseBatch else {
+                throw RPCError(
+                    .invalidParams, "more names \(more.count) orders (at most \(QueueBounds.maxLeaseBatch - 1))")
+            }
+            for item in more {
+                if let problem = QueueBounds.problem(orderId: item.orderId) { throw RPCError(.invalidParams, problem) }
+            }
+        }
         if let next = request.next {
             guard next.executor == request.executor else {
                 throw RPCError(

@@ -93,9 +93,19 @@ extension QueueService {
         let (outcome, events) = queue.dequeue(
             executor: request.executor, epoch: request.epoch, slot: request.slot, now: now)
         record(events, into: &trace, in: context)
+        record(outcome, request, depth: queue.depth, now: now, into: &trace, in: context)
+        return outcome
+    }
+
+    /// The trace event of one dequeue outcome: `queue.lease` (with `depth` orders waiting after it) or
+    /// `queue.fenced`.
+    private func record(
+        _ outcome: LeasedOrderQueue.DequeueOutcome, _ request: LeaseRequest, depth: Int, now: UInt64,
+        into trace: inout PendingTrace, in context: RequestContext
+    ) {
         switch outcome {
         case .leased(let lease, _, let renewed):
-            trace.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: queue.depth), in: context)
+            trace.record(Self.leaseEvent(lease, now: now, renewed: renewed, depth: depth), in: context)
         case .fenced(let current):
             trace.record(
                 QueueFenced(operation: "lease", executor: request.executor, epoch: request.epoch, current: current),
@@ -103,35 +113,74 @@ extension QueueService {
         case .empty:
             break
         }
-        return outcome
     }
 
-    /// Commits the lease `request` names and, with `request.next`, leases the slot's next order under the same
-    /// lock and in the same log batch (unless the ack was fenced: the lease would be too). The lease part is
-    /// answered at once and traced in the ack's request, like a `lease` call's look: `queue.commit` (or
-    /// `queue.ack.refused`), then `queue.lease`. A repeat (a lost reply) gets `already_committed` and the same
-    /// lease `renewed`.
+    /// Commits the lease `request` names (and those of `request.more`, in order) and, with `request.next`, leases
+    /// the slot's next order (up to `next.batch` orders) under the same lock and in the same log batch (unless an
+    /// ack was fenced: the lease would be too). The lease part is answered at once and traced in the ack's request,
+    /// like a `lease` call's look: one `queue.commit` (or `queue.ack.refused`) per order, then one `queue.lease` per
+    /// lease. A repeat (a lost reply) gets `already_committed` and the same leases `renewed`.
     func ack(_ request: AckRequest, context: RequestContext) throws -> AckAndLeaseReply {
         try validation.check(request)
         let now = monotonic()
-        let ((reply, next), depth, _) = try mutate(context: context) {
-            queue, trace -> (AckReply, LeasedOrderQueue.DequeueOutcome?) in
-            let (outcome, events) = queue.ack(request, now: now)
-            record(events, into: &trace)
-            let reply = AckReply(outcome)
-            let ack = Self.ackEvent(request, reply.outcome.rawValue)
-            if reply.outcome == .committed {
-                trace.record(QueueCommit(ack))
-            } else {
-                trace.record(QueueAckRefused(ack))
+        let items = [AckItem(orderId: request.orderId, leaseId: request.leaseId)] + (request.more ?? [])
+        let ((replies, next), depth, _) = try mutate(context: context) {
+            queue, trace -> ([AckReply], (first: LeasedOrderQueue.DequeueOutcome, more: [LeasedOrder])?) in
+            var replies: [AckReply] = []
+            replies.reserveCapacity(items.count)
+            for item in items {
+                let (outcome, events) = queue.ack(
+                    orderId: item.orderId, executor: request.executor, epoch: request.epoch, leaseID: item.leaseId,
+                    now: now)
+                record(events, into: &trace)
+                let reply = AckReply(outcome)
+                let ack = Self.ackEvent(request, item, reply.outcome.rawValue)
+                if reply.outcome == .committed {
+                    trace.record(QueueCommit(ack))
+                } else {
+                    trace.record(QueueAckRefused(ack))
+                }
+                replies.append(reply)
             }
-            guard let next = request.next, reply.outcome != .fenced else { return (reply, nil) }
-            return (reply, dequeue(next, from: &queue, now: now, trace: &trace, in: context))
+            guard let next = request.next, !replies.contains(where: { $0.outcome == .fenced }) else {
+                return (replies, nil)
+            }
+            return (replies, dequeueBatch(next, from: &queue, now: now, trace: &trace, in: context))
         }
-        ackOutcomes.increment(reply.outcome.rawValue)
-        let lease = next.map { LeaseReply($0, depth: depth) }
+        for reply in replies { ackOutcomes.increment(reply.outcome.rawValue) }
+        let lease = next.map { LeaseReply($0.first, depth: depth) }
         if let lease { leaseOutcomes.increment(Self.outcomeLabel(lease)) }
-        return AckAndLeaseReply(reply, next: lease)
+        let moreLeases = next.flatMap { $0.more.isEmpty ? nil : $0.more }
+        if let next { for _ in next.more { leaseOutcomes.increment(isRenewed(next.first) ? "renewed" : "leased") } }
+        return AckAndLeaseReply(
+            replies[0], next: lease, more: request.more == nil ? nil : Array(replies.dropFirst()),
+            moreLeases: moreLeases)
+    }
+
+    /// `dequeue` for a batch lease (`request.batch` orders at most): the first outcome, then the further leases,
+    /// each traced `queue.lease` in `context`'s trace.
+    private func dequeueBatch(
+        _ request: LeaseRequest, from queue: inout LeasedOrderQueue, now: UInt64, trace: inout PendingTrace,
+        in context: RequestContext
+    ) -> (first: LeasedOrderQueue.DequeueOutcome, more: [LeasedOrder]) {
+        guard let batch = request.batch, batch > 1 else {
+            return (dequeue(request, from: &queue, now: now, trace: &trace, in: context), [])
+        }
+        let (first, more, events) = queue.dequeue(
+            executor: request.executor, epoch: request.epoch, slot: request.slot, count: batch, now: now)
+        record(events, into: &trace, in: context)
+        record(first, request, depth: queue.depth + more.count, now: now, into: &trace, in: context)
+        for (index, leased) in more.enumerated() {
+            let depth = queue.depth + more.count - index - 1
+            record(
+                .leased(leased.lease, leased.order, renewed: isRenewed(first)), request, depth: depth, now: now,
+                into: &trace, in: context)
+        }
+        return (first, more)
+    }
+
+    private func isRenewed(_ outcome: LeasedOrderQueue.DequeueOutcome) -> Bool {
+        if case .leased(_, _, true) = outcome { true } else { false }
     }
 
     /// The `outcome` label of `queue_leases_total` for `reply`.
@@ -202,9 +251,9 @@ extension QueueService {
             expiresInMs: Int64(clamping: (lease.deadlineNanos &- now) / 1_000_000), renewed: renewed, depth: depth)
     }
 
-    static func ackEvent(_ request: AckRequest, _ outcome: String) -> QueueAck {
+    static func ackEvent(_ request: AckRequest, _ item: AckItem, _ outcome: String) -> QueueAck {
         QueueAck(
-            order: request.orderId, executor: request.executor, epoch: request.epoch, lease: request.leaseId,
+            order: item.orderId, executor: request.executor, epoch: request.epoch, lease: item.leaseId,
             outcome: outcome)
     }
 
@@ -215,13 +264,6 @@ extension QueueService {
 }
 
 extension LeasedOrderQueue {
-    /// Acknowledges the lease `request` names.
-    fileprivate mutating func ack(_ request: AckRequest, now: UInt64) -> (AckOutcome, [Event]) {
-        ack(
-            orderId: request.orderId, executor: request.executor, epoch: request.epoch, leaseID: request.leaseId,
-            now: now)
-    }
-
     /// Gives back the lease `request` names.
     fileprivate mutating func release(_ request: AckRequest, now: UInt64) -> (ReleaseOutcome, [Event]) {
         release(
