@@ -50,21 +50,21 @@ public struct WorkMachine: Sendable {
     public let settings: WorkSettings
     /// The epoch this machine works under (nil when not leading).
     public private(set) var leading: Epoch?
-    public private(set) var slots: [WorkSlot]
+    public internal(set) var slots: [WorkSlot]
     /// A clean stop began: no new leases.
     public private(set) var draining = false
     /// The clean stop ended (`drained` was emitted): inputs are ignored.
     public private(set) var stopped = false
     /// Orders this machine saw committed by the queue.
-    public private(set) var committed = 0
+    public internal(set) var committed = 0
     private var nextCall: UInt64 = 1
     private var drainDeadlinePassed = false
     /// By slot: until when (this machine's clock) the lease of the order held may be valid at the queue.
-    private var leaseEnds: [Int: UInt64] = [:]
+    var leaseEnds: [Int: UInt64] = [:]
     /// By slot: when its pending lease call was sent, and whether it asked the queue to wait.
-    private var leaseSent: [Int: (at: UInt64, waits: Bool)] = [:]
+    var leaseSent: [Int: (at: UInt64, waits: Bool)] = [:]
     /// By slot: the epoch of the lease request its pending ack carries (`ackAndLease`).
-    private var ackLeases: [Int: Epoch] = [:]
+    var ackLeases: [Int: Epoch] = [:]
 
     public init(executor: Int, settings: WorkSettings) {
         self.executor = executor
@@ -166,89 +166,6 @@ public struct WorkMachine: Sendable {
         return idle(call.slot, now: now)
     }
 
-    /// The queue answered an ack: `answer` for the slot's first order, `more` for the others in order (an order
-    /// without an answer, from a queue that does not read `AckRequest.more`, is recorded `ackUnanswered`: its lease
-    /// expires and it is delivered again); `next` and `nextMore`: its answer to the lease request the ack carried
-    /// (nil: none, or a queue that does not lease with acks), handled as the answer to a lease call sent with it.
-    public mutating func onAckReply(
-        _ call: WorkCall, _ answer: AckAnswer, more: [AckAnswer] = [], next carried: LeaseAnswer? = nil,
-        nextMore: [LeasedOrder] = [], now: UInt64
-    ) -> [WorkDirective] {
-        guard !stopped, case .acking(let held, let pending, let attempt) = slots[safe: call.slot], pending == call
-        else { return [] }
-        slots[call.slot] = .off
-        let leaseEpoch = ackLeases.removeValue(forKey: call.slot)
-        let answers = [answer] + more
-        var directives: [WorkDirective] = []
-        var fencedBy: Epoch?
-        for (index, order) in held.enumerated() {
-            guard index < answers.count else {
-                directives.append(.record(.ackUnanswered(order, attempts: attempt, reason: .notAnswered)))
-                continue
-            }
-            let answer = answers[index]
-            // A repeated ack of a lease whose first ack committed it (a retried request) is answered
-            // `already_committed` with that lease: this slot's ack did commit the order.
-            let own = answer.outcome == .alreadyCommitted && answer.committedLease == order.lease.id
-            let outcome = own ? AckOutcome.committed : answer.outcome
-            directives.append(.record(.acknowledged(order, outcome: outcome)))
-            if outcome == .committed { committed += 1 }
-            if let newer = answer.fencedBy { fencedBy = max(fencedBy ?? newer, newer) }
-        }
-        if let fencedBy { directives.append(.fenced(by: fencedBy)) }
-        guard let carried, let leaseEpoch, fencedBy == nil else { return directives + next(call.slot, now: now) }
-        return directives + carriedLease(call.slot, carried, more: nextMore, epoch: leaseEpoch, now: now)
-    }
-
-    /// The lease part of an ack's reply, as the reply to a lease call (no wait) sent with the ack: orders leased
-    /// are processed, a fencing ends the slot; nothing to lease: the slot asks with an ordinary lease call (a long
-    /// poll) at once; with batch leases only slot 0 does, the others park (a held poll per slot would take each
-    /// order alone; slot 0's poll and batch acks take what comes, and wake them when more waits).
-    private mutating func carriedLease(
-        _ slot: Int, _ answer: LeaseAnswer, more: [LeasedOrder], epoch: Epoch, now: UInt64
-    ) -> [WorkDirective] {
-        if case .empty = answer {
-            return settings.leaseBatch > 1 && slot != 0 ? park(slot, now: now) : next(slot, now: now)
-        }
-        let call = newCall(slot)
-        slots[slot] = .leasing(call, epoch: epoch)
-        leaseSent[slot] = (now, false)
-        return onLeaseReply(call, answer, more: more, now: now)
-    }
-
-    /// An ack call failed (no answer; the queue may or may not have committed): retried after a backoff while the
-    /// node leads the order's epoch, attempts remain and the lease may still be valid; else the slot gives up.
-    public mutating func onAckFailed(_ call: WorkCall, now: UInt64) -> [WorkDirective] {
-        guard !stopped, case .acking(let held, let pending, let attempt) = slots[safe: call.slot], pending == call
-        else { return [] }
-        let slot = call.slot
-        ackLeases[slot] = nil
-        let retryAt = now &+ settings.ackBackoff(after: attempt)
-        let reason: AckGiveUp?
-        if held.contains(where: { $0.epoch != leading }) {
-            reason = .leadershipLost
-        } else if attempt >= max(1, settings.ackAttempts) {
-            reason = .attemptsExhausted
-        } else if retryAt >= leaseEnds[slot] ?? 0 {
-            reason = .leaseMayHaveExpired
-        } else {
-            reason = nil
-        }
-        guard let reason else {
-            slots[slot] = .ackBackoff(held, attempt: attempt)
-            return [.setTimer(.ackRetry(slot: slot), deadline: retryAt)]
-        }
-        slots[slot] = .off
-        return held.map { .record(.ackUnanswered($0, attempts: attempt, reason: reason)) } + next(slot, now: now)
-    }
-
-    /// A release call ended (answered or failed: an unreleased lease expires).
-    public mutating func onReleaseDone(_ call: WorkCall, now: UInt64) -> [WorkDirective] {
-        guard !stopped, case .releasing(let pending) = slots[safe: call.slot], pending == call else { return [] }
-        slots[call.slot] = .off
-        return drainProgress()
-    }
-
     /// A timer set earlier fired.
     public mutating func onTimer(_ timer: WorkTimer, now: UInt64) -> [WorkDirective] {
         guard !stopped else { return [] }
@@ -310,7 +227,7 @@ public struct WorkMachine: Sendable {
     // MARK: Steps
 
     /// What a slot does after finishing a step: lease again while leading, else stop.
-    private mutating func next(_ slot: Int, now: UInt64) -> [WorkDirective] {
+    mutating func next(_ slot: Int, now: UInt64) -> [WorkDirective] {
         guard leading != nil, !draining else {
             slots[slot] = .off
             return drainProgress()
@@ -354,7 +271,7 @@ public struct WorkMachine: Sendable {
     /// A slot other than 0 whose long poll the queue held for its whole wait: nothing has come for that long, so
     /// only slot 0 keeps a poll open (an idle leader costs one call per wait, not one per slot). The parked slot has
     /// no timer: slot 0's next lease that shows more orders waiting wakes it (`wakeIdleSlots`).
-    private mutating func park(_ slot: Int, now: UInt64) -> [WorkDirective] {
+    mutating func park(_ slot: Int, now: UInt64) -> [WorkDirective] {
         guard leading != nil, !draining else {
             slots[slot] = .off
             return drainProgress()
@@ -373,37 +290,15 @@ public struct WorkMachine: Sendable {
         return directives
     }
 
-    /// Ack number `attempt` of the orders `slot` holds (one call for the slot's batch); with `ackCarriesLease`,
-    /// while leading the orders' epoch and not draining, it carries the slot's next lease request (no wait; a batch
-    /// of up to `leaseBatch` orders).
-    private mutating func ack(_ slot: Int, _ held: [HeldOrder], attempt: Int) -> [WorkDirective] {
-        let call = newCall(slot)
-        slots[slot] = .acking(held, call, attempt: attempt)
-        guard settings.ackCarriesLease, !draining, let epoch = leading, held.allSatisfy({ $0.epoch == epoch }) else {
-            ackLeases[slot] = nil
-            return [.ack(call, held)]
-        }
-        ackLeases[slot] = epoch
-        let batch = settings.leaseBatch > 1 ? min(settings.leaseBatch, QueueBounds.maxLeaseBatch) : nil
-        let request = LeaseRequest(executor: executor, epoch: epoch, slot: slot, batch: batch)
-        return [.ackAndLease(call, held, next: request)]
-    }
-
-    private mutating func release(_ slot: Int, _ held: [HeldOrder]) -> [WorkDirective] {
-        let call = newCall(slot)
-        slots[slot] = .releasing(call)
-        return [.release(call, held)]
-    }
-
     /// While draining: once every slot is off, the stop is complete.
-    private mutating func drainProgress() -> [WorkDirective] {
+    mutating func drainProgress() -> [WorkDirective] {
         guard draining, !stopped, activeSlots == 0 else { return [] }
         stopped = true
         leading = nil
         return drainDeadlinePassed ? [.drained] : [.cancelTimer(.drainDeadline), .drained]
     }
 
-    private mutating func newCall(_ slot: Int) -> WorkCall {
+    mutating func newCall(_ slot: Int) -> WorkCall {
         defer { nextCall &+= 1 }
         return WorkCall(id: nextCall, slot: slot)
     }
@@ -424,5 +319,5 @@ public struct WorkMachine: Sendable {
 }
 
 extension Array {
-    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
