@@ -83,6 +83,22 @@ struct WorkMachineBatchTests {
         #expect(params.more == [AckItem(orderId: "c", leaseId: 9), AckItem(orderId: "d", leaseId: 10)])
     }
 
+    @Test func aBatchReplyHoldsOnlyLeasesOfThisSlotEachOrderOnceAndAtMostTheBatch() {
+        var (machine, call) = ackingA()
+        let otherSlot = heldOrder(11, "e", epoch: epoch, slot: 1)
+        let otherEpoch = heldOrder(12, "f", epoch: Epoch(term: 2, leader: 3))
+        let repeated = held(13, "b")
+        var mismatched = held(14, "g")
+        mismatched.lease.orderId = "h"
+        let extra = [otherSlot, otherEpoch, repeated, mismatched, held(15, "i"), held(16, "j"), held(17, "k")]
+        _ = machine.onAckReply(
+            call, AckAnswer(outcome: .committed), next: .leased(batch[0].lease, batch[0].order, depth: 0),
+            nextMore: extra.map { LeasedOrder(lease: $0.lease, order: $0.order) }, now: 110)
+        #expect(
+            machine.inFlight[0]?.map(\.order.orderId) == ["b", "i", "j", "k"],
+            "another slot's, another epoch's, a repeated and a mismatched lease are not held; at most 4 orders")
+    }
+
     @Test func aPartialBatchAckRecordsEachOrdersOwnOutcome() {
         var (machine, directives) = ackingBatch()
         let call = acks(directives)[0].0

@@ -141,9 +141,8 @@ public struct WorkMachine: Sendable {
             guard heldForItsWait(slot, now: now) else { return idle(slot, now: now) }
             return slot == 0 ? next(slot, now: now) : park(slot, now: now)
         case .leased(let lease, let order, let depth):
-            let held =
-                [HeldOrder(lease: lease, order: order, epoch: epoch)]
-                + more.map { HeldOrder(lease: $0.lease, order: $0.order, epoch: epoch) }
+            let first = HeldOrder(lease: lease, order: order, epoch: epoch)
+            let held = [first] + heldBatch(more, with: first, slot: slot)
             if draining { return release(slot, held) }
             guard leading == epoch else {
                 slots[slot] = .off
@@ -288,6 +287,22 @@ public struct WorkMachine: Sendable {
             directives += lease(slot, now: now)
         }
         return directives
+    }
+
+    /// The further orders of a batch lease this slot may hold: leases of this executor, epoch and slot naming their
+    /// own order, not the first's, each once, at most `leaseBatch` - 1. Anything else in a reply is not taken: its
+    /// lease expires at the queue, which delivers the order again.
+    private func heldBatch(_ more: [LeasedOrder], with first: HeldOrder, slot: Int) -> [HeldOrder] {
+        var taken: [HeldOrder] = []
+        var seen: Set<String> = [first.order.orderId]
+        for leased in more where taken.count < settings.leaseBatch - 1 {
+            let lease = leased.lease
+            guard lease.executor == executor, lease.epoch == first.epoch, lease.slot == slot,
+                lease.orderId == leased.order.orderId, seen.insert(lease.orderId).inserted
+            else { continue }
+            taken.append(HeldOrder(lease: lease, order: leased.order, epoch: first.epoch))
+        }
+        return taken
     }
 
     /// While draining: once every slot is off, the stop is complete.
