@@ -15,6 +15,9 @@ final class CurlConnection {
 
         /// The value of the reply header `name` (any case).
         func header(_ name: String) -> String? { replyHeaders.value(of: name) }
+
+        /// Every reply header in the order received, names in lower case, each once (the last one wins).
+        var headerList: [(String, String)] { replyHeaders.list }
     }
 
     /// A transport failure (no HTTP reply).
@@ -33,6 +36,10 @@ final class CurlConnection {
     private var requestHeaders = HeaderLines()
     /// The URL last given to libcurl (it keeps its own copy): not set again while it stays the same.
     private var currentURL = ""
+    /// `currentURL` parsed once, given to libcurl as `CURLOPT_CURLU`: without it libcurl parses the URL string again
+    /// and formats it back on every transfer (~7,000 instructions); with it, it copies the parsed parts. Nil when
+    /// the URL did not parse (libcurl then gets the string and reports the error itself).
+    private let parsedURL = curl_url()
     /// Where `addHeader(name:writing:)` has a value written (reused).
     private var valueBytes: [UInt8] = []
     /// The request body during a transfer, in a buffer reused from request to request.
@@ -67,6 +74,7 @@ final class CurlConnection {
 
     deinit {
         curl_easy_cleanup(handle)
+        curl_url_cleanup(parsedURL)
         errorBuffer.deallocate()
         requestHeaders.deallocate()
         requestBodyBytes.deallocate()
@@ -119,10 +127,7 @@ final class CurlConnection {
         requestHeaders.append(line: "Expect:")
         // No `Accept: */*` (it says nothing): libcurl formats each header byte by byte (~90 instructions a byte).
         requestHeaders.append(line: "Accept:")
-        if url != currentURL {
-            bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
-            currentURL = url
-        }
+        if url != currentURL { use(url: url) }
         // libcurl reads the list during the transfer only; the nodes stay valid (and unchanged) until `finish`.
         bs_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, requestHeaders.list())
         bs_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeoutMilliseconds))
@@ -137,6 +142,19 @@ final class CurlConnection {
             bs_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(requestBody.count))
             if method != "POST" { bs_curl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, method) }
         }
+    }
+
+    /// Points the handle at `url`: the string (for libcurl's own messages) and, when it parses, its parsed form.
+    private func use(url: String) {
+        bs_curl_setopt_pointer(handle, CURLOPT_URL, url)
+        // The flags libcurl itself parses a URL string with.
+        let flags = UInt32(CURLU_GUESS_SCHEME) | UInt32(CURLU_NON_SUPPORT_SCHEME)
+        if let parsedURL, curl_url_set(parsedURL, CURLUPART_URL, url, flags) == CURLUE_OK {
+            bs_curl_setopt_pointer(handle, CURLOPT_CURLU, UnsafeRawPointer(parsedURL))
+        } else {
+            bs_curl_setopt_pointer(handle, CURLOPT_CURLU, nil)
+        }
+        currentURL = url
     }
 
     /// Runs the prepared request on this thread (blocking until its reply or its timeout) and ends it.

@@ -10,6 +10,15 @@ struct IncomingConnection {
         name.withCString { MHD_lookup_connection_value(raw, .HEADER_KIND, $0) }.map { String(cString: $0) }
     }
 
+    /// The metadata headers of the request, found in one pass over its headers.
+    func metadataHeaders() -> MetadataHeaders {
+        var found = MetadataHeaders()
+        withUnsafeMutablePointer(to: &found) { pointer in
+            _ = MHD_get_connection_values_n(raw, .HEADER_KIND, collectMetadataHeader, UnsafeMutableRawPointer(pointer))
+        }
+        return found
+    }
+
     /// All request headers, names lowercased.
     func allHeaders() -> [String: String] {
         let collector = HeaderCollector()
@@ -17,6 +26,75 @@ struct IncomingConnection {
         MHD_get_connection_values(raw, .HEADER_KIND, collectHeader, context)
         return collector.headers
     }
+}
+
+/// The headers the dispatcher reads on every request (the cluster's `WireHeader`s and `Authorization`), read in one
+/// pass over the request's headers rather than by one lookup (a scan of the whole list) per name. Of a repeated name,
+/// the first counts, as a lookup by name finds it.
+struct MetadataHeaders {
+    static let authorizationName = "authorization"
+    /// The names, lower case, in the order of `values`.
+    private static let names: [[UInt8]] = [
+        authorizationName, WireHeader.traceparent, WireHeader.vectorClock, WireHeader.messageID, WireHeader.sender,
+        WireHeader.deadline,
+    ].map { Array($0.utf8) }
+
+    private(set) var authorization: String?
+    private(set) var traceparent: String?
+    private(set) var vectorClock: String?
+    private(set) var messageID: String?
+    private(set) var sender: String?
+    private(set) var deadline: String?
+
+    /// The value of the header `name` (one of `WireHeader`'s names or `authorization`); nil when it was absent.
+    subscript(name: String) -> String? {
+        switch name {
+        case WireHeader.traceparent: traceparent
+        case WireHeader.vectorClock: vectorClock
+        case WireHeader.messageID: messageID
+        case WireHeader.sender: sender
+        case WireHeader.deadline: deadline
+        case Self.authorizationName: authorization
+        default: nil
+        }
+    }
+
+    /// Keeps `value` when `name` (any ASCII case) is one of the names and the first of it.
+    mutating func offer(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        guard let index = Self.names.firstIndex(where: { Self.same(name, $0) }) else { return }
+        let text = { String(decoding: value, as: UTF8.self) }
+        switch index {
+        case 0: if authorization == nil { authorization = text() }
+        case 1: if traceparent == nil { traceparent = text() }
+        case 2: if vectorClock == nil { vectorClock = text() }
+        case 3: if messageID == nil { messageID = text() }
+        case 4: if sender == nil { sender = text() }
+        default: if deadline == nil { deadline = text() }
+        }
+    }
+
+    /// True when `name` is `lower` in any ASCII case.
+    private static func same(_ name: UnsafeBufferPointer<UInt8>, _ lower: [UInt8]) -> Bool {
+        guard name.count == lower.count else { return false }
+        for index in 0..<lower.count {
+            let byte = name[index]
+            if ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) != lower[index] { return false }
+        }
+        return true
+    }
+}
+
+private func collectMetadataHeader(
+    cls: UnsafeMutableRawPointer?, kind: MHD_ValueKind, key: UnsafePointer<CChar>?, keySize: Int,
+    value: UnsafePointer<CChar>?, valueSize: Int
+) -> MHD_Result {
+    guard let cls, let key else { return .YES }
+    let name = UnsafeBufferPointer(start: UnsafeRawPointer(key).assumingMemoryBound(to: UInt8.self), count: keySize)
+    let bytes = UnsafeBufferPointer(
+        start: value.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) },
+        count: value == nil ? 0 : valueSize)
+    cls.assumingMemoryBound(to: MetadataHeaders.self).pointee.offer(name: name, value: bytes)
+    return .YES
 }
 
 private final class HeaderCollector {

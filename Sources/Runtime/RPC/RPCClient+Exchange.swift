@@ -82,8 +82,9 @@ extension RPCClient {
         case .success(let exchange):
             // The reply belongs to the traced message only when the server took it as one (it echoes the id):
             // a server that ignored our metadata (we are not authenticated to it) answered an external request.
-            let accepted = propagatesContext && exchange.header(WireHeader.messageID) == call.messageID
-            let replyClock = accepted ? boundedReplyClock(exchange.header(WireHeader.vectorClock)) : nil
+            let accepted =
+                propagatesContext && exchange.replyHeaders.hasValue(call.messageID, named: WireHeader.messageID)
+            let replyClock = accepted ? boundedReplyClock(in: exchange.replyHeaders) : nil
             let failed = exchange.status >= 400
             metrics.clientRequest(peer: peer, operation: operation, outcome: failed ? "error" : "ok", nanos: elapsed)
             recorder.record(
@@ -121,12 +122,15 @@ extension RPCClient {
         }
     }
 
-    /// The reply's clock if it is within bounds; nil (not merged, logged) otherwise.
-    func boundedReplyClock(_ text: String?) -> VectorClock? {
-        guard let text else { return nil }
-        switch VectorClock.parse(wireText: text, limits: Self.replyClockLimits) {
-        case .success(let clock): return clock
-        case .failure(let rejection):
+    /// The reply's clock if it is within bounds; nil (not merged, logged) otherwise. Parsed from the header's bytes.
+    func boundedReplyClock(in headers: ReplyHeaders) -> VectorClock? {
+        let parsed = headers.withValue(of: WireHeader.vectorClock) { bytes in
+            bytes.map { VectorClock.parse(wireBytes: $0, limits: Self.replyClockLimits) }
+        }
+        switch parsed {
+        case nil: return nil
+        case .success(let clock)?: return clock
+        case .failure(let rejection)?:
             metrics.counter("rpc_rejected_metadata_total", [("reason", "reply_" + rejection.reason)]).increment()
             logger.warning("reply clock ignored: \(rejection)", metadata: ["peer": .string(peer)])
             return nil

@@ -121,9 +121,9 @@ public final class RPCClient: Sendable {
         let result = try exchange(
             method, body: body, messageNumber: id, returning: Result.self, context: nil, callSpan: callSpan,
             deadline: deadline
-        ) { headers in
-            guard traced, headers[WireHeader.messageID] == expectedMessage,
-                let text = headers[WireHeader.traceparent], text.utf8.count <= TraceContext.maxTraceparentBytes,
+        ) { reply in
+            guard traced, reply.replyHeaders.hasValue(expectedMessage, named: WireHeader.messageID),
+                let text = reply.header(WireHeader.traceparent), text.utf8.count <= TraceContext.maxTraceparentBytes,
                 let parsed = TraceContext(traceparent: text), parsed.traceID == callSpan.traceID,
                 parsed.spanID != callSpan.spanID
             else { return }
@@ -156,12 +156,12 @@ public final class RPCClient: Sendable {
     /// Sends a JSON-RPC request body and decodes its reply.
     private func exchange<Result: Decodable>(
         _ method: String, body: Data, messageNumber: UInt64, returning: Result.Type, context: TraceContext?,
-        callSpan: TraceContext? = nil, deadline: Duration?, replyHeaders: (([String: String]) -> Void)? = nil
+        callSpan: TraceContext? = nil, deadline: Duration?, replyHeaders: ((CurlConnection.Exchange) -> Void)? = nil
     ) throws(RPCCallError) -> Result {
         let exchange = try perform(
             operation: method, httpMethod: "POST", url: rpcURLPrefix + method, body: body, extraHeaders: [],
             context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
-        replyHeaders?(exchange.headers)
+        replyHeaders?(exchange)
         return try decodeReply(exchange, method: method)
     }
 
@@ -238,7 +238,7 @@ public final class RPCClient: Sendable {
             extraHeaders: headers,
             context: context, deadline: deadline ?? defaultDeadline, messageNumber: id)
         return HTTPResponse(
-            status: exchange.status, headers: exchange.headers.map { ($0.key, $0.value) }, body: exchange.body)
+            status: exchange.status, headers: exchange.headerList, body: exchange.body)
     }
 
     private static func snippet(_ body: Data, _ error: any Error) -> String {

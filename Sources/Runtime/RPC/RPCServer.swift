@@ -32,6 +32,10 @@ public final class RPCServer: @unchecked Sendable {
         public var overloadThreshold: Int?
         /// Per-connection memory for the request line and headers; a request over it gets 431.
         public var connectionMemoryBytes: Int
+        /// 16 KiB: room for a request whose metadata is at every bound of `AdmissionPolicy` with 64 clock entries
+        /// (~10 KB of headers). libmicrohttpd zeroes all of it after every request on a kept-alive connection, so
+        /// it is not larger than that (32 KiB, the earlier value, was ~45 % of a server thread's instructions).
+        public static let defaultConnectionMemoryBytes = 16 * 1024
         /// Serve HTTPS with this identity (nil: plain HTTP).
         public var tls: TLSIdentity?
         /// One thread per connection instead of a pool of `threads` (each of which serves all the connections it
@@ -41,7 +45,8 @@ public final class RPCServer: @unchecked Sendable {
         public init(
             host: String = "127.0.0.1", port: Int = 0, threads: Int = 4, maximumBodyBytes: Int = 1 << 20,
             connectionTimeoutSeconds: Int = 60, allowCrossOrigin: Bool = false, maximumConnections: Int = 0,
-            connectionsPerIP: Int = 0, overloadThreshold: Int? = nil, connectionMemoryBytes: Int = 32 * 1024,
+            connectionsPerIP: Int = 0, overloadThreshold: Int? = nil,
+            connectionMemoryBytes: Int = Self.defaultConnectionMemoryBytes,
             tls: TLSIdentity? = nil, threadPerConnection: Bool = false
         ) {
             self.host = host

@@ -18,12 +18,26 @@ struct ReplyHeaders {
     }
 
     /// The value of the last header named `name` (matched without regard to ASCII case), trimmed; nil when absent.
-    /// One pass over the bytes: a line's value is only looked at when its name matches.
     func value(of name: String) -> String? {
+        withValue(of: name) { value in value.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// True when the last header named `name` has exactly the value `expected` (compared byte for byte, no string
+    /// made of the value).
+    func hasValue(_ expected: String, named name: String) -> Bool {
+        var expected = expected
+        return expected.withUTF8 { wanted in
+            withValue(of: name) { value in value.map { $0.elementsEqual(wanted) } ?? false }
+        }
+    }
+
+    /// Calls `body` with the trimmed bytes of the last header named `name` (ASCII case aside), or nil when there is
+    /// none. One pass over the bytes: a line's value is only looked at when its name matches.
+    func withValue<R>(of name: String, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
         var name = name
         return name.withUTF8 { wanted in
-            bytes.withUnsafeBufferPointer { all -> String? in
-                guard let base = all.baseAddress else { return nil }
+            bytes.withUnsafeBufferPointer { all -> R in
+                guard let base = all.baseAddress else { return body(nil) }
                 var found: Range<Int>?
                 var start = 0
                 while start < all.count {
@@ -39,7 +53,7 @@ struct ReplyHeaders {
                     }
                     start = end + 1
                 }
-                return found.map { String(decoding: UnsafeBufferPointer(rebasing: all[$0]), as: UTF8.self) }
+                return body(found.map { UnsafeBufferPointer(rebasing: all[$0]) })
             }
         }
     }
@@ -57,6 +71,18 @@ struct ReplyHeaders {
         var headers: [String: String] = [:]
         forEachHeader { name, value in
             headers[lowercasedName(name)] = String(decoding: value, as: UTF8.self)
+        }
+        return headers
+    }
+
+    /// Every header as a list in the order received, names in lower case, each name once (the last of a repeated
+    /// name wins): what `all` holds, without hashing every name into a dictionary.
+    var list: [(String, String)] {
+        var headers: [(String, String)] = []
+        forEachHeader { name, value in
+            let lowered = lowercasedName(name)
+            headers.removeAll { $0.0 == lowered }  // rare, and replies have a handful of headers
+            headers.append((lowered, String(decoding: value, as: UTF8.self)))
         }
         return headers
     }

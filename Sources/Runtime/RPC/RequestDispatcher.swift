@@ -33,14 +33,14 @@ final class RequestDispatcher: Sendable {
         let path = url.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(url[..<$0]) } ?? url
         let isRPC = path == "/rpc" || path.hasPrefix("/rpc/")
         let policy = router.admission
+        let headers = connection.metadataHeaders()
         // Internal RPCs: the credential first, before anything of the request is read or recorded.
-        let authenticated = policy.authenticates(connection.header("authorization"))
+        let authenticated = policy.authenticates(headers.authorization)
         if isRPC && !authenticated {
             return unauthorized(path: path)
         }
         let incoming: Incoming
-        switch WireMetadata.read(
-            header: { connection.header($0) }, policy: policy, authenticated: authenticated, now: started)
+        switch WireMetadata.read(header: { headers[$0] }, policy: policy, authenticated: authenticated, now: started)
         {
         case .success(let metadata): incoming = metadata
         case .failure(let rejection): return refused(rejection, path: path, isRPC: isRPC)
