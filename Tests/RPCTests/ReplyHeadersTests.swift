@@ -31,6 +31,21 @@ struct ReplyHeadersTests {
             ])
     }
 
+    @Test func aValueIsComparedAndTheListKeepsTheOrderWithTheLastOfARepeatedNameInItsPlace() {
+        let headers = Self.headers([
+            "X-Message-ID: first\r\n", "Content-Type: application/json\r\n", "x-message-id:  second \r\n",
+        ])
+        #expect(headers.hasValue("second", named: "x-message-id"))
+        #expect(!headers.hasValue("first", named: "X-MESSAGE-ID"), "the last of a repeated name counts")
+        #expect(!headers.hasValue("second", named: "x-sender"), "an absent header has no value")
+        #expect(!headers.hasValue("secon", named: "x-message-id"), "a prefix of the value is not the value")
+        let clockBytes = headers.withValue(of: "content-type") { $0.map { Array($0) } }
+        #expect(clockBytes == Array("application/json".utf8))
+        #expect(headers.list.map(\.0) == ["content-type", "x-message-id"])
+        #expect(headers.list.map(\.1) == ["application/json", "second"])
+        #expect(Dictionary(uniqueKeysWithValues: headers.list) == headers.all)
+    }
+
     @Test func linesWithoutALineEndAndNonASCIINamesAreKept() {
         var headers = Self.headers(["A: 1", "Ünï: x\r\n"])
         #expect(headers.value(of: "a") == "1")

@@ -28,9 +28,10 @@ struct IncomingConnection {
     }
 }
 
-/// The headers the dispatcher reads on every request (the cluster's `WireHeader`s and `Authorization`), read in one
+/// The headers the dispatcher reads on every request (the cluster's `WireHeader`s and `Authorization`), found in one
 /// pass over the request's headers rather than by one lookup (a scan of the whole list) per name. Of a repeated name,
-/// the first counts, as a lookup by name finds it.
+/// the first counts, as a lookup by name finds it. The values point into libmicrohttpd's memory for the request:
+/// valid only during the handler call.
 struct MetadataHeaders {
     static let authorizationName = "authorization"
     /// The names, lower case, in the order of `values`.
@@ -39,48 +40,59 @@ struct MetadataHeaders {
         WireHeader.deadline,
     ].map { Array($0.utf8) }
 
-    private(set) var authorization: String?
-    private(set) var traceparent: String?
-    private(set) var vectorClock: String?
-    private(set) var messageID: String?
-    private(set) var sender: String?
-    private(set) var deadline: String?
+    /// The bytes of each name's value, in the order of `names` (a base address of nil: absent).
+    private var values = (
+        UnsafeBufferPointer<UInt8>(start: nil, count: 0), UnsafeBufferPointer<UInt8>(start: nil, count: 0),
+        UnsafeBufferPointer<UInt8>(start: nil, count: 0), UnsafeBufferPointer<UInt8>(start: nil, count: 0),
+        UnsafeBufferPointer<UInt8>(start: nil, count: 0), UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    )
+
+    /// `Authorization`, if present.
+    var authorization: String? { text(values.0) }
 
     /// The value of the header `name` (one of `WireHeader`'s names or `authorization`); nil when it was absent.
     subscript(name: String) -> String? {
         switch name {
-        case WireHeader.traceparent: traceparent
-        case WireHeader.vectorClock: vectorClock
-        case WireHeader.messageID: messageID
-        case WireHeader.sender: sender
-        case WireHeader.deadline: deadline
-        case Self.authorizationName: authorization
+        case WireHeader.traceparent: text(values.1)
+        case WireHeader.vectorClock: text(values.2)
+        case WireHeader.messageID: text(values.3)
+        case WireHeader.sender: text(values.4)
+        case WireHeader.deadline: text(values.5)
+        case Self.authorizationName: text(values.0)
         default: nil
         }
     }
 
+    private func text(_ value: UnsafeBufferPointer<UInt8>) -> String? {
+        value.baseAddress == nil ? nil : String(decoding: value, as: UTF8.self)
+    }
+
     /// Keeps `value` when `name` (any ASCII case) is one of the names and the first of it.
     mutating func offer(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard let index = Self.names.firstIndex(where: { Self.same(name, $0) }) else { return }
-        let text = { String(decoding: value, as: UTF8.self) }
+        let names = Self.names
+        var index = 0
+        while index < names.count && !Self.same(name, names[index]) { index += 1 }
         switch index {
-        case 0: if authorization == nil { authorization = text() }
-        case 1: if traceparent == nil { traceparent = text() }
-        case 2: if vectorClock == nil { vectorClock = text() }
-        case 3: if messageID == nil { messageID = text() }
-        case 4: if sender == nil { sender = text() }
-        default: if deadline == nil { deadline = text() }
+        case 0 where values.0.baseAddress == nil: values.0 = value
+        case 1 where values.1.baseAddress == nil: values.1 = value
+        case 2 where values.2.baseAddress == nil: values.2 = value
+        case 3 where values.3.baseAddress == nil: values.3 = value
+        case 4 where values.4.baseAddress == nil: values.4 = value
+        case 5 where values.5.baseAddress == nil: values.5 = value
+        default: break
         }
     }
 
     /// True when `name` is `lower` in any ASCII case.
     private static func same(_ name: UnsafeBufferPointer<UInt8>, _ lower: [UInt8]) -> Bool {
         guard name.count == lower.count else { return false }
-        for index in 0..<lower.count {
-            let byte = name[index]
-            if ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) != lower[index] { return false }
+        return lower.withUnsafeBufferPointer { lower in
+            for index in 0..<lower.count {
+                let byte = name[index]
+                if ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) != lower[index] { return false }
+            }
+            return true
         }
-        return true
     }
 }
 
@@ -88,11 +100,11 @@ private func collectMetadataHeader(
     cls: UnsafeMutableRawPointer?, kind: MHD_ValueKind, key: UnsafePointer<CChar>?, keySize: Int,
     value: UnsafePointer<CChar>?, valueSize: Int
 ) -> MHD_Result {
-    guard let cls, let key else { return .YES }
+    // Headers of requests always have a value (an empty one at least); a lookup by name gives nil otherwise too.
+    guard let cls, let key, let value else { return .YES }
     let name = UnsafeBufferPointer(start: UnsafeRawPointer(key).assumingMemoryBound(to: UInt8.self), count: keySize)
     let bytes = UnsafeBufferPointer(
-        start: value.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) },
-        count: value == nil ? 0 : valueSize)
+        start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: valueSize)
     cls.assumingMemoryBound(to: MetadataHeaders.self).pointee.offer(name: name, value: bytes)
     return .YES
 }
