@@ -33,10 +33,9 @@ struct IncomingConnection {
 /// the first counts, as a lookup by name finds it. The values point into libmicrohttpd's memory for the request:
 /// valid only during the handler call.
 struct MetadataHeaders {
-    static let authorizationName = "authorization"
     /// The names, lower case, in the order of `values`.
     private static let names: [[UInt8]] = [
-        authorizationName, WireHeader.traceparent, WireHeader.vectorClock, WireHeader.messageID, WireHeader.sender,
+        "authorization", WireHeader.traceparent, WireHeader.vectorClock, WireHeader.messageID, WireHeader.sender,
         WireHeader.deadline,
     ].map { Array($0.utf8) }
 
@@ -50,17 +49,11 @@ struct MetadataHeaders {
     /// `Authorization`, if present.
     var authorization: String? { text(values.0) }
 
-    /// The value of the header `name` (one of `WireHeader`'s names or `authorization`); nil when it was absent.
-    subscript(name: String) -> String? {
-        switch name {
-        case WireHeader.traceparent: text(values.1)
-        case WireHeader.vectorClock: text(values.2)
-        case WireHeader.messageID: text(values.3)
-        case WireHeader.sender: text(values.4)
-        case WireHeader.deadline: text(values.5)
-        case Self.authorizationName: text(values.0)
-        default: nil
-        }
+    /// The values of the cluster's metadata headers.
+    var wireValues: WireHeaderValues {
+        WireHeaderValues(
+            traceparent: text(values.1), vectorClock: text(values.2), messageID: text(values.3), sender: text(values.4),
+            deadline: text(values.5))
     }
 
     private func text(_ value: UnsafeBufferPointer<UInt8>) -> String? {

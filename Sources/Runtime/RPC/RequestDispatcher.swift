@@ -40,10 +40,11 @@ final class RequestDispatcher: Sendable {
             return unauthorized(path: path)
         }
         let incoming: Incoming
-        switch WireMetadata.read(header: { headers[$0] }, policy: policy, authenticated: authenticated, now: started)
-        {
-        case .success(let metadata): incoming = metadata
-        case .failure(let rejection): return refused(rejection, path: path, isRPC: isRPC)
+        do throws(MetadataRejection) {
+            incoming = try WireMetadata.read(
+                headers.wireValues, policy: policy, authenticated: authenticated, now: started)
+        } catch {
+            return refused(error, path: path, isRPC: isRPC)
         }
         if incoming.ignoredTraceparent {
             metrics.counter("rpc_ignored_metadata_total", [("reason", "traceparent")]).increment()

@@ -30,43 +30,55 @@ struct WireMetadata: Sendable {
     static func read(
         header: (String) -> String?, policy: AdmissionPolicy, authenticated: Bool, now: UInt64
     ) -> Result<WireMetadata, MetadataRejection> {
+        let values = WireHeaderValues(
+            traceparent: header(WireHeader.traceparent), vectorClock: header(WireHeader.vectorClock),
+            messageID: header(WireHeader.messageID), sender: header(WireHeader.sender),
+            deadline: header(WireHeader.deadline))
+        do throws(MetadataRejection) {
+            return .success(try read(values, policy: policy, authenticated: authenticated, now: now))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `read(header:…)` on the values already found (the server's path: no lookup by name, no `Result` to box).
+    static func read(
+        _ values: WireHeaderValues, policy: AdmissionPolicy, authenticated: Bool, now: UInt64
+    ) throws(MetadataRejection) -> WireMetadata {
         var ignoredTraceparent = false
         var parent: TraceContext?
-        if let text = header(WireHeader.traceparent) {
+        if let text = values.traceparent {
             parent = TraceContext(traceparent: text)
             ignoredTraceparent = parent == nil
         }
         var clock: VectorClock?
-        if let text = header(WireHeader.vectorClock) {
+        if let text = values.vectorClock {
             var limits = policy.clockLimits
             if !authenticated { limits.knownNodes = nil }
             switch VectorClock.parse(wireText: text, limits: limits) {
             case .success(let parsed): clock = parsed
             case .failure(let rejection):
-                return .failure(MetadataRejection(reason: rejection.reason, message: "\(rejection)"))
+                throw MetadataRejection(reason: rejection.reason, message: "\(rejection)")
             }
         }
-        let messageID = header(WireHeader.messageID)
+        let messageID = values.messageID
         if let messageID, !isWellFormedMessageID(messageID) {
-            return .failure(
-                MetadataRejection(
-                    reason: "message_id", message: "x-message-id must be 1 to \(maxMessageIDBytes) of [A-Za-z0-9._:-]"))
+            throw MetadataRejection(
+                reason: "message_id", message: "x-message-id must be 1 to \(maxMessageIDBytes) of [A-Za-z0-9._:-]")
         }
-        let sender = header(WireHeader.sender)
+        let sender = values.sender
         if let sender {
             guard WireClockLimits.isWellFormedNodeID(sender) else {
-                return .failure(MetadataRejection(reason: "sender", message: "x-sender is not a well-formed node id"))
+                throw MetadataRejection(reason: "sender", message: "x-sender is not a well-formed node id")
             }
             if authenticated, let known = policy.clockLimits.knownNodes, !known.contains(sender) {
-                return .failure(
-                    MetadataRejection(reason: "sender", message: "x-sender \(sender) is not a node of this cluster"))
+                throw MetadataRejection(reason: "sender", message: "x-sender \(sender) is not a node of this cluster")
             }
         }
         var deadline: UInt64?
-        if let text = header(WireHeader.deadline) {
+        if let text = values.deadline {
             guard let milliseconds = parseDeadline(text) else {
-                return .failure(
-                    MetadataRejection(reason: "deadline", message: "x-deadline-ms must be 1 to 10 decimal digits"))
+                throw MetadataRejection(reason: "deadline", message: "x-deadline-ms must be 1 to 10 decimal digits")
             }
             deadline = now &+ min(milliseconds, maxDeadlineMilliseconds) * 1_000_000
         }
@@ -80,16 +92,22 @@ struct WireMetadata: Sendable {
             metadata.messageID = messageID
             metadata.sender = sender
         }
-        return .success(metadata)
+        return metadata
     }
 
     /// `[A-Za-z0-9._:-]{1,128}`.
     static func isWellFormedMessageID(_ text: String) -> Bool {
-        let bytes = text.utf8
-        guard !bytes.isEmpty, bytes.count <= maxMessageIDBytes else { return false }
-        return bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A
+        var text = text
+        // Over the contiguous bytes: `allSatisfy` on the UTF-8 view cost ~50 instructions a byte.
+        return text.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= maxMessageIDBytes else { return false }
+            for byte in bytes {
+                let valid =
+                    (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A
+                if !valid { return false }
+            }
+            return true
         }
     }
 
@@ -99,6 +117,15 @@ struct WireMetadata: Sendable {
         guard !bytes.isEmpty, bytes.count <= 10, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         return bytes.reduce(0) { $0 * 10 + UInt64($1 - 0x30) }
     }
+}
+
+/// The metadata header values of one request (nil: absent), as read from the wire.
+struct WireHeaderValues {
+    var traceparent: String?
+    var vectorClock: String?
+    var messageID: String?
+    var sender: String?
+    var deadline: String?
 }
 
 /// Metadata refused before it reached the node: a stable `reason` label (for the metric) and a message.
