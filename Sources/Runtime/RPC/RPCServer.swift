@@ -32,10 +32,11 @@ public final class RPCServer: @unchecked Sendable {
         public var overloadThreshold: Int?
         /// Per-connection memory for the request line and headers; a request over it gets 431.
         public var connectionMemoryBytes: Int
-        /// 16 KiB: room for a request whose metadata is at every bound of `AdmissionPolicy` with 64 clock entries
-        /// (~10 KB of headers). libmicrohttpd zeroes all of it after every request on a kept-alive connection, so
-        /// it is not larger than that (32 KiB, the earlier value, was ~45 % of a server thread's instructions).
-        public static let defaultConnectionMemoryBytes = 16 * 1024
+        /// 32 KiB. libmicrohttpd zeroes all of it after every request on a kept-alive connection (~1 % of the CPU of
+        /// a loopback RPC benchmark under perf; ~49,000 instructions a request under valgrind). It is not smaller
+        /// because a hostile request's metadata up to this size gets its JSON refusal from the dispatcher (a clock
+        /// of 1,000 made-up entries is ~17 KB); past it libmicrohttpd answers 431 without a body.
+        public static let defaultConnectionMemoryBytes = 32 * 1024
         /// Serve HTTPS with this identity (nil: plain HTTP).
         public var tls: TLSIdentity?
         /// One thread per connection instead of a pool of `threads` (each of which serves all the connections it
