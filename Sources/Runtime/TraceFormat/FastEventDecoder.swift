@@ -376,6 +376,12 @@ struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// True for the bytes `number()` reads as part of a number.
+    private static func continuesNumber(_ byte: UInt8) -> Bool {
+        byte >= 0x30 && byte <= 0x39 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
+    }
+
     /// The clock, built from the cached previous clock when the keys are the same and no counter went down.
     mutating func vectorClock() -> VectorClock? {
         let start = index
@@ -482,6 +488,13 @@ struct JSONScanner {
 
     private mutating func number() -> TraceValue? {
         let start = index
+        // Plain digits that fit an Int64, ended by anything that cannot continue a number: read without a String
+        // (the result is `Int64(text)`'s).
+        let run = digitRun(from: start)
+        if run.digits > 0, run.digits < 19, run.end < bytes.count, !Self.continuesNumber(bytes[run.end]) {
+            index = run.end
+            return .int(Int64(run.value))
+        }
         var isInteger = true
         while index < bytes.count {
             let byte = bytes[index]

@@ -185,16 +185,12 @@ public final class RunEvent: @unchecked Sendable {
             node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
             wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
         if compact.isRPC {
-            guard let rpc = RPCEvent(kind: compact.kind, fields: compact.fields) else { return nil }
-            payloads = EventPayloads(rpc: rpc)
+            guard let rpc = EventPayloads(kind: compact.kind, rpcFields: compact.fields) else { return nil }
+            payloads = rpc
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         } else {
-            // The payloads read the kind and `data` only.
             payloads = EventPayloads(
-                TraceEvent(
-                    wallTimeNanos: envelope.wallTimeNanos, node: envelope.node, pid: envelope.pid,
-                    sequence: envelope.sequence, kind: envelope.kind, spanID: envelope.spanID, clock: VectorClock(),
-                    data: compact.data))
+                notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
             kindCode = KindCode(compact.kind)
         }
         self.envelope = envelope

@@ -5,7 +5,16 @@ import TraceFormat
 /// decode. The run loader's reader threads decode them while they read (`RunEvent(_:line:index:decodingPayloads:)`),
 /// so the thread that merges and checks only reads them; the decoding is the same either way.
 final class EventPayloads: Sendable {
-    let rpc: Result<RPCEvent?, PayloadError>
+    /// The RPC payload: decoded with the event, or built from `rpcFields` when asked (the checks read the message
+    /// fields below; only explanations ask for the whole payload).
+    var rpc: Result<RPCEvent?, PayloadError> {
+        guard let rpcFields, let event = RPCEvent(kind: rpcKind, fields: rpcFields) else { return decodedRPC }
+        return .success(event)
+    }
+    private let decodedRPC: Result<RPCEvent?, PayloadError>
+    /// The `data` fields of an RPC event of kind `rpcKind`, within the RPC payloads' bounds (`init(kind:rpcFields:)`).
+    private let rpcFields: RPCDataFields?
+    private let rpcKind: EventKind
     let protocolEvent: Result<ProtocolEvent?, PayloadError>
     /// Why a `span.start`, `span.end` or `log` payload does not decode (nil for other kinds).
     let other: PayloadError?
@@ -26,21 +35,35 @@ final class EventPayloads: Sendable {
     /// The status is `unavailable` (a failed call that may not have reached the peer).
     let unavailable: Bool
 
-    init(_ event: TraceEvent) {
-        let rpc = Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) }
-        self.rpc = rpc
+    convenience init(_ event: TraceEvent) {
+        self.init(
+            kind: event.kind, fields: PayloadFields(event.data, kind: event.kind),
+            rpc: Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) })
+    }
+
+    /// The payloads of an event of `kind`, which is none of the five RPC kinds `RPCEvent` decodes, with the `data`
+    /// fields `fields` (as a reader took them from the line's bytes).
+    convenience init(notRPC kind: EventKind, fields: PayloadFields) {
+        self.init(kind: kind, fields: fields, rpc: .success(nil))
+    }
+
+    private init(kind: EventKind, fields: PayloadFields, rpc: Result<RPCEvent?, PayloadError>) {
+        decodedRPC = rpc
+        (rpcFields, rpcKind) = (nil, kind)
         // The RPC kinds are not protocol kinds: an RPC event is no protocol event (no need to ask).
         if case .success(nil) = rpc {
-            protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in try ProtocolEvent(event) }
+            protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in
+                try ProtocolEvent(kind: kind, fields: fields)
+            }
         } else {
             protocolEvent = .success(nil)
         }
         let other: PayloadError?
         do {
-            switch event.kind {
-            case .spanStart: _ = try event.decodePayload(SpanStart.self)
-            case .spanEnd: _ = try event.decodePayload(SpanEnd.self)
-            case .log: _ = try event.decodePayload(LogRecord.self)
+            switch kind {
+            case .spanStart: _ = try SpanStart(decoding: fields)
+            case .spanEnd: _ = try SpanEnd(decoding: fields)
+            case .log: _ = try LogRecord(decoding: fields)
             default: break
             }
             other = nil
@@ -63,11 +86,29 @@ final class EventPayloads: Sendable {
 
     /// The payloads of an RPC event decoded from its raw `data` fields (`RPCEvent(kind:fields:)`).
     init(rpc: RPCEvent) {
-        self.rpc = .success(rpc)
+        decodedRPC = .success(rpc)
+        (rpcFields, rpcKind) = (nil, .rpcSend)
         protocolEvent = .success(nil)
         other = nil
         error = nil
         (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(rpc)
+    }
+
+    /// The payloads of an RPC event of `kind` (one of the five `RPCEvent` decodes) with the `data` fields `fields`,
+    /// nil when a field is out of the RPC payloads' bounds (`RPCEvent(kind:fields:)`). The payload itself is built
+    /// only when asked (`rpc`).
+    init?(kind: EventKind, rpcFields fields: RPCDataFields) {
+        guard RPCEvent.fieldsInBounds(fields, kind: kind) else { return nil }
+        decodedRPC = .success(nil)
+        (rpcFields, rpcKind) = (fields, kind)
+        protocolEvent = .success(nil)
+        other = nil
+        error = nil
+        (isRPCMessage, msg, peer) = (true, fields.msg, fields.peer)
+        msgHash = fields.msg.map { IDHash.of($0) } ?? 0
+        peerHash = fields.peer.map { IDHash.of($0) } ?? 0
+        // `RPCEvent.status`: sends and receives have none.
+        unavailable = kind != .rpcSend && kind != .rpcReceive && fields.status == "unavailable"
     }
 
     /// The fields the message checks pair on, with the message id and peer hashed (`IDHash`).
@@ -126,35 +167,42 @@ extension RPCEvent {
     /// stand for; nil when `kind` is no RPC kind or a field is out of its bounds (then decode the whole event, which
     /// names the error).
     init?(kind: EventKind, fields: RPCDataFields) {
-        guard (fields.msg?.utf8.count ?? 0) <= 1024, (fields.peer?.utf8.count ?? 0) <= 1024,
-            (fields.method?.utf8.count ?? 0) <= 1 << 20
-        else { return nil }
+        guard Self.fieldsInBounds(fields, kind: kind) else { return nil }
         let message = RPCMessageFields(msg: fields.msg, peer: fields.peer, method: fields.method)
         switch kind {
         case .rpcSend: self = .send(RPCSend(message: message))
         case .rpcReceive: self = .receive(RPCReceive(message: message))
-        case .rpcReplySend, .rpcReplyReceive, .rpcFailure:
-            // Bounds of `RPCOutcomeFields`: status ≤ 256 bytes, http_status 0...999, duration_ns ≥ 0.
-            guard (fields.status?.utf8.count ?? 0) <= 256 else { return nil }
-            var httpStatus: Int?
-            if let value = fields.httpStatus {
-                guard (0...999).contains(value) else { return nil }
-                httpStatus = Int(value)
-            }
-            if let duration = fields.durationNanos, duration < 0 { return nil }
+        case .rpcReplySend, .rpcReplyReceive:
             let outcome = RPCOutcomeFields(
-                status: fields.status, httpStatus: httpStatus, durationNanos: fields.durationNanos)
-            switch kind {
-            case .rpcReplySend: self = .replySend(RPCReplySend(message: message, outcome: outcome))
-            case .rpcReplyReceive: self = .replyReceive(RPCReplyReceive(message: message, outcome: outcome))
-            default:
-                guard (fields.error?.utf8.count ?? 0) <= 1 << 20 else { return nil }
-                self = .failure(
-                    RPCFailure(
-                        msg: fields.msg, peer: fields.peer, method: fields.method, status: fields.status,
-                        error: fields.error, durationNanos: fields.durationNanos))
-            }
-        default: return nil
+                status: fields.status, httpStatus: fields.httpStatus.map { Int($0) },
+                durationNanos: fields.durationNanos)
+            self =
+                kind == .rpcReplySend
+                ? .replySend(RPCReplySend(message: message, outcome: outcome))
+                : .replyReceive(RPCReplyReceive(message: message, outcome: outcome))
+        default:
+            self = .failure(
+                RPCFailure(
+                    msg: fields.msg, peer: fields.peer, method: fields.method, status: fields.status,
+                    error: fields.error, durationNanos: fields.durationNanos))
+        }
+    }
+
+    /// True when `kind` is one of the five RPC kinds and `fields` are within the bounds `RPCEvent(_:)` checks for
+    /// it: msg and peer ≤ 1024 bytes, method ≤ 1 MiB; for the outcome kinds status ≤ 256 bytes, http_status
+    /// 0...999, duration_ns ≥ 0; for `rpc.failure` error ≤ 1 MiB.
+    static func fieldsInBounds(_ fields: RPCDataFields, kind: EventKind) -> Bool {
+        guard (fields.msg?.utf8.count ?? 0) <= 1024, (fields.peer?.utf8.count ?? 0) <= 1024,
+            (fields.method?.utf8.count ?? 0) <= 1 << 20
+        else { return false }
+        switch kind {
+        case .rpcSend, .rpcReceive: return true
+        case .rpcReplySend, .rpcReplyReceive, .rpcFailure:
+            guard (fields.status?.utf8.count ?? 0) <= 256 else { return false }
+            if let value = fields.httpStatus, !(0...999).contains(value) { return false }
+            if let duration = fields.durationNanos, duration < 0 { return false }
+            return kind != .rpcFailure || (fields.error?.utf8.count ?? 0) <= 1 << 20
+        default: return false
         }
     }
 }
