@@ -115,6 +115,8 @@ struct ClockCache {
     var positions: [Int] = []
     var external = false
     var scratch: [UInt64] = []
+    /// The counters of the last dense clock by node number (`JSONScanner.tightDenseClock` reuses the array).
+    var denseValues: [UInt64] = []
     /// The keys' bytes one after the other, and where each ends (`JSONScanner.tightDenseClock`).
     var flatKeys: [UInt8] = []
     var keyEnds: [Int] = []

@@ -73,8 +73,8 @@ public final class RunEvent: @unchecked Sendable {
     let node: Int
     /// The event's kind as a small number (`KindCode`), recognised when the event was read.
     let kindCode: KindCode
-    /// The clock by node number.
-    let dense: [UInt64]
+    /// The clock by node number (in the storage that also holds the line's bytes of a compact event).
+    let dense: ClockCounters
     /// True when the clock names nodes outside the index (then `envelope.clock` holds the whole clock).
     let external: Bool
     /// The run's nodes, to name the entries of `dense` (`clock`).
@@ -87,8 +87,9 @@ public final class RunEvent: @unchecked Sendable {
         /// Decoded whole, but for an RPC event's `data` when the reader kept its bytes (then the dictionary is
         /// empty) and for the clock when the reader decoded it by node number (then it is empty).
         case decoded(TraceEvent, rawData: [UInt8]?)
-        /// An event decoded compactly (`CompactEvent`): the line's bytes, decoded again when asked.
-        case line([UInt8])
+        /// An event decoded compactly (`CompactEvent`): the line's bytes (kept after the clock's counters, in
+        /// `dense.storage`), decoded again when asked.
+        case line
     }
 
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
@@ -99,19 +100,17 @@ public final class RunEvent: @unchecked Sendable {
         case .decoded(let decoded, let rawData):
             event = decoded
             if let rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
-        case .line(let bytes):
-            event = Self.decode(line: bytes) ?? envelopeOnly
+        case .line:
+            event = dense.storage.withLine { Self.decode(line: $0) } ?? envelopeOnly
         }
         if !external { event.clock = clock }
         return event
     }
 
     /// The event of a line the compact decode accepted (the whole decode accepts every such line).
-    private static func decode(line: [UInt8]) -> TraceEvent? {
-        line.withUnsafeBufferPointer { bytes in
-            var decoder = FastEventDecoder()
-            return decoder.decode(bytes) ?? (try? TraceEventDecoder().decode(bytes))
-        }
+    private static func decode(line bytes: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+        var decoder = FastEventDecoder()
+        return decoder.decode(bytes) ?? (try? TraceEventDecoder().decode(bytes))
     }
 
     /// The envelope as an event without `data` (never used for a line the reader accepted).
@@ -159,11 +158,13 @@ public final class RunEvent: @unchecked Sendable {
         self.index = index
         node = index.position(event.node) ?? -1
         kindCode = KindCode(event.kind)
+        let counters: [UInt64]
         if let denseClock {
-            (dense, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
+            (counters, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
         } else {
-            (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
+            (counters, external, clockSum) = index.dense(event.clock, memo: &memo)
         }
+        dense = ClockCounters(EventStorage.make(counters: counters))
         guard decodingPayloads else {
             payloads = nil
             return
@@ -194,11 +195,14 @@ public final class RunEvent: @unchecked Sendable {
             kindCode = KindCode(compact.kind)
         }
         self.envelope = envelope
-        source = .line(Array(bytes))
+        source = .line
         self.line = line
         self.index = index
         self.node = node
-        (dense, external, clockSum) = (compact.dense.values, compact.dense.external, compact.dense.sum)
+        dense = compact.dense.values.withUnsafeBufferPointer {
+            ClockCounters(EventStorage.make(counters: $0, line: bytes))
+        }
+        (external, clockSum) = (compact.dense.external, compact.dense.sum)
     }
 
     /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less
