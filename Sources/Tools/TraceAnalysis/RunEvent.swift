@@ -81,6 +81,10 @@ public final class RunEvent: @unchecked Sendable {
     private let index: NodeIndex
     /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
     private(set) var payloads: EventPayloads?
+    /// For an RPC event read in compact form, whose `data` fields are within the RPC payloads' bounds: what the
+    /// message checks pair on (then `payloads` is nil: such an event has no other payload the checks read, and its
+    /// RPC payload is decoded from the line when an explanation asks). Nil for every other event.
+    let rpcKeys: RPCMessageKeys?
 
     /// The whole event as the reader got it.
     private enum Source {
@@ -158,6 +162,7 @@ public final class RunEvent: @unchecked Sendable {
         self.index = index
         node = index.position(event.node) ?? -1
         kindCode = KindCode(event.kind)
+        rpcKeys = nil
         let counters: [UInt64]
         if let denseClock {
             (counters, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
@@ -186,10 +191,11 @@ public final class RunEvent: @unchecked Sendable {
             node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
             wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
         if compact.isRPC {
-            guard let rpc = EventPayloads(kind: compact.kind, rpcFields: compact.fields) else { return nil }
-            payloads = rpc
+            guard let keys = RPCMessageKeys(kind: compact.kind, fields: compact.fields) else { return nil }
+            (rpcKeys, payloads) = (keys, nil)
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         } else {
+            rpcKeys = nil
             payloads = EventPayloads(
                 notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
             kindCode = KindCode(compact.kind)

@@ -1,39 +1,57 @@
 import ClusterProtocol
 import TraceFormat
 
-/// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
-/// decode. The run loader's reader threads decode them while they read (`RunEvent(_:line:index:decodingPayloads:)`),
-/// so the thread that merges and checks only reads them; the decoding is the same either way.
-final class EventPayloads: Sendable {
-    /// The RPC payload: decoded with the event, or built from `rpcFields` when asked (the checks read the message
-    /// fields below; only explanations ask for the whole payload).
-    var rpc: Result<RPCEvent?, PayloadError> {
-        guard let rpcFields, let event = RPCEvent(kind: rpcKind, fields: rpcFields) else { return decodedRPC }
-        return .success(event)
-    }
-    private let decodedRPC: Result<RPCEvent?, PayloadError>
-    /// The `data` fields of an RPC event of kind `rpcKind`, within the RPC payloads' bounds (`init(kind:rpcFields:)`).
-    private let rpcFields: RPCDataFields?
-    private let rpcKind: EventKind
-    let protocolEvent: Result<ProtocolEvent?, PayloadError>
-    /// Why a `span.start`, `span.end` or `log` payload does not decode (nil for other kinds).
-    let other: PayloadError?
-    /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
-    /// kind is unknown.
-    let error: PayloadError?
-    /// True for an RPC event that decodes: then `msg`, `peer`, their hashes and `unavailable` are what the message
-    /// checks pair on (`RunState.rpcMessage`). Kept here, read once, rather than in an object of their own: one
-    /// allocation per event fewer, and reading them costs one retain (copying an `RPCEvent` out of its `Result`
-    /// retains every string it holds).
-    let isRPCMessage: Bool
+/// The fields the message checks pair an RPC event on (`RunState.rpcMessage`): its message id and peer, hashed
+/// (`IDHash`), and whether its status is `unavailable` (a failed call that may not have reached the peer).
+///
+/// A class: the checks get it as an optional for every RPC event, and an optional reference costs one retain (an
+/// optional struct of two strings took the generic copy and destroy path).
+final class RPCMessageKeys: Sendable {
     let msg: String?
     let peer: String?
     /// `IDHash.of(msg)` (0 without a msg).
     let msgHash: UInt64
     /// `IDHash.of(peer)` (0 without a peer).
     let peerHash: UInt64
-    /// The status is `unavailable` (a failed call that may not have reached the peer).
     let unavailable: Bool
+
+    init(msg: String?, peer: String?, unavailable: Bool) {
+        (self.msg, self.peer, self.unavailable) = (msg, peer, unavailable)
+        msgHash = msg.map { IDHash.of($0) } ?? 0
+        peerHash = peer.map { IDHash.of($0) } ?? 0
+    }
+
+    /// The keys of a decoded RPC event.
+    convenience init(_ rpc: RPCEvent) {
+        let message = rpc.message
+        self.init(msg: message.msg, peer: message.peer, unavailable: rpc.status == "unavailable")
+    }
+
+    /// The keys of an RPC event of `kind` with the `data` fields `fields`, as `init(_:)` gives them for the event
+    /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
+    /// (`RPCEvent.fieldsInBounds`).
+    convenience init?(kind: EventKind, fields: RPCDataFields) {
+        guard RPCEvent.fieldsInBounds(fields, kind: kind) else { return nil }
+        // `RPCEvent.status`: sends and receives have none.
+        let unavailable = kind != .rpcSend && kind != .rpcReceive && fields.status == "unavailable"
+        self.init(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
+    }
+}
+
+/// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
+/// decode. The run loader's reader threads decode them while they read (`RunEvent(_:line:index:decodingPayloads:)`),
+/// so the thread that merges and checks only reads them; the decoding is the same either way.
+final class EventPayloads: Sendable {
+    let rpc: Result<RPCEvent?, PayloadError>
+    let protocolEvent: Result<ProtocolEvent?, PayloadError>
+    /// Why a `span.start`, `span.end` or `log` payload does not decode (nil for other kinds).
+    let other: PayloadError?
+    /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
+    /// kind is unknown.
+    let error: PayloadError?
+    /// For an RPC event that decodes: what the message checks pair on. Kept here, read once: copying an `RPCEvent`
+    /// out of its `Result` retains every string it holds.
+    let message: RPCMessageKeys?
 
     convenience init(_ event: TraceEvent) {
         self.init(
@@ -48,8 +66,7 @@ final class EventPayloads: Sendable {
     }
 
     private init(kind: EventKind, fields: PayloadFields, rpc: Result<RPCEvent?, PayloadError>) {
-        decodedRPC = rpc
-        (rpcFields, rpcKind) = (nil, kind)
+        self.rpc = rpc
         // The RPC kinds are not protocol kinds: an RPC event is no protocol event (no need to ask).
         if case .success(nil) = rpc {
             protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in
@@ -76,50 +93,21 @@ final class EventPayloads: Sendable {
             self.error = error
         case .success(let decoded?):
             error = nil
-            (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(decoded)
+            message = RPCMessageKeys(decoded)
             return
         case .success(nil):
             if case .failure(let error) = protocolEvent { self.error = error } else { error = other }
         }
-        (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = (false, nil, nil, 0, 0, false)
+        message = nil
     }
 
     /// The payloads of an RPC event decoded from its raw `data` fields (`RPCEvent(kind:fields:)`).
     init(rpc: RPCEvent) {
-        decodedRPC = .success(rpc)
-        (rpcFields, rpcKind) = (nil, .rpcSend)
+        self.rpc = .success(rpc)
         protocolEvent = .success(nil)
         other = nil
         error = nil
-        (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(rpc)
-    }
-
-    /// The payloads of an RPC event of `kind` (one of the five `RPCEvent` decodes) with the `data` fields `fields`,
-    /// nil when a field is out of the RPC payloads' bounds (`RPCEvent(kind:fields:)`). The payload itself is built
-    /// only when asked (`rpc`).
-    init?(kind: EventKind, rpcFields fields: RPCDataFields) {
-        guard RPCEvent.fieldsInBounds(fields, kind: kind) else { return nil }
-        decodedRPC = .success(nil)
-        (rpcFields, rpcKind) = (fields, kind)
-        protocolEvent = .success(nil)
-        other = nil
-        error = nil
-        (isRPCMessage, msg, peer) = (true, fields.msg, fields.peer)
-        msgHash = fields.msg.map { IDHash.of($0) } ?? 0
-        peerHash = fields.peer.map { IDHash.of($0) } ?? 0
-        // `RPCEvent.status`: sends and receives have none.
-        unavailable = kind != .rpcSend && kind != .rpcReceive && fields.status == "unavailable"
-    }
-
-    /// The fields the message checks pair on, with the message id and peer hashed (`IDHash`).
-    private static func message(
-        _ rpc: RPCEvent
-    ) -> (Bool, msg: String?, peer: String?, msgHash: UInt64, peerHash: UInt64, unavailable: Bool) {
-        let message = rpc.message
-        return (
-            true, message.msg, message.peer, message.msg.map { IDHash.of($0) } ?? 0,
-            message.peer.map { IDHash.of($0) } ?? 0, rpc.status == "unavailable"
-        )
+        message = RPCMessageKeys(rpc)
     }
 }
 
@@ -132,26 +120,33 @@ struct DecodedPayloads {
 }
 
 extension RunState {
-    /// `event` as an RPC event; nil for other kinds and malformed events.
+    /// `event` as an RPC event; nil for other kinds and malformed events. (An RPC event read in compact form has
+    /// only its message keys: its payload is decoded from its line here, as explanations ask.)
     func rpc(_ event: RunEvent) -> RPCEvent? {
         (try? payloads(event).rpc.get()) ?? nil
     }
 
-    /// The payloads of `event` when it is an RPC event that decodes (`rpc(_:)`): their message fields, hashed
-    /// (`EventPayloads.msg`, `peer`, …); nil for other kinds and malformed events.
-    func rpcMessage(_ event: RunEvent) -> EventPayloads? {
-        let payloads = payloads(event)
-        return payloads.isRPCMessage ? payloads : nil
+    /// The message keys of `event` when it is an RPC event that decodes (`rpc(_:)`); nil for other kinds and
+    /// malformed events.
+    func rpcMessage(_ event: RunEvent) -> RPCMessageKeys? {
+        if let keys = event.rpcKeys { return keys }
+        return payloads(event).message
     }
 
     /// `event` as a protocol event (queue, election, executor, …); nil for other kinds and malformed events.
     func protocolEvent(_ event: RunEvent) -> ProtocolEvent? {
-        (try? payloads(event).protocolEvent.get()) ?? nil
+        // An RPC event read in compact form is no protocol event.
+        if event.rpcKeys != nil { return nil }
+        return (try? payloads(event).protocolEvent.get()) ?? nil
     }
 
     /// Why `event`, of a kind the format defines (RPC, protocol, span, log), does not decode into its payload; nil
     /// when it decodes or its kind is unknown.
-    func payloadError(_ event: RunEvent) -> PayloadError? { payloads(event).error }
+    func payloadError(_ event: RunEvent) -> PayloadError? {
+        // An RPC event read in compact form decodes (its fields were checked against the payloads' bounds).
+        if event.rpcKeys != nil { return nil }
+        return payloads(event).error
+    }
 
     private func payloads(_ event: RunEvent) -> EventPayloads {
         if let payloads = event.payloads { return payloads }
