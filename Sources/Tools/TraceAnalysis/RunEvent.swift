@@ -187,11 +187,8 @@ public final class RunEvent: @unchecked Sendable {
     /// the line whole, which names the error).
     init?(compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex) {
         guard node >= 0 else { return nil }
-        let envelope = RunEnvelope(
-            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
-            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
         if compact.isRPC {
-            guard let keys = RPCMessageKeys(kind: compact.kind, fields: compact.fields) else { return nil }
+            guard let keys = RPCMessageKeys.of(kind: compact.kind, fields: compact.fields) else { return nil }
             (rpcKeys, payloads) = (keys, nil)
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         } else {
@@ -200,7 +197,9 @@ public final class RunEvent: @unchecked Sendable {
                 notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
             kindCode = KindCode(compact.kind)
         }
-        self.envelope = envelope
+        envelope = RunEnvelope(
+            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
+            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
         source = .line
         self.line = line
         self.index = index

@@ -29,12 +29,12 @@ final class RPCMessageKeys: Sendable {
 
     /// The keys of an RPC event of `kind` with the `data` fields `fields`, as `init(_:)` gives them for the event
     /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
-    /// (`RPCEvent.fieldsInBounds`).
-    convenience init?(kind: EventKind, fields: RPCDataFields) {
+    /// (`RPCEvent.fieldsInBounds`). A static function, not an initializer: its argument is borrowed, not copied.
+    static func of(kind: EventKind, fields: RPCDataFields) -> RPCMessageKeys? {
         guard RPCEvent.fieldsInBounds(fields, kind: kind) else { return nil }
         // `RPCEvent.status`: sends and receives have none.
         let unavailable = kind != .rpcSend && kind != .rpcReceive && fields.status == "unavailable"
-        self.init(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
+        return RPCMessageKeys(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
     }
 }
 
