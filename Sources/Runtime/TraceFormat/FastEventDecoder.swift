@@ -67,12 +67,13 @@ public struct FastEventDecoder {
     }
 }
 
-/// The strings of 16 to 64 bytes a file's lines repeat (kinds, trace ids, message ids, log messages), so that a
+/// The strings of 8 to 64 bytes a file's lines repeat (kinds, trace ids, message ids, log messages), so that a
 /// repeat costs a comparison instead of an allocation: a direct-mapped table, a new string replacing the one in its
-/// slot. Shorter strings are stored inline by `String` and need no table.
+/// slot. Strings of up to 15 bytes are stored inline by `String` (no allocation), but finding one here still costs
+/// less than validating and building it again; strings of under 8 bytes are built.
 struct StringTable {
     static let slotCount = 1024
-    static let lengths = 16...64
+    static let lengths = 8...64
     private var slots: [String]
 
     init() { slots = Array(repeating: "", count: Self.slotCount) }
@@ -85,7 +86,7 @@ struct StringTable {
         guard Self.lengths.contains(bytes.count), !slots.isEmpty, let base = bytes.baseAddress else {
             return String(decoding: bytes, as: UTF8.self)
         }
-        // A cheap hash of the length and the first and last 8 bytes (every string here has at least 16).
+        // A cheap hash of the length and the first and last 8 bytes (every string here has at least 8).
         let raw = UnsafeRawPointer(base)
         let head = raw.loadUnaligned(as: UInt64.self)
         let tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
