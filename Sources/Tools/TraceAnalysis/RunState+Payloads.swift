@@ -30,10 +30,11 @@ final class RPCMessageKeys: Sendable {
     /// The keys of an RPC event of `kind` with the `data` fields `fields`, as `init(_:)` gives them for the event
     /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
     /// (`RPCEvent.fieldsInBounds`). A static function, not an initializer: its argument is borrowed, not copied.
-    static func of(kind: EventKind, fields: RPCDataFields) -> RPCMessageKeys? {
-        guard RPCEvent.fieldsInBounds(fields, kind: kind) else { return nil }
-        // `RPCEvent.status`: sends and receives have none.
-        let unavailable = kind != .rpcSend && kind != .rpcReceive && fields.status == "unavailable"
+    /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string).
+    static func of(kindNumber: Int, fields: RPCDataFields) -> RPCMessageKeys? {
+        guard RPCEvent.fieldsInBounds(fields, kindNumber: kindNumber) else { return nil }
+        // `RPCEvent.status`: sends and receives (numbers 0 and 1) have none.
+        let unavailable = kindNumber >= 2 && fields.status == "unavailable"
         return RPCMessageKeys(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
     }
 }
@@ -162,7 +163,8 @@ extension RPCEvent {
     /// stand for; nil when `kind` is no RPC kind or a field is out of its bounds (then decode the whole event, which
     /// names the error).
     init?(kind: EventKind, fields: RPCDataFields) {
-        guard Self.fieldsInBounds(fields, kind: kind) else { return nil }
+        guard let number = CompactEvent.kinds.firstIndex(of: kind), Self.fieldsInBounds(fields, kindNumber: number)
+        else { return nil }
         let message = RPCMessageFields(msg: fields.msg, peer: fields.peer, method: fields.method)
         switch kind {
         case .rpcSend: self = .send(RPCSend(message: message))
@@ -183,21 +185,18 @@ extension RPCEvent {
         }
     }
 
-    /// True when `kind` is one of the five RPC kinds and `fields` are within the bounds `RPCEvent(_:)` checks for
-    /// it: msg and peer ≤ 1024 bytes, method ≤ 1 MiB; for the outcome kinds status ≤ 256 bytes, http_status
-    /// 0...999, duration_ns ≥ 0; for `rpc.failure` error ≤ 1 MiB.
-    static func fieldsInBounds(_ fields: RPCDataFields, kind: EventKind) -> Bool {
-        guard (fields.msg?.utf8.count ?? 0) <= 1024, (fields.peer?.utf8.count ?? 0) <= 1024,
-            (fields.method?.utf8.count ?? 0) <= 1 << 20
+    /// True when `kindNumber` is the position of one of the five RPC kinds in `CompactEvent.kinds` (send, receive,
+    /// reply send, reply receive, failure) and `fields` are within the bounds `RPCEvent(_:)` checks for it: msg and
+    /// peer ≤ 1024 bytes, method ≤ 1 MiB; for the outcome kinds status ≤ 256 bytes, http_status 0...999,
+    /// duration_ns ≥ 0; for `rpc.failure` error ≤ 1 MiB.
+    static func fieldsInBounds(_ fields: RPCDataFields, kindNumber: Int) -> Bool {
+        guard (0...4).contains(kindNumber), (fields.msg?.utf8.count ?? 0) <= 1024,
+            (fields.peer?.utf8.count ?? 0) <= 1024, (fields.method?.utf8.count ?? 0) <= 1 << 20
         else { return false }
-        switch kind {
-        case .rpcSend, .rpcReceive: return true
-        case .rpcReplySend, .rpcReplyReceive, .rpcFailure:
-            guard (fields.status?.utf8.count ?? 0) <= 256 else { return false }
-            if let value = fields.httpStatus, !(0...999).contains(value) { return false }
-            if let duration = fields.durationNanos, duration < 0 { return false }
-            return kind != .rpcFailure || (fields.error?.utf8.count ?? 0) <= 1 << 20
-        default: return false
-        }
+        guard kindNumber >= 2 else { return true }
+        guard (fields.status?.utf8.count ?? 0) <= 256 else { return false }
+        if let value = fields.httpStatus, !(0...999).contains(value) { return false }
+        if let duration = fields.durationNanos, duration < 0 { return false }
+        return kindNumber != 4 || (fields.error?.utf8.count ?? 0) <= 1 << 20
     }
 }
