@@ -188,7 +188,9 @@ public final class RunEvent: @unchecked Sendable {
     init?(compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex) {
         guard node >= 0 else { return nil }
         if compact.isRPC {
-            guard let keys = RPCMessageKeys.of(kindNumber: compact.kindNumber, fields: compact.fields) else { return nil }
+            guard let keys = RPCMessageKeys.of(kindNumber: compact.kindNumber, fields: compact.fields) else {
+                return nil
+            }
             (rpcKeys, payloads) = (keys, nil)
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         } else {
