@@ -10,6 +10,41 @@ struct EventPayloadTests {
         let data = payload.encoded()
         #expect(Set(data.keys) == keys)
         #expect(try P(data: data) == payload)
+        // Read as the field list a reader takes from a line's bytes (any order; a name given twice counts with its
+        // last value, as in the dictionary the line decodes to), the same payload.
+        var list = data.sorted { $0.key > $1.key }.map { (name: $0.key, value: $0.value) }
+        list.insert((name: list[0].name, value: .bool(true)), at: 0)
+        let fields = PayloadFields(list: list, kind: P.kind)
+        #expect(try P(decoding: fields) == payload)
+        #expect(fields.data == data)
+    }
+
+    /// A `data` object read as a field list decodes, or fails, exactly as the same object read as a dictionary.
+    @Test func fieldListsDecodeLikeDictionaries() {
+        let objects: [[(String, TraceValue)]] = [
+            [("order", .int(5))], [("order", .string("a")), ("lease", .int(-1))], [],
+            [("order", .string("a")), ("epoch", .string("x"))], [("order", .null), ("order", .string("a"))],
+            [("order", .string("a")), ("order", .null)], [("order", .string("a")), ("executor", .double(2.5))],
+            [("order", .string("a")), ("executor", .double(2)), ("epoch", .string("0.0")), ("renewed", .int(1))],
+            [("order", .string("a")), ("reasons", .array([.string("r"), .int(1)])), ("fraud_score", .string("1"))],
+            [("leader", .int(3)), ("epoch", .string("2.3")), ("self", .bool(true)), ("term", .object([:]))],
+        ]
+        let kinds: [EventKind] = [
+            .queueLease, .queueCommit, .queueEnqueue, .orderDecision, .electionLeader, .executorDequeue, .nodeStopping,
+        ]
+        for object in objects {
+            let list = object.map { (name: $0.0, value: $0.1) }
+            let dictionary = Dictionary(object, uniquingKeysWith: { _, last in last })
+            for kind in kinds {
+                let fromList = Result { () throws(PayloadError) -> ProtocolEvent? in
+                    try ProtocolEvent(kind: kind, fields: PayloadFields(list: list, kind: kind))
+                }
+                let fromDictionary = Result { () throws(PayloadError) -> ProtocolEvent? in
+                    try ProtocolEvent(kind: kind, fields: PayloadFields(dictionary, kind: kind))
+                }
+                #expect(fromList == fromDictionary, "\(kind) \(object)")
+            }
+        }
     }
 
     @Test func checkoutPayloadsRoundTrip() throws {

@@ -48,6 +48,20 @@ struct CompactEventTests {
                 data: #"{"attributes":{"items":"1","order_id":"e2"},"level":"info","logger":"o","message":"m"}"#),
             line(kind: "log", data: #"{"message":"with \"escape\" \u00e9","level":null}"#),
             line(kind: "queue.lease", data: #"{"lease":-1,"order":5}"#), line(kind: "span.start", data: #"{}"#),
+            line(
+                kind: "queue.lease",
+                data: #"{"delivery":1,"depth":0,"epoch":"1.3","executor":3,"expires_in_ms":2000,"lease":1,"#
+                    + #""order":"e220a8397b1dcdaf6e789e6aa1b965f4","renewed":false,"term":1}"#),
+            line(kind: "queue.lease", data: #"{"order":"a","lease":007,"order":"b","executor":-0,"slot":1.0}"#),
+            line(kind: "queue.lease", data: #"{"order":"a","lease":12345678901234567890,"depth":123456789012345678}"#),
+            line(kind: "queue.enqueue", data: #"{"order":"a","depth":1e2,"duplicate":null,"priority":{"x":[1]}}"#),
+            line(kind: "queue.commit", data: #"{"order":"a","order":null}"#),
+            line(kind: "queue.commit", data: #"{"order":"a","epoch":"7"}"#),
+            line(kind: "span.end", data: #"{"name":"n","duration_ns":-5}"#),
+            line(kind: "log", data: #"{"message":"m","attributes":{"a":1}}"#),
+            line(data: #"{"msg":"a","peer":"p","status":"unavailable"}"#),
+            line(kind: "rpc.failure", data: #"{"msg":"a","peer":"p","status":"unavailable"}"#),
+            line(kind: "rpc.reply.receive", data: #"{"msg":"a","peer":"p","status":"unavailable"}"#),
             line(span: ""), line(span: #""span":null,"#), line(span: #""span":"with\"escape","#),
             line(span: #""span":5,"#), line(node: "queue"), line(node: "orch\\u0065strator"), line(version: "2"),
             line(version: "1.0"), line(clock: #"{"load":2,"orchestrator":4,"outsider":1}"#),
@@ -113,6 +127,14 @@ struct CompactEventTests {
             #expect(
                 state.payloadError(event).map { "\($0)" } == otherState.payloadError(reference).map { "\($0)" },
                 "\(text)")
+            let keys = state.rpcMessage(event)
+            let referenceKeys = otherState.rpcMessage(reference)
+            #expect((keys == nil) == (referenceKeys == nil), "\(text)")
+            if let keys, let referenceKeys {
+                #expect(keys.msg == referenceKeys.msg && keys.peer == referenceKeys.peer, "\(text)")
+                #expect(keys.msgHash == referenceKeys.msgHash && keys.peerHash == referenceKeys.peerHash, "\(text)")
+                #expect(keys.unavailable == referenceKeys.unavailable, "\(text)")
+            }
         }
         // The plain shapes are taken: 3 data shapes × 8 kinds, the protocol and log events, and the RPC variants
         // with no span, a null span, an outside node in the clock, an empty data object and spaces.

@@ -1,15 +1,34 @@
 /// Checked reads of one event's `data`, for payload decoders. An absent field or JSON `null` is "missing"; any
 /// other value of the wrong JSON type, or a number out of the payload's bounds, is an error, never coerced.
 public struct PayloadFields: Sendable {
-    /// The raw `data` object.
-    public let data: [String: TraceValue]
+    /// The raw `data` object, when given as a dictionary (empty when given as a list).
+    @usableFromInline let dictionary: [String: TraceValue]
+    /// The `data` object's fields in line order, when given as a list (`init(list:kind:)`); empty otherwise.
+    @usableFromInline let list: [(name: String, value: TraceValue)]
     /// The kind being decoded (named in errors).
     public let kind: EventKind
 
     @inlinable
     public init(_ data: [String: TraceValue], kind: EventKind) {
-        self.data = data
+        dictionary = data
+        list = []
         self.kind = kind
+    }
+
+    /// The fields of a `data` object in the order its line holds them, as a reader took them from the bytes without
+    /// building a dictionary (a few fields: a search is cheaper than hashing). A name given twice counts with its
+    /// last value, as in the dictionary the line decodes to.
+    @inlinable
+    public init(list: [(name: String, value: TraceValue)], kind: EventKind) {
+        dictionary = [:]
+        self.list = list
+        self.kind = kind
+    }
+
+    /// The raw `data` object.
+    public var data: [String: TraceValue] {
+        guard !list.isEmpty else { return dictionary }
+        return Dictionary(list.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     /// An error about `field`.
@@ -20,9 +39,20 @@ public struct PayloadFields: Sendable {
     /// The field's value; nil when absent or `null`.
     @inlinable
     public func value(_ field: String) -> TraceValue? {
-        guard let value = data[field] else { return nil }
+        guard let value = list.isEmpty ? dictionary[field] : listed(field) else { return nil }
         if case .null = value { return nil }
         return value
+    }
+
+    /// The last value of `field` in `list`.
+    @inlinable
+    func listed(_ field: String) -> TraceValue? {
+        var position = list.count
+        while position > 0 {
+            position -= 1
+            if list[position].name == field { return list[position].value }
+        }
+        return nil
     }
 
     /// A required field, read by `read`.

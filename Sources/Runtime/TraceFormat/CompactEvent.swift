@@ -4,7 +4,7 @@ import Glibc
 /// An event decoded for the analyzer's checks without building a `TraceEvent`: the envelope's scalars, the kind,
 /// the span id, the clock by node number, and the `data`: an RPC event's (`rpc.send`, `rpc.receive`,
 /// `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) as its RPC fields (`RPCDataFields`, without their raw
-/// bytes), any other event's as its object. The trace id, the parent span id and the node name are validated but not
+/// bytes), any other event's as its fields. The trace id, the parent span id and the node name are validated but not
 /// kept (the node is the file's); a reader that needs the whole event decodes the line again
 /// (`FastEventDecoder.decode(_:)` gives the same event).
 ///
@@ -26,8 +26,9 @@ public struct CompactEvent: Sendable {
     public var spanID: String?
     /// An RPC event's `data` fields (their `raw` is empty).
     public var fields = RPCDataFields()
-    /// The `data` of an event whose kind is not RPC (empty for RPC events).
-    public var data: [String: TraceValue] = [:]
+    /// The `data` fields of an event whose kind is not RPC, in line order, for `PayloadFields(list:kind:)` (empty for
+    /// RPC events).
+    public var dataFields: [(name: String, value: TraceValue)] = []
     /// The clock by node number.
     public var dense = DenseClock(values: [], external: false, sum: 0)
     /// The whole clock when it names a node outside the numbering (`dense.external`), else empty.
@@ -44,11 +45,20 @@ extension FastEventDecoder {
     public mutating func decodeCompact(
         _ line: UnsafeBufferPointer<UInt8>, node: UnsafeBufferPointer<UInt8>
     ) -> CompactEvent? {
-        guard let denseNodes = denseNumbering else { return nil }
+        var event = CompactEvent()
+        return decodeCompact(line, node: node, into: &event) ? event : nil
+    }
+
+    /// `decodeCompact(_:node:)` into `event` (the reader reuses one): false, and `event` unspecified, when the line
+    /// has no compact form.
+    public mutating func decodeCompact(
+        _ line: UnsafeBufferPointer<UInt8>, node: UnsafeBufferPointer<UInt8>, into event: inout CompactEvent
+    ) -> Bool {
+        guard let denseNodes = denseNumbering else { return false }
         return scanning(line) { scanner in
             scanner.denseNodes = denseNodes
             scanner.copiesRPCDataRaw = false
-            return scanner.compactEvent(node: node)
+            return scanner.compactEvent(node: node, into: &event)
         }
     }
 }
@@ -76,11 +86,13 @@ extension JSONScanner {
     private static let required: UInt16 = 1 | 2 | 4 | 8 | 16 | 32 | 512 | 1024
 
     /// See `FastEventDecoder.decodeCompact(_:node:)`.
-    mutating func compactEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
-        if let event = templateEvent(node: node) { return event }
+    mutating func compactEvent(node: UnsafeBufferPointer<UInt8>, into event: inout CompactEvent) -> Bool {
+        if templateEvent(node: node, into: &event) { return true }
         index = 0
         denseClock = nil
-        return compactRPC(node: node)
+        guard let general = compactRPC(node: node) else { return false }
+        event = general
+        return true
     }
 
     /// An RPC line in any layout `CompactEvent` allows.

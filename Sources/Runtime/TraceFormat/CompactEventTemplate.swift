@@ -8,14 +8,14 @@ import Glibc
 /// takes).
 extension JSONScanner {
     /// See `FastEventDecoder.decodeCompact(_:node:)`.
-    mutating func templateEvent(node: UnsafeBufferPointer<UInt8>) -> CompactEvent? {
+    mutating func templateEvent(node: UnsafeBufferPointer<UInt8>, into event: inout CompactEvent) -> Bool {
         // The fields are read into locals and the event built once at the end: filling a `CompactEvent` variable
         // cost a copy and a destruction of the whole struct per line.
         guard literal(#"{"v":1,"ts":"#), let ts = plainDigits(), let wallTime = Int64(exactly: ts),
             literal(#","node":""#), matchBytes(node), literal(#"","pid":"#), let pid = plainDigits(),
             let smallPid = Int32(exactly: pid), literal(#","seq":"#), let seq = plainDigits(),
             literal(#","kind":""#), let kindBytes = plainStringBody()
-        else { return nil }
+        else { return false }
         let kindNumber: Int
         let kind: EventKind
         if let number = Self.rpcKindNumber(kindBytes) {
@@ -23,35 +23,51 @@ extension JSONScanner {
         } else {
             (kindNumber, kind) = (-1, EventKind(strings.string(kindBytes)))
         }
-        if literal(#","trace":""#) { guard plainStringBody() != nil else { return nil } }
+        if literal(#","trace":""#) { guard plainStringBody() != nil else { return false } }
         var spanID: String?
         if literal(#","span":""#) {
-            guard let span = plainStringBody() else { return nil }
+            guard let span = plainStringBody() else { return false }
             // Interned: a span id (16 hex digits) recurs on a file's nearby lines (a call's send and reply).
             spanID = strings.string(span)
         }
-        if literal(#","parent":""#) { guard plainStringBody() != nil else { return nil } }
-        guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return nil }
+        if literal(#","parent":""#) { guard plainStringBody() != nil else { return false } }
+        guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return false }
         var fields = RPCDataFields()
-        var data: [String: TraceValue] = [:]
+        var dataFields: [(name: String, value: TraceValue)] = []
         if kindNumber >= 0 {
             let start = index
             if let template = templateRPCFields() {
                 fields = template
             } else {
                 index = start
-                guard let general = rpcDataFields() else { return nil }
+                guard let general = rpcDataFields() else { return false }
                 fields = general
             }
         } else {
-            guard case .object(let object)? = value() else { return nil }
-            data = object
+            guard let list = fieldList() else { return false }
+            dataFields = list
         }
-        guard index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock else { return nil }
+        guard index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock else { return false }
         index += 1
-        return CompactEvent(
+        event = CompactEvent(
             wallTimeNanos: wallTime, pid: smallPid, sequence: seq, kindNumber: kindNumber, kind: kind, spanID: spanID,
-            fields: fields, data: data, dense: dense, clock: clock)
+            fields: fields, dataFields: dataFields, dense: dense, clock: clock)
+        return true
+    }
+
+    /// A `data` object's fields in line order: what `value()` reads as an object (the same values, a name given twice
+    /// as often as given), without building the dictionary.
+    private mutating func fieldList() -> [(name: String, value: TraceValue)]? {
+        guard peek() == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var list: [(name: String, value: TraceValue)] = []
+        if consume(UInt8(ascii: "}")) { return list }
+        list.reserveCapacity(10)
+        repeat {
+            guard let key = string(), consume(UInt8(ascii: ":")), let item = value() else { return nil }
+            list.append((key, item))
+        } while consume(UInt8(ascii: ","))
+        return consume(UInt8(ascii: "}")) ? list : nil
     }
 
     /// An RPC event's `data` as the writer writes it: its fields in name order, no space, strings without escapes,

@@ -75,7 +75,16 @@ extension JSONScanner {
         let flatKeys = cache.flatKeys
         let keyEnds = cache.keyEnds
         let positions = cache.positions
-        var values = [UInt64](repeating: 0, count: nodes.count)
+        // The counters go into the array the previous line's went into: once the reader is done with that line's
+        // clock (a reader that keeps it copies the counters out), it is free again, and no array is allocated.
+        var values = cache.denseValues
+        cache.denseValues = []
+        if values.count == nodes.count {
+            values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        } else {
+            values = [UInt64](repeating: 0, count: nodes.count)
+        }
+        defer { cache.denseValues = values }
         let scanned = values.withUnsafeMutableBufferPointer { values in
             flatKeys.withUnsafeBufferPointer { keys in
                 keyEnds.withUnsafeBufferPointer { keyEnds in

@@ -67,12 +67,13 @@ public struct FastEventDecoder {
     }
 }
 
-/// The strings of 16 to 64 bytes a file's lines repeat (kinds, trace ids, message ids, log messages), so that a
+/// The strings of 8 to 64 bytes a file's lines repeat (kinds, trace ids, message ids, log messages), so that a
 /// repeat costs a comparison instead of an allocation: a direct-mapped table, a new string replacing the one in its
-/// slot. Shorter strings are stored inline by `String` and need no table.
+/// slot. Strings of up to 15 bytes are stored inline by `String` (no allocation), but finding one here still costs
+/// less than validating and building it again; strings of under 8 bytes are built.
 struct StringTable {
     static let slotCount = 1024
-    static let lengths = 16...64
+    static let lengths = 8...64
     private var slots: [String]
 
     init() { slots = Array(repeating: "", count: Self.slotCount) }
@@ -85,7 +86,7 @@ struct StringTable {
         guard Self.lengths.contains(bytes.count), !slots.isEmpty, let base = bytes.baseAddress else {
             return String(decoding: bytes, as: UTF8.self)
         }
-        // A cheap hash of the length and the first and last 8 bytes (every string here has at least 16).
+        // A cheap hash of the length and the first and last 8 bytes (every string here has at least 8).
         let raw = UnsafeRawPointer(base)
         let head = raw.loadUnaligned(as: UInt64.self)
         let tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
@@ -115,6 +116,8 @@ struct ClockCache {
     var positions: [Int] = []
     var external = false
     var scratch: [UInt64] = []
+    /// The counters of the last dense clock by node number (`JSONScanner.tightDenseClock` reuses the array).
+    var denseValues: [UInt64] = []
     /// The keys' bytes one after the other, and where each ends (`JSONScanner.tightDenseClock`).
     var flatKeys: [UInt8] = []
     var keyEnds: [Int] = []
@@ -376,6 +379,12 @@ struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// True for the bytes `number()` reads as part of a number.
+    private static func continuesNumber(_ byte: UInt8) -> Bool {
+        byte >= 0x30 && byte <= 0x39 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
+    }
+
     /// The clock, built from the cached previous clock when the keys are the same and no counter went down.
     mutating func vectorClock() -> VectorClock? {
         let start = index
@@ -482,6 +491,13 @@ struct JSONScanner {
 
     private mutating func number() -> TraceValue? {
         let start = index
+        // Plain digits that fit an Int64, ended by anything that cannot continue a number: read without a String
+        // (the result is `Int64(text)`'s).
+        let run = digitRun(from: start)
+        if run.digits > 0, run.digits < 19, run.end < bytes.count, !Self.continuesNumber(bytes[run.end]) {
+            index = run.end
+            return .int(Int64(run.value))
+        }
         var isInteger = true
         while index < bytes.count {
             let byte = bytes[index]

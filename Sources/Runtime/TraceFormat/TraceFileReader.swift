@@ -147,8 +147,10 @@ public struct TraceFileReader {
         func handle(_ line: UnsafeBufferPointer<UInt8>) throws {
             health.lines += 1
             if line.isEmpty { return }
+            // Decoded in place: an optional event built and destroyed per line took the generic (slow) path.
+            var compact = CompactEvent()
             if let onCompact,
-                let compact = nodeBytes.withUnsafeBufferPointer({ fast.decodeCompact(line, node: $0) }),
+                nodeBytes.withUnsafeBufferPointer({ fast.decodeCompact(line, node: $0, into: &compact) }),
                 try onCompact(compact, lineBase + health.lines, line)
             {
                 health.events += 1

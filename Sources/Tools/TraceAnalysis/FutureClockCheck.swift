@@ -63,7 +63,7 @@ final class FutureClockCheck: RunCheck {
     }
 
     /// True when an entry of `clock` but `except`'s exceeds what its node recorded (`recorded`), for a traced node.
-    private static func isAhead(_ clock: [UInt64], of recorded: [UInt64], traced: [Bool], except: Int) -> Bool {
+    private static func isAhead(_ clock: ClockCounters, of recorded: [UInt64], traced: [Bool], except: Int) -> Bool {
         clock.withUnsafeBufferPointer { clock in
             recorded.withUnsafeBufferPointer { recorded in
                 let count = min(clock.count, recorded.count, traced.count)

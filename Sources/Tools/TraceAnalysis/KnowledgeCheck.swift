@@ -40,7 +40,9 @@ final class KnowledgeCheck: RunCheck {
     }
 
     /// Whether an entry but `except`'s decreases, and whether one increases, from `old` to `new` (clocks by number).
-    private static func changes(from old: [UInt64], to new: [UInt64], except: Int) -> (shrinks: Bool, grows: Bool) {
+    private static func changes(
+        from old: ClockCounters, to new: ClockCounters, except: Int
+    ) -> (shrinks: Bool, grows: Bool) {
         old.withUnsafeBufferPointer { old in
             new.withUnsafeBufferPointer { new in
                 var shrinks = false

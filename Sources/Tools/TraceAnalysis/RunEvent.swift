@@ -73,22 +73,27 @@ public final class RunEvent: @unchecked Sendable {
     let node: Int
     /// The event's kind as a small number (`KindCode`), recognised when the event was read.
     let kindCode: KindCode
-    /// The clock by node number.
-    let dense: [UInt64]
+    /// The clock by node number (in the storage that also holds the line's bytes of a compact event).
+    let dense: ClockCounters
     /// True when the clock names nodes outside the index (then `envelope.clock` holds the whole clock).
     let external: Bool
     /// The run's nodes, to name the entries of `dense` (`clock`).
     private let index: NodeIndex
     /// The payloads, when decoded with the event (the run loader's reader threads do); nil: decoded when read.
     private(set) var payloads: EventPayloads?
+    /// For an RPC event read in compact form, whose `data` fields are within the RPC payloads' bounds: what the
+    /// message checks pair on (then `payloads` is nil: such an event has no other payload the checks read, and its
+    /// RPC payload is decoded from the line when an explanation asks). Nil for every other event.
+    let rpcKeys: RPCMessageKeys?
 
     /// The whole event as the reader got it.
     private enum Source {
         /// Decoded whole, but for an RPC event's `data` when the reader kept its bytes (then the dictionary is
         /// empty) and for the clock when the reader decoded it by node number (then it is empty).
         case decoded(TraceEvent, rawData: [UInt8]?)
-        /// An event decoded compactly (`CompactEvent`): the line's bytes, decoded again when asked.
-        case line([UInt8])
+        /// An event decoded compactly (`CompactEvent`): the line's bytes (kept after the clock's counters, in
+        /// `dense.storage`), decoded again when asked.
+        case line
     }
 
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
@@ -99,19 +104,17 @@ public final class RunEvent: @unchecked Sendable {
         case .decoded(let decoded, let rawData):
             event = decoded
             if let rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
-        case .line(let bytes):
-            event = Self.decode(line: bytes) ?? envelopeOnly
+        case .line:
+            event = dense.storage.withLine { Self.decode(line: $0) } ?? envelopeOnly
         }
         if !external { event.clock = clock }
         return event
     }
 
     /// The event of a line the compact decode accepted (the whole decode accepts every such line).
-    private static func decode(line: [UInt8]) -> TraceEvent? {
-        line.withUnsafeBufferPointer { bytes in
-            var decoder = FastEventDecoder()
-            return decoder.decode(bytes) ?? (try? TraceEventDecoder().decode(bytes))
-        }
+    private static func decode(line bytes: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
+        var decoder = FastEventDecoder()
+        return decoder.decode(bytes) ?? (try? TraceEventDecoder().decode(bytes))
     }
 
     /// The envelope as an event without `data` (never used for a line the reader accepted).
@@ -159,11 +162,14 @@ public final class RunEvent: @unchecked Sendable {
         self.index = index
         node = index.position(event.node) ?? -1
         kindCode = KindCode(event.kind)
+        rpcKeys = nil
+        let counters: [UInt64]
         if let denseClock {
-            (dense, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
+            (counters, external, clockSum) = (denseClock.values, denseClock.external, denseClock.sum)
         } else {
-            (dense, external, clockSum) = index.dense(event.clock, memo: &memo)
+            (counters, external, clockSum) = index.dense(event.clock, memo: &memo)
         }
+        dense = ClockCounters(EventStorage.make(counters: counters))
         guard decodingPayloads else {
             payloads = nil
             return
@@ -181,28 +187,29 @@ public final class RunEvent: @unchecked Sendable {
     /// the line whole, which names the error).
     init?(compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex) {
         guard node >= 0 else { return nil }
-        let envelope = RunEnvelope(
-            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
-            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
         if compact.isRPC {
-            guard let rpc = RPCEvent(kind: compact.kind, fields: compact.fields) else { return nil }
-            payloads = EventPayloads(rpc: rpc)
+            guard let keys = RPCMessageKeys.of(kindNumber: compact.kindNumber, fields: compact.fields) else {
+                return nil
+            }
+            (rpcKeys, payloads) = (keys, nil)
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         } else {
-            // The payloads read the kind and `data` only.
+            rpcKeys = nil
             payloads = EventPayloads(
-                TraceEvent(
-                    wallTimeNanos: envelope.wallTimeNanos, node: envelope.node, pid: envelope.pid,
-                    sequence: envelope.sequence, kind: envelope.kind, spanID: envelope.spanID, clock: VectorClock(),
-                    data: compact.data))
+                notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
             kindCode = KindCode(compact.kind)
         }
-        self.envelope = envelope
-        source = .line(Array(bytes))
+        envelope = RunEnvelope(
+            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
+            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
+        source = .line
         self.line = line
         self.index = index
         self.node = node
-        (dense, external, clockSum) = (compact.dense.values, compact.dense.external, compact.dense.sum)
+        dense = compact.dense.values.withUnsafeBufferPointer {
+            ClockCounters(EventStorage.make(counters: $0, line: bytes))
+        }
+        (external, clockSum) = (compact.dense.external, compact.dense.sum)
     }
 
     /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less

@@ -1,6 +1,44 @@
 import ClusterProtocol
 import TraceFormat
 
+/// The fields the message checks pair an RPC event on (`RunState.rpcMessage`): its message id and peer, hashed
+/// (`IDHash`), and whether its status is `unavailable` (a failed call that may not have reached the peer).
+///
+/// A class: the checks get it as an optional for every RPC event, and an optional reference costs one retain (an
+/// optional struct of two strings took the generic copy and destroy path).
+final class RPCMessageKeys: Sendable {
+    let msg: String?
+    let peer: String?
+    /// `IDHash.of(msg)` (0 without a msg).
+    let msgHash: UInt64
+    /// `IDHash.of(peer)` (0 without a peer).
+    let peerHash: UInt64
+    let unavailable: Bool
+
+    init(msg: String?, peer: String?, unavailable: Bool) {
+        (self.msg, self.peer, self.unavailable) = (msg, peer, unavailable)
+        msgHash = msg.map { IDHash.of($0) } ?? 0
+        peerHash = peer.map { IDHash.of($0) } ?? 0
+    }
+
+    /// The keys of a decoded RPC event.
+    convenience init(_ rpc: RPCEvent) {
+        let message = rpc.message
+        self.init(msg: message.msg, peer: message.peer, unavailable: rpc.status == "unavailable")
+    }
+
+    /// The keys of an RPC event of `kind` with the `data` fields `fields`, as `init(_:)` gives them for the event
+    /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
+    /// (`RPCEvent.fieldsInBounds`). A static function, not an initializer: its argument is borrowed, not copied.
+    /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string).
+    static func of(kindNumber: Int, fields: RPCDataFields) -> RPCMessageKeys? {
+        guard RPCEvent.fieldsInBounds(fields, kindNumber: kindNumber) else { return nil }
+        // `RPCEvent.status`: sends and receives (numbers 0 and 1) have none.
+        let unavailable = kindNumber >= 2 && fields.status == "unavailable"
+        return RPCMessageKeys(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
+    }
+}
+
 /// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
 /// decode. The run loader's reader threads decode them while they read (`RunEvent(_:line:index:decodingPayloads:)`),
 /// so the thread that merges and checks only reads them; the decoding is the same either way.
@@ -12,35 +50,38 @@ final class EventPayloads: Sendable {
     /// Why the event, of a kind the format defines, does not decode into its payload; nil when it decodes or its
     /// kind is unknown.
     let error: PayloadError?
-    /// True for an RPC event that decodes: then `msg`, `peer`, their hashes and `unavailable` are what the message
-    /// checks pair on (`RunState.rpcMessage`). Kept here, read once, rather than in an object of their own: one
-    /// allocation per event fewer, and reading them costs one retain (copying an `RPCEvent` out of its `Result`
-    /// retains every string it holds).
-    let isRPCMessage: Bool
-    let msg: String?
-    let peer: String?
-    /// `IDHash.of(msg)` (0 without a msg).
-    let msgHash: UInt64
-    /// `IDHash.of(peer)` (0 without a peer).
-    let peerHash: UInt64
-    /// The status is `unavailable` (a failed call that may not have reached the peer).
-    let unavailable: Bool
+    /// For an RPC event that decodes: what the message checks pair on. Kept here, read once: copying an `RPCEvent`
+    /// out of its `Result` retains every string it holds.
+    let message: RPCMessageKeys?
 
-    init(_ event: TraceEvent) {
-        let rpc = Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) }
+    convenience init(_ event: TraceEvent) {
+        self.init(
+            kind: event.kind, fields: PayloadFields(event.data, kind: event.kind),
+            rpc: Result { () throws(PayloadError) -> RPCEvent? in try RPCEvent(event) })
+    }
+
+    /// The payloads of an event of `kind`, which is none of the five RPC kinds `RPCEvent` decodes, with the `data`
+    /// fields `fields` (as a reader took them from the line's bytes).
+    convenience init(notRPC kind: EventKind, fields: PayloadFields) {
+        self.init(kind: kind, fields: fields, rpc: .success(nil))
+    }
+
+    private init(kind: EventKind, fields: PayloadFields, rpc: Result<RPCEvent?, PayloadError>) {
         self.rpc = rpc
         // The RPC kinds are not protocol kinds: an RPC event is no protocol event (no need to ask).
         if case .success(nil) = rpc {
-            protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in try ProtocolEvent(event) }
+            protocolEvent = Result { () throws(PayloadError) -> ProtocolEvent? in
+                try ProtocolEvent(kind: kind, fields: fields)
+            }
         } else {
             protocolEvent = .success(nil)
         }
         let other: PayloadError?
         do {
-            switch event.kind {
-            case .spanStart: _ = try event.decodePayload(SpanStart.self)
-            case .spanEnd: _ = try event.decodePayload(SpanEnd.self)
-            case .log: _ = try event.decodePayload(LogRecord.self)
+            switch kind {
+            case .spanStart: _ = try SpanStart(decoding: fields)
+            case .spanEnd: _ = try SpanEnd(decoding: fields)
+            case .log: _ = try LogRecord(decoding: fields)
             default: break
             }
             other = nil
@@ -53,12 +94,12 @@ final class EventPayloads: Sendable {
             self.error = error
         case .success(let decoded?):
             error = nil
-            (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(decoded)
+            message = RPCMessageKeys(decoded)
             return
         case .success(nil):
             if case .failure(let error) = protocolEvent { self.error = error } else { error = other }
         }
-        (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = (false, nil, nil, 0, 0, false)
+        message = nil
     }
 
     /// The payloads of an RPC event decoded from its raw `data` fields (`RPCEvent(kind:fields:)`).
@@ -67,18 +108,7 @@ final class EventPayloads: Sendable {
         protocolEvent = .success(nil)
         other = nil
         error = nil
-        (isRPCMessage, msg, peer, msgHash, peerHash, unavailable) = Self.message(rpc)
-    }
-
-    /// The fields the message checks pair on, with the message id and peer hashed (`IDHash`).
-    private static func message(
-        _ rpc: RPCEvent
-    ) -> (Bool, msg: String?, peer: String?, msgHash: UInt64, peerHash: UInt64, unavailable: Bool) {
-        let message = rpc.message
-        return (
-            true, message.msg, message.peer, message.msg.map { IDHash.of($0) } ?? 0,
-            message.peer.map { IDHash.of($0) } ?? 0, rpc.status == "unavailable"
-        )
+        message = RPCMessageKeys(rpc)
     }
 }
 
@@ -91,26 +121,33 @@ struct DecodedPayloads {
 }
 
 extension RunState {
-    /// `event` as an RPC event; nil for other kinds and malformed events.
+    /// `event` as an RPC event; nil for other kinds and malformed events. (An RPC event read in compact form has
+    /// only its message keys: its payload is decoded from its line here, as explanations ask.)
     func rpc(_ event: RunEvent) -> RPCEvent? {
         (try? payloads(event).rpc.get()) ?? nil
     }
 
-    /// The payloads of `event` when it is an RPC event that decodes (`rpc(_:)`): their message fields, hashed
-    /// (`EventPayloads.msg`, `peer`, …); nil for other kinds and malformed events.
-    func rpcMessage(_ event: RunEvent) -> EventPayloads? {
-        let payloads = payloads(event)
-        return payloads.isRPCMessage ? payloads : nil
+    /// The message keys of `event` when it is an RPC event that decodes (`rpc(_:)`); nil for other kinds and
+    /// malformed events.
+    func rpcMessage(_ event: RunEvent) -> RPCMessageKeys? {
+        if let keys = event.rpcKeys { return keys }
+        return payloads(event).message
     }
 
     /// `event` as a protocol event (queue, election, executor, …); nil for other kinds and malformed events.
     func protocolEvent(_ event: RunEvent) -> ProtocolEvent? {
-        (try? payloads(event).protocolEvent.get()) ?? nil
+        // An RPC event read in compact form is no protocol event.
+        if event.rpcKeys != nil { return nil }
+        return (try? payloads(event).protocolEvent.get()) ?? nil
     }
 
     /// Why `event`, of a kind the format defines (RPC, protocol, span, log), does not decode into its payload; nil
     /// when it decodes or its kind is unknown.
-    func payloadError(_ event: RunEvent) -> PayloadError? { payloads(event).error }
+    func payloadError(_ event: RunEvent) -> PayloadError? {
+        // An RPC event read in compact form decodes (its fields were checked against the payloads' bounds).
+        if event.rpcKeys != nil { return nil }
+        return payloads(event).error
+    }
 
     private func payloads(_ event: RunEvent) -> EventPayloads {
         if let payloads = event.payloads { return payloads }
@@ -126,35 +163,40 @@ extension RPCEvent {
     /// stand for; nil when `kind` is no RPC kind or a field is out of its bounds (then decode the whole event, which
     /// names the error).
     init?(kind: EventKind, fields: RPCDataFields) {
-        guard (fields.msg?.utf8.count ?? 0) <= 1024, (fields.peer?.utf8.count ?? 0) <= 1024,
-            (fields.method?.utf8.count ?? 0) <= 1 << 20
+        guard let number = CompactEvent.kinds.firstIndex(of: kind), Self.fieldsInBounds(fields, kindNumber: number)
         else { return nil }
         let message = RPCMessageFields(msg: fields.msg, peer: fields.peer, method: fields.method)
         switch kind {
         case .rpcSend: self = .send(RPCSend(message: message))
         case .rpcReceive: self = .receive(RPCReceive(message: message))
-        case .rpcReplySend, .rpcReplyReceive, .rpcFailure:
-            // Bounds of `RPCOutcomeFields`: status ≤ 256 bytes, http_status 0...999, duration_ns ≥ 0.
-            guard (fields.status?.utf8.count ?? 0) <= 256 else { return nil }
-            var httpStatus: Int?
-            if let value = fields.httpStatus {
-                guard (0...999).contains(value) else { return nil }
-                httpStatus = Int(value)
-            }
-            if let duration = fields.durationNanos, duration < 0 { return nil }
+        case .rpcReplySend, .rpcReplyReceive:
             let outcome = RPCOutcomeFields(
-                status: fields.status, httpStatus: httpStatus, durationNanos: fields.durationNanos)
-            switch kind {
-            case .rpcReplySend: self = .replySend(RPCReplySend(message: message, outcome: outcome))
-            case .rpcReplyReceive: self = .replyReceive(RPCReplyReceive(message: message, outcome: outcome))
-            default:
-                guard (fields.error?.utf8.count ?? 0) <= 1 << 20 else { return nil }
-                self = .failure(
-                    RPCFailure(
-                        msg: fields.msg, peer: fields.peer, method: fields.method, status: fields.status,
-                        error: fields.error, durationNanos: fields.durationNanos))
-            }
-        default: return nil
+                status: fields.status, httpStatus: fields.httpStatus.map { Int($0) },
+                durationNanos: fields.durationNanos)
+            self =
+                kind == .rpcReplySend
+                ? .replySend(RPCReplySend(message: message, outcome: outcome))
+                : .replyReceive(RPCReplyReceive(message: message, outcome: outcome))
+        default:
+            self = .failure(
+                RPCFailure(
+                    msg: fields.msg, peer: fields.peer, method: fields.method, status: fields.status,
+                    error: fields.error, durationNanos: fields.durationNanos))
         }
+    }
+
+    /// True when `kindNumber` is the position of one of the five RPC kinds in `CompactEvent.kinds` (send, receive,
+    /// reply send, reply receive, failure) and `fields` are within the bounds `RPCEvent(_:)` checks for it: msg and
+    /// peer ≤ 1024 bytes, method ≤ 1 MiB; for the outcome kinds status ≤ 256 bytes, http_status 0...999,
+    /// duration_ns ≥ 0; for `rpc.failure` error ≤ 1 MiB.
+    static func fieldsInBounds(_ fields: RPCDataFields, kindNumber: Int) -> Bool {
+        guard (0...4).contains(kindNumber), (fields.msg?.utf8.count ?? 0) <= 1024,
+            (fields.peer?.utf8.count ?? 0) <= 1024, (fields.method?.utf8.count ?? 0) <= 1 << 20
+        else { return false }
+        guard kindNumber >= 2 else { return true }
+        guard (fields.status?.utf8.count ?? 0) <= 256 else { return false }
+        if let value = fields.httpStatus, !(0...999).contains(value) { return false }
+        if let duration = fields.durationNanos, duration < 0 { return false }
+        return kindNumber != 4 || (fields.error?.utf8.count ?? 0) <= 1 << 20
     }
 }

@@ -31,8 +31,12 @@ public enum ProtocolEvent: Sendable, Equatable {
     /// Decodes `event`: nil when its kind is not one of the protocol's (RPC, span, log and unknown kinds); throws
     /// when it is but its `data` does not decode.
     public init?(_ event: TraceEvent) throws(PayloadError) {
-        let fields = PayloadFields(event.data, kind: event.kind)
-        switch event.kind {
+        try self.init(kind: event.kind, fields: PayloadFields(event.data, kind: event.kind))
+    }
+
+    /// Decodes the `data` fields `fields` of an event of kind `kind`, like `init(_:)` decodes an event's.
+    public init?(kind: EventKind, fields: PayloadFields) throws(PayloadError) {
+        switch kind {
         case .orderDecision: self = .orderDecision(try OrderDecision(decoding: fields))
         case .suggestionsSkipped: self = .suggestionsSkipped(try SuggestionsSkipped(decoding: fields))
         case .queueEnqueue: self = .queueEnqueue(try QueueEnqueue(decoding: fields))
@@ -47,7 +51,7 @@ public enum ProtocolEvent: Sendable, Equatable {
         case .queueRecovered: self = .queueRecovered(try QueueRecovered(decoding: fields))
         case .queueStopped: self = .queueStopped(try QueueStopped(decoding: fields))
         default:
-            guard let decoded = try Self.decodeExecutorSide(event.kind, fields) else { return nil }
+            guard let decoded = try Self.decodeExecutorSide(kind, fields) else { return nil }
             self = decoded
         }
     }
