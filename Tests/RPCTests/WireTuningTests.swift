@@ -5,7 +5,7 @@ import Testing
 @testable import RPC
 
 /// How the RPC layer uses libcurl and libmicrohttpd per exchange: a parsed URL per connection, the metadata headers
-/// read in one pass, the per-connection memory, JSON-RPC requests without `Content-Type`.
+/// read in one pass, the per-connection memory.
 @Suite("Wire tuning")
 struct WireTuningTests {
     @Test func oneConnectionGoingBackAndForthBetweenURLsReachesEachOne() throws {

@@ -114,11 +114,6 @@ final class CurlConnection {
         requestHeaders.append(name: name, value: value)
     }
 
-    /// Adds a header line as it is (`Name:` with nothing after the colon keeps libcurl from sending its own).
-    func addHeaderLine(_ line: StaticString) {
-        requestHeaders.append(line: line)
-    }
-
     /// Adds the header line `name: <the bytes write appends>` (a value written without making a string of it).
     func addHeader(name: String, writing write: (inout [UInt8]) -> Void) {
         valueBytes.removeAll(keepingCapacity: true)

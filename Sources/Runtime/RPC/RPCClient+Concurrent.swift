@@ -104,7 +104,7 @@ extension RPCClient {
                 operation: request.method, httpMethod: "POST", url: request.client.rpcURLPrefix + request.method,
                 body: request.body,
                 extraHeaders: [], context: request.context, callSpan: request.callSpan, deadline: request.deadline,
-                messageNumber: request.messageNumber, jsonRPC: true)
+                messageNumber: request.messageNumber)
             calls.append(call)
             // libcurl ends each transfer at its deadline; this second bound only guards against it not doing so.
             let deadline = UInt64(clamping: max(0, request.deadline.wholeNanoseconds))

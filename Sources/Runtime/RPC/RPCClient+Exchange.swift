@@ -9,12 +9,11 @@ import TraceFormat
 extension RPCClient {
     func perform(
         operation: String, httpMethod: String, url: String, body: Data, extraHeaders: [(String, String)],
-        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64,
-        jsonRPC: Bool = false
+        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) throws(RPCCallError) -> CurlConnection.Exchange {
         let call = begin(
             operation: operation, httpMethod: httpMethod, url: url, body: body, extraHeaders: extraHeaders,
-            context: context, callSpan: callSpan, deadline: deadline, messageNumber: messageNumber, jsonRPC: jsonRPC)
+            context: context, callSpan: callSpan, deadline: deadline, messageNumber: messageNumber)
         return try end(call, call.connection.performPrepared())
     }
 
@@ -29,11 +28,10 @@ extension RPCClient {
 
     /// Starts a call: records its `rpc.send`, borrows a connection and prepares the request on it (metadata
     /// headers, deadline, body) for `url` (the peer's base URL and the path). `end` must follow once the
-    /// connection's transfer ended. `jsonRPC`: a call to a JSON-RPC route (sent without `Content-Type`).
+    /// connection's transfer ended.
     func begin(
         operation: String, httpMethod: String, url: String, body: Data, extraHeaders: [(String, String)],
-        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64,
-        jsonRPC: Bool = false
+        context: TraceContext?, callSpan: TraceContext? = nil, deadline: Duration, messageNumber: UInt64
     ) -> StartedCall {
         let trace = callSpan ?? context?.child() ?? TraceContext.newTrace()
         let messageID = messageID(messageNumber)
@@ -61,11 +59,7 @@ extension RPCClient {
             let (name, value) = credential.authorizationHeader
             connection.addHeader(name: name, value: value)
         }
-        if jsonRPC {
-            // The servers take a JSON-RPC body by its route: no `Content-Type` line for libcurl to format byte by
-            // byte (~3,500 instructions a call); the empty line keeps libcurl's form-encoding default out.
-            connection.addHeaderLine("Content-Type:")
-        } else if !extraHeaders.contains(where: { Self.isContentType($0.0) }) {
+        if !extraHeaders.contains(where: { Self.isContentType($0.0) }) {
             connection.addHeader(name: "Content-Type", value: "application/json")
         }
         for (name, value) in extraHeaders { connection.addHeader(name: name, value: value) }

@@ -160,8 +160,7 @@ public final class RPCClient: Sendable {
     ) throws(RPCCallError) -> Result {
         let exchange = try perform(
             operation: method, httpMethod: "POST", url: rpcURLPrefix + method, body: body, extraHeaders: [],
-            context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber,
-            jsonRPC: true)
+            context: context, callSpan: callSpan, deadline: deadline ?? defaultDeadline, messageNumber: messageNumber)
         replyHeaders?(exchange)
         return try decodeReply(exchange, method: method)
     }
