@@ -83,7 +83,8 @@ public final class TraceRecorder: Sendable {
         let writer: TraceFileWriter
         do {
             writer = try TraceFileWriter(
-                path: path, segmentBytes: settings.segmentBytes, memberBytes: settings.memberBytes,
+                path: path, compression: settings.compression, segmentBytes: settings.segmentBytes,
+                memberBytes: settings.memberBytes,
                 onBatch: { [store] batch, position in store.batchWritten(batch, position: position) })
         } catch {
             Foundation.close(lock)
