@@ -110,7 +110,8 @@ public final class TraceFileWriter: @unchecked Sendable {
     public var startPosition: Position { Position(segment: segment, memberOffset: memberStart) }
 
     /// Queues `event` for writing. Never waits for disk I/O.
-    public func append(_ event: TraceEvent) {
+    /// (`consuming`: a caller's last use moves the event into the queue instead of copying it and destroying its copy.)
+    public func append(_ event: consuming TraceEvent) {
         condition.lock()
         if closing || queue.count >= maximumQueuedEvents {
             stats.eventsDropped += 1
@@ -177,9 +178,10 @@ public final class TraceFileWriter: @unchecked Sendable {
             condition.unlock()
 
             encoded.removeAll(keepingCapacity: true)
-            // By index: the events are read in place, not copied (and retained and released) one by one.
-            for index in batch.indices {
-                TraceEventEncoder.appendLine(batch[index], to: &encoded)
+            // Through the buffer: the events are read in place, not copied (and retained and released) one by one
+            // (by array index they still were).
+            batch.withUnsafeBufferPointer { events in
+                for index in events.indices { TraceEventEncoder.appendLine(events[index], to: &encoded) }
             }
             var ok = true
             var compressed = 0

@@ -145,8 +145,8 @@ public final class TraceRecorder: Sendable {
                     wallTimeNanos: wallClock(), node: node, pid: pid, sequence: state.sequence, kind: kind,
                     traceID: context?.traceID, spanID: context?.spanID, parentSpanID: context?.parentSpanID,
                     clock: state.clock, fields: fields)
-                writer?.append(event)
                 state.observer?(event)
+                if let writer { writer.append(consume event) }  // moved into the queue, not copied
             }
             return state.clock
         }
