@@ -178,10 +178,15 @@ public final class TraceFileWriter: @unchecked Sendable {
             condition.unlock()
 
             encoded.removeAll(keepingCapacity: true)
-            // Through the buffer: the events are read in place, not copied (and retained and released) one by one
-            // (by array index they still were).
-            batch.withUnsafeBufferPointer { events in
-                for index in events.indices { TraceEventEncoder.appendLine(events[index], to: &encoded) }
+            // Each event is moved out of the batch for its line and moved back (bit copies). Read in place, through
+            // the array or a buffer pointer, each was copied (every reference retained) and the copy destroyed.
+            batch.withUnsafeMutableBufferPointer { events in
+                guard let start = events.baseAddress else { return }
+                for index in 0..<events.count {
+                    let event = (start + index).move()
+                    TraceEventEncoder.appendLine(event, to: &encoded)
+                    (start + index).initialize(to: consume event)
+                }
             }
             var ok = true
             var compressed = 0
