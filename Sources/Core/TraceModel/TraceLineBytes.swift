@@ -117,7 +117,9 @@ struct TraceLineBytes {
     }
 
     /// 10^0 … 10^19.
-    private static let powersOfTen: [UInt64] = (0...19).map { power in (0..<power).reduce(1) { value, _ in value * 10 } }
+    private static let powersOfTen: [UInt64] = (0...19).map { power in
+        (0..<power).reduce(1) { value, _ in value * 10 }
+    }
 
     /// How many decimal digits `value` has (1 for 0): from its bit length, corrected by one comparison.
     @inline(__always)

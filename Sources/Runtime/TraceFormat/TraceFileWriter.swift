@@ -177,26 +177,7 @@ public final class TraceFileWriter: @unchecked Sendable {
             }
             condition.unlock()
 
-            encoded.removeAll(keepingCapacity: true)
-            // Each event is moved out of the batch for its line and moved back (bit copies). Read in place, through
-            // the array or a buffer pointer, each was copied (every reference retained) and the copy destroyed.
-            batch.withUnsafeMutableBufferPointer { events in
-                guard let start = events.baseAddress else { return }
-                for index in 0..<events.count {
-                    let event = (start + index).move()
-                    TraceEventEncoder.appendLine(event, to: &encoded)
-                    (start + index).initialize(to: consume event)
-                }
-            }
-            var ok = true
-            var compressed = 0
-            encoded.withUnsafeBytes { bytes in
-                // Written straight from the compressor's buffer.
-                compressor.compress(bytes, finish: finishing) { piece in
-                    ok = writeFully(piece) && ok
-                    compressed += piece.count
-                }
-            }
+            var (compressed, ok) = encodeAndDeflate(&batch, through: &encoded, finishing: finishing)
             fileBytes += compressed
             memberUncompressed += encoded.count
             if !finishing { ok = endMemberIfDue() && ok }
@@ -221,6 +202,33 @@ public final class TraceFileWriter: @unchecked Sendable {
             condition.unlock()
             if finishing { return }
         }
+    }
+
+    /// Encodes `batch` into `encoded` (emptied first), deflates it and writes it straight from the compressor's
+    /// buffer. Returns the compressed byte count and whether every write succeeded.
+    private func encodeAndDeflate(
+        _ batch: inout [TraceEvent], through encoded: inout [UInt8], finishing: Bool
+    ) -> (compressed: Int, ok: Bool) {
+        encoded.removeAll(keepingCapacity: true)
+        // Each event is moved out of the batch for its line and moved back (bit copies). Read in place, through the
+        // array or a buffer pointer, each was copied (every reference retained) and the copy destroyed.
+        batch.withUnsafeMutableBufferPointer { events in
+            guard let start = events.baseAddress else { return }
+            for index in 0..<events.count {
+                let event = (start + index).move()
+                TraceEventEncoder.appendLine(event, to: &encoded)
+                (start + index).initialize(to: consume event)
+            }
+        }
+        var ok = true
+        var compressed = 0
+        encoded.withUnsafeBytes { bytes in
+            compressor.compress(bytes, finish: finishing) { piece in
+                ok = writeFully(piece) && ok
+                compressed += piece.count
+            }
+        }
+        return (compressed, ok)
     }
 
     /// Batch storage beyond this many events is freed after the batch rather than kept for the next one.
