@@ -87,6 +87,22 @@ func malformedTraceparentIsRejected(_ header: String) {
     #expect(TraceContext.newTrace(using: &again) == TraceContext.newTrace(using: &repeated))
 }
 
+@Test func newTraceIdsSpellTheGeneratorsBytesInOrder() {
+    // Each word of the generator, least significant byte first, each byte as two lowercase hex digits: the ids are
+    // made eight bytes at a time, and must read as the byte-by-byte spelling does.
+    func spelled(_ words: [UInt64]) -> String {
+        words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) } }
+            .map { byte in String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16) }.joined()
+    }
+    var generator = SplitMix64(seed: 2_026)
+    var words = SplitMix64(seed: 2_026)
+    for _ in 0..<500 {
+        let context = TraceContext.newTrace(using: &generator)
+        #expect(context.traceID == spelled([words.next(), words.next()]))
+        #expect(context.spanID == spelled([words.next()]))
+    }
+}
+
 /// A generator whose every output is zero, to hit the all-zero id guard.
 private struct ZeroGenerator: RandomNumberGenerator {
     mutating func next() -> UInt64 { 0 }

@@ -47,12 +47,16 @@ private let richEvent = TraceEvent(
     }
 }
 
-@Test func everyByteThatNeedsEscapingIsFoundAtEveryPositionOfALongString() throws {
-    // The encoder looks for such bytes eight at a time: each at each position of a 21-byte string (two words and a
-    // tail), next to plain ASCII and to multi-byte UTF-8, must still be escaped.
+@Test func everyByteThatNeedsEscapingIsFoundAtEveryPositionOfStringsOfEveryWordShape() throws {
+    // The encoder copies eight bytes at a time, checking each word as it copies it, and ends with the last eight
+    // bytes (overlapping) or, below eight, byte by byte: each such byte at each position of strings shorter than a
+    // word, of one word, of a word and a tail, of whole words, next to plain ASCII and to multi-byte UTF-8, must
+    // still be escaped.
     let specials: [UInt8] = Array(0..<0x20) + [0x22, 0x5C]
-    for filler in ["abcdefghijklmnopqrstu", "ééééééééééé"] {
-        let plain = Array(filler.utf8).prefix(21)
+    for (filler, length) in [("abcdefghijklmnopqrstuvwx", [1, 7, 8, 9, 16, 17, 21, 24]), ("éééééééééééé", [2, 21])]
+        .flatMap({ filler, lengths in lengths.map { (filler, $0) } })
+    {
+        let plain = Array(filler.utf8).prefix(length)
         for position in 0..<plain.count {
             for special in specials {
                 var bytes = Array(plain)
@@ -69,6 +73,29 @@ private let richEvent = TraceEvent(
         var event = sampleEvent(1)
         event.data = ["s": .string(String(filler))]
         #expect(try TraceEventDecoder().decode(TraceEventEncoder.line(event).dropLast()) == event)
+    }
+}
+
+@Test func integersAreWrittenWithEveryDigitAroundEveryPowerOfTen() throws {
+    // Digits are counted from the bit length and written two at a time: each side of each power of ten, and the
+    // ends of both integer types, must read back as the same number, spelled as Swift spells it.
+    var values: [UInt64] = [0, 1, 9, UInt64(Int64.max), UInt64.max]
+    var power: UInt64 = 10
+    for _ in 1...19 {
+        values += [power - 1, power, power + 1]
+        if power <= UInt64.max / 10 { power *= 10 }
+    }
+    for value in values {
+        var event = sampleEvent(1)
+        event.sequence = value
+        let signed = Int64(truncatingIfNeeded: value)
+        event.wallTimeNanos = signed
+        event.data = ["n": .int(signed), "m": .int(signed == .min ? .max : -signed)]
+        let line = TraceEventEncoder.line(event)
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.contains("\"seq\":\(value),"), "\(value)")
+        #expect(text.contains("\"ts\":\(signed),"), "\(signed)")
+        #expect(try TraceEventDecoder().decode(line.dropLast()) == event, "\(value)")
     }
 }
 

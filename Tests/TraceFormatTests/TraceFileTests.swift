@@ -352,3 +352,26 @@ func corruptedFileReadsUpToTheDamageAndReportsIt(position: Double, length: Int, 
         _ = try TraceFileReader().read(path: "/nonexistent/\(UUID().uuidString).jsonl.gz") { _ in }
     }
 }
+
+@Test func recorderFilesAreDeflatedWithTheSettingsCompressionLevel() throws {
+    // zlib writes the level class into the gzip header's XFL byte (RFC 1952): 4 for its fastest level, 2 for level
+    // 9, 0 between. A recorder's file must carry the level of `TraceFileSettings.compression`.
+    let cases: [(TraceCompression, UInt8)] = [
+        (TraceCompression(level: 1, memoryLevel: 8), 4), (.standard, 0),
+        (TraceCompression(level: 9, memoryLevel: 9), 2),
+    ]
+    for (index, (compression, flags)) in cases.enumerated() {
+        try withTemporaryDirectory { directory in
+            var settings = TraceFileSettings()
+            settings.compression = compression
+            let node = "node\(index)"
+            let recorder = try TraceRecorder.file(node: node, directory: directory.path, settings: settings)
+            for _ in 0..<100 { recorder.record(EventKind("test.tick")) }
+            recorder.close()
+            let bytes = try readBytes(TraceRecorder.path(node: node, directory: directory.path))
+            #expect(Array(bytes.prefix(3)) == [0x1F, 0x8B, 0x08], "a gzip member")
+            #expect(bytes.count > 9 && bytes[8] == flags, "level \(compression.level): XFL \(bytes[8])")
+            #expect(try readTrace(TraceRecorder.path(node: node, directory: directory.path)).events.count == 100)
+        }
+    }
+}

@@ -47,68 +47,111 @@ struct TraceLineBytes {
     }
 
     /// `text` as a JSON string: quoted, escaped as `JSONText.escaped` does (ids, names and kinds need no escaping:
-    /// their bytes are copied as they are).
+    /// their bytes are copied as they are, checked as they are copied).
     mutating func string(_ text: String) {
         byte(0x22)
-        var text = text
-        let clean: Bool = text.withUTF8 { source in
-            guard Self.needsNoEscape(source) else { return false }
-            bytes(source)
-            return true
-        }
-        if !clean {
+        let copied = text.utf8.withContiguousStorageIfAvailable { copyUnescaped($0) } ?? false
+        if !copied {
             var escaped = JSONText.escaped(text)
             escaped.withUTF8 { bytes($0) }
         }
         byte(0x22)
     }
 
-    /// True when no byte of `source` is a control byte, `"` or `\\`. Eight bytes at a time (the classic "has a
-    /// byte less than n / equal to n" word tricks, exact about whether there is one): a byte at a time was most of
-    /// the cost of a string.
-    static func needsNoEscape(_ source: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Copies `source` if none of its bytes needs escaping (a control byte, `"` or `\\`) and returns true; returns
+    /// false, having written nothing, if one does. Eight bytes at a time, each word checked as it is copied (the
+    /// classic "has a byte less than n / equal to n" word tricks, exact about whether there is one): a check pass
+    /// and then a `memcpy` were most of the cost of a string.
+    mutating func copyUnescaped(_ source: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let start = source.baseAddress else { return true }
-        let raw = UnsafeRawPointer(start)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var index = 0
-        while source.count - index >= 8 {
-            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            let quote = word ^ (ones &* 0x22)
-            let backslash = word ^ (ones &* 0x5C)
-            let below = (word &- ones &* 0x20) & ~word
-            let quotes = (quote &- ones) & ~quote
-            let backslashes = (backslash &- ones) & ~backslash
-            if (below | quotes | backslashes) & highs != 0 { return false }
-            index &+= 8
+        let length = source.count
+        guard length <= capacity &- count else {
+            overflowed = true  // the line is written again with more room
+            return true
         }
-        while index < source.count {
-            let byte = start[index]
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
-            index &+= 1
+        let from = UnsafeRawPointer(start)
+        let to = UnsafeMutableRawPointer(base + count)
+        if length >= 8 {
+            var index = 0
+            while length &- index > 8 {
+                let word = from.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if Self.hasByteToEscape(word) { return false }
+                to.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
+                index &+= 8
+            }
+            // The last eight bytes, overlapping what was copied already.
+            let word = from.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self)
+            if Self.hasByteToEscape(word) { return false }
+            to.storeBytes(of: word, toByteOffset: length &- 8, as: UInt64.self)
+        } else {
+            for index in 0..<length {
+                let byte = start[index]
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+                to.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
+            }
         }
+        count &+= length
         return true
     }
 
-    /// Decimal digits of `value`, written in place.
+    /// True when one of the eight bytes of `word` is a control byte, `"` or `\\`.
+    @inline(__always)
+    static func hasByteToEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let below = (word &- ones &* 0x20) & ~word
+        let quotes = (quote &- ones) & ~quote
+        let backslashes = (backslash &- ones) & ~backslash
+        return (below | quotes | backslashes) & highs != 0
+    }
+
+    /// "00", "01", … "99": two digits per division.
+    private static var digitPairs: StaticString {
+        """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+    }
+
+    /// 10^0 … 10^19.
+    private static let powersOfTen: [UInt64] = (0...19).map { power in
+        (0..<power).reduce(1) { value, _ in value * 10 }
+    }
+
+    /// How many decimal digits `value` has (1 for 0): from its bit length, corrected by one comparison.
+    @inline(__always)
+    static func decimalDigits(_ value: UInt64) -> Int {
+        let estimate = ((64 &- value.leadingZeroBitCount) &* 1233) >> 12  // ⌊bits · log10 2⌋, 0 … 19
+        return value >= powersOfTen[estimate] ? estimate &+ 1 : max(estimate, 1)
+    }
+
+    /// Decimal digits of `value`, written in place, two at a time from the right.
     mutating func unsigned(_ value: UInt64) {
-        var digits = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            digits &+= 1
-        }
+        let digits = Self.decimalDigits(value)
         guard digits <= capacity &- count else {
             overflowed = true
             return
         }
-        rest = value
+        let pairs = Self.digitPairs.utf8Start
+        var rest = value
         var index = count &+ digits
-        repeat {
-            index &-= 1
-            base[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
+        while rest >= 100 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            index &-= 2
+            base[index] = pairs[pair]
+            base[index &+ 1] = pairs[pair &+ 1]
+        }
+        if rest >= 10 {
+            let pair = Int(truncatingIfNeeded: rest) &* 2
+            base[index &- 2] = pairs[pair]
+            base[index &- 1] = pairs[pair &+ 1]
+        } else {
+            base[index &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+        }
         count &+= digits
     }
 

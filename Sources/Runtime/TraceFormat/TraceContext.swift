@@ -101,26 +101,44 @@ public struct TraceContext: Sendable, Hashable {
         self.init(traceID: parsed.0, spanID: parsed.1)
     }
 
+    /// `bytes` random bytes as lowercase hex, each word of the generator least significant byte first (an id that
+    /// would be all zero ends in `1` instead). Eight bytes per word at once: this runs for every span (each call and
+    /// each request served), and a byte at a time was most of its cost.
     static func randomHex<G: RandomNumberGenerator>(bytes: Int, using generator: inout G) -> String {
-        // On the stack, no table array: this runs for every span (each call and each request served).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes * 2)) { result in
-            var word: UInt64 = 0
+        let count = max(0, bytes) * 2
+        guard count > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: count) { text in
+            var index = 0
             var allZero = true
-            for index in 0..<bytes {
-                if index % 8 == 0 { word = generator.next() }
-                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-                if byte != 0 { allZero = false }
-                result[2 * index] = hexDigit(byte >> 4)
-                result[2 * index + 1] = hexDigit(byte & 0x0F)
+            while index < count {
+                let used = min(16, count - index)  // digits of this word that are used
+                var word = generator.next()
+                if used < 16 { word &= (1 << UInt64(4 * used)) - 1 }
+                if word != 0 { allZero = false }
+                var digits = (
+                    hexDigits(UInt32(truncatingIfNeeded: word)), hexDigits(UInt32(truncatingIfNeeded: word >> 32))
+                )
+                withUnsafeBytes(of: &digits) { digits in
+                    UnsafeMutableRawPointer(text.baseAddress! + index).copyMemory(
+                        from: digits.baseAddress!, byteCount: used)
+                }
+                index += used
             }
-            if allZero && bytes > 0 { result[bytes * 2 - 1] = UInt8(ascii: "1") }
-            return String(decoding: UnsafeBufferPointer(rebasing: result[0..<(bytes * 2)]), as: UTF8.self)
+            if allZero { text[count - 1] = UInt8(ascii: "1") }
+            return count
         }
     }
 
+    /// The eight lowercase hex digits of `value`'s bytes, least significant byte first and each byte's high nibble
+    /// first, as eight bytes in memory order.
     @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+    static func hexDigits(_ value: UInt32) -> UInt64 {
+        var spread = UInt64(value)
+        spread = (spread | (spread << 16)) & 0x0000_FFFF_0000_FFFF
+        spread = (spread | (spread << 8)) & 0x00FF_00FF_00FF_00FF  // byte k of `value` in byte 2k
+        let nibbles = ((spread >> 4) & 0x000F_000F_000F_000F) | ((spread & 0x000F_000F_000F_000F) << 8)
+        let letters = ((nibbles &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101  // 1 where a nibble ≥ 10
+        return (nibbles &+ 0x3030_3030_3030_3030 &+ letters &* 39).littleEndian  // "0"… or "a"…
     }
 
     /// `bytes` as a string, ASCII upper case letters lowered (hex digits only reach here).

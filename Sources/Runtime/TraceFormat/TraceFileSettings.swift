@@ -9,6 +9,8 @@ public struct TraceFileSettings: Sendable {
     /// The writer ends a gzip member and starts a new one after this many uncompressed bytes, so that a restart
     /// reads at most about one member of trace (the state file says where the last member starts).
     public var memberBytes = 256 << 10
+    /// zlib's settings for the trace files (the same in every process and in `bookstore-bench rpc`).
+    public var compression = TraceCompression.standard
     /// Own clock values reserved ahead in the state file: a restarted node continues above the reservation,
     /// so it never repeats a value an earlier incarnation used, even one whose event was lost in a `kill -9`.
     public var reservation: UInt64 = 100_000

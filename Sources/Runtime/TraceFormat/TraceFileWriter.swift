@@ -68,10 +68,11 @@ public final class TraceFileWriter: @unchecked Sendable {
     /// Opens (appending, as a new gzip member) or creates the file, making its directory if needed.
     /// - Parameters:
     ///   - segmentBytes: rotate to `<node>.<n+1>.jsonl.gz` past this size (the path must be a segment's).
+    ///   - compression: zlib's settings for the file (`TraceFileSettings.compression` in a recorder's writer).
     ///   - memberBytes: start a new gzip member past this many uncompressed bytes.
     ///   - onBatch: told (on the writer thread) about every batch written and where the writer is.
     public init(
-        path: String, compressionLevel: Int32 = 1, maximumQueuedEvents: Int = 1_000_000,
+        path: String, compression: TraceCompression = .standard, maximumQueuedEvents: Int = 1_000_000,
         batchInterval: Duration = .milliseconds(5), segmentBytes: Int? = nil, memberBytes: Int? = nil,
         onBatch: (@Sendable ([TraceEvent], Position) -> Void)? = nil
     ) throws {
@@ -91,7 +92,7 @@ public final class TraceFileWriter: @unchecked Sendable {
         fileDescriptor = try Self.open(path)
         fileBytes = max(0, Int(lseek(fileDescriptor, 0, SEEK_END)))
         memberStart = fileBytes
-        compressor = try GzipCompressor(level: compressionLevel)
+        compressor = try GzipCompressor(compression)
         // The thread holds the writer until `close()` lets it finish.
         let thread = Thread { self.run() }
         thread.name = "trace-writer"
@@ -109,7 +110,8 @@ public final class TraceFileWriter: @unchecked Sendable {
     public var startPosition: Position { Position(segment: segment, memberOffset: memberStart) }
 
     /// Queues `event` for writing. Never waits for disk I/O.
-    public func append(_ event: TraceEvent) {
+    /// (`consuming`: a caller's last use moves the event into the queue instead of copying it and destroying its copy.)
+    public func append(_ event: consuming TraceEvent) {
         condition.lock()
         if closing || queue.count >= maximumQueuedEvents {
             stats.eventsDropped += 1
@@ -159,12 +161,14 @@ public final class TraceFileWriter: @unchecked Sendable {
         let interval = Double(batchInterval.components.seconds) + Double(batchInterval.components.attoseconds) / 1e18
         var encoded: [UInt8] = []
         encoded.reserveCapacity(1 << 20)
+        // The batch and the queue trade storage: the queue keeps the batch's emptied capacity instead of
+        // allocating and growing a new array for every batch.
+        var batch: [TraceEvent] = []
         while true {
             condition.lock()
             awaitBatch(interval: interval)
             flushRequested = false
-            let batch = queue
-            queue.removeAll(keepingCapacity: true)
+            swap(&batch, &queue)
             let finishing = closing
             if batch.isEmpty && !finishing {
                 condition.broadcast()
@@ -173,25 +177,22 @@ public final class TraceFileWriter: @unchecked Sendable {
             }
             condition.unlock()
 
-            encoded.removeAll(keepingCapacity: true)
-            // By index: the events are read in place, not copied (and retained and released) one by one.
-            for index in batch.indices {
-                TraceEventEncoder.appendLine(batch[index], to: &encoded)
-            }
-            let compressed = compressor.compress(encoded, finish: finishing)
-            var ok = writeFully(compressed)
-            fileBytes += compressed.count
+            var (compressed, ok) = encodeAndDeflate(&batch, through: &encoded, finishing: finishing)
+            fileBytes += compressed
             memberUncompressed += encoded.count
             if !finishing { ok = endMemberIfDue() && ok }
             if finishing { memberStart = fileBytes }
             onBatch?(batch, Position(segment: segment, memberOffset: memberStart))
+            let count = batch.count
+            // The events are released here, outside the lock; a burst's large storage is not kept.
+            if batch.capacity > Self.keptBatchCapacity { batch = [] } else { batch.removeAll(keepingCapacity: true) }
 
             condition.lock()
-            persisted += batch.count
+            persisted += count
             stats.batches += 1
-            stats.eventsWritten += batch.count
+            stats.eventsWritten += count
             stats.uncompressedBytesWritten += encoded.count
-            stats.compressedBytesWritten += compressed.count
+            stats.compressedBytesWritten += compressed
             if !ok { stats.writeErrors += 1 }
             if finishing {
                 Foundation.close(fileDescriptor)
@@ -202,6 +203,36 @@ public final class TraceFileWriter: @unchecked Sendable {
             if finishing { return }
         }
     }
+
+    /// Encodes `batch` into `encoded` (emptied first), deflates it and writes it straight from the compressor's
+    /// buffer. Returns the compressed byte count and whether every write succeeded.
+    private func encodeAndDeflate(
+        _ batch: inout [TraceEvent], through encoded: inout [UInt8], finishing: Bool
+    ) -> (compressed: Int, ok: Bool) {
+        encoded.removeAll(keepingCapacity: true)
+        // Each event is moved out of the batch for its line and moved back (bit copies). Read in place, through the
+        // array or a buffer pointer, each was copied (every reference retained) and the copy destroyed.
+        batch.withUnsafeMutableBufferPointer { events in
+            guard let start = events.baseAddress else { return }
+            for index in 0..<events.count {
+                let event = (start + index).move()
+                TraceEventEncoder.appendLine(event, to: &encoded)
+                (start + index).initialize(to: consume event)
+            }
+        }
+        var ok = true
+        var compressed = 0
+        encoded.withUnsafeBytes { bytes in
+            compressor.compress(bytes, finish: finishing) { piece in
+                ok = writeFully(piece) && ok
+                compressed += piece.count
+            }
+        }
+        return (compressed, ok)
+    }
+
+    /// Batch storage beyond this many events is freed after the batch rather than kept for the next one.
+    static let keptBatchCapacity = 1 << 16
 
     /// With the lock held: sleeps while nothing is queued, then lets the batch gather for one interval (returns early
     /// for a flush or the close).
@@ -222,9 +253,11 @@ public final class TraceFileWriter: @unchecked Sendable {
     private func endMemberIfDue() -> Bool {
         let rotate = segmentBytes.map { fileBytes >= $0 } ?? false
         guard rotate || memberBytes.map({ memberUncompressed >= $0 }) ?? false else { return true }
-        let trailer = compressor.compress([], finish: true)
-        var ok = writeFully(trailer)
-        fileBytes += trailer.count
+        var ok = true
+        compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { trailer in
+            ok = writeFully(trailer) && ok
+            fileBytes += trailer.count
+        }
         compressor.reset()
         memberUncompressed = 0
         if rotate, let rotation {
@@ -242,18 +275,17 @@ public final class TraceFileWriter: @unchecked Sendable {
         return ok
     }
 
-    private func writeFully(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
+    private func writeFully(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(fileDescriptor, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
             }
-            return true
+            offset += written
         }
+        return true
     }
 }

@@ -83,7 +83,8 @@ public final class TraceRecorder: Sendable {
         let writer: TraceFileWriter
         do {
             writer = try TraceFileWriter(
-                path: path, segmentBytes: settings.segmentBytes, memberBytes: settings.memberBytes,
+                path: path, compression: settings.compression, segmentBytes: settings.segmentBytes,
+                memberBytes: settings.memberBytes,
                 onBatch: { [store] batch, position in store.batchWritten(batch, position: position) })
         } catch {
             Foundation.close(lock)
@@ -144,8 +145,8 @@ public final class TraceRecorder: Sendable {
                     wallTimeNanos: wallClock(), node: node, pid: pid, sequence: state.sequence, kind: kind,
                     traceID: context?.traceID, spanID: context?.spanID, parentSpanID: context?.parentSpanID,
                     clock: state.clock, fields: fields)
-                writer?.append(event)
                 state.observer?(event)
+                if let writer { writer.append(consume event) }  // moved into the queue, not copied
             }
             return state.clock
         }

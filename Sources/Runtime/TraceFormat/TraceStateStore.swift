@@ -8,6 +8,9 @@ import Synchronization
 final class TraceStateStore: Sendable {
     private struct Guarded {
         var state: TraceNodeState
+        /// The clock of the last written event, not yet in `state` (made a dictionary only when the state is
+        /// read or saved, not for every batch).
+        var writtenClock: VectorClock?
         var lastSave: UInt64 = 0
         var saveErrors = 0
         /// The held `<node>.lock` (−1 when none).
@@ -36,7 +39,12 @@ final class TraceStateStore: Sendable {
     var reserved: UInt64 { guarded.withLock { $0.state.reserved } }
 
     /// A snapshot of the state (tests).
-    var snapshot: TraceNodeState { guarded.withLock { $0.state } }
+    var snapshot: TraceNodeState {
+        guarded.withLock { guarded in
+            Self.settle(&guarded)
+            return guarded.state
+        }
+    }
 
     /// Releases `<node>.lock` (at close). Idempotent.
     func unlock() {
@@ -64,7 +72,7 @@ final class TraceStateStore: Sendable {
     /// A batch reached the file: remember its last clock, watched values and the writer's position.
     func batchWritten(_ batch: [TraceEvent], position: TraceFileWriter.Position) {
         guarded.withLock { guarded in
-            if let last = batch.last { guarded.state.clock = last.clock.entries }
+            if let last = batch.last { guarded.writtenClock = last.clock }
             if !settings.watches.isEmpty {
                 for event in batch {
                     TraceStateWatch.fold(event, into: &guarded.state.highest, watches: settings.watches)
@@ -80,7 +88,15 @@ final class TraceStateStore: Sendable {
         }
     }
 
+    /// Moves the last written clock into the state.
+    private static func settle(_ guarded: inout Guarded) {
+        guard let clock = guarded.writtenClock else { return }
+        guarded.state.clock = clock.entries
+        guarded.writtenClock = nil
+    }
+
     private func save(_ guarded: inout Guarded, now: UInt64) {
+        Self.settle(&guarded)
         guarded.lastSave = now
         do { try guarded.state.save(to: path) } catch { guarded.saveErrors += 1 }
     }
