@@ -3,8 +3,8 @@ import Glibc
 
 /// An event decoded for the analyzer's checks without building a `TraceEvent`: the envelope's scalars, the kind,
 /// the span id, the clock by node number, and the `data`: an RPC event's (`rpc.send`, `rpc.receive`,
-/// `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) as its RPC fields (`RPCDataFields`, without their raw
-/// bytes), any other event's as its fields. The trace id, the parent span id and the node name are validated but not
+/// `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) as what the checks read of its RPC fields
+/// (`CompactRPCFields`), any other event's as its fields. The trace id, the parent span id and the node name are validated but not
 /// kept (the node is the file's); a reader that needs the whole event decodes the line again
 /// (`FastEventDecoder.decode(_:)` gives the same event).
 ///
@@ -24,8 +24,8 @@ public struct CompactEvent: Sendable {
     /// The event's kind.
     public var kind = EventKind.rpcSend
     public var spanID: String?
-    /// An RPC event's `data` fields (their `raw` is empty).
-    public var fields = RPCDataFields()
+    /// What the checks read of an RPC event's `data` fields.
+    public var fields = CompactRPCFields()
     /// The `data` fields of an event whose kind is not RPC, in line order, for `PayloadFields(list:kind:)` (empty for
     /// RPC events).
     public var dataFields: [(name: String, value: TraceValue)] = []
@@ -149,7 +149,7 @@ extension JSONScanner {
             event.clock = clock
         case .data:
             guard kindSeen, let fields = rpcDataFields() else { return false }
-            event.fields = fields
+            event.fields = CompactRPCFields(fields)
         case .other:
             return false
         }

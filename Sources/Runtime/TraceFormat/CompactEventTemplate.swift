@@ -32,7 +32,7 @@ extension JSONScanner {
         }
         if literal(#","parent":""#) { guard plainStringBody() != nil else { return false } }
         guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return false }
-        var fields = RPCDataFields()
+        var fields = CompactRPCFields()
         var dataFields: [(name: String, value: TraceValue)] = []
         if kindNumber >= 0 {
             let start = index
@@ -41,7 +41,7 @@ extension JSONScanner {
             } else {
                 index = start
                 guard let general = rpcDataFields() else { return false }
-                fields = general
+                fields = CompactRPCFields(general)
             }
         } else {
             guard let list = fieldList() else { return false }
@@ -72,9 +72,9 @@ extension JSONScanner {
 
     /// An RPC event's `data` as the writer writes it: its fields in name order, no space, strings without escapes,
     /// integers of up to 19 digits without sign; nil for anything else (`rpcDataFields()` reads it then, with the
-    /// same result for what this takes). The fields' `raw` is left empty.
-    private mutating func templateRPCFields() -> RPCDataFields? {
-        var fields = RPCDataFields()
+    /// same result for what this takes).
+    private mutating func templateRPCFields() -> CompactRPCFields? {
+        var fields = CompactRPCFields()
         guard literal("{") else { return nil }
         if literal("}") { return fields }
         var next = 0
@@ -84,13 +84,13 @@ extension JSONScanner {
                 (fields.durationNanos, next) = (exact, 1)
             } else if next <= 1, literal(#""error":""#) {
                 guard let value = plainStringBody() else { return nil }
-                (fields.error, next) = (strings.string(value), 2)
+                (fields.errorLength, next) = (CompactRPCFields.decodedLength(value), 2)
             } else if next <= 2, literal(#""http_status":"#) {
                 guard let value = plainDigits(), let exact = Int64(exactly: value) else { return nil }
                 (fields.httpStatus, next) = (exact, 3)
             } else if next <= 3, literal(#""method":""#) {
                 guard let value = plainStringBody() else { return nil }
-                (fields.method, next) = (strings.string(value), 4)
+                (fields.methodLength, next) = (CompactRPCFields.decodedLength(value), 4)
             } else if next <= 4, literal(#""msg":""#) {
                 guard let value = plainStringBody() else { return nil }
                 (fields.msg, next) = (strings.string(value), 5)
@@ -99,7 +99,9 @@ extension JSONScanner {
                 (fields.peer, next) = (strings.string(value), 6)
             } else if next <= 6, literal(#""status":""#) {
                 guard let value = plainStringBody() else { return nil }
-                (fields.status, next) = (strings.string(value), 7)
+                // No escape: the decoded status is `unavailable` exactly when its bytes are.
+                fields.statusIsUnavailable = value.matches("unavailable")
+                (fields.statusLength, next) = (CompactRPCFields.decodedLength(value), 7)
             } else {
                 return nil
             }

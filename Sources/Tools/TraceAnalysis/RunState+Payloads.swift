@@ -31,10 +31,10 @@ final class RPCMessageKeys: Sendable {
     /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
     /// (`RPCEvent.fieldsInBounds`). A static function, not an initializer: its argument is borrowed, not copied.
     /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string).
-    static func of(kindNumber: Int, fields: RPCDataFields) -> RPCMessageKeys? {
+    static func of(kindNumber: Int, fields: CompactRPCFields) -> RPCMessageKeys? {
         guard RPCEvent.fieldsInBounds(fields, kindNumber: kindNumber) else { return nil }
         // `RPCEvent.status`: sends and receives (numbers 0 and 1) have none.
-        let unavailable = kindNumber >= 2 && fields.status == "unavailable"
+        let unavailable = kindNumber >= 2 && fields.statusIsUnavailable
         return RPCMessageKeys(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
     }
 }
@@ -163,7 +163,8 @@ extension RPCEvent {
     /// stand for; nil when `kind` is no RPC kind or a field is out of its bounds (then decode the whole event, which
     /// names the error).
     init?(kind: EventKind, fields: RPCDataFields) {
-        guard let number = CompactEvent.kinds.firstIndex(of: kind), Self.fieldsInBounds(fields, kindNumber: number)
+        guard let number = CompactEvent.kinds.firstIndex(of: kind),
+            Self.fieldsInBounds(CompactRPCFields(fields), kindNumber: number)
         else { return nil }
         let message = RPCMessageFields(msg: fields.msg, peer: fields.peer, method: fields.method)
         switch kind {
@@ -189,14 +190,14 @@ extension RPCEvent {
     /// reply send, reply receive, failure) and `fields` are within the bounds `RPCEvent(_:)` checks for it: msg and
     /// peer ≤ 1024 bytes, method ≤ 1 MiB; for the outcome kinds status ≤ 256 bytes, http_status 0...999,
     /// duration_ns ≥ 0; for `rpc.failure` error ≤ 1 MiB.
-    static func fieldsInBounds(_ fields: RPCDataFields, kindNumber: Int) -> Bool {
+    static func fieldsInBounds(_ fields: CompactRPCFields, kindNumber: Int) -> Bool {
         guard (0...4).contains(kindNumber), (fields.msg?.utf8.count ?? 0) <= 1024,
-            (fields.peer?.utf8.count ?? 0) <= 1024, (fields.method?.utf8.count ?? 0) <= 1 << 20
+            (fields.peer?.utf8.count ?? 0) <= 1024, fields.methodLength <= 1 << 20
         else { return false }
         guard kindNumber >= 2 else { return true }
-        guard (fields.status?.utf8.count ?? 0) <= 256 else { return false }
+        guard fields.statusLength <= 256 else { return false }
         if let value = fields.httpStatus, !(0...999).contains(value) { return false }
         if let duration = fields.durationNanos, duration < 0 { return false }
-        return kindNumber != 4 || (fields.error?.utf8.count ?? 0) <= 1 << 20
+        return kindNumber != 4 || fields.errorLength <= 1 << 20
     }
 }
