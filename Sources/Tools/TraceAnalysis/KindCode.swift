@@ -1,11 +1,13 @@
 import ClusterProtocol
+import Glibc
 import TraceFormat
 
 /// An event's kind as a small number, recognised once when the event is read (on the reader thread): the checks
 /// branch on it instead of comparing `EventKind`s, which are strings (two unequal ones take the standard library's
 /// slow comparison path). The kinds the checks single out have their own code; the rest by family.
 ///
-/// Recognised with `String` equality and `hasPrefix`, exactly as the checks compared the kinds before.
+/// Recognised from the kind's bytes, with the results of `String` equality and `hasPrefix`, as the checks compared
+/// the kinds before.
 enum KindCode: UInt8 {
     // The five RPC message kinds come first, in `CompactEvent.kinds`' order (`RunEvent(compact:…)` relies on it).
     case rpcSend, rpcReceive, rpcReplySend, rpcReplyReceive, rpcFailure, otherRPC
@@ -17,32 +19,45 @@ enum KindCode: UInt8 {
     case executorCommit, otherExecutor
     case other
 
-    private static let known: [String: KindCode] = [
-        EventKind.rpcSend.rawValue: .rpcSend, EventKind.rpcReceive.rawValue: .rpcReceive,
-        EventKind.rpcReplySend.rawValue: .rpcReplySend, EventKind.rpcReplyReceive.rawValue: .rpcReplyReceive,
-        EventKind.rpcFailure.rawValue: .rpcFailure, EventKind.spanStart.rawValue: .spanStart,
-        EventKind.spanEnd.rawValue: .spanEnd, EventKind.nodeStopping.rawValue: .nodeStopping,
-        EventKind.serviceRestarted.rawValue: .serviceRestarted, EventKind.serviceGaveUp.rawValue: .serviceGaveUp,
-        EventKind.heartbeatTimeout.rawValue: .heartbeatTimeout, EventKind.electionSend.rawValue: .electionSend,
-        EventKind.electionReceive.rawValue: .electionReceive, EventKind.orderDecision.rawValue: .orderDecision,
-        EventKind.queueCommit.rawValue: .queueCommit, EventKind.executorCommit.rawValue: .executorCommit,
-    ]
+    /// The kinds with a code of their own, as UTF-8 bytes.
+    private static let known: [(bytes: [UInt8], code: KindCode)] = [
+        (EventKind.rpcSend, KindCode.rpcSend), (.rpcReceive, .rpcReceive), (.rpcReplySend, .rpcReplySend),
+        (.rpcReplyReceive, .rpcReplyReceive), (.rpcFailure, .rpcFailure), (.spanStart, .spanStart),
+        (.spanEnd, .spanEnd), (.nodeStopping, .nodeStopping), (.serviceRestarted, .serviceRestarted),
+        (.serviceGaveUp, .serviceGaveUp), (.heartbeatTimeout, .heartbeatTimeout), (.electionSend, .electionSend),
+        (.electionReceive, .electionReceive), (.orderDecision, .orderDecision), (.queueCommit, .queueCommit),
+        (.executorCommit, .executorCommit),
+    ].map { (Array($0.rawValue.utf8), $1) }
 
+    /// Matches the kind's bytes (a length compare, then the bytes): the known kinds are ASCII letters, `.` and `_`,
+    /// which no other spelling is canonically equivalent to, so byte equality is `String` equality here.
     init(_ kind: EventKind) {
-        let raw = kind.rawValue
-        if let code = Self.known[raw] {
-            self = code
-        } else if raw.hasPrefix("rpc.") {
-            self = .otherRPC
-        } else if raw.hasPrefix("election.") {
-            self = .otherElection
-        } else if raw.hasPrefix("queue.") {
-            self = .otherQueue
-        } else if raw.hasPrefix("executor.") {
-            self = .otherExecutor
-        } else {
-            self = .other
+        var raw = kind.rawValue
+        self = raw.withUTF8 { bytes in
+            for entry in Self.known where entry.bytes.count == bytes.count {
+                if entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) })
+                    == 0
+                {
+                    return entry.code
+                }
+            }
+            if Self.hasPrefix(bytes, "rpc.", kind) { return .otherRPC }
+            if Self.hasPrefix(bytes, "election.", kind) { return .otherElection }
+            if Self.hasPrefix(bytes, "queue.", kind) { return .otherQueue }
+            if Self.hasPrefix(bytes, "executor.", kind) { return .otherExecutor }
+            return .other
         }
+    }
+
+    /// `kind.rawValue.hasPrefix(prefix)` from its bytes `bytes`. An ASCII prefix has no other canonically equivalent
+    /// spelling, so different bytes mean no prefix; equal bytes mean one unless a non-ASCII byte follows (a combining
+    /// mark would join the prefix's last character): `String` decides then.
+    private static func hasPrefix(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString, _ kind: EventKind
+    ) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard bytes.count >= count, memcmp(bytes.baseAddress!, prefix.utf8Start, count) == 0 else { return false }
+        return bytes.count == count || bytes[count] < 0x80 || kind.rawValue.hasPrefix("\(prefix)")
     }
 
     /// `rpc.*`.
