@@ -85,6 +85,9 @@ struct DenseEventTests {
             "span.end", "node.stopping", "service.restarted", "service.gave_up", "heartbeat.timeout", "election.send",
             "election.receive", "election.leader", "order.decision", "queue.commit", "queue.lease", "executor.commit",
             "executor.dequeue", "log", "rpc", "queue", "Rpc.send", "rpc.send ", "",
+            // Non-ASCII: a combining mark after a prefix joins its last character (then no prefix for `String`).
+            "rpc.\u{301}x", "queue.\u{301}", "rpc.é", "executor.\u{200D}a", "rpc.send\u{301}", "e\u{301}lection.send",
+            "queue.commit\u{301}", "election.",
         ]
         for name in kinds {
             let kind = EventKind(name)
