@@ -16,7 +16,9 @@ final class EventStorage: ManagedBuffer<EventStorage.Header, UInt64> {
         storage.withUnsafeMutablePointerToElements { elements in
             if let base = counters.baseAddress { elements.update(from: base, count: counters.count) }
             if let base = line.baseAddress {
-                UnsafeMutableRawPointer(elements + counters.count).copyMemory(from: base, byteCount: line.count)
+                // Bound to UInt8 as it is initialized, so `withLine` may read these words as bytes.
+                _ = UnsafeMutableRawPointer(elements + counters.count).initializeMemory(
+                    as: UInt8.self, from: base, count: line.count)
             }
         }
         return storage
