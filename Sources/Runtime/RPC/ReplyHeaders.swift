@@ -78,13 +78,15 @@ struct ReplyHeaders {
     /// Every header as a list in the order received, names in lower case, each name once (the last of a repeated
     /// name wins): what `all` holds, without hashing every name into a dictionary.
     var list: [(String, String)] {
-        var headers: [(String, String)] = []
+        var received: [(String, String)] = []
         forEachHeader { name, value in
-            let lowered = lowercasedName(name)
-            headers.removeAll { $0.0 == lowered }  // rare, and replies have a handful of headers
-            headers.append((lowered, String(decoding: value, as: UTF8.self)))
+            received.append((lowercasedName(name), String(decoding: value, as: UTF8.self)))
         }
-        return headers
+        // Linear even for a hostile peer's thousands of repeated names: keep each name's last line, in its place.
+        var seen = Set<String>()
+        var headers: [(String, String)] = []
+        for header in received.reversed() where seen.insert(header.0).inserted { headers.append(header) }
+        return headers.reversed()
     }
 
     /// Calls `body` with the name and the trimmed value of each line that has a colon.
