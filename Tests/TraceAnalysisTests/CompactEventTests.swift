@@ -114,11 +114,11 @@ struct CompactEventTests {
             let decoded = try #require(expected, "\(text)")
             #expect(decoded.node == "orchestrator" && decoded.version == 1, "\(text)")
             let made = bytes.withUnsafeBufferPointer {
-                RunEvent(compact: compact, line: 4, bytes: $0, node: 1, index: Self.index)
+                RunEvent.make(compact: compact, line: 4, bytes: $0, node: 1, index: Self.index)
             }
             guard let event = made else { continue }
             compactCount += 1
-            let reference = RunEvent(decoded, line: 4, index: Self.index)
+            let reference = RunEvent.make(decoded, line: 4, index: Self.index)
             #expect(event.event == reference.event, "\(text)")
             #expect(event.envelope.node == decoded.node && event.envelope.pid == decoded.pid, "\(text)")
             #expect(event.envelope.sequence == decoded.sequence, "\(text)")

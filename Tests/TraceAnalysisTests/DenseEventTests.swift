@@ -58,10 +58,10 @@ struct DenseEventTests {
                 continue
             }
             var memo = ClockPositions()
-            let event = RunEvent(
+            let event = RunEvent.make(
                 envelope, line: offset + 1, index: index, memo: &memo, decodingPayloads: true,
                 denseClock: denseClock)
-            let reference = RunEvent(expected, line: offset + 1, index: index)
+            let reference = RunEvent.make(expected, line: offset + 1, index: index)
             #expect(event.clock == expected.clock, "\(clock)")
             #expect(event.event == expected, "\(clock)")
             #expect(event.dense == reference.dense, "\(clock)")

@@ -54,9 +54,9 @@ struct RawRPCDataTests {
                     #expect(envelope.data.isEmpty)
                 }
                 var memo = ClockPositions()
-                let event = RunEvent(
+                let event = RunEvent.make(
                     envelope, line: 1, index: index, memo: &memo, decodingPayloads: true, rawData: rawData)
-                let reference = RunEvent(expected, index: index)
+                let reference = RunEvent.make(expected, index: index)
                 #expect(event.event == expected, "\(kind) \(data)")
                 let state = RunState(traced: ["orchestrator", "queue"], index: index)
                 let otherState = RunState(traced: ["orchestrator", "queue"], index: index)

@@ -35,7 +35,8 @@ enum Golden {
 
 @Suite struct RendererGoldenTests {
     static let scenario = ScenarioBuilder.cleanFailover()
-    static let merged = CausalMerge.merge(scenario.events)
+    /// Computed: `RunEvent` (a `ManagedBuffer`) is not `Sendable`, so it cannot be a shared constant.
+    static var merged: [RunEvent] { CausalMerge.merge(scenario.events) }
 
     @Test func timelineOfOneOrderMatchesGolden() {
         let order = "1b2c3d4e5f60718293a4b5c6d7e8f90a"

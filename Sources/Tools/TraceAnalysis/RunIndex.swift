@@ -29,7 +29,7 @@ public enum RunIndex {
             guard let (events, fileHealth) = all[position] else { continue }
             for event in events where filter.matches(event, start: start) && keep(event) {
                 var list = byNode[node, default: []]
-                list.append(RunEvent(event, line: list.count + 1, index: index))
+                list.append(RunEvent.make(event, line: list.count + 1, index: index))
                 byNode[node] = list
             }
             if var known = health[node] {
@@ -39,11 +39,11 @@ public enum RunIndex {
                 health[node] = fileHealth
             }
         }
-        var lists = byNode.keys.sorted().map { byNode[$0]! }
+        var lists = byNode.keys.sorted().map { EventBatch(byNode[$0]!) }
         var merger = KWayMerger(
             sources: lists.indices.map { position in
                 { _ in
-                    defer { lists[position] = [] }
+                    defer { lists[position] = EventBatch() }
                     return lists[position].isEmpty ? nil : lists[position]
                 }
             })

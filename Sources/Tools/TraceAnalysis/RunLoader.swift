@@ -65,7 +65,7 @@ public struct RunLoader {
         for (index, file) in segments.enumerated() {
             let channel = channels[index]
             let thread = Thread {
-                var batch: [RunEvent] = []
+                var batch = EventBatch()
                 batch.reserveCapacity(EventChannel.batchSize)
                 var memo = ClockPositions()
                 let nodeNumber = nodeIndex.position(file.node) ?? -1
@@ -74,8 +74,8 @@ public struct RunLoader {
                     if batch.count == EventChannel.batchSize {
                         guard channel.put(batch) else { throw CancellationError() }
                         // Reuse a batch the merge is done with: its events are released here, not on the merge thread.
-                        batch = channel.spentBatch() ?? []
-                        batch.removeAll(keepingCapacity: true)
+                        batch = channel.spentBatch() ?? EventBatch()
+                        batch.removeAll()
                         batch.reserveCapacity(EventChannel.batchSize)
                     }
                 }
@@ -83,7 +83,7 @@ public struct RunLoader {
                     compact
                     ? { event, line, bytes in
                         guard
-                            let event = RunEvent(
+                            let event = RunEvent.make(
                                 compact: event, line: line, bytes: bytes, node: nodeNumber, index: nodeIndex)
                         else { return false }
                         try add(event)
@@ -94,7 +94,7 @@ public struct RunLoader {
                     nodeCount: nodeIndex.names.count, onCompact: onCompact
                 ) { event, line, rawData, denseClock in
                     try add(
-                        RunEvent(
+                        RunEvent.make(
                             event, line: line, index: nodeIndex, memo: &memo, decodingPayloads: true,
                             rawData: rawData, denseClock: denseClock))
                 }
@@ -143,30 +143,27 @@ public struct RunLoader {
 /// Merges per-node streams, each already in file order, by (clock sum, node, line).
 struct KWayMerger {
     /// Each source gives its next batch, or nil at its end; it is handed the batch the merge is done with.
-    private var sources: [(_ spent: [RunEvent]) -> [RunEvent]?]
-    private var buffers: [[RunEvent]]
+    private var sources: [(_ spent: EventBatch) -> EventBatch?]
+    private var buffers: [EventBatch]
     private var positions: [Int]
-    /// The merge key of each source's next event (`live`: the source has one), read without touching the event.
+    /// The merge key of each source's next event (`live`: the source has one), copied from its batch's keys: the
+    /// event itself is not touched (nor retained) until it is delivered.
     private var live: [Bool]
-    private var sums: [UInt64]
-    private var nodes: [Int]
-    private var lines: [Int]
+    private var heads: [EventBatch.Key]
 
-    init(sources: [(_ spent: [RunEvent]) -> [RunEvent]?]) {
+    init(sources: [(_ spent: EventBatch) -> EventBatch?]) {
         self.sources = sources
-        buffers = Array(repeating: [], count: sources.count)
+        buffers = Array(repeating: EventBatch(), count: sources.count)
         positions = Array(repeating: 0, count: sources.count)
         live = Array(repeating: false, count: sources.count)
-        sums = Array(repeating: 0, count: sources.count)
-        nodes = Array(repeating: 0, count: sources.count)
-        lines = Array(repeating: 0, count: sources.count)
+        heads = Array(repeating: EventBatch.Key(sum: 0, node: 0, line: 0), count: sources.count)
         for index in sources.indices { refill(index) }
     }
 
     private mutating func refill(_ index: Int) {
         let spent = buffers[index]
-        buffers[index] = []
-        buffers[index] = sources[index](spent) ?? []
+        buffers[index] = EventBatch()
+        buffers[index] = sources[index](spent) ?? EventBatch()
         positions[index] = 0
         loadHead(index)
     }
@@ -176,11 +173,8 @@ struct KWayMerger {
             live[index] = false
             return
         }
-        let head = buffers[index][positions[index]]
         live[index] = true
-        sums[index] = head.clockSum
-        nodes[index] = head.node
-        lines[index] = head.line
+        heads[index] = buffers[index].keys[positions[index]]
     }
 
     mutating func next() -> RunEvent? {
@@ -189,7 +183,7 @@ struct KWayMerger {
             if best < 0 || headPrecedes(index, best) { best = index }
         }
         guard best >= 0 else { return nil }
-        let event = buffers[best][positions[best]]
+        let event = buffers[best].events[positions[best]]
         positions[best] += 1
         if positions[best] == buffers[best].count { refill(best) } else { loadHead(best) }
         return event
@@ -197,11 +191,12 @@ struct KWayMerger {
 
     /// `precedes` on the heads of two sources.
     private func headPrecedes(_ lhs: Int, _ rhs: Int) -> Bool {
-        if sums[lhs] != sums[rhs] { return sums[lhs] < sums[rhs] }
-        guard nodes[lhs] >= 0 && nodes[rhs] >= 0 else {
-            return Self.precedes(buffers[lhs][positions[lhs]], buffers[rhs][positions[rhs]])
+        let (left, right) = (heads[lhs], heads[rhs])
+        if left.sum != right.sum { return left.sum < right.sum }
+        guard left.node >= 0 && right.node >= 0 else {
+            return Self.precedes(buffers[lhs].events[positions[lhs]], buffers[rhs].events[positions[rhs]])
         }
-        return nodes[lhs] != nodes[rhs] ? nodes[lhs] < nodes[rhs] : lines[lhs] < lines[rhs]
+        return left.node != right.node ? left.node < right.node : left.line < right.line
     }
 
     /// The merge order: a linear extension of happened-before, deterministic for a given run.
@@ -216,6 +211,47 @@ struct KWayMerger {
     }
 }
 
+/// Events of one source in file order, with their merge keys beside them: the reader thread that makes the events
+/// writes the keys, and the merge reads them from this array instead of from the events.
+struct EventBatch {
+    /// An event's merge key: clock sum, node number, line.
+    struct Key {
+        let sum: UInt64
+        let node: Int
+        let line: Int
+    }
+
+    private(set) var events: [RunEvent] = []
+    private(set) var keys: [Key] = []
+
+    init() {}
+
+    init(_ events: [RunEvent]) {
+        self.events = events
+        keys = events.map { Key(sum: $0.clockSum, node: $0.node, line: $0.line) }
+    }
+
+    var count: Int { events.count }
+    var isEmpty: Bool { events.isEmpty }
+    var capacity: Int { events.capacity }
+
+    mutating func append(_ event: RunEvent) {
+        keys.append(Key(sum: event.clockSum, node: event.node, line: event.line))
+        events.append(event)
+    }
+
+    mutating func reserveCapacity(_ count: Int) {
+        events.reserveCapacity(count)
+        keys.reserveCapacity(count)
+    }
+
+    /// Empties the batch, keeping its storage.
+    mutating func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+    }
+}
+
 /// Orders in-memory events like `RunLoader` orders files: per node in the given order, merged by clock sum.
 public enum CausalMerge {
     /// `events` grouped by node (keeping their order within a node) and merged.
@@ -224,14 +260,14 @@ public enum CausalMerge {
         var byNode: [String: [RunEvent]] = [:]
         for event in events {
             var list = byNode[event.node, default: []]
-            list.append(RunEvent(event, line: list.count + 1, index: index))
+            list.append(RunEvent.make(event, line: list.count + 1, index: index))
             byNode[event.node] = list
         }
-        var lists = byNode.keys.sorted().map { byNode[$0]! }
+        var lists = byNode.keys.sorted().map { EventBatch(byNode[$0]!) }
         var merger = KWayMerger(
             sources: lists.indices.map { index in
                 { _ in
-                    defer { lists[index] = [] }
+                    defer { lists[index] = EventBatch() }
                     return lists[index].isEmpty ? nil : lists[index]
                 }
             })
@@ -249,37 +285,48 @@ final class EventChannel: @unchecked Sendable {
     static let batchSize = 256
     private static let capacity = 3
     private let condition = NSCondition()
-    private var queue: [[RunEvent]] = []
-    private var spents: [[RunEvent]] = []
+    private var queue: [EventBatch] = []
+    private var spents: [EventBatch] = []
     private var closed = false
     private var cancelled = false
+    /// Whether the producer waits for room / the consumer for a batch: a side signals the other only then.
+    private var producerWaits = false
+    private var consumerWaits = false
 
     /// Blocks while full. Returns false when the consumer went away.
-    func put(_ batch: [RunEvent]) -> Bool {
+    func put(_ batch: EventBatch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count >= Self.capacity && !cancelled { condition.wait() }
+        while queue.count >= Self.capacity && !cancelled {
+            producerWaits = true
+            condition.wait()
+        }
+        producerWaits = false
         guard !cancelled else { return false }
         queue.append(batch)
-        condition.broadcast()
+        if consumerWaits { condition.broadcast() }
         return true
     }
 
     /// The next batch, or nil at the end of the file. `spent`, a batch the consumer is done with, goes back to the
     /// producer (`spentBatch`), so that its events are released on the producer's thread and its storage reused.
-    func take(returning spent: [RunEvent] = []) -> [RunEvent]? {
+    func take(returning spent: EventBatch = EventBatch()) -> EventBatch? {
         condition.lock()
         defer { condition.unlock() }
         if spent.capacity > 0 && !closed && spents.count < Self.capacity + 1 { spents.append(spent) }
-        while queue.isEmpty && !closed { condition.wait() }
+        while queue.isEmpty && !closed {
+            consumerWaits = true
+            condition.wait()
+        }
+        consumerWaits = false
         guard !queue.isEmpty else { return nil }
         let batch = queue.removeFirst()
-        condition.broadcast()
+        if producerWaits { condition.broadcast() }
         return batch
     }
 
     /// A batch the consumer is done with, if any (see `take(returning:)`).
-    func spentBatch() -> [RunEvent]? {
+    func spentBatch() -> EventBatch? {
         condition.lock()
         defer { condition.unlock() }
         return spents.popLast()

@@ -2,18 +2,19 @@ import ClusterProtocol
 import TraceFormat
 
 /// The fields the message checks pair an RPC event on (`RunState.rpcMessage`): its message id and peer, hashed
-/// (`IDHash`), and whether its status is `unavailable` (a failed call that may not have reached the peer).
-///
-/// A class: the checks get it as an optional for every RPC event, and an optional reference costs one retain (an
-/// optional struct of two strings took the generic copy and destroy path).
-final class RPCMessageKeys: Sendable {
-    let msg: String?
-    let peer: String?
+/// (`IDHash`), and whether its status is `unavailable` (a failed call that may not have reached the peer). Held
+/// inline in the event (`RunEventFields.keys`): no object of its own.
+struct MessageKeyFields {
+    var msg: String?
+    var peer: String?
     /// `IDHash.of(msg)` (0 without a msg).
-    let msgHash: UInt64
+    var msgHash: UInt64 = 0
     /// `IDHash.of(peer)` (0 without a peer).
-    let peerHash: UInt64
-    let unavailable: Bool
+    var peerHash: UInt64 = 0
+    var unavailable = false
+
+    /// No keys (the value held by an event that has none).
+    init() {}
 
     init(msg: String?, peer: String?, unavailable: Bool) {
         (self.msg, self.peer, self.unavailable) = (msg, peer, unavailable)
@@ -22,7 +23,7 @@ final class RPCMessageKeys: Sendable {
     }
 
     /// The keys of a decoded RPC event.
-    convenience init(_ rpc: RPCEvent) {
+    init(_ rpc: RPCEvent) {
         let message = rpc.message
         self.init(msg: message.msg, peer: message.peer, unavailable: rpc.status == "unavailable")
     }
@@ -31,16 +32,32 @@ final class RPCMessageKeys: Sendable {
     /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
     /// (`RPCEvent.fieldsInBounds`). A static function, not an initializer: its argument is borrowed, not copied.
     /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string).
-    static func of(kindNumber: Int, fields: CompactRPCFields) -> RPCMessageKeys? {
+    static func of(kindNumber: Int, fields: CompactRPCFields) -> MessageKeyFields? {
         guard RPCEvent.fieldsInBounds(fields, kindNumber: kindNumber) else { return nil }
         // `RPCEvent.status`: sends and receives (numbers 0 and 1) have none.
         let unavailable = kindNumber >= 2 && fields.statusIsUnavailable
-        return RPCMessageKeys(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
+        return MessageKeyFields(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
     }
 }
 
+/// An RPC event's message keys as the checks read them (`RunState.rpcMessage`): read in place from the event,
+/// without retaining it or copying the keys. Valid while the event is: use it within the check's `observe`.
+struct RPCMessageKeys {
+    /// Not retained: the caller holds the event for as long as it reads its keys.
+    private unowned(unsafe) let event: RunEvent
+
+    /// `event` must hold its keys (`keyState == .present`).
+    init(_ event: RunEvent) { self.event = event }
+
+    var msg: String? { event.header.keys.msg }
+    var peer: String? { event.header.keys.peer }
+    var msgHash: UInt64 { event.header.keys.msgHash }
+    var peerHash: UInt64 { event.header.keys.peerHash }
+    var unavailable: Bool { event.header.keys.unavailable }
+}
+
 /// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
-/// decode. The run loader's reader threads decode them while they read (`RunEvent(_:line:index:decodingPayloads:)`),
+/// decode. The run loader's reader threads decode them while they read (`RunEvent.make(_:line:index:memo:decodingPayloads:…)`),
 /// so the thread that merges and checks only reads them; the decoding is the same either way.
 final class EventPayloads: Sendable {
     let rpc: Result<RPCEvent?, PayloadError>
@@ -52,7 +69,7 @@ final class EventPayloads: Sendable {
     let error: PayloadError?
     /// For an RPC event that decodes: what the message checks pair on. Kept here, read once: copying an `RPCEvent`
     /// out of its `Result` retains every string it holds.
-    let message: RPCMessageKeys?
+    let message: MessageKeyFields?
 
     convenience init(_ event: TraceEvent) {
         self.init(
@@ -94,7 +111,7 @@ final class EventPayloads: Sendable {
             self.error = error
         case .success(let decoded?):
             error = nil
-            message = RPCMessageKeys(decoded)
+            message = MessageKeyFields(decoded)
             return
         case .success(nil):
             if case .failure(let error) = protocolEvent { self.error = error } else { error = other }
@@ -108,7 +125,7 @@ final class EventPayloads: Sendable {
         protocolEvent = .success(nil)
         other = nil
         error = nil
-        message = RPCMessageKeys(rpc)
+        message = MessageKeyFields(rpc)
     }
 }
 
@@ -130,14 +147,20 @@ extension RunState {
     /// The message keys of `event` when it is an RPC event that decodes (`rpc(_:)`); nil for other kinds and
     /// malformed events.
     func rpcMessage(_ event: RunEvent) -> RPCMessageKeys? {
-        if let keys = event.rpcKeys { return keys }
-        return payloads(event).message
+        switch event.header.keyState {
+        case .present: return RPCMessageKeys(event)
+        case .absent: return nil
+        case .unknown:
+            // An event built without its payloads: decoded once, kept in the event.
+            event.setKeys(payloads(event).message)
+            return event.header.keyState == .present ? RPCMessageKeys(event) : nil
+        }
     }
 
     /// `event` as a protocol event (queue, election, executor, …); nil for other kinds and malformed events.
     func protocolEvent(_ event: RunEvent) -> ProtocolEvent? {
         // An RPC event read in compact form is no protocol event.
-        if event.rpcKeys != nil { return nil }
+        if event.compactRPC { return nil }
         return (try? payloads(event).protocolEvent.get()) ?? nil
     }
 
@@ -145,7 +168,7 @@ extension RunState {
     /// when it decodes or its kind is unknown.
     func payloadError(_ event: RunEvent) -> PayloadError? {
         // An RPC event read in compact form decodes (its fields were checked against the payloads' bounds).
-        if event.rpcKeys != nil { return nil }
+        if event.compactRPC { return nil }
         return payloads(event).error
     }
 

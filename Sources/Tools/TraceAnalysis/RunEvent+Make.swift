@@ -1,0 +1,102 @@
+import Causality
+import TraceFormat
+
+extension RunEvent {
+    /// The event `event` (decoded whole, built in memory) at 1-based line `line` of its node's file; its payloads are
+    /// decoded when read.
+    public static func make(_ event: TraceEvent, line: Int = 0, index: NodeIndex) -> RunEvent {
+        var memo = ClockPositions()
+        return make(event, line: line, index: index, memo: &memo, decodingPayloads: false)
+    }
+
+    /// With `decodingPayloads`, decodes the event's payloads now (on the calling thread) for the checks. `memo`
+    /// carries key positions from one event of a file to the next (`NodeIndex.dense`). `rawData`: the `data` of an
+    /// RPC event as the reader kept it (`event.data` is then empty).
+    /// `denseClock`: the clock as the reader decoded it by `index`'s numbers (then `event.clock` is empty unless
+    /// `denseClock.external`); nil: decoded here from `event.clock`.
+    static func make(
+        _ event: TraceEvent, line: Int, index: NodeIndex, memo: inout ClockPositions, decodingPayloads: Bool,
+        rawData: RPCDataFields? = nil, denseClock: DenseClock? = nil
+    ) -> RunEvent {
+        let counters: [UInt64]
+        let external: Bool
+        let sum: UInt64
+        if let denseClock {
+            (counters, external, sum) = (denseClock.values, denseClock.external, denseClock.sum)
+        } else {
+            (counters, external, sum) = index.dense(event.clock, memo: &memo)
+        }
+        var payloads: EventPayloads?
+        if decodingPayloads {
+            if let rawData, let rpc = RPCEvent(kind: event.kind, fields: rawData) {
+                payloads = EventPayloads(rpc: rpc)
+            } else if let rawData {
+                // The payloads read `data` only: the decoded event holds it unless it was kept raw.
+                var whole = event
+                whole.data = RPCDataFields.object(rawData.raw) ?? [:]
+                payloads = EventPayloads(whole)
+            } else {
+                payloads = EventPayloads(event)
+            }
+        }
+        let fields = RunEventFields(
+            envelope: RunEnvelope(event), line: line, clockSum: sum, node: index.position(event.node) ?? -1,
+            kindCode: KindCode(event.kind), external: external, compactRPC: false,
+            keyState: payloads == nil ? .unknown : payloads?.message == nil ? .absent : .present,
+            keys: payloads?.message ?? MessageKeyFields(), index: index, payloads: payloads,
+            whole: WholeEvent(event, rawData: rawData?.raw), counters: counters.count, lineBytes: 0)
+        return counters.withUnsafeBufferPointer {
+            make(fields, counters: $0, line: UnsafeBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    /// An event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's node);
+    /// `bytes` is its line. Nil when an RPC event's `data` fields are out of the RPC payloads' bounds (then decode
+    /// the line whole, which names the error).
+    static func make(
+        compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex
+    ) -> RunEvent? {
+        guard node >= 0 else { return nil }
+        let kindCode: KindCode
+        let keys: MessageKeyFields
+        let payloads: EventPayloads?
+        if compact.isRPC {
+            guard let rpcKeys = MessageKeyFields.of(kindNumber: compact.kindNumber, fields: compact.fields) else {
+                return nil
+            }
+            (keys, payloads) = (rpcKeys, nil)
+            kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
+        } else {
+            keys = MessageKeyFields()
+            payloads = EventPayloads(
+                notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
+            kindCode = KindCode(compact.kind)
+        }
+        let envelope = RunEnvelope(
+            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
+            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
+        let fields = RunEventFields(
+            envelope: envelope, line: line, clockSum: compact.dense.sum, node: node, kindCode: kindCode,
+            external: compact.dense.external, compactRPC: compact.isRPC, keyState: compact.isRPC ? .present : .absent,
+            keys: keys, index: index, payloads: payloads, whole: nil, counters: compact.dense.values.count,
+            lineBytes: bytes.count)
+        return compact.dense.values.withUnsafeBufferPointer { make(fields, counters: $0, line: bytes) }
+    }
+
+    /// The event with header `fields` and elements `counters` then the bytes of `line` (as many as `fields` says).
+    private static func make(
+        _ fields: RunEventFields, counters: UnsafeBufferPointer<UInt64>, line: UnsafeBufferPointer<UInt8>
+    ) -> RunEvent {
+        let words = counters.count + (line.count + 7) / 8
+        let event = unsafeDowncast(create(minimumCapacity: words) { _ in fields }, to: RunEvent.self)
+        event.withUnsafeMutablePointerToElements { elements in
+            if let base = counters.baseAddress { elements.update(from: base, count: counters.count) }
+            if let base = line.baseAddress {
+                // Bound to UInt8 as it is initialized, so `withLine` may read these words as bytes.
+                _ = UnsafeMutableRawPointer(elements + counters.count).initializeMemory(
+                    as: UInt8.self, from: base, count: line.count)
+            }
+        }
+        return event
+    }
+}
