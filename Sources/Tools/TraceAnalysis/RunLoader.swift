@@ -150,13 +150,15 @@ struct KWayMerger {
     /// event itself is not touched (nor retained) until it is delivered.
     private var live: [Bool]
     private var heads: [EventBatch.Key]
+    /// The sum of the words `EventBatch.touch` read (kept so the reads are not optimized away).
+    private var touched: UInt64 = 0
 
     init(sources: [(_ spent: EventBatch) -> EventBatch?]) {
         self.sources = sources
         buffers = Array(repeating: EventBatch(), count: sources.count)
         positions = Array(repeating: 0, count: sources.count)
         live = Array(repeating: false, count: sources.count)
-        heads = Array(repeating: EventBatch.Key(sum: 0, node: 0, line: 0), count: sources.count)
+        heads = Array(repeating: EventBatch.Key(), count: sources.count)
         for index in sources.indices { refill(index) }
     }
 
@@ -165,6 +167,7 @@ struct KWayMerger {
         buffers[index] = EventBatch()
         buffers[index] = sources[index](spent) ?? EventBatch()
         positions[index] = 0
+        touched &+= buffers[index].touch()
         loadHead(index)
     }
 
@@ -217,8 +220,20 @@ struct EventBatch {
     /// An event's merge key: clock sum, node number, line.
     struct Key {
         let sum: UInt64
-        let node: Int
         let line: Int
+        let node: Int32
+        /// How many clock counters the event holds (for `touch`).
+        let counters: Int32
+
+        /// A placeholder key (of no event).
+        init() { (sum, line, node, counters) = (0, 0, 0, 0) }
+
+        init(_ event: RunEvent) {
+            sum = event.clockSum
+            line = event.line
+            node = Int32(truncatingIfNeeded: event.node)
+            counters = Int32(truncatingIfNeeded: event.dense.count)
+        }
     }
 
     private(set) var events: [RunEvent] = []
@@ -228,15 +243,32 @@ struct EventBatch {
 
     init(_ events: [RunEvent]) {
         self.events = events
-        keys = events.map { Key(sum: $0.clockSum, node: $0.node, line: $0.line) }
+        keys = events.map { Key($0) }
     }
 
     var count: Int { events.count }
     var isEmpty: Bool { events.isEmpty }
     var capacity: Int { events.capacity }
 
+    /// Reads each event's reference count word without retaining the event, and returns their sum. The events were
+    /// made on another core: independent loads in one loop fetch their first lines in parallel, where the merge would
+    /// otherwise wait for each in turn at the retain that delivers the event.
+    func touch() -> UInt64 {
+        var sum: UInt64 = 0
+        events.withUnsafeBufferPointer { events in
+            guard let base = events.baseAddress else { return }
+            let references = UnsafeRawPointer(base)
+            for position in 0..<events.count {
+                // The array's element is the object's address: read as a raw pointer, it is not retained.
+                let object = references.load(fromByteOffset: position &* 8, as: UnsafeRawPointer.self)
+                sum &+= object.load(fromByteOffset: 8, as: UInt64.self)
+            }
+        }
+        return sum
+    }
+
     mutating func append(_ event: RunEvent) {
-        keys.append(Key(sum: event.clockSum, node: event.node, line: event.line))
+        keys.append(Key(event))
         events.append(event)
     }
 
