@@ -222,17 +222,14 @@ struct EventBatch {
         let sum: UInt64
         let line: Int
         let node: Int32
-        /// How many clock counters the event holds (for `touch`).
-        let counters: Int32
 
         /// A placeholder key (of no event).
-        init() { (sum, line, node, counters) = (0, 0, 0, 0) }
+        init() { (sum, line, node) = (0, 0, 0) }
 
         init(_ event: RunEvent) {
             sum = event.clockSum
             line = event.line
             node = Int32(truncatingIfNeeded: event.node)
-            counters = Int32(truncatingIfNeeded: event.dense.count)
         }
     }
 
