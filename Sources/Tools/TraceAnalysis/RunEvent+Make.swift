@@ -39,14 +39,18 @@ extension RunEvent {
                 payloads = EventPayloads(event)
             }
         }
-        let fields = RunEventFields(
-            envelope: RunEnvelope(event), line: line, clockSum: sum, node: index.position(event.node) ?? -1,
-            kindCode: KindCode(event.kind), external: external, compactRPC: false,
-            keyState: payloads == nil ? .unknown : payloads?.message == nil ? .absent : .present,
-            keys: payloads?.message ?? MessageKeyFields(), index: index, payloads: payloads,
-            whole: WholeEvent(event, rawData: rawData?.raw), counters: counters.count, lineBytes: 0)
-        return counters.withUnsafeBufferPointer {
-            make(fields, counters: $0, line: UnsafeBufferPointer(start: nil, count: 0))
+        let keys = payloads?.message
+        // The fields are built in the closure, straight into the event's header (a `RunEventFields` built before
+        // was copied into it and destroyed: a retain and a release of each of its references).
+        return counters.withUnsafeBufferPointer { values in
+            make(counters: values, line: UnsafeBufferPointer(start: nil, count: 0)) {
+                RunEventFields(
+                    envelope: RunEnvelope(event), line: line, clockSum: sum, node: index.position(event.node) ?? -1,
+                    kindCode: KindCode(event.kind), external: external, compactRPC: false,
+                    keyState: payloads == nil ? .unknown : keys == nil ? .absent : .present,
+                    keys: keys ?? MessageKeyFields(), index: index, payloads: payloads,
+                    whole: WholeEvent(event, rawData: rawData?.raw), counters: values.count, lineBytes: 0)
+            }
         }
     }
 
@@ -72,23 +76,27 @@ extension RunEvent {
                 notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
             kindCode = KindCode(compact.kind)
         }
-        let envelope = RunEnvelope(
-            node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
-            wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock)
-        let fields = RunEventFields(
-            envelope: envelope, line: line, clockSum: compact.dense.sum, node: node, kindCode: kindCode,
-            external: compact.dense.external, compactRPC: compact.isRPC, keyState: compact.isRPC ? .present : .absent,
-            keys: keys, index: index, payloads: payloads, whole: nil, counters: compact.dense.values.count,
-            lineBytes: bytes.count)
-        return compact.dense.values.withUnsafeBufferPointer { make(fields, counters: $0, line: bytes) }
+        return compact.dense.values.withUnsafeBufferPointer { values in
+            make(counters: values, line: bytes) {
+                RunEventFields(
+                    envelope: RunEnvelope(
+                        node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
+                        wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock),
+                    line: line, clockSum: compact.dense.sum, node: node, kindCode: kindCode,
+                    external: compact.dense.external, compactRPC: compact.isRPC,
+                    keyState: compact.isRPC ? .present : .absent, keys: keys, index: index, payloads: payloads,
+                    whole: nil, counters: values.count, lineBytes: bytes.count)
+            }
+        }
     }
 
-    /// The event with header `fields` and elements `counters` then the bytes of `line` (as many as `fields` says).
+    /// The event whose header `fields` makes, and whose elements are `counters` then the bytes of `line` (`fields`
+    /// must count them).
     private static func make(
-        _ fields: RunEventFields, counters: UnsafeBufferPointer<UInt64>, line: UnsafeBufferPointer<UInt8>
+        counters: UnsafeBufferPointer<UInt64>, line: UnsafeBufferPointer<UInt8>, fields: () -> RunEventFields
     ) -> RunEvent {
         let words = counters.count + (line.count + 7) / 8
-        let event = unsafeDowncast(create(minimumCapacity: words) { _ in fields }, to: RunEvent.self)
+        let event = unsafeDowncast(create(minimumCapacity: words) { _ in fields() }, to: RunEvent.self)
         event.withUnsafeMutablePointerToElements { elements in
             if let base = counters.baseAddress { elements.update(from: base, count: counters.count) }
             if let base = line.baseAddress {
