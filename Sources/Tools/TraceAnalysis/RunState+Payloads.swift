@@ -57,8 +57,9 @@ struct RPCMessageKeys {
 }
 
 /// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
-/// decode. The run loader's reader threads decode them while they read (`RunEvent.make(_:line:index:memo:decodingPayloads:…)`),
-/// so the thread that merges and checks only reads them; the decoding is the same either way.
+/// decode. The run loader's reader threads decode them while they read
+/// (`RunEvent.make(_:line:index:memo:decodingPayloads:…)`), so the thread that merges and checks only reads them; the
+/// decoding is the same either way.
 final class EventPayloads: Sendable {
     let rpc: Result<RPCEvent?, PayloadError>
     let protocolEvent: Result<ProtocolEvent?, PayloadError>
