@@ -188,3 +188,39 @@ extension CheckKeyTests {
         }
     }
 }
+
+extension CheckKeyTests {
+    @Test("order ids of 32 hex digits are read as UInt64(radix: 16) reads them, and anything else is not")
+    func orderIDPairs() {
+        let id = "0193a1c2d3e47a5b8c9d0e1f2a3b4c5d"
+        for text in [id, id.uppercased(), "ffffffffffffffff0000000000000000", String(repeating: "0", count: 32)] {
+            let pair = CompactIDSet.pair(text)
+            #expect(pair?.high == UInt64(text.prefix(16), radix: 16), "\(text)")
+            #expect(pair?.low == UInt64(text.suffix(16), radix: 16), "\(text)")
+        }
+        for text in ["g" + id.dropFirst(), String(id.dropLast()) + ":", String(id.dropLast()), id + "0", "@" + id.dropFirst()] {
+            #expect(CompactIDSet.pair(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("the finished-order set holds exactly the ids inserted, hex or not, zero included")
+    func finishedOrderSet() {
+        var generator = Generator(state: 9)
+        var set = CompactIDSet()
+        var reference: Set<String> = []
+        func id(_ number: Int) -> String {
+            number % 7 == 1
+                ? "order-\(number)" : String(repeating: "0", count: 32 - String(number, radix: 16).count)
+                    + String(number, radix: 16)
+        }
+        for _ in 0..<5_000 {
+            let text = id(generator.next(3_000))
+            if generator.next(2) == 0 {
+                set.insert(text)
+                reference.insert(text)
+            }
+            #expect(set.contains(text) == reference.contains(text), "\(text)")
+        }
+        for number in 0..<3_000 { #expect(set.contains(id(number)) == reference.contains(id(number))) }
+    }
+}

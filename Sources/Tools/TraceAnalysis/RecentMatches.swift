@@ -46,14 +46,14 @@ struct RecentMatches {
     }
 
     /// The send of the recent match of `key`, if any.
-    func match(_ key: PairKey) -> (pid: Int32, seq: UInt64)? {
+    func match(_ key: borrowing PairKey) -> (pid: Int32, seq: UInt64)? {
         let place = find(key).place
         guard place >= 0 else { return nil }
         return (entries[place].pid, entries[place].seq)
     }
 
     /// `key` was matched with a send of `pid` and `seq`.
-    mutating func remember(_ key: PairKey, pid: Int32, seq: UInt64) {
+    mutating func remember(_ key: borrowing PairKey, pid: Int32, seq: UInt64) {
         let found = find(key)
         if found.place >= 0 {
             entries[found.place].pid = pid
@@ -64,7 +64,7 @@ struct RecentMatches {
         if entries.count == window {
             forget(place)
         } else if (entries.count + 1) * 2 > index.count {
-            rebuildIndex(capacity: index.count * 2)
+            grow()
         }
         var entry = Entry(
             hash64: key.hash64, words: (0, 0, 0, 0), sender: key.sender, receiver: key.receiver, pid: pid,
@@ -82,7 +82,7 @@ struct RecentMatches {
     private static func home(_ stored: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: stored >> 32) & mask }
 
     /// The index slot and place of `key` (place -1 when absent).
-    private func find(_ key: PairKey) -> (slot: Int, place: Int) {
+    private func find(_ key: borrowing PairKey) -> (slot: Int, place: Int) {
         let mask = index.count - 1
         let tag = key.hash64 & Self.tagMask
         var slot = Self.home(key.hash64, mask)
@@ -145,6 +145,17 @@ struct RecentMatches {
         if entries[place].count == Self.textCount { texts[place] = nil }
     }
 
+    /// Doubles the index, or makes it as large as a full window needs once it holds 1,024 keys (a long run fills the
+    /// window: fewer rebuilds, and the entries' storage reserved once).
+    private mutating func grow() {
+        var capacity = index.count * 2
+        if entries.count >= 1_024 {
+            while capacity < window * 2 { capacity *= 2 }
+            entries.reserveCapacity(window)
+        }
+        rebuildIndex(capacity: capacity)
+    }
+
     private mutating func rebuildIndex(capacity: Int) {
         index = [UInt64](repeating: 0, count: capacity)
         for place in entries.indices {
@@ -156,16 +167,18 @@ struct RecentMatches {
     /// The id's ASCII bytes in four words (in memory order) and their count; nil when it is longer than 32 bytes or
     /// not ASCII.
     private static func packed(_ id: String) -> (words: Words, count: UInt8)? {
+        if let packed = id.utf8.withContiguousStorageIfAvailable({ packed($0) }) { return packed }
         var id = id
-        return id.withUTF8 { bytes in
-            guard bytes.count <= 32 else { return nil }
-            var high: UInt8 = 0
-            for byte in bytes { high |= byte }
-            guard high < 0x80 else { return nil }
-            var words: Words = (0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-            return (words, UInt8(bytes.count))
-        }
+        return id.withUTF8 { packed($0) }
+    }
+
+    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> (words: Words, count: UInt8)? {
+        guard bytes.count <= 32 else { return nil }
+        var words: Words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        // ASCII: no byte has its high bit set (the words' unused bytes are zero).
+        guard (words.0 | words.1 | words.2 | words.3) & 0x8080_8080_8080_8080 == 0 else { return nil }
+        return (words, UInt8(bytes.count))
     }
 
     /// The inline id of `entry` as a string.
