@@ -198,7 +198,9 @@ extension CheckKeyTests {
             #expect(pair?.high == UInt64(text.prefix(16), radix: 16), "\(text)")
             #expect(pair?.low == UInt64(text.suffix(16), radix: 16), "\(text)")
         }
-        for text in ["g" + id.dropFirst(), String(id.dropLast()) + ":", String(id.dropLast()), id + "0", "@" + id.dropFirst()] {
+        for text in [
+            "g" + id.dropFirst(), String(id.dropLast()) + ":", String(id.dropLast()), id + "0", "@" + id.dropFirst(),
+        ] {
             #expect(CompactIDSet.pair(text) == nil, "\(text)")
         }
     }
@@ -210,7 +212,8 @@ extension CheckKeyTests {
         var reference: Set<String> = []
         func id(_ number: Int) -> String {
             number % 7 == 1
-                ? "order-\(number)" : String(repeating: "0", count: 32 - String(number, radix: 16).count)
+                ? "order-\(number)"
+                : String(repeating: "0", count: 32 - String(number, radix: 16).count)
                     + String(number, radix: 16)
         }
         for _ in 0..<5_000 {
