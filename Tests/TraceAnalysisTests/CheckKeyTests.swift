@@ -147,3 +147,83 @@ extension CheckKeyTests {
         #expect(recent.match(key("new-1")) != nil)
     }
 }
+
+extension CheckKeyTests {
+    @Test("the recent-match window finds exactly the keys among the last window that became recent")
+    func recentMatchesAgreeWithAList() {
+        // Few hashes for many ids (collisions), ids inline, long and non-ASCII, windows small and large.
+        let ids = (0..<40).map { number -> String in
+            switch number % 4 {
+            case 0: "m-\(number)"
+            case 1: String(repeating: "z", count: 30 + number % 5) + "\(number)"
+            case 2: "caf\u{E9}-\(number)"
+            default: "orchestrator-4005-\(number)"
+            }
+        }
+        for (seed, window) in [(1, 1), (2, 3), (3, 8), (4, 64)] {
+            var generator = Generator(state: UInt64(seed))
+            var recent = RecentMatches(window: window)
+            // The reference: every key that became recent, in order, with its match; recent are the last `window`.
+            var list: [(key: PairKey, pid: Int32, seq: UInt64)] = []
+            func reference(_ key: PairKey) -> Int? {
+                list.indices.suffix(window).first { list[$0].key == key }
+            }
+            for step in 0..<3_000 {
+                let id = ids[generator.next(ids.count)]
+                let key = PairKey(
+                    sender: generator.next(2), receiver: 1, msg: id, msgHash: UInt64(generator.next(3)),
+                    reply: generator.next(2) == 0)
+                let found = reference(key)
+                let match = recent.match(key)
+                #expect(match?.pid == found.map { list[$0].pid }, "seed \(seed), step \(step)")
+                #expect(match?.seq == found.map { list[$0].seq }, "seed \(seed), step \(step)")
+                guard generator.next(2) == 0 else { continue }
+                recent.remember(key, pid: Int32(step), seq: UInt64(step) * 3)
+                if let found {
+                    (list[found].pid, list[found].seq) = (Int32(step), UInt64(step) * 3)
+                } else {
+                    list.append((key, Int32(step), UInt64(step) * 3))
+                }
+            }
+        }
+    }
+}
+
+extension CheckKeyTests {
+    @Test("order ids of 32 hex digits are read as UInt64(radix: 16) reads them, and anything else is not")
+    func orderIDPairs() {
+        let id = "0193a1c2d3e47a5b8c9d0e1f2a3b4c5d"
+        for text in [id, id.uppercased(), "ffffffffffffffff0000000000000000", String(repeating: "0", count: 32)] {
+            let pair = CompactIDSet.pair(text)
+            #expect(pair?.high == UInt64(text.prefix(16), radix: 16), "\(text)")
+            #expect(pair?.low == UInt64(text.suffix(16), radix: 16), "\(text)")
+        }
+        for text in [
+            "g" + id.dropFirst(), String(id.dropLast()) + ":", String(id.dropLast()), id + "0", "@" + id.dropFirst(),
+        ] {
+            #expect(CompactIDSet.pair(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("the finished-order set holds exactly the ids inserted, hex or not, zero included")
+    func finishedOrderSet() {
+        var generator = Generator(state: 9)
+        var set = CompactIDSet()
+        var reference: Set<String> = []
+        func id(_ number: Int) -> String {
+            number % 7 == 1
+                ? "order-\(number)"
+                : String(repeating: "0", count: 32 - String(number, radix: 16).count)
+                    + String(number, radix: 16)
+        }
+        for _ in 0..<5_000 {
+            let text = id(generator.next(3_000))
+            if generator.next(2) == 0 {
+                set.insert(text)
+                reference.insert(text)
+            }
+            #expect(set.contains(text) == reference.contains(text), "\(text)")
+        }
+        for number in 0..<3_000 { #expect(set.contains(id(number)) == reference.contains(id(number))) }
+    }
+}

@@ -152,14 +152,30 @@ public final class CheckEngine {
         future.observe(event, state)
         cycles.observe(event, state)
         exclusion.observe(event, state)
-        election.observe(event, state)
-        exactlyOnce.observe(event, state)
+        let kind = event.kindCode
+        if kind.isQueue || kind.isExecutor || kind == .orderDecision {
+            observeProtocol(event)
+        } else {
+            election.observe(event, state)
+            exactlyOnce.observe(event, state)
+        }
         completion.observe(event, state)
         payloads.observe(event, state)
         state.update(with: event)
         // Mutual exclusion keeps thousands of lease events (`queue.*`, its windows of granted and ended leases):
         // those keep no decoded payloads (a later read decodes them again, with the same result).
         if event.kindCode.isQueue { event.dropPayloads() }
+    }
+
+    /// Mutual exclusion, election and exactly-once for an event whose protocol payload the first and last read: decoded
+    /// (copied out of its `Result`) once for both, and only for such events (an optional payload costs a copy and a
+    /// destroy even when nil).
+    private func observeProtocol(_ event: RunEvent) {
+        let decoded = state.protocolEvent(event)
+        exclusion.observe(event, decoded: decoded)
+        election.observe(event, state)
+        exactlyOnce.observe(event, state)
+        exactlyOnce.observe(event, state, decoded: decoded)
     }
 
     /// Ends the pass. With `partial` (the read stopped early), end-of-run checks are skipped.

@@ -101,10 +101,13 @@ final class ExactlyOnceCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         if state.recordedByQueue(event) { queueIncarnations.observe(event) }
+    }
+
+    /// Sees an event with a protocol payload (`decoded`, `RunState.protocolEvent`) after `observe(_:_:)`: the engine
+    /// decodes it once for this check and mutual exclusion.
+    func observe(_ event: RunEvent, _ state: RunState, decoded: ProtocolEvent?) {
         let kind = event.kindCode
-        guard kind == .orderDecision || kind.isQueue || kind == .executorCommit,
-            let decoded = state.protocolEvent(event)
-        else { return }
+        guard kind == .orderDecision || kind.isQueue || kind == .executorCommit, let decoded else { return }
         switch decoded {
         case .queueRecovered(let recovered):
             durability(event, waiting: recovered.orders, recentCommits: recovered.recentCommits)
@@ -133,7 +136,9 @@ final class ExactlyOnceCheck: RunCheck {
             return
         }
         let key = Self.key(order, pair: pair)
-        let entry = orders[key] ?? OrderState()
+        // A class: changed in place, so the table is written only when the order is new or done.
+        let known = orders[key]
+        let entry = known ?? OrderState()
         switch step {
         case .decision(let decision):
             guard entry.enqueues > 0 || decision.approved else { return }
@@ -160,7 +165,7 @@ final class ExactlyOnceCheck: RunCheck {
             entry.redelivered = true
             if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
         case .leaseReleased(let lease):
-            if orders[key] == nil { return }
+            if known == nil { return }
             if let lease { entry.endedLeases[lease] = entry.endedLeases[lease] ?? event }
         case .queueCommit(let lease):
             if let lease, entry.endedLeases[lease] != nil {
@@ -182,14 +187,14 @@ final class ExactlyOnceCheck: RunCheck {
         case .executorUnanswered(let lease):
             if let lease { entry.unanswered[lease] = event }
         case .other:
-            if orders[key] == nil { return }
+            if known == nil { return }
         }
         if entry.complete {
             counts.ok += 1
             if entry.redelivered { counts.recovered += 1 }
-            orders.removeValue(forKey: key)
+            if known != nil { orders.removeValue(forKey: key) }
             finished.insert(order, pair: pair)
-        } else {
+        } else if known == nil {
             orders.updateValue(entry, forKey: key)
         }
     }

@@ -52,17 +52,26 @@ struct HashedTable<Key: HashedKey, Value> {
         return position < 0 ? nil : entryValues[position]
     }
 
-    /// Adds an entry for `key`, known to be absent (its empty index slot is `slot`); returns its position.
-    private mutating func insert(_ key: Key, _ value: Value, hash: UInt64, slot: Int) -> Int {
+    /// Adds an entry for `key`, known to be absent (its empty index slot is `slot`); returns its index slot (moved
+    /// when the index grew) and position.
+    private mutating func insert(_ key: Key, _ value: Value, hash: UInt64, slot: Int) -> (slot: Int, position: Int) {
         var slot = slot
         if (keys.count + 1) * 2 > index.count {
             grow()
-            slot = find(key, hash: hash).slot
+            slot = emptySlot(hash)
         }
         index[slot] = Self.packed(hash, keys.count)
         keys.append(key)
         entryValues.append(value)
-        return keys.count - 1
+        return (slot, keys.count - 1)
+    }
+
+    /// The first empty index slot of the probe run of `hash`.
+    private func emptySlot(_ hash: UInt64) -> Int {
+        let mask = index.count - 1
+        var slot = Self.home(hash, mask)
+        while index[slot] != 0 { slot = (slot &+ 1) & mask }
+        return slot
     }
 
     /// Sets `value` for `key`; returns the value it replaced.
@@ -94,10 +103,7 @@ struct HashedTable<Key: HashedKey, Value> {
     ) -> Result {
         let hash = key.hash64
         var (slot, position) = find(key, hash: hash)
-        if position < 0 {
-            position = insert(key, make(), hash: hash, slot: slot)
-            slot = find(key, hash: hash).slot
-        }
+        if position < 0 { (slot, position) = insert(key, make(), hash: hash, slot: slot) }
         let result = body(&entryValues[position])
         if isEmpty(entryValues[position]) { _ = remove(slot: slot, position: position) }
         return result
@@ -181,12 +187,9 @@ struct HashedTable<Key: HashedKey, Value> {
 
     private mutating func rebuildIndex(capacity: Int) {
         index = Array(repeating: 0, count: capacity)
-        let mask = index.count - 1
         for position in keys.indices {
             let hash = keys[position].hash64
-            var slot = Self.home(hash, mask)
-            while index[slot] != 0 { slot = (slot &+ 1) & mask }
-            index[slot] = Self.packed(hash, position)
+            index[emptySlot(hash)] = Self.packed(hash, position)
         }
     }
 }

@@ -20,14 +20,25 @@ final class KnowledgeCheck: RunCheck {
     override func observe(_ event: RunEvent, _ state: RunState) {
         examined += 1
         guard event.node >= 0, let previous = state.states[event.node] else { return }
-        let last = previous.last
+        // The common case, kept cheap (no call, no retain): a clock of the run's nodes that changes nothing but the
+        // own entry, or learns by a receive.
+        var shrinks = true
+        var grows = true
+        if !previous.last.external && !event.external {
+            (shrinks, grows) = Self.changes(from: previous.last.dense, to: event.dense, except: event.node)
+            guard shrinks || (grows && !mergesClock(event)) else { return }
+        }
+        judge(previous.last, event, shrinks: shrinks, grows: grows, state)
+    }
+
+    /// Reports what `event` forgot or learned without a receive since `last` (`shrinks`, `grows`: what the clocks by
+    /// number showed, both true when either clock names nodes outside the run: then compared by name here).
+    private func judge(_ last: RunEvent, _ event: RunEvent, shrinks: Bool, grows: Bool, _ state: RunState) {
         let consecutive =
             last.envelope.pid == event.envelope.pid && event.envelope.sequence == last.envelope.sequence &+ 1
-        var shrinks = false
-        var grows = false
-        if !last.external && !event.external {
-            (shrinks, grows) = Self.changes(from: last.dense, to: event.dense, except: event.node)
-        } else {
+        var shrinks = shrinks
+        var grows = grows
+        if last.external || event.external {
             // Clocks naming nodes outside the run: compare the dictionaries (no sorting unless something changed).
             let node = event.envelope.node
             let before = last.clock
@@ -40,6 +51,7 @@ final class KnowledgeCheck: RunCheck {
     }
 
     /// Whether an entry but `except`'s decreases, and whether one increases, from `old` to `new` (clocks by number).
+    @inline(__always)
     private static func changes(
         from old: ClockCounters, to new: ClockCounters, except: Int
     ) -> (shrinks: Bool, grows: Bool) {

@@ -85,10 +85,13 @@ final class MutualExclusionCheck: RunCheck {
 
     override func observe(_ event: RunEvent, _ state: RunState) {
         if state.startsIncarnation(event), event.envelope.node == queueNode { queueRestarted(event) }
+    }
+
+    /// Sees an event with a protocol payload (`decoded`, `RunState.protocolEvent`) after `observe(_:_:)`: the engine
+    /// decodes it once for this check and exactly-once.
+    func observe(_ event: RunEvent, decoded: ProtocolEvent?) {
         let kind = event.kindCode
-        guard kind.isQueue || kind.isExecutor, let decoded = state.protocolEvent(event),
-            let (id, step) = Self.step(decoded)
-        else { return }
+        guard kind.isQueue || kind.isExecutor, let decoded, let (id, step) = Self.step(decoded) else { return }
         let lease = Int64(clamping: id)
         examined += 1
         switch step {

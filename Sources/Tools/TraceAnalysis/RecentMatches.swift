@@ -2,110 +2,187 @@
 /// is here is a second receive of one message, or a second send of its id (§4.3). The last `window` keys that
 /// became recent are kept (a key matched again while here keeps its place); older ones are forgotten.
 ///
+/// A ring of `window` plain entries (no reference counting when one is read, written or overwritten): the key that
+/// becomes recent takes the place of the one that became recent `window` keys before it, which is forgotten then, so
+/// expiry costs nothing more than that. An open-addressing index (linear probing, at most half full) maps each key's
+/// precomputed hash to its place; its slots hold the hash's upper 32 bits, which also give the slot's home, so
+/// removing a slot reads no entry.
+///
 /// Exact: keys compare their message ids, never just hashes. Compact: an ASCII id of up to 32 bytes is kept inline,
-/// without the string.
+/// without the string; a query's id is packed only when an entry's hash matches it.
 struct RecentMatches {
-    /// A message id as the window keeps it.
-    enum CompactID: Equatable {
-        /// The id's ASCII bytes in four words (in memory order), and their count.
-        case inline(UInt64, UInt64, UInt64, UInt64, count: UInt8)
-        /// Any other id.
-        case text(String)
-
-        init(_ id: String) {
-            var id = id
-            self = id.withUTF8 { Self.packed($0) } ?? .text(id)
-        }
-
-        private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> CompactID? {
-            guard bytes.count <= 32 else { return nil }
-            var high: UInt8 = 0
-            for byte in bytes { high |= byte }
-            guard high < 0x80 else { return nil }
-            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-            return .inline(words.0, words.1, words.2, words.3, count: UInt8(bytes.count))
-        }
-
-        /// The id as a string.
-        var text: String {
-            switch self {
-            case .text(let text): return text
-            case .inline(let w0, let w1, let w2, let w3, let count):
-                return withUnsafeBytes(of: (w0, w1, w2, w3)) { words in
-                    String(decoding: words.prefix(Int(count)), as: UTF8.self)
-                }
-            }
-        }
-
-        static func == (lhs: CompactID, rhs: CompactID) -> Bool {
-            switch (lhs, rhs) {
-            case (.inline(let a0, let a1, let a2, let a3, let a), .inline(let b0, let b1, let b2, let b3, let b)):
-                return a == b && a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
-            case (.text(let left), .text(let right)): return left == right
-            // An ASCII id equals a non-ASCII one when they are canonically equivalent (U+212A KELVIN SIGN is K).
-            default: return lhs.text == rhs.text
-            }
-        }
-    }
-
-    private struct Key: HashedKey {
-        let hash64: UInt64
-        let id: CompactID
-        let sender: Int32
-        let receiver: Int32
-        let reply: Bool
-
-        init(_ key: PairKey) {
-            hash64 = key.hash64
-            id = CompactID(key.msg)
-            sender = key.sender
-            receiver = key.receiver
-            reply = key.reply
-        }
-    }
-
-    private struct Match {
+    /// One remembered key and its match (64 bytes).
+    private struct Entry {
+        var hash64: UInt64
+        /// The id's ASCII bytes in memory order, when `count` ≤ 32 (else the id is in `texts`).
+        var words: Words
+        var sender: Int32
+        var receiver: Int32
         var pid: Int32
+        var count: UInt8
+        var reply: Bool
         var seq: UInt64
-        /// The key was the `serial`-th to become recent.
-        var serial: Int
     }
 
-    private var table = HashedTable<Key, Match>()
-    /// Keys that became recent so far.
+    private typealias Words = (UInt64, UInt64, UInt64, UInt64)
+    /// `Entry.count` of an id kept as a string in `texts`.
+    private static let textCount: UInt8 = .max
+    private static let tagMask: UInt64 = 0xffff_ffff_0000_0000
+
+    /// By place: the entries (appended until `window` are held, then overwritten in turn).
+    private var entries: [Entry] = []
+    /// By place: the ids that are not kept inline (longer than 32 bytes or not ASCII).
+    private var texts: [Int: String] = [:]
+    /// By index slot: the key's hash's upper 32 bits, then its place + 1 (0: empty slot).
+    private var index = [UInt64](repeating: 0, count: 16)
+    /// Keys that became recent so far (the next one takes place `added % window`).
     private var added = 0
     let window: Int
 
-    init(window: Int) { self.window = window }
-
-    /// A match of `key` is recent: true for the last `window` keys that became recent.
-    private func isRecent(_ match: Match) -> Bool { match.serial >= added - window }
+    /// `window`: 1…2³⁰ keys.
+    init(window: Int) {
+        precondition(window >= 1 && window <= 1 << 30, "recent-match window out of range")
+        self.window = window
+    }
 
     /// The send of the recent match of `key`, if any.
-    func match(_ key: PairKey) -> (pid: Int32, seq: UInt64)? {
-        guard let match = table[Key(key)], isRecent(match) else { return nil }
-        return (match.pid, match.seq)
+    func match(_ key: borrowing PairKey) -> (pid: Int32, seq: UInt64)? {
+        let place = find(key).place
+        guard place >= 0 else { return nil }
+        return (entries[place].pid, entries[place].seq)
     }
 
     /// `key` was matched with a send of `pid` and `seq`.
-    mutating func remember(_ key: PairKey, pid: Int32, seq: UInt64) {
-        let added = self.added
-        let window = self.window
-        let renewed = table.modify(
-            Key(key), default: { Match(pid: pid, seq: seq, serial: added) }, removingIf: { _ in false }
-        ) { match in
-            guard match.serial != added else { return false }
-            let recent = match.serial >= added - window
-            match = Match(pid: pid, seq: seq, serial: recent ? match.serial : added)
-            return recent
+    mutating func remember(_ key: borrowing PairKey, pid: Int32, seq: UInt64) {
+        let found = find(key)
+        if found.place >= 0 {
+            entries[found.place].pid = pid
+            entries[found.place].seq = seq
+            return
         }
-        guard !renewed else { return }
-        self.added += 1
-        // Forget the keys that left the window, a quarter window at a time.
-        if self.added % max(window / 4, 1) == 0 {
-            let oldest = self.added - window
-            table.removeAll { $1.serial < oldest }
+        let place = added % window
+        if entries.count == window {
+            forget(place)
+        } else if (entries.count + 1) * 2 > index.count {
+            grow()
         }
+        var entry = Entry(
+            hash64: key.hash64, words: (0, 0, 0, 0), sender: key.sender, receiver: key.receiver, pid: pid,
+            count: Self.textCount, reply: key.reply, seq: seq)
+        if let packed = Self.packed(key.msg) {
+            (entry.words, entry.count) = packed
+        } else {
+            texts[place] = key.msg
+        }
+        if place < entries.count { entries[place] = entry } else { entries.append(entry) }
+        index[emptySlot(key.hash64)] = key.hash64 & Self.tagMask | UInt64(place + 1)
+        added += 1
+    }
+
+    private static func home(_ stored: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: stored >> 32) & mask }
+
+    /// The index slot and place of `key` (place -1 when absent).
+    private func find(_ key: borrowing PairKey) -> (slot: Int, place: Int) {
+        let mask = index.count - 1
+        let tag = key.hash64 & Self.tagMask
+        var slot = Self.home(key.hash64, mask)
+        var packed: (words: Words, count: UInt8)??
+        while true {
+            let stored = index[slot]
+            if stored == 0 { return (slot, -1) }
+            if stored & Self.tagMask == tag {
+                let place = Int(truncatingIfNeeded: stored & 0xffff_ffff) - 1
+                let entry = entries[place]
+                if entry.hash64 == key.hash64 && entry.sender == key.sender && entry.receiver == key.receiver
+                    && entry.reply == key.reply
+                {
+                    if packed == nil { packed = .some(Self.packed(key.msg)) }
+                    if sameID(entry, place: place, key.msg, packed: packed!) { return (slot, place) }
+                }
+            }
+            slot = (slot &+ 1) & mask
+        }
+    }
+
+    /// True when the id of the entry at `place` equals `id` (`packed`: `id` packed, nil when it does not pack).
+    private func sameID(_ entry: Entry, place: Int, _ id: String, packed: (words: Words, count: UInt8)?) -> Bool {
+        if entry.count == Self.textCount { return texts[place] == id }
+        if let packed {
+            return packed.count == entry.count && packed.words.0 == entry.words.0 && packed.words.1 == entry.words.1
+                && packed.words.2 == entry.words.2 && packed.words.3 == entry.words.3
+        }
+        // An ASCII id equals a non-ASCII one when they are canonically equivalent (U+212A KELVIN SIGN is K).
+        return Self.text(entry) == id
+    }
+
+    /// The first empty slot of the probe run of `hash` (the key is known to be absent).
+    private func emptySlot(_ hash: UInt64) -> Int {
+        let mask = index.count - 1
+        var slot = Self.home(hash, mask)
+        while index[slot] != 0 { slot = (slot &+ 1) & mask }
+        return slot
+    }
+
+    /// Removes the entry at `place` from the index: empties its slot and moves later slots of its probe run back so
+    /// that every key stays reachable from its home slot.
+    private mutating func forget(_ place: Int) {
+        let mask = index.count - 1
+        var hole = Self.home(entries[place].hash64, mask)
+        while Int(truncatingIfNeeded: index[hole] & 0xffff_ffff) != place + 1 { hole = (hole &+ 1) & mask }
+        var next = hole
+        while true {
+            next = (next &+ 1) & mask
+            let stored = index[next]
+            if stored == 0 { break }
+            let home = Self.home(stored, mask)
+            // The slot at `next` may fill the hole unless its home lies after the hole (cyclically, up to `next`).
+            if (next &- home) & mask >= (next &- hole) & mask {
+                index[hole] = stored
+                hole = next
+            }
+        }
+        index[hole] = 0
+        if entries[place].count == Self.textCount { texts[place] = nil }
+    }
+
+    /// Doubles the index, or makes it as large as a full window needs once it holds 1,024 keys (a long run fills the
+    /// window: fewer rebuilds, and the entries' storage reserved once).
+    private mutating func grow() {
+        var capacity = index.count * 2
+        if entries.count >= 1_024 {
+            while capacity < window * 2 { capacity *= 2 }
+            entries.reserveCapacity(window)
+        }
+        rebuildIndex(capacity: capacity)
+    }
+
+    private mutating func rebuildIndex(capacity: Int) {
+        index = [UInt64](repeating: 0, count: capacity)
+        for place in entries.indices {
+            let hash = entries[place].hash64
+            index[emptySlot(hash)] = hash & Self.tagMask | UInt64(place + 1)
+        }
+    }
+
+    /// The id's ASCII bytes in four words (in memory order) and their count; nil when it is longer than 32 bytes or
+    /// not ASCII.
+    private static func packed(_ id: String) -> (words: Words, count: UInt8)? {
+        if let packed = id.utf8.withContiguousStorageIfAvailable({ packed($0) }) { return packed }
+        var id = id
+        return id.withUTF8 { packed($0) }
+    }
+
+    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> (words: Words, count: UInt8)? {
+        guard bytes.count <= 32 else { return nil }
+        var words: Words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        // ASCII: no byte has its high bit set (the words' unused bytes are zero).
+        guard (words.0 | words.1 | words.2 | words.3) & 0x8080_8080_8080_8080 == 0 else { return nil }
+        return (words, UInt8(bytes.count))
+    }
+
+    /// The inline id of `entry` as a string.
+    private static func text(_ entry: Entry) -> String {
+        withUnsafeBytes(of: entry.words) { String(decoding: $0.prefix(Int(entry.count)), as: UTF8.self) }
     }
 }
