@@ -118,9 +118,32 @@ struct ClockCache {
     var scratch: [UInt64] = []
     /// The counters of the last dense clock by node number (`JSONScanner.tightDenseClock` reuses the array).
     var denseValues: [UInt64] = []
-    /// The keys' bytes one after the other, and where each ends (`JSONScanner.tightDenseClock`).
+    /// The bytes each key is written with, one after the other (`{"first":`, then `,"next":` for each other key),
+    /// followed by 8 zero bytes (so that 8 bytes can be loaded at any start), and where each ends
+    /// (`JSONScanner.tightDenseClock`). Empty when a key needs an escape (the clock is then read the general way).
     var flatKeys: [UInt8] = []
     var keyEnds: [Int] = []
+
+    /// Builds `flatKeys` and `keyEnds` from `keys`.
+    mutating func buildKeyPatterns() {
+        flatKeys.removeAll(keepingCapacity: true)
+        keyEnds.removeAll(keepingCapacity: true)
+        for key in keys {
+            // A key written with an escape is not its bytes between quotes.
+            guard !key.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+                flatKeys.removeAll()
+                keyEnds.removeAll()
+                return
+            }
+            flatKeys.append(keyEnds.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            flatKeys.append(UInt8(ascii: "\""))
+            flatKeys.append(contentsOf: key)
+            flatKeys.append(UInt8(ascii: "\""))
+            flatKeys.append(UInt8(ascii: ":"))
+            keyEnds.append(flatKeys.count)
+        }
+        flatKeys.append(contentsOf: repeatElement(0, count: 8))
+    }
 }
 
 /// A cursor over the bytes of one JSON line.
@@ -342,15 +365,9 @@ struct JSONScanner {
     /// are, and where they end.
     @inline(__always)
     private func digitRun(from start: Int) -> (value: UInt64, digits: Int, end: Int) {
-        var position = start
-        var value: UInt64 = 0
-        while position < bytes.count, position - start < 19 {
-            let digit = bytes[position] &- 0x30
-            guard digit < 10 else { break }
-            value = value &* 10 &+ UInt64(digit)
-            position += 1
-        }
-        return (value, position - start, position)
+        guard start < bytes.count, let base = bytes.baseAddress else { return (0, 0, start) }
+        let run = DecimalDigits.run(base, from: start, end: bytes.count)
+        return (run.value, run.digits, start + run.digits)
     }
 
     /// A plain JSON integer (no fraction, no exponent), as a wide signed value.
@@ -402,11 +419,10 @@ struct JSONScanner {
         cache.scratch = scratch
         for node in clock.sortedNodes {
             cache.keys.append(Array(node.utf8))
-            cache.flatKeys.append(contentsOf: node.utf8)
-            cache.keyEnds.append(cache.flatKeys.count)
             cache.names.append(node)
             cache.values.append(clock[node])
         }
+        cache.buildKeyPatterns()
         cache.clock = clock
         if let denseNodes { return denseFromFullClock(clock, denseNodes) }
         return clock
