@@ -109,4 +109,26 @@ struct LineScanningTests {
         }
         #expect(accepted > 150)
     }
+
+    @Test("the string table gives the string its bytes decode to, through hits, evictions and invalid UTF-8")
+    func internedStringsAreTheirBytesDecoded() {
+        var random = SplitMix64(seed: 14)
+        var table = StringTable()
+        // Few enough strings to hit often, more than the slots to evict; some share their first and last 8 bytes.
+        let pool: [[UInt8]] = (0..<3000).map { number in
+            let length = 1 + Int(random.next() % 70)
+            var bytes = (0..<length).map { _ in UInt8(0x61 + random.next() % 4) }
+            if number % 7 == 0 { bytes[bytes.count / 2] = 0xFF }
+            return bytes
+        }
+        var hits = 0
+        var seen = Set<[UInt8]>()
+        for _ in 0..<20000 {
+            let bytes = pool[Int(random.next() % 600) + (random.next() % 10 == 0 ? 2400 : 0)]
+            if !seen.insert(bytes).inserted { hits += 1 }
+            let text = bytes.withUnsafeBufferPointer { table.string($0) }
+            #expect(text == String(decoding: bytes, as: UTF8.self), "\(bytes)")
+        }
+        #expect(hits > 10000)
+    }
 }

@@ -53,8 +53,15 @@ enum DecimalDigits {
     /// 10 to the power `count` (1 to 8).
     @inline(__always)
     static func power(_ count: Int) -> UInt64 {
-        var result: UInt64 = 10
-        for _ in 1..<count { result &*= 10 }
-        return result
+        switch count {
+        case 1: 10
+        case 2: 100
+        case 3: 1000
+        case 4: 10000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        default: 100_000_000
+        }
     }
 }

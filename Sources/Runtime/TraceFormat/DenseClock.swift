@@ -135,14 +135,25 @@ extension JSONScanner {
             else { return nil }
             position &+= length
             keyStart = keyEnd
-            let counter = DecimalDigits.run(base, from: position, end: end)
-            position &+= counter.digits
-            // A 20th digit is not the closing byte: such a counter is refused here, as before.
             let close = slot == count &- 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
-            guard counter.digits > 0, counter.value > 0, position < end, base[position] == close else { return nil }
-            sum &+= counter.value
+            let value: UInt64
+            let word = end &- position >= 8 ? UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) : 0
+            let digits = DecimalDigits.leadingDigits(word)
+            if end &- position >= 8, digits > 0, digits < 8 {
+                // The usual counter: under 8 digits, the byte after them in the same word.
+                value = DecimalDigits.eightDigits(word &<< UInt64(64 &- 8 &* digits))
+                position &+= digits
+                guard value > 0, UInt8(truncatingIfNeeded: word &>> UInt64(8 &* digits)) == close else { return nil }
+            } else {
+                let counter = DecimalDigits.run(base, from: position, end: end)
+                position &+= counter.digits
+                // A 20th digit is not the closing byte: such a counter is refused here, as before.
+                guard counter.digits > 0, counter.value > 0, position < end, base[position] == close else { return nil }
+                value = counter.value
+            }
+            sum &+= value
             let number = positions[slot]
-            if number >= 0 { values[number] = counter.value }
+            if number >= 0 { values[number] = value }
         }
         return (position &+ 1, sum)
     }

@@ -71,15 +71,25 @@ public struct FastEventDecoder {
 /// repeat costs a comparison instead of an allocation: a direct-mapped table, a new string replacing the one in its
 /// slot. Strings of up to 15 bytes are stored inline by `String` (no allocation), but finding one here still costs
 /// less than validating and building it again; strings of under 8 bytes are built.
+///
+/// Each slot keeps a copy of its string's bytes and their hash next to the `String`: a lookup compares plain bytes,
+/// without reaching into (and retaining) the string's storage, which may have been made on another thread's core.
 struct StringTable {
     static let slotCount = 1024
     static let lengths = 8...64
     private var slots: [String]
+    /// Per slot: the hash of its bytes mixed with their length (0: empty), and the bytes (`lengths.upperBound` each).
+    private var hashes: [UInt64]
+    private var contents: [UInt8]
 
-    init() { slots = Array(repeating: "", count: Self.slotCount) }
+    init() {
+        slots = Array(repeating: "", count: Self.slotCount)
+        hashes = Array(repeating: 0, count: Self.slotCount)
+        contents = Array(repeating: 0, count: Self.slotCount * Self.lengths.upperBound)
+    }
 
     /// An empty table that interns nothing (a placeholder while the scanner holds the real one).
-    init(empty: Void) { slots = [] }
+    init(empty: Void) { (slots, hashes, contents) = ([], [], []) }
 
     /// The string of `bytes` (valid or not: invalid UTF-8 is repaired like `String(decoding:as:)` does).
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
@@ -89,17 +99,40 @@ struct StringTable {
         // A cheap hash of the length and the first and last 8 bytes (every string here has at least 8).
         let raw = UnsafeRawPointer(base)
         let head = raw.loadUnaligned(as: UInt64.self)
-        let tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+        let tail = raw.loadUnaligned(fromByteOffset: bytes.count &- 8, as: UInt64.self)
         let mixed = (head &* 0x9E37_79B9_7F4A_7C15 ^ tail &* 0xC2B2_AE3D_27D4_EB4F) &+ UInt64(bytes.count)
-        let slot = Int(truncatingIfNeeded: (mixed ^ mixed >> 29) % UInt64(Self.slotCount))
-        var known = slots[slot]
-        let same =
-            known.utf8.count == bytes.count
-            && known.withUTF8 { memcmp($0.baseAddress!, base, bytes.count) == 0 }
-        if same { return known }
-        known = String(decoding: bytes, as: UTF8.self)
-        slots[slot] = known
-        return known
+        let slot = Int(truncatingIfNeeded: (mixed ^ mixed &>> 29) % UInt64(Self.slotCount))
+        // The length is in the tag's low byte, and a tag is never 0 (an empty slot).
+        let tag = (mixed &<< 8) | UInt64(bytes.count)
+        let offset = slot &* Self.lengths.upperBound
+        let same = contents.withUnsafeBufferPointer { stored in
+            hashes[slot] == tag && Self.sameBytes(stored.baseAddress! + offset, base, bytes.count)
+        }
+        if same { return slots[slot] }
+        let made = String(decoding: bytes, as: UTF8.self)
+        slots[slot] = made
+        hashes[slot] = tag
+        contents.withUnsafeMutableBufferPointer { stored in
+            (stored.baseAddress! + offset).update(from: base, count: bytes.count)
+        }
+        return made
+    }
+
+    /// True when the `count` (8 or more) bytes at `lhs` and `rhs` are the same, compared 8 at a time.
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let left = UnsafeRawPointer(lhs)
+        let right = UnsafeRawPointer(rhs)
+        var offset = 0
+        while offset &+ 8 < count {
+            guard
+                left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            else { return false }
+            offset &+= 8
+        }
+        return left.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            == right.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
     }
 }
 
