@@ -11,8 +11,9 @@ import Glibc
 /// Consecutive events of one file mostly share their clock's keys, and only a few counters change: the decoder
 /// keeps the previous clock and updates a copy of it, instead of building a dictionary per line.
 public struct FastEventDecoder {
-    private var cache = ClockCache()
-    private var strings = StringTable()
+    /// The scanner of the current line, kept from line to line with the file's clock cache and string table: a
+    /// scanner made and destroyed per line cost a few hundred instructions of releases.
+    private var scanner = JSONScanner(UnsafeBufferPointer(start: nil, count: 0), strings: StringTable())
     /// With `keepsRPCDataRaw`, the `data` of an RPC event whose fields are all plain strings and integers is not
     /// decoded into the event (its `data` is empty): `lastRPCData` holds its fields and its bytes instead.
     public var keepsRPCDataRaw = false
@@ -30,22 +31,16 @@ public struct FastEventDecoder {
     /// when it names a node outside `nodes`, the event's `clock` holds the whole clock too.
     public mutating func decodingDenseClocks(nodes: [String: Int], count: Int) {
         denseNodes = DenseNodes(positions: nodes, count: count)
+        scanner.denseNodes = denseNodes
     }
 
     /// The node numbering of dense clocks, nil when clocks are decoded whole.
     var denseNumbering: DenseNodes? { denseNodes }
 
-    /// Runs `body` on a scanner of `line` that holds this decoder's clock cache and string table: they are moved
-    /// in and back out by swapping (the scanner then holds the only reference and updates them in place), so no
-    /// array of theirs is retained or released per line.
+    /// Runs `body` on this decoder's scanner, started on `line` (it holds the file's clock cache and string table,
+    /// and the dense numbering).
     mutating func scanning<T>(_ line: UnsafeBufferPointer<UInt8>, _ body: (inout JSONScanner) -> T) -> T {
-        var scanner = JSONScanner(line)
-        swap(&scanner.cache, &cache)
-        swap(&scanner.strings, &strings)
-        defer {
-            swap(&scanner.cache, &cache)
-            swap(&scanner.strings, &strings)
-        }
+        scanner.start(line)
         return body(&scanner)
     }
 
@@ -54,10 +49,9 @@ public struct FastEventDecoder {
 
     /// The event in `line` (without its newline), or nil when the fast path cannot decide.
     public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        let (keepsRaw, dense) = (keepsRPCDataRaw, denseNodes)
+        let keepsRaw = keepsRPCDataRaw
         let (event, rpcData, denseClock) = scanning(line) { scanner in
             scanner.keepsRPCDataRaw = keepsRaw
-            scanner.denseNodes = dense
             let event = scanner.event()
             return (event, scanner.rpcData, scanner.denseClock)
         }
@@ -181,7 +175,7 @@ struct ClockCache {
 
 /// A cursor over the bytes of one JSON line.
 struct JSONScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var cache: ClockCache
     var strings: StringTable
@@ -204,6 +198,17 @@ struct JSONScanner {
     }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+
+    /// Starts reading `line` from its first byte, with what was read of the previous line cleared and the default
+    /// settings of a new scanner (the clock cache, the string table and the dense numbering stay).
+    mutating func start(_ line: UnsafeBufferPointer<UInt8>) {
+        bytes = line
+        index = 0
+        rpcData = nil
+        denseClock = nil
+        keepsRPCDataRaw = false
+        copiesRPCDataRaw = true
+    }
 
     mutating func event() -> TraceEvent? {
         var version: Int?
