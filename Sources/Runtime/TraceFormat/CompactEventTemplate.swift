@@ -123,19 +123,6 @@ extension JSONScanner {
         return value
     }
 
-    /// Zero when none of the eight bytes of `word` is `"`, `\` or below 0x20; otherwise the high bit of the first
-    /// such byte is the lowest bit set (bits above it may also flag bytes at or above 0x80 next to one of them).
-    private static func plainStringStops(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        // A zero byte in `x` sets its high bit in `(x - ones) & ~x & highs`; so does a byte below 0x20 in `word`.
-        let found =
-            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
-        return found & highs
-    }
-
     /// `expected`'s bytes at the cursor (then the cursor after them).
     private mutating func matchBytes(_ expected: UnsafeBufferPointer<UInt8>) -> Bool {
         guard index + expected.count <= bytes.count else { return false }
@@ -149,21 +136,7 @@ extension JSONScanner {
     /// The bytes of a string whose opening quote is already read, up to its closing quote (the cursor then after
     /// it); nil at an escape, a control character or the end of the line.
     private mutating func plainStringBody() -> UnsafeBufferPointer<UInt8>? {
-        var position = index
-        if let base = bytes.baseAddress {
-            // Eight bytes at a time while none of them is a quote, a backslash or a control character.
-            let raw = UnsafeRawPointer(base)
-            while position &+ 8 <= bytes.count {
-                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                let found = Self.plainStringStops(word)
-                // The lowest flagged byte is exact (the flags above it may not be): go straight to it.
-                guard found == 0 else {
-                    position &+= found.trailingZeroBitCount &>> 3
-                    break
-                }
-                position &+= 8
-            }
-        }
+        var position = plainStringStop(from: index)
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {

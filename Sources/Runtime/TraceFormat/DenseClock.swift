@@ -164,26 +164,16 @@ extension JSONScanner {
     private static func sameBytes(
         _ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int, canLoadPast: Bool
     ) -> Bool {
-        let left = UnsafeRawPointer(lhs)
-        let right = UnsafeRawPointer(rhs)
         guard count >= 8 else {
             guard canLoadPast else {
                 for offset in 0..<count where lhs[offset] != rhs[offset] { return false }
                 return true
             }
-            let difference = left.loadUnaligned(as: UInt64.self) ^ right.loadUnaligned(as: UInt64.self)
+            let left = UnsafeRawPointer(lhs).loadUnaligned(as: UInt64.self)
+            let difference = left ^ UnsafeRawPointer(rhs).loadUnaligned(as: UInt64.self)
             return difference & ((1 &<< UInt64(count &* 8)) &- 1) == 0
         }
-        var offset = 0
-        while offset &+ 8 < count {
-            guard
-                left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                    == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            else { return false }
-            offset &+= 8
-        }
-        return left.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-            == right.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        return sameBytesByWords(lhs, rhs, count)
     }
 
     /// The dense clock of the counters `scratch` (by the cached keys' slots): written into `denseClock` and the

@@ -106,7 +106,7 @@ struct StringTable {
         let tag = (mixed &<< 8) | UInt64(bytes.count)
         let offset = slot &* Self.lengths.upperBound
         let same = contents.withUnsafeBufferPointer { stored in
-            hashes[slot] == tag && Self.sameBytes(stored.baseAddress! + offset, base, bytes.count)
+            hashes[slot] == tag && sameBytesByWords(stored.baseAddress! + offset, base, bytes.count)
         }
         if same { return slots[slot] }
         let made = String(decoding: bytes, as: UTF8.self)
@@ -130,23 +130,6 @@ struct StringTable {
         shortKeys[slot] = packed
         shortSlots[slot] = made
         return made
-    }
-
-    /// True when the `count` (8 or more) bytes at `lhs` and `rhs` are the same, compared 8 at a time.
-    @inline(__always)
-    private static func sameBytes(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        let left = UnsafeRawPointer(lhs)
-        let right = UnsafeRawPointer(rhs)
-        var offset = 0
-        while offset &+ 8 < count {
-            guard
-                left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                    == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            else { return false }
-            offset &+= 8
-        }
-        return left.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-            == right.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
     }
 }
 
@@ -342,6 +325,7 @@ struct JSONScanner {
     mutating func string() -> String? {
         guard consume(Self.quote) else { return nil }
         let start = index
+        index = plainStringStop(from: start)
         while index < bytes.count {
             let byte = bytes[index]
             if byte == Self.quote {
