@@ -111,34 +111,16 @@ extension JSONScanner {
 
     /// 1 to 19 decimal digits at the cursor (no sign), not followed by another digit, `.`, `e` or `E`.
     private mutating func plainDigits() -> UInt64? {
-        var value: UInt64 = 0
-        var position = index
-        while position < bytes.count, position - index < 20 {
-            let digit = bytes[position] &- 0x30
-            guard digit < 10 else { break }
-            value = value &* 10 &+ UInt64(digit)
-            position += 1
-        }
-        let count = position - index
-        // Up to 19 digits fit a UInt64 without overflow.
-        guard count > 0, count <= 19, position < bytes.count else { return nil }
+        guard index < bytes.count, let base = bytes.baseAddress else { return nil }
+        // Up to 19 digits fit a UInt64 without overflow: a 20th is refused with the fraction and the exponent.
+        let (value, count) = DecimalDigits.run(base, from: index, end: bytes.count)
+        let position = index &+ count
+        guard count > 0, position < bytes.count else { return nil }
         let next = bytes[position]
-        guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
+        guard next &- 0x30 >= 10, next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E")
+        else { return nil }
         index = position
         return value
-    }
-
-    /// False when none of the eight bytes of `word` is `"`, `\` or below 0x20 (true may also mean a byte at or above
-    /// 0x80 next to one of them: the caller then looks byte by byte).
-    private static func mayEndPlainString(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        // A zero byte in `x` sets its high bit in `(x - ones) & ~x & highs`; so does a byte below 0x20 in `word`.
-        let found =
-            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
-        return found & highs != 0
     }
 
     /// `expected`'s bytes at the cursor (then the cursor after them).
@@ -154,16 +136,7 @@ extension JSONScanner {
     /// The bytes of a string whose opening quote is already read, up to its closing quote (the cursor then after
     /// it); nil at an escape, a control character or the end of the line.
     private mutating func plainStringBody() -> UnsafeBufferPointer<UInt8>? {
-        var position = index
-        if let base = bytes.baseAddress {
-            // Eight bytes at a time while none of them is a quote, a backslash or a control character.
-            let raw = UnsafeRawPointer(base)
-            while position + 8 <= bytes.count {
-                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                guard !Self.mayEndPlainString(word) else { break }
-                position += 8
-            }
-        }
+        var position = plainStringStop(from: index)
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {

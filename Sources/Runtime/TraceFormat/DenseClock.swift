@@ -113,8 +113,8 @@ extension JSONScanner {
     }
 
     /// The tight loop of `tightDenseClock`: where the clock ends and the sum of its counters, the counters written
-    /// into `values` by node number; nil when the bytes are not the cached keys in order with counters of 1 to 19
-    /// digits, without spaces.
+    /// into `values` by node number; nil when the bytes are not the cached keys in order (`keys`: each as written
+    /// with its separator, quotes and colon, ending at `keyEnds`) with counters of 1 to 19 digits, without spaces.
     private static func scanClock(
         _ line: ClockLine, keys: UnsafeBufferPointer<UInt8>, keyEnds: UnsafeBufferPointer<Int>,
         positions: UnsafeBufferPointer<Int>, into values: UnsafeMutableBufferPointer<UInt64>
@@ -124,55 +124,56 @@ extension JSONScanner {
         var position = line.start
         var sum: UInt64 = 0
         let count = keyEnds.count
-        guard position < end, base[position] == UInt8(ascii: "{"), let keysBase = keys.baseAddress else { return nil }
-        position += 1
+        guard let keysBase = keys.baseAddress else { return nil }
         var keyStart = 0
         for slot in 0..<count {
-            let length = keyEnds[slot] &- keyStart
-            guard position + length + 3 < end, base[position] == UInt8(ascii: "\""),
-                sameBytes(base + position + 1, keysBase + keyStart, length),
-                base[position + 1 + length] == UInt8(ascii: "\""), base[position + 2 + length] == UInt8(ascii: ":")
+            let keyEnd = keyEnds[slot]
+            let length = keyEnd &- keyStart
+            // The key as written, then at least one digit and the byte after the counter.
+            guard end &- position > length &+ 1,
+                sameBytes(base + position, keysBase + keyStart, length, canLoadPast: end &- position >= 8)
             else { return nil }
-            position += length + 3
-            keyStart = keyEnds[slot]
-            var value: UInt64 = 0
-            var digits = 0
-            while position < end, digits < 19 {
-                let digit = base[position] &- 0x30
-                guard digit < 10 else { break }
-                value = value &* 10 &+ UInt64(digit)
-                digits += 1
-                position += 1
+            position &+= length
+            keyStart = keyEnd
+            let close = slot == count &- 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
+            let value: UInt64
+            let word = end &- position >= 8 ? UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self) : 0
+            let digits = DecimalDigits.leadingDigits(word)
+            if end &- position >= 8, digits > 0, digits < 8 {
+                // The usual counter: under 8 digits, the byte after them in the same word.
+                value = DecimalDigits.eightDigits(word &<< UInt64(64 &- 8 &* digits))
+                position &+= digits
+                guard value > 0, UInt8(truncatingIfNeeded: word &>> UInt64(8 &* digits)) == close else { return nil }
+            } else {
+                let counter = DecimalDigits.run(base, from: position, end: end)
+                position &+= counter.digits
+                // A 20th digit is not the closing byte: such a counter is refused here, as before.
+                guard counter.digits > 0, counter.value > 0, position < end, base[position] == close else { return nil }
+                value = counter.value
             }
-            let close = slot == count - 1 ? UInt8(ascii: "}") : UInt8(ascii: ",")
-            guard digits > 0, value > 0, position < end, base[position] == close else { return nil }
-            position += 1
             sum &+= value
             let number = positions[slot]
             if number >= 0 { values[number] = value }
         }
-        return (position, sum)
+        return (position &+ 1, sum)
     }
 
-    /// True when the `count` bytes at `lhs` and `rhs` are the same (node names are short: no call to `memcmp`).
+    /// True when the `count` bytes at `lhs` and `rhs` are the same. With `canLoadPast` (8 bytes readable at both),
+    /// a short key is compared in one masked 8-byte load: no call to `memcmp`, no loop.
     @inline(__always)
-    private static func sameBytes(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    private static func sameBytes(
+        _ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int, canLoadPast: Bool
+    ) -> Bool {
         guard count >= 8 else {
-            for offset in 0..<count where lhs[offset] != rhs[offset] { return false }
-            return true
+            guard canLoadPast else {
+                for offset in 0..<count where lhs[offset] != rhs[offset] { return false }
+                return true
+            }
+            let left = UnsafeRawPointer(lhs).loadUnaligned(as: UInt64.self)
+            let difference = left ^ UnsafeRawPointer(rhs).loadUnaligned(as: UInt64.self)
+            return difference & ((1 &<< UInt64(count &* 8)) &- 1) == 0
         }
-        let left = UnsafeRawPointer(lhs)
-        let right = UnsafeRawPointer(rhs)
-        var offset = 0
-        while offset + 8 < count {
-            guard
-                left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                    == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            else { return false }
-            offset += 8
-        }
-        return left.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-            == right.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        return sameBytesByWords(lhs, rhs, count)
     }
 
     /// The dense clock of the counters `scratch` (by the cached keys' slots): written into `denseClock` and the

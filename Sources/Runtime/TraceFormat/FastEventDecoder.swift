@@ -11,8 +11,9 @@ import Glibc
 /// Consecutive events of one file mostly share their clock's keys, and only a few counters change: the decoder
 /// keeps the previous clock and updates a copy of it, instead of building a dictionary per line.
 public struct FastEventDecoder {
-    private var cache = ClockCache()
-    private var strings = StringTable()
+    /// The scanner of the current line, kept from line to line with the file's clock cache and string table: a
+    /// scanner made and destroyed per line cost a few hundred instructions of releases.
+    private var scanner = JSONScanner(UnsafeBufferPointer(start: nil, count: 0), strings: StringTable())
     /// With `keepsRPCDataRaw`, the `data` of an RPC event whose fields are all plain strings and integers is not
     /// decoded into the event (its `data` is empty): `lastRPCData` holds its fields and its bytes instead.
     public var keepsRPCDataRaw = false
@@ -30,22 +31,16 @@ public struct FastEventDecoder {
     /// when it names a node outside `nodes`, the event's `clock` holds the whole clock too.
     public mutating func decodingDenseClocks(nodes: [String: Int], count: Int) {
         denseNodes = DenseNodes(positions: nodes, count: count)
+        scanner.denseNodes = denseNodes
     }
 
     /// The node numbering of dense clocks, nil when clocks are decoded whole.
     var denseNumbering: DenseNodes? { denseNodes }
 
-    /// Runs `body` on a scanner of `line` that holds this decoder's clock cache and string table: they are moved
-    /// in and back out by swapping (the scanner then holds the only reference and updates them in place), so no
-    /// array of theirs is retained or released per line.
+    /// Runs `body` on this decoder's scanner, started on `line` (it holds the file's clock cache and string table,
+    /// and the dense numbering).
     mutating func scanning<T>(_ line: UnsafeBufferPointer<UInt8>, _ body: (inout JSONScanner) -> T) -> T {
-        var scanner = JSONScanner(line)
-        swap(&scanner.cache, &cache)
-        swap(&scanner.strings, &strings)
-        defer {
-            swap(&scanner.cache, &cache)
-            swap(&scanner.strings, &strings)
-        }
+        scanner.start(line)
         return body(&scanner)
     }
 
@@ -54,52 +49,15 @@ public struct FastEventDecoder {
 
     /// The event in `line` (without its newline), or nil when the fast path cannot decide.
     public mutating func decode(_ line: UnsafeBufferPointer<UInt8>) -> TraceEvent? {
-        let (keepsRaw, dense) = (keepsRPCDataRaw, denseNodes)
+        let keepsRaw = keepsRPCDataRaw
         let (event, rpcData, denseClock) = scanning(line) { scanner in
             scanner.keepsRPCDataRaw = keepsRaw
-            scanner.denseNodes = dense
             let event = scanner.event()
             return (event, scanner.rpcData, scanner.denseClock)
         }
         lastRPCData = event == nil ? nil : rpcData
         lastDenseClock = event == nil ? nil : denseClock
         return event
-    }
-}
-
-/// The strings of 8 to 64 bytes a file's lines repeat (kinds, trace ids, message ids, log messages), so that a
-/// repeat costs a comparison instead of an allocation: a direct-mapped table, a new string replacing the one in its
-/// slot. Strings of up to 15 bytes are stored inline by `String` (no allocation), but finding one here still costs
-/// less than validating and building it again; strings of under 8 bytes are built.
-struct StringTable {
-    static let slotCount = 1024
-    static let lengths = 8...64
-    private var slots: [String]
-
-    init() { slots = Array(repeating: "", count: Self.slotCount) }
-
-    /// An empty table that interns nothing (a placeholder while the scanner holds the real one).
-    init(empty: Void) { slots = [] }
-
-    /// The string of `bytes` (valid or not: invalid UTF-8 is repaired like `String(decoding:as:)` does).
-    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard Self.lengths.contains(bytes.count), !slots.isEmpty, let base = bytes.baseAddress else {
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        // A cheap hash of the length and the first and last 8 bytes (every string here has at least 8).
-        let raw = UnsafeRawPointer(base)
-        let head = raw.loadUnaligned(as: UInt64.self)
-        let tail = raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
-        let mixed = (head &* 0x9E37_79B9_7F4A_7C15 ^ tail &* 0xC2B2_AE3D_27D4_EB4F) &+ UInt64(bytes.count)
-        let slot = Int(truncatingIfNeeded: (mixed ^ mixed >> 29) % UInt64(Self.slotCount))
-        var known = slots[slot]
-        let same =
-            known.utf8.count == bytes.count
-            && known.withUTF8 { memcmp($0.baseAddress!, base, bytes.count) == 0 }
-        if same { return known }
-        known = String(decoding: bytes, as: UTF8.self)
-        slots[slot] = known
-        return known
     }
 }
 
@@ -118,14 +76,37 @@ struct ClockCache {
     var scratch: [UInt64] = []
     /// The counters of the last dense clock by node number (`JSONScanner.tightDenseClock` reuses the array).
     var denseValues: [UInt64] = []
-    /// The keys' bytes one after the other, and where each ends (`JSONScanner.tightDenseClock`).
+    /// The bytes each key is written with, one after the other (`{"first":`, then `,"next":` for each other key),
+    /// followed by 8 zero bytes (so that 8 bytes can be loaded at any start), and where each ends
+    /// (`JSONScanner.tightDenseClock`). Empty when a key needs an escape (the clock is then read the general way).
     var flatKeys: [UInt8] = []
     var keyEnds: [Int] = []
+
+    /// Builds `flatKeys` and `keyEnds` from `keys`.
+    mutating func buildKeyPatterns() {
+        flatKeys.removeAll(keepingCapacity: true)
+        keyEnds.removeAll(keepingCapacity: true)
+        for key in keys {
+            // A key written with an escape is not its bytes between quotes.
+            guard !key.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+                flatKeys.removeAll()
+                keyEnds.removeAll()
+                return
+            }
+            flatKeys.append(keyEnds.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            flatKeys.append(UInt8(ascii: "\""))
+            flatKeys.append(contentsOf: key)
+            flatKeys.append(UInt8(ascii: "\""))
+            flatKeys.append(UInt8(ascii: ":"))
+            keyEnds.append(flatKeys.count)
+        }
+        flatKeys.append(contentsOf: repeatElement(0, count: 8))
+    }
 }
 
 /// A cursor over the bytes of one JSON line.
 struct JSONScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var cache: ClockCache
     var strings: StringTable
@@ -148,6 +129,17 @@ struct JSONScanner {
     }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+
+    /// Starts reading `line` from its first byte, with what was read of the previous line cleared and the default
+    /// settings of a new scanner (the clock cache, the string table and the dense numbering stay).
+    mutating func start(_ line: UnsafeBufferPointer<UInt8>) {
+        bytes = line
+        index = 0
+        rpcData = nil
+        denseClock = nil
+        keepsRPCDataRaw = false
+        copiesRPCDataRaw = true
+    }
 
     mutating func event() -> TraceEvent? {
         var version: Int?
@@ -261,6 +253,7 @@ struct JSONScanner {
     mutating func string() -> String? {
         guard consume(Self.quote) else { return nil }
         let start = index
+        index = plainStringStop(from: start)
         while index < bytes.count {
             let byte = bytes[index]
             if byte == Self.quote {
@@ -342,15 +335,9 @@ struct JSONScanner {
     /// are, and where they end.
     @inline(__always)
     private func digitRun(from start: Int) -> (value: UInt64, digits: Int, end: Int) {
-        var position = start
-        var value: UInt64 = 0
-        while position < bytes.count, position - start < 19 {
-            let digit = bytes[position] &- 0x30
-            guard digit < 10 else { break }
-            value = value &* 10 &+ UInt64(digit)
-            position += 1
-        }
-        return (value, position - start, position)
+        guard start < bytes.count, let base = bytes.baseAddress else { return (0, 0, start) }
+        let run = DecimalDigits.run(base, from: start, end: bytes.count)
+        return (run.value, run.digits, start + run.digits)
     }
 
     /// A plain JSON integer (no fraction, no exponent), as a wide signed value.
@@ -402,11 +389,10 @@ struct JSONScanner {
         cache.scratch = scratch
         for node in clock.sortedNodes {
             cache.keys.append(Array(node.utf8))
-            cache.flatKeys.append(contentsOf: node.utf8)
-            cache.keyEnds.append(cache.flatKeys.count)
             cache.names.append(node)
             cache.values.append(clock[node])
         }
+        cache.buildKeyPatterns()
         cache.clock = clock
         if let denseNodes { return denseFromFullClock(clock, denseNodes) }
         return clock

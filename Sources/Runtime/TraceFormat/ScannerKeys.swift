@@ -87,12 +87,43 @@ extension UnsafeBufferPointer<UInt8> {
 }
 
 extension JSONScanner {
+    /// Where the first byte at or after `start` is that ends a string's plain run: `"`, `\` or a control byte, or
+    /// where the last 8-byte word that holds none of them ends (the caller reads the rest one byte at a time).
+    @inline(__always)
+    func plainStringStop(from start: Int) -> Int {
+        var position = start
+        guard let base = bytes.baseAddress else { return position }
+        let raw = UnsafeRawPointer(base)
+        // Eight bytes at a time while none of them is a quote, a backslash or a control character.
+        while position &+ 8 <= bytes.count {
+            let found = Self.plainStringStops(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+            // The lowest flagged byte is exact (the flags above it may not be): go straight to it.
+            guard found == 0 else { return position &+ found.trailingZeroBitCount &>> 3 }
+            position &+= 8
+        }
+        return position
+    }
+
+    /// Zero when none of the eight bytes of `word` is `"`, `\` or below 0x20; otherwise the high bit of the first
+    /// such byte is the lowest bit set (bits above it may also flag bytes at or above 0x80 next to one of them).
+    @inline(__always)
+    static func plainStringStops(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        // A zero byte in `x` sets its high bit in `(x - ones) & ~x & highs`; so does a byte below 0x20 in `word`.
+        let found =
+            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
+        return found & highs
+    }
+
     /// The bytes of the string at the cursor when it holds no escape and no control character (the cursor then
     /// after its closing quote); nil, with the cursor where it was, otherwise (read it with `string()`).
     mutating func plainStringBytes() -> UnsafeBufferPointer<UInt8>? {
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-        var end = index + 1
+        var end = plainStringStop(from: index + 1)
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
@@ -127,4 +158,22 @@ extension JSONScanner {
         guard var key = string() else { return nil }
         return .some(key.withUTF8 { RPCDataKey($0) })
     }
+}
+
+/// True when the `count` (8 or more) bytes at `lhs` and `rhs` are the same, compared 8 at a time (the last 8
+/// overlapping the others): keys and short strings without a call to `memcmp`.
+@inline(__always)
+func sameBytesByWords(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    let left = UnsafeRawPointer(lhs)
+    let right = UnsafeRawPointer(rhs)
+    var offset = 0
+    while offset &+ 8 < count {
+        guard
+            left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                == right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        else { return false }
+        offset &+= 8
+    }
+    return left.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        == right.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
 }
