@@ -4,6 +4,7 @@ import ClusterProtocol
 import Foundation
 import RPC
 import Services
+import Synchronization
 import TestTimeLimits
 import Testing
 import TraceFormat
@@ -75,10 +76,11 @@ struct PrometheusTests {
         let leader = try #require(faults.probe.waitForNewLeader(excluding: nil, after: nil, timeout: .seconds(5)))
         try sendLoad(config, orders: 100, seed: 31)
         try faults.expireALease()
-        // As many orders as the first load: a backlog of a few seconds, so that the leader still holds a lease when
-        // it is paused even on a machine busy enough to slow the load down (50 drained first in a full parallel run).
-        try sendLoad(config, orders: 100, seed: 32)
+        // The second load runs while the leader is paused: orders keep arriving, so the queue has one leased to
+        // interrupt however fast the executors drain a load sent before (a finished load sometimes left none).
+        let secondLoad = BackgroundLoad(config, orders: 100, seed: 32)
         try faults.revokeALease(startingFrom: leader)
+        secondLoad.expectDecided()
         let faultsDone = Date().timeIntervalSince1970
 
         // Two scrapes of every target after the last event, then everything the dashboards need.
@@ -325,6 +327,34 @@ private func sendLoad(_ config: ClusterConfig, orders: Int, seed: UInt64) throws
     ).run(recorder: TraceRecorder(node: "load", writer: nil))
     #expect(report.outcomes["approved", default: 0] + report.outcomes["rejected", default: 0] == orders, "\(report)")
     #expect(report.unexpected == 0, "\(report.outcomes)")
+}
+
+/// A load sent on another thread while the test goes on; `expectDecided` waits for it and checks it as `sendLoad` does.
+private final class BackgroundLoad: Sendable {
+    private let orders: Int
+    private let finished = DispatchSemaphore(value: 0)
+    private let report = Mutex<LoadGenerator.Report?>(nil)
+
+    init(_ config: ClusterConfig, orders: Int, seed: UInt64) {
+        self.orders = orders
+        let generator = LoadGenerator(
+            baseURL: config.orchestrator.url, orders: orders, concurrency: 4, seed: seed,
+            year: CalendarDate.utcNow().year)
+        Thread.detachNewThread { [self] in
+            let result = generator.run(recorder: TraceRecorder(node: "load", writer: nil))
+            report.withLock { $0 = result }
+            finished.signal()
+        }
+    }
+
+    /// Waits for the load (bounded) and expects every order decided as its kind was built for.
+    func expectDecided() {
+        #expect(finished.wait(timeout: .now() + 60) == .success, "the background load did not finish in 60 s")
+        guard let report = report.withLock({ $0 }) else { return }
+        #expect(
+            report.outcomes["approved", default: 0] + report.outcomes["rejected", default: 0] == orders, "\(report)")
+        #expect(report.unexpected == 0, "\(report.outcomes)")
+    }
 }
 
 /// Pauses executors (SIGSTOP) at a moment the queue has an order leased, so that the queue sees the lease end.
