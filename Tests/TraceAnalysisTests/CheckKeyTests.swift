@@ -80,11 +80,11 @@ struct CheckKeyTests {
         #expect(table.removeValue(forKey: IDKey("msg-1", hash: 42)) == "first")
         #expect(table[IDKey("msg-2", hash: 42)] == "second")
 
-        let request = PairKey(sender: 0, receiver: 1, msg: "a", msgHash: 7, reply: false)
-        #expect(request != PairKey(sender: 0, receiver: 1, msg: "b", msgHash: 7, reply: false))
-        #expect(request != PairKey(sender: 0, receiver: 1, msg: "a", msgHash: 7, reply: true))
-        #expect(request != PairKey(sender: 1, receiver: 0, msg: "a", msgHash: 7, reply: false))
-        #expect(request == PairKey(sender: 0, receiver: 1, msg: "a", msgHash: 7, reply: false))
+        let request = PairKey(sender: 0, receiver: 1, msg: PackedID("a"), msgHash: 7, reply: false)
+        #expect(request != PairKey(sender: 0, receiver: 1, msg: PackedID("b"), msgHash: 7, reply: false))
+        #expect(request != PairKey(sender: 0, receiver: 1, msg: PackedID("a"), msgHash: 7, reply: true))
+        #expect(request != PairKey(sender: 1, receiver: 0, msg: PackedID("a"), msgHash: 7, reply: false))
+        #expect(request == PairKey(sender: 0, receiver: 1, msg: PackedID("a"), msgHash: 7, reply: false))
     }
 
     @Test("ids equal as strings hash equal, whatever their bytes")
@@ -122,7 +122,7 @@ extension CheckKeyTests {
     func recentMatches() {
         var recent = RecentMatches(window: 8)
         func key(_ msg: String, hash: UInt64 = 7) -> PairKey {
-            PairKey(sender: 0, receiver: 1, msg: msg, msgHash: hash, reply: false)
+            PairKey(sender: 0, receiver: 1, msg: PackedID(msg), msgHash: hash, reply: false)
         }
         let ids = [
             "a", "orchestrator-4005-1", String(repeating: "x", count: 32), String(repeating: "y", count: 33),
@@ -171,7 +171,7 @@ extension CheckKeyTests {
             for step in 0..<3_000 {
                 let id = ids[generator.next(ids.count)]
                 let key = PairKey(
-                    sender: generator.next(2), receiver: 1, msg: id, msgHash: UInt64(generator.next(3)),
+                    sender: generator.next(2), receiver: 1, msg: PackedID(id), msgHash: UInt64(generator.next(3)),
                     reply: generator.next(2) == 0)
                 let found = reference(key)
                 let match = recent.match(key)

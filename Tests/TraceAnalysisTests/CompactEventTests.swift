@@ -122,7 +122,7 @@ struct CompactEventTests {
             #expect(event.event == reference.event, "\(text)")
             #expect(event.envelope.node == decoded.node && event.envelope.pid == decoded.pid, "\(text)")
             #expect(event.envelope.sequence == decoded.sequence, "\(text)")
-            #expect(event.envelope.kind == decoded.kind && event.envelope.spanID == decoded.spanID, "\(text)")
+            #expect(event.envelope.kind == decoded.kind && event.spanID == decoded.spanID, "\(text)")
             #expect(event.envelope.wallTimeNanos == decoded.wallTimeNanos, "\(text)")
             #expect(event.envelope.clock == reference.envelope.clock || !event.external, "\(text)")
             #expect(event.dense == reference.dense && event.clockSum == reference.clockSum, "\(text)")

@@ -2,10 +2,10 @@ import Causality
 import Glibc
 
 /// An event decoded for the analyzer's checks without building a `TraceEvent`: the envelope's scalars, the kind,
-/// the span id, the clock by node number, and the `data`: an RPC event's (`rpc.send`, `rpc.receive`,
-/// `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) as what the checks read of its RPC fields
-/// (`CompactRPCFields`), any other event's as its fields. The trace id, the parent span id and the node name are validated but not
-/// kept (the node is the file's); a reader that needs the whole event decodes the line again
+/// where the line holds the span id, the clock by node number, and the `data`: an RPC event's (`rpc.send`,
+/// `rpc.receive`, `rpc.reply.send`, `rpc.reply.receive`, `rpc.failure`) as what the checks read of its RPC fields
+/// (`CompactRPCFields`), any other event's as its fields. The trace id, the parent span id and the node name are
+/// validated but not kept (the node is the file's); a reader that needs the whole event decodes the line again
 /// (`FastEventDecoder.decode(_:)` gives the same event).
 ///
 /// `FastEventDecoder.decodeCompact(_:node:)` accepts only lines that `decode(_:)` would decode with the same
@@ -23,7 +23,8 @@ public struct CompactEvent: Sendable {
     public var kindNumber = 0
     /// The event's kind.
     public var kind = EventKind.rpcSend
-    public var spanID: String?
+    /// Where the line holds the span id's bytes (a string without escapes); nil when the event has none.
+    public var span: LineSpan?
     /// What the checks read of an RPC event's `data` fields.
     public var fields = CompactRPCFields()
     /// The `data` fields of an event whose kind is not RPC, in line order, for `PayloadFields(list:kind:)` (empty for
@@ -142,8 +143,8 @@ extension JSONScanner {
             return skipPlainStringOrNull()
         case .span:
             if peek() == UInt8(ascii: "n") { return literal("null") }
-            guard let value = plainStringBytes() else { return false }
-            event.spanID = strings.string(value)
+            guard let value = plainStringBytes(), let at = LineSpan(value, in: bytes) else { return false }
+            event.span = at
         case .clock:
             guard let clock = vectorClock() else { return false }
             event.clock = clock

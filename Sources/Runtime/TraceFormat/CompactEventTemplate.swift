@@ -24,11 +24,11 @@ extension JSONScanner {
             (kindNumber, kind) = (-1, EventKind(strings.string(kindBytes)))
         }
         if literal(#","trace":""#) { guard plainStringBody() != nil else { return false } }
-        var spanID: String?
+        var span: LineSpan?
         if literal(#","span":""#) {
-            guard let span = plainStringBody() else { return false }
-            // Interned: a span id (16 hex digits) recurs on a file's nearby lines (a call's send and reply).
-            spanID = strings.string(span)
+            // Where the line holds it: its string is built only when a reader asks (`RunEvent.spanID`).
+            guard let bytes = plainStringBody(), let at = LineSpan(bytes, in: self.bytes) else { return false }
+            span = at
         }
         if literal(#","parent":""#) { guard plainStringBody() != nil else { return false } }
         guard literal(#","vc":"#), let clock = vectorClock(), literal(#","data":"#) else { return false }
@@ -50,7 +50,7 @@ extension JSONScanner {
         guard index + 1 == bytes.count, bytes[index] == UInt8(ascii: "}"), let dense = denseClock else { return false }
         index += 1
         event = CompactEvent(
-            wallTimeNanos: wallTime, pid: smallPid, sequence: seq, kindNumber: kindNumber, kind: kind, spanID: spanID,
+            wallTimeNanos: wallTime, pid: smallPid, sequence: seq, kindNumber: kindNumber, kind: kind, span: span,
             fields: fields, dataFields: dataFields, dense: dense, clock: clock)
         return true
     }
@@ -92,11 +92,12 @@ extension JSONScanner {
                 guard let value = plainStringBody() else { return nil }
                 (fields.methodLength, next) = (CompactRPCFields.decodedLength(value), 4)
             } else if next <= 4, literal(#""msg":""#) {
-                guard let value = plainStringBody() else { return nil }
-                (fields.msg, next) = (strings.string(value), 5)
+                // The ids stay in the line (`LineSpan`): no string is built for them.
+                guard let value = plainStringBody(), let at = LineSpan(value, in: bytes) else { return nil }
+                (fields.msgAt, fields.msgLength, next) = (at, CompactRPCFields.decodedLength(value), 5)
             } else if next <= 5, literal(#""peer":""#) {
-                guard let value = plainStringBody() else { return nil }
-                (fields.peer, next) = (strings.string(value), 6)
+                guard let value = plainStringBody(), let at = LineSpan(value, in: bytes) else { return nil }
+                (fields.peerAt, fields.peerLength, next) = (at, CompactRPCFields.decodedLength(value), 6)
             } else if next <= 6, literal(#""status":""#) {
                 guard let value = plainStringBody() else { return nil }
                 // No escape: the decoded status is `unavailable` exactly when its bytes are.

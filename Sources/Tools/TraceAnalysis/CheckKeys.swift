@@ -1,3 +1,5 @@
+import Glibc
+
 /// Cheap keys for the checks' tables: ids hashed once (on the reader threads where the payloads are decoded there)
 /// into 64 bits, and node names turned into numbers. A table keyed by a hash always compares the ids themselves on a
 /// hash hit, so two different ids that collide are still two keys: a collision costs time, never a wrong pair.
@@ -10,6 +12,12 @@ enum IDHash {
         var normalized: [UInt8] = []
         text._withNFCCodeUnits { normalized.append($0) }
         return normalized.withUnsafeBufferPointer { of(bytes: $0) }
+    }
+
+    /// The hash of the string that `bytes` (a string's bytes without escapes) decode to: `of(String(decoding:as:))`,
+    /// without building the string when they are ASCII.
+    static func of(line bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        ascii(bytes) ?? of(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The hash of ASCII `bytes`, nil when they are not all ASCII.
@@ -87,6 +95,9 @@ struct NodeNumbers {
     let index: NodeIndex
     /// `IDHash.of` each indexed name, by number.
     private let hashes: [UInt64]
+    /// The indexed names' UTF-8 bytes one after the other; name `n` at `nameStarts[n]..<nameStarts[n + 1]`.
+    private let nameBytes: [UInt8]
+    private let nameStarts: [Int]
     /// Names outside the index, numbered from `index.names.count` on.
     private var extraNumbers: [String: Int] = [:]
     private(set) var extraNames: [String] = []
@@ -94,6 +105,8 @@ struct NodeNumbers {
     init(_ index: NodeIndex) {
         self.index = index
         hashes = index.names.map { IDHash.of($0) }
+        nameBytes = index.names.flatMap { Array($0.utf8) }
+        nameStarts = index.names.reduce(into: [0]) { $0.append($0.last! + $1.utf8.count) }
     }
 
     /// The index number of `name` (-1 when the index does not hold it), found by its hash `hash` (`IDHash.of(name)`)
@@ -106,6 +119,31 @@ struct NodeNumbers {
             return -1
         }
         return index.position(name) ?? -1
+    }
+
+    /// `indexed(_:hash:)` of the name whose bytes (without escapes) are `bytes`, built only when the index lacks it.
+    func indexed(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
+        guard hashes.count <= 64 else { return index.position(String(decoding: bytes, as: UTF8.self)) ?? -1 }
+        for position in hashes.indices where hashes[position] == hash && same(position, bytes) { return position }
+        return -1
+    }
+
+    /// True when indexed name number `position` is the name `bytes` decode to.
+    private func same(_ position: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = nameStarts[position]
+        let count = nameStarts[position + 1] - start
+        let equal = nameBytes.withUnsafeBufferPointer { names in
+            count == bytes.count && (count == 0 || memcmp(names.baseAddress! + start, bytes.baseAddress!, count) == 0)
+        }
+        // Other bytes may still be the same string (canonical equivalence, repaired UTF-8): compared as strings.
+        return equal || index.names[position] == String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The number of the name whose bytes are `bytes` (`hash` is `IDHash.of(line: bytes)`), handing out a new one to
+    /// a name outside the index (its string built then only).
+    mutating func number(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
+        let position = indexed(bytes: bytes, hash: hash)
+        return position >= 0 ? position : extra(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The number of `name` (`hash` is `IDHash.of(name)`), handing out a new one to a name outside the index.
@@ -133,17 +171,18 @@ struct NodeNumbers {
     }
 }
 
-/// One message as check 3 pairs it (§4.3): sender and receiver by node number (`NodeNumbers`), the message id with its
-/// precomputed hash, and whether it is a reply. Its hash is computed once from the id's; equality compares the numbers
-/// and the ids themselves, so two different messages never share a key.
+/// One message as check 3 pairs it (§4.3): sender and receiver by node number (`NodeNumbers`), the message id
+/// (`PackedID`: inline, no string to retain) with its precomputed hash, and whether it is a reply. Its hash is computed
+/// once from the id's; equality compares the numbers and the ids themselves, so two different messages never share a
+/// key.
 struct PairKey: HashedKey {
     let sender: Int32
     let receiver: Int32
     let reply: Bool
-    let msg: String
+    let msg: PackedID
     let hash64: UInt64
 
-    init(sender: Int, receiver: Int, msg: String, msgHash: UInt64, reply: Bool) {
+    init(sender: Int, receiver: Int, msg: PackedID, msgHash: UInt64, reply: Bool) {
         self.sender = Int32(truncatingIfNeeded: sender)
         self.receiver = Int32(truncatingIfNeeded: receiver)
         self.reply = reply

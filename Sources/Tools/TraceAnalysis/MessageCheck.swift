@@ -82,46 +82,46 @@ final class MessageCheck: RunCheck {
         switch kind {
         case .rpcSend, .rpcReplySend:
             examined += 1
-            guard let msg = rpc.msg, let peer = rpc.peer else { return }
-            let receiver = state.numbers.number(peer, hash: rpc.peerHash)
-            guard state.isTraced(receiver, peer) else {
+            guard rpc.hasMsg, rpc.hasPeer else { return }
+            let receiver = rpc.peerNumber(&state.numbers)
+            guard state.isTraced(number: receiver) else {
                 info["sends to untraced nodes", default: 0] += 1
                 return
             }
             let key = PairKey(
-                sender: state.numbers.number(of: event), receiver: receiver, msg: msg, msgHash: rpc.msgHash,
+                sender: state.numbers.number(of: event), receiver: receiver, msg: rpc.msgID, msgHash: rpc.msgHash,
                 reply: kind == .rpcReplySend)
-            sent(event, key: key, msg: msg, request: kind == .rpcSend, state)
+            sent(event, key: key, request: kind == .rpcSend, state)
         case .rpcFailure:
             // A failed connection usually delivered nothing, but one reset after the request went out (the peer
             // killed while handling it) may have: the send stays matchable, like a timed-out one.
-            if let msg = rpc.msg, let peer = rpc.peer, rpc.unavailable {
+            if rpc.hasMsg, rpc.hasPeer, rpc.unavailable {
                 let key = PairKey(
-                    sender: state.numbers.number(of: event), receiver: state.numbers.number(peer, hash: rpc.peerHash),
-                    msg: msg, msgHash: rpc.msgHash, reply: false)
+                    sender: state.numbers.number(of: event), receiver: rpc.peerNumber(&state.numbers),
+                    msg: rpc.msgID, msgHash: rpc.msgHash, reply: false)
                 slots.modifyIfPresent(key, removingIf: { _ in false }) { slot in
                     if slot.pending != nil { slot.unavailable = true }
                 }
             }
         default:
             examined += 1
-            guard let msg = rpc.msg, let peer = rpc.peer else {
+            guard rpc.hasMsg, rpc.hasPeer else {
                 info["receives without message id (external)", default: 0] += 1
                 return
             }
-            let sender = state.numbers.number(peer, hash: rpc.peerHash)
-            guard state.isTraced(sender, peer) else {
+            let sender = rpc.peerNumber(&state.numbers)
+            guard state.isTraced(number: sender) else {
                 info["receives from untraced nodes", default: 0] += 1
                 return
             }
             let key = PairKey(
-                sender: sender, receiver: state.numbers.number(of: event), msg: msg, msgHash: rpc.msgHash,
+                sender: sender, receiver: state.numbers.number(of: event), msg: rpc.msgID, msgHash: rpc.msgHash,
                 reply: kind == .rpcReplyReceive)
-            received(event, key: key, msg: msg, peer: peer, state)
+            received(event, key: key, rpc, state)
         }
     }
 
-    private func sent(_ event: RunEvent, key: PairKey, msg: String, request: Bool, _ state: RunState) {
+    private func sent(_ event: RunEvent, key: PairKey, request: Bool, _ state: RunState) {
         let outcome = slots.modify(key, default: { Slot() }, removingIf: \.isEmpty) { slot -> SendOutcome in
             if let receive = slot.orphan {
                 slot.orphan = nil
@@ -145,19 +145,21 @@ final class MessageCheck: RunCheck {
         case .waits(let earlier):
             guard request else { return }
             if let earlier {
-                report(reusedID(earlier, event, msg: msg))
+                report(reusedID(earlier, event, msg: key.msg.string))
             } else if let match = recent.match(key) {
-                report(reusedID(match, event, msg: msg))
+                report(reusedID(match, event, msg: key.msg.string))
             }
         }
     }
 
-    private func received(_ event: RunEvent, key: PairKey, msg: String, peer: String, _ state: RunState) {
+    /// `rpc`: the receive's keys (its message id and peer are built as strings only for a finding).
+    private func received(_ event: RunEvent, key: PairKey, _ rpc: RPCMessageKeys, _ state: RunState) {
         let send = slots.modifyIfPresent(key, removingIf: \.isEmpty) { Self.takeSend(&$0, for: event) } ?? nil
         if let send {
             recent.remember(key, pid: send.envelope.pid, seq: send.envelope.sequence)
             matched(send: send, receive: event, state)
         } else if recent.match(key) != nil {
+            let (msg, peer) = (rpc.msg ?? "", rpc.peer ?? "")
             var finding = builder(
                 "message \(msg) from \(peer) was received twice",
                 rule: "every receive matches exactly one send, and each send is received at most once")
@@ -292,19 +294,19 @@ final class MessageCheck: RunCheck {
         let numbers = state.numbers
         // By sender name and id; then receiver and kind, so that the order never depends on the table's.
         let sorted = slots.compactMap { key, slot in
-            slot.orphan.map { (sender: numbers.name(Int(key.sender)), key: key, receive: $0) }
+            slot.orphan.map { (sender: numbers.name(Int(key.sender)), msg: key.msg.string, key: key, receive: $0) }
         }
         .sorted {
-            ($0.sender, $0.key.msg, numbers.name(Int($0.key.receiver)), $0.key.reply ? 1 : 0)
-                < ($1.sender, $1.key.msg, numbers.name(Int($1.key.receiver)), $1.key.reply ? 1 : 0)
+            ($0.sender, $0.msg, numbers.name(Int($0.key.receiver)), $0.key.reply ? 1 : 0)
+                < ($1.sender, $1.msg, numbers.name(Int($1.key.receiver)), $1.key.reply ? 1 : 0)
         }
-        for (sender, key, receive) in sorted {
+        for (sender, msg, key, receive) in sorted {
             // Sent after the sender's last recorded event while it was stopping: recorded after its writer closed.
             let afterStop =
                 state.stoppedAtEnd(sender) && receive.counter(sender) > state.recorded(sender)
             let lost = state.mayHaveLost(sender) || afterStop
             var finding = builder(
-                "\(receive.envelope.node) received \(key.msg) but \(sender) has no matching send"
+                "\(receive.envelope.node) received \(msg) but \(sender) has no matching send"
                     + (lost ? " (lost?)" : ""),
                 rule: afterStop
                     ? "sent while the sender stopped, after its trace writer closed: the send was dropped (§1.6)"
@@ -313,9 +315,9 @@ final class MessageCheck: RunCheck {
                         : "every receive matches exactly one send (§4.3)",
                 severity: lost ? .warning : .violation)
             let label = finding.name(receive)
-            finding.step("\(label) receives message \(key.msg) from \(sender).")
+            finding.step("\(label) receives message \(msg) from \(sender).")
             finding.step(
-                "However \(sender)'s trace has no \(key.reply ? "rpc.reply.send" : "rpc.send") with msg \(key.msg)"
+                "However \(sender)'s trace has no \(key.reply ? "rpc.reply.send" : "rpc.send") with msg \(msg)"
                     + (lost ? ", and that trace is truncated, damaged, restarted or has seq gaps." : "."))
             report(finding.finding)
         }

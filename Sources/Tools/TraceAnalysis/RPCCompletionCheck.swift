@@ -10,15 +10,15 @@ final class RPCCompletionCheck: RunCheck {
         case served = "served request"
         case span = "span"
     }
-    /// A request by its role and id (message id or span id), with the id's hash (`IDHash`): hashing feeds the
-    /// precomputed 64 bits, equality compares the ids.
+    /// A request by its role and id (message id or span id, inline: no string to retain), with the id's hash
+    /// (`IDHash`, computed by the reader): hashing feeds the precomputed 64 bits, equality compares the ids.
     private struct Key: HashedKey {
         /// `Role`'s position.
         let role: UInt8
         let hash: UInt64
-        let id: String
+        let id: PackedID
 
-        init(role: Role, id: String, hash: UInt64) {
+        init(role: Role, id: PackedID, hash: UInt64) {
             self.role = role == .call ? 0 : role == .served ? 1 : 2
             self.id = id
             self.hash = hash
@@ -57,13 +57,12 @@ final class RPCCompletionCheck: RunCheck {
         guard kind.isRPC || kind == .spanStart || kind == .spanEnd else { return }
         examined += 1
         let message = state.rpcMessage(event)
-        let span = event.envelope.spanID
         /// The key of the request of `role` the event opens or ends: by span id when `bySpan` and it has one, else by
         /// message id.
         func key(_ role: Role, bySpan: Bool) -> Key? {
-            if bySpan, let span { return Key(role: role, id: span, hash: IDHash.of(span)) }
-            guard let message, let msg = message.msg else { return nil }
-            return Key(role: role, id: msg, hash: message.msgHash)
+            if bySpan, event.hasSpan { return Key(role: role, id: event.spanKey, hash: event.spanHash) }
+            guard let message, message.hasMsg else { return nil }
+            return Key(role: role, id: message.msgID, hash: message.msgHash)
         }
         switch kind {
         case .rpcSend: if let key = key(.call, bySpan: false) { open[node].updateValue(event, forKey: key) }
@@ -76,8 +75,8 @@ final class RPCCompletionCheck: RunCheck {
                 withoutRequest(event)
             }
         case .spanStart:
-            if let span { open[node].updateValue(event, forKey: Key(role: .span, id: span, hash: IDHash.of(span))) }
-        case .spanEnd: if let span { open[node].removeValue(forKey: Key(role: .span, id: span, hash: IDHash.of(span))) }
+            if event.hasSpan, let key = key(.span, bySpan: true) { open[node].updateValue(event, forKey: key) }
+        case .spanEnd: if event.hasSpan, let key = key(.span, bySpan: true) { open[node].removeValue(forKey: key) }
         default: return
         }
     }
@@ -170,7 +169,7 @@ final class RPCCompletionCheck: RunCheck {
                     : "the node's trace lost events: the request may be among them (a warning)",
                 severity: lost == nil ? .violation : .warning)
             let label = finding.name(event)
-            let id = state.rpc(event)?.msg.map { "msg \($0)" } ?? event.envelope.spanID.map { "span \($0)" } ?? "?"
+            let id = state.rpc(event)?.msg.map { "msg \($0)" } ?? event.spanID.map { "span \($0)" } ?? "?"
             finding.step(
                 "\(label) " + (server ? "sends the reply of \(id)" : "ends the call \(id)")
                     + ", so \(node)'s same process recorded its " + (server ? "rpc.receive" : "rpc.send") + " before.")

@@ -8,8 +8,8 @@
 /// precomputed hash to its place; its slots hold the hash's upper 32 bits, which also give the slot's home, so
 /// removing a slot reads no entry.
 ///
-/// Exact: keys compare their message ids, never just hashes. Compact: an ASCII id of up to 32 bytes is kept inline,
-/// without the string; a query's id is packed only when an entry's hash matches it.
+/// Exact: keys compare their message ids, never just hashes. Compact: an ASCII id of up to 32 bytes is kept inline
+/// as the key packs it (`PackedID`), without a string.
 struct RecentMatches {
     /// One remembered key and its match (64 bytes).
     private struct Entry {
@@ -24,9 +24,9 @@ struct RecentMatches {
         var seq: UInt64
     }
 
-    private typealias Words = (UInt64, UInt64, UInt64, UInt64)
+    private typealias Words = PackedID.Words
     /// `Entry.count` of an id kept as a string in `texts`.
-    private static let textCount: UInt8 = .max
+    private static let textCount = PackedID.textCount
     private static let tagMask: UInt64 = 0xffff_ffff_0000_0000
 
     /// By place: the entries (appended until `window` are held, then overwritten in turn).
@@ -66,14 +66,10 @@ struct RecentMatches {
         } else if (entries.count + 1) * 2 > index.count {
             grow()
         }
-        var entry = Entry(
-            hash64: key.hash64, words: (0, 0, 0, 0), sender: key.sender, receiver: key.receiver, pid: pid,
-            count: Self.textCount, reply: key.reply, seq: seq)
-        if let packed = Self.packed(key.msg) {
-            (entry.words, entry.count) = packed
-        } else {
-            texts[place] = key.msg
-        }
+        let entry = Entry(
+            hash64: key.hash64, words: key.msg.words, sender: key.sender, receiver: key.receiver, pid: pid,
+            count: key.msg.count, reply: key.reply, seq: seq)
+        if let text = key.msg.text { texts[place] = text }
         if place < entries.count { entries[place] = entry } else { entries.append(entry) }
         index[emptySlot(key.hash64)] = key.hash64 & Self.tagMask | UInt64(place + 1)
         added += 1
@@ -86,7 +82,6 @@ struct RecentMatches {
         let mask = index.count - 1
         let tag = key.hash64 & Self.tagMask
         var slot = Self.home(key.hash64, mask)
-        var packed: (words: Words, count: UInt8)??
         while true {
             let stored = index[slot]
             if stored == 0 { return (slot, -1) }
@@ -96,23 +91,21 @@ struct RecentMatches {
                 if entry.hash64 == key.hash64 && entry.sender == key.sender && entry.receiver == key.receiver
                     && entry.reply == key.reply
                 {
-                    if packed == nil { packed = .some(Self.packed(key.msg)) }
-                    if sameID(entry, place: place, key.msg, packed: packed!) { return (slot, place) }
+                    if sameID(entry, place: place, key.msg) { return (slot, place) }
                 }
             }
             slot = (slot &+ 1) & mask
         }
     }
 
-    /// True when the id of the entry at `place` equals `id` (`packed`: `id` packed, nil when it does not pack).
-    private func sameID(_ entry: Entry, place: Int, _ id: String, packed: (words: Words, count: UInt8)?) -> Bool {
-        if entry.count == Self.textCount { return texts[place] == id }
-        if let packed {
-            return packed.count == entry.count && packed.words.0 == entry.words.0 && packed.words.1 == entry.words.1
-                && packed.words.2 == entry.words.2 && packed.words.3 == entry.words.3
+    /// True when the id of the entry at `place` equals `id`.
+    private func sameID(_ entry: Entry, place: Int, _ id: borrowing PackedID) -> Bool {
+        if entry.count != Self.textCount && id.text == nil {
+            return id.count == entry.count && id.words.0 == entry.words.0 && id.words.1 == entry.words.1
+                && id.words.2 == entry.words.2 && id.words.3 == entry.words.3
         }
         // An ASCII id equals a non-ASCII one when they are canonically equivalent (U+212A KELVIN SIGN is K).
-        return Self.text(entry) == id
+        return (entry.count == Self.textCount ? texts[place]! : Self.text(entry)) == id.string
     }
 
     /// The first empty slot of the probe run of `hash` (the key is known to be absent).
@@ -162,23 +155,6 @@ struct RecentMatches {
             let hash = entries[place].hash64
             index[emptySlot(hash)] = hash & Self.tagMask | UInt64(place + 1)
         }
-    }
-
-    /// The id's ASCII bytes in four words (in memory order) and their count; nil when it is longer than 32 bytes or
-    /// not ASCII.
-    private static func packed(_ id: String) -> (words: Words, count: UInt8)? {
-        if let packed = id.utf8.withContiguousStorageIfAvailable({ packed($0) }) { return packed }
-        var id = id
-        return id.withUTF8 { packed($0) }
-    }
-
-    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> (words: Words, count: UInt8)? {
-        guard bytes.count <= 32 else { return nil }
-        var words: Words = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-        // ASCII: no byte has its high bit set (the words' unused bytes are zero).
-        guard (words.0 | words.1 | words.2 | words.3) & 0x8080_8080_8080_8080 == 0 else { return nil }
-        return (words, UInt8(bytes.count))
     }
 
     /// The inline id of `entry` as a string.

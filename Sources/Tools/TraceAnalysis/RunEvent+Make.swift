@@ -40,6 +40,7 @@ extension RunEvent {
             }
         }
         let keys = payloads?.message
+        let span = event.spanID.map { EventID(hash: IDHash.of($0)) } ?? .absent
         // The fields are built in the closure, straight into the event's header (a `RunEventFields` built before
         // was copied into it and destroyed: a retain and a release of each of its references).
         return counters.withUnsafeBufferPointer { values in
@@ -48,7 +49,7 @@ extension RunEvent {
                     envelope: RunEnvelope(event), line: line, clockSum: sum, node: index.position(event.node) ?? -1,
                     kindCode: KindCode(event.kind), external: external, compactRPC: false,
                     keyState: payloads == nil ? .unknown : keys == nil ? .absent : .present,
-                    keys: keys ?? MessageKeyFields(), index: index, payloads: payloads,
+                    keys: keys ?? MessageKeyFields(), span: span, index: index, payloads: payloads,
                     whole: WholeEvent(event, rawData: rawData?.raw), counters: values.count, lineBytes: 0)
             }
         }
@@ -64,10 +65,14 @@ extension RunEvent {
         let kindCode: KindCode
         let keys: MessageKeyFields
         let payloads: EventPayloads?
+        var span = EventID.absent
+        if let at = compact.span {
+            guard let id = EventID(at, in: bytes) else { return nil }
+            span = id
+        }
         if compact.isRPC {
-            guard let rpcKeys = MessageKeyFields.of(kindNumber: compact.kindNumber, fields: compact.fields) else {
-                return nil
-            }
+            guard let rpcKeys = MessageKeyFields.of(kindNumber: compact.kindNumber, fields: compact.fields, line: bytes)
+            else { return nil }
             (keys, payloads) = (rpcKeys, nil)
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
         } else {
@@ -81,10 +86,11 @@ extension RunEvent {
                 RunEventFields(
                     envelope: RunEnvelope(
                         node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
-                        wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock),
+                        wallTimeNanos: compact.wallTimeNanos, clock: compact.clock),
                     line: line, clockSum: compact.dense.sum, node: node, kindCode: kindCode,
                     external: compact.dense.external, compactRPC: compact.isRPC,
-                    keyState: compact.isRPC ? .present : .absent, keys: keys, index: index, payloads: payloads,
+                    keyState: compact.isRPC ? .present : .absent, keys: keys, span: span, index: index,
+                    payloads: payloads,
                     whole: nil, counters: values.count, lineBytes: bytes.count)
             }
         }

@@ -17,6 +17,8 @@ public struct RunEventFields {
     /// yet (`unknown`: an event built without its payloads; `RunState.rpcMessage` decodes them when asked).
     var keyState: MessageKeyState
     var keys: MessageKeyFields
+    /// The span id: its hash, and where the kept line holds it (an event decoded whole holds it in `whole`).
+    let span: EventID
     let index: NodeIndex
     var payloads: EventPayloads?
     /// The event as decoded whole; nil for an event read in compact form (then the line's bytes are kept).
@@ -51,8 +53,8 @@ final class WholeEvent: Sendable {
 /// to the merge thread through a lock (its channel); the header's `var`s (`payloads`, `keyState`, `keys`) are then
 /// changed (`dropPayloads`, `RunState.rpcMessage`) only by that one thread; the elements never change.
 public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
-    /// What the checks read of the event on every event: node, pid, seq, kind, wall time, span (and the clock when
-    /// it names nodes outside the index). The rest of the event is in `event`, built when asked.
+    /// What the checks read of the event on every event: node, pid, seq, kind, wall time (and the clock when it
+    /// names nodes outside the index); the span id is `spanID`. The rest of the event is in `event`, built when asked.
     public var envelope: RunEnvelope {
         _read { yield header.envelope }
     }
@@ -74,6 +76,27 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     var compactRPC: Bool { header.compactRPC }
     /// The run's nodes, to name the entries of `dense` (`clock`).
     private var index: NodeIndex { header.index }
+
+    /// The span id (`TraceEvent.spanID`), built from the kept line for an event read in compact form.
+    public var spanID: String? {
+        if let whole = header.whole { return whole.event.spanID }
+        let span = header.span
+        guard span.isPresent else { return nil }
+        return withLine { String(decoding: span.bytes(in: $0), as: UTF8.self) }
+    }
+
+    /// True when the event has a span id.
+    var hasSpan: Bool { header.span.isPresent }
+
+    /// `IDHash.of(spanID)` (0 without a span id), computed by the reader.
+    var spanHash: UInt64 { header.span.hash }
+
+    /// The span id as the checks' tables keep it (`hasSpan` must hold).
+    var spanKey: PackedID {
+        if let whole = header.whole { return PackedID(whole.event.spanID!) }
+        let span = header.span
+        return withLine { PackedID(span.bytes(in: $0)) }
+    }
 
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
     /// renderers read it; the checks read `envelope`, `dense` and the payloads).
@@ -99,7 +122,7 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     private var envelopeOnly: TraceEvent {
         TraceEvent(
             wallTimeNanos: envelope.wallTimeNanos, node: envelope.node, pid: envelope.pid,
-            sequence: envelope.sequence, kind: envelope.kind, spanID: envelope.spanID, clock: envelope.clock)
+            sequence: envelope.sequence, kind: envelope.kind, spanID: spanID, clock: envelope.clock)
     }
 
     /// Calls `body` with the kept line bytes (empty when none were kept).

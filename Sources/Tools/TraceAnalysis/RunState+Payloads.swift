@@ -1,25 +1,67 @@
 import ClusterProtocol
 import TraceFormat
 
+/// One id of an event (message id, peer, span id) as its reader recorded it: its hash (`IDHash`, computed on the
+/// reader thread) and, for an event read in compact form, where its kept line holds its bytes (`RunEvent.withLine`);
+/// its string is built only when asked. An event decoded whole holds the id's string elsewhere (`IDTexts`,
+/// `WholeEvent`).
+struct EventID {
+    var hash: UInt64
+    var start: UInt32
+    /// `UInt32.max`: the event has no such id.
+    var count: UInt32
+
+    /// No id.
+    static let absent = EventID(hash: 0, start: 0, count: .max)
+
+    var isPresent: Bool { count != .max }
+
+    /// The id whose string is held elsewhere (`hash` is `IDHash.of` it).
+    init(hash: UInt64) { (self.hash, start, count) = (hash, 0, 0) }
+
+    private init(hash: UInt64, start: UInt32, count: UInt32) { (self.hash, self.start, self.count) = (hash, start, count) }
+
+    /// The id `line` holds at `at` (a string without escapes); nil when `at` is not within the line.
+    init?(_ at: LineSpan, in line: UnsafeBufferPointer<UInt8>) {
+        let (start, count) = (Int(at.start), Int(at.count))
+        guard count < Int(UInt32.max), start <= line.count, count <= line.count - start else { return nil }
+        self.init(hash: IDHash.of(line: UnsafeBufferPointer(rebasing: line[start..<start + count])), start: at.start, count: at.count)
+    }
+
+    /// The id's bytes in `line` (the event's kept line).
+    func bytes(in line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: line[Int(start)..<Int(start) + Int(count)])
+    }
+}
+
+/// The message id and peer of an RPC event that holds them as strings (decoded whole, or read in compact form from
+/// a line in another layout than the writer's, where they may hold escapes).
+final class IDTexts: Sendable {
+    let msg: String?
+    let peer: String?
+
+    init(msg: String?, peer: String?) { (self.msg, self.peer) = (msg, peer) }
+}
+
 /// The fields the message checks pair an RPC event on (`RunState.rpcMessage`): its message id and peer, hashed
 /// (`IDHash`), and whether its status is `unavailable` (a failed call that may not have reached the peer). Held
-/// inline in the event (`RunEventFields.keys`): no object of its own.
+/// inline in the event (`RunEventFields.keys`): no object of its own for an event read in compact form, whose ids
+/// stay in its line.
 struct MessageKeyFields {
-    var msg: String?
-    var peer: String?
-    /// `IDHash.of(msg)` (0 without a msg).
-    var msgHash: UInt64 = 0
-    /// `IDHash.of(peer)` (0 without a peer).
-    var peerHash: UInt64 = 0
+    var msg = EventID.absent
+    var peer = EventID.absent
+    /// The ids' strings when the line does not hold them (nil: they are in the line).
+    var texts: IDTexts?
     var unavailable = false
 
     /// No keys (the value held by an event that has none).
     init() {}
 
     init(msg: String?, peer: String?, unavailable: Bool) {
-        (self.msg, self.peer, self.unavailable) = (msg, peer, unavailable)
-        msgHash = msg.map { IDHash.of($0) } ?? 0
-        peerHash = peer.map { IDHash.of($0) } ?? 0
+        self.unavailable = unavailable
+        if let msg { self.msg = EventID(hash: IDHash.of(msg)) }
+        if let peer { self.peer = EventID(hash: IDHash.of(peer)) }
+        if msg != nil || peer != nil { texts = IDTexts(msg: msg, peer: peer) }
     }
 
     /// The keys of a decoded RPC event.
@@ -31,17 +73,34 @@ struct MessageKeyFields {
     /// The keys of an RPC event of `kind` with the `data` fields `fields`, as `init(_:)` gives them for the event
     /// they decode to; nil when `kind` is no RPC kind or a field is out of the RPC payloads' bounds
     /// (`RPCEvent.fieldsInBounds`). A static function, not an initializer: its argument is borrowed, not copied.
-    /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string).
-    static func of(kindNumber: Int, fields: CompactRPCFields) -> MessageKeyFields? {
+    /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string); `line`
+    /// is the event's line, which holds the ids that `fields` locate (`msgAt`, `peerAt`).
+    static func of(
+        kindNumber: Int, fields: CompactRPCFields, line: UnsafeBufferPointer<UInt8>
+    ) -> MessageKeyFields? {
         guard RPCEvent.fieldsInBounds(fields, kindNumber: kindNumber) else { return nil }
         // `RPCEvent.status`: sends and receives (numbers 0 and 1) have none.
         let unavailable = kindNumber >= 2 && fields.statusIsUnavailable
-        return MessageKeyFields(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
+        if fields.msg != nil || fields.peer != nil {
+            return MessageKeyFields(msg: fields.msg, peer: fields.peer, unavailable: unavailable)
+        }
+        var keys = MessageKeyFields()
+        keys.unavailable = unavailable
+        if let at = fields.msgAt {
+            guard let id = EventID(at, in: line) else { return nil }
+            keys.msg = id
+        }
+        if let at = fields.peerAt {
+            guard let id = EventID(at, in: line) else { return nil }
+            keys.peer = id
+        }
+        return keys
     }
 }
 
 /// An RPC event's message keys as the checks read them (`RunState.rpcMessage`): read in place from the event,
-/// without retaining it or copying the keys. Valid while the event is: use it within the check's `observe`.
+/// without retaining it or copying the keys; the ids' strings are built only when asked (`msg`, `peer`: for
+/// findings). Valid while the event is: use it within the check's `observe`.
 struct RPCMessageKeys {
     /// Not retained: the caller holds the event for as long as it reads its keys.
     private unowned(unsafe) let event: RunEvent
@@ -49,11 +108,37 @@ struct RPCMessageKeys {
     /// `event` must hold its keys (`keyState == .present`).
     init(_ event: RunEvent) { self.event = event }
 
-    var msg: String? { event.header.keys.msg }
-    var peer: String? { event.header.keys.peer }
-    var msgHash: UInt64 { event.header.keys.msgHash }
-    var peerHash: UInt64 { event.header.keys.peerHash }
+    var hasMsg: Bool { event.header.keys.msg.isPresent }
+    var hasPeer: Bool { event.header.keys.peer.isPresent }
+    var msgHash: UInt64 { event.header.keys.msg.hash }
+    var peerHash: UInt64 { event.header.keys.peer.hash }
     var unavailable: Bool { event.header.keys.unavailable }
+
+    /// The message id, nil when the event has none.
+    var msg: String? {
+        guard hasMsg else { return nil }
+        if let texts = event.header.keys.texts { return texts.msg }
+        return event.withLine { String(decoding: event.header.keys.msg.bytes(in: $0), as: UTF8.self) }
+    }
+
+    /// The peer, nil when the event has none.
+    var peer: String? {
+        guard hasPeer else { return nil }
+        if let texts = event.header.keys.texts { return texts.peer }
+        return event.withLine { String(decoding: event.header.keys.peer.bytes(in: $0), as: UTF8.self) }
+    }
+
+    /// The message id as the checks' tables keep it (`hasMsg` must hold).
+    var msgID: PackedID {
+        if let texts = event.header.keys.texts { return PackedID(texts.msg!) }
+        return event.withLine { PackedID(event.header.keys.msg.bytes(in: $0)) }
+    }
+
+    /// The peer's node number in `numbers` (`hasPeer` must hold), handing out one to a peer outside the index.
+    func peerNumber(_ numbers: inout NodeNumbers) -> Int {
+        if let texts = event.header.keys.texts { return numbers.number(texts.peer!, hash: peerHash) }
+        return event.withLine { numbers.number(bytes: event.header.keys.peer.bytes(in: $0), hash: peerHash) }
+    }
 }
 
 /// The decoded payloads of one event: its RPC payload, its protocol payload, and why a span or log payload does not
@@ -158,6 +243,12 @@ extension RunState {
         }
     }
 
+    /// True when node number `number` (of `numbers`) has a trace file; the name is looked up only for a number
+    /// outside the index.
+    func isTraced(number: Int) -> Bool {
+        number < isTraced.count ? isTraced[number] : isTraced(number, numbers.name(number))
+    }
+
     /// `event` as a protocol event (queue, election, executor, …); nil for other kinds and malformed events.
     func protocolEvent(_ event: RunEvent) -> ProtocolEvent? {
         // An RPC event read in compact form is no protocol event.
@@ -215,8 +306,8 @@ extension RPCEvent {
     /// peer ≤ 1024 bytes, method ≤ 1 MiB; for the outcome kinds status ≤ 256 bytes, http_status 0...999,
     /// duration_ns ≥ 0; for `rpc.failure` error ≤ 1 MiB.
     static func fieldsInBounds(_ fields: CompactRPCFields, kindNumber: Int) -> Bool {
-        guard (0...4).contains(kindNumber), (fields.msg?.utf8.count ?? 0) <= 1024,
-            (fields.peer?.utf8.count ?? 0) <= 1024, fields.methodLength <= 1 << 20
+        guard (0...4).contains(kindNumber), fields.msgLength <= 1024, fields.peerLength <= 1024,
+            fields.methodLength <= 1 << 20
         else { return false }
         guard kindNumber >= 2 else { return true }
         guard fields.statusLength <= 256 else { return false }
