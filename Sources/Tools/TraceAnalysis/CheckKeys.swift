@@ -1,5 +1,3 @@
-import Glibc
-
 /// Cheap keys for the checks' tables: ids hashed once (on the reader threads where the payloads are decoded there)
 /// into 64 bits, and node names turned into numbers. A table keyed by a hash always compares the ids themselves on a
 /// hash hit, so two different ids that collide are still two keys: a collision costs time, never a wrong pair.
@@ -95,9 +93,9 @@ struct NodeNumbers {
     let index: NodeIndex
     /// `IDHash.of` each indexed name, by number.
     private let hashes: [UInt64]
-    /// The indexed names' UTF-8 bytes one after the other; name `n` at `nameStarts[n]..<nameStarts[n + 1]`.
-    private let nameBytes: [UInt8]
-    private let nameStarts: [Int]
+
+    /// An index other than `index` with the same names (the readers' copy): numbers by it are numbers by `index`.
+    private var sameIndex: NodeIndex?
     /// Names outside the index, numbered from `index.names.count` on.
     private var extraNumbers: [String: Int] = [:]
     private(set) var extraNames: [String] = []
@@ -105,8 +103,7 @@ struct NodeNumbers {
     init(_ index: NodeIndex) {
         self.index = index
         hashes = index.names.map { IDHash.of($0) }
-        nameBytes = index.names.flatMap { Array($0.utf8) }
-        nameStarts = index.names.reduce(into: [0]) { $0.append($0.last! + $1.utf8.count) }
+
     }
 
     /// The index number of `name` (-1 when the index does not hold it), found by its hash `hash` (`IDHash.of(name)`)
@@ -124,19 +121,7 @@ struct NodeNumbers {
     /// `indexed(_:hash:)` of the name whose bytes (without escapes) are `bytes`, built only when the index lacks it.
     func indexed(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
         guard hashes.count <= 64 else { return index.position(String(decoding: bytes, as: UTF8.self)) ?? -1 }
-        for position in hashes.indices where hashes[position] == hash && same(position, bytes) { return position }
-        return -1
-    }
-
-    /// True when indexed name number `position` is the name `bytes` decode to.
-    private func same(_ position: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = nameStarts[position]
-        let count = nameStarts[position + 1] - start
-        let equal = nameBytes.withUnsafeBufferPointer { names in
-            count == bytes.count && (count == 0 || memcmp(names.baseAddress! + start, bytes.baseAddress!, count) == 0)
-        }
-        // Other bytes may still be the same string (canonical equivalence, repaired UTF-8): compared as strings.
-        return equal || index.names[position] == String(decoding: bytes, as: UTF8.self)
+        return index.nameKeys.position(of: bytes, hash: hash)
     }
 
     /// The number of the name whose bytes are `bytes` (`hash` is `IDHash.of(line: bytes)`), handing out a new one to
@@ -150,6 +135,14 @@ struct NodeNumbers {
     mutating func number(_ name: String, hash: UInt64) -> Int {
         let position = indexed(name, hash: hash)
         return position >= 0 ? position : extra(name)
+    }
+
+    /// True when `other` numbers nodes as `index` does (the same names in the same order).
+    mutating func numbersLike(_ other: NodeIndex) -> Bool {
+        if other === index || other === sameIndex { return true }
+        guard other.names == index.names else { return false }
+        sameIndex = other
+        return true
     }
 
     /// The number of `event`'s node.
@@ -168,6 +161,43 @@ struct NodeNumbers {
     /// The name of node number `number`.
     func name(_ number: Int) -> String {
         number < index.names.count ? index.names[number] : extraNames[number - index.names.count]
+    }
+}
+
+/// The names of a run's `NodeIndex` as the readers match a peer against them: each name's hash (`IDHash`) and packed
+/// form (`PackedID.packed`), so that a peer read from a line is numbered without building its string.
+struct NodeNameKeys: Sendable {
+    private let names: [String]
+    private let hashes: [UInt64]
+    private let words: [PackedID.Words]
+    /// By name: its byte count when packed, else `PackedID.textCount`.
+    private let counts: [UInt8]
+
+    init(_ names: [String]) {
+        self.names = names
+        hashes = names.map { IDHash.of($0) }
+        let packed = names.map { PackedID($0) }
+        words = packed.map(\.words)
+        counts = packed.map(\.count)
+    }
+
+    /// The number of the indexed name that `bytes` (a string's bytes without escapes, `hash` = `IDHash.of(line:)`)
+    /// decode to; -1 when no indexed name is that string.
+    func position(of bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
+        // Equal strings hash equal: only a name with the same hash can be it, and the bytes confirm.
+        for position in hashes.indices where hashes[position] == hash {
+            if counts[position] != PackedID.textCount, let packed = PackedID.packed(bytes) {
+                let name = words[position]
+                if packed.count == counts[position] && packed.words.0 == name.0 && packed.words.1 == name.1
+                    && packed.words.2 == name.2 && packed.words.3 == name.3
+                {
+                    return position
+                }
+            } else if names[position] == String(decoding: bytes, as: UTF8.self) {
+                return position
+            }
+        }
+        return -1
     }
 }
 

@@ -5,10 +5,13 @@ public final class NodeIndex: Sendable {
     public let names: [String]
     /// Node name → number.
     let positions: [String: Int]
+    /// The names' hashes and packed forms, to number a peer from its bytes (`MessageKeyFields.of`).
+    let nameKeys: NodeNameKeys
 
     public init(_ names: some Sequence<String>) {
         self.names = Set(names).sorted()
         positions = Dictionary(uniqueKeysWithValues: self.names.enumerated().map { ($1, $0) })
+        nameKeys = NodeNameKeys(self.names)
     }
 
     public func position(_ node: String) -> Int? { positions[node] }

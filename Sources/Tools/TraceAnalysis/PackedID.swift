@@ -1,5 +1,3 @@
-import Glibc
-
 /// An id (message id, span id) as the checks keep it in their tables: up to 32 ASCII bytes inline, in four words (no
 /// reference to count when a key is copied, compared or dropped), any other id as its string. Equality is `String`'s
 /// (canonical equivalence), as `IDHash` is.
@@ -15,6 +13,9 @@ struct PackedID: Equatable {
     /// The id when it is not kept inline (longer than 32 bytes or not ASCII).
     let text: String?
 
+    /// An id packed inline (`count` ≤ 32, `words` zero after it).
+    init(words: Words, count: UInt8) { (self.words, self.count, text) = (words, count, nil) }
+
     /// The id whose UTF-8 bytes (or bytes that `String(decoding:as:)` repairs) are `bytes`.
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         if let packed = Self.packed(bytes) {
@@ -26,7 +27,8 @@ struct PackedID: Equatable {
 
     init(_ id: String) {
         var copy = id
-        if let packed = id.utf8.withContiguousStorageIfAvailable({ Self.packed($0) }) ?? copy.withUTF8({ Self.packed($0) }) {
+        let packed = id.utf8.withContiguousStorageIfAvailable { Self.packed($0) } ?? copy.withUTF8 { Self.packed($0) }
+        if let packed {
             (words, count, text) = (packed.words, packed.count, nil)
         } else {
             (words, count, text) = ((0, 0, 0, 0), Self.textCount, id)
@@ -53,7 +55,21 @@ struct PackedID: Equatable {
         guard bytes.count <= 32 else { return nil }
         var words: Words = (0, 0, 0, 0)
         if let base = bytes.baseAddress {
-            withUnsafeMutableBytes(of: &words) { _ = memcpy($0.baseAddress!, base, bytes.count) }
+            // Whole words, then the tail byte by byte (cheaper than a call to memcpy for ids this short).
+            let source = UnsafeRawPointer(base)
+            withUnsafeMutableBytes(of: &words) { target in
+                var offset = 0
+                while offset + 8 <= bytes.count {
+                    target.storeBytes(
+                        of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset,
+                        as: UInt64.self)
+                    offset += 8
+                }
+                while offset < bytes.count {
+                    target[offset] = base[offset]
+                    offset += 1
+                }
+            }
         }
         // ASCII: no byte has its high bit set (the words' unused bytes are zero).
         guard (words.0 | words.1 | words.2 | words.3) & 0x8080_8080_8080_8080 == 0 else { return nil }

@@ -52,6 +52,14 @@ struct MessageKeyFields {
     var peer = EventID.absent
     /// The ids' strings when the line does not hold them (nil: they are in the line).
     var texts: IDTexts?
+    /// The message id packed (`PackedID`) by the reader, when `msgCount` ≤ 32 (else `PackedID.textCount`): the merge
+    /// thread keys its tables on it without reading the line.
+    var msgWords: PackedID.Words = (0, 0, 0, 0)
+    var msgCount = PackedID.textCount
+    /// The peer's number in `peerIndex`, found by the reader; -1 when not found there (numbered when read).
+    var peerNode: Int32 = -1
+    /// The index `peerNode` numbers by (not retained: the event holds it, `RunEventFields.index`).
+    unowned(unsafe) var peerIndex: NodeIndex?
     var unavailable = false
 
     /// No keys (the value held by an event that has none).
@@ -59,7 +67,11 @@ struct MessageKeyFields {
 
     init(msg: String?, peer: String?, unavailable: Bool) {
         self.unavailable = unavailable
-        if let msg { self.msg = EventID(hash: IDHash.of(msg)) }
+        if let msg {
+            self.msg = EventID(hash: IDHash.of(msg))
+            let packed = PackedID(msg)
+            if packed.text == nil { (msgWords, msgCount) = (packed.words, packed.count) }
+        }
         if let peer { self.peer = EventID(hash: IDHash.of(peer)) }
         if msg != nil || peer != nil { texts = IDTexts(msg: msg, peer: peer) }
     }
@@ -76,7 +88,7 @@ struct MessageKeyFields {
     /// `kindNumber` is the kind's position in `CompactEvent.kinds` (compared as a number, not as a string); `line`
     /// is the event's line, which holds the ids that `fields` locate (`msgAt`, `peerAt`).
     static func of(
-        kindNumber: Int, fields: CompactRPCFields, line: UnsafeBufferPointer<UInt8>
+        kindNumber: Int, fields: CompactRPCFields, line: UnsafeBufferPointer<UInt8>, index: NodeIndex
     ) -> MessageKeyFields? {
         guard RPCEvent.fieldsInBounds(fields, kindNumber: kindNumber) else { return nil }
         // `RPCEvent.status`: sends and receives (numbers 0 and 1) have none.
@@ -89,10 +101,13 @@ struct MessageKeyFields {
         if let at = fields.msgAt {
             guard let id = EventID(at, in: line) else { return nil }
             keys.msg = id
+            if let packed = PackedID.packed(id.bytes(in: line)) { (keys.msgWords, keys.msgCount) = packed }
         }
         if let at = fields.peerAt {
             guard let id = EventID(at, in: line) else { return nil }
             keys.peer = id
+            keys.peerNode = Int32(truncatingIfNeeded: index.nameKeys.position(of: id.bytes(in: line), hash: id.hash))
+            keys.peerIndex = index
         }
         return keys
     }
@@ -130,12 +145,16 @@ struct RPCMessageKeys {
 
     /// The message id as the checks' tables keep it (`hasMsg` must hold).
     var msgID: PackedID {
+        let count = event.header.keys.msgCount
+        if count != PackedID.textCount { return PackedID(words: event.header.keys.msgWords, count: count) }
         if let texts = event.header.keys.texts { return PackedID(texts.msg!) }
         return event.withLine { PackedID(event.header.keys.msg.bytes(in: $0)) }
     }
 
     /// The peer's node number in `numbers` (`hasPeer` must hold), handing out one to a peer outside the index.
     func peerNumber(_ numbers: inout NodeNumbers) -> Int {
+        let node = event.header.keys.peerNode
+        if node >= 0, let index = event.header.keys.peerIndex, numbers.numbersLike(index) { return Int(node) }
         if let texts = event.header.keys.texts { return numbers.number(texts.peer!, hash: peerHash) }
         return event.withLine { numbers.number(bytes: event.header.keys.peer.bytes(in: $0), hash: peerHash) }
     }
