@@ -70,6 +70,11 @@ struct CompactEventTests {
             line(kind: "rpc.failure", data: #"{"error":"é","method":"vérify","msg":"a","status":"unavailable\u0301"}"#),
             line(kind: "rpc.failure", data: "{\"msg\":\"a\",\"status\":\"unavailable\u{301}\"}"),
             line(kind: "rpc.reply.send", data: #"{"msg":"a","status":"Unavailable"}"#),
+            // Ids not ASCII, longer than 32 bytes, or escaped (read whole or in another layout).
+            line(data: "{\"msg\":\"caf\u{E9}-1\",\"peer\":\"que\u{301}ue\"}"),
+            line(data: "{\"msg\":\"\(String(repeating: "m", count: 40))\",\"peer\":\"queue\"}"),
+            line(kind: "rpc.receive", data: #"{"msg":"a\u0062","peer":"qu\u0065ue"}"#),
+            line(kind: "rpc.receive", data: #"{"peer":"queue","msg":"ab"}"#),
             line(span: ""), line(span: #""span":null,"#), line(span: #""span":"with\"escape","#),
             line(span: #""span":5,"#), line(node: "queue"), line(node: "orch\\u0065strator"), line(version: "2"),
             line(version: "1.0"), line(clock: #"{"load":2,"orchestrator":4,"outsider":1}"#),
@@ -142,7 +147,17 @@ struct CompactEventTests {
                 #expect(keys.msg == referenceKeys.msg && keys.peer == referenceKeys.peer, "\(text)")
                 #expect(keys.msgHash == referenceKeys.msgHash && keys.peerHash == referenceKeys.peerHash, "\(text)")
                 #expect(keys.unavailable == referenceKeys.unavailable, "\(text)")
+                // The ids the checks key on, read from the line, are the ids decoded whole.
+                #expect(keys.hasMsg == referenceKeys.hasMsg && keys.hasPeer == referenceKeys.hasPeer, "\(text)")
+                if keys.hasMsg { #expect(keys.msgID == referenceKeys.msgID, "\(text)") }
+                if keys.hasPeer {
+                    var numbers = NodeNumbers(Self.index)
+                    var referenceNumbers = NodeNumbers(Self.index)
+                    #expect(keys.peerNumber(&numbers) == referenceKeys.peerNumber(&referenceNumbers), "\(text)")
+                }
             }
+            #expect(event.hasSpan == reference.hasSpan && event.spanHash == reference.spanHash, "\(text)")
+            if event.hasSpan { #expect(event.spanKey == reference.spanKey, "\(text)") }
         }
         // The plain shapes are taken: 3 data shapes × 8 kinds, the protocol and log events, and the RPC variants
         // with no span, a null span, an outside node in the clock, an empty data object and spaces.

@@ -9,7 +9,8 @@ enum IDHash {
         if let hash = text.withUTF8({ ascii($0) }) { return hash }
         var normalized: [UInt8] = []
         text._withNFCCodeUnits { normalized.append($0) }
-        return normalized.withUnsafeBufferPointer { of(bytes: $0) }
+        // Not ASCII, but the same mixing over the normalized bytes.
+        return normalized.withUnsafeBufferPointer { of(rawBytes: $0) }
     }
 
     /// The hash of the string that `bytes` (a string's bytes without escapes) decode to: `of(String(decoding:as:))`,
@@ -20,13 +21,28 @@ enum IDHash {
 
     /// The hash of ASCII `bytes`, nil when they are not all ASCII.
     private static func ascii(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        var high: UInt8 = 0
-        for byte in bytes { high |= byte }
-        return high < 0x80 ? of(bytes: bytes) : nil
+        isASCII(bytes) ? of(rawBytes: bytes) : nil
     }
 
-    /// FNV-1a over 8-byte words, then a final mix.
-    private static func of(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// True when no byte of `bytes` has its high bit set (read by words).
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var high: UInt64 = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            high |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            high |= UInt64(base[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// The hash of `bytes` as they are (ASCII, or the NFC form of a text): FNV-1a over 8-byte words, then a final mix.
+    static func of(rawBytes bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: bytes.count)
         guard let base = bytes.baseAddress else { return mix(hash) }
         var index = 0
