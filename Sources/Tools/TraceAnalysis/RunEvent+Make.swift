@@ -71,8 +71,9 @@ extension RunEvent {
             span = id
         }
         if compact.isRPC {
-            guard let rpcKeys = MessageKeyFields.of(
-                kindNumber: compact.kindNumber, fields: compact.fields, line: bytes, index: index)
+            guard
+                let rpcKeys = MessageKeyFields.of(
+                    kindNumber: compact.kindNumber, fields: compact.fields, line: bytes, index: index)
             else { return nil }
             (keys, payloads) = (rpcKeys, nil)
             kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
