@@ -96,16 +96,7 @@ struct TraceLineBytes {
 
     /// True when one of the eight bytes of `word` is a control byte, `"` or `\\`.
     @inline(__always)
-    static func hasByteToEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let below = (word &- ones &* 0x20) & ~word
-        let quotes = (quote &- ones) & ~quote
-        let backslashes = (backslash &- ones) & ~backslash
-        return (below | quotes | backslashes) & highs != 0
-    }
+    static func hasByteToEscape(_ word: UInt64) -> Bool { JSONStringBytes.escapeStops(word) != 0 }
 
     /// "00", "01", … "99": two digits per division.
     private static var digitPairs: StaticString {

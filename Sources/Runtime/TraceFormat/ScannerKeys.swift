@@ -1,4 +1,5 @@
 import Glibc
+import TraceModel
 
 /// The keys of the trace line envelope that `JSONScanner.event()` reads, recognised from their bytes: comparing
 /// `String`s that differ goes through the standard library's slow path (it checks for canonical equivalence), once
@@ -96,26 +97,12 @@ extension JSONScanner {
         let raw = UnsafeRawPointer(base)
         // Eight bytes at a time while none of them is a quote, a backslash or a control character.
         while position &+ 8 <= bytes.count {
-            let found = Self.plainStringStops(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+            let found = JSONStringBytes.escapeStops(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self))
             // The lowest flagged byte is exact (the flags above it may not be): go straight to it.
             guard found == 0 else { return position &+ found.trailingZeroBitCount &>> 3 }
             position &+= 8
         }
         return position
-    }
-
-    /// Zero when none of the eight bytes of `word` is `"`, `\` or below 0x20; otherwise the high bit of the first
-    /// such byte is the lowest bit set (bits above it may also flag bytes at or above 0x80 next to one of them).
-    @inline(__always)
-    static func plainStringStops(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        // A zero byte in `x` sets its high bit in `(x - ones) & ~x & highs`; so does a byte below 0x20 in `word`.
-        let found =
-            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
-        return found & highs
     }
 
     /// The bytes of the string at the cursor when it holds no escape and no control character (the cursor then
