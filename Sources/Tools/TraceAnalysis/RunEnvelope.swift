@@ -2,35 +2,20 @@ import Causality
 import TraceFormat
 
 /// The envelope fields of a `RunEvent` that the checks read on every event: who recorded it, in which process, at
-/// which position and time, of which kind, under which span. Built by the reader without the rest of the event.
-public struct RunEnvelope: Sendable {
-    public var node: String
-    public var pid: Int32
-    public var sequence: UInt64
-    public var kind: EventKind
-    public var wallTimeNanos: Int64
-    public var spanID: String?
-    /// The whole clock when it names nodes outside the run's index (`RunEvent.external`); otherwise empty (the
-    /// clock is `RunEvent.dense`, and `RunEvent.clock` builds it).
-    public var clock: VectorClock
+/// which position and time, of which kind, under which span. Read in place from the event's header when asked
+/// (nothing is copied: `event.envelope.pid` is one load), the node and the kind derived from their numbers.
+public struct RunEnvelope {
+    private let event: RunEvent
 
-    init(
-        node: String, pid: Int32, sequence: UInt64, kind: EventKind, wallTimeNanos: Int64, spanID: String?,
-        clock: VectorClock
-    ) {
-        self.node = node
-        self.pid = pid
-        self.sequence = sequence
-        self.kind = kind
-        self.wallTimeNanos = wallTimeNanos
-        self.spanID = spanID
-        self.clock = clock
-    }
+    init(_ event: RunEvent) { self.event = event }
 
-    /// The envelope of `event` (its clock as decoded: empty when the reader decoded it by node number).
-    init(_ event: TraceEvent) {
-        self.init(
-            node: event.node, pid: event.pid, sequence: event.sequence, kind: event.kind,
-            wallTimeNanos: event.wallTimeNanos, spanID: event.spanID, clock: event.clock)
-    }
+    @inline(__always) public var node: String { event.nodeName }
+    public var pid: Int32 { event.header.pid }
+    public var sequence: UInt64 { event.header.sequence }
+    public var kind: EventKind { event.kind }
+    public var wallTimeNanos: Int64 { event.header.wallTimeNanos }
+    public var spanID: String? { event.header.spanID }
+    /// The whole clock when it names nodes outside the run's index (`RunEvent.external`); otherwise empty, or, for
+    /// an event built in memory, its clock as given (the clock is `RunEvent.dense`, and `RunEvent.clock` builds it).
+    public var clock: VectorClock { event.decodedClock }
 }

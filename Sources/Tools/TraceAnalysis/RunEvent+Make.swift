@@ -40,16 +40,22 @@ extension RunEvent {
             }
         }
         let keys = payloads?.message
+        let (kindCode, kindName) = KindCode.recognise(event.kind)
+        let node = index.position(event.node) ?? -1
+        // A name equal to the index's but spelled with other bytes (canonically equivalent) is read as spelled.
+        let nodeNamed = node >= 0 && index.names[node].utf8.elementsEqual(event.node.utf8)
         // The fields are built in the closure, straight into the event's header (a `RunEventFields` built before
         // was copied into it and destroyed: a retain and a release of each of its references).
         return counters.withUnsafeBufferPointer { values in
             make(counters: values, line: UnsafeBufferPointer(start: nil, count: 0)) {
                 RunEventFields(
-                    envelope: RunEnvelope(event), line: line, clockSum: sum, node: index.position(event.node) ?? -1,
-                    kindCode: KindCode(event.kind), external: external, compactRPC: false,
-                    keyState: payloads == nil ? .unknown : keys == nil ? .absent : .present,
-                    keys: keys ?? MessageKeyFields(), index: index, payloads: payloads,
-                    whole: WholeEvent(event, rawData: rawData?.raw), counters: values.count, lineBytes: 0)
+                    clockSum: sum, sequence: event.sequence, line: line, counters: values.count, pid: event.pid,
+                    node: Int32(node), nodeNamed: nodeNamed, kindCode: kindCode,
+                    kindName: kindName.map { UInt8($0) } ?? RunEventFields.kindInRare, external: external,
+                    compactRPC: false, keyState: payloads == nil ? .unknown : keys == nil ? .absent : .present,
+                    wallTimeNanos: event.wallTimeNanos, index: index, spanID: event.spanID,
+                    keys: keys ?? MessageKeyFields(), lineBytes: 0, payloads: payloads,
+                    rare: RareEventFields(whole: event, rawData: rawData?.raw))
             }
         }
     }
@@ -62,6 +68,7 @@ extension RunEvent {
     ) -> RunEvent? {
         guard node >= 0 else { return nil }
         let kindCode: KindCode
+        let kindName: Int?
         let keys: MessageKeyFields
         let payloads: EventPayloads?
         if compact.isRPC {
@@ -69,23 +76,27 @@ extension RunEvent {
                 return nil
             }
             (keys, payloads) = (rpcKeys, nil)
-            kindCode = KindCode(rawValue: UInt8(compact.kindNumber))!
+            // The RPC kinds come first in `KindCode` and in `KindCode.names`, in `CompactEvent.kinds`' order.
+            (kindCode, kindName) = (KindCode(rawValue: UInt8(compact.kindNumber))!, compact.kindNumber)
         } else {
             keys = MessageKeyFields()
             payloads = EventPayloads(
                 notRPC: compact.kind, fields: PayloadFields(list: compact.dataFields, kind: compact.kind))
-            kindCode = KindCode(compact.kind)
+            (kindCode, kindName) = KindCode.recognise(compact.kind)
         }
+        // Most events need no `rare` fields: a clock within the index, a kind the names hold.
+        let rare =
+            compact.dense.external || kindName == nil
+            ? RareEventFields(clock: compact.clock, kind: kindName == nil ? compact.kind : nil) : nil
         return compact.dense.values.withUnsafeBufferPointer { values in
             make(counters: values, line: bytes) {
                 RunEventFields(
-                    envelope: RunEnvelope(
-                        node: index.names[node], pid: compact.pid, sequence: compact.sequence, kind: compact.kind,
-                        wallTimeNanos: compact.wallTimeNanos, spanID: compact.spanID, clock: compact.clock),
-                    line: line, clockSum: compact.dense.sum, node: node, kindCode: kindCode,
-                    external: compact.dense.external, compactRPC: compact.isRPC,
-                    keyState: compact.isRPC ? .present : .absent, keys: keys, index: index, payloads: payloads,
-                    whole: nil, counters: values.count, lineBytes: bytes.count)
+                    clockSum: compact.dense.sum, sequence: compact.sequence, line: line, counters: values.count,
+                    pid: compact.pid, node: Int32(node), nodeNamed: true, kindCode: kindCode,
+                    kindName: kindName.map { UInt8($0) } ?? RunEventFields.kindInRare, external: compact.dense.external,
+                    compactRPC: compact.isRPC, keyState: compact.isRPC ? .present : .absent,
+                    wallTimeNanos: compact.wallTimeNanos, index: index, spanID: compact.spanID, keys: keys,
+                    lineBytes: bytes.count, payloads: payloads, rare: rare)
             }
         }
     }

@@ -2,13 +2,27 @@ import Causality
 import TraceFormat
 
 /// The fields of a `RunEvent`, held in its header (see there). Public only because `RunEvent`'s superclass names it.
+///
+/// Laid out for the merge thread, which reads the event on another core than the one that made it: the fields it
+/// reads on every event come first (46 bytes, on the cache line of the object's reference count), the rest after.
+/// Few references (each a retain when the event is made, a release when it is freed): the node name, the kind and
+/// the whole clock are derived (from `node`, `kindName`, the counters) or held in `rare` only by the events that
+/// need them; a compact RPC event holds the index, its span and message keys, and nothing else.
 public struct RunEventFields {
-    /// See `RunEvent.envelope`.
-    var envelope: RunEnvelope
-    let line: Int
+    // Read on every event.
     let clockSum: UInt64
-    let node: Int
+    let sequence: UInt64
+    let line: Int
+    /// How many clock counters the elements start with.
+    let counters: Int
+    let pid: Int32
+    /// The recording node's number in `index` (-1: not in it).
+    let node: Int32
+    /// True when the node's name is `index.names[node]`, byte for byte; else `rare` holds the event, and its name.
+    let nodeNamed: Bool
     let kindCode: KindCode
+    /// The kind's position in `KindCode.names`, or `RunEventFields.kindInRare` (then `rare` holds it).
+    let kindName: UInt8
     let external: Bool
     /// An RPC event read in compact form: its `keys` were checked against the RPC payloads' bounds, and it has no
     /// other payload the checks read (`payloads` is nil).
@@ -16,15 +30,20 @@ public struct RunEventFields {
     /// Whether `keys` holds the message keys (`present`), the event has none (`absent`), or they were not decoded
     /// yet (`unknown`: an event built without its payloads; `RunState.rpcMessage` decodes them when asked).
     var keyState: MessageKeyState
-    var keys: MessageKeyFields
+    // Read by some checks, or when asked.
+    let wallTimeNanos: Int64
     let index: NodeIndex
-    var payloads: EventPayloads?
-    /// The event as decoded whole; nil for an event read in compact form (then the line's bytes are kept).
-    let whole: WholeEvent?
-    /// How many clock counters the elements start with.
-    let counters: Int
-    /// How many line bytes follow them (0: none kept).
+    let spanID: String?
+    var keys: MessageKeyFields
+    /// How many line bytes follow the counters (0: none kept).
     let lineBytes: Int
+    var payloads: EventPayloads?
+    /// What few events hold: the event decoded whole, or a compact event's clock outside the index or kind outside
+    /// `KindCode.names`; nil for the others.
+    let rare: RareEventFields?
+
+    /// `kindName` of a kind that `rare` holds.
+    static let kindInRare = UInt8.max
 }
 
 /// Whether a `RunEvent`'s message keys are known (`RunEventFields.keyState`).
@@ -32,36 +51,48 @@ enum MessageKeyState: UInt8 {
     case unknown, absent, present
 }
 
-/// An event decoded whole, with an RPC event's `data` as the reader kept its bytes (then `event.data` is empty).
-final class WholeEvent: Sendable {
-    let event: TraceEvent
+/// The fields of a `RunEvent` that few events have (`RunEventFields.rare`).
+final class RareEventFields: Sendable {
+    /// The event as decoded whole (its `data` empty when `rawData` holds it); nil for an event read in compact form
+    /// (then the line's bytes are kept).
+    let whole: TraceEvent?
+    /// An RPC event's `data` as the reader kept its bytes.
     let rawData: [UInt8]?
+    /// A compact event's whole clock when it names nodes outside the index (`RunEvent.external`), else empty.
+    let clock: VectorClock
+    /// A compact event's kind, when it is not in `KindCode.names`.
+    let kind: EventKind?
 
-    init(_ event: TraceEvent, rawData: [UInt8]?) { (self.event, self.rawData) = (event, rawData) }
+    /// For an event decoded whole.
+    init(whole: TraceEvent, rawData: [UInt8]?) {
+        (self.whole, self.rawData, clock, kind) = (whole, rawData, VectorClock(), nil)
+    }
+
+    /// For an event read in compact form.
+    init(clock: VectorClock, kind: EventKind?) { (whole, rawData, self.clock, self.kind) = (nil, nil, clock, kind) }
 }
 
 /// One event as read from a run: the event, where it came from, and its merge key.
 ///
 /// One heap object per event (the reader makes one per line, the merge thread reads and retains it): a
-/// `ManagedBuffer` whose header holds the fields (`RunEventFields`: envelope, merge key, kind code, an RPC event's
-/// message keys, the payloads) and whose elements hold the clock's counters by node number, then, for an event read
-/// in compact form, its line's bytes. Made by the `make` functions.
+/// `ManagedBuffer` whose header holds the fields (`RunEventFields`: merge key, envelope scalars, kind code, an RPC
+/// event's message keys, the payloads) and whose elements hold the clock's counters by node number, then, for an
+/// event read in compact form, its line's bytes. Made by the `make` functions.
 ///
 /// Not `Sendable` (a `ManagedBuffer` cannot be): the run loader hands an event from the reader thread that built it
 /// to the merge thread through a lock (its channel); the header's `var`s (`payloads`, `keyState`, `keys`) are then
 /// changed (`dropPayloads`, `RunState.rpcMessage`) only by that one thread; the elements never change.
 public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     /// What the checks read of the event on every event: node, pid, seq, kind, wall time, span (and the clock when
-    /// it names nodes outside the index). The rest of the event is in `event`, built when asked.
-    public var envelope: RunEnvelope {
-        _read { yield header.envelope }
-    }
+    /// it names nodes outside the index), read from the header when asked. The rest of the event is in `event`,
+    /// built when asked.
+    public var envelope: RunEnvelope { RunEnvelope(self) }
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public var line: Int { header.line }
     /// The sum of the clock's entries: a linear extension of happened-before (`a → b` ⇒ `sum(a) < sum(b)`).
     public var clockSum: UInt64 { header.clockSum }
     /// The recording node's number in the run's `NodeIndex`.
-    var node: Int { header.node }
+    var node: Int { Int(header.node) }
     /// The event's kind as a small number (`KindCode`), recognised when the event was read.
     var kindCode: KindCode { header.kindCode }
     /// The clock by node number, read in place from the event's elements.
@@ -75,13 +106,35 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     /// The run's nodes, to name the entries of `dense` (`clock`).
     private var index: NodeIndex { header.index }
 
+    /// `envelope.node`: the index's name of `node` when it is the event's, byte for byte, else the event's own.
+    @inline(__always) var nodeName: String {
+        if header.nodeNamed { return header.index.names[Int(header.node)] }
+        // `make` keeps the event whole when its node's name is not the index's.
+        return header.rare!.whole!.node
+    }
+
+    /// `envelope.kind`: by its position in `KindCode.names`, else as the event holds it.
+    var kind: EventKind {
+        let name = header.kindName
+        if name != RunEventFields.kindInRare { return KindCode.names[Int(name)] }
+        // `make` keeps a kind outside the names in `rare` (whole, or a compact event's `kind`).
+        let rare = header.rare!
+        return rare.whole?.kind ?? rare.kind!
+    }
+
+    /// `envelope.clock`: as decoded (a compact event's is empty unless `external`).
+    var decodedClock: VectorClock {
+        guard let rare = header.rare else { return VectorClock() }
+        return rare.whole?.clock ?? rare.clock
+    }
+
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
     /// renderers read it; the checks read `envelope`, `dense` and the payloads).
     public var event: TraceEvent {
         var event: TraceEvent
-        if let whole = header.whole {
-            event = whole.event
-            if let rawData = whole.rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
+        if let rare = header.rare, let whole = rare.whole {
+            event = whole
+            if let rawData = rare.rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
         } else {
             event = withLine { Self.decode(line: $0) } ?? envelopeOnly
         }
