@@ -70,6 +70,14 @@ final class RareEventFields: Sendable {
 
     /// For an event read in compact form.
     init(clock: VectorClock, kind: EventKind?) { (whole, rawData, self.clock, self.kind) = (nil, nil, clock, kind) }
+
+    // Out of line: the callers (`RunEvent.nodeName`, `kind`) are inlined into the checks, and seldom come here.
+
+    /// The node's name of an event decoded whole.
+    @inline(never) var node: String { whole!.node }
+
+    /// The kind of an event decoded whole, or a compact event's `kind`.
+    @inline(never) var heldKind: EventKind { whole?.kind ?? kind! }
 }
 
 /// One event as read from a run: the event, where it came from, and its merge key.
@@ -108,18 +116,21 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
 
     /// `envelope.node`: the index's name of `node` when it is the event's, byte for byte, else the event's own.
     @inline(__always) var nodeName: String {
-        if header.nodeNamed { return header.index.names[Int(header.node)] }
+        if header.nodeNamed {
+            // Unchecked: `make` sets `nodeNamed` only for a number of `index` (and the checks that read the name
+            // eagerly, for the rare case that needs it, then read nothing: no check is left to keep).
+            return header.index.names.withUnsafeBufferPointer { $0[Int(header.node)] }
+        }
         // `make` keeps the event whole when its node's name is not the index's.
-        return header.rare!.whole!.node
+        return header.rare!.node
     }
 
     /// `envelope.kind`: by its position in `KindCode.names`, else as the event holds it.
-    var kind: EventKind {
+    @inline(__always) var kind: EventKind {
         let name = header.kindName
         if name != RunEventFields.kindInRare { return KindCode.names[Int(name)] }
         // `make` keeps a kind outside the names in `rare` (whole, or a compact event's `kind`).
-        let rare = header.rare!
-        return rare.whole?.kind ?? rare.kind!
+        return header.rare!.heldKind
     }
 
     /// `envelope.clock`: as decoded (a compact event's is empty unless `external`).
