@@ -62,11 +62,12 @@ extension RunEvent {
 
     /// An event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's node);
     /// `bytes` is its line. Nil when an RPC event's `data` fields are out of the RPC payloads' bounds (then decode
-    /// the line whole, which names the error).
+    /// the line whole, which names the error), or when `node` is no number of `index`.
     static func make(
         compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex
     ) -> RunEvent? {
-        guard node >= 0 else { return nil }
+        // `nodeName` reads `index.names[node]` unchecked.
+        guard node >= 0, node < index.names.count else { return nil }
         let kindCode: KindCode
         let kindName: Int?
         let keys: MessageKeyFields

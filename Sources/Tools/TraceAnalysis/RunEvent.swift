@@ -117,8 +117,8 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     /// `envelope.node`: the index's name of `node` when it is the event's, byte for byte, else the event's own.
     @inline(__always) var nodeName: String {
         if header.nodeNamed {
-            // Unchecked: `make` sets `nodeNamed` only for a number of `index` (and the checks that read the name
-            // eagerly, for the rare case that needs it, then read nothing: no check is left to keep).
+            // Unchecked (`make` sets `nodeNamed` only for a number of `index`): a check that reads the name eagerly
+            // but uses it only in a rare branch then loads nothing on the common path (no bounds check to keep).
             return header.index.names.withUnsafeBufferPointer { $0[Int(header.node)] }
         }
         // `make` keeps the event whole when its node's name is not the index's.
