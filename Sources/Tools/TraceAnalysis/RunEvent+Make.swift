@@ -62,7 +62,9 @@ extension RunEvent {
 
     /// An event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's node);
     /// `bytes` is its line. Nil when an RPC event's `data` fields are out of the RPC payloads' bounds (then decode
-    /// the line whole, which names the error), or when `node` is no number of `index`.
+    /// the line whole, which names the error), or when `node` is no number of `index`. Inlined into the reader's
+    /// loop (the one caller on the hot path), as it was before the bounds guard made it larger.
+    @inline(__always)
     static func make(
         compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex
     ) -> RunEvent? {
