@@ -38,12 +38,12 @@ struct RunEventLayoutTests {
             (MemoryLayout<Fields>.offset(of: \.clockSum), 8), (MemoryLayout<Fields>.offset(of: \.sequence), 8),
             (MemoryLayout<Fields>.offset(of: \.line), 8), (MemoryLayout<Fields>.offset(of: \.counters), 8),
             (MemoryLayout<Fields>.offset(of: \.pid), 4), (MemoryLayout<Fields>.offset(of: \.node), 4),
-            (MemoryLayout<Fields>.offset(of: \.nodeNamed), 1), (MemoryLayout<Fields>.offset(of: \.kindCode), 1),
+            (MemoryLayout<Fields>.offset(of: \.kindCode), 1),
             (MemoryLayout<Fields>.offset(of: \.kindName), 1),
             (MemoryLayout<Fields>.offset(of: \.external), 1), (MemoryLayout<Fields>.offset(of: \.compactRPC), 1),
             (MemoryLayout<Fields>.offset(of: \.keyState), 1),
         ]
-        let firstReference = try #require(MemoryLayout<Fields>.offset(of: \.index))
+        let firstReference = try #require(MemoryLayout<Fields>.offset(of: \.nodeName))
         for field in hot {
             let offset = try #require(field.offset)
             #expect(offset + field.size <= firstReference)

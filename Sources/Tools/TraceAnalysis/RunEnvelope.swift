@@ -3,13 +3,13 @@ import TraceFormat
 
 /// The envelope fields of a `RunEvent` that the checks read on every event: who recorded it, in which process, at
 /// which position and time, of which kind, under which span. Read in place from the event's header when asked
-/// (nothing is copied: `event.envelope.pid` is one load), the node and the kind derived from their numbers.
+/// (nothing is copied: `event.envelope.pid` is one load), the kind derived from its number.
 public struct RunEnvelope {
     private let event: RunEvent
 
     init(_ event: RunEvent) { self.event = event }
 
-    @inline(__always) public var node: String { event.nodeName }
+    public var node: String { event.nodeName }
     public var pid: Int32 { event.header.pid }
     public var sequence: UInt64 { event.header.sequence }
     public var kind: EventKind { event.kind }

@@ -4,10 +4,10 @@ import TraceFormat
 /// The fields of a `RunEvent`, held in its header (see there). Public only because `RunEvent`'s superclass names it.
 ///
 /// Laid out for the merge thread, which reads the event on another core than the one that made it: the fields it
-/// reads on every event come first (46 bytes, on the cache line of the object's reference count), the rest after.
-/// Few references (each a retain when the event is made, a release when it is freed): the node name, the kind and
-/// the whole clock are derived (from `node`, `kindName`, the counters) or held in `rare` only by the events that
-/// need them; a compact RPC event holds the index, its span and message keys, and nothing else.
+/// reads on every event come first (45 bytes, on the cache line of the object's reference count), the rest after.
+/// Few references (each a retain when the event is made, a release when it is freed): the kind and the whole clock
+/// are derived (from `kindName`, the counters) or held in `rare` only by the events that need them; a compact RPC
+/// event holds its node's name (inline when short), the index, its span and message keys, and nothing else.
 public struct RunEventFields {
     // Read on every event.
     let clockSum: UInt64
@@ -18,8 +18,6 @@ public struct RunEventFields {
     let pid: Int32
     /// The recording node's number in `index` (-1: not in it).
     let node: Int32
-    /// True when the node's name is `index.names[node]`, byte for byte; else `rare` holds the event, and its name.
-    let nodeNamed: Bool
     let kindCode: KindCode
     /// The kind's position in `KindCode.names`, or `RunEventFields.kindInRare` (then `rare` holds it).
     let kindName: UInt8
@@ -30,7 +28,10 @@ public struct RunEventFields {
     /// Whether `keys` holds the message keys (`present`), the event has none (`absent`), or they were not decoded
     /// yet (`unknown`: an event built without its payloads; `RunState.rpcMessage` decodes them when asked).
     var keyState: MessageKeyState
-    // Read by some checks, or when asked.
+    // Read by some checks, or when asked. The node's name is stored (read by several checks on every event): derived
+    // from `index.names`, it was a read of the index's first cache line, which every reader thread writes (its
+    // reference count, retained by every event).
+    let nodeName: String
     let wallTimeNanos: Int64
     let index: NodeIndex
     let spanID: String?
@@ -71,12 +72,8 @@ final class RareEventFields: Sendable {
     /// For an event read in compact form.
     init(clock: VectorClock, kind: EventKind?) { (whole, rawData, self.clock, self.kind) = (nil, nil, clock, kind) }
 
-    // Out of line: the callers (`RunEvent.nodeName`, `kind`) are inlined into the checks, and seldom come here.
-
-    /// The node's name of an event decoded whole.
-    @inline(never) var node: String { whole!.node }
-
-    /// The kind of an event decoded whole, or a compact event's `kind`.
+    /// The kind of an event decoded whole, or a compact event's `kind` (out of line: `RunEvent.kind` is inlined into
+    /// the checks, and seldom comes here).
     @inline(never) var heldKind: EventKind { whole?.kind ?? kind! }
 }
 
@@ -115,15 +112,8 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     private var index: NodeIndex { header.index }
 
     /// `envelope.node`: the index's name of `node` when it is the event's, byte for byte, else the event's own.
-    @inline(__always) var nodeName: String {
-        if header.nodeNamed {
-            // Unchecked (`make` sets `nodeNamed` only for a number of `index`): a check that reads the name eagerly
-            // but uses it only in a rare branch then loads nothing on the common path (no bounds check to keep).
-            return header.index.names.withUnsafeBufferPointer { $0[Int(header.node)] }
-        }
-        // `make` keeps the event whole when its node's name is not the index's.
-        return header.rare!.node
-    }
+    /// `envelope.node`: as the event spells it.
+    var nodeName: String { header.nodeName }
 
     /// `envelope.kind`: by its position in `KindCode.names`, else as the event holds it.
     @inline(__always) var kind: EventKind {
