@@ -19,33 +19,61 @@ enum KindCode: UInt8 {
     case executorCommit, otherExecutor
     case other
 
-    /// The kinds with a code of their own, as UTF-8 bytes.
-    private static let known: [(bytes: [UInt8], code: KindCode)] = [
-        (EventKind.rpcSend, KindCode.rpcSend), (.rpcReceive, .rpcReceive), (.rpcReplySend, .rpcReplySend),
+    /// Every kind the format and the protocol define, the RPC kinds first in `CompactEvent.kinds`' order: an event
+    /// of one of them names it by its position here (`RunEventFields.kindName`) instead of holding its string.
+    static let names: [EventKind] =
+        CompactEvent.kinds + [
+            .spanStart, .spanEnd, .log, .nodeStopping, .serviceRestarted, .serviceGaveUp, .suggestionsSkipped,
+            .heartbeatTimeout, .electionStart, .electionSend, .electionReceive, .electionLeader, .electionStepDown,
+            .orderDecision, .queueEnqueue, .queueLease, .queueCommit, .queueAckRefused, .queueLeaseExpired,
+            .queueLeaseRevoked, .queueLeaseReleased, .queueFenced, .queueRecovered, .queueStopped, .queueOverloaded,
+            .executorDequeue, .executorCommit,
+        ]
+
+    /// The kinds with a code of their own.
+    private static let own: [(kind: EventKind, code: KindCode)] = [
+        (.rpcSend, .rpcSend), (.rpcReceive, .rpcReceive), (.rpcReplySend, .rpcReplySend),
         (.rpcReplyReceive, .rpcReplyReceive), (.rpcFailure, .rpcFailure), (.spanStart, .spanStart),
         (.spanEnd, .spanEnd), (.nodeStopping, .nodeStopping), (.serviceRestarted, .serviceRestarted),
         (.serviceGaveUp, .serviceGaveUp), (.heartbeatTimeout, .heartbeatTimeout), (.electionSend, .electionSend),
         (.electionReceive, .electionReceive), (.orderDecision, .orderDecision), (.queueCommit, .queueCommit),
         (.executorCommit, .executorCommit),
-    ].map { (Array($0.rawValue.utf8), $1) }
+    ]
 
-    /// Matches the kind's bytes (a length compare, then the bytes): the known kinds are ASCII letters, `.` and `_`,
-    /// which no other spelling is canonically equivalent to, so byte equality is `String` equality here.
-    init(_ kind: EventKind) {
+    /// `names` as UTF-8 bytes, with their codes (found with `String` equality and `hasPrefix`, as the checks
+    /// compared the kinds before).
+    private static let known: [(bytes: [UInt8], code: KindCode)] = names.map { kind in
+        (Array(kind.rawValue.utf8), own.first { $0.kind == kind }?.code ?? family(kind.rawValue))
+    }
+
+    /// The code of a kind without one of its own, by its name's prefix.
+    private static func family(_ name: String) -> KindCode {
+        let families: [(prefix: String, code: KindCode)] = [
+            ("rpc.", .otherRPC), ("election.", .otherElection), ("queue.", .otherQueue), ("executor.", .otherExecutor),
+        ]
+        return families.first { name.hasPrefix($0.prefix) }?.code ?? .other
+    }
+
+    init(_ kind: EventKind) { self = Self.recognise(kind).code }
+
+    /// The kind's code, and its position in `names` (nil for a kind outside them). Matches the kind's bytes (a
+    /// length compare, then the bytes): the known kinds are ASCII letters, `.` and `_`, which no other spelling is
+    /// canonically equivalent to, so byte equality is `String` equality here.
+    static func recognise(_ kind: EventKind) -> (code: KindCode, name: Int?) {
         var raw = kind.rawValue
-        self = raw.withUTF8 { bytes in
-            for entry in Self.known where entry.bytes.count == bytes.count {
+        return raw.withUTF8 { bytes in
+            for (position, entry) in known.enumerated() where entry.bytes.count == bytes.count {
                 if entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) })
                     == 0
                 {
-                    return entry.code
+                    return (entry.code, position)
                 }
             }
-            if Self.hasPrefix(bytes, "rpc.", kind) { return .otherRPC }
-            if Self.hasPrefix(bytes, "election.", kind) { return .otherElection }
-            if Self.hasPrefix(bytes, "queue.", kind) { return .otherQueue }
-            if Self.hasPrefix(bytes, "executor.", kind) { return .otherExecutor }
-            return .other
+            if hasPrefix(bytes, "rpc.", kind) { return (.otherRPC, nil) }
+            if hasPrefix(bytes, "election.", kind) { return (.otherElection, nil) }
+            if hasPrefix(bytes, "queue.", kind) { return (.otherQueue, nil) }
+            if hasPrefix(bytes, "executor.", kind) { return (.otherExecutor, nil) }
+            return (.other, nil)
         }
     }
 

@@ -2,13 +2,25 @@ import Causality
 import TraceFormat
 
 /// The fields of a `RunEvent`, held in its header (see there). Public only because `RunEvent`'s superclass names it.
+///
+/// Laid out for the merge thread, which reads the event on another core than the one that made it: the fields it
+/// reads on every event come first (45 bytes, on the cache line of the object's reference count), the rest after.
+/// Few references (each a retain when the event is made, a release when it is freed): the kind and the whole clock
+/// are derived (from `kindName`, the counters) or held in `rare` only by the events that need them; a compact RPC
+/// event holds its node's name (inline when short), the index, its span and message keys, and nothing else.
 public struct RunEventFields {
-    /// See `RunEvent.envelope`.
-    var envelope: RunEnvelope
-    let line: Int
+    // Read on every event.
     let clockSum: UInt64
-    let node: Int
+    let sequence: UInt64
+    let line: Int
+    /// How many clock counters the elements start with.
+    let counters: Int
+    let pid: Int32
+    /// The recording node's number in `index` (-1: not in it).
+    let node: Int32
     let kindCode: KindCode
+    /// The kind's position in `KindCode.names`, or `RunEventFields.kindInRare` (then `rare` holds it).
+    let kindName: UInt8
     let external: Bool
     /// An RPC event read in compact form: its `keys` were checked against the RPC payloads' bounds, and it has no
     /// other payload the checks read (`payloads` is nil).
@@ -17,16 +29,23 @@ public struct RunEventFields {
     /// yet (`unknown`: an event built without its payloads; `RunState.rpcMessage` decodes them when asked).
     var keyState: MessageKeyState
     var keys: MessageKeyFields
-    /// The span id: its hash, and where the kept line holds it (an event decoded whole holds it in `whole`).
+    /// The span id: its hash, and where the kept line holds it (an event decoded whole holds it in `rare.whole`).
     let span: EventID
+    // Read by some checks, or when asked. The node's name is stored (read by several checks on every event): derived
+    // from `index.names`, it was a read of the index's first cache line, which every reader thread writes (its
+    // reference count, retained by every event).
+    let nodeName: String
+    let wallTimeNanos: Int64
     let index: NodeIndex
-    var payloads: EventPayloads?
-    /// The event as decoded whole; nil for an event read in compact form (then the line's bytes are kept).
-    let whole: WholeEvent?
-    /// How many clock counters the elements start with.
-    let counters: Int
-    /// How many line bytes follow them (0: none kept).
+    /// How many line bytes follow the counters (0: none kept).
     let lineBytes: Int
+    var payloads: EventPayloads?
+    /// What few events hold: the event decoded whole, or a compact event's clock outside the index or kind outside
+    /// `KindCode.names`; nil for the others.
+    let rare: RareEventFields?
+
+    /// `kindName` of a kind that `rare` holds.
+    static let kindInRare = UInt8.max
 }
 
 /// Whether a `RunEvent`'s message keys are known (`RunEventFields.keyState`).
@@ -34,36 +53,52 @@ enum MessageKeyState: UInt8 {
     case unknown, absent, present
 }
 
-/// An event decoded whole, with an RPC event's `data` as the reader kept its bytes (then `event.data` is empty).
-final class WholeEvent: Sendable {
-    let event: TraceEvent
+/// The fields of a `RunEvent` that few events have (`RunEventFields.rare`).
+final class RareEventFields: Sendable {
+    /// The event as decoded whole (its `data` empty when `rawData` holds it); nil for an event read in compact form
+    /// (then the line's bytes are kept).
+    let whole: TraceEvent?
+    /// An RPC event's `data` as the reader kept its bytes.
     let rawData: [UInt8]?
+    /// A compact event's whole clock when it names nodes outside the index (`RunEvent.external`), else empty.
+    let clock: VectorClock
+    /// A compact event's kind, when it is not in `KindCode.names`.
+    let kind: EventKind?
 
-    init(_ event: TraceEvent, rawData: [UInt8]?) { (self.event, self.rawData) = (event, rawData) }
+    /// For an event decoded whole.
+    init(whole: TraceEvent, rawData: [UInt8]?) {
+        (self.whole, self.rawData, clock, kind) = (whole, rawData, VectorClock(), nil)
+    }
+
+    /// For an event read in compact form.
+    init(clock: VectorClock, kind: EventKind?) { (whole, rawData, self.clock, self.kind) = (nil, nil, clock, kind) }
+
+    /// The kind of an event decoded whole, or a compact event's `kind` (out of line: `RunEvent.kind` is inlined into
+    /// the checks, and seldom comes here).
+    @inline(never) var heldKind: EventKind { whole?.kind ?? kind! }
 }
 
 /// One event as read from a run: the event, where it came from, and its merge key.
 ///
 /// One heap object per event (the reader makes one per line, the merge thread reads and retains it): a
-/// `ManagedBuffer` whose header holds the fields (`RunEventFields`: envelope, merge key, kind code, an RPC event's
-/// message keys, the payloads) and whose elements hold the clock's counters by node number, then, for an event read
-/// in compact form, its line's bytes. Made by the `make` functions.
+/// `ManagedBuffer` whose header holds the fields (`RunEventFields`: merge key, envelope scalars, kind code, an RPC
+/// event's message keys, the payloads) and whose elements hold the clock's counters by node number, then, for an
+/// event read in compact form, its line's bytes. Made by the `make` functions.
 ///
 /// Not `Sendable` (a `ManagedBuffer` cannot be): the run loader hands an event from the reader thread that built it
 /// to the merge thread through a lock (its channel); the header's `var`s (`payloads`, `keyState`, `keys`) are then
 /// changed (`dropPayloads`, `RunState.rpcMessage`) only by that one thread; the elements never change.
 public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     /// What the checks read of the event on every event: node, pid, seq, kind, wall time (and the clock when it
-    /// names nodes outside the index); the span id is `spanID`. The rest of the event is in `event`, built when asked.
-    public var envelope: RunEnvelope {
-        _read { yield header.envelope }
-    }
+    /// names nodes outside the index), read from the header when asked; the span id is `spanID`. The rest of the event is in `event`,
+    /// built when asked.
+    public var envelope: RunEnvelope { RunEnvelope(self) }
     /// 1-based line in the node's decompressed file (0 for events built in memory).
     public var line: Int { header.line }
     /// The sum of the clock's entries: a linear extension of happened-before (`a → b` ⇒ `sum(a) < sum(b)`).
     public var clockSum: UInt64 { header.clockSum }
     /// The recording node's number in the run's `NodeIndex`.
-    var node: Int { header.node }
+    var node: Int { Int(header.node) }
     /// The event's kind as a small number (`KindCode`), recognised when the event was read.
     var kindCode: KindCode { header.kindCode }
     /// The clock by node number, read in place from the event's elements.
@@ -79,7 +114,7 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
 
     /// The span id (`TraceEvent.spanID`), built from the kept line for an event read in compact form.
     public var spanID: String? {
-        if let whole = header.whole { return whole.event.spanID }
+        if let whole = header.rare?.whole { return whole.spanID }
         let span = header.span
         guard span.isPresent else { return nil }
         return withLine { String(decoding: span.bytes(in: $0), as: UTF8.self) }
@@ -93,18 +128,35 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
 
     /// The span id as the checks' tables keep it (`hasSpan` must hold).
     var spanKey: PackedID {
-        if let whole = header.whole { return PackedID(whole.event.spanID!) }
+        if let whole = header.rare?.whole { return PackedID(whole.spanID!) }
         let span = header.span
         return withLine { PackedID(span.bytes(in: $0)) }
+    }
+
+    /// `envelope.node`: as the event spells it.
+    var nodeName: String { header.nodeName }
+
+    /// `envelope.kind`: by its position in `KindCode.names`, else as the event holds it.
+    @inline(__always) var kind: EventKind {
+        let name = header.kindName
+        if name != RunEventFields.kindInRare { return KindCode.names[Int(name)] }
+        // `make` keeps a kind outside the names in `rare` (whole, or a compact event's `kind`).
+        return header.rare!.heldKind
+    }
+
+    /// `envelope.clock`: as decoded (a compact event's is empty unless `external`).
+    var decodedClock: VectorClock {
+        guard let rare = header.rare else { return VectorClock() }
+        return rare.whole?.clock ?? rare.clock
     }
 
     /// The whole event, its `data` decoded from the bytes the reader kept when it kept them raw (explanations and
     /// renderers read it; the checks read `envelope`, `dense` and the payloads).
     public var event: TraceEvent {
         var event: TraceEvent
-        if let whole = header.whole {
-            event = whole.event
-            if let rawData = whole.rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
+        if let rare = header.rare, let whole = rare.whole {
+            event = whole
+            if let rawData = rare.rawData { event.data = RPCDataFields.object(rawData) ?? [:] }
         } else {
             event = withLine { Self.decode(line: $0) } ?? envelopeOnly
         }
