@@ -42,7 +42,8 @@ struct EventBatch {
             let references = UnsafeRawPointer(base)
             for position in 0..<events.count {
                 // The array's element is the object's address: read as a raw pointer, it is not retained.
-                let object = references.load(fromByteOffset: position &* 8, as: UnsafeRawPointer.self)
+                let object = references.load(
+                    fromByteOffset: position &* MemoryLayout<RunEvent>.stride, as: UnsafeRawPointer.self)
                 sum &+= UInt64(UInt(bitPattern: object.load(as: UnsafeRawPointer.self)))
             }
         }
