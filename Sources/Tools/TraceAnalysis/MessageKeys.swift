@@ -4,7 +4,7 @@ import TraceFormat
 /// One id of an event (message id, peer, span id) as its reader recorded it: its hash (`IDHash`, computed on the
 /// reader thread) and, for an event read in compact form, where its kept line holds its bytes (`RunEvent.withLine`);
 /// its string is built only when asked. An event decoded whole holds the id's string elsewhere (`IDTexts`,
-/// `WholeEvent`).
+/// `RareEventFields`).
 struct EventID {
     var hash: UInt64
     var start: UInt32
