@@ -107,36 +107,29 @@ struct IDKey: Hashable, HashedKey {
 /// (peers without a trace file), so that every name has one number and every number one name.
 struct NodeNumbers {
     let index: NodeIndex
-    /// `IDHash.of` each indexed name, by number.
-    private let hashes: [UInt64]
-
     /// An index other than `index` with the same names (the readers' copy): numbers by it are numbers by `index`.
     private var sameIndex: NodeIndex?
     /// Names outside the index, numbered from `index.names.count` on.
     private var extraNumbers: [String: Int] = [:]
     private(set) var extraNames: [String] = []
 
-    init(_ index: NodeIndex) {
-        self.index = index
-        hashes = index.names.map { IDHash.of($0) }
+    init(_ index: NodeIndex) { self.index = index }
 
-    }
+    /// Up to this many names, the index is searched by hash (`NodeNameKeys`); above, by its dictionary.
+    private static let scannedNames = 64
 
     /// The index number of `name` (-1 when the index does not hold it), found by its hash `hash` (`IDHash.of(name)`)
     /// and confirmed by comparing the names.
     func indexed(_ name: String, hash: UInt64) -> Int {
-        if hashes.count <= 64 {
-            for position in hashes.indices where hashes[position] == hash && index.names[position] == name {
-                return position
-            }
-            return -1
-        }
-        return index.position(name) ?? -1
+        guard index.nameKeys.count <= Self.scannedNames else { return index.position(name) ?? -1 }
+        return index.nameKeys.position(of: name, hash: hash)
     }
 
     /// `indexed(_:hash:)` of the name whose bytes (without escapes) are `bytes`, built only when the index lacks it.
     func indexed(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
-        guard hashes.count <= 64 else { return index.position(String(decoding: bytes, as: UTF8.self)) ?? -1 }
+        guard index.nameKeys.count <= Self.scannedNames else {
+            return index.position(String(decoding: bytes, as: UTF8.self)) ?? -1
+        }
         return index.nameKeys.position(of: bytes, hash: hash)
     }
 
@@ -180,39 +173,41 @@ struct NodeNumbers {
     }
 }
 
-/// The names of a run's `NodeIndex` as the readers match a peer against them: each name's hash (`IDHash`) and packed
-/// form (`PackedID.packed`), so that a peer read from a line is numbered without building its string.
+/// The names of a run's `NodeIndex` as the checks and the readers match a node name against them: each name's hash
+/// (`IDHash`) and packed form (`PackedID`), so that a peer read from a line is numbered without building its string.
 struct NodeNameKeys: Sendable {
     private let names: [String]
+    /// `IDHash.of` each name, by number.
     private let hashes: [UInt64]
-    private let words: [PackedID.Words]
-    /// By name: its byte count when packed, else `PackedID.textCount`.
-    private let counts: [UInt8]
+    private let ids: [PackedID]
 
     init(_ names: [String]) {
         self.names = names
         hashes = names.map { IDHash.of($0) }
-        let packed = names.map { PackedID($0) }
-        words = packed.map(\.words)
-        counts = packed.map(\.count)
+        ids = names.map { PackedID($0) }
     }
+
+    var count: Int { hashes.count }
 
     /// The number of the indexed name that `bytes` (a string's bytes without escapes, `hash` = `IDHash.of(line:)`)
     /// decode to; -1 when no indexed name is that string.
     func position(of bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
         // Equal strings hash equal: only a name with the same hash can be it, and the bytes confirm.
         for position in hashes.indices where hashes[position] == hash {
-            if counts[position] != PackedID.textCount, let packed = PackedID.packed(bytes) {
-                let name = words[position]
-                if packed.count == counts[position] && packed.words.0 == name.0 && packed.words.1 == name.1
-                    && packed.words.2 == name.2 && packed.words.3 == name.3
-                {
-                    return position
-                }
+            let name = ids[position]
+            if name.text == nil, let packed = PackedID.packed(bytes) {
+                if packed.count == name.count && PackedID.sameWords(packed.words, name.words) { return position }
             } else if names[position] == String(decoding: bytes, as: UTF8.self) {
+                // Not both packed: compared as strings (canonical equivalence, as `PackedID` compares).
                 return position
             }
         }
+        return -1
+    }
+
+    /// The number of the indexed name `name` (`hash` = `IDHash.of(name)`); -1 when no indexed name is it.
+    func position(of name: String, hash: UInt64) -> Int {
+        for position in hashes.indices where hashes[position] == hash && names[position] == name { return position }
         return -1
     }
 }

@@ -46,12 +46,14 @@ enum KindCode: UInt8 {
         (Array(kind.rawValue.utf8), own.first { $0.kind == kind }?.code ?? family(kind.rawValue))
     }
 
+    /// The codes of kinds without one of their own, by their name's prefix.
+    private static let families: [(prefix: StaticString, code: KindCode)] = [
+        ("rpc.", .otherRPC), ("election.", .otherElection), ("queue.", .otherQueue), ("executor.", .otherExecutor),
+    ]
+
     /// The code of a kind without one of its own, by its name's prefix.
     private static func family(_ name: String) -> KindCode {
-        let families: [(prefix: String, code: KindCode)] = [
-            ("rpc.", .otherRPC), ("election.", .otherElection), ("queue.", .otherQueue), ("executor.", .otherExecutor),
-        ]
-        return families.first { name.hasPrefix($0.prefix) }?.code ?? .other
+        families.first { name.hasPrefix("\($0.prefix)") }?.code ?? .other
     }
 
     init(_ kind: EventKind) { self = Self.recognise(kind).code }
@@ -69,10 +71,7 @@ enum KindCode: UInt8 {
                     return (entry.code, position)
                 }
             }
-            if hasPrefix(bytes, "rpc.", kind) { return (.otherRPC, nil) }
-            if hasPrefix(bytes, "election.", kind) { return (.otherElection, nil) }
-            if hasPrefix(bytes, "queue.", kind) { return (.otherQueue, nil) }
-            if hasPrefix(bytes, "executor.", kind) { return (.otherExecutor, nil) }
+            for family in families where hasPrefix(bytes, family.prefix, kind) { return (family.code, nil) }
             return (.other, nil)
         }
     }

@@ -60,10 +60,9 @@ struct MessageKeyFields {
     /// thread keys its tables on it without reading the line.
     var msgWords: PackedID.Words = (0, 0, 0, 0)
     var msgCount = PackedID.textCount
-    /// The peer's number in `peerIndex`, found by the reader; -1 when not found there (numbered when read).
+    /// The peer's number in the event's index (`RunEventFields.index`), found by the reader; -1 when not found there
+    /// (numbered when read).
     var peerNode: Int32 = -1
-    /// The index `peerNode` numbers by (not retained: the event holds it, `RunEventFields.index`).
-    unowned(unsafe) var peerIndex: NodeIndex?
     var unavailable = false
 
     /// No keys (the value held by an event that has none).
@@ -111,7 +110,6 @@ struct MessageKeyFields {
             guard let id = EventID(at, in: line) else { return nil }
             keys.peer = id
             keys.peerNode = Int32(truncatingIfNeeded: index.nameKeys.position(of: id.bytes(in: line), hash: id.hash))
-            keys.peerIndex = index
         }
         return keys
     }
@@ -158,7 +156,7 @@ struct RPCMessageKeys {
     /// The peer's node number in `numbers` (`hasPeer` must hold), handing out one to a peer outside the index.
     func peerNumber(_ numbers: inout NodeNumbers) -> Int {
         let node = event.header.keys.peerNode
-        if node >= 0, let index = event.header.keys.peerIndex, numbers.numbersLike(index) { return Int(node) }
+        if node >= 0, numbers.numbersLike(event.header.index) { return Int(node) }
         if let texts = event.header.keys.texts { return numbers.number(texts.peer!, hash: peerHash) }
         return event.withLine { numbers.number(bytes: event.header.keys.peer.bytes(in: $0), hash: peerHash) }
     }

@@ -43,11 +43,16 @@ struct PackedID: Equatable {
 
     static func == (lhs: PackedID, rhs: PackedID) -> Bool {
         if lhs.text == nil && rhs.text == nil {
-            return lhs.count == rhs.count && lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1
-                && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
+            return lhs.count == rhs.count && sameWords(lhs.words, rhs.words)
         }
         // An ASCII id equals a non-ASCII one when they are canonically equivalent (U+212A KELVIN SIGN is K).
         return lhs.string == rhs.string
+    }
+
+    /// True when two inline ids' words are the same (their counts compared apart).
+    @inline(__always)
+    static func sameWords(_ lhs: Words, _ rhs: Words) -> Bool {
+        lhs.0 == rhs.0 && lhs.1 == rhs.1 && lhs.2 == rhs.2 && lhs.3 == rhs.3
     }
 
     /// `bytes` in four words (in memory order) and their count; nil when they are more than 32 or not ASCII.

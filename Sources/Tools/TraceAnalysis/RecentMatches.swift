@@ -101,8 +101,7 @@ struct RecentMatches {
     /// True when the id of the entry at `place` equals `id`.
     private func sameID(_ entry: Entry, place: Int, _ id: borrowing PackedID) -> Bool {
         if entry.count != Self.textCount && id.text == nil {
-            return id.count == entry.count && id.words.0 == entry.words.0 && id.words.1 == entry.words.1
-                && id.words.2 == entry.words.2 && id.words.3 == entry.words.3
+            return id.count == entry.count && PackedID.sameWords(id.words, entry.words)
         }
         // An ASCII id equals a non-ASCII one when they are canonically equivalent (U+212A KELVIN SIGN is K).
         return (entry.count == Self.textCount ? texts[place]! : Self.text(entry)) == id.string
