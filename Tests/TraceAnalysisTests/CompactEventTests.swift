@@ -119,7 +119,7 @@ struct CompactEventTests {
             let decoded = try #require(expected, "\(text)")
             #expect(decoded.node == "orchestrator" && decoded.version == 1, "\(text)")
             let made = bytes.withUnsafeBufferPointer {
-                RunEvent.make(compact: compact, line: 4, bytes: $0, node: 1, index: Self.index)
+                RunEvent.make(compact: compact, line: 4, bytes: $0, member: nil, node: 1, index: Self.index)
             }
             guard let event = made else { continue }
             compactCount += 1

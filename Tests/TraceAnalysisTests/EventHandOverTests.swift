@@ -29,6 +29,34 @@ import TraceTestSupport
         }
     }
 
+    @Test(
+        "events the checks keep read their own lines after the readers reused their members, also when stopped early",
+        arguments: [nil, 5_000])
+    func keptEventsKeepTheirLines(stopAfter: Int?) throws {
+        let directory = NSTemporaryDirectory() + "kept-lines-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try SyntheticRun.write(events: 30_000, to: directory)
+        let loader = try RunLoader(directory: directory)
+        var kept: [(event: RunEvent, decoded: TraceEvent, span: String?)] = []
+        var delivered = 0
+        loader.stream(compact: true) { event in
+            delivered += 1
+            if delivered % 50 == 0 { kept.append((event, event.event, event.spanID)) }
+            return stopAfter.map { delivered < $0 } ?? true
+        }
+        #expect(kept.count >= (stopAfter ?? 30_000) / 50 - 1)
+        for entry in kept {
+            #expect(entry.event.event == entry.decoded)
+            #expect(entry.event.spanID == entry.span)
+        }
+        // Kept past their batch (every batch of a whole pass is handed back), they were detached from the members
+        // the readers went on to reuse: each holds storage of its own (events of one member would share it).
+        if stopAfter == nil {
+            let holders = Set(kept.compactMap { $0.event.header.lineMember.map(ObjectIdentifier.init) })
+            #expect(holders.count == kept.count)
+        }
+    }
+
     @Test("an event batch's keys are its events' clock sums, nodes and lines, in order")
     func batchKeysFollowTheirEvents() {
         let scenario = ScenarioBuilder.cleanFailover()

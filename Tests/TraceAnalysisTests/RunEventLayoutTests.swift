@@ -24,7 +24,7 @@ struct RunEventLayoutTests {
         let node = Array("orchestrator".utf8)
         let event = bytes.withUnsafeBufferPointer { line in
             node.withUnsafeBufferPointer { decoder.decodeCompact(line, node: $0) }.flatMap {
-                RunEvent.make(compact: $0, line: 1, bytes: line, node: 1, index: index)
+                RunEvent.make(compact: $0, line: 1, bytes: line, member: nil, node: 1, index: index)
             }
         }
         var whole = FastEventDecoder()

@@ -6,7 +6,8 @@ import Glibc
 /// whole: a member cut by a kill, damaged data, or a member larger than its bounded buffers. So complete members
 /// take the fast path and the damaged or still-growing tail keeps zlib's exact damage reports and resumption.
 ///
-/// Memory is bounded: at most `maximumInput` bytes of compressed input and `maximumOutput` bytes of output.
+/// Memory is bounded: at most `maximumInput` bytes of compressed input and `maximumOutput` bytes of output per
+/// member; storage a consumer keeps alive (`InflatedMember`) is replaced, and freed when the consumer lets it go.
 public final class MemberInflater {
     /// Compressed bytes held at most; a member that does not fit is read by zlib.
     public static let maximumInput = 8 << 20
@@ -15,33 +16,40 @@ public final class MemberInflater {
 
     private let decompressor: OpaquePointer
     private var input: UnsafeMutableRawBufferPointer
-    private var output: UnsafeMutableRawBufferPointer
+    /// Where members are inflated: storage a consumer still holds is not overwritten (`InflatedMember`).
+    private var outputs = InflatedMemberPool()
+    /// The output size members need so far (grown when one does not fit).
+    private var outputCapacity = 1 << 20
 
     public init() {
         decompressor = libdeflate_alloc_decompressor()
         input = .allocate(byteCount: 1 << 20, alignment: 16)
-        output = .allocate(byteCount: 1 << 20, alignment: 16)
     }
 
     deinit {
         libdeflate_free_decompressor(decompressor)
         input.deallocate()
-        output.deallocate()
     }
 
     /// Decompresses the file at `path` from `startOffset` (0 or a member's start), like
     /// `GzipDecompressor.decompressFile(at:startOffset:onResume:_:)`, with the same damage reports.
-    /// `onTail` gets the offset where zlib takes over (the first member that did not decode whole).
+    /// `onTail` gets the offset where zlib takes over (the first member that did not decode whole). `consume` gets
+    /// each whole member with its storage (retain it to keep the bytes), and zlib's chunks with nil (valid during
+    /// the call only).
     public func decompressFile(
         at path: String, startOffset: Int = 0, onResume: (Int) throws -> Void,
-        onTail: (Int) throws -> Void = { _ in }, _ consume: (UnsafeBufferPointer<UInt8>) throws -> Void
+        onTail: (Int) throws -> Void = { _ in },
+        _ consume: (UnsafeBufferPointer<UInt8>, InflatedMember?) throws -> Void
     ) throws -> [GzipDamage] {
-        guard let tail = try wholeMembers(at: path, startOffset: startOffset, { _, chunk in try consume(chunk) }) else {
-            return []
+        let tail = try wholeMembersKeeping(at: path, startOffset: startOffset) { _, chunk, member in
+            try consume(chunk, member)
         }
+        guard let tail else { return [] }
         try onTail(tail)
         // A cut, damaged or oversized member: zlib reads the rest and reports what it finds.
-        return try GzipDecompressor().decompressFile(at: path, startOffset: tail, onResume: onResume, consume)
+        return try GzipDecompressor().decompressFile(at: path, startOffset: tail, onResume: onResume) { chunk in
+            try consume(chunk, nil)
+        }
     }
 
     /// Inflates the whole members of the file at `path` from `startOffset`, handing each member's start offset
@@ -49,6 +57,15 @@ public final class MemberInflater {
     /// - Returns: the offset of that member (the tail, for zlib), or nil when the file ended after a whole member.
     public func wholeMembers(
         at path: String, startOffset: Int = 0, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> Int? {
+        try wholeMembersKeeping(at: path, startOffset: startOffset) { offset, content, _ in try body(offset, content) }
+    }
+
+    /// `wholeMembers(at:startOffset:_:)` that also hands over each member's storage: the content stays valid while
+    /// the consumer retains it.
+    public func wholeMembersKeeping(
+        at path: String, startOffset: Int = 0,
+        _ body: (Int, UnsafeBufferPointer<UInt8>, InflatedMember) throws -> Void
     ) throws -> Int? {
         guard let file = fopen(path, "rb") else { throw TraceReadError.cannotOpen(path, errno) }
         defer { fclose(file) }
@@ -88,20 +105,17 @@ public final class MemberInflater {
             if position == filled && atEnd { return nil }
             var used = 0
             var produced = 0
+            let output = outputs.free(capacity: outputCapacity)
             let result = libdeflate_gzip_decompress_ex(
-                decompressor, input.baseAddress! + position, filled - position, output.baseAddress!, output.count,
-                &used, &produced)
+                decompressor, input.baseAddress! + position, filled - position, output.storage.baseAddress!,
+                outputCapacity, &used, &produced)
             switch result {
             case LIBDEFLATE_SUCCESS:
-                let content = UnsafeBufferPointer(
-                    start: output.baseAddress!.assumingMemoryBound(to: UInt8.self), count: produced)
-                try body(base + position, content)
+                try body(base + position, UnsafeBufferPointer(start: output.start, count: produced), output)
                 position += used
                 continue
-            case LIBDEFLATE_INSUFFICIENT_SPACE where output.count < Self.maximumOutput:
-                let size = output.count * 2
-                output.deallocate()
-                output = .allocate(byteCount: size, alignment: 16)
+            case LIBDEFLATE_INSUFFICIENT_SPACE where outputCapacity < Self.maximumOutput:
+                outputCapacity *= 2
                 continue
             case LIBDEFLATE_BAD_DATA where !atEnd:
                 // Maybe only the end of the member is not read yet: read more, up to the bound.

@@ -75,11 +75,16 @@ public struct TraceFileReader {
 
     /// `readForChecks(segments:node:nodes:nodeCount:onEvent:)` that first offers every line to `onCompact` as a
     /// `CompactEvent` when it decodes in that form (`FastEventDecoder.decodeCompact(_:node:)`), with its line
-    /// number and its bytes (valid during the call only). When `onCompact` returns false, or the line has no compact
-    /// form, the line goes to `onEvent` as in the other form (a line is counted and delivered once).
+    /// number, its bytes and the member that holds them: with a member, the bytes stay valid while it is retained;
+    /// without (a line read by zlib, or one that spans two chunks), during the call only. When `onCompact` returns
+    /// false, or the line has no compact form, the line goes to `onEvent` as in the other form (a line is counted and
+    /// delivered once).
     public func readForChecks(
         segments paths: [String], node: String, nodes: [String: Int], nodeCount: Int,
-        onCompact: ((_ event: CompactEvent, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool)?,
+        onCompact: (
+            (_ event: CompactEvent, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ member: InflatedMember?) throws
+                -> Bool
+        )?,
         onEvent: (_ event: TraceEvent, _ line: Int, _ rpcData: RPCDataFields?, _ clock: DenseClock?) throws -> Void
     ) -> FileHealth {
         let dense = DenseNodes(positions: nodes, count: nodeCount)
@@ -134,7 +139,7 @@ public struct TraceFileReader {
     private func scan(
         path: String, from offset: Int, node: String, lineBase: Int, checksNode: Bool = false,
         keepingRPCDataRaw: Bool = false, denseNodes: DenseNodes? = nil,
-        onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? = nil,
+        onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>, InflatedMember?) throws -> Bool)? = nil,
         onEvent: (TraceEvent, Int, RPCDataFields?, DenseClock?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
         var health = FileHealth(node: node, path: path)
@@ -144,14 +149,14 @@ public struct TraceFileReader {
         var pending: [UInt8] = []
         let nodeBytes = Array(node.utf8)
 
-        func handle(_ line: UnsafeBufferPointer<UInt8>) throws {
+        func handle(_ line: UnsafeBufferPointer<UInt8>, in member: InflatedMember? = nil) throws {
             health.lines += 1
             if line.isEmpty { return }
             // Decoded in place: an optional event built and destroyed per line took the generic (slow) path.
             var compact = CompactEvent()
             if let onCompact,
                 nodeBytes.withUnsafeBufferPointer({ fast.decodeCompact(line, node: $0, into: &compact) }),
-                try onCompact(compact, lineBase + health.lines, line)
+                try onCompact(compact, lineBase + health.lines, line, member)
             {
                 health.events += 1
                 return
@@ -197,7 +202,7 @@ public struct TraceFileReader {
                     pending.removeAll(keepingCapacity: true)
                 },
                 onTail: { _ in tailLine = lineBase + health.lines + 1 },
-                { chunk in
+                { chunk, member in
                     guard let base = chunk.baseAddress else { return }
                     var start = 0
                     while start < chunk.count,
@@ -205,7 +210,7 @@ public struct TraceFileReader {
                     {
                         let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                         if pending.isEmpty {
-                            try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]))
+                            try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]), in: member)
                         } else {
                             pending.append(contentsOf: chunk[start..<index])
                             try pending.withUnsafeBufferPointer { try handle($0) }

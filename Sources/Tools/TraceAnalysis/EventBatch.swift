@@ -50,6 +50,17 @@ struct EventBatch {
         return sum
     }
 
+    /// Detaches the events that someone besides the batch still holds (the checks kept them) from the reader's
+    /// gzip member (`RunEvent.detachLine`), so that the member can be reused once the batch's events are released.
+    /// Called by the merge thread, the one thread that reads the events, before it hands the batch back.
+    mutating func detachKept() {
+        events.withUnsafeMutableBufferPointer { events in
+            for position in events.indices where !isKnownUniquelyReferenced(&events[position]) {
+                events[position].detachLine()
+            }
+        }
+    }
+
     mutating func append(_ event: RunEvent) {
         keys.append(Key(event))
         events.append(event)

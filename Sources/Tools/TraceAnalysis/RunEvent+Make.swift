@@ -53,19 +53,21 @@ extension RunEvent {
                     kindName: kindName.map { UInt8($0) } ?? RunEventFields.kindInRare, external: external,
                     compactRPC: false, keyState: payloads == nil ? .unknown : keys == nil ? .absent : .present,
                     keys: keys ?? MessageKeyFields(), span: span, nodeName: event.node,
-                    wallTimeNanos: event.wallTimeNanos, index: index, lineBytes: 0, payloads: payloads,
-                    rare: RareEventFields(whole: event, rawData: rawData?.raw))
+                    wallTimeNanos: event.wallTimeNanos, index: index, lineBytes: 0, lineStart: nil, lineMember: nil,
+                    payloads: payloads, rare: RareEventFields(whole: event, rawData: rawData?.raw))
             }
         }
     }
 
     /// An event the reader decoded compactly, with its payloads, recorded by node number `node` (the file's node);
     /// `bytes` is its line. Nil when an RPC event's `data` fields are out of the RPC payloads' bounds (then decode
-    /// the line whole, which names the error), or when `node` is no number of `index`. Inlined into the reader's
+    /// the line whole, which names the error), or when `node` is no number of `index`. With `member` (the storage
+    /// that holds `bytes`), the event retains it instead of copying the line. Inlined into the reader's
     /// loop (the one caller on the hot path): out of line, it cost the readers 0.3 % more instructions.
     @inline(__always)
     static func make(
-        compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, node: Int, index: NodeIndex
+        compact: CompactEvent, line: Int, bytes: UnsafeBufferPointer<UInt8>, member: InflatedMember?, node: Int,
+        index: NodeIndex
     ) -> RunEvent? {
         guard node >= 0, node < index.names.count else { return nil }
         let kindCode: KindCode
@@ -96,14 +98,15 @@ extension RunEvent {
             compact.dense.external || kindName == nil
             ? RareEventFields(clock: compact.clock, kind: kindName == nil ? compact.kind : nil) : nil
         return compact.dense.values.withUnsafeBufferPointer { values in
-            make(counters: values, line: bytes) {
+            make(counters: values, line: member == nil ? bytes : UnsafeBufferPointer(start: nil, count: 0)) {
                 RunEventFields(
                     clockSum: compact.dense.sum, sequence: compact.sequence, line: line, counters: values.count,
                     pid: compact.pid, node: Int32(node), kindCode: kindCode,
                     kindName: kindName.map { UInt8($0) } ?? RunEventFields.kindInRare, external: compact.dense.external,
                     compactRPC: compact.isRPC, keyState: compact.isRPC ? .present : .absent, keys: keys, span: span,
                     nodeName: index.names[node], wallTimeNanos: compact.wallTimeNanos, index: index,
-                    lineBytes: bytes.count, payloads: payloads, rare: rare)
+                    lineBytes: bytes.count, lineStart: member == nil ? nil : bytes.baseAddress, lineMember: member,
+                    payloads: payloads, rare: rare)
             }
         }
     }

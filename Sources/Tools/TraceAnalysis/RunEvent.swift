@@ -37,8 +37,13 @@ public struct RunEventFields {
     let nodeName: String
     let wallTimeNanos: Int64
     let index: NodeIndex
-    /// How many line bytes follow the counters (0: none kept).
+    /// How many bytes the kept line has (0: none kept).
     let lineBytes: Int
+    /// Where the kept line starts when it is not in the elements: in `lineMember`, which the event retains (the
+    /// reader's inflated member, or a copy of the line once the checks kept the event: `RunEvent.detachLine`); nil:
+    /// the line's bytes follow the counters.
+    var lineStart: UnsafePointer<UInt8>?
+    var lineMember: InflatedMember?
     var payloads: EventPayloads?
     /// What few events hold: the event decoded whole, or a compact event's clock outside the index or kind outside
     /// `KindCode.names`; nil for the others.
@@ -82,12 +87,18 @@ final class RareEventFields: Sendable {
 ///
 /// One heap object per event (the reader makes one per line, the merge thread reads and retains it): a
 /// `ManagedBuffer` whose header holds the fields (`RunEventFields`: merge key, envelope scalars, kind code, an RPC
-/// event's message keys, the payloads) and whose elements hold the clock's counters by node number, then, for an
-/// event read in compact form, its line's bytes. Made by the `make` functions.
+/// event's message keys, the payloads) and whose elements hold the clock's counters by node number. An event read
+/// in compact form keeps its line: in the gzip member the reader inflated (retained, not copied: copying every line
+/// cost about a tenth of the check's time), or, for a line zlib read, after the counters. Made by the `make`
+/// functions.
+///
+/// A member stays in memory while one of its events does. The merge detaches the events the checks kept from their
+/// member when it hands their batch back (`EventBatch.detachKept`), so only the events in flight hold members.
 ///
 /// Not `Sendable` (a `ManagedBuffer` cannot be): the run loader hands an event from the reader thread that built it
-/// to the merge thread through a lock (its channel); the header's `var`s (`payloads`, `keyState`, `keys`) are then
-/// changed (`dropPayloads`, `RunState.rpcMessage`) only by that one thread; the elements never change.
+/// to the merge thread through a lock (its channel); the header's `var`s (`payloads`, `keyState`, `keys`, the kept
+/// line's place) are then changed (`dropPayloads`, `RunState.rpcMessage`, `detachLine`) only by that one thread; the
+/// elements never change.
 public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     /// What the checks read of the event on every event: node, pid, seq, kind, wall time (and the clock when it
     /// names nodes outside the index), read from the header when asked; the span id is `spanID`. The rest of the event is in `event`,
@@ -180,6 +191,8 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
     /// Calls `body` with the kept line bytes (empty when none were kept).
     func withLine<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         let (counters, count) = (header.counters, header.lineBytes)
+        // `lineMember` holds these bytes for as long as the event does.
+        if let start = header.lineStart { return try body(UnsafeBufferPointer(start: start, count: count)) }
         return try withUnsafeMutablePointerToElements { elements in
             let start = UnsafeRawPointer(elements + counters).assumingMemoryBound(to: UInt8.self)
             return try body(UnsafeBufferPointer(start: count > 0 ? start : nil, count: count))
@@ -203,6 +216,15 @@ public final class RunEvent: ManagedBuffer<RunEventFields, UInt64> {
             entries.append((key: names[position], value: counter))
         }
         return VectorClock(entries)
+    }
+
+    /// Moves the kept line out of the reader's member into storage of its own, so that the member can be reused
+    /// while the checks keep this event (called on the merge thread, see `EventBatch.detachKept`).
+    func detachLine() {
+        guard let start = header.lineStart else { return }
+        let own = InflatedMember(copying: UnsafeBufferPointer(start: start, count: header.lineBytes))
+        header.lineStart = own.start
+        header.lineMember = own
     }
 
     /// Releases the payloads decoded with the event once the checks saw it (events the checks keep hold less

@@ -79,12 +79,13 @@ public struct RunLoader {
                         batch.reserveCapacity(EventChannel.batchSize)
                     }
                 }
-                let onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>) throws -> Bool)? =
+                let onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>, InflatedMember?) throws -> Bool)? =
                     compact
-                    ? { event, line, bytes in
+                    ? { event, line, bytes, member in
                         guard
                             let event = RunEvent.make(
-                                compact: event, line: line, bytes: bytes, node: nodeNumber, index: nodeIndex)
+                                compact: event, line: line, bytes: bytes, member: member, node: nodeNumber,
+                                index: nodeIndex)
                         else { return false }
                         try add(event)
                         return true
@@ -163,6 +164,7 @@ struct KWayMerger {
     }
 
     private mutating func refill(_ index: Int) {
+        buffers[index].detachKept()
         let spent = buffers[index]
         buffers[index] = EventBatch()
         buffers[index] = sources[index](spent) ?? EventBatch()
