@@ -142,85 +142,23 @@ public struct TraceFileReader {
         onCompact: ((CompactEvent, Int, UnsafeBufferPointer<UInt8>, InflatedMember?) throws -> Bool)? = nil,
         onEvent: (TraceEvent, Int, RPCDataFields?, DenseClock?) throws -> Void
     ) -> (FileHealth, (any Error)?) {
-        var health = FileHealth(node: node, path: path)
-        var fast = FastEventDecoder(keepingRPCDataRaw: keepingRPCDataRaw)
-        if let denseNodes { fast.decodingDenseClocks(nodes: denseNodes.positions, count: denseNodes.count) }
-        let reference = TraceEventDecoder()
-        var pending: [UInt8] = []
+        var scanner = TraceLineScanner(
+            path: path, node: node, lineBase: lineBase, checksNode: checksNode, keepingRPCDataRaw: keepingRPCDataRaw,
+            denseNodes: denseNodes)
         let nodeBytes = Array(node.utf8)
-
-        func handle(_ line: UnsafeBufferPointer<UInt8>, in member: InflatedMember? = nil) throws {
-            health.lines += 1
-            if line.isEmpty { return }
-            // Decoded in place: an optional event built and destroyed per line took the generic (slow) path.
-            var compact = CompactEvent()
-            if let onCompact,
-                nodeBytes.withUnsafeBufferPointer({ fast.decodeCompact(line, node: $0, into: &compact) }),
-                try onCompact(compact, lineBase + health.lines, line, member)
-            {
-                health.events += 1
-                return
-            }
-            var decoded = fast.decode(line)
-            let rpcData = decoded == nil ? nil : fast.lastRPCData
-            let denseClock = decoded == nil ? nil : fast.lastDenseClock
-            if decoded == nil {
-                do {
-                    decoded = try reference.decode(line)
-                } catch {
-                    health.recordMalformed(line: health.lines, path: path, reason: Self.reason(error))
-                    return
-                }
-            }
-            guard let event = decoded else { return }
-            guard event.version == TraceEvent.schemaVersion else {
-                let reason =
-                    "trace format version \(event.version) is not supported "
-                    + "(this reader supports \(TraceEvent.schemaVersion))"
-                health.recordMalformed(line: health.lines, path: path, reason: reason)
-                health.unsupportedVersionLines += 1
-                health.unsupportedVersion = health.unsupportedVersion ?? event.version
-                return
-            }
-            guard !checksNode || event.node == node else {
-                let reason = "an event of node \(event.node) in the file of node \(node)"
-                health.recordMalformed(line: health.lines, path: path, reason: reason)
-                return
-            }
-            health.events += 1
-            try onEvent(event, lineBase + health.lines, rpcData, denseClock)
-        }
-
         var tailLine: Int?
         do {
-            let damages = try MemberInflater().decompressFile(
-                at: path, startOffset: offset,
-                onResume: { offset in
-                    // The line cut by the damage can never be completed: drop it.
-                    health.resumedAt.append(offset)
-                    health.droppedTailBytes += pending.count
-                    pending.removeAll(keepingCapacity: true)
-                },
-                onTail: { _ in tailLine = lineBase + health.lines + 1 },
-                { chunk, member in
-                    guard let base = chunk.baseAddress else { return }
-                    var start = 0
-                    while start < chunk.count,
-                        let found = memchr(base + start, 0x0A, chunk.count - start)
-                    {
-                        let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                        if pending.isEmpty {
-                            try handle(UnsafeBufferPointer(rebasing: chunk[start..<index]), in: member)
-                        } else {
-                            pending.append(contentsOf: chunk[start..<index])
-                            try pending.withUnsafeBufferPointer { try handle($0) }
-                            pending.removeAll(keepingCapacity: true)
-                        }
-                        start = index + 1
-                    }
-                    pending.append(contentsOf: chunk[start..<chunk.count])
-                })
-            health.droppedTailBytes += pending.count
+            let damages = try nodeBytes.withUnsafeBufferPointer { nodeBytes in
+                try MemberInflater().decompressFile(
+                    at: path, startOffset: offset, onResume: { scanner.resume(at: $0) },
+                    onTail: { _ in tailLine = lineBase + scanner.health.lines + 1 },
+                    { chunk, member in
+                        try scanner.consume(
+                            chunk, member: member, nodeBytes: nodeBytes, onCompact: onCompact, onEvent: onEvent)
+                    })
+            }
+            scanner.finish()
+            var health = scanner.health
             for damage in damages { health.record(damage) }
             // Only a failed check makes the lines before the damage suspect: invalid deflate data (also what a cut
             // member followed by a restart's new member gives) stops decoding where it is met.
@@ -231,10 +169,10 @@ public struct TraceFileReader {
             if offset == 0, health.events == 0, health.malformedCount == 0, let refusal = try Self.notGzip(path) {
                 health.unreadable = refusal
             }
+            return (health, nil)
         } catch {
-            return (health, error)
+            return (scanner.health, error)
         }
-        return (health, nil)
     }
 
     /// Why the file at `path` is not a gzip file (nil when it starts like one, or is empty).
