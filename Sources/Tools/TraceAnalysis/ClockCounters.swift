@@ -1,5 +1,5 @@
 /// A `RunEvent`'s clock by node number (0: no entry), read in place from the event's elements (the counters come
-/// first there, then the kept line's bytes).
+/// first there, then, for a line that zlib read, the kept line's bytes).
 struct ClockCounters: RandomAccessCollection, Equatable {
     /// The event whose elements hold the counters.
     let owner: RunEvent
