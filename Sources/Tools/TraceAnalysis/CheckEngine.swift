@@ -7,10 +7,16 @@ public struct CheckOptions: Sendable {
     public var clockSkewToleranceNanos: Int64 = 50_000_000
     /// Findings kept per check and severity (all are counted; the rest are reported as omitted). `Int.max`: all.
     public var keptFindings = 20
+    /// False for a process that exits right after the check (the CLI): the checks' state (their tables and the
+    /// events they kept: tens of MB on a long run) is then left for the exit to reclaim instead of being freed
+    /// object by object on one thread while the other cores idle.
+    public var freesStateAfterwards = true
 
-    public init(clockSkewToleranceNanos: Int64 = 50_000_000, keptFindings: Int = 20) {
+    public init(clockSkewToleranceNanos: Int64 = 50_000_000, keptFindings: Int = 20, freesStateAfterwards: Bool = true)
+    {
         self.clockSkewToleranceNanos = clockSkewToleranceNanos
         self.keptFindings = keptFindings
+        self.freesStateAfterwards = freesStateAfterwards
     }
 }
 

@@ -34,6 +34,8 @@ public enum RunAnalysis {
         }
         progress.done()
         let partial = stopped || filter.from != nil || filter.to != nil
+        // Kept for the rest of the process (see `CheckOptions.freesStateAfterwards`).
+        if !options.freesStateAfterwards { _ = Unmanaged.passRetained(engine) }
         return engine.finish(health: health, partial: partial)
             .filteringFindings(nodes: filter.nodes, order: filter.order)
     }

@@ -153,8 +153,9 @@ struct CheckCommand: ParsableCommand {
         guard let laterRun else {
             CLIOutput.problems(report.files)
             CLIOutput.data(format == .json ? report.json() : report.text())
-            if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
-            return
+            // The output is written (unbuffered): exit now, without freeing the report and the checks' state
+            // (about 20 ms on one thread after a 1M-event run).
+            Foundation.exit(report.exitStatus)
         }
         var later = try check([laterRun])
         let together = RunsTogether.check(report, then: later, keptFindings: keptFindings)
@@ -178,7 +179,9 @@ struct CheckCommand: ParsableCommand {
         options.inputs = inputs
         return RunAnalysis.check(
             loader: try options.loader(), filter: try input.filter(),
-            options: CheckOptions(clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: keptFindings),
+            options: CheckOptions(
+                clockSkewToleranceNanos: Int64(clockSkewMs) * 1_000_000, keptFindings: keptFindings,
+                freesStateAfterwards: false),
             progress: input.progressReporter)
     }
 }
