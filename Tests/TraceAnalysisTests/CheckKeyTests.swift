@@ -115,6 +115,22 @@ struct CheckKeyTests {
         #expect(numbers.name(outsider) == "load")
         #expect(numbers.name(0) == "executor-1")
     }
+
+    @Test("every reader's copy of the index numbers nodes as the index does; an index of other names does not")
+    func indexCopiesNumberAlike() {
+        let names = ["queue", "executor-1", "orchestrator"]
+        var numbers = NodeNumbers(NodeIndex(names))
+        let copies = (0..<9).map { _ in NodeIndex(names) }
+        for _ in 0..<2 {
+            for copy in copies {
+                let alike = numbers.numbersLike(copy)
+                #expect(alike)
+            }
+        }
+        let more = numbers.numbersLike(NodeIndex(names + ["load"]))
+        let other = numbers.numbersLike(NodeIndex(["queue", "executor-2", "orchestrator"]))
+        #expect(!more && !other)
+    }
 }
 
 extension CheckKeyTests {

@@ -107,8 +107,9 @@ struct IDKey: Hashable, HashedKey {
 /// (peers without a trace file), so that every name has one number and every number one name.
 struct NodeNumbers {
     let index: NodeIndex
-    /// An index other than `index` with the same names (the readers' copy): numbers by it are numbers by `index`.
-    private var sameIndex: NodeIndex?
+    /// Indexes other than `index` with the same names (each reader thread's copy): numbers by them are numbers by
+    /// `index`.
+    private var sameIndexes: [NodeIndex] = []
     /// Names outside the index, numbered from `index.names.count` on.
     private var extraNumbers: [String: Int] = [:]
     private(set) var extraNames: [String] = []
@@ -148,9 +149,10 @@ struct NodeNumbers {
 
     /// True when `other` numbers nodes as `index` does (the same names in the same order).
     mutating func numbersLike(_ other: NodeIndex) -> Bool {
-        if other === index || other === sameIndex { return true }
+        if other === index || sameIndexes.contains(where: { $0 === other }) { return true }
         guard other.names == index.names else { return false }
-        sameIndex = other
+        // A run has one copy per reader thread; a bound keeps a caller that makes one per event from growing this.
+        if sameIndexes.count < 64 { sameIndexes.append(other) }
         return true
     }
 

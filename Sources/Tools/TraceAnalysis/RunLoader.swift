@@ -65,6 +65,9 @@ public struct RunLoader {
         for (index, file) in segments.enumerated() {
             let channel = channels[index]
             let thread = Thread {
+                // The reader's own copy: every event retains its index, and one object shared by all readers had its
+                // reference count written from both cores on every event made and freed.
+                let nodeIndex = NodeIndex(nodeIndex.names)
                 var batch = EventBatch()
                 batch.reserveCapacity(EventChannel.batchSize)
                 var memo = ClockPositions()
