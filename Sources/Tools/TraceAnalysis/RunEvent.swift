@@ -88,8 +88,8 @@ final class RareEventFields: Sendable {
 /// One heap object per event (the reader makes one per line, the merge thread reads and retains it): a
 /// `ManagedBuffer` whose header holds the fields (`RunEventFields`: merge key, envelope scalars, kind code, an RPC
 /// event's message keys, the payloads) and whose elements hold the clock's counters by node number. An event read
-/// in compact form keeps its line: in the gzip member the reader inflated (retained, not copied: copying every line
-/// cost about a tenth of the check's time), or, for a line zlib read, after the counters. Made by the `make`
+/// in compact form keeps its line: in the gzip member the reader inflated (retained, not copied: 2–5 % of the check's
+/// time, more when the machine is busy), or, for a line zlib read, after the counters. Made by the `make`
 /// functions.
 ///
 /// A member stays in memory while one of its events does. The merge detaches the events the checks kept from their
