@@ -45,11 +45,16 @@ struct TraceLineScanner {
                     onCompact: onCompact, onEvent: onEvent)
             } else {
                 pending.append(contentsOf: chunk[start..<index])
-                let line = pending
+                // Moved out while `handle` (which may change `self`) reads it, then back with its storage.
+                var line: [UInt8] = []
+                swap(&line, &pending)
+                defer {
+                    line.removeAll(keepingCapacity: true)
+                    pending = line
+                }
                 try line.withUnsafeBufferPointer {
                     try handle($0, member: nil, nodeBytes: nodeBytes, onCompact: onCompact, onEvent: onEvent)
                 }
-                pending.removeAll(keepingCapacity: true)
             }
             start = index + 1
         }
