@@ -59,6 +59,13 @@ public struct RequestContext: Sendable {
         recorder.record(kind, context: trace, data: data)
     }
 
+    /// This request's context with `trace` as its span: one item of a batch, logged in its own checkout's trace.
+    public func inTrace(_ trace: TraceContext) -> RequestContext {
+        RequestContext(
+            trace: trace, operation: operation, peer: peer, deadlineNanos: deadlineNanos, recorder: recorder,
+            logger: baseLogger)
+    }
+
     /// Runs `body` inside a child span, recording its start and end.
     public func span<T>(_ name: String, _ body: (RequestContext) throws -> T) rethrows -> T {
         let child = trace.child()

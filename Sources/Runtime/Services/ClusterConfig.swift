@@ -44,6 +44,8 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     public var priority = PriorityPolicy.default
     /// Suggestions per order.
     public var suggestionCount = 3
+    /// How the orchestrator shares the leaf services' calls between checkouts in flight together.
+    public var fanOutBatch = FanOutBatchSettings()
     /// Server worker threads (the orchestrator blocks a thread per in-flight checkout, so it gets more).
     public var serverThreads = 4
     public var orchestratorThreads = 16
@@ -116,6 +118,7 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         fraudModel = try value(.fraudModel, defaults.fraudModel)
         priority = try value(.priority, defaults.priority)
         suggestionCount = try value(.suggestionCount, defaults.suggestionCount)
+        fanOutBatch = try value(.fanOutBatch, defaults.fanOutBatch)
         serverThreads = try value(.serverThreads, defaults.serverThreads)
         orchestratorThreads = try value(.orchestratorThreads, defaults.orchestratorThreads)
         tracesRoot = try value(.tracesRoot, defaults.tracesRoot)
@@ -126,6 +129,34 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         supervision = try value(.supervision, defaults.supervision)
         runID = try container.decodeIfPresent(String.self, forKey: .runID)
         otlpEndpoint = try container.decodeIfPresent(String.self, forKey: .otlpEndpoint)
+    }
+}
+
+/// The orchestrator's shared calls to verification, fraud and suggestions (`CheckoutFanOut`): a checkout whose
+/// calls find a free slot sends them at once; checkouts that arrive while every slot is busy wait and go together,
+/// in one `verifyBatch`, `assessBatch` and `suggestBatch` call each.
+public struct FanOutBatchSettings: Codable, Sendable, Equatable {
+    /// Most checkouts in one batch (1: no batching, every checkout makes its own calls). At most
+    /// `BatchParams.maxItems` (64).
+    public var maxItems = 16
+    /// Most batches in flight to the services at once.
+    public var maxInFlight = 1
+
+    public init(maxItems: Int = 16, maxInFlight: Int = 1) {
+        self.maxItems = maxItems
+        self.maxInFlight = maxInFlight
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxItems = try container.decodeIfPresent(Int.self, forKey: .maxItems) ?? 16
+        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? 1
+        guard (1...64).contains(maxItems), (1...64).contains(maxInFlight) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: container.codingPath,
+                    debugDescription: "fanOutBatch: maxItems and maxInFlight must be 1…64"))
+        }
     }
 }
 

@@ -22,7 +22,7 @@ public struct FraudService: Sendable {
         let scores = metrics.histogram("fraud_score")
         let flagged = metrics.counter("fraud_assessments_total", [("outcome", "fraudulent")])
         let passed = metrics.counter("fraud_assessments_total", [("outcome", "clean")])
-        router.register(FraudRPC.assess) { envelope, context in
+        let assess: @Sendable (OrderEnvelope, RequestContext) -> FraudAssessment = { envelope, context in
             let fired = rules.evaluate(envelope.order)
             let score = model.score(OrderFeatures(envelope.order))
             let assessment = FraudAssessment(score: score, threshold: model.threshold, rulesFired: fired)
@@ -38,5 +38,7 @@ public struct FraudService: Sendable {
             }
             return assessment
         }
+        router.register(FraudRPC.assess, handler: assess)
+        router.registerBatch(FraudRPC.assessBatch, item: assess)
     }
 }

@@ -13,8 +13,10 @@ public struct SuggestionsService: Sendable {
 
     public func register(into router: inout Router) {
         let engine = self.engine
-        router.register(SuggestionsRPC.suggest) { request, _ in
+        let suggest: @Sendable (SuggestionRequest, RequestContext) -> SuggestionResult = { request, _ in
             SuggestionResult(books: engine.suggest(for: request.orderedTitles, count: request.count))
         }
+        router.register(SuggestionsRPC.suggest, handler: suggest)
+        router.registerBatch(SuggestionsRPC.suggestBatch, item: suggest)
     }
 }

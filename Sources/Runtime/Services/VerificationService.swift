@@ -21,7 +21,7 @@ public struct VerificationService: Sendable {
     public func register(into router: inout Router) {
         let verifier = self.verifier
         let today = self.today
-        router.register(VerificationRPC.verify) { envelope, context in
+        let verify: @Sendable (OrderEnvelope, RequestContext) -> VerificationResult = { envelope, context in
             let result = verifier.verify(envelope.order, today: today())
             if !result.valid {
                 context.logger.info(
@@ -33,6 +33,8 @@ public struct VerificationService: Sendable {
             }
             return result
         }
+        router.register(VerificationRPC.verify, handler: verify)
+        router.registerBatch(VerificationRPC.verifyBatch, item: verify)
     }
 }
 

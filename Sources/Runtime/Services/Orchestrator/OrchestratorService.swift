@@ -33,7 +33,7 @@ public final class OrchestratorService: Sendable {
                 for: config.verification, deadline: .milliseconds(config.deadlines.verificationMs)),
             fraud: host.client(for: config.fraud, deadline: .milliseconds(config.deadlines.fraudMs)),
             suggestions: host.client(for: config.suggestions, deadline: .milliseconds(config.deadlines.suggestionsMs)),
-            suggestionCount: config.suggestionCount)
+            suggestionCount: config.suggestionCount, batching: config.fanOutBatch)
         queue = host.client(for: config.queue, deadline: .milliseconds(config.deadlines.queueMs))
         metrics = host.metrics
         keys = IdempotencyKeys()

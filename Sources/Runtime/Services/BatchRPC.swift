@@ -1,0 +1,46 @@
+import Checkout
+import ClusterProtocol
+import Foundation
+import RPC
+import TraceFormat
+
+extension Router {
+    /// Registers a batched method whose every item is handled by `item`, the handler of the one-order method: the
+    /// same work, logs and metrics per order, each item in its checkout's trace (the item's `trace`). A batch that
+    /// is empty, longer than `BatchParams.maxItems` or names a malformed `traceparent` is refused whole, before any
+    /// item runs.
+    public mutating func registerBatch<Params, Result>(
+        _ method: RPCMethod<BatchParams<Params>, BatchResults<Result>>,
+        item: @escaping @Sendable (Params, RequestContext) throws -> Result
+    ) {
+        register(method) { batch, context throws -> BatchResults<Result> in
+            let contexts = try Self.itemContexts(of: batch, in: context, method: method.name)
+            var results: [Result] = []
+            results.reserveCapacity(batch.items.count)
+            for (index, entry) in batch.items.enumerated() {
+                results.append(try item(entry.params, contexts[index]))
+            }
+            return BatchResults(results: results)
+        }
+    }
+
+    /// Each item's context: the batch's request with the item's checkout span as its trace.
+    private static func itemContexts<Params>(
+        of batch: BatchParams<Params>, in context: RequestContext, method: String
+    ) throws(RPCError) -> [RequestContext] {
+        let count = batch.items.count
+        guard count > 0, count <= BatchParams<Params>.maxItems else {
+            throw RPCError(
+                .invalidParams, "\(method): a batch carries 1 to \(BatchParams<Params>.maxItems) items, not \(count)")
+        }
+        var contexts: [RequestContext] = []
+        contexts.reserveCapacity(count)
+        for (index, entry) in batch.items.enumerated() {
+            guard let trace = TraceContext(traceparent: entry.trace) else {
+                throw RPCError(.invalidParams, "\(method): item \(index) has a malformed trace")
+            }
+            contexts.append(context.inTrace(trace))
+        }
+        return contexts
+    }
+}
