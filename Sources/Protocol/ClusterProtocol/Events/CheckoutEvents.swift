@@ -16,13 +16,20 @@ public struct OrderDecision: TraceEventPayload {
     public var fraudScore: Double?
     /// True when an approval was confirmed by a retry with its `Idempotency-Key` (written only when true).
     public var retried: Bool
+    /// The trace of the batched calls that asked verification, fraud and suggestions about this order together
+    /// with other checkouts (`fanout_trace`; absent when the order's calls were its own, in its own trace).
+    public var fanOutTrace: String?
 
-    public init(order: String, status: String?, reasons: [String]?, fraudScore: Double?, retried: Bool = false) {
+    public init(
+        order: String, status: String?, reasons: [String]?, fraudScore: Double?, retried: Bool = false,
+        fanOutTrace: String? = nil
+    ) {
         self.order = order
         self.status = status
         self.reasons = reasons
         self.fraudScore = fraudScore
         self.retried = retried
+        self.fanOutTrace = fanOutTrace
     }
 
     /// True when the order was approved.
@@ -34,6 +41,7 @@ public struct OrderDecision: TraceEventPayload {
         data.put("reasons", reasons)
         data.put("fraud_score", fraudScore)
         if retried { data["retried"] = .bool(true) }
+        data.put("fanout_trace", fanOutTrace)
         return data
     }
 
@@ -41,7 +49,7 @@ public struct OrderDecision: TraceEventPayload {
         self.init(
             order: try fields.order(), status: try fields.string("status", maxBytes: 64),
             reasons: try fields.strings("reasons", maxCount: 1024), fraudScore: try fields.double("fraud_score"),
-            retried: try fields.bool("retried") ?? false)
+            retried: try fields.bool("retried") ?? false, fanOutTrace: try fields.string("fanout_trace", maxBytes: 64))
     }
 }
 

@@ -8,10 +8,10 @@ import WireJSON
 /// Asks verification, fraud detection and suggestions about an order at the same time; checkouts in flight
 /// together share their calls (`CallCoalescer`, `BatchParams`).
 struct CheckoutFanOut: Sendable {
-    /// One order's three answers.
+    /// One order's three answers, and the trace of the batched calls that carried them (nil: calls of its own).
     typealias Answers = (
         verification: Result<VerificationResult, any Error>, fraud: Result<FraudAssessment, any Error>,
-        suggestions: Result<SuggestionResult, any Error>
+        suggestions: Result<SuggestionResult, any Error>, batchTrace: String?
     )
 
     /// What one checkout asks.
@@ -79,7 +79,7 @@ struct LeafCalls: Sendable {
                 VerificationRPC.verify, encodedParams: question.envelope, context: question.trace),
             fraud.prepareCall(FraudRPC.assess, encodedParams: question.envelope, context: question.trace),
             suggestions.prepareCall(SuggestionsRPC.suggest, suggestionRequest(question), context: question.trace))
-        return (verified.mapError { $0 }, assessed.mapError { $0 }, suggested.mapError { $0 })
+        return (verified.mapError { $0 }, assessed.mapError { $0 }, suggested.mapError { $0 }, nil)
     }
 
     /// Several checkouts' questions in three batched calls, in a trace of their own (each item names its
@@ -98,7 +98,9 @@ struct LeafCalls: Sendable {
         let verifications = Self.split(verified, count: count, peer: verification.peer, method: "verifyBatch")
         let assessments = Self.split(assessed, count: count, peer: fraud.peer, method: "assessBatch")
         let suggestionLists = Self.split(suggested, count: count, peer: suggestions.peer, method: "suggestBatch")
-        return (0..<count).map { index in (verifications[index], assessments[index], suggestionLists[index]) }
+        return (0..<count).map { index in
+            (verifications[index], assessments[index], suggestionLists[index], batchTrace.traceID)
+        }
     }
 
     private func suggestionRequest(_ question: Question) -> SuggestionRequest {

@@ -18,6 +18,8 @@ struct CheckoutRun {
     var key: String?
     /// The clock of the recorded decision, for the reply.
     private var decisionClock = VectorClock()
+    /// The trace of the batched calls that asked the services about this order, when it shared them.
+    private var fanOutTrace: String?
     private var reply: (response: HTTPResponse, label: String)?
     private var replyBody: [UInt8] = []
 
@@ -81,6 +83,7 @@ struct CheckoutRun {
         }
         let results = service.fanOut.ask(
             envelope: envelope, titles: CheckoutFanOut.titles(of: order), orderID: orderID, trace: context.trace)
+        fanOutTrace = results.batchTrace
         return flow.onVerification(results.verification) + flow.onFraud(results.fraud)
             + flow.onSuggestions(results.suggestions)
     }
@@ -140,6 +143,7 @@ struct CheckoutRun {
             OrderDecision(
                 order: orderID,
                 status: decision.approved ? OrderDecision.approvedStatus : OrderDecision.rejectedStatus,
-                reasons: decision.reasons.map(\.code), fraudScore: decision.fraudScore, retried: retried))
+                reasons: decision.reasons.map(\.code), fraudScore: decision.fraudScore, retried: retried,
+                fanOutTrace: fanOutTrace))
     }
 }
