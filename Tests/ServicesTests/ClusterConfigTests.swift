@@ -22,6 +22,18 @@ struct ClusterConfigTests {
         #expect(config.orchestrator.address == "127.0.0.1:8081")
     }
 
+    @Test func fanOutBatchBoundsAreCheckedWhenTheFileIsRead() throws {
+        let path = temporaryPath("config") + ".json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"fanOutBatch":{"maxItems":1}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try ClusterConfig.load(path: path).fanOutBatch == FanOutBatchSettings(maxItems: 1, maxInFlight: 1))
+        for wrong in [#"{"fanOutBatch":{"maxItems":65}}"#, #"{"fanOutBatch":{"maxInFlight":0}}"#] {
+            try Data(wrong.utf8).write(to: URL(fileURLWithPath: path))
+            let error = try #require(throws: ConfigError.self) { try ClusterConfig.load(path: path) }
+            #expect(error.description.contains("fanOutBatch"), "\(error)")
+        }
+    }
+
     @Test func aBrokenFileIsAClearError() throws {
         let path = temporaryPath("config") + ".json"
         defer { try? FileManager.default.removeItem(atPath: path) }
