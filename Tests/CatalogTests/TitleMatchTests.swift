@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 
 @testable import Catalog
@@ -98,4 +99,52 @@ import Testing
         #expect(small.match("Alpha") == nil)
         #expect(small.match("Alpha B")?.id == "x2")
     }
+}
+
+/// The fast paths (ASCII normalization byte by byte, exact titles by table lookup, the prefix rule stopping at a
+/// second title) give what the general rules give.
+@Suite struct TitleMatchFastPathTests {
+    let catalog = BookCatalog.standard
+
+    /// Catalog titles, their case variants, and seeded random ASCII text with the characters the rules treat
+    /// specially (articles, "&", apostrophes, punctuation, runs of spaces, tabs).
+    private var samples: [String] {
+        var generator = SplitMix64(seed: 15)
+        let pieces = [
+            "the", "The", "A", "an", "AN", "&", "'", "`", " ", "  ", "\t", "-", ":", ",", "!", "R&D", "Ender's", "22",
+            "Book", "dune", "Catch", "HOBBIT", "x", "z9", ".", "(", ")", "\"", "/", "\\", "_", "~", "\u{7F}", "\u{01}",
+        ]
+        let random = (0..<3_000).map { _ in
+            (0..<Int(generator.next() % 7 + 1)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }
+                .joined()
+        }
+        let titles = catalog.books.map(\.title)
+        return titles + titles.map { $0.uppercased() } + titles.map { $0.lowercased() } + random + ["", " ", "&&"]
+    }
+
+    @Test func asciiNormalizationEqualsTheScalarPath() {
+        for text in samples where text.utf8.allSatisfy({ $0 < 0x80 }) {
+            #expect(TitleNormalizer.normalizeASCII(text) == TitleNormalizer.normalizeScalars(text), "\(text)")
+        }
+        #expect(TitleNormalizer.normalizeASCII("Gödel") == nil)
+    }
+
+    @Test func exactAndPrefixRulesEqualTheirLinearScans() {
+        let titles = catalog.books.map(\.title)
+        let prefixes = titles.flatMap { title in (6...max(6, title.count)).map { String(title.prefix($0)) } }
+        for typed in samples + prefixes + ["Gödel, Escher, Bach", "Les Misérables", "Straße"] {
+            let query = TitleNormalizer.normalize(typed)
+            let compact = query.replacing(" ", with: "")
+            let exact =
+                catalog.keys.firstIndex { $0.full == query || $0.compact == compact }
+                ?? Self.unique(catalog.keys.indices.filter { catalog.keys[$0].main == query })
+            #expect(catalog.exactMatch(query) == exact, "\(typed)")
+            let prefix =
+                query.count >= 6
+                ? Self.unique(catalog.keys.indices.filter { catalog.keys[$0].full.hasPrefix(query) }) : nil
+            #expect(catalog.prefixMatch(query) == prefix, "\(typed)")
+        }
+    }
+
+    private static func unique(_ positions: [Int]) -> Int? { positions.count == 1 ? positions[0] : nil }
 }

@@ -24,7 +24,8 @@ struct BatchedFanOutTests {
     }
 
     private static let orders = [
-        order(card: "4111111111111111"), order(card: "4111111111111112"), order(card: "4111111111111111", expiry: "01/20"),
+        order(card: "4111111111111111"), order(card: "4111111111111112"),
+        order(card: "4111111111111111", expiry: "01/20"),
         CheckoutRequest(), order(card: "4111111111111111", items: ["Dune", "Emma", "Hamlet"]),
     ]
 
@@ -136,9 +137,10 @@ struct BatchedFanOutTests {
                 #expect(answer == alone[index % bodies.count], "checkout \(index)")
             }
             let text = String(decoding: try metrics.request("GET", "/metrics").body, as: UTF8.self)
-            batched = text.split(separator: "\n").filter {
-                $0.hasPrefix("bookstore_rpc_server_requests_total{method=\"verifyBatch\",outcome=\"ok\"")
-            }.count
+            batched =
+                text.split(separator: "\n").filter {
+                    $0.hasPrefix("bookstore_rpc_server_requests_total{method=\"verifyBatch\",outcome=\"ok\"")
+                }.count
         }
         #expect(batched > 0, "no verifyBatch call was made in 20 rounds of concurrent checkouts")
     }
@@ -146,7 +148,8 @@ struct BatchedFanOutTests {
     /// JSON as a comparable value (objects with sorted keys).
     private static func value(_ json: Data) throws -> String {
         let object = try JSONSerialization.jsonObject(with: json)
-        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return String(
+            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
     /// The reply's status, decision and reasons (ids and clocks differ between checkouts).

@@ -23,17 +23,30 @@ extension BookCatalog {
         return nil
     }
 
-    private func exactMatch(_ query: String) -> Int? {
-        let compact = query.replacing(" ", with: "")
-        if let position = keys.firstIndex(where: { $0.full == query || $0.compact == compact }) {
-            return position
-        }
-        return unique(keys.indices.filter { keys[$0].main == query })
+    /// The first title equal to `query` or, without spaces, to `query` without spaces; else the only title whose
+    /// main title is `query`. Lookups in tables made with the catalog.
+    func exactMatch(_ query: String) -> Int? {
+        let byFull = firstByFull[query]
+        let byCompact = firstByCompact[TitleNormalizer.compact(query)]
+        if let first = [byFull, byCompact].compactMap({ $0 }).min() { return first }
+        return unique(positionsByMain[query] ?? [])
     }
 
-    private func prefixMatch(_ query: String) -> Int? {
+    func prefixMatch(_ query: String) -> Int? {
         guard query.count >= 6 else { return nil }
-        return unique(keys.indices.filter { keys[$0].full.hasPrefix(query) })
+        let typed = Array(query.utf8)
+        let typedIsASCII = typed.allSatisfy { $0 < 0x80 }
+        var found: Int?
+        for (position, key) in keys.enumerated() {
+            // ASCII on both sides: a byte prefix is a character prefix (String.hasPrefix costs ~1k instructions).
+            let isPrefix =
+                typedIsASCII && key.fullIsASCII
+                ? key.fullBytes.count >= typed.count && key.fullBytes.starts(with: typed) : key.full.hasPrefix(query)
+            guard isPrefix else { continue }
+            guard found == nil else { return nil }  // a second title: ambiguous
+            found = position
+        }
+        return found
     }
 
     private func typoMatch(_ query: String) -> Int? {

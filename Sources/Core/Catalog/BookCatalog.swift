@@ -13,6 +13,11 @@ public struct BookCatalog: Sendable {
     let keys: [TitleKey]
     /// Each book's related books, ranked (the suggestion engine's lookup table).
     let related: RelatedBooksIndex
+    /// The first position of each normalized title, of each title without spaces, and every position of each main
+    /// title (before a subtitle): `match`'s exact rule as lookups.
+    let firstByFull: [String: Int]
+    let firstByCompact: [String: Int]
+    let positionsByMain: [String: [Int]]
 
     /// The shipped catalog (`CatalogData`), decoded once on first use.
     public static let standard: BookCatalog = {
@@ -34,6 +39,15 @@ public struct BookCatalog: Sendable {
         indexById = index
         keys = books.map { TitleKey(title: $0.title) }
         related = RelatedBooksIndex(books: books)
+        var full: [String: Int] = [:]
+        var compact: [String: Int] = [:]
+        var main: [String: [Int]] = [:]
+        for (position, key) in keys.enumerated() {
+            if full[key.full] == nil { full[key.full] = position }
+            if compact[key.compact] == nil { compact[key.compact] = position }
+            main[key.main, default: []].append(position)
+        }
+        (firstByFull, firstByCompact, positionsByMain) = (full, compact, main)
     }
 
     /// The book with identifier `id`, if any.
@@ -57,15 +71,18 @@ struct TitleKey: Sendable {
     /// UTF-8 of `full` and `main`, for the edit distance.
     let fullBytes: [UInt8]
     let mainBytes: [UInt8]
+    /// True when `full` is plain ASCII (then byte comparisons are character comparisons).
+    let fullIsASCII: Bool
 
     init(title: String) {
         full = TitleNormalizer.normalize(title)
-        compact = full.replacing(" ", with: "")
+        compact = TitleNormalizer.compact(full)
         let beforeColon = title.split(separator: ":", maxSplits: 1).first.map(String.init) ?? title
         main = TitleNormalizer.normalize(beforeColon)
         tokens = TitleNormalizer.significantTokens(of: full)
         fullBytes = Array(full.utf8)
         mainBytes = Array(main.utf8)
+        fullIsASCII = fullBytes.allSatisfy { $0 < 0x80 }
     }
 }
 

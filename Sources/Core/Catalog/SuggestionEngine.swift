@@ -46,13 +46,17 @@ public struct SuggestionEngine: Sendable {
         var chosen = catalog.related.related(to: ordered, limit: limit, books: catalog.books).map {
             catalog.books[$0].id
         }
-        let orderedIds = Set(ordered.map { catalog.books[$0].id })
-        var taken = orderedIds.union(chosen)
-        let fillers = staffPicks.lazy.compactMap { self.catalog.book(id: $0) } + catalog.books
-        for book in fillers where chosen.count < limit && !taken.contains(book.id) {
+        var taken = Set(ordered.map { catalog.books[$0].id }).union(chosen)
+        // Staff picks, then the catalog in order, until the list is full (no array of all the books is made).
+        func fill(_ book: Book) {
+            guard !taken.contains(book.id) else { return }
             chosen.append(book.id)
             taken.insert(book.id)
         }
+        for id in staffPicks where chosen.count < limit {
+            if let book = catalog.book(id: id) { fill(book) }
+        }
+        for book in catalog.books where chosen.count < limit { fill(book) }
         return chosen.compactMap { catalog.book(id: $0)?.suggested }
     }
 

@@ -6,6 +6,11 @@
 public enum TitleNormalizer {
     /// The normalized key of `text`.
     public static func normalize(_ text: String) -> String {
+        normalizeASCII(text) ?? normalizeScalars(text)
+    }
+
+    /// `normalize` for any text, a scalar at a time.
+    static func normalizeScalars(_ text: String) -> String {
         var folded = ""
         folded.reserveCapacity(text.utf8.count)
         for scalar in text.lowercased().unicodeScalars {
@@ -16,6 +21,50 @@ public enum TitleNormalizer {
             words.removeFirst()
         }
         return words.joined(separator: " ")
+    }
+
+    /// `normalize` for ASCII text, byte by byte (the general path makes a `String` per character): the same key,
+    /// or nil when `text` has a byte outside ASCII.
+    static func normalizeASCII(_ text: String) -> String? {
+        var key: [UInt8] = []
+        key.reserveCapacity(text.utf8.count + 4)
+        var words = 0
+        var firstWordEnd = 0
+        var inWord = false
+        func letter(_ byte: UInt8) {
+            if !inWord {
+                if words == 1 { firstWordEnd = key.count }
+                if words > 0 { key.append(0x20) }
+                words += 1
+                inWord = true
+            }
+            key.append(byte)
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case 0x80...: return nil
+            case 0x41...0x5A: letter(byte | 0x20)
+            case 0x30...0x39, 0x61...0x7A: letter(byte)
+            case 0x27, 0x60: continue  // apostrophes: "Ender's" is one word
+            case 0x26:  // "&" is the word "and"
+                inWord = false
+                for byte in "and".utf8 { letter(byte) }
+                inWord = false
+            default: inWord = false
+            }
+        }
+        if words > 1, isArticle(key[0..<firstWordEnd]) { key.removeFirst(firstWordEnd + 1) }
+        return String(decoding: key, as: UTF8.self)
+    }
+
+    private static func isArticle(_ word: ArraySlice<UInt8>) -> Bool {
+        word.elementsEqual("the".utf8) || word.elementsEqual("a".utf8) || word.elementsEqual("an".utf8)
+    }
+
+    /// A normalized key without its spaces ("catch 22" → "catch22").
+    static func compact(_ key: String) -> String {
+        guard key.utf8.allSatisfy({ $0 < 0x80 }) else { return key.replacing(" ", with: "") }
+        return String(decoding: key.utf8.filter { $0 != 0x20 }, as: UTF8.self)
     }
 
     /// Words of a normalized key that carry meaning (not stopwords, not single letters).

@@ -32,10 +32,10 @@ public enum CardNumber {
     public static func problem(with number: String) -> Problem? {
         guard let digits = digits(of: number), !digits.isEmpty else { return .malformed }
         guard lengths.contains(digits.count) else { return .wrongLength }
-        if let network = CardNetwork.identify(number), !network.lengths.contains(digits.count) {
+        if let network = CardNetwork.identify(digits: digits), !network.lengths.contains(digits.count) {
             return .wrongLength
         }
-        guard Set(digits).count > 1 else { return .placeholder }
+        guard digits.contains(where: { $0 != digits[0] }) else { return .placeholder }
         return Luhn.isValid(number) ? nil : .checksumFailed
     }
 

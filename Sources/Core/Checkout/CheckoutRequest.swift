@@ -120,6 +120,35 @@ public struct CheckoutRequest: Codable, Sendable, Equatable {
 extension String {
     /// The string without leading and trailing spaces, tabs and newlines (no Foundation needed).
     public var trimmingWhitespace: String {
+        if let trimmed = trimmingASCIIWhitespace { return trimmed }
+        return trimmingWhitespaceCharacters
+    }
+
+    /// `trimmingWhitespace` of an ASCII string, over its bytes; nil when the string is not all ASCII. A "\r\n"
+    /// pair is one `Character`, which is none of the four, so it stops the trimming as it does there.
+    var trimmingASCIIWhitespace: String? {
+        let bytes = utf8
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isSpace(bytes[start]) {
+            let next = bytes.index(after: start)
+            if bytes[start] == 0x0D, next < end, bytes[next] == 0x0A { break }
+            start = next
+        }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard isSpace(bytes[last]) else { break }
+            if bytes[last] == 0x0A, last > start, bytes[bytes.index(before: last)] == 0x0D { break }
+            end = last
+        }
+        if start == bytes.startIndex && end == bytes.endIndex { return self }
+        return String(self[start..<end])
+    }
+
+    /// `trimmingWhitespace` for any string, a `Character` at a time.
+    var trimmingWhitespaceCharacters: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""

@@ -8,6 +8,31 @@ extension ContactAddress {
     /// `x@y.z`: one "@", a local part of at most 64 characters, a domain of two or more non-empty labels made
     /// of letters, digits and hyphens, and no whitespace anywhere.
     public static func isPlausibleEmail(_ contact: String) -> Bool {
+        isPlausibleASCIIEmail(contact) ?? isPlausibleEmailCharacters(contact)
+    }
+
+    /// `isPlausibleEmail` for an ASCII contact, over its bytes; nil when `contact` is not all ASCII.
+    static func isPlausibleASCIIEmail(_ contact: String) -> Bool? {
+        guard let trimmed = contact.trimmingASCIIWhitespace else { return nil }
+        let bytes = trimmed.utf8
+        // ASCII whitespace is 0x09…0x0D and the space.
+        guard bytes.count <= 254, !bytes.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) }),
+            case .some(.some(let domain)) = asciiDomain(of: trimmed)
+        else { return false }
+        let localLength = bytes.firstIndex(of: UInt8(ascii: "@")).map { bytes.distance(from: bytes.startIndex, to: $0) }
+        guard localLength ?? 0 <= 64 else { return false }
+        let labels = domain.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        return labels.count >= 2
+            && labels.allSatisfy { label in
+                !label.isEmpty
+                    && label.allSatisfy { byte in
+                        (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == UInt8(ascii: "-")
+                    }
+            }
+    }
+
+    /// `isPlausibleEmail` for any contact, a `Character` at a time.
+    static func isPlausibleEmailCharacters(_ contact: String) -> Bool {
         let trimmed = contact.trimmingWhitespace
         guard trimmed.utf8.count <= 254, !trimmed.contains(where: \.isWhitespace),
             let domain = domain(of: trimmed)

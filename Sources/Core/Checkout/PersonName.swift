@@ -80,6 +80,25 @@ public enum ContactAddress {
     public static func domain(of contact: String) -> String? {
         // No address is longer than 254 bytes (RFC 5321); skip the work on hostile megabyte contacts.
         guard contact.utf8.count <= 320 else { return nil }
+        if let ascii = asciiDomain(of: contact) { return ascii }
+        return domainOfCharacters(contact)
+    }
+
+    /// `domain(of:)` for an ASCII contact of at most 320 bytes, over its bytes: `.some(nil)` when it is not an
+    /// address; nil when `contact` is not all ASCII.
+    static func asciiDomain(of contact: String) -> String?? {
+        guard let trimmed = contact.trimmingASCIIWhitespace else { return nil }
+        let bytes = Array(trimmed.utf8)
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), at > 0,
+            !bytes[(at + 1)...].contains(UInt8(ascii: "@"))
+        else { return .some(nil) }
+        let domain = bytes[(at + 1)...]
+        guard domain.contains(UInt8(ascii: ".")), domain.last != UInt8(ascii: ".") else { return .some(nil) }
+        return String(decoding: domain.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// `domain(of:)` for any contact, a `Character` at a time.
+    static func domainOfCharacters(_ contact: String) -> String? {
         let parts = contact.trimmingWhitespace.lowercased().split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasSuffix(".") else { return nil }
         return String(parts[1])
@@ -159,20 +178,24 @@ public enum CardNetwork: String, Sendable, CaseIterable {
 
     /// The network of a card number (spaces and dashes ignored), or nil for an unknown prefix.
     public static func identify(_ number: String) -> CardNetwork? {
-        // A 19-digit number with a separator between every digit is under 40 characters.
-        guard number.utf8.count <= 64 else { return nil }
-        let digits = number.filter { $0 != " " && $0 != "-" }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        func prefix(_ count: Int) -> Int { Int(digits.prefix(count)) ?? -1 }
+        CardNumber.digits(of: number).flatMap(identify(digits:))
+    }
+
+    /// The network of a card number's digits (spaces and dashes already removed), by its prefix.
+    static func identify(digits: [Int]) -> CardNetwork? {
+        guard !digits.isEmpty else { return nil }
+        // The value of the first `count` digits (of all of them when there are fewer).
+        func prefix(_ count: Int) -> Int { digits.prefix(count).reduce(0) { $0 &* 10 &+ $1 } }
+        func starts(_ value: Int, digits count: Int) -> Bool { digits.count >= count && prefix(count) == value }
         switch true {
-        case digits.hasPrefix("4"): return .visa
+        case starts(4, digits: 1): return .visa
         case (51...55).contains(prefix(2)), (2221...2720).contains(prefix(4)): return .mastercard
-        case digits.hasPrefix("34"), digits.hasPrefix("37"): return .amex
-        case digits.hasPrefix("6011"), digits.hasPrefix("65"), (644...649).contains(prefix(3)): return .discover
+        case starts(34, digits: 2), starts(37, digits: 2): return .amex
+        case starts(6011, digits: 4), starts(65, digits: 2), (644...649).contains(prefix(3)): return .discover
         case (3528...3589).contains(prefix(4)): return .jcb
-        case (300...305).contains(prefix(3)), digits.hasPrefix("36"), digits.hasPrefix("38"): return .dinersClub
-        case digits.hasPrefix("62"): return .unionPay
-        case digits.hasPrefix("50"), (56...58).contains(prefix(2)), digits.hasPrefix("6"): return .maestro
+        case (300...305).contains(prefix(3)), starts(36, digits: 2), starts(38, digits: 2): return .dinersClub
+        case starts(62, digits: 2): return .unionPay
+        case starts(50, digits: 2), (56...58).contains(prefix(2)), starts(6, digits: 1): return .maestro
         default: return nil
         }
     }
