@@ -25,6 +25,18 @@ import Testing
         #expect(model.threshold == metadata.threshold)
     }
 
+    @Test func scoringManyRowsInOnePredictionGivesEachRowsOwnScore() throws {
+        let model = try FraudModel.load(modelPath: Fixtures.committedModelPath)
+        let features = SyntheticOrders().generate(count: 300, seed: 33).map(\.features)
+        let alone = features.map { model.score($0) }
+        #expect(Set(alone).count > 10, "the sample orders were meant to score differently")
+        #expect(model.scores(features) == alone)
+        for size in [1, 2, 7, 64] {
+            #expect(model.scores(Array(features.prefix(size))) == Array(alone.prefix(size)))
+        }
+        #expect(model.scores([]) == [])
+    }
+
     @Test func scoringFromEightThreadsMatchesSequentialScoring() throws {
         let model = try FraudModel.load(modelPath: Fixtures.committedModelPath)
         let features = SyntheticOrders().generate(count: 400, seed: 21).map(\.features)

@@ -33,19 +33,24 @@ public struct FraudRules: Sendable {
 
     /// The rules that fire for `order`, in the order listed above.
     public func evaluate(_ order: CheckoutRequest) -> [Finding] {
+        evaluate(order, checks: ContactChecks(order))
+    }
+
+    /// The rules that fire for `order`, whose name and contact checks were already made.
+    public func evaluate(_ order: CheckoutRequest, checks: ContactChecks) -> [Finding] {
         var findings: [Finding] = []
         func fire(_ code: FraudRuleCode, _ field: String, _ message: String) {
             findings.append(Finding(code: code.rawValue, field: field, message: message))
         }
         let name = CheckoutRequest.nonEmpty(order.user?.name)
         let contact = CheckoutRequest.nonEmpty(order.user?.contact)
-        if let name, !PersonName.isPlausible(name) {
+        if name != nil, !checks.nameIsPlausible {
             fire(.implausibleName, "user.name", "The name does not look like a person's name.")
         }
-        if let name, let contact, !ContactAddress.matchesName(contact, name: name) {
+        if name != nil, contact != nil, !checks.contactMatchesName {
             fire(.contactNameMismatch, "user.contact", "The e-mail address does not mention the customer's name.")
         }
-        if let contact, ContactAddress.isDisposable(contact) {
+        if contact != nil, checks.contactIsDisposable {
             fire(.disposableEmailDomain, "user.contact", "The e-mail address is at a throwaway mailbox domain.")
         }
         let largest = (order.items ?? []).enumerated().max { ($0.element.quantity ?? 0) < ($1.element.quantity ?? 0) }

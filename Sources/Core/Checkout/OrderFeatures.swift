@@ -49,6 +49,11 @@ public struct OrderFeatures: Sendable, Equatable {
 
     /// Extracts the features of `order`.
     public init(_ order: CheckoutRequest) {
+        self.init(order, checks: ContactChecks(order))
+    }
+
+    /// Extracts the features of `order`, whose name and contact checks were already made.
+    public init(_ order: CheckoutRequest, checks: ContactChecks) {
         let items = order.items ?? []
         let quantities = items.map { max(0, $0.quantity ?? 0) }
         // Saturating: wrapping would turn Int.max copies into a small or negative total.
@@ -60,11 +65,9 @@ public struct OrderFeatures: Sendable, Equatable {
         distinctItems = Double(
             Set(items.compactMap { CheckoutRequest.nonEmpty($0.name)?.trimmingWhitespace.lowercased() }).count)
         maxQuantity = Double(quantities.max() ?? 0)
-        let name = order.user?.name ?? ""
-        let contact = order.user?.contact ?? ""
-        nameImplausible = PersonName.isPlausible(name) ? 0 : 1
-        disposableContactDomain = ContactAddress.isDisposable(contact) ? 1 : 0
-        nameContactMismatch = ContactAddress.matchesName(contact, name: name) ? 0 : 1
+        nameImplausible = checks.nameIsPlausible ? 0 : 1
+        disposableContactDomain = checks.contactIsDisposable ? 1 : 0
+        nameContactMismatch = checks.contactMatchesName ? 0 : 1
         // A blank country is no country: the page sends "" for fields left empty.
         let billing = CheckoutRequest.nonEmpty(order.billingAddress?.country).map(Country.normalized)
         let shipping = CheckoutRequest.nonEmpty(order.shippingAddress?.country).map(Country.normalized)

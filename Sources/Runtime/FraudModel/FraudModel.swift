@@ -103,28 +103,44 @@ public final class FraudModel: Sendable {
     /// Whether `score` reaches the threshold.
     public func isFraud(_ features: OrderFeatures) -> Bool { score(features) >= threshold }
 
+    /// The scores of several orders' features, in one prediction (XGBoost's cost per call — its JSON arguments,
+    /// the proxy matrix — is paid once); each is what `score` gives for that order alone. Fails closed like
+    /// `score`: every score is 1 if XGBoost reports an error.
+    public func scores(_ features: [OrderFeatures]) -> [Double] {
+        guard !features.isEmpty else { return [] }
+        return (try? probabilities(of: features.flatMap(\.vector), rows: features.count))
+            ?? Array(repeating: 1, count: features.count)
+    }
+
     /// The probability for one feature row (`OrderFeatures.vector` order), with XGBoost errors thrown.
     public func probability(of row: [Float]) throws(FraudModelError) -> Double {
-        guard row.count == OrderFeatures.names.count else {
-            throw .invalidTrainingData("a row has \(row.count) values, the model takes \(OrderFeatures.names.count)")
+        try probabilities(of: row, rows: 1)[0]
+    }
+
+    /// The probabilities of `rows` feature rows laid end to end in `values` (row-major).
+    func probabilities(of values: [Float], rows: Int) throws(FraudModelError) -> [Double] {
+        let width = OrderFeatures.names.count
+        guard rows > 0, values.count == rows * width else {
+            throw .invalidTrainingData("\(values.count) values for \(rows) rows: the model takes \(width) a row")
         }
         let proxy = try checkOutProxy()
         defer { proxies.withLock { $0.append(proxy) } }
-        return try row.withUnsafeBufferPointer { buffer throws(FraudModelError) -> Double in
-            // numpy's __array_interface__, which XGBoost reads the row through: address, shape, little-endian f32.
+        return try values.withUnsafeBufferPointer { buffer throws(FraudModelError) -> [Double] in
+            // numpy's __array_interface__, which XGBoost reads the rows through: address, shape, little-endian f32.
             let address = UInt(bitPattern: buffer.baseAddress)
-            let values = #"{"data": [\#(address), true], "shape": [1, \#(row.count)], "typestr": "<f4", "version": 3}"#
+            let interface =
+                #"{"data": [\#(address), true], "shape": [\#(rows), \#(width)], "typestr": "<f4", "version": 3}"#
             var shape: UnsafePointer<UInt64>?
             var dimensions: UInt64 = 0
             var result: UnsafePointer<Float>?
             try checkXGBoost(
                 XGBoosterPredictFromDense(
-                    booster.raw, values, Self.predictConfig, proxy.raw, &shape, &dimensions, &result),
+                    booster.raw, interface, Self.predictConfig, proxy.raw, &shape, &dimensions, &result),
                 "XGBoosterPredictFromDense")
-            guard let result else {
-                throw .xgboost(call: "XGBoosterPredictFromDense", message: "returned no result")
+            guard let result, let shape, dimensions >= 1, shape[0] == UInt64(rows) else {
+                throw .xgboost(call: "XGBoosterPredictFromDense", message: "returned no result for \(rows) rows")
             }
-            return Double(result[0])
+            return (0..<rows).map { Double(result[$0]) }
         }
     }
 

@@ -13,12 +13,22 @@ extension Router {
         _ method: RPCMethod<BatchParams<Params>, BatchResults<Result>>,
         item: @escaping @Sendable (Params, RequestContext) throws -> Result
     ) {
+        registerBatch(method) { params, contexts in
+            try zip(params, contexts).map { try item($0, $1) }
+        }
+    }
+
+    /// Registers a batched method whose items are handled together by `items` (params and contexts in the items'
+    /// order; it returns one result per item, in order), for work that is cheaper done once for all of them.
+    public mutating func registerBatch<Params, Result>(
+        _ method: RPCMethod<BatchParams<Params>, BatchResults<Result>>,
+        items: @escaping @Sendable ([Params], [RequestContext]) throws -> [Result]
+    ) {
         register(method) { batch, context throws -> BatchResults<Result> in
             let contexts = try Self.itemContexts(of: batch, in: context, method: method.name)
-            var results: [Result] = []
-            results.reserveCapacity(batch.items.count)
-            for (index, entry) in batch.items.enumerated() {
-                results.append(try item(entry.params, contexts[index]))
+            let results = try items(batch.items.map(\.params), contexts)
+            guard results.count == contexts.count else {
+                throw RPCError(.internalError, "\(method.name): \(results.count) results for \(contexts.count) items")
             }
             return BatchResults(results: results)
         }

@@ -22,9 +22,10 @@ public struct FraudService: Sendable {
         let scores = metrics.histogram("fraud_score")
         let flagged = metrics.counter("fraud_assessments_total", [("outcome", "fraudulent")])
         let passed = metrics.counter("fraud_assessments_total", [("outcome", "clean")])
-        let assess: @Sendable (OrderEnvelope, RequestContext) -> FraudAssessment = { envelope, context in
-            let fired = rules.evaluate(envelope.order)
-            let score = model.score(OrderFeatures(envelope.order))
+        // One order's assessment, given the model's score of it.
+        let assess: @Sendable (OrderEnvelope, ContactChecks, Double, RequestContext) -> FraudAssessment = {
+            envelope, checks, score, context in
+            let fired = rules.evaluate(envelope.order, checks: checks)
             let assessment = FraudAssessment(score: score, threshold: model.threshold, rulesFired: fired)
             scores.record(score)
             (assessment.fraudulent ? flagged : passed).increment()
@@ -38,7 +39,16 @@ public struct FraudService: Sendable {
             }
             return assessment
         }
-        router.register(FraudRPC.assess, handler: assess)
-        router.registerBatch(FraudRPC.assessBatch, item: assess)
+        // The name and contact checks are made once per order, for the rules and the model's features.
+        router.register(FraudRPC.assess) { envelope, context in
+            let checks = ContactChecks(envelope.order)
+            return assess(envelope, checks, model.score(OrderFeatures(envelope.order, checks: checks)), context)
+        }
+        // A batch's orders are scored in one prediction.
+        router.registerBatch(FraudRPC.assessBatch) { envelopes, contexts in
+            let checks = envelopes.map { ContactChecks($0.order) }
+            let scores = model.scores(envelopes.indices.map { OrderFeatures(envelopes[$0].order, checks: checks[$0]) })
+            return envelopes.indices.map { assess(envelopes[$0], checks[$0], scores[$0], contexts[$0]) }
+        }
     }
 }

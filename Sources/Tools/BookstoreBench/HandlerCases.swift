@@ -42,8 +42,12 @@ struct HandlerCases {
             SuggestionRequest(orderId: "bench-1", orderedTitles: order.items?.compactMap(\.name) ?? [], count: 3))
         let ticket = try JSONCoding.encoder.encode(OrderTicket(orderId: "bench-1", order: order, traceId: "t"))
         let verify: (CheckoutRequest) -> VerificationResult = { verifier.verify($0, today: today) }
+        // As the fraud service does it: the name and contact checks once, for the rules and the features.
         let assess: (CheckoutRequest) -> FraudAssessment = {
-            FraudAssessment(score: model.score($0), threshold: model.threshold, rulesFired: rules.evaluate($0))
+            let checks = ContactChecks($0)
+            return FraudAssessment(
+                score: model.score(OrderFeatures($0, checks: checks)), threshold: model.threshold,
+                rulesFired: rules.evaluate($0, checks: checks))
         }
         all = [
             Case(
