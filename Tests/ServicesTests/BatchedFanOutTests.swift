@@ -3,12 +3,13 @@ import Cluster
 import ClusterProtocol
 import Foundation
 import RPC
-import Services
 import Synchronization
 import TestTimeLimits
 import Testing
 import TraceFormat
 import WireJSON
+
+@testable import Services
 
 /// The batched leaf methods (`verifyBatch`, `assessBatch`, `suggestBatch`) and the orchestrator's shared calls: the
 /// same answers as one-order calls, refusals before any item runs, batches that really form under concurrency.
@@ -96,6 +97,21 @@ struct BatchedFanOutTests {
                     Issue.record("\(error)")
                 }
             }
+        }
+    }
+
+    @Test("a full batch of the largest orders that are batched stays within half a server's body limit")
+    func fullBatchesFitTheBodyLimit() {
+        let client = RPCClient(
+            peer: "nowhere", baseURL: "http://127.0.0.1:9", recorder: TraceRecorder(node: "client", writer: nil),
+            logger: quietLogger, defaultDeadline: .seconds(1))
+        for maxItems in [2, 16, 64, 500] {
+            let fanOut = CheckoutFanOut(
+                verification: client, fraud: client, suggestions: client, suggestionCount: 3,
+                batching: FanOutBatchSettings(maxItems: maxItems, maxInFlight: 1))
+            let items = min(maxItems, BatchParams<OrderEnvelope>.maxItems)
+            #expect(fanOut.maxBatchedEnvelopeBytes * items <= 512 * 1024, "maxItems \(maxItems)")
+            #expect(fanOut.maxBatchedEnvelopeBytes >= 8 * 1024, "maxItems \(maxItems)")
         }
     }
 

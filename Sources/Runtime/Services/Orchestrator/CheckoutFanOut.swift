@@ -28,9 +28,12 @@ struct CheckoutFanOut: Sendable {
     let calls: LeafCalls
     /// Nil: every checkout makes its own three calls.
     private let coalescer: CallCoalescer<Question, Answers>?
+    /// An order whose envelope is longer goes alone, so that a full batch stays within `maxBatchBytes`.
+    let maxBatchedEnvelopeBytes: Int
 
-    /// An order whose envelope is longer goes alone (so a batch stays far below a server's 1 MiB body limit).
-    static let maxBatchedEnvelopeBytes = 16 * 1024
+    /// Most bytes of envelopes in one batch: half a server's 1 MiB body limit, which leaves room for the items'
+    /// `traceparent`s and the JSON-RPC envelope.
+    static let maxBatchBytes = 512 * 1024
 
     init(
         verification: RPCClient, fraud: RPCClient, suggestions: RPCClient, suggestionCount: Int,
@@ -39,9 +42,12 @@ struct CheckoutFanOut: Sendable {
         let calls = LeafCalls(
             verification: verification, fraud: fraud, suggestions: suggestions, suggestionCount: suggestionCount)
         self.calls = calls
+        // Never more items than a service takes in one batch.
+        let maxItems = min(batching.maxItems, BatchParams<OrderEnvelope>.maxItems)
+        maxBatchedEnvelopeBytes = min(16 * 1024, Self.maxBatchBytes / max(1, maxItems))
         coalescer =
-            batching.maxItems > 1
-            ? CallCoalescer(maxItems: batching.maxItems, maxInFlight: batching.maxInFlight) { questions in
+            maxItems > 1
+            ? CallCoalescer(maxItems: maxItems, maxInFlight: batching.maxInFlight) { questions in
                 questions.count == 1 ? [calls.askAlone(questions[0])] : calls.askTogether(questions)
             } : nil
     }
@@ -52,7 +58,7 @@ struct CheckoutFanOut: Sendable {
     /// carry other checkouts' questions too (each answer is the same as a call of its own would give).
     func ask(envelope: Data, titles: [String], orderID: String, trace: TraceContext) -> Answers {
         let question = Question(envelope: envelope, titles: titles, orderID: orderID, trace: trace)
-        guard let coalescer, envelope.count <= Self.maxBatchedEnvelopeBytes else { return calls.askAlone(question) }
+        guard let coalescer, envelope.count <= maxBatchedEnvelopeBytes else { return calls.askAlone(question) }
         return coalescer.call(question)
     }
 
