@@ -1,3 +1,4 @@
+import Checkout
 import Foundation
 import OrderQueueCore
 
@@ -140,9 +141,13 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
 public struct FanOutBatchSettings: Codable, Sendable, Equatable {
     /// Most checkouts in one batch (1: no batching, every checkout makes its own calls). At most
     /// `BatchParams.maxItems` (64).
-    public var maxItems = 16
-    /// Most batches in flight to the services at once.
-    public var maxInFlight = 1
+    public var maxItems: Int
+    /// Most batches in flight to the services at once (at most 64).
+    public var maxInFlight: Int
+
+    /// The values a config file may give each setting.
+    static let itemBounds = 1...BatchParams<OrderEnvelope>.maxItems
+    static let inFlightBounds = 1...64
 
     public init(maxItems: Int = 16, maxInFlight: Int = 1) {
         self.maxItems = maxItems
@@ -150,14 +155,16 @@ public struct FanOutBatchSettings: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+        let defaults = FanOutBatchSettings()
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        maxItems = try container.decodeIfPresent(Int.self, forKey: .maxItems) ?? 16
-        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? 1
-        guard (1...64).contains(maxItems), (1...64).contains(maxInFlight) else {
+        maxItems = try container.decodeIfPresent(Int.self, forKey: .maxItems) ?? defaults.maxItems
+        maxInFlight = try container.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? defaults.maxInFlight
+        guard Self.itemBounds.contains(maxItems), Self.inFlightBounds.contains(maxInFlight) else {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: container.codingPath,
-                    debugDescription: "fanOutBatch: maxItems and maxInFlight must be 1…64"))
+                    debugDescription:
+                        "fanOutBatch: maxItems must be \(Self.itemBounds), maxInFlight \(Self.inFlightBounds)"))
         }
     }
 }
