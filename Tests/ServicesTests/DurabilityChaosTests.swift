@@ -96,6 +96,9 @@ struct DurabilityChaosTests {
             config.queueStore.dataDir = dataDirectory
             config.executors.processingMs = 400  // slow: most approved orders still wait at the stop
             config.executors.executorConcurrency = 2
+            // One order a lease: with batch leases two slots commit 80 orders a second, and a load slowed down by
+            // a busy machine could be all committed before the stop (nothing left to resume).
+            config.executors.executorLeaseBatch = 1
         }
         defer { first.supervisor.stop() }
         let recorder = try TraceRecorder.file(node: "load", directory: first.run.path)
