@@ -15,12 +15,14 @@ extension BookCatalog {
     ///    them best, with a Jaccard overlap of at least 0.6.
     /// Ambiguous input ("Harry Potter") and gibberish ("Book A") give nil.
     public func match(_ typedTitle: String) -> Book? {
+        matchPosition(typedTitle).map { books[$0] }
+    }
+
+    /// The catalog position of the book `match(_:)` finds for `typedTitle`.
+    func matchPosition(_ typedTitle: String) -> Int? {
         let query = TitleNormalizer.normalize(String(typedTitle.prefix(Self.maximumTypedLength)))
         guard !query.isEmpty else { return nil }
-        if let position = exactMatch(query) ?? prefixMatch(query) ?? typoMatch(query) ?? wordMatch(query) {
-            return books[position]
-        }
-        return nil
+        return exactMatch(query) ?? prefixMatch(query) ?? typoMatch(query) ?? wordMatch(query)
     }
 
     /// The first title equal to `query` or, without spaces, to `query` without spaces; else the only title whose

@@ -9,6 +9,9 @@ public struct BookCatalog: Sendable {
     /// The books, in catalog (id) order.
     public let books: [Book]
     private let indexById: [String: Int]
+    /// Per position, the first position of a book with the same id (itself unless ids repeat): `position(of:)`
+    /// of the book there, without hashing its id.
+    let firstPositionOfID: [Int]
     /// Normalized title forms, parallel to `books`.
     let keys: [TitleKey]
     /// Each book's related books, ranked (the suggestion engine's lookup table).
@@ -37,6 +40,7 @@ public struct BookCatalog: Sendable {
             index[book.id] = position
         }
         indexById = index
+        firstPositionOfID = books.enumerated().map { position, book in index[book.id] ?? position }
         keys = books.map { TitleKey(title: $0.title) }
         related = RelatedBooksIndex(books: books)
         var full: [String: Int] = [:]

@@ -19,11 +19,14 @@ struct RelatedBooksIndex: Sendable {
         var authorIDs: [String: Int] = [:]
         var genreIDs: [String: Int] = [:]
         func intern(_ values: [String], _ table: inout [String: Int]) -> [Int] {
-            Array(Set(values.map { value in
-                if let id = table[value] { return id }
-                table[value] = table.count
-                return table.count - 1
-            })).sorted()
+            Array(
+                Set(
+                    values.map { value in
+                        if let id = table[value] { return id }
+                        table[value] = table.count
+                        return table.count - 1
+                    })
+            ).sorted()
         }
         let authors = books.map { intern($0.authors, &authorIDs) }
         let genres = books.map { intern($0.genres, &genreIDs) }
@@ -84,25 +87,45 @@ struct RelatedBooksIndex: Sendable {
     /// Up to `limit` related books of the books at `ordered` (sorted, distinct positions), best first, never
     /// one of them.
     func related(to ordered: [Int], limit: Int, books: [Book]) -> [Int] {
-        guard let only = ordered.first else { return [] }
+        guard let only = ordered.first, limit > 0 else { return [] }
         if ordered.count == 1 {
             return Array(neighbours[only].prefix(limit).map(\.position))
         }
-        let excluded = Set(ordered)
-        var best: [Int: Int] = [:]
+        // The best score per candidate in a flat table (0: unrelated or ordered; scores are positive), then the
+        // best `limit` kept in a small sorted array: no dictionary, no sort of every candidate.
+        var best = [Int](repeating: 0, count: neighbours.count)
         for position in ordered {
-            for neighbour in neighbours[position] where !excluded.contains(neighbour.position) {
-                best[neighbour.position] = max(best[neighbour.position] ?? 0, neighbour.score)
+            for neighbour in neighbours[position] where neighbour.score > best[neighbour.position] {
+                best[neighbour.position] = neighbour.score
             }
         }
+        for position in ordered { best[position] = 0 }
         let years = ordered.map { books[$0].year }
-        let ranked = best.map { position, score in
-            (position: position, score: score, distance: years.map { abs(books[position].year - $0) }.min() ?? 0)
+        var top: [Candidate] = []
+        top.reserveCapacity(limit + 1)
+        for position in best.indices where best[position] > 0 {
+            var distance = Int.max
+            for year in years { distance = min(distance, abs(books[position].year - year)) }
+            let candidate = Candidate(position: position, score: best[position], distance: distance)
+            guard top.count < limit || candidate.ranks(before: top[top.count - 1], books: books) else { continue }
+            let index = top.firstIndex { candidate.ranks(before: $0, books: books) } ?? top.count
+            top.insert(candidate, at: index)
+            if top.count > limit { top.removeLast() }
         }
-        return ranked.sorted { lhs, rhs in
-            if lhs.score != rhs.score { return lhs.score > rhs.score }
-            if lhs.distance != rhs.distance { return lhs.distance < rhs.distance }
-            return books[lhs.position].id < books[rhs.position].id
-        }.prefix(limit).map(\.position)
+        return top.map(\.position)
+    }
+
+    /// A candidate of `related(to:limit:books:)`: its best score and its smallest year distance to an ordered book.
+    private struct Candidate {
+        let position: Int
+        let score: Int
+        let distance: Int
+
+        /// Higher score first, then nearer in years, then the smaller id.
+        func ranks(before other: Candidate, books: [Book]) -> Bool {
+            if score != other.score { return score > other.score }
+            if distance != other.distance { return distance < other.distance }
+            return books[position].id < books[other.position].id
+        }
     }
 }

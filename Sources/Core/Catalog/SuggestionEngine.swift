@@ -31,10 +31,13 @@ public struct SuggestionEngine: Sendable {
     public let catalog: BookCatalog
     /// Book ids offered when nothing related is found, in this order; ids not in the catalog are skipped.
     public let staffPicks: [String]
+    /// The catalog positions of `staffPicks` that exist, in order.
+    private let staffPickPositions: [Int]
 
     public init(catalog: BookCatalog = .standard, staffPicks: [String] = SuggestionEngine.standardStaffPicks) {
         self.catalog = catalog
         self.staffPicks = staffPicks
+        staffPickPositions = staffPicks.compactMap(catalog.position(of:))
     }
 
     /// Up to `count` (clamped to `0...maximumCount`) books for a customer who ordered `orderedTitles`, as
@@ -43,21 +46,20 @@ public struct SuggestionEngine: Sendable {
         let limit = min(max(count, 0), Self.maximumCount)
         guard limit > 0 else { return [] }
         let ordered = orderedPositions(orderedTitles)
-        var chosen = catalog.related.related(to: ordered, limit: limit, books: catalog.books).map {
-            catalog.books[$0].id
-        }
-        var taken = Set(ordered.map { catalog.books[$0].id }).union(chosen)
+        // Books are told apart by id: each is held at the first position of its id (`firstPositionOfID`), and
+        // the few taken positions are searched in a small array rather than hashed.
+        let first = catalog.firstPositionOfID
+        var chosen = catalog.related.related(to: ordered, limit: limit, books: catalog.books).map { first[$0] }
+        var taken = ordered + chosen
         // Staff picks, then the catalog in order, until the list is full (no array of all the books is made).
-        func fill(_ book: Book) {
-            guard !taken.contains(book.id) else { return }
-            chosen.append(book.id)
-            taken.insert(book.id)
+        func fill(_ position: Int) {
+            guard !taken.contains(position) else { return }
+            chosen.append(position)
+            taken.append(position)
         }
-        for id in staffPicks where chosen.count < limit {
-            if let book = catalog.book(id: id) { fill(book) }
-        }
-        for book in catalog.books where chosen.count < limit { fill(book) }
-        return chosen.compactMap { catalog.book(id: $0)?.suggested }
+        for position in staffPickPositions where chosen.count < limit { fill(position) }
+        for position in first.indices where chosen.count < limit { fill(first[position]) }
+        return chosen.map { catalog.books[$0].suggested }
     }
 
     /// The distinct catalog books matched by `titles`, in catalog order.
@@ -67,7 +69,10 @@ public struct SuggestionEngine: Sendable {
 
     /// The distinct catalog positions matched by `titles`, sorted.
     func orderedPositions(_ titles: [String]) -> [Int] {
-        Set(titles.compactMap { catalog.match($0).flatMap { catalog.position(of: $0.id) } }).sorted()
+        // Orders hold a few titles: sorting them and dropping repeats beats hashing them into a set.
+        var positions = titles.compactMap { catalog.matchPosition($0).map { catalog.firstPositionOfID[$0] } }.sorted()
+        positions.removeDuplicatesOfSorted()
+        return positions
     }
 
     /// How strongly `candidate` relates to `ordered`: `authorPoints` when they share an author, plus
@@ -85,5 +90,18 @@ public struct SuggestionEngine: Sendable {
         let genre = allGenres == 0 ? 0 : genrePoints * sharedGenres / allGenres
         let era = eraPointsPerYear * max(0, eraWindowYears - abs(candidate.year - ordered.year))
         return (sharesAuthor ? authorPoints : 0) + genre + era
+    }
+}
+
+extension Array where Element: Equatable {
+    /// Removes repeats from a sorted array, keeping each value once.
+    fileprivate mutating func removeDuplicatesOfSorted() {
+        guard count > 1 else { return }
+        var kept = 1
+        for index in 1..<count where self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }

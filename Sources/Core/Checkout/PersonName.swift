@@ -14,6 +14,11 @@ public enum PersonName {
     public static func isPlausible(_ name: String) -> Bool {
         // Cheap bound first: 100 characters are never more than a few hundred UTF-8 bytes in real names.
         guard name.utf8.count <= 2_000 else { return false }
+        return isPlausibleASCII(name) ?? isPlausibleCharacters(name)
+    }
+
+    /// `isPlausible` for any name of at most 2,000 bytes, a `Character` at a time.
+    static func isPlausibleCharacters(_ name: String) -> Bool {
         let trimmed = name.trimmingWhitespace
         guard !placeholders.contains(trimmed.lowercased()) else { return false }
         let words = trimmed.split(whereSeparator: \.isWhitespace)
@@ -104,7 +109,21 @@ public enum ContactAddress {
         return String(parts[1])
     }
 
+    /// True when the address's domain is a throwaway one or a subdomain of one.
     public static func isDisposable(_ contact: String) -> Bool {
+        guard let domain = domain(of: contact) else { return false }
+        if disposableDomains.contains(domain) { return true }
+        // A subdomain's suffix after one of its dots is the listed domain: a lookup per dot, not a comparison
+        // per listed domain (which cost the fraud service more than the rest of its contact checks).
+        let bytes = domain.utf8
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            if disposableDomains.contains(String(Substring(bytes[bytes.index(after: index)...]))) { return true }
+        }
+        return false
+    }
+
+    /// `isDisposable` as first written: every listed domain compared as a suffix (the rule the lookup keeps).
+    static func isDisposableBySuffixes(_ contact: String) -> Bool {
         guard let domain = domain(of: contact) else { return false }
         return disposableDomains.contains(domain)
             || disposableDomains.contains(where: { domain.hasSuffix("." + $0) })
@@ -115,6 +134,11 @@ public enum ContactAddress {
     /// Latin letters. Diacritics are folded ("jurgen" or "juergen" for Jürgen).
     public static func matchesName(_ contact: String, name: String) -> Bool {
         guard domain(of: contact) != nil else { return true }
+        return matchesNameASCII(contact, name: name) ?? matchesNameCharacters(contact, name: name)
+    }
+
+    /// `matchesName` for a contact that is an address, a `Character` at a time.
+    static func matchesNameCharacters(_ contact: String, name: String) -> Bool {
         let tokens = PersonName.tokens(name)
         guard !tokens.isEmpty else { return true }
         // Bounded first: only the start of a hostile megabyte "address" is worth reading.
