@@ -1,22 +1,26 @@
 import Foundation
 import OrderQueueCore
 
-/// The Order Queue's write-ahead log: records framed with length and CRC-32, appended by a background
-/// committer that writes every queued batch with one `fdatasync` (group commit) into a preallocated segment
-/// (`SegmentFile`), snapshots with log truncation, and recovery by replay (see docs/queue-durability.md).
+/// The Order Queue's write-ahead log: records framed with length and CRC-32, appended in batches that share one
+/// `fdatasync` (group commit) into a preallocated segment (`SegmentFile`), snapshots with log truncation, and
+/// recovery by replay (see docs/queue-durability.md).
 ///
 /// `append` only encodes and queues (call it under the caller's state lock, so the log keeps the state's order);
-/// `waitDurable` blocks until the batch holding that append is on disk. Concurrent appends share one fsync.
-/// An append may carry effects (the queue's trace records) that the committer runs, in append order, once the
+/// `waitDurable` blocks until the batch holding that append is on disk. The waiting threads write the batches
+/// themselves: the first to wait while no batch is being written writes everything queued; threads that wait
+/// meanwhile sleep, and when that batch is durable the oldest one still waiting writes what was queued during it
+/// (their appends share its `fdatasync`). A request thread whose append is alone thus writes it and answers
+/// without waking another thread. The store's own thread writes only what no waiting thread will: a snapshot
+/// queued after the appends it follows were taken, and what is left at `close`.
+/// An append may carry effects (the queue's trace records) that the writing thread runs, in append order, once the
 /// append is durable and before its waiters wake: a record that says "committed" then never outlives a commit
 /// that a kill took from the log.
 ///
 /// `@unchecked Sendable` is sound: the queued chunks, counters, flags and sleepers are touched only while holding
-/// `condition`'s lock, and the open segment (descriptor, generation) only by the committer thread.
-/// The committer waits for work on `condition`; a thread in `waitDurable` sleeps on a semaphore of its own that
-/// the committer signals once that thread's ticket is durable (or the log failed), so a batch wakes only the
-/// threads it made durable: a broadcast would also wake every thread waiting for the next batch, and their
-/// wake-ups and lock hand-offs were most of the queue's context switches under load.
+/// `condition`'s lock, and the open segment (descriptor, generation) only by the one thread that set `writing`
+/// (under that lock) until it clears it. A thread in `waitDurable` sleeps on a semaphore of its own, signalled
+/// once its ticket is durable, the log failed, or it is to write the next batch: a broadcast would also wake every
+/// thread waiting for the next batch.
 public final class QueueStore: @unchecked Sendable {
     /// What `open` found and did.
     public struct Recovery: Sendable, Equatable {
@@ -61,8 +65,10 @@ public final class QueueStore: @unchecked Sendable {
     private var chunks: [Chunk] = []
     private var appended: UInt64 = 0
     private var durable: UInt64 = 0
-    /// Threads in `waitDurable`: the ticket each waits for and the semaphore it sleeps on.
+    /// Threads in `waitDurable`: the ticket each waits for and the semaphore it sleeps on (oldest first).
     private var sleepers: [(ticket: UInt64, semaphore: DispatchSemaphore)] = []
+    /// A thread is writing a batch (it alone touches the segment until it clears this).
+    private var writing = false
     private var failure: StoreError?
     private var closing = false
     private var finished = false
@@ -70,7 +76,7 @@ public final class QueueStore: @unchecked Sendable {
     private var sinceSnapshot: Int
     /// Holds the directory's `LOCK` (flock): one queue process per data directory.
     private let lockDescriptor: Int32
-    // Owned by the committer thread.
+    // Owned by the thread that set `writing`.
     private var segment: SegmentFile
     private var generation: UInt64
     /// Growths of the segments closed before the open one.
@@ -230,31 +236,40 @@ public final class QueueStore: @unchecked Sendable {
         guard !records.isEmpty || !effects.isEmpty else { return (appended, sinceSnapshot >= limit) }
         appended += 1
         sinceSnapshot += records.count
+        // No thread is woken: the caller's `waitDurable` writes this (or finds it written).
         chunks.append(.bytes(bytes, records: records.count, effects: effects))
-        condition.signal()
         return (appended, sinceSnapshot >= limit)
     }
 
-    /// Blocks until the append with `ticket` (and every earlier one) is on disk; throws if the log failed.
+    /// Blocks until the append with `ticket` (and every earlier one) is on disk; throws if the log failed. Writes the
+    /// queued batch itself when no other thread is writing one.
     public func waitDurable(_ ticket: UInt64) throws {
         condition.lock()
-        if durable >= ticket {
+        while true {
+            if durable >= ticket {
+                condition.unlock()
+                return
+            }
+            if let failure {
+                condition.unlock()
+                throw failure
+            }
+            if !writing {
+                // Returns with the lock held again; the loop then finds the ticket durable (or the failure).
+                writeQueued()
+                continue
+            }
+            // Signalled once, when `ticket` is durable, the log failed, or this thread is to write the next batch.
+            let semaphore = DispatchSemaphore(value: 0)
+            sleepers.append((ticket, semaphore))
             condition.unlock()
-            return
+            semaphore.wait()
+            condition.lock()
         }
-        if let failure {
-            condition.unlock()
-            throw failure
-        }
-        let semaphore = DispatchSemaphore(value: 0)
-        sleepers.append((ticket, semaphore))
-        condition.unlock()
-        // Signalled once, by the committer, when `ticket` is durable or the log failed.
-        semaphore.wait()
-        condition.lock()
-        defer { condition.unlock() }
-        if durable < ticket, let failure { throw failure }
     }
+
+    /// Threads asleep in `waitDurable` (for tests).
+    var waitingThreads: Int { condition.withLock { sleepers.count } }
 
     /// Records appended since the last snapshot was queued.
     public var recordsSinceSnapshot: Int { condition.withLock { sinceSnapshot } }
@@ -267,7 +282,8 @@ public final class QueueStore: @unchecked Sendable {
         guard failure == nil, !closing else { return }
         sinceSnapshot = 0
         chunks.append(.snapshot(queue))
-        condition.signal()
+        // Written by the caller's `waitDurable` when its append is still queued; else by the store's thread.
+        if !writing { condition.broadcast() }
     }
 
     public var statistics: Statistics { condition.withLock { stats } }
@@ -281,38 +297,65 @@ public final class QueueStore: @unchecked Sendable {
         condition.unlock()
     }
 
-    // MARK: The committer
+    // MARK: Writing batches
 
-    private func run() {
-        while true {
-            condition.lock()
-            while chunks.isEmpty && !closing { condition.wait() }
-            let batch = chunks
-            chunks.removeAll()
-            let target = appended
-            let done = closing && batch.isEmpty
-            condition.unlock()
-            if done { break }
-            do {
-                let written = try commit(batch)
-                for case .bytes(_, _, let effects) in batch { for effect in effects { effect() } }
-                condition.lock()
-                durable = target
-                stats.batches += 1
-                stats.records += written.records
-                stats.bytes += written.bytes
-                stats.growths = segment.growths + growthsBefore
-                let ready = takeSleepers(upTo: target)
-                condition.unlock()
-                for semaphore in ready { semaphore.signal() }
-            } catch {
-                condition.lock()
-                failure = error as? StoreError ?? StoreError(operation: "\(error)", path: directory, code: 0)
-                let woken = takeSleepers(upTo: .max)
-                condition.unlock()
-                for semaphore in woken { semaphore.signal() }
-            }
+    /// With the lock held and no batch being written: writes every queued chunk (the lock released meanwhile), runs
+    /// their effects, marks them durable and wakes the threads waiting for them. Chunks queued meanwhile go to the
+    /// oldest thread still waiting (it was waiting for them anyway), else to the store's thread. Returns with the
+    /// lock held.
+    private func writeQueued() {
+        writing = true
+        let batch = chunks
+        chunks.removeAll()
+        let target = appended
+        condition.unlock()
+        var outcome: Result<(records: Int, bytes: Int), StoreError>
+        do {
+            let written = try commit(batch)
+            for case .bytes(_, _, let effects) in batch { for effect in effects { effect() } }
+            outcome = .success(written)
+        } catch {
+            outcome = .failure(error as? StoreError ?? StoreError(operation: "\(error)", path: directory, code: 0))
         }
+        condition.lock()
+        writing = false
+        var ready: [DispatchSemaphore]
+        switch outcome {
+        case .success(let written):
+            durable = target
+            stats.batches += 1
+            stats.records += written.records
+            stats.bytes += written.bytes
+            stats.growths = segment.growths + growthsBefore
+            ready = takeSleepers(upTo: target)
+            if !chunks.isEmpty {
+                if sleepers.isEmpty {
+                    condition.broadcast()
+                } else {
+                    ready.append(sleepers.removeFirst().semaphore)
+                }
+            }
+        case .failure(let error):
+            failure = error
+            ready = takeSleepers(upTo: .max)
+        }
+        if closing { condition.broadcast() }
+        for semaphore in ready { semaphore.signal() }
+    }
+
+    /// The store's thread: writes what no waiting thread will (a snapshot queued after the appends it follows were
+    /// taken), and at `close` what is left, then cuts the segment's tail and releases the directory.
+    private func run() {
+        condition.lock()
+        while true {
+            if !writing && !chunks.isEmpty && failure == nil {
+                writeQueued()
+                continue
+            }
+            if closing && !writing { break }
+            condition.wait()
+        }
+        condition.unlock()
         // A clean stop cuts the zero tail (an older queue reading the directory would take it for damage).
         if failure == nil { try? segment.finish() }
         segment.close()
