@@ -323,10 +323,12 @@ public final class QueueStore: @unchecked Sendable {
         switch outcome {
         case .success(let written):
             durable = target
-            stats.batches += 1
-            stats.records += written.records
-            stats.bytes += written.bytes
-            stats.growths = segment.growths + growthsBefore
+            if !batch.isEmpty {
+                stats.batches += 1
+                stats.records += written.records
+                stats.bytes += written.bytes
+                stats.growths = segment.growths + growthsBefore
+            }
             ready = takeSleepers(upTo: target)
             if !chunks.isEmpty {
                 if sleepers.isEmpty {
