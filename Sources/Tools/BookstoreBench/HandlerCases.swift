@@ -40,6 +40,11 @@ struct HandlerCases {
         let envelope = try JSONCoding.encoder.encode(OrderEnvelope(orderId: "bench-1", order: order))
         let suggest = try JSONCoding.encoder.encode(
             SuggestionRequest(orderId: "bench-1", orderedTitles: order.items?.compactMap(\.name) ?? [], count: 3))
+        // Titles the load generator orders (`OrderMix`): catalog books, so the related-books lookup runs too.
+        let suggestKnown = try JSONCoding.encoder.encode(
+            SuggestionRequest(
+                orderId: "bench-2", orderedTitles: ["Designing Data-Intensive Applications", "Dune", "The Hobbit"],
+                count: 3))
         let ticket = try JSONCoding.encoder.encode(OrderTicket(orderId: "bench-1", order: order, traceId: "t"))
         let verify: (CheckoutRequest) -> VerificationResult = { verifier.verify($0, today: today) }
         // As the fraud service does it: the name and contact checks once, for the rules and the features.
@@ -57,6 +62,9 @@ struct HandlerCases {
             Self.service("verification", envelope, OrderEnvelope.self) { verify($0.order) },
             Self.service("fraud (rules + XGBoost)", envelope, OrderEnvelope.self) { assess($0.order) },
             Self.service("suggestions", suggest, SuggestionRequest.self) {
+                SuggestionResult(books: engine.suggest(for: $0.orderedTitles, count: $0.count))
+            },
+            Self.service("suggestions (catalog titles)", suggestKnown, SuggestionRequest.self) {
                 SuggestionResult(books: engine.suggest(for: $0.orderedTitles, count: $0.count))
             },
             Self.service("enqueue (queue side)", ticket, OrderTicket.self) { _ in
