@@ -146,19 +146,34 @@ struct BatchedFanOutTests {
         let client = orchestratorClient(cluster.orchestratorURL)
         let alone = try bodies.map { try Self.answer(client.request("POST", "/checkout", body: Data($0.utf8))) }
         let metrics = orchestratorClient("http://\(cluster.config.verification.address)")
-        var batched = 0
-        for _ in 0..<20 where batched == 0 {
+        let queueMetrics = orchestratorClient("http://\(cluster.config.queue.address)")
+        var (batched, enqueuedTogether) = (0, 0)
+        for _ in 0..<20 where batched == 0 || enqueuedTogether == 0 {
             let answers = Self.concurrentCheckouts(bodies, url: cluster.orchestratorURL, rounds: 4)
             for (index, answer) in answers.enumerated() {
                 #expect(answer == alone[index % bodies.count], "checkout \(index)")
             }
-            let text = String(decoding: try metrics.request("GET", "/metrics").body, as: UTF8.self)
-            batched =
-                text.split(separator: "\n").filter {
-                    $0.hasPrefix("bookstore_rpc_server_requests_total{method=\"verifyBatch\",outcome=\"ok\"")
-                }.count
+            batched = try Self.okCalls(of: "verifyBatch", metrics)
+            enqueuedTogether = try Self.okCalls(of: "enqueueBatch", queueMetrics)
         }
         #expect(batched > 0, "no verifyBatch call was made in 20 rounds of concurrent checkouts")
+        #expect(enqueuedTogether > 0, "no enqueueBatch call was made in 20 rounds of concurrent checkouts")
+        // Every approved order is stored once, whether its enqueue went alone or in a batch.
+        let queue = RPCClient(
+            peer: "queue", baseURL: "http://\(cluster.config.queue.address)",
+            recorder: TraceRecorder(node: "orchestrator", writer: nil), logger: quietLogger,
+            defaultDeadline: .seconds(5), credential: ServiceHost.processCredential)
+        let state = try queue.call(QueueRPC.inspect, NoPayload())
+        let stored = state.waiting.map(\.orderId) + state.leases.map(\.orderId) + state.commits.map(\.orderId)
+        #expect(Set(stored).count == stored.count, "an order was stored twice")
+    }
+
+    /// Whether the service behind `client` answered `method` successfully (its `/metrics` has the ok series).
+    private static func okCalls(of method: String, _ client: RPCClient) throws -> Int {
+        let text = String(decoding: try client.request("GET", "/metrics").body, as: UTF8.self)
+        return text.split(separator: "\n").filter {
+            $0.hasPrefix("bookstore_rpc_server_requests_total{method=\"\(method)\",outcome=\"ok\"")
+        }.count
     }
 
     /// JSON as a comparable value (objects with sorted keys).

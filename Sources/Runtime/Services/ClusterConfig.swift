@@ -137,7 +137,8 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
 /// calls find a free slot sends them at once; checkouts that arrive while every slot is busy wait and go together,
 /// in one `verifyBatch`, `assessBatch` and `suggestBatch` call each. A waiting checkout waits at most for the batch
 /// in flight (itself bounded by the services' deadlines) before its own batch leaves with those deadlines. Orders
-/// whose encoded envelope is over 512 KiB ÷ `maxItems` (at most 16 KiB) always go alone.
+/// whose encoded envelope is over 512 KiB ÷ `maxItems` (at most 16 KiB) always go alone. The orchestrator's
+/// enqueues of approved orders (`OrderEnqueuer`, `enqueueBatch`) share calls with the same settings.
 public struct FanOutBatchSettings: Codable, Sendable, Equatable {
     /// Most checkouts in one batch (1: no batching, every checkout makes its own calls). At most
     /// `BatchParams.maxItems` (64).

@@ -19,10 +19,13 @@ public struct OrderDecision: TraceEventPayload {
     /// The trace of the batched calls that asked verification, fraud and suggestions about this order together
     /// with other checkouts (`fanout_trace`; absent when the order's calls were its own, in its own trace).
     public var fanOutTrace: String?
+    /// The trace of the batched `enqueueBatch` call that stored this approved order together with other checkouts'
+    /// (`enqueue_trace`; absent when the order's enqueue was its own call, in its own trace).
+    public var enqueueTrace: String?
 
     public init(
         order: String, status: String?, reasons: [String]?, fraudScore: Double?, retried: Bool = false,
-        fanOutTrace: String? = nil
+        fanOutTrace: String? = nil, enqueueTrace: String? = nil
     ) {
         self.order = order
         self.status = status
@@ -30,6 +33,7 @@ public struct OrderDecision: TraceEventPayload {
         self.fraudScore = fraudScore
         self.retried = retried
         self.fanOutTrace = fanOutTrace
+        self.enqueueTrace = enqueueTrace
     }
 
     /// True when the order was approved.
@@ -42,6 +46,7 @@ public struct OrderDecision: TraceEventPayload {
         data.put("fraud_score", fraudScore)
         if retried { data["retried"] = .bool(true) }
         data.put("fanout_trace", fanOutTrace)
+        data.put("enqueue_trace", enqueueTrace)
         return data
     }
 
@@ -49,7 +54,8 @@ public struct OrderDecision: TraceEventPayload {
         self.init(
             order: try fields.order(), status: try fields.string("status", maxBytes: 64),
             reasons: try fields.strings("reasons", maxCount: 1024), fraudScore: try fields.double("fraud_score"),
-            retried: try fields.bool("retried") ?? false, fanOutTrace: try fields.string("fanout_trace", maxBytes: 64))
+            retried: try fields.bool("retried") ?? false, fanOutTrace: try fields.string("fanout_trace", maxBytes: 64),
+            enqueueTrace: try fields.string("enqueue_trace", maxBytes: 64))
     }
 }
 

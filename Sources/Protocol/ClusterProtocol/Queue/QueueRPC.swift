@@ -6,6 +6,11 @@ import OrderQueueCore
 public enum QueueRPC {
     /// Stores an approved order (idempotent by order id).
     public static let enqueue = RPCMethod<OrderTicket, EnqueueReply>("enqueue")
+    /// Stores several checkouts' approved orders in one log batch, each item in its order's trace (the orchestrator's
+    /// `enqueueBatch`, like the leaf services' batched methods). Admitted whole or refused whole: when the new orders
+    /// do not all fit under the queue's bound, none is stored (`overloaded`), as each would be refused alone once the
+    /// queue is full. Results in the items' order, each what `enqueue` of that ticket would answer.
+    public static let enqueueBatch = RPCMethod<BatchParams<OrderTicket>, BatchResults<EnqueueReply>>("enqueueBatch")
     /// The leader asks for an order for one of its slots, with its epoch as the fencing token.
     public static let lease = RPCMethod<LeaseRequest, LeaseReply>("lease")
     /// The leader executed a leased order: commit it; with `AckRequest.next`, also lease the slot's next order in

@@ -20,6 +20,10 @@ struct CheckoutRun {
     private var decisionClock = VectorClock()
     /// The trace of the batched calls that asked the services about this order, when it shared them.
     private var fanOutTrace: String?
+    /// The trace of the batched call that stored this order, when it shared one.
+    private var enqueueTrace: String?
+    /// The order's encoded envelope's size (0 until the services were asked).
+    private var envelopeBytes = 0
     private var reply: (response: HTTPResponse, label: String)?
     private var replyBody: [UInt8] = []
 
@@ -53,12 +57,15 @@ struct CheckoutRun {
         case .enqueue(var ticket):
             // The enqueue call (the order's producer span) is made here so that the ticket can name it: the
             // executors' consumer span becomes its child, and the order's trace keeps one root.
+            // A batch item names this span: the queue records the order's `queue.enqueue` in it either way.
             let call = context.trace.child()
             ticket.parentSpanId = call.spanID
-            let result = Result<Void, any Error> {
-                _ = try service.queue.call(QueueRPC.enqueue, ticket, context: context.trace, callSpan: call)
-            }
-            return flow.onEnqueue(result)
+            let answer = service.enqueuer.enqueue(
+                .init(
+                    ticket: ticket, trace: context.trace, call: call,
+                    mayShare: envelopeBytes > 0 && envelopeBytes <= service.fanOut.maxBatchedEnvelopeBytes))
+            enqueueTrace = answer.batchTrace
+            return flow.onEnqueue(answer.reply.map { _ in () })
         case .recordSuggestionsSkipped(let orderID, let reason):
             recordSuggestionsSkipped(orderID: orderID, reason: reason)
         case .recordDecision(let orderID, let decision, let retried):
@@ -84,6 +91,7 @@ struct CheckoutRun {
         let results = service.fanOut.ask(
             envelope: envelope, titles: CheckoutFanOut.titles(of: order), orderID: orderID, trace: context.trace)
         fanOutTrace = results.batchTrace
+        envelopeBytes = envelope.count
         return flow.onVerification(results.verification) + flow.onFraud(results.fraud)
             + flow.onSuggestions(results.suggestions)
     }
@@ -144,6 +152,6 @@ struct CheckoutRun {
                 order: orderID,
                 status: decision.approved ? OrderDecision.approvedStatus : OrderDecision.rejectedStatus,
                 reasons: decision.reasons.map(\.code), fraudScore: decision.fraudScore, retried: retried,
-                fanOutTrace: fanOutTrace))
+                fanOutTrace: fanOutTrace, enqueueTrace: enqueueTrace))
     }
 }

@@ -18,6 +18,8 @@ public final class OrchestratorService: Sendable {
     let config: ClusterConfig
     let fanOut: CheckoutFanOut
     let queue: RPCClient
+    /// Stores approved orders, batching the enqueues of concurrent checkouts.
+    let enqueuer: OrderEnqueuer
     let metrics: RPCMetrics
     let keys: IdempotencyKeys
     let isDraining: @Sendable () -> Bool
@@ -35,6 +37,7 @@ public final class OrchestratorService: Sendable {
             suggestions: host.client(for: config.suggestions, deadline: .milliseconds(config.deadlines.suggestionsMs)),
             suggestionCount: config.suggestionCount, batching: config.fanOutBatch)
         queue = host.client(for: config.queue, deadline: .milliseconds(config.deadlines.queueMs))
+        enqueuer = OrderEnqueuer(queue: queue, batching: config.fanOutBatch)
         metrics = host.metrics
         keys = IdempotencyKeys()
         isDraining = { [host] in host.isDraining }

@@ -9,6 +9,9 @@ extension QueueService {
     /// Registers every `QueueRPC` method.
     public func register(into router: inout Router) {
         router.register(QueueRPC.enqueue) { [self] ticket, context in try enqueue(ticket, context: context) }
+        router.registerBatch(QueueRPC.enqueueBatch) { [self] tickets, contexts in
+            try enqueue(tickets, contexts: contexts)
+        }
         router.register(QueueRPC.lease) { [self] request, context in try lease(request, context: context) }
         router.register(QueueRPC.ack) { [self] request, context in try ack(request, context: context) }
         router.register(QueueRPC.release) { [self] request, context in try release(request, context: context) }
@@ -75,7 +78,7 @@ extension QueueService {
     /// the enqueue's log batch: a held request then neither looks at the queue again nor waits for a batch of its
     /// own. Each grant is the `dequeue` its request would have made (fencing included), traced in its request.
     /// Returns the requests answered, for `LeaseWaiters.deliver` once the batch is durable.
-    private func grantHeld(_ queue: inout LeasedOrderQueue, _ trace: inout PendingTrace) -> [LeaseWaiters.Waiter] {
+    func grantHeld(_ queue: inout LeasedOrderQueue, _ trace: inout PendingTrace) -> [LeaseWaiters.Waiter] {
         waiters.grant { waiter in
             guard queue.depth > 0 else { return nil }
             let request = LeaseRequest(executor: waiter.executor, epoch: waiter.epoch, slot: waiter.slot)

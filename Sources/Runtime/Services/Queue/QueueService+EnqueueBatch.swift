@@ -1,0 +1,56 @@
+import Checkout
+import ClusterProtocol
+import OrderQueueCore
+import RPC
+
+extension QueueService {
+    /// `enqueueBatch`: stores several checkouts' orders in one change of the queue, so they share one log batch and
+    /// one `fsync`. Each item is what `enqueue` of its ticket does (the same validation, `queue.enqueue` record in
+    /// the item's own trace, grants to held lease requests, reply), except that the batch is admitted whole or
+    /// refused whole: when its new orders do not all fit under `maxWaiting`, none is stored and every item's
+    /// `queue.overloaded` is recorded. A single new order is admitted exactly when `enqueue` would admit it.
+    func enqueue(_ tickets: [OrderTicket], contexts: [RequestContext]) throws -> [EnqueueReply] {
+        for ticket in tickets { try validation.check(ticket) }
+        let priorities = tickets.map { policy.priority(for: $0) }
+        let now = wallClock()
+        let max = settings.maxWaiting
+        var granted: [LeaseWaiters.Waiter] = []
+        let stored: (outcomes: [(EnqueueOutcome, depth: Int)]?, depth: Int)
+        do {
+            (stored, _, _) = try mutate(context: contexts[0]) { queue, trace in
+                var fresh = Set<String>()
+                for ticket in tickets where !queue.knows(orderId: ticket.orderId) { fresh.insert(ticket.orderId) }
+                guard fresh.isEmpty || queue.depth + fresh.count <= max else { return (nil, queue.depth) }
+                var outcomes: [(EnqueueOutcome, depth: Int)] = []
+                for (index, ticket) in tickets.enumerated() {
+                    let outcome = queue.enqueue(ticket: ticket, priority: priorities[index], nowNanos: now)
+                    trace.record(
+                        QueueEnqueue(
+                            order: ticket.orderId, priority: "\(priorities[index])", depth: queue.depth,
+                            duplicate: outcome.isDuplicate), in: contexts[index])
+                    if case .enqueued = outcome { granted += grantHeld(&queue, &trace) }
+                    outcomes.append((outcome, queue.depth))
+                }
+                return (outcomes, queue.depth)
+            }
+        } catch {
+            waiters.deliver(granted, durable: false)
+            throw error
+        }
+        waiters.deliver(granted, durable: true)
+        guard let outcomes = stored.outcomes else {
+            metrics.counter("queue_overloaded_total").increment(by: tickets.count)
+            for (ticket, context) in zip(tickets, contexts) {
+                context.record(QueueOverloaded(order: ticket.orderId, depth: stored.depth, max: max))
+            }
+            throw RPCError(
+                .overloaded,
+                "the order queue is full: \(stored.depth) orders wait (at most \(max)); "
+                    + "none of this batch's \(tickets.count) orders was stored")
+        }
+        return outcomes.map { outcome, depth in
+            if case .enqueued(_, let position) = outcome { return .stored(position: position, depth: depth) }
+            return .duplicate(depth: depth)
+        }
+    }
+}
