@@ -166,6 +166,30 @@ struct BatchedFanOutTests {
         let state = try queue.call(QueueRPC.inspect, NoPayload())
         let stored = state.waiting.map(\.orderId) + state.leases.map(\.orderId) + state.commits.map(\.orderId)
         #expect(Set(stored).count == stored.count, "an order was stored twice")
+        cluster.stop()
+        try Self.expectOneTreePerBatchedEnqueue(try readRun(traces))
+    }
+
+    /// Each order stored by an `enqueueBatch` has, in its own trace, an `enqueue` span under its checkout's span
+    /// (`span.start`/`span.end` in the orchestrator) and its `queue.enqueue` in a queue span under that one.
+    private static func expectOneTreePerBatchedEnqueue(_ events: [String: [TraceEvent]]) throws {
+        let orchestrator = events["orchestrator", default: []]
+        let decisions = orchestrator.filter { $0.payload(OrderDecision.self)?.enqueueTrace != nil }
+        #expect(!decisions.isEmpty, "no order.decision names an enqueue batch")
+        let enqueues = events["queue", default: []].filter { $0.kind == QueueEnqueue.kind }
+        for decision in decisions {
+            let trace = decision.traceID
+            let starts = orchestrator.filter {
+                $0.traceID == trace && $0.payload(SpanStart.self)?.name == "enqueue"
+                    && $0.parentSpanID == decision.spanID
+            }
+            let ends = orchestrator.filter { $0.traceID == trace && $0.payload(SpanEnd.self)?.name == "enqueue" }
+            #expect(starts.count == 1 && ends.count == 1, "order \(decision.traceID ?? "?"): one enqueue span")
+            let stored = enqueues.filter { $0.traceID == trace }
+            #expect(
+                stored.count == 1 && stored.first?.parentSpanID == starts.first?.spanID,
+                "order \(decision.traceID ?? "?"): its queue.enqueue is under its enqueue span")
+        }
     }
 
     /// Whether the service behind `client` answered `method` successfully (its `/metrics` has the ok series).

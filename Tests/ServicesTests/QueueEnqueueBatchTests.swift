@@ -45,7 +45,7 @@ struct QueueEnqueueBatchTests {
                 $0.payload(QueueEnqueue.self)?.order == id && $0.traceID == items[index].1.traceID
             }
             #expect(records.count == 1, "order \(id): its queue.enqueue is in its own checkout's trace")
-            #expect(records.first?.spanID == items[index].1.spanID, "order \(id): in its enqueue span")
+            #expect(records.first?.parentSpanID == items[index].1.spanID, "order \(id): under its enqueue span")
         }
     }
 

@@ -52,24 +52,44 @@ struct OrderEnqueuer: Sendable {
         return (reply.mapError { $0 }, nil)
     }
 
-    /// Several checkouts' orders in one `enqueueBatch` call, in a trace of its own.
+    /// Several checkouts' orders in one `enqueueBatch` call, in a trace of its own. Each order's enqueue span, which
+    /// a call of its own would have opened with its `rpc.send`, is opened and closed in the order's trace with
+    /// `span.start` and `span.end` (named `enqueue`), so the order's trace keeps one tree: the checkout's span, its
+    /// enqueue span, the queue's span under it, and the executors' under the ticket's `parentSpanId`.
     private static func together(_ questions: [Question], _ queue: RPCClient) -> [Answer] {
         let batchTrace = TraceContext.newTrace()
+        let started = MonotonicClock.nanos()
+        for question in questions {
+            queue.recorder.record(SpanStart(name: Self.spanName), context: question.call)
+        }
         let params = BatchParams(
             items: questions.map { BatchItem(trace: $0.call.traceparent, params: $0.ticket) })
         let reply = Result { () throws(RPCCallError) -> BatchResults<EnqueueReply> in
             try queue.call(QueueRPC.enqueueBatch, params, context: batchTrace)
         }
+        let answers: [Answer]
         switch reply {
         case .success(let batch) where batch.results.count == questions.count:
-            return batch.results.map { (.success($0), batchTrace.traceID) }
+            answers = batch.results.map { (.success($0), batchTrace.traceID) }
         case .success(let batch):
             let error = RPCCallError(
                 kind: .badReply(status: 200, detail: "\(batch.results.count) results for \(questions.count) orders"),
                 peer: queue.peer, method: QueueRPC.enqueueBatch.name)
-            return Array(repeating: (.failure(error), batchTrace.traceID), count: questions.count)
+            answers = Array(repeating: (.failure(error), batchTrace.traceID), count: questions.count)
         case .failure(let error):
-            return Array(repeating: (.failure(error), batchTrace.traceID), count: questions.count)
+            answers = Array(repeating: (.failure(error), batchTrace.traceID), count: questions.count)
         }
+        let duration = Int64(clamping: MonotonicClock.nanos() &- started)
+        for (question, answer) in zip(questions, answers) {
+            let error: String? = if case .failure(let failure) = answer.reply { "\(failure)" } else { nil }
+            queue.recorder.record(
+                SpanEnd(
+                    name: Self.spanName, status: error == nil ? "ok" : "error", error: error, durationNanos: duration),
+                context: question.call)
+        }
+        return answers
     }
+
+    /// The name of an order's enqueue span when its enqueue went in a batch.
+    static let spanName = "enqueue"
 }

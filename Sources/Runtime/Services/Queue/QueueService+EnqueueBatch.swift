@@ -9,8 +9,11 @@ extension QueueService {
     /// the item's own trace, grants to held lease requests, reply), except that the batch is admitted whole or
     /// refused whole: when its new orders do not all fit under `maxWaiting`, none is stored and every item's
     /// `queue.overloaded` is recorded. A single new order is admitted exactly when `enqueue` would admit it.
-    func enqueue(_ tickets: [OrderTicket], contexts: [RequestContext]) throws -> [EnqueueReply] {
+    func enqueue(_ tickets: [OrderTicket], contexts items: [RequestContext]) throws -> [EnqueueReply] {
         for ticket in tickets { try validation.check(ticket) }
+        // Each order's records go in a span of their own under the item's span (the orchestrator's enqueue span), as
+        // an `enqueue` call's records go in the server's span under the caller's.
+        let contexts = items.map { $0.inTrace($0.trace.child()) }
         let priorities = tickets.map { policy.priority(for: $0) }
         let now = wallClock()
         let max = settings.maxWaiting
