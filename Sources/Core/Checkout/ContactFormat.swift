@@ -15,8 +15,7 @@ extension ContactAddress {
     static func isPlausibleASCIIEmail(_ contact: String) -> Bool? {
         guard let trimmed = contact.trimmingASCIIWhitespace else { return nil }
         let bytes = trimmed.utf8
-        // ASCII whitespace is 0x09…0x0D and the space.
-        guard bytes.count <= 254, !bytes.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) }),
+        guard bytes.count <= 254, !bytes.contains(where: ASCII.isWhitespace),
             case .some(.some(let domain)) = asciiDomain(of: trimmed)
         else { return false }
         let localLength = bytes.firstIndex(of: UInt8(ascii: "@")).map { bytes.distance(from: bytes.startIndex, to: $0) }

@@ -99,7 +99,7 @@ public enum ContactAddress {
         else { return .some(nil) }
         let domain = bytes[(at + 1)...]
         guard domain.contains(UInt8(ascii: ".")), domain.last != UInt8(ascii: ".") else { return .some(nil) }
-        return String(decoding: domain.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        return String(decoding: domain.map(ASCII.lowercased), as: UTF8.self)
     }
 
     /// `domain(of:)` for any contact, a `Character` at a time.

@@ -54,3 +54,23 @@ extension Router {
         return contexts
     }
 }
+
+extension BatchResults {
+    /// Each item's answer from one batched call: its result, or the call's error for every item (a reply with
+    /// another number of results than `count` is a bad reply for all of them).
+    static func split(
+        _ reply: Swift.Result<BatchResults, RPCCallError>, count: Int, peer: String, method: String
+    ) -> [Swift.Result<Result, any Error>] {
+        switch reply {
+        case .success(let batch) where batch.results.count == count:
+            return batch.results.map { .success($0) }
+        case .success(let batch):
+            let error = RPCCallError(
+                kind: .badReply(status: 200, detail: "\(batch.results.count) results for \(count) orders"), peer: peer,
+                method: method)
+            return Array(repeating: .failure(error), count: count)
+        case .failure(let error):
+            return Array(repeating: .failure(error), count: count)
+        }
+    }
+}

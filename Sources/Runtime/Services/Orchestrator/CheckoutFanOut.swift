@@ -101,9 +101,10 @@ struct LeafCalls: Sendable {
             fraud.prepareCall(FraudRPC.assessBatch, encodedParams: orders, context: batchTrace),
             suggestions.prepareCall(SuggestionsRPC.suggestBatch, encodedParams: titles, context: batchTrace))
         let count = questions.count
-        let verifications = Self.split(verified, count: count, peer: verification.peer, method: "verifyBatch")
-        let assessments = Self.split(assessed, count: count, peer: fraud.peer, method: "assessBatch")
-        let suggestionLists = Self.split(suggested, count: count, peer: suggestions.peer, method: "suggestBatch")
+        let verifications = BatchResults.split(verified, count: count, peer: verification.peer, method: "verifyBatch")
+        let assessments = BatchResults.split(assessed, count: count, peer: fraud.peer, method: "assessBatch")
+        let suggestionLists = BatchResults.split(
+            suggested, count: count, peer: suggestions.peer, method: "suggestBatch")
         return (0..<count).map { index in
             (verifications[index], assessments[index], suggestionLists[index], batchTrace.traceID)
         }
@@ -131,23 +132,6 @@ struct LeafCalls: Sendable {
         writer.endArray()
         writer.endObject()
         return Data(writer.bytes)
-    }
-
-    /// Each order's answer from one batched call: its result, or the call's error for every order.
-    private static func split<Answer>(
-        _ reply: Result<BatchResults<Answer>, RPCCallError>, count: Int, peer: String, method: String
-    ) -> [Result<Answer, any Error>] {
-        switch reply {
-        case .success(let batch) where batch.results.count == count:
-            return batch.results.map { .success($0) }
-        case .success(let batch):
-            let error = RPCCallError(
-                kind: .badReply(status: 200, detail: "\(batch.results.count) results for \(count) orders"), peer: peer,
-                method: method)
-            return Array(repeating: .failure(error), count: count)
-        case .failure(let error):
-            return Array(repeating: .failure(error), count: count)
-        }
     }
 }
 

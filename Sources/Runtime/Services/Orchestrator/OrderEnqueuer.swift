@@ -67,18 +67,9 @@ struct OrderEnqueuer: Sendable {
         let reply = Result { () throws(RPCCallError) -> BatchResults<EnqueueReply> in
             try queue.call(QueueRPC.enqueueBatch, params, context: batchTrace)
         }
-        let answers: [Answer]
-        switch reply {
-        case .success(let batch) where batch.results.count == questions.count:
-            answers = batch.results.map { (.success($0), batchTrace.traceID) }
-        case .success(let batch):
-            let error = RPCCallError(
-                kind: .badReply(status: 200, detail: "\(batch.results.count) results for \(questions.count) orders"),
-                peer: queue.peer, method: QueueRPC.enqueueBatch.name)
-            answers = Array(repeating: (.failure(error), batchTrace.traceID), count: questions.count)
-        case .failure(let error):
-            answers = Array(repeating: (.failure(error), batchTrace.traceID), count: questions.count)
-        }
+        let answers: [Answer] = BatchResults.split(
+            reply, count: questions.count, peer: queue.peer, method: QueueRPC.enqueueBatch.name
+        ).map { ($0, batchTrace.traceID) }
         let duration = Int64(clamping: MonotonicClock.nanos() &- started)
         for (question, answer) in zip(questions, answers) {
             let error: String? = if case .failure(let failure) = answer.reply { "\(failure)" } else { nil }
