@@ -1,6 +1,7 @@
 import Checkout
 import Cluster
 import Foundation
+import Logging
 import RPC
 import TraceFormat
 
@@ -58,14 +59,40 @@ struct BenchSession {
 
     /// An open-loop row: `rate` orders per second for `seconds`, latency from the intended send times.
     func open(rate: Double, seconds: Double) -> (CheckoutBenchmark.Row, CPUBudget.Column) {
-        let schedule = OpenLoopSchedule(rate: rate, duration: .nanoseconds(Int64(seconds * 1e9)))!
-        // Enough connections for ~30 ms of latency at this rate, within the server's per-address limit.
-        let clients = min(48, max(8, Int((rate * 0.03).rounded(.up))))
+        let (schedule, clients) = Self.openLoop(rate: rate, seconds: seconds)
         let generator = LoadGenerator(
             baseURL: url, schedule: schedule, concurrency: clients, seed: 7, year: CalendarDate.utcNow().year)
         return measure(
             scenario: "POST /checkout, open loop \(Int(rate))/s, tracing on", label: "open \(Int(rate))/s",
             generator: generator)
+    }
+
+    /// The open loop's schedule and client count: enough connections for ~30 ms of latency at this rate, within the
+    /// server's per-address limit.
+    static func openLoop(rate: Double, seconds: Double) -> (schedule: OpenLoopSchedule, clients: Int) {
+        let schedule = OpenLoopSchedule(rate: rate, duration: .nanoseconds(Int64(seconds * 1e9)))!
+        return (schedule, min(48, max(8, Int((rate * 0.03).rounded(.up)))))
+    }
+
+    /// The open loop's baseline: the orchestrator's `GET /healthz` on the same schedule, threads and connections,
+    /// latency from the intended send times (what the host, loopback and the generator add to any open loop).
+    func openBaseline(rate: Double, seconds: Double) -> CheckoutBenchmark.Row {
+        let (schedule, clients) = Self.openLoop(rate: rate, seconds: seconds)
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        // One client (so one connection) per thread, like the load generator's.
+        let perThread = (0..<clients).map { _ in
+            RPCClient(peer: "orchestrator", baseURL: url, recorder: recorder, logger: logger)
+        }
+        let result = OpenLoopProbe(schedule: schedule, concurrency: clients).run { thread in
+            (try? perThread[thread].request("GET", "/healthz").status) == 200
+        }
+        let timing = result.timing
+        let ms = { (percentile: Double) in LatencyAccounting.milliseconds(timing.latency, percentile: percentile) }
+        return CheckoutBenchmark.Row(
+            scenario: "baseline (GET /healthz), open loop \(Int(rate))/s", clients: clients, requests: timing.count,
+            perSecond: result.perSecond, intendedRate: rate, p50Ms: ms(50), p90Ms: ms(90), p99Ms: ms(99),
+            maxMs: LatencyAccounting.maxMilliseconds(timing.latency), outcomes: ["errors": result.errors],
+            fellBehind: timing.fellBehind)
     }
 
     private func measure(

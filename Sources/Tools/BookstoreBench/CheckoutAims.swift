@@ -12,6 +12,8 @@ enum CheckoutAims {
         var met: Bool
         /// How far off a missed aim is ("5.4× short", "+31 % over"); empty when met.
         var shortBy: String
+        /// The same figure of the row's baseline in this run, when it has one (what the host gives any request).
+        var baseline: String?
     }
 
     static let checkoutRate = 3000.0
@@ -29,12 +31,17 @@ enum CheckoutAims {
                 atLeast("checkout ≥ 3,000/s, \(most) clients, traced", traced.perSecond, checkoutRate, "/s"))
             verdicts.append(atMost("checkout p99 ≤ 10 ms, \(most) clients, traced", traced.p99Ms, checkoutP99Ms, " ms"))
         }
-        if let open = results.rows.first(where: { $0.intendedRate != nil }), let rate = open.intendedRate,
+        let openRows = results.rows.filter { $0.intendedRate != nil }
+        if let open = openRows.first(where: { $0.scenario.hasPrefix("POST /checkout") }), let rate = open.intendedRate,
             rate >= openRate
         {
             verdicts.append(
                 atLeast("open loop \(Int(rate))/s: achieved ≥ 99 % of it", open.perSecond, rate * 0.99, "/s"))
-            verdicts.append(atMost("open loop \(Int(rate))/s: p99 ≤ 5 ms", open.p99Ms, openP99Ms, " ms"))
+            var p99 = atMost("open loop \(Int(rate))/s: p99 ≤ 5 ms", open.p99Ms, openP99Ms, " ms")
+            if let floor = openRows.first(where: { $0.scenario.hasPrefix("baseline") }) {
+                p99.baseline = String(format: "GET /healthz on the same schedule: p99 %.2f ms", floor.p99Ms)
+            }
+            verdicts.append(p99)
         }
         if let traced, let untraced = results.rows.first(where: { $0.scenario == "POST /checkout, tracing off" }),
             untraced.perSecond > 0
@@ -63,6 +70,7 @@ enum CheckoutAims {
                 "  " + verdict.aim.padding(toLength: 52, withPad: " ", startingAt: 0)
                     + verdict.measured.padding(toLength: 14, withPad: " ", startingAt: 0)
                     + (verdict.met ? "met" : "not met (\(verdict.shortBy))")
+                    + (verdict.baseline.map { "; \($0)" } ?? "")
             }
     }
 

@@ -11,7 +11,11 @@ enum CheckoutBenchmarkText {
                 + "max ms  outcomes",
         ]
         for row in rows {
-            let base = rows.first { $0.clients == row.clients && $0.scenario.hasPrefix("baseline") }
+            // A closed-loop row's baseline is closed loop too; the open loop's is on its schedule.
+            let base = rows.first {
+                $0.clients == row.clients && $0.scenario.hasPrefix("baseline")
+                    && ($0.intendedRate == nil) == (row.intendedRate == nil)
+            }
             let ratio = base.map { row.perSecond / $0.perSecond }
             let outcomes = row.outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: " ")
@@ -24,7 +28,9 @@ enum CheckoutBenchmarkText {
                     + String(format: "%-7.2f %-7.2f %-7.2f %-7.2f ", row.p50Ms, row.p90Ms, row.p99Ms, row.maxMs)
                     + outcomes)
         }
-        if let open = rows.first(where: { $0.intendedRate != nil }), let rate = open.intendedRate {
+        if let open = rows.first(where: { $0.intendedRate != nil && $0.scenario.hasPrefix("POST /checkout") }),
+            let rate = open.intendedRate
+        {
             lines.append(
                 String(
                     format:
