@@ -210,7 +210,8 @@ public final class QueueStore: @unchecked Sendable {
     }
 
     /// Encodes and queues `records`, and `effects` to run once they (and every earlier append) are durable; returns
-    /// the ticket to wait for. With no records, the ticket covers every earlier append: an answer drawn from the
+    /// the ticket to wait for. The caller waits for it (`waitDurable`): waiting threads write the appends, the
+    /// store's thread only snapshots and, at `close`, what is left. With no records, the ticket covers every earlier append: an answer drawn from the
     /// state must wait for it too. Effects run in append order, on the committer thread, before waiters wake; when
     /// nothing is pending they run at once, on the caller's thread. Throws once the log has failed.
     public func append(_ records: [QueueRecord], then effects: [Effect]) throws -> UInt64 {
@@ -345,12 +346,14 @@ public final class QueueStore: @unchecked Sendable {
         for semaphore in ready { semaphore.signal() }
     }
 
-    /// The store's thread: writes what no waiting thread will (a snapshot queued after the appends it follows were
-    /// taken), and at `close` what is left, then cuts the segment's tail and releases the directory.
+    /// The store's thread: writes what no waiting thread will (snapshots queued after the appends they follow were
+    /// taken), and at `close` what is left, then cuts the segment's tail and releases the directory. Appends are
+    /// always written by the threads that wait for them (every append is waited for): this thread leaves them
+    /// alone, even when it happens to run between an append and its wait or in a hand-off to the oldest sleeper.
     private func run() {
         condition.lock()
         while true {
-            if !writing && !chunks.isEmpty && failure == nil {
+            if !writing && !chunks.isEmpty && failure == nil && (closing || chunks.allSatisfy(\.isSnapshot)) {
                 writeQueued()
                 continue
             }
