@@ -14,7 +14,7 @@ public struct OpenLoopProbe: Sendable {
         public var timing: LatencyAccounting
         /// Requests that failed or were not answered 200.
         public var errors: Int
-        /// From the first intended send time to the last answer.
+        /// From the schedule's start (the first intended send time) to the last answer.
         public var seconds: Double
 
         /// Requests answered per second over the run.
@@ -54,7 +54,7 @@ public struct OpenLoopProbe: Sendable {
             }
         }
         let (timing, errors) = merged.withLock { ($0.timing, $0.errors) }
-        let seconds = Double((timing.lastCompleted ?? start) &- min(start, timing.firstIntended ?? start)) / 1e9
-        return Result(timing: timing, errors: errors, seconds: seconds)
+        let end = timing.lastCompleted ?? start
+        return Result(timing: timing, errors: errors, seconds: end > start ? Double(end - start) / 1e9 : 0)
     }
 }

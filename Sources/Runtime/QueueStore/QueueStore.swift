@@ -211,9 +211,10 @@ public final class QueueStore: @unchecked Sendable {
 
     /// Encodes and queues `records`, and `effects` to run once they (and every earlier append) are durable; returns
     /// the ticket to wait for. The caller waits for it (`waitDurable`): waiting threads write the appends, the
-    /// store's thread only snapshots and, at `close`, what is left. With no records, the ticket covers every earlier append: an answer drawn from the
-    /// state must wait for it too. Effects run in append order, on the committer thread, before waiters wake; when
-    /// nothing is pending they run at once, on the caller's thread. Throws once the log has failed.
+    /// store's thread only snapshots and, at `close`, what is left. With no records, the ticket covers every earlier
+    /// append: an answer drawn from the state must wait for it too. Effects run in append order, on the committer
+    /// thread, before waiters wake; when nothing is pending they run at once, on the caller's thread. Throws once
+    /// the log has failed.
     public func append(_ records: [QueueRecord], then effects: [Effect]) throws -> UInt64 {
         try append(records, then: effects, snapshotEvery: .max).ticket
     }

@@ -10,7 +10,8 @@ import TraceFormat
 /// `bookstore-bench checkout`: checkouts/s and latency against the real cluster (one process per service),
 /// closed loop with 1 and 8 clients (each with its own connection) tracing on, 8 clients tracing off, and an
 /// open loop at a fixed rate (latency from each order's intended send time), each next to a baseline of the
-/// orchestrator answering `GET /healthz` (the open loop's on the same schedule); then the CPU each process spent per checkout, and the idle cluster's CPU.
+/// orchestrator answering `GET /healthz` (the open loop's on the same schedule); then the CPU each process spent
+/// per checkout, and the idle cluster's CPU.
 struct CheckoutBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkout",
