@@ -24,6 +24,18 @@ struct LeasedOrderQueueTests {
         return nil
     }
 
+    @Test func admissionCountsOnlyNewOrdersAndAdmitsABatchWholeOrNotAtAll() throws {
+        var queue = queue(["a", "b"])
+        _ = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))
+        // "a" is leased, "b" waits: depth 1. Known orders (waiting or leased) never count against the bound.
+        #expect(queue.depth == 1)
+        #expect(queue.admits(["a", "b"], maxWaiting: 1))
+        #expect(queue.admits(["c"], maxWaiting: 2))
+        #expect(!queue.admits(["c"], maxWaiting: 1))
+        #expect(!queue.admits(["c", "d"], maxWaiting: 2), "two new orders do not fit beside one waiting")
+        #expect(queue.admits(["c", "c", "b"], maxWaiting: 2), "a repeat in the batch is one new order")
+    }
+
     @Test func dequeueLeasesInPriorityOrderAndAckCommitsOnce() throws {
         var queue = queue(["a", "b"])
         let lease = try #require(leased(queue.dequeue(executor: 3, epoch: epoch1, now: 10).0))

@@ -84,4 +84,13 @@ extension LeasedOrderQueue {
     public func knows(orderId: String) -> Bool {
         commits[orderId] != nil || leases[orderId] != nil || waiting.contains(orderId: orderId)
     }
+
+    /// True when the orders of `orderIds` that the queue does not know yet all fit under `maxWaiting`: an enqueue (or
+    /// a batch of them, admitted whole or refused whole) is refused only for new orders; a known order (a duplicate)
+    /// is always answered.
+    public func admits(_ orderIds: some Sequence<String>, maxWaiting: Int) -> Bool {
+        var fresh = Set<String>()
+        for orderId in orderIds where !knows(orderId: orderId) { fresh.insert(orderId) }
+        return fresh.isEmpty || depth + fresh.count <= maxWaiting
+    }
 }

@@ -10,10 +10,16 @@ extension QueueService {
     /// refused whole: when its new orders do not all fit under `maxWaiting`, none is stored and every item's
     /// `queue.overloaded` is recorded. A single new order is admitted exactly when `enqueue` would admit it.
     func enqueue(_ tickets: [OrderTicket], contexts items: [RequestContext]) throws -> [EnqueueReply] {
-        for ticket in tickets { try validation.check(ticket) }
         // Each order's records go in a span of their own under the item's span (the orchestrator's enqueue span), as
         // an `enqueue` call's records go in the server's span under the caller's.
-        let contexts = items.map { $0.inTrace($0.trace.child()) }
+        try storeOrders(tickets, contexts: items.map { $0.inTrace($0.trace.child()) })
+    }
+
+    /// Stores `tickets` (each recorded in its context) in one change of the queue: validated first, admitted whole
+    /// or refused whole (`LeasedOrderQueue.admits`), trace events in the state's order once the change is durable
+    /// (see `mutate`). `enqueue` is this with one ticket.
+    func storeOrders(_ tickets: [OrderTicket], contexts: [RequestContext]) throws -> [EnqueueReply] {
+        for ticket in tickets { try validation.check(ticket) }
         let priorities = tickets.map { policy.priority(for: $0) }
         let now = wallClock()
         let max = settings.maxWaiting
@@ -21,9 +27,7 @@ extension QueueService {
         let stored: (outcomes: [(EnqueueOutcome, depth: Int)]?, depth: Int)
         do {
             (stored, _, _) = try mutate(context: contexts[0]) { queue, trace in
-                var fresh = Set<String>()
-                for ticket in tickets where !queue.knows(orderId: ticket.orderId) { fresh.insert(ticket.orderId) }
-                guard fresh.isEmpty || queue.depth + fresh.count <= max else { return (nil, queue.depth) }
+                guard queue.admits(tickets.lazy.map(\.orderId), maxWaiting: max) else { return (nil, queue.depth) }
                 var outcomes: [(EnqueueOutcome, depth: Int)] = []
                 for (index, ticket) in tickets.enumerated() {
                     let outcome = queue.enqueue(ticket: ticket, priority: priorities[index], nowNanos: now)
@@ -46,10 +50,8 @@ extension QueueService {
             for (ticket, context) in zip(tickets, contexts) {
                 context.record(QueueOverloaded(order: ticket.orderId, depth: stored.depth, max: max))
             }
-            throw RPCError(
-                .overloaded,
-                "the order queue is full: \(stored.depth) orders wait (at most \(max)); "
-                    + "none of this batch's \(tickets.count) orders was stored")
+            let batch = tickets.count > 1 ? "; none of this batch's \(tickets.count) orders was stored" : ""
+            throw RPCError(.overloaded, "the order queue is full: \(stored.depth) orders wait (at most \(max))" + batch)
         }
         return outcomes.map { outcome, depth in
             if case .enqueued(_, let position) = outcome { return .stored(position: position, depth: depth) }

@@ -21,40 +21,9 @@ extension QueueService {
         }
     }
 
+    /// `enqueue`: stores one approved order, recorded in the server's span (`storeOrders` with one ticket).
     func enqueue(_ ticket: OrderTicket, context: RequestContext) throws -> EnqueueReply {
-        try validation.check(ticket)
-        let priority = policy.priority(for: ticket)
-        let now = wallClock()
-        let max = settings.maxWaiting
-        // Trace events are recorded in the state's order, once the change is durable (see `mutate`).
-        var granted: [LeaseWaiters.Waiter] = []
-        let stored: (outcome: EnqueueOutcome?, depth: Int)
-        do {
-            (stored, _, _) = try mutate(context: context) { queue, trace -> (EnqueueOutcome?, Int) in
-                guard queue.depth < max || queue.knows(orderId: ticket.orderId) else { return (nil, queue.depth) }
-                let outcome = queue.enqueue(ticket: ticket, priority: priority, nowNanos: now)
-                let depth = queue.depth
-                trace.record(
-                    QueueEnqueue(
-                        order: ticket.orderId, priority: "\(priority)", depth: depth, duplicate: outcome.isDuplicate))
-                if case .enqueued = outcome { granted = grantHeld(&queue, &trace) }
-                return (outcome, depth)
-            }
-        } catch {
-            waiters.deliver(granted, durable: false)
-            throw error
-        }
-        waiters.deliver(granted, durable: true)
-        let depth = stored.depth
-        guard let outcome = stored.outcome else {
-            metrics.counter("queue_overloaded_total").increment()
-            context.record(QueueOverloaded(order: ticket.orderId, depth: depth, max: max))
-            throw RPCError(.overloaded, "the order queue is full: \(depth) orders wait (at most \(max))")
-        }
-        if case .enqueued(_, let position) = outcome {
-            return .stored(position: position, depth: depth)
-        }
-        return .duplicate(depth: depth)
+        try storeOrders([ticket], contexts: [context])[0]
     }
 
     /// One look at the queue for `request` (validated): a lease, `empty` or `fenced`, through the write-ahead log.
