@@ -47,7 +47,15 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
     public var suggestionCount = 3
     /// How the orchestrator shares the leaf services' calls between checkouts in flight together.
     public var fanOutBatch = FanOutBatchSettings()
-    /// Server worker threads (the orchestrator blocks a thread per in-flight checkout, so it gets more).
+    /// Serve each connection on a thread of its own (the default), or on a pool of `serverThreads` workers
+    /// (`orchestratorThreads` for the orchestrator). A pool worker keeps every connection it accepted, so a request
+    /// waits behind a slow request of another connection on the same worker (a checkout blocks its thread for the
+    /// whole fan-out): with 8 clients and 16 workers, 7 workers served all 8 connections. The Order Queue and the
+    /// executors always use a thread per connection (their handlers hold requests on purpose). `maxConnections`
+    /// bounds the threads either way.
+    public var threadPerConnection = true
+    /// Pool workers, when `threadPerConnection` is false (the orchestrator blocks a worker per in-flight checkout,
+    /// so it gets more).
     public var serverThreads = 4
     public var orchestratorThreads = 16
     /// Where runs' trace directories are created.
@@ -122,6 +130,7 @@ public struct ClusterConfig: Codable, Sendable, Equatable {
         fanOutBatch = try value(.fanOutBatch, defaults.fanOutBatch)
         serverThreads = try value(.serverThreads, defaults.serverThreads)
         orchestratorThreads = try value(.orchestratorThreads, defaults.orchestratorThreads)
+        threadPerConnection = try value(.threadPerConnection, defaults.threadPerConnection)
         tracesRoot = try value(.tracesRoot, defaults.tracesRoot)
         executors = try value(.executors, defaults.executors)
         metrics = try value(.metrics, defaults.metrics)

@@ -53,7 +53,8 @@ public enum ServiceFactory {
         return try host.startServer(
             router: router, address: listen,
             threads: role == .orchestrator ? config.orchestratorThreads : config.serverThreads,
-            allowCrossOrigin: role == .orchestrator, tls: role != .orchestrator, threadPerConnection: role == .queue)
+            allowCrossOrigin: role == .orchestrator, tls: role != .orchestrator,
+            threadPerConnection: role == .queue || config.threadPerConnection)
     }
 }
 
