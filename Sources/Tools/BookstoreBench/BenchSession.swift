@@ -103,9 +103,13 @@ struct BenchSession {
         let watch = ConnectionWatch(port: port)
         let before = CPUSample.take(processes, selfName: CPUBudget.loadGenerator)
         let report = generator.run(recorder: recorder)
+        // The load generator's CPU ends with its last answer: the drain below (polling the queue's whole snapshot)
+        // is the bench's own work, while the cluster's CPU runs on until the executors have committed every order.
+        let loadEnded = ProcessCPU.ownSeconds()
         let connections = watch.stop()
         drain()
-        let after = CPUSample.take(processes, selfName: CPUBudget.loadGenerator)
+        var after = CPUSample.take(processes)
+        after.seconds[CPUBudget.loadGenerator] = loadEnded
         let row = CheckoutBenchmark.Row(
             scenario: scenario, clients: generator.concurrency, requests: report.orders,
             perSecond: report.ordersPerSecond, intendedRate: report.intendedRate, p50Ms: report.p50Ms,
