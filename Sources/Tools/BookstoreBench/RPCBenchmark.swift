@@ -28,6 +28,13 @@ struct RPCBenchmark: ParsableCommand {
     @Option(help: "Measured seconds per scenario.") var seconds: Double = 3
     @Option(help: "Warm-up seconds per scenario.") var warmup: Double = 0.5
     @Option(help: "Server worker threads.") var serverThreads: Int = 2
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Serve each connection on a thread of its own, as the cluster's servers do by default \
+            (`threadPerConnection`); --no-thread-per-connection: a pool of --server-threads workers.
+            """)
+    var threadPerConnection = true
     @Option(parsing: .upToNextOption, help: "Client thread counts.") var threads: [Int] = [1, 8]
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
     @Option(help: "Scenarios with tracing: on, off or both.") var tracing: TracingChoice = .both
@@ -61,7 +68,8 @@ struct RPCBenchmark: ParsableCommand {
             let pong = Data("pong".utf8)
             router.route("POST", "/ping") { _, _ in HTTPResponse(status: 200, body: pong) }
             let server = RPCServer(
-                configuration: .init(port: 0, threads: serverThreads), router: router, recorder: serverRecorder,
+                configuration: .init(port: 0, threads: serverThreads, threadPerConnection: threadPerConnection),
+                router: router, recorder: serverRecorder,
                 logger: logger)
             try server.start()
             let client = RPCClient(
@@ -129,9 +137,14 @@ struct RPCBenchmark: ParsableCommand {
                     .utf8))
     }
 
+    /// How the bench's server serves its connections, for the table's title.
+    private var serving: String {
+        threadPerConnection ? "a server thread per connection" : "a pool of \(serverThreads) server threads"
+    }
+
     private func printTable(_ all: [LoadRunner.Figures], traceEvents: Int, traceBytes: Int) {
         print(
-            "RPC on loopback: \(seconds) s per scenario, server threads \(serverThreads), client and server in one process"
+            "RPC on loopback: \(seconds) s per scenario, \(serving), client and server in one process"
         )
         print(
             pad("scenario", 44) + pad("threads", 8) + pad("calls/s", 10) + pad("vs base", 9) + pad("p50 µs", 9)
