@@ -27,7 +27,7 @@ struct RPCBenchmark: ParsableCommand {
 
     @Option(help: "Measured seconds per scenario.") var seconds: Double = 3
     @Option(help: "Warm-up seconds per scenario.") var warmup: Double = 0.5
-    @Option(help: "Server worker threads.") var serverThreads: Int = 2
+    @Option(help: "Server pool workers (with --no-thread-per-connection).") var serverThreads: Int = 2
     @Flag(
         inversion: .prefixedNo,
         help: """
