@@ -24,13 +24,16 @@ struct OrchestratorServingTests {
         let services: InProcessCluster
         let queueServer: RPCServer
         let orchestrator: RPCServer
+        /// Signalled when an enqueue reaches the stand-in queue (the checkout is then held there).
+        let enqueueArrived = DispatchSemaphore(value: 0)
 
         init(threadPerConnection: Bool) throws {
             services = try InProcessCluster(tracesDirectory: nil, roles: [.verification, .fraud, .suggestions]) {
                 $0.fraudModel = fraudModelPath
             }
             var router = Router()
-            router.register(QueueRPC.enqueue) { _, _ in
+            router.register(QueueRPC.enqueue) { [enqueueArrived] _, _ in
+                enqueueArrived.signal()
                 Thread.sleep(forTimeInterval: OrchestratorServingTests.holdSeconds)
                 return .stored(position: 0, depth: 1)
             }
@@ -78,8 +81,8 @@ struct OrchestratorServingTests {
             status.withLock { $0 = response?.status ?? -1 }
             done.signal()
         }
-        // The checkout is under way once it is at the queue (the leaf calls take milliseconds).
-        Thread.sleep(forTimeInterval: holdSeconds / 5)
+        // The checkout now holds its thread (a pool's only worker) until the queue answers.
+        #expect(running.enqueueArrived.wait(timeout: .now() + 10) == .success, "the checkout reached the queue")
         let start = ContinuousClock.now
         #expect(try probe.request("GET", "/healthz").status == 200)
         let elapsed = ContinuousClock.now - start

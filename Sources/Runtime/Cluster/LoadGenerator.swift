@@ -80,8 +80,7 @@ public struct LoadGenerator: Sendable {
         let runKey = "load-" + UUID().uuidString.lowercased()
         let next = LoadTally.NextIndex()
         let (schedule, total) = (self.schedule, self.total)
-        // An open loop starts a little ahead, so that the threads are up before the first request is due.
-        let start = MonotonicClock.nanos() + (schedule == nil ? 0 : 20_000_000)
+        let start = MonotonicClock.nanos() + (schedule == nil ? 0 : OpenLoopSchedule.leadNanoseconds)
         ConcurrentClients.run(concurrency) { thread in
             var local = LoadTally.Counts()
             while let index = next.take(limit: total) {

@@ -36,8 +36,7 @@ public struct OpenLoopProbe: Sendable {
         let next = LoadTally.NextIndex()
         let merged = Mutex((timing: LatencyAccounting(), errors: 0))
         let schedule = self.schedule
-        // Started a little ahead, so that the threads are up before the first request is due.
-        let start = MonotonicClock.nanos() + 20_000_000
+        let start = MonotonicClock.nanos() + OpenLoopSchedule.leadNanoseconds
         ConcurrentClients.run(concurrency) { thread in
             var timing = LatencyAccounting()
             var errors = 0

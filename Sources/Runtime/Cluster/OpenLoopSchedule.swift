@@ -27,6 +27,10 @@ public struct OpenLoopSchedule: Sendable, Equatable {
         self.init(rate: rate, count: max(1, Int(total)))
     }
 
+    /// How far ahead of the moment a run is set up its schedule starts, so that the client threads are up before the
+    /// first request is due.
+    public static let leadNanoseconds: UInt64 = 20_000_000
+
     /// Nanoseconds from the start to request `index`'s intended send time (computed from the index, so the
     /// schedule does not drift however many requests came before).
     public func intendedOffset(of index: Int) -> UInt64 {

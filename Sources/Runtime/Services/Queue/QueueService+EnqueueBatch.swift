@@ -19,6 +19,10 @@ extension QueueService {
     /// or refused whole (`LeasedOrderQueue.admits`), trace events in the state's order once the change is durable
     /// (see `mutate`). `enqueue` is this with one ticket.
     func storeOrders(_ tickets: [OrderTicket], contexts: [RequestContext]) throws -> [EnqueueReply] {
+        // The batch route refuses an empty batch before it gets here; this keeps the shared path safe on its own.
+        guard let changeContext = contexts.first, contexts.count == tickets.count else {
+            throw RPCError(.invalidParams, "an enqueue carries 1 or more orders, each with its context")
+        }
         for ticket in tickets { try validation.check(ticket) }
         let priorities = tickets.map { policy.priority(for: $0) }
         let now = wallClock()
@@ -26,7 +30,7 @@ extension QueueService {
         var granted: [LeaseWaiters.Waiter] = []
         let stored: (outcomes: [(EnqueueOutcome, depth: Int)]?, depth: Int)
         do {
-            (stored, _, _) = try mutate(context: contexts[0]) { queue, trace in
+            (stored, _, _) = try mutate(context: changeContext) { queue, trace in
                 guard queue.admits(tickets.lazy.map(\.orderId), maxWaiting: max) else { return (nil, queue.depth) }
                 var outcomes: [(EnqueueOutcome, depth: Int)] = []
                 for (index, ticket) in tickets.enumerated() {
