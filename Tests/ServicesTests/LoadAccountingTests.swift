@@ -62,6 +62,18 @@ import Testing
         #expect(accounting.firstIntended == 1_000 && accounting.lastCompleted == 4_500_000)
     }
 
+    @Test func aLatencyHistogramHoldsTenSecondsFromTheStartAndStillTakesLongerValues() {
+        // Sized up front: growing it as values arrive runs the library's unspecialized element-by-element append,
+        // which cost the open loop's clients ~0.5 s of CPU inside the measured window.
+        var histogram = LatencyAccounting.nanosecondHistogram()
+        #expect(histogram.highestTrackableValue >= 10_000_000_000)
+        let short = histogram.record(250_000)
+        let long = histogram.record(75_000_000_000)
+        #expect(short && long, "a 75 s value still fits: the histogram grows past its size")
+        #expect(abs(LatencyAccounting.maxMilliseconds(histogram) - 75_000) < 75)
+        #expect(abs(LatencyAccounting.milliseconds(histogram, percentile: 50) - 0.25) < 0.001)
+    }
+
     @Test func mergingThreadsKeepsEveryRecordAndTheLateCount() {
         var first = LatencyAccounting()
         var second = LatencyAccounting()

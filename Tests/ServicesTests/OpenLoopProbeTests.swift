@@ -44,4 +44,39 @@ import Testing
         let p50Service = LatencyAccounting.milliseconds(result.timing.service, percentile: 50)
         #expect(p50Service < 50, "measured from the actual sends, most requests took no time: \(p50Service) ms")
     }
+
+    @Test func theTimeItsClientsTakeToComeUpIsNotChargedToTheFirstRequests() throws {
+        // Every client takes 300 ms to come up (its thread, its connection): a schedule started before that would
+        // have every request due in those 300 ms late, and the median of this 300 ms schedule ~150 ms late.
+        let schedule = try #require(OpenLoopSchedule(rate: 400, count: 120))
+        let result = OpenLoopProbe(schedule: schedule, concurrency: 4).run(
+            prepare: { _ in Thread.sleep(forTimeInterval: 0.3) }, { _ in true })
+        #expect(result.timing.count == 120 && result.errors == 0)
+        let p50 = LatencyAccounting.milliseconds(result.timing.latency, percentile: 50)
+        #expect(p50 < 50, "the schedule starts once the clients are up: p50 \(p50) ms")
+        #expect(result.seconds >= 0.29 && result.seconds < 1.5, "\(result.seconds) s, from the schedule's start")
+    }
+
+    @Test func theScheduleStartsOnceEveryClientHasPreparedAndEachClientRunsWithItsOwnState() {
+        let prepared = Atomic(0)
+        let seenAtStart = Mutex(-1)
+        let ran = Mutex([Int: (start: Int, state: Int)]())
+        let prepare: @Sendable (Int) -> Int = { index in
+            Thread.sleep(forTimeInterval: 0.01 * Double(index))
+            prepared.wrappingAdd(1, ordering: .relaxed)
+            return index * 10
+        }
+        let start = { () -> Int in
+            seenAtStart.withLock { $0 = prepared.load(ordering: .relaxed) }
+            return 42
+        }
+        ConcurrentClients.run(6, prepare: prepare, start: start) { index, start, state in
+            state += 1
+            ran.withLock { $0[index] = (start, state) }
+        }
+        #expect(seenAtStart.withLock { $0 } == 6, "start() ran after all six prepared")
+        let runs = ran.withLock { $0 }
+        #expect(runs.count == 6)
+        #expect(runs.allSatisfy { $0.value.start == 42 && $0.value.state == $0.key * 10 + 1 })
+    }
 }

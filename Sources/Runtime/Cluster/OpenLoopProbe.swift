@@ -31,14 +31,25 @@ public struct OpenLoopProbe: Sendable {
     }
 
     /// Sends request `index` of the schedule by calling `request(thread)` on a free client thread at its intended
-    /// time (`request` answers whether it succeeded); latency counts from the intended time.
-    public func run(_ request: @escaping @Sendable (_ thread: Int) -> Bool) -> Result {
+    /// time (`request` answers whether it succeeded); latency counts from the intended time. Each thread first calls
+    /// `prepare(thread)` (opens its connection); the schedule starts when all have.
+    public func run(
+        prepare: @escaping @Sendable (_ thread: Int) -> Void = { _ in },
+        _ request: @escaping @Sendable (_ thread: Int) -> Bool
+    ) -> Result {
         let next = LoadTally.NextIndex()
         let merged = Mutex((timing: LatencyAccounting(), errors: 0))
         let schedule = self.schedule
-        let start = MonotonicClock.nanos() + OpenLoopSchedule.leadNanoseconds
-        ConcurrentClients.run(concurrency) { thread in
-            var timing = LatencyAccounting()
+        var began: UInt64 = 0
+        let startTime = {
+            began = MonotonicClock.nanos() + OpenLoopSchedule.leadNanoseconds
+            return began
+        }
+        let prepareThread: @Sendable (Int) -> LatencyAccounting = { thread in
+            prepare(thread)
+            return LatencyAccounting()
+        }
+        ConcurrentClients.run(concurrency, prepare: prepareThread, start: startTime) { thread, start, timing in
             var errors = 0
             while let index = next.take(limit: schedule.count) {
                 let intended = schedule.intendedTime(of: index, start: start)
@@ -53,7 +64,7 @@ public struct OpenLoopProbe: Sendable {
             }
         }
         let (timing, errors) = merged.withLock { ($0.timing, $0.errors) }
-        let end = timing.lastCompleted ?? start
-        return Result(timing: timing, errors: errors, seconds: end > start ? Double(end - start) / 1e9 : 0)
+        let end = timing.lastCompleted ?? began
+        return Result(timing: timing, errors: errors, seconds: end > began ? Double(end - began) / 1e9 : 0)
     }
 }

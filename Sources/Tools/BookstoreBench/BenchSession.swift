@@ -83,7 +83,9 @@ struct BenchSession {
         let perThread = (0..<clients).map { _ in
             RPCClient(peer: "orchestrator", baseURL: url, recorder: recorder, logger: logger)
         }
-        let result = OpenLoopProbe(schedule: schedule, concurrency: clients).run { thread in
+        let probe = OpenLoopProbe(schedule: schedule, concurrency: clients)
+        let connect: @Sendable (Int) -> Void = { thread in _ = try? perThread[thread].request("GET", "/healthz") }
+        let result = probe.run(prepare: connect) { thread in
             (try? perThread[thread].request("GET", "/healthz").status) == 200
         }
         let timing = result.timing

@@ -27,8 +27,9 @@ struct LoadRunner {
         let deadline = UInt64(duration.wholeNanoseconds)
         let warmupNanos = UInt64(warmup.wholeNanoseconds)
         let results = ResultsBox(count: threads)
-        ConcurrentClients.run(threads) { thread in
-            var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+        let prepare: @Sendable (Int) -> Histogram<UInt64> = { _ in LatencyAccounting.nanosecondHistogram() }
+        let noStartValue: () -> Void = {}
+        ConcurrentClients.run(threads, prepare: prepare, start: noStartValue) { thread, _, histogram in
             var errors = 0
             let begin = Self.nanos()
             while Self.nanos() - begin < warmupNanos { _ = operation(thread) }
@@ -43,7 +44,7 @@ struct LoadRunner {
             }
             results.store(thread, histogram, errors, Double(now - start) / 1e9)
         }
-        var merged = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+        var merged = LatencyAccounting.nanosecondHistogram()
         var errors = 0
         var seconds = 0.0
         for (histogram, failed, elapsed) in results.all {
