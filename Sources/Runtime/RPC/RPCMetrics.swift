@@ -1,6 +1,6 @@
 import CoreMetrics
 import Foundation
-import Synchronization
+import TraceFormat
 
 /// The RPC layer's metrics, through the swift-metrics API with a factory chosen by the process (a Prometheus
 /// registry per node, or no-op). Metric objects are created once per label set and cached.
@@ -97,7 +97,7 @@ public final class RPCMetrics: Sendable {
 }
 
 private final class MetricCache: Sendable {
-    private let items = Mutex<[String: any AnyObject & Sendable]>([:])
+    private let items = LockedState<[String: any AnyObject & Sendable]>([:])
 
     func get<T: AnyObject & Sendable>(
         _ kind: String, _ label: String, _ dimensions: [(String, String)], make: () -> T
@@ -138,7 +138,8 @@ private final class MethodMetricsTable: Sendable {
     }
 
     private static let capacity = 64
-    private let entries = Mutex<[Entry]>([])
+    /// A plain mutex (`LockedState`): every call on every thread looks its metrics up here.
+    private let entries = LockedState<[Entry]>([])
 
     func find(peer: String?, operation: String, make: () -> MethodMetrics) -> MethodMetrics? {
         let found = entries.withLock { entries in

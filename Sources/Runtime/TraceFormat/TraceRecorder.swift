@@ -181,20 +181,3 @@ public final class TraceRecorder: Sendable {
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 }
-
-/// A value behind a pthread mutex (`NSLock`), for the recorder's per-event hot path (see `TraceRecorder.state`:
-/// `Synchronization.Mutex`'s spinning measured worse there). Everywhere else the package uses `Mutex`.
-///
-/// `@unchecked Sendable` is sound: `value` is only reached through `withLock`, between `lock()` and `unlock()`.
-final class LockedState<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}

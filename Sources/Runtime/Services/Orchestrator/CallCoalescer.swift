@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import TraceFormat
 
 /// Gathers the calls that threads make at the same time into shared batches, the way a log's group commit gathers
 /// appends: a caller whose call finds a free sending slot sends at once (alone, when nobody else waits: no added
@@ -17,7 +17,8 @@ final class CallCoalescer<Item: Sendable, Outcome: Sendable>: Sendable {
     let maxInFlight: Int
     /// Sends one batch; returns exactly one outcome per item, in the items' order.
     private let send: @Sendable ([Item]) -> [Outcome]
-    private let state = Mutex(State())
+    /// A plain mutex (`LockedState`): taken by every call on every connection's thread.
+    private let state = LockedState(State())
 
     private struct State {
         var waiting: [Call] = []

@@ -1,17 +1,18 @@
 import Foundation
 import OrchestratorCore
 import RPC
-import Synchronization
+import TraceFormat
 
 /// The orchestrator's `Idempotency-Key` table behind a lock, with the monotonic clock (the thin shell around
 /// `IdempotencyTable`). It lives in the orchestrator process only.
 final class IdempotencyKeys: Sendable {
     typealias Table = IdempotencyTable<CheckoutDecision>
-    private let table: Mutex<Table>
+    /// A plain mutex (`LockedState`): taken twice by every checkout, on every connection's thread.
+    private let table: LockedState<Table>
     private let clock: @Sendable () -> UInt64
 
     init(limits: Table.Limits = .init(), clock: @escaping @Sendable () -> UInt64 = MonotonicClock.nanos) {
-        table = Mutex(Table(limits: limits))
+        table = LockedState(Table(limits: limits))
         self.clock = clock
     }
 

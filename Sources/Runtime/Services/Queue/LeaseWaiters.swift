@@ -2,7 +2,7 @@ import ClusterProtocol
 import Dispatch
 import Election
 import RPC
-import Synchronization
+import TraceFormat
 
 /// The lease requests the queue holds (long polls), each parked on its own semaphore on the server thread that
 /// serves it, and what wakes them. Holds no queue state: a woken request asks the pure queue again, under its lock
@@ -69,7 +69,8 @@ final class LeaseWaiters: Sendable {
 
     /// Held requests at most; beyond, a request is answered at once.
     let limit: Int
-    private let state = Mutex(State())
+    /// A plain mutex (`LockedState`): every lease call takes it.
+    private let state = LockedState(State())
 
     init(limit: Int) {
         self.limit = max(0, limit)

@@ -55,7 +55,8 @@ public final class QueueService: Sendable {
     let policy: PriorityPolicy
     let settings: Settings
     let validation: QueueRequestValidation
-    let state: Mutex<LeasedOrderQueue>
+    /// A plain mutex (`LockedState`): every enqueue, lease and ack takes it.
+    let state: LockedState<LeasedOrderQueue>
     let store: QueueStore?
     let recorder: TraceRecorder
     let logger: Logger
@@ -85,7 +86,7 @@ public final class QueueService: Sendable {
         self.settings = settings
         self.validation = QueueRequestValidation(replicas: Set(settings.replicas), slots: settings.slots)
         let nanos = UInt64(clamping: settings.leaseDuration.wholeMilliseconds) &* 1_000_000
-        self.state = Mutex(recovered ?? LeasedOrderQueue(leaseDuration: nanos, journaling: store != nil))
+        self.state = LockedState(recovered ?? LeasedOrderQueue(leaseDuration: nanos, journaling: store != nil))
         self.store = store
         self.recorder = recorder
         self.logger = logger
