@@ -58,6 +58,16 @@ struct CheckoutFlowTests {
         #expect(directives.logLines.last?.metadata["reasons"] == "card_expired,terms")
     }
 
+    @Test func aDecidedCheckoutHasOneInfoLineWithItsOutcomeAndItemsAndItsArrivalAtDebug() {
+        var flow = Fixtures.flow()
+        let directives = Script().run(&flow, .keyed(.fresh(orderID: Fixtures.orderID)))
+        let info = directives.logLines.filter { $0.level == .info }
+        #expect(info.map(\.message) == ["checkout decided"])
+        #expect(info.first?.metadata["status"] == "Order Approved")
+        #expect(info.first?.metadata["items"] == "\(Fixtures.order.items?.count ?? 0)")
+        #expect(directives.logLines.first { $0.message == "checkout received" }?.level == .debug)
+    }
+
     @Test func aFiredFraudRuleOrTheModelScoreRejectsAndTheScoreIsExplained() {
         let rule = Finding(code: "disposable_email", message: "disposable")
         for (assessment, codes) in [

@@ -50,6 +50,7 @@ public enum CheckoutMemory: Sendable, Equatable {
 public struct CheckoutLogLine: Sendable, Equatable {
     /// The log level.
     public enum Level: Sendable, Equatable {
+        case debug
         case info
         case notice
         case error

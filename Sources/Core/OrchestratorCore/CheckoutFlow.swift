@@ -97,7 +97,8 @@ public struct CheckoutFlow: Sendable {
         if let decided { return enqueue(decided) }
         phase = .asking
         return [
-            .log(.init(.info, "checkout received", ["items": "\(order.items?.count ?? 0)"])),
+            // Debug: the decided line is the checkout's one info line (the trace's `rpc.receive` marks the arrival).
+            .log(.init(.debug, "checkout received", ["items": "\(order.items?.count ?? 0)"])),
             .askServices(orderID: orderID, order: order),
         ]
     }
@@ -173,7 +174,10 @@ public struct CheckoutFlow: Sendable {
         let reasons = decision.reasons.map(\.code).joined(separator: ",")
         return [
             .recordDecision(orderID: orderID, decision: decision, retried: retried),
-            .log(.init(.info, "checkout decided", ["status": decision.status, "reasons": reasons])),
+            .log(
+                .init(
+                    .info, "checkout decided",
+                    ["status": decision.status, "reasons": reasons, "items": "\(order.items?.count ?? 0)"])),
             .reply(.decided(orderID: orderID, decision: decision)),
         ] + (keyed ? [.remember(.finalReply)] : [])
     }

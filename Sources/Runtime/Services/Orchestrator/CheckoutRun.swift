@@ -130,6 +130,7 @@ struct CheckoutRun {
     private func log(_ line: CheckoutLogLine) {
         let level: Logger.Level =
             switch line.level {
+            case .debug: .debug
             case .info: .info
             case .notice: .notice
             case .error: .error
