@@ -12,12 +12,14 @@ public enum ConcurrentClients {
     /// Runs the clients in two phases. Each first calls `prepare(index)` on its thread (the thread starts, opens
     /// its connection, allocates what it records into: the client's `state`); when every client has prepared,
     /// `start()` is called once on the calling thread, and each client's `client(index, start, &state)` runs with
-    /// its value. An open loop takes its schedule's start there, so that the time its clients take to come up is
-    /// not charged to the first requests as latency (wrk2 likewise connects before its clock starts).
+    /// its value; returns that value when all are done. An open loop takes its schedule's start there, so that the
+    /// time its clients take to come up is not charged to the first requests as latency (wrk2 likewise connects
+    /// before its clock starts).
+    @discardableResult
     public static func run<State, Start: Sendable>(
         _ count: Int, prepare: @escaping @Sendable (Int) -> State, start: () -> Start,
         _ client: @escaping @Sendable (Int, Start, inout State) -> Void
-    ) {
+    ) -> Start {
         let clients = max(0, count)
         let ready = DispatchGroup()
         let done = DispatchGroup()
@@ -41,5 +43,6 @@ public enum ConcurrentClients {
         startValue.withLock { $0 = value }
         for _ in 0..<clients { go.signal() }
         done.wait()
+        return value
     }
 }

@@ -11,7 +11,8 @@ import TraceFormat
 /// `RPCClient`, so one libcurl handle, per client). Closed loop (`schedule` nil): each client sends its next order
 /// when the previous one is answered, `orders` in all. Open loop (`schedule` set): every client first opens its
 /// connection (a `GET /healthz`), then request `i` is due at `start + i / rate`; the next free client sends it at
-/// that time (or as soon as one is free) and its latency counts from the due time, so a slow answer cannot hide the requests it held up (see `LatencyAccounting`).
+/// that time (or as soon as one is free) and its latency counts from the due time, so a slow answer cannot hide
+/// the requests it held up (see `LatencyAccounting`).
 public struct LoadGenerator: Sendable {
     public var baseURL: String
     /// Orders in a closed-loop run (an open-loop run sends `schedule.count`).
@@ -80,17 +81,13 @@ public struct LoadGenerator: Sendable {
         let runKey = "load-" + UUID().uuidString.lowercased()
         let next = LoadTally.NextIndex()
         let (schedule, total) = (self.schedule, self.total)
-        var began: UInt64 = 0
         // An open loop's clients open their connections before its schedule starts (see `ConcurrentClients`).
         let prepare: @Sendable (Int) -> LoadTally.Counts = { thread in
             if schedule != nil { _ = try? clients[thread].request("GET", "/healthz") }
             return LoadTally.Counts()
         }
-        let startTime = {
-            began = MonotonicClock.nanos() + (schedule == nil ? 0 : OpenLoopSchedule.leadNanoseconds)
-            return began
-        }
-        ConcurrentClients.run(concurrency, prepare: prepare, start: startTime) { thread, start, local in
+        let startTime = { MonotonicClock.nanos() + (schedule == nil ? 0 : OpenLoopSchedule.leadNanoseconds) }
+        let began = ConcurrentClients.run(concurrency, prepare: prepare, start: startTime) { thread, start, local in
             while let index = next.take(limit: total) {
                 var generator = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
                 let kind = mix.kind(using: &generator)

@@ -40,16 +40,13 @@ public struct OpenLoopProbe: Sendable {
         let next = LoadTally.NextIndex()
         let merged = Mutex((timing: LatencyAccounting(), errors: 0))
         let schedule = self.schedule
-        var began: UInt64 = 0
-        let startTime = {
-            began = MonotonicClock.nanos() + OpenLoopSchedule.leadNanoseconds
-            return began
-        }
+        let startTime = { MonotonicClock.nanos() + OpenLoopSchedule.leadNanoseconds }
         let prepareThread: @Sendable (Int) -> LatencyAccounting = { thread in
             prepare(thread)
             return LatencyAccounting()
         }
-        ConcurrentClients.run(concurrency, prepare: prepareThread, start: startTime) { thread, start, timing in
+        let began = ConcurrentClients.run(concurrency, prepare: prepareThread, start: startTime) {
+            thread, start, timing in
             var errors = 0
             while let index = next.take(limit: schedule.count) {
                 let intended = schedule.intendedTime(of: index, start: start)
