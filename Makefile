@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all bootstrap build test causality-gate run bench fuzz clean format rootfs rootfs-check deploy-check multihost multihost-if-allowed
+.PHONY: all bootstrap build test causality-gate run bench instructions fuzz clean format rootfs rootfs-check deploy-check multihost multihost-if-allowed
 
 all: build
 
@@ -67,6 +67,11 @@ bench: bootstrap
 	$(RELEASE_BIN)/bookstore-bench analyzer
 	$(RELEASE_BIN)/bookstore-bench durability
 	$(RELEASE_BIN)/bookstore-bench handlers
+
+# Instructions per checkout under callgrind (steady where timings are not; docs/benchmarks.md).
+instructions: bootstrap
+	$(SWIFT) build -c release --product bookstore-bench
+	scripts/instructions-per-checkout
 
 # libFuzzer targets of the wire decoders, FUZZ_SECONDS (default 30) each; fails on a crash (docs/fuzzing.md).
 fuzz: bootstrap

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             RPCBenchmark.self, CheckoutBenchmark.self, FailoverBenchmark.self, AnalyzerBenchmark.self,
             DurabilityBenchmark.self, SimulateBenchmark.self, MutationBenchmark.self, HandlerBenchmark.self,
-            IdleBenchmark.self,
+            IdleBenchmark.self, InProcessWorkload.self,
         ]
     )
 }

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+import RPC
+import Services
+import TraceFormat
+
+/// `bookstore-bench inprocess`: a fixed checkout workload for instruction counting. Every service of the checkout
+/// path (orchestrator, verification, fraud, suggestions, queue; no executors) runs in this process with tracing on,
+/// and one client sends `--orders` checkouts one after the other over loopback HTTP, as a real client would.
+///
+/// Made for `valgrind --tool=callgrind`: one client means batches of one, so the path each checkout takes does not
+/// depend on timing, and the difference between two runs (say 200 and 600 orders) divided by the difference in
+/// orders is the instructions of one checkout across the cluster, a figure that holds on a noisy host where
+/// throughput moves by ±20 % from run to run. It prints the outcomes it saw; it measures nothing itself.
+struct InProcessWorkload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inprocess",
+        abstract: "Checkouts one at a time against every service in this process (a workload for callgrind).")
+
+    @Option(help: "Checkouts to send.") var orders: Int = 200
+    @Option(help: "The fraud model (XGBoost JSON).") var model: String = "models/fraud-model.json"
+    @Flag(help: "Run the services without trace files (the clocks still run).") var untraced = false
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        // The queue holds at most `maxWaiting` (10,000) orders and no executor takes them here.
+        guard (1...5_000).contains(orders) else { throw ValidationError("--orders 1…5000") }
+    }
+
+    func run() throws {
+        let traces = NSTemporaryDirectory() + "bookstore-inprocess-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: traces) }
+        let cluster = try InProcessCluster(tracesDirectory: untraced ? nil : traces) { config in
+            config.fraudModel = model
+            // Valgrind runs the process 30–100 times slower than natively: keep every call within its deadline.
+            config.deadlines.verificationMs = 10_000
+            config.deadlines.fraudMs = 10_000
+            config.deadlines.suggestionsMs = 10_000
+            config.deadlines.queueMs = 10_000
+        }
+        defer { cluster.stop() }
+        let client = RPCClient(
+            peer: "orchestrator", baseURL: cluster.orchestratorURL,
+            recorder: TraceRecorder(node: "client", writer: nil),
+            logger: Logger(label: "inprocess") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(60))
+        var statuses: [Int: Int] = [:]
+        for _ in 0..<orders {
+            let status = (try? client.request("POST", "/checkout", body: HandlerCases.courseBody))?.status ?? 0
+            statuses[status, default: 0] += 1
+        }
+        let summary = statuses.keys.sorted().map { "\($0 == 0 ? "no answer" : "HTTP \($0)"): \(statuses[$0]!)" }
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var counts = Dictionary(uniqueKeysWithValues: statuses.map { ("http\($0.key)", $0.value) })
+            counts["orders"] = orders
+            print(String(decoding: try encoder.encode(counts), as: UTF8.self))
+        case .text:
+            print("\(orders) checkouts, one at a time: " + summary.joined(separator: ", "))
+        }
+    }
+}
