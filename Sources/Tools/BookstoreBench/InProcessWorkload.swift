@@ -8,7 +8,8 @@ import TraceFormat
 
 /// `bookstore-bench inprocess`: a fixed checkout workload for instruction counting. Every service of the checkout
 /// path (orchestrator, verification, fraud, suggestions, queue; no executors) runs in this process with tracing on,
-/// and one client sends `--orders` checkouts one after the other over loopback HTTP, as a real client would.
+/// and one client sends `--orders` checkouts one after the other over loopback HTTP, as a real client would
+/// (`--clients N`: N clients at once, for the CPU a checkout costs natively when no process boundary is crossed).
 ///
 /// Made for `valgrind --tool=callgrind`: one client means batches of one, so the path each checkout takes does not
 /// depend on timing, and the difference between two runs (say 200 and 600 orders) divided by the difference in
@@ -17,16 +18,20 @@ import TraceFormat
 struct InProcessWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inprocess",
-        abstract: "Checkouts one at a time against every service in this process (a workload for callgrind).")
+        abstract: "Checkouts against every service in this process (a workload for callgrind, or for CPU natively).")
 
     @Option(help: "Checkouts to send.") var orders: Int = 200
+    @Option(help: "Clients sending at once, each on its own thread and connection (1 for instruction counts).")
+    var clients: Int = 1
     @Option(help: "The fraud model (XGBoost JSON).") var model: String = "models/fraud-model.json"
     @Flag(help: "Run the services without trace files (the clocks still run).") var untraced = false
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
     func validate() throws {
         // The queue holds at most `maxWaiting` (10,000) orders and no executor takes them here.
-        guard (1...5_000).contains(orders) else { throw ValidationError("--orders 1…5000") }
+        guard (1...5_000).contains(orders), (1...64).contains(clients) else {
+            throw ValidationError("--orders 1…5000, --clients 1…64")
+        }
     }
 
     func run() throws {
@@ -45,11 +50,22 @@ struct InProcessWorkload: ParsableCommand {
             peer: "orchestrator", baseURL: cluster.orchestratorURL,
             recorder: TraceRecorder(node: "client", writer: nil),
             logger: Logger(label: "inprocess") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(60))
-        var statuses: [Int: Int] = [:]
-        for _ in 0..<orders {
-            let status = (try? client.request("POST", "/checkout", body: HandlerCases.courseBody))?.status ?? 0
-            statuses[status, default: 0] += 1
+        // Client k sends orders k, k + clients, …: `orders` in all, each client on a thread of its own (the client's
+        // connection pool gives each a connection of its own).
+        let outcomes = LockedState([Int: Int]())
+        let done = DispatchGroup()
+        for first in 0..<clients {
+            done.enter()
+            Thread.detachNewThread {
+                for _ in stride(from: first, to: orders, by: clients) {
+                    let status = (try? client.request("POST", "/checkout", body: HandlerCases.courseBody))?.status ?? 0
+                    outcomes.withLock { $0[status, default: 0] += 1 }
+                }
+                done.leave()
+            }
         }
+        done.wait()
+        let statuses = outcomes.withLock { $0 }
         let summary = statuses.keys.sorted().map { "\($0 == 0 ? "no answer" : "HTTP \($0)"): \(statuses[$0]!)" }
         switch format {
         case .json:
@@ -59,7 +75,8 @@ struct InProcessWorkload: ParsableCommand {
             counts["orders"] = orders
             print(String(decoding: try encoder.encode(counts), as: UTF8.self))
         case .text:
-            print("\(orders) checkouts, one at a time: " + summary.joined(separator: ", "))
+            let how = clients == 1 ? "one at a time" : "\(clients) clients at once"
+            print("\(orders) checkouts, \(how): " + summary.joined(separator: ", "))
         }
     }
 }
