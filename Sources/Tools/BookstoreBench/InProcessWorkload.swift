@@ -7,14 +7,16 @@ import Services
 import TraceFormat
 
 /// `bookstore-bench inprocess`: a fixed checkout workload for instruction counting. Every service of the checkout
-/// path (orchestrator, verification, fraud, suggestions, queue; no executors) runs in this process with tracing on,
-/// and one client sends `--orders` checkouts one after the other over loopback HTTP, as a real client would
-/// (`--clients N`: N clients at once, for the CPU a checkout costs natively when no process boundary is crossed).
+/// path (orchestrator, verification, fraud, suggestions, queue; no executors) runs in this process, traced unless
+/// `--untraced`, and one client sends `--orders` checkouts of the course page's order one after the other over
+/// loopback HTTP, as a real client would (`--clients N`: N clients at once, for the CPU a checkout costs natively
+/// when no process boundary is crossed).
 ///
-/// Made for `valgrind --tool=callgrind`: one client means batches of one, so the path each checkout takes does not
-/// depend on timing, and the difference between two runs (say 200 and 600 orders) divided by the difference in
-/// orders is the instructions of one checkout across the cluster, a figure that holds on a noisy host where
-/// throughput moves by ±20 % from run to run. It prints the outcomes it saw; it measures nothing itself.
+/// Made for `valgrind --tool=callgrind` (`scripts/instructions-per-checkout`): one client means batches of one, so
+/// the path each checkout takes does not depend on timing, and the difference between two runs (100 and 300 orders)
+/// divided by the difference in orders is the instructions of one checkout across the cluster, a figure that holds
+/// on a noisy host where throughput moves by ±20 % from run to run. It prints how the checkouts ended (approved, or
+/// what else) so that a run whose path changed is seen; it measures nothing itself.
 struct InProcessWorkload: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inprocess",
@@ -50,33 +52,41 @@ struct InProcessWorkload: ParsableCommand {
             peer: "orchestrator", baseURL: cluster.orchestratorURL,
             recorder: TraceRecorder(node: "client", writer: nil),
             logger: Logger(label: "inprocess") { _ in SwiftLogNoOpLogHandler() }, defaultDeadline: .seconds(60))
-        // Client k sends orders k, k + clients, …: `orders` in all, each client on a thread of its own (the client's
-        // connection pool gives each a connection of its own).
-        let outcomes = LockedState([Int: Int]())
+        // Client k sends orders k, k + clients, …: `orders` in all, each client on a thread of its own (the RPC
+        // client's pool opens a connection for each request in flight, so N clients use N kept-alive connections).
+        let outcomes = LockedState([String: Int]())
         let done = DispatchGroup()
         for first in 0..<clients {
             done.enter()
             Thread.detachNewThread {
                 for _ in stride(from: first, to: orders, by: clients) {
-                    let status = (try? client.request("POST", "/checkout", body: HandlerCases.courseBody))?.status ?? 0
-                    outcomes.withLock { $0[status, default: 0] += 1 }
+                    let outcome = Self.outcome(try? client.request("POST", "/checkout", body: HandlerCases.courseBody))
+                    outcomes.withLock { $0[outcome, default: 0] += 1 }
                 }
                 done.leave()
             }
         }
         done.wait()
         let statuses = outcomes.withLock { $0 }
-        let summary = statuses.keys.sorted().map { "\($0 == 0 ? "no answer" : "HTTP \($0)"): \(statuses[$0]!)" }
+        let summary = statuses.keys.sorted().map { "\($0): \(statuses[$0]!)" }
         switch format {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            var counts = Dictionary(uniqueKeysWithValues: statuses.map { ("http\($0.key)", $0.value) })
+            var counts = statuses
             counts["orders"] = orders
             print(String(decoding: try encoder.encode(counts), as: UTF8.self))
         case .text:
             let how = clients == 1 ? "one at a time" : "\(clients) clients at once"
             print("\(orders) checkouts, \(how): " + summary.joined(separator: ", "))
         }
+    }
+
+    /// "approved" for an approved order; else the HTTP status and, for a 200, that the order was not approved.
+    private static func outcome(_ response: HTTPResponse?) -> String {
+        guard let response else { return "no answer" }
+        guard response.status == 200 else { return "HTTP \(response.status)" }
+        let approved = response.body.range(of: Data(#""status":"Order Approved""#.utf8)) != nil
+        return approved ? "approved" : "HTTP 200, not approved"
     }
 }
