@@ -46,21 +46,24 @@ public struct TransactionVerifier: Sendable {
                 Finding(.tooManyItems, "items", "The order has \(items.count) lines; at most \(limits.maxItemLines)."))
         }
         for (index, item) in items.prefix(max(0, limits.maxItemLines)).enumerated() {
-            let path = "items[\(index)]"
-            if case .missing = text(item.name, at: "\(path).name", limit: limits.maxFieldLength, into: &findings) {
-                findings.append(Finding(.itemNameMissing, "\(path).name", "An item has no name."))
+            // The paths are built only for a finding.
+            let name = text(item.name, at: "items[\(index)].name", limit: limits.maxFieldLength, into: &findings)
+            if case .missing = name {
+                findings.append(Finding(.itemNameMissing, "items[\(index)].name", "An item has no name."))
             }
             switch item.quantity {
             case .some(let quantity) where quantity > limits.maxQuantityPerItem:
                 findings.append(
                     Finding(
-                        .itemQuantityTooLarge, "\(path).quantity",
+                        .itemQuantityTooLarge, "items[\(index)].quantity",
                         "\(quantity) copies of one item; at most \(limits.maxQuantityPerItem)."))
             case .some(let quantity) where quantity >= 1:
                 break
             default:
                 findings.append(
-                    Finding(.itemQuantityInvalid, "\(path).quantity", "An item's quantity must be a positive integer."))
+                    Finding(
+                        .itemQuantityInvalid, "items[\(index)].quantity",
+                        "An item's quantity must be a positive integer."))
             }
         }
         // Saturating: Int.max quantities must not wrap the total around to something small.
@@ -97,23 +100,29 @@ public struct TransactionVerifier: Sendable {
             findings.append(Finding(.billingAddressMissing, "billingAddress", "The billing address is missing."))
             return
         }
-        let limit = limits.maxFieldLength
-        let required: [(String?, String, VerificationCode)] = [
-            (address.street, "street", .billingStreetMissing), (address.city, "city", .billingCityMissing),
-            (address.zip, "zip", .billingZipMissing), (address.country, "country", .billingCountryMissing),
-        ]
-        for (value, name, code) in required {
-            switch text(value, at: "billingAddress.\(name)", limit: limit, into: &findings) {
-            case .missing:
-                findings.append(Finding(code, "billingAddress.\(name)", "The billing address has no \(name)."))
-            case .present(let zip) where code == .billingZipMissing && !Self.isPlausibleZip(zip):
-                findings.append(
-                    Finding(.billingZipInvalid, "billingAddress.zip", "The postal code is not a plausible one."))
-            default:
-                break
-            }
+        // A call per field, not a loop over an array of tuples (see `verifyOptionalFields`).
+        requireAddressPart(address.street, "billingAddress.street", "street", .billingStreetMissing, &findings)
+        requireAddressPart(address.city, "billingAddress.city", "city", .billingCityMissing, &findings)
+        let zip = requireAddressPart(address.zip, "billingAddress.zip", "zip", .billingZipMissing, &findings)
+        if case .present(let zip) = zip, !Self.isPlausibleZip(zip) {
+            findings.append(
+                Finding(.billingZipInvalid, "billingAddress.zip", "The postal code is not a plausible one."))
         }
-        _ = text(address.state, at: "billingAddress.state", limit: limit, into: &findings)
+        requireAddressPart(address.country, "billingAddress.country", "country", .billingCountryMissing, &findings)
+        bound(address.state, at: "billingAddress.state", limit: limits.maxFieldLength, into: &findings)
+    }
+
+    /// Reads a required part of the billing address (`field` its path, `name` its name in the message), reporting
+    /// it with `code` when it is missing. (The path is a literal: one built from `name` would be allocated per call.)
+    @discardableResult
+    private func requireAddressPart(
+        _ value: String?, _ field: String, _ name: String, _ code: VerificationCode, _ findings: inout [Finding]
+    ) -> FieldText {
+        let part = text(value, at: field, limit: limits.maxFieldLength, into: &findings)
+        if case .missing = part {
+            findings.append(Finding(code, field, "The billing address has no \(name)."))
+        }
+        return part
     }
 
     func verifyShippingMethod(_ method: String?, into findings: inout [Finding]) {
